@@ -1,0 +1,10 @@
+import type { Migration } from "kysely/migration";
+import * as m0001 from "./0001_foundation";
+
+/**
+ * A static list, not a directory scan, so the compiled binary carries every migration.
+ * Append new migrations here in order; never rename or edit a released one.
+ */
+export const migrations: Record<string, Migration> = {
+  "0001_foundation": m0001,
+};

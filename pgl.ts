@@ -1,0 +1,12 @@
+import { PGlite } from "@electric-sql/pglite";
+let t = performance.now();
+const a = await PGlite.create();
+console.log("create", performance.now() - t);
+await a.exec("create table x(a numeric(30,9), b int8); insert into x values (5012.25, 17)");
+console.log(JSON.stringify((await a.query("select * from x")).rows));
+t = performance.now();
+const dump = await a.dumpDataDir("none");
+console.log("dump", performance.now() - t, dump.size);
+t = performance.now();
+const b = await PGlite.create({ loadDataDir: dump });
+console.log("load", performance.now() - t, JSON.stringify((await b.query("select * from x")).rows));

@@ -1,0 +1,46 @@
+import { join } from "node:path";
+import type { Kysely } from "kysely";
+import { ApiTokensService } from "../auth/api-tokens-service";
+import { FailureLimiter } from "../auth/rate-limit";
+import { SessionsService } from "../auth/sessions-service";
+import { SetupToken } from "../auth/setup-token";
+import { UsersService } from "../auth/users-service";
+import type { Config } from "../config/config";
+import type { Logger } from "../log/logger";
+import type { Database } from "../persistence/database";
+import { loadSecretKey, SecretsStore } from "../security/secrets";
+import { LegacyOrdersService } from "../trading/legacy/legacy-orders-service";
+
+/** The services every front end (HTML pages, JSON API, CLI) works through. */
+export interface AppContext {
+  config: Config;
+  logger: Logger;
+  db: Kysely<Database>;
+  dbKind: "postgres" | "pglite";
+  users: UsersService;
+  sessions: SessionsService;
+  tokens: ApiTokensService;
+  secrets: SecretsStore;
+  legacyOrders: LegacyOrdersService;
+  setup: SetupToken;
+  /** Failed logins per client address and per username. */
+  loginLimiter: FailureLimiter;
+  startedAt: Date;
+}
+
+export function createAppContext(config: Config, logger: Logger, db: Kysely<Database>, dbKind: AppContext["dbKind"]): AppContext {
+  return {
+    config,
+    logger,
+    db,
+    dbKind,
+    users: new UsersService(db),
+    sessions: new SessionsService(db, config.SESSION_TTL_HOURS * 3_600_000),
+    tokens: new ApiTokensService(db),
+    secrets: new SecretsStore(db, loadSecretKey(config.SECRET_KEY, join(config.DATA_DIR, "secret.key"))),
+    legacyOrders: new LegacyOrdersService(db),
+    setup: new SetupToken(),
+    loginLimiter: new FailureLimiter(5, 15 * 60_000),
+    startedAt: new Date(),
+  };
+}

@@ -1,0 +1,99 @@
+import type { Kysely } from "kysely";
+import { z } from "zod";
+import type { Database } from "../persistence/database";
+import { appendEvent, type Actor } from "../persistence/events";
+import { randomToken, sha256Hex } from "./crypto";
+
+export const tokenNameSchema = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,59}$/, "token name: 1-60 characters, letters, digits, space, '.', '_' or '-'");
+
+/** A recognisable prefix lets secret scanners and humans tell what leaked. */
+export const TOKEN_PREFIX = "tma_";
+
+export interface TokenInfo {
+  id: number;
+  name: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+}
+
+export class TokenError extends Error {
+  override name = "TokenError";
+}
+
+const TOUCH_EVERY_MS = 60_000;
+
+export class ApiTokensService {
+  private readonly touched = new Map<number, number>();
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /** The token is shown once here and never stored: only its SHA-256 is. */
+  async create(userId: number, nameInput: string, actor: Actor): Promise<{ token: string; info: TokenInfo }> {
+    const name = tokenNameSchema.parse(nameInput);
+    const token = TOKEN_PREFIX + randomToken();
+    return this.db.transaction().execute(async (trx) => {
+      const clash = await trx
+        .selectFrom("api_tokens")
+        .select("id")
+        .where("user_id", "=", userId)
+        .where("name", "=", name)
+        .where("revoked_at", "is", null)
+        .executeTakeFirst();
+      if (clash) throw new TokenError(`an active token named "${name}" already exists`);
+      const row = await trx
+        .insertInto("api_tokens")
+        .values({ user_id: userId, name, token_hash: sha256Hex(token) })
+        .returning(["id", "name", "created_at", "last_used_at"])
+        .executeTakeFirstOrThrow();
+      await appendEvent(trx, { actor, kind: "token.created", reason: `API token "${name}" created`, data: { token_id: row.id } });
+      return { token, info: { id: row.id, name: row.name, createdAt: new Date(row.created_at), lastUsedAt: null } };
+    });
+  }
+
+  async verify(token: string): Promise<{ userId: number; username: string; tokenId: number; tokenName: string } | undefined> {
+    if (!token.startsWith(TOKEN_PREFIX) || token.length > 100) return undefined;
+    const row = await this.db
+      .selectFrom("api_tokens")
+      .innerJoin("users", "users.id", "api_tokens.user_id")
+      .select(["api_tokens.id", "api_tokens.name", "api_tokens.user_id", "users.username"])
+      .where("api_tokens.token_hash", "=", sha256Hex(token))
+      .where("api_tokens.revoked_at", "is", null)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    const now = Date.now();
+    if (now - (this.touched.get(row.id) ?? 0) > TOUCH_EVERY_MS) {
+      this.touched.set(row.id, now);
+      await this.db.updateTable("api_tokens").set({ last_used_at: new Date(now) }).where("id", "=", row.id).execute();
+    }
+    return { userId: row.user_id, username: row.username, tokenId: row.id, tokenName: row.name };
+  }
+
+  async list(userId: number): Promise<TokenInfo[]> {
+    const rows = await this.db
+      .selectFrom("api_tokens")
+      .select(["id", "name", "created_at", "last_used_at"])
+      .where("user_id", "=", userId)
+      .where("revoked_at", "is", null)
+      .orderBy("id")
+      .execute();
+    return rows.map((r) => ({ id: r.id, name: r.name, createdAt: new Date(r.created_at), lastUsedAt: r.last_used_at ? new Date(r.last_used_at) : null }));
+  }
+
+  async revoke(userId: number, name: string, actor: Actor): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      const row = await trx
+        .updateTable("api_tokens")
+        .set({ revoked_at: new Date() })
+        .where("user_id", "=", userId)
+        .where("name", "=", name)
+        .where("revoked_at", "is", null)
+        .returning("id")
+        .executeTakeFirst();
+      if (!row) return false;
+      await appendEvent(trx, { actor, kind: "token.revoked", reason: `API token "${name}" revoked`, data: { token_id: row.id } });
+      return true;
+    });
+  }
+}

@@ -1,0 +1,64 @@
+import type { Kysely } from "kysely";
+import type { Database } from "../persistence/database";
+import { randomToken, sha256Hex } from "./crypto";
+
+export interface SessionInfo {
+  userId: number;
+  username: string;
+  csrfToken: string;
+  userAgent: string;
+  idHash: string;
+}
+
+/** Writes of last_seen_at are throttled so reading a page does not write on every request. */
+const TOUCH_EVERY_MS = 60_000;
+
+export class SessionsService {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly ttlMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Returns the cookie value; only its hash is stored. */
+  async create(userId: number, userAgent: string, ip: string): Promise<{ token: string; csrfToken: string; expiresAt: Date }> {
+    const token = randomToken();
+    const csrfToken = randomToken();
+    const expiresAt = new Date(this.now() + this.ttlMs);
+    await this.db
+      .insertInto("sessions")
+      .values({ id_hash: sha256Hex(token), user_id: userId, csrf_token: csrfToken, user_agent: userAgent.slice(0, 300), ip, expires_at: expiresAt })
+      .execute();
+    return { token, csrfToken, expiresAt };
+  }
+
+  async lookup(token: string): Promise<SessionInfo | undefined> {
+    if (!token || token.length > 100) return undefined;
+    const idHash = sha256Hex(token);
+    const row = await this.db
+      .selectFrom("sessions")
+      .innerJoin("users", "users.id", "sessions.user_id")
+      .select(["sessions.user_id", "users.username", "sessions.csrf_token", "sessions.user_agent", "sessions.expires_at", "sessions.last_seen_at"])
+      .where("sessions.id_hash", "=", idHash)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    const now = this.now();
+    if (new Date(row.expires_at).getTime() <= now) {
+      await this.db.deleteFrom("sessions").where("id_hash", "=", idHash).execute();
+      return undefined;
+    }
+    if (now - new Date(row.last_seen_at).getTime() > TOUCH_EVERY_MS) {
+      await this.db.updateTable("sessions").set({ last_seen_at: new Date(now) }).where("id_hash", "=", idHash).execute();
+    }
+    return { userId: row.user_id, username: row.username, csrfToken: row.csrf_token, userAgent: row.user_agent, idHash };
+  }
+
+  async destroy(token: string): Promise<void> {
+    await this.db.deleteFrom("sessions").where("id_hash", "=", sha256Hex(token)).execute();
+  }
+
+  async purgeExpired(): Promise<number> {
+    const res = await this.db.deleteFrom("sessions").where("expires_at", "<=", new Date(this.now())).executeTakeFirst();
+    return Number(res.numDeletedRows);
+  }
+}

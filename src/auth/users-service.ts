@@ -1,0 +1,87 @@
+import type { Kysely } from "kysely";
+import { z } from "zod";
+import type { Database } from "../persistence/database";
+import { appendEvent, type Actor } from "../persistence/events";
+
+export const usernameSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^[a-z0-9][a-z0-9._-]{0,39}$/, "username: 1-40 characters, letters, digits, '.', '_' or '-'");
+export const passwordSchema = z
+  .string()
+  .min(10, "password: at least 10 characters")
+  .max(512, "password: at most 512 characters");
+
+export interface User {
+  id: number;
+  username: string;
+}
+
+export class UserError extends Error {
+  override name = "UserError";
+}
+
+/** Every user trades in a paper account and a live one; replay accounts are added per session later. */
+const DEFAULT_ACCOUNTS = [
+  { name: "paper", kind: "paper" },
+  { name: "live", kind: "live" },
+] as const;
+
+export class UsersService {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async count(): Promise<number> {
+    const row = await this.db.selectFrom("users").select((eb) => eb.fn.countAll<string>().as("n")).executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async create(usernameInput: string, password: string, actor: Actor, opts: { onlyIfFirst?: boolean } = {}): Promise<User> {
+    const username = usernameSchema.parse(usernameInput);
+    passwordSchema.parse(password);
+    const hash = await Bun.password.hash(password, { algorithm: "argon2id" });
+    return this.db.transaction().execute(async (trx) => {
+      if (opts.onlyIfFirst) {
+        // Serialises concurrent first-run setups: only one may create the first user.
+        await trx.selectFrom("users").select("id").forUpdate().execute();
+        const existing = await trx.selectFrom("users").select("id").limit(1).execute();
+        if (existing.length > 0) throw new UserError("setup is already done: a user exists");
+      }
+      const clash = await trx.selectFrom("users").select("id").where("username", "=", username).executeTakeFirst();
+      if (clash) throw new UserError(`user "${username}" already exists`);
+      const user = await trx
+        .insertInto("users")
+        .values({ username, password_hash: hash })
+        .returning(["id", "username"])
+        .executeTakeFirstOrThrow();
+      await trx
+        .insertInto("accounts")
+        .values(DEFAULT_ACCOUNTS.map((a) => ({ user_id: user.id, name: a.name, kind: a.kind })))
+        .execute();
+      await appendEvent(trx, {
+        actor,
+        kind: "user.created",
+        reason: `user ${username} created with accounts ${DEFAULT_ACCOUNTS.map((a) => a.name).join(", ")}`,
+        data: { user_id: user.id, username },
+      });
+      return user;
+    });
+  }
+
+  async findByUsername(username: string): Promise<(User & { passwordHash: string }) | undefined> {
+    const row = await this.db
+      .selectFrom("users")
+      .select(["id", "username", "password_hash"])
+      .where("username", "=", username.trim().toLowerCase())
+      .executeTakeFirst();
+    return row && { id: row.id, username: row.username, passwordHash: row.password_hash };
+  }
+
+  async findById(id: number): Promise<User | undefined> {
+    return this.db.selectFrom("users").select(["id", "username"]).where("id", "=", id).executeTakeFirst();
+  }
+
+  async list(): Promise<User[]> {
+    return this.db.selectFrom("users").select(["id", "username"]).orderBy("id").execute();
+  }
+}

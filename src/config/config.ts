@@ -1,0 +1,61 @@
+import { z } from "zod";
+
+const port = z.coerce.number().int().min(0).max(65535);
+const optionalPath = z
+  .string()
+  .trim()
+  .transform((s) => (s === "" ? undefined : s))
+  .optional();
+
+/** Every environment variable the server reads, validated once at start-up. */
+export const configSchema = z
+  .object({
+    PORT: port.default(3000),
+    HOST: z.string().trim().min(1).default("127.0.0.1"),
+    DATABASE_URL: z
+      .string()
+      .trim()
+      .transform((s) => (s === "" ? undefined : s))
+      .pipe(z.url({ protocol: /^postgres(ql)?$/ }).optional())
+      .optional(),
+    DATA_DIR: z.string().trim().min(1).default("./data"),
+    TLS_CERT_FILE: optionalPath,
+    TLS_KEY_FILE: optionalPath,
+    LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+    /** 32 bytes as 64 hex chars or base64; when absent a key file is created in DATA_DIR. */
+    SECRET_KEY: z
+      .string()
+      .trim()
+      .transform((s) => (s === "" ? undefined : s))
+      .optional(),
+    SESSION_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 90).default(24 * 7),
+    /** Public URL used in the first-run setup link when the server sits behind a proxy. */
+    PUBLIC_URL: z
+      .string()
+      .trim()
+      .transform((s) => (s === "" ? undefined : s))
+      .pipe(z.url({ protocol: /^https?$/ }).optional())
+      .optional(),
+    /** Account the original (unversioned) REST API acts on when a request names none. */
+    LEGACY_API_ACCOUNT: z.string().trim().min(1).max(40).default("paper"),
+  })
+  .refine((c) => Boolean(c.TLS_CERT_FILE) === Boolean(c.TLS_KEY_FILE), {
+    message: "TLS_CERT_FILE and TLS_KEY_FILE must be set together",
+    path: ["TLS_CERT_FILE"],
+  });
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** Parses the environment; a bad value throws one line naming the variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const result = configSchema.safeParse(env);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const variable = String(issue.path[0] ?? "environment");
+  const shown = variable in env && !/KEY|SECRET|PASSWORD|URL/.test(variable) ? ` (got "${env[variable]}")` : "";
+  throw new ConfigError(`invalid configuration: ${variable}: ${issue.message}${shown}`);
+}

@@ -1,0 +1,95 @@
+import { formatFixed, parseFixed } from "../../shared/fixed-point";
+
+export type Family = "mini" | "micro";
+
+export interface Instrument {
+  root: string;
+  name: string;
+  /** ISO 10383 MIC of the listing exchange. */
+  exchange: string;
+  family: Family;
+  /** The other half of the mini/micro pair and how many micros make one mini. */
+  pair: string;
+  pairRatio: number;
+  /** 1e-9 units (see shared/fixed-point). */
+  tickSize: bigint;
+  /** Dollars per 1.0 of price, in 1e-9 units (ES 50, MYM 0.50). */
+  pointValue: bigint;
+  /** Listed contract months as CME month codes. */
+  months: string;
+  /** Defaults a new trade starts from, in points (from the original client). */
+  defaults: { stopPoints: bigint; trailPoints: bigint; quantity: number };
+}
+
+const p = parseFixed;
+const QUARTERLY = "HMUZ";
+const ALL_MONTHS = "FGHJKMNQUVXZ";
+
+function pair(
+  mini: Omit<Instrument, "family" | "pair" | "pairRatio">,
+  micro: Omit<Instrument, "family" | "pair" | "pairRatio" | "months" | "exchange" | "tickSize">,
+): Instrument[] {
+  return [
+    { ...mini, family: "mini", pair: micro.root, pairRatio: 10 },
+    {
+      ...micro,
+      exchange: mini.exchange,
+      months: mini.months,
+      tickSize: mini.tickSize,
+      family: "micro",
+      pair: mini.root,
+      pairRatio: 10,
+    },
+  ];
+}
+
+/**
+ * The static fallback catalogue (CME Globex, dataset GLBX.MDP3). Definition records from the
+ * feed override tick size and point value when they arrive.
+ */
+export const CATALOGUE: readonly Instrument[] = [
+  ...pair(
+    { root: "ES", name: "E-mini S&P 500", exchange: "XCME", tickSize: p("0.25"), pointValue: p("50"), months: QUARTERLY,
+      defaults: { stopPoints: p("3"), trailPoints: p("10"), quantity: 2 } },
+    { root: "MES", name: "Micro E-mini S&P 500", pointValue: p("5"), defaults: { stopPoints: p("3"), trailPoints: p("10"), quantity: 5 } },
+  ),
+  ...pair(
+    { root: "NQ", name: "E-mini Nasdaq-100", exchange: "XCME", tickSize: p("0.25"), pointValue: p("20"), months: QUARTERLY,
+      defaults: { stopPoints: p("10"), trailPoints: p("40"), quantity: 2 } },
+    { root: "MNQ", name: "Micro E-mini Nasdaq-100", pointValue: p("2"), defaults: { stopPoints: p("10"), trailPoints: p("40"), quantity: 5 } },
+  ),
+  ...pair(
+    { root: "YM", name: "E-mini Dow ($5)", exchange: "XCBT", tickSize: p("1"), pointValue: p("5"), months: QUARTERLY,
+      defaults: { stopPoints: p("30"), trailPoints: p("100"), quantity: 2 } },
+    { root: "MYM", name: "Micro E-mini Dow", pointValue: p("0.5"), defaults: { stopPoints: p("30"), trailPoints: p("100"), quantity: 5 } },
+  ),
+  ...pair(
+    { root: "RTY", name: "E-mini Russell 2000", exchange: "XCME", tickSize: p("0.1"), pointValue: p("50"), months: QUARTERLY,
+      defaults: { stopPoints: p("3"), trailPoints: p("10"), quantity: 2 } },
+    { root: "M2K", name: "Micro E-mini Russell 2000", pointValue: p("5"), defaults: { stopPoints: p("3"), trailPoints: p("10"), quantity: 5 } },
+  ),
+  ...pair(
+    { root: "CL", name: "Crude Oil (WTI)", exchange: "XNYM", tickSize: p("0.01"), pointValue: p("1000"), months: ALL_MONTHS,
+      defaults: { stopPoints: p("0.10"), trailPoints: p("0.40"), quantity: 2 } },
+    { root: "MCL", name: "Micro WTI Crude Oil", pointValue: p("100"), defaults: { stopPoints: p("0.10"), trailPoints: p("0.40"), quantity: 5 } },
+  ),
+  ...pair(
+    // Gold lists every near month besides the G J M Q V Z cycle, so any month code is accepted.
+    { root: "GC", name: "Gold", exchange: "XCEC", tickSize: p("0.1"), pointValue: p("100"), months: ALL_MONTHS,
+      defaults: { stopPoints: p("2"), trailPoints: p("5"), quantity: 2 } },
+    { root: "MGC", name: "Micro Gold", pointValue: p("10"), defaults: { stopPoints: p("2"), trailPoints: p("5"), quantity: 5 } },
+  ),
+];
+
+const byRoot = new Map(CATALOGUE.map((i) => [i.root, i]));
+
+export function instrumentByRoot(root: string): Instrument | undefined {
+  return byRoot.get(root);
+}
+
+export const ROOTS: readonly string[] = CATALOGUE.map((i) => i.root);
+
+/** Decimals a price of this instrument is shown with: those of its tick (ES 2, GC 1, CL 2, YM 0). */
+export function priceDecimals(inst: Instrument): number {
+  return formatFixed(inst.tickSize).split(".")[1]?.length ?? 0;
+}

@@ -1,0 +1,113 @@
+import type { ColumnType, Generated, Kysely } from "kysely";
+
+/** timestamptz columns with a database default. */
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type RequiredTimestamp = ColumnType<Date, Date | string, Date | string>;
+type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+/** numeric(30,9) arrives as a decimal string; writes take the same exact text. */
+type Numeric = ColumnType<string, string, string>;
+/** int8 arrives as a string from pg; the app converts where it needs a number. */
+type Int8 = ColumnType<string, string | number | bigint, string | number | bigint>;
+
+export interface UsersTable {
+  id: Generated<number>;
+  username: string;
+  password_hash: string;
+  created_at: Timestamp;
+}
+
+export type AccountKind = "live" | "paper" | "replay";
+
+export interface AccountsTable {
+  id: Generated<number>;
+  user_id: number;
+  name: string;
+  kind: AccountKind;
+  created_at: Timestamp;
+}
+
+export interface SessionsTable {
+  id_hash: string;
+  user_id: number;
+  csrf_token: string;
+  user_agent: Generated<string>;
+  ip: Generated<string>;
+  created_at: Timestamp;
+  last_seen_at: Timestamp;
+  expires_at: RequiredTimestamp;
+}
+
+export interface ApiTokensTable {
+  id: Generated<number>;
+  user_id: number;
+  name: string;
+  token_hash: string;
+  created_at: Timestamp;
+  last_used_at: NullableTimestamp;
+  revoked_at: NullableTimestamp;
+}
+
+export interface OrdersTable {
+  id: Generated<number>;
+  account_id: number;
+  symbol: string;
+  action: "buy" | "sell";
+  quantity: number;
+  entry_price: Numeric;
+  timestamp: Int8;
+  stop_loss: ColumnType<unknown, string | null, string | null>;
+  version: Generated<number>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface TakeProfitLevelsTable {
+  id: Generated<number>;
+  account_id: number;
+  symbol: string;
+  enabled: boolean;
+  quantity: number;
+  target: Numeric;
+  price: Numeric;
+  hit: boolean;
+  version: Generated<number>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface SecretsTable {
+  scope: string;
+  name: string;
+  iv: Uint8Array;
+  ciphertext: Uint8Array;
+  hint: string;
+  updated_at: Timestamp;
+}
+
+export type ActorKind = "user" | "token" | "rule" | "system" | "cli";
+
+export interface EventsTable {
+  id: Generated<Int8>;
+  at: Timestamp;
+  actor_kind: ActorKind;
+  actor: string;
+  user_id: number | null;
+  account_id: number | null;
+  symbol: string | null;
+  kind: string;
+  reason: string;
+  data: ColumnType<unknown, string, never>;
+}
+
+export interface Database {
+  users: UsersTable;
+  accounts: AccountsTable;
+  sessions: SessionsTable;
+  api_tokens: ApiTokensTable;
+  orders: OrdersTable;
+  take_profit_levels: TakeProfitLevelsTable;
+  secrets: SecretsTable;
+  events: EventsTable;
+}
+
+export type DB = Kysely<Database>;

@@ -1,0 +1,33 @@
+import type { Kysely } from "kysely";
+import { Migrator, type MigrationInfo, type MigrationResultSet } from "kysely/migration";
+import { migrations } from "../../migrations";
+
+function migrator(db: Kysely<any>): Migrator {
+  return new Migrator({ db, provider: { getMigrations: async () => migrations } });
+}
+
+export class MigrationError extends Error {
+  override name = "MigrationError";
+}
+
+function check(result: MigrationResultSet): string[] {
+  if (result.error) {
+    const failed = result.results?.find((r) => r.status === "Error")?.migrationName;
+    const reason = result.error instanceof Error ? result.error.message : String(result.error);
+    throw new MigrationError(`migration ${failed ?? "(unknown)"} failed: ${reason}`);
+  }
+  return (result.results ?? []).map((r) => `${r.direction === "Up" ? "applied" : "reverted"} ${r.migrationName}`);
+}
+
+/** Applies every pending migration; Postgres serialises concurrent callers with an advisory lock. */
+export async function migrateUp(db: Kysely<any>): Promise<string[]> {
+  return check(await migrator(db).migrateToLatest());
+}
+
+export async function migrateDown(db: Kysely<any>): Promise<string[]> {
+  return check(await migrator(db).migrateDown());
+}
+
+export async function migrationStatus(db: Kysely<any>): Promise<readonly MigrationInfo[]> {
+  return migrator(db).getMigrations();
+}

@@ -1,0 +1,36 @@
+import { describe, expect, test } from "bun:test";
+import { fixedFromNumber, fixedToNumber, formatFixed, isMultipleOf, parseFixed, SCALE } from "./fixed-point";
+
+describe("fixed point", () => {
+  test("parses decimals exactly", () => {
+    expect(parseFixed("5012.25")).toBe(5012_250_000_000n);
+    expect(parseFixed("0.01")).toBe(10_000_000n);
+    expect(parseFixed("-3")).toBe(-3n * SCALE);
+    expect(parseFixed("1.100000000")).toBe(1_100_000_000n);
+  });
+  test("rejects what is not a plain decimal or needs rounding", () => {
+    for (const bad of ["", "1e3", "abc", "1.0000000001", "--1", "1.", ".5"]) {
+      expect(() => parseFixed(bad)).toThrow();
+    }
+  });
+  test("JSON numbers keep the value the sender wrote", () => {
+    expect(() => fixedFromNumber(0.1 + 0.2)).toThrow(); // the float is 0.30000000000000004: refused, not rounded
+    expect(fixedFromNumber(71.37)).toBe(parseFixed("71.37"));
+    expect(fixedFromNumber(2035.1)).toBe(parseFixed("2035.1"));
+    expect(fixedFromNumber(1e-7)).toBe(100n);
+    expect(() => fixedFromNumber(Number.NaN)).toThrow();
+    expect(() => fixedFromNumber(Infinity)).toThrow();
+  });
+  test("formats and converts back", () => {
+    expect(formatFixed(5012_250_000_000n)).toBe("5012.25");
+    expect(formatFixed(-10_000_000n, 2)).toBe("-0.01");
+    expect(formatFixed(7n * SCALE, 2)).toBe("7.00");
+    expect(fixedToNumber(parseFixed("4321.75"))).toBe(4321.75);
+  });
+  test("tick grid", () => {
+    const tick = parseFixed("0.25");
+    expect(isMultipleOf(parseFixed("5012.75"), tick)).toBe(true);
+    expect(isMultipleOf(parseFixed("5012.3"), tick)).toBe(false);
+    expect(isMultipleOf(parseFixed("1"), 0n)).toBe(false);
+  });
+});

@@ -1,0 +1,52 @@
+/**
+ * Exact prices: integers of 1e-9 units, the same scale as DBN prices, so a price read
+ * from the feed, the database or a request compares exactly with no float rounding.
+ */
+export const SCALE = 1_000_000_000n;
+const SCALE_DIGITS = 9;
+const DECIMAL = /^(-)?(\d+)(?:\.(\d+))?$/;
+
+export class FixedPointError extends Error {
+  override name = "FixedPointError";
+}
+
+/** Parses "5012.25", "-0.1", "7" into 1e-9 units; more than 9 decimals is an error, not a rounding. */
+export function parseFixed(text: string): bigint {
+  const m = DECIMAL.exec(text.trim());
+  if (!m) throw new FixedPointError(`not a decimal number: "${text}"`);
+  const [, sign, whole, frac = ""] = m;
+  const trimmed = frac.replace(/0+$/, "");
+  if (trimmed.length > SCALE_DIGITS) throw new FixedPointError(`more than ${SCALE_DIGITS} decimals: "${text}"`);
+  const units = BigInt(whole!) * SCALE + BigInt(trimmed.padEnd(SCALE_DIGITS, "0") || "0");
+  return sign ? -units : units;
+}
+
+/**
+ * A JSON number becomes its shortest round-trip decimal text first (5012.25 → "5012.25"),
+ * which is exactly what the sender wrote, then is parsed exactly.
+ */
+export function fixedFromNumber(n: number): bigint {
+  if (!Number.isFinite(n)) throw new FixedPointError(`not a finite number: ${n}`);
+  let text = String(n);
+  if (/e/i.test(text)) text = n.toFixed(SCALE_DIGITS);
+  return parseFixed(text);
+}
+
+/** "5012.25" — no trailing zeros; `minDecimals` pads for display (e.g. 2 for CL). */
+export function formatFixed(units: bigint, minDecimals = 0): string {
+  const negative = units < 0n;
+  const abs = negative ? -units : units;
+  const whole = abs / SCALE;
+  let frac = (abs % SCALE).toString().padStart(SCALE_DIGITS, "0").replace(/0+$/, "");
+  if (frac.length < minDecimals) frac = frac.padEnd(minDecimals, "0");
+  return `${negative ? "-" : ""}${whole}${frac ? "." + frac : ""}`;
+}
+
+/** For JSON answers and charts only; never compare the result for a fill. */
+export function fixedToNumber(units: bigint): number {
+  return Number(formatFixed(units));
+}
+
+export function isMultipleOf(units: bigint, step: bigint): boolean {
+  return step > 0n && units % step === 0n;
+}

@@ -1,0 +1,323 @@
+import type { Kysely, Transaction } from "kysely";
+import type { z } from "zod";
+import { instrumentByRoot, type Instrument } from "../../market-data/instruments/catalogue";
+import { resolveSymbol } from "../../market-data/instruments/symbols";
+import type { Database } from "../../persistence/database";
+import { appendEvent, type Actor } from "../../persistence/events";
+import * as repo from "../../persistence/repositories/orders-repo";
+import type { OpenOrder, Side, TpLevel, TpLevelWrite } from "../../persistence/repositories/orders-repo";
+import { fixedFromNumber, fixedToNumber, formatFixed, isMultipleOf } from "../../shared/fixed-point";
+import { ServiceError } from "../service-error";
+import {
+  bulkSchema,
+  describeZodError,
+  saveTpLevelsBodySchema,
+  singleOrderSchema,
+  tpLevelPatchSchema,
+  type StopLossInput,
+  type TpLevelInput,
+} from "./schemas";
+
+export interface CallContext {
+  actor: Actor;
+  accountId: number;
+}
+
+/** JSON shapes of the original API. */
+export interface LegacyOrderJson {
+  symbol: string;
+  action: Side;
+  quantity: number;
+  entry_price: number;
+  timestamp: number;
+  stop_loss: unknown;
+}
+export interface LegacyTpJson {
+  enabled: boolean;
+  quantity: number;
+  target: number;
+  price: number;
+  hit: boolean;
+}
+
+export const PLACE_ORDER_OK = "Orders and TP levels updated successfully";
+
+function parse<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
+  const r = schema.safeParse(body);
+  if (!r.success) throw new ServiceError(400, describeZodError(r.error));
+  return r.data;
+}
+
+function resolve(symbol: string, field: string): Instrument {
+  const r = resolveSymbol(symbol);
+  if (!r.ok) throw new ServiceError(400, `${field}: ${r.message}`);
+  return r.value.instrument;
+}
+
+function onTick(value: number, inst: Instrument, field: string): bigint {
+  const units = fixedFromNumber(value);
+  if (!isMultipleOf(units, inst.tickSize)) {
+    throw new ServiceError(400, `${field}: ${value} is not on ${inst.root}'s tick grid (${formatFixed(inst.tickSize)})`);
+  }
+  return units;
+}
+
+function checkStopLoss(s: StopLossInput, inst: Instrument, field: string): unknown {
+  if (s == null) return null;
+  for (const key of ["stopPrice", "limitPrice", "trailAmount", "signalPrice"] as const) {
+    const v = s[key];
+    if (v != null) onTick(v, inst, `${field}.${key}`);
+  }
+  // Store only the known keys, in the original's spelling.
+  return Object.fromEntries(Object.entries(s).filter(([, v]) => v !== undefined));
+}
+
+function toLevels(levels: TpLevelInput[], inst: Instrument, field: string): TpLevelWrite[] {
+  const seen = new Set<bigint>();
+  return levels.map((l, i) => {
+    const target = onTick(l.target, inst, `${field}.${i}.target`);
+    if (seen.has(target)) throw new ServiceError(400, `${field}.${i}.target: two levels at ${l.target} points`);
+    seen.add(target);
+    return { enabled: l.enabled, quantity: l.quantity, target, price: onTick(l.price, inst, `${field}.${i}.price`), hit: l.hit };
+  });
+}
+
+const sideWord = (s: Side) => (s === "buy" ? "long" : "short");
+
+/**
+ * The original REST API's behaviour over the database, with its defects fixed: validated,
+ * tick-checked, atomic, audited. The trading engine takes these commands over later.
+ */
+export class LegacyOrdersService {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly nowSeconds: () => number = () => Math.floor(Date.now() / 1000),
+  ) {}
+
+  async placeOrder(ctx: CallContext, body: unknown): Promise<string> {
+    if (body === null || typeof body !== "object" || Array.isArray(body)) throw new ServiceError(400, "body must be a JSON object");
+    if ("active_orders" in body) await this.bulk(ctx, body);
+    else await this.single(ctx, body);
+    return PLACE_ORDER_OK;
+  }
+
+  private async single(ctx: CallContext, body: unknown): Promise<void> {
+    const o = parse(singleOrderSchema, body);
+    const inst = resolve(o.ticker, "ticker");
+    const symbol = inst.root;
+    const stopLoss = checkStopLoss(o.stop_loss ?? o.stopLoss, inst, o.stop_loss ? "stop_loss" : "stopLoss");
+    const priceValue = o.entry_price ?? o.limitPrice ?? o.price;
+    const price = priceValue == null ? undefined : onTick(priceValue, inst, o.entry_price != null ? "entry_price" : o.limitPrice != null ? "limitPrice" : "price");
+    await this.db.transaction().execute(async (trx) => {
+      const existing = await repo.findOrder(trx, ctx.accountId, symbol, true);
+      if (o.action === "exit") {
+        await this.exit(trx, ctx, symbol, existing, o.quantity, price);
+        return;
+      }
+      if (price === undefined) {
+        throw new ServiceError(400, "entry_price: required (or limitPrice) until the server has a live price for " + symbol);
+      }
+      const qty = o.quantity!;
+      const ts = o.timestamp ?? this.nowSeconds();
+      if (!existing) {
+        await repo.upsertOrder(trx, ctx.accountId, symbol, { action: o.action, quantity: qty, entryPrice: price, timestamp: ts, stopLoss });
+        await repo.resetTpHits(trx, ctx.accountId, symbol);
+        await this.event(trx, ctx, symbol, "order.opened", `${o.action} ${qty} ${symbol} @ ${formatFixed(price)}: new ${sideWord(o.action)} trade`, { quantity: qty, price });
+      } else if (existing.action === o.action) {
+        // Adding to a position averages the entry (rounded to 1e-9, the storage scale).
+        const total = existing.quantity + qty;
+        const avg = (existing.entryPrice * BigInt(existing.quantity) + price * BigInt(qty) + BigInt(total) / 2n) / BigInt(total);
+        await repo.upsertOrder(trx, ctx.accountId, symbol, {
+          action: o.action, quantity: total, entryPrice: avg, timestamp: existing.timestamp, stopLoss: stopLoss ?? existing.stopLoss,
+        });
+        await this.event(trx, ctx, symbol, "order.added",
+          `${o.action} ${qty} ${symbol} @ ${formatFixed(price)}: added to ${sideWord(o.action)}, now ${total} @ ${formatFixed(avg)} average`,
+          { quantity: qty, price, total, average: avg });
+      } else {
+        // Netting: an opposite order reduces first; any remainder opens the other side.
+        const remainder = qty - existing.quantity;
+        if (remainder < 0) {
+          await repo.upsertOrder(trx, ctx.accountId, symbol, { ...existing, quantity: -remainder });
+          await this.event(trx, ctx, symbol, "order.reduced", `${o.action} ${qty} ${symbol} @ ${formatFixed(price)}: reduced ${sideWord(existing.action)} to ${-remainder}`, { quantity: qty, price });
+        } else {
+          await repo.deleteOrder(trx, ctx.accountId, symbol);
+          await repo.resetTpHits(trx, ctx.accountId, symbol);
+          let reason = `${o.action} ${qty} ${symbol} @ ${formatFixed(price)}: closed ${sideWord(existing.action)} ${existing.quantity}`;
+          if (remainder > 0) {
+            await repo.upsertOrder(trx, ctx.accountId, symbol, { action: o.action, quantity: remainder, entryPrice: price, timestamp: ts, stopLoss });
+            reason += `, opened ${sideWord(o.action)} ${remainder}`;
+          }
+          await this.event(trx, ctx, symbol, remainder > 0 ? "order.reversed" : "order.closed", reason, { quantity: qty, price });
+        }
+      }
+      await this.checkLadder(trx, ctx.accountId, inst, `tp_levels.${symbol}`);
+    });
+  }
+
+  private async exit(trx: Transaction<Database>, ctx: CallContext, symbol: string, existing: OpenOrder | undefined, qty: number | undefined, price: bigint | undefined) {
+    if (!existing) return; // Exiting a flat symbol is a no-op, so a retried exit is harmless.
+    const at = price === undefined ? "" : ` @ ${formatFixed(price)}`;
+    if (qty !== undefined && qty < existing.quantity) {
+      await repo.upsertOrder(trx, ctx.accountId, symbol, { ...existing, quantity: existing.quantity - qty });
+      await this.event(trx, ctx, symbol, "order.reduced", `exit ${qty} of ${existing.quantity} ${symbol}${at}: ${existing.quantity - qty} left`, { quantity: qty });
+      return;
+    }
+    await repo.deleteOrder(trx, ctx.accountId, symbol);
+    const reset = await repo.resetTpHits(trx, ctx.accountId, symbol);
+    await this.event(trx, ctx, symbol, "order.closed", `exit ${existing.quantity} ${symbol}${at}: trade closed${reset ? `, ${reset} TP hit flags reset` : ""}`, { quantity: existing.quantity });
+  }
+
+  private async bulk(ctx: CallContext, body: unknown): Promise<void> {
+    const b = parse(bulkSchema, body);
+    const orders = new Map<string, { inst: Instrument; o: (typeof b.active_orders)[string] }>();
+    for (const [key, o] of Object.entries(b.active_orders)) {
+      const inst = resolve(key, `active_orders.${key}`);
+      if (orders.has(inst.root)) throw new ServiceError(400, `active_orders.${key}: ${inst.root} appears twice`);
+      orders.set(inst.root, { inst, o });
+    }
+    const ladders = new Map<string, { inst: Instrument; levels: TpLevelWrite[] }>();
+    for (const [key, levels] of Object.entries(b.tp_levels ?? {})) {
+      const inst = resolve(key, `tp_levels.${key}`);
+      if (ladders.has(inst.root)) throw new ServiceError(400, `tp_levels.${key}: ${inst.root} appears twice`);
+      ladders.set(inst.root, { inst, levels: toLevels(levels, inst, `tp_levels.${key}`) });
+    }
+    const writes = [...orders].map(([symbol, { inst, o }]) => ({
+      symbol,
+      inst,
+      o,
+      price: o.entry_price == null ? undefined : onTick(o.entry_price, inst, `active_orders.${symbol}.entry_price`),
+      stopLoss: checkStopLoss(o.stop_loss, inst, `active_orders.${symbol}.stop_loss`),
+    }));
+    // All or nothing: one transaction; any refusal below rolls every symbol back.
+    await this.db.transaction().execute(async (trx) => {
+      for (const w of writes) {
+        const existing = await repo.findOrder(trx, ctx.accountId, w.symbol, true);
+        if (w.o.action === "exit") {
+          await this.exit(trx, ctx, w.symbol, existing, w.o.quantity, w.price);
+          continue;
+        }
+        const next = { action: w.o.action, quantity: w.o.quantity!, entryPrice: w.price!, timestamp: w.o.timestamp ?? existing?.timestamp ?? this.nowSeconds(), stopLoss: w.stopLoss };
+        if (existing && existing.action === next.action && existing.quantity === next.quantity && existing.entryPrice === next.entryPrice && JSON.stringify(existing.stopLoss) === JSON.stringify(next.stopLoss) && existing.timestamp === next.timestamp) continue;
+        await repo.upsertOrder(trx, ctx.accountId, w.symbol, next);
+        await this.event(trx, ctx, w.symbol, existing ? "order.synced" : "order.opened",
+          `${existing ? "synced" : "opened"} ${sideWord(next.action)} ${next.quantity} ${w.symbol} @ ${formatFixed(next.entryPrice)}`, { quantity: next.quantity, price: next.entryPrice });
+      }
+      for (const [symbol, { inst, levels }] of ladders) {
+        await this.writeLadder(trx, ctx, inst, symbol, levels);
+      }
+      for (const { inst } of [...writes, ...ladders.values()]) await this.checkLadder(trx, ctx.accountId, inst, `tp_levels.${inst.root}`);
+    });
+  }
+
+  private async writeLadder(trx: Transaction<Database>, ctx: CallContext, inst: Instrument, symbol: string, levels: TpLevelWrite[]) {
+    const before = await repo.listTpLevels(trx, ctx.accountId, symbol, true);
+    if (sameLadder(before, levels)) return;
+    await repo.replaceTpLevels(trx, ctx.accountId, symbol, levels);
+    const describe = levels.map((l) => `${l.quantity}@${formatFixed(l.price)}${l.enabled ? "" : " (off)"}${l.hit ? " (hit)" : ""}`).join(", ");
+    await this.event(trx, ctx, symbol, "tp.replaced", `TP levels for ${inst.root} set: ${describe || "none"}`, { levels: levels.length });
+  }
+
+  /** A ladder must be on the trade's profit side and never sell more than is open. */
+  private async checkLadder(trx: Transaction<Database>, accountId: number, inst: Instrument, field: string): Promise<void> {
+    const order = await repo.findOrder(trx, accountId, inst.root);
+    if (!order) return;
+    const levels = (await repo.listTpLevels(trx, accountId, inst.root)).filter((l) => l.enabled && !l.hit);
+    const total = levels.reduce((s, l) => s + l.quantity, 0);
+    if (total > order.quantity) {
+      throw new ServiceError(400, `${field}: enabled levels take ${total} contracts but the ${sideWord(order.action)} position is ${order.quantity}`);
+    }
+    for (const l of levels) {
+      const wrongSide = order.action === "buy" ? l.price <= order.entryPrice : l.price >= order.entryPrice;
+      if (wrongSide) {
+        throw new ServiceError(400, `${field}: level at ${formatFixed(l.price)} is not on the profit side of a ${sideWord(order.action)} entry at ${formatFixed(order.entryPrice)}`);
+      }
+    }
+  }
+
+  async getActiveOrders(accountId: number): Promise<{ active_orders: Record<string, LegacyOrderJson>; tp_levels: Record<string, LegacyTpJson[]> }> {
+    const [orders, ladders] = await Promise.all([repo.listOrders(this.db, accountId), repo.listAllTpLevels(this.db, accountId)]);
+    const active_orders: Record<string, LegacyOrderJson> = {};
+    for (const o of orders) active_orders[o.symbol] = orderJson(o);
+    const tp_levels: Record<string, LegacyTpJson[]> = {};
+    for (const [symbol, levels] of ladders) tp_levels[symbol] = levels.map(levelJson);
+    return { active_orders, tp_levels };
+  }
+
+  async clearTrade(ctx: CallContext, ticker: string): Promise<string> {
+    const inst = resolve(ticker, "ticker");
+    return this.db.transaction().execute(async (trx) => {
+      const hadOrder = await repo.deleteOrder(trx, ctx.accountId, inst.root);
+      const levels = await repo.deleteTpLevels(trx, ctx.accountId, inst.root);
+      if (!hadOrder && levels === 0) return `Nothing to clear for ${inst.root}`;
+      await this.event(trx, ctx, inst.root, "trade.cleared", `trade cleared for ${inst.root}${hadOrder ? "" : " (no open trade)"}, ${levels} TP levels removed`, {});
+      return `Trade cleared for ${inst.root}`;
+    });
+  }
+
+  async saveTpLevels(ctx: CallContext, symbolInput: string, body: unknown): Promise<string> {
+    const inst = resolve(symbolInput, "symbol");
+    const { tp_levels } = parse(saveTpLevelsBodySchema, body);
+    const levels = toLevels(tp_levels, inst, "tp_levels");
+    await this.db.transaction().execute(async (trx) => {
+      await this.writeLadder(trx, ctx, inst, inst.root, levels);
+      await this.checkLadder(trx, ctx.accountId, inst, "tp_levels");
+    });
+    return `Take profit levels saved successfully for ${inst.root}`;
+  }
+
+  async getTpLevels(accountId: number, symbolInput: string): Promise<{ symbol: string; tp_levels: LegacyTpJson[] }> {
+    const inst = resolve(symbolInput, "symbol");
+    return { symbol: inst.root, tp_levels: (await repo.listTpLevels(this.db, accountId, inst.root)).map(levelJson) };
+  }
+
+  async updateTpLevel(ctx: CallContext, symbolInput: string, indexText: string, body: unknown): Promise<string> {
+    const inst = resolve(symbolInput, "symbol");
+    if (!/^\d{1,4}$/.test(indexText)) throw new ServiceError(400, `index: "${indexText}" is not a level number`);
+    const index = Number(indexText);
+    const patch = parse(tpLevelPatchSchema, body ?? {});
+    await this.db.transaction().execute(async (trx) => {
+      const levels = await repo.listTpLevels(trx, ctx.accountId, inst.root, true);
+      const level = levels[index];
+      if (!level) throw new ServiceError(404, `TP level index ${index} out of range for ${inst.root}`);
+      const next: TpLevelWrite = {
+        enabled: patch.enabled ?? level.enabled,
+        quantity: patch.quantity ?? level.quantity,
+        target: patch.target === undefined ? level.target : onTick(patch.target, inst, "target"),
+        price: patch.price === undefined ? level.price : onTick(patch.price, inst, "price"),
+        hit: patch.hit ?? level.hit,
+      };
+      if (next.target !== level.target && levels.some((l) => l.target === next.target)) {
+        throw new ServiceError(409, `target: another level of ${inst.root} is already at ${formatFixed(next.target)} points`);
+      }
+      await repo.updateTpLevel(trx, level.id, next);
+      await this.event(trx, ctx, inst.root, "tp.updated",
+        `TP level ${index + 1} of ${inst.root} → ${next.quantity} @ ${formatFixed(next.price)} (${formatFixed(next.target)} pts)${next.enabled ? "" : ", disabled"}${next.hit ? ", hit" : ""}`,
+        { index, patch });
+      await this.checkLadder(trx, ctx.accountId, inst, "tp_levels");
+    });
+    return `TP level updated for ${inst.root} at index ${index}`;
+  }
+
+  private event(trx: Transaction<Database>, ctx: CallContext, symbol: string, kind: string, reason: string, data: Record<string, unknown>) {
+    return appendEvent(trx, { actor: ctx.actor, accountId: ctx.accountId, symbol, kind, reason, data });
+  }
+}
+
+function sameLadder(a: TpLevel[], b: TpLevelWrite[]): boolean {
+  if (a.length !== b.length) return false;
+  const sorted = [...b].sort((x, y) => (x.target < y.target ? -1 : x.target > y.target ? 1 : 0));
+  return a.every((l, i) => {
+    const m = sorted[i]!;
+    return l.enabled === m.enabled && l.quantity === m.quantity && l.target === m.target && l.price === m.price && l.hit === m.hit;
+  });
+}
+
+function orderJson(o: OpenOrder): LegacyOrderJson {
+  return { symbol: o.symbol, action: o.action, quantity: o.quantity, entry_price: fixedToNumber(o.entryPrice), timestamp: o.timestamp, stop_loss: o.stopLoss ?? null };
+}
+
+function levelJson(l: TpLevel): LegacyTpJson {
+  return { enabled: l.enabled, quantity: l.quantity, target: fixedToNumber(l.target), price: fixedToNumber(l.price), hit: l.hit };
+}
+
+export { instrumentByRoot };

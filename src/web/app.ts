@@ -1,0 +1,50 @@
+import { html } from "@elysiajs/html";
+import { openapi } from "@elysiajs/openapi";
+import { Elysia, type AnyElysia } from "elysia";
+import type { AppContext } from "../app/context";
+import { authPlugin } from "./auth-plugin";
+import { authRoutes } from "./auth-routes";
+import { docsRoutes } from "./docs-routes";
+import { errorPlugin } from "./error-plugin";
+import { withHttpBasics } from "./http";
+import { legacyApi } from "./legacy-api";
+import { pages } from "./pages";
+import { systemRoutes, VERSION } from "./system-routes";
+
+/** The whole HTTP surface. Tests call `app.handle`; the server serves `fetch`. */
+export function createApp(ctx: AppContext) {
+  let self: AnyElysia | undefined;
+  const app = new Elysia()
+    .use(errorPlugin(ctx.logger))
+    .use(authPlugin(ctx))
+    .use(html({ autoDoctype: false }))
+    .use(
+      openapi({
+        path: "/api/openapi",
+        specPath: "/api/openapi.json",
+        provider: null,
+        documentation: {
+          info: {
+            title: "Trade Manager API",
+            version: VERSION,
+            description: "Server-side trade management for CME futures. Authenticate with `Authorization: Bearer <token>`.",
+          },
+          components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
+          security: [{ bearer: [] }],
+        },
+      }),
+    )
+    .use(systemRoutes(ctx))
+    .use(authRoutes(ctx))
+    .use(pages(ctx))
+    .use(docsRoutes(ctx, () => self!))
+    .use(legacyApi(ctx));
+  self = app;
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;
+
+export function createFetch(ctx: AppContext, app: App) {
+  return withHttpBasics((request) => app.handle(request), ctx.logger, { tls: Boolean(ctx.config.TLS_CERT_FILE) });
+}

@@ -1,0 +1,40 @@
+import alpineJs from "@alpinejs/csp/dist/cdn.min.js" with { type: "file" };
+import htmxJs from "htmx.org/dist/htmx.min.js" with { type: "file" };
+import uplotCss from "uplot/dist/uPlot.min.css" with { type: "file" };
+import uplotJs from "uplot/dist/uPlot.iife.min.js" with { type: "file" };
+import appCss from "../../public/css/app.css" with { type: "file" };
+import favicon from "../../public/favicon.svg" with { type: "file" };
+import appJs from "../../public/js/app.js" with { type: "file" };
+
+/**
+ * Every file the browser may fetch, by URL. A static list (not a directory scan) so that
+ * `bun build --compile` embeds them; nothing comes from a CDN.
+ */
+export const ASSETS: Readonly<Record<string, string>> = {
+  "/static/css/app.css": appCss,
+  "/static/js/app.js": appJs,
+  "/static/favicon.svg": favicon,
+  "/vendor/htmx.min.js": htmxJs,
+  "/vendor/alpine.min.js": alpineJs,
+  "/vendor/uPlot.min.css": uplotCss,
+  "/vendor/uPlot.iife.min.js": uplotJs,
+};
+
+const TYPES: Record<string, string> = {
+  css: "text/css; charset=utf-8",
+  js: "text/javascript; charset=utf-8",
+  svg: "image/svg+xml",
+};
+
+export function assetResponse(urlPath: string): Response | undefined {
+  const file = ASSETS[urlPath];
+  if (!file) return undefined;
+  const ext = urlPath.slice(urlPath.lastIndexOf(".") + 1);
+  return new Response(Bun.file(file), {
+    headers: {
+      "content-type": TYPES[ext] ?? "application/octet-stream",
+      // Vendor files change only with a dependency upgrade; ours with a deploy.
+      "cache-control": urlPath.startsWith("/vendor/") ? "public, max-age=86400" : "no-cache",
+    },
+  });
+}

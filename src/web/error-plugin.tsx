@@ -1,0 +1,45 @@
+import { Html } from "@elysiajs/html";
+import { Elysia } from "elysia";
+import type { Logger } from "../log/logger";
+import { ServiceError } from "../trading/service-error";
+import { ErrorPage } from "../../views/auth-pages";
+import { isApiPath } from "./auth-plugin";
+import { requestId } from "./http";
+import { htmlResponse } from "./html-response";
+
+function json(status: number, message: string): Response {
+  return new Response(JSON.stringify({ success: false, message }), { status, headers: { "content-type": "application/json" } });
+}
+
+/**
+ * One place turns failures into answers: a refusal keeps its message, a malformed body says
+ * so, anything unexpected is logged with the request id and answered without internals.
+ */
+export function errorPlugin(logger: Logger) {
+  return new Elysia({ name: "errors" }).onError({ as: "global" }, ({ code, error, request, path }) => {
+    let status: number;
+    let message: string;
+    if (error instanceof ServiceError) {
+      status = error.status;
+      message = error.message;
+    } else if (code === "PARSE") {
+      status = 400;
+      message = "request body is not valid JSON or form data";
+    } else if (code === "VALIDATION") {
+      status = 400;
+      message = error.message.split("\n")[0] ?? "invalid request";
+    } else if (code === "NOT_FOUND") {
+      status = 404;
+      message = `no route ${request.method} ${path}`;
+    } else {
+      const rid = requestId(request);
+      logger.error("http.error", { rid, method: request.method, path, code, error });
+      status = 500;
+      message = `internal error (request ${rid})`;
+    }
+    if (status < 500) logger.debug("http.refused", { rid: requestId(request), status, message });
+    return isApiPath(path) || request.headers.get("accept")?.includes("application/json")
+      ? json(status, message)
+      : htmlResponse(<ErrorPage status={status} message={message} />, status);
+  });
+}

@@ -1,0 +1,26 @@
+import { Elysia } from "elysia";
+import { sql } from "kysely";
+import type { AppContext } from "../app/context";
+import { assetResponse } from "./assets";
+import { authPlugin } from "./auth-plugin";
+
+export const VERSION = "0.1.0";
+
+/** Health, static files: the public, unauthenticated surface besides login and setup. */
+export function systemRoutes(ctx: AppContext) {
+  return new Elysia({ name: "system" })
+    .use(authPlugin(ctx))
+    .get("/healthz", async ({ set }) => {
+      const dbOk = await sql`select 1`.execute(ctx.db).then(() => true, () => false);
+      if (!dbOk) set.status = 503;
+      return {
+        status: dbOk ? "ok" : "degraded",
+        version: VERSION,
+        uptime_s: Math.round((Date.now() - ctx.startedAt.getTime()) / 1000),
+        database: { kind: ctx.dbKind, reachable: dbOk },
+      };
+    }, { detail: { tags: ["System"], summary: "Liveness and readiness; no authentication, no secrets" } })
+    .get("/favicon.ico", () => assetResponse("/static/favicon.svg"), { detail: { hide: true } })
+    .get("/static/*", ({ path, set }) => assetResponse(path) ?? ((set.status = 404), "not found"), { detail: { hide: true } })
+    .get("/vendor/*", ({ path, set }) => assetResponse(path) ?? ((set.status = 404), "not found"), { detail: { hide: true } });
+}
