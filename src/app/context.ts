@@ -23,8 +23,8 @@ export interface AppContext {
   secrets: SecretsStore;
   legacyOrders: LegacyOrdersService;
   setup: SetupToken;
-  /** Failed logins per client address and per username. */
-  loginLimiter: FailureLimiter;
+  /** Failed logins: 5 per username and 20 per client address in 15 minutes. */
+  loginLimits: { byUser: FailureLimiter; byAddress: FailureLimiter };
   startedAt: Date;
 }
 
@@ -40,7 +40,7 @@ export function createAppContext(config: Config, logger: Logger, db: Kysely<Data
     secrets: new SecretsStore(db, loadSecretKey(config.SECRET_KEY, join(config.DATA_DIR, "secret.key"))),
     legacyOrders: new LegacyOrdersService(db),
     setup: new SetupToken(),
-    loginLimiter: new FailureLimiter(5, 15 * 60_000),
+    loginLimits: { byUser: new FailureLimiter(5, 15 * 60_000), byAddress: new FailureLimiter(20, 15 * 60_000) },
     startedAt: new Date(),
   };
 }

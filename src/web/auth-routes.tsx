@@ -75,7 +75,7 @@ export function authRoutes(ctx: AppContext) {
       const next = safeNext(formField(body, "next"));
       if (!preCsrfValid(request, body)) return loginPage(request, { username, next, error: "The form expired. Please try again." }, 403);
       const ip = clientAddress(server, request);
-      const wait = Math.max(ctx.loginLimiter.retryAfter(`ip:${ip}`), ctx.loginLimiter.retryAfter(`user:${username}`));
+      const wait = Math.max(ctx.loginLimits.byAddress.retryAfter(ip), ctx.loginLimits.byUser.retryAfter(username));
       if (wait > 0) {
         ctx.logger.warn("auth.login.throttled", { username, ip, retry_after_s: wait });
         const res = await loginPage(request, { username, next, error: `Too many failed attempts. Try again in ${Math.ceil(wait / 60)} min.` }, 429);
@@ -86,12 +86,12 @@ export function authRoutes(ctx: AppContext) {
       // Verify even for unknown users so response time does not reveal which usernames exist.
       const ok = await Bun.password.verify(password || "-", user?.passwordHash ?? DUMMY_HASH).catch(() => false);
       if (!user || !ok) {
-        ctx.loginLimiter.fail(`ip:${ip}`);
-        ctx.loginLimiter.fail(`user:${username}`);
+        ctx.loginLimits.byAddress.fail(ip);
+        ctx.loginLimits.byUser.fail(username);
         ctx.logger.warn("auth.login.failed", { username, ip, reason: user ? "wrong password" : "unknown user" });
         return loginPage(request, { username, next, error: "Wrong username or password." }, 401);
       }
-      ctx.loginLimiter.reset(`user:${username}`);
+      ctx.loginLimits.byUser.reset(username);
       ctx.logger.info("auth.login", { username, ip });
       return startSession(user.id, request, ip, next);
     }, { detail: { hide: true } })

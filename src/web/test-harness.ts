@@ -1,0 +1,64 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createAppContext, type AppContext } from "../app/context";
+import { loadConfig } from "../config/config";
+import { memoryLogger } from "../log/logger";
+import type { DatabaseHandle } from "../persistence/connect";
+import { createTestDatabase } from "../persistence/test-database";
+import { createApp, createFetch, type App } from "./app";
+
+export interface Harness {
+  ctx: AppContext;
+  app: App;
+  db: DatabaseHandle;
+  logs: ReturnType<typeof memoryLogger>;
+  fetch: (path: string, init?: RequestInit) => Promise<Response>;
+  close(): Promise<void>;
+}
+
+/** The real app over a fresh test database, driven in-process through its fetch handler. */
+export async function createHarness(env: Record<string, string> = {}): Promise<Harness> {
+  const db = await createTestDatabase();
+  const config = loadConfig({ DATA_DIR: mkdtempSync(join(tmpdir(), "harness-")), SECRET_KEY: "11".repeat(32), ...env });
+  const logs = memoryLogger();
+  const ctx = createAppContext(config, logs, db.db, db.kind);
+  const app = createApp(ctx);
+  const handler = createFetch(ctx, app);
+  return {
+    ctx, app, db, logs,
+    fetch: (path, init) => handler(new Request(`http://localhost${path}`, init)),
+    close: () => db.close(),
+  };
+}
+
+export interface Client {
+  /** Cookie header of a signed-in browser, or an Authorization header for a token. */
+  headers: Record<string, string>;
+  csrf?: string;
+  userId: number;
+}
+
+let n = 0;
+export async function addUser(h: Harness, username = `trader${++n}`, password = "correct horse battery"): Promise<{ id: number; username: string; password: string }> {
+  const u = await h.ctx.users.create(username, password, { kind: "cli", label: "test", userId: null });
+  return { ...u, password };
+}
+
+export async function tokenClient(h: Harness, userId: number, name = `t${++n}`): Promise<Client> {
+  const { token } = await h.ctx.tokens.create(userId, name, { kind: "cli", label: "test", userId: null });
+  return { headers: { authorization: `Bearer ${token}` }, userId };
+}
+
+export async function sessionClient(h: Harness, userId: number, userAgent = "Mozilla/5.0 (X11; Linux x86_64) Chrome/150.0"): Promise<Client> {
+  const s = await h.ctx.sessions.create(userId, userAgent, "127.0.0.1");
+  return { headers: { cookie: `sid=${s.token}`, "user-agent": userAgent }, csrf: s.csrfToken, userId };
+}
+
+export function json(client: Client, method: string, body?: unknown, extra: Record<string, string> = {}): RequestInit {
+  return {
+    method,
+    headers: { ...client.headers, ...(client.csrf ? { "x-csrf-token": client.csrf } : {}), ...(body === undefined ? {} : { "content-type": "application/json" }), ...extra },
+    body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+  };
+}
