@@ -72,7 +72,7 @@ async function connectPGlite(opts: ConnectOptions): Promise<DatabaseHandle> {
     lock = acquireDirLock(join(resolve(opts.dataDir), "pglite.lock"));
   }
   try {
-    const pglite = await createPGlite(dataDir);
+    const pglite = await createPGlite({ dataDir });
     const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) });
     return {
       db,

@@ -87,7 +87,7 @@ export interface SecretsTable {
 export type ActorKind = "user" | "token" | "rule" | "system" | "cli";
 
 export interface EventsTable {
-  id: Generated<Int8>;
+  id: ColumnType<string, never, never>;
   at: Timestamp;
   actor_kind: ActorKind;
   actor: string;

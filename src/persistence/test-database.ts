@@ -2,11 +2,12 @@ import { Kysely, PGliteDialect, sql } from "kysely";
 import { existsSync, renameSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PGlite } from "@electric-sql/pglite";
+import type { PGlite } from "@electric-sql/pglite";
 import { migrations } from "../../migrations";
 import { connectDatabase, type DatabaseHandle } from "./connect";
 import type { Database } from "./database";
 import { migrateUp } from "./migrator";
+import { createPGlite } from "./pglite";
 
 /**
  * initdb in WASM takes seconds; a migrated template data dir, cached per PGlite version and
@@ -17,8 +18,8 @@ async function pgliteFromTemplate(): Promise<PGlite> {
   const { version } = (await Bun.file(pkg).json()) as { version: string };
   const key = Bun.hash(version + Object.keys(migrations).join(",")).toString(36);
   const path = join(tmpdir(), `trading-app-pglite-${key}.tar`);
-  if (existsSync(path)) return PGlite.create({ loadDataDir: new Blob([await Bun.file(path).arrayBuffer()]) });
-  const fresh = await PGlite.create();
+  if (existsSync(path)) return createPGlite({ loadDataDir: new Blob([await Bun.file(path).arrayBuffer()]) });
+  const fresh = await createPGlite();
   await migrateUp(new Kysely<Database>({ dialect: new PGliteDialect({ pglite: fresh }) }));
   const dump = await fresh.dumpDataDir("none");
   const partial = `${path}.${process.pid}.tmp`;

@@ -27,7 +27,7 @@ export async function createHarness(env: Record<string, string> = {}): Promise<H
   const handler = createFetch(ctx, app);
   return {
     ctx, app, db, logs,
-    fetch: (path, init) => handler(new Request(`http://localhost${path}`, init)),
+    fetch: async (path, init) => handler(new Request(`http://localhost${path}`, init)),
     close: () => db.close(),
   };
 }
