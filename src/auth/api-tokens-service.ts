@@ -2,6 +2,7 @@ import type { Kysely } from "kysely";
 import { z } from "zod";
 import type { Database } from "../persistence/database";
 import { appendEvent, type Actor } from "../persistence/events";
+import { TtlCache } from "../shared/ttl-cache";
 import { randomToken, sha256Hex } from "./crypto";
 
 export const tokenNameSchema = z
@@ -24,9 +25,18 @@ export class TokenError extends Error {
 }
 
 const TOUCH_EVERY_MS = 60_000;
+/**
+ * A verified token is trusted for this long without asking the database again. A revocation
+ * made through this process takes effect at once; one made by another process (the CLI on a
+ * shared Postgres) within this many milliseconds.
+ */
+export const TOKEN_CACHE_MS = 5_000;
+
+type Verified = { userId: number; username: string; tokenId: number; tokenName: string };
 
 export class ApiTokensService {
   private readonly touched = new Map<number, number>();
+  private readonly cache = new TtlCache<string, Verified>(TOKEN_CACHE_MS);
   constructor(private readonly db: Kysely<Database>) {}
 
   /** The token is shown once here and never stored: only its SHA-256 is. */
@@ -52,13 +62,16 @@ export class ApiTokensService {
     });
   }
 
-  async verify(token: string): Promise<{ userId: number; username: string; tokenId: number; tokenName: string } | undefined> {
+  async verify(token: string): Promise<Verified | undefined> {
     if (!token.startsWith(TOKEN_PREFIX) || token.length > 100) return undefined;
+    const hash = sha256Hex(token);
+    const cached = this.cache.get(hash);
+    if (cached) return cached;
     const row = await this.db
       .selectFrom("api_tokens")
       .innerJoin("users", "users.id", "api_tokens.user_id")
       .select(["api_tokens.id", "api_tokens.name", "api_tokens.user_id", "users.username"])
-      .where("api_tokens.token_hash", "=", sha256Hex(token))
+      .where("api_tokens.token_hash", "=", hash)
       .where("api_tokens.revoked_at", "is", null)
       .executeTakeFirst();
     if (!row) return undefined;
@@ -67,7 +80,9 @@ export class ApiTokensService {
       this.touched.set(row.id, now);
       await this.db.updateTable("api_tokens").set({ last_used_at: new Date(now) }).where("id", "=", row.id).execute();
     }
-    return { userId: row.user_id, username: row.username, tokenId: row.id, tokenName: row.name };
+    const verified = { userId: row.user_id, username: row.username, tokenId: row.id, tokenName: row.name };
+    this.cache.set(hash, verified);
+    return verified;
   }
 
   async list(userId: number): Promise<TokenInfo[]> {
@@ -92,6 +107,7 @@ export class ApiTokensService {
         .returning("id")
         .executeTakeFirst();
       if (!row) return false;
+      this.cache.deleteWhere((v) => v.tokenId === row.id);
       await appendEvent(trx, { actor, kind: "token.revoked", reason: `API token "${name}" revoked`, data: { token_id: row.id } });
       return true;
     });

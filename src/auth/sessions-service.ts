@@ -1,5 +1,6 @@
 import type { Kysely } from "kysely";
 import type { Database } from "../persistence/database";
+import { TtlCache } from "../shared/ttl-cache";
 import { randomToken, sha256Hex } from "./crypto";
 
 export interface SessionInfo {
@@ -12,8 +13,11 @@ export interface SessionInfo {
 
 /** Writes of last_seen_at are throttled so reading a page does not write on every request. */
 const TOUCH_EVERY_MS = 60_000;
+/** Like API tokens: a sign-out here is immediate, one in another process within this time. */
+const SESSION_CACHE_MS = 5_000;
 
 export class SessionsService {
+  private readonly cache = new TtlCache<string, SessionInfo & { expiresAt: number }>(SESSION_CACHE_MS);
   constructor(
     private readonly db: Kysely<Database>,
     private readonly ttlMs: number,
@@ -35,6 +39,8 @@ export class SessionsService {
   async lookup(token: string): Promise<SessionInfo | undefined> {
     if (!token || token.length > 100) return undefined;
     const idHash = sha256Hex(token);
+    const cached = this.cache.get(idHash);
+    if (cached && cached.expiresAt > this.now()) return cached;
     const row = await this.db
       .selectFrom("sessions")
       .innerJoin("users", "users.id", "sessions.user_id")
@@ -50,11 +56,15 @@ export class SessionsService {
     if (now - new Date(row.last_seen_at).getTime() > TOUCH_EVERY_MS) {
       await this.db.updateTable("sessions").set({ last_seen_at: new Date(now) }).where("id_hash", "=", idHash).execute();
     }
-    return { userId: row.user_id, username: row.username, csrfToken: row.csrf_token, userAgent: row.user_agent, idHash };
+    const info = { userId: row.user_id, username: row.username, csrfToken: row.csrf_token, userAgent: row.user_agent, idHash };
+    this.cache.set(idHash, { ...info, expiresAt: new Date(row.expires_at).getTime() });
+    return info;
   }
 
   async destroy(token: string): Promise<void> {
-    await this.db.deleteFrom("sessions").where("id_hash", "=", sha256Hex(token)).execute();
+    const idHash = sha256Hex(token);
+    this.cache.delete(idHash);
+    await this.db.deleteFrom("sessions").where("id_hash", "=", idHash).execute();
   }
 
   async purgeExpired(): Promise<number> {

@@ -137,6 +137,13 @@ describe(`original REST API shapes (${testDatabaseKind})`, () => {
     expect((await call("GET", "/api/get_active_orders?account=nope")).status).toBe(404);
   });
 
+  test("a revoked token is refused at once, even right after it was used", async () => {
+    const t = await tokenClient(h, userId, "short-lived");
+    expect((await call("GET", "/api/get_active_orders", undefined, t)).status).toBe(200);
+    await h.ctx.tokens.revoke(userId, "short-lived", { kind: "cli", label: "test", userId });
+    expect((await call("GET", "/api/get_active_orders", undefined, t)).status).toBe(401);
+  });
+
   test("every change appends an event in the same transaction with a reason", async () => {
     const before = await h.db.db.selectFrom("events").select("id").orderBy("id", "desc").executeTakeFirst();
     await call("POST", "/api/place_order", { ticker: "MNQ", action: "sell", quantity: 2, entry_price: 18000.25 });

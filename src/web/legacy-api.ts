@@ -23,12 +23,18 @@ const tags = ["Original API"];
  * acting on one account: `?account=<name>` or the `X-Account` header, else LEGACY_API_ACCOUNT.
  */
 export function legacyApi(ctx: AppContext) {
+  // Account ids never change for a (user, name), so they are looked up once.
+  const accountIds = new Map<string, number>();
   async function account(auth: Auth, request: Request, query: Record<string, unknown>): Promise<number> {
     const requested = (typeof query.account === "string" ? query.account : null) ?? request.headers.get("x-account") ?? ctx.config.LEGACY_API_ACCOUNT;
     const name = accountName.safeParse(requested);
     if (!name.success) throw new ServiceError(400, "account: not a valid account name");
+    const key = `${auth.userId}/${name.data}`;
+    const known = accountIds.get(key);
+    if (known !== undefined) return known;
     const acc = await findAccount(ctx.db, auth.userId, name.data);
     if (!acc) throw new ServiceError(404, `account: ${auth.username} has no account named "${name.data}"`);
+    accountIds.set(key, acc.id);
     return acc.id;
   }
 

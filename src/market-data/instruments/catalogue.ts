@@ -25,21 +25,15 @@ const p = parseFixed;
 const QUARTERLY = "HMUZ";
 const ALL_MONTHS = "FGHJKMNQUVXZ";
 
-function pair(
-  mini: Omit<Instrument, "family" | "pair" | "pairRatio">,
-  micro: Omit<Instrument, "family" | "pair" | "pairRatio" | "months" | "exchange" | "tickSize">,
-): Instrument[] {
+type MicroSpec = Omit<Instrument, "family" | "pair" | "pairRatio" | "months" | "exchange" | "tickSize"> & {
+  /** Only where the micro's tick differs from the mini's (M6E). */
+  tickSize?: bigint;
+};
+
+function pair(mini: Omit<Instrument, "family" | "pair" | "pairRatio">, micro: MicroSpec, pairRatio = 10): Instrument[] {
   return [
-    { ...mini, family: "mini", pair: micro.root, pairRatio: 10 },
-    {
-      ...micro,
-      exchange: mini.exchange,
-      months: mini.months,
-      tickSize: mini.tickSize,
-      family: "micro",
-      pair: mini.root,
-      pairRatio: 10,
-    },
+    { ...mini, family: "mini", pair: micro.root, pairRatio },
+    { ...micro, exchange: mini.exchange, months: mini.months, tickSize: micro.tickSize ?? mini.tickSize, family: "micro", pair: mini.root, pairRatio },
   ];
 }
 
@@ -78,6 +72,28 @@ export const CATALOGUE: readonly Instrument[] = [
     { root: "GC", name: "Gold", exchange: "XCEC", tickSize: p("0.1"), pointValue: p("100"), months: ALL_MONTHS,
       defaults: { stopPoints: p("2"), trailPoints: p("5"), quantity: 2 } },
     { root: "MGC", name: "Micro Gold", pointValue: p("10"), defaults: { stopPoints: p("2"), trailPoints: p("5"), quantity: 5 } },
+  ),
+  ...pair(
+    { root: "SI", name: "Silver", exchange: "XCEC", tickSize: p("0.005"), pointValue: p("5000"), months: ALL_MONTHS,
+      defaults: { stopPoints: p("0.10"), trailPoints: p("0.30"), quantity: 1 } },
+    { root: "SIL", name: "Micro Silver (1,000 oz)", pointValue: p("1000"), defaults: { stopPoints: p("0.10"), trailPoints: p("0.30"), quantity: 2 } },
+    5,
+  ),
+  ...pair(
+    { root: "HG", name: "Copper", exchange: "XCEC", tickSize: p("0.0005"), pointValue: p("25000"), months: ALL_MONTHS,
+      defaults: { stopPoints: p("0.01"), trailPoints: p("0.03"), quantity: 1 } },
+    { root: "MHG", name: "Micro Copper", pointValue: p("2500"), defaults: { stopPoints: p("0.01"), trailPoints: p("0.03"), quantity: 5 } },
+  ),
+  ...pair(
+    { root: "6E", name: "Euro FX", exchange: "XCME", tickSize: p("0.00005"), pointValue: p("125000"), months: QUARTERLY,
+      defaults: { stopPoints: p("0.002"), trailPoints: p("0.006"), quantity: 1 } },
+    { root: "M6E", name: "Micro EUR/USD", tickSize: p("0.0001"), pointValue: p("12500"), defaults: { stopPoints: p("0.002"), trailPoints: p("0.006"), quantity: 5 } },
+  ),
+  ...pair(
+    { root: "BTC", name: "Bitcoin", exchange: "XCME", tickSize: p("5"), pointValue: p("5"), months: ALL_MONTHS,
+      defaults: { stopPoints: p("500"), trailPoints: p("1500"), quantity: 1 } },
+    { root: "MBT", name: "Micro Bitcoin", pointValue: p("0.1"), defaults: { stopPoints: p("500"), trailPoints: p("1500"), quantity: 5 } },
+    50,
   ),
 ];
 

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { CATALOGUE } from "./catalogue";
 import { resolveSymbol } from "./symbols";
 
 const now = new Date("2025-11-24T00:00:00Z");
@@ -44,4 +45,15 @@ describe("resolveSymbol", () => {
       expect(root(s)).toStartWith("error");
     }
   });
+});
+
+test("every catalogue root resolves to itself, and its continuous and TradingView forms too", () => {
+  expect(CATALOGUE.length).toBe(20);
+  for (const i of CATALOGUE) {
+    for (const form of [i.root, `${i.root}1!`, `${i.root}.c.0`, `${i.root}${i.months[0]}6`]) {
+      const r = resolveSymbol(form, now);
+      expect({ form, root: r.ok ? r.value.instrument.root : r.message }).toEqual({ form, root: i.root });
+    }
+    expect(resolveSymbol(i.pair, now).ok).toBe(true);
+  }
 });
