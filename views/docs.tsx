@@ -12,6 +12,11 @@ export interface DocsRoute {
   example: string;
 }
 
+/** Markdown-style `code` spans in descriptions, each part escaped. */
+function withCode(text: string) {
+  return text.split("`").map((part, i) => (i % 2 ? <code safe>{part}</code> : <span safe>{part}</span>));
+}
+
 export function DocsPage({ user, routes, origin }: { user: { username: string; csrfToken: string }; routes: DocsRoute[]; origin: string }) {
   const tags = [...new Set(routes.map((r) => r.tag))];
   return (
@@ -20,7 +25,8 @@ export function DocsPage({ user, routes, origin }: { user: { username: string; c
         <h1>HTTP API</h1>
         <p>
           Every route needs a signed-in browser session or an API token: create one with{" "}
-          <code>bun run cli token create &lt;name&gt;</code> and send it as <code>Authorization: Bearer &lt;token&gt;</code>.
+          <code>{Html.escapeHtml("bun run cli token create <name>")}</code> and send it as{" "}
+          <code>{Html.escapeHtml("Authorization: Bearer <token>")}</code>.
           Bad input is answered with a 4xx and <code>{"{"}"success": false, "message": "…"{"}"}</code> naming the field; nothing is changed.
           The machine-readable description is at <a href="/api/openapi.json">/api/openapi.json</a> (OpenAPI 3).
         </p>
@@ -33,9 +39,9 @@ export function DocsPage({ user, routes, origin }: { user: { username: string; c
                 <div class="docs-route">
                   <div>
                     <span class={`method method-${r.method.toLowerCase()}`} safe>{r.method}</span> <code safe>{r.path}</code>{" "}
-                    <span class="muted" safe>{r.summary}</span>
+                    <span class="muted">{withCode(r.summary)}</span>
                   </div>
-                  {r.description ? <p safe>{r.description}</p> : ""}
+                  {r.description ? <p>{withCode(r.description)}</p> : ""}
                   {r.requestSchema ? (
                     <details>
                       <summary>Request body schema</summary>
@@ -48,7 +54,7 @@ export function DocsPage({ user, routes, origin }: { user: { username: string; c
                     <ul>
                       {r.responses.map((x) => (
                         <li>
-                          <code safe>{x.status}</code> <span safe>{x.description}</span>
+                          <code safe>{x.status}</code> {withCode(x.description)}
                         </li>
                       ))}
                     </ul>

@@ -26,9 +26,9 @@ export function OverviewPage({ user, accounts, events }: OverviewProps) {
             {a.orders.length === 0 ? (
               <p class="muted">No open trades.</p>
             ) : (
-              <table class="table num">
+              <div class="table-wrap"><table class="table num">
                 <thead>
-                  <tr><th>Symbol</th><th>Side</th><th>Qty</th><th>Entry</th><th>Stop</th><th>Opened</th></tr>
+                  <tr><th>Symbol</th><th>Side</th><th>Qty</th><th>Entry</th><th>Stop</th><th>Opened (UTC)</th></tr>
                 </thead>
                 <tbody>
                   {a.orders.map((o) => (
@@ -42,14 +42,14 @@ export function OverviewPage({ user, accounts, events }: OverviewProps) {
                     </tr>
                   ))}
                 </tbody>
-              </table>
+              </table></div>
             )}
             {a.levels.length === 0 ? (
               ""
             ) : (
               <>
                 <h3>Take-profit levels</h3>
-                <table class="table num">
+                <div class="table-wrap"><table class="table num">
                   <thead>
                     <tr><th>Symbol</th><th>#</th><th>Qty</th><th>Target (pts)</th><th>Price</th><th>Status</th></tr>
                   </thead>
@@ -65,7 +65,7 @@ export function OverviewPage({ user, accounts, events }: OverviewProps) {
                       </tr>
                     ))}
                   </tbody>
-                </table>
+                </table></div>
               </>
             )}
           </section>

@@ -89,7 +89,8 @@ export function authRoutes(ctx: AppContext) {
         ctx.loginLimits.byAddress.fail(ip);
         ctx.loginLimits.byUser.fail(username);
         ctx.logger.warn("auth.login.failed", { username, ip, reason: user ? "wrong password" : "unknown user" });
-        return loginPage(request, { username, next, error: "Wrong username or password." }, 401);
+        // 200: the form is shown again with its message (a 401 would only add browser console noise).
+        return loginPage(request, { username, next, error: "Wrong username or password." });
       }
       ctx.loginLimits.byUser.reset(username);
       ctx.logger.info("auth.login", { username, ip });
@@ -111,7 +112,7 @@ export function authRoutes(ctx: AppContext) {
       const token = formField(body, "token");
       if (!ctx.setup.matches(token)) return html(<SetupDonePage />, 410);
       const username = formField(body, "username");
-      const again = (error: string, status = 400) =>
+      const again = (error: string, status = 200) =>
         html(<SetupPage csrf={preCsrf(request).value} token={token} username={username} error={error} />, status);
       if (!preCsrfValid(request, body)) return again("The form expired. Please try again.", 403);
       const name = usernameSchema.safeParse(username);

@@ -40,7 +40,7 @@ export function pages(ctx: AppContext) {
           kind: a.kind,
           orders: Object.values(active_orders).map((o) => ({
             symbol: o.symbol, action: o.action, quantity: o.quantity, entry: decimals(o.symbol, o.entry_price),
-            openedAt: new Date(o.timestamp * 1000).toISOString().replace("T", " ").slice(0, 19) + " UTC", stop: stopText(o.stop_loss),
+            openedAt: new Date(o.timestamp * 1000).toISOString().replace("T", " ").slice(0, 16), stop: stopText(o.stop_loss),
           })),
           levels: Object.entries(tp_levels).flatMap(([symbol, levels]) =>
             levels.map((l, index) => ({ symbol, index, enabled: l.enabled, quantity: l.quantity, target: String(l.target), price: decimals(symbol, l.price), hit: l.hit })),

@@ -1,0 +1,130 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, mkdirSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { startServer, type RunningServer } from "../app/server";
+import { loadConfig } from "../config/config";
+import { memoryLogger } from "../log/logger";
+
+/**
+ * The pages in real headless Chromium (Debian's, not a downloaded one), with screenshots at
+ * desktop and phone widths in test-artifacts/ to look at.
+ */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const haveChromium = existsSync(CHROMIUM);
+if (!haveChromium) console.warn(`!!! SKIPPED: browser tests — no Chromium at ${CHROMIUM} (apt-get install chromium)`);
+const ARTIFACTS = join(import.meta.dir, "../../test-artifacts");
+
+let server: RunningServer;
+let dropSchema: (() => Promise<void>) | undefined;
+let browser: Browser;
+const logs = memoryLogger("info");
+const consoleErrors: string[] = [];
+
+describe.skipIf(!haveChromium)("pages in Chromium", () => {
+  beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const env: Record<string, string> = { PORT: "0", DATA_DIR: mkdtempSync(join(tmpdir(), "e2e-")), SECRET_KEY: "33".repeat(32) };
+    if (process.env.DATABASE_URL) {
+      const url = new URL(process.env.DATABASE_URL);
+      const schema = `e2e_${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
+      const pg = (await import("pg")).default;
+      const c = new pg.Client({ connectionString: process.env.DATABASE_URL });
+      await c.connect();
+      await c.query(`create schema ${schema}`);
+      await c.end();
+      dropSchema = async () => {
+        const d = new pg.Client({ connectionString: process.env.DATABASE_URL });
+        await d.connect();
+        await d.query(`drop schema if exists ${schema} cascade`);
+        await d.end();
+      };
+      url.searchParams.set("options", `-c search_path=${schema}`);
+      env.DATABASE_URL = url.toString();
+    }
+    server = await startServer(loadConfig(env), logs);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+    await dropSchema?.();
+  });
+
+  async function newPage(width: number, height: number): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width, height } });
+    const page = await context.newPage();
+    page.on("console", (m) => {
+      if (m.type() === "error") consoleErrors.push(`${page.url()}: ${m.text()}`);
+    });
+    page.on("pageerror", (e) => consoleErrors.push(`${page.url()}: ${e.message}`));
+    return page;
+  }
+
+  test("first-run setup, the overview with a trade, the API docs, sign out and a failed sign-in", async () => {
+    const setupUrl = logs.lines.find((l) => l.event === "setup.required")?.setup_url as string;
+    expect(setupUrl).toContain("/setup?token=");
+    const page = await newPage(1280, 800);
+    await page.goto(setupUrl);
+    await page.screenshot({ path: join(ARTIFACTS, "setup-desktop.png"), fullPage: true });
+    await page.getByLabel("Username").fill("alice");
+    await page.getByLabel("Password", { exact: false }).first().fill("correct horse battery");
+    await page.getByLabel("Repeat password").fill("correct horse battery");
+    await page.getByRole("button", { name: "Create user" }).click();
+    await page.waitForURL(server.url + "/");
+    expect(await page.getByRole("region", { name: "paper account" }).isVisible()).toBe(true);
+
+    // A trade and a ladder through the original API, as an existing client would send them.
+    const { token } = await server.ctx.tokens.create((await server.ctx.users.findByUsername("alice"))!.id, "e2e", { kind: "cli", label: "e2e", userId: null });
+    const res = await fetch(`${server.url}/api/place_order`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify({
+        active_orders: { MES: { action: "buy", quantity: 3, entry_price: 5012.25, timestamp: 1732400000, stop_loss: { type: "stop", stopPrice: 5009.25 } },
+          MCL: { action: "sell", quantity: 2, entry_price: 71.37 } },
+        tp_levels: { MES: [{ enabled: true, quantity: 1, target: 2, price: 5014.25, hit: true }, { enabled: true, quantity: 2, target: 4, price: 5016.25, hit: false }] },
+      }),
+    });
+    expect(res.status).toBe(200);
+    await page.reload();
+    const paper = page.getByRole("region", { name: "paper account" });
+    expect(await paper.getByRole("cell", { name: "5012.25" }).count()).toBe(1);
+    expect(await paper.getByRole("cell", { name: "71.37" }).count()).toBe(1);
+    expect(await page.getByText("opened long 3 MES @ 5012.25").count()).toBe(1);
+    await page.screenshot({ path: join(ARTIFACTS, "overview-desktop.png"), fullPage: true });
+
+    await page.getByRole("link", { name: "API" }).click();
+    await page.waitForURL(server.url + "/docs");
+    expect(await page.getByText("/api/place_order").count()).toBeGreaterThan(0);
+    await page.screenshot({ path: join(ARTIFACTS, "docs-desktop.png") });
+
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.waitForURL(server.url + "/login");
+    await page.getByLabel("Username").fill("alice");
+    await page.getByLabel("Password").fill("wrong password!!");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    expect(await page.getByRole("alert").textContent()).toBe("Wrong username or password.");
+    await page.screenshot({ path: join(ARTIFACTS, "login-error-desktop.png") });
+    await page.getByLabel("Password").fill("correct horse battery");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.waitForURL(server.url + "/");
+    await page.context().close();
+
+    const phone = await newPage(390, 844);
+    await phone.goto(server.url + "/login");
+    await phone.screenshot({ path: join(ARTIFACTS, "login-phone.png") });
+    await phone.getByLabel("Username").fill("alice");
+    await phone.getByLabel("Password").fill("correct horse battery");
+    await phone.getByRole("button", { name: "Sign in" }).click();
+    await phone.waitForURL(server.url + "/");
+    await phone.screenshot({ path: join(ARTIFACTS, "overview-phone.png"), fullPage: true });
+    await phone.context().close();
+
+    expect(consoleErrors).toEqual([]);
+  }, 60_000);
+});
