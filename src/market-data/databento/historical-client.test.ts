@@ -1,0 +1,98 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { startFakeHistorical, type FakeHistorical } from "./fake-historical";
+import { HistoricalClient, HistoricalError } from "./historical-client";
+
+const KEY = "db-unittestapikey1234567890FFFFF";
+// Any bytes do here: this test is about HTTP, not DBN (the DBN tests decode real files).
+const payload = crypto.getRandomValues(new Uint8Array(300_000));
+let fake: FakeHistorical;
+const retries: { attempt: number; delayMs: number; status?: number }[] = [];
+const sleeps: number[] = [];
+
+function client(key = KEY) {
+  return new HistoricalClient({
+    apiKey: key, baseUrl: fake.url, retryBaseMs: 100,
+    sleep: async (ms) => void sleeps.push(ms),
+    onRetry: (r) => void retries.push(r),
+  });
+}
+
+beforeAll(() => {
+  fake = startFakeHistorical({
+    apiKey: KEY,
+    range: () => payload,
+    cost: (p) => (p.get("schema") === "trades" ? 1.25 : 0.5),
+    symbology: (p) => ({ result: { [p.get("symbols")!]: [{ d0: "2025-04-07", d1: "2025-04-08", s: "42005347" }] }, partial: [], not_found: [] }),
+    chunkSize: 7000,
+  });
+});
+afterAll(() => fake.stop());
+
+async function drain(stream: ReadableStream<Uint8Array>) {
+  const parts: Uint8Array[] = [];
+  for await (const c of stream) parts.push(c);
+  return { bytes: Buffer.concat(parts), chunks: parts.length };
+}
+
+describe("Historical client against the fake server", () => {
+  const range = { dataset: "GLBX.MDP3", symbols: ["NQ.c.0"], schema: "ohlcv-1m", start: "2025-04-07", end: 1_744_070_400_000_000_000n, stypeIn: "continuous" };
+
+  test("get_range streams the zstd body decompressed, in pieces", async () => {
+    const r = await client().getRange(range);
+    const { bytes, chunks } = await drain(r.body);
+    expect(Buffer.compare(bytes, Buffer.from(payload))).toBe(0);
+    expect(chunks).toBeGreaterThan(1);
+    const req = fake.requests.at(-1)!;
+    expect(req.authorized).toBe(true);
+    expect(Object.fromEntries(req.params)).toMatchObject({ dataset: "GLBX.MDP3", symbols: "NQ.c.0", schema: "ohlcv-1m", start: "2025-04-07", end: "1744070400000000000", stype_in: "continuous", stype_out: "instrument_id", encoding: "dbn", compression: "zstd" });
+    expect(JSON.stringify([...req.params])).not.toContain(KEY);
+  });
+
+  test("429 waits Retry-After, 5xx backs off, then succeeds", async () => {
+    retries.length = 0;
+    sleeps.length = 0;
+    fake.faults.push({ status: 429, retryAfter: 2 }, { status: 503 }, { status: 500 });
+    expect(await client().getCost(range)).toBe(0.5);
+    expect(retries.map((r) => r.status)).toEqual([429, 503, 500]);
+    expect(sleeps[0]).toBe(2000);
+    expect(sleeps[1]).toBeGreaterThanOrEqual(200);
+    expect(sleeps[2]).toBeGreaterThanOrEqual(400);
+    expect(sleeps[2]).toBeLessThanOrEqual(500);
+  });
+
+  test("gives up after the retry budget with the server's message", async () => {
+    fake.faults.push({ status: 500 }, { status: 500 }, { status: 500 }, { status: 500 });
+    const err = await client().listSchemas("GLBX.MDP3").catch((e) => e);
+    expect(err).toBeInstanceOf(HistoricalError);
+    expect(err.status).toBe(500);
+  });
+
+  test("a bad key fails at once, clearly, without retries", async () => {
+    retries.length = 0;
+    const err = (await client("db-wrongkeywrongkeywrongkeyAAAAA").listSchemas("GLBX.MDP3").catch((e) => e)) as HistoricalError;
+    expect(err.status).toBe(401);
+    expect(err.message).toBe("Databento Historical 401: Authentication failed. (check the Databento API key)");
+    expect(err.errorCase).toBe("auth_invalid_key");
+    expect(err.message).not.toContain("wrongkey");
+    expect(retries).toEqual([]);
+  });
+
+  test("a missing parameter surfaces the server's words", async () => {
+    const err = (await client().getCost({ ...range, schema: "" }).catch((e) => e)) as HistoricalError;
+    expect(err.status).toBe(422);
+    expect(err.message).toContain("Missing required parameter 'schema'");
+  });
+
+  test("metadata and symbology", async () => {
+    expect(await client().listSchemas("GLBX.MDP3")).toContain("ohlcv-1m");
+    expect(await client().getCost({ ...range, schema: "trades" })).toBe(1.25);
+    const s = await client().resolveSymbology({ dataset: "GLBX.MDP3", symbols: ["NQ.c.0"], stypeIn: "continuous", stypeOut: "instrument_id", startDate: "2025-04-07" });
+    expect(s.result["NQ.c.0"]).toEqual([{ d0: "2025-04-07", d1: "2025-04-08", s: "42005347" }]);
+  });
+
+  test("an unreachable server is an error after retries, not a hang", async () => {
+    const c = new HistoricalClient({ apiKey: KEY, baseUrl: "http://127.0.0.1:1", maxRetries: 1, sleep: async () => {} });
+    const err = (await c.listSchemas("GLBX.MDP3").catch((e) => e)) as HistoricalError;
+    expect(err.message).toStartWith("Databento Historical unreachable");
+  });
+});
