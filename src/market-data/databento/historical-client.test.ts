@@ -30,7 +30,8 @@ afterAll(() => fake.stop());
 
 async function drain(stream: ReadableStream<Uint8Array>) {
   const parts: Uint8Array[] = [];
-  for await (const c of stream) parts.push(c);
+  const reader = stream.getReader();
+  for (let r = await reader.read(); !r.done; r = await reader.read()) parts.push(r.value);
   return { bytes: Buffer.concat(parts), chunks: parts.length };
 }
 
