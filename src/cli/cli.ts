@@ -47,7 +47,7 @@ export async function withDatabase<T>(config: Config, fn: (h: DatabaseHandle) =>
 async function migrate(config: Config, sub: string | undefined, io: CliIo): Promise<void> {
   const h = await connectDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, poolSize: 2 });
   try {
-    if (sub === "up") for (const l of (await migrateUp(h.db)).concat()) io.out(l);
+    if (sub === "up") for (const l of await migrateUp(h.db)) io.out(l);
     else if (sub === "down") for (const l of await migrateDown(h.db)) io.out(l);
     else if (sub === "status") {
       for (const m of await migrationStatus(h.db)) io.out(`${m.executedAt ? "applied" : "pending"}  ${m.name}${m.executedAt ? `  ${m.executedAt.toISOString()}` : ""}`);

@@ -19,8 +19,6 @@ export interface ConnectOptions {
   dataDir: string;
   /** Postgres schema to use (tests give each file its own); created when missing. */
   schema?: string;
-  /** In-memory PGlite, for tests. */
-  memory?: boolean;
   poolSize?: number;
 }
 
@@ -63,28 +61,24 @@ async function connectPostgres(url: string, opts: ConnectOptions): Promise<Datab
 }
 
 async function connectPGlite(opts: ConnectOptions): Promise<DatabaseHandle> {
-  let lock: DirLock | undefined;
-  let dataDir: string | undefined;
-  if (!opts.memory) {
-    dataDir = resolve(opts.dataDir, "pglite");
-    mkdirSync(dataDir, { recursive: true });
-    // PGlite is one process's database: a second server on the same directory would corrupt it.
-    lock = acquireDirLock(join(resolve(opts.dataDir), "pglite.lock"));
-  }
+  const dataDir = resolve(opts.dataDir, "pglite");
+  mkdirSync(dataDir, { recursive: true });
+  // PGlite is one process's database: a second server on the same directory would corrupt it.
+  const lock: DirLock = acquireDirLock(join(resolve(opts.dataDir), "pglite.lock"));
   try {
     const pglite = await createPGlite({ dataDir });
     const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) });
     return {
       db,
       kind: "pglite",
-      location: dataDir ?? "memory",
+      location: dataDir,
       close: async () => {
         await db.destroy();
-        lock?.release();
+        lock.release();
       },
     };
   } catch (err) {
-    lock?.release();
+    lock.release();
     throw err;
   }
 }

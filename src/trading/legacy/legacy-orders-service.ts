@@ -1,6 +1,6 @@
 import type { Kysely, Transaction } from "kysely";
 import type { z } from "zod";
-import { instrumentByRoot, type Instrument } from "../../market-data/instruments/catalogue";
+import type { Instrument } from "../../market-data/instruments/catalogue";
 import { resolveSymbol } from "../../market-data/instruments/symbols";
 import type { Database } from "../../persistence/database";
 import { appendEvent, type Actor } from "../../persistence/events";
@@ -320,4 +320,3 @@ function levelJson(l: TpLevel): LegacyTpJson {
   return { enabled: l.enabled, quantity: l.quantity, target: fixedToNumber(l.target), price: fixedToNumber(l.price), hit: l.hit };
 }
 
-export { instrumentByRoot };
