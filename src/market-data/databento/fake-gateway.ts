@@ -1,0 +1,164 @@
+import type { Socket, TCPSocketListener } from "bun";
+import { cramResponse, LineReader, parseControlLine } from "./gateway-protocol";
+
+/**
+ * A TCP server speaking the Live gateway protocol byte for byte (greeting, CRAM, auth reply,
+ * subscription lines, start_session), for tests, benchmarks and the simulated demo feed. What
+ * it streams after start_session comes from `onStart` (DBN from files or the encoder).
+ */
+
+export interface FakeSubscription {
+  schema: string;
+  stypeIn: string;
+  symbols: string[];
+  id?: number;
+  start?: string;
+  snapshot: boolean;
+}
+
+export interface FakeGatewaySession {
+  sessionId: string;
+  dataset: string;
+  tsOut: boolean;
+  heartbeatIntervalS: number;
+  subscriptions: FakeSubscription[];
+  /** Sends raw bytes; false when the client is not keeping up (the socket buffered them). */
+  write(bytes: Uint8Array): boolean;
+  /** Resolves when the client has drained what was buffered. */
+  drained(): Promise<void>;
+  close(): void;
+  readonly closed: boolean;
+  /** Subscriptions sent after start_session. */
+  onSubscribe?: (s: FakeSubscription) => void;
+}
+
+export interface FakeGatewayOptions {
+  /** Keys the gateway accepts. */
+  apiKeys: string[];
+  lsgVersion?: string;
+  onStart: (session: FakeGatewaySession) => void;
+  /** Refuse every authentication with this message (e.g. a deactivated key). */
+  refuseWith?: string;
+}
+
+export interface FakeGateway {
+  host: string;
+  port: number;
+  sessions: FakeGatewaySession[];
+  /** Every control line received, for protocol assertions. */
+  lines: string[];
+  stop(): void;
+}
+
+interface ConnState {
+  reader: LineReader;
+  challenge: string;
+  phase: "auth" | "subscribing" | "streaming";
+  session?: FakeGatewaySession;
+  subs: FakeSubscription[];
+  pending: FakeSubscription | undefined;
+  drainWaiters: (() => void)[];
+}
+
+let nextSession = 1;
+
+function toSub(f: Map<string, string>): FakeSubscription {
+  return {
+    schema: f.get("schema") ?? "",
+    stypeIn: f.get("stype_in") ?? "",
+    symbols: (f.get("symbols") ?? "").split(",").filter(Boolean),
+    id: f.has("id") ? Number(f.get("id")) : undefined,
+    start: f.get("start"),
+    snapshot: f.get("snapshot") === "1",
+  };
+}
+
+export function startFakeGateway(opts: FakeGatewayOptions): FakeGateway {
+  const sessions: FakeGatewaySession[] = [];
+  const lines: string[] = [];
+
+  function handleLine(socket: Socket<ConnState>, line: string) {
+    const st = socket.data;
+    lines.push(line);
+    if (st.phase === "auth") {
+      const f = parseControlLine(line);
+      const response = f.get("auth") ?? "";
+      const ok = !opts.refuseWith && opts.apiKeys.some((k) => cramResponse(st.challenge, k) === response);
+      if (!ok || f.get("encoding") !== "dbn") {
+        socket.write(`success=0|error=${opts.refuseWith ?? (ok ? "Unsupported encoding." : "Authentication failed.")}\n`);
+        socket.end();
+        return;
+      }
+      const id = String(nextSession++);
+      const session: FakeGatewaySession = {
+        sessionId: id,
+        dataset: f.get("dataset") ?? "",
+        tsOut: f.get("ts_out") === "1",
+        heartbeatIntervalS: Number(f.get("heartbeat_interval_s") ?? 30),
+        subscriptions: st.subs,
+        write: (bytes) => {
+          if (session.closed) return false;
+          const n = socket.write(bytes);
+          return n === bytes.length;
+        },
+        drained: () => new Promise<void>((r) => st.drainWaiters.push(r)),
+        close: () => socket.end(),
+        closed: false,
+      };
+      st.session = session;
+      st.phase = "subscribing";
+      socket.write(`success=1|session_id=${id}|\n`);
+      return;
+    }
+    if (line === "start_session" || line.startsWith("start_session=")) {
+      if (st.phase !== "subscribing") return;
+      st.phase = "streaming";
+      sessions.push(st.session!);
+      opts.onStart(st.session!);
+      return;
+    }
+    // Subscription line: chunks of one subscription arrive with is_last=0 until the final one.
+    const f = parseControlLine(line);
+    const chunk = toSub(f);
+    if (st.pending) st.pending.symbols.push(...chunk.symbols);
+    else st.pending = chunk;
+    if (f.get("is_last") !== "0") {
+      const done = st.pending;
+      st.pending = undefined;
+      st.subs.push(done);
+      if (st.phase === "streaming") st.session?.onSubscribe?.(done);
+    }
+  }
+
+  const listener: TCPSocketListener<ConnState> = Bun.listen<ConnState>({
+    hostname: "127.0.0.1",
+    port: 0,
+    socket: {
+      open(socket) {
+        const challenge = crypto.randomUUID().replaceAll("-", "").slice(0, 16);
+        socket.data = { reader: new LineReader(), challenge, phase: "auth", subs: [], pending: undefined, drainWaiters: [] };
+        socket.write(`lsg_version=${opts.lsgVersion ?? "0.7.2"}\ncram=${challenge}\n`);
+      },
+      data(socket, data) {
+        const st = socket.data;
+        st.reader.push(data);
+        try {
+          for (let line = st.reader.nextLine(); line !== undefined; line = st.reader.nextLine()) handleLine(socket, line);
+        } catch {
+          socket.end();
+        }
+      },
+      drain(socket) {
+        const w = socket.data.drainWaiters.splice(0);
+        for (const r of w) r();
+      },
+      close(socket) {
+        if (socket.data.session) (socket.data.session as { closed: boolean }).closed = true;
+        for (const r of socket.data.drainWaiters.splice(0)) r();
+      },
+      error() {},
+    },
+  });
+
+  return { host: "127.0.0.1", port: listener.port, sessions, lines, stop: () => listener.stop(true) };
+}
