@@ -1,0 +1,54 @@
+import { INTERVAL_MS, type Bar, type BarInterval, type Nanos } from "./bar";
+
+/**
+ * Trades into OHLCV bars per instrument and interval. A bar is emitted when a trade of a later
+ * interval arrives or when `closeDue(now)` sees its interval over; intervals without trades get
+ * no bar. A print stamped before the open bar's start (late) is folded into the open bar rather
+ * than reopening one already emitted, and counted.
+ */
+export class BarAggregator {
+  private readonly open = new Map<number, Bar>();
+  private readonly ms: number;
+  latePrints = 0;
+
+  constructor(
+    readonly interval: BarInterval,
+    private readonly emit: (bar: Bar) => void,
+  ) {
+    this.ms = INTERVAL_MS[interval];
+  }
+
+  onTrade(instrumentId: number, tsMs: number, price: Nanos, size: number): void {
+    const start = tsMs - (tsMs % this.ms);
+    const bar = this.open.get(instrumentId);
+    if (bar && start > bar.startMs) {
+      this.emit(bar);
+      this.open.delete(instrumentId);
+    } else if (bar) {
+      if (start < bar.startMs) this.latePrints++;
+      if (price > bar.high) bar.high = price;
+      if (price < bar.low) bar.low = price;
+      bar.close = price;
+      bar.volume += size;
+      return;
+    }
+    this.open.set(instrumentId, {
+      instrumentId, interval: this.interval, startMs: start, open: price, high: price, low: price, close: price, volume: size, source: "trades",
+    });
+  }
+
+  /** Emits every open bar whose interval ended at or before `nowMs`. */
+  closeDue(nowMs: number): void {
+    for (const [id, bar] of this.open) {
+      if (bar.startMs + this.ms <= nowMs) {
+        this.emit(bar);
+        this.open.delete(id);
+      }
+    }
+  }
+
+  /** The bar being built, for charts that draw the forming candle. */
+  current(instrumentId: number): Readonly<Bar> | undefined {
+    return this.open.get(instrumentId);
+  }
+}

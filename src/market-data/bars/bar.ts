@@ -1,0 +1,23 @@
+/**
+ * Prices on the hot path are JS numbers of 1e-9 units ("nanos", the DBN scale): exact integers
+ * for every futures price (< 2^53, i.e. below 9,007,199.254740991), so comparisons are exact
+ * and no BigInt is allocated per trade.
+ */
+export type Nanos = number;
+
+export type BarInterval = "1s" | "1m";
+export const INTERVAL_MS: Record<BarInterval, number> = { "1s": 1_000, "1m": 60_000 };
+
+export interface Bar {
+  instrumentId: number;
+  interval: BarInterval;
+  /** Start of the interval (inclusive), UTC ms — stamped at the open, as Databento does. */
+  startMs: number;
+  open: Nanos;
+  high: Nanos;
+  low: Nanos;
+  close: Nanos;
+  volume: number;
+  /** Built here from trades, or Databento's own bar (which replaces ours). */
+  source: "trades" | "databento";
+}
