@@ -99,6 +99,19 @@ export interface EventsTable {
   data: ColumnType<unknown, string, never>;
 }
 
+export interface Ohlcv1mTable {
+  symbol: string;
+  ts: RequiredTimestamp;
+  contract: string;
+  instrument_id: Int8;
+  open: Numeric;
+  high: Numeric;
+  low: Numeric;
+  close: Numeric;
+  volume: Int8;
+  source: "databento" | "trades";
+}
+
 export interface Database {
   users: UsersTable;
   accounts: AccountsTable;
@@ -108,6 +121,7 @@ export interface Database {
   take_profit_levels: TakeProfitLevelsTable;
   secrets: SecretsTable;
   events: EventsTable;
+  ohlcv_1m: Ohlcv1mTable;
 }
 
 export type DB = Kysely<Database>;

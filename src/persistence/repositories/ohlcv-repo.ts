@@ -1,0 +1,103 @@
+import { sql, type Kysely } from "kysely";
+import type { Database } from "../database";
+
+/** A stored one-minute bar; prices in 1e-9 units as exact JS numbers (see bars/bar.ts). */
+export interface ArchivedBar {
+  symbol: string;
+  startMs: number;
+  contract: string;
+  instrumentId: number;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  volume: number;
+  source: "databento" | "trades";
+}
+
+const SCALE = 1_000_000_000;
+
+function nanosToDecimal(n: number): string {
+  const neg = n < 0;
+  const a = Math.abs(n);
+  const whole = Math.floor(a / SCALE);
+  const frac = String(a - whole * SCALE).padStart(9, "0");
+  return `${neg ? "-" : ""}${whole}.${frac}`;
+}
+
+function decimalToNanos(d: string): number {
+  const neg = d.startsWith("-");
+  const [w = "0", f = ""] = (neg ? d.slice(1) : d).split(".");
+  const n = Number(w) * SCALE + Number(f.padEnd(9, "0").slice(0, 9));
+  return neg ? -n : n;
+}
+
+/**
+ * Idempotent bulk upsert in one statement (arrays unnested server-side), so a year of bars is a
+ * handful of round trips. A Databento bar replaces a trades-built one; never the reverse.
+ */
+export async function upsertBars(db: Kysely<Database>, bars: readonly ArchivedBar[], chunk = 20_000): Promise<number> {
+  let written = 0;
+  for (let i = 0; i < bars.length; i += chunk) {
+    const part = bars.slice(i, i + chunk);
+    const res = await sql`
+      insert into ohlcv_1m (symbol, ts, contract, instrument_id, open, high, low, close, volume, source)
+      select * from unnest(
+        ${part.map((b) => b.symbol)}::text[],
+        ${part.map((b) => new Date(b.startMs).toISOString())}::timestamptz[],
+        ${part.map((b) => b.contract)}::text[],
+        ${part.map((b) => b.instrumentId)}::bigint[],
+        ${part.map((b) => nanosToDecimal(b.open))}::numeric[],
+        ${part.map((b) => nanosToDecimal(b.high))}::numeric[],
+        ${part.map((b) => nanosToDecimal(b.low))}::numeric[],
+        ${part.map((b) => nanosToDecimal(b.close))}::numeric[],
+        ${part.map((b) => b.volume)}::bigint[],
+        ${part.map((b) => b.source)}::text[])
+      on conflict (symbol, ts) do update set
+        contract = excluded.contract, instrument_id = excluded.instrument_id, open = excluded.open, high = excluded.high,
+        low = excluded.low, close = excluded.close, volume = excluded.volume, source = excluded.source
+      where ohlcv_1m.source = 'trades' or excluded.source = 'databento'`.execute(db);
+    written += Number(res.numAffectedRows ?? 0n);
+  }
+  return written;
+}
+
+export async function lastBarTime(db: Kysely<Database>, symbol: string): Promise<number | undefined> {
+  const row = await db.selectFrom("ohlcv_1m").select((eb) => eb.fn.max("ts").as("ts")).where("symbol", "=", symbol).executeTakeFirst();
+  return row?.ts ? new Date(row.ts).getTime() : undefined;
+}
+
+/** Bars with startMs in [fromMs, toMs), oldest first. */
+export async function barsBetween(db: Kysely<Database>, symbol: string, fromMs: number, toMs: number, limit = 100_000): Promise<ArchivedBar[]> {
+  const rows = await db
+    .selectFrom("ohlcv_1m")
+    .selectAll()
+    .where("symbol", "=", symbol)
+    .where("ts", ">=", new Date(fromMs))
+    .where("ts", "<", new Date(toMs))
+    .orderBy("ts")
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({
+    symbol: r.symbol, startMs: new Date(r.ts).getTime(), contract: r.contract, instrumentId: Number(r.instrument_id),
+    open: decimalToNanos(String(r.open)), high: decimalToNanos(String(r.high)), low: decimalToNanos(String(r.low)), close: decimalToNanos(String(r.close)),
+    volume: Number(r.volume), source: r.source,
+  }));
+}
+
+/** The newest `count` bars, oldest first (what ATR reads). */
+export async function latestBars(db: Kysely<Database>, symbol: string, count: number): Promise<ArchivedBar[]> {
+  const newest = await lastBarTime(db, symbol);
+  if (newest === undefined) return [];
+  const rows = await db.selectFrom("ohlcv_1m").select("ts").where("symbol", "=", symbol).orderBy("ts", "desc").limit(count).execute();
+  const oldest = rows.length ? new Date(rows[rows.length - 1]!.ts).getTime() : newest;
+  return barsBetween(db, symbol, oldest, newest + 1, count);
+}
+
+export const CSV_HEADER = "ts_event,symbol,contract,instrument_id,open,high,low,close,volume,source";
+
+export function barToCsv(b: ArchivedBar): string {
+  return [new Date(b.startMs).toISOString(), b.symbol, b.contract, b.instrumentId, nanosToDecimal(b.open), nanosToDecimal(b.high), nanosToDecimal(b.low), nanosToDecimal(b.close), b.volume, b.source].join(",");
+}
+
+export { decimalToNanos, nanosToDecimal };
