@@ -33,32 +33,35 @@ function decimalToNanos(d: string): number {
 }
 
 /**
- * Idempotent bulk upsert in one statement (arrays unnested server-side), so a year of bars is a
- * handful of round trips. A Databento bar replaces a trades-built one; never the reverse.
+ * Idempotent bulk upsert: each chunk is one statement with the columns sent as arrays and
+ * unnested server-side (prices as integer nanos, times as epoch ms: short to send, exact to
+ * convert), and a few chunks run at once on separate connections. A Databento bar replaces a
+ * trades-built one; never the reverse. Chunks are disjoint, so concurrent ones never contend.
  */
-export async function upsertBars(db: Kysely<Database>, bars: readonly ArchivedBar[], chunk = 20_000): Promise<number> {
+export async function upsertBars(db: Kysely<Database>, bars: readonly ArchivedBar[], chunk = 10_000, concurrency = 3): Promise<number> {
   let written = 0;
-  for (let i = 0; i < bars.length; i += chunk) {
-    const part = bars.slice(i, i + chunk);
-    const res = await sql`
-      insert into ohlcv_1m (symbol, ts, contract, instrument_id, open, high, low, close, volume, source)
-      select * from unnest(
-        ${part.map((b) => b.symbol)}::text[],
-        ${part.map((b) => new Date(b.startMs).toISOString())}::timestamptz[],
-        ${part.map((b) => b.contract)}::text[],
-        ${part.map((b) => b.instrumentId)}::bigint[],
-        ${part.map((b) => nanosToDecimal(b.open))}::numeric[],
-        ${part.map((b) => nanosToDecimal(b.high))}::numeric[],
-        ${part.map((b) => nanosToDecimal(b.low))}::numeric[],
-        ${part.map((b) => nanosToDecimal(b.close))}::numeric[],
-        ${part.map((b) => b.volume)}::bigint[],
-        ${part.map((b) => b.source)}::text[])
-      on conflict (symbol, ts) do update set
-        contract = excluded.contract, instrument_id = excluded.instrument_id, open = excluded.open, high = excluded.high,
-        low = excluded.low, close = excluded.close, volume = excluded.volume, source = excluded.source
-      where ohlcv_1m.source = 'trades' or excluded.source = 'databento'`.execute(db);
-    written += Number(res.numAffectedRows ?? 0n);
-  }
+  let next = 0;
+  const worker = async () => {
+    while (next < bars.length) {
+      const part = bars.slice(next, next + chunk);
+      next += chunk;
+      const res = await sql`
+        insert into ohlcv_1m (symbol, ts, contract, instrument_id, open, high, low, close, volume, source)
+        select s, timestamptz 'epoch' + t * interval '1 millisecond', c, i,
+               o::numeric / 1000000000, h::numeric / 1000000000, l::numeric / 1000000000, cl::numeric / 1000000000, v, src
+        from unnest(
+          ${part.map((b) => b.symbol)}::text[], ${part.map((b) => b.startMs)}::int8[], ${part.map((b) => b.contract)}::text[],
+          ${part.map((b) => b.instrumentId)}::int8[], ${part.map((b) => b.open)}::int8[], ${part.map((b) => b.high)}::int8[],
+          ${part.map((b) => b.low)}::int8[], ${part.map((b) => b.close)}::int8[], ${part.map((b) => b.volume)}::int8[],
+          ${part.map((b) => b.source)}::text[]) as u(s, t, c, i, o, h, l, cl, v, src)
+        on conflict (symbol, ts) do update set
+          contract = excluded.contract, instrument_id = excluded.instrument_id, open = excluded.open, high = excluded.high,
+          low = excluded.low, close = excluded.close, volume = excluded.volume, source = excluded.source
+        where ohlcv_1m.source = 'trades' or excluded.source = 'databento'`.execute(db);
+      written += Number(res.numAffectedRows ?? 0n);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, Math.ceil(bars.length / chunk)) }, worker));
   return written;
 }
 
