@@ -10,6 +10,7 @@ import type { Logger } from "../log/logger";
 import type { Database } from "../persistence/database";
 import { loadSecretKey, SecretsStore } from "../security/secrets";
 import { LegacyOrdersService } from "../trading/legacy/legacy-orders-service";
+import { PriceHub } from "../market-data/stream/price-hub";
 
 /** The services every front end (HTML pages, JSON API, CLI) works through. */
 export interface AppContext {
@@ -25,6 +26,8 @@ export interface AppContext {
   setup: SetupToken;
   /** Failed logins: 5 per username and 20 per client address in 15 minutes. */
   loginLimits: { byUser: FailureLimiter; byAddress: FailureLimiter };
+  /** Live prices to browser sockets. */
+  priceHub: PriceHub;
   startedAt: Date;
 }
 
@@ -41,6 +44,7 @@ export function createAppContext(config: Config, logger: Logger, db: Kysely<Data
     legacyOrders: new LegacyOrdersService(db),
     setup: new SetupToken(),
     loginLimits: { byUser: new FailureLimiter(5, 15 * 60_000), byAddress: new FailureLimiter(20, 15 * 60_000) },
+    priceHub: new PriceHub(),
     startedAt: new Date(),
   };
 }

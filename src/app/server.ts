@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { websocket } from "elysia/ws";
 import type { Config } from "../config/config";
 import type { Logger } from "../log/logger";
 import { connectDatabase } from "../persistence/connect";
@@ -33,12 +34,19 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     hostname: config.HOST,
     port: config.PORT,
     fetch: createFetch(ctx, app),
+    // Elysia's socket handlers; the price hub decides what a slow socket gets, far below this limit.
+    websocket: { ...(websocket as unknown as Bun.WebSocketHandler<unknown>), backpressureLimit: 4 * 1024 * 1024, closeOnBackpressureLimit: false, idleTimeout: 120 },
     ...(tls ? { tls } : {}),
     error(err) {
       logger.error("http.server_error", { error: err });
       return new Response(JSON.stringify({ success: false, message: "internal error" }), { status: 500 });
     },
   });
+  // Elysia upgrades sockets through the server it knows; this server is ours (see web/http.ts).
+  (app as unknown as { server: typeof server }).server = server;
+  ctx.priceHub.attach(server);
+  const hubTimer = setInterval(() => ctx.priceHub.tick(), 25);
+  hubTimer.unref();
   const url = `${tls ? "https" : "http"}://${config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST}:${server.port}`;
   logger.info("server.listening", { url, database: handle.kind, startup_ms: Math.round(performance.now() - t0) });
 
@@ -58,7 +66,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     ctx,
     async stop() {
       clearInterval(purge);
-      await server.stop();
+      clearInterval(hubTimer);
+      // Close open sockets too: a browser's price socket would otherwise hold shutdown open.
+      await server.stop(true);
       await handle.close();
       logger.info("server.stopped", {});
     },

@@ -9,6 +9,7 @@ import { errorPlugin } from "./error-plugin";
 import { withHttpBasics } from "./http";
 import { legacyApi } from "./legacy-api";
 import { pages } from "./pages";
+import { priceSocket } from "./price-ws";
 import { systemRoutes, VERSION } from "./system-routes";
 
 /** The whole HTTP surface. Tests call `app.handle`; the server serves `fetch`. */
@@ -38,7 +39,8 @@ export function createApp(ctx: AppContext) {
     .use(authRoutes(ctx))
     .use(pages(ctx))
     .use(docsRoutes(ctx, () => self!))
-    .use(legacyApi(ctx));
+    .use(legacyApi(ctx))
+    .use(priceSocket(ctx));
   self = app;
   return app;
 }

@@ -69,6 +69,8 @@ export function withHttpBasics(handle: Handler, logger: Logger, opts: SecurityOp
         headers: { "content-type": "application/json" },
       });
     }
+    // A successful WebSocket upgrade has already been answered by Bun; log it as such.
+    const upgraded = request.headers.get("upgrade")?.toLowerCase() === "websocket" && response.status === 200;
     try {
       applySecurityHeaders(response.headers, opts);
       response.headers.set("x-request-id", m.id);
@@ -81,7 +83,7 @@ export function withHttpBasics(handle: Handler, logger: Logger, opts: SecurityOp
       rid: m.id,
       method: request.method,
       route: m.route ?? url.pathname,
-      status: response.status,
+      status: upgraded ? 101 : response.status,
       ms: Math.round((performance.now() - m.start) * 100) / 100,
     };
     if (response.status >= 500) logger.error("http", fields);

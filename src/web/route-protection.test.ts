@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { testDatabaseKind } from "../persistence/test-database";
-import { isPublic } from "./auth-plugin";
+import { isApiPath, isPublic } from "./auth-plugin";
 import { createHarness, type Harness } from "./test-harness";
 
 let h: Harness;
@@ -29,12 +29,19 @@ describe(`every registered route refuses without credentials (${testDatabaseKind
   test("each non-public route: 401 for the API, redirect to login for pages, also with a bad token or cookie", async () => {
     const routes = h.app.routes.filter((r) => !isPublic(r.method, concrete(r.path)));
     expect(routes.length).toBeGreaterThan(8);
+    expect(routes.some((r) => r.method === "WS" && r.path === "/ws")).toBe(true);
     for (const r of routes) {
       const path = concrete(r.path);
       for (const headers of [{}, { authorization: "Bearer tma_forged" }, { cookie: "sid=forged" }, { authorization: "Basic YTpi" }] as Record<string, string>[]) {
-        const res = await h.fetch(path, { method: r.method, headers: { ...headers, "content-type": "application/json" }, body: r.method === "GET" ? undefined : "{}" });
+        // A WebSocket route is reached by a GET asking to upgrade.
+        const ws = r.method === "WS";
+        const res = await h.fetch(path, {
+          method: ws ? "GET" : r.method,
+          headers: { ...headers, "content-type": "application/json", ...(ws ? { upgrade: "websocket", connection: "Upgrade", "sec-websocket-version": "13", "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==" } : {}) },
+          body: r.method === "GET" || ws ? undefined : "{}",
+        });
         const where = `${r.method} ${r.path} with ${JSON.stringify(headers)}`;
-        if (path.startsWith("/api")) {
+        if (isApiPath(path)) {
           expect({ where, status: res.status }).toEqual({ where, status: 401 });
           expect(await res.json()).toMatchObject({ success: false });
         } else {

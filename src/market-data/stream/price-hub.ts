@@ -56,6 +56,9 @@ export class PriceHub {
   private readonly high: number;
   private readonly now: () => number;
   private publisher: HubPublisher | undefined;
+  private sinceCheck = 0;
+  /** A burst between two ticks could otherwise fill a stalled socket; check every this many publishes. */
+  private static readonly CHECK_EVERY = 64;
 
   constructor(opts: PriceHubOptions = {}) {
     this.high = opts.highWaterBytes ?? 64 * 1024;
@@ -125,6 +128,7 @@ export class PriceHub {
     if (!l) this.latest.set(symbol, (l = { version: 0 }));
     l.version++;
     l[kind] = message;
+    if (++this.sinceCheck >= PriceHub.CHECK_EVERY) this.checkBackpressure();
     this.publisher?.publish(topicOf("trade", symbol), message);
     if (legacyMessage) {
       l.legacy = legacyMessage;
@@ -141,6 +145,7 @@ export class PriceHub {
 
   /** Called periodically (and on drain): moves backed-up clients to pull, serves pull clients. */
   tick(): void {
+    this.sinceCheck = 0;
     const now = this.now();
     for (const c of this.clients.values()) {
       const buffered = c.socket.bufferedAmount();
@@ -150,6 +155,11 @@ export class PriceHub {
       }
       this.servePull(c, now, buffered);
     }
+  }
+
+  private checkBackpressure(): void {
+    this.sinceCheck = 0;
+    for (const c of this.clients.values()) if (!c.pull && c.socket.bufferedAmount() > this.high) this.toPull(c);
   }
 
   drained(socket: HubSocket): void {
