@@ -83,7 +83,7 @@ export async function* decodeDbnStream(stream: ReadableStream<Uint8Array>, opts:
         else c.enqueue(r.value);
       },
     });
-    source = rest.pipeThrough(new DecompressionStream("zstd" as CompressionFormat)).getReader();
+    source = rest.pipeThrough(new DecompressionStream("zstd" as CompressionFormat) as unknown as ReadableWritablePair<Uint8Array, Uint8Array>).getReader();
   }
   const out: (Metadata | DbnRecord)[] = [];
   const framer: DbnFramer = new DbnFramer(
