@@ -4,6 +4,7 @@ import { connectDatabase, type DatabaseHandle } from "../persistence/connect";
 import { migrateDown, migrateUp, migrationStatus } from "../persistence/migrator";
 import { startServer } from "../app/server";
 import { userCommand, tokenCommand } from "./accounts-commands";
+import { dbnCommand } from "./dbn-command";
 
 export const USAGE = `usage: trading-app <command>
 
@@ -14,6 +15,8 @@ export const USAGE = `usage: trading-app <command>
   token create <name> [--user U] create an API token; it is printed alone on the last line
   token list [--user U]
   token revoke <name> [--user U]
+  dbn <file> [--json|--pretty] [--limit N] [--schema S] [--metadata]
+                                 print a DBN file (plain or zstd) as JSON lines
   help
 
 Configuration comes from environment variables (see README).`;
@@ -80,6 +83,11 @@ export async function runCli(argv: string[], io: CliIo = defaultIo, env: Record<
     return 0;
   }
   try {
+    // Needs no configuration or database: a file tool.
+    if (command === "dbn") {
+      await dbnCommand(rest, io);
+      return 0;
+    }
     const config = loadConfig(env);
     const logger = createLogger(config.LOG_LEVEL);
     switch (command) {
