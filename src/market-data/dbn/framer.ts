@@ -56,12 +56,29 @@ export class DbnFramer {
     }
     if (pos >= n) return;
     const view = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    while (pos < n) {
+    if (!this.haveHeader) {
       const len = this.unitLength(chunk, pos, n - pos, this.streamOffset);
-      if (len === undefined || pos + len > n) break;
-      this.emit(chunk, pos, len, view);
-      pos += len;
-      this.streamOffset += len;
+      if (len !== undefined && pos + len <= n) {
+        this.emit(chunk, pos, len, view);
+        pos += len;
+        this.streamOffset += len;
+      }
+    }
+    if (this.haveHeader) {
+      // The hot loop: records back to back, each handed over in place.
+      const handler = this.h;
+      const start = pos;
+      let count = 0;
+      while (pos < n) {
+        const size = chunk[pos]! * 4;
+        if (size < HEADER_SIZE) throw new DbnDecodeError(`corrupt record: length ${size} bytes is shorter than a record header`, this.streamOffset + pos - start);
+        if (pos + size > n) break;
+        handler.record(view, chunk, pos, size);
+        pos += size;
+        count++;
+      }
+      this.records += count;
+      this.streamOffset += pos - start;
     }
     if (pos < n) {
       this.ensureCarry(n - pos);
