@@ -97,7 +97,7 @@ for (const [name, rtype] of [["trades", RType.MBP_0], ["mbp-1", RType.MBP_1]] as
       sink += cursor.price + cursor.size32;
       n++;
     } });
-    const reader = new Blob([zstd]).stream().pipeThrough(new DecompressionStream("zstd" as CompressionFormat) as unknown as ReadableWritablePair<Uint8Array, Uint8Array>).getReader();
+    const reader = new Blob([new Uint8Array(zstd)]).stream().pipeThrough(new DecompressionStream("zstd" as CompressionFormat) as unknown as ReadableWritablePair<Uint8Array, Uint8Array>).getReader();
     for (let r = await reader.read(); !r.done; r = await reader.read()) framer.push(r.value);
   }
   console.log(`  ${"zstd streamed + cursor".padEnd(44)} ${(n / ((performance.now() - t0) / 1000) / 1e6).toFixed(1).padStart(6)} M records/s`);
