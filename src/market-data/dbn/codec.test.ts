@@ -24,12 +24,11 @@ function arbField(t: FieldType): fc.Arbitrary<unknown> {
     case "char": return fc.constantFrom("A", "B", "N", "T", "F", "Y", "");
     default:
       if ("cstr" in t) return fc.string({ unit: fc.constantFrom(..."ABCXYZ0189 .-"), maxLength: t.cstr - 1 });
-      return fc.array(
-        fc.record(t.consolidated
-          ? { bid_px: arbField("i64"), ask_px: arbField("i64"), bid_sz: arbField("u32"), ask_sz: arbField("u32"), bid_pb: arbField("u16"), ask_pb: arbField("u16") }
-          : { bid_px: arbField("i64"), ask_px: arbField("i64"), bid_sz: arbField("u32"), ask_sz: arbField("u32"), bid_ct: arbField("u32"), ask_ct: arbField("u32") }),
-        { minLength: t.levels, maxLength: t.levels },
-      );
+      const common = { bid_px: arbField("i64"), ask_px: arbField("i64"), bid_sz: arbField("u32"), ask_sz: arbField("u32") };
+      const level: fc.Arbitrary<unknown> = t.consolidated
+        ? fc.record({ ...common, bid_pb: arbField("u16"), ask_pb: arbField("u16") })
+        : fc.record({ ...common, bid_ct: arbField("u32"), ask_ct: arbField("u32") });
+      return fc.array(level, { minLength: t.levels, maxLength: t.levels });
   }
 }
 

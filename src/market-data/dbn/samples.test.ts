@@ -23,7 +23,7 @@ function files(): string[] {
 
 const fragmentVersion = (name: string) => (name.includes(".frag") ? Number(/\.v(\d)\.dbn\.frag/.exec(name)?.[1] ?? 2) : undefined);
 const load = (name: string) => decodeDbn(readFileSync(join(SAMPLES, name)), { fragmentVersion: fragmentVersion(name) });
-const strip = (r: DbnRecord | undefined) => JSON.parse(JSON.stringify(r, (_k, v) => (typeof v === "bigint" ? v.toString() : v)));
+const strip = (r: DbnRecord | DbnRecord[] | undefined) => JSON.parse(JSON.stringify(r, (_k, v) => (typeof v === "bigint" ? v.toString() : v)));
 
 describe.skipIf(!have)("Databento sample files", () => {
   test("every file decodes; DBZ files are refused by name", () => {
