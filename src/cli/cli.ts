@@ -5,6 +5,7 @@ import { migrateDown, migrateUp, migrationStatus } from "../persistence/migrator
 import { startServer } from "../app/server";
 import { userCommand, tokenCommand } from "./accounts-commands";
 import { dbnCommand } from "./dbn-command";
+import { liveCommand } from "./live-command";
 
 export const USAGE = `usage: trading-app <command>
 
@@ -17,6 +18,8 @@ export const USAGE = `usage: trading-app <command>
   token revoke <name> [--user U]
   dbn <file> [--json|--pretty] [--limit N] [--schema S] [--metadata]
                                  print a DBN file (plain or zstd) as JSON lines
+  live --dataset D --schema S --stype T --symbols A,B [--gateway host:port] [--start T] [--limit N]
+                                 print a Databento Live session (key from DATABENTO_API_KEY)
   help
 
 Configuration comes from environment variables (see README).`;
@@ -88,6 +91,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo, env: Record<
       await dbnCommand(rest, io);
       return 0;
     }
+    if (command === "live") return await liveCommand(rest, io, env);
     const config = loadConfig(env);
     const logger = createLogger(config.LOG_LEVEL);
     switch (command) {

@@ -57,6 +57,8 @@ export class LiveClient {
   private atLast = new Set<number>();
   private dedupUntilCaughtUp = false;
   stats = { records: 0, duplicatesDropped: 0, reconnects: 0 };
+  /** DBN version and ts_out of the current session's stream (to decode full records). */
+  stream = { version: 3, tsOut: false };
 
   constructor(private readonly o: LiveClientOptions) {
     this.subs = o.subscriptions.map((s) => ({ ...s }));
@@ -129,6 +131,8 @@ export class LiveClient {
   }
 
   private onRecord(framer: DbnFramer, view: DataView, bytes: Uint8Array, offset: number): void {
+    this.stream.version = framer.version;
+    this.stream.tsOut = framer.tsOut;
     const c = this.cursor.at(view, offset);
     const rtype = c.rtype;
     if (rtype === RType.SYMBOL_MAPPING || rtype === RType.SYSTEM || rtype === RType.ERROR) {
