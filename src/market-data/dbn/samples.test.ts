@@ -117,6 +117,33 @@ describe.skipIf(!have)("Databento sample files", () => {
     expect(v3[0]!.quantity).toBe(9223372036854775807n);
   });
 
+  test("each schema agrees across its v1, v2 and v3 files (different layouts, same data)", () => {
+    const schemas = ["mbo", "mbp-1", "mbp-10", "tbbo", "trades", "ohlcv-1s", "ohlcv-1m", "ohlcv-1h", "ohlcv-1d", "statistics", "imbalance", "cmbp-1", "cbbo-1s", "bbo-1s", "bbo-1m", "status", "definition"];
+    // Fields that changed type or meaning between versions are compared where they exist in both.
+    const versionSpecific = new Set(["quantity", "raw_instrument_id", "trading_reference_price", "asset", "stype_in", "stype_out"]);
+    for (const schema of schemas) {
+      const names = files().filter((n) => !n.includes("/") && new RegExp(`^test_data\\.${schema.replace("-", "\\-")}\\.(v\\d\\.)?dbn(\\.zst)?$`).test(n));
+      const decoded = names.map((n) => ({ n, recs: strip(load(n).records) as Record<string, unknown>[] }));
+      expect({ schema, files: decoded.length >= 2 }).toEqual({ schema, files: true });
+      const base = decoded[0]!;
+      for (const other of decoded.slice(1)) {
+        expect({ schema, n: other.n, count: other.recs.length }).toEqual({ schema, n: other.n, count: base.recs.length });
+        other.recs.forEach((r, i) => {
+          const b = base.recs[i]!;
+          for (const k of Object.keys(r)) {
+            if (versionSpecific.has(k) || !(k in b)) continue;
+            expect({ schema, file: other.n, i, k, v: r[k] }).toEqual({ schema, file: other.n, i, k, v: b[k] });
+          }
+        });
+      }
+      for (const r of base.recs) {
+        const rec = r as { hd: { ts_event: string }; levels?: { bid_px: string; ask_px: string }[]; price?: string };
+        expect(BigInt(rec.hd.ts_event)).toBeGreaterThan(1_500_000_000_000_000_000n);
+        for (const l of rec.levels ?? []) if (BigInt(l.bid_px) !== 9223372036854775807n && BigInt(l.ask_px) !== 9223372036854775807n) expect(BigInt(l.bid_px)).toBeLessThanOrEqual(BigInt(l.ask_px));
+      }
+    }
+  });
+
   test("any chunking, down to one byte, yields the same records", () => {
     let seed = 42;
     const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
