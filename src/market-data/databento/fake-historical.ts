@@ -1,3 +1,7 @@
+import { SCHEMA_RTYPES, schemaCode } from "../dbn/constants";
+import { encodeMetadata, type Metadata } from "../dbn/metadata";
+import { encodeRecord, type DbnRecord } from "../dbn/record-codec";
+
 /**
  * A local stand-in for hist.databento.com for tests and demos: same paths, Basic auth, form
  * parameters, zstd DBN bodies and JSON error shapes. Data comes from a callback (DBN files or
@@ -87,4 +91,36 @@ export function startFakeHistorical(opts: FakeHistoricalOptions): FakeHistorical
     },
   });
   return { url: `http://127.0.0.1:${server.port}`, faults, requests, stop: () => server.stop(true) };
+}
+
+/**
+ * A get_range source over DBN data (files or the encoder's output): the records of the asked
+ * instruments and schema in [start, end), re-encoded as one DBN v3 stream, as the real API does.
+ */
+export function rangeFromRecords(
+  metadata: Metadata,
+  records: readonly DbnRecord[],
+  resolve: (symbol: string) => number | undefined,
+): (params: URLSearchParams) => Uint8Array {
+  return (params) => {
+    const schema = params.get("schema") ?? "";
+    const rtypes = new Set(SCHEMA_RTYPES[schema] ?? []);
+    const ids = new Set((params.get("symbols") ?? "").split(",").map(resolve).filter((x): x is number => x !== undefined));
+    const toNs = (t: string | null) => (t === null ? undefined : /^\d+$/.test(t) ? BigInt(t) : BigInt(Date.parse(t.length === 10 ? `${t}T00:00:00Z` : t)) * 1_000_000n);
+    const start = toNs(params.get("start")) ?? 0n;
+    const end = toNs(params.get("end"));
+    const limit = Number(params.get("limit") ?? 0);
+    const picked = records.filter((r) => rtypes.has(r.hd.rtype) && ids.has(r.hd.instrument_id) && r.hd.ts_event >= start && (end === undefined || r.hd.ts_event < end));
+    const chosen = limit > 0 ? picked.slice(0, limit) : picked;
+    const head = encodeMetadata({ ...metadata, version: 3, schema: schemaCode(schema), start, end: end ?? null, limit: BigInt(limit), symbol_cstr_len: 71 });
+    const body = chosen.map((r) => encodeRecord(r, 3));
+    const out = new Uint8Array(head.length + body.reduce((n, b) => n + b.length, 0));
+    out.set(head);
+    let at = head.length;
+    for (const b of body) {
+      out.set(b, at);
+      at += b.length;
+    }
+    return out;
+  };
 }

@@ -97,3 +97,30 @@ describe("Historical client against the fake server", () => {
     expect(err.message).toStartWith("Databento Historical unreachable");
   });
 });
+
+describe("get_range through the DBN decoder", () => {
+  test("records from DBN data come back decoded, filtered by symbol and time, streamed", async () => {
+    const { RType } = await import("../dbn/constants");
+    const { decodeDbnStream } = await import("../dbn/decoder");
+    const { rangeFromRecords } = await import("./fake-historical");
+    const T = 1_743_984_000_000_000_000n; // 2025-04-07
+    const bars = Array.from({ length: 600 }, (_, i) => ({
+      hd: { rtype: RType.OHLCV_1M, publisher_id: 1, instrument_id: i % 2 ? 42 : 43, ts_event: T + BigInt(Math.floor(i / 2)) * 60_000_000_000n },
+      open: 17_000_000_000_000n, high: 17_001_000_000_000n, low: 16_999_000_000_000n, close: 17_000_250_000_000n, volume: BigInt(i),
+    }));
+    const meta = { version: 3, dataset: "GLBX.MDP3", schema: 6, start: T, end: null, limit: 0n, stype_in: 3, stype_out: 0, ts_out: false, symbol_cstr_len: 71, symbols: [], partial: [], not_found: [], mappings: [] };
+    const hist = startFakeHistorical({ apiKey: KEY, range: rangeFromRecords(meta, bars, (s) => (s === "NQ.c.0" ? 42 : undefined)), chunkSize: 500 });
+    try {
+      const c = new HistoricalClient({ apiKey: KEY, baseUrl: hist.url });
+      const r = await c.getRange({ dataset: "GLBX.MDP3", symbols: ["NQ.c.0"], schema: "ohlcv-1m", start: T + 60_000_000_000n, end: T + 120n * 60_000_000_000n, stypeIn: "continuous" });
+      const items = [];
+      for await (const item of decodeDbnStream(r.body)) items.push(item);
+      const records = items.filter((x) => "hd" in x) as { hd: { instrument_id: number; ts_event: bigint } }[];
+      expect(records.length).toBe(119);
+      expect(records.every((x) => x.hd.instrument_id === 42)).toBe(true);
+      expect(records[0]!.hd.ts_event).toBe(T + 60_000_000_000n);
+    } finally {
+      await hist.stop();
+    }
+  });
+});
