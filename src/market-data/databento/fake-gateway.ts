@@ -1,5 +1,6 @@
 import type { Socket, TCPSocketListener } from "bun";
 import { cramResponse, LineReader, parseControlLine } from "./gateway-protocol";
+import { SocketWriter } from "./socket-writer";
 
 /**
  * A TCP server speaking the Live gateway protocol byte for byte (greeting, CRAM, auth reply,
@@ -58,6 +59,7 @@ interface ConnState {
   subs: FakeSubscription[];
   pending: FakeSubscription | undefined;
   drainWaiters: (() => void)[];
+  out: SocketWriter;
 }
 
 let nextSession = 1;
@@ -85,7 +87,7 @@ export function startFakeGateway(opts: FakeGatewayOptions): FakeGateway {
       const response = f.get("auth") ?? "";
       const ok = !opts.refuseWith && opts.apiKeys.some((k) => cramResponse(st.challenge, k) === response);
       if (!ok || f.get("encoding") !== "dbn") {
-        socket.write(`success=0|error=${opts.refuseWith ?? (ok ? "Unsupported encoding." : "Authentication failed.")}\n`);
+        st.out.send(`success=0|error=${opts.refuseWith ?? (ok ? "Unsupported encoding." : "Authentication failed.")}\n`);
         socket.end();
         return;
       }
@@ -98,8 +100,7 @@ export function startFakeGateway(opts: FakeGatewayOptions): FakeGateway {
         subscriptions: st.subs,
         write: (bytes) => {
           if (session.closed) return false;
-          const n = socket.write(bytes);
-          return n === bytes.length;
+          return st.out.send(bytes);
         },
         drained: () => new Promise<void>((r) => st.drainWaiters.push(r)),
         close: () => socket.end(),
@@ -107,7 +108,7 @@ export function startFakeGateway(opts: FakeGatewayOptions): FakeGateway {
       };
       st.session = session;
       st.phase = "subscribing";
-      socket.write(`success=1|session_id=${id}|\n`);
+      st.out.send(`success=1|session_id=${id}|\n`);
       return;
     }
     if (line === "start_session" || line.startsWith("start_session=")) {
@@ -136,8 +137,8 @@ export function startFakeGateway(opts: FakeGatewayOptions): FakeGateway {
     socket: {
       open(socket) {
         const challenge = crypto.randomUUID().replaceAll("-", "").slice(0, 16);
-        socket.data = { reader: new LineReader(), challenge, phase: "auth", subs: [], pending: undefined, drainWaiters: [] };
-        socket.write(`lsg_version=${opts.lsgVersion ?? "0.7.2"}\ncram=${challenge}\n`);
+        socket.data = { reader: new LineReader(), challenge, phase: "auth", subs: [], pending: undefined, drainWaiters: [], out: new SocketWriter((d) => socket.write(d)) };
+        socket.data.out.send(`lsg_version=${opts.lsgVersion ?? "0.7.2"}\ncram=${challenge}\n`);
       },
       data(socket, data) {
         const st = socket.data;
@@ -149,6 +150,8 @@ export function startFakeGateway(opts: FakeGatewayOptions): FakeGateway {
         }
       },
       drain(socket) {
+        socket.data.out.drain();
+        if (socket.data.out.pending > 0) return;
         const w = socket.data.drainWaiters.splice(0);
         for (const r of w) r();
       },

@@ -8,6 +8,7 @@ import {
   subscriptionLines,
   type Subscription,
 } from "./gateway-protocol";
+import { SocketWriter } from "./socket-writer";
 
 /**
  * One TCP session with a Databento Live gateway: connect, greeting, CRAM auth, subscriptions,
@@ -82,7 +83,8 @@ export function openGatewaySession(o: GatewaySessionOptions): Promise<GatewaySes
       o.onClose(reason);
     };
 
-    const write = (text: string) => socket?.write(text);
+    let out: SocketWriter | undefined;
+    const write = (text: string) => out?.send(text);
 
     const handleLine = (line: string) => {
       if (phase === "greeting") {
@@ -135,6 +137,7 @@ export function openGatewaySession(o: GatewaySessionOptions): Promise<GatewaySes
         open(s) {
           clearTimeout(connectTimer);
           socket = s;
+          out = new SocketWriter((d) => s.write(d));
           authTimer = setTimeout(() => finish({ kind: "error", message: "authentication timed out" }), o.authTimeoutMs ?? 30_000);
         },
         data(_s, data) {
@@ -149,6 +152,9 @@ export function openGatewaySession(o: GatewaySessionOptions): Promise<GatewaySes
           } catch (err) {
             finish({ kind: "error", message: (err as Error).message });
           }
+        },
+        drain() {
+          out?.drain();
         },
         close() {
           finish({ kind: "eof" });

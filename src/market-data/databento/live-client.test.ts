@@ -129,6 +129,15 @@ describe("Live client against the fake gateway", () => {
     expect(s.events.some((e) => e.type === "disconnected")).toBe(false);
   });
 
+  test("a burst larger than the socket takes: nothing lost, and the gateway's slow-reader warning arrives", async () => {
+    const burst = Array.from({ length: 200_000 }, (_, i) => trade(i));
+    const s = setup({ onFeed: (f) => setTimeout(() => f.send(burst), 20) });
+    await s.client.start();
+    await until(() => s.got.length === burst.length, 10_000);
+    expect(s.events.some((e) => e.type === "system" && e.code === 2)).toBe(true);
+    expect(s.got.at(-1)!.tsMs).toBe(Number((T0 + 199_999n * 1_000_000n) / 1_000_000n));
+  });
+
   test("slow-reader warnings and unresolved symbols surface as events", async () => {
     const s = setup({ onFeed: (f) => setTimeout(() => f.sendControl([{ hd: { rtype: RType.SYSTEM, publisher_id: 0, instrument_id: 0, ts_event: T0 }, msg: "Slow reader", code: 2 }]), 20) });
     s.client.subscribe({ schema: "trades", stypeIn: "continuous", symbols: ["XX.c.0"], id: 3 });
