@@ -95,9 +95,8 @@ describe("price WebSocket", () => {
     // by the hub's high-water mark plus the socket buffers, not by what was published.
     let buffered = 0;
     for (const [s] of (server.ctx.priceHub as unknown as { clients: Map<{ bufferedAmount(): number }, unknown> }).clients) buffered = Math.max(buffered, s.bufferedAmount());
+    // (Without the hub's switch to latest-only, Bun's own 4 MB backpressure limit is reached.)
     expect(buffered).toBeLessThan(1024 * 1024);
-    const stats = [...(server.ctx.priceHub as unknown as { clients: Map<unknown, { stats: { coalesced: number } ; pull: boolean }> }).clients.values()];
-    expect(stats.some((c) => c.pull)).toBe(true);
     sock.destroy();
   });
 });
