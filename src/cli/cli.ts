@@ -34,8 +34,18 @@ export interface CliIo {
   readStdin: () => Promise<string>;
 }
 
+function writeOut(line: string): void {
+  try {
+    process.stdout.write(line + "\n");
+  } catch (err) {
+    // The reader went away (`cli dbn file | head`): stop quietly, as Unix tools do.
+    if ((err as NodeJS.ErrnoException).code === "EPIPE") process.exit(0);
+    throw err;
+  }
+}
+
 const defaultIo: CliIo = {
-  out: (l) => process.stdout.write(l + "\n"),
+  out: writeOut,
   err: (l) => process.stderr.write(l + "\n"),
   readStdin: () => Bun.stdin.text(),
 };

@@ -1,5 +1,6 @@
 import { SCHEMA_RTYPES } from "../market-data/dbn/constants";
-import { decodeDbnStream } from "../market-data/dbn/decoder";
+import { ZSTD_MAGIC } from "../market-data/dbn/constants";
+import { decodeDbnStream, inferFragmentVersion } from "../market-data/dbn/decoder";
 import { metadataToJson, recordToJson } from "../market-data/dbn/json";
 import type { Metadata } from "../market-data/dbn/metadata";
 import { CliError, type CliIo } from "./cli";
@@ -39,6 +40,11 @@ export async function dbnCommand(args: string[], io: CliIo): Promise<void> {
   if (!file) throw new CliError(DBN_USAGE);
   const f = Bun.file(file);
   if (!(await f.exists())) throw new CliError(`no such file: ${file}`);
+  if (fragmentVersion === undefined) {
+    // Records without a header (`.frag` files): recognised by the missing "DBN" magic.
+    const head = await peek(f);
+    if (head.length >= 3 && !(head[0] === 0x44 && head[1] === 0x42 && head[2] === 0x4e) && head[0]! >= 4) fragmentVersion = inferFragmentVersion(head);
+  }
   const wanted = schema ? new Set(SCHEMA_RTYPES[schema]) : undefined;
   let printed = 0;
   for await (const item of decodeDbnStream(f.stream(), { fragmentVersion })) {
@@ -54,4 +60,29 @@ export async function dbnCommand(args: string[], io: CliIo): Promise<void> {
     io.out(recordToJson(item, pretty));
     printed++;
   }
+}
+
+/** The first bytes of the (decompressed) content, without reading the whole file. */
+async function peek(file: ReturnType<typeof Bun.file>, want = 4096): Promise<Uint8Array> {
+  const magic = new DataView(await file.slice(0, 4).arrayBuffer());
+  let stream = file.stream() as ReadableStream<Uint8Array>;
+  if (magic.byteLength === 4 && magic.getUint32(0, true) === ZSTD_MAGIC) {
+    stream = stream.pipeThrough(new DecompressionStream("zstd" as CompressionFormat) as unknown as ReadableWritablePair<Uint8Array, Uint8Array>);
+  }
+  const reader = stream.getReader();
+  const parts: Uint8Array[] = [];
+  let got = 0;
+  try {
+    while (got < want) {
+      const r = await reader.read();
+      if (r.done) break;
+      parts.push(r.value);
+      got += r.value.length;
+    }
+  } catch {
+    // Corrupt compression: the decoder will say so properly.
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+  return Buffer.concat(parts);
 }

@@ -33,6 +33,29 @@ export function decompressIfNeeded(bytes: Uint8Array): Uint8Array {
   }
 }
 
+/**
+ * The DBN version of header-less records, from the size of the first one whose layout changed
+ * between versions (definitions, statistics, mappings, system and error messages); records
+ * whose layout never changed decode the same in any version, so 3 is as good as any.
+ */
+export function inferFragmentVersion(bytes: Uint8Array): number {
+  const sizes: Record<number, Record<number, number>> = {
+    0x13: { 360: 1, 400: 2, 520: 3 },
+    0x18: { 64: 2, 80: 3 },
+    0x16: { 80: 1, 176: 2 },
+    0x17: { 80: 1, 320: 2 },
+    0x15: { 80: 1, 320: 2 },
+  };
+  for (let at = 0; at + 2 <= bytes.length; ) {
+    const size = bytes[at]! * 4;
+    if (size < 16) break;
+    const v = sizes[bytes[at + 1]!]?.[size] ?? sizes[bytes[at + 1]!]?.[size - 8];
+    if (v !== undefined) return v;
+    at += size;
+  }
+  return 3;
+}
+
 /** A whole file or buffer into its metadata and record objects. */
 export function decodeDbn(input: Uint8Array, opts: DecodeOptions = {}): Decoded {
   const bytes = decompressIfNeeded(input);
