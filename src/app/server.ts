@@ -50,6 +50,12 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const url = `${tls ? "https" : "http"}://${config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST}:${server.port}`;
   logger.info("server.listening", { url, database: handle.kind, startup_ms: Math.round(performance.now() - t0) });
 
+  if (config.FEED !== "off") {
+    const feed = ctx.marketData.status();
+    logger.info("feed.starting", { kind: feed.kind, symbols: "catalogue" });
+    await ctx.marketData.start();
+  }
+
   if ((await ctx.users.count()) === 0) {
     const token = ctx.setup.issue();
     const base = config.PUBLIC_URL?.replace(/\/$/, "") ?? url;
@@ -67,6 +73,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     async stop() {
       clearInterval(purge);
       clearInterval(hubTimer);
+      ctx.marketData.stop();
       // Close open sockets too: a browser's price socket would otherwise hold shutdown open.
       await server.stop(true);
       await handle.close();

@@ -36,8 +36,28 @@ export const configSchema = z
       .transform((s) => (s === "" ? undefined : s))
       .pipe(z.url({ protocol: /^https?$/ }).optional())
       .optional(),
+    /** Market data: `auto` = Databento when a key is set, else the simulated market. */
+    FEED: z.enum(["auto", "simulated", "databento", "off"]).default("auto"),
+    DATABENTO_API_KEY: z
+      .string()
+      .trim()
+      .transform((s) => (s === "" ? undefined : s))
+      .pipe(z.string().regex(/^db-[\x21-\x7e]{29}$/, "must be a 32-character Databento key starting with db-").optional())
+      .optional(),
+    /** host:port of the Live gateway, when not Databento's own (a proxy, a test gateway). */
+    DATABENTO_GATEWAY: z
+      .string()
+      .trim()
+      .transform((s) => (s === "" ? undefined : s))
+      .pipe(z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, "must be host:port").optional())
+      .optional(),
+    SIM_SEED: z.coerce.number().int().default(1),
     /** Account the original (unversioned) REST API acts on when a request names none. */
     LEGACY_API_ACCOUNT: z.string().trim().min(1).max(40).default("paper"),
+  })
+  .refine((c) => c.FEED !== "databento" || c.DATABENTO_API_KEY, {
+    message: "FEED=databento needs DATABENTO_API_KEY",
+    path: ["DATABENTO_API_KEY"],
   })
   .refine((c) => Boolean(c.TLS_CERT_FILE) === Boolean(c.TLS_KEY_FILE), {
     message: "TLS_CERT_FILE and TLS_KEY_FILE must be set together",

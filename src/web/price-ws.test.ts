@@ -12,7 +12,7 @@ let token: string;
 let wsUrl: string;
 
 beforeAll(async () => {
-  server = await startServer(loadConfig({ PORT: "0", DATA_DIR: mkdtempSync(join(tmpdir(), "ws-")), SECRET_KEY: "44".repeat(32) }), memoryLogger("warn"));
+  server = await startServer(loadConfig({ PORT: "0", DATA_DIR: mkdtempSync(join(tmpdir(), "ws-")), SECRET_KEY: "44".repeat(32), FEED: "off" }), memoryLogger("warn"));
   const user = await server.ctx.users.create("wsuser", "a long enough password", { kind: "cli", label: "test", userId: null });
   token = (await server.ctx.tokens.create(user.id, "ws", { kind: "cli", label: "test", userId: null })).token;
   wsUrl = server.url.replace("http", "ws") + "/ws";

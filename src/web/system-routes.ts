@@ -18,6 +18,7 @@ export function systemRoutes(ctx: AppContext) {
         version: VERSION,
         uptime_s: Math.round((Date.now() - ctx.startedAt.getTime()) / 1000),
         database: { kind: ctx.dbKind, reachable: dbOk },
+        feed: ctx.config.FEED === "off" ? { kind: "off" } : ctx.marketData.status(),
       };
     }, { detail: { tags: ["System"], summary: "Liveness and readiness; no authentication, no secrets" } })
     .get("/favicon.ico", () => assetResponse("/static/favicon.svg"), { detail: { hide: true } })

@@ -1,0 +1,202 @@
+import type { Logger } from "../../log/logger";
+import type { Bar } from "../bars/bar";
+import { BarAggregator } from "../bars/bar-aggregator";
+import { PriceBus } from "../bus/price-bus";
+import { RType } from "../dbn/constants";
+import type { RecordCursor } from "../dbn/cursor";
+import { LiveClient, type LiveEvent } from "../databento/live-client";
+import { startSimulatedGateway, type SimulatedGateway } from "../feeds/simulated-gateway";
+import { CATALOGUE } from "../instruments/catalogue";
+import { resolveSymbol } from "../instruments/symbols";
+import type { PriceHub } from "../stream/price-hub";
+
+export type FeedKind = "simulated" | "databento";
+export type FeedState = "connecting" | "live" | "reconnecting" | "stopped" | "auth-failed";
+
+export interface FeedConfig {
+  kind: FeedKind;
+  /** Databento key (live) — never logged. */
+  apiKey?: string;
+  /** host:port of a gateway other than Databento's (tests, a proxy). */
+  gateway?: { host: string; port: number };
+  dataset?: string;
+  simSeed?: number;
+}
+
+export interface FeedStatus {
+  kind: FeedKind;
+  state: FeedState;
+  lastTickAgeMs: number | null;
+  symbols: number;
+  reconnects: number;
+  message?: string;
+}
+
+/**
+ * Socket → decoder → this service → bus → engine and browsers. It runs one feed (Databento
+ * Live when a key is configured, else the simulated market through the same gateway protocol),
+ * keeps the instrument_id → product map current from symbol mappings, publishes trades and
+ * quotes on the bus, builds 1 s / 1 min bars, and pushes prices to browser sockets.
+ */
+export class MarketDataService {
+  readonly bus: PriceBus;
+  private client: LiveClient | undefined;
+  private sim: SimulatedGateway | undefined;
+  private readonly rootById = new Map<number, string>();
+  private state: FeedState = "stopped";
+  private lastTickMs: number | null = null;
+  private message: string | undefined;
+  private readonly bars1s: BarAggregator;
+  private readonly bars1m: BarAggregator;
+  private barTimer: ReturnType<typeof setInterval> | undefined;
+  private statusTimer: ReturnType<typeof setInterval> | undefined;
+  private readonly roots: string[];
+
+  constructor(
+    private readonly cfg: FeedConfig,
+    private readonly hub: PriceHub,
+    private readonly logger: Logger,
+    roots: readonly string[] = CATALOGUE.map((i) => i.root),
+    private readonly now: () => number = Date.now,
+  ) {
+    this.roots = [...roots];
+    this.bus = new PriceBus((err) => logger.error("bus.subscriber_failed", { error: err }));
+    const onBar = (b: Bar) => this.bus.publishBar(b);
+    this.bars1s = new BarAggregator("1s", onBar);
+    this.bars1m = new BarAggregator("1m", onBar);
+    this.bus.subscribe({
+      trade: (t) => {
+        this.bars1s.onTrade(t.instrumentId, t.tsMs, t.price, t.size);
+        this.bars1m.onTrade(t.instrumentId, t.tsMs, t.price, t.size);
+        const root = this.rootById.get(t.instrumentId);
+        if (!root) return;
+        const p = t.price / 1e9;
+        hub.publish(root, "trade", JSON.stringify({ t: "trade", s: root, p, q: t.size, side: t.side, ts: t.tsMs }), JSON.stringify({ event: "price_changed", data: { symbol: root, price: p } }));
+      },
+      quote: (q) => {
+        const root = this.rootById.get(q.instrumentId);
+        if (!root) return;
+        hub.publish(root, "quote", JSON.stringify({ t: "quote", s: root, b: q.bid === null ? null : q.bid / 1e9, a: q.ask === null ? null : q.ask / 1e9, bs: q.bidSize, as: q.askSize, ts: q.tsMs }));
+      },
+      bar: (b) => {
+        const root = this.rootById.get(b.instrumentId);
+        if (!root) return;
+        hub.broadcast(root, JSON.stringify({ t: "bar", s: root, i: b.interval, ts: b.startMs, o: b.open / 1e9, h: b.high / 1e9, l: b.low / 1e9, c: b.close / 1e9, v: b.volume }));
+      },
+    });
+  }
+
+  /** The product root for an instrument id seen on the feed. */
+  rootOf(instrumentId: number): string | undefined {
+    return this.rootById.get(instrumentId);
+  }
+
+  status(): FeedStatus {
+    return {
+      kind: this.cfg.kind,
+      state: this.state,
+      lastTickAgeMs: this.lastTickMs === null ? null : Math.max(0, this.now() - this.lastTickMs),
+      symbols: this.rootById.size,
+      reconnects: this.client?.stats.reconnects ?? 0,
+      ...(this.message ? { message: this.message } : {}),
+    };
+  }
+
+  async start(): Promise<void> {
+    let host: string | undefined;
+    let port: number | undefined;
+    let apiKey = this.cfg.apiKey ?? "";
+    if (this.cfg.kind === "simulated") {
+      this.sim = startSimulatedGateway({ seed: this.cfg.simSeed, now: this.now });
+      host = this.sim.host;
+      port = this.sim.port;
+      apiKey = this.sim.apiKey;
+    } else if (this.cfg.gateway) {
+      host = this.cfg.gateway.host;
+      port = this.cfg.gateway.port;
+    }
+    this.state = "connecting";
+    const symbols = this.roots.map((r) => `${r}.c.0`);
+    this.client = new LiveClient({
+      apiKey,
+      dataset: this.cfg.dataset ?? "GLBX.MDP3",
+      host,
+      port,
+      heartbeatIntervalS: 10,
+      subscriptions: [{ schema: "mbp-1", stypeIn: "continuous", symbols, id: 1 }],
+      onRecord: (c) => this.onRecord(c),
+      onEvent: (e) => this.onEvent(e),
+    });
+    this.barTimer = setInterval(() => {
+      const t = this.now();
+      this.bars1s.closeDue(t);
+      this.bars1m.closeDue(t);
+    }, 250);
+    this.statusTimer = setInterval(() => this.hub.broadcast(null, JSON.stringify({ t: "status", feed: this.status() })), 1000);
+    try {
+      await this.client.start();
+    } catch (err) {
+      this.logger.error("feed.start_failed", { kind: this.cfg.kind, reason: (err as Error).message });
+    }
+  }
+
+  stop(): void {
+    clearInterval(this.barTimer);
+    clearInterval(this.statusTimer);
+    this.client?.stop();
+    this.sim?.stop();
+    this.state = "stopped";
+  }
+
+  private onRecord(c: RecordCursor): void {
+    this.lastTickMs = this.now();
+    if (this.state !== "live") this.state = "live";
+    const rtype = c.rtype;
+    const id = c.instrumentId;
+    if (rtype === RType.MBP_1 || rtype === RType.MBP_0) {
+      const ts = c.tsEventMs;
+      const side = c.sideCode === 66 ? "B" : c.sideCode === 65 ? "A" : "N";
+      // In MBP-1, action 'T' is a trade print; anything else changed the book.
+      const action = c.view.getUint8(c.offset + 28);
+      if (rtype === RType.MBP_0 || action === 84) this.bus.publishTrade({ instrumentId: id, tsMs: ts, price: c.price, size: c.size32, side });
+      if (rtype === RType.MBP_1) {
+        const bid = c.bidPx;
+        const ask = c.askPx;
+        this.bus.publishQuote({ instrumentId: id, tsMs: ts, bid: Number.isNaN(bid) ? null : bid, ask: Number.isNaN(ask) ? null : ask, bidSize: c.bidSz, askSize: c.askSz });
+      }
+    }
+  }
+
+  private onEvent(e: LiveEvent): void {
+    switch (e.type) {
+      case "connected":
+        this.logger.info("feed.connected", { kind: this.cfg.kind, session: e.sessionId, attempt: e.attempt, replay_from_ns: e.replayFromNs });
+        this.message = undefined;
+        break;
+      case "mapping": {
+        const r = resolveSymbol(e.requested);
+        if (r.ok) this.rootById.set(e.instrumentId, r.value.instrument.root);
+        this.logger.debug("feed.mapping", { instrument_id: e.instrumentId, raw: e.raw, requested: e.requested });
+        break;
+      }
+      case "disconnected":
+        this.state = "reconnecting";
+        this.message = e.reason;
+        this.logger.warn("feed.disconnected", { kind: this.cfg.kind, reason: e.reason, retry_in_ms: e.retryInMs });
+        break;
+      case "auth-failed":
+        this.state = "auth-failed";
+        this.message = e.message;
+        this.logger.error("feed.auth_failed", { kind: this.cfg.kind, reason: e.message });
+        break;
+      case "gateway-error":
+        this.logger.warn("feed.gateway_error", { code: e.code, reason: e.message });
+        break;
+      case "system":
+        this.logger.info("feed.system", { code: e.code, message: e.message });
+        break;
+      case "stopped":
+        break;
+    }
+  }
+}
