@@ -26,7 +26,7 @@ for (const [k, symbol] of SYMBOLS.entries()) {
     px = Math.max(10, px + Math.round((Math.random() - 0.5) * 8) * 0.25);
     const high = Math.max(open, px) + 0.25;
     const low = Math.min(open, px) - 0.25;
-    bars.push({ symbol, startMs: t, contract: `${symbol}H4`, instrumentId: 1000 + k, open: open * N, high: high * N, low: low * N, close: px * N, volume: 1 + (t % 97), source: "databento" });
+    bars.push({ dataset: "GLBX.MDP3", symbol, startMs: t, contract: `${symbol}H4`, instrumentId: 1000 + k, open: open * N, high: high * N, low: low * N, close: px * N, volume: 1 + (t % 97), source: "databento" });
   }
 }
 console.log(`${bars.length.toLocaleString()} bars (${SYMBOLS.length} symbols × ${minutes.length.toLocaleString()} session minutes)`);
@@ -46,10 +46,10 @@ try {
   await h.close();
 
   const csv = join(mkdtempSync(join(tmpdir(), "bench-csv-")), "bars.csv");
-  writeFileSync(csv, bars.map((b) => [b.symbol, new Date(b.startMs).toISOString(), b.contract, b.instrumentId, nanosToDecimal(b.open), nanosToDecimal(b.high), nanosToDecimal(b.low), nanosToDecimal(b.close), b.volume, b.source].join(",")).join("\n") + "\n");
+  writeFileSync(csv, bars.map((b) => [b.symbol, new Date(b.startMs).toISOString(), b.contract, b.instrumentId, nanosToDecimal(b.open), nanosToDecimal(b.high), nanosToDecimal(b.low), nanosToDecimal(b.close), b.volume, b.source, b.dataset].join(",")).join("\n") + "\n");
   await $`psql -q ${url.toString()} -c ${"create table copy_target (like ohlcv_1m including all)"}`;
   t0 = performance.now();
-  await $`psql -q ${url.toString()} -c ${`\\copy copy_target from '${csv}' with (format csv)`}`;
+  await $`psql -q ${url.toString()} -c ${`\\copy copy_target (symbol, ts, contract, instrument_id, open, high, low, close, volume, source, dataset) from '${csv}' with (format csv)`}`;
   const copySeconds = (performance.now() - t0) / 1000;
 
   const appRate = bars.length / appSeconds;

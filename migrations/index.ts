@@ -1,6 +1,7 @@
 import type { Migration } from "kysely/migration";
 import * as m0001 from "./0001_foundation";
 import * as m0002 from "./0002_ohlcv_archive";
+import * as m0003 from "./0003_archive_dataset";
 
 /**
  * A static list, not a directory scan, so the compiled binary carries every migration.
@@ -9,4 +10,5 @@ import * as m0002 from "./0002_ohlcv_archive";
 export const migrations: Record<string, Migration> = {
   "0001_foundation": m0001,
   "0002_ohlcv_archive": m0002,
+  "0003_archive_dataset": m0003,
 };

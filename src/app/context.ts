@@ -12,6 +12,9 @@ import { loadSecretKey, SecretsStore } from "../security/secrets";
 import { LegacyOrdersService } from "../trading/legacy/legacy-orders-service";
 import { PriceHub } from "../market-data/stream/price-hub";
 import { MarketDataService, type FeedConfig } from "../market-data/service/market-data-service";
+import { ArchiveService } from "../market-data/archive/archive-service";
+import { BarHistory } from "../market-data/archive/bar-history";
+import { HistoricalClient } from "../market-data/databento/historical-client";
 
 /** The services every front end (HTML pages, JSON API, CLI) works through. */
 export interface AppContext {
@@ -31,6 +34,10 @@ export interface AppContext {
   priceHub: PriceHub;
   /** The feed, bars and price bus; started by the server (not by tests of other parts). */
   marketData: MarketDataService;
+  /** One-minute bars of the archived symbols (Postgres), backfilled from Databento's Historical API. */
+  archive: ArchiveService;
+  /** Recent bars and ATR for every symbol. */
+  barHistory: BarHistory;
   startedAt: Date;
 }
 
@@ -47,6 +54,28 @@ export function feedConfig(config: Config): FeedConfig {
 
 export function createAppContext(config: Config, logger: Logger, db: Kysely<Database>, dbKind: AppContext["dbKind"]): AppContext {
   const hub = new PriceHub();
+  const feed = feedConfig(config);
+  const marketData = new MarketDataService(feed, hub, logger.child({ component: "market-data" }));
+  const archiveLog = logger.child({ component: "archive" });
+  const historicalKey = config.DATABENTO_ARCHIVE_KEY ?? config.DATABENTO_API_KEY;
+  const archive = new ArchiveService(
+    db,
+    {
+      // The simulated market's bars are kept apart from real ones (see migrations/0003).
+      dataset: feed.kind === "simulated" ? "SIM" : "GLBX.MDP3",
+      symbols: config.ARCHIVE_SYMBOLS,
+      backfillDays: config.ARCHIVE_BACKFILL_DAYS,
+      historical: feed.kind === "databento" && historicalKey
+        ? new HistoricalClient({
+            apiKey: historicalKey,
+            baseUrl: config.DATABENTO_HISTORICAL_URL,
+            onRetry: (r) => archiveLog.warn("archive.historical_retry", { attempt: r.attempt, delay_ms: r.delayMs, status: r.status, reason: r.reason }),
+          })
+        : undefined,
+    },
+    { rootOf: (id) => marketData.rootOf(id), contractOf: (id) => marketData.contractOf(id) },
+    archiveLog,
+  );
   return {
     config,
     logger,
@@ -60,7 +89,9 @@ export function createAppContext(config: Config, logger: Logger, db: Kysely<Data
     setup: new SetupToken(),
     loginLimits: { byUser: new FailureLimiter(5, 15 * 60_000), byAddress: new FailureLimiter(20, 15 * 60_000) },
     priceHub: hub,
-    marketData: new MarketDataService(feedConfig(config), hub, logger.child({ component: "market-data" })),
+    marketData,
+    archive,
+    barHistory: new BarHistory(archive, (id) => marketData.rootOf(id)),
     startedAt: new Date(),
   };
 }

@@ -6,6 +6,7 @@ import { connectDatabase } from "../persistence/connect";
 import { migrateUp } from "../persistence/migrator";
 import { createApp, createFetch } from "../web/app";
 import { createAppContext, type AppContext } from "./context";
+import { startMarketData } from "./market-data-startup";
 
 export interface RunningServer {
   url: string;
@@ -50,11 +51,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const url = `${tls ? "https" : "http"}://${config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST}:${server.port}`;
   logger.info("server.listening", { url, database: handle.kind, startup_ms: Math.round(performance.now() - t0) });
 
-  if (config.FEED !== "off") {
-    const feed = ctx.marketData.status();
-    logger.info("feed.starting", { kind: feed.kind, symbols: "catalogue" });
-    await ctx.marketData.start();
-  }
+  const stopMarketData = config.FEED !== "off" ? await startMarketData(ctx) : async () => {};
 
   if ((await ctx.users.count()) === 0) {
     const token = ctx.setup.issue();
@@ -73,7 +70,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     async stop() {
       clearInterval(purge);
       clearInterval(hubTimer);
-      ctx.marketData.stop();
+      await stopMarketData();
       // Close open sockets too: a browser's price socket would otherwise hold shutdown open.
       await server.stop(true);
       await handle.close();

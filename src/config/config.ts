@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ROOTS } from "../market-data/instruments/catalogue";
 
 const port = z.coerce.number().int().min(0).max(65535);
 const optionalPath = z
@@ -51,7 +52,29 @@ export const configSchema = z
       .transform((s) => (s === "" ? undefined : s))
       .pipe(z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, "must be host:port").optional())
       .optional(),
+    /** A separate key for the archive's Historical requests, as the original had; else DATABENTO_API_KEY. */
+    DATABENTO_ARCHIVE_KEY: z
+      .string()
+      .trim()
+      .transform((s) => (s === "" ? undefined : s))
+      .pipe(z.string().regex(/^db-[\x21-\x7e]{29}$/, "must be a 32-character Databento key starting with db-").optional())
+      .optional(),
+    /** Base URL of the Historical API, when not hist.databento.com (a proxy, a test server). */
+    DATABENTO_HISTORICAL_URL: z
+      .string()
+      .trim()
+      .transform((s) => (s === "" ? undefined : s))
+      .pipe(z.url({ protocol: /^https?$/ }).optional())
+      .optional(),
     SIM_SEED: z.coerce.number().int().default(1),
+    /** Symbols whose one-minute bars are archived (comma-separated product roots). */
+    ARCHIVE_SYMBOLS: z
+      .string()
+      .default("MES,MNQ,MGC,MCL,ES,NQ,GC,CL")
+      .transform((s) => [...new Set(s.split(",").map((x) => x.trim().toUpperCase()).filter(Boolean))])
+      .pipe(z.array(z.enum(ROOTS as [string, ...string[]], { error: (i) => `unknown symbol ${String(i.input)}; known: ${ROOTS.join(", ")}` })).max(100)),
+    /** How far back the archive backfills when empty or after a long outage, in days. */
+    ARCHIVE_BACKFILL_DAYS: z.coerce.number().int().min(0).max(3650).default(5),
     /** Account the original (unversioned) REST API acts on when a request names none. */
     LEGACY_API_ACCOUNT: z.string().trim().min(1).max(40).default("paper"),
   })

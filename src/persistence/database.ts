@@ -100,6 +100,7 @@ export interface EventsTable {
 }
 
 export interface Ohlcv1mTable {
+  dataset: string;
   symbol: string;
   ts: RequiredTimestamp;
   contract: string;

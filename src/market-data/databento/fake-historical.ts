@@ -15,6 +15,8 @@ export interface FakeHistoricalOptions {
   cost?: (params: URLSearchParams) => number;
   schemas?: string[];
   symbology?: (params: URLSearchParams) => unknown;
+  /** What metadata.get_dataset_range answers (ISO times); absent → 404 as for an unknown dataset. */
+  datasetRange?: () => { start: string; end: string };
   /** Bytes per body chunk, so clients see the body arrive in pieces. */
   chunkSize?: number;
 }
@@ -83,6 +85,12 @@ export function startFakeHistorical(opts: FakeHistoricalOptions): FakeHistorical
         case "/v0/metadata.list_schemas":
           if (!params.get("dataset")) return problem(422, "Missing required parameter 'dataset'.");
           return Response.json(opts.schemas ?? ["mbo", "mbp-1", "mbp-10", "tbbo", "trades", "ohlcv-1s", "ohlcv-1m", "ohlcv-1h", "ohlcv-1d", "definition", "statistics", "status"]);
+        case "/v0/metadata.get_dataset_range": {
+          if (!params.get("dataset")) return problem(422, "Missing required parameter 'dataset'.");
+          const r = opts.datasetRange?.();
+          if (!r) return problem(404, { case: "dataset_not_found", message: `Unknown dataset '${params.get("dataset")}'.` });
+          return Response.json({ ...r, schema: { "ohlcv-1m": r, trades: r, "mbp-1": r } });
+        }
         case "/v0/symbology.resolve":
           return Response.json(opts.symbology?.(params) ?? { result: {}, partial: [], not_found: params.get("symbols")?.split(",") ?? [] });
         default:

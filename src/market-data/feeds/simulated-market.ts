@@ -22,7 +22,7 @@ export interface SimEvent {
 }
 
 /** Mid prices the demo starts from (late-2025 levels), per mini root. */
-const START: Record<string, number> = { ES: 6000, NQ: 21000, YM: 44000, RTY: 2400, CL: 60, GC: 4000, SI: 50, HG: 5, "6E": 1.16, BTC: 90000 };
+export const SIM_START_PRICE: Record<string, number> = { ES: 6000, NQ: 21000, YM: 44000, RTY: 2400, CL: 60, GC: 4000, SI: 50, HG: 5, "6E": 1.16, BTC: 90000 };
 
 export class Rng {
   constructor(private s: number) {}
@@ -64,7 +64,7 @@ export class SimulatedMarket {
       if (!wanted.has(mini.root) && !wanted.has(micro.root)) continue;
       const tick = Number(mini.tickSize < micro.tickSize ? mini.tickSize : micro.tickSize);
       const coarse = Number(mini.tickSize > micro.tickSize ? mini.tickSize : micro.tickSize);
-      const start = (START[mini.root] ?? 100) * 1e9;
+      const start = (SIM_START_PRICE[mini.root] ?? 100) * 1e9;
       // Annualised volatility of ~18 % spread over Globex seconds, in ticks per sqrt(second).
       const perSecond = (start * 0.18) / Math.sqrt(252 * 23 * 3600) / tick;
       this.paths.push({ mini, micro, midTicks: Math.round(start / coarse) * (coarse / tick), tick, variance: perSecond ** 2, longRunVariance: perSecond ** 2 });

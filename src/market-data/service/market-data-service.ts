@@ -43,14 +43,16 @@ export class MarketDataService {
   private client: LiveClient | undefined;
   private sim: SimulatedGateway | undefined;
   private readonly rootById = new Map<number, string>();
+  private readonly contractById = new Map<number, string>();
+  private readonly connectedListeners: ((info: { attempt: number }) => void)[] = [];
+  private readonly watched = new Set<string>();
   private state: FeedState = "stopped";
-  private lastTickMs: number | null = null;
+  private lastTick: number | null = null;
   private message: string | undefined;
   private readonly bars1s: BarAggregator;
   private readonly bars1m: BarAggregator;
   private barTimer: ReturnType<typeof setInterval> | undefined;
   private statusTimer: ReturnType<typeof setInterval> | undefined;
-  private readonly roots: string[];
 
   constructor(
     private readonly cfg: FeedConfig,
@@ -59,7 +61,7 @@ export class MarketDataService {
     roots: readonly string[] = CATALOGUE.map((i) => i.root),
     private readonly now: () => number = Date.now,
   ) {
-    this.roots = [...roots];
+    for (const r of roots) this.watched.add(r);
     this.bus = new PriceBus((err) => logger.error("bus.subscriber_failed", { error: err }));
     const onBar = (b: Bar) => this.bus.publishBar(b);
     this.bars1s = new BarAggregator("1s", onBar);
@@ -91,11 +93,48 @@ export class MarketDataService {
     return this.rootById.get(instrumentId);
   }
 
+  /** The raw contract (e.g. MESZ6) an instrument id maps to, once its symbol mapping arrived. */
+  contractOf(instrumentId: number): string | undefined {
+    return this.contractById.get(instrumentId);
+  }
+
+  /** Called after every (re)connection; attempt > 0 means the feed was out and came back. */
+  onConnected(listener: (info: { attempt: number }) => void): void {
+    this.connectedListeners.push(listener);
+  }
+
+  /** When the last record arrived (UTC ms), if any. */
+  get lastTickMs(): number | null {
+    return this.lastTick;
+  }
+
+  /** Roots streamed now. */
+  get symbols(): string[] {
+    return [...this.watched];
+  }
+
+  /**
+   * Makes sure these roots stream (open trades, a watch list): only the missing ones are added,
+   * as one more subscription on the running session — nothing is torn down for the others.
+   */
+  watch(roots: readonly string[]): string[] {
+    const added = roots.filter((r) => !this.watched.has(r));
+    if (added.length === 0) return [];
+    for (const r of added) this.watched.add(r);
+    if (this.client) {
+      const symbols = added.map((r) => `${r}.c.0`);
+      this.client.subscribe({ schema: "mbp-1", stypeIn: "continuous", symbols });
+      if (this.cfg.kind === "databento") this.client.subscribe({ schema: "ohlcv-1m", stypeIn: "continuous", symbols });
+      this.logger.info("feed.subscribed", { symbols: added.join(","), reason: "watch list or open trade" });
+    }
+    return added;
+  }
+
   status(): FeedStatus {
     return {
       kind: this.cfg.kind,
       state: this.state,
-      lastTickAgeMs: this.lastTickMs === null ? null : Math.max(0, this.now() - this.lastTickMs),
+      lastTickAgeMs: this.lastTick === null ? null : Math.max(0, this.now() - this.lastTick),
       symbols: this.rootById.size,
       reconnects: this.client?.stats.reconnects ?? 0,
       ...(this.message ? { message: this.message } : {}),
@@ -116,14 +155,19 @@ export class MarketDataService {
       port = this.cfg.gateway.port;
     }
     this.state = "connecting";
-    const symbols = this.roots.map((r) => `${r}.c.0`);
+    const symbols = [...this.watched].map((r) => `${r}.c.0`);
     this.client = new LiveClient({
       apiKey,
       dataset: this.cfg.dataset ?? "GLBX.MDP3",
       host,
       port,
       heartbeatIntervalS: 10,
-      subscriptions: [{ schema: "mbp-1", stypeIn: "continuous", symbols, id: 1 }],
+      // Databento's own 1-minute bars replace the ones built here from trades (the simulated
+      // market has none: its bars are ours).
+      subscriptions: [
+        { schema: "mbp-1", stypeIn: "continuous", symbols, id: 1 },
+        ...(this.cfg.kind === "databento" ? [{ schema: "ohlcv-1m", stypeIn: "continuous", symbols, id: 2 }] : []),
+      ],
       onRecord: (c) => this.onRecord(c),
       onEvent: (e) => this.onEvent(e),
     });
@@ -149,10 +193,14 @@ export class MarketDataService {
   }
 
   private onRecord(c: RecordCursor): void {
-    this.lastTickMs = this.now();
+    this.lastTick = this.now();
     if (this.state !== "live") this.state = "live";
     const rtype = c.rtype;
     const id = c.instrumentId;
+    if (rtype === RType.OHLCV_1M) {
+      this.bus.publishBar({ instrumentId: id, interval: "1m", startMs: c.tsEventMs, open: c.open, high: c.high, low: c.low, close: c.close, volume: c.volume, source: "databento" });
+      return;
+    }
     if (rtype === RType.MBP_1 || rtype === RType.MBP_0) {
       const ts = c.tsEventMs;
       const side = c.sideCode === 66 ? "B" : c.sideCode === 65 ? "A" : "N";
@@ -172,10 +220,19 @@ export class MarketDataService {
       case "connected":
         this.logger.info("feed.connected", { kind: this.cfg.kind, session: e.sessionId, attempt: e.attempt, replay_from_ns: e.replayFromNs });
         this.message = undefined;
+        for (const l of this.connectedListeners) l({ attempt: e.attempt });
         break;
       case "mapping": {
         const r = resolveSymbol(e.requested);
-        if (r.ok) this.rootById.set(e.instrumentId, r.value.instrument.root);
+        if (r.ok) {
+          const before = this.contractById.get(e.instrumentId);
+          this.rootById.set(e.instrumentId, r.value.instrument.root);
+          this.contractById.set(e.instrumentId, e.raw);
+          // A new id for a continuous symbol is the front-month roll: followed, and said so.
+          if (before === undefined && [...this.rootById].some(([id, root]) => id !== e.instrumentId && root === r.value.instrument.root)) {
+            this.logger.info("feed.roll", { symbol: e.requested, contract: e.raw, instrument_id: e.instrumentId, reason: "new symbol mapping for a continuous symbol" });
+          }
+        }
         this.logger.debug("feed.mapping", { instrument_id: e.instrumentId, raw: e.raw, requested: e.requested });
         break;
       }

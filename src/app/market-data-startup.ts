@@ -1,0 +1,35 @@
+import { randomToken } from "../auth/crypto";
+import { HistoricalClient } from "../market-data/databento/historical-client";
+import { startSimulatedHistorical, type SimulatedHistorical } from "../market-data/feeds/simulated-history";
+import type { AppContext } from "./context";
+
+/**
+ * Starts the feed and the archive around it: live bars are archived, every (re)connection
+ * backfills the gap from the Historical API. With the simulated feed, a local Historical
+ * server over the simulated past plays Databento's part, so the demo runs the same code.
+ */
+export async function startMarketData(ctx: AppContext): Promise<() => Promise<void>> {
+  const { config, logger, marketData, archive, barHistory } = ctx;
+  let simHistory: SimulatedHistorical | undefined;
+  if (marketData.status().kind === "simulated") {
+    const apiKey = ("db-" + randomToken(24).replace(/[^A-Za-z0-9]/g, "x")).slice(0, 32);
+    simHistory = startSimulatedHistorical({ anchorMs: Date.now(), days: config.ARCHIVE_BACKFILL_DAYS, seed: config.SIM_SEED, apiKey });
+    archive.useHistorical(new HistoricalClient({ apiKey, baseUrl: simHistory.url }));
+  }
+  archive.attach(marketData.bus);
+  barHistory.attach(marketData.bus);
+  marketData.onConnected(({ attempt }) => {
+    if (attempt === 0) return;
+    // No record of the new session has arrived yet, so this is the last print before the
+    // outage: the gap is fetched from there even if live bars after it are stored first.
+    void archive.backfill("feed reconnected", marketData.lastTickMs ?? undefined);
+  });
+  logger.info("feed.starting", { kind: marketData.status().kind, symbols: marketData.symbols.length, archive: `${archive.dataset}: ${archive.symbols.join(",")}` });
+  await marketData.start();
+  void archive.backfill("start-up");
+  return async () => {
+    marketData.stop();
+    await archive.stop();
+    await simHistory?.stop();
+  };
+}

@@ -1,0 +1,126 @@
+import { RType, schemaCode, stypeCode } from "../dbn/constants";
+import { encodeMetadata } from "../dbn/metadata";
+import { encodeRecord, type DbnRecord } from "../dbn/record-codec";
+import { startFakeHistorical, type FakeHistorical } from "../databento/fake-historical";
+import { CATALOGUE } from "../instruments/catalogue";
+import { sessionState } from "../instruments/trading-hours";
+import { Rng, SIM_START_PRICE } from "./simulated-market";
+import { simulatedInstruments } from "./simulated-gateway";
+
+/**
+ * The simulated market's past: 1-minute bars that end where the live simulation starts, only
+ * in Globex session minutes, served by a local Historical API so the archive's backfill runs
+ * through the real client (get_range, zstd DBN, symbol mappings) in the demo too.
+ */
+
+export interface SimBar {
+  startMs: number;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  volume: number;
+}
+
+const MINUTE = 60_000;
+
+/** Bars for one mini/micro pair's path, oldest first, covering [fromMs, anchorMs). Same seed → same bars. */
+export function simulatedPairBars(miniRoot: string, fromMs: number, anchorMs: number, seed: number): Map<string, SimBar[]> {
+  const mini = CATALOGUE.find((i) => i.root === miniRoot && i.family === "mini");
+  if (!mini) throw new Error(`no mini instrument ${miniRoot}`);
+  const micro = CATALOGUE.find((i) => i.root === mini.pair)!;
+  const tick = Number(mini.tickSize < micro.tickSize ? mini.tickSize : micro.tickSize);
+  const start = (SIM_START_PRICE[mini.root] ?? 100) * 1e9;
+  const rng = new Rng(seed * 7919 + [...miniRoot].reduce((a, c) => a * 31 + c.charCodeAt(0), 0));
+  // ~18 % a year over Globex minutes, in fine ticks per sqrt(minute), clustered as live.
+  const perMinute = (start * 0.18) / Math.sqrt(252 * 23 * 60) / tick;
+  const longRun = perMinute ** 2;
+  let variance = longRun;
+  let close = Math.round(start / tick);
+  const out = new Map<string, SimBar[]>([[mini.root, []], [micro.root, []]]);
+  const last = anchorMs - (anchorMs % MINUTE) - MINUTE;
+  // Walk backward from the live start so the newest bar closes where the live market opens.
+  for (let t = last; t >= fromMs; t -= MINUTE) {
+    if (sessionState(t) !== "open") continue;
+    const shock = rng.normal();
+    variance = 0.02 * longRun + 0.1 * variance * shock * shock + 0.88 * variance;
+    const sd = Math.sqrt(variance);
+    const points = [close];
+    for (let k = 0; k < 4; k++) points.push(points[k]! + Math.round(rng.normal() * sd * 0.5));
+    const open = points[4]!;
+    const activity = Math.sqrt(variance / longRun);
+    for (const inst of [mini, micro]) {
+      const step = Number(inst.tickSize) / tick;
+      const snap = (x: number) => Math.round(x / step) * step * tick;
+      const o = snap(open);
+      const c = snap(close);
+      const hi = Math.max(o, c, ...points.map(snap));
+      const lo = Math.min(o, c, ...points.map(snap));
+      const volume = Math.max(1, Math.round((inst.family === "micro" ? 900 : 400) * activity * (0.5 + rng.next())));
+      out.get(inst.root)!.push({ startMs: t, open: o, high: hi, low: lo, close: c, volume });
+    }
+    close = open;
+  }
+  for (const bars of out.values()) bars.reverse();
+  return out;
+}
+
+export interface SimulatedHistorical extends FakeHistorical {
+  apiKey: string;
+}
+
+/** A Historical API over the simulated past, for the demo's archive backfill. */
+export function startSimulatedHistorical(opts: { anchorMs: number; days: number; seed?: number; apiKey: string }): SimulatedHistorical {
+  const instruments = simulatedInstruments(opts.anchorMs);
+  const fromMs = opts.anchorMs - opts.days * 86_400_000;
+  const cache = new Map<string, SimBar[]>();
+  const barsOf = (root: string): SimBar[] => {
+    if (!cache.has(root)) {
+      const inst = CATALOGUE.find((i) => i.root === root);
+      if (!inst) return [];
+      const miniRoot = inst.family === "mini" ? inst.root : inst.pair;
+      for (const [r, bars] of simulatedPairBars(miniRoot, fromMs, opts.anchorMs, opts.seed ?? 1)) cache.set(r, bars);
+    }
+    return cache.get(root) ?? [];
+  };
+  const toMs = (t: string | null, dflt: number) => (t === null ? dflt : /^\d+$/.test(t) ? Number(BigInt(t) / 1_000_000n) : Date.parse(t));
+  const server = startFakeHistorical({
+    apiKey: opts.apiKey,
+    datasetRange: () => ({ start: new Date(fromMs).toISOString(), end: new Date(opts.anchorMs - (opts.anchorMs % MINUTE)).toISOString() }),
+    range: (params) => {
+      const start = toMs(params.get("start"), 0);
+      const end = toMs(params.get("end"), Number.MAX_SAFE_INTEGER);
+      const records: DbnRecord[] = [];
+      const mappings: { raw_symbol: string; intervals: { start_date: number; end_date: number; symbol: string }[] }[] = [];
+      for (const sym of (params.get("symbols") ?? "").split(",")) {
+        const idx = instruments.findIndex((i) => i.aliases.includes(sym) || i.raw === sym);
+        if (idx < 0 || params.get("schema") !== "ohlcv-1m") continue;
+        const ref = instruments[idx]!;
+        const root = CATALOGUE[idx]!.root;
+        mappings.push({ raw_symbol: sym, intervals: [{ start_date: 19000101, end_date: 21000101, symbol: String(ref.instrumentId) }] });
+        for (const b of barsOf(root)) {
+          if (b.startMs < start || b.startMs >= end) continue;
+          records.push({
+            hd: { rtype: RType.OHLCV_1M, publisher_id: 1, instrument_id: ref.instrumentId, ts_event: BigInt(b.startMs) * 1_000_000n },
+            open: BigInt(b.open), high: BigInt(b.high), low: BigInt(b.low), close: BigInt(b.close), volume: BigInt(b.volume),
+          });
+        }
+      }
+      records.sort((a, b) => (a.hd.ts_event < b.hd.ts_event ? -1 : a.hd.ts_event > b.hd.ts_event ? 1 : 0));
+      const head = encodeMetadata({
+        version: 3, dataset: "GLBX.MDP3", schema: schemaCode("ohlcv-1m"), start: BigInt(start) * 1_000_000n, end: BigInt(Math.min(end, opts.anchorMs)) * 1_000_000n,
+        limit: 0n, stype_in: stypeCode(params.get("stype_in") ?? "continuous"), stype_out: stypeCode("instrument_id"), ts_out: false,
+        symbols: (params.get("symbols") ?? "").split(","), partial: [], not_found: [], mappings,
+      });
+      const parts = [head, ...records.map((r) => encodeRecord(r, 3))];
+      const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+      let at = 0;
+      for (const p of parts) {
+        out.set(p, at);
+        at += p.length;
+      }
+      return out;
+    },
+  });
+  return { ...server, apiKey: opts.apiKey };
+}
