@@ -8,6 +8,7 @@ import { docsRoutes } from "./docs-routes";
 import { errorPlugin } from "./error-plugin";
 import { withHttpBasics } from "./http";
 import { legacyApi } from "./legacy-api";
+import { marketApi } from "./market-api";
 import { pages } from "./pages";
 import { priceSocket } from "./price-ws";
 import { systemRoutes, VERSION } from "./system-routes";
@@ -40,6 +41,7 @@ export function createApp(ctx: AppContext) {
     .use(pages(ctx))
     .use(docsRoutes(ctx, () => self!))
     .use(legacyApi(ctx))
+    .use(marketApi(ctx))
     .use(priceSocket(ctx));
   self = app;
   return app;

@@ -1,3 +1,4 @@
+import { concatBytes } from "../../shared/bytes";
 import { RType, schemaCode, stypeCode } from "../dbn/constants";
 import { encodeMetadata } from "../dbn/metadata";
 import { encodeRecord, type DbnRecord } from "../dbn/record-codec";
@@ -113,13 +114,7 @@ export function startSimulatedHistorical(opts: { anchorMs: number; days: number;
         symbols: (params.get("symbols") ?? "").split(","), partial: [], not_found: [], mappings,
       });
       const parts = [head, ...records.map((r) => encodeRecord(r, 3))];
-      const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-      let at = 0;
-      for (const p of parts) {
-        out.set(p, at);
-        at += p.length;
-      }
-      return out;
+      return concatBytes(parts);
     },
   });
   return { ...server, apiKey: opts.apiKey };

@@ -1,0 +1,83 @@
+import { Elysia } from "elysia";
+import { z } from "zod";
+import type { AppContext } from "../app/context";
+import { barsToCsv, barsToDbn } from "../market-data/archive/export";
+import { resolveSymbol } from "../market-data/instruments/symbols";
+import { ServiceError } from "../trading/service-error";
+import { authPlugin } from "./auth-plugin";
+
+const tags = ["Market data"];
+const MAX_EXPORT_BARS = 1_000_000;
+
+const timeParam = z.union([z.string().regex(/^\d{1,16}$/).transform(Number), z.iso.datetime({ offset: true }).transform((s) => Date.parse(s))]);
+const barsQuery = z.object({
+  from: timeParam,
+  to: timeParam.optional(),
+  format: z.enum(["json", "csv", "dbn"]).default("json"),
+});
+const atrQuery = z.object({
+  method: z.enum(["simple", "wilder"]).default("simple"),
+  period: z.coerce.number().int().min(1).max(500).default(14),
+  lookback: z.coerce.number().int().min(2).max(10_000).default(390),
+});
+const watchBody = z.object({ symbols: z.array(z.string().trim().min(1).max(32)).min(1).max(100) });
+
+function parse<T>(schema: z.ZodType<T>, input: unknown, what: string): T {
+  const r = schema.safeParse(input);
+  if (!r.success) {
+    const i = r.error.issues[0]!;
+    throw new ServiceError(400, `${what}${i.path.length ? `.${i.path.join(".")}` : ""}: ${i.message}`);
+  }
+  return r.data;
+}
+
+function root(symbol: string): string {
+  const r = resolveSymbol(symbol);
+  if (!r.ok) throw new ServiceError(404, r.message);
+  return r.value.instrument.root;
+}
+
+/** Feed and archive state, bars (JSON, CSV or DBN), ATR and the watch list, over the same services as the pages. */
+export function marketApi(ctx: AppContext) {
+  return new Elysia({ name: "market-api", prefix: "/api/v1/market" })
+    .use(authPlugin(ctx))
+    .get("/status", () => ({
+      feed: ctx.config.FEED === "off" ? { kind: "off" } : ctx.marketData.status(),
+      symbols: ctx.marketData.symbols,
+      archive: ctx.archive.status(),
+    }), { detail: { tags, summary: "Which feed is live, its last tick age, streamed symbols, archive and backfill progress" } })
+    .get("/:symbol/bars", async ({ params, query, set }) => {
+      const symbol = root(params.symbol);
+      const q = parse(barsQuery, query, "query");
+      const to = q.to ?? Date.now();
+      if (!(to > q.from)) throw new ServiceError(400, "query.to: must be after from");
+      if (!ctx.archive.symbols.includes(symbol)) throw new ServiceError(404, `${symbol} is not archived (archived: ${ctx.archive.symbols.join(", ")}; see ARCHIVE_SYMBOLS)`);
+      const bars = await ctx.archive.range(symbol, q.from, to, MAX_EXPORT_BARS + 1);
+      if (bars.length > MAX_EXPORT_BARS) throw new ServiceError(400, `more than ${MAX_EXPORT_BARS} bars: ask for a shorter range`);
+      const name = `${symbol}_${new Date(q.from).toISOString().slice(0, 10)}_${new Date(to).toISOString().slice(0, 10)}.ohlcv-1m`;
+      if (q.format === "csv") {
+        set.headers["content-type"] = "text/csv; charset=utf-8";
+        set.headers["content-disposition"] = `attachment; filename="${name}.csv"`;
+        return barsToCsv(bars);
+      }
+      if (q.format === "dbn") {
+        const body = barsToDbn(symbol, ctx.archive.dataset === "SIM" ? "GLBX.MDP3" : ctx.archive.dataset, bars, q.from, to);
+        return new Response(body as Uint8Array<ArrayBuffer>, { headers: { "content-type": "application/octet-stream", "content-disposition": `attachment; filename="${name}.dbn"` } });
+      }
+      return {
+        symbol, dataset: ctx.archive.dataset,
+        bars: bars.map((b) => ({ ts: b.startMs, o: b.open / 1e9, h: b.high / 1e9, l: b.low / 1e9, c: b.close / 1e9, v: b.volume, src: b.source, contract: b.contract })),
+      };
+    }, { detail: { tags, summary: "Archived one-minute bars in [from, to): JSON, CSV or DBN (format=)", description: "`from`/`to`: epoch ms or ISO-8601 with offset." } })
+    .get("/:symbol/atr", async ({ params, query }) => {
+      const symbol = root(params.symbol);
+      const q = parse(atrQuery, query, "query");
+      const r = await ctx.barHistory.atr(symbol, q);
+      return r.available ? { symbol, ...r, value: r.value / 1e9 } : { symbol, ...r };
+    }, { detail: { tags, summary: "ATR over one-minute bars (archive + live); `available: false` with the reason when there is not enough data" } })
+    .post("/watch", ({ body }) => {
+      const b = parse(watchBody, body, "body");
+      const roots = b.symbols.map(root);
+      return { added: ctx.marketData.watch(roots), symbols: ctx.marketData.symbols };
+    }, { detail: { tags, summary: "Make sure symbols stream (added to the running feed session without tearing it down)" } });
+}
