@@ -1,9 +1,16 @@
 import { Html, type PropsWithChildren } from "@elysiajs/html";
 
+/** What the status bar shows about the market feed when the page is rendered (then live over /ws). */
+export interface FeedBadge {
+  kind: "simulated" | "databento" | "off";
+  state: string;
+  lastTickAgeMs: number | null;
+}
+
 export interface LayoutProps {
   title: string;
   /** Signed-in user; absent on the login and setup pages. */
-  user?: { username: string; csrfToken: string };
+  user?: { username: string; csrfToken: string; feed?: FeedBadge };
   active?: "overview" | "docs";
 }
 
@@ -20,6 +27,7 @@ export function Layout({ title, user, active, children }: PropsWithChildren<Layo
         <link rel="icon" href="/static/favicon.svg" type="image/svg+xml" />
         <script src="/vendor/htmx.min.js" defer></script>
         <script src="/static/js/app.js" defer></script>
+        {user ? <script src="/static/js/status-bar.js" defer></script> : ""}
       </head>
       <body>
         <header class="topbar">
@@ -34,6 +42,7 @@ export function Layout({ title, user, active, children }: PropsWithChildren<Layo
           ) : (
             ""
           )}
+          {user ? <StatusBar feed={user.feed} /> : ""}
           {user ? (
             <form class="user" method="post" action="/logout">
               <span class="muted" safe>{user.username}</span>
@@ -47,5 +56,25 @@ export function Layout({ title, user, active, children }: PropsWithChildren<Layo
         <main class="main">{children}</main>
       </body>
     </html>
+  );
+}
+
+const FEED_NAMES: Record<FeedBadge["kind"], string> = { simulated: "Simulated feed", databento: "Databento live", off: "Feed off" };
+
+/** Feed (kind, state, last tick age) and the exchange clock; status-bar.js keeps both current. */
+function StatusBar({ feed }: { feed?: FeedBadge }) {
+  const f = feed ?? { kind: "off", state: "stopped", lastTickAgeMs: null };
+  const tone = f.state === "live" ? (f.kind === "simulated" ? "sim" : "ok") : f.kind === "off" ? "off" : "bad";
+  const age = f.lastTickAgeMs === null ? "no ticks yet" : `last tick ${(f.lastTickAgeMs / 1000).toFixed(1)} s ago`;
+  return (
+    <div class="statusbar" role="status" aria-live="polite">
+      <span class={`feed feed-${tone}`} data-feed data-kind={f.kind} title={age}>
+        <span class="dot" aria-hidden="true"></span>
+        <span data-feed-name safe>{FEED_NAMES[f.kind]}</span>
+        <span class="muted" data-feed-state safe>{f.state === "live" ? "" : f.state}</span>
+        <span class="muted num" data-feed-age safe>{f.state === "live" && f.lastTickAgeMs !== null && f.lastTickAgeMs > 5000 ? age : ""}</span>
+      </span>
+      <span class="clock num muted" data-exchange-clock title="Exchange time (CME, America/Chicago)">CT --:--:--</span>
+    </div>
   );
 }

@@ -5,6 +5,7 @@ import uplotJs from "uplot/dist/uPlot.iife.min.js" with { type: "file" };
 import appCss from "../../public/css/app.css" with { type: "file" };
 import favicon from "../../public/favicon.svg" with { type: "file" };
 import appJs from "../../public/js/app.js" with { type: "file" };
+import statusBarJs from "../../public/js/status-bar.js" with { type: "file" };
 
 /**
  * Every file the browser may fetch, by URL. A static list (not a directory scan) so that
@@ -13,6 +14,7 @@ import appJs from "../../public/js/app.js" with { type: "file" };
 export const ASSETS: Readonly<Record<string, string>> = {
   "/static/css/app.css": appCss,
   "/static/js/app.js": appJs,
+  "/static/js/status-bar.js": statusBarJs,
   "/static/favicon.svg": favicon,
   "/vendor/htmx.min.js": htmxJs,
   "/vendor/alpine.min.js": alpineJs,

@@ -48,7 +48,7 @@ export function docsRoutes(ctx: AppContext, app: () => AnyElysia) {
 
   return new Elysia({ name: "docs" })
     .use(authPlugin(ctx))
-    .get("/docs", ({ auth, request }) => htmlResponse(<DocsPage user={pageUser(auth)} routes={routes()} origin={new URL(request.url).origin} />), {
+    .get("/docs", ({ auth, request }) => htmlResponse(<DocsPage user={pageUser(auth, ctx)} routes={routes()} origin={new URL(request.url).origin} />), {
       detail: { hide: true },
     });
 }

@@ -96,6 +96,10 @@ describe.skipIf(!haveChromium)("pages in Chromium", () => {
     expect(await paper.getByRole("cell", { name: "5012.25" }).count()).toBe(1);
     expect(await paper.getByRole("cell", { name: "71.37" }).count()).toBe(1);
     expect(await page.getByText("opened long 3 MES @ 5012.25").count()).toBe(1);
+    // The status bar says which feed is live, and its socket keeps it so.
+    expect(await page.locator("[data-feed-name]").textContent()).toBe("Simulated feed");
+    await page.waitForFunction(() => document.querySelector("[data-feed]")?.className.includes("feed-sim"));
+    expect(await page.locator("[data-exchange-clock]").textContent()).toMatch(/^CT \d\d:\d\d:\d\d$/);
     await page.screenshot({ path: join(ARTIFACTS, "overview-desktop.png"), fullPage: true });
 
     await page.getByRole("link", { name: "API" }).click();

@@ -8,8 +8,9 @@ import { OverviewPage, type OverviewAccount } from "../../views/overview";
 import { authPlugin, type Auth } from "./auth-plugin";
 import { htmlResponse } from "./html-response";
 
-function pageUser(auth: Auth) {
-  return { username: auth.username, csrfToken: auth.kind === "session" ? auth.csrfToken : "" };
+function pageUser(auth: Auth, ctx: AppContext) {
+  const feed = ctx.config.FEED === "off" ? { kind: "off" as const, state: "stopped", lastTickAgeMs: null } : ctx.marketData.status();
+  return { username: auth.username, csrfToken: auth.kind === "session" ? auth.csrfToken : "", feed };
 }
 
 function decimals(symbol: string, value: number): string {
@@ -50,7 +51,7 @@ export function pages(ctx: AppContext) {
       const events = (await recentEvents(ctx.db, auth.userId, 30)).map((e) => ({
         at: e.at.toISOString().replace("T", " ").slice(0, 19), actor: e.actor, symbol: e.symbol ?? "", reason: e.reason,
       }));
-      return htmlResponse(<OverviewPage user={pageUser(auth)} accounts={views} events={events} />);
+      return htmlResponse(<OverviewPage user={pageUser(auth, ctx)} accounts={views} events={events} />);
     }, { detail: { hide: true } });
 }
 

@@ -1,0 +1,61 @@
+// The status bar: feed kind/state/last-tick age from the price socket's status messages, and
+// the exchange clock. Other islands listen for the same socket through `live:*` events.
+(function () {
+  var badge = document.querySelector("[data-feed]");
+  var clock = document.querySelector("[data-exchange-clock]");
+  var names = { simulated: "Simulated feed", databento: "Databento live", off: "Feed off" };
+  var fmt = new Intl.DateTimeFormat("en-GB", { timeZone: "America/Chicago", hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
+  var lastStatusAt = 0;
+  var socketUp = false;
+
+  function setFeed(f) {
+    if (!badge) return;
+    var tone = !socketUp ? "bad" : f.state === "live" ? (f.kind === "simulated" ? "sim" : "ok") : f.kind === "off" ? "off" : "bad";
+    badge.className = "feed feed-" + tone;
+    badge.querySelector("[data-feed-name]").textContent = names[f.kind] || f.kind;
+    badge.querySelector("[data-feed-state]").textContent = !socketUp ? "server unreachable" : f.state === "live" ? "" : f.state + (f.message ? ": " + f.message : "");
+    var age = f.lastTickAgeMs;
+    // A live feed that has been quiet for a while says so (a closed market, or a silent outage).
+    badge.querySelector("[data-feed-age]").textContent = age !== null && age > 5000 ? "last tick " + Math.round(age / 1000) + " s ago" : "";
+    badge.title = age === null ? "no ticks yet" : "last tick " + (age / 1000).toFixed(1) + " s ago";
+  }
+
+  function tickClock() {
+    if (clock) clock.textContent = "CT " + fmt.format(new Date());
+    if (socketUp && lastStatusAt && Date.now() - lastStatusAt > 5000) {
+      socketUp = false;
+      setFeed({ kind: badge ? badge.dataset.kind : "off", state: "unknown", lastTickAgeMs: null });
+    }
+  }
+  tickClock();
+  setInterval(tickClock, 1000);
+
+  var delay = 500;
+  function connect() {
+    var ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws");
+    ws.onopen = function () {
+      delay = 500;
+      socketUp = true;
+      document.dispatchEvent(new CustomEvent("live:open", { detail: { socket: ws } }));
+    };
+    ws.onmessage = function (e) {
+      var m;
+      try { m = JSON.parse(e.data); } catch (_) { return; }
+      if (m.t === "status") {
+        lastStatusAt = Date.now();
+        socketUp = true;
+        if (badge) badge.dataset.kind = m.feed.kind;
+        setFeed(m.feed);
+      }
+      document.dispatchEvent(new CustomEvent("live:" + m.t, { detail: m }));
+    };
+    ws.onclose = function () {
+      socketUp = false;
+      setFeed({ kind: badge ? badge.dataset.kind : "off", state: "disconnected", lastTickAgeMs: null });
+      document.dispatchEvent(new CustomEvent("live:close"));
+      setTimeout(connect, delay);
+      delay = Math.min(delay * 2, 10000);
+    };
+  }
+  connect();
+})();
