@@ -14,6 +14,7 @@ import { PriceHub } from "../market-data/stream/price-hub";
 import { MarketDataService, type FeedConfig } from "../market-data/service/market-data-service";
 import { ArchiveService } from "../market-data/archive/archive-service";
 import { BarHistory } from "../market-data/archive/bar-history";
+import type { InstrumentRegistry } from "../market-data/instruments/instrument-registry";
 import { HistoricalClient } from "../market-data/databento/historical-client";
 
 /** The services every front end (HTML pages, JSON API, CLI) works through. */
@@ -36,6 +37,8 @@ export interface AppContext {
   marketData: MarketDataService;
   /** One-minute bars of the archived symbols (Postgres), backfilled from Databento's Historical API. */
   archive: ArchiveService;
+  /** Catalogue overridden by the feed's instrument definitions (tick size, point value). */
+  instruments: InstrumentRegistry;
   /** Recent bars and ATR for every symbol. */
   barHistory: BarHistory;
   startedAt: Date;
@@ -91,6 +94,7 @@ export function createAppContext(config: Config, logger: Logger, db: Kysely<Data
     priceHub: hub,
     marketData,
     archive,
+    instruments: marketData.instruments,
     barHistory: new BarHistory(archive, (id) => marketData.rootOf(id)),
     startedAt: new Date(),
   };

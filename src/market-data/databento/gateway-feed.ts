@@ -69,7 +69,7 @@ export function startSessionFeed(session: FakeGatewaySession, opts: FeedOptions,
   const known = new Map<string, InstrumentRef>();
   for (const i of opts.instruments) for (const a of [i.raw, ...i.aliases]) known.set(a, i);
   const wanted = new Set<number>();
-  for (const s of subs) {
+  const acknowledge = (s: FakeGatewaySession["subscriptions"][number]) => {
     for (const sym of s.symbols) {
       const inst = known.get(sym);
       if (!inst) {
@@ -84,7 +84,10 @@ export function startSessionFeed(session: FakeGatewaySession, opts: FeedOptions,
       }));
     }
     write(enc(system(`Subscription request ${s.id ?? 0} for ${s.schema} data succeeded`, 1, now())));
-  }
+  };
+  for (const s of subs) acknowledge(s);
+  // Subscriptions added to the running session are answered the same way.
+  session.onSubscribe = acknowledge;
   const replayFrom = subs.map((s) => s.start).find((x) => x !== undefined);
   if (replayFrom !== undefined && opts.history) {
     const from = BigInt(replayFrom);

@@ -8,6 +8,8 @@ import { LiveClient, type LiveEvent } from "../databento/live-client";
 import { startSimulatedGateway, type SimulatedGateway } from "../feeds/simulated-gateway";
 import { CATALOGUE } from "../instruments/catalogue";
 import { resolveSymbol } from "../instruments/symbols";
+import { InstrumentRegistry } from "../instruments/instrument-registry";
+import { decodeRecord } from "../dbn/record-codec";
 import type { PriceHub } from "../stream/price-hub";
 
 export type FeedKind = "simulated" | "databento";
@@ -60,6 +62,7 @@ export class MarketDataService {
     private readonly logger: Logger,
     roots: readonly string[] = CATALOGUE.map((i) => i.root),
     private readonly now: () => number = Date.now,
+    readonly instruments: InstrumentRegistry = new InstrumentRegistry(),
   ) {
     for (const r of roots) this.watched.add(r);
     this.bus = new PriceBus((err) => logger.error("bus.subscriber_failed", { error: err }));
@@ -124,7 +127,10 @@ export class MarketDataService {
     if (this.client) {
       const symbols = added.map((r) => `${r}.c.0`);
       this.client.subscribe({ schema: "mbp-1", stypeIn: "continuous", symbols });
-      if (this.cfg.kind === "databento") this.client.subscribe({ schema: "ohlcv-1m", stypeIn: "continuous", symbols });
+      if (this.cfg.kind === "databento") {
+        this.client.subscribe({ schema: "ohlcv-1m", stypeIn: "continuous", symbols });
+        this.client.subscribe({ schema: "definition", stypeIn: "continuous", symbols });
+      }
       this.logger.info("feed.subscribed", { symbols: added.join(","), reason: "watch list or open trade" });
     }
     return added;
@@ -166,7 +172,13 @@ export class MarketDataService {
       // market has none: its bars are ours).
       subscriptions: [
         { schema: "mbp-1", stypeIn: "continuous", symbols, id: 1 },
-        ...(this.cfg.kind === "databento" ? [{ schema: "ohlcv-1m", stypeIn: "continuous", symbols, id: 2 }] : []),
+        ...(this.cfg.kind === "databento"
+          ? [
+              { schema: "ohlcv-1m", stypeIn: "continuous", symbols, id: 2 },
+              // Tick size and point value from the exchange override the static catalogue.
+              { schema: "definition", stypeIn: "continuous", symbols, id: 3 },
+            ]
+          : []),
       ],
       onRecord: (c) => this.onRecord(c),
       onEvent: (e) => this.onEvent(e),
@@ -197,6 +209,10 @@ export class MarketDataService {
     if (this.state !== "live") this.state = "live";
     const rtype = c.rtype;
     const id = c.instrumentId;
+    if (rtype === RType.INSTRUMENT_DEF) {
+      this.onDefinition(c);
+      return;
+    }
     if (rtype === RType.OHLCV_1M) {
       this.bus.publishBar({ instrumentId: id, interval: "1m", startMs: c.tsEventMs, open: c.open, high: c.high, low: c.low, close: c.close, volume: c.volume, source: "databento" });
       return;
@@ -213,6 +229,17 @@ export class MarketDataService {
         this.bus.publishQuote({ instrumentId: id, tsMs: ts, bid: Number.isNaN(bid) ? null : bid, ask: Number.isNaN(ask) ? null : ask, bidSize: c.bidSz, askSize: c.askSz });
       }
     }
+  }
+
+  private onDefinition(c: RecordCursor): void {
+    const root = this.rootById.get(c.instrumentId);
+    const stream = this.client?.stream ?? { version: 3, tsOut: false };
+    const bytes = new Uint8Array(c.view.buffer, c.view.byteOffset, c.view.byteLength);
+    const def = decodeRecord(c.view, bytes, c.offset, stream.version, stream.tsOut);
+    if (!root || !def) return;
+    const r = this.instruments.applyDefinition(root, def);
+    if (!r.ok) this.logger.debug("feed.definition_ignored", { symbol: root, reason: r.reason });
+    else if (r.changed.length) this.logger.warn("feed.definition_override", { symbol: root, contract: String(def.raw_symbol ?? ""), changed: r.changed.join("; "), reason: "the exchange's definition differs from the catalogue" });
   }
 
   private onEvent(e: LiveEvent): void {

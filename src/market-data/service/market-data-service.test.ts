@@ -1,0 +1,100 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { memoryLogger } from "../../log/logger";
+import { parseFixed } from "../../shared/fixed-point";
+import type { Bar } from "../bars/bar";
+import type { TradeTick } from "../bus/price-bus";
+import { RType, stypeCode } from "../dbn/constants";
+import type { DbnRecord } from "../dbn/record-codec";
+import { startFakeGateway, type FakeGateway } from "../databento/fake-gateway";
+import { startSessionFeed, type InstrumentRef, type SessionFeed } from "../databento/gateway-feed";
+import { PriceHub } from "../stream/price-hub";
+import { MarketDataService } from "./market-data-service";
+
+const KEY = "db-" + "m".repeat(29);
+const INSTRUMENTS: InstrumentRef[] = [
+  { instrumentId: 1, raw: "ESZ6", aliases: ["ES.c.0"] },
+  { instrumentId: 2, raw: "MESZ6", aliases: ["MES.c.0"] },
+  { instrumentId: 3, raw: "NQZ6", aliases: ["NQ.c.0"] },
+  { instrumentId: 11, raw: "ESH7", aliases: [] },
+];
+const T = 1_795_000_000_000;
+const ns = (ms: number) => BigInt(ms) * 1_000_000n;
+
+const trade = (id: number, ms: number, px: string, size = 1): DbnRecord => ({
+  hd: { rtype: RType.MBP_1, publisher_id: 1, instrument_id: id, ts_event: ns(ms) },
+  price: parseFixed(px), size, action: "T", side: "B", flags: 128, depth: 0, ts_recv: ns(ms), ts_in_delta: 0, sequence: 1,
+  levels: [{ bid_px: parseFixed(px), ask_px: parseFixed(px) + 250_000_000n, bid_sz: 5, ask_sz: 6, bid_ct: 1, ask_ct: 1 }],
+});
+
+let gw: FakeGateway | undefined;
+let svc: MarketDataService | undefined;
+afterEach(() => {
+  svc?.stop();
+  gw?.stop();
+});
+
+async function setup(roots = ["ES", "MES"]) {
+  const feeds: SessionFeed[] = [];
+  gw = startFakeGateway({ apiKeys: [KEY], onStart: (s) => void feeds.push(startSessionFeed(s, { instruments: INSTRUMENTS })) });
+  const log = memoryLogger("debug");
+  svc = new MarketDataService({ kind: "databento", apiKey: KEY, gateway: { host: gw.host, port: gw.port } }, new PriceHub(), log, roots);
+  const trades: TradeTick[] = [];
+  const bars: Bar[] = [];
+  svc.bus.subscribe({ trade: (t) => void trades.push(t), bar: (b) => void bars.push(b) });
+  await svc.start();
+  for (let i = 0; i < 200 && (feeds.length === 0 || svc.rootOf(2) === undefined); i++) await Bun.sleep(5);
+  return { feed: feeds[0]!, feeds, log, trades, bars, svc };
+}
+
+async function until(cond: () => boolean, ms = 2000) {
+  for (let t = 0; t < ms && !cond(); t += 5) await Bun.sleep(5);
+}
+
+describe("market-data service over the Live protocol", () => {
+  test("subscribes trades/quotes, Databento bars and definitions; a definition overrides the catalogue; Databento's bar reaches the bus", async () => {
+    const { feed, log, trades, bars, svc } = await setup();
+    const subLines = gw!.lines.filter((l) => l.startsWith("schema="));
+    expect(subLines.map((l) => l.split("|")[0])).toEqual(["schema=mbp-1", "schema=ohlcv-1m", "schema=definition"]);
+    feed.send([
+      { hd: { rtype: RType.INSTRUMENT_DEF, publisher_id: 1, instrument_id: 2, ts_event: ns(T) }, raw_symbol: "MESZ6", instrument_class: "F", min_price_increment: parseFixed("0.1"), unit_of_measure_qty: parseFixed("5"), expiration: ns(T + 86_400_000) },
+      trade(2, T + 1, "6000.25", 3),
+      { hd: { rtype: RType.OHLCV_1M, publisher_id: 1, instrument_id: 2, ts_event: ns(T - 60_000) }, open: parseFixed("5999"), high: parseFixed("6001"), low: parseFixed("5998.75"), close: parseFixed("6000"), volume: 42n },
+    ]);
+    await until(() => trades.length > 0 && bars.length > 0);
+    expect(svc.instruments.get("MES")!.tickSize).toBe(parseFixed("0.1"));
+    expect(svc.instruments.get("ES")!.tickSize).toBe(parseFixed("0.25"));
+    expect(log.lines.find((l) => l.event === "feed.definition_override")).toMatchObject({ symbol: "MES", contract: "MESZ6" });
+    expect(trades[0]).toMatchObject({ instrumentId: 2, price: 6000.25e9, size: 3 });
+    expect(bars[0]).toMatchObject({ instrumentId: 2, interval: "1m", source: "databento", startMs: T - 60_000, volume: 42, high: 6001e9 });
+    expect(svc.status()).toMatchObject({ kind: "databento", state: "live", symbols: 2 });
+  });
+
+  test("watching another symbol adds a subscription to the running session — no reconnect — and its prices flow", async () => {
+    const { feeds, trades, svc } = await setup();
+    expect(svc.watch(["ES", "NQ"])).toEqual(["NQ"]);
+    expect(svc.watch(["NQ"])).toEqual([]);
+    await until(() => svc.rootOf(3) === "NQ");
+    expect(svc.rootOf(3)).toBe("NQ");
+    expect(gw!.lines.filter((l) => l.includes("NQ.c.0")).length).toBe(3);
+    feeds[0]!.send([trade(3, T + 5, "21000.5")]);
+    await until(() => trades.some((t) => t.instrumentId === 3));
+    expect(trades.find((t) => t.instrumentId === 3)?.price).toBe(21000.5e9);
+    expect(feeds.length).toBe(1);
+    expect(svc.status().reconnects).toBe(0);
+  });
+
+  test("a front-month roll (new mapping for the continuous symbol) is followed and logged", async () => {
+    const { feed, trades, log, svc } = await setup();
+    feed.sendControl([{
+      hd: { rtype: RType.SYMBOL_MAPPING, publisher_id: 0, instrument_id: 11, ts_event: ns(T) },
+      stype_in: stypeCode("continuous"), stype_in_symbol: "ES.c.0", stype_out: 0, stype_out_symbol: "ESH7", start_ts: ns(T), end_ts: ns(T + 86_400_000),
+    }]);
+    await until(() => svc.rootOf(11) !== undefined);
+    expect(svc.rootOf(11)).toBe("ES");
+    expect(svc.contractOf(11)).toBe("ESH7");
+    expect(log.lines.find((l) => l.event === "feed.roll")).toMatchObject({ symbol: "ES.c.0", contract: "ESH7" });
+    feed.sendControl([trade(11, T + 9, "6010")]);
+    await until(() => trades.some((t) => t.instrumentId === 11));
+    expect(trades.at(-1)).toMatchObject({ instrumentId: 11, price: 6010e9 });
+  });
+});
