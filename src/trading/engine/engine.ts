@@ -1,0 +1,830 @@
+import type { Actor } from "../../persistence/events";
+import { betterStop, ceilTick, distanceOf, entryRef, floorTick, formatDollars, formatPrice, formatTarget, lossPrice, onTick, profitPrice } from "./price-math";
+import {
+  EngineError,
+  type AccountConfig,
+  type Bracket,
+  type ClosedTrade,
+  type Command,
+  type CommandInput,
+  type Effect,
+  type EngineInput,
+  type InstrumentSpec,
+  type Nanos,
+  type OrderRequest,
+  type Position,
+  type Purpose,
+  type ReportInput,
+  type Side,
+  type StopConfig,
+  type StopState,
+  type Target,
+  type TimerState,
+  type TpLevel,
+  type WorkingOrder,
+} from "./types";
+
+interface PendingEntry {
+  orderId: string;
+  bracket: Bracket;
+}
+
+/** Per symbol: its positions and the price band inside which a print changes nothing. */
+interface Book {
+  positions: Position[];
+  last: Nanos;
+  /** A print at or above this may trigger something; at or below `down` likewise. */
+  up: Nanos;
+  down: Nanos;
+  dirty: boolean;
+}
+
+export const MAX_ATTEMPTS = 3;
+const RULE: Actor = { kind: "rule", label: "engine", userId: null };
+const rule = (name: string): Actor => ({ kind: "rule", label: `rule ${name}`, userId: null });
+
+export interface EngineSnapshot {
+  positions: Position[];
+  orders: WorkingOrder[];
+  entries: [string, PendingEntry][];
+}
+
+/**
+ * The trade manager: `step(input)` applies one input — a print, the clock, a trader's command
+ * or an execution report — and returns the effects (orders to submit, events to record,
+ * positions that changed, trades that closed). No I/O and no clock of its own, so live and
+ * replay run the same code and a recorded input sequence always produces the same effects.
+ * An invalid command throws EngineError before anything is changed.
+ */
+export class TradingEngine {
+  private readonly books = new Map<string, Book>();
+  private readonly positions = new Map<string, Position>();
+  private readonly orders = new Map<string, WorkingOrder>();
+  private readonly entries = new Map<string, PendingEntry>();
+  private readonly accounts = new Map<number, AccountConfig>();
+  private readonly timed = new Set<Position>();
+  private out: Effect[] = [];
+
+  constructor(private readonly spec: (symbol: string) => (InstrumentSpec & { decimals: number }) | undefined) {}
+
+  setAccount(a: AccountConfig): void {
+    this.accounts.set(a.id, a);
+  }
+
+  position(accountId: number, symbol: string): Readonly<Position> | undefined {
+    return this.positions.get(`${accountId}:${symbol}`);
+  }
+
+  allPositions(): readonly Position[] {
+    return [...this.positions.values()];
+  }
+
+  workingOrders(): readonly WorkingOrder[] {
+    return [...this.orders.values()];
+  }
+
+  lastPrice(symbol: string): Nanos | undefined {
+    const b = this.books.get(symbol);
+    return b && b.last > 0 ? b.last : undefined;
+  }
+
+  /** The hot path: a print. Inside the book's quiet band it costs two comparisons. */
+  onTrade(symbol: string, price: Nanos, tsMs: number): Effect[] {
+    const book = this.books.get(symbol);
+    if (!book) return NONE;
+    book.last = price;
+    if (book.dirty) this.rebuild(book);
+    if (price < book.up && price > book.down) return NONE;
+    this.out = [];
+    for (const p of book.positions) if (p.qty > 0) this.evaluate(p, price, tsMs);
+    this.rebuild(book);
+    return this.out;
+  }
+
+  step(input: EngineInput): Effect[] {
+    switch (input.type) {
+      case "trade":
+        return this.onTrade(input.symbol, input.price, input.tsMs);
+      case "clock":
+        return this.onClock(input.nowMs);
+      case "command":
+        return this.onCommand(input);
+      case "report":
+        return this.onReport(input);
+    }
+  }
+
+  /* ---------------- snapshot ---------------- */
+
+  snapshot(): EngineSnapshot {
+    return structuredClone({ positions: [...this.positions.values()], orders: [...this.orders.values()], entries: [...this.entries] });
+  }
+
+  restore(s: EngineSnapshot): void {
+    this.positions.clear();
+    this.orders.clear();
+    this.entries.clear();
+    this.books.clear();
+    this.timed.clear();
+    for (const p of structuredClone(s.positions)) {
+      this.positions.set(p.key, p);
+      this.bookOf(p.symbol).positions.push(p);
+      if (p.timer && p.timer.phase !== "done") this.timed.add(p);
+    }
+    for (const o of structuredClone(s.orders)) this.orders.set(o.id, o);
+    for (const [k, v] of structuredClone(s.entries)) this.entries.set(k, v);
+  }
+
+  /* ---------------- clock ---------------- */
+
+  private onClock(nowMs: number): Effect[] {
+    this.out = [];
+    for (const p of this.timed) {
+      const t = p.timer;
+      if (!t || t.phase !== "running" || nowMs < t.deadlineMs || p.qty === 0) continue;
+      const last = this.books.get(p.symbol)?.last ?? 0;
+      const inProfit = last > 0 && this.pnlAt(p, last) > 0n;
+      if (t.mode === "unless-profit" && inProfit) {
+        t.phase = "waiting-for-entry";
+        this.touch(p);
+        this.event(p, "timer.waiting", rule("timer"), `timer ${fmtDuration(t.durationMs)} expired in profit → ${t.action} when price returns to entry`, { action: t.action }, nowMs);
+        continue;
+      }
+      this.fireTimer(p, last, nowMs, inProfit ? "expired (act regardless)" : "expired, not in profit");
+    }
+    return this.out;
+  }
+
+  private fireTimer(p: Position, price: Nanos, tsMs: number, why: string): void {
+    const t = p.timer!;
+    t.phase = "done";
+    this.timed.delete(p);
+    const what = `timer ${fmtDuration(t.durationMs)} ${why}`;
+    switch (t.action) {
+      case "hold":
+        this.event(p, "timer.hold", rule("timer"), `${what} → hold`, {}, tsMs);
+        break;
+      case "exit":
+        this.startClosing(p, "timer", `${what} → exit`, price, tsMs, rule("timer"));
+        break;
+      case "reverse":
+        p.reverseTo = { side: p.side === "long" ? "short" : "long", qty: p.qty };
+        this.startClosing(p, "timer", `${what} → reverse`, price, tsMs, rule("timer"));
+        break;
+      case "breakeven":
+        this.toBreakeven(p, 1, `${what} → stop to breakeven`, tsMs);
+        break;
+    }
+    this.touch(p);
+  }
+
+  /* ---------------- prints ---------------- */
+
+  private evaluate(p: Position, price: Nanos, tsMs: number): void {
+    if (p.closing) return;
+    const long = p.side === "long";
+    const s = p.stop;
+    // Trailing ratchets first, so a print that makes a new best cannot also hit the old stop.
+    if (s && s.trailing && s.status === "armed" && (long ? price > p.best : price < p.best)) {
+      p.best = price;
+      const spec = this.spec(p.symbol)!;
+      const dist = distanceOf(s.config.trailBy ?? s.config.initial as Target, spec.tick) ?? 0;
+      const candidate = long ? floorTick(price - dist, spec.tick) : ceilTick(price + dist, spec.tick);
+      if (dist > 0 && betterStop(p.side, candidate, s.price)) {
+        s.price = candidate;
+        s.basis = `trailing ${formatPrice(dist, 0)} from ${long ? "high" : "low"} ${formatPrice(price, spec.decimals)}`;
+        this.touch(p);
+      }
+    }
+    if (s && s.status === "armed" && (long ? price <= s.price : price >= s.price)) {
+      this.fireStop(p, price, tsMs);
+      return;
+    }
+    let fired = false;
+    for (const l of p.ladder) {
+      if (l.status !== "armed" || !l.enabled) continue;
+      if (long ? price >= l.price : price <= l.price) {
+        this.fireLevel(p, l, price, tsMs);
+        fired = true;
+      }
+    }
+    const t = p.timer;
+    if (!fired && t && t.phase === "waiting-for-entry" && this.pnlAt(p, price) <= 0n) {
+      this.fireTimer(p, price, tsMs, "expired earlier; price back at entry");
+    }
+  }
+
+  private fireLevel(p: Position, l: TpLevel, price: Nanos, tsMs: number): void {
+    const free = p.qty - this.pendingExitQty(p);
+    const qty = Math.min(l.qty - l.filledQty, free);
+    if (qty <= 0) return;
+    const n = p.ladder.indexOf(l) + 1;
+    const spec = this.spec(p.symbol)!;
+    l.attempts++;
+    l.status = "pending";
+    const reason = `TP${n} ${formatPrice(l.price, spec.decimals)} reached (print ${formatPrice(price, spec.decimals)}) → exit ${qty}`;
+    l.orderId = this.submit(p, `${l.id}:a${l.attempts}`, p.side === "long" ? "sell" : "buy", qty, "tp", reason, price, tsMs, l.id);
+    this.event(p, "tp.triggered", rule(`tp${n}`), reason, { level: n, price: l.price, print: price, qty, orderId: l.orderId }, tsMs);
+    this.touch(p);
+  }
+
+  private fireStop(p: Position, price: Nanos, tsMs: number): void {
+    const s = p.stop!;
+    const spec = this.spec(p.symbol)!;
+    s.status = "pending";
+    const reason = `stop ${formatPrice(s.price, spec.decimals)} hit (print ${formatPrice(price, spec.decimals)}; ${s.basis})`;
+    this.startClosing(p, "stop", reason, price, tsMs, rule("stop"));
+  }
+
+  /**
+   * An exit of everything not already being exited. From here on no other rule may exit this
+   * position; what remains of the ladder is cancelled.
+   */
+  private startClosing(p: Position, purpose: Purpose, reason: string, price: Nanos, tsMs: number, actor: Actor): void {
+    const qty = p.qty - this.pendingExitQty(p);
+    for (const l of p.ladder) if (l.status === "armed") l.status = "cancelled";
+    if (p.stop && p.stop.status === "armed" && purpose !== "stop") p.stop.status = "done";
+    if (p.timer && p.timer.phase !== "done" && purpose !== "timer") {
+      p.timer.phase = "done";
+      this.timed.delete(p);
+    }
+    const attempts = (p.closing?.attempts ?? 0) + 1;
+    p.closing = { orderId: "", purpose, reason, attempts };
+    if (qty > 0) {
+      p.closing.orderId = this.submit(p, `${p.tradeId}:${purpose}:a${attempts}`, p.side === "long" ? "sell" : "buy", qty, purpose, reason, price, tsMs);
+    }
+    this.event(p, `${purpose}.triggered`, actor, `${reason} → exit ${qty}`, { qty, print: price, orderId: p.closing.orderId }, tsMs);
+    this.touch(p);
+  }
+
+  /* ---------------- commands ---------------- */
+
+  private onCommand(input: CommandInput): Effect[] {
+    const { accountId, command: c, actor, tsMs } = input;
+    const symbol = input.symbol;
+    const spec = this.spec(symbol);
+    if (!spec) throw new EngineError(404, `unknown symbol ${symbol}`);
+    const account = this.accounts.get(accountId);
+    if (!account) throw new EngineError(404, `unknown account ${accountId}`);
+    const key = `${accountId}:${symbol}`;
+    const p = this.positions.get(key);
+    if (input.expectedVersion !== undefined && (p?.version ?? 0) !== input.expectedVersion) {
+      throw new EngineError(409, `the ${symbol} position changed meanwhile (version ${p?.version ?? 0}, you edited ${input.expectedVersion})`, p);
+    }
+    this.out = [];
+    switch (c.kind) {
+      case "order":
+        this.cmdOrder(accountId, symbol, spec, c, actor, tsMs);
+        break;
+      case "record":
+        this.cmdRecord(accountId, symbol, spec, c, actor, tsMs);
+        break;
+      case "exit":
+        this.cmdExit(need(p, symbol), c, actor, tsMs);
+        break;
+      case "clear": {
+        const pos = need(p, symbol);
+        const had = pos.qty;
+        this.event(pos, "trade.cleared", actor, `trade cleared by hand (${had} ${pos.side}, no order sent)`, {}, tsMs);
+        this.flatten(pos);
+        break;
+      }
+      case "set-ladder":
+        this.cmdSetLadder(need(p, symbol), spec, c.levels, actor, tsMs);
+        break;
+      case "update-level": {
+        const pos = need(p, symbol);
+        const l = pos.ladder[c.index];
+        if (!l) throw new EngineError(404, `TP${c.index + 1} does not exist (${pos.ladder.length} levels)`);
+        if (l.status !== "armed" && l.status !== "cancelled" && l.status !== "failed") throw new EngineError(409, `TP${c.index + 1} is ${l.status} and can no longer change`);
+        const levels = pos.ladder.map((x, i) => (i === c.index ? { enabled: c.patch.enabled ?? x.enabled, qty: c.patch.qty ?? x.qty, target: c.patch.target ?? x.target } : { enabled: x.enabled, qty: x.qty, target: x.target, keep: x }));
+        this.cmdSetLadder(pos, spec, levels, actor, tsMs);
+        break;
+      }
+      case "set-stop":
+        this.cmdSetStop(need(p, symbol), spec, c.stop, c.atr, actor, tsMs);
+        break;
+      case "move-stop":
+        this.cmdMoveStop(need(p, symbol), spec, c.price, actor, tsMs);
+        break;
+      case "set-timer":
+        this.cmdSetTimer(need(p, symbol), c.timer, actor, tsMs);
+        break;
+    }
+    return this.out;
+  }
+
+  private cmdOrder(accountId: number, symbol: string, spec: InstrumentSpec & { decimals: number }, c: Extract<Command, { kind: "order" }>, actor: Actor, tsMs: number): void {
+    if (!Number.isInteger(c.qty) || c.qty <= 0) throw new EngineError(400, "quantity: a whole number of contracts ≥ 1");
+    if (c.orderType === "limit" && (c.limitPrice === undefined || !onTick(c.limitPrice, spec.tick) || c.limitPrice <= 0)) {
+      throw new EngineError(400, `limit price: must be on ${symbol}'s tick grid (${formatPrice(spec.tick, 0)})`);
+    }
+    if (!onTick(c.refPrice, spec.tick) || c.refPrice <= 0) throw new EngineError(400, `price: ${symbol} has no valid price yet`);
+    const p = this.ensurePosition(accountId, symbol, tsMs);
+    if (p.closing) throw new EngineError(409, `an exit of ${symbol} is under way (${p.closing.reason}); wait for it to finish`);
+    const n = p.nextOrder;
+    const id = `${p.key}:o${n}`;
+    this.submitRaw(p, { id, side: c.side, qty: c.qty, type: c.orderType ?? "market", limitPrice: c.limitPrice, refPrice: c.refPrice, purpose: "entry", reason: `${c.side} ${c.qty} by ${actor.label}`, tsMs });
+    this.entries.set(id, { orderId: id, bracket: c.bracket ?? {} });
+    this.event(p, "order.submitted", actor, `${c.side} ${c.qty} ${symbol} ${c.orderType === "limit" ? `limit ${formatPrice(c.limitPrice!, spec.decimals)}` : "at market"}`, { orderId: id, qty: c.qty, side: c.side }, tsMs);
+    this.touch(p);
+  }
+
+  private cmdRecord(accountId: number, symbol: string, spec: InstrumentSpec & { decimals: number }, c: Extract<Command, { kind: "record" }>, actor: Actor, tsMs: number): void {
+    if (!Number.isInteger(c.qty) || c.qty <= 0) throw new EngineError(400, "quantity: a whole number of contracts ≥ 1");
+    if (!onTick(c.entryPrice, spec.tick) || c.entryPrice <= 0) throw new EngineError(400, `entry price: must be on ${symbol}'s tick grid (${formatPrice(spec.tick, 0)})`);
+    const existing = this.positions.get(`${accountId}:${symbol}`);
+    if (existing && existing.qty > 0) throw new EngineError(409, `${symbol} already has an open ${existing.side} position of ${existing.qty}; exit or clear it first`);
+    const p = this.ensurePosition(accountId, symbol, tsMs);
+    this.open(p, c.side, c.qty, c.entryPrice, tsMs);
+    this.event(p, "trade.recorded", actor, `position recorded by hand: ${c.side} ${c.qty} @ ${formatPrice(c.entryPrice, spec.decimals)} (no order sent)`, { side: c.side, qty: c.qty, price: c.entryPrice }, tsMs);
+  }
+
+  private cmdExit(p: Position, c: Extract<Command, { kind: "exit" }>, actor: Actor, tsMs: number): void {
+    if (p.qty === 0) throw new EngineError(409, `no open ${p.symbol} position`);
+    if (p.closing) throw new EngineError(409, `an exit of ${p.symbol} is already under way (${p.closing.reason})`);
+    const price = c.refPrice ?? this.books.get(p.symbol)?.last ?? 0;
+    if (!(price > 0)) throw new EngineError(409, `${p.symbol} has no price yet; cannot exit at market`);
+    const free = p.qty - this.pendingExitQty(p);
+    if (c.qty === undefined || c.qty >= p.qty) {
+      this.startClosing(p, "exit", `exit all by ${actor.label}`, price, tsMs, actor);
+      return;
+    }
+    if (!Number.isInteger(c.qty) || c.qty <= 0) throw new EngineError(400, "quantity: a whole number of contracts ≥ 1");
+    if (c.qty > free) throw new EngineError(409, `only ${free} of ${p.qty} contracts are not already being exited`);
+    const reason = `take profit ${c.qty} by ${actor.label}`;
+    const id = this.submit(p, `${p.key}:o${p.nextOrder}`, p.side === "long" ? "sell" : "buy", c.qty, "exit", reason, price, tsMs);
+    this.event(p, "exit.submitted", actor, `${reason} (of ${p.qty})`, { qty: c.qty, orderId: id }, tsMs);
+    this.touch(p);
+  }
+
+  private cmdSetLadder(p: Position, spec: InstrumentSpec & { decimals: number }, levels: { enabled: boolean; qty: number; target: Target; keep?: TpLevel }[], actor: Actor, tsMs: number): void {
+    if (p.qty === 0) throw new EngineError(409, `no open ${p.symbol} position to attach take-profit levels to`);
+    if (p.closing) throw new EngineError(409, `an exit of ${p.symbol} is under way`);
+    if (levels.length > 20) throw new EngineError(400, "at most 20 take-profit levels");
+    const ref = entryRef(p.side, p.cost, p.qty, spec.tick);
+    const next: TpLevel[] = [];
+    // Levels already pending or filled stay as they are; the new list replaces the others.
+    const locked = p.ladder.filter((l) => l.status === "pending" || l.status === "filled");
+    let committed = locked.reduce((n, l) => n + (l.status === "pending" ? l.qty - l.filledQty : 0), 0);
+    let seq = p.nextLevel;
+    for (const [i, l] of levels.entries()) {
+      if (!Number.isInteger(l.qty) || l.qty <= 0) throw new EngineError(400, `TP${i + 1} quantity: a whole number ≥ 1`);
+      const price = this.levelPrice(p, spec, ref, l.target, `TP${i + 1}`);
+      if (l.enabled) committed += l.qty;
+      const kept = l.keep && l.keep.price === price && l.keep.qty === l.qty ? l.keep : undefined;
+      next.push(kept ? { ...kept, enabled: l.enabled, status: l.enabled ? "armed" : kept.status === "failed" ? "failed" : "armed", attempts: kept.status === "failed" && l.enabled ? 0 : kept.attempts } : {
+        id: `${p.tradeId}:tp${++seq}`, enabled: l.enabled, qty: l.qty, target: l.target, price, status: "armed", filledQty: 0, attempts: 0,
+      });
+    }
+    if (committed > p.qty) throw new EngineError(400, `take-profit quantities (${committed} enabled or pending) exceed the position (${p.qty})`);
+    p.nextLevel = seq;
+    p.ladder = [...locked, ...next].sort((a, b) => (p.side === "long" ? a.price - b.price : b.price - a.price));
+    const text = p.ladder.map((l, i) => `TP${i + 1} ${l.qty}@${formatPrice(l.price, spec.decimals)}${l.enabled ? "" : " (off)"}${l.status !== "armed" ? ` (${l.status})` : ""}`).join(", ");
+    this.event(p, "ladder.set", actor, p.ladder.length ? `take-profit ladder: ${text}` : "take-profit ladder removed", { levels: p.ladder.map((l) => ({ qty: l.qty, price: l.price, enabled: l.enabled, status: l.status })) }, tsMs);
+    this.touch(p);
+  }
+
+  private levelPrice(p: Position, spec: InstrumentSpec & { decimals: number }, ref: Nanos, target: Target, name: string): Nanos {
+    if (target.unit === "price") {
+      if (!onTick(target.value, spec.tick)) throw new EngineError(400, `${name}: ${formatPrice(target.value, spec.decimals)} is not on ${p.symbol}'s tick grid (${formatPrice(spec.tick, 0)})`);
+    } else if (!(target.value > 0) || (target.unit === "ticks" && !Number.isInteger(target.value))) {
+      throw new EngineError(400, `${name}: the distance must be positive${target.unit === "ticks" ? " whole ticks" : ""}`);
+    }
+    const price = profitPrice(p.side, ref, target, spec.tick);
+    const avg = Number(p.cost / BigInt(p.qty));
+    if (p.side === "long" ? price <= avg : price >= avg) {
+      throw new EngineError(400, `${name}: ${formatPrice(price, spec.decimals)} is not on the profit side of a ${p.side} entry at ${formatPrice(avg, spec.decimals)}`);
+    }
+    return price;
+  }
+
+  private cmdSetStop(p: Position, spec: InstrumentSpec & { decimals: number }, cfg: StopConfig | null, atr: { value: Nanos } | { unavailable: string } | undefined, actor: Actor, tsMs: number): void {
+    if (p.qty === 0) throw new EngineError(409, `no open ${p.symbol} position`);
+    if (p.closing) throw new EngineError(409, `an exit of ${p.symbol} is under way`);
+    if (p.stop?.status === "pending") throw new EngineError(409, "the stop has fired and its exit is under way");
+    if (!cfg) {
+      p.stop = null;
+      this.event(p, "stop.removed", actor, "stop removed", {}, tsMs);
+      this.touch(p);
+      return;
+    }
+    const state = this.initialStop(p, spec, cfg, atr && "value" in atr ? atr.value : undefined, atr && "unavailable" in atr ? atr.unavailable : undefined);
+    p.stop = state;
+    if (state.trailing) p.best = this.books.get(p.symbol)?.last || Number(p.cost / BigInt(p.qty));
+    this.event(p, "stop.set", actor, `stop ${cfg.kind} ${formatPrice(state.price, spec.decimals)} (${state.basis})`, { kind: cfg.kind, price: state.price }, tsMs);
+    this.touch(p);
+  }
+
+  private initialStop(p: Position, spec: InstrumentSpec & { decimals: number }, cfg: StopConfig, atr: Nanos | undefined, atrMissing?: string): StopState {
+    const ref = entryRef(p.side === "long" ? "short" : "long", p.cost, p.qty, spec.tick);
+    let price: Nanos;
+    let basis: string;
+    const init = cfg.initial;
+    if (init.unit === "atr") {
+      if (atr === undefined || !(atr > 0)) throw new EngineError(400, `ATR stop refused: ATR is unavailable (${atrMissing ?? "no ATR given"}); set the stop by points or ticks`);
+      if (!(init.multiplier > 0 && init.multiplier <= 50)) throw new EngineError(400, "ATR multiplier: between 0 and 50");
+      const dist = ceilTick(Math.round(atr * init.multiplier), spec.tick);
+      price = lossPrice(p.side, ref, dist);
+      basis = `${init.multiplier} × ATR ${formatPrice(Math.round(atr), spec.decimals)} = ${formatPrice(dist, spec.decimals)} from entry`;
+    } else if (init.unit === "price") {
+      if (!onTick(init.value, spec.tick)) throw new EngineError(400, `stop: ${formatPrice(init.value, spec.decimals)} is not on ${p.symbol}'s tick grid`);
+      price = init.value;
+      basis = "set by price";
+    } else {
+      if (!(init.value > 0)) throw new EngineError(400, "stop: the distance must be positive");
+      const dist = distanceOf(init, spec.tick)!;
+      price = lossPrice(p.side, ref, dist);
+      basis = `${formatTarget(init, spec.decimals)} from entry`;
+    }
+    const last = this.books.get(p.symbol)?.last ?? 0;
+    const avg = Number(p.cost / BigInt(p.qty));
+    if (price <= 0) throw new EngineError(400, "stop: below zero");
+    if (p.side === "long" ? price >= Math.max(avg, last || 0) && last > 0 && price >= last : last > 0 && price <= last) {
+      throw new EngineError(400, `stop ${formatPrice(price, spec.decimals)} is on the wrong side of the market (${formatPrice(last, spec.decimals)}); it would fire at once`);
+    }
+    if (cfg.kind === "stop-limit" && !(Number.isInteger(cfg.limitOffsetTicks) && cfg.limitOffsetTicks! >= 0)) throw new EngineError(400, "stop-limit: limit offset in whole ticks ≥ 0");
+    if ((cfg.kind === "trailing" || cfg.trailAfterTp1 || cfg.breakevenAfterTp1?.thenTrail) && cfg.kind === "trailing" && !cfg.trailBy && init.unit === "atr") {
+      throw new EngineError(400, "trailing stop: give the trailing distance (trailBy) in points or ticks");
+    }
+    if (cfg.trailBy && (cfg.trailBy.unit === "price" || !(cfg.trailBy.value > 0))) throw new EngineError(400, "trail by: a positive distance in points or ticks");
+    return { config: cfg, price, trailing: cfg.kind === "trailing", status: "armed", attempts: 0, basis };
+  }
+
+  private cmdMoveStop(p: Position, spec: InstrumentSpec & { decimals: number }, price: Nanos, actor: Actor, tsMs: number): void {
+    if (!p.stop || p.stop.status !== "armed") throw new EngineError(409, `no armed stop on ${p.symbol} to move`);
+    if (!onTick(price, spec.tick) || price <= 0) throw new EngineError(400, `stop: ${formatPrice(price, spec.decimals)} is not on ${p.symbol}'s tick grid`);
+    const last = this.books.get(p.symbol)?.last ?? 0;
+    if (last > 0 && (p.side === "long" ? price >= last : price <= last)) {
+      throw new EngineError(400, `stop ${formatPrice(price, spec.decimals)} is on the wrong side of the market (${formatPrice(last, spec.decimals)})`);
+    }
+    const from = p.stop.price;
+    p.stop.price = price;
+    p.stop.basis = `moved by hand from ${formatPrice(from, spec.decimals)}`;
+    this.event(p, "stop.moved", actor, `stop moved ${formatPrice(from, spec.decimals)} → ${formatPrice(price, spec.decimals)}`, { from, to: price }, tsMs);
+    this.touch(p);
+  }
+
+  private cmdSetTimer(p: Position, t: Extract<Command, { kind: "set-timer" }>["timer"], actor: Actor, tsMs: number): void {
+    if (p.qty === 0) throw new EngineError(409, `no open ${p.symbol} position`);
+    if (!t) {
+      p.timer = null;
+      this.timed.delete(p);
+      this.event(p, "timer.cancelled", actor, "trade timer cancelled", {}, tsMs);
+    } else {
+      if (!Number.isInteger(t.durationMs) || t.durationMs < 1000 || t.durationMs > 7 * 86_400_000) throw new EngineError(400, "timer: between 1 second and 7 days");
+      p.timer = { durationMs: t.durationMs, deadlineMs: p.openedAtMs + t.durationMs, action: t.action, mode: t.mode, phase: "running" };
+      if (p.timer.deadlineMs < tsMs) p.timer.deadlineMs = tsMs + t.durationMs;
+      this.timed.add(p);
+      this.event(p, "timer.set", actor, `trade timer ${fmtDuration(t.durationMs)} → ${t.action}${t.mode === "regardless" ? " (regardless of profit)" : " (unless in profit)"}`, { deadlineMs: p.timer.deadlineMs }, tsMs);
+    }
+    this.touch(p);
+  }
+
+  /* ---------------- reports ---------------- */
+
+  private onReport(r: ReportInput): Effect[] {
+    this.out = [];
+    const o = this.orders.get(r.orderId);
+    if (!o) return this.out; // unknown or already complete: a duplicate report changes nothing
+    const p = this.positions.get(o.posKey)!;
+    if (r.kind === "filled") {
+      const remaining = o.qty - o.filled;
+      const qty = Math.min(r.qty, remaining);
+      if (!(qty > 0) || !Number.isInteger(qty)) return this.out;
+      o.filled += qty;
+      if (qty === remaining) this.orders.delete(o.id);
+      this.applyFill(p, o, qty, r.price, r.tsMs, r.assumed ?? false);
+    } else {
+      this.orders.delete(o.id);
+      this.onFailure(p, o, r.kind, r.reason, r.tsMs);
+    }
+    return this.out;
+  }
+
+  private applyFill(p: Position, o: WorkingOrder, qty: number, price: Nanos, tsMs: number, assumed: boolean): void {
+    const spec = this.spec(p.symbol)!;
+    const buy = o.side === "buy";
+    const perContract = this.accounts.get(p.accountId)?.commission ?? 0n;
+    const verb = assumed ? "sent (fill assumed)" : "filled";
+    const closeQty = p.qty > 0 && (p.side === "long") !== buy ? Math.min(qty, p.qty) : 0;
+    const openQty = qty - closeQty;
+
+    if (closeQty > 0) {
+      // Reduce first; whatever is left opens the other side (netting).
+      const removed = (p.cost * BigInt(closeQty)) / BigInt(p.qty);
+      const points = p.side === "long" ? BigInt(price) * BigInt(closeQty) - removed : removed - BigInt(price) * BigInt(closeQty);
+      const pnl = (points * spec.pointValue) / 1_000_000_000n;
+      const commission = perContract * BigInt(closeQty);
+      p.cost -= removed;
+      p.qty -= closeQty;
+      p.realized += pnl;
+      p.commissions += commission;
+      p.exitQty += closeQty;
+      p.exitCost += BigInt(price) * BigInt(closeQty);
+      p.fills.push({ orderId: o.id, qty: closeQty, price, purpose: o.purpose, reason: o.reason, tsMs, pnl, commission, assumed });
+      const level = o.levelId ? p.ladder.find((l) => l.id === o.levelId) : undefined;
+      const net = formatDollars(pnl - commission);
+      if (level) {
+        const n = p.ladder.indexOf(level) + 1;
+        const first = level.filledQty === 0;
+        level.filledQty += closeQty;
+        level.fillPrice = price;
+        if (level.filledQty >= level.qty || p.qty === 0) level.status = "filled";
+        this.event(p, "tp.filled", rule(`tp${n}`), `TP${n} ${verb} ${closeQty} @ ${formatPrice(price, spec.decimals)} (P&L ${net})`, { level: n, qty: closeQty, price, pnl: pnl.toString(), assumed }, tsMs);
+        if (first && ++p.tpFilled === 1 && p.qty > 0) this.afterFirstTp(p, price, tsMs);
+      } else {
+        const what = o.purpose === "entry" || o.purpose === "reverse" ? `${o.side} order` : o.purpose === "exit" ? "exit" : o.purpose;
+        this.event(p, `${o.purpose}.filled`, o.purpose === "entry" ? RULE : rule(o.purpose), `${what} ${verb} ${closeQty} @ ${formatPrice(price, spec.decimals)} (P&L ${net})`, { qty: closeQty, price, pnl: pnl.toString(), assumed }, tsMs);
+      }
+      if (p.qty === 0) this.closeTrade(p, tsMs);
+    }
+
+    if (openQty > 0) {
+      const side: Side = buy ? "long" : "short";
+      const fresh = p.qty === 0;
+      if (fresh) this.open(p, side, openQty, price, tsMs);
+      else {
+        p.cost += BigInt(price) * BigInt(openQty);
+        p.qty += openQty;
+        p.entryQty += openQty;
+        p.entryCost += BigInt(price) * BigInt(openQty);
+        this.rebaseLadder(p);
+      }
+      const commission = perContract * BigInt(openQty);
+      p.commissions += commission;
+      p.fills.push({ orderId: o.id, qty: openQty, price, purpose: o.purpose, reason: o.reason, tsMs, pnl: 0n, commission, assumed });
+      const avg = formatPrice(Number(p.cost / BigInt(p.qty)), spec.decimals);
+      this.event(p, fresh ? "trade.opened" : "trade.added", RULE, `${fresh ? "opened" : "added"} ${side} ${openQty} @ ${formatPrice(price, spec.decimals)} (${verb})${fresh ? "" : `; position ${p.qty} @ ${avg} avg`}`, { qty: openQty, price, assumed }, tsMs);
+      if (fresh) this.applyBracket(p, o.id, tsMs);
+      else this.entries.delete(o.id);
+    } else if (p.qty === 0 && p.reverseTo && this.workingFor(p).length === 0) {
+      const r = p.reverseTo;
+      p.reverseTo = null;
+      const id = `${p.key}:o${p.nextOrder}`;
+      this.submitRaw(p, { id, side: r.side === "long" ? "buy" : "sell", qty: r.qty, type: "market", refPrice: price, purpose: "reverse", reason: `reverse into ${r.side} ${r.qty}`, tsMs });
+      this.entries.set(id, { orderId: id, bracket: p.lastBracket ?? {} });
+    } else if (p.qty > 0 && p.closing && this.workingFor(p).length === 0) {
+      // The closing order filled only in part, or a TP in flight failed meanwhile: exit the rest.
+      this.startClosing(p, p.closing.purpose, p.closing.reason, price, tsMs, rule(p.closing.purpose));
+    }
+    if (p.qty === 0) this.entries.delete(o.id);
+    this.touch(p);
+  }
+
+  private applyBracket(p: Position, orderId: string, tsMs: number): void {
+    const entry = this.entries.get(orderId);
+    this.entries.delete(orderId);
+    const b = entry?.bracket;
+    if (!b) return;
+    p.lastBracket = b;
+    const spec = this.spec(p.symbol)!;
+    const actor = rule("bracket");
+    try {
+      if (b.stop) this.cmdSetStop(p, spec, b.stop, b.atr !== undefined ? { value: b.atr } : undefined, actor, tsMs);
+    } catch (err) {
+      this.event(p, "stop.refused", actor, `stop not placed: ${(err as Error).message}`, {}, tsMs);
+    }
+    try {
+      if (b.ladder?.length) this.cmdSetLadder(p, spec, b.ladder.map((l) => ({ ...l, qty: Math.min(l.qty, p.qty) })), actor, tsMs);
+    } catch (err) {
+      this.event(p, "ladder.refused", actor, `take-profit ladder not placed: ${(err as Error).message}`, {}, tsMs);
+    }
+    if (b.timer) this.cmdSetTimer(p, b.timer, actor, tsMs);
+  }
+
+  private afterFirstTp(p: Position, price: Nanos, tsMs: number): void {
+    const s = p.stop;
+    if (!s || s.status !== "armed") return;
+    const be = s.config.breakevenAfterTp1;
+    if (be) {
+      this.toBreakeven(p, be.offsetTicks, "TP1 filled → stop to breakeven", tsMs);
+      if (be.thenTrail) this.startTrailing(p, price, tsMs);
+    } else if (s.config.trailAfterTp1) {
+      this.startTrailing(p, price, tsMs);
+    }
+  }
+
+  private toBreakeven(p: Position, offsetTicks: number, why: string, tsMs: number): void {
+    const s = p.stop;
+    const spec = this.spec(p.symbol)!;
+    const ref = entryRef(p.side, p.cost, p.qty, spec.tick);
+    const target = p.side === "long" ? ref + offsetTicks * spec.tick : ref - offsetTicks * spec.tick;
+    const last = this.books.get(p.symbol)?.last ?? 0;
+    if (!s) {
+      this.event(p, "stop.breakeven_skipped", rule("breakeven"), `${why}: no stop to move`, {}, tsMs);
+      return;
+    }
+    if (last > 0 && (p.side === "long" ? target >= last : target <= last)) {
+      this.event(p, "stop.breakeven_skipped", rule("breakeven"), `${why}: breakeven ${formatPrice(target, spec.decimals)} is beyond the market ${formatPrice(last, spec.decimals)}; stop left at ${formatPrice(s.price, spec.decimals)}`, {}, tsMs);
+      return;
+    }
+    if (!betterStop(p.side, target, s.price)) return;
+    const from = s.price;
+    s.price = target;
+    s.basis = `breakeven ${offsetTicks >= 0 ? "+" : ""}${offsetTicks} tick${Math.abs(offsetTicks) === 1 ? "" : "s"}`;
+    this.event(p, "stop.breakeven", rule("breakeven"), `${why}: ${formatPrice(from, spec.decimals)} → ${formatPrice(target, spec.decimals)}`, { from, to: target }, tsMs);
+  }
+
+  private startTrailing(p: Position, price: Nanos, tsMs: number): void {
+    const s = p.stop!;
+    if (s.trailing) return;
+    if (!s.config.trailBy) {
+      this.event(p, "stop.trail_skipped", rule("trail"), "trailing after TP1 asked but no trailing distance set", {}, tsMs);
+      return;
+    }
+    s.trailing = true;
+    p.best = price;
+    const spec = this.spec(p.symbol)!;
+    this.event(p, "stop.trailing", rule("trail"), `trailing ${formatTarget(s.config.trailBy, spec.decimals)} from ${formatPrice(price, spec.decimals)}`, {}, tsMs);
+  }
+
+  private onFailure(p: Position, o: WorkingOrder, kind: "rejected" | "failed", reason: string, tsMs: number): void {
+    const spec = this.spec(p.symbol)!;
+    const level = o.levelId ? p.ladder.find((l) => l.id === o.levelId) : undefined;
+    if (level) {
+      const n = p.ladder.indexOf(level) + 1;
+      level.lastError = reason;
+      if (level.attempts >= MAX_ATTEMPTS) {
+        level.status = "failed";
+        this.event(p, "tp.failed", rule(`tp${n}`), `TP${n} exit ${kind} ${level.attempts}×: ${reason} — position still open, act by hand`, { level: n, reason }, tsMs);
+      } else {
+        level.status = level.filledQty > 0 ? "pending" : "armed";
+        if (level.filledQty > 0) level.status = "armed";
+        this.event(p, "tp.retry", rule(`tp${n}`), `TP${n} exit ${kind}: ${reason} — armed again (attempt ${level.attempts} of ${MAX_ATTEMPTS})`, { level: n, reason }, tsMs);
+      }
+    } else if (p.closing && o.id === p.closing.orderId) {
+      if (p.closing.attempts >= MAX_ATTEMPTS) {
+        const c = p.closing;
+        p.closing = null;
+        if (p.stop && p.stop.status === "pending") p.stop.status = "failed";
+        this.event(p, "exit.failed", rule(c.purpose), `EXIT FAILED ${c.attempts}× (${c.reason}): ${reason} — position still open, act by hand`, { reason }, tsMs);
+      } else {
+        this.event(p, "exit.retry", rule(p.closing.purpose), `exit ${kind}: ${reason} — retrying (attempt ${p.closing.attempts + 1} of ${MAX_ATTEMPTS})`, { reason }, tsMs);
+        this.startClosing(p, p.closing.purpose, p.closing.reason, o.refPrice, tsMs, rule(p.closing.purpose));
+      }
+    } else {
+      this.entries.delete(o.id);
+      this.event(p, "order.failed", RULE, `${o.purpose} order ${o.side} ${o.qty} ${kind}: ${reason}`, { reason, orderId: o.id }, tsMs);
+      if (p.closing && this.workingFor(p).length === 0 && p.qty > 0) this.startClosing(p, p.closing.purpose, p.closing.reason, o.refPrice, tsMs, rule(p.closing.purpose));
+    }
+    void spec;
+    this.touch(p);
+  }
+
+  /* ---------------- helpers ---------------- */
+
+  private ensurePosition(accountId: number, symbol: string, tsMs: number): Position {
+    const key = `${accountId}:${symbol}`;
+    let p = this.positions.get(key);
+    if (!p) {
+      p = {
+        key, accountId, symbol, tradeId: "", side: "long", qty: 0, cost: 0n, openedAtMs: tsMs, version: 0, ladder: [], nextLevel: 0,
+        stop: null, timer: null, best: 0, realized: 0n, commissions: 0n, fills: [], tpFilled: 0, closing: null, reverseTo: null, nextOrder: 1, trades: 0,
+        entryQty: 0, entryCost: 0n, exitQty: 0, exitCost: 0n,
+      };
+      this.positions.set(key, p);
+      this.bookOf(symbol).positions.push(p);
+    }
+    return p;
+  }
+
+  private open(p: Position, side: Side, qty: number, price: Nanos, tsMs: number): void {
+    p.trades++;
+    p.tradeId = `${p.key}:t${p.trades}`;
+    Object.assign(p, {
+      side, qty, cost: BigInt(price) * BigInt(qty), openedAtMs: tsMs, ladder: [], nextLevel: 0, stop: null, timer: null, best: price,
+      realized: 0n, commissions: 0n, fills: [], tpFilled: 0, closing: null,
+      entryQty: qty, entryCost: BigInt(price) * BigInt(qty), exitQty: 0, exitCost: 0n,
+    });
+    this.touch(p);
+  }
+
+  private closeTrade(p: Position, tsMs: number): void {
+    const trade: ClosedTrade = {
+      tradeId: p.tradeId, accountId: p.accountId, symbol: p.symbol, side: p.side, qty: p.entryQty,
+      entry: Number(p.entryCost / BigInt(Math.max(1, p.entryQty))), exit: Number(p.exitCost / BigInt(Math.max(1, p.exitQty))),
+      openedAtMs: p.openedAtMs, closedAtMs: tsMs, realized: p.realized, commissions: p.commissions, fills: p.fills.slice(),
+      exitReasons: p.fills.filter((f) => f.pnl !== 0n || (f.purpose !== "entry" && f.purpose !== "reverse")).map((f) => f.reason),
+    };
+    this.event(p, "trade.closed", RULE, `trade closed: ${p.side} ${p.entryQty}, P&L ${formatDollars(p.realized - p.commissions)} net (${formatDollars(p.realized)} gross, ${formatDollars(p.commissions)} commission)`, { realized: p.realized.toString(), commissions: p.commissions.toString() }, tsMs);
+    this.out.push({ type: "closed", trade });
+    this.flatten(p);
+  }
+
+  private flatten(p: Position): void {
+    p.qty = 0;
+    p.cost = 0n;
+    p.ladder = [];
+    p.stop = null;
+    p.timer = null;
+    p.closing = null;
+    p.tpFilled = 0;
+    this.timed.delete(p);
+    for (const o of this.workingFor(p)) if (o.purpose !== "entry" && o.purpose !== "reverse") this.orders.delete(o.id);
+    this.touch(p);
+  }
+
+  private rebaseLadder(p: Position): void {
+    const spec = this.spec(p.symbol)!;
+    const ref = entryRef(p.side, p.cost, p.qty, spec.tick);
+    for (const l of p.ladder) if (l.status === "armed" && l.target.unit !== "price") l.price = profitPrice(p.side, ref, l.target, spec.tick);
+  }
+
+  private pendingExitQty(p: Position): number {
+    let n = 0;
+    for (const o of this.orders.values()) if (o.posKey === p.key && o.purpose !== "entry" && o.purpose !== "reverse") n += o.qty - o.filled;
+    return n;
+  }
+
+  private workingFor(p: Position): WorkingOrder[] {
+    return [...this.orders.values()].filter((o) => o.posKey === p.key);
+  }
+
+  /** P&L of the open quantity at a price, in 1e-9 points × contracts. */
+  private pnlAt(p: Position, price: Nanos): bigint {
+    const v = BigInt(price) * BigInt(p.qty) - p.cost;
+    return p.side === "long" ? v : -v;
+  }
+
+  private submit(p: Position, id: string, side: "buy" | "sell", qty: number, purpose: Purpose, reason: string, refPrice: Nanos, tsMs: number, levelId?: string): string {
+    this.submitRaw(p, { id, side, qty, type: purpose === "stop" && p.stop?.config.kind === "stop-limit" ? "limit" : "market", refPrice, purpose, reason, tsMs }, levelId);
+    return id;
+  }
+
+  private submitRaw(p: Position, o: Omit<OrderRequest, "accountId" | "accountKind" | "symbol">, levelId?: string): void {
+    const acct = this.accounts.get(p.accountId)!;
+    const spec = this.spec(p.symbol)!;
+    const order: OrderRequest = { ...o, accountId: p.accountId, accountKind: acct.kind, symbol: p.symbol };
+    if (o.purpose === "stop" && p.stop?.config.kind === "stop-limit") {
+      const off = (p.stop.config.limitOffsetTicks ?? 0) * spec.tick;
+      order.type = "limit";
+      order.limitPrice = p.side === "long" ? p.stop.price - off : p.stop.price + off;
+    }
+    p.nextOrder++;
+    this.orders.set(order.id, { ...order, posKey: p.key, levelId, status: "submitted", filled: 0 });
+    this.out.push({ type: "submit", order });
+  }
+
+  private event(p: Position, kind: string, actor: Actor, reason: string, data: Record<string, unknown>, tsMs: number): void {
+    this.out.push({ type: "event", event: { kind, accountId: p.accountId, symbol: p.symbol, tradeId: p.tradeId || null, actor, reason, data, tsMs } });
+  }
+
+  private touch(p: Position): void {
+    p.version++;
+    const b = this.books.get(p.symbol);
+    if (b) b.dirty = true;
+    if (!this.out.some((e) => e.type === "changed" && e.key === p.key)) this.out.push({ type: "changed", key: p.key, accountId: p.accountId, symbol: p.symbol });
+  }
+
+  private bookOf(symbol: string): Book {
+    let b = this.books.get(symbol);
+    if (!b) this.books.set(symbol, (b = { positions: [], last: 0, up: Infinity, down: -Infinity, dirty: true }));
+    return b;
+  }
+
+  /** The quiet band: the nearest price above and below at which any rule of any position acts. */
+  private rebuild(b: Book): void {
+    let up = Infinity;
+    let down = -Infinity;
+    for (const p of b.positions) {
+      if (p.qty === 0 || p.closing) continue;
+      const long = p.side === "long";
+      const s = p.stop;
+      if (s && s.status === "armed") {
+        if (long) down = Math.max(down, s.price);
+        else up = Math.min(up, s.price);
+        if (s.trailing) {
+          if (long) up = Math.min(up, p.best + 1);
+          else down = Math.max(down, p.best - 1);
+        }
+      }
+      for (const l of p.ladder) {
+        if (l.status !== "armed" || !l.enabled) continue;
+        if (long) up = Math.min(up, l.price);
+        else down = Math.max(down, l.price);
+      }
+      if (p.timer?.phase === "waiting-for-entry") {
+        const q = BigInt(p.qty);
+        if (long) down = Math.max(down, Number(p.cost / q));
+        else up = Math.min(up, Number((p.cost + q - 1n) / q));
+      }
+    }
+    b.up = up;
+    b.down = down;
+    b.dirty = false;
+  }
+}
+
+const NONE: Effect[] = [];
+
+function need(p: Position | undefined, symbol: string): Position {
+  if (!p) throw new EngineError(404, `no ${symbol} position`);
+  return p;
+}
+
+function fmtDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
+}
+

@@ -1,0 +1,63 @@
+import type { Nanos, Side, Target } from "./types";
+
+/** Price arithmetic on the tick grid, in exact integers of 1e-9. */
+
+export const floorTick = (p: Nanos, tick: Nanos): Nanos => Math.floor(p / tick) * tick;
+export const ceilTick = (p: Nanos, tick: Nanos): Nanos => Math.ceil(p / tick) * tick;
+export const onTick = (p: Nanos, tick: Nanos): boolean => Number.isSafeInteger(p) && p % tick === 0;
+
+/** Exact average entry as a tick-valid reference: rounded against the trader (up for a long). */
+export function entryRef(side: Side, cost: bigint, qty: number, tick: Nanos): Nanos {
+  const q = BigInt(qty);
+  const t = BigInt(tick);
+  // ceil/floor of cost / (qty × tick), then × tick, all in integers.
+  const units = side === "long" ? (cost + q * t - 1n) / (q * t) : cost / (q * t);
+  return Number(units * t);
+}
+
+/** A distance in price units, at least the one asked (rounded up to whole ticks). */
+export function distanceOf(target: Target, tick: Nanos): Nanos | undefined {
+  if (target.unit === "ticks") return target.value * tick;
+  if (target.unit === "points") return ceilTick(target.value, tick);
+  return undefined;
+}
+
+/** A take-profit price: beyond the entry on the profit side, on the grid. */
+export function profitPrice(side: Side, ref: Nanos, target: Target, tick: Nanos): Nanos {
+  if (target.unit === "price") return target.value;
+  const d = distanceOf(target, tick)!;
+  return side === "long" ? ref + d : ref - d;
+}
+
+/** A stop price a distance away on the losing side. */
+export function lossPrice(side: Side, ref: Nanos, distance: Nanos): Nanos {
+  return side === "long" ? ref - distance : ref + distance;
+}
+
+/** True when `a` is better than `b` for a stop protecting `side` (higher for a long). */
+export const betterStop = (side: Side, a: Nanos, b: Nanos): boolean => (side === "long" ? a > b : a < b);
+
+export function formatPrice(p: Nanos, decimals: number): string {
+  const neg = p < 0;
+  const abs = Math.abs(p);
+  const whole = Math.floor(abs / 1e9);
+  const frac = String(abs - whole * 1e9).padStart(9, "0");
+  let shown = frac.replace(/0+$/, "");
+  if (shown.length < decimals) shown = shown.padEnd(decimals, "0");
+  return `${neg ? "-" : ""}${whole}${shown ? "." + shown : ""}`;
+}
+
+export function formatTarget(t: Target, decimals: number): string {
+  if (t.unit === "ticks") return `${t.value} ticks`;
+  if (t.unit === "points") return `${formatPrice(t.value, 0)} pts`;
+  return `@ ${formatPrice(t.value, decimals)}`;
+}
+
+/** 1e-9 dollars → "$1,234.56" (rounded half away from zero to the cent). */
+export function formatDollars(nanoDollars: bigint): string {
+  const neg = nanoDollars < 0n;
+  const abs = neg ? -nanoDollars : nanoDollars;
+  const cents = (abs + 5_000_000n) / 10_000_000n;
+  const whole = (cents / 100n).toLocaleString("en-US");
+  return `${neg ? "-" : ""}$${whole}.${String(cents % 100n).padStart(2, "0")}`;
+}

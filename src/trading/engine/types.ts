@@ -1,0 +1,265 @@
+/**
+ * The trading engine's vocabulary. Prices are integers of 1e-9 (the DBN scale) held in plain
+ * numbers — exact for every futures price, so comparisons on the hot path are exact and
+ * allocation-free; money (P&L, cost basis) is computed in BigInt.
+ */
+import type { Actor } from "../../persistence/events";
+
+export type Nanos = number;
+export type Side = "long" | "short";
+export type OrderSide = "buy" | "sell";
+export type AccountKind = "live" | "paper" | "replay";
+
+export interface InstrumentSpec {
+  root: string;
+  tick: Nanos;
+  /** Dollars per 1.0 of price, in 1e-9 dollars (ES 50e9). */
+  pointValue: bigint;
+}
+
+export interface AccountConfig {
+  id: number;
+  userId: number;
+  kind: AccountKind;
+  /** Commission per contract per side, in 1e-9 dollars. */
+  commission: bigint;
+}
+
+/** A distance or a place, as a trader gives it. */
+export type Target = { unit: "points"; value: Nanos } | { unit: "ticks"; value: number } | { unit: "price"; value: Nanos };
+
+export type LevelStatus = "armed" | "pending" | "filled" | "failed" | "cancelled";
+
+export interface TpLevel {
+  /** Stable id: `${tradeId}:tp${n}`, n counted per trade (never reused). */
+  id: string;
+  enabled: boolean;
+  qty: number;
+  target: Target;
+  /** Resolved trigger price (tick-valid, on the profit side). */
+  price: Nanos;
+  status: LevelStatus;
+  filledQty: number;
+  attempts: number;
+  orderId?: string;
+  fillPrice?: Nanos;
+  lastError?: string;
+}
+
+export type StopKind = "fixed" | "stop-limit" | "trailing";
+
+export interface StopConfig {
+  kind: StopKind;
+  /** Initial distance from the entry (or a price); ignored for an explicit price. */
+  initial: Target | { unit: "atr"; multiplier: number };
+  /** Stop-limit: the limit sits this many ticks beyond the stop. */
+  limitOffsetTicks?: number;
+  /** Trailing distance (kind 'trailing', or after TP1 / breakeven when asked). */
+  trailBy?: Target;
+  trailAfterTp1?: boolean;
+  /** Move the stop to entry ± offset ticks after the first TP fills. */
+  breakevenAfterTp1?: { offsetTicks: number; thenTrail: boolean } | null;
+}
+
+export interface StopState {
+  config: StopConfig;
+  /** Trigger price now (tick-valid). */
+  price: Nanos;
+  /** True once trailing is active (from the start for 'trailing'). */
+  trailing: boolean;
+  status: "armed" | "pending" | "done" | "failed";
+  attempts: number;
+  orderId?: string;
+  /** Why the stop is where it is, for the UI ("trailing 10 below high 5020.00"). */
+  basis: string;
+}
+
+export type TimerAction = "hold" | "exit" | "reverse" | "breakeven";
+
+export interface TimerState {
+  durationMs: number;
+  deadlineMs: number;
+  action: TimerAction;
+  /** The original's rule (act only when not in profit, else when price returns to entry) or always. */
+  mode: "unless-profit" | "regardless";
+  phase: "running" | "waiting-for-entry" | "done";
+}
+
+export type Purpose = "entry" | "tp" | "stop" | "timer" | "exit" | "reverse";
+
+export interface OrderRequest {
+  /** Deterministic: the same automated action always gets the same id (idempotency key). */
+  id: string;
+  accountId: number;
+  accountKind: AccountKind;
+  symbol: string;
+  side: OrderSide;
+  qty: number;
+  type: "market" | "limit" | "stop-limit";
+  limitPrice?: Nanos;
+  /** The print that triggered it (paper fills here; webhooks send it as the reference price). */
+  refPrice: Nanos;
+  purpose: Purpose;
+  reason: string;
+  tsMs: number;
+}
+
+export interface WorkingOrder extends OrderRequest {
+  posKey: string;
+  /** TP level or stop this order executes, if any. */
+  levelId?: string;
+  status: "submitted" | "sent";
+  /** Contracts filled so far (partial fills). */
+  filled: number;
+}
+
+export interface Fill {
+  orderId: string;
+  qty: number;
+  price: Nanos;
+  purpose: Purpose;
+  reason: string;
+  tsMs: number;
+  /** Realized P&L of this fill in 1e-9 dollars (gross, before commission). */
+  pnl: bigint;
+  commission: bigint;
+  /** Webhook orders: a 2xx means "sent"; the fill price is the reference, not a broker's confirmation. */
+  assumed: boolean;
+}
+
+export interface Position {
+  /** `${accountId}:${symbol}` */
+  key: string;
+  accountId: number;
+  symbol: string;
+  /** `${accountId}:${symbol}:${n}`: one trade from open to flat. */
+  tradeId: string;
+  side: Side;
+  qty: number;
+  /** Σ entry price × contracts of the open quantity (exact average = cost / qty). */
+  cost: bigint;
+  openedAtMs: number;
+  version: number;
+  ladder: TpLevel[];
+  nextLevel: number;
+  stop: StopState | null;
+  timer: TimerState | null;
+  /** Best print since entry (high for a long, low for a short), for trailing. */
+  best: Nanos;
+  realized: bigint;
+  commissions: bigint;
+  fills: Fill[];
+  tpFilled: number;
+  /** An exit of the whole position is under way (stop, timer, exit all): nothing else may exit. */
+  closing: { orderId: string; purpose: Purpose; reason: string; attempts: number } | null;
+  /** Reverse: after the closing fill, open this side with this quantity. */
+  reverseTo: { side: Side; qty: number } | null;
+  nextOrder: number;
+  /** Trades opened on this account+symbol so far (numbers the trade ids). */
+  trades: number;
+  /** All contracts entered / exited in this trade and their Σ price × qty (the journal's averages). */
+  entryQty: number;
+  entryCost: bigint;
+  exitQty: number;
+  exitCost: bigint;
+  /** The bracket the current trade was opened with (a reverse reuses it). */
+  lastBracket?: Bracket;
+}
+
+/** What a new position starts with when its entry fills (from the ticket, or a reversed trade). */
+export interface Bracket {
+  ladder?: { enabled: boolean; qty: number; target: Target }[];
+  stop?: StopConfig | null;
+  /** ATR at the time of the order, for an ATR-based initial stop. */
+  atr?: Nanos;
+  timer?: { durationMs: number; action: TimerAction; mode: TimerState["mode"] } | null;
+}
+
+export interface ClosedTrade {
+  tradeId: string;
+  accountId: number;
+  symbol: string;
+  side: Side;
+  qty: number;
+  entry: Nanos;
+  exit: Nanos;
+  openedAtMs: number;
+  closedAtMs: number;
+  realized: bigint;
+  commissions: bigint;
+  fills: Fill[];
+  exitReasons: string[];
+}
+
+/* ---------- inputs ---------- */
+
+export interface TradeInput {
+  type: "trade";
+  symbol: string;
+  price: Nanos;
+  size: number;
+  tsMs: number;
+}
+
+export interface ClockInput {
+  type: "clock";
+  nowMs: number;
+}
+
+export type Command =
+  | { kind: "order"; side: OrderSide; qty: number; orderType?: "market" | "limit"; limitPrice?: Nanos; refPrice: Nanos; bracket?: Bracket }
+  | { kind: "record"; side: Side; qty: number; entryPrice: Nanos }
+  | { kind: "exit"; qty?: number; refPrice?: Nanos }
+  | { kind: "clear" }
+  | { kind: "set-ladder"; levels: { enabled: boolean; qty: number; target: Target }[] }
+  | { kind: "update-level"; index: number; patch: { enabled?: boolean; qty?: number; target?: Target } }
+  | { kind: "set-stop"; stop: StopConfig | null; atr?: { value: Nanos } | { unavailable: string } }
+  | { kind: "move-stop"; price: Nanos }
+  | { kind: "set-timer"; timer: { durationMs: number; action: TimerAction; mode: "unless-profit" | "regardless" } | null };
+
+export interface CommandInput {
+  type: "command";
+  accountId: number;
+  symbol: string;
+  command: Command;
+  actor: Actor;
+  /** Optimistic concurrency: the position version the sender saw. */
+  expectedVersion?: number;
+  tsMs: number;
+}
+
+export type ReportInput =
+  | { type: "report"; orderId: string; kind: "filled"; qty: number; price: Nanos; tsMs: number; assumed?: boolean }
+  | { type: "report"; orderId: string; kind: "rejected" | "failed"; reason: string; tsMs: number };
+
+export type EngineInput = TradeInput | ClockInput | CommandInput | ReportInput;
+
+/* ---------- effects ---------- */
+
+export interface EngineEvent {
+  kind: string;
+  accountId: number;
+  symbol: string;
+  tradeId: string | null;
+  actor: Actor;
+  reason: string;
+  data: Record<string, unknown>;
+  tsMs: number;
+}
+
+export type Effect =
+  | { type: "submit"; order: OrderRequest }
+  | { type: "event"; event: EngineEvent }
+  | { type: "changed"; key: string; accountId: number; symbol: string }
+  | { type: "closed"; trade: ClosedTrade };
+
+export class EngineError extends Error {
+  override name = "EngineError";
+  constructor(
+    readonly status: 400 | 404 | 409,
+    message: string,
+    readonly current?: unknown,
+  ) {
+    super(message);
+  }
+}
