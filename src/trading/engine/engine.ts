@@ -555,7 +555,10 @@ export class TradingEngine {
       p.commissions += commission;
       p.fills.push({ orderId: o.id, qty: openQty, price, purpose: o.purpose, reason: o.reason, tsMs, pnl: 0n, commission, assumed });
       const avg = formatPrice(Number(p.cost / BigInt(p.qty)), spec.decimals);
-      this.event(p, fresh ? "trade.opened" : "trade.added", RULE, `${fresh ? "opened" : "added"} ${side} ${openQty} @ ${formatPrice(price, spec.decimals)} (${verb})${fresh ? "" : `; position ${p.qty} @ ${avg} avg`}`, { qty: openQty, price, assumed }, tsMs);
+      const late = o.purpose !== "entry" && o.purpose !== "reverse";
+      this.event(p, late ? "order.late_fill" : fresh ? "trade.opened" : "trade.added", RULE,
+        `${late ? `${o.purpose} order filled after the position was already flat — ` : ""}${fresh ? "opened" : "added"} ${side} ${openQty} @ ${formatPrice(price, spec.decimals)} (${verb})${fresh ? "" : `; position ${p.qty} @ ${avg} avg`}${late ? "; check it with the broker" : ""}`,
+        { qty: openQty, price, assumed }, tsMs);
       if (fresh) this.applyBracket(p, o.id, tsMs);
       else this.entries.delete(o.id);
     } else if (p.qty === 0 && p.reverseTo && this.workingFor(p).length === 0) {
@@ -721,7 +724,7 @@ export class TradingEngine {
     p.closing = null;
     p.tpFilled = 0;
     this.timed.delete(p);
-    for (const o of this.workingFor(p)) if (o.purpose !== "entry" && o.purpose !== "reverse") this.orders.delete(o.id);
+    // Orders still in flight stay known: if the broker fills one anyway, the fill is applied.
     this.touch(p);
   }
 
@@ -731,10 +734,20 @@ export class TradingEngine {
     for (const l of p.ladder) if (l.status === "armed" && l.target.unit !== "price") l.price = profitPrice(p.side, ref, l.target, spec.tick);
   }
 
+  /**
+   * Contracts that orders in flight will take off the position: exits, and entry orders of the
+   * other side (they net). Exits are sized from what is left, so in-flight orders can never
+   * together flip a position that no one asked to reverse.
+   */
   private pendingExitQty(p: Position): number {
     let n = 0;
-    for (const o of this.orders.values()) if (o.posKey === p.key && o.purpose !== "entry" && o.purpose !== "reverse") n += o.qty - o.filled;
-    return n;
+    const reducing = p.side === "long" ? "sell" : "buy";
+    for (const o of this.orders.values()) {
+      if (o.posKey !== p.key) continue;
+      if (o.purpose !== "entry" && o.purpose !== "reverse") n += o.qty - o.filled;
+      else if (o.side === reducing) n += o.qty - o.filled;
+    }
+    return Math.min(n, p.qty);
   }
 
   private workingFor(p: Position): WorkingOrder[] {
