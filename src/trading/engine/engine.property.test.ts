@@ -28,7 +28,7 @@ type Step =
 const stepArb: fc.Arbitrary<Step> = fc.oneof(
   { weight: 16, arbitrary: fc.record({ k: fc.constant("move" as const), ticks: fc.integer({ min: -8, max: 8 }) }) },
   { weight: 3, arbitrary: fc.record({ k: fc.constant("order" as const), buy: fc.boolean(), qty: fc.integer({ min: 1, max: 5 }), fillNow: fc.boolean() }) },
-  { weight: 4, arbitrary: fc.record({ k: fc.constant("ladder" as const), levels: fc.array(fc.record({ qty: fc.integer({ min: 1, max: 2 }), ticks: fc.integer({ min: 1, max: 12 }), enabled: fc.boolean({ trueWeight: 4 } as never) }), { maxLength: 3 }) }) },
+  { weight: 4, arbitrary: fc.record({ k: fc.constant("ladder" as const), levels: fc.array(fc.record({ qty: fc.integer({ min: 1, max: 2 }), ticks: fc.integer({ min: 1, max: 12 }), enabled: fc.integer({ min: 0, max: 4 }).map((n) => n > 0) }), { maxLength: 3 }) }) },
   { weight: 2, arbitrary: fc.record({ k: fc.constant("stop" as const), kind: fc.constantFrom("fixed" as const, "trailing" as const, "be" as const), ticks: fc.integer({ min: 1, max: 16 }) }) },
   { weight: 1, arbitrary: fc.record({ k: fc.constant("exit" as const), qty: fc.option(fc.integer({ min: 1, max: 4 })) }) },
   { weight: 2, arbitrary: fc.record({ k: fc.constant("timer" as const), secs: fc.integer({ min: 1, max: 120 }), action: fc.constantFrom("exit" as const, "reverse" as const, "breakeven" as const, "hold" as const), regardless: fc.boolean() }) },
