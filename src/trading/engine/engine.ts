@@ -32,6 +32,9 @@ interface PendingEntry {
 /** Per symbol: its positions and the price band inside which a print changes nothing. */
 interface Book {
   positions: Position[];
+  /** Each position's own band, by index (derived, never persisted). */
+  ups: number[];
+  downs: number[];
   last: Nanos;
   /** A print at or above this may trigger something; at or below `down` likewise. */
   up: Nanos;
@@ -63,7 +66,12 @@ export class TradingEngine {
   private readonly entries = new Map<string, PendingEntry>();
   private readonly accounts = new Map<number, AccountConfig>();
   private readonly timed = new Set<Position>();
+  /** Positions whose trigger band must be recomputed before the next print. */
+  private readonly dirty = new Set<Position>();
   private out: Effect[] = [];
+  /** Positions already reported as changed in `changedOut` (one "changed" effect per step each). */
+  private changedOut: Effect[] | undefined;
+  private readonly changedKeys = new Set<Position>();
 
   constructor(private readonly spec: (symbol: string) => (InstrumentSpec & { decimals: number }) | undefined) {}
 
@@ -96,7 +104,17 @@ export class TradingEngine {
     if (book.dirty) this.rebuild(book);
     if (price < book.up && price > book.down) return NONE;
     this.out = [];
-    for (const p of book.positions) if (p.qty > 0) this.evaluate(p, price, tsMs);
+    // Only the positions whose own band the print left are looked at.
+    const ps = book.positions;
+    const ups = book.ups;
+    const downs = book.downs;
+    for (let i = 0; i < ps.length; i++) {
+      if (price >= ups[i]! || price <= downs[i]!) {
+        const p = ps[i]!;
+        this.evaluate(p, price, tsMs);
+        this.dirty.add(p);
+      }
+    }
     this.rebuild(book);
     return this.out;
   }
@@ -192,7 +210,8 @@ export class TradingEngine {
       const candidate = long ? floorTick(price - dist, spec.tick) : ceilTick(price + dist, spec.tick);
       if (dist > 0 && betterStop(p.side, candidate, s.price)) {
         s.price = candidate;
-        s.basis = `trailing ${formatPrice(dist, 0)} from ${long ? "high" : "low"} ${formatPrice(price, spec.decimals)}`;
+        // A constant, not a new string per ratchet: the UI shows best and distance itself.
+        s.basis = long ? "trailing below the high" : "trailing above the low";
         this.touch(p);
       }
     }
@@ -785,14 +804,22 @@ export class TradingEngine {
 
   private touch(p: Position): void {
     p.version++;
+    this.dirty.add(p);
     const b = this.books.get(p.symbol);
     if (b) b.dirty = true;
-    if (!this.out.some((e) => e.type === "changed" && e.key === p.key)) this.out.push({ type: "changed", key: p.key, accountId: p.accountId, symbol: p.symbol });
+    if (this.changedOut !== this.out) {
+      this.changedOut = this.out;
+      this.changedKeys.clear();
+    }
+    if (!this.changedKeys.has(p)) {
+      this.changedKeys.add(p);
+      this.out.push({ type: "changed", key: p.key, accountId: p.accountId, symbol: p.symbol });
+    }
   }
 
   private bookOf(symbol: string): Book {
     let b = this.books.get(symbol);
-    if (!b) this.books.set(symbol, (b = { positions: [], last: 0, up: Infinity, down: -Infinity, dirty: true }));
+    if (!b) this.books.set(symbol, (b = { positions: [], ups: [], downs: [], last: 0, up: Infinity, down: -Infinity, dirty: true }));
     return b;
   }
 
@@ -800,33 +827,53 @@ export class TradingEngine {
   private rebuild(b: Book): void {
     let up = Infinity;
     let down = -Infinity;
-    for (const p of b.positions) {
-      if (p.qty === 0 || p.closing) continue;
-      const long = p.side === "long";
-      const s = p.stop;
-      if (s && s.status === "armed") {
-        if (long) down = Math.max(down, s.price);
-        else up = Math.min(up, s.price);
-        if (s.trailing) {
-          if (long) up = Math.min(up, p.best + 1);
-          else down = Math.max(down, p.best - 1);
-        }
+    const ps = b.positions;
+    const ups = b.ups;
+    const downs = b.downs;
+    const check = this.dirty.size > 0;
+    for (let i = 0; i < ps.length; i++) {
+      if (i >= ups.length || (check && this.dirty.has(ps[i]!))) {
+        const [u, d] = positionBand(ps[i]!);
+        ups[i] = u;
+        downs[i] = d;
+        this.dirty.delete(ps[i]!);
       }
-      for (const l of p.ladder) {
-        if (l.status !== "armed" || !l.enabled) continue;
-        if (long) up = Math.min(up, l.price);
-        else down = Math.max(down, l.price);
-      }
-      if (p.timer?.phase === "waiting-for-entry") {
-        const q = BigInt(p.qty);
-        if (long) down = Math.max(down, Number(p.cost / q));
-        else up = Math.min(up, Number((p.cost + q - 1n) / q));
-      }
+      if (ups[i]! < up) up = ups[i]!;
+      if (downs[i]! > down) down = downs[i]!;
     }
     b.up = up;
     b.down = down;
     b.dirty = false;
   }
+}
+
+/** Prices at or beyond which a print makes one of this position's rules act (∓∞: none). */
+function positionBand(p: Position): [Nanos, Nanos] {
+  let up = Infinity;
+  let down = -Infinity;
+  if (p.qty > 0 && !p.closing) {
+    const long = p.side === "long";
+    const s = p.stop;
+    if (s && s.status === "armed") {
+      if (long) down = s.price;
+      else up = s.price;
+      if (s.trailing) {
+        if (long) up = Math.min(up, p.best + 1);
+        else down = Math.max(down, p.best - 1);
+      }
+    }
+    for (const l of p.ladder) {
+      if (l.status !== "armed" || !l.enabled) continue;
+      if (long) up = Math.min(up, l.price);
+      else down = Math.max(down, l.price);
+    }
+    if (p.timer?.phase === "waiting-for-entry") {
+      const q = BigInt(p.qty);
+      if (long) down = Math.max(down, Number(p.cost / q));
+      else up = Math.min(up, Number((p.cost + q - 1n) / q));
+    }
+  }
+  return [up, down];
 }
 
 const NONE: Effect[] = [];

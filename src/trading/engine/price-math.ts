@@ -58,6 +58,8 @@ export function formatDollars(nanoDollars: bigint): string {
   const neg = nanoDollars < 0n;
   const abs = neg ? -nanoDollars : nanoDollars;
   const cents = (abs + 5_000_000n) / 10_000_000n;
-  const whole = (cents / 100n).toLocaleString("en-US");
+  const digits = String(cents / 100n);
+  let whole = "";
+  for (let i = digits.length; i > 0; i -= 3) whole = digits.slice(Math.max(0, i - 3), i) + (whole ? "," + whole : "");
   return `${neg ? "-" : ""}$${whole}.${String(cents % 100n).padStart(2, "0")}`;
 }
