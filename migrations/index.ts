@@ -2,6 +2,7 @@ import type { Migration } from "kysely/migration";
 import * as m0001 from "./0001_foundation";
 import * as m0002 from "./0002_ohlcv_archive";
 import * as m0003 from "./0003_archive_dataset";
+import * as m0004 from "./0004_trading_engine";
 
 /**
  * A static list, not a directory scan, so the compiled binary carries every migration.
@@ -11,4 +12,5 @@ export const migrations: Record<string, Migration> = {
   "0001_foundation": m0001,
   "0002_ohlcv_archive": m0002,
   "0003_archive_dataset": m0003,
+  "0004_trading_engine": m0004,
 };

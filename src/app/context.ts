@@ -15,6 +15,12 @@ import { MarketDataService, type FeedConfig } from "../market-data/service/marke
 import { ArchiveService } from "../market-data/archive/archive-service";
 import { BarHistory } from "../market-data/archive/bar-history";
 import type { InstrumentRegistry } from "../market-data/instruments/instrument-registry";
+import { EngineService } from "../trading/engine-service";
+import { PaperAdapter } from "../trading/execution/paper-adapter";
+import { WebhookAdapter } from "../trading/execution/webhook-adapter";
+import { ExecutionRouter } from "../trading/execution/router";
+import { TradingService } from "../trading/trading-service";
+import { priceDecimals } from "../market-data/instruments/catalogue";
 import { HistoricalClient } from "../market-data/databento/historical-client";
 
 /** The services every front end (HTML pages, JSON API, CLI) works through. */
@@ -39,6 +45,11 @@ export interface AppContext {
   archive: ArchiveService;
   /** Catalogue overridden by the feed's instrument definitions (tick size, point value). */
   instruments: InstrumentRegistry;
+  /** The trading engine with its persistence and execution. */
+  engine: EngineService;
+  paper: PaperAdapter;
+  /** Validated trading operations over the engine (both APIs and the pages use it). */
+  trading: TradingService;
   /** Recent bars and ATR for every symbol. */
   barHistory: BarHistory;
   startedAt: Date;
@@ -79,6 +90,17 @@ export function createAppContext(config: Config, logger: Logger, db: Kysely<Data
     { rootOf: (id) => marketData.rootOf(id), contractOf: (id) => marketData.contractOf(id) },
     archiveLog,
   );
+  const secrets = new SecretsStore(db, loadSecretKey(config.SECRET_KEY, join(config.DATA_DIR, "secret.key")));
+  const execLog = logger.child({ component: "execution" });
+  let engine: EngineService | undefined;
+  const report = (r: Parameters<EngineService["report"]>[0]) => engine!.report(r);
+  const paper = new PaperAdapter(report, { tick: (s) => { const i = marketData.instruments.get(s); return i ? Number(i.tickSize) : undefined; } });
+  const webhook = new WebhookAdapter(report, {
+    urlFor: (accountId) => secrets.reveal("webhook", `account:${accountId}`),
+    decimals: (s) => { const i = marketData.instruments.get(s); return i ? priceDecimals(i) : 2; },
+  }, execLog);
+  engine = new EngineService(db, marketData.instruments, new ExecutionRouter(paper, webhook), logger.child({ component: "engine" }));
+  const barHistory = new BarHistory(archive, (id) => marketData.rootOf(id));
   return {
     config,
     logger,
@@ -87,7 +109,7 @@ export function createAppContext(config: Config, logger: Logger, db: Kysely<Data
     users: new UsersService(db),
     sessions: new SessionsService(db, config.SESSION_TTL_HOURS * 3_600_000),
     tokens: new ApiTokensService(db),
-    secrets: new SecretsStore(db, loadSecretKey(config.SECRET_KEY, join(config.DATA_DIR, "secret.key"))),
+    secrets,
     legacyOrders: new LegacyOrdersService(db),
     setup: new SetupToken(),
     loginLimits: { byUser: new FailureLimiter(5, 15 * 60_000), byAddress: new FailureLimiter(20, 15 * 60_000) },
@@ -95,7 +117,10 @@ export function createAppContext(config: Config, logger: Logger, db: Kysely<Data
     marketData,
     archive,
     instruments: marketData.instruments,
-    barHistory: new BarHistory(archive, (id) => marketData.rootOf(id)),
+    barHistory,
+    engine,
+    paper,
+    trading: new TradingService(db, engine, barHistory),
     startedAt: new Date(),
   };
 }

@@ -18,6 +18,21 @@ export async function startMarketData(ctx: AppContext): Promise<() => Promise<vo
   }
   archive.attach(marketData.bus);
   barHistory.attach(marketData.bus);
+  // Every print reaches the engine (exits run on trades, not bar closes) and the paper broker.
+  const { engine, paper } = ctx;
+  marketData.bus.subscribe({
+    trade: (t) => {
+      const root = marketData.rootOf(t.instrumentId);
+      if (!root) return;
+      engine.onTrade(root, t.price, t.tsMs);
+      paper.onTrade(root, t.price);
+    },
+  });
+  // Symbols with an open trade in any account stream, whatever the watch list says.
+  marketData.watch([...new Set(engine.engine.allPositions().filter((p) => p.qty > 0).map((p) => p.symbol))]);
+  engine.onChange((c) => {
+    if (c.position.qty > 0) marketData.watch([c.symbol]);
+  });
   marketData.onConnected(({ attempt }) => {
     if (attempt === 0) return;
     // No record of the new session has arrived yet, so this is the last print before the

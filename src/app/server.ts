@@ -27,6 +27,12 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     throw err;
   }
   const ctx = createAppContext(config, logger, handle.db, handle.kind);
+  // The engine resumes before anything can send it a command.
+  await ctx.engine.start();
+  ctx.engine.onChange((c) => {
+    const view = ctx.trading.view(c.accountId, c.symbol);
+    ctx.priceHub.publishUser(c.userId, JSON.stringify({ t: "position", account: view?.account, symbol: c.symbol, position: view, events: c.events.map((e) => ({ kind: e.kind, reason: e.reason, actor: e.actor.label, ts: e.tsMs })) }));
+  });
   const app = createApp(ctx);
   const tls = config.TLS_CERT_FILE && config.TLS_KEY_FILE
     ? { cert: readFileSync(config.TLS_CERT_FILE, "utf8"), key: readFileSync(config.TLS_KEY_FILE, "utf8") }
@@ -71,6 +77,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       clearInterval(purge);
       clearInterval(hubTimer);
       await stopMarketData();
+      await ctx.engine.stop();
       // Close open sockets too: a browser's price socket would otherwise hold shutdown open.
       await server.stop(true);
       await handle.close();

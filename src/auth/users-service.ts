@@ -24,8 +24,9 @@ export class UserError extends Error {
 
 /** Every user trades in a paper account and a live one; replay accounts are added per session later. */
 const DEFAULT_ACCOUNTS = [
-  { name: "paper", kind: "paper" },
-  { name: "live", kind: "live" },
+  { name: "paper", kind: "paper", execution: "paper" },
+  // Live orders go to the account's webhook; until one is set they are refused, never paper-filled.
+  { name: "live", kind: "live", execution: "webhook" },
 ] as const;
 
 export class UsersService {
@@ -56,7 +57,7 @@ export class UsersService {
         .executeTakeFirstOrThrow();
       await trx
         .insertInto("accounts")
-        .values(DEFAULT_ACCOUNTS.map((a) => ({ user_id: user.id, name: a.name, kind: a.kind })))
+        .values(DEFAULT_ACCOUNTS.map((a) => ({ user_id: user.id, name: a.name, kind: a.kind, execution: a.execution })))
         .execute();
       await appendEvent(trx, {
         actor,

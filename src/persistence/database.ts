@@ -24,6 +24,9 @@ export interface AccountsTable {
   name: string;
   kind: AccountKind;
   created_at: Timestamp;
+  /** Dollars per contract per side. */
+  commission: ColumnType<string, string | undefined, string>;
+  execution: ColumnType<"paper" | "webhook", "paper" | "webhook" | undefined, "paper" | "webhook">;
 }
 
 export interface SessionsTable {
@@ -97,6 +100,51 @@ export interface EventsTable {
   kind: string;
   reason: string;
   data: ColumnType<unknown, string, never>;
+  trade_id: ColumnType<string | null, string | null | undefined, never>;
+}
+
+type Json = ColumnType<unknown, string, string>;
+
+export interface EnginePositionsTable {
+  key: string;
+  account_id: number;
+  symbol: string;
+  qty: number;
+  version: number;
+  state: Json;
+  updated_at: Timestamp;
+}
+
+export interface EngineOrdersTable {
+  id: string;
+  account_id: number;
+  symbol: string;
+  purpose: string;
+  status: "working" | "filled" | "rejected" | "failed";
+  qty: number;
+  filled: Generated<number>;
+  order: Json;
+  bracket: ColumnType<unknown, string | null | undefined, string | null>;
+  note: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface ClosedTradesTable {
+  trade_id: string;
+  account_id: number;
+  symbol: string;
+  side: "long" | "short";
+  qty: number;
+  entry: Numeric;
+  exit: Numeric;
+  opened_at: RequiredTimestamp;
+  closed_at: RequiredTimestamp;
+  realized: Numeric;
+  commissions: Numeric;
+  exit_reasons: Json;
+  fills: Json;
+  tags: ColumnType<string[], string[] | undefined, string[]>;
 }
 
 export interface Ohlcv1mTable {
@@ -123,6 +171,9 @@ export interface Database {
   secrets: SecretsTable;
   events: EventsTable;
   ohlcv_1m: Ohlcv1mTable;
+  engine_positions: EnginePositionsTable;
+  engine_orders: EngineOrdersTable;
+  closed_trades: ClosedTradesTable;
 }
 
 export type DB = Kysely<Database>;

@@ -9,6 +9,7 @@ import { errorPlugin } from "./error-plugin";
 import { withHttpBasics } from "./http";
 import { legacyApi } from "./legacy-api";
 import { marketApi } from "./market-api";
+import { tradingApi } from "./trading-api";
 import { pages } from "./pages";
 import { priceSocket } from "./price-ws";
 import { systemRoutes, VERSION } from "./system-routes";
@@ -42,6 +43,7 @@ export function createApp(ctx: AppContext) {
     .use(docsRoutes(ctx, () => self!))
     .use(legacyApi(ctx))
     .use(marketApi(ctx))
+    .use(tradingApi(ctx))
     .use(priceSocket(ctx));
   self = app;
   return app;

@@ -7,8 +7,8 @@ import { isApiPath } from "./auth-plugin";
 import { requestId } from "./http";
 import { htmlResponse } from "./html-response";
 
-function json(status: number, message: string): Response {
-  return new Response(JSON.stringify({ success: false, message }), { status, headers: { "content-type": "application/json" } });
+function json(status: number, message: string, details?: Record<string, unknown>): Response {
+  return new Response(JSON.stringify({ success: false, message, ...details }), { status, headers: { "content-type": "application/json" } });
 }
 
 /**
@@ -19,9 +19,11 @@ export function errorPlugin(logger: Logger) {
   return new Elysia({ name: "errors" }).onError({ as: "global" }, ({ code, error, request, path }) => {
     let status: number;
     let message: string;
+    let details: Record<string, unknown> | undefined;
     if (error instanceof ServiceError) {
       status = error.status;
       message = error.message;
+      details = error.details;
     } else if (code === "PARSE") {
       status = 400;
       message = "request body is not valid JSON or form data";
@@ -39,7 +41,7 @@ export function errorPlugin(logger: Logger) {
     }
     if (status < 500) logger.debug("http.refused", { rid: requestId(request), status, message });
     return isApiPath(path) || request.headers.get("accept")?.includes("application/json")
-      ? json(status, message)
+      ? json(status, message, details)
       : htmlResponse(<ErrorPage status={status} message={message} />, status);
   });
 }

@@ -58,6 +58,7 @@ export function priceSocket(ctx: AppContext) {
     open(ws) {
       const s = hubSocket(ws.raw);
       hub.add(s);
+      ws.raw.subscribe(`user:${ws.data.auth.userId}`);
       ws.send(JSON.stringify({ t: "hello", user: ws.data.auth.username }));
     },
     message(ws, raw) {

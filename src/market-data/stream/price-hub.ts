@@ -136,6 +136,14 @@ export class PriceHub {
     }
   }
 
+  /**
+   * A user's own state changes (positions, orders, events) to every socket of that user. Never
+   * coalesced: they are few and each one matters.
+   */
+  publishUser(userId: number, message: string): void {
+    this.publisher?.publish(`user:${userId}`, message);
+  }
+
   /** Bars and status go to everyone subscribed, whatever their mode (they are few). */
   broadcast(symbol: string | null, message: string): void {
     for (const c of this.clients.values()) {

@@ -83,8 +83,21 @@ export class TradingEngine {
     return this.positions.get(`${accountId}:${symbol}`);
   }
 
+  positionByKey(key: string): Position | undefined {
+    return this.positions.get(key);
+  }
+
   allPositions(): readonly Position[] {
     return [...this.positions.values()];
+  }
+
+  order(id: string): Readonly<WorkingOrder> | undefined {
+    return this.orders.get(id);
+  }
+
+  /** The bracket an entry order will apply when it fills. */
+  bracketFor(orderId: string): Bracket | undefined {
+    return this.entries.get(orderId)?.bracket;
   }
 
   workingOrders(): readonly WorkingOrder[] {
@@ -98,8 +111,7 @@ export class TradingEngine {
 
   /** The hot path: a print. Inside the book's quiet band it costs two comparisons. */
   onTrade(symbol: string, price: Nanos, tsMs: number): Effect[] {
-    const book = this.books.get(symbol);
-    if (!book) return NONE;
+    const book = this.books.get(symbol) ?? this.bookOf(symbol);
     book.last = price;
     if (book.dirty) this.rebuild(book);
     if (price < book.up && price > book.down) return NONE;

@@ -1,0 +1,107 @@
+import type { Kysely, Transaction } from "kysely";
+import type { EngineSnapshot } from "../../trading/engine/engine";
+import type { AccountConfig, Bracket, ClosedTrade, EngineEvent, OrderRequest, Position, WorkingOrder } from "../../trading/engine/types";
+import type { Database } from "../database";
+import { nanosToDecimal } from "./ohlcv-repo";
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+/** JSON with BigInt kept exact: 123n ⇄ "123n" (no state string looks like that otherwise). */
+export const toJson = (v: unknown): string => JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? `${x}n` : x));
+export const fromJson = <T>(v: unknown): T => {
+  const text = typeof v === "string" ? v : JSON.stringify(v);
+  return JSON.parse(text, (_k, x) => (typeof x === "string" && /^-?\d+n$/.test(x) ? BigInt(x.slice(0, -1)) : x)) as T;
+};
+
+/** 1e-9 dollars (BigInt) as an exact decimal for numeric columns. */
+const dollars = (n: bigint): string => {
+  const neg = n < 0n;
+  const a = neg ? -n : n;
+  return `${neg ? "-" : ""}${a / 1_000_000_000n}.${String(a % 1_000_000_000n).padStart(9, "0")}`;
+};
+
+export async function loadAccounts(db: Db): Promise<(AccountConfig & { name: string; execution: "paper" | "webhook" })[]> {
+  const rows = await db.selectFrom("accounts").select(["id", "user_id", "kind", "name", "commission", "execution"]).execute();
+  return rows.map((r) => ({ id: r.id, userId: r.user_id, kind: r.kind, name: r.name, execution: r.execution, commission: decimalToNanoBig(String(r.commission)) }));
+}
+
+function decimalToNanoBig(d: string): bigint {
+  const neg = d.startsWith("-");
+  const [w = "0", f = ""] = (neg ? d.slice(1) : d).split(".");
+  const v = BigInt(w) * 1_000_000_000n + BigInt(f.padEnd(9, "0").slice(0, 9) || "0");
+  return neg ? -v : v;
+}
+
+/** Everything the engine needs to continue where it stopped. */
+export async function loadSnapshot(db: Db): Promise<EngineSnapshot> {
+  const positions = (await db.selectFrom("engine_positions").select("state").execute()).map((r) => fromJson<Position>(r.state));
+  const rows = await db.selectFrom("engine_orders").selectAll().where("status", "=", "working").orderBy("created_at").execute();
+  const orders: WorkingOrder[] = [];
+  const entries: EngineSnapshot["entries"] = [];
+  for (const r of rows) {
+    const o = fromJson<WorkingOrder>(r.order);
+    orders.push({ ...o, filled: r.filled });
+    if (r.bracket !== null && r.bracket !== undefined) entries.push([o.id, { orderId: o.id, bracket: fromJson<Bracket>(r.bracket) }]);
+  }
+  return { positions, orders, entries };
+}
+
+export interface StepWrite {
+  positions: Position[];
+  newOrders: { order: WorkingOrder; bracket?: Bracket }[];
+  orderUpdates: { id: string; status: "working" | "filled" | "rejected" | "failed"; filled: number; note?: string }[];
+  events: EngineEvent[];
+  closed: ClosedTrade[];
+}
+
+/** One engine step's durable changes; the caller runs it inside one transaction. */
+export async function writeStep(trx: Transaction<Database>, w: StepWrite): Promise<void> {
+  for (const p of w.positions) {
+    const state = toJson(p);
+    await trx
+      .insertInto("engine_positions")
+      .values({ key: p.key, account_id: p.accountId, symbol: p.symbol, qty: p.qty, version: p.version, state })
+      .onConflict((oc) => oc.column("key").doUpdateSet({ qty: p.qty, version: p.version, state, updated_at: new Date() }))
+      .execute();
+  }
+  if (w.newOrders.length) {
+    await trx
+      .insertInto("engine_orders")
+      .values(w.newOrders.map(({ order: o, bracket }) => ({
+        id: o.id, account_id: o.accountId, symbol: o.symbol, purpose: o.purpose, status: "working" as const, qty: o.qty, filled: 0,
+        order: toJson(o), bracket: bracket ? toJson(bracket) : null, note: null,
+      })))
+      // The same deterministic id twice means the action was already recorded: never a second order.
+      .onConflict((oc) => oc.column("id").doNothing())
+      .execute();
+  }
+  for (const u of w.orderUpdates) {
+    await trx.updateTable("engine_orders").set({ status: u.status, filled: u.filled, note: u.note ?? null, updated_at: new Date() }).where("id", "=", u.id).execute();
+  }
+  if (w.events.length) {
+    await trx
+      .insertInto("events")
+      .values(w.events.map((e) => ({
+        actor_kind: e.actor.kind, actor: e.actor.label.slice(0, 200), user_id: e.actor.userId, account_id: e.accountId, symbol: e.symbol,
+        kind: e.kind, reason: e.reason, data: toJson({ ...e.data, ts: e.tsMs }), trade_id: e.tradeId,
+      })))
+      .execute();
+  }
+  for (const t of w.closed) {
+    await trx
+      .insertInto("closed_trades")
+      .values({
+        trade_id: t.tradeId, account_id: t.accountId, symbol: t.symbol, side: t.side, qty: t.qty, entry: nanosToDecimal(t.entry), exit: nanosToDecimal(t.exit),
+        opened_at: new Date(t.openedAtMs), closed_at: new Date(t.closedAtMs), realized: dollars(t.realized), commissions: dollars(t.commissions),
+        exit_reasons: toJson(t.exitReasons), fills: toJson(t.fills),
+      })
+      .onConflict((oc) => oc.column("trade_id").doNothing())
+      .execute();
+  }
+}
+
+export async function orderStatus(db: Db, id: string): Promise<{ status: string; filled: number; note: string | null } | undefined> {
+  return db.selectFrom("engine_orders").select(["status", "filled", "note"]).where("id", "=", id).executeTakeFirst();
+}
+
+export type { OrderRequest };

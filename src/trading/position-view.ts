@@ -1,0 +1,56 @@
+import type { Position, Target } from "./engine/types";
+
+const dec = (n: number) => n / 1e9;
+/** 1e-9 dollars → dollars with cents, as a number for JSON (display only; stored values stay exact). */
+export const usd = (n: bigint) => Number((n >= 0n ? n + 5_000_000n : n - 5_000_000n) / 10_000_000n) / 100;
+
+function target(t: Target) {
+  return t.unit === "ticks" ? { unit: "ticks", value: t.value } : { unit: t.unit, value: dec(t.value) };
+}
+
+/**
+ * A position as the browser and the JSON API see it: decimal prices, dollars with cents, the
+ * version to send back with an edit, and live P&L at the last print.
+ */
+export function positionView(p: Position, spec: { tick: number; pointValue: bigint } | undefined, lastPrice: number | undefined, accountName: string) {
+  const open = p.qty > 0;
+  const avg = open ? Number(p.cost / BigInt(p.qty)) : 0;
+  let unrealized: number | null = null;
+  let pnlTicks: number | null = null;
+  if (open && lastPrice && spec) {
+    const pts = p.side === "long" ? BigInt(lastPrice) * BigInt(p.qty) - p.cost : p.cost - BigInt(lastPrice) * BigInt(p.qty);
+    unrealized = usd((pts * spec.pointValue) / 1_000_000_000n);
+    pnlTicks = Math.round(Number(pts) / p.qty / spec.tick);
+  }
+  return {
+    account: accountName,
+    symbol: p.symbol,
+    tradeId: p.tradeId || null,
+    version: p.version,
+    side: open ? p.side : null,
+    qty: p.qty,
+    avgEntry: open ? dec(avg) : null,
+    openedAt: open ? p.openedAtMs : null,
+    lastPrice: lastPrice ? dec(lastPrice) : null,
+    unrealized,
+    pnlTicks,
+    realized: usd(p.realized),
+    commissions: usd(p.commissions),
+    ladder: p.ladder.map((l, i) => ({
+      index: i, enabled: l.enabled, qty: l.qty, target: target(l.target), price: dec(l.price), status: l.status, filledQty: l.filledQty,
+      fillPrice: l.fillPrice !== undefined ? dec(l.fillPrice) : null, lastError: l.lastError ?? null,
+    })),
+    stop: p.stop
+      ? {
+          kind: p.stop.config.kind, price: dec(p.stop.price), status: p.stop.status, trailing: p.stop.trailing, basis: p.stop.basis,
+          trailBy: p.stop.config.trailBy ? target(p.stop.config.trailBy) : null, limitOffsetTicks: p.stop.config.limitOffsetTicks ?? null,
+          breakevenAfterTp1: p.stop.config.breakevenAfterTp1 ?? null, trailAfterTp1: p.stop.config.trailAfterTp1 ?? false,
+          best: p.stop.trailing ? dec(p.best) : null,
+        }
+      : null,
+    timer: p.timer ? { ...p.timer } : null,
+    closing: p.closing ? { purpose: p.closing.purpose, reason: p.closing.reason } : null,
+  };
+}
+
+export type PositionView = ReturnType<typeof positionView>;

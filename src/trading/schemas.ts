@@ -1,0 +1,80 @@
+import { z } from "zod";
+import { fixedFromNumber, parseFixed } from "../shared/fixed-point";
+
+/**
+ * Request bodies of the trading API (JSON and the pages' forms alike). Prices and distances may
+ * be JSON numbers or decimal strings; both become exact integers of 1e-9 here, never floats.
+ */
+const exact = z
+  .union([z.number().finite(), z.string().trim().regex(/^-?\d+(\.\d{1,9})?$/, "a decimal number")])
+  .transform((v, ctx) => {
+    try {
+      const n = typeof v === "number" ? fixedFromNumber(v) : parseFixed(v);
+      if (n > 9_000_000_000_000_000n || n < -9_000_000_000_000_000n) throw new Error("out of range");
+      return Number(n);
+    } catch (err) {
+      ctx.addIssue({ code: "custom", message: (err as Error).message });
+      return z.NEVER;
+    }
+  });
+const positive = exact.refine((n) => n > 0, "must be positive");
+const qty = z.coerce.number().int("a whole number of contracts").min(1).max(10_000);
+export const version = z.coerce.number().int().min(0).optional();
+
+export const targetSchema = z.discriminatedUnion("unit", [
+  z.object({ unit: z.literal("points"), value: positive }),
+  z.object({ unit: z.literal("ticks"), value: z.coerce.number().int("whole ticks").min(1).max(100_000) }),
+  z.object({ unit: z.literal("price"), value: positive }),
+]);
+
+export const stopSchema = z.object({
+  kind: z.enum(["fixed", "stop-limit", "trailing"]),
+  initial: z.union([targetSchema, z.object({ unit: z.literal("atr"), multiplier: z.coerce.number().positive().max(50) })]),
+  limitOffsetTicks: z.coerce.number().int().min(0).max(1000).optional(),
+  trailBy: z.discriminatedUnion("unit", [
+    z.object({ unit: z.literal("points"), value: positive }),
+    z.object({ unit: z.literal("ticks"), value: z.coerce.number().int().min(1).max(100_000) }),
+  ]).optional(),
+  trailAfterTp1: z.boolean().optional(),
+  breakevenAfterTp1: z.object({ offsetTicks: z.coerce.number().int().min(-100).max(100).default(1), thenTrail: z.boolean().default(false) }).nullish(),
+});
+
+const levelSchema = z.object({ enabled: z.boolean().default(true), qty, target: targetSchema });
+const timerSchema = z.object({
+  seconds: z.coerce.number().int().min(1).max(7 * 86_400),
+  action: z.enum(["hold", "exit", "reverse", "breakeven"]),
+  mode: z.enum(["unless-profit", "regardless"]).default("unless-profit"),
+});
+
+export const orderBody = z.object({
+  side: z.enum(["buy", "sell"]),
+  qty,
+  type: z.enum(["market", "limit"]).default("market"),
+  limitPrice: positive.optional(),
+  bracket: z.object({ ladder: z.array(levelSchema).max(20).optional(), stop: stopSchema.nullish(), timer: timerSchema.nullish() }).optional(),
+  version,
+}).refine((b) => b.type !== "limit" || b.limitPrice !== undefined, { message: "a limit order needs limitPrice", path: ["limitPrice"] });
+
+export const recordBody = z.object({ side: z.enum(["long", "short"]), qty, entryPrice: positive, version });
+export const exitBody = z.object({ qty: qty.optional(), version });
+export const ladderBody = z.object({ levels: z.array(levelSchema).max(20), version });
+export const levelPatchBody = z.object({ enabled: z.boolean().optional(), qty: qty.optional(), target: targetSchema.optional(), version });
+export const stopBody = z.object({ stop: stopSchema.nullable(), version });
+export const moveStopBody = z.object({ price: positive, version });
+export const timerBody = z.object({ timer: timerSchema.nullable(), version });
+export const sizingQuery = z.object({
+  symbol: z.string().trim().min(1).max(32),
+  risk: positive,
+  stopPoints: positive.optional(),
+  stopTicks: z.coerce.number().int().min(1).optional(),
+});
+
+export type TargetInput = z.infer<typeof targetSchema>;
+export type StopInput = z.infer<typeof stopSchema>;
+export type TimerInput = z.infer<typeof timerSchema>;
+
+/** "field.path: problem" for the first issue — what the 4xx answers say. */
+export function describeIssue(err: z.ZodError, prefix = "body"): string {
+  const i = err.issues[0]!;
+  return `${[prefix, ...i.path].join(".")}: ${i.message}`;
+}

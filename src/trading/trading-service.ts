@@ -1,0 +1,226 @@
+import type { Kysely } from "kysely";
+import type { z } from "zod";
+import type { BarHistory } from "../market-data/archive/bar-history";
+import { DEFAULT_ATR } from "../market-data/bars/atr";
+import { CATALOGUE } from "../market-data/instruments/catalogue";
+import { resolveSymbol } from "../market-data/instruments/symbols";
+import type { Database } from "../persistence/database";
+import type { Actor } from "../persistence/events";
+import { nanosToDecimal } from "../persistence/repositories/ohlcv-repo";
+import type { EngineService } from "./engine-service";
+import { EngineError, type Bracket, type Command, type StopConfig, type Target } from "./engine/types";
+import { positionView, type PositionView } from "./position-view";
+import * as S from "./schemas";
+import { ServiceError } from "./service-error";
+import { sizePosition } from "./sizing";
+
+export interface Caller {
+  actor: Actor;
+  userId: number;
+}
+
+function parse<T extends z.ZodType>(schema: T, input: unknown, prefix = "body"): z.infer<T> {
+  const r = schema.safeParse(input ?? {});
+  if (!r.success) throw new ServiceError(400, S.describeIssue(r.error, prefix));
+  return r.data;
+}
+
+const toTarget = (t: S.TargetInput): Target => t as Target;
+
+function toStop(s: S.StopInput): StopConfig {
+  return {
+    kind: s.kind,
+    initial: s.initial as StopConfig["initial"],
+    limitOffsetTicks: s.limitOffsetTicks,
+    trailBy: s.trailBy as Target | undefined,
+    trailAfterTp1: s.trailAfterTp1,
+    breakevenAfterTp1: s.breakevenAfterTp1 ?? null,
+  };
+}
+
+/**
+ * What the trader asks for, in the app's words: validated, tied to the caller's own accounts,
+ * turned into engine commands. The JSON API and the pages are both thin controllers over this.
+ */
+export class TradingService {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly engine: EngineService,
+    private readonly bars: BarHistory,
+  ) {}
+
+  async accountId(userId: number, name: string): Promise<number> {
+    const row = await this.db.selectFrom("accounts").select(["id"]).where("user_id", "=", userId).where("name", "=", name).executeTakeFirst();
+    if (!row) throw new ServiceError(404, `account "${name}" not found`);
+    if (!this.engine.account(row.id)) await this.engine.reloadAccounts();
+    return row.id;
+  }
+
+  symbol(input: string): string {
+    const r = resolveSymbol(input);
+    if (!r.ok) throw new ServiceError(404, r.message);
+    return r.value.instrument.root;
+  }
+
+  view(accountId: number, symbol: string): PositionView | null {
+    const p = this.engine.engine.position(accountId, symbol);
+    if (!p) return null;
+    return positionView(p as never, this.engine.spec(symbol), this.engine.engine.lastPrice(symbol), this.engine.account(accountId)?.name ?? String(accountId));
+  }
+
+  async positions(userId: number, accountName?: string): Promise<PositionView[]> {
+    const ids = accountName ? [await this.accountId(userId, accountName)] : (await this.db.selectFrom("accounts").select("id").where("user_id", "=", userId).execute()).map((r) => r.id);
+    const out: PositionView[] = [];
+    for (const p of this.engine.engine.allPositions()) if (ids.includes(p.accountId) && p.qty > 0) out.push(this.view(p.accountId, p.symbol)!);
+    return out.sort((a, b) => a.account.localeCompare(b.account) || a.symbol.localeCompare(b.symbol));
+  }
+
+  private async run(c: Caller, account: string, symbolInput: string, command: Command, version?: number) {
+    const accountId = await this.accountId(c.userId, account);
+    const symbol = this.symbol(symbolInput);
+    try {
+      await this.engine.command({ type: "command", accountId, symbol, command, actor: c.actor, expectedVersion: version, tsMs: Date.now() });
+    } catch (err) {
+      if (err instanceof EngineError) {
+        const current = this.view(accountId, symbol);
+        throw new ServiceError(err.status, err.message, err.status === 409 ? { current } : undefined);
+      }
+      throw err;
+    }
+    return this.view(accountId, symbol);
+  }
+
+  private refPrice(symbol: string): number {
+    const last = this.engine.engine.lastPrice(symbol);
+    if (!last) throw new ServiceError(409, `${symbol} has no price yet (the feed has not printed it); cannot place a market order`);
+    return last;
+  }
+
+  private async atrFor(symbol: string, stop: S.StopInput | null | undefined) {
+    if (!stop || stop.initial.unit !== "atr") return undefined;
+    const r = await this.bars.atr(symbol, DEFAULT_ATR);
+    return r.available ? { value: r.value } : { unavailable: r.reason };
+  }
+
+  async order(c: Caller, account: string, symbolInput: string, body: unknown) {
+    const b = parse(S.orderBody, body);
+    const symbol = this.symbol(symbolInput);
+    const atr = await this.atrFor(symbol, b.bracket?.stop);
+    if (atr && "unavailable" in atr) throw new ServiceError(400, `ATR stop refused: ATR is unavailable (${atr.unavailable}); set the stop by points or ticks`);
+    const bracket: Bracket | undefined = b.bracket
+      ? {
+          ladder: b.bracket.ladder?.map((l) => ({ enabled: l.enabled, qty: l.qty, target: toTarget(l.target) })),
+          stop: b.bracket.stop ? toStop(b.bracket.stop) : null,
+          atr: atr && "value" in atr ? atr.value : undefined,
+          timer: b.bracket.timer ? { durationMs: b.bracket.timer.seconds * 1000, action: b.bracket.timer.action, mode: b.bracket.timer.mode } : null,
+        }
+      : undefined;
+    return this.run(c, account, symbol, { kind: "order", side: b.side, qty: b.qty, orderType: b.type, limitPrice: b.limitPrice, refPrice: this.refPrice(symbol), bracket }, b.version);
+  }
+
+  async record(c: Caller, account: string, symbol: string, body: unknown) {
+    const b = parse(S.recordBody, body);
+    return this.run(c, account, symbol, { kind: "record", side: b.side, qty: b.qty, entryPrice: b.entryPrice }, b.version);
+  }
+
+  async exit(c: Caller, account: string, symbol: string, body: unknown) {
+    const b = parse(S.exitBody, body);
+    const root = this.symbol(symbol);
+    return this.run(c, account, root, { kind: "exit", qty: b.qty, refPrice: this.engine.engine.lastPrice(root) }, b.version);
+  }
+
+  async clear(c: Caller, account: string, symbol: string, body: unknown) {
+    const b = parse(S.exitBody.pick({ version: true }), body);
+    return this.run(c, account, symbol, { kind: "clear" }, b.version);
+  }
+
+  async setLadder(c: Caller, account: string, symbol: string, body: unknown) {
+    const b = parse(S.ladderBody, body);
+    return this.run(c, account, symbol, { kind: "set-ladder", levels: b.levels.map((l) => ({ enabled: l.enabled, qty: l.qty, target: toTarget(l.target) })) }, b.version);
+  }
+
+  async updateLevel(c: Caller, account: string, symbol: string, index: string, body: unknown) {
+    const i = Number(index);
+    if (!Number.isInteger(i) || i < 0 || i > 100) throw new ServiceError(404, `TP${index}: no such level`);
+    const b = parse(S.levelPatchBody, body);
+    return this.run(c, account, symbol, { kind: "update-level", index: i, patch: { enabled: b.enabled, qty: b.qty, target: b.target ? toTarget(b.target) : undefined } }, b.version);
+  }
+
+  async setStop(c: Caller, account: string, symbolInput: string, body: unknown) {
+    const b = parse(S.stopBody, body);
+    const symbol = this.symbol(symbolInput);
+    const atr = await this.atrFor(symbol, b.stop);
+    return this.run(c, account, symbol, { kind: "set-stop", stop: b.stop ? toStop(b.stop) : null, atr }, b.version);
+  }
+
+  async moveStop(c: Caller, account: string, symbol: string, body: unknown) {
+    const b = parse(S.moveStopBody, body);
+    return this.run(c, account, symbol, { kind: "move-stop", price: b.price }, b.version);
+  }
+
+  async setTimer(c: Caller, account: string, symbol: string, body: unknown) {
+    const b = parse(S.timerBody, body);
+    return this.run(c, account, symbol, { kind: "set-timer", timer: b.timer ? { durationMs: b.timer.seconds * 1000, action: b.timer.action, mode: b.timer.mode } : null }, b.version);
+  }
+
+  sizing(query: unknown) {
+    const q = parse(S.sizingQuery, query, "query");
+    const inst = CATALOGUE.find((i) => i.root === this.symbol(q.symbol))!;
+    const mini = inst.family === "mini" ? inst : CATALOGUE.find((i) => i.root === inst.pair)!;
+    const micro = inst.family === "micro" ? inst : CATALOGUE.find((i) => i.root === inst.pair)!;
+    const distance = q.stopPoints !== undefined ? BigInt(q.stopPoints) : q.stopTicks !== undefined ? BigInt(q.stopTicks) * inst.tickSize : undefined;
+    if (distance === undefined) throw new ServiceError(400, "query: give stopPoints or stopTicks");
+    return { symbol: inst.root, risk: q.risk / 1e9, stop: Number(distance) / 1e9, ...sizePosition(mini, micro, BigInt(q.risk), distance) };
+  }
+
+  async events(userId: number, account: string, symbol: string | undefined, limit = 100) {
+    const accountId = await this.accountId(userId, account);
+    let q = this.db.selectFrom("events").select(["id", "at", "kind", "actor", "reason", "symbol", "trade_id"]).where("account_id", "=", accountId);
+    if (symbol) q = q.where("symbol", "=", this.symbol(symbol));
+    const rows = await q.orderBy("id", "desc").limit(Math.min(Math.max(1, limit), 1000)).execute();
+    return rows.map((r) => ({ id: Number(r.id), at: new Date(r.at).toISOString(), kind: r.kind, actor: r.actor, symbol: r.symbol, tradeId: r.trade_id, reason: r.reason }));
+  }
+
+  async journal(userId: number, filter: { account?: string; symbol?: string; from?: number; to?: number; tag?: string }) {
+    let q = this.db
+      .selectFrom("closed_trades as t")
+      .innerJoin("accounts as a", "a.id", "t.account_id")
+      .select(["t.trade_id", "a.name as account", "t.symbol", "t.side", "t.qty", "t.entry", "t.exit", "t.opened_at", "t.closed_at", "t.realized", "t.commissions", "t.exit_reasons", "t.tags"])
+      .where("a.user_id", "=", userId);
+    if (filter.account) q = q.where("a.name", "=", filter.account);
+    if (filter.symbol) q = q.where("t.symbol", "=", this.symbol(filter.symbol));
+    if (filter.from !== undefined) q = q.where("t.closed_at", ">=", new Date(filter.from));
+    if (filter.to !== undefined) q = q.where("t.closed_at", "<", new Date(filter.to));
+    const rows = await q.orderBy("t.closed_at", "desc").limit(10_000).execute();
+    const trades = rows.map((r) => {
+      const net = Number(r.realized) - Number(r.commissions);
+      return {
+        tradeId: r.trade_id, account: r.account, symbol: r.symbol, side: r.side, qty: r.qty, entry: Number(r.entry), exit: Number(r.exit),
+        openedAt: new Date(r.opened_at).toISOString(), closedAt: new Date(r.closed_at).toISOString(),
+        realized: Math.round(Number(r.realized) * 100) / 100, commissions: Math.round(Number(r.commissions) * 100) / 100, net: Math.round(net * 100) / 100,
+        exitReasons: (typeof r.exit_reasons === "string" ? JSON.parse(r.exit_reasons) : r.exit_reasons) as string[], tags: r.tags,
+      };
+    });
+    const wins = trades.filter((t) => t.net > 0);
+    const losses = trades.filter((t) => t.net < 0);
+    const sum = (xs: { net: number }[]) => Math.round(xs.reduce((n, t) => n + t.net, 0) * 100) / 100;
+    return {
+      trades,
+      summary: {
+        trades: trades.length, wins: wins.length, losses: losses.length, winRate: trades.length ? Math.round((wins.length / trades.length) * 1000) / 10 : null,
+        net: sum(trades), grossWin: sum(wins), grossLoss: sum(losses),
+        profitFactor: losses.length && sum(losses) !== 0 ? Math.round((sum(wins) / -sum(losses)) * 100) / 100 : null,
+        avgWin: wins.length ? Math.round((sum(wins) / wins.length) * 100) / 100 : null,
+        avgLoss: losses.length ? Math.round((sum(losses) / losses.length) * 100) / 100 : null,
+      },
+    };
+  }
+}
+
+export const JOURNAL_CSV_HEADER = "trade_id,account,symbol,side,qty,entry,exit,opened_at,closed_at,realized,commissions,net,exit_reasons,tags";
+export function journalCsv(trades: Awaited<ReturnType<TradingService["journal"]>>["trades"]): string {
+  const q = (s: string) => (/[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s);
+  return [JOURNAL_CSV_HEADER, ...trades.map((t) => [t.tradeId, t.account, t.symbol, t.side, t.qty, t.entry, t.exit, t.openedAt, t.closedAt, t.realized.toFixed(2), t.commissions.toFixed(2), t.net.toFixed(2), q(t.exitReasons.join(" | ")), q(t.tags.join(" "))].join(","))].join("\n") + "\n";
+}
+
+export { nanosToDecimal };

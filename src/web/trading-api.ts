@@ -1,0 +1,57 @@
+import { Elysia } from "elysia";
+import type { AppContext } from "../app/context";
+import { journalCsv, type Caller } from "../trading/trading-service";
+import { authPlugin, type Auth } from "./auth-plugin";
+
+const tags = ["Trading"];
+const caller = (auth: Auth): Caller => ({ actor: auth.actor, userId: auth.userId });
+const num = (v: unknown) => (typeof v === "string" && /^\d{1,16}$/.test(v) ? Number(v) : typeof v === "string" && v ? Date.parse(v) : undefined);
+
+/**
+ * The versioned JSON API over the trading engine. Every edit of a position may carry the
+ * `version` it was based on; a stale one is answered 409 with the current state.
+ */
+export function tradingApi(ctx: AppContext) {
+  const t = ctx.trading;
+  const pos = "/accounts/:account/positions/:symbol";
+  return new Elysia({ name: "trading-api", prefix: "/api/v1" })
+    .use(authPlugin(ctx))
+    .get("/accounts", async ({ auth }) => {
+      const rows = await ctx.db.selectFrom("accounts").select(["name", "kind", "execution", "commission"]).where("user_id", "=", auth.userId).orderBy("name").execute();
+      return { accounts: rows.map((r) => ({ name: r.name, kind: r.kind, execution: r.kind === "live" ? r.execution : "paper", commissionPerContract: Number(r.commission) })) };
+    }, { detail: { tags, summary: "The caller's accounts, their kind and execution route" } })
+    .get("/positions", async ({ auth, query }) => ({ positions: await t.positions(auth.userId, typeof query.account === "string" ? query.account : undefined) }), {
+      detail: { tags, summary: "Open positions of every account (or ?account=) with ladder, stop, timer and live P&L" },
+    })
+    .get(pos, async ({ auth, params }) => ({ position: t.view(await t.accountId(auth.userId, params.account), t.symbol(params.symbol)) }), { detail: { tags, summary: "One position (null when flat and never traded)" } })
+    .post(`${pos}/orders`, async ({ auth, params, body }) => ({ position: await t.order(caller(auth), params.account, params.symbol, body) }), {
+      detail: { tags, summary: "Buy or sell (market or limit), optionally with a bracket: ladder, stop, timer", description: "`{side, qty, type?, limitPrice?, bracket?: {ladder?, stop?, timer?}}`. Against an open position of the other side it reduces first, then reverses." },
+    })
+    .post(`${pos}/record`, async ({ auth, params, body }) => ({ position: await t.record(caller(auth), params.account, params.symbol, body) }), { detail: { tags, summary: "Record a position by hand (no order is sent)" } })
+    .post(`${pos}/exit`, async ({ auth, params, body }) => ({ position: await t.exit(caller(auth), params.account, params.symbol, body) }), { detail: { tags, summary: "Exit all, or `{qty}` contracts (partial take profit)" } })
+    .delete(pos, async ({ auth, params, body }) => ({ position: await t.clear(caller(auth), params.account, params.symbol, body) }), { detail: { tags, summary: "Clear the trade: forget it without sending an order" } })
+    .put(`${pos}/ladder`, async ({ auth, params, body }) => ({ position: await t.setLadder(caller(auth), params.account, params.symbol, body) }), {
+      detail: { tags, summary: "Replace the take-profit ladder", description: "`{levels: [{enabled, qty, target: {unit: points|ticks|price, value}}], version?}`" },
+    })
+    .patch(`${pos}/ladder/:index`, async ({ auth, params, body }) => ({ position: await t.updateLevel(caller(auth), params.account, params.symbol, params.index, body) }), { detail: { tags, summary: "Change one level (0-based, nearest target first)" } })
+    .put(`${pos}/stop`, async ({ auth, params, body }) => ({ position: await t.setStop(caller(auth), params.account, params.symbol, body) }), {
+      detail: { tags, summary: "Set or remove the stop", description: "`{stop: {kind: fixed|stop-limit|trailing, initial: {unit: points|ticks|price, value} | {unit: atr, multiplier}, limitOffsetTicks?, trailBy?, trailAfterTp1?, breakevenAfterTp1?: {offsetTicks, thenTrail}} | null, version?}`" },
+    })
+    .post(`${pos}/stop/move`, async ({ auth, params, body }) => ({ position: await t.moveStop(caller(auth), params.account, params.symbol, body) }), { detail: { tags, summary: "Move the armed stop to `{price}` (dragging the chart line does this)" } })
+    .put(`${pos}/timer`, async ({ auth, params, body }) => ({ position: await t.setTimer(caller(auth), params.account, params.symbol, body) }), {
+      detail: { tags, summary: "Set or cancel the trade timer", description: "`{timer: {seconds, action: hold|exit|reverse|breakeven, mode: unless-profit|regardless} | null}`" },
+    })
+    .get("/accounts/:account/events", async ({ auth, params, query }) => ({ events: await t.events(auth.userId, params.account, typeof query.symbol === "string" ? query.symbol : undefined, Number(query.limit ?? 100)) }), {
+      detail: { tags, summary: "The account's audit trail, newest first (every change, who and why)" },
+    })
+    .get("/journal", async ({ auth, query, set }) => {
+      const j = await t.journal(auth.userId, { account: query.account as string | undefined, symbol: query.symbol as string | undefined, from: num(query.from), to: num(query.to) });
+      if (query.format === "csv") {
+        set.headers["content-type"] = "text/csv; charset=utf-8";
+        set.headers["content-disposition"] = 'attachment; filename="journal.csv"';
+        return journalCsv(j.trades);
+      }
+      return j;
+    }, { detail: { tags, summary: "Closed trades with exit reasons and P&L, summary statistics; `format=csv` to export" } })
+    .get("/sizing", ({ query }) => t.sizing(query), { detail: { tags, summary: "Contracts for a dollar risk and stop distance, as a mini/micro mix" } });
+}
