@@ -17,6 +17,8 @@ import { sizePosition } from "./sizing";
 export interface Caller {
   actor: Actor;
   userId: number;
+  /** From the Idempotency-Key header: a retried request is applied once. */
+  idempotencyKey?: string;
 }
 
 function parse<T extends z.ZodType>(schema: T, input: unknown, prefix = "body"): z.infer<T> {
@@ -79,7 +81,8 @@ export class TradingService {
     const accountId = await this.accountId(c.userId, account);
     const symbol = this.symbol(symbolInput);
     try {
-      await this.engine.command({ type: "command", accountId, symbol, command, actor: c.actor, expectedVersion: version, tsMs: Date.now() });
+      const idempotencyKey = c.idempotencyKey ? `${c.userId}:${c.idempotencyKey}` : undefined;
+      await this.engine.command({ type: "command", accountId, symbol, command, actor: c.actor, expectedVersion: version, tsMs: Date.now(), idempotencyKey });
     } catch (err) {
       if (err instanceof EngineError) {
         const current = this.view(accountId, symbol);

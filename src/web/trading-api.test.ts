@@ -118,6 +118,17 @@ describe(`trading API over the engine (${testDatabaseKind})`, () => {
     expect(s.totalRisk).toBe(500);
   });
 
+  test("a retried request with the same Idempotency-Key is applied once", async () => {
+    await print("MGC", "4000");
+    const send = () => h.fetch("/api/v1/accounts/paper/positions/MGC/orders", json(api, "POST", { side: "buy", qty: 1 }, { "idempotency-key": "retry-1" }));
+    expect((await send()).status).toBe(200);
+    expect((await send()).status).toBe(200);
+    await settle();
+    expect((await call("GET", `${base}/MGC`)).body.position.qty).toBe(1);
+    const bad = await h.fetch("/api/v1/accounts/paper/positions/MGC/orders", json(api, "POST", { side: "buy", qty: 1 }, { "idempotency-key": "é" }));
+    expect(bad.status).toBe(400);
+  });
+
   test("a live account without a webhook URL: the order is rejected with the reason and no position appears", async () => {
     await print("MNQ", "21000");
     expect((await call("POST", "/api/v1/accounts/live/positions/MNQ/orders", { side: "sell", qty: 1 })).status).toBe(200);

@@ -1,10 +1,15 @@
 import { Elysia } from "elysia";
 import type { AppContext } from "../app/context";
 import { journalCsv, type Caller } from "../trading/trading-service";
+import { ServiceError } from "../trading/service-error";
 import { authPlugin, type Auth } from "./auth-plugin";
 
 const tags = ["Trading"];
-const caller = (auth: Auth): Caller => ({ actor: auth.actor, userId: auth.userId });
+function caller(auth: Auth, request?: Request): Caller {
+  const key = request?.headers.get("idempotency-key") ?? undefined;
+  if (key !== undefined && !/^[\x21-\x7e]{1,100}$/.test(key)) throw new ServiceError(400, "Idempotency-Key: 1 to 100 visible ASCII characters");
+  return { actor: auth.actor, userId: auth.userId, idempotencyKey: key };
+}
 const num = (v: unknown) => (typeof v === "string" && /^\d{1,16}$/.test(v) ? Number(v) : typeof v === "string" && v ? Date.parse(v) : undefined);
 
 /**
@@ -24,21 +29,21 @@ export function tradingApi(ctx: AppContext) {
       detail: { tags, summary: "Open positions of every account (or ?account=) with ladder, stop, timer and live P&L" },
     })
     .get(pos, async ({ auth, params }) => ({ position: t.view(await t.accountId(auth.userId, params.account), t.symbol(params.symbol)) }), { detail: { tags, summary: "One position (null when flat and never traded)" } })
-    .post(`${pos}/orders`, async ({ auth, params, body }) => ({ position: await t.order(caller(auth), params.account, params.symbol, body) }), {
+    .post(`${pos}/orders`, async ({ auth, params, body, request }) => ({ position: await t.order(caller(auth, request), params.account, params.symbol, body) }), {
       detail: { tags, summary: "Buy or sell (market or limit), optionally with a bracket: ladder, stop, timer", description: "`{side, qty, type?, limitPrice?, bracket?: {ladder?, stop?, timer?}}`. Against an open position of the other side it reduces first, then reverses." },
     })
-    .post(`${pos}/record`, async ({ auth, params, body }) => ({ position: await t.record(caller(auth), params.account, params.symbol, body) }), { detail: { tags, summary: "Record a position by hand (no order is sent)" } })
-    .post(`${pos}/exit`, async ({ auth, params, body }) => ({ position: await t.exit(caller(auth), params.account, params.symbol, body) }), { detail: { tags, summary: "Exit all, or `{qty}` contracts (partial take profit)" } })
-    .delete(pos, async ({ auth, params, body }) => ({ position: await t.clear(caller(auth), params.account, params.symbol, body) }), { detail: { tags, summary: "Clear the trade: forget it without sending an order" } })
-    .put(`${pos}/ladder`, async ({ auth, params, body }) => ({ position: await t.setLadder(caller(auth), params.account, params.symbol, body) }), {
+    .post(`${pos}/record`, async ({ auth, params, body, request }) => ({ position: await t.record(caller(auth, request), params.account, params.symbol, body) }), { detail: { tags, summary: "Record a position by hand (no order is sent)" } })
+    .post(`${pos}/exit`, async ({ auth, params, body, request }) => ({ position: await t.exit(caller(auth, request), params.account, params.symbol, body) }), { detail: { tags, summary: "Exit all, or `{qty}` contracts (partial take profit)" } })
+    .delete(pos, async ({ auth, params, body, request }) => ({ position: await t.clear(caller(auth, request), params.account, params.symbol, body) }), { detail: { tags, summary: "Clear the trade: forget it without sending an order" } })
+    .put(`${pos}/ladder`, async ({ auth, params, body, request }) => ({ position: await t.setLadder(caller(auth, request), params.account, params.symbol, body) }), {
       detail: { tags, summary: "Replace the take-profit ladder", description: "`{levels: [{enabled, qty, target: {unit: points|ticks|price, value}}], version?}`" },
     })
-    .patch(`${pos}/ladder/:index`, async ({ auth, params, body }) => ({ position: await t.updateLevel(caller(auth), params.account, params.symbol, params.index, body) }), { detail: { tags, summary: "Change one level (0-based, nearest target first)" } })
-    .put(`${pos}/stop`, async ({ auth, params, body }) => ({ position: await t.setStop(caller(auth), params.account, params.symbol, body) }), {
+    .patch(`${pos}/ladder/:index`, async ({ auth, params, body, request }) => ({ position: await t.updateLevel(caller(auth, request), params.account, params.symbol, params.index, body) }), { detail: { tags, summary: "Change one level (0-based, nearest target first)" } })
+    .put(`${pos}/stop`, async ({ auth, params, body, request }) => ({ position: await t.setStop(caller(auth, request), params.account, params.symbol, body) }), {
       detail: { tags, summary: "Set or remove the stop", description: "`{stop: {kind: fixed|stop-limit|trailing, initial: {unit: points|ticks|price, value} | {unit: atr, multiplier}, limitOffsetTicks?, trailBy?, trailAfterTp1?, breakevenAfterTp1?: {offsetTicks, thenTrail}} | null, version?}`" },
     })
-    .post(`${pos}/stop/move`, async ({ auth, params, body }) => ({ position: await t.moveStop(caller(auth), params.account, params.symbol, body) }), { detail: { tags, summary: "Move the armed stop to `{price}` (dragging the chart line does this)" } })
-    .put(`${pos}/timer`, async ({ auth, params, body }) => ({ position: await t.setTimer(caller(auth), params.account, params.symbol, body) }), {
+    .post(`${pos}/stop/move`, async ({ auth, params, body, request }) => ({ position: await t.moveStop(caller(auth, request), params.account, params.symbol, body) }), { detail: { tags, summary: "Move the armed stop to `{price}` (dragging the chart line does this)" } })
+    .put(`${pos}/timer`, async ({ auth, params, body, request }) => ({ position: await t.setTimer(caller(auth, request), params.account, params.symbol, body) }), {
       detail: { tags, summary: "Set or cancel the trade timer", description: "`{timer: {seconds, action: hold|exit|reverse|breakeven, mode: unless-profit|regardless} | null}`" },
     })
     .get("/accounts/:account/events", async ({ auth, params, query }) => ({ events: await t.events(auth.userId, params.account, typeof query.symbol === "string" ? query.symbol : undefined, Number(query.limit ?? 100)) }), {

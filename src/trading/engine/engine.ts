@@ -299,6 +299,7 @@ export class TradingEngine {
     if (!account) throw new EngineError(404, `unknown account ${accountId}`);
     const key = `${accountId}:${symbol}`;
     const p = this.positions.get(key);
+    if (input.idempotencyKey && p?.recentCommands?.includes(input.idempotencyKey)) return NONE;
     if (input.expectedVersion !== undefined && (p?.version ?? 0) !== input.expectedVersion) {
       throw new EngineError(409, `the ${symbol} position changed meanwhile (version ${p?.version ?? 0}, you edited ${input.expectedVersion})`, p);
     }
@@ -341,6 +342,11 @@ export class TradingEngine {
       case "set-timer":
         this.cmdSetTimer(need(p, symbol), c.timer, actor, tsMs);
         break;
+    }
+    const after = this.positions.get(key);
+    if (input.idempotencyKey && after) {
+      after.recentCommands = [...(after.recentCommands ?? []).slice(-31), input.idempotencyKey];
+      this.touch(after);
     }
     return this.out;
   }

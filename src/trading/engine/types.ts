@@ -162,6 +162,8 @@ export interface Position {
   entryCost: bigint;
   exitQty: number;
   exitCost: bigint;
+  /** Idempotency keys of the latest commands applied here (a retried request is a no-op). */
+  recentCommands?: string[];
   /** The bracket the current trade was opened with (a reverse reuses it). */
   lastBracket?: Bracket;
 }
@@ -225,6 +227,8 @@ export interface CommandInput {
   actor: Actor;
   /** Optimistic concurrency: the position version the sender saw. */
   expectedVersion?: number;
+  /** A retried request with the same key changes nothing the second time. */
+  idempotencyKey?: string;
   tsMs: number;
 }
 
