@@ -10,6 +10,7 @@ import type { Logger } from "../log/logger";
 import type { Database } from "../persistence/database";
 import { loadSecretKey, SecretsStore } from "../security/secrets";
 import { LegacyOrdersService } from "../trading/legacy/legacy-orders-service";
+import { LegacyEngineBridge } from "../trading/legacy/engine-bridge";
 import { PriceHub } from "../market-data/stream/price-hub";
 import { MarketDataService, type FeedConfig } from "../market-data/service/market-data-service";
 import { ArchiveService } from "../market-data/archive/archive-service";
@@ -34,6 +35,8 @@ export interface AppContext {
   tokens: ApiTokensService;
   secrets: SecretsStore;
   legacyOrders: LegacyOrdersService;
+  /** Keeps the original API's tables and the engine in step. */
+  legacyBridge: LegacyEngineBridge;
   setup: SetupToken;
   /** Failed logins: 5 per username and 20 per client address in 15 minutes. */
   loginLimits: { byUser: FailureLimiter; byAddress: FailureLimiter };
@@ -101,6 +104,7 @@ export function createAppContext(config: Config, logger: Logger, db: Kysely<Data
   }, execLog);
   engine = new EngineService(db, marketData.instruments, new ExecutionRouter(paper, webhook), logger.child({ component: "engine" }));
   const barHistory = new BarHistory(archive, (id) => marketData.rootOf(id));
+  const bridge = new LegacyEngineBridge(db, engine, logger.child({ component: "legacy-api" }));
   return {
     config,
     logger,
@@ -110,7 +114,8 @@ export function createAppContext(config: Config, logger: Logger, db: Kysely<Data
     sessions: new SessionsService(db, config.SESSION_TTL_HOURS * 3_600_000),
     tokens: new ApiTokensService(db),
     secrets,
-    legacyOrders: new LegacyOrdersService(db),
+    legacyOrders: new LegacyOrdersService(db, undefined, (accountId, symbols, actor) => bridge.sync(accountId, symbols, actor)),
+    legacyBridge: bridge,
     setup: new SetupToken(),
     loginLimits: { byUser: new FailureLimiter(5, 15 * 60_000), byAddress: new FailureLimiter(20, 15 * 60_000) },
     priceHub: hub,

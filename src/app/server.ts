@@ -7,6 +7,7 @@ import { migrateUp } from "../persistence/migrator";
 import { createApp, createFetch } from "../web/app";
 import { createAppContext, type AppContext } from "./context";
 import { startMarketData } from "./market-data-startup";
+import { startEngine } from "./engine-startup";
 
 export interface RunningServer {
   url: string;
@@ -28,11 +29,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   }
   const ctx = createAppContext(config, logger, handle.db, handle.kind);
   // The engine resumes before anything can send it a command.
-  await ctx.engine.start();
-  ctx.engine.onChange((c) => {
-    const view = ctx.trading.view(c.accountId, c.symbol);
-    ctx.priceHub.publishUser(c.userId, JSON.stringify({ t: "position", account: view?.account, symbol: c.symbol, position: view, events: c.events.map((e) => ({ kind: e.kind, reason: e.reason, actor: e.actor.label, ts: e.tsMs })) }));
-  });
+  const stopEngine = await startEngine(ctx);
   const app = createApp(ctx);
   const tls = config.TLS_CERT_FILE && config.TLS_KEY_FILE
     ? { cert: readFileSync(config.TLS_CERT_FILE, "utf8"), key: readFileSync(config.TLS_KEY_FILE, "utf8") }
@@ -77,7 +74,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       clearInterval(purge);
       clearInterval(hubTimer);
       await stopMarketData();
-      await ctx.engine.stop();
+      await stopEngine();
       // Close open sockets too: a browser's price socket would otherwise hold shutdown open.
       await server.stop(true);
       await handle.close();

@@ -148,7 +148,8 @@ describe(`original REST API shapes (${testDatabaseKind})`, () => {
     const before = await h.db.db.selectFrom("events").select("id").orderBy("id", "desc").executeTakeFirst();
     await call("POST", "/api/place_order", { ticker: "MNQ", action: "sell", quantity: 2, entry_price: 18000.25 });
     const events = await h.db.db.selectFrom("events").selectAll().where("id", ">", before?.id ?? "0").execute();
-    expect(events.map((e) => e.reason)).toEqual(["sell 2 MNQ @ 18000.25: new short trade"]);
+    // The original API's record, then the engine taking the position over (it manages the exits).
+    expect(events.map((e) => e.reason)).toEqual(["sell 2 MNQ @ 18000.25: new short trade", "position reported by the original API: short 2 @ 18000.25 (no order sent)"]);
     expect(events[0]!.actor).toContain("via token");
   });
 });

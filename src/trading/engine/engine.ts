@@ -314,6 +314,9 @@ export class TradingEngine {
       case "exit":
         this.cmdExit(need(p, symbol), c, actor, tsMs);
         break;
+      case "sync":
+        this.cmdSync(accountId, symbol, spec, c, actor, tsMs);
+        break;
       case "clear": {
         const pos = need(p, symbol);
         const had = pos.qty;
@@ -377,6 +380,29 @@ export class TradingEngine {
     this.event(p, "trade.recorded", actor, `position recorded by hand: ${c.side} ${c.qty} @ ${formatPrice(c.entryPrice, spec.decimals)} (no order sent)`, { side: c.side, qty: c.qty, price: c.entryPrice }, tsMs);
   }
 
+  private cmdSync(accountId: number, symbol: string, spec: InstrumentSpec & { decimals: number }, c: Extract<Command, { kind: "sync" }>, actor: Actor, tsMs: number): void {
+    if (!Number.isInteger(c.qty) || c.qty <= 0) throw new EngineError(400, "quantity: a whole number of contracts ≥ 1");
+    if (!(c.entryPrice > 0) || !Number.isSafeInteger(c.entryPrice)) throw new EngineError(400, "entry price: must be positive");
+    const p = this.ensurePosition(accountId, symbol, tsMs);
+    const cost = BigInt(c.entryPrice) * BigInt(c.qty);
+    if (p.qty === c.qty && p.side === c.side && p.cost === cost) return;
+    if (p.closing) throw new EngineError(409, `an exit of ${symbol} is under way (${p.closing.reason})`);
+    const text = `${c.side} ${c.qty} @ ${formatPrice(c.entryPrice, spec.decimals)}`;
+    if (p.qty === 0 || p.side !== c.side) {
+      this.open(p, c.side, c.qty, c.entryPrice, c.openedAtMs ?? tsMs);
+      this.event(p, "trade.synced", actor, `position reported by the original API: ${text} (no order sent)`, { side: c.side, qty: c.qty, price: c.entryPrice }, tsMs);
+      return;
+    }
+    // Same trade, new size or average: the ladder and stop stay, priced from the new entry.
+    p.qty = c.qty;
+    p.cost = cost;
+    p.entryQty = Math.max(p.entryQty, c.qty);
+    p.entryCost = p.entryQty === c.qty ? cost : p.entryCost;
+    this.rebaseLadder(p);
+    this.event(p, "trade.synced", actor, `position updated by the original API: ${text} (no order sent)`, { side: c.side, qty: c.qty, price: c.entryPrice }, tsMs);
+    this.touch(p);
+  }
+
   private cmdExit(p: Position, c: Extract<Command, { kind: "exit" }>, actor: Actor, tsMs: number): void {
     if (p.qty === 0) throw new EngineError(409, `no open ${p.symbol} position`);
     if (p.closing) throw new EngineError(409, `an exit of ${p.symbol} is already under way (${p.closing.reason})`);
@@ -415,8 +441,11 @@ export class TradingEngine {
       });
     }
     if (committed > p.qty) throw new EngineError(400, `take-profit quantities (${committed} enabled or pending) exceed the position (${p.qty})`);
+    const ladder = [...locked, ...next].sort((a, b) => (p.side === "long" ? a.price - b.price : b.price - a.price));
+    const same = (a: TpLevel[], b: TpLevel[]) => a.length === b.length && a.every((l, i) => l.price === b[i]!.price && l.qty === b[i]!.qty && l.enabled === b[i]!.enabled && l.status === b[i]!.status);
+    if (same(ladder, p.ladder)) return;
     p.nextLevel = seq;
-    p.ladder = [...locked, ...next].sort((a, b) => (p.side === "long" ? a.price - b.price : b.price - a.price));
+    p.ladder = ladder;
     const text = p.ladder.map((l, i) => `TP${i + 1} ${l.qty}@${formatPrice(l.price, spec.decimals)}${l.enabled ? "" : " (off)"}${l.status !== "armed" ? ` (${l.status})` : ""}`).join(", ");
     this.event(p, "ladder.set", actor, p.ladder.length ? `take-profit ladder: ${text}` : "take-profit ladder removed", { levels: p.ladder.map((l) => ({ qty: l.qty, price: l.price, enabled: l.enabled, status: l.status })) }, tsMs);
     this.touch(p);
@@ -568,7 +597,7 @@ export class TradingEngine {
         level.filledQty += closeQty;
         level.fillPrice = price;
         if (level.filledQty >= level.qty || p.qty === 0) level.status = "filled";
-        this.event(p, "tp.filled", rule(`tp${n}`), `TP${n} ${verb} ${closeQty} @ ${formatPrice(price, spec.decimals)} (P&L ${net})`, { level: n, qty: closeQty, price, pnl: pnl.toString(), assumed }, tsMs);
+        this.event(p, "tp.filled", rule(`tp${n}`), `TP${n} ${verb} ${closeQty} @ ${formatPrice(price, spec.decimals)} (P&L ${net})`, { level: n, levelPrice: level.price, qty: closeQty, price, pnl: pnl.toString(), assumed }, tsMs);
         if (first && ++p.tpFilled === 1 && p.qty > 0) this.afterFirstTp(p, price, tsMs);
       } else {
         const what = o.purpose === "entry" || o.purpose === "reverse" ? `${o.side} order` : o.purpose === "exit" ? "exit" : o.purpose;

@@ -211,6 +211,8 @@ export interface ClockInput {
 export type Command =
   | { kind: "order"; side: OrderSide; qty: number; orderType?: "market" | "limit"; limitPrice?: Nanos; refPrice: Nanos; bracket?: Bracket }
   | { kind: "record"; side: Side; qty: number; entryPrice: Nanos }
+  /** Make the position exactly this (the original API reports positions its client traded itself). */
+  | { kind: "sync"; side: Side; qty: number; entryPrice: Nanos; openedAtMs?: number }
   | { kind: "exit"; qty?: number; refPrice?: Nanos }
   | { kind: "clear" }
   | { kind: "set-ladder"; levels: { enabled: boolean; qty: number; target: Target }[] }

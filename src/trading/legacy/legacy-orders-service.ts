@@ -86,22 +86,25 @@ const sideWord = (s: Side) => (s === "buy" ? "long" : "short");
 
 /**
  * The original REST API's behaviour over the database, with its defects fixed: validated,
- * tick-checked, atomic, audited. The trading engine takes these commands over later.
+ * tick-checked, atomic, audited; after each change the engine is made to match, so its exits
+ * run on the server (see engine-bridge.ts).
  */
 export class LegacyOrdersService {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly nowSeconds: () => number = () => Math.floor(Date.now() / 1000),
+    /** After a change commits: make the engine match (see engine-bridge.ts). */
+    private readonly changed: (accountId: number, symbols: string[], actor: Actor) => Promise<void> = async () => {},
   ) {}
 
   async placeOrder(ctx: CallContext, body: unknown): Promise<string> {
     if (body === null || typeof body !== "object" || Array.isArray(body)) throw new ServiceError(400, "body must be a JSON object");
-    if ("active_orders" in body) await this.bulk(ctx, body);
-    else await this.single(ctx, body);
+    const symbols = "active_orders" in body ? await this.bulk(ctx, body) : await this.single(ctx, body);
+    await this.changed(ctx.accountId, symbols, ctx.actor);
     return PLACE_ORDER_OK;
   }
 
-  private async single(ctx: CallContext, body: unknown): Promise<void> {
+  private async single(ctx: CallContext, body: unknown): Promise<string[]> {
     const o = parse(singleOrderSchema, body);
     const inst = resolve(o.ticker, "ticker");
     const symbol = inst.root;
@@ -152,6 +155,7 @@ export class LegacyOrdersService {
       }
       await this.checkLadder(trx, ctx.accountId, inst, `tp_levels.${symbol}`);
     });
+    return [symbol];
   }
 
   private async exit(trx: Transaction<Database>, ctx: CallContext, symbol: string, existing: OpenOrder | undefined, qty: number | undefined, price: bigint | undefined) {
@@ -167,7 +171,7 @@ export class LegacyOrdersService {
     await this.event(trx, ctx, symbol, "order.closed", `exit ${existing.quantity} ${symbol}${at}: trade closed${reset ? `, ${reset} TP hit flags reset` : ""}`, { quantity: existing.quantity });
   }
 
-  private async bulk(ctx: CallContext, body: unknown): Promise<void> {
+  private async bulk(ctx: CallContext, body: unknown): Promise<string[]> {
     const b = parse(bulkSchema, body);
     const orders = new Map<string, { inst: Instrument; o: (typeof b.active_orders)[string] }>();
     for (const [key, o] of Object.entries(b.active_orders)) {
@@ -207,6 +211,7 @@ export class LegacyOrdersService {
       }
       for (const { inst } of [...writes, ...ladders.values()]) await this.checkLadder(trx, ctx.accountId, inst, `tp_levels.${inst.root}`);
     });
+    return [...new Set([...orders.keys(), ...ladders.keys()])];
   }
 
   private async writeLadder(trx: Transaction<Database>, ctx: CallContext, inst: Instrument, symbol: string, levels: TpLevelWrite[]) {
@@ -245,13 +250,15 @@ export class LegacyOrdersService {
 
   async clearTrade(ctx: CallContext, ticker: string): Promise<string> {
     const inst = resolve(ticker, "ticker");
-    return this.db.transaction().execute(async (trx) => {
+    const message = await this.db.transaction().execute(async (trx) => {
       const hadOrder = await repo.deleteOrder(trx, ctx.accountId, inst.root);
       const levels = await repo.deleteTpLevels(trx, ctx.accountId, inst.root);
       if (!hadOrder && levels === 0) return `Nothing to clear for ${inst.root}`;
       await this.event(trx, ctx, inst.root, "trade.cleared", `trade cleared for ${inst.root}${hadOrder ? "" : " (no open trade)"}, ${levels} TP levels removed`, {});
       return `Trade cleared for ${inst.root}`;
     });
+    await this.changed(ctx.accountId, [inst.root], ctx.actor);
+    return message;
   }
 
   async saveTpLevels(ctx: CallContext, symbolInput: string, body: unknown): Promise<string> {
@@ -262,6 +269,7 @@ export class LegacyOrdersService {
       await this.writeLadder(trx, ctx, inst, inst.root, levels);
       await this.checkLadder(trx, ctx.accountId, inst, "tp_levels");
     });
+    await this.changed(ctx.accountId, [inst.root], ctx.actor);
     return `Take profit levels saved successfully for ${inst.root}`;
   }
 
@@ -295,6 +303,7 @@ export class LegacyOrdersService {
         { index, patch });
       await this.checkLadder(trx, ctx.accountId, inst, "tp_levels");
     });
+    await this.changed(ctx.accountId, [inst.root], ctx.actor);
     return `TP level updated for ${inst.root} at index ${index}`;
   }
 

@@ -1,0 +1,66 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { startEngine } from "../app/engine-startup";
+import { testDatabaseKind } from "../persistence/test-database";
+import { addUser, createHarness, json, tokenClient, type Client, type Harness } from "./test-harness";
+
+/** The original client's payloads now drive the server-side engine: its exits run here. */
+
+let h: Harness;
+let api: Client;
+let stop: () => Promise<void>;
+beforeAll(async () => {
+  h = await createHarness();
+  api = await tokenClient(h, (await addUser(h)).id);
+  stop = await startEngine(h.ctx, 0);
+});
+afterAll(async () => {
+  await stop();
+  await h.close();
+});
+
+async function call(method: string, path: string, body?: unknown) {
+  const res = await h.fetch(path, json(api, method, body));
+  return { status: res.status, body: (await res.json()) as any };
+}
+async function print(symbol: string, price: number) {
+  h.ctx.engine.onTrade(symbol, price * 1e9, Date.now());
+  h.ctx.paper.onTrade(symbol, price * 1e9);
+  for (let i = 0; i < 6; i++) {
+    await Bun.sleep(2);
+    await h.ctx.engine.settled();
+  }
+}
+
+describe(`original API → engine (${testDatabaseKind})`, () => {
+  test("a bulk sync with a stop and TP levels: the engine fills TP1 on a print, then the stop; the original tables follow", async () => {
+    await print("MES", 5012.25);
+    const r = await call("POST", "/api/place_order", {
+      active_orders: { MES: { action: "buy", quantity: 3, entry_price: 5012.25, timestamp: 1732400000, stop_loss: { type: "stop", stopPrice: 5009.25 } } },
+      tp_levels: { MES: [{ enabled: true, quantity: 1, target: 2, price: 5014.25, hit: false }, { enabled: true, quantity: 1, target: 6, price: 5018.25, hit: false }] },
+    });
+    expect(r.status).toBe(200);
+    const p = h.ctx.engine.engine.position(1, "MES")!;
+    expect([p.side, p.qty, p.stop?.price, p.ladder.map((l) => l.price)]).toEqual(["long", 3, 5009.25e9, [5014.25e9, 5018.25e9]]);
+
+    await print("MES", 5014.5);
+    let g = (await call("GET", "/api/get_active_orders")).body;
+    expect(g.active_orders.MES.quantity).toBe(2);
+    expect(g.tp_levels.MES.map((l: any) => l.hit)).toEqual([true, false]);
+
+    await print("MES", 5009);
+    g = (await call("GET", "/api/get_active_orders")).body;
+    expect(g.active_orders).toEqual({});
+    const journal = await h.db.db.selectFrom("closed_trades").select(["qty", "realized"]).execute();
+    // TP1: +2.25 × $5; stop: 2 × (5009 − 5012.25) × $5 = −32.50 → −21.25.
+    expect(journal.map((j) => [j.qty, Number(j.realized)])).toEqual([[3, -21.25]]);
+  });
+
+  test("a single buy with a trailing stop is trailed by the engine; clear_trade makes the engine forget it", async () => {
+    await print("MNQ", 21000);
+    await call("POST", "/api/place_order", { ticker: "MNQ1!", action: "buy", orderType: "market", quantity: 2, entry_price: 21000, stopLoss: { type: "trailing_stop", trailAmount: 10 } });
+    await print("MNQ", 21012.5);
+    expect(h.ctx.engine.engine.position(1, "MNQ")!.stop!.price).toBe(21002.5e9);
+    expect((await call("POST", "/api/clear_trade/MNQ")).status).toBe(200);
+    expect(h.ctx.engine.engine.position(1, "MNQ")!.qty).toBe(0);
+  });
+});
