@@ -69,6 +69,12 @@ export const sizingQuery = z.object({
   stopTicks: z.coerce.number().int().min(1).optional(),
 });
 
+export const executionBody = z.object({
+  route: z.enum(["paper", "webhook"]).optional(),
+  webhookUrl: z.url({ protocol: /^https?$/, error: "an http(s) URL" }).max(2000).nullable().optional(),
+  commission: exact.refine((n) => n >= 0 && n <= 1_000e9, "between 0 and 1000 dollars").optional(),
+});
+
 export type TargetInput = z.infer<typeof targetSchema>;
 export type StopInput = z.infer<typeof stopSchema>;
 export type TimerInput = z.infer<typeof timerSchema>;

@@ -5,7 +5,7 @@ import { DEFAULT_ATR } from "../market-data/bars/atr";
 import { CATALOGUE } from "../market-data/instruments/catalogue";
 import { resolveSymbol } from "../market-data/instruments/symbols";
 import type { Database } from "../persistence/database";
-import type { Actor } from "../persistence/events";
+import { appendEvent, type Actor } from "../persistence/events";
 import { nanosToDecimal } from "../persistence/repositories/ohlcv-repo";
 import type { EngineService } from "./engine-service";
 import { EngineError, type Bracket, type Command, type StopConfig, type Target } from "./engine/types";
@@ -164,6 +164,24 @@ export class TradingService {
   async setTimer(c: Caller, account: string, symbol: string, body: unknown) {
     const b = parse(S.timerBody, body);
     return this.run(c, account, symbol, { kind: "set-timer", timer: b.timer ? { durationMs: b.timer.seconds * 1000, action: b.timer.action, mode: b.timer.mode } : null }, b.version);
+  }
+
+  /** Route (paper / webhook), the webhook URL (write-only, kept encrypted) and commission of an account. */
+  async setExecution(c: Caller, account: string, body: unknown, secrets: { set(scope: string, name: string, value: string, actor: Actor): Promise<void>; delete(scope: string, name: string, actor: Actor): Promise<boolean> }) {
+    const b = parse(S.executionBody, body);
+    const accountId = await this.accountId(c.userId, account);
+    const row = await this.db.selectFrom("accounts").select(["kind"]).where("id", "=", accountId).executeTakeFirstOrThrow();
+    if (b.route === "webhook" && row.kind !== "live") throw new ServiceError(400, `body.route: only a live account can send orders to a webhook (${account} is ${row.kind})`);
+    if (b.webhookUrl !== undefined && row.kind !== "live") throw new ServiceError(400, `body.webhookUrl: ${account} is a ${row.kind} account; it never sends orders out`);
+    if (b.webhookUrl) await secrets.set("webhook", `account:${accountId}`, b.webhookUrl, c.actor);
+    else if (b.webhookUrl === null) await secrets.delete("webhook", `account:${accountId}`, c.actor);
+    if (b.route !== undefined || b.commission !== undefined) {
+      await this.db.transaction().execute(async (trx) => {
+        await trx.updateTable("accounts").set({ ...(b.route ? { execution: b.route } : {}), ...(b.commission !== undefined ? { commission: nanosToDecimal(b.commission) } : {}) }).where("id", "=", accountId).execute();
+        await appendEvent(trx, { actor: c.actor, accountId, kind: "account.execution", reason: `${account}: ${[b.route ? `route ${b.route}` : "", b.commission !== undefined ? `commission $${(b.commission / 1e9).toFixed(2)} per contract per side` : ""].filter(Boolean).join(", ")}` });
+      });
+    }
+    await this.engine.reloadAccounts();
   }
 
   sizing(query: unknown) {

@@ -143,8 +143,13 @@ describe(`trading API over the engine (${testDatabaseKind})`, () => {
     const got: { body: any; key: string | null }[] = [];
     const bridge = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: async (req) => (got.push({ body: await req.json(), key: req.headers.get("idempotency-key") }), new Response("ok")) });
     try {
-      const live = await h.db.db.selectFrom("accounts").select("id").where("user_id", "=", userId).where("name", "=", "live").executeTakeFirstOrThrow();
-      await h.ctx.secrets.set("webhook", `account:${live.id}`, `http://127.0.0.1:${bridge.port}/hook`, { kind: "cli", label: "test", userId });
+      const hook = `http://127.0.0.1:${bridge.port}/hook-secret-path`;
+      expect((await call("PUT", "/api/v1/accounts/paper/execution", { route: "webhook" })).status).toBe(400);
+      expect((await call("PUT", "/api/v1/accounts/live/execution", { webhookUrl: "ftp://x" })).status).toBe(400);
+      expect((await call("PUT", "/api/v1/accounts/live/execution", { webhookUrl: hook, commission: 0.62 })).status).toBe(200);
+      const accounts = await call("GET", "/api/v1/accounts");
+      expect(JSON.stringify(accounts.body)).not.toContain("hook-secret-path");
+      expect(accounts.body.accounts.find((a: any) => a.name === "live")).toMatchObject({ execution: "webhook", commissionPerContract: 0.62, webhook: expect.any(String) });
       await call("POST", "/api/v1/accounts/live/positions/MNQ/orders", { side: "buy", qty: 2 });
       for (let i = 0; i < 100 && got.length === 0; i++) await Bun.sleep(5);
       await settle();

@@ -22,9 +22,20 @@ export function tradingApi(ctx: AppContext) {
   return new Elysia({ name: "trading-api", prefix: "/api/v1" })
     .use(authPlugin(ctx))
     .get("/accounts", async ({ auth }) => {
-      const rows = await ctx.db.selectFrom("accounts").select(["name", "kind", "execution", "commission"]).where("user_id", "=", auth.userId).orderBy("name").execute();
-      return { accounts: rows.map((r) => ({ name: r.name, kind: r.kind, execution: r.kind === "live" ? r.execution : "paper", commissionPerContract: Number(r.commission) })) };
-    }, { detail: { tags, summary: "The caller's accounts, their kind and execution route" } })
+      const rows = await ctx.db.selectFrom("accounts").select(["id", "name", "kind", "execution", "commission"]).where("user_id", "=", auth.userId).orderBy("name").execute();
+      const hooks = new Map((await ctx.secrets.list("webhook")).map((s) => [s.name, s.masked]));
+      return {
+        accounts: rows.map((r) => ({
+          name: r.name, kind: r.kind, execution: r.kind === "live" ? r.execution : "paper", commissionPerContract: Number(r.commission),
+          // Write-only: only a masked hint of the URL ever leaves the server.
+          webhook: hooks.get(`account:${r.id}`) ?? null,
+        })),
+      };
+    }, { detail: { tags, summary: "The caller's accounts, their kind, execution route and (masked) webhook" } })
+    .put("/accounts/:account/execution", async ({ auth, params, body, request }) => {
+      await t.setExecution(caller(auth, request), params.account, body, ctx.secrets);
+      return { success: true };
+    }, { detail: { tags, summary: "Execution route, webhook URL (write-only) and commission of an account", description: "`{route?: paper|webhook, webhookUrl?: string|null, commission?: number}`; a webhook only for a live account." } })
     .get("/positions", async ({ auth, query }) => ({ positions: await t.positions(auth.userId, typeof query.account === "string" ? query.account : undefined) }), {
       detail: { tags, summary: "Open positions of every account (or ?account=) with ladder, stop, timer and live P&L" },
     })
