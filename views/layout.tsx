@@ -72,7 +72,7 @@ function StatusBar({ feed }: { feed?: FeedBadge }) {
         <span class="dot" aria-hidden="true"></span>
         <span data-feed-name safe>{FEED_NAMES[f.kind]}</span>
         <span class="muted" data-feed-state safe>{f.state === "live" ? "" : f.state}</span>
-        <span class="muted num" data-feed-age safe>{f.state === "live" && f.lastTickAgeMs !== null && f.lastTickAgeMs > 5000 ? age : ""}</span>
+        <span class="muted num" data-feed-age>{f.state === "live" && f.lastTickAgeMs !== null && f.lastTickAgeMs > 5000 ? age : ""}</span>
       </span>
       <span class="clock num muted" data-exchange-clock title="Exchange time (CME, America/Chicago)">CT --:--:--</span>
     </div>
