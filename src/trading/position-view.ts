@@ -17,10 +17,12 @@ export function positionView(p: Position, spec: { tick: number; pointValue: bigi
   const avg = open ? Number(p.cost / BigInt(p.qty)) : 0;
   let unrealized: number | null = null;
   let pnlTicks: number | null = null;
+  let pnlPoints: number | null = null;
   if (open && lastPrice && spec) {
     const pts = p.side === "long" ? BigInt(lastPrice) * BigInt(p.qty) - p.cost : p.cost - BigInt(lastPrice) * BigInt(p.qty);
     unrealized = usd((pts * spec.pointValue) / 1_000_000_000n);
     pnlTicks = Math.round(Number(pts) / p.qty / spec.tick);
+    pnlPoints = Number(pts) / p.qty / 1e9;
   }
   return {
     account: accountName,
@@ -34,6 +36,8 @@ export function positionView(p: Position, spec: { tick: number; pointValue: bigi
     lastPrice: lastPrice ? dec(lastPrice) : null,
     unrealized,
     pnlTicks,
+    /** Per contract. */
+    pnlPoints,
     realized: usd(p.realized),
     commissions: usd(p.commissions),
     ladder: p.ladder.map((l, i) => ({
