@@ -69,7 +69,9 @@ function tradeRecord(s: number): DbnRecord {
     hd: { rtype: RType.MBP_1, publisher_id: 1, instrument_id: INSTRUMENT.instrumentId, ts_event: ns },
     price: px, size: 1, action: "T", side: s % 2 ? "A" : "B", flags: 128, depth: 0,
     ts_recv: ns + 150_000n, ts_in_delta: 12_000, sequence: s,
-    levels: [{ bid_px: px - BigInt(TICK_NANOS), ask_px: px, bid_sz: 10, ask_sz: 12, bid_ct: 1, ask_ct: 1 }],
+    // The trade price carries the sequence number; the book moves every 10th print, as a
+    // real top of book changes less often than trades print.
+    levels: [{ bid_px: BigInt(BASE_NANOS + Math.floor(s / 10) * TICK_NANOS), ask_px: BigInt(BASE_NANOS + (Math.floor(s / 10) + 1) * TICK_NANOS), bid_sz: 10, ask_sz: 12, bid_ct: 1, ask_ct: 1 }],
   };
 }
 

@@ -48,6 +48,7 @@ export class MarketDataService {
   private readonly contractById = new Map<number, string>();
   private readonly connectedListeners: ((info: { attempt: number }) => void)[] = [];
   private readonly watched = new Set<string>();
+  private readonly lastQuote = new Map<number, { bid: number | null; ask: number | null; bidSize: number; askSize: number }>();
   private state: FeedState = "stopped";
   private lastTick: number | null = null;
   private message: string | undefined;
@@ -81,6 +82,10 @@ export class MarketDataService {
       quote: (q) => {
         const root = this.rootById.get(q.instrumentId);
         if (!root) return;
+        // MBP-1 repeats the top of book on every trade; browsers only need it when it moved.
+        const last = this.lastQuote.get(q.instrumentId);
+        if (last && last.bid === q.bid && last.ask === q.ask && last.bidSize === q.bidSize && last.askSize === q.askSize) return;
+        this.lastQuote.set(q.instrumentId, { bid: q.bid, ask: q.ask, bidSize: q.bidSize, askSize: q.askSize });
         hub.publish(root, "quote", JSON.stringify({ t: "quote", s: root, b: q.bid === null ? null : q.bid / 1e9, a: q.ask === null ? null : q.ask / 1e9, bs: q.bidSize, as: q.askSize, ts: q.tsMs }));
       },
       bar: (b) => {
