@@ -3,6 +3,7 @@ import * as m0001 from "./0001_foundation";
 import * as m0002 from "./0002_ohlcv_archive";
 import * as m0003 from "./0003_archive_dataset";
 import * as m0004 from "./0004_trading_engine";
+import * as m0005 from "./0005_user_settings";
 
 /**
  * A static list, not a directory scan, so the compiled binary carries every migration.
@@ -13,4 +14,5 @@ export const migrations: Record<string, Migration> = {
   "0002_ohlcv_archive": m0002,
   "0003_archive_dataset": m0003,
   "0004_trading_engine": m0004,
+  "0005_user_settings": m0005,
 };

@@ -21,6 +21,7 @@ import { PaperAdapter } from "../trading/execution/paper-adapter";
 import { WebhookAdapter } from "../trading/execution/webhook-adapter";
 import { ExecutionRouter } from "../trading/execution/router";
 import { TradingService } from "../trading/trading-service";
+import { SettingsService } from "../trading/settings-service";
 import { priceDecimals } from "../market-data/instruments/catalogue";
 import { HistoricalClient } from "../market-data/databento/historical-client";
 
@@ -53,6 +54,8 @@ export interface AppContext {
   paper: PaperAdapter;
   /** Validated trading operations over the engine (both APIs and the pages use it). */
   trading: TradingService;
+  /** Per-user preferences and per-symbol trade defaults. */
+  settings: SettingsService;
   /** Recent bars and ATR for every symbol. */
   barHistory: BarHistory;
   startedAt: Date;
@@ -126,6 +129,7 @@ export function createAppContext(config: Config, logger: Logger, db: Kysely<Data
     engine,
     paper,
     trading: new TradingService(db, engine, barHistory),
+    settings: new SettingsService(db),
     startedAt: new Date(),
   };
 }

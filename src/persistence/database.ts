@@ -130,6 +130,14 @@ export interface EngineOrdersTable {
   updated_at: Timestamp;
 }
 
+export interface UserSettingsTable {
+  user_id: number;
+  key: string;
+  value: Json;
+  version: Generated<number>;
+  updated_at: Timestamp;
+}
+
 export interface ClosedTradesTable {
   trade_id: string;
   account_id: number;
@@ -174,6 +182,7 @@ export interface Database {
   engine_positions: EnginePositionsTable;
   engine_orders: EngineOrdersTable;
   closed_trades: ClosedTradesTable;
+  user_settings: UserSettingsTable;
 }
 
 export type DB = Kysely<Database>;

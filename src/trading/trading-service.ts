@@ -1,7 +1,7 @@
 import type { Kysely } from "kysely";
 import type { z } from "zod";
 import type { BarHistory } from "../market-data/archive/bar-history";
-import { DEFAULT_ATR } from "../market-data/bars/atr";
+import { DEFAULT_ATR, type AtrSettings } from "../market-data/bars/atr";
 import { CATALOGUE } from "../market-data/instruments/catalogue";
 import { resolveSymbol } from "../market-data/instruments/symbols";
 import type { Database } from "../persistence/database";
@@ -99,26 +99,36 @@ export class TradingService {
     return last;
   }
 
-  private async atrFor(symbol: string, stop: S.StopInput | null | undefined) {
+  private async atrFor(symbol: string, stop: S.StopInput | null | undefined, atr: AtrSettings = DEFAULT_ATR) {
     if (!stop || stop.initial.unit !== "atr") return undefined;
-    const r = await this.bars.atr(symbol, DEFAULT_ATR);
+    const r = await this.bars.atr(symbol, atr);
     return r.available ? { value: r.value } : { unavailable: r.reason };
   }
 
-  async order(c: Caller, account: string, symbolInput: string, body: unknown) {
+  async order(c: Caller, account: string, symbolInput: string, body: unknown, atrSettings?: AtrSettings) {
     const b = parse(S.orderBody, body);
+    return this.placeOrder(c, account, symbolInput, { side: b.side, qty: b.qty, type: b.type, limitPrice: b.limitPrice, version: b.version }, b.bracket, atrSettings);
+  }
+
+  /** An order with its bracket already parsed (the desk sends the symbol's saved defaults). */
+  async placeOrder(
+    c: Caller, account: string, symbolInput: string,
+    o: { side: "buy" | "sell"; qty: number; type?: "market" | "limit"; limitPrice?: number; version?: number },
+    b: { ladder?: { enabled: boolean; qty: number; target: S.TargetInput }[]; stop?: S.StopInput | null; timer?: S.TimerInput | null } | undefined,
+    atrSettings?: AtrSettings,
+  ) {
     const symbol = this.symbol(symbolInput);
-    const atr = await this.atrFor(symbol, b.bracket?.stop);
+    const atr = await this.atrFor(symbol, b?.stop, atrSettings);
     if (atr && "unavailable" in atr) throw new ServiceError(400, `ATR stop refused: ATR is unavailable (${atr.unavailable}); set the stop by points or ticks`);
-    const bracket: Bracket | undefined = b.bracket
+    const bracket: Bracket | undefined = b
       ? {
-          ladder: b.bracket.ladder?.map((l) => ({ enabled: l.enabled, qty: l.qty, target: toTarget(l.target) })),
-          stop: b.bracket.stop ? toStop(b.bracket.stop) : null,
+          ladder: b.ladder?.map((l) => ({ enabled: l.enabled, qty: l.qty, target: toTarget(l.target) })),
+          stop: b.stop ? toStop(b.stop) : null,
           atr: atr && "value" in atr ? atr.value : undefined,
-          timer: b.bracket.timer ? { durationMs: b.bracket.timer.seconds * 1000, action: b.bracket.timer.action, mode: b.bracket.timer.mode } : null,
+          timer: b.timer ? { durationMs: b.timer.seconds * 1000, action: b.timer.action, mode: b.timer.mode } : null,
         }
       : undefined;
-    return this.run(c, account, symbol, { kind: "order", side: b.side, qty: b.qty, orderType: b.type, limitPrice: b.limitPrice, refPrice: this.refPrice(symbol), bracket }, b.version);
+    return this.run(c, account, symbol, { kind: "order", side: o.side, qty: o.qty, orderType: o.type, limitPrice: o.limitPrice, refPrice: this.refPrice(symbol), bracket }, o.version);
   }
 
   async record(c: Caller, account: string, symbol: string, body: unknown) {
@@ -149,11 +159,23 @@ export class TradingService {
     return this.run(c, account, symbol, { kind: "update-level", index: i, patch: { enabled: b.enabled, qty: b.qty, target: b.target ? toTarget(b.target) : undefined } }, b.version);
   }
 
-  async setStop(c: Caller, account: string, symbolInput: string, body: unknown) {
+  async setStop(c: Caller, account: string, symbolInput: string, body: unknown, atrSettings?: AtrSettings) {
     const b = parse(S.stopBody, body);
+    return this.setStopParsed(c, account, symbolInput, b.stop, b.version, atrSettings);
+  }
+
+  async setStopParsed(c: Caller, account: string, symbolInput: string, stop: S.StopInput | null, version: number | undefined, atrSettings?: AtrSettings) {
     const symbol = this.symbol(symbolInput);
-    const atr = await this.atrFor(symbol, b.stop);
-    return this.run(c, account, symbol, { kind: "set-stop", stop: b.stop ? toStop(b.stop) : null, atr }, b.version);
+    const atr = await this.atrFor(symbol, stop, atrSettings);
+    return this.run(c, account, symbol, { kind: "set-stop", stop: stop ? toStop(stop) : null, atr }, version);
+  }
+
+  async setLadderParsed(c: Caller, account: string, symbol: string, levels: { enabled: boolean; qty: number; target: S.TargetInput }[], version: number | undefined) {
+    return this.run(c, account, symbol, { kind: "set-ladder", levels: levels.map((l) => ({ enabled: l.enabled, qty: l.qty, target: toTarget(l.target) })) }, version);
+  }
+
+  async setTimerParsed(c: Caller, account: string, symbol: string, timer: S.TimerInput | null, version: number | undefined) {
+    return this.run(c, account, symbol, { kind: "set-timer", timer: timer ? { durationMs: timer.seconds * 1000, action: timer.action, mode: timer.mode } : null }, version);
   }
 
   async moveStop(c: Caller, account: string, symbol: string, body: unknown) {

@@ -69,6 +69,17 @@ export function marketApi(ctx: AppContext) {
         bars: bars.map((b) => ({ ts: b.startMs, o: b.open / 1e9, h: b.high / 1e9, l: b.low / 1e9, c: b.close / 1e9, v: b.volume, src: b.source, contract: b.contract })),
       };
     }, { detail: { tags, summary: "Archived one-minute bars in [from, to): JSON, CSV or DBN (format=)", description: "`from`/`to`: epoch ms or ISO-8601 with offset." } })
+    .get("/:symbol/recent", async ({ params, query }) => {
+      const symbol = root(params.symbol);
+      const count = Math.min(Math.max(Number(query.count ?? 240) || 240, 1), 2000);
+      const bars = await ctx.barHistory.recent(symbol, count);
+      const forming = ctx.marketData.formingBar(symbol);
+      const out = bars.map((b) => ({ ts: b.startMs, o: b.open / 1e9, h: b.high / 1e9, l: b.low / 1e9, c: b.close / 1e9, v: b.volume }));
+      if (forming && (!bars.length || forming.startMs > bars[bars.length - 1]!.startMs)) {
+        out.push({ ts: forming.startMs, o: forming.open / 1e9, h: forming.high / 1e9, l: forming.low / 1e9, c: forming.close / 1e9, v: forming.volume });
+      }
+      return { symbol, interval: "1m", bars: out };
+    }, { detail: { tags, summary: "The newest one-minute bars (archive or live) and the one still forming, for charts" } })
     .get("/:symbol/atr", async ({ params, query }) => {
       const symbol = root(params.symbol);
       const q = parse(atrQuery, query, "query");

@@ -40,7 +40,7 @@ export function tradingApi(ctx: AppContext) {
       detail: { tags, summary: "Open positions of every account (or ?account=) with ladder, stop, timer and live P&L" },
     })
     .get(pos, async ({ auth, params }) => ({ position: t.view(await t.accountId(auth.userId, params.account), t.symbol(params.symbol)) }), { detail: { tags, summary: "One position (null when flat and never traded)" } })
-    .post(`${pos}/orders`, async ({ auth, params, body, request }) => ({ position: await t.order(caller(auth, request), params.account, params.symbol, body) }), {
+    .post(`${pos}/orders`, async ({ auth, params, body, request }) => ({ position: await t.order(caller(auth, request), params.account, params.symbol, body, (await ctx.settings.prefs(auth.userId)).value.atr) }), {
       detail: { tags, summary: "Buy or sell (market or limit), optionally with a bracket: ladder, stop, timer", description: "`{side, qty, type?, limitPrice?, bracket?: {ladder?, stop?, timer?}}`. Against an open position of the other side it reduces first, then reverses." },
     })
     .post(`${pos}/record`, async ({ auth, params, body, request }) => ({ position: await t.record(caller(auth, request), params.account, params.symbol, body) }), { detail: { tags, summary: "Record a position by hand (no order is sent)" } })
@@ -50,7 +50,7 @@ export function tradingApi(ctx: AppContext) {
       detail: { tags, summary: "Replace the take-profit ladder", description: "`{levels: [{enabled, qty, target: {unit: points|ticks|price, value}}], version?}`" },
     })
     .patch(`${pos}/ladder/:index`, async ({ auth, params, body, request }) => ({ position: await t.updateLevel(caller(auth, request), params.account, params.symbol, params.index, body) }), { detail: { tags, summary: "Change one level (0-based, nearest target first)" } })
-    .put(`${pos}/stop`, async ({ auth, params, body, request }) => ({ position: await t.setStop(caller(auth, request), params.account, params.symbol, body) }), {
+    .put(`${pos}/stop`, async ({ auth, params, body, request }) => ({ position: await t.setStop(caller(auth, request), params.account, params.symbol, body, (await ctx.settings.prefs(auth.userId)).value.atr) }), {
       detail: { tags, summary: "Set or remove the stop", description: "`{stop: {kind: fixed|stop-limit|trailing, initial: {unit: points|ticks|price, value} | {unit: atr, multiplier}, limitOffsetTicks?, trailBy?, trailAfterTp1?, breakevenAfterTp1?: {offsetTicks, thenTrail}} | null, version?}`" },
     })
     .post(`${pos}/stop/move`, async ({ auth, params, body, request }) => ({ position: await t.moveStop(caller(auth, request), params.account, params.symbol, body) }), { detail: { tags, summary: "Move the armed stop to `{price}` (dragging the chart line does this)" } })

@@ -111,6 +111,17 @@ export class MarketDataService {
     this.connectedListeners.push(listener);
   }
 
+  /** The one-minute bar still forming for a root (charts draw it), if any. */
+  formingBar(root: string): Readonly<Bar> | undefined {
+    let newest: Readonly<Bar> | undefined;
+    for (const [id, r] of this.rootById) {
+      if (r !== root) continue;
+      const b = this.bars1m.current(id);
+      if (b && (!newest || b.startMs > newest.startMs)) newest = b;
+    }
+    return newest;
+  }
+
   /** When the last record arrived (UTC ms), if any. */
   get lastTickMs(): number | null {
     return this.lastTick;

@@ -65,6 +65,12 @@ export class PriceHub {
     this.now = opts.now ?? Date.now;
   }
 
+  /** The latest trade and quote messages of a symbol (pages render them before the socket opens). */
+  snapshot(symbol: string): { trade?: Record<string, unknown>; quote?: Record<string, unknown> } {
+    const l = this.latest.get(symbol);
+    return { trade: l?.trade ? JSON.parse(l.trade) : undefined, quote: l?.quote ? JSON.parse(l.quote) : undefined };
+  }
+
   /** The server whose topic publish reaches push-mode clients. */
   attach(publisher: HubPublisher): void {
     this.publisher = publisher;

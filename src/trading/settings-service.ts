@@ -1,0 +1,92 @@
+import type { Kysely } from "kysely";
+import { z } from "zod";
+import { CATALOGUE, type Instrument } from "../market-data/instruments/catalogue";
+import type { Database } from "../persistence/database";
+import { appendEvent, type Actor } from "../persistence/events";
+import { ServiceError } from "./service-error";
+import { describeIssue, stopSchema, targetSchema } from "./schemas";
+
+/** What a new trade on a symbol starts with: the ticket's quantity and the bracket. */
+export const symbolDefaultsSchema = z.object({
+  qty: z.coerce.number().int().min(1).max(10_000),
+  stop: stopSchema.nullable(),
+  ladder: z.array(z.object({ enabled: z.boolean().default(true), qty: z.coerce.number().int().min(1).max(10_000), target: targetSchema })).max(20),
+  timer: z.object({ seconds: z.coerce.number().int().min(1).max(7 * 86_400), action: z.enum(["hold", "exit", "reverse", "breakeven"]), mode: z.enum(["unless-profit", "regardless"]) }).nullable(),
+});
+export type SymbolDefaults = z.infer<typeof symbolDefaultsSchema>;
+
+export const prefsSchema = z.object({
+  atr: z.object({ method: z.enum(["simple", "wilder"]), period: z.coerce.number().int().min(1).max(500), lookback: z.coerce.number().int().min(2).max(10_000), multiplier: z.coerce.number().positive().max(50) }),
+  /** Ask before actions that cost money (buy, sell, exit all, reverse). */
+  confirm: z.boolean(),
+});
+export type Prefs = z.infer<typeof prefsSchema>;
+
+export const DEFAULT_PREFS: Prefs = { atr: { method: "simple", period: 14, lookback: 390, multiplier: 10 }, confirm: false };
+
+/** The original client's defaults: stop and trail in points, 5 micros or 2 minis, a 5-minute timer. */
+export function catalogueDefaults(inst: Instrument): SymbolDefaults {
+  const pts = Number(inst.defaults.stopPoints);
+  const trail = Number(inst.defaults.trailPoints);
+  return {
+    qty: inst.defaults.quantity,
+    stop: { kind: "fixed", initial: { unit: "points", value: pts }, trailBy: { unit: "points", value: trail }, breakevenAfterTp1: null, trailAfterTp1: false },
+    ladder: [],
+    timer: { seconds: 300, action: "hold", mode: "unless-profit" },
+  };
+}
+
+/**
+ * Per-user settings with a version each, so two browsers editing the same thing get a
+ * conflict instead of a silent overwrite. Every change is audited.
+ */
+export class SettingsService {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  private async read<T>(userId: number, key: string): Promise<{ value: T; version: number } | undefined> {
+    const row = await this.db.selectFrom("user_settings").select(["value", "version"]).where("user_id", "=", userId).where("key", "=", key).executeTakeFirst();
+    if (!row) return undefined;
+    return { value: (typeof row.value === "string" ? JSON.parse(row.value) : row.value) as T, version: row.version };
+  }
+
+  private async write(userId: number, key: string, value: unknown, expected: number | undefined, actor: Actor, reason: string): Promise<number> {
+    return this.db.transaction().execute(async (trx) => {
+      const cur = await trx.selectFrom("user_settings").select("version").where("user_id", "=", userId).where("key", "=", key).forUpdate().executeTakeFirst();
+      const version = cur?.version ?? 0;
+      if (expected !== undefined && expected !== version) throw new ServiceError(409, `these settings were changed elsewhere meanwhile (version ${version}, you edited ${expected}); reload to see them`);
+      const json = JSON.stringify(value);
+      await trx
+        .insertInto("user_settings")
+        .values({ user_id: userId, key, value: json, version: 1 })
+        .onConflict((oc) => oc.columns(["user_id", "key"]).doUpdateSet({ value: json, version: version + 1, updated_at: new Date() }))
+        .execute();
+      await appendEvent(trx, { actor, kind: "settings.changed", reason, data: { key } });
+      return version + 1;
+    });
+  }
+
+  async symbolDefaults(userId: number, root: string): Promise<{ value: SymbolDefaults; version: number }> {
+    const inst = CATALOGUE.find((i) => i.root === root);
+    if (!inst) throw new ServiceError(404, `unknown symbol ${root}`);
+    return (await this.read<SymbolDefaults>(userId, `symbol:${root}`)) ?? { value: catalogueDefaults(inst), version: 0 };
+  }
+
+  async setSymbolDefaults(userId: number, root: string, input: unknown, expected: number | undefined, actor: Actor): Promise<number> {
+    const r = symbolDefaultsSchema.safeParse(input);
+    if (!r.success) throw new ServiceError(400, describeIssue(r.error));
+    const sum = r.data.ladder.filter((l) => l.enabled).reduce((n, l) => n + l.qty, 0);
+    if (sum > r.data.qty) throw new ServiceError(400, `take-profit quantities (${sum}) exceed the default quantity (${r.data.qty})`);
+    return this.write(userId, `symbol:${root}`, r.data, expected, actor, `defaults for ${root} saved`);
+  }
+
+  async prefs(userId: number): Promise<{ value: Prefs; version: number }> {
+    const r = await this.read<Prefs>(userId, "prefs");
+    return r ? { value: { ...DEFAULT_PREFS, ...r.value }, version: r.version } : { value: DEFAULT_PREFS, version: 0 };
+  }
+
+  async setPrefs(userId: number, input: unknown, expected: number | undefined, actor: Actor): Promise<number> {
+    const r = prefsSchema.safeParse(input);
+    if (!r.success) throw new ServiceError(400, describeIssue(r.error));
+    return this.write(userId, "prefs", r.data, expected, actor, `preferences saved (ATR ${r.data.atr.method} ${r.data.atr.period}/${r.data.atr.lookback}, ×${r.data.atr.multiplier})`);
+  }
+}
