@@ -11,10 +11,15 @@ export interface LayoutProps {
   title: string;
   /** Signed-in user; absent on the login and setup pages. */
   user?: { username: string; csrfToken: string; feed?: FeedBadge };
-  active?: "overview" | "docs";
+  active?: "overview" | "desk" | "positions" | "journal" | "settings" | "docs";
+  /** Page-specific scripts and styles (served by the app, no CDN). */
+  scripts?: string[];
+  styles?: string[];
+  /** A banner shown on every page of a mode that must be unmistakable (replay). */
+  banner?: string;
 }
 
-export function Layout({ title, user, active, children }: PropsWithChildren<LayoutProps>) {
+export function Layout({ title, user, active, scripts, styles, banner, children }: PropsWithChildren<LayoutProps>) {
   return (
     <html lang="en">
       <head>
@@ -24,10 +29,12 @@ export function Layout({ title, user, active, children }: PropsWithChildren<Layo
         {user ? <meta name="csrf-token" content={user.csrfToken} /> : ""}
         <title safe>{title} · Trade Manager</title>
         <link rel="stylesheet" href="/static/css/app.css" />
+        {(styles ?? []).map((href) => <link rel="stylesheet" href={href} />)}
         <link rel="icon" href="/static/favicon.svg" type="image/svg+xml" />
         <script src="/vendor/htmx.min.js" defer></script>
         <script src="/static/js/app.js" defer></script>
         {user ? <script src="/static/js/status-bar.js" defer></script> : ""}
+        {(scripts ?? []).map((src) => <script src={src} defer></script>)}
       </head>
       <body>
         <header class="topbar">
@@ -36,7 +43,10 @@ export function Layout({ title, user, active, children }: PropsWithChildren<Layo
           </a>
           {user ? (
             <nav class="nav" aria-label="Main">
-              <a href="/" aria-current={active === "overview" ? "page" : undefined}>Overview</a>
+              <a href="/desk" aria-current={active === "desk" ? "page" : undefined}>Desk</a>
+              <a href="/" aria-current={active === "overview" ? "page" : undefined}>Positions</a>
+              <a href="/journal" aria-current={active === "journal" ? "page" : undefined}>Journal</a>
+              <a href="/settings" aria-current={active === "settings" ? "page" : undefined}>Settings</a>
               <a href="/docs" aria-current={active === "docs" ? "page" : undefined}>API</a>
             </nav>
           ) : (
@@ -53,6 +63,7 @@ export function Layout({ title, user, active, children }: PropsWithChildren<Layo
             ""
           )}
         </header>
+        {banner ? <div class="mode-banner" role="status" safe>{banner}</div> : ""}
         <main class="main">{children}</main>
       </body>
     </html>

@@ -71,12 +71,18 @@ export class SettingsService {
     return (await this.read<SymbolDefaults>(userId, `symbol:${root}`)) ?? { value: catalogueDefaults(inst), version: 0 };
   }
 
-  async setSymbolDefaults(userId: number, root: string, input: unknown, expected: number | undefined, actor: Actor): Promise<number> {
+  /** From a JSON request (decimal prices and distances). */
+  async setSymbolDefaultsInput(userId: number, root: string, input: unknown, expected: number | undefined, actor: Actor): Promise<number> {
     const r = symbolDefaultsSchema.safeParse(input);
     if (!r.success) throw new ServiceError(400, describeIssue(r.error));
-    const sum = r.data.ladder.filter((l) => l.enabled).reduce((n, l) => n + l.qty, 0);
-    if (sum > r.data.qty) throw new ServiceError(400, `take-profit quantities (${sum}) exceed the default quantity (${r.data.qty})`);
-    return this.write(userId, `symbol:${root}`, r.data, expected, actor, `defaults for ${root} saved`);
+    return this.setSymbolDefaults(userId, root, r.data, expected, actor);
+  }
+
+  /** Already parsed (distances in 1e-9 units), e.g. one part of the stored defaults replaced. */
+  async setSymbolDefaults(userId: number, root: string, value: SymbolDefaults, expected: number | undefined, actor: Actor): Promise<number> {
+    const sum = value.ladder.filter((l) => l.enabled).reduce((n, l) => n + l.qty, 0);
+    if (sum > value.qty) throw new ServiceError(400, `take-profit quantities (${sum}) exceed the default quantity (${value.qty})`);
+    return this.write(userId, `symbol:${root}`, value, expected, actor, `defaults for ${root} saved`);
   }
 
   async prefs(userId: number): Promise<{ value: Prefs; version: number }> {

@@ -11,6 +11,7 @@ import { legacyApi } from "./legacy-api";
 import { marketApi } from "./market-api";
 import { tradingApi } from "./trading-api";
 import { pages } from "./pages";
+import { deskRoutes } from "./desk-routes";
 import { priceSocket } from "./price-ws";
 import { systemRoutes, VERSION } from "./system-routes";
 
@@ -40,6 +41,7 @@ export function createApp(ctx: AppContext) {
     .use(systemRoutes(ctx))
     .use(authRoutes(ctx))
     .use(pages(ctx))
+    .use(deskRoutes(ctx))
     .use(docsRoutes(ctx, () => self!))
     .use(legacyApi(ctx))
     .use(marketApi(ctx))

@@ -6,6 +6,7 @@ import appCss from "../../public/css/app.css" with { type: "file" };
 import favicon from "../../public/favicon.svg" with { type: "file" };
 import appJs from "../../public/js/app.js" with { type: "file" };
 import statusBarJs from "../../public/js/status-bar.js" with { type: "file" };
+import deskJs from "../../public/js/desk.js" with { type: "file" };
 
 /**
  * Every file the browser may fetch, by URL. A static list (not a directory scan) so that
@@ -15,6 +16,7 @@ export const ASSETS: Readonly<Record<string, string>> = {
   "/static/css/app.css": appCss,
   "/static/js/app.js": appJs,
   "/static/js/status-bar.js": statusBarJs,
+  "/static/js/desk.js": deskJs,
   "/static/favicon.svg": favicon,
   "/vendor/htmx.min.js": htmxJs,
   "/vendor/alpine.min.js": alpineJs,

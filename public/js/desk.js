@@ -1,0 +1,390 @@
+// The desk's live parts: prices, P&L and the timer between server renders, the state refresh
+// when the position changes anywhere, hotkeys, and the chart with draggable stop/TP lines.
+// The price socket is opened by status-bar.js; its messages arrive here as `live:*` events.
+(function () {
+  "use strict";
+  var desk = document.querySelector("[data-desk]");
+  if (!desk) return;
+  var account = desk.dataset.account;
+  var symbol = desk.dataset.symbol;
+  var csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
+  var socket = null;
+  var last = null;
+  var prevClose = null;
+
+  function stateEl() { return document.getElementById("desk-state"); }
+  function num(v) { return v === "" || v === undefined || v === null ? null : Number(v); }
+  function decimals() { return Number(stateEl().dataset.decimals || 2); }
+  function fmt(v) { return v === null || v === undefined || isNaN(v) ? "—" : v.toFixed(decimals()); }
+  function money(v) {
+    var s = Math.abs(v).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+    return (v < 0 ? "-$" : "$") + s;
+  }
+
+  /* ---------- pickers ---------- */
+  document.querySelectorAll(".picker select").forEach(function (sel) {
+    sel.addEventListener("change", function () { sel.form.requestSubmit(); });
+  });
+
+  /* ---------- socket ---------- */
+  function subscribe() {
+    if (socket && socket.readyState === 1) socket.send(JSON.stringify({ op: "subscribe", symbols: [symbol] }));
+  }
+  var reconnected = false;
+  document.addEventListener("live:open", function (e) {
+    socket = e.detail.socket;
+    subscribe();
+    // After a disconnect (a server restart, a network drop) the page catches up at once.
+    if (reconnected) refresh();
+    reconnected = true;
+  });
+
+  document.addEventListener("live:trade", function (e) {
+    var m = e.detail;
+    if (m.s !== symbol) return;
+    last = m.p;
+    var el = document.querySelector("[data-last]");
+    if (el) {
+      var before = Number(el.dataset.value || m.p);
+      el.textContent = fmt(m.p);
+      el.dataset.value = m.p;
+      el.classList.toggle("up", m.p > before);
+      el.classList.toggle("down", m.p < before);
+    }
+    showChange();
+    livePnl();
+    chart.onTrade(m);
+  });
+
+  document.addEventListener("live:quote", function (e) {
+    var m = e.detail;
+    if (m.s !== symbol) return;
+    var b = document.querySelector("[data-bid]");
+    var a = document.querySelector("[data-ask]");
+    if (b) b.textContent = fmt(m.b);
+    if (a) a.textContent = fmt(m.a);
+  });
+
+  document.addEventListener("live:bar", function (e) {
+    if (e.detail.s === symbol && e.detail.i === "1m") chart.onBar(e.detail);
+  });
+
+  function showChange() {
+    var el = document.querySelector("[data-change]");
+    if (!el || last === null || prevClose === null) return;
+    var ch = last - prevClose;
+    el.textContent = (ch >= 0 ? "+" : "") + ch.toFixed(decimals()) + " (" + (ch >= 0 ? "+" : "") + ((ch / prevClose) * 100).toFixed(2) + "%)";
+    el.className = "change num " + (ch > 0 ? "long" : ch < 0 ? "short" : "muted");
+  }
+
+  /* ---------- live P&L and timer ---------- */
+  function livePnl() {
+    var s = stateEl();
+    var qty = Number(s.dataset.qty || 0);
+    var avg = num(s.dataset.avg);
+    var out = s.querySelector("[data-live-pnl]");
+    if (!out || !qty || avg === null || last === null) return;
+    var pts = (s.dataset.side === "long" ? last - avg : avg - last);
+    var dollars = pts * qty * Number(s.dataset.pointValue);
+    var ticks = Math.round(pts / Number(s.dataset.tick));
+    var m = out.querySelector("[data-live-money]");
+    if (m) m.textContent = money(dollars);
+    var t = out.querySelector("[data-live-ticks]");
+    if (t) t.textContent = (ticks > 0 ? "+" : "") + ticks + " t";
+    out.classList.toggle("long", dollars > 0);
+    out.classList.toggle("short", dollars < 0);
+  }
+
+  setInterval(function () {
+    var s = stateEl();
+    var deadline = num(s && s.dataset.deadline);
+    var el = s && s.querySelector("[data-countdown]");
+    if (!el || deadline === null) return;
+    var left = Math.max(0, Math.round((deadline - Date.now()) / 1000));
+    el.textContent = Math.floor(left / 60) + ":" + String(left % 60).padStart(2, "0");
+  }, 500);
+
+  /* ---------- state refresh ---------- */
+  var pending = false;
+  function editing() {
+    var a = document.activeElement;
+    return a && stateEl().contains(a) && /^(INPUT|SELECT|TEXTAREA)$/.test(a.tagName) && a.type !== "checkbox";
+  }
+  function refresh() {
+    // Never overwrite what the trader is typing: refresh when they leave the field.
+    if (editing()) { pending = true; return; }
+    pending = false;
+    htmx.ajax("GET", "/desk/state?account=" + encodeURIComponent(account) + "&symbol=" + encodeURIComponent(symbol), { target: "#desk-state", swap: "outerHTML" });
+  }
+  document.addEventListener("focusout", function () { if (pending) setTimeout(function () { if (pending) refresh(); }, 50); });
+  document.addEventListener("live:position", function (e) {
+    if (e.detail.account === account && e.detail.symbol === symbol) refresh();
+  });
+  document.addEventListener("htmx:after:swap", function () { livePnl(); chart.readLines(); });
+
+  /* ---------- hotkeys ---------- */
+  var keys = document.getElementById("keys");
+  var keysBtn = document.querySelector("[data-keys-toggle]");
+  function toggleKeys() {
+    keys.hidden = !keys.hidden;
+    keysBtn.setAttribute("aria-expanded", String(!keys.hidden));
+  }
+  if (keysBtn) keysBtn.addEventListener("click", toggleKeys);
+  document.addEventListener("keydown", function (e) {
+    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    var t = e.target;
+    if (t && /^(INPUT|SELECT|TEXTAREA)$/.test(t.tagName)) return;
+    if (e.key === "?") { toggleKeys(); e.preventDefault(); return; }
+    var btn = stateEl().querySelector('[data-hotkey="' + e.key.toLowerCase() + '"]');
+    if (btn && !btn.disabled) { btn.click(); e.preventDefault(); }
+  });
+
+  /* ---------- chart ---------- */
+  var chart = (function () {
+    var box = document.querySelector("[data-chart]");
+    var errEl = document.querySelector("[data-chart-error]");
+    if (!box || typeof uPlot === "undefined") return { onTrade: function () {}, onBar: function () {}, readLines: function () {} };
+    var tick = Number(box.dataset.tick);
+    var data = [[], [], [], [], [], []]; // ts (s), open, high, low, close, volume
+    var lines = { entry: null, stop: null, tps: [], version: null };
+    var drag = null;
+    var u = null;
+
+    function readLines() {
+      try { lines = JSON.parse(stateEl().dataset.lines || "{}"); } catch (_) { lines = { tps: [] }; }
+      if (u) u.redraw(false);
+    }
+
+    function css(name) { return getComputedStyle(document.documentElement).getPropertyValue(name).trim(); }
+
+    function drawCandles(u) {
+      var ctx = u.ctx;
+      var n = u.data[0].length;
+      if (!n) return;
+      var left = u.bbox.left, top = u.bbox.top, height = u.bbox.height;
+      var xs = u.data[0];
+      var span = n > 1 ? (u.valToPos(xs[n - 1], "x", true) - u.valToPos(xs[0], "x", true)) / (n - 1) : 8;
+      var w = Math.max(1, Math.min(14, span * 0.65));
+      var maxV = 1;
+      for (var k = 0; k < n; k++) if (u.data[5][k] > maxV) maxV = u.data[5][k];
+      ctx.save();
+      for (var i = 0; i < n; i++) {
+        var x = u.valToPos(xs[i], "x", true);
+        if (x < left - w || x > left + u.bbox.width + w) continue;
+        var o = u.data[1][i], h = u.data[2][i], l = u.data[3][i], c = u.data[4][i];
+        var up = c >= o;
+        var col = up ? css("--long") : css("--short");
+        // Volume: the bottom fifth of the plot, faint.
+        var vh = (u.data[5][i] / maxV) * height * 0.18;
+        ctx.fillStyle = up ? "rgba(63,182,139,0.25)" : "rgba(229,97,107,0.25)";
+        ctx.fillRect(x - w / 2, top + height - vh, w, vh);
+        ctx.strokeStyle = col;
+        ctx.fillStyle = col;
+        ctx.lineWidth = Math.max(1, devicePixelRatio);
+        ctx.beginPath();
+        ctx.moveTo(Math.round(x) + 0.5, u.valToPos(h, "y", true));
+        ctx.lineTo(Math.round(x) + 0.5, u.valToPos(l, "y", true));
+        ctx.stroke();
+        var yo = u.valToPos(o, "y", true), yc = u.valToPos(c, "y", true);
+        ctx.fillRect(x - w / 2, Math.min(yo, yc), w, Math.max(1, Math.abs(yc - yo)));
+      }
+      ctx.restore();
+    }
+
+    function drawLine(u, price, color, label, dashed) {
+      if (price === null || price === undefined) return;
+      var ctx = u.ctx;
+      var y = Math.round(u.valToPos(price, "y", true)) + 0.5;
+      if (y < u.bbox.top || y > u.bbox.top + u.bbox.height) return;
+      ctx.save();
+      ctx.strokeStyle = color;
+      ctx.lineWidth = devicePixelRatio;
+      if (dashed) ctx.setLineDash([6 * devicePixelRatio, 4 * devicePixelRatio]);
+      ctx.beginPath();
+      ctx.moveTo(u.bbox.left, y);
+      ctx.lineTo(u.bbox.left + u.bbox.width, y);
+      ctx.stroke();
+      ctx.setLineDash([]);
+      var text = label + " " + price.toFixed(Number(box.dataset.decimals));
+      ctx.font = 12 * devicePixelRatio + "px system-ui, sans-serif";
+      ctx.textAlign = "left";
+      ctx.textBaseline = "middle";
+      var tw = ctx.measureText(text).width + 8 * devicePixelRatio;
+      ctx.fillStyle = color;
+      ctx.fillRect(u.bbox.left + u.bbox.width - tw, y - 9 * devicePixelRatio, tw, 18 * devicePixelRatio);
+      ctx.fillStyle = "#0d1117";
+      ctx.fillText(text, u.bbox.left + u.bbox.width - tw + 4 * devicePixelRatio, y + 0.5 * devicePixelRatio);
+      ctx.restore();
+    }
+
+    function drawLines(u) {
+      drawLine(u, lines.entry, css("--muted"), "Entry", true);
+      (lines.tps || []).forEach(function (t) {
+        var p = drag && drag.kind === "tp" && drag.index === t.index ? drag.price : t.price;
+        drawLine(u, p, t.status === "filled" ? "#2f6f57" : css("--long"), "TP" + (t.index + 1) + (t.status === "filled" ? " ✓" : ""), t.status !== "armed");
+      });
+      var sp = drag && drag.kind === "stop" ? drag.price : lines.stop;
+      drawLine(u, sp, css("--short"), "Stop", false);
+    }
+
+    function range(u, min, max) {
+      // Keep the levels on screen with the candles.
+      var extra = [lines.entry, lines.stop].concat((lines.tps || []).map(function (t) { return t.price; })).filter(function (v) { return v !== null && v !== undefined; });
+      extra.forEach(function (v) { if (v < min) min = v; if (v > max) max = v; });
+      if (min === max || min === null) { min = (min || 0) - tick * 10; max = (max || 0) + tick * 10; }
+      var pad = (max - min) * 0.08;
+      return [min - pad, max + pad];
+    }
+
+    function size() { return { width: Math.max(280, box.clientWidth), height: window.innerWidth < 640 ? 260 : 380 }; }
+
+    function create() {
+      var s = size();
+      u = new uPlot({
+        width: s.width, height: s.height,
+        legend: { show: false },
+        cursor: { drag: { x: false, y: false }, points: { show: false } },
+        scales: { x: { time: true }, y: { range: range } },
+        // Exchange time on the axis, like the status bar's clock.
+        tzDate: function (ts) { return uPlot.tzDate(new Date(ts * 1000), "America/Chicago"); },
+        axes: [
+          { stroke: css("--muted"), grid: { stroke: "#1f2731" }, ticks: { stroke: "#1f2731" } },
+          { stroke: css("--muted"), grid: { stroke: "#1f2731" }, ticks: { stroke: "#1f2731" }, size: 64, values: function (u, vals) { return vals.map(function (v) { return v.toFixed(Number(box.dataset.decimals)); }); } },
+        ],
+        series: [{}, { label: "low", stroke: "transparent", points: { show: false } }, { label: "high", stroke: "transparent", points: { show: false } }],
+        hooks: { draw: [drawCandles, drawLines] },
+      }, [data[0], data[3], data[2]], box);
+      u.over.addEventListener("pointerdown", onDown);
+      // The instance, for tests and for the browser console.
+      box.uplot = u;
+      new ResizeObserver(function () { var s = size(); u.setSize(s); }).observe(box);
+    }
+
+    function setData() {
+      if (!u) return;
+      u.setData([data[0], data[3], data[2]]);
+      // The draw hook reads OHLCV from here.
+      u.data[1] = data[1]; u.data[2] = data[2]; u.data[3] = data[3]; u.data[4] = data[4]; u.data[5] = data[5];
+      u.redraw(false);
+    }
+
+    function upsert(tsSec, o, h, l, c, v) {
+      var n = data[0].length;
+      if (n && data[0][n - 1] === tsSec) {
+        data[2][n - 1] = Math.max(data[2][n - 1], h); data[3][n - 1] = Math.min(data[3][n - 1], l);
+        data[4][n - 1] = c; data[5][n - 1] = v;
+        return;
+      }
+      if (n && tsSec < data[0][n - 1]) return;
+      data[0].push(tsSec); data[1].push(o); data[2].push(h); data[3].push(l); data[4].push(c); data[5].push(v);
+      if (data[0].length > 600) data.forEach(function (a) { a.shift(); });
+    }
+
+    var redrawQueued = false;
+    function queueRedraw() {
+      if (redrawQueued) return;
+      redrawQueued = true;
+      // At most one redraw per frame however fast prints come.
+      requestAnimationFrame(function () { redrawQueued = false; setData(); });
+    }
+
+    function onTrade(m) {
+      var t = Math.floor(m.ts / 60000) * 60;
+      var n = data[0].length;
+      if (n && data[0][n - 1] === t) {
+        data[2][n - 1] = Math.max(data[2][n - 1], m.p); data[3][n - 1] = Math.min(data[3][n - 1], m.p);
+        data[4][n - 1] = m.p; data[5][n - 1] += m.q || 0;
+      } else upsert(t, m.p, m.p, m.p, m.p, m.q || 0);
+      queueRedraw();
+    }
+
+    function onBar(b) {
+      var t = Math.floor(b.ts / 1000);
+      var n = data[0].length;
+      var i = data[0].lastIndexOf(t);
+      if (i >= 0) { data[1][i] = b.o; data[2][i] = b.h; data[3][i] = b.l; data[4][i] = b.c; data[5][i] = b.v; }
+      else if (!n || t > data[0][n - 1]) upsert(t, b.o, b.h, b.l, b.c, b.v);
+      queueRedraw();
+    }
+
+    /* dragging a level */
+    function nearest(y) {
+      var best = null;
+      function consider(kind, index, price) {
+        if (price === null || price === undefined) return;
+        var d = Math.abs(u.valToPos(price, "y") - y);
+        if (d < 8 && (!best || d < best.d)) best = { kind: kind, index: index, price: price, d: d, from: price };
+      }
+      consider("stop", null, lines.stop);
+      (lines.tps || []).forEach(function (t) { if (t.status === "armed") consider("tp", t.index, t.price); });
+      return best;
+    }
+    function onDown(e) {
+      var rect = u.over.getBoundingClientRect();
+      var hit = nearest(e.clientY - rect.top);
+      if (!hit) return;
+      drag = hit;
+      u.over.setPointerCapture(e.pointerId);
+      u.over.classList.add("dragging");
+      u.over.addEventListener("pointermove", onMove);
+      u.over.addEventListener("pointerup", onUp, { once: true });
+      e.preventDefault();
+    }
+    function onMove(e) {
+      var rect = u.over.getBoundingClientRect();
+      drag.price = Math.round(u.posToVal(e.clientY - rect.top, "y") / tick) * tick;
+      u.redraw(false);
+    }
+    function onUp() {
+      u.over.removeEventListener("pointermove", onMove);
+      u.over.classList.remove("dragging");
+      var d = drag;
+      var price = Number(d.price.toFixed(Number(box.dataset.decimals)));
+      if (price === d.from) { drag = null; u.redraw(false); return; }
+      var base = "/api/v1/accounts/" + encodeURIComponent(account) + "/positions/" + encodeURIComponent(symbol);
+      var req = d.kind === "stop"
+        ? fetch(base + "/stop/move", { method: "POST", headers: { "content-type": "application/json", "x-csrf-token": csrf }, body: JSON.stringify({ price: String(price), version: lines.version }) })
+        : fetch(base + "/ladder/" + d.index, { method: "PATCH", headers: { "content-type": "application/json", "x-csrf-token": csrf }, body: JSON.stringify({ target: { unit: "price", value: String(price) }, version: lines.version }) });
+      req.then(function (res) {
+        return res.json().then(function (body) {
+          drag = null;
+          if (!res.ok) {
+            // Undo: the line goes back to where the server has it, with the reason.
+            errEl.textContent = body.message || "refused";
+            setTimeout(function () { errEl.textContent = ""; }, 6000);
+          } else errEl.textContent = "";
+          refresh();
+        });
+      }).catch(function () {
+        drag = null;
+        errEl.textContent = "not saved: the server did not answer";
+        u.redraw(false);
+      });
+    }
+
+    readLines();
+    create();
+    fetch("/api/v1/market/" + encodeURIComponent(symbol) + "/recent?count=300", { headers: { accept: "application/json" } })
+      .then(function (r) { return r.json(); })
+      .then(function (body) {
+        (body.bars || []).forEach(function (b) { upsert(Math.floor(b.ts / 1000), b.o, b.h, b.l, b.c, b.v); });
+        prevClose = previousSessionClose(body.bars || []);
+        showChange();
+        setData();
+      });
+
+    return { onTrade: onTrade, onBar: onBar, readLines: readLines };
+  })();
+
+  /** Close of the last bar before the current Globex session opened (17:00 Chicago). */
+  function previousSessionClose(bars) {
+    if (!bars.length) return null;
+    var fmtCt = new Intl.DateTimeFormat("en-US", { timeZone: "America/Chicago", hour: "numeric", hour12: false });
+    for (var i = bars.length - 1; i > 0; i--) {
+      var h = Number(fmtCt.format(new Date(bars[i].ts)));
+      var hPrev = Number(fmtCt.format(new Date(bars[i - 1].ts)));
+      if (h >= 17 && hPrev < 17) return bars[i - 1].c;
+    }
+    return bars[0].o;
+  }
+})();
