@@ -47,6 +47,10 @@ export interface DeskPageProps extends DeskStateProps {
 const fmt = (v: number | null | undefined, d: number) => (v === null || v === undefined ? "—" : v.toFixed(d));
 const money = (v: number | null | undefined) => (v === null || v === undefined ? "—" : `${v < 0 ? "-" : ""}$${Math.abs(v).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`);
 const tone = (v: number | null | undefined) => (v === null || v === undefined || v === 0 ? "" : v > 0 ? "long" : "short");
+function countdown(deadlineMs: number): string {
+  const left = Math.max(0, Math.round((deadlineMs - Date.now()) / 1000));
+  return `${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")}`;
+}
 /** Stored distances are 1e-9 units; forms show points. */
 const pts = (n: number) => String(n / 1e9);
 
@@ -77,7 +81,15 @@ export function DeskState(s: DeskStateProps) {
   const target = p ? "position" : "defaults";
   const defaultsVersion = String(s.defaultsVersion);
   const stop = p?.stop ?? null;
-  const cfg = s.defaults.stop;
+  // The form shows the position's own stop when there is one, else the next trade's default.
+  const cfg = stop ? {
+    kind: stop.kind,
+    initial: stop.initial.unit === "atr" ? { unit: "atr" as const, multiplier: (stop.initial as { multiplier: number }).multiplier } : { unit: stop.initial.unit as "points" | "ticks" | "price", value: stop.initial.unit === "ticks" ? (stop.initial as { value: number }).value : Math.round((stop.initial as { value: number }).value * 1e9) },
+    trailBy: stop.trailBy ? { unit: stop.trailBy.unit as "points" | "ticks", value: stop.trailBy.unit === "ticks" ? stop.trailBy.value : Math.round(stop.trailBy.value * 1e9) } : undefined,
+    limitOffsetTicks: stop.limitOffsetTicks ?? undefined,
+    trailAfterTp1: stop.trailAfterTp1,
+    breakevenAfterTp1: stop.breakevenAfterTp1,
+  } : s.defaults.stop;
   const ladder = p ? p.ladder.map((l) => ({ enabled: l.enabled, qty: l.qty, target: l.target, price: l.price as number | null, status: l.status, fill: l.fillPrice, error: l.lastError }))
     : s.defaults.ladder.map((l) => ({ enabled: l.enabled, qty: l.qty, target: { unit: l.target.unit, value: l.target.unit === "ticks" ? l.target.value : l.target.value / 1e9 }, price: null, status: "template", fill: null, error: null }));
   const timer = p?.timer ?? null;
@@ -85,7 +97,7 @@ export function DeskState(s: DeskStateProps) {
     <section id="desk-state" class="desk-state" data-lines={JSON.stringify(lines)} data-side={p?.side ?? ""} data-qty={String(p?.qty ?? 0)}
       data-avg={p?.avgEntry === null || p?.avgEntry === undefined ? "" : String(p.avgEntry)} data-point-value={String(s.inst.pointValue)} data-tick={String(s.inst.tick)}
       data-decimals={String(d)} data-deadline={timer && timer.phase === "running" ? String(timer.deadlineMs) : ""} data-version={String(p?.version ?? 0)}>
-      <div class="card ticket" aria-label="Order ticket">
+      <div class="card ticket" role="region" aria-label="Order ticket">
         <h2>Ticket <span class={`badge badge-${s.accountKind}`} safe>{s.account}</span></h2>
         <form class="ticket-form" hx-post="/desk/order" hx-target="#desk-state" hx-swap="outerHTML" {...(s.confirm ? { "hx-confirm": "Send this order?" } : {})}>
           <Hidden s={s} />
@@ -98,9 +110,9 @@ export function DeskState(s: DeskStateProps) {
           </div>
         </form>
         <div class="ticket-buttons">
-          <button class="btn" hx-post="/desk/exit" hx-target="#desk-state" hx-swap="outerHTML" hx-include="closest .ticket" hx-vals='{"all":"1"}' data-hotkey="x" title="Exit the whole position at market (X)" disabled={!p} {...(s.confirm ? { "hx-confirm": "Exit the whole position at market?" } : {})}>Exit all</button>
-          <button class="btn" hx-post="/desk/exit" hx-target="#desk-state" hx-swap="outerHTML" hx-include="closest .ticket" data-hotkey="t" title="Exit the ticket's quantity (T)" disabled={!p}>Take profit</button>
-          <button class="btn btn-ghost" hx-post="/desk/clear" hx-target="#desk-state" hx-swap="outerHTML" hx-include="closest .ticket" hx-confirm="Forget this trade without sending an order?" disabled={!p}>Clear trade</button>
+          <button class="btn" hx-post="/desk/exit" hx-target="#desk-state" hx-swap="outerHTML" hx-include=".ticket-form" hx-vals='{"all":"1"}' data-hotkey="x" title="Exit the whole position at market (X)" disabled={!p} {...(s.confirm ? { "hx-confirm": "Exit the whole position at market?" } : {})}>Exit all</button>
+          <button class="btn" hx-post="/desk/exit" hx-target="#desk-state" hx-swap="outerHTML" hx-include=".ticket-form" data-hotkey="t" title="Exit the ticket's quantity (T)" disabled={!p}>Take profit</button>
+          <button class="btn btn-ghost" hx-post="/desk/clear" hx-target="#desk-state" hx-swap="outerHTML" hx-include=".ticket-form" hx-confirm="Forget this trade without sending an order?" disabled={!p}>Clear trade</button>
         </div>
         <ErrorNote error={s.error} here="ticket" />
         <details class="record">
@@ -115,7 +127,7 @@ export function DeskState(s: DeskStateProps) {
         </details>
       </div>
 
-      <div class="card position" aria-label="Position">
+      <div class="card position" role="region" aria-label="Position">
         <h2>Position</h2>
         {p ? (
           <dl class="facts">
@@ -124,7 +136,7 @@ export function DeskState(s: DeskStateProps) {
             <div><dt>P&amp;L</dt><dd class={`num ${tone(p.unrealized)}`} data-live-pnl><span data-live-money safe>{money(p.unrealized)}</span> <span class="muted" data-live-ticks safe>{p.pnlTicks === null ? "" : `${p.pnlTicks > 0 ? "+" : ""}${p.pnlTicks} t`}</span></dd></div>
             <div><dt>Realized</dt><dd class={`num ${tone(p.realized)}`} safe>{money(p.realized - p.commissions)}</dd></div>
             <div><dt>Stop</dt><dd class="num">{stop ? <span safe>{`${fmt(stop.price, d)} ${stop.status === "armed" ? "" : `(${stop.status})`}`}</span> : "none"}</dd></div>
-            <div><dt>Timer</dt><dd class="num">{timer ? <><span data-countdown>{timer.phase === "running" ? "…" : timer.phase === "waiting-for-entry" ? "waiting for entry" : "done"}</span> <span class="muted">→ {timer.action}</span></> : "off"}</dd></div>
+            <div><dt>Timer</dt><dd class="num">{timer ? <><span data-countdown>{timer.phase === "running" ? countdown(timer.deadlineMs) : timer.phase === "waiting-for-entry" ? "waiting for entry" : "done"}</span> <span class="muted">→ {timer.action}</span></> : "off"}</dd></div>
           </dl>
         ) : (
           <p class="muted">Flat. The settings below apply to the next trade on <span safe>{s.inst.root}</span>.</p>
@@ -133,7 +145,7 @@ export function DeskState(s: DeskStateProps) {
         <ErrorNote error={s.error} here="position" />
       </div>
 
-      <div class="card stop-panel" aria-label="Stop">
+      <div class="card stop-panel" role="region" aria-label="Stop">
         <h2>Stop <span class="muted small">{p ? "of this position" : "for the next trade"}</span></h2>
         <form hx-post="/desk/stop" hx-target="#desk-state" hx-swap="outerHTML" class="grid-form" id="stop-form">
           <Hidden s={s} version={p?.version} />
@@ -183,7 +195,7 @@ export function DeskState(s: DeskStateProps) {
         <ErrorNote error={s.error} here="stop" />
       </div>
 
-      <div class="card ladder" aria-label="Take-profit levels">
+      <div class="card ladder" role="region" aria-label="Take-profit levels">
         <h2>Take profit <span class="muted small">{p ? "levels of this position" : "levels for the next trade"}</span></h2>
         <form hx-post="/desk/ladder" hx-target="#desk-state" hx-swap="outerHTML" id="ladder-form">
           <Hidden s={s} version={p?.version} />
@@ -218,7 +230,7 @@ export function DeskState(s: DeskStateProps) {
         <ErrorNote error={s.error} here="ladder" />
       </div>
 
-      <div class="card timer" aria-label="Trade timer">
+      <div class="card timer" role="region" aria-label="Trade timer">
         <h2>Trade timer</h2>
         <form hx-post="/desk/timer" hx-target="#desk-state" hx-swap="outerHTML" class="inline-form">
           <Hidden s={s} version={p?.version} />
@@ -241,7 +253,7 @@ export function DeskState(s: DeskStateProps) {
         <ErrorNote error={s.error} here="timer" />
       </div>
 
-      <div class="card log-card" aria-label="Trade log">
+      <div class="card log-card" role="region" aria-label="Trade log">
         <h2>Log <span class="muted small" safe>{target === "position" ? "this trade and before" : s.inst.root}</span></h2>
         <ul class="log">
           {s.events.map((e) => (
@@ -296,7 +308,7 @@ export function DeskPage(props: DeskPageProps) {
           <p class="muted small">Keys work when no input has focus. Confirmations can be turned on in Settings.</p>
         </aside>
         <div class="desk-grid">
-          <div class="card chart-card" aria-label={`${inst.root} chart`}>
+          <div class="card chart-card" role="region" aria-label={`${inst.root} chart`}>
             <div class="chart-head">
               <span class="muted small">1-minute candles · drag the stop or a TP line to move it</span>
               <span class="chart-error" data-chart-error role="alert"></span>

@@ -26,13 +26,16 @@ export function Layout({ title, user, active, scripts, styles, banner, children 
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="color-scheme" content="dark" />
+        {/* A server error never replaces part of a page; app.js shows it as a notice instead. */}
+        <meta name="htmx-config" content='{"noSwap":[204,304,"5xx"]}' />
         {user ? <meta name="csrf-token" content={user.csrfToken} /> : ""}
         <title safe>{title} · Trade Manager</title>
         <link rel="stylesheet" href="/static/css/app.css" />
         {(styles ?? []).map((href) => <link rel="stylesheet" href={href} />)}
         <link rel="icon" href="/static/favicon.svg" type="image/svg+xml" />
-        <script src="/vendor/htmx.min.js" defer></script>
+        {/* app.js first: its CSRF hook must be in place before htmx sends anything (even on load). */}
         <script src="/static/js/app.js" defer></script>
+        <script src="/vendor/htmx.min.js" defer></script>
         {user ? <script src="/static/js/status-bar.js" defer></script> : ""}
         {(scripts ?? []).map((src) => <script src={src} defer></script>)}
       </head>

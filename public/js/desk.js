@@ -110,17 +110,60 @@
     var a = document.activeElement;
     return a && stateEl().contains(a) && /^(INPUT|SELECT|TEXTAREA)$/.test(a.tagName) && a.type !== "checkbox";
   }
+  /** The option a select showed when rendered (the first one unless one is marked selected). */
+  function defaultIndex(sel) {
+    for (var i = 0; i < sel.options.length; i++) if (sel.options[i].defaultSelected) return i;
+    return 0;
+  }
+  /** Unsaved edits in the state's forms (values that differ from what the server rendered). */
+  function dirty() {
+    var fields = stateEl().querySelectorAll("input, select");
+    for (var i = 0; i < fields.length; i++) {
+      var f = fields[i];
+      if (f.type === "hidden") continue;
+      if (f.type === "checkbox" ? f.checked !== f.defaultChecked : f.tagName === "SELECT" ? f.selectedIndex !== defaultIndex(f) : f.value !== f.defaultValue) return true;
+    }
+    return false;
+  }
   function refresh() {
     // Never overwrite what the trader is typing: refresh when they leave the field.
     if (editing()) { pending = true; return; }
     pending = false;
     htmx.ajax("GET", "/desk/state?account=" + encodeURIComponent(account) + "&symbol=" + encodeURIComponent(symbol), { target: "#desk-state", swap: "outerHTML" });
   }
-  document.addEventListener("focusout", function () { if (pending) setTimeout(function () { if (pending) refresh(); }, 50); });
-  document.addEventListener("live:position", function (e) {
-    if (e.detail.account === account && e.detail.symbol === symbol) refresh();
+  document.addEventListener("focusout", function (e) {
+    if (!pending) return;
+    // Focus moving to one of the state's buttons means an action is on its way: its answer is
+    // the fresh state (or the conflict), so a refresh now would only race it.
+    var next = e.relatedTarget;
+    if (next && next.tagName === "BUTTON" && stateEl().contains(next)) { pending = false; return; }
+    setTimeout(function () { if (pending) refresh(); }, 50);
   });
-  document.addEventListener("htmx:after:swap", function () { livePnl(); chart.readLines(); });
+  var announced = 0;
+  document.addEventListener("live:position", function (e) {
+    var m = e.detail;
+    if (m.account !== account || m.symbol !== symbol) return;
+    if (m.position && typeof m.position.version === "number") announced = Math.max(announced, m.position.version);
+    // Our own action's answer already showed this version (or a later one).
+    var shown = Number(stateEl().dataset.version || 0);
+    if (m.position && typeof m.position.version === "number" && m.position.version <= shown) return;
+    refresh();
+  });
+  // A refresh that arrives while the trader is typing waits (its request may have left before).
+  document.addEventListener("htmx:before:swap", function (e) {
+    var ctx = e.detail && e.detail.ctx;
+    var path = ctx && ctx.request && String(ctx.request.action || "");
+    if (path.indexOf("/desk/state") >= 0 && (editing() || dirty())) {
+      e.preventDefault();
+      pending = true;
+    }
+  });
+  document.addEventListener("htmx:after:swap", function () {
+    livePnl();
+    chart.readLines();
+    // An answer older than a change already announced (they crossed on the wire): catch up.
+    if (Number(stateEl().dataset.version || 0) < announced || pending) setTimeout(refresh, 0);
+  });
 
   /* ---------- hotkeys ---------- */
   var keys = document.getElementById("keys");

@@ -47,6 +47,7 @@ export function positionView(p: Position, spec: { tick: number; pointValue: bigi
     stop: p.stop
       ? {
           kind: p.stop.config.kind, price: dec(p.stop.price), status: p.stop.status, trailing: p.stop.trailing, basis: p.stop.basis,
+          initial: p.stop.config.initial.unit === "atr" ? { unit: "atr", multiplier: p.stop.config.initial.multiplier } : target(p.stop.config.initial),
           trailBy: p.stop.config.trailBy ? target(p.stop.config.trailBy) : null, limitOffsetTicks: p.stop.config.limitOffsetTicks ?? null,
           breakevenAfterTp1: p.stop.config.breakevenAfterTp1 ?? null, trailAfterTp1: p.stop.config.trailAfterTp1 ?? false,
           best: p.stop.trailing ? dec(p.best) : null,

@@ -59,6 +59,7 @@ export class TradingService {
   }
 
   symbol(input: string): string {
+    if (typeof input !== "string") throw new ServiceError(400, "symbol: a symbol such as MES or MES1!");
     const r = resolveSymbol(input);
     if (!r.ok) throw new ServiceError(404, r.message);
     return r.value.instrument.root;

@@ -14,6 +14,18 @@ import { htmlResponse } from "./html-response";
 import { pageUser } from "./pages";
 
 type Form = Record<string, string | undefined>;
+
+/** Form bodies as single strings: a repeated field (two inputs of one name) keeps its first value. */
+function form(body: unknown): Form {
+  const out: Form = {};
+  if (!body || typeof body !== "object") return out;
+  for (const [k, v] of Object.entries(body as Record<string, unknown>)) {
+    const first = Array.isArray(v) ? v[0] : v;
+    if (typeof first === "string") out[k] = first;
+    else if (typeof first === "number" || typeof first === "boolean") out[k] = String(first);
+  }
+  return out;
+}
 type ErrorFor = NonNullable<DeskStateProps["error"]>["for"];
 
 const levelInput = z.object({ enabled: z.boolean(), qty: z.coerce.number().int().min(1).max(10_000), target: targetSchema });
@@ -126,16 +138,16 @@ export function deskRoutes(ctx: AppContext) {
   return new Elysia({ name: "desk" })
     .use(authPlugin(ctx))
     .get("/desk", async ({ auth, query }) => {
-      const f = query as Form;
+      const f = form(query);
       const s = await state(auth, f);
       const q = ctx.priceHub.snapshot(s.inst.root).quote as { b?: number | null; a?: number | null } | undefined;
       const accounts = (await account(auth, f.account)).all.map((a) => ({ name: a.name, kind: a.kind }));
       const symbols = CATALOGUE.filter((i) => i.family === s.inst.family).map((i) => ({ root: i.root, name: i.name }));
       return htmlResponse(<DeskPage {...s} user={pageUser(auth, ctx)} accounts={accounts} symbols={symbols} quote={q ? { bid: q.b ?? null, ask: q.a ?? null } : null} />);
     }, { detail: { hide: true } })
-    .get("/desk/state", async ({ auth, query }) => htmlResponse(<DeskState {...await state(auth, query as Form)} />), { detail: { hide: true } })
+    .get("/desk/state", async ({ auth, query }) => htmlResponse(<DeskState {...await state(auth, form(query))} />), { detail: { hide: true } })
     .post("/desk/order", async ({ auth, body }) => {
-      const f = body as Form;
+      const f = form(body);
       return act(auth, f, "ticket", async () => {
         const { account: name, root } = await isOpen(auth, f);
         const side = f.side === "sell" ? "sell" : f.side === "buy" ? "buy" : undefined;
@@ -149,19 +161,19 @@ export function deskRoutes(ctx: AppContext) {
       });
     }, { detail: { hide: true } })
     .post("/desk/exit", async ({ auth, body }) => {
-      const f = body as Form;
+      const f = form(body);
       return act(auth, f, "ticket", () => ctx.trading.exit(caller(auth), f.account ?? "paper", f.symbol ?? "", f.all === "1" ? {} : { qty: f.qty }));
     }, { detail: { hide: true } })
     .post("/desk/record", async ({ auth, body }) => {
-      const f = body as Form;
+      const f = form(body);
       return act(auth, f, "ticket", () => ctx.trading.record(caller(auth), f.account ?? "paper", f.symbol ?? "", { side: f.side, qty: f.qty, entryPrice: f.entryPrice }));
     }, { detail: { hide: true } })
     .post("/desk/clear", async ({ auth, body }) => {
-      const f = body as Form;
+      const f = form(body);
       return act(auth, f, "ticket", () => ctx.trading.clear(caller(auth), f.account ?? "paper", f.symbol ?? "", {}));
     }, { detail: { hide: true } })
     .post("/desk/stop", async ({ auth, body }) => {
-      const f = body as Form;
+      const f = form(body);
       return act(auth, f, "stop", async () => {
         const { open, account: name, root } = await isOpen(auth, f);
         const prefs = (await ctx.settings.prefs(auth.userId)).value;
@@ -170,7 +182,7 @@ export function deskRoutes(ctx: AppContext) {
       });
     }, { detail: { hide: true } })
     .post("/desk/stop/preview", async ({ auth, body }) => {
-      const f = body as Form;
+      const f = form(body);
       const inst = instrument(f.symbol);
       const acct = await account(auth, f.account);
       const p = ctx.trading.view(await ctx.trading.accountId(auth.userId, acct.name), inst.root);
@@ -200,7 +212,7 @@ export function deskRoutes(ctx: AppContext) {
       return htmlResponse(<span class={distance !== undefined && ref ? "" : "short"} data-stop-preview safe>{text}</span>);
     }, { detail: { hide: true } })
     .post("/desk/ladder", async ({ auth, body }) => {
-      const f = body as Form;
+      const f = form(body);
       return act(auth, f, "ladder", async () => {
         const { open, account: name, root } = await isOpen(auth, f);
         const levels = levelsFromForm(f);
@@ -209,7 +221,7 @@ export function deskRoutes(ctx: AppContext) {
       });
     }, { detail: { hide: true } })
     .post("/desk/timer", async ({ auth, body }) => {
-      const f = body as Form;
+      const f = form(body);
       return act(auth, f, "timer", async () => {
         const { open, account: name, root } = await isOpen(auth, f);
         const minutes = Number(f.minutes);

@@ -40,6 +40,10 @@ export function errorPlugin(logger: Logger) {
       message = `internal error (request ${rid})`;
     }
     if (status < 500) logger.debug("http.refused", { rid: requestId(request), status, message });
+    if (request.headers.get("hx-request")) {
+      // An htmx request gets a fragment, not a whole page inside the page.
+      return htmlResponse(<p class="alert alert-error" role="alert" safe>{message}</p>, status);
+    }
     return isApiPath(path) || request.headers.get("accept")?.includes("application/json")
       ? json(status, message, details)
       : htmlResponse(<ErrorPage status={status} message={message} />, status);

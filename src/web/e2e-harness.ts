@@ -1,0 +1,78 @@
+import { existsSync, mkdirSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { startServer, type RunningServer } from "../app/server";
+import { loadConfig } from "../config/config";
+import { memoryLogger } from "../log/logger";
+
+/** Debian's Chromium, driven by playwright-core, for the browser tests. */
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+export const haveChromium = existsSync(CHROMIUM);
+export const ARTIFACTS = join(import.meta.dir, "../../test-artifacts");
+
+export function launchBrowser(): Promise<Browser> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+}
+
+/**
+ * A real server on embedded PGlite, or on a fresh schema of the Postgres server when
+ * DATABASE_URL is set; `restart` stops it and starts it again on the same port and data.
+ */
+export async function e2eServer(name: string) {
+  const env: Record<string, string> = { PORT: "0", DATA_DIR: mkdtempSync(join(tmpdir(), `${name}-`)), SECRET_KEY: "33".repeat(32) };
+  let dropSchema: (() => Promise<void>) | undefined;
+  if (process.env.DATABASE_URL) {
+    const url = new URL(process.env.DATABASE_URL);
+    const schema = `${name.replace(/[^a-z]/g, "")}_${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
+    const pg = (await import("pg")).default;
+    const run = async (sql: string) => {
+      const c = new pg.Client({ connectionString: process.env.DATABASE_URL });
+      await c.connect();
+      await c.query(sql);
+      await c.end();
+    };
+    await run(`create schema ${schema}`);
+    dropSchema = () => run(`drop schema if exists ${schema} cascade`);
+    url.searchParams.set("options", `-c search_path=${schema}`);
+    env.DATABASE_URL = url.toString();
+  }
+  const logs = memoryLogger("info");
+  let server: RunningServer = await startServer(loadConfig(env), logs);
+  env.PORT = new URL(server.url).port;
+  return {
+    logs,
+    get server() {
+      return server;
+    },
+    async restart() {
+      await server.stop();
+      server = await startServer(loadConfig(env), logs);
+    },
+    async close() {
+      await server.stop();
+      await dropSchema?.();
+    },
+  };
+}
+
+/** A signed-in browser context for a user (a session cookie, as after a login). */
+export async function signedIn(browser: Browser, server: RunningServer, userId: number, viewport = { width: 1440, height: 1000 }): Promise<BrowserContext> {
+  const s = await server.ctx.sessions.create(userId, "Mozilla/5.0 (X11; Linux x86_64) Chrome/156.0", "127.0.0.1");
+  const context = await browser.newContext({ viewport });
+  await context.addCookies([{ name: "sid", value: s.token, url: server.url }]);
+  return context;
+}
+
+/** Collects console errors and uncaught exceptions of a page. */
+export function watchErrors(page: Page, into: string[]): Page {
+  page.on("console", (m) => {
+    if (m.type() === "error") into.push(`${page.url()}: ${m.text()}`);
+  });
+  page.on("pageerror", (e) => into.push(`${page.url()}: ${e.message}`));
+  return page;
+}
