@@ -202,21 +202,21 @@ export function DeskState(s: DeskStateProps) {
           <input type="hidden" name="dversion" value={defaultsVersion} />
           <input type="hidden" name="count" value={String(ladder.length)} />
           <div class="table-wrap"><table class="table num ladder-table">
-            <thead><tr><th>#</th><th>On</th><th>Qty</th><th>Target</th><th>Unit</th><th>Price</th><th>Status</th><th><span class="sr-only">Remove</span></th></tr></thead>
+            <thead><tr><th>#</th><th>On</th><th>Qty</th><th>Target</th><th>Price</th><th>Status</th><th><span class="sr-only">Remove</span></th></tr></thead>
             <tbody>
               {ladder.map((l, i) => (
                 <tr class={`level-${l.status}`} data-level={String(i)}>
                   <td>{i + 1}</td>
                   <td><input type="checkbox" name={`enabled_${i}`} value="1" checked={l.enabled} aria-label={`TP${i + 1} enabled`} disabled={l.status === "filled" || l.status === "pending"} /></td>
                   <td><input class="narrow" name={`qty_${i}`} type="number" min="1" step="1" value={String(l.qty)} aria-label={`TP${i + 1} quantity`} disabled={l.status === "filled" || l.status === "pending"} /></td>
-                  <td><input class="narrow" name={`value_${i}`} inputmode="decimal" value={String(l.target.value)} aria-label={`TP${i + 1} target`} disabled={l.status === "filled" || l.status === "pending"} /></td>
-                  <td>
+                  <td class="target-cell">
+                    <input class="narrow" name={`value_${i}`} inputmode="decimal" value={String(l.target.value)} aria-label={`TP${i + 1} target`} disabled={l.status === "filled" || l.status === "pending"} />
                     <select name={`unit_${i}`} aria-label={`TP${i + 1} unit`} disabled={l.status === "filled" || l.status === "pending"}>
-                      {(["points", "ticks", "price"] as const).map((u) => <option value={u} selected={l.target.unit === u}>{u}</option>)}
+                      {(["points", "ticks", "price"] as const).map((u) => <option value={u} selected={l.target.unit === u}>{u === "points" ? "pts" : u}</option>)}
                     </select>
                   </td>
                   <td safe>{l.price === null ? "—" : fmt(l.price, d)}</td>
-                  <td><span class={`badge badge-${l.status}`} title={l.error ?? ""} safe>{l.status === "filled" && l.fill ? `filled @ ${fmt(l.fill, d)}` : l.status}</span></td>
+                  <td><span class={`badge badge-${l.status}`} title={l.status === "filled" && l.fill ? `filled @ ${fmt(l.fill, d)}` : l.error ?? ""} safe>{l.status === "filled" && l.fill ? `✓ ${fmt(l.fill, d)}` : l.status}</span></td>
                   <td>{l.status === "filled" || l.status === "pending" ? "" : <button class="btn btn-ghost btn-small" type="submit" name="remove" value={String(i)} aria-label={`Remove TP${i + 1}`}>✕</button>}</td>
                 </tr>
               ))}

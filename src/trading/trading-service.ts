@@ -87,7 +87,11 @@ export class TradingService {
     } catch (err) {
       if (err instanceof EngineError) {
         const current = this.view(accountId, symbol);
-        throw new ServiceError(err.status, err.message, err.status === 409 ? { current } : undefined);
+        // A conflict says what the position is now, so the trader can decide again.
+        const now = err.status === 409 && current && current.qty > 0
+          ? ` — now ${current.side} ${current.qty} @ ${current.avgEntry}, stop ${current.stop ? current.stop.price : "none"}${current.ladder.length ? `, TPs ${current.ladder.map((l) => `${l.qty}@${l.price}${l.status === "armed" ? "" : ` ${l.status}`}`).join(" ")}` : ""}`
+          : "";
+        throw new ServiceError(err.status, err.message + now, err.status === 409 ? { current } : undefined);
       }
       throw err;
     }

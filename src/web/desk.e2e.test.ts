@@ -83,7 +83,7 @@ describe.skipIf(!haveChromium)("the desk in Chromium", () => {
 
     // The feed prints through TP1: filled in the table, on the chart and in the log.
     print(entry + 7.5);
-    await ladder.getByText(/filled @/).waitFor({ timeout: 5000 });
+    await ladder.getByText(/✓ \d/).waitFor({ timeout: 5000 });
     expect(((await lines(a)).tps as { status: string }[])[0]!.status).toBe("filled");
     await a.getByRole("region", { name: "Trade log" }).getByText(/TP1 filled 1 @/).waitFor();
     await position.getByText("Long 3").waitFor();
