@@ -89,7 +89,7 @@ export function ErrorPage({ status, message }: { status: number; message: string
       <section class="card card-narrow">
         <h1 safe>{String(status)}</h1>
         <p safe>{message}</p>
-        <p><a class="btn" href="/">Back to the overview</a></p>
+        <p><a class="btn" href="/">Back to positions</a></p>
       </section>
     </Layout>
   );

@@ -100,7 +100,7 @@ describe.skipIf(!haveChromium)("pages in Chromium", () => {
     expect(await page.locator("[data-feed-name]").textContent()).toBe("Simulated feed");
     await page.waitForFunction(() => document.querySelector("[data-feed]")?.className.includes("feed-sim"));
     expect(await page.locator("[data-exchange-clock]").textContent()).toMatch(/^CT \d\d:\d\d:\d\d$/);
-    await page.screenshot({ path: join(ARTIFACTS, "overview-desktop.png"), fullPage: true });
+    await page.screenshot({ path: join(ARTIFACTS, "positions-desktop.png"), fullPage: true });
 
     await page.getByRole("link", { name: "API" }).click();
     await page.waitForURL(server.url + "/docs");
@@ -126,7 +126,7 @@ describe.skipIf(!haveChromium)("pages in Chromium", () => {
     await phone.getByLabel("Password").fill("correct horse battery");
     await phone.getByRole("button", { name: "Sign in" }).click();
     await phone.waitForURL(server.url + "/");
-    await phone.screenshot({ path: join(ARTIFACTS, "overview-phone.png"), fullPage: true });
+    await phone.screenshot({ path: join(ARTIFACTS, "positions-phone.png"), fullPage: true });
     await phone.context().close();
 
     expect(consoleErrors).toEqual([]);

@@ -1,0 +1,75 @@
+import { Html } from "@elysiajs/html";
+import type { PositionView } from "../src/trading/position-view";
+import { Layout, type LayoutProps } from "./layout";
+
+export interface PositionsProps {
+  user: NonNullable<LayoutProps["user"]>;
+  accounts: { name: string; kind: string; positions: (PositionView & { decimals: number })[] }[];
+  events: { at: string; actor: string; symbol: string; reason: string }[];
+}
+
+const money = (v: number | null) => (v === null ? "—" : `${v < 0 ? "-" : ""}$${Math.abs(v).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`);
+const tone = (v: number | null) => (v === null || v === 0 ? "" : v > 0 ? "long" : "short");
+
+/** The body of the positions page, refreshed whenever a position of the user changes. */
+export function PositionsBody({ accounts, events }: Omit<PositionsProps, "user">) {
+  return (
+    <div class="grid" id="positions" data-live-refresh="/positions/body">
+      {accounts.map((a) => (
+        <section class="card" aria-label={`${a.name} account`}>
+          <h2>
+            <span safe>{a.name}</span> <span class={`badge badge-${a.kind}`} safe>{a.kind}</span>
+            <span class="muted small">{a.positions.length === 0 ? "" : <>{a.positions.length} open</>}</span>
+          </h2>
+          {a.positions.length === 0 ? (
+            <p class="muted">No open trades.</p>
+          ) : (
+            <div class="table-wrap"><table class="table num">
+              <thead>
+                <tr><th>Symbol</th><th>Side</th><th>Qty</th><th>Entry</th><th>Last</th><th>P&amp;L</th><th>Stop</th><th>TPs</th><th>Timer</th></tr>
+              </thead>
+              <tbody>
+                {a.positions.map((p) => (
+                  <tr>
+                    <td><a href={`/desk?account=${encodeURIComponent(a.name)}&symbol=${encodeURIComponent(p.symbol)}`} safe>{p.symbol}</a></td>
+                    <td class={p.side === "long" ? "long" : "short"}>{p.side === "long" ? "Long" : "Short"}</td>
+                    <td>{p.qty}</td>
+                    <td safe>{p.avgEntry === null ? "—" : p.avgEntry.toFixed(p.decimals)}</td>
+                    <td safe>{p.lastPrice === null ? "—" : p.lastPrice.toFixed(p.decimals)}</td>
+                    <td class={tone(p.unrealized)} safe>{money(p.unrealized)}</td>
+                    <td>{p.stop ? `${p.stop.price.toFixed(p.decimals)}${p.stop.trailing ? " trail" : ""}` : "—"}</td>
+                    <td>{p.ladder.length ? p.ladder.map((l) => `${l.qty}@${l.price.toFixed(p.decimals)}${l.status === "filled" ? "✓" : ""}`).join(" ") : "—"}</td>
+                    <td>{p.timer ? `${p.timer.action}${p.timer.phase === "running" ? "" : ` (${p.timer.phase})`}` : "—"}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table></div>
+          )}
+        </section>
+      ))}
+      <section class="card card-wide" aria-label="Recent activity">
+        <h2>Recent activity</h2>
+        {events.length === 0 ? (
+          <p class="muted">Nothing yet. Trades from the desk, the API and the automatic rules appear here with their reasons.</p>
+        ) : (
+          <ol class="log">
+            {events.map((e) => (
+              <li>
+                <time class="num muted" safe>{e.at}</time> <strong safe>{e.symbol}</strong> <span safe>{e.reason}</span>{" "}
+                <span class="muted" safe>— {e.actor}</span>
+              </li>
+            ))}
+          </ol>
+        )}
+      </section>
+    </div>
+  );
+}
+
+export function PositionsPage(props: PositionsProps) {
+  return (
+    <Layout title="Positions" user={props.user} active="overview" scripts={["/static/js/live-refresh.js"]}>
+      <PositionsBody accounts={props.accounts} events={props.events} />
+    </Layout>
+  );
+}
