@@ -16,10 +16,10 @@ export function PositionsBody({ accounts, events }: Omit<PositionsProps, "user">
   return (
     <div class="grid" id="positions" data-live-refresh="/positions/body">
       {accounts.map((a) => (
-        <section class="card" aria-label={`${a.name} account`}>
+        <section class={a.positions.length ? "card card-wide" : "card"} aria-label={`${a.name} account`}>
           <h2>
             <span safe>{a.name}</span> <span class={`badge badge-${a.kind}`} safe>{a.kind}</span>
-            <span class="muted small">{a.positions.length === 0 ? "" : <>{a.positions.length} open</>}</span>
+            {a.positions.length === 0 ? "" : <span class="muted small">{a.positions.length} open</span>}
           </h2>
           {a.positions.length === 0 ? (
             <p class="muted">No open trades.</p>
