@@ -91,18 +91,27 @@ describe.skipIf(!haveChromium)("the desk in Chromium", () => {
 
     // Drag the stop line up 10 points on the chart: the new stop shows in the position panel.
     const before = (await lines(a)).stop as number;
-    const box = await a.evaluate((price) => {
-      const el = document.querySelector("[data-chart]") as HTMLElement & { uplot: any };
-      const u = el.uplot;
-      const r = u.over.getBoundingClientRect();
-      return { x: r.left + r.width * 0.4, y: r.top + u.valToPos(price, "y"), y2: r.top + u.valToPos(price + 10, "y") };
-    }, before);
-    await a.mouse.move(box.x, box.y);
-    await a.mouse.down();
-    await a.mouse.move(box.x, (box.y + box.y2) / 2, { steps: 4 });
-    await a.mouse.move(box.x, box.y2, { steps: 4 });
-    await a.mouse.up();
-    await a.waitForFunction((old) => JSON.parse(document.getElementById("desk-state")!.dataset.lines!).stop !== old, before, { timeout: 5000 });
+    // Coordinates are taken right before the drag; if the state changed under the pointer (a
+    // refresh, a 409 for a version that moved on), the line snaps back and the trader drags again.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      await a.waitForTimeout(200);
+      const box = await a.evaluate((price) => {
+        const el = document.querySelector("[data-chart]") as HTMLElement & { uplot: any };
+        el.scrollIntoView({ block: "center" });
+        const u = el.uplot;
+        const r = u.over.getBoundingClientRect();
+        return { x: r.left + r.width * 0.4, y: r.top + u.valToPos(price, "y"), y2: r.top + u.valToPos(price + 10, "y") };
+      }, before);
+      await a.mouse.move(box.x, box.y);
+      await a.mouse.down();
+      await a.mouse.move(box.x, (box.y + box.y2) / 2, { steps: 4 });
+      await a.mouse.move(box.x, box.y2, { steps: 4 });
+      await a.mouse.up();
+      const changed = await a
+        .waitForFunction((old) => JSON.parse(document.getElementById("desk-state")!.dataset.lines!).stop !== old, before, { timeout: 3000 })
+        .then(() => true, () => false);
+      if (changed) break;
+    }
     const moved = (await lines(a)).stop as number;
     expect(Math.abs(moved - (before + 10))).toBeLessThanOrEqual(1);
     expect(Math.round(moved * 4)).toBe(moved * 4); // on the 0.25 grid
