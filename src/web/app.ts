@@ -12,6 +12,7 @@ import { marketApi } from "./market-api";
 import { tradingApi } from "./trading-api";
 import { pages } from "./pages";
 import { deskRoutes } from "./desk-routes";
+import { journalRoutes } from "./journal-routes";
 import { priceSocket } from "./price-ws";
 import { systemRoutes, VERSION } from "./system-routes";
 
@@ -42,6 +43,7 @@ export function createApp(ctx: AppContext) {
     .use(authRoutes(ctx))
     .use(pages(ctx))
     .use(deskRoutes(ctx))
+    .use(journalRoutes(ctx))
     .use(docsRoutes(ctx, () => self!))
     .use(legacyApi(ctx))
     .use(marketApi(ctx))
