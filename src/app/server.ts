@@ -8,6 +8,7 @@ import { createApp, createFetch } from "../web/app";
 import { createAppContext, type AppContext } from "./context";
 import { startMarketData } from "./market-data-startup";
 import { startEngine } from "./engine-startup";
+import { withStoredKeys } from "./stored-keys";
 
 export interface RunningServer {
   url: string;
@@ -16,9 +17,9 @@ export interface RunningServer {
 }
 
 /** Connects, migrates, builds the services and serves HTTP; `stop` undoes it in reverse. */
-export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+export async function startServer(envConfig: Config, logger: Logger): Promise<RunningServer> {
   const t0 = performance.now();
-  const handle = await connectDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
+  const handle = await connectDatabase({ databaseUrl: envConfig.DATABASE_URL, dataDir: envConfig.DATA_DIR });
   logger.info("db.connected", { kind: handle.kind, location: handle.location });
   try {
     const applied = await migrateUp(handle.db);
@@ -27,6 +28,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     await handle.close();
     throw err;
   }
+  const config = await withStoredKeys(envConfig, handle.db, logger);
   const ctx = createAppContext(config, logger, handle.db, handle.kind);
   // The engine resumes before anything can send it a command.
   const stopEngine = await startEngine(ctx);

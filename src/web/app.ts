@@ -13,6 +13,7 @@ import { tradingApi } from "./trading-api";
 import { pages } from "./pages";
 import { deskRoutes } from "./desk-routes";
 import { journalRoutes } from "./journal-routes";
+import { settingsRoutes } from "./settings-routes";
 import { priceSocket } from "./price-ws";
 import { systemRoutes, VERSION } from "./system-routes";
 
@@ -44,6 +45,7 @@ export function createApp(ctx: AppContext) {
     .use(pages(ctx))
     .use(deskRoutes(ctx))
     .use(journalRoutes(ctx))
+    .use(settingsRoutes(ctx))
     .use(docsRoutes(ctx, () => self!))
     .use(legacyApi(ctx))
     .use(marketApi(ctx))
