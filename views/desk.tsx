@@ -310,7 +310,13 @@ export function DeskPage(props: DeskPageProps) {
         <div class="desk-grid">
           <div class="card chart-card" role="region" aria-label={`${inst.root} chart`}>
             <div class="chart-head">
-              <span class="muted small">1-minute candles · drag the stop or a TP line to move it</span>
+              <span class="chart-title">
+                <span class="family small-seg" role="group" aria-label="Chart interval">
+                  <button type="button" class="seg on" data-interval="1m" aria-pressed="true">1m</button>
+                  <button type="button" class="seg" data-interval="1s" aria-pressed="false">1s</button>
+                </span>
+                <span class="muted small">drag the stop or a TP line to move it</span>
+              </span>
               <span class="chart-error" data-chart-error role="alert"></span>
             </div>
             <div class="chart" data-chart data-symbol={inst.root} data-decimals={String(d)} data-tick={String(inst.tick)}></div>

@@ -1,5 +1,6 @@
 import { Html } from "@elysiajs/html";
 import type { TradingService } from "../src/trading/trading-service";
+import { instrumentByRoot, priceDecimals } from "../src/market-data/instruments/catalogue";
 import { Layout, type LayoutProps } from "./layout";
 
 type Journal = Awaited<ReturnType<TradingService["journal"]>>;
@@ -13,6 +14,12 @@ export interface JournalProps {
 }
 
 const money = (v: number | null) => (v === null ? "—" : `${v < 0 ? "-" : ""}$${Math.abs(v).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`);
+/** At least the instrument's tick decimals; an averaged exit keeps the digits it has. */
+const price = (v: number, symbol: string) => {
+  const inst = instrumentByRoot(symbol);
+  const fixed = inst ? v.toFixed(priceDecimals(inst)) : String(v);
+  return Number(fixed) === v ? fixed : String(v);
+};
 const tone = (v: number | null) => (v === null || v === 0 ? "" : v > 0 ? "long" : "short");
 
 export function JournalBody({ journal, filter, accounts, csvHref }: Omit<JournalProps, "user">) {
@@ -45,7 +52,7 @@ export function JournalBody({ journal, filter, accounts, csvHref }: Omit<Journal
           <p class="muted">No closed trades for this filter yet.</p>
         ) : (
           <div class="table-wrap"><table class="table num">
-            <thead><tr><th>Closed (CT)</th><th>Account</th><th>Symbol</th><th>Side</th><th>Qty</th><th>Entry</th><th>Exit</th><th>Net</th><th>Why it ended</th></tr></thead>
+            <thead><tr><th>Closed (CT)</th><th>Account</th><th>Symbol</th><th>Side</th><th>Qty</th><th>Entry</th><th>Exit</th><th>Net</th><th class="reasons">Why it ended</th></tr></thead>
             <tbody>
               {journal.trades.map((t) => (
                 <tr>
@@ -54,8 +61,8 @@ export function JournalBody({ journal, filter, accounts, csvHref }: Omit<Journal
                   <td safe>{t.symbol}</td>
                   <td class={t.side === "long" ? "long" : "short"}>{t.side === "long" ? "Long" : "Short"}</td>
                   <td>{t.qty}</td>
-                  <td safe>{String(t.entry)}</td>
-                  <td safe>{String(t.exit)}</td>
+                  <td safe>{price(t.entry, t.symbol)}</td>
+                  <td safe>{price(t.exit, t.symbol)}</td>
                   <td class={tone(t.net)} safe>{money(t.net)}</td>
                   <td class="reasons" safe>{t.exitReasons.join(" · ")}</td>
                 </tr>

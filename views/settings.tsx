@@ -52,19 +52,21 @@ export function ExecutionSection({ accounts, notice }: { accounts: AccountRow[];
       <h2>Accounts and execution</h2>
       <p class="muted small">Paper accounts fill on the server's prices. A live account sends orders to its webhook (TradersPost-style JSON); a 2xx means <em>sent</em>, not filled. The URL is stored encrypted and never shown again.</p>
       {accounts.map((a) => (
-        <form class="inline-form account-row" hx-post={`/settings/execution/${encodeURIComponent(a.name)}`} hx-target="#execution" hx-swap="outerHTML" aria-label={`${a.name} account execution`}>
-          <strong safe>{a.name}</strong> <span class={`badge badge-${a.kind}`} safe>{a.kind}</span>
-          <label>Route
-            <select name="route" disabled={a.kind !== "live"}>
-              <option value="paper" selected={a.execution === "paper"}>paper</option>
-              {a.kind === "live" ? <option value="webhook" selected={a.execution === "webhook"}>webhook</option> : ""}
-            </select>
-          </label>
-          {a.kind === "live" ? (
-            <label>Webhook URL <input name="webhookUrl" type="url" autocomplete="off" placeholder={a.webhook ? `set (${a.webhook}) — type to replace` : "https://…"} /></label>
-          ) : ""}
-          <label>Commission $/contract/side <input class="narrow" name="commission" inputmode="decimal" value={String(a.commission)} /></label>
-          <button class="btn" type="submit">Save</button>
+        <form class="account-row" hx-post={`/settings/execution/${encodeURIComponent(a.name)}`} hx-target="#execution" hx-swap="outerHTML" aria-label={`${a.name} account execution`}>
+          <div class="account-head"><strong safe>{a.name}</strong> <span class={`badge badge-${a.kind}`} safe>{a.kind}</span></div>
+          <div class="grid-form">
+            <label>Route
+              <select name="route" disabled={a.kind !== "live"}>
+                <option value="paper" selected={a.execution === "paper"}>paper</option>
+                {a.kind === "live" ? <option value="webhook" selected={a.execution === "webhook"}>webhook</option> : ""}
+              </select>
+            </label>
+            <label>Commission $/contract/side <input name="commission" inputmode="decimal" value={String(a.commission)} /></label>
+            {a.kind === "live" ? (
+              <label class="span-all">Webhook URL <input name="webhookUrl" type="url" autocomplete="off" placeholder={a.webhook ? `set (${a.webhook}) — type to replace` : "https://…"} /></label>
+            ) : ""}
+            <div class="row-buttons"><button class="btn" type="submit">Save</button></div>
+          </div>
         </form>
       ))}
       <NoticeLine n={notice} />
@@ -100,7 +102,7 @@ export function TokensSection({ tokens, created, notice }: { tokens: { name: str
           <pre class="token" safe>{created.token}</pre>
         </div>
       ) : ""}
-      {tokens.length === 0 ? <p class="muted">No tokens. Scripts and the original client authenticate with <code>Authorization: Bearer &lt;token&gt;</code>.</p> : (
+      {tokens.length === 0 ? <p class="muted">No tokens. Scripts and the original client authenticate with <code safe>{"Authorization: Bearer <token>"}</code>.</p> : (
         <div class="table-wrap"><table class="table">
           <thead><tr><th>Name</th><th>Created</th><th>Last used</th><th><span class="sr-only">Revoke</span></th></tr></thead>
           <tbody>
@@ -124,7 +126,7 @@ export function TokensSection({ tokens, created, notice }: { tokens: { name: str
 
 export function ArchiveSection({ archive }: { archive: { dataset: string; historical: boolean; symbols: SymbolArchiveStatus[] } }) {
   return (
-    <section class="card" id="archive" aria-label="Archive" hx-get="/settings/archive" hx-trigger="every 5s" hx-swap="outerHTML">
+    <section class="card card-span2" id="archive" aria-label="Archive" hx-get="/settings/archive" hx-trigger="every 5s" hx-swap="outerHTML">
       <h2>1-minute archive <span class="muted small" safe>{`${archive.dataset}${archive.historical ? "" : " · no Historical access: built from the live feed only"}`}</span></h2>
       <div class="table-wrap"><table class="table num">
         <thead><tr><th>Symbol</th><th>Backfill</th><th>Progress</th><th>Bars</th><th>Newest bar (CT)</th></tr></thead>
@@ -140,7 +142,7 @@ export function ArchiveSection({ archive }: { archive: { dataset: string; histor
           ))}
         </tbody>
       </table></div>
-      <p class="muted small">Symbols: <code>ARCHIVE_SYMBOLS</code>; lookback: <code>ARCHIVE_BACKFILL_DAYS</code>. Export: <code>/api/v1/market/&lt;symbol&gt;/bars?from=…&amp;format=csv|dbn</code>.</p>
+      <p class="muted small">Symbols: <code>ARCHIVE_SYMBOLS</code>; lookback: <code>ARCHIVE_BACKFILL_DAYS</code>. Export: <code safe>{"/api/v1/market/<symbol>/bars?from=…&format=csv|dbn"}</code>.</p>
     </section>
   );
 }

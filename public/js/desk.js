@@ -66,7 +66,7 @@
   });
 
   document.addEventListener("live:bar", function (e) {
-    if (e.detail.s === symbol && e.detail.i === "1m") chart.onBar(e.detail);
+    if (e.detail.s === symbol) chart.onBar(e.detail);
   });
 
   function showChange() {
@@ -189,6 +189,9 @@
     if (!box || typeof uPlot === "undefined") return { onTrade: function () {}, onBar: function () {}, readLines: function () {} };
     var tick = Number(box.dataset.tick);
     var data = [[], [], [], [], [], []]; // ts (s), open, high, low, close, volume
+    var interval = "1m";
+    try { if (localStorage.getItem("chart-interval") === "1s") interval = "1s"; } catch (_) {}
+    function secs() { return interval === "1s" ? 1 : 60; }
     var lines = { entry: null, stop: null, tps: [], version: null };
     var drag = null;
     var u = null;
@@ -279,7 +282,11 @@
       return [min - pad, max + pad];
     }
 
-    function size() { return { width: Math.max(280, box.clientWidth), height: window.innerWidth < 640 ? 260 : 380 }; }
+    // The chart takes what the screen can spare: most of a desktop's height, a third of a phone's.
+    function size() {
+      var h = window.innerWidth < 640 ? 260 : Math.min(640, Math.max(320, Math.round(window.innerHeight * 0.58)));
+      return { width: Math.max(280, box.clientWidth), height: h };
+    }
 
     function create() {
       var s = size();
@@ -320,7 +327,7 @@
       }
       if (n && tsSec < data[0][n - 1]) return;
       data[0].push(tsSec); data[1].push(o); data[2].push(h); data[3].push(l); data[4].push(c); data[5].push(v);
-      if (data[0].length > 600) data.forEach(function (a) { a.shift(); });
+      if (data[0].length > (interval === "1s" ? 900 : 600)) data.forEach(function (a) { a.shift(); });
     }
 
     var redrawQueued = false;
@@ -332,7 +339,7 @@
     }
 
     function onTrade(m) {
-      var t = Math.floor(m.ts / 60000) * 60;
+      var t = Math.floor(m.ts / (secs() * 1000)) * secs();
       var n = data[0].length;
       if (n && data[0][n - 1] === t) {
         data[2][n - 1] = Math.max(data[2][n - 1], m.p); data[3][n - 1] = Math.min(data[3][n - 1], m.p);
@@ -342,6 +349,7 @@
     }
 
     function onBar(b) {
+      if (b.i !== interval) return;
       var t = Math.floor(b.ts / 1000);
       var n = data[0].length;
       var i = data[0].lastIndexOf(t);
@@ -405,16 +413,51 @@
       });
     }
 
-    readLines();
-    create();
-    fetch("/api/v1/market/" + encodeURIComponent(symbol) + "/recent?count=300", { headers: { accept: "application/json" } })
-      .then(function (r) { return r.json(); })
-      .then(function (body) {
+    function recent(iv) {
+      return fetch("/api/v1/market/" + encodeURIComponent(symbol) + "/recent?interval=" + iv + "&count=" + (iv === "1s" ? 900 : 300), { headers: { accept: "application/json" } })
+        .then(function (r) { return r.json(); });
+    }
+
+    /** Loads the chosen interval from scratch; prints arriving meanwhile are folded in after. */
+    function load() {
+      var want = interval;
+      return recent(want).then(function (body) {
+        if (want !== interval) return;
+        data = [[], [], [], [], [], []];
         (body.bars || []).forEach(function (b) { upsert(Math.floor(b.ts / 1000), b.o, b.h, b.l, b.c, b.v); });
-        prevClose = previousSessionClose(body.bars || []);
-        showChange();
         setData();
       });
+    }
+
+    function showInterval() {
+      document.querySelectorAll("[data-interval]").forEach(function (b) {
+        var on = b.dataset.interval === interval;
+        b.classList.toggle("on", on);
+        b.setAttribute("aria-pressed", String(on));
+      });
+    }
+    document.querySelectorAll("[data-interval]").forEach(function (b) {
+      b.addEventListener("click", function () {
+        if (b.dataset.interval === interval) return;
+        interval = b.dataset.interval;
+        try { localStorage.setItem("chart-interval", interval); } catch (_) {}
+        showInterval();
+        load();
+      });
+    });
+
+    readLines();
+    create();
+    showInterval();
+    // The day's change needs one-minute history whichever interval is drawn.
+    recent("1m").then(function (body) {
+      prevClose = previousSessionClose(body.bars || []);
+      showChange();
+      if (interval === "1m") {
+        (body.bars || []).forEach(function (b) { upsert(Math.floor(b.ts / 1000), b.o, b.h, b.l, b.c, b.v); });
+        setData();
+      } else load();
+    });
 
     return { onTrade: onTrade, onBar: onBar, readLines: readLines };
   })();

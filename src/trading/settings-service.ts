@@ -16,7 +16,12 @@ export const symbolDefaultsSchema = z.object({
 export type SymbolDefaults = z.infer<typeof symbolDefaultsSchema>;
 
 export const prefsSchema = z.object({
-  atr: z.object({ method: z.enum(["simple", "wilder"]), period: z.coerce.number().int().min(1).max(500), lookback: z.coerce.number().int().min(2).max(10_000), multiplier: z.coerce.number().positive().max(50) }),
+  atr: z.object({
+    method: z.enum(["simple", "wilder"], { error: "ATR method must be simple or wilder" }),
+    period: z.coerce.number({ error: "ATR period must be a number" }).int("ATR period must be a whole number of bars").min(1, "ATR period must be at least 1 bar").max(500, "ATR period must be at most 500 bars"),
+    lookback: z.coerce.number({ error: "ATR lookback must be a number" }).int("ATR lookback must be a whole number of bars").min(2, "ATR lookback must be at least 2 bars").max(10_000, "ATR lookback must be at most 10,000 bars"),
+    multiplier: z.coerce.number({ error: "ATR stop multiplier must be a number" }).positive("ATR stop multiplier must be greater than 0").max(50, "ATR stop multiplier must be at most 50"),
+  }),
   /** Ask before actions that cost money (buy, sell, exit all, reverse). */
   confirm: z.boolean(),
 });
@@ -92,7 +97,8 @@ export class SettingsService {
 
   async setPrefs(userId: number, input: unknown, expected: number | undefined, actor: Actor): Promise<number> {
     const r = prefsSchema.safeParse(input);
-    if (!r.success) throw new ServiceError(400, describeIssue(r.error));
+    // Each field's message names the field the way the settings form labels it.
+    if (!r.success) throw new ServiceError(400, r.error.issues[0]!.message);
     return this.write(userId, "prefs", r.data, expected, actor, `preferences saved (ATR ${r.data.atr.method} ${r.data.atr.period}/${r.data.atr.lookback}, ×${r.data.atr.multiplier})`);
   }
 }

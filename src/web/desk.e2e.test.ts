@@ -119,6 +119,28 @@ describe.skipIf(!haveChromium)("the desk in Chromium", () => {
     // …and in the other browser.
     await b.waitForFunction((v) => JSON.parse(document.getElementById("desk-state")!.dataset.lines!).stop === v, moved, { timeout: 3000 });
 
+    // The 1-second chart: two prints 1.1 s apart are two candles less than a minute apart.
+    const interval = b.getByRole("group", { name: "Chart interval" });
+    await interval.getByRole("button", { name: "1s" }).click();
+    expect(await interval.getByRole("button", { name: "1s" }).getAttribute("aria-pressed")).toBe("true");
+    await b.waitForTimeout(300);
+    print(moved + 20);
+    await b.waitForTimeout(1100);
+    print(moved + 21);
+    const candleGap = async () => b.evaluate(() => {
+      const t = (document.querySelector("[data-chart]") as HTMLElement & { uplot: any }).uplot.data[0] as number[];
+      return t.length < 2 ? null : t[t.length - 1]! - t[t.length - 2]!;
+    });
+    for (let i = 0; i < 20 && !(((await candleGap()) ?? 0) > 0); i++) await b.waitForTimeout(100);
+    const gap = await candleGap();
+    expect(gap).toBeGreaterThan(0);
+    expect(gap).toBeLessThan(60);
+    await interval.getByRole("button", { name: "1m" }).click();
+    await b.waitForFunction(() => {
+      const t = (document.querySelector("[data-chart]") as HTMLElement & { uplot: any }).uplot.data[0] as number[];
+      return t.length > 1 && t.every((v) => v % 60 === 0);
+    });
+
     // A stale edit: B is typing in the stop form (its refresh waits) while A changes the stop.
     const bStop = b.getByRole("region", { name: "Stop" });
     await bStop.getByLabel("Amount").fill("35");

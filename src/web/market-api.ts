@@ -2,6 +2,7 @@ import { Elysia } from "elysia";
 import { z } from "zod";
 import type { AppContext } from "../app/context";
 import { barsToCsv, barsToDbn } from "../market-data/archive/export";
+import type { Bar } from "../market-data/bars/bar";
 import { resolveSymbol } from "../market-data/instruments/symbols";
 import { ServiceError } from "../trading/service-error";
 import { authPlugin } from "./auth-plugin";
@@ -72,14 +73,15 @@ export function marketApi(ctx: AppContext) {
     .get("/:symbol/recent", async ({ params, query }) => {
       const symbol = root(params.symbol);
       const count = Math.min(Math.max(Number(query.count ?? 240) || 240, 1), 2000);
+      const view = (b: Readonly<Bar>) => ({ ts: b.startMs, o: b.open / 1e9, h: b.high / 1e9, l: b.low / 1e9, c: b.close / 1e9, v: b.volume });
+      if (query.interval === "1s") return { symbol, interval: "1s", bars: ctx.marketData.recentSeconds(symbol, count).map(view) };
+      if (query.interval !== undefined && query.interval !== "1m") throw new ServiceError(400, "query.interval: expected 1m or 1s");
       const bars = await ctx.barHistory.recent(symbol, count);
       const forming = ctx.marketData.formingBar(symbol);
-      const out = bars.map((b) => ({ ts: b.startMs, o: b.open / 1e9, h: b.high / 1e9, l: b.low / 1e9, c: b.close / 1e9, v: b.volume }));
-      if (forming && (!bars.length || forming.startMs > bars[bars.length - 1]!.startMs)) {
-        out.push({ ts: forming.startMs, o: forming.open / 1e9, h: forming.high / 1e9, l: forming.low / 1e9, c: forming.close / 1e9, v: forming.volume });
-      }
+      const out = bars.map(view);
+      if (forming && (!bars.length || forming.startMs > bars[bars.length - 1]!.startMs)) out.push(view(forming));
       return { symbol, interval: "1m", bars: out };
-    }, { detail: { tags, summary: "The newest one-minute bars (archive or live) and the one still forming, for charts" } })
+    }, { detail: { tags, summary: "The newest bars and the one still forming, for charts: one-minute (archive + live, default) or `interval=1s` (the last 15 minutes, live)" } })
     .get("/:symbol/atr", async ({ params, query }) => {
       const symbol = root(params.symbol);
       const q = parse(atrQuery, query, "query");

@@ -12,6 +12,9 @@ import { InstrumentRegistry } from "../instruments/instrument-registry";
 import { decodeRecord } from "../dbn/record-codec";
 import type { PriceHub } from "../stream/price-hub";
 
+/** One-second bars kept per root for charts: 15 minutes. */
+const SECONDS_KEPT = 900;
+
 export type FeedKind = "simulated" | "databento";
 export type FeedState = "connecting" | "live" | "reconnecting" | "stopped" | "auth-failed";
 
@@ -53,6 +56,7 @@ export class MarketDataService {
   private lastTick: number | null = null;
   private message: string | undefined;
   private readonly bars1s: BarAggregator;
+  private readonly seconds = new Map<string, Readonly<Bar>[]>();
   private readonly bars1m: BarAggregator;
   private barTimer: ReturnType<typeof setInterval> | undefined;
   private statusTimer: ReturnType<typeof setInterval> | undefined;
@@ -91,6 +95,7 @@ export class MarketDataService {
       bar: (b) => {
         const root = this.rootById.get(b.instrumentId);
         if (!root) return;
+        if (b.interval === "1s") this.keepSecond(root, b);
         hub.broadcast(root, JSON.stringify({ t: "bar", s: root, i: b.interval, ts: b.startMs, o: b.open / 1e9, h: b.high / 1e9, l: b.low / 1e9, c: b.close / 1e9, v: b.volume }));
       },
     });
@@ -120,6 +125,28 @@ export class MarketDataService {
       if (b && (!newest || b.startMs > newest.startMs)) newest = b;
     }
     return newest;
+  }
+
+  /** Closed one-second bars of the last ~15 minutes and the one forming, oldest first (charts' 1-second view). */
+  recentSeconds(root: string, count: number): Readonly<Bar>[] {
+    const kept = this.seconds.get(root) ?? [];
+    const out = kept.slice(Math.max(0, kept.length - count));
+    let forming: Readonly<Bar> | undefined;
+    for (const [id, r] of this.rootById) {
+      if (r !== root) continue;
+      const b = this.bars1s.current(id);
+      if (b && (!forming || b.startMs > forming.startMs)) forming = b;
+    }
+    if (forming && (!out.length || forming.startMs > out[out.length - 1]!.startMs)) out.push({ ...forming });
+    return out;
+  }
+
+  private keepSecond(root: string, b: Readonly<Bar>): void {
+    let list = this.seconds.get(root);
+    if (!list) this.seconds.set(root, (list = []));
+    list.push(b);
+    // Trimmed in batches so a bar costs O(1) amortised.
+    if (list.length > SECONDS_KEPT + 100) list.splice(0, list.length - SECONDS_KEPT);
   }
 
   /** When the last record arrived (UTC ms), if any. */
