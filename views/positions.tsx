@@ -4,7 +4,7 @@ import { Layout, type LayoutProps } from "./layout";
 
 export interface PositionsProps {
   user: NonNullable<LayoutProps["user"]>;
-  accounts: { name: string; kind: string; positions: (PositionView & { decimals: number })[] }[];
+  accounts: { name: string; kind: string; positions: (PositionView & { decimals: number; pointValue: number })[] }[];
   events: { at: string; actor: string; symbol: string; reason: string }[];
 }
 
@@ -30,13 +30,14 @@ export function PositionsBody({ accounts, events }: Omit<PositionsProps, "user">
               </thead>
               <tbody>
                 {a.positions.map((p) => (
-                  <tr>
+                  <tr data-symbol={p.symbol} data-side={p.side ?? ""} data-qty={String(p.qty)} data-avg={p.avgEntry === null ? "" : String(p.avgEntry)}
+                    data-point-value={String(p.pointValue)} data-decimals={String(p.decimals)}>
                     <td><a href={`/desk?account=${encodeURIComponent(a.name)}&symbol=${encodeURIComponent(p.symbol)}`} safe>{p.symbol}</a></td>
                     <td class={p.side === "long" ? "long" : "short"}>{p.side === "long" ? "Long" : "Short"}</td>
                     <td>{p.qty}</td>
                     <td safe>{p.avgEntry === null ? "—" : p.avgEntry.toFixed(p.decimals)}</td>
-                    <td safe>{p.lastPrice === null ? "—" : p.lastPrice.toFixed(p.decimals)}</td>
-                    <td class={tone(p.unrealized)} safe>{money(p.unrealized)}</td>
+                    <td data-last safe>{p.lastPrice === null ? "—" : p.lastPrice.toFixed(p.decimals)}</td>
+                    <td data-pnl class={tone(p.unrealized)} safe>{money(p.unrealized)}</td>
                     <td>{p.stop ? `${p.stop.price.toFixed(p.decimals)}${p.stop.trailing ? " trail" : ""}` : "—"}</td>
                     <td>{p.ladder.length ? p.ladder.map((l) => `${l.qty}@${l.price.toFixed(p.decimals)}${l.status === "filled" ? "✓" : ""}`).join(" ") : "—"}</td>
                     <td>{p.timer ? `${p.timer.action}${p.timer.phase === "running" ? "" : ` (${p.timer.phase})`}` : "—"}</td>
@@ -68,7 +69,7 @@ export function PositionsBody({ accounts, events }: Omit<PositionsProps, "user">
 
 export function PositionsPage(props: PositionsProps) {
   return (
-    <Layout title="Positions" user={props.user} active="overview" scripts={["/static/js/live-refresh.js"]}>
+    <Layout title="Positions" user={props.user} active="overview" scripts={["/static/js/live-refresh.js", "/static/js/positions.js"]}>
       <PositionsBody accounts={props.accounts} events={props.events} />
     </Layout>
   );

@@ -308,6 +308,7 @@
       // The instance, for tests and for the browser console.
       box.uplot = u;
       new ResizeObserver(function () { var s = size(); u.setSize(s); }).observe(box);
+      window.addEventListener("resize", function () { u.setSize(size()); });
     }
 
     function setData() {

@@ -100,6 +100,16 @@ describe.skipIf(!haveChromium)("pages in Chromium", () => {
     expect(await page.locator("[data-feed-name]").textContent()).toBe("Simulated feed");
     await page.waitForFunction(() => document.querySelector("[data-feed]")?.className.includes("feed-sim"));
     expect(await page.locator("[data-exchange-clock]").textContent()).toMatch(/^CT \d\d:\d\d:\d\d$/);
+    // Last and P&L follow the feed between renders, and agree with each other.
+    const rendered = await paper.locator("tr[data-symbol=MES] [data-last]").textContent();
+    await page.waitForFunction((r) => document.querySelector("#positions tr[data-symbol=MES] [data-last]")?.textContent !== r, rendered, { timeout: 5000 });
+    const row = await page.evaluate(() => {
+      const tr = document.querySelector<HTMLElement>("#positions tr[data-symbol=MES]")!;
+      const d = tr.dataset;
+      return { avg: d.avg, qty: d.qty, side: d.side, last: tr.querySelector("[data-last]")!.textContent, pnl: tr.querySelector("[data-pnl]")!.textContent };
+    });
+    const expected = (Number(row.last) - Number(row.avg)) * Number(row.qty) * 5 * (row.side === "long" ? 1 : -1);
+    expect(row.pnl).toBe(`${expected < 0 ? "-" : ""}$${Math.abs(expected).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`);
     await page.screenshot({ path: join(ARTIFACTS, "positions-desktop.png"), fullPage: true });
 
     await page.getByRole("link", { name: "API" }).click();

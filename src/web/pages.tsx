@@ -26,7 +26,10 @@ export function pages(ctx: AppContext) {
     return {
       accounts: accounts.filter((a) => a.kind !== "replay").map((a) => ({
         name: a.name, kind: a.kind,
-        positions: all.filter((p) => p.account === a.name).map((p) => ({ ...p, decimals: priceDecimals(instrumentByRoot(p.symbol)!) })),
+        positions: all.filter((p) => p.account === a.name).map((p) => {
+          const inst = instrumentByRoot(p.symbol)!;
+          return { ...p, decimals: priceDecimals(inst), pointValue: Number(inst.pointValue) / 1e9 };
+        }),
       })),
       events,
     };

@@ -1,0 +1,54 @@
+// The positions page between server renders: last price and P&L of every open row follow the
+// price socket (opened by status-bar.js). At most one DOM update per row per frame however fast
+// prints come; the server's render (on any position change) stays the exact figure.
+(function () {
+  "use strict";
+  var socket = null;
+  var pending = new Map(); // symbol -> latest price
+  var queued = false;
+
+  function rows() { return document.querySelectorAll("#positions tr[data-symbol]"); }
+  function symbols() {
+    var set = {};
+    rows().forEach(function (r) { set[r.dataset.symbol] = true; });
+    return Object.keys(set);
+  }
+  function subscribe() {
+    var list = symbols();
+    if (socket && socket.readyState === 1 && list.length) socket.send(JSON.stringify({ op: "subscribe", symbols: list }));
+  }
+  function money(v) {
+    return (v < 0 ? "-$" : "$") + Math.abs(v).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  }
+
+  function paint() {
+    queued = false;
+    rows().forEach(function (r) {
+      var p = pending.get(r.dataset.symbol);
+      if (p === undefined) return;
+      var last = r.querySelector("[data-last]");
+      var pnl = r.querySelector("[data-pnl]");
+      if (last) last.textContent = p.toFixed(Number(r.dataset.decimals));
+      if (!pnl || r.dataset.avg === "") return;
+      var sign = r.dataset.side === "long" ? 1 : -1;
+      var v = sign * (p - Number(r.dataset.avg)) * Number(r.dataset.qty) * Number(r.dataset.pointValue);
+      pnl.textContent = money(v);
+      pnl.className = v > 0 ? "long" : v < 0 ? "short" : "";
+    });
+    pending.clear();
+  }
+
+  document.addEventListener("live:open", function (e) {
+    socket = e.detail.socket;
+    subscribe();
+  });
+  // A re-render may list new symbols.
+  document.body.addEventListener("htmx:afterSwap", subscribe);
+  document.addEventListener("live:trade", function (e) {
+    pending.set(e.detail.s, e.detail.p);
+    if (!queued) {
+      queued = true;
+      requestAnimationFrame(paint);
+    }
+  });
+})();
