@@ -102,7 +102,7 @@ export function TokensSection({ tokens, created, notice }: { tokens: { name: str
           <pre class="token" safe>{created.token}</pre>
         </div>
       ) : ""}
-      {tokens.length === 0 ? <p class="muted">No tokens. Scripts and the original client authenticate with <code safe>{"Authorization: Bearer <token>"}</code>.</p> : (
+      {tokens.length === 0 ? <p class="muted">No tokens. Scripts and the original client authenticate with <code>{"Authorization: Bearer &lt;token&gt;"}</code>.</p> : (
         <div class="table-wrap"><table class="table">
           <thead><tr><th>Name</th><th>Created</th><th>Last used</th><th><span class="sr-only">Revoke</span></th></tr></thead>
           <tbody>
@@ -142,7 +142,7 @@ export function ArchiveSection({ archive }: { archive: { dataset: string; histor
           ))}
         </tbody>
       </table></div>
-      <p class="muted small">Symbols: <code>ARCHIVE_SYMBOLS</code>; lookback: <code>ARCHIVE_BACKFILL_DAYS</code>. Export: <code safe>{"/api/v1/market/<symbol>/bars?from=…&format=csv|dbn"}</code>.</p>
+      <p class="muted small">Symbols: <code>ARCHIVE_SYMBOLS</code>; lookback: <code>ARCHIVE_BACKFILL_DAYS</code>. Export: <code>{"/api/v1/market/&lt;symbol&gt;/bars?from=…&amp;format=csv|dbn"}</code>.</p>
     </section>
   );
 }
