@@ -4,6 +4,7 @@ import * as m0002 from "./0002_ohlcv_archive";
 import * as m0003 from "./0003_archive_dataset";
 import * as m0004 from "./0004_trading_engine";
 import * as m0005 from "./0005_user_settings";
+import * as m0006 from "./0006_replay";
 
 /**
  * A static list, not a directory scan, so the compiled binary carries every migration.
@@ -15,4 +16,5 @@ export const migrations: Record<string, Migration> = {
   "0003_archive_dataset": m0003,
   "0004_trading_engine": m0004,
   "0005_user_settings": m0005,
+  "0006_replay": m0006,
 };

@@ -138,6 +138,36 @@ export interface UserSettingsTable {
   updated_at: Timestamp;
 }
 
+export interface ReplayFilesTable {
+  id: Generated<number>;
+  user_id: number;
+  kind: "upload" | "historical";
+  name: string;
+  sha256: string;
+  bytes: Int8;
+  schema: string;
+  symbols: Json;
+  start_ms: Int8;
+  end_ms: Int8;
+  records: Int8;
+  request: ColumnType<unknown, string | null | undefined, string | null>;
+  cost: ColumnType<string | null, string | null | undefined, string | null>;
+  path: string;
+  created_at: Timestamp;
+}
+
+export interface ReplaySessionsTable {
+  id: Generated<number>;
+  user_id: number;
+  account_id: number;
+  source: Json;
+  state: string;
+  replay_ms: ColumnType<string | null, string | number | null | undefined, string | number | null>;
+  summary: ColumnType<unknown, string | null | undefined, string | null>;
+  created_at: Timestamp;
+  ended_at: NullableTimestamp;
+}
+
 export interface ClosedTradesTable {
   trade_id: string;
   account_id: number;
@@ -183,6 +213,8 @@ export interface Database {
   engine_orders: EngineOrdersTable;
   closed_trades: ClosedTradesTable;
   user_settings: UserSettingsTable;
+  replay_files: ReplayFilesTable;
+  replay_sessions: ReplaySessionsTable;
 }
 
 export type DB = Kysely<Database>;

@@ -6,6 +6,7 @@ import type { Database } from "../persistence/database";
 import { loadAccounts, loadSnapshot, writeStep, type StepWrite } from "../persistence/repositories/engine-repo";
 import { TradingEngine } from "./engine/engine";
 import type { AccountConfig, CommandInput, Effect, EngineEvent, InstrumentSpec, Nanos, Position, ReportInput } from "./engine/types";
+import type { EngineHost } from "./engine-host";
 import type { ExecutionRouter } from "./execution/router";
 
 export interface EngineChange {
@@ -33,7 +34,7 @@ const emptyPending = (): Pending => ({ keys: new Set(), write: { newOrders: [], 
  * write fails, the engine reloads the last committed state and nothing is released, so memory,
  * database and broker never disagree about what was done.
  */
-export class EngineService {
+export class EngineService implements EngineHost {
   readonly engine: TradingEngine;
   private pending = emptyPending();
   private flushing: Promise<void> | undefined;
@@ -47,7 +48,7 @@ export class EngineService {
     private readonly instruments: InstrumentRegistry,
     private readonly router: ExecutionRouter,
     private readonly logger: Logger,
-    private readonly now: () => number = Date.now,
+    readonly now: () => number = Date.now,
   ) {
     this.engine = new TradingEngine((s) => this.spec(s));
   }
@@ -80,6 +81,8 @@ export class EngineService {
 
   async reloadAccounts(): Promise<void> {
     for (const a of await loadAccounts(this.db)) {
+      // Replay accounts belong to their sessions' own engines; the live engine never sees them.
+      if (a.kind === "replay") continue;
       this.accounts.set(a.id, a);
       this.engine.setAccount(a);
       this.router.setRoute(a.id, a.kind === "live" ? a.execution : "paper");

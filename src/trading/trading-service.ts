@@ -7,6 +7,7 @@ import { resolveSymbol } from "../market-data/instruments/symbols";
 import type { Database } from "../persistence/database";
 import { appendEvent, type Actor } from "../persistence/events";
 import { nanosToDecimal } from "../persistence/repositories/ohlcv-repo";
+import type { EngineHost } from "./engine-host";
 import type { EngineService } from "./engine-service";
 import { EngineError, type Bracket, type Command, type StopConfig, type Target } from "./engine/types";
 import { positionView, type PositionView } from "./position-view";
@@ -45,17 +46,32 @@ function toStop(s: S.StopInput): StopConfig {
  * turned into engine commands. The JSON API and the pages are both thin controllers over this.
  */
 export class TradingService {
+  private replayHost: (accountId: number) => EngineHost | undefined = () => undefined;
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly engine: EngineService,
     private readonly bars: BarHistory,
   ) {}
 
+  /** Replay sessions run their accounts on engines of their own. */
+  useReplayHosts(resolve: (accountId: number) => EngineHost | undefined): void {
+    this.replayHost = resolve;
+  }
+
   async accountId(userId: number, name: string): Promise<number> {
-    const row = await this.db.selectFrom("accounts").select(["id"]).where("user_id", "=", userId).where("name", "=", name).executeTakeFirst();
+    const row = await this.db.selectFrom("accounts").select(["id", "kind"]).where("user_id", "=", userId).where("name", "=", name).executeTakeFirst();
     if (!row) throw new ServiceError(404, `account "${name}" not found`);
-    if (!this.engine.account(row.id)) await this.engine.reloadAccounts();
+    if (row.kind !== "replay" && !this.engine.account(row.id)) await this.engine.reloadAccounts();
     return row.id;
+  }
+
+  /** The engine an account trades on; a replay account whose session is gone has none. */
+  hostFor(accountId: number): EngineHost {
+    const replay = this.replayHost(accountId);
+    if (replay) return replay;
+    if (!this.engine.account(accountId)) throw new ServiceError(409, "this replay is no longer running (it ended, or the server restarted); start a new one on the Replay page");
+    return this.engine;
   }
 
   symbol(input: string): string {
@@ -66,9 +82,15 @@ export class TradingService {
   }
 
   view(accountId: number, symbol: string): PositionView | null {
-    const p = this.engine.engine.position(accountId, symbol);
+    const host = this.replayHost(accountId) ?? this.engine;
+    const p = host.engine.position(accountId, symbol);
     if (!p) return null;
-    return positionView(p as never, this.engine.spec(symbol), this.engine.engine.lastPrice(symbol), this.engine.account(accountId)?.name ?? String(accountId));
+    return positionView(p as never, host.spec(symbol), host.engine.lastPrice(symbol), host.account(accountId)?.name ?? String(accountId));
+  }
+
+  /** The last print an account's engine has seen (replay accounts: the replay's). */
+  lastPrice(accountId: number, symbol: string): number | undefined {
+    return (this.replayHost(accountId) ?? this.engine).engine.lastPrice(symbol);
   }
 
   async positions(userId: number, accountName?: string): Promise<PositionView[]> {
@@ -78,12 +100,14 @@ export class TradingService {
     return out.sort((a, b) => a.account.localeCompare(b.account) || a.symbol.localeCompare(b.symbol));
   }
 
-  private async run(c: Caller, account: string, symbolInput: string, command: Command, version?: number) {
+  private async run(c: Caller, account: string, symbolInput: string, command: Command | ((host: EngineHost, symbol: string) => Command | Promise<Command>), version?: number) {
     const accountId = await this.accountId(c.userId, account);
     const symbol = this.symbol(symbolInput);
+    const host = this.hostFor(accountId);
+    const cmd = typeof command === "function" ? await command(host, symbol) : command;
     try {
       const idempotencyKey = c.idempotencyKey ? `${c.userId}:${c.idempotencyKey}` : undefined;
-      await this.engine.command({ type: "command", accountId, symbol, command, actor: c.actor, expectedVersion: version, tsMs: Date.now(), idempotencyKey });
+      await host.command({ type: "command", accountId, symbol, command: cmd, actor: c.actor, expectedVersion: version, tsMs: host.now(), idempotencyKey });
     } catch (err) {
       if (err instanceof EngineError) {
         const current = this.view(accountId, symbol);
@@ -98,15 +122,15 @@ export class TradingService {
     return this.view(accountId, symbol);
   }
 
-  private refPrice(symbol: string): number {
-    const last = this.engine.engine.lastPrice(symbol);
+  private refPrice(symbol: string, host: EngineHost): number {
+    const last = host.engine.lastPrice(symbol);
     if (!last) throw new ServiceError(409, `${symbol} has no price yet (the feed has not printed it); cannot place a market order`);
     return last;
   }
 
-  private async atrFor(symbol: string, stop: S.StopInput | null | undefined, atr: AtrSettings = DEFAULT_ATR) {
+  private async atrFor(symbol: string, stop: S.StopInput | null | undefined, atr: AtrSettings = DEFAULT_ATR, host?: EngineHost) {
     if (!stop || stop.initial.unit !== "atr") return undefined;
-    const r = await this.bars.atr(symbol, atr);
+    const r = host?.atr ? await host.atr(symbol, atr) : await this.bars.atr(symbol, atr);
     return r.available ? { value: r.value } : { unavailable: r.reason };
   }
 
@@ -122,18 +146,19 @@ export class TradingService {
     b: { ladder?: { enabled: boolean; qty: number; target: S.TargetInput }[]; stop?: S.StopInput | null; timer?: S.TimerInput | null } | undefined,
     atrSettings?: AtrSettings,
   ) {
-    const symbol = this.symbol(symbolInput);
-    const atr = await this.atrFor(symbol, b?.stop, atrSettings);
-    if (atr && "unavailable" in atr) throw new ServiceError(400, `ATR stop refused: ATR is unavailable (${atr.unavailable}); set the stop by points or ticks`);
-    const bracket: Bracket | undefined = b
-      ? {
-          ladder: b.ladder?.map((l) => ({ enabled: l.enabled, qty: l.qty, target: toTarget(l.target) })),
-          stop: b.stop ? toStop(b.stop) : null,
-          atr: atr && "value" in atr ? atr.value : undefined,
-          timer: b.timer ? { durationMs: b.timer.seconds * 1000, action: b.timer.action, mode: b.timer.mode } : null,
-        }
-      : undefined;
-    return this.run(c, account, symbol, { kind: "order", side: o.side, qty: o.qty, orderType: o.type, limitPrice: o.limitPrice, refPrice: this.refPrice(symbol), bracket }, o.version);
+    return this.run(c, account, symbolInput, async (host, symbol) => {
+      const atr = await this.atrFor(symbol, b?.stop, atrSettings, host);
+      if (atr && "unavailable" in atr) throw new ServiceError(400, `ATR stop refused: ATR is unavailable (${atr.unavailable}); set the stop by points or ticks`);
+      const bracket: Bracket | undefined = b
+        ? {
+            ladder: b.ladder?.map((l) => ({ enabled: l.enabled, qty: l.qty, target: toTarget(l.target) })),
+            stop: b.stop ? toStop(b.stop) : null,
+            atr: atr && "value" in atr ? atr.value : undefined,
+            timer: b.timer ? { durationMs: b.timer.seconds * 1000, action: b.timer.action, mode: b.timer.mode } : null,
+          }
+        : undefined;
+      return { kind: "order", side: o.side, qty: o.qty, orderType: o.type, limitPrice: o.limitPrice, refPrice: this.refPrice(symbol, host), bracket };
+    }, o.version);
   }
 
   async record(c: Caller, account: string, symbol: string, body: unknown) {
@@ -143,8 +168,7 @@ export class TradingService {
 
   async exit(c: Caller, account: string, symbol: string, body: unknown) {
     const b = parse(S.exitBody, body);
-    const root = this.symbol(symbol);
-    return this.run(c, account, root, { kind: "exit", qty: b.qty, refPrice: this.engine.engine.lastPrice(root) }, b.version);
+    return this.run(c, account, symbol, (host, root) => ({ kind: "exit", qty: b.qty, refPrice: host.engine.lastPrice(root) }), b.version);
   }
 
   async clear(c: Caller, account: string, symbol: string, body: unknown) {
@@ -170,9 +194,7 @@ export class TradingService {
   }
 
   async setStopParsed(c: Caller, account: string, symbolInput: string, stop: S.StopInput | null, version: number | undefined, atrSettings?: AtrSettings) {
-    const symbol = this.symbol(symbolInput);
-    const atr = await this.atrFor(symbol, stop, atrSettings);
-    return this.run(c, account, symbol, { kind: "set-stop", stop: stop ? toStop(stop) : null, atr }, version);
+    return this.run(c, account, symbolInput, async (host, symbol) => ({ kind: "set-stop", stop: stop ? toStop(stop) : null, atr: await this.atrFor(symbol, stop, atrSettings, host) }), version);
   }
 
   async setLadderParsed(c: Caller, account: string, symbol: string, levels: { enabled: boolean; qty: number; target: S.TargetInput }[], version: number | undefined) {
