@@ -107,7 +107,7 @@ describe("player", () => {
     while (p.state !== "ended" && wall < 1_000_000 + 120_000) {
       wall += 16; // a 60 Hz timer
       p.advance(wall);
-      if (p.state === "ended") doneAt = wall;
+      if ((p.state as string) === "ended") doneAt = wall;
     }
     expect(sink.trades.length).toBe(61);
     expect(Math.abs(doneAt - 1_000_000 - 60_000)).toBeLessThanOrEqual(1_200);
