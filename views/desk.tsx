@@ -2,6 +2,7 @@ import { Html } from "@elysiajs/html";
 import type { PositionView } from "../src/trading/position-view";
 import type { SymbolDefaults } from "../src/trading/settings-service";
 import { Layout, type LayoutProps } from "./layout";
+import { ReplayPanel, type ReplayPanelProps } from "./replay";
 
 export interface DeskInstrument {
   root: string;
@@ -32,6 +33,8 @@ export interface DeskStateProps {
   atr: { available: true; value: number; method: string; period: number } | { available: false; reason: string };
   atrMultiplier: number;
   confirm: boolean;
+  /** The account's clock: now, or the replay's time (timer countdowns). */
+  nowMs: number;
   /** A refused action: shown next to its control. */
   error?: { for: "ticket" | "stop" | "ladder" | "timer" | "position"; message: string };
   ticketQty?: number;
@@ -42,13 +45,15 @@ export interface DeskPageProps extends DeskStateProps {
   accounts: { name: string; kind: string }[];
   symbols: { root: string; name: string }[];
   quote: { bid: number | null; ask: number | null } | null;
+  /** Replay mode: the player above the desk, and everything bound to the replay's account. */
+  replay?: ReplayPanelProps;
 }
 
 const fmt = (v: number | null | undefined, d: number) => (v === null || v === undefined ? "—" : v.toFixed(d));
 const money = (v: number | null | undefined) => (v === null || v === undefined ? "—" : `${v < 0 ? "-" : ""}$${Math.abs(v).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`);
 const tone = (v: number | null | undefined) => (v === null || v === undefined || v === 0 ? "" : v > 0 ? "long" : "short");
-function countdown(deadlineMs: number): string {
-  const left = Math.max(0, Math.round((deadlineMs - Date.now()) / 1000));
+function countdown(deadlineMs: number, nowMs: number): string {
+  const left = Math.max(0, Math.round((deadlineMs - nowMs) / 1000));
   return `${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")}`;
 }
 /** Stored distances are 1e-9 units; forms show points. */
@@ -136,7 +141,7 @@ export function DeskState(s: DeskStateProps) {
             <div><dt>P&amp;L</dt><dd class={`num ${tone(p.unrealized)}`} data-live-pnl><span data-live-money safe>{money(p.unrealized)}</span> <span class="muted" data-live-ticks safe>{p.pnlTicks === null ? "" : `${p.pnlTicks > 0 ? "+" : ""}${p.pnlTicks} t`}</span></dd></div>
             <div><dt>Realized</dt><dd class={`num ${tone(p.realized)}`} safe>{money(p.realized - p.commissions)}</dd></div>
             <div><dt>Stop</dt><dd class="num">{stop ? <span safe>{`${fmt(stop.price, d)} ${stop.status === "armed" ? "" : `(${stop.status})`}`}</span> : "none"}</dd></div>
-            <div><dt>Timer</dt><dd class="num">{timer ? <><span data-countdown>{timer.phase === "running" ? countdown(timer.deadlineMs) : timer.phase === "waiting-for-entry" ? "waiting for entry" : "done"}</span> <span class="muted">→ {timer.action}</span></> : "off"}</dd></div>
+            <div><dt>Timer</dt><dd class="num">{timer ? <><span data-countdown>{timer.phase === "running" ? countdown(timer.deadlineMs, s.nowMs) : timer.phase === "waiting-for-entry" ? "waiting for entry" : "done"}</span> <span class="muted">→ {timer.action}</span></> : "off"}</dd></div>
           </dl>
         ) : (
           <p class="muted">Flat. The settings below apply to the next trade on <span safe>{s.inst.root}</span>.</p>
@@ -270,18 +275,22 @@ export function DeskPage(props: DeskPageProps) {
   const { inst } = props;
   const d = inst.decimals;
   return (
-    <Layout title={`${inst.root} desk`} user={props.user} active="desk" scripts={["/vendor/uPlot.iife.min.js", "/static/js/desk.js"]} styles={["/vendor/uPlot.min.css"]}>
-      <div class="desk" data-desk data-account={props.account} data-symbol={inst.root}>
+    <Layout title={`${props.replay ? "Replay · " : ""}${inst.root} desk`} user={props.user} active={props.replay ? "replay" : "desk"} scripts={["/vendor/uPlot.iife.min.js", "/static/js/desk.js"]} styles={["/vendor/uPlot.min.css"]}
+      banner={props.replay ? `REPLAY ${props.replay.account} — ${props.replay.description}. Practice only: nothing here reaches live trading.` : undefined}>
+      <div class={`desk${props.replay ? " desk-replay" : ""}`} data-desk data-account={props.account} data-symbol={inst.root} {...(props.replay ? { "data-replay": String(props.replay.id) } : {})}>
+        {props.replay ? <ReplayPanel {...props.replay} /> : ""}
         <header class="desk-head card">
           <form class="picker" method="get" action="/desk">
             <label class="sr-only" for="account">Account</label>
             <select id="account" name="account" aria-label="Account">
               {props.accounts.map((a) => <option value={a.name} selected={a.name === props.account} safe>{`${a.name} (${a.kind})`}</option>)}
             </select>
-            <div class="family" role="group" aria-label="Contract size">
-              <a class={`seg ${inst.family === "micro" ? "on" : ""}`} href={`/desk?account=${encodeURIComponent(props.account)}&symbol=${inst.family === "micro" ? inst.root : inst.pair}`} aria-current={inst.family === "micro" ? "true" : undefined}>Micros</a>
-              <a class={`seg ${inst.family === "mini" ? "on" : ""}`} href={`/desk?account=${encodeURIComponent(props.account)}&symbol=${inst.family === "mini" ? inst.root : inst.pair}`} aria-current={inst.family === "mini" ? "true" : undefined}>Minis</a>
-            </div>
+            {props.replay ? "" : (
+              <div class="family" role="group" aria-label="Contract size">
+                <a class={`seg ${inst.family === "micro" ? "on" : ""}`} href={`/desk?account=${encodeURIComponent(props.account)}&symbol=${inst.family === "micro" ? inst.root : inst.pair}`} aria-current={inst.family === "micro" ? "true" : undefined}>Micros</a>
+                <a class={`seg ${inst.family === "mini" ? "on" : ""}`} href={`/desk?account=${encodeURIComponent(props.account)}&symbol=${inst.family === "mini" ? inst.root : inst.pair}`} aria-current={inst.family === "mini" ? "true" : undefined}>Minis</a>
+              </div>
+            )}
             <select name="symbol" aria-label="Symbol">
               {props.symbols.map((s) => <option value={s.root} selected={s.root === inst.root} safe>{`${s.root} · ${s.name}`}</option>)}
             </select>

@@ -8,7 +8,7 @@ type Journal = Awaited<ReturnType<TradingService["journal"]>>;
 export interface JournalProps {
   user: NonNullable<LayoutProps["user"]>;
   journal: Journal;
-  filter: { account?: string; symbol?: string; from?: string; to?: string };
+  filter: { account?: string; symbol?: string; from?: string; to?: string; tag?: string };
   accounts: string[];
   csvHref: string;
 }
@@ -27,6 +27,12 @@ export function JournalBody({ journal, filter, accounts, csvHref }: Omit<Journal
   return (
     <div class="journal" id="journal" data-live-refresh="/journal/body">
       <form class="card filters" method="get" action="/journal" aria-label="Filters">
+        <label>Trades
+          <select name="tag">
+            <option value="">live and paper</option>
+            <option value="replay" selected={filter.tag === "replay"}>replay (practice)</option>
+          </select>
+        </label>
         <label>Account
           <select name="account">
             <option value="">all</option>

@@ -11,7 +11,7 @@ export interface LayoutProps {
   title: string;
   /** Signed-in user; absent on the login and setup pages. */
   user?: { username: string; csrfToken: string; feed?: FeedBadge };
-  active?: "overview" | "desk" | "positions" | "journal" | "settings" | "docs";
+  active?: "overview" | "desk" | "positions" | "journal" | "replay" | "settings" | "docs";
   /** Page-specific scripts and styles (served by the app, no CDN). */
   scripts?: string[];
   styles?: string[];
@@ -49,6 +49,7 @@ export function Layout({ title, user, active, scripts, styles, banner, children 
               <a href="/desk" aria-current={active === "desk" ? "page" : undefined}>Desk</a>
               <a href="/" aria-current={active === "overview" ? "page" : undefined}>Positions</a>
               <a href="/journal" aria-current={active === "journal" ? "page" : undefined}>Journal</a>
+              <a href="/replay" aria-current={active === "replay" ? "page" : undefined}>Replay</a>
               <a href="/settings" aria-current={active === "settings" ? "page" : undefined}>Settings</a>
               <a href="/docs" aria-current={active === "docs" ? "page" : undefined}>API</a>
             </nav>

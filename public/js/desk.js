@@ -7,6 +7,9 @@
   if (!desk) return;
   var account = desk.dataset.account;
   var symbol = desk.dataset.symbol;
+  // A replay desk: prices, bars and the clock come from the replay's frames, never the live feed.
+  var replayId = desk.dataset.replay ? Number(desk.dataset.replay) : null;
+  var replayNow = null;
   var csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
   var socket = null;
   var last = null;
@@ -28,7 +31,7 @@
 
   /* ---------- socket ---------- */
   function subscribe() {
-    if (socket && socket.readyState === 1) socket.send(JSON.stringify({ op: "subscribe", symbols: [symbol] }));
+    if (replayId === null && socket && socket.readyState === 1) socket.send(JSON.stringify({ op: "subscribe", symbols: [symbol] }));
   }
   var reconnected = false;
   document.addEventListener("live:open", function (e) {
@@ -40,8 +43,10 @@
   });
 
   document.addEventListener("live:trade", function (e) {
-    var m = e.detail;
-    if (m.s !== symbol) return;
+    if (replayId === null && e.detail.s === symbol) onPrint(e.detail);
+  });
+
+  function onPrint(m) {
     last = m.p;
     var el = document.querySelector("[data-last]");
     if (el) {
@@ -53,20 +58,53 @@
     }
     showChange();
     livePnl();
-    chart.onTrade(m);
-  });
+    if (m.ts !== undefined) chart.onTrade(m);
+  }
 
-  document.addEventListener("live:quote", function (e) {
-    var m = e.detail;
-    if (m.s !== symbol) return;
+  function onQuote(m) {
     var b = document.querySelector("[data-bid]");
     var a = document.querySelector("[data-ask]");
     if (b) b.textContent = fmt(m.b);
     if (a) a.textContent = fmt(m.a);
+  }
+
+  document.addEventListener("live:quote", function (e) {
+    if (replayId === null && e.detail.s === symbol) onQuote(e.detail);
   });
 
   document.addEventListener("live:bar", function (e) {
-    if (e.detail.s === symbol) chart.onBar(e.detail);
+    if (replayId === null && e.detail.s === symbol) chart.onBar(e.detail);
+  });
+
+  /* ---------- replay frames ---------- */
+  var CT = new Intl.DateTimeFormat("en-CA", { timeZone: "America/Chicago", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
+  document.addEventListener("live:replay", function (e) {
+    var f = e.detail;
+    if (replayId === null || f.id !== replayId) return;
+    var player = document.getElementById("player");
+    if (f.state === "closed") { location.href = "/replay"; return; }
+    // A seek back: the chart starts over from the replay's bars.
+    if (replayNow !== null && f.now < replayNow) chart.reload();
+    replayNow = f.now;
+    var mine = f.symbols && f.symbols[symbol];
+    if (mine) {
+      (mine.m || []).forEach(function (b) { b.i = "1m"; chart.onBar(b); });
+      (mine.s || []).forEach(function (b) { b.i = "1s"; chart.onBar(b); });
+      if (mine.p !== null && mine.p !== last) onPrint({ p: mine.p });
+      onQuote({ b: mine.b, a: mine.a });
+    }
+    if (!player) return;
+    var bar = player.querySelector("[data-replay-progress]");
+    if (bar) bar.value = Math.round(f.progress * 1000);
+    var clock = player.querySelector("[data-replay-clock]");
+    if (clock) clock.textContent = CT.format(new Date(f.now)).replace(",", "") + " CT";
+    var seek = player.querySelector("[data-replay-seek]");
+    if (seek && document.activeElement !== seek) seek.value = String(f.now);
+    // The server's panel shows the controls for the state; a change it did not cause (the end) reloads it.
+    if (player.dataset.state !== f.state || (f.summary && !player.querySelector("[data-replay-summary]"))) {
+      player.dataset.state = f.state;
+      htmx.ajax("GET", "/replay/" + replayId + "/panel", { target: "#player", swap: "outerHTML" });
+    }
   });
 
   function showChange() {
@@ -100,7 +138,9 @@
     var deadline = num(s && s.dataset.deadline);
     var el = s && s.querySelector("[data-countdown]");
     if (!el || deadline === null) return;
-    var left = Math.max(0, Math.round((deadline - Date.now()) / 1000));
+    var now = replayId !== null ? replayNow : Date.now();
+    if (now === null) return;
+    var left = Math.max(0, Math.round((deadline - now) / 1000));
     el.textContent = Math.floor(left / 60) + ":" + String(left % 60).padStart(2, "0");
   }, 500);
 
@@ -186,7 +226,7 @@
   var chart = (function () {
     var box = document.querySelector("[data-chart]");
     var errEl = document.querySelector("[data-chart-error]");
-    if (!box || typeof uPlot === "undefined") return { onTrade: function () {}, onBar: function () {}, readLines: function () {} };
+    if (!box || typeof uPlot === "undefined") return { onTrade: function () {}, onBar: function () {}, readLines: function () {}, reload: function () {} };
     var tick = Number(box.dataset.tick);
     var data = [[], [], [], [], [], []]; // ts (s), open, high, low, close, volume
     var interval = "1m";
@@ -415,8 +455,10 @@
     }
 
     function recent(iv) {
-      return fetch("/api/v1/market/" + encodeURIComponent(symbol) + "/recent?interval=" + iv + "&count=" + (iv === "1s" ? 900 : 300), { headers: { accept: "application/json" } })
-        .then(function (r) { return r.json(); });
+      var url = replayId !== null
+        ? "/api/v1/replays/" + replayId + "/bars?symbol=" + encodeURIComponent(symbol) + "&interval=" + iv + "&count=" + (iv === "1s" ? 900 : 600)
+        : "/api/v1/market/" + encodeURIComponent(symbol) + "/recent?interval=" + iv + "&count=" + (iv === "1s" ? 900 : 300);
+      return fetch(url, { headers: { accept: "application/json" } }).then(function (r) { return r.json(); });
     }
 
     /** Loads the chosen interval from scratch; prints arriving meanwhile are folded in after. */
@@ -460,7 +502,7 @@
       } else load();
     });
 
-    return { onTrade: onTrade, onBar: onBar, readLines: readLines };
+    return { onTrade: onTrade, onBar: onBar, readLines: readLines, reload: load };
   })();
 
   /** Close of the last bar before the current Globex session opened (17:00 Chicago). */

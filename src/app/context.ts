@@ -24,6 +24,7 @@ import { TradingService } from "../trading/trading-service";
 import { SettingsService } from "../trading/settings-service";
 import { priceDecimals } from "../market-data/instruments/catalogue";
 import { HistoricalClient } from "../market-data/databento/historical-client";
+import { ReplayService } from "../replay/replay-service";
 
 /** The services every front end (HTML pages, JSON API, CLI) works through. */
 export interface AppContext {
@@ -56,6 +57,8 @@ export interface AppContext {
   trading: TradingService;
   /** Per-user preferences and per-symbol trade defaults. */
   settings: SettingsService;
+  /** Replay sessions: each on its own engine and account, never near the live one. */
+  replay: ReplayService;
   /** Recent bars and ATR for every symbol. */
   barHistory: BarHistory;
   startedAt: Date;
@@ -108,6 +111,17 @@ export function createAppContext(config: Config, logger: Logger, db: Kysely<Data
   engine = new EngineService(db, marketData.instruments, new ExecutionRouter(paper, webhook), logger.child({ component: "engine" }));
   const barHistory = new BarHistory(archive, (id) => marketData.rootOf(id));
   const bridge = new LegacyEngineBridge(db, engine, logger.child({ component: "legacy-api" }));
+  const trading = new TradingService(db, engine, barHistory);
+  const replay = new ReplayService(db, {
+    dataDir: config.DATA_DIR,
+    archiveDataset: archive.dataset,
+    historical: () => archive.historical,
+    historicalDataset: "GLBX.MDP3",
+    publish: (userId, message) => hub.publishUser(userId, message),
+    view: (accountId, symbol) => trading.view(accountId, symbol),
+    logger: logger.child({ component: "replay" }),
+  });
+  trading.useReplayHosts((accountId) => replay.hostFor(accountId));
   return {
     config,
     logger,
@@ -128,7 +142,8 @@ export function createAppContext(config: Config, logger: Logger, db: Kysely<Data
     barHistory,
     engine,
     paper,
-    trading: new TradingService(db, engine, barHistory),
+    trading,
+    replay,
     settings: new SettingsService(db),
     startedAt: new Date(),
   };

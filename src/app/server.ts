@@ -32,6 +32,7 @@ export async function startServer(envConfig: Config, logger: Logger): Promise<Ru
   const ctx = createAppContext(config, logger, handle.db, handle.kind);
   // The engine resumes before anything can send it a command.
   const stopEngine = await startEngine(ctx);
+  await ctx.replay.start();
   const app = createApp(ctx);
   const tls = config.TLS_CERT_FILE && config.TLS_KEY_FILE
     ? { cert: readFileSync(config.TLS_CERT_FILE, "utf8"), key: readFileSync(config.TLS_KEY_FILE, "utf8") }
@@ -76,6 +77,7 @@ export async function startServer(envConfig: Config, logger: Logger): Promise<Ru
       clearInterval(purge);
       clearInterval(hubTimer);
       await stopMarketData();
+      await ctx.replay.stop();
       await stopEngine();
       // Close open sockets too: a browser's price socket would otherwise hold shutdown open.
       await server.stop(true);

@@ -51,6 +51,8 @@ export class ReplaySession implements EngineHost {
   readonly bid: Float64Array;
   readonly ask: Float64Array;
   readonly closed: ClosedTrade[] = [];
+  /** Where the market comes from, in words ("archive 1-minute bars MES, …"). */
+  description = "";
   private bars1s: BarAggregator;
   private bars1m: BarAggregator;
   private readonly resting: OrderRequest[] = [];

@@ -245,10 +245,15 @@ export class TradingService {
 
   async events(userId: number, account: string, symbol: string | undefined, limit = 100) {
     const accountId = await this.accountId(userId, account);
-    let q = this.db.selectFrom("events").select(["id", "at", "kind", "actor", "reason", "symbol", "trade_id"]).where("account_id", "=", accountId);
+    let q = this.db.selectFrom("events").select(["id", "at", "kind", "actor", "reason", "symbol", "trade_id", "data"]).where("account_id", "=", accountId);
     if (symbol) q = q.where("symbol", "=", this.symbol(symbol));
     const rows = await q.orderBy("id", "desc").limit(Math.min(Math.max(1, limit), 1000)).execute();
-    return rows.map((r) => ({ id: Number(r.id), at: new Date(r.at).toISOString(), kind: r.kind, actor: r.actor, symbol: r.symbol, tradeId: r.trade_id, reason: r.reason }));
+    return rows.map((r) => {
+      // The engine's own time of the event: replay time in a replay, else (nearly) `at`.
+      const data = (typeof r.data === "string" ? JSON.parse(r.data) : r.data) as { ts?: number } | null;
+      const ts = typeof data?.ts === "number" ? new Date(data.ts).toISOString() : undefined;
+      return { id: Number(r.id), at: new Date(r.at).toISOString(), ...(ts ? { ts } : {}), kind: r.kind, actor: r.actor, symbol: r.symbol, tradeId: r.trade_id, reason: r.reason };
+    });
   }
 
   async journal(userId: number, filter: { account?: string; symbol?: string; from?: number; to?: number; tag?: string }) {
@@ -258,6 +263,8 @@ export class TradingService {
       .select(["t.trade_id", "a.name as account", "t.symbol", "t.side", "t.qty", "t.entry", "t.exit", "t.opened_at", "t.closed_at", "t.realized", "t.commissions", "t.exit_reasons", "t.tags"])
       .where("a.user_id", "=", userId);
     if (filter.account) q = q.where("a.name", "=", filter.account);
+    // Practice stays apart from real results: replay trades only when asked for.
+    q = filter.tag === "replay" ? q.where("a.kind", "=", "replay") : filter.account ? q : q.where("a.kind", "<>", "replay");
     if (filter.symbol) q = q.where("t.symbol", "=", this.symbol(filter.symbol));
     if (filter.from !== undefined) q = q.where("t.closed_at", ">=", new Date(filter.from));
     if (filter.to !== undefined) q = q.where("t.closed_at", "<", new Date(filter.to));

@@ -7,6 +7,7 @@ declare module "*/status-bar.js" { const path: string; export default path; }
 declare module "*/desk.js" { const path: string; export default path; }
 declare module "*/live-refresh.js" { const path: string; export default path; }
 declare module "*/positions.js" { const path: string; export default path; }
+declare module "*/replay.js" { const path: string; export default path; }
 declare module "*/app.js" { const path: string; export default path; }
 declare module "htmx.org/dist/htmx.min.js" { const path: string; export default path; }
 declare module "@alpinejs/csp/dist/cdn.min.js" { const path: string; export default path; }

@@ -14,6 +14,7 @@ import { pages } from "./pages";
 import { deskRoutes } from "./desk-routes";
 import { journalRoutes } from "./journal-routes";
 import { settingsRoutes } from "./settings-routes";
+import { replayRoutes } from "./replay-routes";
 import { priceSocket } from "./price-ws";
 import { systemRoutes, VERSION } from "./system-routes";
 
@@ -46,6 +47,7 @@ export function createApp(ctx: AppContext) {
     .use(deskRoutes(ctx))
     .use(journalRoutes(ctx))
     .use(settingsRoutes(ctx))
+    .use(replayRoutes(ctx))
     .use(docsRoutes(ctx, () => self!))
     .use(legacyApi(ctx))
     .use(marketApi(ctx))

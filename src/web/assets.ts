@@ -9,6 +9,7 @@ import statusBarJs from "../../public/js/status-bar.js" with { type: "file" };
 import deskJs from "../../public/js/desk.js" with { type: "file" };
 import liveRefreshJs from "../../public/js/live-refresh.js" with { type: "file" };
 import positionsJs from "../../public/js/positions.js" with { type: "file" };
+import replayJs from "../../public/js/replay.js" with { type: "file" };
 
 /**
  * Every file the browser may fetch, by URL. A static list (not a directory scan) so that
@@ -21,6 +22,7 @@ export const ASSETS: Readonly<Record<string, string>> = {
   "/static/js/desk.js": deskJs,
   "/static/js/live-refresh.js": liveRefreshJs,
   "/static/js/positions.js": positionsJs,
+  "/static/js/replay.js": replayJs,
   "/static/favicon.svg": favicon,
   "/vendor/htmx.min.js": htmxJs,
   "/vendor/alpine.min.js": alpineJs,

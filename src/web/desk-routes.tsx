@@ -9,6 +9,9 @@ import { ServiceError } from "../trading/service-error";
 import type { SymbolDefaults } from "../trading/settings-service";
 import type { Caller } from "../trading/trading-service";
 import { DeskPage, DeskState, type DeskStateProps } from "../../views/desk";
+import type { AtrSettings } from "../market-data/bars/atr";
+import type { ReplaySession } from "../replay/replay-session";
+import { replayPanel } from "./replay-routes";
 import { authPlugin, type Auth } from "./auth-plugin";
 import { htmlResponse } from "./html-response";
 import { pageUser } from "./pages";
@@ -48,11 +51,20 @@ const optionalInt = (v: string | undefined) => (v === undefined || v === "" ? un
 export function deskRoutes(ctx: AppContext) {
   const caller = (auth: Auth): Caller => ({ actor: auth.actor, userId: auth.userId });
 
+  /** The account asked for; a replay account only while its session is open (it is never the default). */
   async function account(auth: Auth, name: string | undefined) {
-    const rows = await ctx.db.selectFrom("accounts").select(["name", "kind"]).where("user_id", "=", auth.userId).where("kind", "<>", "replay").orderBy("kind").execute();
-    const pick = rows.find((r) => r.name === name) ?? rows.find((r) => r.kind === "paper") ?? rows[0];
+    const rows = await ctx.db.selectFrom("accounts").select(["id", "name", "kind"]).where("user_id", "=", auth.userId).orderBy("kind").execute();
+    const asked = rows.find((r) => r.name === name && (r.kind !== "replay" || ctx.replay.hostFor(r.id)));
+    if (name?.startsWith("replay-") && !asked) throw new ServiceError(404, `${name} is not open: the replay was closed or the server restarted (see Replay)`);
+    const regular = rows.filter((r) => r.kind !== "replay");
+    const pick = asked ?? regular.find((r) => r.kind === "paper") ?? regular[0];
     if (!pick) throw new ServiceError(404, "no account");
-    return { name: pick.name, kind: pick.kind, all: rows };
+    return { name: pick.name, kind: pick.kind, replay: pick.kind === "replay" ? ctx.replay.hostFor(pick.id) : undefined, all: pick.kind === "replay" ? [pick] : regular };
+  }
+
+  /** ATR as of the account's market: the replay's own bars, or the live archive. */
+  function atrFor(replay: ReplaySession | undefined, root: string, s: AtrSettings) {
+    return replay ? replay.atr(root, s) : ctx.barHistory.atr(root, s);
   }
 
   function instrument(symbol: string | undefined) {
@@ -71,14 +83,15 @@ export function deskRoutes(ctx: AppContext) {
       ctx.settings.prefs(auth.userId),
       ctx.trading.events(auth.userId, acct.name, inst.root, 40),
     ]);
-    const atr = await ctx.barHistory.atr(inst.root, prefs.value.atr);
+    const atr = await atrFor(acct.replay, inst.root, prefs.value.atr);
     return {
       account: acct.name, accountKind: acct.kind, inst,
+      nowMs: acct.replay ? acct.replay.now() : Date.now(),
       position: ctx.trading.view(accountId, inst.root),
       defaults: defaults.value, defaultsVersion: defaults.version,
       // Exchange time, like the status bar's clock and the chart.
-      events: events.map((e) => ({ at: CT_TIME.format(new Date(e.at)), actor: e.actor, reason: e.reason, kind: e.kind })),
-      last: (ctx.engine.engine.lastPrice(inst.root) ?? 0) / 1e9 || null,
+      events: events.map((e) => ({ at: CT_TIME.format(new Date(e.ts ?? e.at)), actor: e.actor, reason: e.reason, kind: e.kind })),
+      last: (ctx.trading.lastPrice(accountId, inst.root) ?? 0) / 1e9 || null,
       atr: atr.available ? { available: true, value: atr.value / 1e9, method: atr.method, period: atr.period } : atr,
       atrMultiplier: prefs.value.atr.multiplier,
       confirm: prefs.value.confirm,
@@ -139,9 +152,19 @@ export function deskRoutes(ctx: AppContext) {
     .use(authPlugin(ctx))
     .get("/desk", async ({ auth, query }) => {
       const f = form(query);
+      const acct = await account(auth, f.account);
+      const replay = acct.replay;
+      // A replay desk offers the replay's symbols; its first one unless another is asked for.
+      if (replay && !replay.roots.includes(instrument(f.symbol).root)) f.symbol = replay.roots[0];
       const s = await state(auth, f);
+      const accounts = acct.all.map((a) => ({ name: a.name, kind: a.kind }));
+      if (replay) {
+        const i = replay.roots.indexOf(s.inst.root);
+        const num = (v: number | undefined) => (v === undefined || v !== v ? null : v / 1e9);
+        const symbols = replay.roots.map((r) => ({ root: r, name: ctx.instruments.get(r)?.name ?? r }));
+        return htmlResponse(<DeskPage {...s} user={pageUser(auth, ctx)} accounts={accounts} symbols={symbols} quote={{ bid: num(replay.bid[i]), ask: num(replay.ask[i]) }} replay={replayPanel(replay)} />);
+      }
       const q = ctx.priceHub.snapshot(s.inst.root).quote as { b?: number | null; a?: number | null } | undefined;
-      const accounts = (await account(auth, f.account)).all.map((a) => ({ name: a.name, kind: a.kind }));
       const symbols = CATALOGUE.filter((i) => i.family === s.inst.family).map((i) => ({ root: i.root, name: i.name }));
       return htmlResponse(<DeskPage {...s} user={pageUser(auth, ctx)} accounts={accounts} symbols={symbols} quote={q ? { bid: q.b ?? null, ask: q.a ?? null } : null} />);
     }, { detail: { hide: true } })
@@ -185,10 +208,11 @@ export function deskRoutes(ctx: AppContext) {
       const f = form(body);
       const inst = instrument(f.symbol);
       const acct = await account(auth, f.account);
-      const p = ctx.trading.view(await ctx.trading.accountId(auth.userId, acct.name), inst.root);
+      const accountId = await ctx.trading.accountId(auth.userId, acct.name);
+      const p = ctx.trading.view(accountId, inst.root);
       const prefs = (await ctx.settings.prefs(auth.userId)).value;
-      const atr = await ctx.barHistory.atr(inst.root, prefs.atr);
-      const last = (ctx.engine.engine.lastPrice(inst.root) ?? 0) / 1e9;
+      const atr = await atrFor(acct.replay, inst.root, prefs.atr);
+      const last = (ctx.trading.lastPrice(accountId, inst.root) ?? 0) / 1e9;
       const open = p && p.qty > 0 ? p : null;
       const ref = open?.avgEntry ?? last;
       const side = open?.side ?? "long";

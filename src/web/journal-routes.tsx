@@ -14,11 +14,11 @@ const text = (v: unknown) => (typeof v === "string" && v.trim() ? v.trim() : und
 /** The journal of closed trades: filters, summary, exit reasons, CSV export. */
 export function journalRoutes(ctx: AppContext) {
   async function data(auth: Auth, q: Record<string, unknown>) {
-    const filter = { account: text(q.account), symbol: text(q.symbol), from: day(q.from), to: day(q.to) };
+    const filter = { account: text(q.account), symbol: text(q.symbol), from: day(q.from), to: day(q.to), tag: q.tag === "replay" ? "replay" : undefined };
     let journal;
     try {
       journal = await ctx.trading.journal(auth.userId, {
-        account: filter.account, symbol: filter.symbol,
+        account: filter.account, symbol: filter.symbol, tag: filter.tag,
         from: filter.from ? Date.parse(`${filter.from}T00:00:00Z`) : undefined,
         to: filter.to ? Date.parse(`${filter.to}T00:00:00Z`) + 86_400_000 : undefined,
       });
@@ -27,7 +27,7 @@ export function journalRoutes(ctx: AppContext) {
       journal = { trades: [], summary: { trades: 0, wins: 0, losses: 0, winRate: null, net: 0, grossWin: 0, grossLoss: 0, profitFactor: null, avgWin: null, avgLoss: null } };
     }
     journal.trades = journal.trades.map((t) => ({ ...t, closedAt: CT.format(new Date(t.closedAt)).replace(",", "") }));
-    const accounts = (await ctx.db.selectFrom("accounts").select("name").where("user_id", "=", auth.userId).orderBy("name").execute()).map((r) => r.name);
+    const accounts = (await ctx.db.selectFrom("accounts").select("name").where("user_id", "=", auth.userId).where("kind", filter.tag === "replay" ? "=" : "<>", "replay").orderBy("name").execute()).map((r) => r.name);
     const params = new URLSearchParams(Object.entries({ ...filter, format: "csv" }).filter(([, v]) => v !== undefined) as [string, string][]);
     if (filter.from) params.set("from", `${filter.from}T00:00:00Z`);
     if (filter.to) params.set("to", new Date(Date.parse(`${filter.to}T00:00:00Z`) + 86_400_000).toISOString());

@@ -61,13 +61,13 @@ export function tradingApi(ctx: AppContext) {
       detail: { tags, summary: "The account's audit trail, newest first (every change, who and why)" },
     })
     .get("/journal", async ({ auth, query, set }) => {
-      const j = await t.journal(auth.userId, { account: query.account as string | undefined, symbol: query.symbol as string | undefined, from: num(query.from), to: num(query.to) });
+      const j = await t.journal(auth.userId, { account: query.account as string | undefined, symbol: query.symbol as string | undefined, from: num(query.from), to: num(query.to), tag: query.tag === "replay" ? "replay" : undefined });
       if (query.format === "csv") {
         set.headers["content-type"] = "text/csv; charset=utf-8";
         set.headers["content-disposition"] = 'attachment; filename="journal.csv"';
         return journalCsv(j.trades);
       }
       return j;
-    }, { detail: { tags, summary: "Closed trades with exit reasons and P&L, summary statistics; `format=csv` to export" } })
+    }, { detail: { tags, summary: "Closed trades with exit reasons and P&L, summary statistics; `format=csv` to export; `tag=replay` for practice trades (otherwise left out)" } })
     .get("/sizing", ({ query }) => t.sizing(query), { detail: { tags, summary: "Contracts for a dollar risk and stop distance, as a mini/micro mix" } });
 }

@@ -85,6 +85,11 @@ export class ArchiveService {
     return this.cfg.dataset;
   }
 
+  /** The Historical API in use (Databento's, or the simulated market's past), if any. */
+  get historical(): HistoricalClient | undefined {
+    return this.cfg.historical;
+  }
+
   get symbols(): string[] {
     return [...this.wanted];
   }

@@ -66,6 +66,25 @@ export function simulatedPairBars(miniRoot: string, fromMs: number, anchorMs: nu
   return out;
 }
 
+const TRADES_PER_BAR = 12;
+
+/** A bar's prints: along open → nearer extreme → other extreme → close, on the tick grid, 5 s apart. */
+export function barTrades(b: SimBar, tick: number): { tsMs: number; price: number; size: number; side: "A" | "B" }[] {
+  const up = b.close >= b.open;
+  const path = [b.open, up ? b.low : b.high, up ? b.high : b.low, b.close];
+  const out: { tsMs: number; price: number; size: number; side: "A" | "B" }[] = [];
+  const each = Math.max(1, Math.floor(b.volume / TRADES_PER_BAR));
+  for (let k = 0; k < TRADES_PER_BAR; k++) {
+    const pos = (k / (TRADES_PER_BAR - 1)) * 3;
+    const leg = Math.min(2, Math.floor(pos));
+    const x = path[leg]! + (path[leg + 1]! - path[leg]!) * (pos - leg);
+    const price = Math.round(x / tick) * tick;
+    const prev = out.at(-1)?.price ?? price;
+    out.push({ tsMs: b.startMs + k * 5_000, price, size: k === TRADES_PER_BAR - 1 ? Math.max(1, b.volume - each * (TRADES_PER_BAR - 1)) : each, side: price >= prev ? "B" : "A" });
+  }
+  return out;
+}
+
 export interface SimulatedHistorical extends FakeHistorical {
   apiKey: string;
 }
@@ -87,6 +106,13 @@ export function startSimulatedHistorical(opts: { anchorMs: number; days: number;
   const toMs = (t: string | null, dflt: number) => (t === null ? dflt : /^\d+$/.test(t) ? Number(BigInt(t) / 1_000_000n) : Date.parse(t));
   const server = startFakeHistorical({
     apiKey: opts.apiKey,
+    // A made-up price so the demo shows the cost step: $0.50 per GB of trades, $2 per GB of bars.
+    cost: (params) => {
+      const minutes = Math.max(0, (toMs(params.get("end"), opts.anchorMs) - toMs(params.get("start"), fromMs)) / MINUTE);
+      const symbols = (params.get("symbols") ?? "").split(",").length;
+      const bytes = params.get("schema") === "trades" ? minutes * symbols * TRADES_PER_BAR * 48 : minutes * symbols * 56;
+      return Math.round((bytes / 1e9) * (params.get("schema") === "trades" ? 0.5 : 2) * 1e6) / 1e6;
+    },
     datasetRange: () => ({ start: new Date(fromMs).toISOString(), end: new Date(opts.anchorMs - (opts.anchorMs % MINUTE)).toISOString() }),
     range: (params) => {
       const start = toMs(params.get("start"), 0);
@@ -95,12 +121,22 @@ export function startSimulatedHistorical(opts: { anchorMs: number; days: number;
       const mappings: { raw_symbol: string; intervals: { start_date: number; end_date: number; symbol: string }[] }[] = [];
       for (const sym of (params.get("symbols") ?? "").split(",")) {
         const idx = instruments.findIndex((i) => i.aliases.includes(sym) || i.raw === sym);
-        if (idx < 0 || params.get("schema") !== "ohlcv-1m") continue;
+        const schema = params.get("schema");
+        if (idx < 0 || (schema !== "ohlcv-1m" && schema !== "trades")) continue;
         const ref = instruments[idx]!;
         const root = CATALOGUE[idx]!.root;
         mappings.push({ raw_symbol: sym, intervals: [{ start_date: 19000101, end_date: 21000101, symbol: String(ref.instrumentId) }] });
         for (const b of barsOf(root)) {
           if (b.startMs < start || b.startMs >= end) continue;
+          if (schema === "trades") {
+            for (const t of barTrades(b, Number(CATALOGUE[idx]!.tickSize))) {
+              records.push({
+                hd: { rtype: RType.MBP_0, publisher_id: 1, instrument_id: ref.instrumentId, ts_event: BigInt(t.tsMs) * 1_000_000n },
+                price: BigInt(t.price), size: t.size, action: "T", side: t.side, flags: 128, depth: 0, ts_recv: BigInt(t.tsMs) * 1_000_000n + 50_000n, ts_in_delta: 0, sequence: 0,
+              });
+            }
+            continue;
+          }
           records.push({
             hd: { rtype: RType.OHLCV_1M, publisher_id: 1, instrument_id: ref.instrumentId, ts_event: BigInt(b.startMs) * 1_000_000n },
             open: BigInt(b.open), high: BigInt(b.high), low: BigInt(b.low), close: BigInt(b.close), volume: BigInt(b.volume),
@@ -109,7 +145,7 @@ export function startSimulatedHistorical(opts: { anchorMs: number; days: number;
       }
       records.sort((a, b) => (a.hd.ts_event < b.hd.ts_event ? -1 : a.hd.ts_event > b.hd.ts_event ? 1 : 0));
       const head = encodeMetadata({
-        version: 3, dataset: "GLBX.MDP3", schema: schemaCode("ohlcv-1m"), start: BigInt(start) * 1_000_000n, end: BigInt(Math.min(end, opts.anchorMs)) * 1_000_000n,
+        version: 3, dataset: "GLBX.MDP3", schema: schemaCode(params.get("schema") === "trades" ? "trades" : "ohlcv-1m"), start: BigInt(start) * 1_000_000n, end: BigInt(Math.min(end, opts.anchorMs)) * 1_000_000n,
         limit: 0n, stype_in: stypeCode(params.get("stype_in") ?? "continuous"), stype_out: stypeCode("instrument_id"), ts_out: false,
         symbols: (params.get("symbols") ?? "").split(","), partial: [], not_found: [], mappings,
       });
