@@ -313,7 +313,8 @@ export class ReplayService {
         }
         if (s.player.state === "playing") e.dirty = true;
       }
-      if (e.dirty && wallMs - e.lastFrame >= FRAME_MS) void this.afterStep(id, wallMs);
+      // The end is announced at once; otherwise at most one frame per FRAME_MS per session.
+      if (s.player.state === "ended" || (e.dirty && wallMs - e.lastFrame >= FRAME_MS)) void this.afterStep(id, wallMs);
     }
   }
 
@@ -330,7 +331,7 @@ export class ReplayService {
   private async finish(id: number, actor: Actor): Promise<void> {
     const e = this.sessions.get(id)!;
     e.finished = true;
-    await e.s.flush();
+    await e.s.closeOpen();
     const sum = e.s.summary();
     await this.store.saveState(id, "ended", e.s.player.nowMs, sum);
     await appendEvent(this.db, { actor, accountId: e.s.accountConfig.id, kind: "replay.ended", reason: `replay ${id} ended: ${sum.trades} trades, net $${sum.net.toFixed(2)}` });

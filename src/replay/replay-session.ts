@@ -196,6 +196,20 @@ export class ReplaySession implements EngineHost {
     await this.flush();
   }
 
+  /** At the end of the tape, trades still open are exited at the last print, so the summary is whole. */
+  async closeOpen(): Promise<void> {
+    for (const p of this.engine.allPositions()) {
+      if (p.qty <= 0) continue;
+      const last = this.engine.lastPrice(p.symbol);
+      const fx = this.engine.step({
+        type: "command", accountId: p.accountId, symbol: p.symbol, command: { kind: "exit", refPrice: last },
+        actor: { kind: "system", label: "replay ended", userId: null }, tsMs: this.player.nowMs,
+      });
+      this.apply(fx, this.player.nowMs);
+    }
+    await this.flush();
+  }
+
   /** Everything stepped so far is announced and stored. */
   flush(): Promise<void> {
     for (const [key, events] of this.changes) {
