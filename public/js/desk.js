@@ -100,12 +100,23 @@
     if (clock) clock.textContent = CT.format(new Date(f.now)).replace(",", "") + " CT";
     var seek = player.querySelector("[data-replay-seek]");
     if (seek && document.activeElement !== seek) seek.value = String(f.now);
-    // The server's panel shows the controls for the state; a change it did not cause (the end) reloads it.
-    if (player.dataset.state !== f.state || (f.summary && !player.querySelector("[data-replay-summary]"))) {
-      player.dataset.state = f.state;
-      htmx.ajax("GET", "/replay/" + replayId + "/panel", { target: "#player", swap: "outerHTML" });
-    }
+    latestState = f.state;
+    syncPanel();
   });
+
+  // The server's panel shows the controls for the state; a change it did not cause (the end)
+  // reloads it, and again after any swap that left an older state on screen (answers can cross).
+  var latestState = null;
+  var panelLoading = false;
+  function syncPanel() {
+    var player = document.getElementById("player");
+    if (!player || latestState === null || panelLoading || player.dataset.state === latestState) return;
+    panelLoading = true;
+    var done = function () { panelLoading = false; setTimeout(syncPanel, 50); };
+    var r = htmx.ajax("GET", "/replay/" + replayId + "/panel", { target: "#player", swap: "outerHTML" });
+    if (r && r.then) r.then(done, done); else setTimeout(done, 500);
+  }
+  if (replayId !== null) document.addEventListener("htmx:after:swap", function () { setTimeout(syncPanel, 0); });
 
   function showChange() {
     var el = document.querySelector("[data-change]");

@@ -130,7 +130,7 @@ describe(`replay API (${testDatabaseKind})`, () => {
     expect(junk.status).toBe(400);
     expect((await call("GET", "/api/v1/replay-files")).body.files.length).toBe(before);
     const form = new FormData();
-    form.append("file", new Blob([Bun.zstdCompressSync(good)]), "mes.trades.dbn.zst");
+    form.append("file", new Blob([new Uint8Array(Bun.zstdCompressSync(good))]), "mes.trades.dbn.zst");
     const ok = await h.fetch("/api/v1/replay-files", { method: "POST", headers: api.headers, body: form });
     expect(ok.status).toBe(200);
     const file = await ok.json();
