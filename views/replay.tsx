@@ -146,6 +146,7 @@ export function ReplayForms(p: Omit<ReplayPageProps, "user" | "sessions">) {
             <label>To (your time)<input type="datetime-local" name="to" value={local(p.quote?.endMs ?? to)} required data-local-time="endMs" /></label>
             <input type="hidden" name="startMs" value={String(p.quote?.startMs ?? from)} />
             <input type="hidden" name="endMs" value={String(p.quote?.endMs ?? to)} />
+            <p class="span-all muted small" data-exchange-time>Times are in your browser's time zone.</p>
             <div class="row-buttons"><button class="btn" type="submit">Get the cost</button></div>
           </form>
         ) : <p class="muted">Needs a Databento key (Settings).</p>}

@@ -32,6 +32,8 @@ export interface ReplaySummary {
 }
 
 const SECONDS_KEPT = 900;
+/** Who exits what is still open when the tape ends. */
+const REPLAY_END = "replay ended";
 
 /**
  * One replay: a source played by a player into an engine of its own, for one account of kind
@@ -203,7 +205,7 @@ export class ReplaySession implements EngineHost {
       const last = this.engine.lastPrice(p.symbol);
       const fx = this.engine.step({
         type: "command", accountId: p.accountId, symbol: p.symbol, command: { kind: "exit", refPrice: last },
-        actor: { kind: "system", label: "replay ended", userId: null }, tsMs: this.player.nowMs,
+        actor: { kind: "system", label: REPLAY_END, userId: null }, tsMs: this.player.nowMs,
       });
       this.apply(fx, this.player.nowMs);
     }
@@ -238,7 +240,7 @@ export class ReplaySession implements EngineHost {
       else if (n < 0n) losses++;
       for (const f of t.fills) {
         if (f.purpose === "entry") continue;
-        const k = EXIT_LABEL[f.purpose] ?? f.purpose;
+        const k = f.purpose === "exit" && f.reason.endsWith(`by ${REPLAY_END}`) ? "replay end" : (EXIT_LABEL[f.purpose] ?? f.purpose);
         reasons[k] = (reasons[k] ?? 0) + 1;
       }
       return { symbol: t.symbol, side: t.side, qty: t.qty, entry: t.entry / 1e9, exit: t.exit / 1e9, net: Number(n) / 1e9, reasons: t.exitReasons };

@@ -96,7 +96,7 @@ describe(`replay API (${testDatabaseKind})`, () => {
     }
     expect(s.body.state).toBe("ended");
     expect(s.body.summary.trades).toBe(1);
-    expect(s.body.summary.exitReasons).toEqual({ "take profit": 1, "manual exit": 1 });
+    expect(s.body.summary.exitReasons).toEqual({ "take profit": 1, "replay end": 1 });
     expect(s.body.summary.byTrade[0].reasons.at(-1)).toMatch(/exit all by replay ended/);
     const events = (await call("GET", `/api/v1/accounts/${account}/events?symbol=MES`)).body.events as { reason: string; ts: string }[];
     const tp = events.find((e) => /^TP1 filled 1 @ 5002.00/.test(e.reason))!;
