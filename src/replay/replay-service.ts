@@ -20,8 +20,10 @@ import { ReplayStore, type SourceInfo } from "./replay-store";
 import { BarsSource, DbnSource, ReplaySourceError, type ReplaySource } from "./sources";
 
 const DAY = 86_400_000;
-/** Uploads and downloads above this are refused: a replay file is read into memory. */
+/** Downloads above this are refused: a replay file is read into memory. */
 export const MAX_FILE_BYTES = 512 * 1024 * 1024;
+/** Uploads: below the HTTP server's own request body limit (128 MB), so the refusal says why. */
+export const MAX_UPLOAD_BYTES = 100 * 1024 * 1024;
 const FRAME_MS = 50;
 const TICK_MS = 16;
 
@@ -221,7 +223,7 @@ export class ReplayService {
   /** Checks and keeps an uploaded DBN file; the same bytes again are the same file. */
   async upload(userId: number, name: string, bytes: Uint8Array, actor: Actor) {
     if (bytes.length === 0) throw new ServiceError(400, "file: the upload is empty");
-    if (bytes.length > MAX_FILE_BYTES) throw new ServiceError(413, `file: at most ${MAX_FILE_BYTES / 1024 / 1024} MB`);
+    if (bytes.length > MAX_UPLOAD_BYTES) throw new ServiceError(413, `file: at most ${MAX_UPLOAD_BYTES / 1024 / 1024} MB per upload (larger ranges: download them from Databento here)`);
     const src = this.open(bytes);
     const sha = new Bun.CryptoHasher("sha256").update(bytes).digest("hex");
     const path = this.pathFor(sha);
