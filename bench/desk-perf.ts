@@ -263,8 +263,8 @@ try {
   const netCount = (l: Load) => [...l.reqs.values()].filter((r) => r.type !== "WebSocket" && !r.cache).length;
   const cached = (l: Load) => [...l.reqs.values()].filter((r) => r.cache).length;
   console.log(`\n2. Bytes transferred to load the desk (until the chart has drawn; the WebSocket is not counted)`);
-  console.log(`  cold: ${median(cold.map(total)).toLocaleString()} bytes on the wire, median of ${RUNS} (min ${Math.min(...cold.map(total)).toLocaleString()}, max ${Math.max(...cold.map(total)).toLocaleString()}); ${median(cold.map(netCount))} requests; Resource Timing transferSize ${median(cold.map((l) => l.rtBytes)).toLocaleString()}`);
-  console.log(`  warm: ${median(warm.map(total)).toLocaleString()} bytes on the wire, median of ${RUNS}; ${median(warm.map(netCount))} requests to the network, ${median(warm.map(cached))} served from cache; Resource Timing transferSize ${median(warm.map((l) => l.rtBytes)).toLocaleString()}`);
+  console.log(`  cold: ${Math.round(median(cold.map(total))).toLocaleString()} bytes on the wire, median of ${RUNS} (min ${Math.min(...cold.map(total)).toLocaleString()}, max ${Math.max(...cold.map(total)).toLocaleString()}); ${median(cold.map(netCount))} requests; Resource Timing transferSize ${Math.round(median(cold.map((l) => l.rtBytes))).toLocaleString()}`);
+  console.log(`  warm: ${Math.round(median(warm.map(total))).toLocaleString()} bytes on the wire, median of ${RUNS}; ${median(warm.map(netCount))} requests to the network, ${median(warm.map(cached))} served from cache; Resource Timing transferSize ${Math.round(median(warm.map((l) => l.rtBytes))).toLocaleString()}`);
   const first = [...cold[0]!.reqs.values()].filter((r) => r.type !== "WebSocket") as (Req & { gzip?: number; raw?: number })[];
   const W2 = [44, 7, 11, 10, 11, 12, 11];
   console.log(`  cold load, per resource:`);
@@ -311,9 +311,9 @@ try {
   interface Window {
     label: string; seconds: number; frames: number; wsBytes: number; byType: Record<string, number>;
     task: number; script: number; layout: number; style: number; process: number; thread: number; layouts: number; styles: number;
-    allChromium: number; busTrades: number; busQuotes: number; rows: number; open: number;
+    allChromium: number; busTrades: number; busQuotes: number; shown: string; open: number;
   }
-  async function streamWindow(label: string, path: string, ready: (p: Page) => Promise<number>): Promise<Window> {
+  async function streamWindow(label: string, path: string, ready: (p: Page) => Promise<string>): Promise<Window> {
     const context = await signedIn(browser, app.server, userId);
     const page = await context.newPage();
     const cdp = await context.newCDPSession(page);
@@ -336,7 +336,7 @@ try {
     await cdp.send("Network.enable");
     await cdp.send("Performance.enable");
     await page.goto(base + path, { waitUntil: "load" });
-    const rows = await ready(page);
+    const shown = await ready(page);
     await sleep(SETTLE_MS);
     const metrics = async () => Object.fromEntries((await cdp.send("Performance.getMetrics")).metrics.map((m) => [m.name, m.value]));
     const b0 = { ...bus };
@@ -354,7 +354,7 @@ try {
       label, seconds: wall, frames, wsBytes, byType,
       task: d("TaskDuration"), script: d("ScriptDuration"), layout: d("LayoutDuration"), style: d("RecalcStyleDuration"),
       process: d("ProcessTime"), thread: d("ThreadTime"), layouts: d("LayoutCount"), styles: d("RecalcStyleCount"),
-      allChromium: c1 - c0, busTrades: bus.trades - b0.trades, busQuotes: bus.quotes - b0.quotes, rows, open: open(),
+      allChromium: c1 - c0, busTrades: bus.trades - b0.trades, busQuotes: bus.quotes - b0.quotes, shown, open: open(),
     };
     await context.close();
     return w;
@@ -366,28 +366,29 @@ try {
       const rows = document.querySelectorAll("#positions tr[data-symbol]");
       return rows.length >= n && [...rows].every((r) => r.querySelector("[data-last]")?.textContent !== "—");
     }, STREAMED.length, { timeout: 10_000 }).catch(() => undefined);
-    return p.locator("#positions tr[data-symbol]").count();
+    return `${await p.locator("#positions tr[data-symbol]").count()} position rows shown`;
   }));
   windows.push(await streamWindow(`Desk (MES)`, DESK, async (p) => {
     await p.waitForFunction(() => document.querySelector("[data-last]")?.textContent !== "—", undefined, { timeout: 10_000 }).catch(() => undefined);
-    return 1;
+    return `last price ${await p.locator("[data-last]").first().textContent()}`;
   }));
   unsubscribe();
 
   console.log(`\n3. Browser CPU while ${STREAMED.length} symbols stream (${STREAMED.join(" ")}; one paper position each, opened through the JSON API)`);
   console.log(`  each page alone in a fresh context, ${SECONDS} s measured after load + ${SETTLE_MS / 1000} s to settle; % = of one core`);
-  const W3 = [16, 10, 10, 9, 9, 9, 9, 11, 11, 11];
-  console.log("  " + pad(["page", "ws msg/s", "ws KB/s", "main %", "script %", "layout %", "style %", "renderer %", "chromium %", "layouts/s"], W3));
+  const W3 = [16, 10, 9, 8, 11, 10, 10, 9, 11, 11, 11];
+  console.log("  " + pad(["page", "ws msg/s", "ws KB/s", "main %", "main cpu %", "script %", "layout %", "style %", "renderer %", "chromium %", "layouts/s"], W3));
   for (const w of windows) {
     const pct = (s: number) => ((s / w.seconds) * 100).toFixed(1);
-    console.log("  " + pad([w.label, (w.frames / w.seconds).toFixed(1), kb(w.wsBytes / w.seconds), pct(w.task), pct(w.script), pct(w.layout), pct(w.style), pct(w.process), pct(w.allChromium), (w.layouts / w.seconds).toFixed(1)], W3));
+    console.log("  " + pad([w.label, (w.frames / w.seconds).toFixed(1), kb(w.wsBytes / w.seconds), pct(w.task), pct(w.thread), pct(w.script), pct(w.layout), pct(w.style), pct(w.process), pct(w.allChromium), (w.layouts / w.seconds).toFixed(1)], W3));
   }
   for (const w of windows) {
     const types = Object.entries(w.byType).sort((a, b) => b[1] - a[1]).map(([t, n]) => `${t} ${(n / w.seconds).toFixed(1)}/s`).join(", ");
-    console.log(`  ${w.label}: ${w.rows} position row(s) shown, ${w.open} open at the end; ws messages by type: ${types || "none"}; ` +
+    console.log(`  ${w.label}: ${w.shown}, ${w.open} positions open at the end; ws messages by type: ${types || "none"}; ` +
       `feed on the server's bus for the ${STREAMED.length} symbols: ${(w.busTrades / w.seconds).toFixed(1)} trades/s, ${(w.busQuotes / w.seconds).toFixed(1)} quotes/s`);
   }
-  console.log(`  main % = Δ TaskDuration (busy time of the page's main thread) / wall time; script/layout/style = Δ Script/Layout/RecalcStyleDuration;
+  console.log(`  main % = Δ TaskDuration (wall time the page's main thread spent in tasks) / wall time; main cpu % = Δ ThreadTime (its CPU
+  time: lower when the ${navigator.hardwareConcurrency} cores are contended); script/layout/style = Δ Script/Layout/RecalcStyleDuration (parts of main %);
   renderer % = Δ ProcessTime (CPU of the page's renderer process, all its threads); chromium % = CPU (utime+stime, /proc) of
   every Chromium process (browser, renderer, GPU/software compositing, network); CDP's Network domain is on during the window.
   Feed: the simulated gateway steps every 50 ms over all catalogue symbols (a quote per symbol per step, trades at ~3/s per
