@@ -46,26 +46,47 @@
     if (replayId === null && e.detail.s === symbol) onPrint(e.detail);
   });
 
+  // Prices and quotes are written to the page once per frame, however many arrive in between.
+  var shownLast = null;
+  var quote = null;
+  var paintQueued = false;
+  function queuePaint() {
+    if (paintQueued) return;
+    paintQueued = true;
+    requestAnimationFrame(paint);
+  }
+  function paint() {
+    paintQueued = false;
+    if (last !== null && last !== shownLast) {
+      var el = document.querySelector("[data-last]");
+      if (el) {
+        var before = shownLast === null ? last : shownLast;
+        el.textContent = fmt(last);
+        el.classList.toggle("up", last > before);
+        el.classList.toggle("down", last < before);
+      }
+      shownLast = last;
+      showChange();
+      livePnl();
+    }
+    if (quote) {
+      var b = document.querySelector("[data-bid]");
+      var a = document.querySelector("[data-ask]");
+      if (b) b.textContent = fmt(quote.b);
+      if (a) a.textContent = fmt(quote.a);
+      quote = null;
+    }
+  }
+
   function onPrint(m) {
     last = m.p;
-    var el = document.querySelector("[data-last]");
-    if (el) {
-      var before = Number(el.dataset.value || m.p);
-      el.textContent = fmt(m.p);
-      el.dataset.value = m.p;
-      el.classList.toggle("up", m.p > before);
-      el.classList.toggle("down", m.p < before);
-    }
-    showChange();
-    livePnl();
+    queuePaint();
     if (m.ts !== undefined) chart.onTrade(m);
   }
 
   function onQuote(m) {
-    var b = document.querySelector("[data-bid]");
-    var a = document.querySelector("[data-ask]");
-    if (b) b.textContent = fmt(m.b);
-    if (a) a.textContent = fmt(m.a);
+    quote = m;
+    queuePaint();
   }
 
   document.addEventListener("live:quote", function (e) {

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ASSETS } from "./assets";
+import { ASSETS, assetResponse } from "./assets";
 
 /** Assets are a static list (for `bun build --compile`); a file the pages name but the list lacks would 404. */
 describe("embedded assets", () => {
@@ -18,5 +18,20 @@ describe("embedded assets", () => {
     const files = (dir: string): string[] =>
       readdirSync(join(root, "public", dir), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)]));
     for (const f of files("")) expect(Object.keys(ASSETS)).toContain(`/static/${f}`);
+  });
+
+  test("text assets go out gzipped to browsers that accept it, and revalidate by ETag (304)", async () => {
+    const plain = assetResponse("/static/js/desk.js")!;
+    const body = new Uint8Array(await plain.arrayBuffer());
+    const gz = assetResponse("/static/js/desk.js", new Request("http://x/", { headers: { "accept-encoding": "gzip, br" } }))!;
+    expect(gz.headers.get("content-encoding")).toBe("gzip");
+    const zipped = new Uint8Array(await gz.arrayBuffer());
+    expect(zipped.length).toBeLessThan(body.length / 2);
+    expect(Bun.gunzipSync(zipped)).toEqual(body);
+    const etag = plain.headers.get("etag")!;
+    expect(etag).toMatch(/^"[0-9a-f]{20}"$/);
+    const again = assetResponse("/static/js/desk.js", new Request("http://x/", { headers: { "if-none-match": etag } }))!;
+    expect(again.status).toBe(304);
+    expect(assetResponse("/static/js/nope.js")).toBeUndefined();
   });
 });

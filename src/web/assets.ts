@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import alpineJs from "@alpinejs/csp/dist/cdn.min.js" with { type: "file" };
 import htmxJs from "htmx.org/dist/htmx.min.js" with { type: "file" };
 import uplotCss from "uplot/dist/uPlot.min.css" with { type: "file" };
@@ -36,15 +37,42 @@ const TYPES: Record<string, string> = {
   svg: "image/svg+xml",
 };
 
-export function assetResponse(urlPath: string): Response | undefined {
+interface Loaded {
+  body: Uint8Array<ArrayBuffer>;
+  gzip: Uint8Array<ArrayBuffer> | null;
+  etag: string;
+  type: string;
+}
+const loaded = new Map<string, Loaded>();
+
+/** Read once, hashed for revalidation, gzipped when that saves bytes (text assets). */
+function load(urlPath: string): Loaded | undefined {
+  let a = loaded.get(urlPath);
+  if (a) return a;
   const file = ASSETS[urlPath];
   if (!file) return undefined;
   const ext = urlPath.slice(urlPath.lastIndexOf(".") + 1);
-  return new Response(Bun.file(file), {
-    headers: {
-      "content-type": TYPES[ext] ?? "application/octet-stream",
-      // Vendor files change only with a dependency upgrade; ours with a deploy.
-      "cache-control": urlPath.startsWith("/vendor/") ? "public, max-age=86400" : "no-cache",
-    },
-  });
+  const type = TYPES[ext] ?? "application/octet-stream";
+  const body = new Uint8Array(readFileSync(file));
+  const gz = type.startsWith("text/") || ext === "svg" ? new Uint8Array(Bun.gzipSync(body, { level: 9 })) : null;
+  a = { body, gzip: gz && gz.length < body.length * 0.9 ? gz : null, etag: `"${new Bun.CryptoHasher("sha256").update(body).digest("hex").slice(0, 20)}"`, type };
+  loaded.set(urlPath, a);
+  return a;
+}
+
+export function assetResponse(urlPath: string, request?: Request): Response | undefined {
+  const a = load(urlPath);
+  if (!a) return undefined;
+  const headers: Record<string, string> = {
+    "content-type": a.type,
+    etag: a.etag,
+    vary: "accept-encoding",
+    // Vendor files change only with a dependency upgrade; ours with a deploy (then the ETag changes).
+    "cache-control": urlPath.startsWith("/vendor/") ? "public, max-age=86400" : "no-cache",
+  };
+  if (request?.headers.get("if-none-match") === a.etag) return new Response(null, { status: 304, headers });
+  if (a.gzip && /\bgzip\b/.test(request?.headers.get("accept-encoding") ?? "")) {
+    return new Response(a.gzip, { headers: { ...headers, "content-encoding": "gzip" } });
+  }
+  return new Response(a.body, { headers });
 }

@@ -55,6 +55,24 @@ type Handler = (request: Request) => Response | Promise<Response>;
  * Outermost layer around the app: gives each request an id, adds security headers to every
  * answer (errors included) and writes one log line per request with its final status.
  */
+const COMPRESSIBLE = /^(text\/html|application\/json)/;
+const MIN_COMPRESS = 2048;
+const MAX_COMPRESS = 4 * 1024 * 1024;
+
+/** Pages and JSON answers (built in memory) go out gzipped when the browser accepts it and it pays. */
+async function compressed(request: Request, response: Response): Promise<Response> {
+  if (response.status !== 200 || response.headers.has("content-encoding") || !response.body) return response;
+  if (!COMPRESSIBLE.test(response.headers.get("content-type") ?? "")) return response;
+  if (!/\bgzip\b/.test(request.headers.get("accept-encoding") ?? "")) return response;
+  const body = new Uint8Array(await response.arrayBuffer());
+  const headers = new Headers(response.headers);
+  headers.append("vary", "accept-encoding");
+  if (body.length < MIN_COMPRESS || body.length > MAX_COMPRESS) return new Response(body, { status: response.status, headers });
+  headers.set("content-encoding", "gzip");
+  headers.delete("content-length");
+  return new Response(new Uint8Array(Bun.gzipSync(body, { level: 6 })), { status: response.status, headers });
+}
+
 export function withHttpBasics(handle: Handler, logger: Logger, opts: SecurityOptions): Handler {
   return async (request) => {
     const m: RequestMeta = { id: `${bootId}-${(++counter).toString(36)}`, start: performance.now() };
@@ -78,6 +96,7 @@ export function withHttpBasics(handle: Handler, logger: Logger, opts: SecurityOp
       response = new Response(response.body, response);
       applySecurityHeaders(response.headers, opts);
     }
+    if (!upgraded) response = await compressed(request, response);
     const url = new URL(request.url);
     const fields = {
       rid: m.id,

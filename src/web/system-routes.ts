@@ -21,7 +21,7 @@ export function systemRoutes(ctx: AppContext) {
         feed: ctx.config.FEED === "off" ? { kind: "off" } : ctx.marketData.status(),
       };
     }, { detail: { tags: ["System"], summary: "Liveness and readiness; no authentication, no secrets" } })
-    .get("/favicon.ico", () => assetResponse("/static/favicon.svg"), { detail: { hide: true } })
-    .get("/static/*", ({ path, set }) => assetResponse(path) ?? ((set.status = 404), "not found"), { detail: { hide: true } })
-    .get("/vendor/*", ({ path, set }) => assetResponse(path) ?? ((set.status = 404), "not found"), { detail: { hide: true } });
+    .get("/favicon.ico", ({ request }) => assetResponse("/static/favicon.svg", request), { detail: { hide: true } })
+    .get("/static/*", ({ path, set, request }) => assetResponse(path, request) ?? ((set.status = 404), "not found"), { detail: { hide: true } })
+    .get("/vendor/*", ({ path, set, request }) => assetResponse(path, request) ?? ((set.status = 404), "not found"), { detail: { hide: true } });
 }
