@@ -10,6 +10,7 @@ import { HistoricalError } from "../market-data/databento/historical-client";
 import { resolveSymbol } from "../market-data/instruments/symbols";
 import type { Database } from "../persistence/database";
 import { appendEvent, type Actor } from "../persistence/events";
+import { decimalToNanoBig } from "../persistence/repositories/engine-repo";
 import { barsBetween } from "../persistence/repositories/ohlcv-repo";
 import { EngineError } from "../trading/engine/types";
 import type { PositionView } from "../trading/position-view";
@@ -158,7 +159,7 @@ export class ReplayService {
       info = { kind: f.kind, description: `${f.kind === "upload" ? "uploaded" : "downloaded"} ${f.schema} ${source.symbols.join(", ")} (${f.name}), ${ct(source.startMs)} → ${ct(source.endMs)}`, symbols: [...source.symbols], schema: source.schema, startMs: source.startMs, endMs: source.endMs, fileId: f.id };
     }
     const created = await this.store.createSession(userId, info, actor);
-    const session = new ReplaySession(created.id, { id: created.accountId, userId, kind: "replay", name: created.account, commission: toNanos(created.commission) }, source, (w) => this.store.persist(created.id, w));
+    const session = new ReplaySession(created.id, { id: created.accountId, userId, kind: "replay", name: created.account, commission: decimalToNanoBig(created.commission) }, source, (w) => this.store.persist(created.id, w));
     session.description = info.description;
     session.onChange((c) => {
       const view = this.o.view(c.accountId, c.symbol);
@@ -375,11 +376,4 @@ function historicalProblem(err: unknown): ServiceError {
   if (err instanceof ServiceError) return err;
   if (err instanceof HistoricalError) return new ServiceError(err.status >= 400 && err.status < 500 ? 400 : 502, `Databento Historical: ${err.message}`);
   return new ServiceError(502, `Databento Historical: ${(err as Error).message}`);
-}
-
-function toNanos(decimal: string): bigint {
-  const neg = decimal.startsWith("-");
-  const [w = "0", f = ""] = (neg ? decimal.slice(1) : decimal).split(".");
-  const v = BigInt(w) * 1_000_000_000n + BigInt(f.padEnd(9, "0").slice(0, 9) || "0");
-  return neg ? -v : v;
 }

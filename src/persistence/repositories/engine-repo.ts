@@ -25,7 +25,8 @@ export async function loadAccounts(db: Db): Promise<(AccountConfig & { name: str
   return rows.map((r) => ({ id: r.id, userId: r.user_id, kind: r.kind, name: r.name, execution: r.execution, commission: decimalToNanoBig(String(r.commission)) }));
 }
 
-function decimalToNanoBig(d: string): bigint {
+/** A numeric column's decimal string as exact 1e-9 units. */
+export function decimalToNanoBig(d: string): bigint {
   const neg = d.startsWith("-");
   const [w = "0", f = ""] = (neg ? d.slice(1) : d).split(".");
   const v = BigInt(w) * 1_000_000_000n + BigInt(f.padEnd(9, "0").slice(0, 9) || "0");
