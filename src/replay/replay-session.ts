@@ -1,7 +1,8 @@
 import { atr, type AtrResult, type AtrSettings } from "../market-data/bars/atr";
 import type { Bar } from "../market-data/bars/bar";
 import { BarAggregator } from "../market-data/bars/bar-aggregator";
-import { instrumentByRoot, priceDecimals } from "../market-data/instruments/catalogue";
+import { instrumentByRoot } from "../market-data/instruments/catalogue";
+import { engineSpec } from "../trading/engine/spec";
 import { TradingEngine } from "../trading/engine/engine";
 import type { AccountConfig, ClosedTrade, CommandInput, Effect, EngineEvent, InstrumentSpec, OrderRequest, Position } from "../trading/engine/types";
 import type { EngineHost } from "../trading/engine-host";
@@ -359,7 +360,7 @@ export class ReplayCommandError extends Error {
 
 function defaultSpec(symbol: string): (InstrumentSpec & { decimals: number }) | undefined {
   const i = instrumentByRoot(symbol);
-  return i ? { root: i.root, tick: Number(i.tickSize), pointValue: i.pointValue, decimals: priceDecimals(i) } : undefined;
+  return i ? engineSpec(i) : undefined;
 }
 
 const num = (v: number) => (v === v ? v / 1e9 : null);

@@ -1,7 +1,7 @@
 import type { Kysely } from "kysely";
 import type { Logger } from "../log/logger";
 import type { InstrumentRegistry } from "../market-data/instruments/instrument-registry";
-import { priceDecimals } from "../market-data/instruments/catalogue";
+import { engineSpec } from "./engine/spec";
 import type { Database } from "../persistence/database";
 import { loadAccounts, loadSnapshot, writeStep, type StepWrite } from "../persistence/repositories/engine-repo";
 import { TradingEngine } from "./engine/engine";
@@ -55,8 +55,7 @@ export class EngineService implements EngineHost {
 
   spec(symbol: string): (InstrumentSpec & { decimals: number }) | undefined {
     const i = this.instruments.get(symbol);
-    if (!i) return undefined;
-    return { root: i.root, tick: Number(i.tickSize), pointValue: i.pointValue, decimals: priceDecimals(i) };
+    return i ? engineSpec(i) : undefined;
   }
 
   /** Loads accounts and the last committed state; re-sends orders that were released but never answered. */

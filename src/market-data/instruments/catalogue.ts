@@ -105,7 +105,10 @@ export function instrumentByRoot(root: string): Instrument | undefined {
 
 export const ROOTS: readonly string[] = CATALOGUE.map((i) => i.root);
 
+const decimalsOf = new WeakMap<Instrument, number>();
 /** Decimals a price of this instrument is shown with: those of its tick (ES 2, GC 1, CL 2, YM 0). */
 export function priceDecimals(inst: Instrument): number {
-  return formatFixed(inst.tickSize).split(".")[1]?.length ?? 0;
+  let d = decimalsOf.get(inst);
+  if (d === undefined) decimalsOf.set(inst, (d = formatFixed(inst.tickSize).split(".")[1]?.length ?? 0));
+  return d;
 }

@@ -1,5 +1,5 @@
 import type { DbnRecord } from "../dbn/record-codec";
-import { CATALOGUE, type Instrument } from "./catalogue";
+import { CATALOGUE, instrumentByRoot, type Instrument } from "./catalogue";
 
 const UNDEF_PRICE = 9_223_372_036_854_775_807n;
 
@@ -17,13 +17,18 @@ export interface DefinitionOverride {
  */
 export class InstrumentRegistry {
   private readonly overrides = new Map<string, DefinitionOverride>();
+  private readonly merged = new Map<string, Instrument>();
 
   get(root: string): Instrument | undefined {
-    const base = CATALOGUE.find((i) => i.root === root);
+    let merged = this.merged.get(root);
+    if (merged) return merged;
+    const base = instrumentByRoot(root);
     if (!base) return undefined;
     const o = this.overrides.get(root);
-    if (!o) return base;
-    return { ...base, tickSize: o.tickSize ?? base.tickSize, pointValue: o.pointValue ?? base.pointValue };
+    // One object per root until a definition changes it: the engine asks on every stop it moves.
+    merged = o ? { ...base, tickSize: o.tickSize ?? base.tickSize, pointValue: o.pointValue ?? base.pointValue } : base;
+    this.merged.set(root, merged);
+    return merged;
   }
 
   /** Where a value came from, for the UI and logs. */
@@ -47,6 +52,7 @@ export class InstrumentRegistry {
     if (typeof def.expiration === "bigint") o.expirationNs = def.expiration;
     if (o.tickSize === undefined && o.pointValue === undefined) return { ok: false, reason: "no usable tick size or unit of measure" };
     this.overrides.set(root, o);
+    this.merged.delete(root);
     const changed: string[] = [];
     if (o.tickSize !== undefined && o.tickSize !== base.tickSize) changed.push(`tick ${base.tickSize} → ${o.tickSize}`);
     if (o.pointValue !== undefined && o.pointValue !== base.pointValue) changed.push(`point value ${base.pointValue} → ${o.pointValue}`);

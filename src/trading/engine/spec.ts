@@ -1,0 +1,14 @@
+import { priceDecimals, type Instrument } from "../../market-data/instruments/catalogue";
+import type { InstrumentSpec } from "./types";
+
+const specs = new WeakMap<Instrument, InstrumentSpec & { decimals: number }>();
+
+/**
+ * What the engine needs of an instrument. The engine asks on every stop it moves, so the answer
+ * is made once per instrument object (a definition update from Databento is a new object).
+ */
+export function engineSpec(i: Instrument): InstrumentSpec & { decimals: number } {
+  let s = specs.get(i);
+  if (!s) specs.set(i, (s = { root: i.root, tick: Number(i.tickSize), pointValue: i.pointValue, decimals: priceDecimals(i) }));
+  return s;
+}
