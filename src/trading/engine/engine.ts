@@ -880,9 +880,9 @@ export class TradingEngine {
     const check = this.dirty.size > 0;
     for (let i = 0; i < ps.length; i++) {
       if (i >= ups.length || (check && this.dirty.has(ps[i]!))) {
-        const [u, d] = positionBand(ps[i]!);
-        ups[i] = u;
-        downs[i] = d;
+        positionBand(ps[i]!);
+        ups[i] = bandUp;
+        downs[i] = bandDown;
         this.dirty.delete(ps[i]!);
       }
       if (ups[i]! < up) up = ups[i]!;
@@ -894,8 +894,13 @@ export class TradingEngine {
   }
 }
 
-/** Prices at or beyond which a print makes one of this position's rules act (∓∞: none). */
-function positionBand(p: Position): [Nanos, Nanos] {
+let bandUp = Infinity;
+let bandDown = -Infinity;
+/**
+ * Prices at or beyond which a print makes one of this position's rules act (∓∞: none), left in
+ * bandUp/bandDown: this runs for every position a print touches, so it allocates nothing.
+ */
+function positionBand(p: Position): void {
   let up = Infinity;
   let down = -Infinity;
   if (p.qty > 0 && !p.closing) {
@@ -909,7 +914,9 @@ function positionBand(p: Position): [Nanos, Nanos] {
         else down = Math.max(down, p.best - 1);
       }
     }
-    for (const l of p.ladder) {
+    const ladder = p.ladder;
+    for (let i = 0; i < ladder.length; i++) {
+      const l = ladder[i]!;
       if (l.status !== "armed" || !l.enabled) continue;
       if (long) up = Math.min(up, l.price);
       else down = Math.max(down, l.price);
@@ -920,7 +927,8 @@ function positionBand(p: Position): [Nanos, Nanos] {
       else up = Math.min(up, Number((p.cost + q - 1n) / q));
     }
   }
-  return [up, down];
+  bandUp = up;
+  bandDown = down;
 }
 
 const NONE: Effect[] = [];
