@@ -312,12 +312,14 @@ export class ReplayService {
           if (s.advance(wallMs) > 0) e.dirty = true;
         } catch (err) {
           this.o.logger.error("replay.failed", { replay: id, reason: (err as Error).message, action: "paused" });
-          void s.pause(wallMs);
+          void s.pause(wallMs).catch(() => {});
         }
         if (s.player.state === "playing") e.dirty = true;
       }
       // The end is announced at once; otherwise at most one frame per FRAME_MS per session.
-      if (s.player.state === "ended" || (e.dirty && wallMs - e.lastFrame >= FRAME_MS)) void this.afterStep(id, wallMs);
+      if (s.player.state === "ended" || (e.dirty && wallMs - e.lastFrame >= FRAME_MS)) {
+        void this.afterStep(id, wallMs).catch((err) => this.o.logger.error("replay.frame_failed", { replay: id, reason: (err as Error).message, action: "retried on the next tick" }));
+      }
     }
   }
 
@@ -334,10 +336,17 @@ export class ReplayService {
   private async finish(id: number, actor: Actor): Promise<void> {
     const e = this.sessions.get(id)!;
     e.finished = true;
-    await e.s.closeOpen();
-    const sum = e.s.summary();
-    await this.store.saveState(id, "ended", e.s.player.nowMs, sum);
-    await appendEvent(this.db, { actor, accountId: e.s.accountConfig.id, kind: "replay.ended", reason: `replay ${id} ended: ${sum.trades} trades, net $${sum.net.toFixed(2)}` });
+    let sum;
+    try {
+      await e.s.closeOpen();
+      sum = e.s.summary();
+      await this.store.saveState(id, "ended", e.s.player.nowMs, sum);
+      await appendEvent(this.db, { actor, accountId: e.s.accountConfig.id, kind: "replay.ended", reason: `replay ${id} ended: ${sum.trades} trades, net $${sum.net.toFixed(2)}` });
+    } catch (err) {
+      // Not finished after all: the next tick tries again (closing what is open is idempotent).
+      e.finished = false;
+      throw err;
+    }
     this.o.logger.info("replay.ended", { replay: id, trades: sum.trades, net: sum.net, reason: "the source has no more records" });
   }
 

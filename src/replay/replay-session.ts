@@ -224,7 +224,8 @@ export class ReplaySession implements EngineHost {
     const w = this.pendingWrite;
     if (w.events.length || w.closed.length) {
       this.pendingWrite = { events: [], closed: [] };
-      this.writing = this.writing.then(() => this.persist(w));
+      // In order; a batch that failed (reported to whoever awaited it) does not block the next.
+      this.writing = this.writing.catch(() => {}).then(() => this.persist(w));
     }
     return this.writing;
   }
