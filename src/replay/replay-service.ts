@@ -161,6 +161,7 @@ export class ReplayService {
     const created = await this.store.createSession(userId, info, actor);
     const session = new ReplaySession(created.id, { id: created.accountId, userId, kind: "replay", name: created.account, commission: decimalToNanoBig(created.commission) }, source, (w) => this.store.persist(created.id, w));
     session.description = info.description;
+    session.onWriteError = (err) => this.o.logger.error("replay.persist_failed", { replay: created.id, reason: (err as Error).message, action: "those events are missing from the replay's log; the replay goes on" });
     session.onChange((c) => {
       const view = this.o.view(c.accountId, c.symbol);
       this.o.publish(userId, JSON.stringify({ t: "position", account: created.account, symbol: c.symbol, position: view, events: c.events.map((e) => ({ kind: e.kind, reason: e.reason, actor: e.actor.label, ts: e.tsMs })) }));

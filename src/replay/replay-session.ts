@@ -68,6 +68,8 @@ export class ReplaySession implements EngineHost {
   private sentSeconds: number[];
   private secondsDropped: number[];
   private readonly sink: ReplaySink;
+  /** Where a failed background write is reported (the service logs it). */
+  onWriteError: (err: unknown) => void = () => {};
 
   constructor(
     readonly id: number,
@@ -163,7 +165,7 @@ export class ReplaySession implements EngineHost {
   /** Delivers what is due; changes go out and to storage. */
   advance(wallMs: number): number {
     const n = this.player.advance(wallMs);
-    if (this.changes.size) void this.flush().catch(() => {});
+    if (this.changes.size) void this.flush().catch((err) => this.onWriteError(err));
     return n;
   }
   step(unit: "record" | "bar", wallMs: number): Promise<void> {
