@@ -195,7 +195,10 @@ export class ReplayService {
         case "seek":
           if (c.toMs < s.source.startMs || c.toMs > s.source.endMs + 60_000) throw new ServiceError(400, `body.toMs: the replay covers ${ct(s.source.startMs)} → ${ct(s.source.endMs)}`);
           await s.seek(c.toMs, wall);
-          if (e.finished && s.player.state !== "ended") e.finished = false;
+          if (e.finished && s.player.state !== "ended") {
+            e.finished = false;
+            s.summaryStored = false;
+          }
           break;
         case "close":
           await this.close(id, actor);
@@ -343,6 +346,7 @@ export class ReplayService {
       sum = e.s.summary();
       await this.store.saveState(id, "ended", e.s.player.nowMs, sum);
       await appendEvent(this.db, { actor, accountId: e.s.accountConfig.id, kind: "replay.ended", reason: `replay ${id} ended: ${sum.trades} trades, net $${sum.net.toFixed(2)}` });
+      e.s.summaryStored = true;
     } catch (err) {
       // Not finished after all: the next tick tries again (closing what is open is idempotent).
       e.finished = false;

@@ -56,6 +56,8 @@ export class ReplaySession implements EngineHost {
   readonly closed: ClosedTrade[] = [];
   /** Where the market comes from, in words ("archive 1-minute bars MES, …"). */
   description = "";
+  /** Set once the end's exits and summary are stored: only then is the summary shown. */
+  summaryStored = false;
   private bars1s: BarAggregator;
   private bars1m: BarAggregator;
   private readonly resting: OrderRequest[] = [];

@@ -16,7 +16,7 @@ const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : typeo
 export function replayPanel(s: ReplaySession, error?: string): ReplayPanelProps {
   return {
     id: s.id, account: s.accountConfig.name, description: s.description, state: s.player.state, speed: s.player.speed, nowMs: s.player.nowMs,
-    startMs: s.source.startMs, endMs: s.source.endMs, progress: s.player.progress, summary: s.player.state === "ended" ? s.summary() : null, ...(error ? { error } : {}),
+    startMs: s.source.startMs, endMs: s.source.endMs, progress: s.player.progress, summary: s.player.state === "ended" && s.summaryStored ? s.summary() : null, ...(error ? { error } : {}),
   };
 }
 
