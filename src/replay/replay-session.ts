@@ -80,7 +80,8 @@ export class ReplaySession implements EngineHost {
     private readonly persist: (w: ReplayWrite) => Promise<void>,
     private readonly specOf: (symbol: string) => (InstrumentSpec & { decimals: number }) | undefined = defaultSpec,
   ) {
-    this.engine = new TradingEngine((s) => this.specOf(s));
+    // A replay stores no positions; its browsers hear of stop ratchets once per clock step (250 ms of replay time).
+    this.engine = new TradingEngine((s) => this.specOf(s), { deferRatchets: true });
     this.engine.setAccount(accountConfig);
     this.roots = [...source.symbols];
     const n = this.roots.length;

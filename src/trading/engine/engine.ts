@@ -73,7 +73,18 @@ export class TradingEngine {
   private changedOut: Effect[] | undefined;
   private readonly changedKeys = new Set<Position>();
 
-  constructor(private readonly spec: (symbol: string) => (InstrumentSpec & { decimals: number }) | undefined) {}
+  /** Ratchets not yet announced (deferRatchets): announced on the next clock step. */
+  private readonly ratcheted = new Set<Position>();
+
+  constructor(
+    private readonly spec: (symbol: string) => (InstrumentSpec & { decimals: number }) | undefined,
+    /**
+     * Announce trailing-stop ratchets once per clock step instead of per print. The stop itself
+     * moves on the print either way; only the "changed" effect waits. For replay, whose
+     * positions are not stored; the live engine stores every ratchet before anything else happens.
+     */
+    private readonly opts: { deferRatchets?: boolean } = {},
+  ) {}
 
   setAccount(a: AccountConfig): void {
     this.accounts.set(a.id, a);
@@ -151,6 +162,7 @@ export class TradingEngine {
   }
 
   restore(s: EngineSnapshot): void {
+    this.ratcheted.clear();
     this.positions.clear();
     this.orders.clear();
     this.entries.clear();
@@ -169,6 +181,10 @@ export class TradingEngine {
 
   private onClock(nowMs: number): Effect[] {
     this.out = [];
+    if (this.ratcheted.size) {
+      for (const p of this.ratcheted) if (this.positions.get(p.key) === p) this.touch(p);
+      this.ratcheted.clear();
+    }
     for (const p of this.timed) {
       const t = p.timer;
       if (!t || t.phase !== "running" || nowMs < t.deadlineMs || p.qty === 0) continue;
@@ -224,7 +240,8 @@ export class TradingEngine {
         s.price = candidate;
         // A constant, not a new string per ratchet: the UI shows best and distance itself.
         s.basis = long ? "trailing below the high" : "trailing above the low";
-        this.touch(p);
+        if (this.opts.deferRatchets) this.ratcheted.add(p);
+        else this.touch(p);
       }
     }
     if (s && s.status === "armed" && (long ? price <= s.price : price >= s.price)) {
@@ -851,6 +868,7 @@ export class TradingEngine {
 
   private touch(p: Position): void {
     p.version++;
+    if (this.ratcheted.size) this.ratcheted.delete(p);
     this.dirty.add(p);
     const b = this.books.get(p.symbol);
     if (b) b.dirty = true;
