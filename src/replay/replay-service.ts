@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { Kysely } from "kysely";
 import { z } from "zod";
 import type { Logger } from "../log/logger";
+import type { OhlcvRow } from "../market-data/bars/bar";
 import { DbnDecodeError } from "../market-data/dbn/constants";
 import { DbnFramer } from "../market-data/dbn/framer";
 import type { HistoricalClient } from "../market-data/databento/historical-client";
@@ -15,6 +16,8 @@ import { barsBetween } from "../persistence/repositories/ohlcv-repo";
 import { EngineError } from "../trading/engine/types";
 import type { PositionView } from "../trading/position-view";
 import { ServiceError } from "../trading/service-error";
+import { concatBytes } from "../shared/bytes";
+import { describeIssue } from "../trading/schemas";
 import { SPEEDS, type Speed } from "./player";
 import { ReplayCommandError, ReplaySession } from "./replay-session";
 import { ReplayStore, type SourceInfo } from "./replay-store";
@@ -68,10 +71,7 @@ export interface ReplayServiceOptions {
 
 function parse<T extends z.ZodType>(schema: T, input: unknown, prefix = "body"): z.infer<T> {
   const r = schema.safeParse(input ?? {});
-  if (!r.success) {
-    const i = r.error.issues[0]!;
-    throw new ServiceError(400, `${[prefix, ...i.path].join(".")}: ${i.message}`);
-  }
+  if (!r.success) throw new ServiceError(400, describeIssue(r.error, prefix));
   return r.data;
 }
 
@@ -145,7 +145,7 @@ export class ReplayService {
       if (b.toMs <= b.fromMs) throw new ServiceError(400, "body.toMs: the end must be after the start");
       if (b.toMs - b.fromMs > 31 * DAY) throw new ServiceError(400, "body.toMs: at most 31 days of archived bars in one replay");
       const symbols = roots(b.symbols);
-      const bars = new Map<string, { startMs: number; open: number; high: number; low: number; close: number; volume: number }[]>();
+      const bars = new Map<string, OhlcvRow[]>();
       for (const s of symbols) bars.set(s, await barsBetween(this.db, this.o.archiveDataset, s, b.fromMs, b.toMs));
       const empty = symbols.filter((s) => bars.get(s)!.length === 0);
       if (empty.length === symbols.length) throw new ServiceError(400, `the archive has no bars for ${symbols.join(", ")} between ${ct(b.fromMs)} and ${ct(b.toMs)}`);
@@ -230,12 +230,17 @@ export class ReplayService {
     if (bytes.length === 0) throw new ServiceError(400, "file: the upload is empty");
     if (bytes.length > MAX_UPLOAD_BYTES) throw new ServiceError(413, `file: at most ${MAX_UPLOAD_BYTES / 1024 / 1024} MB per upload (larger ranges: download them from Databento here)`);
     const src = this.open(bytes);
+    const row = await this.keep(userId, "upload", name || "upload.dbn", bytes, src, null);
+    await appendEvent(this.db, { actor, kind: "replay.file", reason: `replay file uploaded: ${row.name} (${src.schema}, ${src.symbols.join(", ")}, ${src.count.toLocaleString("en-US")} records)` });
+    return row;
+  }
+
+  /** A checked file on disk (named by its hash, so the same bytes are one file) and its row. */
+  private async keep(userId: number, kind: "upload" | "historical", name: string, bytes: Uint8Array, src: ReplaySource, cost: number | null, request?: unknown) {
     const sha = new Bun.CryptoHasher("sha256").update(bytes).digest("hex");
     const path = this.pathFor(sha);
     await Bun.write(path, bytes);
-    const row = await this.store.addFile(userId, { kind: "upload", name: name || "upload.dbn", bytes: bytes.length, schema: src.schema, symbols: [...src.symbols], startMs: src.startMs, endMs: src.endMs, records: src.count, cost: null, path }, sha);
-    await appendEvent(this.db, { actor, kind: "replay.file", reason: `replay file uploaded: ${row.name} (${src.schema}, ${src.symbols.join(", ")}, ${src.count.toLocaleString("en-US")} records)` });
-    return row;
+    return this.store.addFile(userId, { kind, name, bytes: bytes.length, schema: src.schema, symbols: [...src.symbols], startMs: src.startMs, endMs: src.endMs, records: src.count, cost, path }, sha, request);
   }
 
   /** What Databento would charge for a range (metadata.get_cost), before anything is downloaded. */
@@ -288,18 +293,10 @@ export class ReplayService {
       progress(0, total, "failed", (err as Error).message);
       throw err instanceof ServiceError ? err : historicalProblem(err);
     }
-    const bytes = new Uint8Array(total);
-    let at = 0;
-    for (const p of parts) {
-      bytes.set(p, at);
-      at += p.length;
-    }
+    const bytes = concatBytes(parts);
     const src = this.open(bytes);
-    const sha = new Bun.CryptoHasher("sha256").update(bytes).digest("hex");
-    const path = this.pathFor(sha);
-    await Bun.write(path, bytes);
     const name = `${r.schema} ${r.symbols.join(",")} ${new Date(r.startMs).toISOString().slice(0, 16)}`;
-    const row = await this.store.addFile(userId, { kind: "historical", name, bytes: total, schema: src.schema, symbols: [...src.symbols], startMs: src.startMs, endMs: src.endMs, records: src.count, cost: q.cost, path }, sha, { ...r, dataset: q.dataset });
+    const row = await this.keep(userId, "historical", name, bytes, src, q.cost, { ...r, dataset: q.dataset });
     await appendEvent(this.db, { actor, kind: "replay.file", reason: `Historical download: ${name} (${src.count.toLocaleString("en-US")} records, $${q.cost.toFixed(2)})` });
     progress(1, total, "done");
     this.o.logger.info("replay.download_done", { user_id: userId, file: row.id, bytes: total, records: src.count });

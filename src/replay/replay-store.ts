@@ -98,10 +98,6 @@ export class ReplayStore {
     }));
   }
 
-  async session(userId: number, id: number): Promise<SessionRow | undefined> {
-    return (await this.sessions(userId, 1000)).find((s) => s.id === id);
-  }
-
   async addFile(userId: number, f: Omit<FileRow, "id" | "createdAt">, sha256: string, request?: unknown): Promise<FileRow> {
     const row = await this.db
       .insertInto("replay_files")

@@ -3,6 +3,7 @@ import { RecordCursor } from "../market-data/dbn/cursor";
 import { decompressIfNeeded } from "../market-data/dbn/decoder";
 import { decodeMetadata, headerLength } from "../market-data/dbn/metadata";
 import { decodeRecord } from "../market-data/dbn/record-codec";
+import type { OhlcvRow } from "../market-data/bars/bar";
 import { resolveSymbol } from "../market-data/instruments/symbols";
 
 /** What a replay record is: a print the engine and the bars see, or a top-of-book change. */
@@ -41,26 +42,8 @@ export class ReplaySourceError extends Error {
   override name = "ReplaySourceError";
 }
 
-interface BarRow {
-  startMs: number;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  volume: number;
-}
-
-/**
- * Bars as prints: each bar becomes open, the extreme nearer the open, the other extreme, and
- * close, a quarter of the interval apart, so bars rebuilt from them equal the source bars and
- * a stop between the extremes fires in the order the bar most likely traded.
- */
-export class BarsSource implements ReplaySource {
-  readonly symbols: string[];
-  readonly startMs: number;
-  readonly endMs: number;
-  readonly count: number;
-  readonly fromBars = true;
+/** The current record's fields, shared by every source (see ReplaySource). */
+abstract class RecordFields {
   tsMs = 0;
   sym = 0;
   kind = TRADE;
@@ -68,16 +51,30 @@ export class BarsSource implements ReplaySource {
   size = 0;
   bid = Number.NaN;
   ask = Number.NaN;
+}
+
+/**
+ * Bars as prints: each bar becomes open, the extreme nearer the open, the other extreme, and
+ * close, a quarter of the interval apart, so bars rebuilt from them equal the source bars and
+ * a stop between the extremes fires in the order the bar most likely traded.
+ */
+export class BarsSource extends RecordFields implements ReplaySource {
+  readonly symbols: string[];
+  readonly startMs: number;
+  readonly endMs: number;
+  readonly count: number;
+  readonly fromBars = true;
   private readonly order: Int32Array; // bar index per symbol, merged by time
   private readonly orderSym: Uint8Array;
   private bar = -1;
   private leg = 4;
 
   constructor(
-    bySymbol: ReadonlyMap<string, readonly BarRow[]>,
+    bySymbol: ReadonlyMap<string, readonly OhlcvRow[]>,
     readonly schema = "ohlcv-1m",
     private readonly intervalMs = 60_000,
   ) {
+    super();
     this.symbols = [...bySymbol.keys()];
     const lists = this.symbols.map((s) => bySymbol.get(s)!);
     const total = lists.reduce((n, l) => n + l.length, 0);
@@ -103,7 +100,7 @@ export class BarsSource implements ReplaySource {
     this.count = total * 4;
   }
 
-  private readonly lists: (readonly BarRow[])[];
+  private readonly lists: (readonly OhlcvRow[])[];
 
   reset(): void {
     this.bar = -1;
@@ -137,20 +134,13 @@ const INTERVALS: Record<number, number> = { [RType.OHLCV_1S]: 1_000, [RType.OHLC
  * zero-allocation cursor. The whole file is checked when it is opened (framing, lengths,
  * instruments it can name), so a corrupt upload is refused before anything plays.
  */
-export class DbnSource implements ReplaySource {
+export class DbnSource extends RecordFields implements ReplaySource {
   readonly symbols: string[] = [];
   readonly startMs: number;
   readonly endMs: number;
   readonly count: number;
   readonly schema: string;
   readonly fromBars: boolean;
-  tsMs = 0;
-  sym = 0;
-  kind = TRADE;
-  price = 0;
-  size = 0;
-  bid = Number.NaN;
-  ask = Number.NaN;
   private readonly bytes: Uint8Array;
   private readonly view: DataView;
   private readonly first: number;
@@ -163,6 +153,7 @@ export class DbnSource implements ReplaySource {
   private readonly playable: Uint8Array;
 
   constructor(input: Uint8Array) {
+    super();
     const bytes = decompressIfNeeded(input);
     const len = headerLength(bytes);
     if (len === undefined) throw new DbnDecodeError("not a DBN file: the header is missing or cut short", 0);

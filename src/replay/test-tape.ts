@@ -1,6 +1,7 @@
 import { RType, schemaCode } from "../market-data/dbn/constants";
 import { encodeMetadata } from "../market-data/dbn/metadata";
 import { encodeRecord, type DbnRecord } from "../market-data/dbn/record-codec";
+import { concatBytes } from "../shared/bytes";
 
 /** Instrument ids the test tapes use, with the symbols their headers map them to. */
 export const TAPE_IDS: Record<string, number> = { ES: 101, MES: 102, NQ: 103, MNQ: 104, CL: 105, GC: 106 };
@@ -33,13 +34,7 @@ export function tradesDbn(prints: readonly TapePrint[], opts: { version?: number
     };
     parts.push(encodeRecord(rec, version));
   }
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 /** A seeded random walk on a tick grid: one print every `everyMs`, for `count` prints. */

@@ -4,7 +4,7 @@ import { HistoricalClient } from "../market-data/databento/historical-client";
 import { upsertBars, type ArchivedBar } from "../persistence/repositories/ohlcv-repo";
 import { testDatabaseKind } from "../persistence/test-database";
 import { tradesDbn, walk } from "../replay/test-tape";
-import { addUser, createHarness, json, tokenClient, type Client, type Harness } from "./test-harness";
+import { addUser, createHarness, request, tokenClient, type Client, type Harness } from "./test-harness";
 
 let h: Harness;
 let api: Client;
@@ -42,17 +42,7 @@ afterAll(async () => {
   await h.close();
 });
 
-async function call(method: string, path: string, body?: unknown, client = api) {
-  const res = await h.fetch(path, json(client, method, body));
-  const text = await res.text();
-  let parsed: any = text;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    /* not JSON */
-  }
-  return { status: res.status, body: parsed };
-}
+const call = (method: string, path: string, body?: unknown, client = api) => request(h, client, method, path, body);
 
 describe(`replay API (${testDatabaseKind})`, () => {
   let id: number;

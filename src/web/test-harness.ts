@@ -62,3 +62,14 @@ export function json(client: Client, method: string, body?: unknown, extra: Reco
     body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
   };
 }
+
+/** An API call answered as `{status, body}`: the body parsed as JSON when it is JSON (else the text, e.g. CSV). */
+export async function request(h: Harness, client: Client, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+  const res = await h.fetch(path, json(client, method, body));
+  const text = await res.text();
+  try {
+    return { status: res.status, body: JSON.parse(text) };
+  } catch {
+    return { status: res.status, body: text };
+  }
+}

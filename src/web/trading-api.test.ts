@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { testDatabaseKind } from "../persistence/test-database";
-import { addUser, createHarness, json, sessionClient, tokenClient, type Client, type Harness } from "./test-harness";
+import { addUser, createHarness, json, request, sessionClient, tokenClient, type Client, type Harness } from "./test-harness";
 
 let h: Harness;
 let api: Client;
@@ -18,17 +18,7 @@ afterAll(async () => {
   await h.close();
 });
 
-async function call(method: string, path: string, body?: unknown, client = api) {
-  const res = await h.fetch(path, json(client, method, body));
-  const text = await res.text();
-  let parsed: any = text;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    /* CSV */
-  }
-  return { status: res.status, body: parsed };
-}
+const call = (method: string, path: string, body?: unknown, client = api) => request(h, client, method, path, body);
 
 /** A print from the feed, and whatever the engine and the paper broker do about it. */
 async function print(symbol: string, price: string) {

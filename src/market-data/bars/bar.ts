@@ -8,9 +8,8 @@ export type Nanos = number;
 export type BarInterval = "1s" | "1m";
 export const INTERVAL_MS: Record<BarInterval, number> = { "1s": 1_000, "1m": 60_000 };
 
-export interface Bar {
-  instrumentId: number;
-  interval: BarInterval;
+/** Open, high, low, close and volume of an interval. */
+export interface OhlcvRow {
   /** Start of the interval (inclusive), UTC ms — stamped at the open, as Databento does. */
   startMs: number;
   open: Nanos;
@@ -18,6 +17,11 @@ export interface Bar {
   low: Nanos;
   close: Nanos;
   volume: number;
+}
+
+export interface Bar extends OhlcvRow {
+  instrumentId: number;
+  interval: BarInterval;
   /** Built here from trades, or Databento's own bar (which replaces ours). */
   source: "trades" | "databento";
 }

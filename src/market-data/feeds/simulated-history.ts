@@ -1,4 +1,5 @@
 import { concatBytes } from "../../shared/bytes";
+import type { OhlcvRow } from "../bars/bar";
 import { RType, schemaCode, stypeCode } from "../dbn/constants";
 import { encodeMetadata } from "../dbn/metadata";
 import { encodeRecord, type DbnRecord } from "../dbn/record-codec";
@@ -14,14 +15,7 @@ import { simulatedInstruments } from "./simulated-gateway";
  * through the real client (get_range, zstd DBN, symbol mappings) in the demo too.
  */
 
-export interface SimBar {
-  startMs: number;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  volume: number;
-}
+export type SimBar = OhlcvRow;
 
 const MINUTE = 60_000;
 

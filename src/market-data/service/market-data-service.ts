@@ -118,10 +118,15 @@ export class MarketDataService {
 
   /** The one-minute bar still forming for a root (charts draw it), if any. */
   formingBar(root: string): Readonly<Bar> | undefined {
+    return this.forming(this.bars1m, root);
+  }
+
+  /** The newest bar an aggregator is building for any instrument id mapped to a root (a roll maps two). */
+  private forming(bars: BarAggregator, root: string): Readonly<Bar> | undefined {
     let newest: Readonly<Bar> | undefined;
     for (const [id, r] of this.rootById) {
       if (r !== root) continue;
-      const b = this.bars1m.current(id);
+      const b = bars.current(id);
       if (b && (!newest || b.startMs > newest.startMs)) newest = b;
     }
     return newest;
@@ -131,12 +136,7 @@ export class MarketDataService {
   recentSeconds(root: string, count: number): Readonly<Bar>[] {
     const kept = this.seconds.get(root) ?? [];
     const out = kept.slice(Math.max(0, kept.length - count));
-    let forming: Readonly<Bar> | undefined;
-    for (const [id, r] of this.rootById) {
-      if (r !== root) continue;
-      const b = this.bars1s.current(id);
-      if (b && (!forming || b.startMs > forming.startMs)) forming = b;
-    }
+    const forming = this.forming(this.bars1s, root);
     if (forming && (!out.length || forming.startMs > out[out.length - 1]!.startMs)) out.push({ ...forming });
     return out;
   }
