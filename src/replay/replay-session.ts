@@ -78,7 +78,7 @@ export class ReplaySession implements EngineHost {
     readonly accountConfig: AccountConfig & { name: string },
     readonly source: ReplaySource,
     private readonly persist: (w: ReplayWrite) => Promise<void>,
-    private readonly specOf: (symbol: string) => (InstrumentSpec & { decimals: number }) | undefined = defaultSpec,
+    private readonly specOf: (symbol: string) => (InstrumentSpec & { decimals: number }) | undefined = catalogueSpecs(),
   ) {
     // A replay stores no positions; its browsers hear of stop ratchets once per clock step (250 ms of replay time).
     this.engine = new TradingEngine((s) => this.specOf(s), { deferRatchets: true });
@@ -306,6 +306,10 @@ export class ReplaySession implements EngineHost {
   /** Effects of a step, with the fills they cause, until nothing is left to do. */
   private apply(fx: readonly Effect[], tsMs: number): void {
     const queue: Effect[] = [...fx];
+    // Events come in runs for one position: its change list is looked up once per run.
+    let list: EngineEvent[] | undefined;
+    let listAccount = -1;
+    let listSymbol = "";
     for (let i = 0; i < queue.length; i++) {
       const f = queue[i]!;
       switch (f.type) {
@@ -322,11 +326,16 @@ export class ReplaySession implements EngineHost {
           break;
         }
         case "event": {
-          this.pendingWrite.events.push(f.event);
-          const k = `${f.event.accountId}:${f.event.symbol}`;
-          const list = this.changes.get(k);
-          if (list) list.push(f.event);
-          else this.changes.set(k, [f.event]);
+          const e = f.event;
+          this.pendingWrite.events.push(e);
+          if (!list || e.accountId !== listAccount || e.symbol !== listSymbol) {
+            const k = `${e.accountId}:${e.symbol}`;
+            list = this.changes.get(k);
+            if (!list) this.changes.set(k, (list = []));
+            listAccount = e.accountId;
+            listSymbol = e.symbol;
+          }
+          list.push(e);
           break;
         }
         case "changed":
@@ -364,9 +373,17 @@ export class ReplayCommandError extends Error {
   override name = "ReplayCommandError";
 }
 
-function defaultSpec(symbol: string): (InstrumentSpec & { decimals: number }) | undefined {
-  const i = instrumentByRoot(symbol);
-  return i ? engineSpec(i) : undefined;
+/** The catalogue's specs, looked up once per symbol: the engine asks on every stop it moves. */
+function catalogueSpecs(): (symbol: string) => (InstrumentSpec & { decimals: number }) | undefined {
+  const known = new Map<string, InstrumentSpec & { decimals: number }>();
+  return (symbol) => {
+    let s = known.get(symbol);
+    if (!s) {
+      const i = instrumentByRoot(symbol);
+      if (i) known.set(symbol, (s = engineSpec(i)));
+    }
+    return s;
+  };
 }
 
 const num = (v: number) => (v === v ? v / 1e9 : null);

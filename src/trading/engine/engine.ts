@@ -32,19 +32,34 @@ interface PendingEntry {
 /** Per symbol: its positions and the price band inside which a print changes nothing. */
 interface Book {
   positions: Position[];
+  /** Each position's index in `positions`. */
+  slot: Map<Position, number>;
   /** Each position's own band, by index (derived, never persisted). */
   ups: number[];
   downs: number[];
+  /** 1 where a position changed and its band must be recomputed before the next print. */
+  stale: number[];
+  staleCount: number;
+  /** The effects list in which the position was last reported "changed" (once per step each). */
+  changedIn: (Effect[] | undefined)[];
+  /** 1 where a trailing-stop ratchet is not yet announced (deferRatchets). */
+  ratcheted: number[];
+  ratchetCount: number;
   last: Nanos;
   /** A print at or above this may trigger something; at or below `down` likewise. */
   up: Nanos;
   down: Nanos;
-  dirty: boolean;
 }
 
 export const MAX_ATTEMPTS = 3;
 const RULE: Actor = { kind: "rule", label: "engine", userId: null };
-const rule = (name: string): Actor => ({ kind: "rule", label: `rule ${name}`, userId: null });
+const ruleActors = new Map<string, Actor>();
+/** One frozen actor per rule name: every automated event carries one. */
+function rule(name: string): Actor {
+  let a = ruleActors.get(name);
+  if (!a) ruleActors.set(name, (a = Object.freeze({ kind: "rule", label: `rule ${name}`, userId: null })));
+  return a;
+}
 
 export interface EngineSnapshot {
   positions: Position[];
@@ -66,15 +81,7 @@ export class TradingEngine {
   private readonly entries = new Map<string, PendingEntry>();
   private readonly accounts = new Map<number, AccountConfig>();
   private readonly timed = new Set<Position>();
-  /** Positions whose trigger band must be recomputed before the next print. */
-  private readonly dirty = new Set<Position>();
   private out: Effect[] = [];
-  /** Positions already reported as changed in `changedOut` (one "changed" effect per step each). */
-  private changedOut: Effect[] | undefined;
-  private readonly changedKeys = new Set<Position>();
-
-  /** Ratchets not yet announced (deferRatchets): announced on the next clock step. */
-  private readonly ratcheted = new Set<Position>();
 
   constructor(
     private readonly spec: (symbol: string) => (InstrumentSpec & { decimals: number }) | undefined,
@@ -124,18 +131,25 @@ export class TradingEngine {
   onTrade(symbol: string, price: Nanos, tsMs: number): Effect[] {
     const book = this.books.get(symbol) ?? this.bookOf(symbol);
     book.last = price;
-    if (book.dirty) this.rebuild(book);
+    if (book.staleCount) this.rebuild(book);
     if (price < book.up && price > book.down) return NONE;
     this.out = [];
     // Only the positions whose own band the print left are looked at.
     const ps = book.positions;
     const ups = book.ups;
     const downs = book.downs;
+    const stale = book.stale;
     for (let i = 0; i < ps.length; i++) {
       if (price >= ups[i]! || price <= downs[i]!) {
         const p = ps[i]!;
-        this.evaluate(p, price, tsMs);
-        this.dirty.add(p);
+        this.evaluate(p, price, tsMs, book, i);
+        positionBand(p);
+        ups[i] = bandUp;
+        downs[i] = bandDown;
+        if (stale[i]) {
+          stale[i] = 0;
+          book.staleCount--;
+        }
       }
     }
     this.rebuild(book);
@@ -162,7 +176,6 @@ export class TradingEngine {
   }
 
   restore(s: EngineSnapshot): void {
-    this.ratcheted.clear();
     this.positions.clear();
     this.orders.clear();
     this.entries.clear();
@@ -170,7 +183,7 @@ export class TradingEngine {
     this.timed.clear();
     for (const p of structuredClone(s.positions)) {
       this.positions.set(p.key, p);
-      this.bookOf(p.symbol).positions.push(p);
+      this.addToBook(p);
       if (p.timer && p.timer.phase !== "done") this.timed.add(p);
     }
     for (const o of structuredClone(s.orders)) this.orders.set(o.id, o);
@@ -181,9 +194,10 @@ export class TradingEngine {
 
   private onClock(nowMs: number): Effect[] {
     this.out = [];
-    if (this.ratcheted.size) {
-      for (const p of this.ratcheted) if (this.positions.get(p.key) === p) this.touch(p);
-      this.ratcheted.clear();
+    for (const b of this.books.values()) {
+      if (!b.ratchetCount) continue;
+      // touch() clears each flag.
+      for (let i = 0; i < b.positions.length; i++) if (b.ratcheted[i]) this.touch(b.positions[i]!);
     }
     for (const p of this.timed) {
       const t = p.timer;
@@ -226,7 +240,7 @@ export class TradingEngine {
 
   /* ---------------- prints ---------------- */
 
-  private evaluate(p: Position, price: Nanos, tsMs: number): void {
+  private evaluate(p: Position, price: Nanos, tsMs: number, book: Book, slot: number): void {
     if (p.closing) return;
     const long = p.side === "long";
     const s = p.stop;
@@ -240,8 +254,11 @@ export class TradingEngine {
         s.price = candidate;
         // A constant, not a new string per ratchet: the UI shows best and distance itself.
         s.basis = long ? "trailing below the high" : "trailing above the low";
-        if (this.opts.deferRatchets) this.ratcheted.add(p);
-        else this.touch(p);
+        if (!this.opts.deferRatchets) this.touch(p);
+        else if (!book.ratcheted[slot]) {
+          book.ratcheted[slot] = 1;
+          book.ratchetCount++;
+        }
       }
     }
     if (s && s.status === "armed" && (long ? price <= s.price : price >= s.price)) {
@@ -644,13 +661,13 @@ export class TradingEngine {
         { qty: openQty, price, assumed }, tsMs);
       if (fresh) this.applyBracket(p, o.id, tsMs);
       else this.entries.delete(o.id);
-    } else if (p.qty === 0 && p.reverseTo && this.workingFor(p).length === 0) {
+    } else if (p.qty === 0 && p.reverseTo && !this.hasWorking(p)) {
       const r = p.reverseTo;
       p.reverseTo = null;
       const id = `${p.key}:o${p.nextOrder}`;
       this.submitRaw(p, { id, side: r.side === "long" ? "buy" : "sell", qty: r.qty, type: "market", refPrice: price, purpose: "reverse", reason: `reverse into ${r.side} ${r.qty}`, tsMs });
       this.entries.set(id, { orderId: id, bracket: p.lastBracket ?? {} });
-    } else if (p.qty > 0 && p.closing && this.workingFor(p).length === 0) {
+    } else if (p.qty > 0 && p.closing && !this.hasWorking(p)) {
       // The closing order filled only in part, or a TP in flight failed meanwhile: exit the rest.
       this.startClosing(p, p.closing.purpose, p.closing.reason, price, tsMs, rule(p.closing.purpose));
     }
@@ -752,7 +769,7 @@ export class TradingEngine {
     } else {
       this.entries.delete(o.id);
       this.event(p, "order.failed", RULE, `${o.purpose} order ${o.side} ${o.qty} ${kind}: ${reason}`, { reason, orderId: o.id }, tsMs);
-      if (p.closing && this.workingFor(p).length === 0 && p.qty > 0) this.startClosing(p, p.closing.purpose, p.closing.reason, o.refPrice, tsMs, rule(p.closing.purpose));
+      if (p.closing && !this.hasWorking(p) && p.qty > 0) this.startClosing(p, p.closing.purpose, p.closing.reason, o.refPrice, tsMs, rule(p.closing.purpose));
     }
     void spec;
     this.touch(p);
@@ -770,7 +787,7 @@ export class TradingEngine {
         entryQty: 0, entryCost: 0n, exitQty: 0, exitCost: 0n,
       };
       this.positions.set(key, p);
-      this.bookOf(symbol).positions.push(p);
+      this.addToBook(p);
     }
     return p;
   }
@@ -833,8 +850,9 @@ export class TradingEngine {
     return Math.min(n, p.qty);
   }
 
-  private workingFor(p: Position): WorkingOrder[] {
-    return [...this.orders.values()].filter((o) => o.posKey === p.key);
+  private hasWorking(p: Position): boolean {
+    for (const o of this.orders.values()) if (o.posKey === p.key) return true;
+    return false;
   }
 
   /** P&L of the open quantity at a price, in 1e-9 points × contracts. */
@@ -868,24 +886,41 @@ export class TradingEngine {
 
   private touch(p: Position): void {
     p.version++;
-    if (this.ratcheted.size) this.ratcheted.delete(p);
-    this.dirty.add(p);
-    const b = this.books.get(p.symbol);
-    if (b) b.dirty = true;
-    if (this.changedOut !== this.out) {
-      this.changedOut = this.out;
-      this.changedKeys.clear();
+    const b = this.books.get(p.symbol)!;
+    const i = b.slot.get(p)!;
+    if (!b.stale[i]) {
+      b.stale[i] = 1;
+      b.staleCount++;
     }
-    if (!this.changedKeys.has(p)) {
-      this.changedKeys.add(p);
+    if (b.ratcheted[i]) {
+      b.ratcheted[i] = 0;
+      b.ratchetCount--;
+    }
+    if (b.changedIn[i] !== this.out) {
+      b.changedIn[i] = this.out;
       this.out.push({ type: "changed", key: p.key, accountId: p.accountId, symbol: p.symbol });
     }
   }
 
   private bookOf(symbol: string): Book {
     let b = this.books.get(symbol);
-    if (!b) this.books.set(symbol, (b = { positions: [], ups: [], downs: [], last: 0, up: Infinity, down: -Infinity, dirty: true }));
+    if (!b) {
+      b = { positions: [], slot: new Map(), ups: [], downs: [], stale: [], staleCount: 0, changedIn: [], ratcheted: [], ratchetCount: 0, last: 0, up: Infinity, down: -Infinity };
+      this.books.set(symbol, b);
+    }
     return b;
+  }
+
+  private addToBook(p: Position): void {
+    const b = this.bookOf(p.symbol);
+    b.slot.set(p, b.positions.length);
+    b.positions.push(p);
+    b.ups.push(Infinity);
+    b.downs.push(-Infinity);
+    b.stale.push(1);
+    b.staleCount++;
+    b.ratcheted.push(0);
+    b.changedIn.push(undefined);
   }
 
   /** The quiet band: the nearest price above and below at which any rule of any position acts. */
@@ -895,20 +930,21 @@ export class TradingEngine {
     const ps = b.positions;
     const ups = b.ups;
     const downs = b.downs;
-    const check = this.dirty.size > 0;
+    const stale = b.stale;
+    const check = b.staleCount > 0;
     for (let i = 0; i < ps.length; i++) {
-      if (i >= ups.length || (check && this.dirty.has(ps[i]!))) {
+      if (check && stale[i]) {
         positionBand(ps[i]!);
         ups[i] = bandUp;
         downs[i] = bandDown;
-        this.dirty.delete(ps[i]!);
+        stale[i] = 0;
       }
       if (ups[i]! < up) up = ups[i]!;
       if (downs[i]! > down) down = downs[i]!;
     }
     b.up = up;
     b.down = down;
-    b.dirty = false;
+    b.staleCount = 0;
   }
 }
 

@@ -39,13 +39,23 @@ export const betterStop = (side: Side, a: Nanos, b: Nanos): boolean => (side ===
 
 export function formatPrice(p: Nanos, decimals: number): string {
   const neg = p < 0;
-  const abs = Math.abs(p);
+  const abs = neg ? -p : p;
   const whole = Math.floor(abs / 1e9);
-  const frac = String(abs - whole * 1e9).padStart(9, "0");
-  let shown = frac.replace(/0+$/, "");
-  if (shown.length < decimals) shown = shown.padEnd(decimals, "0");
-  return `${neg ? "-" : ""}${whole}${shown ? "." + shown : ""}`;
+  // Trailing zeros of the nine fraction digits go, down to `decimals` digits (arithmetic, no regex:
+  // every event text carries prices).
+  let frac = abs - whole * 1e9;
+  let digits = 9;
+  while (digits > decimals && frac % 10 === 0) {
+    frac /= 10;
+    digits--;
+  }
+  const sign = neg ? "-" : "";
+  if (digits === 0) return `${sign}${whole}`;
+  let shown = String(frac);
+  if (shown.length < digits) shown = ZEROS.slice(0, digits - shown.length) + shown;
+  return `${sign}${whole}.${shown}`;
 }
+const ZEROS = "000000000000000000";
 
 export function formatTarget(t: Target, decimals: number): string {
   if (t.unit === "ticks") return `${t.value} ticks`;
@@ -57,9 +67,23 @@ export function formatTarget(t: Target, decimals: number): string {
 export function formatDollars(nanoDollars: bigint): string {
   const neg = nanoDollars < 0n;
   const abs = neg ? -nanoDollars : nanoDollars;
+  let cents: number;
+  // Below $1,000,000 the division is exact in a double (quotient < 2^27, error < 1e-8 of a cent).
+  if (abs < 1_000_000_000_000_000n) cents = Math.floor((Number(abs) + 5_000_000) / 10_000_000);
+  else return bigDollars(neg, abs);
+  const whole = Math.floor(cents / 100);
+  const c = cents - whole * 100;
+  return `${neg ? "-" : ""}$${group(String(whole))}.${c < 10 ? "0" : ""}${c}`;
+}
+
+function bigDollars(neg: boolean, abs: bigint): string {
   const cents = (abs + 5_000_000n) / 10_000_000n;
-  const digits = String(cents / 100n);
-  let whole = "";
-  for (let i = digits.length; i > 0; i -= 3) whole = digits.slice(Math.max(0, i - 3), i) + (whole ? "," + whole : "");
-  return `${neg ? "-" : ""}$${whole}.${String(cents % 100n).padStart(2, "0")}`;
+  return `${neg ? "-" : ""}$${group(String(cents / 100n))}.${String(cents % 100n).padStart(2, "0")}`;
+}
+
+function group(digits: string): string {
+  if (digits.length <= 3) return digits;
+  let out = "";
+  for (let i = digits.length; i > 0; i -= 3) out = digits.slice(Math.max(0, i - 3), i) + (out ? "," + out : "");
+  return out;
 }
