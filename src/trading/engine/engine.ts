@@ -60,6 +60,9 @@ function rule(name: string): Actor {
   if (!a) ruleActors.set(name, (a = Object.freeze({ kind: "rule", label: `rule ${name}`, userId: null })));
   return a;
 }
+const tpRules: Actor[] = [];
+/** The actor of take-profit level n (1-based). */
+const tpRule = (n: number): Actor => (tpRules[n] ??= rule(`tp${n}`));
 
 export interface EngineSnapshot {
   positions: Position[];
@@ -139,10 +142,11 @@ export class TradingEngine {
     const ups = book.ups;
     const downs = book.downs;
     const stale = book.stale;
+    const spec = this.spec(symbol)!;
     for (let i = 0; i < ps.length; i++) {
       if (price >= ups[i]! || price <= downs[i]!) {
         const p = ps[i]!;
-        this.evaluate(p, price, tsMs, book, i);
+        this.evaluate(p, price, tsMs, spec, book, i);
         positionBand(p);
         ups[i] = bandUp;
         downs[i] = bandDown;
@@ -240,14 +244,13 @@ export class TradingEngine {
 
   /* ---------------- prints ---------------- */
 
-  private evaluate(p: Position, price: Nanos, tsMs: number, book: Book, slot: number): void {
+  private evaluate(p: Position, price: Nanos, tsMs: number, spec: InstrumentSpec, book: Book, slot: number): void {
     if (p.closing) return;
     const long = p.side === "long";
     const s = p.stop;
     // Trailing ratchets first, so a print that makes a new best cannot also hit the old stop.
     if (s && s.trailing && s.status === "armed" && (long ? price > p.best : price < p.best)) {
       p.best = price;
-      const spec = this.spec(p.symbol)!;
       const dist = distanceOf(s.config.trailBy ?? s.config.initial as Target, spec.tick) ?? 0;
       const candidate = long ? floorTick(price - dist, spec.tick) : ceilTick(price + dist, spec.tick);
       if (dist > 0 && betterStop(p.side, candidate, s.price)) {
@@ -289,7 +292,7 @@ export class TradingEngine {
     l.status = "pending";
     const reason = `TP${n} ${formatPrice(l.price, spec.decimals)} reached (print ${formatPrice(price, spec.decimals)}) → exit ${qty}`;
     l.orderId = this.submit(p, `${l.id}:a${l.attempts}`, p.side === "long" ? "sell" : "buy", qty, "tp", reason, price, tsMs, l.id);
-    this.event(p, "tp.triggered", rule(`tp${n}`), reason, { level: n, price: l.price, print: price, qty, orderId: l.orderId }, tsMs);
+    this.event(p, "tp.triggered", tpRule(n), reason, { level: n, price: l.price, print: price, qty, orderId: l.orderId }, tsMs);
     this.touch(p);
   }
 
@@ -460,39 +463,50 @@ export class TradingEngine {
     if (p.closing) throw new EngineError(409, `an exit of ${p.symbol} is under way`);
     if (levels.length > 20) throw new EngineError(400, "at most 20 take-profit levels");
     const ref = entryRef(p.side, p.cost, p.qty, spec.tick);
-    const next: TpLevel[] = [];
+    const avg = Number(p.cost / BigInt(p.qty));
     // Levels already pending or filled stay as they are; the new list replaces the others.
-    const locked = p.ladder.filter((l) => l.status === "pending" || l.status === "filled");
-    let committed = locked.reduce((n, l) => n + (l.status === "pending" ? l.qty - l.filledQty : 0), 0);
+    const ladder: TpLevel[] = [];
+    let committed = 0;
+    for (const l of p.ladder) {
+      if (l.status !== "pending" && l.status !== "filled") continue;
+      ladder.push(l);
+      if (l.status === "pending") committed += l.qty - l.filledQty;
+    }
     let seq = p.nextLevel;
-    for (const [i, l] of levels.entries()) {
+    for (let i = 0; i < levels.length; i++) {
+      const l = levels[i]!;
       if (!Number.isInteger(l.qty) || l.qty <= 0) throw new EngineError(400, `TP${i + 1} quantity: a whole number ≥ 1`);
-      const price = this.levelPrice(p, spec, ref, l.target, `TP${i + 1}`);
+      const price = this.levelPrice(p, spec, ref, avg, l.target, i + 1);
       if (l.enabled) committed += l.qty;
       const kept = l.keep && l.keep.price === price && l.keep.qty === l.qty ? l.keep : undefined;
-      next.push(kept ? { ...kept, enabled: l.enabled, status: l.enabled ? "armed" : kept.status === "failed" ? "failed" : "armed", attempts: kept.status === "failed" && l.enabled ? 0 : kept.attempts } : {
+      ladder.push(kept ? { ...kept, enabled: l.enabled, status: l.enabled ? "armed" : kept.status === "failed" ? "failed" : "armed", attempts: kept.status === "failed" && l.enabled ? 0 : kept.attempts } : {
         id: `${p.tradeId}:tp${++seq}`, enabled: l.enabled, qty: l.qty, target: l.target, price, status: "armed", filledQty: 0, attempts: 0,
       });
     }
     if (committed > p.qty) throw new EngineError(400, `take-profit quantities (${committed} enabled or pending) exceed the position (${p.qty})`);
-    const ladder = [...locked, ...next].sort((a, b) => (p.side === "long" ? a.price - b.price : b.price - a.price));
-    const same = (a: TpLevel[], b: TpLevel[]) => a.length === b.length && a.every((l, i) => l.price === b[i]!.price && l.qty === b[i]!.qty && l.enabled === b[i]!.enabled && l.status === b[i]!.status);
-    if (same(ladder, p.ladder)) return;
+    ladder.sort(p.side === "long" ? byPriceUp : byPriceDown);
+    if (sameLadder(ladder, p.ladder)) return;
     p.nextLevel = seq;
     p.ladder = ladder;
-    const text = p.ladder.map((l, i) => `TP${i + 1} ${l.qty}@${formatPrice(l.price, spec.decimals)}${l.enabled ? "" : " (off)"}${l.status !== "armed" ? ` (${l.status})` : ""}`).join(", ");
-    this.event(p, "ladder.set", actor, p.ladder.length ? `take-profit ladder: ${text}` : "take-profit ladder removed", { levels: p.ladder.map((l) => ({ qty: l.qty, price: l.price, enabled: l.enabled, status: l.status })) }, tsMs);
+    let text = "";
+    const shown: { qty: number; price: Nanos; enabled: boolean; status: TpLevel["status"] }[] = [];
+    for (let i = 0; i < ladder.length; i++) {
+      const l = ladder[i]!;
+      text += `${i ? ", " : ""}TP${i + 1} ${l.qty}@${formatPrice(l.price, spec.decimals)}${l.enabled ? "" : " (off)"}${l.status !== "armed" ? ` (${l.status})` : ""}`;
+      shown.push({ qty: l.qty, price: l.price, enabled: l.enabled, status: l.status });
+    }
+    this.event(p, "ladder.set", actor, ladder.length ? `take-profit ladder: ${text}` : "take-profit ladder removed", { levels: shown }, tsMs);
     this.touch(p);
   }
 
-  private levelPrice(p: Position, spec: InstrumentSpec & { decimals: number }, ref: Nanos, target: Target, name: string): Nanos {
+  private levelPrice(p: Position, spec: InstrumentSpec & { decimals: number }, ref: Nanos, avg: Nanos, target: Target, n: number): Nanos {
+    const name = `TP${n}`;
     if (target.unit === "price") {
       if (!onTick(target.value, spec.tick)) throw new EngineError(400, `${name}: ${formatPrice(target.value, spec.decimals)} is not on ${p.symbol}'s tick grid (${formatPrice(spec.tick, 0)})`);
     } else if (!(target.value > 0) || (target.unit === "ticks" && !Number.isInteger(target.value))) {
       throw new EngineError(400, `${name}: the distance must be positive${target.unit === "ticks" ? " whole ticks" : ""}`);
     }
     const price = profitPrice(p.side, ref, target, spec.tick);
-    const avg = Number(p.cost / BigInt(p.qty));
     if (p.side === "long" ? price <= avg : price >= avg) {
       throw new EngineError(400, `${name}: ${formatPrice(price, spec.decimals)} is not on the profit side of a ${p.side} entry at ${formatPrice(avg, spec.decimals)}`);
     }
@@ -631,7 +645,7 @@ export class TradingEngine {
         level.filledQty += closeQty;
         level.fillPrice = price;
         if (level.filledQty >= level.qty || p.qty === 0) level.status = "filled";
-        this.event(p, "tp.filled", rule(`tp${n}`), `TP${n} ${verb} ${closeQty} @ ${formatPrice(price, spec.decimals)} (P&L ${net})`, { level: n, levelPrice: level.price, qty: closeQty, price, pnl: pnl.toString(), assumed }, tsMs);
+        this.event(p, "tp.filled", tpRule(n), `TP${n} ${verb} ${closeQty} @ ${formatPrice(price, spec.decimals)} (P&L ${net})`, { level: n, levelPrice: level.price, qty: closeQty, price, pnl: pnl.toString(), assumed }, tsMs);
         if (first && ++p.tpFilled === 1 && p.qty > 0) this.afterFirstTp(p, price, tsMs);
       } else {
         const what = o.purpose === "entry" || o.purpose === "reverse" ? `${o.side} order` : o.purpose === "exit" ? "exit" : o.purpose;
@@ -654,10 +668,9 @@ export class TradingEngine {
       const commission = perContract * BigInt(openQty);
       p.commissions += commission;
       p.fills.push({ orderId: o.id, qty: openQty, price, purpose: o.purpose, reason: o.reason, tsMs, pnl: 0n, commission, assumed });
-      const avg = formatPrice(Number(p.cost / BigInt(p.qty)), spec.decimals);
       const late = o.purpose !== "entry" && o.purpose !== "reverse";
       this.event(p, late ? "order.late_fill" : fresh ? "trade.opened" : "trade.added", RULE,
-        `${late ? `${o.purpose} order filled after the position was already flat — ` : ""}${fresh ? "opened" : "added"} ${side} ${openQty} @ ${formatPrice(price, spec.decimals)} (${verb})${fresh ? "" : `; position ${p.qty} @ ${avg} avg`}${late ? "; check it with the broker" : ""}`,
+        `${late ? `${o.purpose} order filled after the position was already flat — ` : ""}${fresh ? "opened" : "added"} ${side} ${openQty} @ ${formatPrice(price, spec.decimals)} (${verb})${fresh ? "" : `; position ${p.qty} @ ${formatPrice(Number(p.cost / BigInt(p.qty)), spec.decimals)} avg`}${late ? "; check it with the broker" : ""}`,
         { qty: openQty, price, assumed }, tsMs);
       if (fresh) this.applyBracket(p, o.id, tsMs);
       else this.entries.delete(o.id);
@@ -750,11 +763,11 @@ export class TradingEngine {
       level.lastError = reason;
       if (level.attempts >= MAX_ATTEMPTS) {
         level.status = "failed";
-        this.event(p, "tp.failed", rule(`tp${n}`), `TP${n} exit ${kind} ${level.attempts}×: ${reason} — position still open, act by hand`, { level: n, reason }, tsMs);
+        this.event(p, "tp.failed", tpRule(n), `TP${n} exit ${kind} ${level.attempts}×: ${reason} — position still open, act by hand`, { level: n, reason }, tsMs);
       } else {
         level.status = level.filledQty > 0 ? "pending" : "armed";
         if (level.filledQty > 0) level.status = "armed";
-        this.event(p, "tp.retry", rule(`tp${n}`), `TP${n} exit ${kind}: ${reason} — armed again (attempt ${level.attempts} of ${MAX_ATTEMPTS})`, { level: n, reason }, tsMs);
+        this.event(p, "tp.retry", tpRule(n), `TP${n} exit ${kind}: ${reason} — armed again (attempt ${level.attempts} of ${MAX_ATTEMPTS})`, { level: n, reason }, tsMs);
       }
     } else if (p.closing && o.id === p.closing.orderId) {
       if (p.closing.attempts >= MAX_ATTEMPTS) {
@@ -795,11 +808,25 @@ export class TradingEngine {
   private open(p: Position, side: Side, qty: number, price: Nanos, tsMs: number): void {
     p.trades++;
     p.tradeId = `${p.key}:t${p.trades}`;
-    Object.assign(p, {
-      side, qty, cost: BigInt(price) * BigInt(qty), openedAtMs: tsMs, ladder: [], nextLevel: 0, stop: null, timer: null, best: price,
-      realized: 0n, commissions: 0n, fills: [], tpFilled: 0, closing: null,
-      entryQty: qty, entryCost: BigInt(price) * BigInt(qty), exitQty: 0, exitCost: 0n,
-    });
+    const cost = BigInt(price) * BigInt(qty);
+    p.side = side;
+    p.qty = qty;
+    p.cost = cost;
+    p.openedAtMs = tsMs;
+    p.ladder = [];
+    p.nextLevel = 0;
+    p.stop = null;
+    p.timer = null;
+    p.best = price;
+    p.realized = 0n;
+    p.commissions = 0n;
+    p.fills = [];
+    p.tpFilled = 0;
+    p.closing = null;
+    p.entryQty = qty;
+    p.entryCost = cost;
+    p.exitQty = 0;
+    p.exitCost = 0n;
     this.touch(p);
   }
 
@@ -986,6 +1013,19 @@ function positionBand(p: Position): void {
 }
 
 const NONE: Effect[] = [];
+
+const byPriceUp = (a: TpLevel, b: TpLevel) => a.price - b.price;
+const byPriceDown = (a: TpLevel, b: TpLevel) => b.price - a.price;
+
+function sameLadder(a: readonly TpLevel[], b: readonly TpLevel[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x.price !== y.price || x.qty !== y.qty || x.enabled !== y.enabled || x.status !== y.status) return false;
+  }
+  return true;
+}
 
 function need(p: Position | undefined, symbol: string): Position {
   if (!p) throw new EngineError(404, `no ${symbol} position`);

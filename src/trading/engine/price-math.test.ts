@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { formatDollars, formatPrice } from "./price-math";
+import { entryRef, formatDollars, formatPrice } from "./price-math";
 
 /** Plain string arithmetic on BigInt: slow and obviously right, to check the fast versions against. */
 function refPrice(p: number, decimals: number): string {
@@ -62,6 +62,32 @@ describe("formatDollars", () => {
     for (const edge of [999_999_999_999_999n, 1_000_000_000_000_000n, 10_000_000n * 12_345n - 5_000_001n, 10_000_000n * 12_345n - 5_000_000n]) {
       expect(formatDollars(edge)).toBe(refDollars(edge));
       expect(formatDollars(-edge)).toBe(refDollars(-edge));
+    }
+  });
+});
+
+describe("entryRef", () => {
+  /** The BigInt formula, the only path before the double fast path. */
+  function refEntry(side: "long" | "short", cost: bigint, qty: number, tick: number): number {
+    const q = BigInt(qty);
+    const t = BigInt(tick);
+    return Number((side === "long" ? (cost + q * t - 1n) / (q * t) : cost / (q * t)) * t);
+  }
+  test("rounds the average against the trader, exactly, on both paths", () => {
+    expect(entryRef("long", 3n * 5000_250_000_000n + 250_000_000n, 3, 250_000_000)).toBe(5000_500_000_000);
+    expect(entryRef("short", 3n * 5000_250_000_000n + 250_000_000n, 3, 250_000_000)).toBe(5000_250_000_000);
+    // Above 2^53 (a large position in a high-priced contract): the BigInt path.
+    for (const cost of [10n ** 17n + 1n, 9_007_199_254_740_993n]) {
+      for (const side of ["long", "short"] as const) expect(entryRef(side, cost, 7, 250_000_000)).toBe(refEntry(side, cost, 7, 250_000_000));
+    }
+    let s = 3;
+    for (let i = 0; i < 20_000; i++) {
+      s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+      const tick = [250_000_000, 10_000_000, 100_000_000, 5_000_000, 1][s % 5]!;
+      const qty = 1 + ((s >>> 5) % 400);
+      const big = (s >>> 9) % 4 === 0;
+      const cost = BigInt(qty) * BigInt(Math.floor(((s >>> 11) / 2 ** 21) * 30_000) * tick) + BigInt((s >>> 3) % (qty * 7)) * (big ? 10n ** 12n : 1n);
+      for (const side of ["long", "short"] as const) expect(entryRef(side, cost, qty, tick)).toBe(refEntry(side, cost, qty, tick));
     }
   });
 });

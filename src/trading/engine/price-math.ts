@@ -6,8 +6,20 @@ export const floorTick = (p: Nanos, tick: Nanos): Nanos => Math.floor(p / tick) 
 export const ceilTick = (p: Nanos, tick: Nanos): Nanos => Math.ceil(p / tick) * tick;
 export const onTick = (p: Nanos, tick: Nanos): boolean => Number.isSafeInteger(p) && p % tick === 0;
 
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
 /** Exact average entry as a tick-valid reference: rounded against the trader (up for a long). */
 export function entryRef(side: Side, cost: bigint, qty: number, tick: Nanos): Nanos {
+  if (cost >= 0n && cost <= MAX_SAFE) {
+    // Every product below stays under 2^53, so doubles are exact; the quotient is corrected by one.
+    const c = Number(cost);
+    const d = qty * tick;
+    let u = Math.floor(c / d);
+    if (u * d > c) u--;
+    else if ((u + 1) * d <= c) u++;
+    if (side === "long" && u * d < c) u++;
+    return u * tick;
+  }
   const q = BigInt(qty);
   const t = BigInt(tick);
   // ceil/floor of cost / (qty × tick), then × tick, all in integers.
