@@ -306,10 +306,6 @@ export class ReplaySession implements EngineHost {
   /** Effects of a step, with the fills they cause, until nothing is left to do. */
   private apply(fx: readonly Effect[], tsMs: number): void {
     const queue: Effect[] = [...fx];
-    // Events come in runs for one position: its change list is looked up once per run.
-    let list: EngineEvent[] | undefined;
-    let listAccount = -1;
-    let listSymbol = "";
     for (let i = 0; i < queue.length; i++) {
       const f = queue[i]!;
       switch (f.type) {
@@ -326,16 +322,10 @@ export class ReplaySession implements EngineHost {
           break;
         }
         case "event": {
-          const e = f.event;
-          this.pendingWrite.events.push(e);
-          if (!list || e.accountId !== listAccount || e.symbol !== listSymbol) {
-            const k = `${e.accountId}:${e.symbol}`;
-            list = this.changes.get(k);
-            if (!list) this.changes.set(k, (list = []));
-            listAccount = e.accountId;
-            listSymbol = e.symbol;
-          }
-          list.push(e);
+          this.pendingWrite.events.push(f.event);
+          const list = this.changes.get(f.key);
+          if (list) list.push(f.event);
+          else this.changes.set(f.key, [f.event]);
           break;
         }
         case "changed":

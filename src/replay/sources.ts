@@ -146,11 +146,17 @@ export class DbnSource extends RecordFields implements ReplaySource {
   private readonly first: number;
   private readonly cursor = new RecordCursor();
   private readonly symOf = new Map<number, number>();
+  /** The previous record's instrument: files are long runs of one, so the map is rarely asked. */
+  private lastId = -1;
+  private lastSym = 0;
   private offset: number;
   private leg = 4;
   private barMs = 60_000;
-  /** Where playable records are, so the hot loop skips the rest without looking twice. */
-  private readonly playable: Uint8Array;
+  /**
+   * Where playable records are, so the hot loop skips the rest without looking twice; null when
+   * every record is playable (the usual file), which spares the hot loop a second memory stream.
+   */
+  private readonly playable: Uint8Array | null;
 
   constructor(input: Uint8Array) {
     super();
@@ -187,6 +193,8 @@ export class DbnSource extends RecordFields implements ReplaySource {
     let start = Number.POSITIVE_INFINITY;
     let end = Number.NEGATIVE_INFINITY;
     const playable = new Uint8Array(bytes.length >>> 2);
+    let records = 0;
+    let played = 0;
     const unnamed = new Set<number>();
     for (let off = len; off < bytes.length;) {
       if (off + 2 > bytes.length) throw new DbnDecodeError("truncated record header", off);
@@ -195,6 +203,7 @@ export class DbnSource extends RecordFields implements ReplaySource {
       if (off + size > bytes.length) throw new DbnDecodeError(`truncated record: ${size} bytes announced, ${bytes.length - off} left`, off);
       const rtype = this.view.getUint8(off + 1);
       const id = this.view.getUint32(off + 4, true);
+      records++;
       if (rtype === RType.SYMBOL_MAPPING) {
         const rec = decodeRecord(this.view, bytes, off, meta.version, meta.ts_out);
         const name = String(rec?.stype_in_symbol ?? rec?.stype_out_symbol ?? "");
@@ -206,6 +215,7 @@ export class DbnSource extends RecordFields implements ReplaySource {
           unnamed.add(id);
         } else {
           playable[off >>> 2] = 1;
+          played++;
           rtypes.add(rtype);
           const ts = this.cursor.at(this.view, off).tsEventMs;
           if (ts < start) start = ts;
@@ -223,7 +233,7 @@ export class DbnSource extends RecordFields implements ReplaySource {
         : `it has no trades, MBP-1, BBO or OHLCV records${meta.schema !== null ? ` (schema ${schemaName(meta.schema)})` : ""}`;
       throw new ReplaySourceError(`nothing to replay in this file: ${why}`);
     }
-    this.playable = playable;
+    this.playable = played < records ? playable : null;
     this.count = count;
     this.startMs = start;
     this.endMs = end;
@@ -243,12 +253,18 @@ export class DbnSource extends RecordFields implements ReplaySource {
     const view = this.view;
     const n = this.bytes.length;
     let off = this.offset;
+    const playable = this.playable;
     while (off < n) {
       const size = view.getUint8(off) * 4;
-      if (this.playable[off >>> 2] === 1) {
+      if (playable === null || playable[off >>> 2] === 1) {
         this.offset = off + size;
         c.at(view, off);
-        this.sym = this.symOf.get(c.instrumentId)!;
+        const id = c.instrumentId;
+        if (id !== this.lastId) {
+          this.lastId = id;
+          this.lastSym = this.symOf.get(id)!;
+        }
+        this.sym = this.lastSym;
         this.tsMs = c.tsEventMs;
         const rtype = c.rtype;
         if (rtype === RType.MBP_0) {

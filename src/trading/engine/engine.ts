@@ -31,6 +31,7 @@ interface PendingEntry {
 
 /** Per symbol: its positions and the price band inside which a print changes nothing. */
 interface Book {
+  symbol: string;
   positions: Position[];
   /** Each position's index in `positions`. */
   slot: Map<Position, number>;
@@ -79,6 +80,8 @@ export interface EngineSnapshot {
  */
 export class TradingEngine {
   private readonly books = new Map<string, Book>();
+  /** The book of the previous print: a feed sends runs of one symbol, so most prints skip the lookup. */
+  private lastBook: Book | undefined;
   private readonly positions = new Map<string, Position>();
   private readonly orders = new Map<string, WorkingOrder>();
   private readonly entries = new Map<string, PendingEntry>();
@@ -132,7 +135,8 @@ export class TradingEngine {
 
   /** The hot path: a print. Inside the book's quiet band it costs two comparisons. */
   onTrade(symbol: string, price: Nanos, tsMs: number): Effect[] {
-    const book = this.books.get(symbol) ?? this.bookOf(symbol);
+    let book = this.lastBook;
+    if (!book || book.symbol !== symbol) book = this.lastBook = this.bookOf(symbol);
     book.last = price;
     if (book.staleCount) this.rebuild(book);
     if (price < book.up && price > book.down) return NONE;
@@ -184,6 +188,7 @@ export class TradingEngine {
     this.orders.clear();
     this.entries.clear();
     this.books.clear();
+    this.lastBook = undefined;
     this.timed.clear();
     for (const p of structuredClone(s.positions)) {
       this.positions.set(p.key, p);
@@ -908,7 +913,7 @@ export class TradingEngine {
   }
 
   private event(p: Position, kind: string, actor: Actor, reason: string, data: Record<string, unknown>, tsMs: number): void {
-    this.out.push({ type: "event", event: { kind, accountId: p.accountId, symbol: p.symbol, tradeId: p.tradeId || null, actor, reason, data, tsMs } });
+    this.out.push({ type: "event", key: p.key, event: { kind, accountId: p.accountId, symbol: p.symbol, tradeId: p.tradeId || null, actor, reason, data, tsMs } });
   }
 
   private touch(p: Position): void {
@@ -932,7 +937,7 @@ export class TradingEngine {
   private bookOf(symbol: string): Book {
     let b = this.books.get(symbol);
     if (!b) {
-      b = { positions: [], slot: new Map(), ups: [], downs: [], stale: [], staleCount: 0, changedIn: [], ratcheted: [], ratchetCount: 0, last: 0, up: Infinity, down: -Infinity };
+      b = { symbol, positions: [], slot: new Map(), ups: [], downs: [], stale: [], staleCount: 0, changedIn: [], ratcheted: [], ratchetCount: 0, last: 0, up: Infinity, down: -Infinity };
       this.books.set(symbol, b);
     }
     return b;

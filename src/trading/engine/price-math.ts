@@ -49,7 +49,21 @@ export function lossPrice(side: Side, ref: Nanos, distance: Nanos): Nanos {
 /** True when `a` is better than `b` for a stop protecting `side` (higher for a long). */
 export const betterStop = (side: Side, a: Nanos, b: Nanos): boolean => (side === "long" ? a > b : a < b);
 
+/** Formatted prices by decimals: event texts repeat the same few hundred prices. */
+const formatted: Map<number, string>[] = [];
+const FORMATTED_MAX = 8192;
+
 export function formatPrice(p: Nanos, decimals: number): string {
+  const cache = (formatted[decimals] ??= new Map());
+  let text = cache.get(p);
+  if (text === undefined) {
+    if (cache.size >= FORMATTED_MAX) cache.clear();
+    cache.set(p, (text = formatPriceText(p, decimals)));
+  }
+  return text;
+}
+
+function formatPriceText(p: Nanos, decimals: number): string {
   const neg = p < 0;
   const abs = neg ? -p : p;
   const whole = Math.floor(abs / 1e9);

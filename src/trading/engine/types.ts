@@ -255,7 +255,7 @@ export interface EngineEvent {
 
 export type Effect =
   | { type: "submit"; order: OrderRequest }
-  | { type: "event"; event: EngineEvent }
+  | { type: "event"; event: EngineEvent; /** The position's key (`${accountId}:${symbol}`). */ key: string }
   | { type: "changed"; key: string; accountId: number; symbol: string }
   | { type: "closed"; trade: ClosedTrade };
 
