@@ -80,7 +80,7 @@ export class ReplaySession implements EngineHost {
     private readonly persist: (w: ReplayWrite) => Promise<void>,
     private readonly specOf: (symbol: string) => (InstrumentSpec & { decimals: number }) | undefined = catalogueSpecs(),
   ) {
-    // A replay stores no positions; its browsers hear of stop ratchets once per clock step (250 ms of replay time).
+    // A replay stores no positions; its browsers hear of trailing-stop ratchets when changes go out (flush).
     this.engine = new TradingEngine((s) => this.specOf(s), { deferRatchets: true });
     this.engine.setAccount(accountConfig);
     this.roots = [...source.symbols];
@@ -220,6 +220,8 @@ export class ReplaySession implements EngineHost {
 
   /** Everything stepped so far is announced and stored. */
   flush(): Promise<void> {
+    const ratchets = this.engine.announceRatchets();
+    if (ratchets.length) this.apply(ratchets, this.player.nowMs);
     for (const [key, events] of this.changes) {
       const pos = this.engine.positionByKey(key);
       if (!pos) continue;

@@ -80,17 +80,22 @@ export class MarketDataService {
         this.bars1m.onTrade(t.instrumentId, t.tsMs, t.price, t.size);
         const root = this.rootById.get(t.instrumentId);
         if (!root) return;
-        const p = t.price / 1e9;
-        hub.publish(root, "trade", JSON.stringify({ t: "trade", s: root, p, q: t.size, side: t.side, ts: t.tsMs }), JSON.stringify({ event: "price_changed", data: { symbol: root, price: p } }));
+        // The hub gathers the prints of one decoded chunk into one message per symbol.
+        hub.publishTrade(root, t.price / 1e9, t.size, t.side, t.tsMs);
       },
       quote: (q) => {
         const root = this.rootById.get(q.instrumentId);
         if (!root) return;
         // MBP-1 repeats the top of book on every trade; browsers only need it when it moved.
         const last = this.lastQuote.get(q.instrumentId);
-        if (last && last.bid === q.bid && last.ask === q.ask && last.bidSize === q.bidSize && last.askSize === q.askSize) return;
-        this.lastQuote.set(q.instrumentId, { bid: q.bid, ask: q.ask, bidSize: q.bidSize, askSize: q.askSize });
-        hub.publish(root, "quote", JSON.stringify({ t: "quote", s: root, b: q.bid === null ? null : q.bid / 1e9, a: q.ask === null ? null : q.ask / 1e9, bs: q.bidSize, as: q.askSize, ts: q.tsMs }));
+        if (last) {
+          if (last.bid === q.bid && last.ask === q.ask && last.bidSize === q.bidSize && last.askSize === q.askSize) return;
+          last.bid = q.bid;
+          last.ask = q.ask;
+          last.bidSize = q.bidSize;
+          last.askSize = q.askSize;
+        } else this.lastQuote.set(q.instrumentId, { bid: q.bid, ask: q.ask, bidSize: q.bidSize, askSize: q.askSize });
+        hub.publishQuote(root, q.bid === null ? null : q.bid / 1e9, q.ask === null ? null : q.ask / 1e9, q.bidSize, q.askSize, q.tsMs);
       },
       bar: (b) => {
         const root = this.rootById.get(b.instrumentId);

@@ -4,6 +4,23 @@
  * maximum rate, is switched to "pull" delivery: it receives only the newest message per
  * symbol when its socket drains or its rate allows, so a slow or stalled browser costs a
  * bounded amount of memory and never holds the feed back.
+ *
+ * Bursts: the feed decodes a whole TCP chunk (many records) synchronously. The prints and
+ * quotes a symbol gets during one such burst are gathered and published together at its end
+ * (a microtask queued by the burst's first publish, so nothing waits for a timer): push
+ * clients receive one message per symbol and burst instead of one per record.
+ *
+ * Messages (JSON, see README):
+ * - `{"t":"trade","s":"MES","p":5012.25,"q":1,"side":"B","ts":…}`: one print. A burst with a
+ *   single print of a symbol is sent in this form, and it is also the "latest" message that
+ *   pull clients and new subscribers get.
+ * - `{"t":"trades","s":"MES","p":[…],"q":[…],"side":"BAB…","ts":[…]}`: every print of a burst,
+ *   oldest first; print i is p[i], q[i], side[i] (one character: A, B or N), ts[i]. The last
+ *   one is the current price.
+ * - `{"t":"quote","s":"MES","b":…,"a":…,"bs":…,"as":…,"ts":…}`: the top of book as it stands
+ *   at the end of the burst (after its trades), sent only when it changed.
+ * - `{"event":"price_changed","data":{"symbol":"MES","price":…}}` (the original client's
+ *   form, legacy subscribers only): the price at the end of each burst with a print.
  */
 
 export interface HubSocket {
@@ -17,18 +34,138 @@ export interface HubPublisher {
   publish(topic: string, data: string): void;
 }
 
-type Kind = "trade" | "quote" | "legacy";
-
-interface Latest {
-  version: number;
-  trade?: string;
-  quote?: string;
-  legacy?: string;
-}
+export type Side = "A" | "B" | "N";
 
 export interface HubClientStats {
   coalesced: number;
   sent: number;
+}
+
+export interface TradeMessage {
+  t: "trade";
+  s: string;
+  p: number;
+  q: number;
+  side: Side;
+  ts: number;
+}
+
+export interface QuoteMessage {
+  t: "quote";
+  s: string;
+  b: number | null;
+  a: number | null;
+  bs: number;
+  as: number;
+  ts: number;
+}
+
+/** A number as JSON writes it (non-finite → null). */
+const num = (x: number | null): string => (x !== null && Number.isFinite(x) ? String(x) : "null");
+
+function list(xs: readonly number[]): string {
+  let out = num(xs[0]!);
+  for (let i = 1; i < xs.length; i++) out += "," + num(xs[i]!);
+  return out;
+}
+
+/** One symbol: its newest trade and quote, and what the current burst gathered. */
+class Sym {
+  readonly topic: string;
+  readonly legacyTopic: string;
+  /** The symbol as a JSON string literal. */
+  readonly json: string;
+  /** +1 per trade or quote published. */
+  version = 0;
+  /** `version` when this symbol's burst was last handed to the topic publish. */
+  published = 0;
+
+  hasTrade = false;
+  p = 0;
+  q = 0;
+  side: Side = "N";
+  ts = 0;
+  private tradeMsg: string | undefined;
+  private legacyMsg: string | undefined;
+
+  hasQuote = false;
+  b: number | null = null;
+  a: number | null = null;
+  bs = 0;
+  as = 0;
+  qts = 0;
+  private quoteMsg: string | undefined;
+
+  // The burst: prints in order, and whether the quote moved.
+  readonly ps: number[] = [];
+  readonly qs: number[] = [];
+  sides = "";
+  readonly tss: number[] = [];
+  quoteDirty = false;
+  queued = false;
+
+  constructor(readonly symbol: string) {
+    this.topic = `px:${symbol}`;
+    this.legacyTopic = `legacy:${symbol}`;
+    this.json = JSON.stringify(symbol);
+  }
+
+  trade(p: number, q: number, side: Side, ts: number): void {
+    this.version++;
+    this.hasTrade = true;
+    this.p = p;
+    this.q = q;
+    this.side = side;
+    this.ts = ts;
+    this.tradeMsg = undefined;
+    this.legacyMsg = undefined;
+    this.ps.push(p);
+    this.qs.push(q);
+    this.sides += side;
+    this.tss.push(ts);
+  }
+
+  quote(b: number | null, a: number | null, bs: number, as: number, ts: number): void {
+    this.version++;
+    this.hasQuote = true;
+    this.b = b;
+    this.a = a;
+    this.bs = bs;
+    this.as = as;
+    this.qts = ts;
+    this.quoteMsg = undefined;
+    this.quoteDirty = true;
+  }
+
+  /** The newest trade as one `trade` message (built once, on first use). */
+  tradeMessage(): string | undefined {
+    if (!this.hasTrade) return undefined;
+    return (this.tradeMsg ??= `{"t":"trade","s":${this.json},"p":${num(this.p)},"q":${num(this.q)},"side":"${this.side}","ts":${num(this.ts)}}`);
+  }
+
+  legacyMessage(): string | undefined {
+    if (!this.hasTrade) return undefined;
+    return (this.legacyMsg ??= `{"event":"price_changed","data":{"symbol":${this.json},"price":${num(this.p)}}}`);
+  }
+
+  quoteMessage(): string | undefined {
+    if (!this.hasQuote) return undefined;
+    return (this.quoteMsg ??= `{"t":"quote","s":${this.json},"b":${num(this.b)},"a":${num(this.a)},"bs":${num(this.bs)},"as":${num(this.as)},"ts":${num(this.qts)}}`);
+  }
+
+  /** The burst's prints: the `trade` message for one, a `trades` message for several. */
+  burstMessage(): string {
+    if (this.ps.length === 1) return this.tradeMessage()!;
+    return `{"t":"trades","s":${this.json},"p":[${list(this.ps)}],"q":[${list(this.qs)}],"side":"${this.sides}","ts":[${list(this.tss)}]}`;
+  }
+
+  clearBurst(): void {
+    this.ps.length = 0;
+    this.qs.length = 0;
+    this.sides = "";
+    this.tss.length = 0;
+    this.quoteDirty = false;
+  }
 }
 
 class Client {
@@ -42,7 +179,8 @@ class Client {
   constructor(readonly socket: HubSocket) {}
 }
 
-const topicOf = (kind: Kind, symbol: string) => `${kind === "legacy" ? "legacy" : "px"}:${symbol}`;
+const pxTopic = (symbol: string) => `px:${symbol}`;
+const legacyTopic = (symbol: string) => `legacy:${symbol}`;
 
 export interface PriceHubOptions {
   /** Bytes queued on a socket beyond which it is served latest-only. */
@@ -51,14 +189,19 @@ export interface PriceHubOptions {
 }
 
 export class PriceHub {
-  private readonly latest = new Map<string, Latest>();
+  private readonly latest = new Map<string, Sym>();
   private readonly clients = new Map<HubSocket, Client>();
   private readonly high: number;
   private readonly now: () => number;
   private publisher: HubPublisher | undefined;
   private sinceCheck = 0;
+  /** Symbols with a burst not yet published, in the order they first printed. */
+  private readonly dirty: Sym[] = [];
+  private flushQueued = false;
   /** A burst between two ticks could otherwise fill a stalled socket; check every this many publishes. */
   private static readonly CHECK_EVERY = 64;
+  /** A symbol's burst goes out once it holds this many prints, which bounds one message's size. */
+  static readonly MAX_BATCH = 512;
 
   constructor(opts: PriceHubOptions = {}) {
     this.high = opts.highWaterBytes ?? 64 * 1024;
@@ -66,9 +209,12 @@ export class PriceHub {
   }
 
   /** The latest trade and quote messages of a symbol (pages render them before the socket opens). */
-  snapshot(symbol: string): { trade?: Record<string, unknown>; quote?: Record<string, unknown> } {
+  snapshot(symbol: string): { trade?: TradeMessage; quote?: QuoteMessage } {
     const l = this.latest.get(symbol);
-    return { trade: l?.trade ? JSON.parse(l.trade) : undefined, quote: l?.quote ? JSON.parse(l.quote) : undefined };
+    return {
+      trade: l?.hasTrade ? { t: "trade", s: symbol, p: l.p, q: l.q, side: l.side, ts: l.ts } : undefined,
+      quote: l?.hasQuote ? { t: "quote", s: symbol, b: l.b, a: l.a, bs: l.bs, as: l.as, ts: l.qts } : undefined,
+    };
   }
 
   /** The server whose topic publish reaches push-mode clients. */
@@ -95,6 +241,8 @@ export class PriceHub {
   subscribe(socket: HubSocket, symbols: readonly string[], legacy = false): void {
     const c = this.clients.get(socket);
     if (!c) return;
+    // What was published before it subscribed is in the state it gets now, not sent again.
+    this.flush();
     c.legacy ||= legacy;
     for (const s of symbols) {
       c.symbols.add(s);
@@ -102,7 +250,7 @@ export class PriceHub {
       // A new subscriber gets the current state at once rather than waiting for the next print.
       const l = this.latest.get(s);
       if (l) {
-        for (const m of [l.quote, l.trade, c.legacy ? l.legacy : undefined]) if (m) this.sendDirect(c, m);
+        this.sendLatest(c, l);
         c.seen.set(s, l.version);
       }
     }
@@ -114,8 +262,8 @@ export class PriceHub {
     for (const s of symbols) {
       c.symbols.delete(s);
       c.seen.delete(s);
-      socket.unsubscribe(topicOf("trade", s));
-      socket.unsubscribe(topicOf("legacy", s));
+      socket.unsubscribe(pxTopic(s));
+      socket.unsubscribe(legacyTopic(s));
     }
   }
 
@@ -123,23 +271,39 @@ export class PriceHub {
   setRate(socket: HubSocket, perSecond: number | null): void {
     const c = this.clients.get(socket);
     if (!c) return;
+    this.flush();
     c.minIntervalMs = perSecond ? Math.ceil(1000 / perSecond) : 0;
     if (perSecond) this.toPull(c);
     else if (c.socket.bufferedAmount() < this.high) this.toPush(c);
   }
 
-  /** A price for `symbol`; `legacyMessage` is the original `price_changed` form of a trade. */
-  publish(symbol: string, kind: "trade" | "quote", message: string, legacyMessage?: string): void {
-    let l = this.latest.get(symbol);
-    if (!l) this.latest.set(symbol, (l = { version: 0 }));
-    l.version++;
-    l[kind] = message;
-    if (++this.sinceCheck >= PriceHub.CHECK_EVERY) this.checkBackpressure();
-    this.publisher?.publish(topicOf("trade", symbol), message);
-    if (legacyMessage) {
-      l.legacy = legacyMessage;
-      this.publisher?.publish(topicOf("legacy", symbol), legacyMessage);
-    }
+  /** A print of `symbol` (price in points), published with the rest of its burst. */
+  publishTrade(symbol: string, price: number, size: number, side: Side, tsMs: number): void {
+    const l = this.sym(symbol);
+    l.trade(price, size, side, tsMs);
+    this.sinceCheck++;
+    if (l.ps.length >= PriceHub.MAX_BATCH) this.flushSymbol(l);
+    else this.queue(l);
+  }
+
+  /** The top of book of `symbol` moved; push clients get where it stands at the end of the burst. */
+  publishQuote(symbol: string, bid: number | null, ask: number | null, bidSize: number, askSize: number, tsMs: number): void {
+    const l = this.sym(symbol);
+    l.quote(bid, ask, bidSize, askSize, tsMs);
+    this.sinceCheck++;
+    this.queue(l);
+  }
+
+  /**
+   * Publishes every burst gathered so far now. Runs by itself in a microtask after the first
+   * publish of a burst; everything that changes who gets what (and tests) calls it first.
+   */
+  flush(): void {
+    this.flushQueued = false;
+    const dirty = this.dirty;
+    if (dirty.length === 0) return;
+    for (let i = 0; i < dirty.length; i++) this.flushSymbol(dirty[i]!);
+    dirty.length = 0;
   }
 
   /**
@@ -147,11 +311,15 @@ export class PriceHub {
    * coalesced: they are few and each one matters.
    */
   publishUser(userId: number, message: string): void {
+    // The prints that caused it go first.
+    this.flush();
     this.publisher?.publish(`user:${userId}`, message);
   }
 
   /** Bars and status go to everyone subscribed, whatever their mode (they are few). */
   broadcast(symbol: string | null, message: string): void {
+    // A bar closes on a print of the next one: the prints it holds go out before it.
+    this.flush();
     for (const c of this.clients.values()) {
       if (symbol === null || c.symbols.has(symbol)) this.sendDirect(c, message);
     }
@@ -159,6 +327,7 @@ export class PriceHub {
 
   /** Called periodically (and on drain): moves backed-up clients to pull, serves pull clients. */
   tick(): void {
+    this.flush();
     this.sinceCheck = 0;
     const now = this.now();
     for (const c of this.clients.values()) {
@@ -171,14 +340,48 @@ export class PriceHub {
     }
   }
 
+  drained(socket: HubSocket): void {
+    const c = this.clients.get(socket);
+    if (!c?.pull) return;
+    this.flush();
+    this.servePull(c, this.now(), socket.bufferedAmount());
+  }
+
+  private sym(symbol: string): Sym {
+    let l = this.latest.get(symbol);
+    if (!l) this.latest.set(symbol, (l = new Sym(symbol)));
+    return l;
+  }
+
+  private queue(l: Sym): void {
+    if (l.queued) return;
+    l.queued = true;
+    this.dirty.push(l);
+    if (!this.flushQueued) {
+      this.flushQueued = true;
+      queueMicrotask(this.flushTask);
+    }
+  }
+
+  private readonly flushTask = () => this.flush();
+
+  private flushSymbol(l: Sym): void {
+    l.queued = false;
+    // Before publishing: a socket already over the mark gets this burst as its latest instead.
+    if (this.sinceCheck >= PriceHub.CHECK_EVERY) this.checkBackpressure();
+    const pub = this.publisher;
+    if (l.ps.length) {
+      pub?.publish(l.topic, l.burstMessage());
+      pub?.publish(l.legacyTopic, l.legacyMessage()!);
+    }
+    if (l.quoteDirty) pub?.publish(l.topic, l.quoteMessage()!);
+    l.clearBurst();
+    l.published = l.version;
+  }
+
   private checkBackpressure(): void {
     this.sinceCheck = 0;
     for (const c of this.clients.values()) if (!c.pull && c.socket.bufferedAmount() > this.high) this.toPull(c);
-  }
-
-  drained(socket: HubSocket): void {
-    const c = this.clients.get(socket);
-    if (c?.pull) this.servePull(c, this.now(), socket.bufferedAmount());
   }
 
   private servePull(c: Client, now: number, buffered: number): void {
@@ -191,20 +394,29 @@ export class PriceHub {
       const seen = c.seen.get(s) ?? 0;
       if (l.version === seen) continue;
       c.stats.coalesced += Math.max(0, l.version - seen - 1);
-      for (const m of [l.quote, l.trade, c.legacy ? l.legacy : undefined]) if (m) this.sendDirect(c, m);
+      this.sendLatest(c, l);
       c.seen.set(s, l.version);
     }
     if (!c.minIntervalMs && c.socket.bufferedAmount() === 0) this.toPush(c);
+  }
+
+  private sendLatest(c: Client, l: Sym): void {
+    const quote = l.quoteMessage();
+    const trade = l.tradeMessage();
+    if (quote) this.sendDirect(c, quote);
+    if (trade) this.sendDirect(c, trade);
+    if (trade && c.legacy) this.sendDirect(c, l.legacyMessage()!);
   }
 
   private toPull(c: Client): void {
     if (c.pull) return;
     c.pull = true;
     for (const s of c.symbols) {
-      c.socket.unsubscribe(topicOf("trade", s));
-      c.socket.unsubscribe(topicOf("legacy", s));
-      // Everything published so far is already queued on the socket.
-      c.seen.set(s, this.latest.get(s)?.version ?? 0);
+      c.socket.unsubscribe(pxTopic(s));
+      c.socket.unsubscribe(legacyTopic(s));
+      // Everything published so far is already queued on the socket; a burst not yet
+      // published reaches it as its latest value instead.
+      c.seen.set(s, this.latest.get(s)?.published ?? 0);
     }
   }
 
@@ -215,8 +427,8 @@ export class PriceHub {
   }
 
   private subscribeTopics(c: Client, s: string): void {
-    c.socket.subscribe(topicOf("trade", s));
-    if (c.legacy) c.socket.subscribe(topicOf("legacy", s));
+    c.socket.subscribe(pxTopic(s));
+    if (c.legacy) c.socket.subscribe(legacyTopic(s));
   }
 
   private sendDirect(c: Client, message: string): void {

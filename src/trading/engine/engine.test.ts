@@ -17,8 +17,8 @@ const trader: Actor = { kind: "user", label: "alice (Chrome on Linux)", userId: 
 const T0 = 1_800_000_000_000;
 const USD = 1_000_000_000n;
 
-function setup(commission = 0n) {
-  const e = new TradingEngine((s) => SPECS[s]);
+function setup(commission = 0n, opts: { deferRatchets?: boolean } = {}) {
+  const e = new TradingEngine((s) => SPECS[s], opts);
   e.setAccount({ id: 1, userId: 1, kind: "paper", commission });
   let t = T0;
   const submitted: OrderRequest[] = [];
@@ -188,6 +188,31 @@ describe("stops", () => {
     expect(a.pos().stop!.price).toBe(px("5005.25"));
     a.print("5005.25");
     expect(a.last()).toMatchObject({ purpose: "stop", qty: 1 });
+  });
+
+  test("a replay engine (deferRatchets) moves the stop on the print and announces it once, when asked", () => {
+    const a = setup(0n, { deferRatchets: true });
+    a.open("buy", 1, "5000");
+    a.open("sell", 1, "5000", "MES");
+    a.cmd({ kind: "set-stop", stop: { kind: "trailing", initial: pts("5"), trailBy: pts("5") } });
+    a.cmd({ kind: "set-stop", stop: { kind: "trailing", initial: pts("5"), trailBy: pts("5") } }, "MES");
+    const v = a.pos().version;
+    expect(a.print("5003")).toEqual([]);
+    expect(a.print("5004")).toEqual([]);
+    expect(a.pos().stop!.price).toBe(px("4999"));
+    expect(a.pos().version).toBe(v);
+    const changed = a.e.announceRatchets().filter((f) => f.type === "changed");
+    expect(changed.map((f) => f.type === "changed" && f.key)).toEqual(["1:ES"]);
+    expect(a.pos().version).toBe(v + 1);
+    expect(a.e.announceRatchets()).toEqual([]);
+    // A ratchet followed by another change of the same position is announced by that change, not twice.
+    a.print("4990", "MES");
+    a.print("5006");
+    a.cmd({ kind: "move-stop", price: px("5000") });
+    expect(a.e.announceRatchets().map((f) => f.type === "changed" && f.key)).toEqual(["1:MES"]);
+    // The stop still fires on the print that reaches it.
+    a.print("5000");
+    expect(a.last()).toMatchObject({ purpose: "stop", qty: 1, side: "sell" });
   });
 
   test("breakeven after TP1 (entry + 1 tick) then trail; the short side mirrors", () => {

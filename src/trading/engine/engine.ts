@@ -92,9 +92,10 @@ export class TradingEngine {
   constructor(
     private readonly spec: (symbol: string) => (InstrumentSpec & { decimals: number }) | undefined,
     /**
-     * Announce trailing-stop ratchets once per clock step instead of per print. The stop itself
-     * moves on the print either way; only the "changed" effect waits. For replay, whose
-     * positions are not stored; the live engine stores every ratchet before anything else happens.
+     * Announce trailing-stop ratchets only when `announceRatchets()` is called instead of per
+     * print. The stop itself moves on the print either way; only the "changed" effect waits. For
+     * replay, whose positions are not stored and whose screens refresh a few times a second
+     * however fast the tape plays; the live engine stores every ratchet before anything else happens.
      */
     private readonly opts: { deferRatchets?: boolean } = {},
   ) {}
@@ -201,13 +202,19 @@ export class TradingEngine {
 
   /* ---------------- clock ---------------- */
 
-  private onClock(nowMs: number): Effect[] {
+  /** With deferRatchets: a "changed" effect for each position whose trailing stop moved since the last call. */
+  announceRatchets(): Effect[] {
     this.out = [];
     for (const b of this.books.values()) {
       if (!b.ratchetCount) continue;
       // touch() clears each flag.
       for (let i = 0; i < b.positions.length; i++) if (b.ratcheted[i]) this.touch(b.positions[i]!);
     }
+    return this.out;
+  }
+
+  private onClock(nowMs: number): Effect[] {
+    this.out = [];
     for (const p of this.timed) {
       const t = p.timer;
       if (!t || t.phase !== "running" || nowMs < t.deadlineMs || p.qty === 0) continue;
