@@ -8,6 +8,9 @@ import { INTERVAL_MS, type Bar, type BarInterval, type Nanos } from "./bar";
  */
 export class BarAggregator {
   private readonly open = new Map<number, Bar>();
+  /** The open bar of the last instrument traded (a feed sends runs of one): spares the map lookup. */
+  private lastId = -1;
+  private lastBar: Bar | undefined;
   private readonly ms: number;
   latePrints = 0;
 
@@ -20,7 +23,12 @@ export class BarAggregator {
 
   onTrade(instrumentId: number, tsMs: number, price: Nanos, size: number): void {
     const start = tsMs - (tsMs % this.ms);
-    const bar = this.open.get(instrumentId);
+    let bar = this.lastBar;
+    if (instrumentId !== this.lastId) {
+      bar = this.open.get(instrumentId);
+      this.lastId = instrumentId;
+      this.lastBar = bar;
+    }
     if (bar && start > bar.startMs) {
       this.emit(bar);
       this.open.delete(instrumentId);
@@ -32,9 +40,12 @@ export class BarAggregator {
       bar.volume += size;
       return;
     }
-    this.open.set(instrumentId, {
+    const fresh: Bar = {
       instrumentId, interval: this.interval, startMs: start, open: price, high: price, low: price, close: price, volume: size, source: "trades",
-    });
+    };
+    this.open.set(instrumentId, fresh);
+    this.lastId = instrumentId;
+    this.lastBar = fresh;
   }
 
   /** Emits every open bar whose interval ended at or before `nowMs`. */
@@ -43,6 +54,7 @@ export class BarAggregator {
       if (bar.startMs + this.ms <= nowMs) {
         this.emit(bar);
         this.open.delete(id);
+        if (id === this.lastId) this.lastBar = undefined;
       }
     }
   }

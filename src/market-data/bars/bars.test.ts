@@ -34,6 +34,24 @@ describe("bar aggregation", () => {
     expect(bars).toEqual([{ instrumentId: 1, interval: "1s", startMs: T0 + 1000, open: 10 * N, high: 10 * N, low: 9 * N, close: 9 * N, volume: 2, source: "trades" }]);
     expect(agg.current(2)?.close).toBe(20 * N);
   });
+
+  test("a bar closed by the clock is not updated again: the next print of that instrument opens a new one", () => {
+    const bars: Bar[] = [];
+    const agg = new BarAggregator("1s", (b) => bars.push({ ...b }));
+    agg.onTrade(1, T0 + 100, 10 * N, 1);
+    agg.onTrade(1, T0 + 200, 11 * N, 1);
+    agg.closeDue(T0 + 1000);
+    agg.onTrade(1, T0 + 1100, 12 * N, 2);
+    agg.onTrade(2, T0 + 1150, 30 * N, 1);
+    agg.onTrade(1, T0 + 1200, 13 * N, 1);
+    agg.closeDue(T0 + 2000);
+    expect(bars.map((b) => [b.instrumentId, b.startMs - T0, b.open / N, b.close / N, b.volume])).toEqual([
+      [1, 0, 10, 11, 2],
+      [1, 1000, 12, 13, 3],
+      [2, 1000, 30, 30, 1],
+    ]);
+    expect(agg.current(1)).toBeUndefined();
+  });
 });
 
 function bar(i: number, o: number, h: number, l: number, c: number): Bar {
