@@ -234,6 +234,7 @@ export class DbnSource extends RecordFields implements ReplaySource {
       throw new ReplaySourceError(`nothing to replay in this file: ${why}`);
     }
     this.playable = played < records ? playable : null;
+    this.cursor.at(this.view, this.first);
     this.count = count;
     this.startMs = start;
     this.endMs = end;
@@ -258,7 +259,7 @@ export class DbnSource extends RecordFields implements ReplaySource {
       const size = view.getUint8(off) * 4;
       if (playable === null || playable[off >>> 2] === 1) {
         this.offset = off + size;
-        c.at(view, off);
+        c.offset = off; // the cursor reads this.view since the constructor
         const id = c.instrumentId;
         if (id !== this.lastId) {
           this.lastId = id;
