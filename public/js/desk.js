@@ -45,6 +45,19 @@
   document.addEventListener("live:trade", function (e) {
     if (replayId === null && e.detail.s === symbol) onPrint(e.detail);
   });
+  // One burst: every print, oldest first ({"t":"trades","p":[…],"q":[…],"side":"…","ts":…,"dt":[…]};
+  // print i at ts + dt[i]), and the book at its end if it moved ("quote"). The candle takes
+  // each print, the price shown is the last.
+  document.addEventListener("live:trades", function (e) {
+    var m = e.detail;
+    if (replayId !== null || m.s !== symbol) return;
+    if (m.p && m.p.length) {
+      if (m.ts !== undefined && m.dt) for (var i = 0; i < m.p.length; i++) chart.onTrade({ p: m.p[i], q: m.q ? m.q[i] : 0, ts: m.ts + m.dt[i] });
+      last = m.p[m.p.length - 1];
+      queuePaint();
+    }
+    if (m.quote) onQuote(m.quote);
+  });
 
   // Prices and quotes are written to the page once per frame, however many arrive in between.
   var shownLast = null;

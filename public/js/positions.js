@@ -44,11 +44,17 @@
   });
   // A re-render may list new symbols.
   document.body.addEventListener("htmx:afterSwap", subscribe);
-  document.addEventListener("live:trade", function (e) {
-    pending.set(e.detail.s, e.detail.p);
+  function onPrice(s, p) {
+    pending.set(s, p);
     if (!queued) {
       queued = true;
       requestAnimationFrame(paint);
     }
+  }
+  document.addEventListener("live:trade", function (e) { onPrice(e.detail.s, e.detail.p); });
+  // Every print of one burst, oldest first: the last is the current price.
+  document.addEventListener("live:trades", function (e) {
+    var p = e.detail.p;
+    if (p && p.length) onPrice(e.detail.s, p[p.length - 1]);
   });
 })();

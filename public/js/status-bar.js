@@ -1,5 +1,7 @@
 // The status bar: feed kind/state/last-tick age from the price socket's status messages, and
-// the exchange clock. Other islands listen for the same socket through `live:*` events.
+// the exchange clock. Other islands listen for the same socket through `live:*` events
+// (`live:trade` for a single print, `live:trades` for every print of one burst, oldest first,
+// with the book at its end when it moved).
 (function () {
   var badge = document.querySelector("[data-feed]");
   var clock = document.querySelector("[data-exchange-clock]");

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { startServer, type RunningServer } from "../app/server";
 import { loadConfig } from "../config/config";
 import { memoryLogger } from "../log/logger";
+import type { HubPublisher } from "../market-data/stream/price-hub";
 
 let server: RunningServer;
 let token: string;
@@ -34,7 +35,7 @@ async function until(cond: () => boolean, ms = 2000) {
   for (let t = 0; t < ms && !cond(); t += 10) await Bun.sleep(10);
 }
 
-const trade = (p: number) => JSON.stringify({ t: "trade", s: "MES", p });
+const T0 = 1_795_000_000_000;
 
 describe("price WebSocket", () => {
   test("refuses a connection without credentials", async () => {
@@ -49,10 +50,10 @@ describe("price WebSocket", () => {
     await until(() => c.messages.some((m) => m.t === "subscribed"));
     expect(c.messages.find((m) => m.t === "subscribed").symbols).toEqual(["MES"]);
     expect(c.messages.find((m) => m.t === "error").message).toContain("NOPE");
-    server.ctx.priceHub.publish("MES", "trade", trade(5012.25));
-    server.ctx.priceHub.publish("MNQ", "trade", JSON.stringify({ t: "trade", s: "MNQ", p: 1 }));
+    server.ctx.priceHub.publishTrade("MES", 5012.25, 2, "B", T0);
+    server.ctx.priceHub.publishTrade("MNQ", 1, 1, "B", T0);
     await until(() => c.messages.some((m) => m.t === "trade"));
-    expect(c.messages.filter((m) => m.t === "trade")).toEqual([{ t: "trade", s: "MES", p: 5012.25 }]);
+    expect(c.messages.filter((m) => m.t === "trade")).toEqual([{ t: "trade", s: "MES", p: 5012.25, q: 2, side: "B", ts: T0 }]);
     c.ws.send("not json at all");
     c.ws.send(JSON.stringify({ op: "rate", maxPerSecond: 0 }));
     await until(() => c.messages.filter((m) => m.t === "error").length >= 3);
@@ -65,10 +66,49 @@ describe("price WebSocket", () => {
     await c.opened;
     c.ws.send(JSON.stringify({ event: "price_update", data: { symbol: "MES1!", price: 1 } }));
     await until(() => c.messages.some((m) => m.t === "info"));
-    server.ctx.priceHub.publish("MES", "trade", trade(5013), JSON.stringify({ event: "price_changed", data: { symbol: "MES", price: 5013 } }));
+    // Subscribing heard the current price at once (an earlier test printed MES at 5012.25).
     await until(() => c.messages.some((m) => m.event === "price_changed"));
-    expect(c.messages.find((m) => m.event === "price_changed")).toEqual({ event: "price_changed", data: { symbol: "MES", price: 5013 } });
+    expect(c.messages.filter((m) => m.event === "price_changed")).toEqual([{ event: "price_changed", data: { symbol: "MES", price: 5012.25 } }]);
+    // A burst of prints: price_changed carries the price it ended at.
+    server.ctx.priceHub.publishTrade("MES", 5012.5, 1, "B", T0);
+    server.ctx.priceHub.publishTrade("MES", 5013, 1, "B", T0);
+    await until(() => c.messages.filter((m) => m.event === "price_changed").length >= 2);
+    await Bun.sleep(20);
+    expect(c.messages.filter((m) => m.event === "price_changed")).toEqual([
+      { event: "price_changed", data: { symbol: "MES", price: 5012.25 } },
+      { event: "price_changed", data: { symbol: "MES", price: 5013 } },
+    ]);
     c.ws.close();
+  });
+
+  test("the prints of one burst arrive as one message, every print in order; a later subscriber gets the current state", async () => {
+    const a = open();
+    await a.opened;
+    a.ws.send(JSON.stringify({ op: "subscribe", symbols: ["MNQ"] }));
+    await until(() => a.messages.some((m) => m.t === "subscribed"));
+    const hub = server.ctx.priceHub;
+    hub.publishTrade("MNQ", 21000, 1, "B", T0);
+    hub.publishQuote("MNQ", 20999.75, 21000, 3, 4, T0);
+    hub.publishTrade("MNQ", 21000.25, 2, "A", T0 + 1);
+    hub.publishTrade("MNQ", 21000, 5, "B", T0 + 2);
+    hub.publishQuote("MNQ", 21000, 21000.25, 7, 8, T0 + 2);
+    await until(() => a.messages.some((m) => m.t === "trades"));
+    await Bun.sleep(20);
+    expect(a.messages.filter((m) => m.t !== "subscribed" && m.t !== "hello")).toEqual([
+      // MNQ printed once at 1 in an earlier test: the current state on subscribe.
+      { t: "trade", s: "MNQ", p: 1, q: 1, side: "B", ts: T0 },
+      { t: "trades", s: "MNQ", p: [21000, 21000.25, 21000], q: [1, 2, 5], side: "BAB", ts: T0, dt: [0, 1, 2], quote: { b: 21000, a: 21000.25, bs: 7, as: 8, ts: T0 + 2 } },
+    ]);
+    const b = open();
+    await b.opened;
+    b.ws.send(JSON.stringify({ op: "subscribe", symbols: ["MNQ1!"] }));
+    await until(() => b.messages.some((m) => m.t === "subscribed"));
+    expect(b.messages.filter((m) => m.t === "trade" || m.t === "quote")).toEqual([
+      { t: "quote", s: "MNQ", b: 21000, a: 21000.25, bs: 7, as: 8, ts: T0 + 2 },
+      { t: "trade", s: "MNQ", p: 21000, q: 5, side: "B", ts: T0 + 2 },
+    ]);
+    a.ws.close();
+    b.ws.close();
   });
 
   test("a client that never reads: the server keeps only the latest and its buffer stays bounded", async () => {
@@ -85,14 +125,31 @@ describe("price WebSocket", () => {
     sock.write(Buffer.concat([Buffer.from([0x81, 0x80 | sub.length, 0, 0, 0, 0]), sub]));
     await Bun.sleep(50);
     sock.pause();
-    const big = "x".repeat(2000);
-    for (let i = 0; i < 20_000; i++) server.ctx.priceHub.publish("MES", "trade", JSON.stringify({ t: "trade", s: "MES", p: i, pad: big }));
+    // 4,000 bursts of 200 prints, each burst one message of ~2.7 KB: ~11 MB published.
+    let bytes = 0;
+    const hub = server.ctx.priceHub as unknown as { publisher: HubPublisher };
+    const real = hub.publisher;
+    hub.publisher = {
+      publish(topic, data) {
+        if (topic === "px:MES") bytes += data.length;
+        real.publish(topic, data);
+      },
+    };
+    try {
+      for (let burst = 0; burst < 4000; burst++) {
+        for (let i = 0; i < 200; i++) server.ctx.priceHub.publishTrade("MES", 5000 + burst * 200 + i, 1, "B", T0 + burst);
+        await Promise.resolve(); // the end of the burst: the hub publishes it
+      }
+    } finally {
+      hub.publisher = real;
+    }
+    expect(bytes).toBeGreaterThan(9 * 1024 * 1024);
     for (let i = 0; i < 10; i++) {
       server.ctx.priceHub.tick();
       await Bun.sleep(30);
     }
-    // 20,000 messages of 2 KB (40 MB) were published; what waits for this client is bounded
-    // by the hub's high-water mark plus the socket buffers, not by what was published.
+    // What waits for this client is bounded by the hub's high-water mark plus the socket
+    // buffers, not by what was published.
     let buffered = 0;
     for (const [s] of (server.ctx.priceHub as unknown as { clients: Map<{ bufferedAmount(): number }, unknown> }).clients) buffered = Math.max(buffered, s.bufferedAmount());
     // (Without the hub's switch to latest-only, Bun's own 4 MB backpressure limit is reached.)

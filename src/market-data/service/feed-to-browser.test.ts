@@ -40,7 +40,8 @@ async function pricesForAll(server: RunningServer, token: string, withinMs: numb
   const t0 = performance.now();
   ws.onmessage = (e) => {
     const m = JSON.parse(String(e.data));
-    if (m.t === "trade" && !seen.has(m.s)) seen.set(m.s, performance.now() - t0);
+    // One print is a `trade` message; several (or one with a moved book) a `trades` message.
+    if ((m.t === "trade" || m.t === "trades") && !seen.has(m.s)) seen.set(m.s, performance.now() - t0);
     if (m.t === "status") statuses.push(m.feed);
   };
   ws.send(JSON.stringify({ op: "subscribe", symbols: ROOTS }));

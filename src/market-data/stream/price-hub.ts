@@ -7,18 +7,20 @@
  *
  * Bursts: the feed decodes a whole TCP chunk (many records) synchronously. The prints and
  * quotes a symbol gets during one such burst are gathered and published together at its end
- * (a microtask queued by the burst's first publish, so nothing waits for a timer): push
- * clients receive one message per symbol and burst instead of one per record.
+ * (a microtask queued by the burst's first publish, so nothing waits for a timer): a push
+ * client receives one message per symbol and burst instead of one per record.
  *
  * Messages (JSON, see README):
  * - `{"t":"trade","s":"MES","p":5012.25,"q":1,"side":"B","ts":…}`: one print. A burst with a
- *   single print of a symbol is sent in this form, and it is also the "latest" message that
- *   pull clients and new subscribers get.
- * - `{"t":"trades","s":"MES","p":[…],"q":[…],"side":"BAB…","ts":[…]}`: every print of a burst,
- *   oldest first; print i is p[i], q[i], side[i] (one character: A, B or N), ts[i]. The last
- *   one is the current price.
- * - `{"t":"quote","s":"MES","b":…,"a":…,"bs":…,"as":…,"ts":…}`: the top of book as it stands
- *   at the end of the burst (after its trades), sent only when it changed.
+ *   single print of a symbol and an unchanged book is sent in this form; it is also the
+ *   "latest" trade that pull clients and new subscribers get.
+ * - `{"t":"quote","s":"MES","b":…,"a":…,"bs":…,"as":…,"ts":…}`: the top of book. A burst in
+ *   which only the book moved is sent in this form; it is also the "latest" quote.
+ * - `{"t":"trades","s":"MES","p":[…],"q":[…],"side":"BAB…","ts":…,"dt":[…],"quote":{"b","a","bs","as","ts"}}`:
+ *   any other burst. Every print, oldest first: print i is price p[i], size q[i], aggressor
+ *   side[i] (one character: A, B or N) at ts + dt[i] (UTC ms; ts is the first print's time,
+ *   so dt[0] is 0); the last one is the current price. `quote` (present only if the book
+ *   moved during the burst) is the book as it stands at the end of the burst.
  * - `{"event":"price_changed","data":{"symbol":"MES","price":…}}` (the original client's
  *   form, legacy subscribers only): the price at the end of each burst with a print.
  */
@@ -66,6 +68,14 @@ const num = (x: number | null): string => (x !== null && Number.isFinite(x) ? St
 function list(xs: readonly number[]): string {
   let out = num(xs[0]!);
   for (let i = 1; i < xs.length; i++) out += "," + num(xs[i]!);
+  return out;
+}
+
+/** Each time as an offset from the first (ms; a burst's prints are close together). */
+function offsets(ts: readonly number[]): string {
+  const t0 = ts[0]!;
+  let out = "0";
+  for (let i = 1; i < ts.length; i++) out += "," + num(ts[i]! - t0);
   return out;
 }
 
@@ -153,10 +163,14 @@ class Sym {
     return (this.quoteMsg ??= `{"t":"quote","s":${this.json},"b":${num(this.b)},"a":${num(this.a)},"bs":${num(this.bs)},"as":${num(this.as)},"ts":${num(this.qts)}}`);
   }
 
-  /** The burst's prints: the `trade` message for one, a `trades` message for several. */
-  burstMessage(): string {
-    if (this.ps.length === 1) return this.tradeMessage()!;
-    return `{"t":"trades","s":${this.json},"p":[${list(this.ps)}],"q":[${list(this.qs)}],"side":"${this.sides}","ts":[${list(this.tss)}]}`;
+  /** The burst as one message (see the top of this file), or undefined if nothing changed. */
+  burstMessage(): string | undefined {
+    const n = this.ps.length;
+    if (n === 0) return this.quoteDirty ? this.quoteMessage() : undefined;
+    if (n === 1 && !this.quoteDirty) return this.tradeMessage();
+    const head = `{"t":"trades","s":${this.json},"p":[${list(this.ps)}],"q":[${list(this.qs)}],"side":"${this.sides}","ts":${num(this.tss[0]!)},"dt":[${offsets(this.tss)}]`;
+    if (!this.quoteDirty) return head + "}";
+    return head + `,"quote":{"b":${num(this.b)},"a":${num(this.a)},"bs":${num(this.bs)},"as":${num(this.as)},"ts":${num(this.qts)}}}`;
   }
 
   clearBurst(): void {
@@ -180,6 +194,7 @@ class Client {
 }
 
 const pxTopic = (symbol: string) => `px:${symbol}`;
+const ALL_TOPIC = "all";
 const legacyTopic = (symbol: string) => `legacy:${symbol}`;
 
 export interface PriceHubOptions {
@@ -194,17 +209,21 @@ export class PriceHub {
   private readonly high: number;
   private readonly now: () => number;
   private publisher: HubPublisher | undefined;
+  /** Bytes published since the sockets' backlogs were last looked at. */
   private sinceCheck = 0;
+  /** Look at the backlogs again once this many bytes went out (half the high-water mark). */
+  private readonly checkBytes: number;
+  /** Sockets that asked for `price_changed` (none: it is not built). */
+  private legacyClients = 0;
   /** Symbols with a burst not yet published, in the order they first printed. */
   private readonly dirty: Sym[] = [];
   private flushQueued = false;
-  /** A burst between two ticks could otherwise fill a stalled socket; check every this many publishes. */
-  private static readonly CHECK_EVERY = 64;
   /** A symbol's burst goes out once it holds this many prints, which bounds one message's size. */
   static readonly MAX_BATCH = 512;
 
   constructor(opts: PriceHubOptions = {}) {
     this.high = opts.highWaterBytes ?? 64 * 1024;
+    this.checkBytes = this.high / 2;
     this.now = opts.now ?? Date.now;
   }
 
@@ -224,9 +243,12 @@ export class PriceHub {
 
   add(socket: HubSocket): void {
     this.clients.set(socket, new Client(socket));
+    // Status goes to every socket, whatever its mode.
+    socket.subscribe(ALL_TOPIC);
   }
 
   remove(socket: HubSocket): void {
+    if (this.clients.get(socket)?.legacy) this.legacyClients--;
     this.clients.delete(socket);
   }
 
@@ -243,7 +265,10 @@ export class PriceHub {
     if (!c) return;
     // What was published before it subscribed is in the state it gets now, not sent again.
     this.flush();
-    c.legacy ||= legacy;
+    if (legacy && !c.legacy) {
+      c.legacy = true;
+      this.legacyClients++;
+    }
     for (const s of symbols) {
       c.symbols.add(s);
       if (!c.pull) this.subscribeTopics(c, s);
@@ -281,7 +306,6 @@ export class PriceHub {
   publishTrade(symbol: string, price: number, size: number, side: Side, tsMs: number): void {
     const l = this.sym(symbol);
     l.trade(price, size, side, tsMs);
-    this.sinceCheck++;
     if (l.ps.length >= PriceHub.MAX_BATCH) this.flushSymbol(l);
     else this.queue(l);
   }
@@ -290,7 +314,6 @@ export class PriceHub {
   publishQuote(symbol: string, bid: number | null, ask: number | null, bidSize: number, askSize: number, tsMs: number): void {
     const l = this.sym(symbol);
     l.quote(bid, ask, bidSize, askSize, tsMs);
-    this.sinceCheck++;
     this.queue(l);
   }
 
@@ -316,13 +339,20 @@ export class PriceHub {
     this.publisher?.publish(`user:${userId}`, message);
   }
 
-  /** Bars and status go to everyone subscribed, whatever their mode (they are few). */
+  /**
+   * Bars (of `symbol`) and status (`null`: every socket) go to everyone subscribed, whatever
+   * their mode: they are few. Push clients get them through the topic publish (one
+   * serialisation, written together with the prices), pull clients directly.
+   */
   broadcast(symbol: string | null, message: string): void {
     // A bar closes on a print of the next one: the prints it holds go out before it.
     this.flush();
-    for (const c of this.clients.values()) {
-      if (symbol === null || c.symbols.has(symbol)) this.sendDirect(c, message);
+    if (symbol === null) {
+      this.publisher?.publish(ALL_TOPIC, message);
+      return;
     }
+    this.publisher?.publish(pxTopic(symbol), message);
+    for (const c of this.clients.values()) if (c.pull && c.symbols.has(symbol)) this.sendDirect(c, message);
   }
 
   /** Called periodically (and on drain): moves backed-up clients to pull, serves pull clients. */
@@ -367,14 +397,16 @@ export class PriceHub {
 
   private flushSymbol(l: Sym): void {
     l.queued = false;
-    // Before publishing: a socket already over the mark gets this burst as its latest instead.
-    if (this.sinceCheck >= PriceHub.CHECK_EVERY) this.checkBackpressure();
     const pub = this.publisher;
-    if (l.ps.length) {
-      pub?.publish(l.topic, l.burstMessage());
-      pub?.publish(l.legacyTopic, l.legacyMessage()!);
+    const message = l.burstMessage();
+    if (pub && message !== undefined) {
+      // Bursts between two ticks could otherwise fill a stalled socket: every so many bytes,
+      // before publishing, a socket already over the mark gets this burst as its latest instead.
+      this.sinceCheck += message.length;
+      if (this.sinceCheck >= this.checkBytes) this.checkBackpressure();
+      pub.publish(l.topic, message);
+      if (l.ps.length && this.legacyClients) pub.publish(l.legacyTopic, l.legacyMessage()!);
     }
-    if (l.quoteDirty) pub?.publish(l.topic, l.quoteMessage()!);
     l.clearBurst();
     l.published = l.version;
   }
