@@ -21,28 +21,24 @@
  *     MAX_BATCH (250,000) record batches, reopening only between batches — trades last ~15 k
  *     prints on this tape, so only a few are open on average (printed): not the 100-position figure;
  *   - "0 positions, advance max": the same file with no trades open;
- *   - "decode only": DbnSource.next() over the file, nothing else;
- *   - with BENCH_MEMO_SPEC=1, also "100 positions" with the session's instrument spec looked
- *     up once per symbol (a memoizing `specOf`), to compare with the default lookup.
+ *   - "decode only": DbnSource.next() over the file, nothing else.
  * A full GC runs (untimed) before each timed part, so one pass's garbage is not the next's.
  *
  *   bun bench/replay.ts
- *   BENCH_RECORDS=1000000 BENCH_POSITIONS=100 BENCH_ROUNDS=3 BENCH_REFILL_MS=1000 BENCH_MEMO_SPEC=1 bun bench/replay.ts
+ *   BENCH_RECORDS=1000000 BENCH_POSITIONS=100 BENCH_ROUNDS=3 BENCH_REFILL_MS=1000 bun bench/replay.ts
  */
 import { RType, schemaCode } from "../src/market-data/dbn/constants";
 import { encodeMetadata } from "../src/market-data/dbn/metadata";
 import { encodeRecord } from "../src/market-data/dbn/record-codec";
-import { instrumentByRoot, priceDecimals } from "../src/market-data/instruments/catalogue";
 import { ReplaySession, type ReplayWrite } from "../src/replay/replay-session";
 import { DbnSource } from "../src/replay/sources";
 import { TAPE_IDS } from "../src/replay/test-tape";
-import type { Command, InstrumentSpec } from "../src/trading/engine/types";
+import type { Command } from "../src/trading/engine/types";
 
 const N = Number(process.env.BENCH_RECORDS ?? 10_000_000);
 const POSITIONS = Number(process.env.BENCH_POSITIONS ?? 100);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const REFILL_MS = Number(process.env.BENCH_REFILL_MS ?? 1_000);
-const MEMO_SPEC = process.env.BENCH_MEMO_SPEC === "1";
 const TICK = 250_000_000;
 const T0 = Date.UTC(2024, 10, 25, 14, 30); // first print (ms); one print per ms after it
 const TWO_32 = 4294967296;
@@ -126,20 +122,7 @@ function entry(a: number, refPrice: number): Command {
   };
 }
 
-type Spec = InstrumentSpec & { decimals: number };
-/** The session's default spec lookup, but computed once per symbol. */
-function memoSpec(): (symbol: string) => Spec | undefined {
-  const known = new Map<string, Spec | undefined>();
-  return (symbol) => {
-    if (known.has(symbol)) return known.get(symbol);
-    const i = instrumentByRoot(symbol);
-    const spec = i ? { root: i.root, tick: Number(i.tickSize), pointValue: i.pointValue, decimals: priceDecimals(i) } : undefined;
-    known.set(symbol, spec);
-    return spec;
-  };
-}
-
-async function pass(source: DbnSource, positions: number, driver: "chunks" | "max", specOf?: (symbol: string) => Spec | undefined): Promise<PassResult> {
+async function pass(source: DbnSource, positions: number, driver: "chunks" | "max"): Promise<PassResult> {
   let events = 0;
   let closedStored = 0;
   const persist = async (w: ReplayWrite) => {
@@ -147,7 +130,7 @@ async function pass(source: DbnSource, positions: number, driver: "chunks" | "ma
     closedStored += w.closed.length;
   };
   const account = { id: 1, userId: 1, kind: "replay" as const, commission: 0n, name: "bench" };
-  const session = specOf ? new ReplaySession(1, account, source, persist, specOf) : new ReplaySession(1, account, source, persist);
+  const session = new ReplaySession(1, account, source, persist);
   // A last price to open at: the first print.
   await session.step("record", performance.now());
   const open = (a: number) =>
@@ -219,7 +202,7 @@ async function pass(source: DbnSource, positions: number, driver: "chunks" | "ma
 const rate = (records: number, ms: number) => records / ms / 1000; // M records/s
 const fmt = (x: number) => x.toFixed(2);
 
-console.log(`command: bun bench/replay.ts   (BENCH_RECORDS=${N} BENCH_POSITIONS=${POSITIONS} BENCH_ROUNDS=${ROUNDS} BENCH_REFILL_MS=${REFILL_MS}${MEMO_SPEC ? " BENCH_MEMO_SPEC=1" : ""}; target ≥ 5 M records/s)`);
+console.log(`command: bun bench/replay.ts   (BENCH_RECORDS=${N} BENCH_POSITIONS=${POSITIONS} BENCH_ROUNDS=${ROUNDS} BENCH_REFILL_MS=${REFILL_MS}; target ≥ 5 M records/s)`);
 let t = performance.now();
 const file = buildFile();
 console.log(`file: ${N.toLocaleString()} MES trades, ${(file.bytes.length / 1e6).toFixed(0)} MB DBN v3, 1 ms apart (${(N / 3_600_000).toFixed(2)} h of replay), price ${file.lo / 1e9} .. ${file.hi / 1e9}; built in ${(performance.now() - t).toFixed(0)} ms (not counted)`);
@@ -250,11 +233,13 @@ for (let round = 1; round <= ROUNDS; round++) {
   note("decode only", rate(n, decodeMs));
   console.log(`  decode only (DbnSource.next)                       ${decodeMs.toFixed(0).padStart(6)} ms  ${fmt(rate(n, decodeMs)).padStart(6)} M records/s`);
 
-  const runs: [string, number, "chunks" | "max", ((symbol: string) => Spec | undefined)?][] = [[`${POSITIONS} positions`, POSITIONS, "chunks"]];
-  if (MEMO_SPEC) runs.push([`${POSITIONS} positions, spec memoized`, POSITIONS, "chunks", memoSpec()]);
-  runs.push([`${POSITIONS} positions, advance max, reopen per batch`, POSITIONS, "max"], ["0 positions, advance max", 0, "max"]);
-  for (const [name, positions, driver, specOf] of runs) {
-    const r = await pass(source, positions, driver, specOf);
+  const runs: [string, number, "chunks" | "max"][] = [
+    [`${POSITIONS} positions`, POSITIONS, "chunks"],
+    [`${POSITIONS} positions, advance max, reopen per batch`, POSITIONS, "max"],
+    ["0 positions, advance max", 0, "max"],
+  ];
+  for (const [name, positions, driver] of runs) {
+    const r = await pass(source, positions, driver);
     note(name, rate(r.records, r.ms));
     if (positions) note(`${name} (without reopening)`, rate(r.records, r.ms - r.refillMs));
     console.log(`  ${name.padEnd(50)} ${r.ms.toFixed(0).padStart(6)} ms  ${fmt(rate(r.records, r.ms)).padStart(6)} M records/s end to end` +
