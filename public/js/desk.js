@@ -229,9 +229,13 @@
     var m = e.detail;
     if (m.account !== account || m.symbol !== symbol) return;
     if (m.position && typeof m.position.version === "number") announced = Math.max(announced, m.position.version);
-    // Our own action's answer already showed this version (or a later one).
+    // Our own action's answer already showed this version (or a later one). Unless the message
+    // brings log lines: the state shows the engine's position at once but the log only once the
+    // step is stored, and this message comes after that — a refresh that crossed the store
+    // (a fill right after its trigger) has the new version but not its lines.
     var shown = Number(stateEl().dataset.version || 0);
-    if (m.position && typeof m.position.version === "number" && m.position.version <= shown) return;
+    var lines = m.events && m.events.length > 0;
+    if (!lines && m.position && typeof m.position.version === "number" && m.position.version <= shown) return;
     refresh();
   });
   // A refresh that arrives while the trader is typing waits (its request may have left before).

@@ -150,8 +150,9 @@ export class EngineService implements EngineHost {
         }
         case "event": {
           p.write.events.push(f.event);
-          const k = `${f.event.accountId}:${f.event.symbol}`;
-          p.changes.set(k, [...(p.changes.get(k) ?? []), f.event]);
+          const list = p.changes.get(f.key);
+          if (list) list.push(f.event);
+          else p.changes.set(f.key, [f.event]);
           break;
         }
         case "changed":
