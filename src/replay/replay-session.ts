@@ -80,7 +80,7 @@ export class ReplaySession implements EngineHost {
     private readonly persist: (w: ReplayWrite) => Promise<void>,
     private readonly specOf: (symbol: string) => (InstrumentSpec & { decimals: number }) | undefined = catalogueSpecs(),
   ) {
-    // A replay stores no positions; its browsers hear of trailing-stop ratchets when changes go out (flush).
+    // A replay stores no positions; its browsers hear of trailing-stop ratchets once per tick of the player (and on flush).
     this.engine = new TradingEngine((s) => this.specOf(s), { deferRatchets: true });
     this.engine.setAccount(accountConfig);
     this.roots = [...source.symbols];
@@ -168,6 +168,9 @@ export class ReplaySession implements EngineHost {
   /** Delivers what is due; changes go out and to storage. */
   advance(wallMs: number): number {
     const n = this.player.advance(wallMs);
+    // Stops that only trailed change nothing else: they are announced here, as each tick's changes.
+    const ratchets = this.engine.announceRatchets();
+    if (ratchets.length) this.apply(ratchets, this.player.nowMs);
     if (this.changes.size) void this.flush().catch((err) => this.onWriteError(err));
     return n;
   }

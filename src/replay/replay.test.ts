@@ -220,6 +220,26 @@ describe("replay session", () => {
     expect(s.engine.position(ACCOUNT.id, "MES")?.qty ?? 0).toBe(0);
   });
 
+  test("a stop that only trails is announced while the tape plays, not only with the next event", async () => {
+    const s = newSession(tape);
+    const stops: number[] = [];
+    s.onChange((c) => {
+      if (c.position.stop) stops.push(c.position.stop.price / 1e9);
+    });
+    s.setSpeed(60, 0);
+    s.play(0);
+    s.advance(1_000); // 60 s in, last print 5000
+    await s.pause(1_000);
+    await s.command({ type: "command", accountId: ACCOUNT.id, symbol: "MES", actor: trader, tsMs: 0, command: order("buy", 1, 5000, {
+      stop: { kind: "trailing", initial: { unit: "ticks", value: 8 }, trailBy: { unit: "ticks", value: 8 } },
+    }) });
+    expect(stops.at(-1)).toBe(4998);
+    s.play(1_000);
+    // 26 ms of wall time at 60× reach 61.56 s: prints 5000.25 … 5001 ratchet the stop, nothing else happens.
+    s.advance(1_026);
+    expect(stops.at(-1)).toBe(4999);
+  });
+
   test("two runs of the same session with the same commands give identical event logs", async () => {
     const a: ReplayWrite[] = [];
     const b: ReplayWrite[] = [];
