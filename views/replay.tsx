@@ -35,7 +35,9 @@ function Control({ id, action, label, extra, primary }: { id: number; action: st
 export function ReplayPanel(p: ReplayPanelProps) {
   const ended = p.state === "ended";
   return (
-    <section id="player" class="card player" aria-label="Replay player" data-state={p.state}>
+    // "ending": the tape is over but its exits and summary are not stored yet, so a browser whose
+    // frames say "ended" loads the panel again until the summary is there.
+    <section id="player" class="card player" aria-label="Replay player" data-state={ended && !p.summary ? "ending" : p.state}>
       <div class="player-row">
         {p.state === "playing" ? <Control id={p.id} action="pause" label="Pause" primary /> : ended ? "" : <Control id={p.id} action="play" label="Play" primary />}
         <Control id={p.id} action="step" label="Step print" extra={{ unit: "record" }} />
