@@ -4,7 +4,7 @@ import { BarAggregator } from "../market-data/bars/bar-aggregator";
 import { instrumentByRoot } from "../market-data/instruments/catalogue";
 import { engineSpec } from "../trading/engine/spec";
 import { TradingEngine } from "../trading/engine/engine";
-import type { AccountConfig, ClosedTrade, CommandInput, Effect, EngineEvent, InstrumentSpec, OrderRequest, Position } from "../trading/engine/types";
+import { noteChange, type AccountConfig, type ClosedTrade, type CommandInput, type Effect, type EngineEvent, type InstrumentSpec, type OrderRequest, type Position } from "../trading/engine/types";
 import type { EngineHost } from "../trading/engine-host";
 import { ReplayPlayer, type ReplaySink, type Speed } from "./player";
 import type { ReplaySource } from "./sources";
@@ -169,8 +169,7 @@ export class ReplaySession implements EngineHost {
   advance(wallMs: number): number {
     const n = this.player.advance(wallMs);
     // Stops that only trailed change nothing else: they are announced here, as each tick's changes.
-    const ratchets = this.engine.announceRatchets();
-    if (ratchets.length) this.apply(ratchets, this.player.nowMs);
+    this.noteRatchets();
     if (this.changes.size) void this.flush().catch((err) => this.onWriteError(err));
     return n;
   }
@@ -223,8 +222,7 @@ export class ReplaySession implements EngineHost {
 
   /** Everything stepped so far is announced and stored. */
   flush(): Promise<void> {
-    const ratchets = this.engine.announceRatchets();
-    if (ratchets.length) this.apply(ratchets, this.player.nowMs);
+    this.noteRatchets();
     for (const [key, events] of this.changes) {
       const pos = this.engine.positionByKey(key);
       if (!pos) continue;
@@ -308,6 +306,12 @@ export class ReplaySession implements EngineHost {
     });
   }
 
+  /** Trailing stops moved since the last look join the changes that go out next. */
+  private noteRatchets(): void {
+    const fx = this.engine.announceRatchets();
+    if (fx.length) this.apply(fx, this.player.nowMs);
+  }
+
   /** Effects of a step, with the fills they cause, until nothing is left to do. */
   private apply(fx: readonly Effect[], tsMs: number): void {
     const queue: Effect[] = [...fx];
@@ -316,25 +320,18 @@ export class ReplaySession implements EngineHost {
       switch (f.type) {
         case "submit": {
           const o = f.order;
-          if (o.type === "market") {
-            for (const more of this.engine.step({ type: "report", orderId: o.id, kind: "filled", qty: o.qty, price: o.refPrice, tsMs })) queue.push(more);
-          } else {
-            const limit = o.limitPrice!;
-            if (o.side === "buy" ? o.refPrice <= limit : o.refPrice >= limit) {
-              for (const more of this.engine.step({ type: "report", orderId: o.id, kind: "filled", qty: o.qty, price: o.refPrice, tsMs })) queue.push(more);
-            } else this.resting.push(o);
-          }
+          // A market order, or a limit the print already crosses, fills at the print; other limits rest.
+          const fills = o.type === "market" || (o.side === "buy" ? o.refPrice <= o.limitPrice! : o.refPrice >= o.limitPrice!);
+          if (!fills) this.resting.push(o);
+          else for (const more of this.engine.step({ type: "report", orderId: o.id, kind: "filled", qty: o.qty, price: o.refPrice, tsMs })) queue.push(more);
           break;
         }
-        case "event": {
+        case "event":
           this.pendingWrite.events.push(f.event);
-          const list = this.changes.get(f.key);
-          if (list) list.push(f.event);
-          else this.changes.set(f.key, [f.event]);
+          noteChange(this.changes, f);
           break;
-        }
         case "changed":
-          if (!this.changes.has(f.key)) this.changes.set(f.key, []);
+          noteChange(this.changes, f);
           break;
         case "closed":
           this.closed.push(f.trade);

@@ -5,7 +5,7 @@ import { engineSpec } from "./engine/spec";
 import type { Database } from "../persistence/database";
 import { loadAccounts, loadSnapshot, writeStep, type StepWrite } from "../persistence/repositories/engine-repo";
 import { TradingEngine } from "./engine/engine";
-import type { AccountConfig, CommandInput, Effect, EngineEvent, InstrumentSpec, Nanos, Position, ReportInput } from "./engine/types";
+import { noteChange, type AccountConfig, type CommandInput, type Effect, type EngineEvent, type InstrumentSpec, type Nanos, type Position, type ReportInput } from "./engine/types";
 import type { EngineHost } from "./engine-host";
 import type { ExecutionRouter } from "./execution/router";
 
@@ -148,16 +148,13 @@ export class EngineService implements EngineHost {
           p.submits.push(f);
           break;
         }
-        case "event": {
+        case "event":
           p.write.events.push(f.event);
-          const list = p.changes.get(f.key);
-          if (list) list.push(f.event);
-          else p.changes.set(f.key, [f.event]);
+          noteChange(p.changes, f);
           break;
-        }
         case "changed":
           p.keys.add(f.key);
-          if (!p.changes.has(f.key)) p.changes.set(f.key, []);
+          noteChange(p.changes, f);
           break;
         case "closed":
           p.write.closed.push(f.trade);

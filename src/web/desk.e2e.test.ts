@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import type { Browser, Page } from "playwright-core";
-import { ARTIFACTS, e2eServer, haveChromium, launchBrowser, signedIn, watchErrors } from "./e2e-harness";
+import type { Browser } from "playwright-core";
+import { ARTIFACTS, deskLines, e2eServer, haveChromium, launchBrowser, signedIn, watchErrors } from "./e2e-harness";
 
 /**
  * The trader's desk in real Chromium on the simulated feed: trade, ladder, a TP filled by the
@@ -13,8 +13,6 @@ let app: Awaited<ReturnType<typeof e2eServer>>;
 let browser: Browser;
 let userId: number;
 const errors: string[] = [];
-
-const lines = (page: Page) => page.evaluate(() => JSON.parse(document.getElementById("desk-state")!.dataset.lines!));
 
 /** A print on the feed's bus, as the simulated (or real) feed would publish it. */
 function print(price: number) {
@@ -64,7 +62,7 @@ describe.skipIf(!haveChromium)("the desk in Chromium", () => {
     const stopForm = a.getByRole("region", { name: "Stop" });
     await stopForm.getByLabel("Amount").fill("40");
     await stopForm.getByRole("button", { name: "Set stop" }).click();
-    const entry = (await lines(a)).entry as number;
+    const entry = (await deskLines(a)).entry as number;
     await a.waitForFunction((e) => JSON.parse(document.getElementById("desk-state")!.dataset.lines!).stop === e - 40, entry);
 
     // Two TP levels: added, edited in place, saved.
@@ -78,19 +76,19 @@ describe.skipIf(!haveChromium)("the desk in Chromium", () => {
     await ladder.getByLabel("TP2 target").fill("60");
     await ladder.getByRole("button", { name: "Save levels" }).click();
     await a.waitForFunction((e) => JSON.parse(document.getElementById("desk-state")!.dataset.lines!).tps[1]?.price === e + 15, entry);
-    const tps = (await lines(a)).tps as { price: number; status: string }[];
+    const tps = (await deskLines(a)).tps as { price: number; status: string }[];
     expect(tps.map((t) => t.price)).toEqual([entry + 7.5, entry + 15]);
 
     // The feed prints through TP1: filled in the table, on the chart and in the log.
     print(entry + 7.5);
     await ladder.getByText(/✓ \d/).waitFor({ timeout: 5000 });
-    expect(((await lines(a)).tps as { status: string }[])[0]!.status).toBe("filled");
+    expect(((await deskLines(a)).tps as { status: string }[])[0]!.status).toBe("filled");
     await a.getByRole("region", { name: "Trade log" }).getByText(/TP1 filled 1 @/).waitFor();
     await position.getByText("Long 3").waitFor();
     await a.screenshot({ path: join(ARTIFACTS, "desk-trade-desktop.png"), fullPage: true });
 
     // Drag the stop line up 10 points on the chart: the new stop shows in the position panel.
-    const before = (await lines(a)).stop as number;
+    const before = (await deskLines(a)).stop as number;
     // Coordinates are taken right before the drag; if the state changed under the pointer (a
     // refresh, a 409 for a version that moved on), the line snaps back and the trader drags again.
     for (let attempt = 0; attempt < 3; attempt++) {
@@ -112,7 +110,7 @@ describe.skipIf(!haveChromium)("the desk in Chromium", () => {
         .then(() => true, () => false);
       if (changed) break;
     }
-    const moved = (await lines(a)).stop as number;
+    const moved = (await deskLines(a)).stop as number;
     expect(Math.abs(moved - (before + 10))).toBeLessThanOrEqual(1);
     expect(Math.round(moved * 4)).toBe(moved * 4); // on the 0.25 grid
     await position.getByText(moved.toFixed(2)).waitFor();
@@ -150,7 +148,7 @@ describe.skipIf(!haveChromium)("the desk in Chromium", () => {
     await bStop.getByRole("button", { name: "Set stop" }).click();
     await b.getByRole("alert").getByText(/changed meanwhile/).waitFor({ timeout: 3000 });
     // Nothing was overwritten, and B now shows the current stop.
-    expect((await lines(b)).stop).toBe(entry - 30);
+    expect((await deskLines(b)).stop).toBe(entry - 30);
     await b.screenshot({ path: join(ARTIFACTS, "desk-conflict-desktop.png"), fullPage: true });
 
     // The server restarts: the page reconnects by itself and shows the same position.

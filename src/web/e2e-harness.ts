@@ -68,6 +68,9 @@ export async function signedIn(browser: Browser, server: RunningServer, userId: 
   return context;
 }
 
+/** The lines (entry, stop, take-profits) the desk's state fragment hands its chart. */
+export const deskLines = (page: Page) => page.evaluate(() => JSON.parse(document.getElementById("desk-state")!.dataset.lines!));
+
 /** Collects console errors and uncaught exceptions of a page. */
 export function watchErrors(page: Page, into: string[]): Page {
   page.on("console", (m) => {

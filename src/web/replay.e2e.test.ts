@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import type { Browser, Page } from "playwright-core";
-import { ARTIFACTS, e2eServer, haveChromium, launchBrowser, signedIn, watchErrors } from "./e2e-harness";
+import type { Browser } from "playwright-core";
+import { ARTIFACTS, deskLines, e2eServer, haveChromium, launchBrowser, signedIn, watchErrors } from "./e2e-harness";
 
 /** Replay in Chromium: from the archive, trade with a TP ladder, a TP fill at 60×, pause, seek, the end and its summary. */
 if (!haveChromium) console.warn("!!! SKIPPED: replay browser test — no Chromium (apt-get install chromium)");
@@ -10,8 +10,6 @@ let app: Awaited<ReturnType<typeof e2eServer>>;
 let browser: Browser;
 let userId: number;
 const errors: string[] = [];
-
-const lines = (p: Page) => p.evaluate(() => JSON.parse(document.getElementById("desk-state")!.dataset.lines!));
 
 describe.skipIf(!haveChromium)("replay in Chromium", () => {
   beforeAll(async () => {
@@ -65,7 +63,7 @@ describe.skipIf(!haveChromium)("replay in Chromium", () => {
     await player.getByLabel("Speed").selectOption("60");
     await page.getByRole("region", { name: "Replay player" }).getByRole("button", { name: "Play", exact: true }).click();
     await ladder.getByText(/✓ \d/).waitFor({ timeout: 20_000 });
-    expect((await lines(page)).tps[0].status).toBe("filled");
+    expect((await deskLines(page)).tps[0].status).toBe("filled");
     await page.getByRole("region", { name: "Trade log" }).getByText(/TP1 filled 1 @/).waitFor();
     await page.getByRole("region", { name: "Replay player" }).getByRole("button", { name: "Pause", exact: true }).click();
     await page.getByRole("region", { name: "Replay player" }).getByRole("button", { name: "Play", exact: true }).waitFor();

@@ -115,8 +115,8 @@ class Sym {
   queued = false;
 
   constructor(readonly symbol: string) {
-    this.topic = `px:${symbol}`;
-    this.legacyTopic = `legacy:${symbol}`;
+    this.topic = pxTopic(symbol);
+    this.legacyTopic = legacyTopic(symbol);
     this.json = JSON.stringify(symbol);
   }
 
@@ -160,7 +160,7 @@ class Sym {
 
   quoteMessage(): string | undefined {
     if (!this.hasQuote) return undefined;
-    return (this.quoteMsg ??= `{"t":"quote","s":${this.json},"b":${num(this.b)},"a":${num(this.a)},"bs":${num(this.bs)},"as":${num(this.as)},"ts":${num(this.qts)}}`);
+    return (this.quoteMsg ??= `{"t":"quote","s":${this.json},${this.bookFields()}}`);
   }
 
   /** The burst as one message (see the top of this file), or undefined if nothing changed. */
@@ -170,7 +170,12 @@ class Sym {
     if (n === 1 && !this.quoteDirty) return this.tradeMessage();
     const head = `{"t":"trades","s":${this.json},"p":[${list(this.ps)}],"q":[${list(this.qs)}],"side":"${this.sides}","ts":${num(this.tss[0]!)},"dt":[${offsets(this.tss)}]`;
     if (!this.quoteDirty) return head + "}";
-    return head + `,"quote":{"b":${num(this.b)},"a":${num(this.a)},"bs":${num(this.bs)},"as":${num(this.as)},"ts":${num(this.qts)}}}`;
+    return head + `,"quote":{${this.bookFields()}}}`;
+  }
+
+  /** The top of book as JSON members (a `quote` message and a burst's `quote` share them). */
+  private bookFields(): string {
+    return `"b":${num(this.b)},"a":${num(this.a)},"bs":${num(this.bs)},"as":${num(this.as)},"ts":${num(this.qts)}`;
   }
 
   clearBurst(): void {

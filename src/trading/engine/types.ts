@@ -259,6 +259,18 @@ export type Effect =
   | { type: "changed"; key: string; accountId: number; symbol: string }
   | { type: "closed"; trade: ClosedTrade };
 
+/**
+ * What a step changed, per position key: its events in order, or none for a position reported
+ * "changed" without any (a moved stop). Whoever announces changes groups effects with this.
+ */
+export function noteChange(changes: Map<string, EngineEvent[]>, f: Extract<Effect, { type: "event" | "changed" }>): void {
+  const list = changes.get(f.key);
+  if (f.type === "changed") {
+    if (!list) changes.set(f.key, []);
+  } else if (list) list.push(f.event);
+  else changes.set(f.key, [f.event]);
+}
+
 export class EngineError extends Error {
   override name = "EngineError";
   constructor(
