@@ -120,7 +120,7 @@ export interface EngineOrdersTable {
   account_id: number;
   symbol: string;
   purpose: string;
-  status: "working" | "filled" | "rejected" | "failed";
+  status: "working" | "filled" | "rejected" | "failed" | "cancelled";
   qty: number;
   filled: Generated<number>;
   order: Json;

@@ -3,8 +3,9 @@ import type { Bar } from "../market-data/bars/bar";
 import { BarAggregator } from "../market-data/bars/bar-aggregator";
 import { instrumentByRoot } from "../market-data/instruments/catalogue";
 import { engineSpec } from "../trading/engine/spec";
-import { TradingEngine } from "../trading/engine/engine";
-import { noteChange, type AccountConfig, type ClosedTrade, type CommandInput, type Effect, type EngineEvent, type InstrumentSpec, type OrderRequest, type Position } from "../trading/engine/types";
+import { closesContracts, TradingEngine } from "../trading/engine/engine";
+import { fillOnPrint, fillOnSubmit } from "../trading/execution/fill-model";
+import { noteChange, type AccountConfig, type ClosedTrade, type CommandInput, type Effect, type EngineEvent, type InstrumentSpec, type OrderRequest, type Position, type ReportInput } from "../trading/engine/types";
 import type { EngineHost } from "../trading/engine-host";
 import { ReplayPlayer, type ReplaySink, type Speed } from "./player";
 import type { ReplaySource } from "./sources";
@@ -133,7 +134,19 @@ export class ReplaySession implements EngineHost {
     return this.player.nowMs;
   }
 
+  /** The replay account's settings changed (its commission applies from the next fill, R1.5). */
+  setCommission(commission: bigint): void {
+    this.accountConfig.commission = commission;
+    this.engine.setAccount(this.accountConfig);
+  }
+
   async reloadAccounts(): Promise<void> {}
+
+  /** A feed outage of a replayed symbol (scenarios): its positions are unprotected until the next print. */
+  feed(symbol: string, up: boolean): void {
+    const now = this.player.nowMs;
+    this.apply(this.engine.step({ type: "feed", symbol, up, sinceMs: now, tsMs: now }), now);
+  }
 
   onChange(listener: (c: ReplayChange) => void): void {
     this.listeners.push(listener);
@@ -141,6 +154,8 @@ export class ReplaySession implements EngineHost {
 
   async command(input: CommandInput): Promise<Position | undefined> {
     if (!this.roots.includes(input.symbol)) throw new ReplayCommandError(`${input.symbol} is not in this replay (it plays ${this.roots.join(", ")})`);
+    // The tape is over: its summary is (being) written, so nothing may trade any more (R4.4).
+    if (this.player.state === "ended" && input.actor.label !== REPLAY_END) throw new ReplayCommandError("this replay has ended; seek back (while flat) to trade it again");
     const fx = this.engine.step({ ...input, tsMs: this.player.nowMs });
     this.apply(fx, this.player.nowMs);
     await this.flush();
@@ -248,8 +263,9 @@ export class ReplaySession implements EngineHost {
       net += n;
       if (n > 0n) wins++;
       else if (n < 0n) losses++;
+      // Each fill that closed contracts, once, by its cause (R4.4); a reverse's opening fill is no exit.
       for (const f of t.fills) {
-        if (f.purpose === "entry") continue;
+        if (!closesContracts(f)) continue;
         const k = f.purpose === "exit" && f.reason.endsWith(`by ${REPLAY_END}`) ? "replay end" : (EXIT_LABEL[f.purpose] ?? f.purpose);
         reasons[k] = (reasons[k] ?? 0) + 1;
       }
@@ -320,10 +336,16 @@ export class ReplaySession implements EngineHost {
       switch (f.type) {
         case "submit": {
           const o = f.order;
-          // A market order, or a limit the print already crosses, fills at the print; other limits rest.
-          const fills = o.type === "market" || (o.side === "buy" ? o.refPrice <= o.limitPrice! : o.refPrice >= o.limitPrice!);
-          if (!fills) this.resting.push(o);
-          else for (const more of this.engine.step({ type: "report", orderId: o.id, kind: "filled", qty: o.qty, price: o.refPrice, tsMs })) queue.push(more);
+          // The fill model paper trading uses: at once, or the order rests until a print reaches it.
+          const price = fillOnSubmit(o);
+          const report: ReportInput = price === undefined ? { type: "report", orderId: o.id, kind: "working", tsMs } : { type: "report", orderId: o.id, kind: "filled", qty: o.qty, price, tsMs };
+          if (price === undefined) this.resting.push(o);
+          for (const more of this.engine.step(report)) queue.push(more);
+          break;
+        }
+        case "cancel": {
+          const i = this.resting.findIndex((o) => o.id === f.order.id);
+          if (i >= 0) this.resting.splice(i, 1);
           break;
         }
         case "event":
@@ -341,7 +363,7 @@ export class ReplaySession implements EngineHost {
     }
   }
 
-  /** Resting limit orders fill at their limit when a print reaches them; cancelled ones are dropped. */
+  /** Resting orders fill when a print reaches them (fill model); cancelled ones are dropped. */
   private reachResting(sym: number, price: number, tsMs: number): void {
     const root = this.roots[sym]!;
     for (let i = this.resting.length - 1; i >= 0; i--) {
@@ -351,11 +373,11 @@ export class ReplaySession implements EngineHost {
         continue;
       }
       if (o.symbol !== root) continue;
-      const limit = o.limitPrice!;
-      if (o.side === "buy" ? price <= limit : price >= limit) {
+      const at = fillOnPrint(o, price);
+      if (at !== undefined) {
         this.resting.splice(i, 1);
         const left = o.qty - (this.engine.order(o.id)?.filled ?? 0);
-        this.apply(this.engine.step({ type: "report", orderId: o.id, kind: "filled", qty: left, price: limit, tsMs }), tsMs);
+        this.apply(this.engine.step({ type: "report", orderId: o.id, kind: "filled", qty: left, price: at, tsMs }), tsMs);
       }
     }
   }

@@ -230,10 +230,12 @@ describe("replay session", () => {
     s.play(0);
     s.advance(1_000); // 60 s in, last print 5000
     await s.pause(1_000);
-    await s.command({ type: "command", accountId: ACCOUNT.id, symbol: "MES", actor: trader, tsMs: 0, command: order("buy", 1, 5000, {
+    const last = s.engine.lastPrice("MES")! / 1e9;
+    await s.command({ type: "command", accountId: ACCOUNT.id, symbol: "MES", actor: trader, tsMs: 0, command: order("buy", 1, last, {
       stop: { kind: "trailing", initial: { unit: "ticks", value: 8 }, trailBy: { unit: "ticks", value: 8 } },
     }) });
-    expect(stops.at(-1)).toBe(4998);
+    // Trailing starts at once from the last print (R3.3).
+    expect(stops.at(-1)).toBe(last - 2);
     s.play(1_000);
     // 26 ms of wall time at 60× reach 61.56 s: prints 5000.25 … 5001 ratchet the stop, nothing else happens.
     s.advance(1_026);

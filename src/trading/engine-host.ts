@@ -14,6 +14,8 @@ export interface EngineHost {
   /** Throws EngineError (4xx) with nothing changed, or resolves once the change is durable. */
   command(input: CommandInput): Promise<Position | undefined>;
   reloadAccounts(): Promise<void>;
+  /** A replay's account settings live in its session: a commission change is handed over here. */
+  setCommission?(commission: bigint): void;
   now(): number;
   /** ATR as of the host's time; absent → the live archive's. */
   atr?(symbol: string, s: AtrSettings): Promise<AtrResult>;

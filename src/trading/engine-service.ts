@@ -120,10 +120,13 @@ export class EngineService implements EngineHost {
     const filledBefore = before.filled;
     const fx = this.engine.step(r);
     const after = this.engine.order(r.orderId);
-    const update: StepWrite["orderUpdates"][number] = r.kind === "filled"
-      ? { id: r.orderId, status: after ? "working" : "filled", filled: after ? after.filled : qty, note: r.assumed ? "sent (2xx); fill assumed at the reference price" : undefined }
-      : { id: r.orderId, status: r.kind, filled: filledBefore, note: r.reason };
-    void this.commit(fx, update).catch(() => {});
+    // A resting order is still working: nothing to write about the order itself.
+    const update: StepWrite["orderUpdates"][number] | undefined = r.kind === "working"
+      ? undefined
+      : r.kind === "filled"
+        ? { id: r.orderId, status: after ? "working" : "filled", filled: after ? after.filled : qty, note: r.assumed ? (r.price > 0 ? "sent (2xx); fill assumed at the reference price" : "sent (2xx) with no price; fill assumed at the next print") : undefined }
+        : { id: r.orderId, status: r.kind, filled: filledBefore, note: r.reason };
+    if (fx.length || update) void this.commit(fx, update).catch(() => {});
   }
 
   /** A trader's command: throws EngineError (4xx) with nothing changed, or resolves once it is durable. */
@@ -148,6 +151,10 @@ export class EngineService implements EngineHost {
           p.submits.push(f);
           break;
         }
+        case "cancel":
+          p.write.orderUpdates.push({ id: f.order.id, status: "cancelled", filled: f.order.filled, note: f.reason });
+          p.submits.push(f);
+          break;
         case "event":
           p.write.events.push(f.event);
           noteChange(p.changes, f);
@@ -187,7 +194,10 @@ export class EngineService implements EngineHost {
           for (const w of [...batch.waiters, ...later.waiters]) w.reject(err);
           continue;
         }
-        for (const s of batch.submits) if (s.type === "submit") this.router.submit(s.order);
+        for (const s of batch.submits) {
+          if (s.type === "submit") this.router.submit(s.order);
+          else if (s.type === "cancel") this.router.cancel(s.order);
+        }
         for (const [key, events] of batch.changes) {
           const pos = this.engine.positionByKey(key);
           if (!pos) continue;

@@ -1,4 +1,5 @@
-import type { Position, Target } from "./engine/types";
+import { clockCT } from "../shared/exchange-time";
+import type { Position, Target, WorkingOrder } from "./engine/types";
 
 const dec = (n: number) => n / 1e9;
 /** 1e-9 dollars → dollars with cents, as a number for JSON (display only; stored values stay exact). */
@@ -12,7 +13,10 @@ function target(t: Target) {
  * A position as the browser and the JSON API see it: decimal prices, dollars with cents, the
  * version to send back with an edit, and live P&L at the last print.
  */
-export function positionView(p: Position, spec: { tick: number; pointValue: bigint } | undefined, lastPrice: number | undefined, accountName: string) {
+export function positionView(
+  p: Position, spec: { tick: number; pointValue: bigint } | undefined, lastPrice: number | undefined, accountName: string,
+  market: { orders?: readonly WorkingOrder[]; downSinceMs?: number } = {},
+) {
   const open = p.qty > 0;
   const avg = open ? Number(p.cost / BigInt(p.qty)) : 0;
   let unrealized: number | null = null;
@@ -55,7 +59,24 @@ export function positionView(p: Position, spec: { tick: number; pointValue: bigi
       : null,
     timer: p.timer ? { ...p.timer } : null,
     closing: p.closing ? { purpose: p.closing.purpose, reason: p.closing.reason } : null,
+    /** Orders of this position not yet filled, with where they stand (docs/trading-rules.md R3.2, R4.1). */
+    working: (market.orders ?? []).filter((o) => o.posKey === p.key).map((o) => ({
+      orderId: o.id, purpose: o.purpose, side: o.side, qty: o.qty - o.filled, type: o.type, limitPrice: o.limitPrice !== undefined ? dec(o.limitPrice) : null,
+      state: workingState(o, lastPrice),
+    })),
+    /** No prices for this symbol: stops and take-profits cannot fire (R7.1). */
+    unprotected: open && market.downSinceMs ? { sinceMs: market.downSinceMs, reason: `no prices for ${p.symbol} since ${clockCT(market.downSinceMs)}` } : null,
   };
 }
+
+function workingState(o: WorkingOrder, last: number | undefined): "sent" | "resting" | "limit passed" | "waiting for a price" {
+  if (o.awaitingPrice) return "waiting for a price";
+  if (o.status !== "resting") return "sent";
+  if (o.type === "market") return "waiting for a price";
+  // A resting limit the market has gone through without filling it: a jumped stop-limit.
+  if (last && o.limitPrice !== undefined && (o.side === "sell" ? last < o.limitPrice : last > o.limitPrice)) return "limit passed";
+  return "resting";
+}
+
 
 export type PositionView = ReturnType<typeof positionView>;

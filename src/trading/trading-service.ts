@@ -85,7 +85,9 @@ export class TradingService {
     const host = this.replayHost(accountId) ?? this.engine;
     const p = host.engine.position(accountId, symbol);
     if (!p) return null;
-    return positionView(p as never, host.spec(symbol), host.engine.lastPrice(symbol), host.account(accountId)?.name ?? String(accountId));
+    return positionView(p as never, host.spec(symbol), host.engine.lastPrice(symbol), host.account(accountId)?.name ?? String(accountId), {
+      orders: host.engine.workingOrders(), downSinceMs: host.engine.feedDownSince(symbol),
+    });
   }
 
   /** The last print an account's engine has seen (replay accounts: the replay's). */
@@ -171,6 +173,12 @@ export class TradingService {
     return this.run(c, account, symbol, (host, root) => ({ kind: "exit", qty: b.qty, refPrice: host.engine.lastPrice(root) }), b.version);
   }
 
+  /** A stop-limit that rests with its limit passed becomes a market exit (docs/trading-rules.md R3.2). */
+  async convertToMarket(c: Caller, account: string, symbol: string, body: unknown) {
+    const b = parse(S.exitBody.pick({ version: true }), body);
+    return this.run(c, account, symbol, { kind: "convert-to-market" }, b.version);
+  }
+
   async clear(c: Caller, account: string, symbol: string, body: unknown) {
     const b = parse(S.exitBody.pick({ version: true }), body);
     return this.run(c, account, symbol, { kind: "clear" }, b.version);
@@ -231,6 +239,7 @@ export class TradingService {
       });
     }
     await this.engine.reloadAccounts();
+    if (b.commission !== undefined) this.replayHost(accountId)?.setCommission?.(BigInt(b.commission));
   }
 
   sizing(query: unknown) {

@@ -51,8 +51,8 @@ describe(`original API → engine (${testDatabaseKind})`, () => {
     g = (await call("GET", "/api/get_active_orders")).body;
     expect(g.active_orders).toEqual({});
     const journal = await h.db.db.selectFrom("closed_trades").select(["qty", "realized"]).execute();
-    // TP1: +2.25 × $5; stop: 2 × (5009 − 5012.25) × $5 = −32.50 → −21.25.
-    expect(journal.map((j) => [j.qty, Number(j.realized)])).toEqual([[3, -21.25]]);
+    // TP1 at its level 5014.25 (printed 5014.50): +2.00 × $5 = 10; stop: 2 × (5009 − 5012.25) × $5 = −32.50 → −22.50.
+    expect(journal.map((j) => [j.qty, Number(j.realized)])).toEqual([[3, -22.5]]);
   });
 
   test("a single buy with a trailing stop is trailed by the engine; clear_trade makes the engine forget it", async () => {

@@ -57,9 +57,10 @@ describe(`trading API over the engine (${testDatabaseKind})`, () => {
     await print("MES", "6002.25");
     const after = (await call("GET", `${base}/MES`)).body.position;
     expect(after.qty).toBe(2);
-    expect(after.ladder[0]).toMatchObject({ status: "filled", fillPrice: 6002.25 });
+    // A take-profit fills at its level, not at the print beyond it (docs/trading-rules.md R2.2).
+    expect(after.ladder[0]).toMatchObject({ status: "filled", fillPrice: 6002 });
     const events = (await call("GET", "/api/v1/accounts/paper/events?symbol=MES")).body.events.map((e: any) => e.reason);
-    expect(events).toContain("TP1 filled 1 @ 6002.25 (P&L $11.25)");
+    expect(events).toContain("TP1 filled 1 @ 6002.00 (P&L $10.00)");
     expect(events.some((e: string) => e.startsWith("TP1 6002.00 reached (print 6002.25) → exit 1"))).toBe(true);
     const orders = await h.db.db.selectFrom("engine_orders").select(["purpose", "status", "filled", "qty"]).where("purpose", "=", "tp").execute();
     expect(orders).toEqual([{ purpose: "tp", status: "filled", filled: 1, qty: 1 }]);
@@ -96,10 +97,10 @@ describe(`trading API over the engine (${testDatabaseKind})`, () => {
     await settle();
     const j = (await call("GET", "/api/v1/journal?account=paper")).body;
     expect(j.trades.length).toBe(1);
-    // 1 @ +2.25 and 2 @ +3.00 on MES ($5 a point): 11.25 + 30 = 41.25.
-    expect(j.trades[0]).toMatchObject({ symbol: "MES", side: "long", qty: 3, entry: 6000, net: 41.25 });
+    // 1 @ +2.00 (TP1 at its level) and 2 @ +3.00 on MES ($5 a point): 10 + 30 = 40.
+    expect(j.trades[0]).toMatchObject({ symbol: "MES", side: "long", qty: 3, entry: 6000, net: 40 });
     expect(j.trades[0].exitReasons.some((r: string) => r.startsWith("exit all by"))).toBe(true);
-    expect(j.summary).toMatchObject({ trades: 1, wins: 1, net: 41.25 });
+    expect(j.summary).toMatchObject({ trades: 1, wins: 1, net: 40 });
     const csv = (await call("GET", "/api/v1/journal?format=csv")).body as string;
     expect(csv.split("\n")[0]).toBe("trade_id,account,symbol,side,qty,entry,exit,opened_at,closed_at,realized,commissions,net,exit_reasons,tags");
     expect(csv).toContain(",MES,long,3,6000,");

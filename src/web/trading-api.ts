@@ -53,6 +53,7 @@ export function tradingApi(ctx: AppContext) {
     .put(`${pos}/stop`, async ({ auth, params, body, request }) => ({ position: await t.setStop(caller(auth, request), params.account, params.symbol, body, (await ctx.settings.prefs(auth.userId)).value.atr) }), {
       detail: { tags, summary: "Set or remove the stop", description: "`{stop: {kind: fixed|stop-limit|trailing, initial: {unit: points|ticks|price, value} | {unit: atr, multiplier}, limitOffsetTicks?, trailBy?, trailAfterTp1?, breakevenAfterTp1?: {offsetTicks, thenTrail}} | null, version?}`" },
     })
+    .post(`${pos}/stop/market`, async ({ auth, params, body, request }) => ({ position: await t.convertToMarket(caller(auth, request), params.account, params.symbol, body) }), { detail: { tags, summary: "Convert a resting stop-limit exit (its limit passed) to a market order" } })
     .post(`${pos}/stop/move`, async ({ auth, params, body, request }) => ({ position: await t.moveStop(caller(auth, request), params.account, params.symbol, body) }), { detail: { tags, summary: "Move the armed stop to `{price}` (dragging the chart line does this)" } })
     .put(`${pos}/timer`, async ({ auth, params, body, request }) => ({ position: await t.setTimer(caller(auth, request), params.account, params.symbol, body) }), {
       detail: { tags, summary: "Set or cancel the trade timer", description: "`{timer: {seconds, action: hold|exit|reverse|breakeven, mode: unless-profit|regardless} | null}`" },

@@ -50,7 +50,7 @@ export async function loadSnapshot(db: Db): Promise<EngineSnapshot> {
 export interface StepWrite {
   positions: Position[];
   newOrders: { order: WorkingOrder; bracket?: Bracket }[];
-  orderUpdates: { id: string; status: "working" | "filled" | "rejected" | "failed"; filled: number; note?: string }[];
+  orderUpdates: { id: string; status: "working" | "filled" | "rejected" | "failed" | "cancelled"; filled: number; note?: string }[];
   events: EngineEvent[];
   closed: ClosedTrade[];
 }

@@ -144,7 +144,8 @@ describe("take-profit ladder", () => {
     for (let i = 1; i <= 3; i++) {
       a.print("5002");
       expect(a.submitted.length).toBe(1 + i);
-      expect(a.last().id).toEndWith(`:a${i}`);
+      // Each attempt is an order of its own id (a retried key is never reused).
+      expect(a.last().id).toBe(`1:ES:t1:tp1:o${1 + i}`);
       a.reject(a.last());
     }
     expect(a.pos().ladder[0]!.status).toBe("failed");
@@ -222,8 +223,10 @@ describe("stops", () => {
     a.cmd({ kind: "set-ladder", levels: [{ enabled: true, qty: 1, target: pts("3") }] });
     a.print("4997");
     a.fill(a.last(), "4997");
-    expect(a.pos().stop!.price).toBe(px("4999.75"));
+    // Breakeven first, then trailing starts at once from the print that filled TP1: 4997 + 2 (R3.4, R3.5).
     expect(a.events.some((r) => r === "TP1 filled → stop to breakeven: 5004.00 → 4999.75")).toBe(true);
+    expect(a.events.at(-1)).toBe("trailing 2 pts from 4997.00: stop 4999.75 → 4999.00");
+    expect(a.pos().stop!.price).toBe(px("4999"));
     a.print("4995");
     expect(a.pos().stop!.price).toBe(px("4997"));
     a.print("4996");

@@ -1,4 +1,6 @@
+import { clockCT } from "../../shared/exchange-time";
 import type { Actor } from "../../persistence/events";
+import { fitLadder } from "./ladder-fit";
 import { betterStop, ceilTick, distanceOf, entryRef, floorTick, formatDollars, formatPrice, formatTarget, lossPrice, onTick, profitPrice } from "./price-math";
 import {
   EngineError,
@@ -9,6 +11,7 @@ import {
   type CommandInput,
   type Effect,
   type EngineInput,
+  type FeedInput,
   type InstrumentSpec,
   type Nanos,
   type OrderRequest,
@@ -22,6 +25,7 @@ import {
   type TimerState,
   type TpLevel,
   type WorkingOrder,
+  PART,
 } from "./types";
 
 interface PendingEntry {
@@ -47,6 +51,10 @@ interface Book {
   ratcheted: number[];
   ratchetCount: number;
   last: Nanos;
+  /** Since when no prices have come for this symbol (0: they are coming). */
+  downSince: number;
+  /** Orders of this symbol the broker took with no price known: filled at the next print. */
+  awaiting: number;
   /** A print at or above this may trigger something; at or below `down` likewise. */
   up: Nanos;
   down: Nanos;
@@ -140,8 +148,11 @@ export class TradingEngine {
     if (!book || book.symbol !== symbol) book = this.lastBook = this.bookOf(symbol);
     book.last = price;
     if (book.staleCount) this.rebuild(book);
-    if (price < book.up && price > book.down) return NONE;
+    if (price < book.up && price > book.down && !book.downSince && !book.awaiting) return NONE;
     this.out = [];
+    // Prices are back (R7.1), and exits the broker took without a price get this one (R1.2).
+    if (book.downSince) this.feedUp(book, tsMs, tsMs);
+    if (book.awaiting) this.fillAwaiting(book, price, tsMs);
     // Only the positions whose own band the print left are looked at.
     const ps = book.positions;
     const ups = book.ups;
@@ -175,7 +186,56 @@ export class TradingEngine {
         return this.onCommand(input);
       case "report":
         return this.onReport(input);
+      case "feed":
+        return this.onFeed(input);
     }
+  }
+
+  /** Since when a symbol has had no prices (its positions are unprotected), if it has none now. */
+  feedDownSince(symbol: string): number | undefined {
+    return this.books.get(symbol)?.downSince || undefined;
+  }
+
+  /* ---------------- feed ---------------- */
+
+  private onFeed(f: FeedInput): Effect[] {
+    this.out = [];
+    const book = this.bookOf(f.symbol);
+    if (f.up) {
+      if (book.downSince) this.feedUp(book, f.sinceMs, f.tsMs);
+    } else if (!book.downSince) {
+      book.downSince = f.sinceMs || f.tsMs;
+      for (const p of book.positions) {
+        if (p.qty === 0) continue;
+        this.event(p, "feed.unprotected", rule("feed"), `unprotected: no prices for ${p.symbol} since ${clockCT(book.downSince)} — stops and take-profits cannot fire until prices return; exits are still sent`, { sinceMs: book.downSince }, f.tsMs);
+        this.touch(p, PART.state);
+      }
+    }
+    return this.out;
+  }
+
+  private feedUp(book: Book, atMs: number, tsMs: number): void {
+    const since = book.downSince;
+    book.downSince = 0;
+    for (const p of book.positions) {
+      if (p.qty === 0) continue;
+      this.event(p, "feed.protected", rule("feed"), `prices for ${p.symbol} again after ${fmtDuration(Math.max(0, atMs - since))} without: stops and take-profits act again`, { sinceMs: since }, tsMs);
+      this.touch(p, PART.state);
+    }
+  }
+
+  /** Orders the broker took while no price was known are filled at this print, marked assumed. */
+  private fillAwaiting(book: Book, price: Nanos, tsMs: number): void {
+    for (const o of [...this.orders.values()]) {
+      if (o.symbol !== book.symbol || !o.awaitingPrice) continue;
+      const qty = o.awaitingPrice;
+      o.awaitingPrice = 0;
+      o.filled += qty;
+      if (o.filled >= o.qty) this.orders.delete(o.id);
+      const p = this.positions.get(o.posKey);
+      if (p) this.applyFill(p, o, qty, price, tsMs, true);
+    }
+    book.awaiting = 0;
   }
 
   /* ---------------- snapshot ---------------- */
@@ -208,7 +268,7 @@ export class TradingEngine {
     for (const b of this.books.values()) {
       if (!b.ratchetCount) continue;
       // touch() clears each flag.
-      for (let i = 0; i < b.positions.length; i++) if (b.ratcheted[i]) this.touch(b.positions[i]!);
+      for (let i = 0; i < b.positions.length; i++) if (b.ratcheted[i]) this.touch(b.positions[i]!, PART.trail);
     }
     return this.out;
   }
@@ -222,7 +282,7 @@ export class TradingEngine {
       const inProfit = last > 0 && this.pnlAt(p, last) > 0n;
       if (t.mode === "unless-profit" && inProfit) {
         t.phase = "waiting-for-entry";
-        this.touch(p);
+        this.touch(p, PART.timer);
         this.event(p, "timer.waiting", rule("timer"), `timer ${fmtDuration(t.durationMs)} expired in profit → ${t.action} when price returns to entry`, { action: t.action }, nowMs);
         continue;
       }
@@ -251,7 +311,7 @@ export class TradingEngine {
         this.toBreakeven(p, 1, `${what} → stop to breakeven`, tsMs);
         break;
     }
-    this.touch(p);
+    this.touch(p, PART.timer | PART.stop);
   }
 
   /* ---------------- prints ---------------- */
@@ -261,19 +321,11 @@ export class TradingEngine {
     const long = p.side === "long";
     const s = p.stop;
     // Trailing ratchets first, so a print that makes a new best cannot also hit the old stop.
-    if (s && s.trailing && s.status === "armed" && (long ? price > p.best : price < p.best)) {
-      p.best = price;
-      const dist = distanceOf(s.config.trailBy ?? s.config.initial as Target, spec.tick) ?? 0;
-      const candidate = long ? floorTick(price - dist, spec.tick) : ceilTick(price + dist, spec.tick);
-      if (dist > 0 && betterStop(p.side, candidate, s.price)) {
-        s.price = candidate;
-        // A constant, not a new string per ratchet: the UI shows best and distance itself.
-        s.basis = long ? "trailing below the high" : "trailing above the low";
-        if (!this.opts.deferRatchets) this.touch(p);
-        else if (!book.ratcheted[slot]) {
-          book.ratcheted[slot] = 1;
-          book.ratchetCount++;
-        }
+    if (s && s.trailing && s.status === "armed" && (long ? price > p.best : price < p.best) && ratchet(p, s, price, spec.tick)) {
+      if (!this.opts.deferRatchets) this.touch(p, PART.trail);
+      else if (!book.ratcheted[slot]) {
+        book.ratcheted[slot] = 1;
+        book.ratchetCount++;
       }
     }
     if (s && s.status === "armed" && (long ? price <= s.price : price >= s.price)) {
@@ -303,9 +355,10 @@ export class TradingEngine {
     l.attempts++;
     l.status = "pending";
     const reason = `TP${n} ${formatPrice(l.price, spec.decimals)} reached (print ${formatPrice(price, spec.decimals)}) → exit ${qty}`;
-    l.orderId = this.submit(p, `${l.id}:a${l.attempts}`, p.side === "long" ? "sell" : "buy", qty, "tp", reason, price, tsMs, l.id);
+    // A take-profit is a limit at its level (R2.2): a print beyond it does not give a better price.
+    l.orderId = this.submit(p, `${l.id}:o${p.nextOrder}`, p.side === "long" ? "sell" : "buy", qty, "tp", reason, price, tsMs, l.id);
     this.event(p, "tp.triggered", tpRule(n), reason, { level: n, price: l.price, print: price, qty, orderId: l.orderId }, tsMs);
-    this.touch(p);
+    this.touch(p, PART.ladder);
   }
 
   private fireStop(p: Position, price: Nanos, tsMs: number): void {
@@ -320,21 +373,42 @@ export class TradingEngine {
    * An exit of everything not already being exited. From here on no other rule may exit this
    * position; what remains of the ladder is cancelled.
    */
-  private startClosing(p: Position, purpose: Purpose, reason: string, price: Nanos, tsMs: number, actor: Actor): void {
+  private startClosing(p: Position, purpose: Purpose, reason: string, price: Nanos, tsMs: number, actor: Actor, market = false): void {
+    // Resting orders are withdrawn first (R4.1); orders in flight cannot be, so the exit is sized around them.
+    this.cancelResting(p, `${reason} → exit all`, tsMs);
     const qty = p.qty - this.pendingExitQty(p);
     for (const l of p.ladder) if (l.status === "armed") l.status = "cancelled";
-    if (p.stop && p.stop.status === "armed" && purpose !== "stop") p.stop.status = "done";
+    if (p.stop && p.stop.status !== "done" && p.stop.status !== "failed" && purpose !== "stop") p.stop.status = "done";
     if (p.timer && p.timer.phase !== "done" && purpose !== "timer") {
       p.timer.phase = "done";
       this.timed.delete(p);
     }
-    const attempts = (p.closing?.attempts ?? 0) + 1;
+    const attempts = p.closing?.purpose === purpose ? p.closing.attempts + 1 : 1;
     p.closing = { orderId: "", purpose, reason, attempts };
     if (qty > 0) {
-      p.closing.orderId = this.submit(p, `${p.tradeId}:${purpose}:a${attempts}`, p.side === "long" ? "sell" : "buy", qty, purpose, reason, price, tsMs);
+      // Market, with or without a price: an exit never waits for the feed (R1.2).
+      p.closing.orderId = this.submit(p, `${p.tradeId}:${purpose}:o${p.nextOrder}`, p.side === "long" ? "sell" : "buy", qty, purpose, reason, price, tsMs, undefined, market);
     }
-    this.event(p, `${purpose}.triggered`, actor, `${reason} → exit ${qty}`, { qty, print: price, orderId: p.closing.orderId }, tsMs);
-    this.touch(p);
+    const at = price > 0 ? `print ${formatPrice(price, this.spec(p.symbol)!.decimals)}` : "no price";
+    this.event(p, `${purpose}.triggered`, actor, `${reason} → exit ${qty}${price > 0 ? "" : " at market (no price now: it fills at the next print)"}`, { qty, print: price, at, orderId: p.closing.orderId }, tsMs);
+    this.touch(p, PART.ladder | PART.stop | PART.timer | PART.state);
+  }
+
+  /** Withdraws every resting order of the position (R4.1, R4.3); the adapters drop them. */
+  private cancelResting(p: Position, why: string, tsMs: number): void {
+    for (const o of [...this.orders.values()]) {
+      if (o.posKey !== p.key || o.status !== "resting" || o.awaitingPrice) continue;
+      this.orders.delete(o.id);
+      this.entries.delete(o.id);
+      const level = o.levelId ? p.ladder.find((l) => l.id === o.levelId) : undefined;
+      if (level && level.status === "pending") level.status = level.filledQty > 0 ? "filled" : "cancelled";
+      if (p.closing?.orderId === o.id) p.closing.orderId = "";
+      const spec = this.spec(p.symbol)!;
+      const left = o.qty - o.filled;
+      const what = `${o.purpose === "stop" && o.type === "limit" ? "stop-limit" : o.purpose} ${o.side} ${left} ${o.type === "limit" ? `limit ${formatPrice(o.limitPrice!, spec.decimals)}` : "at market"}`;
+      this.out.push({ type: "cancel", order: o, reason: why });
+      this.event(p, "order.cancelled", RULE, `${what} cancelled (${why})`, { orderId: o.id, qty: left }, tsMs);
+    }
   }
 
   /* ---------------- commands ---------------- */
@@ -350,7 +424,9 @@ export class TradingEngine {
     const p = this.positions.get(key);
     if (input.idempotencyKey && p?.recentCommands?.includes(input.idempotencyKey)) return NONE;
     if (input.expectedVersion !== undefined && (p?.version ?? 0) !== input.expectedVersion) {
-      throw new EngineError(409, `the ${symbol} position changed meanwhile (version ${p?.version ?? 0}, you edited ${input.expectedVersion})`, p);
+      const touched = p ? changedSince(p, input.expectedVersion) : PART.all;
+      const clash = touched & INTENT[c.kind];
+      if (clash) throw new EngineError(409, `the ${symbol} position changed meanwhile (${partNames(clash)}; version ${p?.version ?? 0}, you edited ${input.expectedVersion})`, p);
     }
     this.out = [];
     switch (c.kind) {
@@ -363,12 +439,16 @@ export class TradingEngine {
       case "exit":
         this.cmdExit(need(p, symbol), c, actor, tsMs);
         break;
+      case "convert-to-market":
+        this.cmdConvert(need(p, symbol), actor, tsMs);
+        break;
       case "sync":
         this.cmdSync(accountId, symbol, spec, c, actor, tsMs);
         break;
       case "clear": {
         const pos = need(p, symbol);
         const had = pos.qty;
+        this.cancelResting(pos, "trade cleared", tsMs);
         this.event(pos, "trade.cleared", actor, `trade cleared by hand (${had} ${pos.side}, no order sent)`, {}, tsMs);
         this.flatten(pos);
         break;
@@ -381,7 +461,13 @@ export class TradingEngine {
         const l = pos.ladder[c.index];
         if (!l) throw new EngineError(404, `TP${c.index + 1} does not exist (${pos.ladder.length} levels)`);
         if (l.status !== "armed" && l.status !== "cancelled" && l.status !== "failed") throw new EngineError(409, `TP${c.index + 1} is ${l.status} and can no longer change`);
-        const levels = pos.ladder.map((x, i) => (i === c.index ? { enabled: c.patch.enabled ?? x.enabled, qty: c.patch.qty ?? x.qty, target: c.patch.target ?? x.target } : { enabled: x.enabled, qty: x.qty, target: x.target, keep: x }));
+        // The other editable levels stay as they are; pending and filled ones are kept by the ladder itself (R2.1).
+        const levels: { enabled: boolean; qty: number; target: Target; keep?: TpLevel }[] = [];
+        for (let i = 0; i < pos.ladder.length; i++) {
+          const x = pos.ladder[i]!;
+          if (x.status === "pending" || x.status === "filled") continue;
+          levels.push(i === c.index ? { enabled: c.patch.enabled ?? x.enabled, qty: c.patch.qty ?? x.qty, target: c.patch.target ?? x.target, keep: x } : { enabled: x.enabled, qty: x.qty, target: x.target, keep: x });
+        }
         this.cmdSetLadder(pos, spec, levels, actor, tsMs);
         break;
       }
@@ -398,7 +484,7 @@ export class TradingEngine {
     const after = this.positions.get(key);
     if (input.idempotencyKey && after) {
       after.recentCommands = [...(after.recentCommands ?? []).slice(-31), input.idempotencyKey];
-      this.touch(after);
+      this.touch(after, 0);
     }
     return this.out;
   }
@@ -409,14 +495,46 @@ export class TradingEngine {
       throw new EngineError(400, `limit price: must be on ${symbol}'s tick grid (${formatPrice(spec.tick, 0)})`);
     }
     if (!onTick(c.refPrice, spec.tick) || c.refPrice <= 0) throw new EngineError(400, `price: ${symbol} has no valid price yet`);
+    const existing = this.positions.get(`${accountId}:${symbol}`);
+    if (existing?.closing) throw new EngineError(409, `an exit of ${symbol} is under way (${existing.closing.reason}); wait for it to finish`);
+    if (c.bracket) this.checkBracket(existing, symbol, spec, c);
     const p = this.ensurePosition(accountId, symbol, tsMs);
-    if (p.closing) throw new EngineError(409, `an exit of ${symbol} is under way (${p.closing.reason}); wait for it to finish`);
     const n = p.nextOrder;
     const id = `${p.key}:o${n}`;
     this.submitRaw(p, { id, side: c.side, qty: c.qty, type: c.orderType ?? "market", limitPrice: c.limitPrice, refPrice: c.refPrice, purpose: "entry", reason: `${c.side} ${c.qty} by ${actor.label}`, tsMs });
     this.entries.set(id, { orderId: id, bracket: c.bracket ?? {} });
     this.event(p, "order.submitted", actor, `${c.side} ${c.qty} ${symbol} ${c.orderType === "limit" ? `limit ${formatPrice(c.limitPrice!, spec.decimals)}` : "at market"}`, { orderId: id, qty: c.qty, side: c.side }, tsMs);
-    this.touch(p);
+    this.touch(p, PART.state);
+  }
+
+  /**
+   * An order's bracket is all or nothing (R6.1): checked now against what the order will open
+   * and the price it is placed at, so a bracket that cannot be applied refuses the order.
+   */
+  private checkBracket(p: Position | undefined, symbol: string, spec: InstrumentSpec & { decimals: number }, c: Extract<Command, { kind: "order" }>): void {
+    const b = c.bracket!;
+    const side: Side = c.side === "buy" ? "long" : "short";
+    const held = p && p.qty > 0 ? (p.side === side ? -1 : p.qty) : 0;
+    // Adding to a position keeps its own bracket (R6.2): nothing of this one is applied.
+    if (held < 0) return;
+    const opens = c.qty - held;
+    if (opens <= 0) return;
+    const ref = c.orderType === "limit" ? c.limitPrice! : c.refPrice;
+    const probe = { ...(p ?? this.blank(0, symbol, 0)), side, qty: opens, cost: BigInt(ref) * BigInt(opens), ladder: [], stop: null } as Position;
+    const levels = b.ladder ?? [];
+    if (levels.length > 20) throw new EngineError(400, "bracket: at most 20 take-profit levels");
+    let sum = 0;
+    const avg = ref;
+    for (let i = 0; i < levels.length; i++) {
+      const l = levels[i]!;
+      if (!Number.isInteger(l.qty) || l.qty <= 0) throw new EngineError(400, `bracket TP${i + 1} quantity: a whole number ≥ 1`);
+      this.levelPrice(probe, spec, entryRef(side, probe.cost, opens, spec.tick), avg, l.target, i + 1);
+      if (l.enabled) sum += l.qty;
+    }
+    if (sum > opens) throw new EngineError(400, `bracket: the take-profit quantities (${sum}) exceed the ${opens} contract${opens === 1 ? "" : "s"} this order opens; nothing was sent`);
+    if (b.stop) this.initialStop(probe, spec, b.stop, b.atr, b.atr === undefined ? "no ATR given" : undefined);
+    const t = b.timer;
+    if (t && (!Number.isInteger(t.durationMs) || t.durationMs < 1000 || t.durationMs > 7 * 86_400_000)) throw new EngineError(400, "bracket timer: between 1 second and 7 days");
   }
 
   private cmdRecord(accountId: number, symbol: string, spec: InstrumentSpec & { decimals: number }, c: Extract<Command, { kind: "record" }>, actor: Actor, tsMs: number): void {
@@ -449,16 +567,20 @@ export class TradingEngine {
     p.entryCost = p.entryQty === c.qty ? cost : p.entryCost;
     this.rebaseLadder(p);
     this.event(p, "trade.synced", actor, `position updated by the original API: ${text} (no order sent)`, { side: c.side, qty: c.qty, price: c.entryPrice }, tsMs);
-    this.touch(p);
+    this.touch(p, PART.size | PART.ladder);
   }
 
   private cmdExit(p: Position, c: Extract<Command, { kind: "exit" }>, actor: Actor, tsMs: number): void {
     if (p.qty === 0) throw new EngineError(409, `no open ${p.symbol} position`);
-    if (p.closing) throw new EngineError(409, `an exit of ${p.symbol} is already under way (${p.closing.reason})`);
+    // No price is no reason not to exit: the market order goes out and fills at the next print (R1.2).
     const price = c.refPrice ?? this.books.get(p.symbol)?.last ?? 0;
-    if (!(price > 0)) throw new EngineError(409, `${p.symbol} has no price yet; cannot exit at market`);
+    const all = c.qty === undefined || c.qty >= p.qty;
+    if (p.closing) {
+      // A resting stop-limit (its limit passed) is replaced by a market exit; a market exit already working is enough.
+      if (!all || !this.closingRests(p)) throw new EngineError(409, `a market exit of ${p.symbol} is already working (${p.closing.reason}); it fills at the next print`);
+    }
     const free = p.qty - this.pendingExitQty(p);
-    if (c.qty === undefined || c.qty >= p.qty) {
+    if (all || c.qty === undefined) {
       this.startClosing(p, "exit", `exit all by ${actor.label}`, price, tsMs, actor);
       return;
     }
@@ -467,7 +589,20 @@ export class TradingEngine {
     const reason = `take profit ${c.qty} by ${actor.label}`;
     const id = this.submit(p, `${p.key}:o${p.nextOrder}`, p.side === "long" ? "sell" : "buy", c.qty, "exit", reason, price, tsMs);
     this.event(p, "exit.submitted", actor, `${reason} (of ${p.qty})`, { qty: c.qty, orderId: id }, tsMs);
-    this.touch(p);
+    this.touch(p, PART.state);
+  }
+
+  /** The resting stop-limit exit becomes a market order for the same contracts (R3.2). */
+  private cmdConvert(p: Position, actor: Actor, tsMs: number): void {
+    if (!p.closing || p.closing.purpose !== "stop" || !this.closingRests(p)) throw new EngineError(409, `no resting stop-limit exit of ${p.symbol} to convert`);
+    const price = this.books.get(p.symbol)?.last ?? 0;
+    this.startClosing(p, "stop", `${p.closing.reason}; converted to market by ${actor.label}`, price, tsMs, actor, true);
+  }
+
+  /** The position's closing order rests at the venue as a limit (a jumped stop-limit), so it can be withdrawn. */
+  private closingRests(p: Position): boolean {
+    const o = p.closing?.orderId ? this.orders.get(p.closing.orderId) : undefined;
+    return o !== undefined && o.status === "resting" && o.type === "limit";
   }
 
   private cmdSetLadder(p: Position, spec: InstrumentSpec & { decimals: number }, levels: { enabled: boolean; qty: number; target: Target; keep?: TpLevel }[], actor: Actor, tsMs: number): void {
@@ -508,7 +643,7 @@ export class TradingEngine {
       shown.push({ qty: l.qty, price: l.price, enabled: l.enabled, status: l.status });
     }
     this.event(p, "ladder.set", actor, ladder.length ? `take-profit ladder: ${text}` : "take-profit ladder removed", { levels: shown }, tsMs);
-    this.touch(p);
+    this.touch(p, PART.ladder);
   }
 
   private levelPrice(p: Position, spec: InstrumentSpec & { decimals: number }, ref: Nanos, avg: Nanos, target: Target, n: number): Nanos {
@@ -532,14 +667,34 @@ export class TradingEngine {
     if (!cfg) {
       p.stop = null;
       this.event(p, "stop.removed", actor, "stop removed", {}, tsMs);
-      this.touch(p);
+      this.touch(p, PART.stop);
       return;
     }
     const state = this.initialStop(p, spec, cfg, atr && "value" in atr ? atr.value : undefined, atr && "unavailable" in atr ? atr.unavailable : undefined);
+    const old = p.stop;
+    const trails = Boolean(cfg.trailBy) && (cfg.kind === "trailing" || cfg.trailAfterTp1 || cfg.breakevenAfterTp1?.thenTrail);
+    let text = `stop ${cfg.kind} ${formatPrice(state.price, spec.decimals)} (${state.basis})`;
+    if (old && old.trailing && old.status === "armed" && trails) {
+      // Edited while trailing (R3.7): the stop as it is now, unless the trail distance changed.
+      state.trailing = true;
+      if (sameTarget(old.config.trailBy, cfg.trailBy)) {
+        state.price = old.price;
+        state.basis = old.basis;
+        text = `stop ${cfg.kind} kept at ${formatPrice(old.price, spec.decimals)} (trailing ${formatTarget(cfg.trailBy!, spec.decimals)}; settings changed)`;
+      } else {
+        const dist = distanceOf(cfg.trailBy!, spec.tick)!;
+        state.price = p.side === "long" ? floorTick(p.best - dist, spec.tick) : ceilTick(p.best + dist, spec.tick);
+        state.basis = p.side === "long" ? "trailing below the high" : "trailing above the low";
+        text = `stop ${cfg.kind} ${formatPrice(state.price, spec.decimals)} (now trailing ${formatTarget(cfg.trailBy!, spec.decimals)} from ${formatPrice(p.best, spec.decimals)})`;
+      }
+    } else if (state.trailing) {
+      // Trailing starts now, from the last print, the print itself included (R3.3).
+      p.best = this.books.get(p.symbol)?.last || Number(p.cost / BigInt(p.qty));
+      if (ratchet(p, state, p.best, spec.tick)) text += `; trailing ${formatTarget(cfg.trailBy ?? (cfg.initial as Target), spec.decimals)} from ${formatPrice(p.best, spec.decimals)}: ${formatPrice(state.price, spec.decimals)}`;
+    }
     p.stop = state;
-    if (state.trailing) p.best = this.books.get(p.symbol)?.last || Number(p.cost / BigInt(p.qty));
-    this.event(p, "stop.set", actor, `stop ${cfg.kind} ${formatPrice(state.price, spec.decimals)} (${state.basis})`, { kind: cfg.kind, price: state.price }, tsMs);
-    this.touch(p);
+    this.event(p, "stop.set", actor, text, { kind: cfg.kind, price: state.price }, tsMs);
+    this.touch(p, PART.stop);
   }
 
   private initialStop(p: Position, spec: InstrumentSpec & { decimals: number }, cfg: StopConfig, atr: Nanos | undefined, atrMissing?: string): StopState {
@@ -588,7 +743,7 @@ export class TradingEngine {
     p.stop.price = price;
     p.stop.basis = `moved by hand from ${formatPrice(from, spec.decimals)}`;
     this.event(p, "stop.moved", actor, `stop moved ${formatPrice(from, spec.decimals)} → ${formatPrice(price, spec.decimals)}`, { from, to: price }, tsMs);
-    this.touch(p);
+    this.touch(p, PART.stop);
   }
 
   private cmdSetTimer(p: Position, t: Extract<Command, { kind: "set-timer" }>["timer"], actor: Actor, tsMs: number): void {
@@ -604,7 +759,7 @@ export class TradingEngine {
       this.timed.add(p);
       this.event(p, "timer.set", actor, `trade timer ${fmtDuration(t.durationMs)} → ${t.action}${t.mode === "regardless" ? " (regardless of profit)" : " (unless in profit)"}`, { deadlineMs: p.timer.deadlineMs }, tsMs);
     }
-    this.touch(p);
+    this.touch(p, PART.timer);
   }
 
   /* ---------------- reports ---------------- */
@@ -614,12 +769,26 @@ export class TradingEngine {
     const o = this.orders.get(r.orderId);
     if (!o) return this.out; // unknown or already complete: a duplicate report changes nothing
     const p = this.positions.get(o.posKey)!;
-    if (r.kind === "filled") {
-      const remaining = o.qty - o.filled;
+    if (r.kind === "working") {
+      if (o.status !== "resting") {
+        o.status = "resting";
+        this.touch(p, PART.state);
+      }
+    } else if (r.kind === "filled") {
+      const remaining = o.qty - o.filled - (o.awaitingPrice ?? 0);
       const qty = Math.min(r.qty, remaining);
       if (!(qty > 0) || !Number.isInteger(qty)) return this.out;
+      if (!(r.price > 0)) {
+        // Taken by the broker with no price known (sent while the feed was down): the next print prices it (R1.2).
+        o.awaitingPrice = (o.awaitingPrice ?? 0) + qty;
+        o.status = "sent";
+        this.bookOf(p.symbol).awaiting++;
+        this.event(p, "order.sent", RULE, `${o.purpose === "entry" ? `${o.side} order` : o.purpose} ${o.side} ${qty} sent with no price; its fill is taken at the next print`, { orderId: o.id, qty }, r.tsMs);
+        this.touch(p, PART.state);
+        return this.out;
+      }
       o.filled += qty;
-      if (qty === remaining) this.orders.delete(o.id);
+      if (qty === remaining && !o.awaitingPrice) this.orders.delete(o.id);
       this.applyFill(p, o, qty, r.price, r.tsMs, r.assumed ?? false);
     } else {
       this.orders.delete(o.id);
@@ -648,7 +817,7 @@ export class TradingEngine {
       p.commissions += commission;
       p.exitQty += closeQty;
       p.exitCost += BigInt(price) * BigInt(closeQty);
-      p.fills.push({ orderId: o.id, qty: closeQty, price, purpose: o.purpose, reason: o.reason, tsMs, pnl, commission, assumed });
+      p.fills.push({ orderId: o.id, qty: closeQty, price, purpose: o.purpose, reason: o.reason, tsMs, pnl, commission, assumed, closes: true });
       const level = o.levelId ? p.ladder.find((l) => l.id === o.levelId) : undefined;
       const net = formatDollars(pnl - commission);
       if (level) {
@@ -679,12 +848,12 @@ export class TradingEngine {
       }
       const commission = perContract * BigInt(openQty);
       p.commissions += commission;
-      p.fills.push({ orderId: o.id, qty: openQty, price, purpose: o.purpose, reason: o.reason, tsMs, pnl: 0n, commission, assumed });
+      p.fills.push({ orderId: o.id, qty: openQty, price, purpose: o.purpose, reason: o.reason, tsMs, pnl: 0n, commission, assumed, closes: false });
       const late = o.purpose !== "entry" && o.purpose !== "reverse";
       this.event(p, late ? "order.late_fill" : fresh ? "trade.opened" : "trade.added", RULE,
         `${late ? `${o.purpose} order filled after the position was already flat — ` : ""}${fresh ? "opened" : "added"} ${side} ${openQty} @ ${formatPrice(price, spec.decimals)} (${verb})${fresh ? "" : `; position ${p.qty} @ ${formatPrice(Number(p.cost / BigInt(p.qty)), spec.decimals)} avg`}${late ? "; check it with the broker" : ""}`,
         { qty: openQty, price, assumed }, tsMs);
-      if (fresh) this.applyBracket(p, o.id, tsMs);
+      if (fresh) this.applyBracket(p, o, tsMs);
       else this.entries.delete(o.id);
     } else if (p.qty === 0 && p.reverseTo && !this.hasWorking(p)) {
       const r = p.reverseTo;
@@ -697,10 +866,11 @@ export class TradingEngine {
       this.startClosing(p, p.closing.purpose, p.closing.reason, price, tsMs, rule(p.closing.purpose));
     }
     if (p.qty === 0) this.entries.delete(o.id);
-    this.touch(p);
+    this.touch(p, PART.size | PART.ladder);
   }
 
-  private applyBracket(p: Position, orderId: string, tsMs: number): void {
+  private applyBracket(p: Position, o: WorkingOrder, tsMs: number): void {
+    const orderId = o.id;
     const entry = this.entries.get(orderId);
     this.entries.delete(orderId);
     const b = entry?.bracket;
@@ -714,7 +884,15 @@ export class TradingEngine {
       this.event(p, "stop.refused", actor, `stop not placed: ${(err as Error).message}`, {}, tsMs);
     }
     try {
-      if (b.ladder?.length) this.cmdSetLadder(p, spec, b.ladder.map((l) => ({ ...l, qty: Math.min(l.qty, p.qty) })), actor, tsMs);
+      let ladder = b.ladder ?? [];
+      if (ladder.length && o.purpose === "reverse") {
+        // A reversed trade carries its ladder, cut to the quantity it holds (R5.4).
+        const ref = entryRef(p.side, p.cost, p.qty, spec.tick);
+        const fit = fitLadder(ladder, p.qty, (t) => Math.abs(profitPrice(p.side, ref, t, spec.tick) - ref));
+        ladder = fit.levels;
+        if (fit.cut.length) this.event(p, "ladder.fitted", actor, `take-profit ladder fitted to ${p.qty}: ${fit.cut.join(", ")}`, {}, tsMs);
+      }
+      if (ladder.length) this.cmdSetLadder(p, spec, ladder, actor, tsMs);
     } catch (err) {
       this.event(p, "ladder.refused", actor, `take-profit ladder not placed: ${(err as Error).message}`, {}, tsMs);
     }
@@ -752,6 +930,7 @@ export class TradingEngine {
     s.price = target;
     s.basis = `breakeven ${offsetTicks >= 0 ? "+" : ""}${offsetTicks} tick${Math.abs(offsetTicks) === 1 ? "" : "s"}`;
     this.event(p, "stop.breakeven", rule("breakeven"), `${why}: ${formatPrice(from, spec.decimals)} → ${formatPrice(target, spec.decimals)}`, { from, to: target }, tsMs);
+    this.touch(p, PART.stop);
   }
 
   private startTrailing(p: Position, price: Nanos, tsMs: number): void {
@@ -762,9 +941,14 @@ export class TradingEngine {
       return;
     }
     s.trailing = true;
-    p.best = price;
+    // From the last print (the one that filled TP1, in paper), and at once (R3.4).
+    const last = this.books.get(p.symbol)?.last ?? 0;
+    p.best = last > 0 ? last : price;
     const spec = this.spec(p.symbol)!;
-    this.event(p, "stop.trailing", rule("trail"), `trailing ${formatTarget(s.config.trailBy, spec.decimals)} from ${formatPrice(price, spec.decimals)}`, {}, tsMs);
+    const from = s.price;
+    const moved = ratchet(p, s, p.best, spec.tick);
+    this.touch(p, PART.stop);
+    this.event(p, "stop.trailing", rule("trail"), `trailing ${formatTarget(s.config.trailBy, spec.decimals)} from ${formatPrice(p.best, spec.decimals)}${moved ? `: stop ${formatPrice(from, spec.decimals)} → ${formatPrice(s.price, spec.decimals)}` : `; stop stays at ${formatPrice(s.price, spec.decimals)}`}`, {}, tsMs);
   }
 
   private onFailure(p: Position, o: WorkingOrder, kind: "rejected" | "failed", reason: string, tsMs: number): void {
@@ -797,7 +981,7 @@ export class TradingEngine {
       if (p.closing && !this.hasWorking(p) && p.qty > 0) this.startClosing(p, p.closing.purpose, p.closing.reason, o.refPrice, tsMs, rule(p.closing.purpose));
     }
     void spec;
-    this.touch(p);
+    this.touch(p, PART.ladder | PART.state);
   }
 
   /* ---------------- helpers ---------------- */
@@ -806,15 +990,19 @@ export class TradingEngine {
     const key = `${accountId}:${symbol}`;
     let p = this.positions.get(key);
     if (!p) {
-      p = {
-        key, accountId, symbol, tradeId: "", side: "long", qty: 0, cost: 0n, openedAtMs: tsMs, version: 0, ladder: [], nextLevel: 0,
-        stop: null, timer: null, best: 0, realized: 0n, commissions: 0n, fills: [], tpFilled: 0, closing: null, reverseTo: null, nextOrder: 1, trades: 0,
-        entryQty: 0, entryCost: 0n, exitQty: 0, exitCost: 0n,
-      };
+      p = this.blank(accountId, symbol, tsMs);
       this.positions.set(key, p);
       this.addToBook(p);
     }
     return p;
+  }
+
+  private blank(accountId: number, symbol: string, tsMs: number): Position {
+    return {
+      key: `${accountId}:${symbol}`, accountId, symbol, tradeId: "", side: "long", qty: 0, cost: 0n, openedAtMs: tsMs, version: 0, ladder: [], nextLevel: 0,
+      stop: null, timer: null, best: 0, realized: 0n, commissions: 0n, fills: [], tpFilled: 0, closing: null, reverseTo: null, nextOrder: 1, trades: 0,
+      entryQty: 0, entryCost: 0n, exitQty: 0, exitCost: 0n,
+    };
   }
 
   private open(p: Position, side: Side, qty: number, price: Nanos, tsMs: number): void {
@@ -839,15 +1027,16 @@ export class TradingEngine {
     p.entryCost = cost;
     p.exitQty = 0;
     p.exitCost = 0n;
-    this.touch(p);
+    this.touch(p, PART.all);
   }
 
   private closeTrade(p: Position, tsMs: number): void {
     const trade: ClosedTrade = {
       tradeId: p.tradeId, accountId: p.accountId, symbol: p.symbol, side: p.side, qty: p.entryQty,
-      entry: Number(p.entryCost / BigInt(Math.max(1, p.entryQty))), exit: Number(p.exitCost / BigInt(Math.max(1, p.exitQty))),
+      // Averages rounded to the nearest 1e-9, not truncated (5002.1666666666… → 5002.166666667).
+      entry: roundedAverage(p.entryCost, p.entryQty), exit: roundedAverage(p.exitCost, p.exitQty),
       openedAtMs: p.openedAtMs, closedAtMs: tsMs, realized: p.realized, commissions: p.commissions, fills: p.fills.slice(),
-      exitReasons: p.fills.filter((f) => f.pnl !== 0n || (f.purpose !== "entry" && f.purpose !== "reverse")).map((f) => f.reason),
+      exitReasons: p.fills.filter(closesContracts).map((f) => f.reason),
     };
     this.event(p, "trade.closed", RULE, `trade closed: ${p.side} ${p.entryQty}, P&L ${formatDollars(p.realized - p.commissions)} net (${formatDollars(p.realized)} gross, ${formatDollars(p.commissions)} commission)`, { realized: p.realized.toString(), commissions: p.commissions.toString() }, tsMs);
     this.out.push({ type: "closed", trade });
@@ -864,7 +1053,7 @@ export class TradingEngine {
     p.tpFilled = 0;
     this.timed.delete(p);
     // Orders still in flight stay known: if the broker fills one anyway, the fill is applied.
-    this.touch(p);
+    this.touch(p, PART.all);
   }
 
   private rebaseLadder(p: Position): void {
@@ -900,20 +1089,30 @@ export class TradingEngine {
     return p.side === "long" ? v : -v;
   }
 
-  private submit(p: Position, id: string, side: "buy" | "sell", qty: number, purpose: Purpose, reason: string, refPrice: Nanos, tsMs: number, levelId?: string): string {
-    this.submitRaw(p, { id, side, qty, type: purpose === "stop" && p.stop?.config.kind === "stop-limit" ? "limit" : "market", refPrice, purpose, reason, tsMs }, levelId);
+  /**
+   * An exit order: a take-profit is a limit at its level, a stop-limit's a limit the offset
+   * beyond the stop (unless converted to market), everything else a market order.
+   */
+  private submit(p: Position, id: string, side: "buy" | "sell", qty: number, purpose: Purpose, reason: string, refPrice: Nanos, tsMs: number, levelId?: string, market = false): string {
+    let type: OrderRequest["type"] = "market";
+    let limitPrice: Nanos | undefined;
+    const level = levelId ? p.ladder.find((l) => l.id === levelId) : undefined;
+    if (level) {
+      type = "limit";
+      limitPrice = level.price;
+    } else if (purpose === "stop" && p.stop?.config.kind === "stop-limit" && !market) {
+      const off = (p.stop.config.limitOffsetTicks ?? 0) * this.spec(p.symbol)!.tick;
+      type = "limit";
+      limitPrice = p.side === "long" ? p.stop.price - off : p.stop.price + off;
+    }
+    this.submitRaw(p, { id, side, qty, type, limitPrice, refPrice, purpose, reason, tsMs }, levelId);
     return id;
   }
 
   private submitRaw(p: Position, o: Omit<OrderRequest, "accountId" | "accountKind" | "symbol">, levelId?: string): void {
     const acct = this.accounts.get(p.accountId)!;
-    const spec = this.spec(p.symbol)!;
     const order: OrderRequest = { ...o, accountId: p.accountId, accountKind: acct.kind, symbol: p.symbol };
-    if (o.purpose === "stop" && p.stop?.config.kind === "stop-limit") {
-      const off = (p.stop.config.limitOffsetTicks ?? 0) * spec.tick;
-      order.type = "limit";
-      order.limitPrice = p.side === "long" ? p.stop.price - off : p.stop.price + off;
-    }
+    if (order.limitPrice === undefined) delete order.limitPrice;
     p.nextOrder++;
     this.orders.set(order.id, { ...order, posKey: p.key, levelId, status: "submitted", filled: 0 });
     this.out.push({ type: "submit", order });
@@ -923,8 +1122,17 @@ export class TradingEngine {
     this.out.push({ type: "event", key: p.key, event: { kind, accountId: p.accountId, symbol: p.symbol, tradeId: p.tradeId || null, actor, reason, data, tsMs } });
   }
 
-  private touch(p: Position): void {
+  /** A change of the position (`parts`: what it touched, PART bits; R8.1). */
+  private touch(p: Position, parts: number = PART.all): void {
     p.version++;
+    const log = (p.edits ??= []);
+    const lastRun = log[log.length - 1];
+    // Runs of the same kind (a stop trailing print after print) extend one entry: nothing allocated.
+    if (lastRun && lastRun[2] === parts && lastRun[1] === p.version - 1) lastRun[1] = p.version;
+    else {
+      log.push([p.version, p.version, parts]);
+      if (log.length > 32) log.shift();
+    }
     const b = this.books.get(p.symbol)!;
     const i = b.slot.get(p)!;
     if (!b.stale[i]) {
@@ -944,7 +1152,7 @@ export class TradingEngine {
   private bookOf(symbol: string): Book {
     let b = this.books.get(symbol);
     if (!b) {
-      b = { symbol, positions: [], slot: new Map(), ups: [], downs: [], stale: [], staleCount: 0, changedIn: [], ratcheted: [], ratchetCount: 0, last: 0, up: Infinity, down: -Infinity };
+      b = { symbol, positions: [], slot: new Map(), ups: [], downs: [], stale: [], staleCount: 0, changedIn: [], ratcheted: [], ratchetCount: 0, last: 0, downSince: 0, awaiting: 0, up: Infinity, down: -Infinity };
       this.books.set(symbol, b);
     }
     return b;
@@ -986,6 +1194,25 @@ export class TradingEngine {
     b.staleCount = 0;
   }
 }
+
+/**
+ * A trailing stop and a print: the new reference, and the stop moved to reference ∓ distance
+ * (floored/ceiled to the tick) when that is better (R3.3). True when the stop moved.
+ */
+function ratchet(p: Position, s: StopState, price: Nanos, tick: Nanos): boolean {
+  p.best = price;
+  const dist = distanceOf(s.config.trailBy ?? (s.config.initial as Target), tick) ?? 0;
+  if (!(dist > 0)) return false;
+  const long = p.side === "long";
+  const candidate = long ? floorTick(price - dist, tick) : ceilTick(price + dist, tick);
+  if (!betterStop(p.side, candidate, s.price)) return false;
+  s.price = candidate;
+  // A constant, not a new string per ratchet: the UI shows best and distance itself.
+  s.basis = long ? "trailing below the high" : "trailing above the low";
+  return true;
+}
+
+const sameTarget = (a: Target | undefined, b: Target | undefined) => a?.unit === b?.unit && a?.value === b?.value;
 
 let bandUp = Infinity;
 let bandDown = -Infinity;
@@ -1038,6 +1265,48 @@ function sameLadder(a: readonly TpLevel[], b: readonly TpLevel[]): boolean {
   }
   return true;
 }
+
+/** What each command touches: a stale command is refused only when the change meanwhile touched the same (R8.1). */
+const INTENT: Record<Command["kind"], number> = {
+  order: PART.size | PART.trade,
+  record: PART.size | PART.trade,
+  sync: 0,
+  exit: PART.trade,
+  "convert-to-market": PART.trade,
+  clear: PART.trade,
+  "set-ladder": PART.ladder | PART.size | PART.trade,
+  "update-level": PART.ladder | PART.size | PART.trade,
+  "set-stop": PART.stop | PART.trade,
+  "move-stop": PART.stop | PART.trade,
+  "set-timer": PART.timer | PART.trade,
+};
+
+/** The parts changed after `version` (all of them when the log does not reach back that far). */
+function changedSince(p: Position, version: number): number {
+  if (version > p.version) return PART.all;
+  const log = p.edits ?? [];
+  let parts = 0;
+  let covered = p.version;
+  for (let i = log.length - 1; i >= 0 && covered > version; i--) {
+    const [from, to, bits] = log[i]!;
+    if (to < covered) return PART.all; // a gap: not known what changed
+    parts |= bits;
+    covered = from - 1;
+  }
+  return covered > version ? PART.all : parts;
+}
+
+const PART_NAMES: [number, string][] = [[PART.trade, "a new trade"], [PART.size, "its size"], [PART.ladder, "the take-profits"], [PART.stop, "the stop"], [PART.timer, "the timer"]];
+const partNames = (bits: number) => PART_NAMES.filter(([b]) => bits & b).map(([, n]) => n).join(", ") || "it changed";
+
+/** A fill that took contracts off (older stored fills lack the flag: an exit purpose or a P&L says so). */
+export const closesContracts = (f: { closes?: boolean; pnl: bigint; purpose: Purpose }) => f.closes ?? (f.pnl !== 0n || (f.purpose !== "entry" && f.purpose !== "reverse"));
+
+function roundedAverage(cost: bigint, qty: number): Nanos {
+  const q = BigInt(Math.max(1, qty));
+  return Number((cost * 2n + q) / (2n * q));
+}
+
 
 function need(p: Position | undefined, symbol: string): Position {
   if (!p) throw new EngineError(404, `no ${symbol} position`);

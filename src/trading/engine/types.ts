@@ -108,9 +108,12 @@ export interface WorkingOrder extends OrderRequest {
   posKey: string;
   /** TP level or stop this order executes, if any. */
   levelId?: string;
-  status: "submitted" | "sent";
+  /** Submitted (not yet answered), resting at the venue (a limit not reached, a market order waiting for a print), or sent (2xx, fill price still to come). */
+  status: "submitted" | "sent" | "resting";
   /** Contracts filled so far (partial fills). */
   filled: number;
+  /** Contracts the broker took with no price known (sent while the feed was down): filled at the next print. */
+  awaitingPrice?: number;
 }
 
 export interface Fill {
@@ -125,6 +128,8 @@ export interface Fill {
   commission: bigint;
   /** Webhook orders: a 2xx means "sent"; the fill price is the reference, not a broker's confirmation. */
   assumed: boolean;
+  /** True when the fill closed contracts (an exit, or the reducing part of an opposite order). */
+  closes?: boolean;
 }
 
 export interface Position {
@@ -166,7 +171,15 @@ export interface Position {
   recentCommands?: string[];
   /** The bracket the current trade was opened with (a reverse reuses it). */
   lastBracket?: Bracket;
+  /**
+   * What recent versions changed, as [from, to, parts] runs (parts: the PART bits), newest
+   * last: an edit based on an older version is refused only if those parts include its own.
+   */
+  edits?: [number, number, number][];
 }
+
+/** What a change touched (docs/trading-rules.md R8.1): a stale edit conflicts only with its own kind. */
+export const PART = { size: 1, ladder: 2, stop: 4, trail: 8, timer: 16, state: 32, trade: 64, all: 127 } as const;
 
 /** What a new position starts with when its entry fills (from the ticket, or a reversed trade). */
 export interface Bracket {
@@ -214,6 +227,8 @@ export type Command =
   /** Make the position exactly this (the original API reports positions its client traded itself). */
   | { kind: "sync"; side: Side; qty: number; entryPrice: Nanos; openedAtMs?: number }
   | { kind: "exit"; qty?: number; refPrice?: Nanos }
+  /** A resting stop-limit exit (its limit passed) becomes a market order for the same contracts. */
+  | { kind: "convert-to-market" }
   | { kind: "clear" }
   | { kind: "set-ladder"; levels: { enabled: boolean; qty: number; target: Target }[] }
   | { kind: "update-level"; index: number; patch: { enabled?: boolean; qty?: number; target?: Target } }
@@ -235,10 +250,27 @@ export interface CommandInput {
 }
 
 export type ReportInput =
+  /** price 0: the broker took the order but no price is known (sent with none): it fills at the next print. */
   | { type: "report"; orderId: string; kind: "filled"; qty: number; price: Nanos; tsMs: number; assumed?: boolean }
+  /** The order rests at the venue (a limit not reached; a market order waiting for a print). */
+  | { type: "report"; orderId: string; kind: "working"; tsMs: number }
   | { type: "report"; orderId: string; kind: "rejected" | "failed"; reason: string; tsMs: number };
 
-export type EngineInput = TradeInput | ClockInput | CommandInput | ReportInput;
+/**
+ * Whether prints of a symbol are arriving. Down: the feed is not delivering, or the symbol has
+ * been silent while its market is open; every open position of it is unprotected until the
+ * next print (which brings it back up by itself).
+ */
+export interface FeedInput {
+  type: "feed";
+  symbol: string;
+  up: boolean;
+  /** Since when no prices have come (down), or when they came back (up). */
+  sinceMs: number;
+  tsMs: number;
+}
+
+export type EngineInput = TradeInput | ClockInput | CommandInput | ReportInput | FeedInput;
 
 /* ---------- effects ---------- */
 
@@ -255,6 +287,8 @@ export interface EngineEvent {
 
 export type Effect =
   | { type: "submit"; order: OrderRequest }
+  /** A resting order is withdrawn (the engine already forgot it; the adapter drops it). */
+  | { type: "cancel"; order: WorkingOrder; reason: string }
   | { type: "event"; event: EngineEvent; /** The position's key (`${accountId}:${symbol}`). */ key: string }
   | { type: "changed"; key: string; accountId: number; symbol: string }
   | { type: "closed"; trade: ClosedTrade };

@@ -78,7 +78,8 @@ describe("execution", () => {
     p.onTrade("MES", 6005.5e9);
     p.onTrade("MES", 6005e9);
     p.onTrade("MES", 6006e9);
-    await c.next(3);
-    expect(c.reports.slice(1).map((r) => [r.orderId, r.kind === "filled" ? [r.qty, r.price] : null])).toEqual([["l", [1, 6005e9]], ["l", [1, 6005e9]]]);
+    await c.next(4);
+    // It rests (reported as working), then fills at its limit, never better (6005.50 printed).
+    expect(c.reports.slice(1).map((r) => [r.orderId, r.kind === "filled" ? [r.qty, r.price] : r.kind])).toEqual([["l", "working"], ["l", [1, 6005e9]], ["l", [1, 6005e9]]]);
   });
 });

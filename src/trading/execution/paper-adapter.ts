@@ -1,5 +1,6 @@
 import type { Nanos, OrderRequest } from "../engine/types";
 import type { ExecutionAdapter, ReportSink } from "./adapter";
+import { fillOnPrint, fillOnSubmit } from "./fill-model";
 
 export interface PaperOptions {
   /** Adverse slippage on market orders, in ticks (default 0). */
@@ -15,9 +16,10 @@ interface Resting {
 }
 
 /**
- * Simulated execution: a market order fills at the print that triggered it (plus slippage), a
- * limit order when a print reaches its price — at the limit, never better than the market
- * offered. Prices stay on the tick grid. Nothing leaves the process.
+ * Simulated execution by the shared fill model (fill-model.ts): market orders at their print,
+ * take-profits at their level, other limits when a print reaches them. An order that does not
+ * fill at once rests (reported as working) until a print fills it or the engine cancels it.
+ * Nothing leaves the process.
  */
 export class PaperAdapter implements ExecutionAdapter {
   readonly name = "paper";
@@ -30,33 +32,39 @@ export class PaperAdapter implements ExecutionAdapter {
     // The same id again (a restart re-sending a working order) is one order, not two.
     if (this.seen.has(order.id)) return;
     this.seen.add(order.id);
-    const tick = this.opts.tick(order.symbol) ?? 1;
-    if (order.type === "market") {
-      const slip = (this.opts.slippageTicks ?? 0) * tick;
-      const price = order.side === "buy" ? order.refPrice + slip : order.refPrice - slip;
-      this.fill({ order, left: order.qty }, price);
-      return;
-    }
-    const limit = order.limitPrice!;
-    const marketable = order.side === "buy" ? order.refPrice <= limit : order.refPrice >= limit;
     const r = { order, left: order.qty };
-    if (marketable) this.fill(r, order.refPrice);
+    const price = fillOnSubmit(order, this.slip(order));
+    if (price !== undefined) this.fill(r, price);
     if (r.left > 0) {
       let list = this.resting.get(order.symbol);
       if (!list) this.resting.set(order.symbol, (list = []));
       list.push(r);
+      const id = order.id;
+      const tsMs = this.now();
+      if (price === undefined) queueMicrotask(() => this.report({ type: "report", orderId: id, kind: "working", tsMs }));
     }
   }
 
-  /** Prints reach resting limit orders. */
+  cancel(orderId: string): void {
+    for (const [symbol, list] of this.resting) {
+      const kept = list.filter((r) => r.order.id !== orderId);
+      if (kept.length !== list.length) this.resting.set(symbol, kept);
+    }
+  }
+
+  /** Prints reach resting orders. */
   onTrade(symbol: string, price: Nanos): void {
     const list = this.resting.get(symbol);
     if (!list || list.length === 0) return;
     for (const r of list) {
-      const limit = r.order.limitPrice!;
-      if (r.order.side === "buy" ? price <= limit : price >= limit) this.fill(r, limit);
+      const at = fillOnPrint(r.order, price, this.slip(r.order));
+      if (at !== undefined) this.fill(r, at);
     }
     this.resting.set(symbol, list.filter((r) => r.left > 0));
+  }
+
+  private slip(o: OrderRequest): Nanos {
+    return (this.opts.slippageTicks ?? 0) * (this.opts.tick(o.symbol) ?? 1);
   }
 
   private fill(r: Resting, price: Nanos): void {

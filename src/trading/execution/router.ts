@@ -22,4 +22,8 @@ export class ExecutionRouter {
   submit(order: OrderRequest): void {
     this.adapterFor(order).submit(order);
   }
+
+  cancel(order: OrderRequest): void {
+    this.adapterFor(order).cancel?.(order.id);
+  }
 }

@@ -24,7 +24,8 @@ export function webhookPayload(o: OrderRequest, decimals: number): Record<string
     orderType: o.type === "market" ? "market" : "limit",
     ...(o.limitPrice !== undefined ? { limitPrice: num(o.limitPrice) } : {}),
     quantity: o.qty,
-    price: num(o.refPrice),
+    // No price when the feed is down: a market exit is sent anyway (docs/trading-rules.md R1.2).
+    ...(o.refPrice > 0 ? { price: num(o.refPrice) } : {}),
     time: new Date(o.tsMs).toISOString(),
     extras: { orderId: o.id, purpose: o.purpose, reason: o.reason },
   };
@@ -79,6 +80,7 @@ export class WebhookAdapter implements ExecutionAdapter {
         const text = (await res.text().catch(() => "")).slice(0, 300);
         if (res.ok) {
           this.logger.info("execution.webhook_sent", { order_id: o.id, status: res.status, attempt, reason: o.reason });
+          // Price 0 (sent with none): the engine takes the fill at the next print.
           this.report({ type: "report", orderId: o.id, kind: "filled", qty: o.qty, price: o.limitPrice ?? o.refPrice, assumed: true, tsMs: this.now() });
           return;
         }
