@@ -131,7 +131,7 @@ export function createAppContext(config: Config, logger: Logger, db: Kysely<Data
     sessions: new SessionsService(db, config.SESSION_TTL_HOURS * 3_600_000),
     tokens: new ApiTokensService(db),
     secrets,
-    legacyOrders: new LegacyOrdersService(db, undefined, (accountId, symbols, actor) => bridge.sync(accountId, symbols, actor)),
+    legacyOrders: new LegacyOrdersService(db, undefined, (accountId, symbols, actor, ladders) => bridge.sync(accountId, symbols, actor, ladders), bridge),
     legacyBridge: bridge,
     setup: new SetupToken(),
     loginLimits: { byUser: new FailureLimiter(5, 15 * 60_000), byAddress: new FailureLimiter(20, 15 * 60_000) },

@@ -5,7 +5,7 @@ import { instrumentByRoot } from "../market-data/instruments/catalogue";
 import { engineSpec } from "../trading/engine/spec";
 import { closesContracts, TradingEngine } from "../trading/engine/engine";
 import { fillOnPrint, fillOnSubmit } from "../trading/execution/fill-model";
-import { noteChange, type AccountConfig, type ClosedTrade, type CommandInput, type Effect, type EngineEvent, type InstrumentSpec, type OrderRequest, type Position, type ReportInput } from "../trading/engine/types";
+import { EngineError, noteChange, type AccountConfig, type ClosedTrade, type CommandInput, type Effect, type EngineEvent, type InstrumentSpec, type OrderRequest, type Position, type ReportInput } from "../trading/engine/types";
 import type { EngineHost } from "../trading/engine-host";
 import { ReplayPlayer, type ReplaySink, type Speed } from "./player";
 import type { ReplaySource } from "./sources";
@@ -383,8 +383,12 @@ export class ReplaySession implements EngineHost {
   }
 }
 
-export class ReplayCommandError extends Error {
+/** A command the replay cannot take (a symbol it does not play, a tape that has ended): a 409, like the engine's refusals. */
+export class ReplayCommandError extends EngineError {
   override name = "ReplayCommandError";
+  constructor(message: string) {
+    super(409, message);
+  }
 }
 
 /** The catalogue's specs, looked up once per symbol: the engine asks on every stop it moves. */
@@ -404,4 +408,4 @@ const num = (v: number) => (v === v ? v / 1e9 : null);
 const barJson = (b: Readonly<Bar>) => ({ ts: b.startMs, o: b.open / 1e9, h: b.high / 1e9, l: b.low / 1e9, c: b.close / 1e9, v: b.volume });
 
 /** Exits by cause, for the summary's tally (a fill that closed contracts counts once). */
-const EXIT_LABEL: Record<string, string> = { tp: "take profit", stop: "stop", timer: "timer", exit: "manual exit", reverse: "reverse" };
+const EXIT_LABEL: Record<string, string> = { tp: "take profit", stop: "stop", timer: "timer", exit: "manual exit", entry: "manual exit", reverse: "reverse" };

@@ -73,8 +73,8 @@ function workingState(o: WorkingOrder, last: number | undefined): "sent" | "rest
   if (o.awaitingPrice) return "waiting for a price";
   if (o.status !== "resting") return "sent";
   if (o.type === "market") return "waiting for a price";
-  // A resting limit the market has gone through without filling it: a jumped stop-limit.
-  if (last && o.limitPrice !== undefined && (o.side === "sell" ? last < o.limitPrice : last > o.limitPrice)) return "limit passed";
+  // A stop-limit exit resting while the market is already beyond its limit: it jumped (R3.2).
+  if (o.purpose === "stop" && last && o.limitPrice !== undefined && (o.side === "sell" ? last < o.limitPrice : last > o.limitPrice)) return "limit passed";
   return "resting";
 }
 

@@ -9,6 +9,7 @@ import { appendEvent, type Actor } from "../persistence/events";
 import { nanosToDecimal } from "../persistence/repositories/ohlcv-repo";
 import type { EngineHost } from "./engine-host";
 import type { EngineService } from "./engine-service";
+import { fitLadder } from "./engine/ladder-fit";
 import { EngineError, type Bracket, type Command, type StopConfig, type Target } from "./engine/types";
 import { positionView, type PositionView } from "./position-view";
 import * as S from "./schemas";
@@ -147,19 +148,27 @@ export class TradingService {
     o: { side: "buy" | "sell"; qty: number; type?: "market" | "limit"; limitPrice?: number; version?: number },
     b: { ladder?: { enabled: boolean; qty: number; target: S.TargetInput }[]; stop?: S.StopInput | null; timer?: S.TimerInput | null } | undefined,
     atrSettings?: AtrSettings,
+    opts: { fitLadder?: boolean } = {},
   ) {
     return this.run(c, account, symbolInput, async (host, symbol) => {
       const atr = await this.atrFor(symbol, b?.stop, atrSettings, host);
       if (atr && "unavailable" in atr) throw new ServiceError(400, `ATR stop refused: ATR is unavailable (${atr.unavailable}); set the stop by points or ticks`);
+      const refPrice = this.refPrice(symbol, host);
+      let ladder = b?.ladder?.map((l) => ({ enabled: l.enabled, qty: l.qty, target: toTarget(l.target) }));
+      if (ladder && opts.fitLadder) {
+        // The desk's saved default ladder may hold more contracts than the ticket: it is cut to fit (R6.1).
+        const tick = host.spec(symbol)?.tick ?? 1;
+        ladder = fitLadder(ladder, o.qty, (t) => (t.unit === "ticks" ? t.value * tick : t.unit === "points" ? t.value : Math.abs(t.value - refPrice))).levels;
+      }
       const bracket: Bracket | undefined = b
         ? {
-            ladder: b.ladder?.map((l) => ({ enabled: l.enabled, qty: l.qty, target: toTarget(l.target) })),
+            ladder,
             stop: b.stop ? toStop(b.stop) : null,
             atr: atr && "value" in atr ? atr.value : undefined,
             timer: b.timer ? { durationMs: b.timer.seconds * 1000, action: b.timer.action, mode: b.timer.mode } : null,
           }
         : undefined;
-      return { kind: "order", side: o.side, qty: o.qty, orderType: o.type, limitPrice: o.limitPrice, refPrice: this.refPrice(symbol, host), bracket };
+      return { kind: "order", side: o.side, qty: o.qty, orderType: o.type, limitPrice: o.limitPrice, refPrice, bracket };
     }, o.version);
   }
 

@@ -179,8 +179,9 @@ export function deskRoutes(ctx: AppContext) {
         if (!Number.isInteger(qty) || qty < 1) throw new ServiceError(400, "quantity: a whole number of contracts ≥ 1");
         const d = (await ctx.settings.symbolDefaults(auth.userId, root)).value;
         const prefs = (await ctx.settings.prefs(auth.userId)).value;
-        // A new trade gets the symbol's saved bracket; adding to or netting a position does not replace its own.
-        await ctx.trading.placeOrder(caller(auth), name, root, { side, qty }, { stop: d.stop, ladder: d.ladder.map((l) => ({ ...l, qty: Math.min(l.qty, qty) })), timer: d.timer }, prefs.atr);
+        // A new trade gets the symbol's saved bracket, its ladder fitted to the ticket's quantity (nearest
+        // levels first, docs/trading-rules.md R6.1); adding to or netting a position does not replace its own.
+        await ctx.trading.placeOrder(caller(auth), name, root, { side, qty }, { stop: d.stop, ladder: d.ladder, timer: d.timer }, prefs.atr, { fitLadder: true });
       });
     }, { detail: { hide: true } })
     .post("/desk/exit", async ({ auth, body }) => {

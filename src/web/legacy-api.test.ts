@@ -1,17 +1,31 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { sql } from "kysely";
+import { startEngine } from "../app/engine-startup";
 import { testDatabaseKind } from "../persistence/test-database";
 import { addUser, createHarness, json, sessionClient, tokenClient, type Client, type Harness } from "./test-harness";
 
 let h: Harness;
 let api: Client;
 let userId: number;
+let stop: () => Promise<void>;
 beforeAll(async () => {
   h = await createHarness();
   userId = (await addUser(h)).id;
   api = await tokenClient(h, userId);
+  stop = await startEngine(h.ctx, 0);
 });
-afterAll(() => h.close());
+afterAll(async () => {
+  await stop();
+  await h.close();
+});
+
+/** Fills and the original tables' write-back land a moment after the answer. */
+async function settle() {
+  for (let i = 0; i < 6; i++) {
+    await Bun.sleep(2);
+    await h.ctx.engine.settled();
+  }
+}
 
 beforeEach(async () => {
   await h.ctx.legacyOrders.placeOrder(await ctxFor("paper"), { active_orders: { MES: { action: "exit" }, MNQ: { action: "exit" }, MCL: { action: "exit" }, MGC: { action: "exit" } } });
@@ -84,7 +98,9 @@ describe(`original REST API shapes (${testDatabaseKind})`, () => {
 
   test("exit removes the trade and resets hit flags; a repeated exit is harmless", async () => {
     await call("POST", "/api/place_order", { active_orders: { MES: { action: "buy", quantity: 3, entry_price: 5012.25 } }, tp_levels: { MES: [{ ...ladder[0], hit: true }, ladder[1]] } });
-    expect((await call("POST", "/api/place_order", { ticker: "MES", action: "exit", orderType: "market", quantity: 3 })).status).toBe(200);
+    // An engine exit (docs/trading-rules.md R9.1): with no print yet, paper fills it at the price the client reports.
+    expect((await call("POST", "/api/place_order", { ticker: "MES", action: "exit", orderType: "market", quantity: 3, price: 5013.25 })).status).toBe(200);
+    await settle();
     const g = await call("GET", "/api/get_active_orders");
     expect(g.body.active_orders).toEqual({});
     expect(g.body.tp_levels.MES.map((l: any) => l.hit)).toEqual([false, false]);
@@ -94,6 +110,7 @@ describe(`original REST API shapes (${testDatabaseKind})`, () => {
   test("a partial exit (the client's Take profit button) reduces the position", async () => {
     await call("POST", "/api/place_order", { ticker: "MES", action: "buy", quantity: 5, entry_price: 5012.25 });
     await call("POST", "/api/place_order", { ticker: "MES", action: "exit", orderType: "market", quantity: 2, price: 5016.25 });
+    await settle();
     expect((await call("GET", "/api/get_active_orders")).body.active_orders.MES.quantity).toBe(3);
   });
 

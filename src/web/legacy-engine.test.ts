@@ -63,4 +63,27 @@ describe(`original API → engine (${testDatabaseKind})`, () => {
     expect((await call("POST", "/api/clear_trade/MNQ")).status).toBe(200);
     expect(h.ctx.engine.engine.position(1, "MNQ")!.qty).toBe(0);
   });
+
+  test("one position model (R9.1): a desk trade is listed by get_active_orders; its exit is an engine exit with a fill and a journal row", async () => {
+    await print("MCL", 70);
+    const r = await call("POST", "/api/v1/accounts/paper/positions/MCL/orders", { side: "buy", qty: 3, bracket: { stop: { kind: "fixed", initial: { unit: "ticks", value: 20 } }, ladder: [{ qty: 1, target: { unit: "ticks", value: 10 } }] } });
+    expect(r.status).toBe(200);
+    await print("MCL", 70);
+    let g = (await call("GET", "/api/get_active_orders")).body;
+    expect(g.active_orders.MCL).toMatchObject({ symbol: "MCL", action: "buy", quantity: 3, entry_price: 70, stop_loss: { type: "stop", stopPrice: 69.8 } });
+    expect(g.tp_levels.MCL).toEqual([{ enabled: true, quantity: 1, target: 0.1, price: 70.1, hit: false }]);
+    // Adding through the original API adds to the desk's trade (not a new 1-lot over it); its stop and ladder stay.
+    await call("POST", "/api/place_order", { ticker: "MCL", action: "buy", quantity: 1, entry_price: 70 });
+    await print("MCL", 70.02);
+    const p = h.ctx.engine.engine.position(1, "MCL")!;
+    expect([p.qty, p.stop?.price, p.ladder.length]).toEqual([4, 69.8e9, 1]);
+    expect((await call("POST", "/api/place_order", { ticker: "MCL", action: "exit" })).status).toBe(200);
+    await print("MCL", 70.02);
+    g = (await call("GET", "/api/get_active_orders")).body;
+    expect(g.active_orders.MCL).toBeUndefined();
+    const j = (await call("GET", "/api/v1/journal?account=paper&symbol=MCL")).body;
+    // 4 MCL ($100 a point) from 70.00 out at the last print 70.02: 4 × 0.02 × $100 = $8.
+    expect(j.trades.map((t: any) => [t.qty, t.exit, t.net])).toEqual([[4, 70.02, 8]]);
+    expect(j.trades[0].exitReasons.some((x: string) => x.startsWith("exit all by"))).toBe(true);
+  });
 });

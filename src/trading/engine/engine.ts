@@ -374,6 +374,8 @@ export class TradingEngine {
    * position; what remains of the ladder is cancelled.
    */
   private startClosing(p: Position, purpose: Purpose, reason: string, price: Nanos, tsMs: number, actor: Actor, market = false): void {
+    // While no prices come the last one is stale: the exit goes out without one and fills at the next print (R1.2).
+    if (this.books.get(p.symbol)?.downSince) price = 0;
     // Resting orders are withdrawn first (R4.1); orders in flight cannot be, so the exit is sized around them.
     this.cancelResting(p, `${reason} → exit all`, tsMs);
     const qty = p.qty - this.pendingExitQty(p);

@@ -5,7 +5,8 @@ import type { Actor } from "../../persistence/events";
 import * as repo from "../../persistence/repositories/orders-repo";
 import type { EngineChange, EngineService } from "../engine-service";
 import { fixedFromNumber } from "../../shared/fixed-point";
-import { EngineError, type StopConfig } from "../engine/types";
+import { EngineError, type StopConfig, type StopState } from "../engine/types";
+import { ServiceError } from "../service-error";
 
 /**
  * The original API's state drives the engine: after each of its changes commits, the
@@ -22,17 +23,55 @@ export class LegacyEngineBridge {
   ) {}
 
   /** Called after a legacy change has committed. Never throws: the legacy change stands. */
-  async sync(accountId: number, symbols: Iterable<string>, actor: Actor): Promise<void> {
+  async sync(accountId: number, symbols: Iterable<string>, actor: Actor, ladders: ReadonlySet<string> = new Set()): Promise<void> {
     for (const symbol of symbols) {
       try {
-        await this.syncOne(accountId, symbol, actor);
+        await this.syncOne(accountId, symbol, actor, ladders.has(symbol));
       } catch (err) {
         this.logger.warn("legacy.sync_failed", { account_id: accountId, symbol, reason: (err as Error).message });
       }
     }
   }
 
-  private async syncOne(accountId: number, symbol: string, actor: Actor): Promise<void> {
+  /**
+   * The engine's open positions of an account in the original API's shapes (docs/trading-rules.md
+   * R9.1): a trade opened on the desk is listed like one the original client opened.
+   */
+  openPositions(accountId: number): { open: EngineOpen[]; flat: Set<string> } {
+    const out: EngineOpen[] = [];
+    const flat = new Set<string>();
+    for (const p of this.engine.engine.allPositions()) {
+      if (p.accountId !== accountId) continue;
+      if (p.qty === 0) {
+        flat.add(p.symbol);
+        continue;
+      }
+      const spec = this.engine.spec(p.symbol);
+      out.push({
+        symbol: p.symbol, action: p.side === "long" ? "buy" : "sell", quantity: p.qty, entryPrice: (p.cost * 2n + BigInt(p.qty)) / (2n * BigInt(p.qty)),
+        timestamp: Math.floor(p.openedAtMs / 1000), stopLoss: p.stop ? stopJson(p.stop, p.side, spec?.tick ?? 1) : null,
+        levels: p.ladder.map((l) => ({ enabled: l.enabled, quantity: l.qty, price: BigInt(l.price), hit: l.status === "filled" })),
+      });
+    }
+    return { open: out, flat };
+  }
+
+  /** The original API's `exit` is an engine exit (R4.1, R9.1): a market order, a fill, a journal row. False: no engine position. */
+  async exit(accountId: number, symbol: string, qty: number | undefined, actor: Actor, clientPrice?: number): Promise<boolean> {
+    const p = this.engine.engine.position(accountId, symbol);
+    if (!p || p.qty === 0) return false;
+    // The server's last print prices a paper exit; without one, the price the client reported (else the next print).
+    const refPrice = this.engine.engine.lastPrice(symbol) ?? clientPrice;
+    try {
+      await this.engine.command({ type: "command", accountId, symbol, command: { kind: "exit", qty: qty !== undefined && qty < p.qty ? qty : undefined, refPrice }, actor, tsMs: Date.now() });
+    } catch (err) {
+      if (err instanceof EngineError) throw new ServiceError(err.status, err.message);
+      throw err;
+    }
+    return true;
+  }
+
+  private async syncOne(accountId: number, symbol: string, actor: Actor, ladderWritten: boolean): Promise<void> {
     if (!this.engine.account(accountId)) await this.engine.reloadAccounts();
     const order = await repo.findOrder(this.db, accountId, symbol);
     const levels = await repo.listTpLevels(this.db, accountId, symbol);
@@ -46,15 +85,24 @@ export class LegacyEngineBridge {
     const side = order.action === "buy" ? "long" : "short";
     await run({ kind: "sync", side, qty: order.quantity, entryPrice: Number(order.entryPrice), openedAtMs: order.timestamp * 1000 });
     const ladder = levels.filter((l) => l.enabled && !l.hit).map((l) => ({ enabled: true, qty: l.quantity, target: { unit: "price" as const, value: Number(l.price) } }));
+    // A trade opened on the desk has no levels in the original tables: its own ladder stays unless this call wrote one.
+    if (levels.length === 0 && !ladderWritten) return this.syncStop(accountId, symbol, order.stopLoss, Number(order.entryPrice), run);
     try {
       await run({ kind: "set-ladder", levels: ladder });
     } catch (err) {
       if (!(err instanceof EngineError)) throw err;
       this.logger.warn("legacy.ladder_not_applied", { account_id: accountId, symbol, reason: err.message });
     }
-    const stop = legacyStop(order.stopLoss, this.engine.spec(symbol)?.tick ?? 1, Number(order.entryPrice));
+    await this.syncStop(accountId, symbol, order.stopLoss, Number(order.entryPrice), run);
+  }
+
+  private async syncStop(accountId: number, symbol: string, stopLoss: unknown, entry: number, run: (c: Parameters<EngineService["command"]>[0]["command"]) => Promise<unknown>): Promise<void> {
+    const stop = legacyStop(stopLoss, this.engine.spec(symbol)?.tick ?? 1, entry);
     const current = this.engine.engine.position(accountId, symbol);
     if (JSON.stringify(current?.stop?.config ?? null) === JSON.stringify(stop)) return;
+    // The same stop in the original's words (a desk stop listed by get_active_orders and sent back): keep the engine's own.
+    const s = current?.stop;
+    if (s && stop && stop.initial.unit === "price" && stop.initial.value === s.price && stop.kind === (s.trailing ? "trailing" : s.config.kind)) return;
     try {
       await run({ kind: "set-stop", stop });
     } catch (err) {
@@ -70,9 +118,14 @@ export class LegacyEngineBridge {
     await this.db.transaction().execute(async (trx) => {
       const order = await repo.findOrder(trx, c.accountId, c.symbol, true);
       if (order) {
-        if (c.position.qty === 0) await repo.deleteOrder(trx, c.accountId, c.symbol);
+        if (c.position.qty === 0) {
+          await repo.deleteOrder(trx, c.accountId, c.symbol);
+          // The trade is over: its levels are ready for the next one, as the original's exit left them.
+          await repo.resetTpHits(trx, c.accountId, c.symbol);
+        }
         else if (order.quantity !== c.position.qty) await repo.upsertOrder(trx, c.accountId, c.symbol, { ...order, quantity: c.position.qty });
       }
+      if (c.position.qty === 0) return;
       const levels = await repo.listTpLevels(trx, c.accountId, c.symbol, true);
       for (const e of fills.filter((x) => x.kind === "tp.filled")) {
         const price = BigInt(Number(e.data.levelPrice));
@@ -81,6 +134,31 @@ export class LegacyEngineBridge {
       }
     });
   }
+}
+
+export interface EngineOpen {
+  symbol: string;
+  action: "buy" | "sell";
+  quantity: number;
+  /** 1e-9 units, rounded to the nearest. */
+  entryPrice: bigint;
+  timestamp: number;
+  stopLoss: unknown;
+  levels: { enabled: boolean; quantity: number; price: bigint; hit: boolean }[];
+}
+
+/** An engine stop in the original's stop_loss JSON. */
+function stopJson(s: StopState, side: "long" | "short", tick: number): Record<string, unknown> {
+  const n = (v: number) => v / 1e9;
+  if (s.trailing || s.config.kind === "trailing") {
+    const by = s.config.trailBy;
+    return { type: "trailing_stop", stopPrice: n(s.price), ...(by ? { trailAmount: n(by.unit === "ticks" ? by.value * tick : by.value) } : {}) };
+  }
+  if (s.config.kind === "stop-limit") {
+    const off = (s.config.limitOffsetTicks ?? 0) * tick;
+    return { type: "stop_limit", stopPrice: n(s.price), limitPrice: n(side === "long" ? s.price - off : s.price + off) };
+  }
+  return { type: "stop", stopPrice: n(s.price) };
 }
 
 /** The original's stop_loss JSON as an engine stop (null: none). */

@@ -8,6 +8,7 @@ import * as repo from "../../persistence/repositories/orders-repo";
 import type { OpenOrder, Side, TpLevel, TpLevelWrite } from "../../persistence/repositories/orders-repo";
 import { fixedFromNumber, fixedToNumber, formatFixed, isMultipleOf } from "../../shared/fixed-point";
 import { ServiceError } from "../service-error";
+import type { EngineOpen } from "./engine-bridge";
 import {
   bulkSchema,
   describeZodError,
@@ -41,6 +42,17 @@ export interface LegacyTpJson {
 }
 
 export const PLACE_ORDER_OK = "Orders and TP levels updated successfully";
+
+/**
+ * The engine as the original API sees it (docs/trading-rules.md R9.1): its open positions, so
+ * a trade opened on the desk is listed and acted on like one of the original client's, and its
+ * exit, a real one with a fill and a journal row.
+ */
+export interface EnginePort {
+  /** Open positions, and the symbols the engine knows as flat (their rows are closed trades waiting to be removed). */
+  openPositions(accountId: number): { open: EngineOpen[]; flat: Set<string> };
+  exit(accountId: number, symbol: string, qty: number | undefined, actor: Actor, clientPrice?: number): Promise<boolean>;
+}
 
 function parse<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
   const r = schema.safeParse(body);
@@ -93,15 +105,37 @@ export class LegacyOrdersService {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly nowSeconds: () => number = () => Math.floor(Date.now() / 1000),
-    /** After a change commits: make the engine match (see engine-bridge.ts). */
-    private readonly changed: (accountId: number, symbols: string[], actor: Actor) => Promise<void> = async () => {},
+    /** After a change commits: make the engine match (see engine-bridge.ts); `ladders`: symbols whose levels this call wrote. */
+    private readonly changed: (accountId: number, symbols: string[], actor: Actor, ladders?: ReadonlySet<string>) => Promise<void> = async () => {},
+    private readonly engine?: EnginePort,
   ) {}
 
   async placeOrder(ctx: CallContext, body: unknown): Promise<string> {
     if (body === null || typeof body !== "object" || Array.isArray(body)) throw new ServiceError(400, "body must be a JSON object");
-    const symbols = "active_orders" in body ? await this.bulk(ctx, body) : await this.single(ctx, body);
-    await this.changed(ctx.accountId, symbols, ctx.actor);
+    if (!("active_orders" in body) && (await this.engineExit(ctx, body))) return PLACE_ORDER_OK;
+    const bulk = "active_orders" in body;
+    const symbols = bulk ? await this.bulk(ctx, body) : await this.single(ctx, body);
+    const ladders = bulk ? new Set(Object.keys((body as { tp_levels?: object }).tp_levels ?? {}).map((k) => resolve(k, "tp_levels").root)) : new Set<string>();
+    await this.changed(ctx.accountId, symbols, ctx.actor, ladders);
     return PLACE_ORDER_OK;
+  }
+
+  /** A single `exit` of a symbol the engine holds is the engine's exit; the tables follow its fill (engine-bridge.ts). */
+  private async engineExit(ctx: CallContext, body: unknown): Promise<boolean> {
+    if (!this.engine || (body as { action?: unknown }).action !== "exit") return false;
+    const o = parse(singleOrderSchema, body);
+    const inst = resolve(o.ticker, "ticker");
+    const priceValue = o.entry_price ?? o.limitPrice ?? o.price;
+    const price = priceValue == null ? undefined : Number(onTick(priceValue, inst, "price"));
+    return this.engine.exit(ctx.accountId, inst.root, o.quantity, ctx.actor, price);
+  }
+
+  /** The original's row of a symbol, or — for a trade opened on the desk — the engine's position in its shape. */
+  private async current(trx: Transaction<Database>, accountId: number, symbol: string): Promise<OpenOrder | undefined> {
+    const row = await repo.findOrder(trx, accountId, symbol, true);
+    if (row || !this.engine) return row;
+    const p = this.engine.openPositions(accountId).open.find((x) => x.symbol === symbol);
+    return p ? { id: 0, accountId, symbol, action: p.action, quantity: p.quantity, entryPrice: p.entryPrice, timestamp: p.timestamp, stopLoss: p.stopLoss } as OpenOrder : undefined;
   }
 
   private async single(ctx: CallContext, body: unknown): Promise<string[]> {
@@ -112,7 +146,7 @@ export class LegacyOrdersService {
     const priceValue = o.entry_price ?? o.limitPrice ?? o.price;
     const price = priceValue == null ? undefined : onTick(priceValue, inst, o.entry_price != null ? "entry_price" : o.limitPrice != null ? "limitPrice" : "price");
     await this.db.transaction().execute(async (trx) => {
-      const existing = await repo.findOrder(trx, ctx.accountId, symbol, true);
+      const existing = await this.current(trx, ctx.accountId, symbol);
       if (o.action === "exit") {
         await this.exit(trx, ctx, symbol, existing, o.quantity, price);
         return;
@@ -245,6 +279,19 @@ export class LegacyOrdersService {
     for (const o of orders) active_orders[o.symbol] = orderJson(o);
     const tp_levels: Record<string, LegacyTpJson[]> = {};
     for (const [symbol, levels] of ladders) tp_levels[symbol] = levels.map(levelJson);
+    // The engine is what is open (R9.1): its size and average win, desk trades are listed too, and
+    // a trade it has closed is gone at once (the table row follows its fill a moment later).
+    const engine = this.engine?.openPositions(accountId) ?? { open: [], flat: new Set<string>() };
+    for (const s of engine.flat) delete active_orders[s];
+    for (const p of engine.open) {
+      const row = active_orders[p.symbol];
+      active_orders[p.symbol] = row
+        ? { ...row, action: p.action, quantity: p.quantity, entry_price: fixedToNumber(p.entryPrice) }
+        : { symbol: p.symbol, action: p.action, quantity: p.quantity, entry_price: fixedToNumber(p.entryPrice), timestamp: p.timestamp, stop_loss: p.stopLoss };
+      if (!tp_levels[p.symbol] && p.levels.length) {
+        tp_levels[p.symbol] = p.levels.map((l) => ({ enabled: l.enabled, quantity: l.quantity, target: fixedToNumber(l.price > p.entryPrice ? l.price - p.entryPrice : p.entryPrice - l.price), price: fixedToNumber(l.price), hit: l.hit }));
+      }
+    }
     return { active_orders, tp_levels };
   }
 
@@ -269,7 +316,7 @@ export class LegacyOrdersService {
       await this.writeLadder(trx, ctx, inst, inst.root, levels);
       await this.checkLadder(trx, ctx.accountId, inst, "tp_levels");
     });
-    await this.changed(ctx.accountId, [inst.root], ctx.actor);
+    await this.changed(ctx.accountId, [inst.root], ctx.actor, new Set([inst.root]));
     return `Take profit levels saved successfully for ${inst.root}`;
   }
 
@@ -303,7 +350,7 @@ export class LegacyOrdersService {
         { index, patch });
       await this.checkLadder(trx, ctx.accountId, inst, "tp_levels");
     });
-    await this.changed(ctx.accountId, [inst.root], ctx.actor);
+    await this.changed(ctx.accountId, [inst.root], ctx.actor, new Set([inst.root]));
     return `TP level updated for ${inst.root} at index ${index}`;
   }
 
