@@ -13,6 +13,7 @@ import type { Database } from "../persistence/database";
 import { appendEvent, type Actor } from "../persistence/events";
 import { decimalToNanoBig } from "../persistence/repositories/engine-repo";
 import { barsBetween } from "../persistence/repositories/ohlcv-repo";
+import { formatDollars } from "../trading/engine/price-math";
 import { EngineError } from "../trading/engine/types";
 import type { PositionView } from "../trading/position-view";
 import { ServiceError } from "../trading/service-error";
@@ -342,7 +343,7 @@ export class ReplayService {
       await e.s.closeOpen();
       sum = e.s.summary();
       await this.store.saveState(id, "ended", e.s.player.nowMs, sum);
-      await appendEvent(this.db, { actor, accountId: e.s.accountConfig.id, kind: "replay.ended", reason: `replay ${id} ended: ${sum.trades} trades, net $${sum.net.toFixed(2)}` });
+      await appendEvent(this.db, { actor, accountId: e.s.accountConfig.id, kind: "replay.ended", reason: `replay ${id} ended: ${sum.trades} trades, net ${formatDollars(BigInt(Math.round(sum.net * 100)) * 10_000_000n)}` });
       e.s.summaryStored = true;
     } catch (err) {
       // Not finished after all: the next tick tries again (closing what is open is idempotent).

@@ -26,11 +26,13 @@ function desk(opts: { manual?: boolean } = {}) {
   const cancelled: string[] = [];
   const events: EngineEvent[] = [];
   const resting: OrderRequest[] = [];
+  const closedTrades: number[] = [];
   const run = (fx: Effect[]): Effect[] => {
     const queue = [...fx];
     for (let i = 0; i < queue.length; i++) {
       const f = queue[i]!;
       if (f.type === "event") events.push(f.event);
+      if (f.type === "closed") closedTrades.push(f.trade.exit);
       if (f.type === "cancel") {
         cancelled.push(f.order.id);
         const k = resting.findIndex((o) => o.id === f.order.id);
@@ -46,7 +48,7 @@ function desk(opts: { manual?: boolean } = {}) {
     return fx;
   };
   const api = {
-    e, submitted, cancelled, events, resting,
+    e, submitted, cancelled, events, resting, closedTrades,
     cmd: (command: Command, symbol = "MES", expectedVersion?: number) => run(e.step({ type: "command", accountId: 1, symbol, command, actor: trader, tsMs: t, expectedVersion })),
     print(price: string, symbol = "MES") {
       t += 1000;
@@ -245,5 +247,18 @@ describe("feed outages (R7.1)", () => {
     expect(a.events.some((x) => x.kind === "feed.protected")).toBe(true);
     // The stop acts on that first print.
     expect(a.pos().qty).toBe(0);
+  });
+});
+
+describe("journal averages (issue: truncated average exit)", () => {
+  test("the average exit is rounded to the nearest 1e-9, not truncated", () => {
+    const a = desk();
+    a.buy(3, "5000.00");
+    for (const p of ["5002.25", "5002.00", "5002.25"]) {
+      a.print(p);
+      a.cmd({ kind: "exit", qty: a.pos().qty === 1 ? undefined : 1 });
+    }
+    // (5002.25 + 5002.00 + 5002.25) / 3 = 5002.1666…: 5002.166666667, not 5002.166666666.
+    expect(a.closedTrades).toEqual([5002166666667]);
   });
 });
