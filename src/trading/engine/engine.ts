@@ -676,13 +676,14 @@ export class TradingEngine {
     const old = p.stop;
     const trails = Boolean(cfg.trailBy) && (cfg.kind === "trailing" || cfg.trailAfterTp1 || cfg.breakevenAfterTp1?.thenTrail);
     let text = `stop ${cfg.kind} ${formatPrice(state.price, spec.decimals)} (${state.basis})`;
-    if (old && old.trailing && old.status === "armed" && trails) {
-      // Edited while trailing (R3.7): the stop as it is now, unless the trail distance changed.
-      state.trailing = true;
-      if (sameTarget(old.config.trailBy, cfg.trailBy)) {
+    if (old && old.trailing && old.status === "armed") {
+      // Edited while trailing (R3.7): the stop as it is now, unless the trail distance changed;
+      // an edit that no longer trails leaves the stop where it trailed to.
+      state.trailing = trails;
+      if (!trails || sameTarget(old.config.trailBy, cfg.trailBy)) {
         state.price = old.price;
-        state.basis = old.basis;
-        text = `stop ${cfg.kind} kept at ${formatPrice(old.price, spec.decimals)} (trailing ${formatTarget(cfg.trailBy!, spec.decimals)}; settings changed)`;
+        state.basis = trails ? old.basis : `trailed to ${formatPrice(old.price, spec.decimals)}, no longer trailing`;
+        text = `stop ${cfg.kind} kept at ${formatPrice(old.price, spec.decimals)} (${trails ? `trailing ${formatTarget(cfg.trailBy!, spec.decimals)}` : "no longer trailing"}; settings changed)`;
       } else {
         const dist = distanceOf(cfg.trailBy!, spec.tick)!;
         state.price = p.side === "long" ? floorTick(p.best - dist, spec.tick) : ceilTick(p.best + dist, spec.tick);
