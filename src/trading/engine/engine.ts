@@ -674,7 +674,7 @@ export class TradingEngine {
     }
     const state = this.initialStop(p, spec, cfg, atr && "value" in atr ? atr.value : undefined, atr && "unavailable" in atr ? atr.unavailable : undefined);
     const old = p.stop;
-    const trails = Boolean(cfg.trailBy) && (cfg.kind === "trailing" || cfg.trailAfterTp1 || cfg.breakevenAfterTp1?.thenTrail);
+    const trails = Boolean(cfg.trailBy && (cfg.kind === "trailing" || cfg.trailAfterTp1 || cfg.breakevenAfterTp1?.thenTrail));
     let text = `stop ${cfg.kind} ${formatPrice(state.price, spec.decimals)} (${state.basis})`;
     if (old && old.trailing && old.status === "armed") {
       // Edited while trailing (R3.7): the stop as it is now, unless the trail distance changed;
