@@ -6,6 +6,7 @@ import * as m0004 from "./0004_trading_engine";
 import * as m0005 from "./0005_user_settings";
 import * as m0006 from "./0006_replay";
 import * as m0007 from "./0007_order_cancelled";
+import * as m0008 from "./0008_engine_owner";
 
 /**
  * A static list, not a directory scan, so the compiled binary carries every migration.
@@ -19,4 +20,5 @@ export const migrations: Record<string, Migration> = {
   "0005_user_settings": m0005,
   "0006_replay": m0006,
   "0007_order_cancelled": m0007,
+  "0008_engine_owner": m0008,
 };

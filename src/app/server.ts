@@ -30,8 +30,11 @@ export async function startServer(envConfig: Config, logger: Logger): Promise<Ru
   }
   const config = await withStoredKeys(envConfig, handle.db, logger);
   const ctx = createAppContext(config, logger, handle.db, handle.kind);
-  // The engine resumes before anything can send it a command.
-  const stopEngine = await startEngine(ctx);
+  // The engine resumes before anything can send it a command; a second server on this database stops here.
+  const stopEngine = await startEngine(ctx).catch(async (err) => {
+    await handle.close();
+    throw err;
+  });
   await ctx.replay.start();
   const app = createApp(ctx);
   const tls = config.TLS_CERT_FILE && config.TLS_KEY_FILE

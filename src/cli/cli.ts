@@ -75,7 +75,11 @@ async function migrate(config: Config, sub: string | undefined, io: CliIo): Prom
 }
 
 async function serve(config: Config, logger: Logger): Promise<never> {
-  const server = await startServer(config, logger);
+  const server = await startServer(config, logger).catch((err: Error) => {
+    // One JSON line and a non-zero exit: nothing may keep a half-started server alive.
+    logger.error("server.start_failed", { reason: err.message });
+    process.exit(1);
+  });
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       logger.info("server.signal", { signal });

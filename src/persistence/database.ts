@@ -199,7 +199,16 @@ export interface Ohlcv1mTable {
   source: "databento" | "trades";
 }
 
+/** The process running the trading engine on this database (see engine-lock.ts). */
+export interface EngineOwnerTable {
+  id: number;
+  host: string;
+  pid: number;
+  started_at: Date;
+}
+
 export interface Database {
+  engine_owner: EngineOwnerTable;
   users: UsersTable;
   accounts: AccountsTable;
   sessions: SessionsTable;
