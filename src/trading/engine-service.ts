@@ -5,7 +5,7 @@ import { engineSpec } from "./engine/spec";
 import type { Database } from "../persistence/database";
 import { loadAccounts, loadSnapshot, writeStep, type StepWrite } from "../persistence/repositories/engine-repo";
 import { TradingEngine } from "./engine/engine";
-import { noteChange, type AccountConfig, type CommandInput, type Effect, type EngineEvent, type InstrumentSpec, type Nanos, type Position, type ReportInput } from "./engine/types";
+import { noteChange, type AccountConfig, type CommandInput, type Effect, type EngineEvent, type EngineInput, type FeedInput, type InstrumentSpec, type Nanos, type Position, type ReportInput } from "./engine/types";
 import type { EngineHost } from "./engine-host";
 import type { ExecutionRouter } from "./execution/router";
 
@@ -17,27 +17,42 @@ export interface EngineChange {
   events: EngineEvent[];
 }
 
+interface Waiter {
+  resolve: () => void;
+  reject: (e: unknown) => void;
+}
+
+/** One input as it was stepped, kept until its batch is written: a failed batch is replayed step by step. */
+interface Step {
+  input: EngineInput;
+  waiter?: Waiter;
+}
+
 interface Pending {
   keys: Set<string>;
   write: Omit<StepWrite, "positions">;
   submits: Effect[];
   changes: Map<string, EngineEvent[]>;
-  waiters: { resolve: () => void; reject: (e: unknown) => void }[];
+  steps: Step[];
 }
 
-const emptyPending = (): Pending => ({ keys: new Set(), write: { newOrders: [], orderUpdates: [], events: [], closed: [] }, submits: [], changes: new Map(), waiters: [] });
+const emptyPending = (): Pending => ({ keys: new Set(), write: { newOrders: [], orderUpdates: [], events: [], closed: [] }, submits: [], changes: new Map(), steps: [] });
 
 /**
  * Runs the engine for every account: prints from the bus, commands from the APIs, the clock,
- * and reports from the execution adapters go in one at a time; what a step changed is written
- * in one transaction, and only then are its orders released and its changes announced. If a
- * write fails, the engine reloads the last committed state and nothing is released, so memory,
- * database and broker never disagree about what was done.
+ * and reports from the execution adapters go in one at a time; what the steps since the last
+ * write changed is written in one transaction, and only then are their orders released and
+ * their changes announced. If that write fails, the engine reloads the last committed state and
+ * replays the batch's steps one by one, each written on its own: the step the database refuses
+ * is undone and fails alone (its command answers the error), every other step — another user's
+ * exit, a broker's fill — is kept. Memory, database and broker never disagree about what was done.
  */
 export class EngineService implements EngineHost {
   readonly engine: TradingEngine;
   private pending = emptyPending();
   private flushing: Promise<void> | undefined;
+  /** While a failed batch is replayed: inputs that arrive wait here, in order, to be stepped after it. */
+  private held: Step[] | undefined;
   private clock: ReturnType<typeof setInterval> | undefined;
   private readonly accounts = new Map<number, AccountConfig & { name: string }>();
   private readonly listeners: ((c: EngineChange) => void)[] = [];
@@ -99,23 +114,56 @@ export class EngineService implements EngineHost {
   /** The hot path: called synchronously by the price bus for every print. */
   onTrade(symbol: string, price: Nanos, tsMs: number): void {
     if (!this.started) return;
+    if (this.held) return void this.held.push({ input: { type: "trade", symbol, price, size: 0, tsMs } });
     const fx = this.engine.onTrade(symbol, price, tsMs);
-    if (fx.length) void this.commit(fx).catch(() => {});
+    if (fx.length) void this.commit({ type: "trade", symbol, price, size: 0, tsMs }, fx).catch(() => {});
   }
 
   tick(nowMs: number): void {
-    if (!this.started) return;
-    const fx = this.engine.step({ type: "clock", nowMs });
-    if (fx.length) void this.commit(fx).catch(() => {});
+    this.background({ type: "clock", nowMs });
+  }
+
+  /** A symbol's prices stopped or came back (feed-watch.ts): stepped and stored like the clock. */
+  feed(input: FeedInput): void {
+    this.background(input);
   }
 
   /** Reports from execution adapters. */
   report(r: ReportInput): void {
-    const before = this.engine.order(r.orderId);
-    if (!before) {
+    if (this.held) return void this.held.push({ input: r });
+    if (!this.engine.order(r.orderId)) {
       this.logger.warn("engine.report_ignored", { order_id: r.orderId, kind: r.kind, reason: "no working order with this id (already answered, or unknown)" });
       return;
     }
+    const { fx, update } = this.run(r);
+    if (fx.length || update) void this.commit(r, fx, update).catch(() => {});
+  }
+
+  /** A trader's command: throws EngineError (4xx) with nothing changed, or resolves once it is durable. */
+  async command(input: CommandInput): Promise<Position | undefined> {
+    if (this.held) {
+      const held = this.held;
+      await new Promise<void>((resolve, reject) => held.push({ input, waiter: { resolve, reject } }));
+    } else {
+      const fx = this.engine.step(input);
+      await this.commit(input, fx);
+    }
+    return this.engine.position(input.accountId, input.symbol) as Position | undefined;
+  }
+
+  private background(input: EngineInput): void {
+    if (!this.started) return;
+    if (this.held) return void this.held.push({ input });
+    const fx = this.engine.step(input);
+    if (fx.length) void this.commit(input, fx).catch(() => {});
+  }
+
+  /** One input through the engine, with what a report does to its order's row. */
+  private run(input: EngineInput): { fx: Effect[]; update?: StepWrite["orderUpdates"][number] } {
+    if (input.type !== "report") return { fx: input.type === "trade" ? this.engine.onTrade(input.symbol, input.price, input.tsMs) : this.engine.step(input) };
+    const r = input;
+    const before = this.engine.order(r.orderId);
+    if (!before) return { fx: [] };
     const qty = before.qty;
     const filledBefore = before.filled;
     const fx = this.engine.step(r);
@@ -126,14 +174,7 @@ export class EngineService implements EngineHost {
       : r.kind === "filled"
         ? { id: r.orderId, status: after ? "working" : "filled", filled: after ? after.filled : qty, note: r.assumed ? (r.price > 0 ? "sent (2xx); fill assumed at the reference price" : "sent (2xx) with no price; fill assumed at the next print") : undefined }
         : { id: r.orderId, status: r.kind, filled: filledBefore, note: r.reason };
-    if (fx.length || update) void this.commit(fx, update).catch(() => {});
-  }
-
-  /** A trader's command: throws EngineError (4xx) with nothing changed, or resolves once it is durable. */
-  async command(input: CommandInput): Promise<Position | undefined> {
-    const fx = this.engine.step(input);
-    await this.commit(fx);
-    return this.engine.position(input.accountId, input.symbol) as Position | undefined;
+    return { fx, update };
   }
 
   /** Waits until everything stepped so far is written (tests, shutdown). */
@@ -141,8 +182,16 @@ export class EngineService implements EngineHost {
     while (this.flushing) await this.flushing;
   }
 
-  private commit(fx: readonly Effect[], update?: StepWrite["orderUpdates"][number]): Promise<void> {
+  private commit(input: EngineInput, fx: readonly Effect[], update?: StepWrite["orderUpdates"][number]): Promise<void> {
     const p = this.pending;
+    this.collect(p, fx, update);
+    return new Promise<void>((resolve, reject) => {
+      p.steps.push({ input, waiter: { resolve, reject } });
+      if (!this.flushing) this.flushing = this.flushLoop();
+    });
+  }
+
+  private collect(p: Pending, fx: readonly Effect[], update?: StepWrite["orderUpdates"][number]): void {
     for (const f of fx) {
       switch (f.type) {
         case "submit": {
@@ -169,48 +218,100 @@ export class EngineService implements EngineHost {
       }
     }
     if (update) p.write.orderUpdates.push(update);
-    return new Promise<void>((resolve, reject) => {
-      p.waiters.push({ resolve, reject });
-      if (!this.flushing) this.flushing = this.flushLoop();
-    });
+  }
+
+  /** The batch's state, copied now (before any await: later steps belong to the next batch), written in one transaction. */
+  private write(batch: Pending): Promise<void> {
+    // A position is never stored with an order whose own row is not in the same transaction.
+    const positions = [...batch.keys].map((k) => this.engine.positionByKey(k)).filter((x): x is Position => x !== undefined).map((x) => structuredClone(x));
+    return this.db.transaction().execute((trx) => writeStep(trx, { positions, ...batch.write }));
+  }
+
+  /** After the write: orders go out, browsers hear of it, the log gets one line per event. */
+  private release(batch: Pending): void {
+    for (const s of batch.submits) {
+      if (s.type === "submit") this.router.submit(s.order);
+      else if (s.type === "cancel") this.router.cancel(s.order);
+    }
+    for (const [key, events] of batch.changes) {
+      const pos = this.engine.positionByKey(key);
+      if (!pos) continue;
+      const acct = this.accounts.get(pos.accountId);
+      for (const l of this.listeners) l({ userId: acct?.userId ?? 0, accountId: pos.accountId, symbol: pos.symbol, position: pos, events });
+    }
+    for (const e of batch.write.events) {
+      this.logger.info("engine.event", { kind: e.kind, account_id: e.accountId, symbol: e.symbol, trade_id: e.tradeId, actor: e.actor.label, reason: e.reason });
+    }
   }
 
   private async flushLoop(): Promise<void> {
     try {
-      while (this.pending.waiters.length) {
+      while (this.pending.steps.length) {
         const batch = this.pending;
         this.pending = emptyPending();
-        // Copied now, before any await: later steps belong to the next batch, and a position
-        // must never be stored with an order whose own row is not in the same transaction.
-        const positions = [...batch.keys].map((k) => this.engine.positionByKey(k)).filter((x): x is Position => x !== undefined).map((x) => structuredClone(x));
         try {
-          await this.db.transaction().execute((trx) => writeStep(trx, { positions, ...batch.write }));
+          await this.write(batch);
         } catch (err) {
-          this.logger.error("engine.persist_failed", { reason: (err as Error).message, action: "reloaded the last committed state; no order released" });
-          // Steps taken since were built on the state just thrown away: they are void too.
-          const later = this.pending;
-          this.pending = emptyPending();
-          this.engine.restore(await loadSnapshot(this.db));
-          for (const w of [...batch.waiters, ...later.waiters]) w.reject(err);
+          this.logger.error("engine.persist_failed", { reason: (err as Error).message, steps: batch.steps.length, action: "reloaded the last committed state; replaying the batch step by step so only the refused step fails" });
+          await this.replay([...batch.steps, ...this.pending.steps.splice(0)]);
           continue;
         }
-        for (const s of batch.submits) {
-          if (s.type === "submit") this.router.submit(s.order);
-          else if (s.type === "cancel") this.router.cancel(s.order);
-        }
-        for (const [key, events] of batch.changes) {
-          const pos = this.engine.positionByKey(key);
-          if (!pos) continue;
-          const acct = this.accounts.get(pos.accountId);
-          for (const l of this.listeners) l({ userId: acct?.userId ?? 0, accountId: pos.accountId, symbol: pos.symbol, position: pos, events });
-        }
-        for (const e of batch.write.events) {
-          this.logger.info("engine.event", { kind: e.kind, account_id: e.accountId, symbol: e.symbol, trade_id: e.tradeId, actor: e.actor.label, reason: e.reason });
-        }
-        for (const w of batch.waiters) w.resolve();
+        this.release(batch);
+        for (const st of batch.steps) st.waiter?.resolve();
       }
     } finally {
       this.flushing = undefined;
+    }
+  }
+
+  /** The committed state, then each step again on its own (deterministic engine: the same input, the same effects). */
+  private async replay(steps: Step[]): Promise<void> {
+    this.pending = emptyPending();
+    const held: Step[] = (this.held = []);
+    try {
+      if (!(await this.reload())) {
+        for (const st of [...steps, ...held]) st.waiter?.reject(new Error("the database is unreachable; the engine stopped"));
+        return;
+      }
+      for (let st = steps.shift() ?? held.shift(); st; st = steps.shift() ?? held.shift()) await this.replayOne(st);
+    } finally {
+      this.held = undefined;
+    }
+  }
+
+  private async replayOne(st: Step): Promise<void> {
+    if (st.input.type === "report" && !this.engine.order(st.input.orderId)) return st.waiter?.resolve();
+    let r: ReturnType<EngineService["run"]>;
+    try {
+      r = this.run(st.input);
+    } catch (err) {
+      // A command that no longer fits the state without the refused step (EngineError): refused as it would be now.
+      return st.waiter?.reject(err);
+    }
+    const one = emptyPending();
+    this.collect(one, r.fx, r.update);
+    try {
+      await this.write(one);
+    } catch (err) {
+      this.logger.error("engine.step_refused", { input: st.input.type, ...("accountId" in st.input ? { account_id: st.input.accountId, symbol: st.input.symbol } : {}), ...("orderId" in st.input ? { order_id: st.input.orderId } : {}), reason: (err as Error).message, action: "this step alone was undone; nothing of it was released" });
+      st.waiter?.reject(err);
+      await this.reload();
+      return;
+    }
+    this.release(one);
+    st.waiter?.resolve();
+  }
+
+  /** Back to the last committed state; if even that cannot be read, the engine stops acting (false). */
+  private async reload(): Promise<boolean> {
+    try {
+      this.engine.restore(await loadSnapshot(this.db));
+      return true;
+    } catch (err) {
+      this.logger.error("engine.stopped", { reason: `cannot read the committed state: ${(err as Error).message}`, action: "no automated action until the server is restarted" });
+      this.started = false;
+      clearInterval(this.clock);
+      return false;
     }
   }
 }

@@ -61,6 +61,13 @@ interface Book {
 }
 
 export const MAX_ATTEMPTS = 3;
+/** The most contracts one order, record or position may hold: far above any real order, far below what the database can store. */
+export const MAX_QTY = 10_000;
+
+function checkQty(qty: number | undefined): void {
+  if (!Number.isInteger(qty) || qty! <= 0) throw new EngineError(400, "quantity: a whole number of contracts ≥ 1");
+  if (qty! > MAX_QTY) throw new EngineError(400, `quantity: at most ${MAX_QTY.toLocaleString("en-US")} contracts`);
+}
 const RULE: Actor = { kind: "rule", label: "engine", userId: null };
 const ruleActors = new Map<string, Actor>();
 /** One frozen actor per rule name: every automated event carries one. */
@@ -245,18 +252,28 @@ export class TradingEngine {
   }
 
   restore(s: EngineSnapshot): void {
+    // What the market said is not part of the stored state: the last prices and outages stay.
+    const market = [...this.books.values()].map((b) => [b.symbol, b.last, b.downSince] as const);
     this.positions.clear();
     this.orders.clear();
     this.entries.clear();
     this.books.clear();
     this.lastBook = undefined;
     this.timed.clear();
+    for (const [symbol, last, downSince] of market) {
+      const b = this.bookOf(symbol);
+      b.last = last;
+      b.downSince = downSince;
+    }
     for (const p of structuredClone(s.positions)) {
       this.positions.set(p.key, p);
       this.addToBook(p);
       if (p.timer && p.timer.phase !== "done") this.timed.add(p);
     }
-    for (const o of structuredClone(s.orders)) this.orders.set(o.id, o);
+    for (const o of structuredClone(s.orders)) {
+      this.orders.set(o.id, o);
+      if (o.awaitingPrice) this.bookOf(o.symbol).awaiting++;
+    }
     for (const [k, v] of structuredClone(s.entries)) this.entries.set(k, v);
   }
 
@@ -492,7 +509,7 @@ export class TradingEngine {
   }
 
   private cmdOrder(accountId: number, symbol: string, spec: InstrumentSpec & { decimals: number }, c: Extract<Command, { kind: "order" }>, actor: Actor, tsMs: number): void {
-    if (!Number.isInteger(c.qty) || c.qty <= 0) throw new EngineError(400, "quantity: a whole number of contracts ≥ 1");
+    checkQty(c.qty);
     if (c.orderType === "limit" && (c.limitPrice === undefined || !onTick(c.limitPrice, spec.tick) || c.limitPrice <= 0)) {
       throw new EngineError(400, `limit price: must be on ${symbol}'s tick grid (${formatPrice(spec.tick, 0)})`);
     }
@@ -540,7 +557,7 @@ export class TradingEngine {
   }
 
   private cmdRecord(accountId: number, symbol: string, spec: InstrumentSpec & { decimals: number }, c: Extract<Command, { kind: "record" }>, actor: Actor, tsMs: number): void {
-    if (!Number.isInteger(c.qty) || c.qty <= 0) throw new EngineError(400, "quantity: a whole number of contracts ≥ 1");
+    checkQty(c.qty);
     if (!onTick(c.entryPrice, spec.tick) || c.entryPrice <= 0) throw new EngineError(400, `entry price: must be on ${symbol}'s tick grid (${formatPrice(spec.tick, 0)})`);
     const existing = this.positions.get(`${accountId}:${symbol}`);
     if (existing && existing.qty > 0) throw new EngineError(409, `${symbol} already has an open ${existing.side} position of ${existing.qty}; exit or clear it first`);
@@ -550,7 +567,7 @@ export class TradingEngine {
   }
 
   private cmdSync(accountId: number, symbol: string, spec: InstrumentSpec & { decimals: number }, c: Extract<Command, { kind: "sync" }>, actor: Actor, tsMs: number): void {
-    if (!Number.isInteger(c.qty) || c.qty <= 0) throw new EngineError(400, "quantity: a whole number of contracts ≥ 1");
+    checkQty(c.qty);
     if (!(c.entryPrice > 0) || !Number.isSafeInteger(c.entryPrice)) throw new EngineError(400, "entry price: must be positive");
     const p = this.ensurePosition(accountId, symbol, tsMs);
     const cost = BigInt(c.entryPrice) * BigInt(c.qty);
@@ -586,7 +603,7 @@ export class TradingEngine {
       this.startClosing(p, "exit", `exit all by ${actor.label}`, price, tsMs, actor);
       return;
     }
-    if (!Number.isInteger(c.qty) || c.qty <= 0) throw new EngineError(400, "quantity: a whole number of contracts ≥ 1");
+    checkQty(c.qty);
     if (c.qty > free) throw new EngineError(409, `only ${free} of ${p.qty} contracts are not already being exited`);
     const reason = `take profit ${c.qty} by ${actor.label}`;
     const id = this.submit(p, `${p.key}:o${p.nextOrder}`, p.side === "long" ? "sell" : "buy", c.qty, "exit", reason, price, tsMs);
