@@ -114,6 +114,19 @@ describe(`original REST API shapes (${testDatabaseKind})`, () => {
     expect((await call("GET", "/api/get_active_orders")).body.active_orders.MES.quantity).toBe(3);
   });
 
+  test("concurrent orders are never lost: 20 at once give the sum of all of them (issue: 10 sells from long 1 stored −1)", async () => {
+    for (const [start, sells, symbol] of [[1, 10, "MES"], [5, 20, "MNQ"], [0, 20, "MGC"]] as const) {
+      if (start) await call("POST", "/api/place_order", { ticker: symbol, action: "buy", quantity: start, entry_price: 5000 });
+      const answers = await Promise.all(Array.from({ length: sells }, () => call("POST", "/api/place_order", { ticker: symbol, action: "sell", quantity: 1, entry_price: 5000 })));
+      expect(answers.every((a) => a.status === 200)).toBe(true);
+      await settle();
+      const o = (await call("GET", "/api/get_active_orders")).body.active_orders[symbol];
+      // Net position: start − sells, short when negative.
+      expect([o.action, o.quantity]).toEqual(["sell", sells - start]);
+      expect(h.ctx.engine.engine.position((await ctxFor("paper")).accountId, symbol)).toMatchObject({ side: "short", qty: sells - start });
+    }
+  });
+
   test("adding averages the entry; an opposite order nets instead of adding to the short", async () => {
     await call("POST", "/api/place_order", { ticker: "MES", action: "buy", quantity: 1, entry_price: 5000 });
     await call("POST", "/api/place_order", { ticker: "MESZ5", action: "buy", quantity: 3, entry_price: 5004 });

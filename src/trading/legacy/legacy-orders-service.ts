@@ -110,14 +110,42 @@ export class LegacyOrdersService {
     private readonly engine?: EnginePort,
   ) {}
 
+  private readonly queues = new Map<string, Promise<void>>();
+
   async placeOrder(ctx: CallContext, body: unknown): Promise<string> {
     if (body === null || typeof body !== "object" || Array.isArray(body)) throw new ServiceError(400, "body must be a JSON object");
-    if (!("active_orders" in body) && (await this.engineExit(ctx, body))) return PLACE_ORDER_OK;
     const bulk = "active_orders" in body;
-    const symbols = bulk ? await this.bulk(ctx, body) : await this.single(ctx, body);
-    const ladders = bulk ? new Set(Object.keys((body as { tp_levels?: object }).tp_levels ?? {}).map((k) => resolve(k, "tp_levels").root)) : new Set<string>();
-    await this.changed(ctx.accountId, symbols, ctx.actor, ladders);
-    return PLACE_ORDER_OK;
+    const named = bulk
+      ? [...Object.keys((body as { active_orders?: object }).active_orders ?? {}), ...Object.keys((body as { tp_levels?: object }).tp_levels ?? {})]
+      : [String((body as { ticker?: unknown }).ticker ?? "")];
+    return this.serially(ctx.accountId, named, async () => {
+      if (!bulk && (await this.engineExit(ctx, body))) return PLACE_ORDER_OK;
+      const symbols = bulk ? await this.bulk(ctx, body) : await this.single(ctx, body);
+      const ladders = bulk ? new Set(Object.keys((body as { tp_levels?: object }).tp_levels ?? {}).map((k) => resolve(k, "tp_levels").root)) : new Set<string>();
+      await this.changed(ctx.accountId, symbols, ctx.actor, ladders);
+      return PLACE_ORDER_OK;
+    });
+  }
+
+  /**
+   * One change per account and symbol at a time, from its read to the engine having followed
+   * it: concurrent orders on a flat symbol (no row to lock) or on a desk trade (the engine ahead
+   * of the table) would otherwise each start from the same state and overwrite one another.
+   * Symbols are taken in one order, so two bulk requests never wait on each other in a circle.
+   */
+  private async serially<T>(accountId: number, names: string[], fn: () => Promise<T>): Promise<T> {
+    const keys = [...new Set(names.map((n) => `${accountId}:${resolveSymbol(n).ok ? resolve(n, "ticker").root : n}`))].sort();
+    const before = keys.map((k) => this.queues.get(k) ?? Promise.resolve());
+    let done!: () => void;
+    const mine = new Promise<void>((r) => (done = r));
+    for (const k of keys) this.queues.set(k, mine);
+    try {
+      await Promise.all(before);
+      return await fn();
+    } finally {
+      done();
+      for (const k of keys) if (this.queues.get(k) === mine) this.queues.delete(k);
+    }
   }
 
   /** A single `exit` of a symbol the engine holds is the engine's exit; the tables follow its fill (engine-bridge.ts). */
@@ -297,6 +325,10 @@ export class LegacyOrdersService {
 
   async clearTrade(ctx: CallContext, ticker: string): Promise<string> {
     const inst = resolve(ticker, "ticker");
+    return this.serially(ctx.accountId, [inst.root], () => this.clearOne(ctx, inst));
+  }
+
+  private async clearOne(ctx: CallContext, inst: Instrument): Promise<string> {
     const message = await this.db.transaction().execute(async (trx) => {
       const hadOrder = await repo.deleteOrder(trx, ctx.accountId, inst.root);
       const levels = await repo.deleteTpLevels(trx, ctx.accountId, inst.root);
@@ -310,6 +342,10 @@ export class LegacyOrdersService {
 
   async saveTpLevels(ctx: CallContext, symbolInput: string, body: unknown): Promise<string> {
     const inst = resolve(symbolInput, "symbol");
+    return this.serially(ctx.accountId, [inst.root], () => this.saveLevels(ctx, inst, body));
+  }
+
+  private async saveLevels(ctx: CallContext, inst: Instrument, body: unknown): Promise<string> {
     const { tp_levels } = parse(saveTpLevelsBodySchema, body);
     const levels = toLevels(tp_levels, inst, "tp_levels");
     await this.db.transaction().execute(async (trx) => {
@@ -327,6 +363,10 @@ export class LegacyOrdersService {
 
   async updateTpLevel(ctx: CallContext, symbolInput: string, indexText: string, body: unknown): Promise<string> {
     const inst = resolve(symbolInput, "symbol");
+    return this.serially(ctx.accountId, [inst.root], () => this.updateLevel(ctx, inst, indexText, body));
+  }
+
+  private async updateLevel(ctx: CallContext, inst: Instrument, indexText: string, body: unknown): Promise<string> {
     if (!/^\d{1,4}$/.test(indexText)) throw new ServiceError(400, `index: "${indexText}" is not a level number`);
     const index = Number(indexText);
     const patch = parse(tpLevelPatchSchema, body ?? {});
