@@ -73,6 +73,37 @@ function Hidden({ s, version }: { s: DeskStateProps; version?: number }) {
   );
 }
 
+/** A level switched off shows as off, whatever its state underneath, until it is pending or filled (R2.3). */
+const shown = (l: { enabled: boolean; status: string }) => (!l.enabled && l.status !== "pending" && l.status !== "filled" ? "off" : l.status);
+
+type Working = PositionView["working"][number];
+const PURPOSE: Record<string, string> = { entry: "entry", tp: "take-profit", stop: "stop", timer: "timer exit", exit: "exit", reverse: "reverse" };
+
+/** "exit working — waiting for a price", "stop-limit 4997.50 — limit passed" (R1.2, R3.2). */
+function workingText(o: Working, d: number): string {
+  const what = o.purpose === "stop" && o.type === "limit" ? "stop-limit" : PURPOSE[o.purpose] ?? o.purpose;
+  return `${what}${o.limitPrice === null ? " working" : ` ${o.limitPrice.toFixed(d)}`} — ${o.state}`;
+}
+
+/** The position's orders not yet filled; a jumped stop-limit can be sent at market from here. */
+function WorkingOrders({ s, p }: { s: DeskStateProps; p: PositionView }) {
+  return (
+    <ul class="working" aria-label="Working orders">
+      {p.working.map((o) => (
+        <li class={`working-${o.state.replaceAll(" ", "-")}`}>
+          <span safe>{workingText(o, s.inst.decimals)}</span> <span class="muted small" safe>{`${o.side} ${o.qty}`}</span>
+          {o.purpose === "stop" && o.type === "limit" && o.state === "limit passed" ? (
+            <form hx-post="/desk/stop/market" hx-target="#desk-state" hx-swap="outerHTML" class="inline-form" {...(s.confirm ? { "hx-confirm": "Send the stop as a market order?" } : {})}>
+              <Hidden s={s} version={p.version} />
+              <button class="btn btn-sell btn-small" type="submit">Convert to market</button>
+            </form>
+          ) : ""}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
 /** Everything that changes with the position: swapped as one piece after an action or a live change. */
 export function DeskState(s: DeskStateProps) {
   const p = s.position && s.position.qty > 0 ? s.position : null;
@@ -80,7 +111,8 @@ export function DeskState(s: DeskStateProps) {
   const lines = {
     entry: p?.avgEntry ?? null,
     stop: p?.stop && p.stop.status === "armed" ? p.stop.price : null,
-    tps: p ? p.ladder.map((l) => ({ index: l.index, price: l.price, status: l.status })) : [],
+    // An off level is not drawn (R2.3): it cannot fire, so a line would promise what will not happen.
+    tps: p ? p.ladder.filter((l) => l.enabled).map((l) => ({ index: l.index, price: l.price, status: l.status })) : [],
     version: p?.version ?? null,
   };
   const target = p ? "position" : "defaults";
@@ -132,8 +164,13 @@ export function DeskState(s: DeskStateProps) {
         </details>
       </div>
 
-      <div class="card position" role="region" aria-label="Position">
+      <div class={`card position${p?.unprotected ? " is-unprotected" : ""}`} role="region" aria-label="Position">
         <h2>Position</h2>
+        {p?.unprotected ? (
+          <p class="alert alert-error unprotected-banner" role="alert">
+            <strong>Unprotected:</strong> <span safe>{`${p.unprotected.reason} — stops and take-profits cannot fire; Exit all still works`}</span>
+          </p>
+        ) : ""}
         {p ? (
           <dl class="facts">
             <div><dt>Side</dt><dd class={p.side === "long" ? "long" : "short"}>{p.side === "long" ? "Long" : "Short"} {p.qty}</dd></div>
@@ -147,6 +184,7 @@ export function DeskState(s: DeskStateProps) {
           <p class="muted">Flat. The settings below apply to the next trade on <span safe>{s.inst.root}</span>.</p>
         )}
         {p?.closing ? <p class="alert alert-warn" role="status" safe>Exit under way: {p.closing.reason}</p> : ""}
+        {p && p.working.length ? <WorkingOrders s={s} p={p} /> : ""}
         <ErrorNote error={s.error} here="position" />
       </div>
 
@@ -210,7 +248,7 @@ export function DeskState(s: DeskStateProps) {
             <thead><tr><th>#</th><th>On</th><th>Qty</th><th>Target</th><th>Price</th><th>Status</th><th><span class="sr-only">Remove</span></th></tr></thead>
             <tbody>
               {ladder.map((l, i) => (
-                <tr class={`level-${l.status}`} data-level={String(i)}>
+                <tr class={`level-${shown(l)}`} data-level={String(i)}>
                   <td>{i + 1}</td>
                   <td><input type="checkbox" name={`enabled_${i}`} value="1" checked={l.enabled} aria-label={`TP${i + 1} enabled`} disabled={l.status === "filled" || l.status === "pending"} /></td>
                   <td><input class="narrow" name={`qty_${i}`} type="number" min="1" step="1" value={String(l.qty)} aria-label={`TP${i + 1} quantity`} disabled={l.status === "filled" || l.status === "pending"} /></td>
@@ -221,7 +259,7 @@ export function DeskState(s: DeskStateProps) {
                     </select>
                   </td>
                   <td safe>{l.price === null ? "—" : fmt(l.price, d)}</td>
-                  <td><span class={`badge badge-${l.status}`} title={l.status === "filled" && l.fill ? `filled @ ${fmt(l.fill, d)}` : l.error ?? ""} safe>{l.status === "filled" && l.fill ? `✓ ${fmt(l.fill, d)}` : l.status}</span></td>
+                  <td><span class={`badge badge-${shown(l)}`} title={l.status === "filled" && l.fill ? `filled @ ${fmt(l.fill, d)}` : l.error ?? ""} safe>{l.status === "filled" && l.fill ? `✓ ${fmt(l.fill, d)}` : shown(l)}</span></td>
                   <td>{l.status === "filled" || l.status === "pending" ? "" : <button class="btn btn-ghost btn-small" type="submit" name="remove" value={String(i)} aria-label={`Remove TP${i + 1}`}>✕</button>}</td>
                 </tr>
               ))}

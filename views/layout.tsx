@@ -10,7 +10,7 @@ export interface FeedBadge {
 export interface LayoutProps {
   title: string;
   /** Signed-in user; absent on the login and setup pages. */
-  user?: { username: string; csrfToken: string; feed?: FeedBadge };
+  user?: { username: string; csrfToken: string; feed?: FeedBadge; /** `account:symbol` of the user's positions without prices. */ unprotected?: string[] };
   active?: "overview" | "desk" | "positions" | "journal" | "replay" | "settings" | "docs";
   /** Page-specific scripts and styles (served by the app, no CDN). */
   scripts?: string[];
@@ -56,7 +56,7 @@ export function Layout({ title, user, active, scripts, styles, banner, children 
           ) : (
             ""
           )}
-          {user ? <StatusBar feed={user.feed} /> : ""}
+          {user ? <StatusBar feed={user.feed} unprotected={user.unprotected ?? []} /> : ""}
           {user ? (
             <form class="user" method="post" action="/logout">
               <span class="muted" safe>{user.username}</span>
@@ -76,8 +76,10 @@ export function Layout({ title, user, active, scripts, styles, banner, children 
 
 const FEED_NAMES: Record<FeedBadge["kind"], string> = { simulated: "Simulated feed", databento: "Databento live", off: "Feed off" };
 
-/** Feed (kind, state, last tick age) and the exchange clock; status-bar.js keeps both current. */
-function StatusBar({ feed }: { feed?: FeedBadge }) {
+/** Feed (kind, state, last tick age), positions without prices and the exchange clock; status-bar.js keeps them current. */
+function StatusBar({ feed, unprotected }: { feed?: FeedBadge; unprotected: string[] }) {
+  const symbols = [...new Set(unprotected.map((k) => k.slice(k.lastIndexOf(":") + 1)))].sort();
+  const unprotectedText: string = symbols.length ? `unprotected: ${symbols.join(", ")}` : "";
   const f = feed ?? { kind: "off", state: "stopped", lastTickAgeMs: null };
   const tone = f.state === "live" ? (f.kind === "simulated" ? "sim" : "ok") : f.kind === "off" ? "off" : "bad";
   const age = f.lastTickAgeMs === null ? "no ticks yet" : `last tick ${(f.lastTickAgeMs / 1000).toFixed(1)} s ago`;
@@ -89,6 +91,7 @@ function StatusBar({ feed }: { feed?: FeedBadge }) {
         <span class="muted" data-feed-state safe>{f.state === "live" ? "" : f.state}</span>
         <span class="muted num" data-feed-age>{f.state === "live" && f.lastTickAgeMs !== null && f.lastTickAgeMs > 5000 ? age : ""}</span>
       </span>
+      <span class="unprotected" data-unprotected={JSON.stringify(unprotected)} title="Stops and take-profits of these symbols cannot fire: no prices" hidden={symbols.length === 0} safe>{unprotectedText}</span>
       <span class="clock num muted" data-exchange-clock title="Exchange time (CME, America/Chicago)">CT --:--:--</span>
     </div>
   );

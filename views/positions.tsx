@@ -1,4 +1,5 @@
 import { Html } from "@elysiajs/html";
+import { clockCT } from "../src/shared/exchange-time";
 import type { PositionView } from "../src/trading/position-view";
 import { Layout, type LayoutProps } from "./layout";
 
@@ -30,16 +31,19 @@ export function PositionsBody({ accounts, events }: Omit<PositionsProps, "user">
               </thead>
               <tbody>
                 {a.positions.map((p) => (
-                  <tr data-symbol={p.symbol} data-side={p.side ?? ""} data-qty={String(p.qty)} data-avg={p.avgEntry === null ? "" : String(p.avgEntry)}
+                  <tr class={p.unprotected ? "row-unprotected" : undefined} data-symbol={p.symbol} data-side={p.side ?? ""} data-qty={String(p.qty)} data-avg={p.avgEntry === null ? "" : String(p.avgEntry)}
                     data-point-value={String(p.pointValue)} data-decimals={String(p.decimals)}>
-                    <td><a href={`/desk?account=${encodeURIComponent(a.name)}&symbol=${encodeURIComponent(p.symbol)}`} safe>{p.symbol}</a></td>
+                    <td>
+                      <a href={`/desk?account=${encodeURIComponent(a.name)}&symbol=${encodeURIComponent(p.symbol)}`} safe>{p.symbol}</a>
+                      {p.unprotected ? <> <span class="badge badge-unprotected" title={`${p.unprotected.reason}: stops and take-profits cannot fire; exits still work`} safe>{`unprotected since ${clockCT(p.unprotected.sinceMs)}`}</span></> : ""}
+                    </td>
                     <td class={p.side === "long" ? "long" : "short"}>{p.side === "long" ? "Long" : "Short"}</td>
                     <td>{p.qty}</td>
                     <td safe>{p.avgEntry === null ? "—" : p.avgEntry.toFixed(p.decimals)}</td>
                     <td data-last safe>{p.lastPrice === null ? "—" : p.lastPrice.toFixed(p.decimals)}</td>
                     <td data-pnl class={tone(p.unrealized)} safe>{money(p.unrealized)}</td>
                     <td>{p.stop ? `${p.stop.price.toFixed(p.decimals)}${p.stop.trailing ? " trail" : ""}` : "—"}</td>
-                    <td>{p.ladder.length ? p.ladder.map((l) => `${l.qty}@${l.price.toFixed(p.decimals)}${l.status === "filled" ? "✓" : ""}`).join(" ") : "—"}</td>
+                    <td>{p.ladder.length ? p.ladder.map((l) => `${l.qty}@${l.price.toFixed(p.decimals)}${l.status === "filled" ? "✓" : l.enabled || l.status === "pending" ? "" : " off"}`).join(" ") : "—"}</td>
                     <td>{p.timer ? `${p.timer.action}${p.timer.phase === "running" ? "" : ` (${p.timer.phase})`}` : "—"}</td>
                   </tr>
                 ))}

@@ -1,5 +1,5 @@
-// The status bar: feed kind/state/last-tick age from the price socket's status messages, and
-// the exchange clock. Other islands listen for the same socket through `live:*` events
+// The status bar: feed kind/state/last-tick age from the price socket's status messages, the
+// symbols of the user's positions without prices ("unprotected: MES"), and the exchange clock. Other islands listen for the same socket through `live:*` events
 // (`live:trade` for a single print, `live:trades` for every print of one burst, oldest first,
 // with the book at its end when it moved).
 (function () {
@@ -9,6 +9,36 @@
   var fmt = new Intl.DateTimeFormat("en-GB", { timeZone: "America/Chicago", hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
   var lastStatusAt = 0;
   var socketUp = false;
+
+  // Positions without prices (docs/trading-rules.md R7.1), "account:symbol" → symbol: rendered by
+  // the server, then kept by the position messages (each carries its `unprotected` state).
+  var unprotEl = document.querySelector("[data-unprotected]");
+  var unprot = {};
+  try { JSON.parse(unprotEl ? unprotEl.dataset.unprotected : "[]").forEach(function (k) { unprot[k] = k.slice(k.lastIndexOf(":") + 1); }); } catch (_) {}
+  function showUnprotected() {
+    if (!unprotEl) return;
+    var seen = {};
+    Object.keys(unprot).forEach(function (k) { seen[unprot[k]] = true; });
+    var list = Object.keys(seen).sort();
+    unprotEl.textContent = list.length ? "unprotected: " + list.join(", ") : "";
+    unprotEl.hidden = list.length === 0;
+  }
+  function onPosition(m) {
+    if (!m.account || !m.symbol) return;
+    var key = m.account + ":" + m.symbol;
+    if (m.position && m.position.unprotected) unprot[key] = m.symbol;
+    else delete unprot[key];
+    showUnprotected();
+  }
+  // After a reconnect the messages missed meanwhile are gone: the list is read again.
+  function reloadUnprotected() {
+    fetch("/api/v1/positions", { headers: { accept: "application/json" } }).then(function (r) { return r.ok ? r.json() : null; }).then(function (body) {
+      if (!body) return;
+      unprot = {};
+      (body.positions || []).forEach(function (p) { if (p.unprotected) unprot[p.account + ":" + p.symbol] = p.symbol; });
+      showUnprotected();
+    }).catch(function () {});
+  }
 
   function setFeed(f) {
     if (!badge) return;
@@ -33,10 +63,13 @@
   setInterval(tickClock, 1000);
 
   var delay = 500;
+  var opened = false;
   function connect() {
     var ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws");
     ws.onopen = function () {
       delay = 500;
+      if (opened) reloadUnprotected();
+      opened = true;
       socketUp = true;
       document.dispatchEvent(new CustomEvent("live:open", { detail: { socket: ws } }));
     };
@@ -48,7 +81,7 @@
         socketUp = true;
         if (badge) badge.dataset.kind = m.feed.kind;
         setFeed(m.feed);
-      }
+      } else if (m.t === "position") onPosition(m);
       document.dispatchEvent(new CustomEvent("live:" + m.t, { detail: m }));
     };
     ws.onclose = function () {

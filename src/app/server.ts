@@ -8,6 +8,7 @@ import { createApp, createFetch } from "../web/app";
 import { createAppContext, type AppContext } from "./context";
 import { startMarketData } from "./market-data-startup";
 import { startEngine } from "./engine-startup";
+import { startFeedWatch } from "./feed-watch-startup";
 import { withStoredKeys } from "./stored-keys";
 
 export interface RunningServer {
@@ -61,6 +62,8 @@ export async function startServer(envConfig: Config, logger: Logger): Promise<Ru
   logger.info("server.listening", { url, database: handle.kind, startup_ms: Math.round(performance.now() - t0) });
 
   const stopMarketData = config.FEED !== "off" ? await startMarketData(ctx) : async () => {};
+  // With FEED=off too: open positions then have no prices at all, and the pages must say so.
+  const stopFeedWatch = startFeedWatch(ctx);
 
   if ((await ctx.users.count()) === 0) {
     const token = ctx.setup.issue();
@@ -79,6 +82,7 @@ export async function startServer(envConfig: Config, logger: Logger): Promise<Ru
     async stop() {
       clearInterval(purge);
       clearInterval(hubTimer);
+      stopFeedWatch();
       await stopMarketData();
       await ctx.replay.stop();
       await stopEngine();

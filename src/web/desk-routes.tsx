@@ -188,6 +188,11 @@ export function deskRoutes(ctx: AppContext) {
       const f = form(body);
       return act(auth, f, "ticket", () => ctx.trading.exit(caller(auth), f.account ?? "paper", f.symbol ?? "", f.all === "1" ? {} : { qty: f.qty }));
     }, { detail: { hide: true } })
+    .post("/desk/stop/market", async ({ auth, body }) => {
+      const f = form(body);
+      // A stop-limit resting with its limit passed goes out at market (R3.2).
+      return act(auth, f, "position", () => ctx.trading.convertToMarket(caller(auth), f.account ?? "paper", f.symbol ?? "", { version: version(f) }));
+    }, { detail: { hide: true } })
     .post("/desk/record", async ({ auth, body }) => {
       const f = form(body);
       return act(auth, f, "ticket", () => ctx.trading.record(caller(auth), f.account ?? "paper", f.symbol ?? "", { side: f.side, qty: f.qty, entryPrice: f.entryPrice }));

@@ -22,9 +22,10 @@ export function launchBrowser(): Promise<Browser> {
 /**
  * A real server on embedded PGlite, or on a fresh schema of the Postgres server when
  * DATABASE_URL is set; `restart` stops it and starts it again on the same port and data.
+ * `extraEnv`: more configuration (a Databento key and gateway, say).
  */
-export async function e2eServer(name: string) {
-  const env: Record<string, string> = { PORT: "0", DATA_DIR: mkdtempSync(join(tmpdir(), `${name}-`)), SECRET_KEY: "33".repeat(32) };
+export async function e2eServer(name: string, extraEnv: Record<string, string> = {}) {
+  const env: Record<string, string> = { PORT: "0", DATA_DIR: mkdtempSync(join(tmpdir(), `${name}-`)), SECRET_KEY: "33".repeat(32), ...extraEnv };
   let dropSchema: (() => Promise<void>) | undefined;
   if (process.env.DATABASE_URL) {
     const url = new URL(process.env.DATABASE_URL);

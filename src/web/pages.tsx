@@ -2,6 +2,7 @@ import { Html } from "@elysiajs/html";
 import { Elysia } from "elysia";
 import type { AppContext } from "../app/context";
 import { instrumentByRoot, priceDecimals } from "../market-data/instruments/catalogue";
+import { unprotected } from "../trading/feed-watch";
 import { recentEvents } from "../persistence/repositories/events-repo";
 import { listAccounts } from "../persistence/repositories/orders-repo";
 import { PositionsBody, PositionsPage, type PositionsProps } from "../../views/positions";
@@ -10,7 +11,10 @@ import { htmlResponse } from "./html-response";
 
 function pageUser(auth: Auth, ctx: AppContext) {
   const feed = ctx.config.FEED === "off" ? { kind: "off" as const, state: "stopped", lastTickAgeMs: null } : ctx.marketData.status();
-  return { username: auth.username, csrfToken: auth.kind === "session" ? auth.csrfToken : "", feed };
+  // The status bar names this user's positions without prices (R7.1); status-bar.js keeps it current.
+  const mine = unprotected(ctx.engine.engine, (id) => ctx.engine.account(id)?.userId === auth.userId);
+  const keys = mine.keys.map((k) => `${ctx.engine.account(k.accountId)?.name ?? k.accountId}:${k.symbol}`);
+  return { username: auth.username, csrfToken: auth.kind === "session" ? auth.csrfToken : "", feed, unprotected: keys };
 }
 
 const CT = new Intl.DateTimeFormat("en-CA", { timeZone: "America/Chicago", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });

@@ -1,6 +1,7 @@
 import { Elysia } from "elysia";
 import { sql } from "kysely";
 import type { AppContext } from "../app/context";
+import { unprotected } from "../trading/feed-watch";
 import { assetResponse } from "./assets";
 import { authPlugin } from "./auth-plugin";
 
@@ -13,12 +14,15 @@ export function systemRoutes(ctx: AppContext) {
     .get("/healthz", async ({ set }) => {
       const dbOk = await sql`select 1`.execute(ctx.db).then(() => true, () => false);
       if (!dbOk) set.status = 503;
+      const u = unprotected(ctx.engine.engine);
       return {
         status: dbOk ? "ok" : "degraded",
         version: VERSION,
         uptime_s: Math.round((Date.now() - ctx.startedAt.getTime()) / 1000),
         database: { kind: ctx.dbKind, reachable: dbOk },
         feed: ctx.config.FEED === "off" ? { kind: "off" } : ctx.marketData.status(),
+        // Public: counts and symbols only, never whose positions they are (R7.1).
+        unprotected: { positions: u.positions, symbols: u.symbols, sinceMs: u.sinceMs },
       };
     }, { detail: { tags: ["System"], summary: "Liveness and readiness; no authentication, no secrets" } })
     .get("/favicon.ico", ({ request }) => assetResponse("/static/favicon.svg", request), { detail: { hide: true } })

@@ -40,6 +40,8 @@ export interface FakeGatewayOptions {
   onStart: (session: FakeGatewaySession) => void;
   /** Refuse every authentication with this message (e.g. a deactivated key). */
   refuseWith?: string;
+  /** Listen here instead of a free port (a test brings a feed back where the app expects it). */
+  port?: number;
 }
 
 export interface FakeGateway {
@@ -133,7 +135,7 @@ export function startFakeGateway(opts: FakeGatewayOptions): FakeGateway {
 
   const listener: TCPSocketListener<ConnState> = Bun.listen<ConnState>({
     hostname: "127.0.0.1",
-    port: 0,
+    port: opts.port ?? 0,
     socket: {
       open(socket) {
         const challenge = crypto.randomUUID().replaceAll("-", "").slice(0, 16);

@@ -62,7 +62,7 @@ function toRecord(e: SimEvent, instrumentId: number, seq: number): DbnRecord {
   };
 }
 
-export function startSimulatedGateway(opts: { seed?: number; stepMs?: number; now?: () => number; apiKey?: string } = {}): SimulatedGateway {
+export function startSimulatedGateway(opts: { seed?: number; stepMs?: number; now?: () => number; apiKey?: string; port?: number } = {}): SimulatedGateway {
   const now = opts.now ?? Date.now;
   const apiKey = opts.apiKey ?? ("db-" + randomToken(24).replace(/[^A-Za-z0-9]/g, "x")).slice(0, 32);
   const instruments = simulatedInstruments(now());
@@ -72,6 +72,7 @@ export function startSimulatedGateway(opts: { seed?: number; stepMs?: number; no
   let seq = 0;
   const gateway: FakeGateway = startFakeGateway({
     apiKeys: [apiKey],
+    port: opts.port,
     onStart: (session) => {
       const feed = startSessionFeed(session, { instruments });
       feeds.add(feed);

@@ -159,6 +159,17 @@ export class MarketDataService {
     return this.lastTick;
   }
 
+  /** Event time (ms) of a root's latest print on the bus (any contract of it, a roll maps two), if any. */
+  lastPrintMs(root: string): number | undefined {
+    let newest: number | undefined;
+    for (const [id, r] of this.rootById) {
+      if (r !== root) continue;
+      const t = this.bus.last(id).trade?.tsMs;
+      if (t !== undefined && (newest === undefined || t > newest)) newest = t;
+    }
+    return newest;
+  }
+
   /** Roots streamed now. */
   get symbols(): string[] {
     return [...this.watched];
