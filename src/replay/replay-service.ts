@@ -343,7 +343,7 @@ export class ReplayService {
       await e.s.closeOpen();
       sum = e.s.summary();
       await this.store.saveState(id, "ended", e.s.player.nowMs, sum);
-      await appendEvent(this.db, { actor, accountId: e.s.accountConfig.id, kind: "replay.ended", reason: `replay ${id} ended: ${sum.trades} trades, net ${formatDollars(BigInt(Math.round(sum.net * 100)) * 10_000_000n)}` });
+      await appendEvent(this.db, { actor, accountId: e.s.accountConfig.id, kind: "replay.ended", reason: replayEndedText(id, sum) });
       e.s.summaryStored = true;
     } catch (err) {
       // Not finished after all: the next tick tries again (closing what is open is idempotent).
@@ -382,6 +382,11 @@ export class ReplayService {
     if (r.startMs > this.now()) throw new ServiceError(400, "body.startMs: the range starts in the future");
     return { ...r, symbols: roots(r.symbols) };
   }
+}
+
+/** "replay 3 ended: 1 trade, net -$20.00": money written as everywhere else. */
+export function replayEndedText(id: number, sum: { trades: number; net: number }): string {
+  return `replay ${id} ended: ${sum.trades} trade${sum.trades === 1 ? "" : "s"}, net ${formatDollars(BigInt(Math.round(sum.net * 100)) * 10_000_000n)}`;
 }
 
 function historicalProblem(err: unknown): ServiceError {

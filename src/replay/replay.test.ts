@@ -7,6 +7,7 @@ import type { Command } from "../trading/engine/types";
 import { ExecutionRouter } from "../trading/execution/router";
 import { ReplayPlayer, type ReplaySink } from "./player";
 import { ReplayCommandError, ReplaySession, type ReplayWrite } from "./replay-session";
+import { replayEndedText } from "./replay-service";
 import { BarsSource, DbnSource, ReplaySourceError, TRADE } from "./sources";
 import { tradesDbn, walk } from "./test-tape";
 
@@ -284,5 +285,12 @@ describe("replay session", () => {
     expect(router.adapterFor(replayOrder).name).toBe("paper");
     router.submit(replayOrder);
     expect(webhook.sent).toBe(0);
+  });
+});
+
+describe("replay end message", () => {
+  test("money is written as everywhere else (was 'net $-20.00')", () => {
+    expect(replayEndedText(3, { trades: 1, net: -20 })).toBe("replay 3 ended: 1 trade, net -$20.00");
+    expect(replayEndedText(4, { trades: 2, net: 1234.5 })).toBe("replay 4 ended: 2 trades, net $1,234.50");
   });
 });
