@@ -23,6 +23,8 @@ export async function startEngine(ctx: AppContext, clockMs = 250): Promise<() =>
     await lock.release();
     throw err;
   });
+  // Before any request: what the original API committed, the engine follows.
+  await ctx.legacyBridge.reconcile();
   return async () => {
     await engine.stop();
     await lock.release();

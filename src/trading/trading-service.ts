@@ -53,6 +53,8 @@ export class TradingService {
     private readonly db: Kysely<Database>,
     private readonly engine: EngineService,
     private readonly bars: BarHistory,
+    /** How long a market order waits for a symbol's first print (right after a start the feed is still connecting). */
+    private readonly priceWaitMs = 3_000,
   ) {}
 
   /** Replay sessions run their accounts on engines of their own. */
@@ -125,10 +127,21 @@ export class TradingService {
     return this.view(accountId, symbol);
   }
 
-  private refPrice(symbol: string, host: EngineHost): number {
-    const last = host.engine.lastPrice(symbol);
-    if (!last) throw new ServiceError(409, `${symbol} has no price yet (the feed has not printed it); cannot place a market order`);
-    return last;
+  /**
+   * The print a market order is placed at. Right after a start the feed may not have printed the
+   * symbol yet: the order waits for it, a bounded while, instead of being refused at once — but
+   * not when the symbol is known to have no prices (an outage) or in a replay (its tape decides).
+   */
+  private async refPrice(symbol: string, host: EngineHost): Promise<number> {
+    const deadline = Date.now() + (host === this.engine && !host.engine.feedDownSince(symbol) ? this.priceWaitMs : 0);
+    for (;;) {
+      const last = host.engine.lastPrice(symbol);
+      if (last) return last;
+      if (Date.now() >= deadline) break;
+      await Bun.sleep(25);
+    }
+    const down = host.engine.feedDownSince(symbol);
+    throw new ServiceError(409, down ? `${symbol} has no prices (the feed is down); cannot place a market order — exits still work` : `${symbol} has no price yet (the feed has not printed it); cannot place a market order`);
   }
 
   private async atrFor(symbol: string, stop: S.StopInput | null | undefined, atr: AtrSettings = DEFAULT_ATR, host?: EngineHost) {
@@ -153,7 +166,7 @@ export class TradingService {
     return this.run(c, account, symbolInput, async (host, symbol) => {
       const atr = await this.atrFor(symbol, b?.stop, atrSettings, host);
       if (atr && "unavailable" in atr) throw new ServiceError(400, `ATR stop refused: ATR is unavailable (${atr.unavailable}); set the stop by points or ticks`);
-      const refPrice = this.refPrice(symbol, host);
+      const refPrice = await this.refPrice(symbol, host);
       let ladder = b?.ladder?.map((l) => ({ enabled: l.enabled, qty: l.qty, target: toTarget(l.target) }));
       if (ladder && opts.fitLadder) {
         // The desk's saved default ladder may hold more contracts than the ticket: it is cut to fit (R6.1).

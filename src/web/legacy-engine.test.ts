@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { startEngine } from "../app/engine-startup";
+import * as repo from "../persistence/repositories/orders-repo";
 import { testDatabaseKind } from "../persistence/test-database";
 import { addUser, createHarness, json, tokenClient, type Client, type Harness } from "./test-harness";
 
@@ -85,5 +86,30 @@ describe(`original API → engine (${testDatabaseKind})`, () => {
     // 4 MCL ($100 a point) from 70.00 out at the last print 70.02: 4 × 0.02 × $100 = $8.
     expect(j.trades.map((t: any) => [t.qty, t.exit, t.net])).toEqual([[4, 70.02, 8]]);
     expect(j.trades[0].exitReasons.some((x: string) => x.startsWith("exit all by"))).toBe(true);
+  });
+});
+
+describe(`start-up reconciliation (${testDatabaseKind})`, () => {
+  test("a row the original API committed but the engine never followed (killed in between) is followed at start-up, and logged", async () => {
+    const h2 = await createHarness();
+    try {
+      const user = await addUser(h2);
+      const acct = await h2.db.db.selectFrom("accounts").select("id").where("user_id", "=", user.id).where("name", "=", "paper").executeTakeFirstOrThrow();
+      // What a SIGKILL between the table's commit and the engine sync leaves: a row the engine has not seen.
+      await repo.upsertOrder(h2.db.db, acct.id, "MES", { action: "buy", quantity: 2, entryPrice: 5010_000_000_000n, timestamp: 1732400000, stopLoss: null });
+      const stop2 = await startEngine(h2.ctx, 0);
+      try {
+        expect(h2.ctx.engine.engine.position(acct.id, "MES")).toMatchObject({ side: "long", qty: 2, cost: 2n * 5010_000_000_000n });
+        expect(h2.logs.lines.filter((l) => l.event === "legacy.reconciled").length).toBe(1);
+      } finally {
+        await stop2();
+      }
+      // A second start finds nothing to do.
+      const stop3 = await startEngine(h2.ctx, 0);
+      await stop3();
+      expect(h2.logs.lines.filter((l) => l.event === "legacy.reconciled").length).toBe(1);
+    } finally {
+      await h2.close();
+    }
   });
 });

@@ -36,10 +36,23 @@ async function settle() {
 const base = "/api/v1/accounts/paper/positions";
 
 describe(`trading API over the engine (${testDatabaseKind})`, () => {
-  test("no price yet: a market order is refused with the reason, nothing changes", async () => {
+  test("no price yet: a market order waits a moment for the first print (right after a start), then is refused with the reason", async () => {
+    const t0 = Date.now();
     const r = await call("POST", `${base}/MES/orders`, { side: "buy", qty: 1 });
     expect(r.status).toBe(409);
     expect(r.body.message).toContain("no price yet");
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(2_900);
+    expect(h.ctx.engine.engine.position(1, "MES")?.qty ?? 0).toBe(0);
+    // The print comes while the order waits: it is placed at that print.
+    const waiting = call("POST", `${base}/M2K/orders`, { side: "buy", qty: 1 });
+    await Bun.sleep(150);
+    await print("M2K", "2000");
+    const ok = await waiting;
+    expect(ok.status).toBe(200);
+    await settle();
+    expect((await call("GET", `${base}/M2K`)).body.position).toMatchObject({ side: "long", qty: 1, avgEntry: 2000 });
+    expect((await call("POST", `${base}/M2K/exit`, {})).status).toBe(200);
+    await settle();
   });
 
   test("buy with a bracket on paper: position, stop, ladder, timer; a TP filled by the feed shows as filled with its reason", async () => {
@@ -95,7 +108,7 @@ describe(`trading API over the engine (${testDatabaseKind})`, () => {
     await print("MES", "6003");
     expect((await call("POST", `${base}/MES/exit`, {})).status).toBe(200);
     await settle();
-    const j = (await call("GET", "/api/v1/journal?account=paper")).body;
+    const j = (await call("GET", "/api/v1/journal?account=paper&symbol=MES")).body;
     expect(j.trades.length).toBe(1);
     // 1 @ +2.00 (TP1 at its level) and 2 @ +3.00 on MES ($5 a point): 10 + 30 = 40.
     expect(j.trades[0]).toMatchObject({ symbol: "MES", side: "long", qty: 3, entry: 6000, net: 40 });

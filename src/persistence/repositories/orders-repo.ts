@@ -54,6 +54,12 @@ export async function listOrders(db: Db, accountId: number): Promise<OpenOrder[]
   return rows.map(toOrder);
 }
 
+/** Every open row of the original API, all accounts (start-up reconciliation with the engine). */
+export async function listAllOrders(db: Db): Promise<OpenOrder[]> {
+  const rows = await db.selectFrom("orders").select(orderColumns).orderBy("account_id").orderBy("symbol").execute();
+  return rows.map(toOrder);
+}
+
 export async function findOrder(db: Db, accountId: number, symbol: string, forUpdate = false): Promise<OpenOrder | undefined> {
   let q = db.selectFrom("orders").select(orderColumns).where("account_id", "=", accountId).where("symbol", "=", symbol);
   if (forUpdate) q = q.forUpdate();

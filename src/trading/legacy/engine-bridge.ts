@@ -71,6 +71,25 @@ export class LegacyEngineBridge {
     return true;
   }
 
+  /**
+   * At start-up: a row the original API committed whose engine sync died with the process (a
+   * SIGKILL between the two) is made to match now, and logged. Engine positions with no row are
+   * desk trades and stay as they are.
+   */
+  async reconcile(): Promise<number> {
+    let fixed = 0;
+    for (const o of await repo.listAllOrders(this.db)) {
+      const p = this.engine.engine.position(o.accountId, o.symbol);
+      const side = o.action === "buy" ? "long" : "short";
+      // The row keeps the average rounded to 1e-9; the engine keeps the exact sum.
+      if (p && p.qty === o.quantity && p.side === side && (p.cost * 2n + BigInt(p.qty)) / (2n * BigInt(p.qty)) === o.entryPrice) continue;
+      await this.sync(o.accountId, [o.symbol], { kind: "system", label: "start-up reconciliation", userId: null });
+      this.logger.info("legacy.reconciled", { account_id: o.accountId, symbol: o.symbol, table: `${side} ${o.quantity}`, engine: p && p.qty ? `${p.side} ${p.qty}` : "flat", reason: "the original API's row changed but the engine did not follow before the process stopped" });
+      fixed++;
+    }
+    return fixed;
+  }
+
   private async syncOne(accountId: number, symbol: string, actor: Actor, ladderWritten: boolean): Promise<void> {
     if (!this.engine.account(accountId)) await this.engine.reloadAccounts();
     const order = await repo.findOrder(this.db, accountId, symbol);
