@@ -97,6 +97,8 @@ export class ReplayService {
   readonly store: ReplayStore;
   private readonly sessions = new Map<number, { s: ReplaySession; userId: number; lastFrame: number; dirty: boolean; finished: boolean }>();
   private readonly byAccount = new Map<number, ReplaySession>();
+  /** Replays being created, per user (counted against the limit until they are open). */
+  private readonly starting = new Map<number, number>();
   private timer: ReturnType<typeof setInterval> | undefined;
   private readonly now: () => number;
 
@@ -138,8 +140,20 @@ export class ReplayService {
 
   async create(userId: number, body: unknown, actor: Actor): Promise<{ id: number; account: string; symbols: string[] }> {
     const b = parse(createBody, body);
-    const open = [...this.sessions.values()].filter((e) => e.userId === userId && !e.finished).length;
+    // The slot is taken now, before anything is awaited: starts sent at once cannot all pass the check.
+    const open = [...this.sessions.values()].filter((e) => e.userId === userId && !e.finished).length + (this.starting.get(userId) ?? 0);
     if (open >= (this.o.maxLivePerUser ?? 5)) throw new ServiceError(409, `you have ${open} replays open; close one first`);
+    this.starting.set(userId, (this.starting.get(userId) ?? 0) + 1);
+    try {
+      return await this.createSession(userId, b, actor);
+    } finally {
+      const n = (this.starting.get(userId) ?? 1) - 1;
+      if (n > 0) this.starting.set(userId, n);
+      else this.starting.delete(userId);
+    }
+  }
+
+  private async createSession(userId: number, b: z.infer<typeof createBody>, actor: Actor): Promise<{ id: number; account: string; symbols: string[] }> {
     let source: ReplaySource;
     let info: SourceInfo;
     if (b.source === "archive") {

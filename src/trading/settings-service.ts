@@ -1,4 +1,4 @@
-import type { Kysely } from "kysely";
+import { sql, type Kysely } from "kysely";
 import { z } from "zod";
 import { CATALOGUE, type Instrument } from "../market-data/instruments/catalogue";
 import type { Database } from "../persistence/database";
@@ -56,17 +56,24 @@ export class SettingsService {
 
   private async write(userId: number, key: string, value: unknown, expected: number | undefined, actor: Actor, reason: string): Promise<number> {
     return this.db.transaction().execute(async (trx) => {
-      const cur = await trx.selectFrom("user_settings").select("version").where("user_id", "=", userId).where("key", "=", key).forUpdate().executeTakeFirst();
-      const version = cur?.version ?? 0;
-      if (expected !== undefined && expected !== version) throw new ServiceError(409, `these settings were changed elsewhere meanwhile (version ${version}, you edited ${expected}); reload to see them`);
       const json = JSON.stringify(value);
-      await trx
+      // One statement decides: a first write of a key has no row to lock, so a read-then-write
+      // would let concurrent first writes all "succeed" over one another.
+      const row = await trx
         .insertInto("user_settings")
         .values({ user_id: userId, key, value: json, version: 1 })
-        .onConflict((oc) => oc.columns(["user_id", "key"]).doUpdateSet({ value: json, version: version + 1, updated_at: new Date() }))
-        .execute();
+        .onConflict((oc) => {
+          const update = oc.columns(["user_id", "key"]).doUpdateSet({ value: json, version: sql`user_settings.version + 1`, updated_at: new Date() });
+          return expected === undefined ? update : update.where("user_settings.version", "=", expected);
+        })
+        .returning("version")
+        .executeTakeFirst();
+      if (!row || (expected !== undefined && row.version !== expected + 1)) {
+        const cur = await trx.selectFrom("user_settings").select("version").where("user_id", "=", userId).where("key", "=", key).executeTakeFirst();
+        throw new ServiceError(409, `these settings were changed elsewhere meanwhile (version ${cur?.version ?? 0}, you edited ${expected}); reload to see them`);
+      }
       await appendEvent(trx, { actor, kind: "settings.changed", reason, data: { key } });
-      return version + 1;
+      return row.version;
     });
   }
 

@@ -157,4 +157,11 @@ describe(`replay API (${testDatabaseKind})`, () => {
     const list = (await call("GET", "/api/v1/replays")).body.replays as { id: number; state: string; open: boolean }[];
     expect(list.find((s) => s.id === id)).toMatchObject({ state: "closed", open: false });
   });
+
+  test("12 replay starts at once: the limit of 5 open replays holds (was: all 12 opened)", async () => {
+    const starts = await Promise.all(Array.from({ length: 12 }, () => call("POST", "/api/v1/replays", { source: "archive", symbols: ["MES"], fromMs: T0, toMs: T0 + 3_600_000 }, other)));
+    expect(starts.filter((r) => r.status === 200).length).toBe(5);
+    expect(starts.filter((r) => r.status === 409).length).toBe(7);
+    for (const r of starts.filter((x) => x.status === 200)) await call("POST", `/api/v1/replays/${r.body.id}/control`, { action: "close" }, other);
+  });
 });

@@ -441,7 +441,7 @@ export class TradingEngine {
     if (!account) throw new EngineError(404, `unknown account ${accountId}`);
     const key = `${accountId}:${symbol}`;
     const p = this.positions.get(key);
-    if (input.idempotencyKey && p?.recentCommands?.includes(input.idempotencyKey)) return NONE;
+    if (input.idempotencyKey && p?.recentCommands && seenKey(p.recentCommands, input.idempotencyKey, tsMs)) return NONE;
     if (input.expectedVersion !== undefined && (p?.version ?? 0) !== input.expectedVersion) {
       const touched = p ? changedSince(p, input.expectedVersion) : PART.all;
       const clash = touched & INTENT[c.kind];
@@ -502,7 +502,7 @@ export class TradingEngine {
     }
     const after = this.positions.get(key);
     if (input.idempotencyKey && after) {
-      after.recentCommands = [...(after.recentCommands ?? []).slice(-31), input.idempotencyKey];
+      after.recentCommands = rememberKey(after.recentCommands ?? [], input.idempotencyKey, tsMs);
       this.touch(after, 0);
     }
     return this.out;
@@ -1327,6 +1327,26 @@ function roundedAverage(cost: bigint, qty: number): Nanos {
   return Number((cost * 2n + q) / (2n * q));
 }
 
+
+/** How long a command's Idempotency-Key is remembered: a retry within a day is applied once, however many commands came between. */
+export const IDEMPOTENCY_MS = 24 * 3_600_000;
+/** A bound on the memory a position spends on keys, far above a day of a trader's clicks. */
+const IDEMPOTENCY_MAX = 10_000;
+
+type KeyLog = NonNullable<Position["recentCommands"]>;
+const keyOf = (e: KeyLog[number]) => (typeof e === "string" ? e : e[0]);
+const timeOf = (e: KeyLog[number], now: number) => (typeof e === "string" ? now : e[1]);
+
+function seenKey(log: KeyLog, key: string, now: number): boolean {
+  for (const e of log) if (keyOf(e) === key && now - timeOf(e, now) < IDEMPOTENCY_MS) return true;
+  return false;
+}
+
+function rememberKey(log: KeyLog, key: string, now: number): KeyLog {
+  const kept = log.filter((e) => now - timeOf(e, now) < IDEMPOTENCY_MS).slice(-(IDEMPOTENCY_MAX - 1));
+  kept.push([key, now]);
+  return kept;
+}
 
 function need(p: Position | undefined, symbol: string): Position {
   if (!p) throw new EngineError(404, `no ${symbol} position`);

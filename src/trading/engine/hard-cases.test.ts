@@ -262,3 +262,18 @@ describe("journal averages (issue: truncated average exit)", () => {
     expect(a.closedTrades).toEqual([5002166666667]);
   });
 });
+
+describe("idempotency keys (a day, not a count)", () => {
+  test("a retry after 40 newer keyed commands is still applied once; after a day the key is free again", () => {
+    const a = desk();
+    a.print("5000.00");
+    const keyed = (key: string, tsMs: number) => a.step({ type: "command", accountId: 1, symbol: "MES", command: { kind: "order", side: "buy", qty: 1, refPrice: px("5000") }, actor: trader, tsMs, idempotencyKey: key });
+    keyed("first", T0);
+    for (let i = 0; i < 40; i++) keyed(`k${i}`, T0 + i);
+    expect(a.pos().qty).toBe(41);
+    keyed("first", T0 + 3_600_000);
+    expect(a.pos().qty).toBe(41);
+    keyed("first", T0 + 25 * 3_600_000);
+    expect(a.pos().qty).toBe(42);
+  });
+});

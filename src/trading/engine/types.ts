@@ -167,8 +167,8 @@ export interface Position {
   entryCost: bigint;
   exitQty: number;
   exitCost: bigint;
-  /** Idempotency keys of the latest commands applied here (a retried request is a no-op). */
-  recentCommands?: string[];
+  /** Idempotency keys of the commands applied here in the last 24 h, with when (a retried request is a no-op); bare strings from older versions. */
+  recentCommands?: ([string, number] | string)[];
   /** The bracket the current trade was opened with (a reverse reuses it). */
   lastBracket?: Bracket;
   /**
