@@ -1,7 +1,7 @@
 import { clockCT } from "../../shared/exchange-time";
 import type { Actor } from "../../persistence/events";
 import { fitLadder } from "./ladder-fit";
-import { betterStop, ceilTick, distanceOf, entryRef, floorTick, formatDollars, formatPrice, formatTarget, lossPrice, onTick, profitPrice } from "./price-math";
+import { averageNearest, betterStop, ceilTick, distanceOf, entryRef, floorTick, formatDollars, formatPrice, formatTarget, lossPrice, onTick, profitPrice } from "./price-math";
 import {
   EngineError,
   type AccountConfig,
@@ -415,6 +415,7 @@ export class TradingEngine {
 
   /** Withdraws every resting order of the position (R4.1, R4.3); the adapters drop them. */
   private cancelResting(p: Position, why: string, tsMs: number): void {
+    const spec = this.spec(p.symbol)!;
     for (const o of [...this.orders.values()]) {
       if (o.posKey !== p.key || o.status !== "resting" || o.awaitingPrice) continue;
       this.orders.delete(o.id);
@@ -422,7 +423,6 @@ export class TradingEngine {
       const level = o.levelId ? p.ladder.find((l) => l.id === o.levelId) : undefined;
       if (level && level.status === "pending") level.status = level.filledQty > 0 ? "filled" : "cancelled";
       if (p.closing?.orderId === o.id) p.closing.orderId = "";
-      const spec = this.spec(p.symbol)!;
       const left = o.qty - o.filled;
       const what = `${o.purpose === "stop" && o.type === "limit" ? "stop-limit" : o.purpose} ${o.side} ${left} ${o.type === "limit" ? `limit ${formatPrice(o.limitPrice!, spec.decimals)}` : "at market"}`;
       this.out.push({ type: "cancel", order: o, reason: why });
@@ -543,11 +543,11 @@ export class TradingEngine {
     const levels = b.ladder ?? [];
     if (levels.length > 20) throw new EngineError(400, "bracket: at most 20 take-profit levels");
     let sum = 0;
-    const avg = ref;
+    const entry = entryRef(side, probe.cost, opens, spec.tick);
     for (let i = 0; i < levels.length; i++) {
       const l = levels[i]!;
       if (!Number.isInteger(l.qty) || l.qty <= 0) throw new EngineError(400, `bracket TP${i + 1} quantity: a whole number ≥ 1`);
-      this.levelPrice(probe, spec, entryRef(side, probe.cost, opens, spec.tick), avg, l.target, i + 1);
+      this.levelPrice(probe, spec, entry, ref, l.target, i + 1);
       if (l.enabled) sum += l.qty;
     }
     if (sum > opens) throw new EngineError(400, `bracket: the take-profit quantities (${sum}) exceed the ${opens} contract${opens === 1 ? "" : "s"} this order opens; nothing was sent`);
@@ -702,9 +702,8 @@ export class TradingEngine {
         state.basis = trails ? old.basis : `trailed to ${formatPrice(old.price, spec.decimals)}, no longer trailing`;
         text = `stop ${cfg.kind} kept at ${formatPrice(old.price, spec.decimals)} (${trails ? `trailing ${formatTarget(cfg.trailBy!, spec.decimals)}` : "no longer trailing"}; settings changed)`;
       } else {
-        const dist = distanceOf(cfg.trailBy!, spec.tick)!;
-        state.price = p.side === "long" ? floorTick(p.best - dist, spec.tick) : ceilTick(p.best + dist, spec.tick);
-        state.basis = p.side === "long" ? "trailing below the high" : "trailing above the low";
+        state.price = trailPrice(p.side, p.best, distanceOf(cfg.trailBy!, spec.tick)!, spec.tick);
+        state.basis = TRAIL_BASIS[p.side];
         text = `stop ${cfg.kind} ${formatPrice(state.price, spec.decimals)} (now trailing ${formatTarget(cfg.trailBy!, spec.decimals)} from ${formatPrice(p.best, spec.decimals)})`;
       }
     } else if (state.trailing) {
@@ -1054,7 +1053,7 @@ export class TradingEngine {
     const trade: ClosedTrade = {
       tradeId: p.tradeId, accountId: p.accountId, symbol: p.symbol, side: p.side, qty: p.entryQty,
       // Averages rounded to the nearest 1e-9, not truncated (5002.1666666666… → 5002.166666667).
-      entry: roundedAverage(p.entryCost, p.entryQty), exit: roundedAverage(p.exitCost, p.exitQty),
+      entry: Number(averageNearest(p.entryCost, p.entryQty)), exit: Number(averageNearest(p.exitCost, p.exitQty)),
       openedAtMs: p.openedAtMs, closedAtMs: tsMs, realized: p.realized, commissions: p.commissions, fills: p.fills.slice(),
       exitReasons: p.fills.filter(closesContracts).map((f) => f.reason),
     };
@@ -1223,14 +1222,17 @@ function ratchet(p: Position, s: StopState, price: Nanos, tick: Nanos): boolean 
   p.best = price;
   const dist = distanceOf(s.config.trailBy ?? (s.config.initial as Target), tick) ?? 0;
   if (!(dist > 0)) return false;
-  const long = p.side === "long";
-  const candidate = long ? floorTick(price - dist, tick) : ceilTick(price + dist, tick);
+  const candidate = trailPrice(p.side, price, dist, tick);
   if (!betterStop(p.side, candidate, s.price)) return false;
   s.price = candidate;
-  // A constant, not a new string per ratchet: the UI shows best and distance itself.
-  s.basis = long ? "trailing below the high" : "trailing above the low";
+  s.basis = TRAIL_BASIS[p.side];
   return true;
 }
+
+/** A trailing stop's place: the reference less the distance for a long (floored to the tick), plus it for a short (ceiled). */
+const trailPrice = (side: Side, best: Nanos, dist: Nanos, tick: Nanos): Nanos => (side === "long" ? floorTick(best - dist, tick) : ceilTick(best + dist, tick));
+/** Constants, not a new string per ratchet: the UI shows best and distance itself. */
+const TRAIL_BASIS: Record<Side, string> = { long: "trailing below the high", short: "trailing above the low" };
 
 const sameTarget = (a: Target | undefined, b: Target | undefined) => a?.unit === b?.unit && a?.value === b?.value;
 
@@ -1321,11 +1323,6 @@ const partNames = (bits: number) => PART_NAMES.filter(([b]) => bits & b).map(([,
 
 /** A fill that took contracts off (older stored fills lack the flag: an exit purpose or a P&L says so). */
 export const closesContracts = (f: { closes?: boolean; pnl: bigint; purpose: Purpose }) => f.closes ?? (f.pnl !== 0n || (f.purpose !== "entry" && f.purpose !== "reverse"));
-
-function roundedAverage(cost: bigint, qty: number): Nanos {
-  const q = BigInt(Math.max(1, qty));
-  return Number((cost * 2n + q) / (2n * q));
-}
 
 
 /** How long a command's Idempotency-Key is remembered: a retry within a day is applied once, however many commands came between. */

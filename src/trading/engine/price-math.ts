@@ -27,6 +27,12 @@ export function entryRef(side: Side, cost: bigint, qty: number, tick: Nanos): Na
   return Number(units * t);
 }
 
+/** Σ price × contracts ÷ contracts, rounded to the nearest 1e-9 (half up), not truncated. */
+export function averageNearest(cost: bigint, qty: number): bigint {
+  const q = BigInt(Math.max(1, qty));
+  return (cost * 2n + q) / (2n * q);
+}
+
 /** A distance in price units, at least the one asked (rounded up to whole ticks). */
 export function distanceOf(target: Target, tick: Nanos): Nanos | undefined {
   if (target.unit === "ticks") return target.value * tick;

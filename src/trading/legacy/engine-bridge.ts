@@ -5,6 +5,7 @@ import type { Actor } from "../../persistence/events";
 import * as repo from "../../persistence/repositories/orders-repo";
 import type { EngineChange, EngineService } from "../engine-service";
 import { fixedFromNumber } from "../../shared/fixed-point";
+import { averageNearest } from "../engine/price-math";
 import { EngineError, type StopConfig, type StopState } from "../engine/types";
 import { ServiceError } from "../service-error";
 
@@ -48,7 +49,7 @@ export class LegacyEngineBridge {
       }
       const spec = this.engine.spec(p.symbol);
       out.push({
-        symbol: p.symbol, action: p.side === "long" ? "buy" : "sell", quantity: p.qty, entryPrice: (p.cost * 2n + BigInt(p.qty)) / (2n * BigInt(p.qty)),
+        symbol: p.symbol, action: p.side === "long" ? "buy" : "sell", quantity: p.qty, entryPrice: averageNearest(p.cost, p.qty),
         timestamp: Math.floor(p.openedAtMs / 1000), stopLoss: p.stop ? stopJson(p.stop, p.side, spec?.tick ?? 1) : null,
         levels: p.ladder.map((l) => ({ enabled: l.enabled, quantity: l.qty, price: BigInt(l.price), hit: l.status === "filled" })),
       });
@@ -82,7 +83,7 @@ export class LegacyEngineBridge {
       const p = this.engine.engine.position(o.accountId, o.symbol);
       const side = o.action === "buy" ? "long" : "short";
       // The row keeps the average rounded to 1e-9; the engine keeps the exact sum.
-      if (p && p.qty === o.quantity && p.side === side && (p.cost * 2n + BigInt(p.qty)) / (2n * BigInt(p.qty)) === o.entryPrice) continue;
+      if (p && p.qty === o.quantity && p.side === side && averageNearest(p.cost, p.qty) === o.entryPrice) continue;
       await this.sync(o.accountId, [o.symbol], { kind: "system", label: "start-up reconciliation", userId: null });
       this.logger.info("legacy.reconciled", { account_id: o.accountId, symbol: o.symbol, table: `${side} ${o.quantity}`, engine: p && p.qty ? `${p.side} ${p.qty}` : "flat", reason: "the original API's row changed but the engine did not follow before the process stopped" });
       fixed++;
