@@ -74,19 +74,20 @@ export function ExecutionSection({ accounts, notice }: { accounts: AccountRow[];
   );
 }
 
-export function KeysSection({ keys, feed, notice }: { keys: { live: string | null; archive: string | null }; feed: string; notice?: Notice }) {
+export function KeysSection({ keys, feed, admin, notice }: { keys: { live: string | null; archive: string | null }; feed: string; admin: boolean; notice?: Notice }) {
   return (
     <section class="card" id="keys" aria-label="Databento keys">
       <h2>Databento</h2>
       <p class="muted small">Feed now: <strong safe>{feed}</strong>. Keys are write-only: stored encrypted, shown masked, used from the next start (a <code>DATABENTO_API_KEY</code> in the environment takes precedence).</p>
-      <form class="grid-form" hx-post="/settings/keys" hx-target="#keys" hx-swap="outerHTML">
+      {admin ? "" : <p class="muted small">The keys serve every user of this server; only an administrator can change them.</p>}
+      {admin ? <form class="grid-form" hx-post="/settings/keys" hx-target="#keys" hx-swap="outerHTML">
         <label>Live key <input name="live" autocomplete="off" placeholder={keys.live ? `set (${keys.live})` : "db-…"} /></label>
         <label>Archive key (optional) <input name="archive" autocomplete="off" placeholder={keys.archive ? `set (${keys.archive})` : "db-… (else the live key)"} /></label>
         <div class="row-buttons">
           <button class="btn btn-primary" type="submit">Save keys</button>
           {keys.live || keys.archive ? <button class="btn btn-ghost" type="submit" name="clear" value="1">Remove stored keys</button> : ""}
         </div>
-      </form>
+      </form> : ""}
       <NoticeLine n={notice} />
     </section>
   );
@@ -183,6 +184,8 @@ export interface SettingsProps {
   tokens: { name: string; createdAt: string; lastUsedAt: string | null }[];
   archive: { dataset: string; historical: boolean; symbols: SymbolArchiveStatus[] };
   defaults: { root: string; name: string; d: SymbolDefaults; saved: boolean }[];
+  /** May change the server-wide Databento keys. */
+  admin: boolean;
 }
 
 export function SettingsPage(p: SettingsProps) {
@@ -191,7 +194,7 @@ export function SettingsPage(p: SettingsProps) {
       <div class="grid">
         <PrefsSection prefs={p.prefs.value} version={p.prefs.version} />
         <ExecutionSection accounts={p.accounts} />
-        <KeysSection keys={p.keys} feed={p.feed} />
+        <KeysSection keys={p.keys} feed={p.feed} admin={p.admin} />
         <TokensSection tokens={p.tokens} />
         <ArchiveSection archive={p.archive} />
         <DefaultsSection rows={p.defaults} />

@@ -25,6 +25,7 @@ import { SettingsService } from "../trading/settings-service";
 import { priceDecimals } from "../market-data/instruments/catalogue";
 import { HistoricalClient } from "../market-data/databento/historical-client";
 import { ReplayService } from "../replay/replay-service";
+import { CredentialSockets } from "../web/socket-credentials";
 
 /** The services every front end (HTML pages, JSON API, CLI) works through. */
 export interface AppContext {
@@ -61,6 +62,8 @@ export interface AppContext {
   replay: ReplayService;
   /** Recent bars and ATR for every symbol. */
   barHistory: BarHistory;
+  /** Open sockets by credential: closed when it is signed out or revoked. */
+  sockets: CredentialSockets;
   startedAt: Date;
 }
 
@@ -122,16 +125,30 @@ export function createAppContext(config: Config, logger: Logger, db: Kysely<Data
     logger: logger.child({ component: "replay" }),
   });
   trading.useReplayHosts((accountId) => replay.hostFor(accountId));
+  const users = new UsersService(db);
+  const sessions = new SessionsService(db, config.SESSION_TTL_HOURS * 3_600_000);
+  const tokens = new ApiTokensService(db);
+  const sockets = new CredentialSockets(
+    { sessions: (h) => sessions.alive(h), tokens: (ids) => tokens.alive(ids) },
+    (err) => logger.warn("ws.credential_check_failed", { error: err }),
+  );
+  sessions.onEnded((idHash) => sockets.end(`session:${idHash}`, "signed out"));
+  tokens.onRevoked((id) => sockets.end(`token:${id}`, "token revoked"));
   return {
     config,
     logger,
     db,
     dbKind,
-    users: new UsersService(db),
-    sessions: new SessionsService(db, config.SESSION_TTL_HOURS * 3_600_000),
-    tokens: new ApiTokensService(db),
+    users,
+    sessions,
+    tokens,
+    sockets,
     secrets,
-    legacyOrders: new LegacyOrdersService(db, undefined, (accountId, symbols, actor, ladders) => bridge.sync(accountId, symbols, actor, ladders), bridge),
+    legacyOrders: new LegacyOrdersService(db, undefined, (accountId, symbols, actor, ladders) => bridge.sync(accountId, symbols, actor, ladders), {
+      openPositions: (accountId) => bridge.openPositions(accountId),
+      exit: (...args) => bridge.exit(...args),
+      lastPrice: (symbol) => engine!.engine.lastPrice(symbol),
+    }),
     legacyBridge: bridge,
     setup: new SetupToken(),
     loginLimits: { byUser: new FailureLimiter(5, 15 * 60_000), byAddress: new FailureLimiter(20, 15 * 60_000) },

@@ -48,9 +48,10 @@ export async function startServer(envConfig: Config, logger: Logger): Promise<Ru
     // Elysia's socket handlers; the price hub decides what a slow socket gets, far below this limit.
     websocket: { ...(websocket as unknown as Bun.WebSocketHandler<unknown>), backpressureLimit: 4 * 1024 * 1024, closeOnBackpressureLimit: false, idleTimeout: 120 },
     ...(tls ? { tls } : {}),
+    // Only reached if the fetch wrapper itself fails; every request error is mapped inside it.
     error(err) {
       logger.error("http.server_error", { error: err });
-      return new Response(JSON.stringify({ success: false, message: "internal error" }), { status: 500 });
+      return new Response(JSON.stringify({ success: false, message: "internal error" }), { status: 500, headers: { "content-type": "application/json" } });
     },
   });
   // Elysia upgrades sockets through the server it knows; this server is ours (see web/http.ts).

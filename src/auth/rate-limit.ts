@@ -24,6 +24,25 @@ export class FailureLimiter {
     return e.count >= this.limit ? Math.ceil((e.resetAt - now) / 1000) : 0;
   }
 
+  /**
+   * Counts an attempt before it is checked, atomically with the decision to let it through: 15
+   * guesses sent at once then get 5 checks, not 15 (each check takes a slow password hash, so
+   * counting only after it would let them all pass the limit together). Returns 0 when the
+   * attempt may go ahead, else the seconds to wait. A success hands its place back (`release`).
+   */
+  reserve(key: string): number {
+    const wait = this.retryAfter(key);
+    if (wait > 0) return wait;
+    this.fail(key);
+    return 0;
+  }
+
+  /** An attempt reserved with `reserve` turned out fine: it does not count as a failure. */
+  release(key: string): void {
+    const e = this.hits.get(key);
+    if (e && e.count > 0) e.count--;
+  }
+
   fail(key: string): void {
     const now = this.now();
     const e = this.hits.get(key);

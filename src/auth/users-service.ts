@@ -16,6 +16,7 @@ export const passwordSchema = z
 export interface User {
   id: number;
   username: string;
+  isAdmin: boolean;
 }
 
 export class UserError extends Error {
@@ -37,7 +38,8 @@ export class UsersService {
     return Number(row.n);
   }
 
-  async create(usernameInput: string, password: string, actor: Actor, opts: { onlyIfFirst?: boolean } = {}): Promise<User> {
+  /** The first user is an administrator; later ones only when `admin` is asked for (`cli user add --admin`). */
+  async create(usernameInput: string, password: string, actor: Actor, opts: { onlyIfFirst?: boolean; admin?: boolean } = {}): Promise<User> {
     const username = usernameSchema.parse(usernameInput);
     passwordSchema.parse(password);
     const hash = await Bun.password.hash(password, { algorithm: "argon2id" });
@@ -50,11 +52,13 @@ export class UsersService {
       }
       const clash = await trx.selectFrom("users").select("id").where("username", "=", username).executeTakeFirst();
       if (clash) throw new UserError(`user "${username}" already exists`);
-      const user = await trx
+      const first = (await trx.selectFrom("users").select("id").limit(1).execute()).length === 0;
+      const row = await trx
         .insertInto("users")
-        .values({ username, password_hash: hash })
-        .returning(["id", "username"])
+        .values({ username, password_hash: hash, is_admin: first || Boolean(opts.admin) })
+        .returning(["id", "username", "is_admin"])
         .executeTakeFirstOrThrow();
+      const user = { id: row.id, username: row.username, isAdmin: row.is_admin };
       await trx
         .insertInto("accounts")
         .values(DEFAULT_ACCOUNTS.map((a) => ({ user_id: user.id, name: a.name, kind: a.kind, execution: a.execution })))
@@ -62,8 +66,8 @@ export class UsersService {
       await appendEvent(trx, {
         actor,
         kind: "user.created",
-        reason: `user ${username} created with accounts ${DEFAULT_ACCOUNTS.map((a) => a.name).join(", ")}`,
-        data: { user_id: user.id, username },
+        reason: `user ${username} created with accounts ${DEFAULT_ACCOUNTS.map((a) => a.name).join(", ")}${user.isAdmin ? " (administrator)" : ""}`,
+        data: { user_id: user.id, username, admin: user.isAdmin },
       });
       return user;
     });
@@ -72,17 +76,18 @@ export class UsersService {
   async findByUsername(username: string): Promise<(User & { passwordHash: string }) | undefined> {
     const row = await this.db
       .selectFrom("users")
-      .select(["id", "username", "password_hash"])
+      .select(["id", "username", "password_hash", "is_admin"])
       .where("username", "=", username.trim().toLowerCase())
       .executeTakeFirst();
-    return row && { id: row.id, username: row.username, passwordHash: row.password_hash };
+    return row && { id: row.id, username: row.username, isAdmin: row.is_admin, passwordHash: row.password_hash };
   }
 
   async findById(id: number): Promise<User | undefined> {
-    return this.db.selectFrom("users").select(["id", "username"]).where("id", "=", id).executeTakeFirst();
+    const row = await this.db.selectFrom("users").select(["id", "username", "is_admin"]).where("id", "=", id).executeTakeFirst();
+    return row && { id: row.id, username: row.username, isAdmin: row.is_admin };
   }
 
   async list(): Promise<User[]> {
-    return this.db.selectFrom("users").select(["id", "username"]).orderBy("id").execute();
+    return (await this.db.selectFrom("users").select(["id", "username", "is_admin"]).orderBy("id").execute()).map((r) => ({ id: r.id, username: r.username, isAdmin: r.is_admin }));
   }
 }

@@ -15,18 +15,21 @@ function option(args: string[], name: string): string | undefined {
   return v;
 }
 
-export async function userCommand(config: Config, args: string[], io: CliIo): Promise<void> {
+export async function userCommand(config: Config, argsIn: string[], io: CliIo): Promise<void> {
+  const args = [...argsIn];
+  const admin = args.includes("--admin");
+  if (admin) args.splice(args.indexOf("--admin"), 1);
   const [sub, name] = args;
   await withDatabase(config, async ({ db }) => {
     const users = new UsersService(db);
     if (sub === "add" && name) {
       const password = (await io.readStdin()).split(/\r?\n/)[0] ?? "";
       if (!password) throw new CliError("no password on stdin: printf '%s\\n' \"$PASSWORD\" | bun run cli user add <name>");
-      const user = await users.create(name, password, cliActor("user add"));
-      io.out(`created user ${user.username} (id ${user.id}) with accounts paper, live`);
+      const user = await users.create(name, password, cliActor("user add"), { admin });
+      io.out(`created user ${user.username} (id ${user.id}) with accounts paper, live${user.isAdmin ? "; an administrator" : ""}`);
     } else if (sub === "list") {
-      for (const u of await users.list()) io.out(`${u.id}\t${u.username}`);
-    } else throw new CliError("usage: user add <name> | user list");
+      for (const u of await users.list()) io.out(`${u.id}\t${u.username}${u.isAdmin ? "\tadmin" : ""}`);
+    } else throw new CliError("usage: user add <name> [--admin] | user list");
   });
 }
 

@@ -11,7 +11,7 @@ export const USAGE = `usage: trading-app <command>
 
   serve                          start the server (default)
   migrate up|down|status         apply, revert one, or list database migrations
-  user add <name>                create a user; the password is read from stdin
+  user add <name> [--admin]      create a user (the first is an administrator); password from stdin
   user list
   token create <name> [--user U] create an API token; it is printed alone on the last line
   token list [--user U]

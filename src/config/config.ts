@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { z } from "zod";
 import { ROOTS } from "../market-data/instruments/catalogue";
 
@@ -75,6 +76,12 @@ export const configSchema = z
       .pipe(z.array(z.enum(ROOTS as [string, ...string[]], { error: (i) => `unknown symbol ${String(i.input)}; known: ${ROOTS.join(", ")}` })).max(100)),
     /** How far back the archive backfills when empty or after a long outage, in days. */
     ARCHIVE_BACKFILL_DAYS: z.coerce.number().int().min(0).max(3650).default(5),
+    /** Addresses of reverse proxies whose X-Forwarded-Host / X-Forwarded-For are believed (comma-separated IPs). */
+    TRUST_PROXY: z
+      .string()
+      .default("")
+      .transform((s) => s.split(",").map((x) => x.trim()).filter(Boolean))
+      .pipe(z.array(z.string().refine((a) => isIP(a) !== 0, { error: (i) => `not an IP address: ${String(i.input)}` })).max(50)),
     /** Account the original (unversioned) REST API acts on when a request names none. */
     LEGACY_API_ACCOUNT: z.string().trim().min(1).max(40).default("paper"),
   })

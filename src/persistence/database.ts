@@ -14,6 +14,8 @@ export interface UsersTable {
   username: string;
   password_hash: string;
   created_at: Timestamp;
+  /** May change server-wide settings (the Databento keys); the first user is one. */
+  is_admin: Generated<boolean>;
 }
 
 export type AccountKind = "live" | "paper" | "replay";

@@ -5,12 +5,14 @@ import { fixedFromNumber, parseFixed } from "../shared/fixed-point";
  * Request bodies of the trading API (JSON and the pages' forms alike). Prices and distances may
  * be JSON numbers or decimal strings; both become exact integers of 1e-9 here, never floats.
  */
+const MAX_UNITS = 1_000_000n * 1_000_000_000n;
 const exact = z
   .union([z.number().finite(), z.string().trim().regex(/^-?\d+(\.\d{1,9})?$/, "a decimal number")])
   .transform((v, ctx) => {
     try {
       const n = typeof v === "number" ? fixedFromNumber(v) : parseFixed(v);
-      if (n > 9_000_000_000_000_000n || n < -9_000_000_000_000_000n) throw new Error("out of range");
+      // The engine keeps 1e-9 units in doubles: beyond a million they would no longer be exact.
+      if (n > MAX_UNITS || n < -MAX_UNITS) throw new Error("at most 1,000,000");
       return Number(n);
     } catch (err) {
       ctx.addIssue({ code: "custom", message: (err as Error).message });

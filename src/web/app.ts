@@ -5,7 +5,8 @@ import type { AppContext } from "../app/context";
 import { authPlugin } from "./auth-plugin";
 import { authRoutes } from "./auth-routes";
 import { docsRoutes } from "./docs-routes";
-import { errorPlugin } from "./error-plugin";
+import { edgePlugin } from "./edge";
+import { errorPlugin, errorResponse } from "./error-plugin";
 import { withHttpBasics } from "./http";
 import { legacyApi } from "./legacy-api";
 import { marketApi } from "./market-api";
@@ -24,6 +25,7 @@ export function createApp(ctx: AppContext) {
   const app = new Elysia()
     .use(errorPlugin(ctx.logger))
     .use(authPlugin(ctx))
+    .use(edgePlugin())
     .use(html({ autoDoctype: false }))
     .use(
       openapi({
@@ -60,5 +62,11 @@ export function createApp(ctx: AppContext) {
 export type App = ReturnType<typeof createApp>;
 
 export function createFetch(ctx: AppContext, app: App) {
-  return withHttpBasics((request) => app.handle(request), ctx.logger, { tls: Boolean(ctx.config.TLS_CERT_FILE) });
+  const tls = Boolean(ctx.config.TLS_CERT_FILE);
+  const host = ctx.config.HOST.includes(":") ? `[${ctx.config.HOST}]` : ctx.config.HOST;
+  return withHttpBasics((request) => app.handle(request), ctx.logger, {
+    tls,
+    base: `${tls ? "https" : "http"}://${host}:${ctx.config.PORT}`,
+    onError: (request, err) => errorResponse(ctx.logger, request, err),
+  });
 }

@@ -3,10 +3,12 @@ import type { AppContext } from "../app/context";
 import { timingSafeEqualText } from "../auth/crypto";
 import type { Actor } from "../persistence/events";
 import { noteRoute } from "./http";
+import { requestHost } from "./proxy";
 
+/** `credential` names what authenticated the request ("session:<hash>", "token:<id>"), so sockets can be bound to it. */
 export type Auth =
-  | { kind: "session"; userId: number; username: string; csrfToken: string; actor: Actor }
-  | { kind: "token"; userId: number; username: string; tokenName: string; actor: Actor };
+  | { kind: "session"; userId: number; username: string; isAdmin: boolean; credential: string; csrfToken: string; actor: Actor }
+  | { kind: "token"; userId: number; username: string; isAdmin: boolean; credential: string; tokenName: string; actor: Actor };
 
 export const SESSION_COOKIE = "sid";
 
@@ -40,11 +42,14 @@ function deny(path: string, status: 401 | 403, message: string): Response {
   return new Response(null, { status: 303, headers: { location: `/login?next=${encodeURIComponent(path)}` } });
 }
 
-/** Same-origin check for state-changing browser requests (defence in depth beside the token). */
-function crossOrigin(request: Request): boolean {
+/**
+ * Same-origin check for state-changing browser requests and socket upgrades (defence in depth
+ * beside the token). X-Forwarded-Host counts only from a proxy named in TRUST_PROXY.
+ */
+export function crossOrigin(request: Request, trustedProxies: readonly string[]): boolean {
   const origin = request.headers.get("origin");
   if (!origin || origin === "null") return origin === "null";
-  const host = request.headers.get("x-forwarded-host") ?? request.headers.get("host") ?? new URL(request.url).host;
+  const host = requestHost(request, trustedProxies);
   try {
     return new URL(origin).host !== host;
   } catch {
@@ -60,13 +65,13 @@ async function authenticate(ctx: AppContext, request: Request, sid: string | und
     const m = /^Bearer\s+(\S+)$/i.exec(header);
     const t = m ? await ctx.tokens.verify(m[1]!) : undefined;
     return t && {
-      kind: "token", userId: t.userId, username: t.username, tokenName: t.tokenName,
+      kind: "token", userId: t.userId, username: t.username, isAdmin: t.isAdmin, credential: `token:${t.tokenId}`, tokenName: t.tokenName,
       actor: { kind: "token", label: `${t.username} via token "${t.tokenName}"`, userId: t.userId },
     };
   }
   const s = sid ? await ctx.sessions.lookup(sid) : undefined;
   return s && {
-    kind: "session", userId: s.userId, username: s.username, csrfToken: s.csrfToken,
+    kind: "session", userId: s.userId, username: s.username, isAdmin: s.isAdmin, credential: `session:${s.idHash}`, csrfToken: s.csrfToken,
     actor: { kind: "user", label: `${s.username} (${deviceLabel(s.userAgent)})`, userId: s.userId },
   };
 }
@@ -76,7 +81,14 @@ export function readCookie(request: Request, name: string): string | undefined {
   if (!header) return undefined;
   for (const part of header.split(";")) {
     const eq = part.indexOf("=");
-    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
+    if (eq > 0 && part.slice(0, eq).trim() === name) {
+      // A cookie we never set ("sid=%ZZ") is no credential at all, not a server error.
+      try {
+        return decodeURIComponent(part.slice(eq + 1).trim());
+      } catch {
+        return undefined;
+      }
+    }
   }
   return undefined;
 }
@@ -95,6 +107,10 @@ export function authPlugin(ctx: AppContext) {
         const header = request.headers.get("authorization");
         return deny(path, 401, header ? "invalid or revoked API token" : "authentication required: sign in or send Authorization: Bearer <token>");
       }
+      // A browser's socket carries its cookie to any site that opens one: the upgrade must come from our pages.
+      if (auth.kind === "session" && request.headers.get("upgrade")?.toLowerCase() === "websocket" && crossOrigin(request, ctx.config.TRUST_PROXY)) {
+        return deny(path, 403, "cross-origin WebSocket refused");
+      }
       authOf.set(request, auth);
     })
     // Public routes never read `auth`; every other route only runs once onRequest has set it.
@@ -102,7 +118,7 @@ export function authPlugin(ctx: AppContext) {
     .onBeforeHandle({ as: "global" }, ({ request, path, route, auth, body }) => {
       noteRoute(request, route);
       if (!auth || SAFE_METHODS.has(request.method) || auth.kind !== "session") return;
-      if (crossOrigin(request)) return deny(path, 403, "cross-origin request refused");
+      if (crossOrigin(request, ctx.config.TRUST_PROXY)) return deny(path, 403, "cross-origin request refused");
       const sent = request.headers.get("x-csrf-token") ?? (body && typeof body === "object" ? (body as Record<string, unknown>)._csrf : undefined);
       if (typeof sent !== "string" || !timingSafeEqualText(sent, auth.csrfToken)) {
         return deny(path, 403, "CSRF token missing or wrong: reload the page and try again");

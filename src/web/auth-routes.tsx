@@ -6,6 +6,7 @@ import { passwordSchema, UserError, usernameSchema } from "../auth/users-service
 import { LoginPage, SetupDonePage, SetupPage } from "../../views/auth-pages";
 import { authPlugin, readCookie, SESSION_COOKIE } from "./auth-plugin";
 import { htmlResponse as html } from "./html-response";
+import { clientAddress } from "./proxy";
 
 /** Before a session exists, forms are protected by a double-submit cookie. */
 const PRE_CSRF_COOKIE = "pre_csrf";
@@ -26,10 +27,6 @@ function safeNext(next: unknown): string {
 function formField(body: unknown, name: string): string {
   const v = body && typeof body === "object" ? (body as Record<string, unknown>)[name] : undefined;
   return typeof v === "string" ? v : "";
-}
-
-function clientAddress(server: { requestIP(r: Request): { address: string } | null } | null, request: Request): string {
-  return server?.requestIP(request)?.address ?? "local";
 }
 
 export function authRoutes(ctx: AppContext) {
@@ -69,13 +66,18 @@ export function authRoutes(ctx: AppContext) {
       }
       return loginPage(request, { next: safeNext(query.next) });
     }, { detail: { hide: true } })
-    .post("/login", async ({ request, body, server }) => {
+    .post("/login", async ({ request, body }) => {
       const username = formField(body, "username").trim().toLowerCase().slice(0, 40);
       const password = formField(body, "password");
       const next = safeNext(formField(body, "next"));
       if (!preCsrfValid(request, body)) return loginPage(request, { username, next, error: "The form expired. Please try again." }, 403);
-      const ip = clientAddress(server, request);
-      const wait = Math.max(ctx.loginLimits.byAddress.retryAfter(ip), ctx.loginLimits.byUser.retryAfter(username));
+      const ip = clientAddress(request, ctx.config.TRUST_PROXY);
+      // The attempt is counted before the slow password check, so parallel guesses cannot all slip under the limit.
+      const { byAddress, byUser } = ctx.loginLimits;
+      const addressWait = byAddress.reserve(ip);
+      const userWait = addressWait > 0 ? 0 : byUser.reserve(username);
+      if (addressWait === 0 && userWait > 0) byAddress.release(ip);
+      const wait = Math.max(addressWait, userWait);
       if (wait > 0) {
         ctx.logger.warn("auth.login.throttled", { username, ip, retry_after_s: wait });
         const res = await loginPage(request, { username, next, error: `Too many failed attempts. Try again in ${Math.ceil(wait / 60)} min.` }, 429);
@@ -86,13 +88,12 @@ export function authRoutes(ctx: AppContext) {
       // Verify even for unknown users so response time does not reveal which usernames exist.
       const ok = await Bun.password.verify(password || "-", user?.passwordHash ?? DUMMY_HASH).catch(() => false);
       if (!user || !ok) {
-        ctx.loginLimits.byAddress.fail(ip);
-        ctx.loginLimits.byUser.fail(username);
         ctx.logger.warn("auth.login.failed", { username, ip, reason: user ? "wrong password" : "unknown user" });
         // 200: the form is shown again with its message (a 401 would only add browser console noise).
         return loginPage(request, { username, next, error: "Wrong username or password." });
       }
-      ctx.loginLimits.byUser.reset(username);
+      byUser.reset(username);
+      byAddress.release(ip);
       ctx.logger.info("auth.login", { username, ip });
       return startSession(user.id, request, ip, next);
     }, { detail: { hide: true } })
@@ -108,7 +109,7 @@ export function authRoutes(ctx: AppContext) {
       const csrf = preCsrf(request);
       return html(<SetupPage csrf={csrf.value} token={token} />, 200, csrf.setCookie ? { "set-cookie": csrf.setCookie } : {});
     }, { detail: { hide: true } })
-    .post("/setup", async ({ request, body, server }) => {
+    .post("/setup", async ({ request, body }) => {
       const token = formField(body, "token");
       if (!ctx.setup.matches(token)) return html(<SetupDonePage />, 410);
       const username = formField(body, "username");
@@ -125,7 +126,7 @@ export function authRoutes(ctx: AppContext) {
         const user = await ctx.users.create(name.data, password, { kind: "user", label: `${name.data} (first-run setup)`, userId: null }, { onlyIfFirst: true });
         ctx.setup.spend();
         ctx.logger.info("setup.done", { username: user.username });
-        return startSession(user.id, request, clientAddress(server, request), "/");
+        return startSession(user.id, request, clientAddress(request, ctx.config.TRUST_PROXY), "/");
       } catch (err) {
         if (err instanceof UserError) return html(<SetupDonePage />, 410);
         throw err;

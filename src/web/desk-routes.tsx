@@ -42,7 +42,15 @@ function parse<T extends z.ZodType>(schema: T, input: unknown, field: string): z
 
 const CT_TIME = new Intl.DateTimeFormat("en-GB", { timeZone: "America/Chicago", hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
 
-const optionalInt = (v: string | undefined) => (v === undefined || v === "" ? undefined : Number(v));
+/** The ticket's quantity as typed, for re-rendering it; anything not a whole number is just left out. */
+const optionalInt = (v: string | undefined) => (v !== undefined && /^\d{1,9}$/.test(v) ? Number(v) : undefined);
+
+/** A version the form was rendered at: absent, or a whole number (a stale one is a 409 later). */
+function versionField(v: string | undefined, field: string): number | undefined {
+  if (v === undefined || v === "") return undefined;
+  if (!/^\d{1,15}$/.test(v)) throw new ServiceError(400, `${field}: a whole number`);
+  return Number(v);
+}
 
 /**
  * The desk's HTML controller: form posts become trading-service calls; every answer is the
@@ -56,6 +64,8 @@ export function deskRoutes(ctx: AppContext) {
     const rows = await ctx.db.selectFrom("accounts").select(["id", "name", "kind"]).where("user_id", "=", auth.userId).orderBy("kind").execute();
     const asked = rows.find((r) => r.name === name && (r.kind !== "replay" || ctx.replay.hostFor(r.id)));
     if (name?.startsWith("replay-") && !asked) throw new ServiceError(404, `${name} is not open: the replay was closed or the server restarted (see Replay)`);
+    // Only an absent choice means "the default": a name that is not one of the user's accounts must not act on paper.
+    if (name && !asked) throw new ServiceError(404, `account "${name}" not found`);
     const regular = rows.filter((r) => r.kind !== "replay");
     const pick = asked ?? regular.find((r) => r.kind === "paper") ?? regular[0];
     if (!pick) throw new ServiceError(404, "no account");
@@ -116,11 +126,11 @@ export function deskRoutes(ctx: AppContext) {
     return { open: Boolean(p && p.qty > 0), account: acct.name, root: instrument(f.symbol).root };
   };
 
-  const version = (f: Form) => optionalInt(f.version);
+  const version = (f: Form) => versionField(f.version, "version");
 
   async function saveDefaults(auth: Auth, f: Form, root: string, change: (d: SymbolDefaults) => SymbolDefaults) {
     const cur = await ctx.settings.symbolDefaults(auth.userId, root);
-    await ctx.settings.setSymbolDefaults(auth.userId, root, change(cur.value), optionalInt(f.dversion), auth.actor);
+    await ctx.settings.setSymbolDefaults(auth.userId, root, change(cur.value), versionField(f.dversion, "dversion"), auth.actor);
   }
 
   function stopFromForm(f: Form) {

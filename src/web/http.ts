@@ -4,12 +4,19 @@ interface RequestMeta {
   id: string;
   start: number;
   route?: string;
+  /** The TCP peer (a proxy, when behind one); unknown for in-process requests. */
+  peer?: string;
 }
 
 const meta = new WeakMap<Request, RequestMeta>();
 
 export function requestId(request: Request): string {
   return meta.get(request)?.id ?? "-";
+}
+
+/** The address the request came from on the socket, if it came over one. */
+export function peerAddress(request: Request): string | undefined {
+  return meta.get(request)?.peer;
 }
 
 /** Called from a global hook once Elysia has matched the route, so the log names the pattern. */
@@ -50,6 +57,19 @@ let counter = 0;
 const bootId = Math.floor(Math.random() * 0xffffff).toString(16).padStart(6, "0");
 
 type Handler = (request: Request) => Response | Promise<Response>;
+interface Peer {
+  requestIP(request: Request): { address: string } | null;
+}
+export type FetchHandler = (request: Request, server?: Peer) => Response | Promise<Response>;
+
+/**
+ * HTTP/1.0 allows a request without a Host header, and Bun then hands over a relative URL that
+ * nothing can parse; such a request is served as if it had named the server's own address.
+ */
+function absolute(request: Request, base: string): Request {
+  if (URL.canParse(request.url)) return request;
+  return new Request(new URL(request.url.startsWith("/") ? request.url : `/${request.url}`, base), request);
+}
 
 /**
  * Outermost layer around the app: gives each request an id, adds security headers to every
@@ -73,19 +93,23 @@ async function compressed(request: Request, response: Response): Promise<Respons
   return new Response(new Uint8Array(Bun.gzipSync(body, { level: 6 })), { status: response.status, headers });
 }
 
-export function withHttpBasics(handle: Handler, logger: Logger, opts: SecurityOptions): Handler {
-  return async (request) => {
-    const m: RequestMeta = { id: `${bootId}-${(++counter).toString(36)}`, start: performance.now() };
+export interface BasicsOptions extends SecurityOptions {
+  /** Where a Host-less request is taken to be addressed ("http://127.0.0.1:3000"). */
+  base: string;
+  /** The app's one error mapper, for anything that escapes the app itself. */
+  onError(request: Request, error: unknown): Response | Promise<Response>;
+}
+
+export function withHttpBasics(handle: Handler, logger: Logger, opts: BasicsOptions): FetchHandler {
+  return async (original, server) => {
+    const m: RequestMeta = { id: `${bootId}-${(++counter).toString(36)}`, start: performance.now(), peer: server?.requestIP(original)?.address };
+    const request = absolute(original, opts.base);
     meta.set(request, m);
     let response: Response;
     try {
       response = await handle(request);
     } catch (err) {
-      logger.error("http.unhandled", { rid: m.id, error: err });
-      response = new Response(JSON.stringify({ success: false, message: `internal error (request ${m.id})` }), {
-        status: 500,
-        headers: { "content-type": "application/json" },
-      });
+      response = await opts.onError(request, err);
     }
     // A successful WebSocket upgrade has already been answered by Bun; log it as such.
     const upgraded = request.headers.get("upgrade")?.toLowerCase() === "websocket" && response.status === 200;

@@ -6,15 +6,21 @@ import { JournalBody, JournalPage } from "../../views/journal";
 import { authPlugin, type Auth } from "./auth-plugin";
 import { htmlResponse } from "./html-response";
 import { pageUser } from "./pages";
+import { isDay } from "./params";
 
 const CT = new Intl.DateTimeFormat("en-CA", { timeZone: "America/Chicago", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hour12: false });
-const day = (v: unknown) => (typeof v === "string" && /^\d{4}-\d{2}-\d{2}$/.test(v) ? v : undefined);
+/** The filter form's dates: empty is no filter, anything else must be a real day. */
+function day(v: unknown, field: string): string | undefined {
+  if (v === undefined || v === "") return undefined;
+  if (typeof v === "string" && isDay(v)) return v;
+  throw new ServiceError(400, `${field}: a date written YYYY-MM-DD`);
+}
 const text = (v: unknown) => (typeof v === "string" && v.trim() ? v.trim() : undefined);
 
 /** The journal of closed trades: filters, summary, exit reasons, CSV export. */
 export function journalRoutes(ctx: AppContext) {
   async function data(auth: Auth, q: Record<string, unknown>) {
-    const filter = { account: text(q.account), symbol: text(q.symbol), from: day(q.from), to: day(q.to), tag: q.tag === "replay" ? "replay" : undefined };
+    const filter = { account: text(q.account), symbol: text(q.symbol), from: day(q.from, "from"), to: day(q.to, "to"), tag: q.tag === "replay" ? "replay" : undefined };
     let journal;
     try {
       journal = await ctx.trading.journal(auth.userId, {

@@ -1,21 +1,17 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { sql } from "kysely";
-import { startEngine } from "../app/engine-startup";
 import { testDatabaseKind } from "../persistence/test-database";
 import { addUser, createHarness, json, sessionClient, tokenClient, type Client, type Harness } from "./test-harness";
 
 let h: Harness;
 let api: Client;
 let userId: number;
-let stop: () => Promise<void>;
 beforeAll(async () => {
-  h = await createHarness();
+  h = await createHarness({}, { engine: true });
   userId = (await addUser(h)).id;
   api = await tokenClient(h, userId);
-  stop = await startEngine(h.ctx, 0);
 });
 afterAll(async () => {
-  await stop();
   await h.close();
 });
 

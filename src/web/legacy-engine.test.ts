@@ -8,14 +8,11 @@ import { addUser, createHarness, json, tokenClient, type Client, type Harness } 
 
 let h: Harness;
 let api: Client;
-let stop: () => Promise<void>;
 beforeAll(async () => {
-  h = await createHarness();
+  h = await createHarness({}, { engine: true });
   api = await tokenClient(h, (await addUser(h)).id);
-  stop = await startEngine(h.ctx, 0);
 });
 afterAll(async () => {
-  await stop();
   await h.close();
 });
 

@@ -6,11 +6,11 @@ import type { Bar } from "../market-data/bars/bar";
 import { resolveSymbol } from "../market-data/instruments/symbols";
 import { ServiceError } from "../trading/service-error";
 import { authPlugin } from "./auth-plugin";
+import { parseQuery, timeParam, wholeNumber } from "./params";
 
 const tags = ["Market data"];
 const MAX_EXPORT_BARS = 1_000_000;
 
-const timeParam = z.union([z.string().regex(/^\d{1,16}$/).transform(Number), z.iso.datetime({ offset: true }).transform((s) => Date.parse(s))]);
 const barsQuery = z.object({
   from: timeParam,
   to: timeParam.optional(),
@@ -18,9 +18,10 @@ const barsQuery = z.object({
 });
 const atrQuery = z.object({
   method: z.enum(["simple", "wilder"]).default("simple"),
-  period: z.coerce.number().int().min(1).max(500).default(14),
-  lookback: z.coerce.number().int().min(2).max(10_000).default(390),
+  period: wholeNumber(1, 500).default(14),
+  lookback: wholeNumber(2, 10_000).default(390),
 });
+const recentQuery = z.object({ count: wholeNumber(1, 2000).default(240), interval: z.enum(["1m", "1s"], { error: "expected 1m or 1s" }).default("1m") });
 const watchBody = z.object({ symbols: z.array(z.string().trim().min(1).max(32)).min(1).max(100) });
 
 function parse<T>(schema: z.ZodType<T>, input: unknown, what: string): T {
@@ -49,9 +50,9 @@ export function marketApi(ctx: AppContext) {
     }), { detail: { tags, summary: "Which feed is live, its last tick age, streamed symbols, archive and backfill progress" } })
     .get("/:symbol/bars", async ({ params, query, set }) => {
       const symbol = root(params.symbol);
-      const q = parse(barsQuery, query, "query");
+      const q = parseQuery(barsQuery, query);
       const to = q.to ?? Date.now();
-      if (!(to > q.from)) throw new ServiceError(400, "query.to: must be after from");
+      if (!(to > q.from)) throw new ServiceError(400, "to: must be after from");
       if (!ctx.archive.symbols.includes(symbol)) throw new ServiceError(404, `${symbol} is not archived (archived: ${ctx.archive.symbols.join(", ")}; see ARCHIVE_SYMBOLS)`);
       const bars = await ctx.archive.range(symbol, q.from, to, MAX_EXPORT_BARS + 1);
       if (bars.length > MAX_EXPORT_BARS) throw new ServiceError(400, `more than ${MAX_EXPORT_BARS} bars: ask for a shorter range`);
@@ -72,10 +73,9 @@ export function marketApi(ctx: AppContext) {
     }, { detail: { tags, summary: "Archived one-minute bars in [from, to): JSON, CSV or DBN (format=)", description: "`from`/`to`: epoch ms or ISO-8601 with offset." } })
     .get("/:symbol/recent", async ({ params, query }) => {
       const symbol = root(params.symbol);
-      const count = Math.min(Math.max(Number(query.count ?? 240) || 240, 1), 2000);
+      const { count, interval } = parseQuery(recentQuery, query);
       const view = (b: Readonly<Bar>) => ({ ts: b.startMs, o: b.open / 1e9, h: b.high / 1e9, l: b.low / 1e9, c: b.close / 1e9, v: b.volume });
-      if (query.interval === "1s") return { symbol, interval: "1s", bars: ctx.marketData.recentSeconds(symbol, count).map(view) };
-      if (query.interval !== undefined && query.interval !== "1m") throw new ServiceError(400, "query.interval: expected 1m or 1s");
+      if (interval === "1s") return { symbol, interval: "1s", bars: ctx.marketData.recentSeconds(symbol, count).map(view) };
       const bars = await ctx.barHistory.recent(symbol, count);
       const forming = ctx.marketData.formingBar(symbol);
       const out = bars.map(view);
@@ -84,7 +84,7 @@ export function marketApi(ctx: AppContext) {
     }, { detail: { tags, summary: "The newest bars and the one still forming, for charts: one-minute (archive + live, default) or `interval=1s` (the last 15 minutes, live)" } })
     .get("/:symbol/atr", async ({ params, query }) => {
       const symbol = root(params.symbol);
-      const q = parse(atrQuery, query, "query");
+      const q = parseQuery(atrQuery, query);
       const r = await ctx.barHistory.atr(symbol, q);
       return r.available ? { symbol, ...r, value: r.value / 1e9 } : { symbol, ...r };
     }, { detail: { tags, summary: "ATR over one-minute bars (archive + live); `available: false` with the reason when there is not enough data" } })

@@ -19,6 +19,10 @@ export const clientMessageSchema = z.union([
 
 const MAX_SYMBOLS_PER_SOCKET = 100;
 const adapters = new WeakMap<object, HubSocket>();
+/** Per socket: forget it in the credential registry when it closes. */
+const unbind = new WeakMap<object, () => void>();
+/** Close code for "your credential ended" (4000-4999: the application's own). */
+export const CLOSE_CREDENTIAL_ENDED = 4401;
 
 /** Elysia types its raw socket narrowly; at run time it is Bun's ServerWebSocket. */
 function hubSocket(elysiaRaw: object): HubSocket {
@@ -56,6 +60,9 @@ export function priceSocket(ctx: AppContext) {
   return new Elysia({ name: "price-ws" }).use(authPlugin(ctx)).ws("/ws", {
     detail: { hide: true },
     open(ws) {
+      const raw = ws.raw as unknown as ServerWebSocket<unknown>;
+      // Bound to the credential it was opened with: a sign-out or revocation closes it (socket-credentials.ts).
+      unbind.set(raw, ctx.sockets.add(ws.data.auth.credential, (reason) => raw.close(CLOSE_CREDENTIAL_ENDED, reason)));
       const s = hubSocket(ws.raw);
       hub.add(s);
       ws.raw.subscribe(`user:${ws.data.auth.userId}`);
@@ -100,6 +107,8 @@ export function priceSocket(ctx: AppContext) {
       hub.drained(hubSocket(ws.raw));
     },
     close(ws) {
+      unbind.get(ws.raw)?.();
+      unbind.delete(ws.raw);
       hub.remove(hubSocket(ws.raw));
     },
   });

@@ -9,6 +9,8 @@ import { htmlResponse } from "./html-response";
 import { pageUser } from "./pages";
 
 type Form = Record<string, unknown>;
+/** A form posted without a body (or not as a form) is an empty form: every field is missing. */
+const formOf = (body: unknown): Form => (body && typeof body === "object" && !Array.isArray(body) ? (body as Form) : {});
 const first = (v: unknown) => (Array.isArray(v) ? v[0] : v);
 const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : typeof v === "string" ? v.split(/[,\s]+/).filter(Boolean) : []);
 
@@ -62,25 +64,25 @@ export function replayRoutes(ctx: AppContext) {
   return new Elysia({ name: "replay" })
     .use(authPlugin(ctx))
     .get("/replay", async ({ auth }) => htmlResponse(<ReplayPage user={pageUser(auth, ctx)} {...await page(auth)} />), { detail: { hide: true } })
-    .post("/replay/new", async ({ auth, body }) => forms(auth, async () => openDesk((await r.create(auth.userId, createBody(body as Form), auth.actor)).account)), { detail: { hide: true } })
+    .post("/replay/new", async ({ auth, body }) => forms(auth, async () => openDesk((await r.create(auth.userId, createBody(formOf(body)), auth.actor)).account)), { detail: { hide: true } })
     .post("/replay/upload", async ({ auth, body }) => forms(auth, async () => {
-      const file = (body as Form).file;
+      const file = formOf(body).file;
       if (!(file instanceof Blob)) throw new ServiceError(400, "file: choose a DBN file to upload");
       const row = await r.upload(auth.userId, (file as File).name ?? "upload.dbn", new Uint8Array(await file.arrayBuffer()), auth.actor);
       return { notice: { ok: true, message: `${row.name}: ${row.schema}, ${row.symbols.join(", ")}, ${row.records.toLocaleString("en-US")} records — ready to replay below.` } };
     }), { detail: { hide: true } })
     .post("/replay/quote", async ({ auth, body }) => forms(auth, async () => {
-      const q = await r.quote(historicalBody(body as Form));
+      const q = await r.quote(historicalBody(formOf(body)));
       return { quote: { schema: q.request.schema, symbols: q.request.symbols.join(","), startMs: q.request.startMs, endMs: q.request.endMs, cost: q.cost, dataset: q.dataset } };
     }), { detail: { hide: true } })
     .post("/replay/download", async ({ auth, body }) => forms(auth, async () => {
-      const row = await r.download(auth.userId, historicalBody(body as Form), auth.actor);
+      const row = await r.download(auth.userId, historicalBody(formOf(body)), auth.actor);
       return { notice: { ok: true, message: `Downloaded ${row.name}: ${row.records.toLocaleString("en-US")} records — ready to replay below.` } };
     }), { detail: { hide: true } })
     .get("/replay/:id/panel", ({ auth, params }) => htmlResponse(<ReplayPanel {...replayPanel(r.session(auth.userId, Number(params.id)))} />), { detail: { hide: true } })
     .post("/replay/:id/control", async ({ auth, params, body }) => {
       const id = Number(params.id);
-      const f = body as Form;
+      const f = formOf(body);
       const input = { action: first(f.action), speed: first(f.speed), unit: first(f.unit), toMs: first(f.toMs) };
       try {
         await r.control(auth.userId, id, input, auth.actor);
@@ -121,7 +123,10 @@ export function replayRoutes(ctx: AppContext) {
           let name = "upload.dbn";
           let bytes: Uint8Array;
           if (type.startsWith("multipart/form-data")) {
-            const file = (await request.formData()).get("file");
+            const form = await request.formData().catch(() => {
+              throw new ServiceError(400, "body: not a valid multipart form (send the file in a field named file)");
+            });
+            const file = form.get("file");
             if (!(file instanceof Blob)) throw new ServiceError(400, "file: a multipart field named file");
             name = (file as File).name || name;
             bytes = new Uint8Array(await file.arrayBuffer());

@@ -11,9 +11,18 @@ import { htmlResponse } from "./html-response";
 import { pageUser } from "./pages";
 
 type Form = Record<string, unknown>;
+/** A form posted without a body (or not as a form) is an empty form: every field is missing. */
+const formOf = (body: unknown): Form => (body && typeof body === "object" && !Array.isArray(body) ? (body as Form) : {});
 const str = (v: unknown) => (typeof v === "string" ? v.trim() : Array.isArray(v) && typeof v[0] === "string" ? v[0].trim() : "");
 const CT = new Intl.DateTimeFormat("en-CA", { timeZone: "America/Chicago", dateStyle: "short", timeStyle: "short", hour12: false });
 const keySchema = z.string().regex(/^db-[\x21-\x7e]{29}$/, "a Databento key is 32 characters and starts with db-");
+
+/** The version a form was rendered at: a whole number, 0 when absent. */
+function versionOf(v: string): number {
+  if (!v) return 0;
+  if (!/^\d{1,15}$/.test(v)) throw new ServiceError(400, "version: a whole number");
+  return Number(v);
+}
 
 /** Where stored Databento keys live in the secrets store. */
 export const DATABENTO_SECRET = { scope: "databento", live: "api_key", archive: "archive_key" } as const;
@@ -60,27 +69,28 @@ export function settingsRoutes(ctx: AppContext) {
       }));
       return htmlResponse(
         <SettingsPage user={pageUser(auth, ctx)} prefs={await ctx.settings.prefs(auth.userId)} accounts={await accounts(auth)} keys={await keys()} feed={feedText()}
-          tokens={await tokens(auth)} archive={ctx.archive.status()} defaults={defaults} />,
+          tokens={await tokens(auth)} archive={ctx.archive.status()} defaults={defaults} admin={auth.isAdmin} />,
       );
     }, { detail: { hide: true } })
     .post("/settings/prefs", async ({ auth, body }) => {
-      const f = body as Form;
+      const f = formOf(body);
       const r = await attempt(async () => {
         await ctx.settings.setPrefs(auth.userId, {
           atr: { method: str(f.method), period: str(f.period), lookback: str(f.lookback), multiplier: str(f.multiplier) },
           confirm: str(f.confirm) === "1",
-        }, Number(str(f.version)) || 0, auth.actor);
+        }, versionOf(str(f.version)), auth.actor);
         return "Preferences saved.";
       });
       const p = await ctx.settings.prefs(auth.userId);
       return htmlResponse(<PrefsSection prefs={p.value} version={p.version} notice={r.notice} />, r.status);
     }, { detail: { hide: true } })
     .post("/settings/execution/:account", async ({ auth, params, body }) => {
-      const f = body as Form;
+      const f = formOf(body);
       const url = str(f.webhookUrl);
       const route = str(f.route);
       const commission = str(f.commission);
       const r = await attempt(async () => {
+        if (!route && !url && !commission) throw new ServiceError(400, "nothing to save: choose a route, type a webhook URL or a commission");
         await ctx.trading.setExecution({ actor: auth.actor, userId: auth.userId }, params.account, {
           ...(route ? { route } : {}), ...(url ? { webhookUrl: url } : {}), ...(commission ? { commission } : {}),
         }, ctx.secrets);
@@ -89,8 +99,10 @@ export function settingsRoutes(ctx: AppContext) {
       return htmlResponse(<ExecutionSection accounts={await accounts(auth)} notice={r.notice} />, r.status);
     }, { detail: { hide: true } })
     .post("/settings/keys", async ({ auth, body }) => {
-      const f = body as Form;
+      const f = formOf(body);
       const r = await attempt(async () => {
+        // The keys serve every user of this server: only an administrator may replace or remove them.
+        if (!auth.isAdmin) throw new ServiceError(403, "only an administrator can change the server-wide Databento keys");
         if (str(f.clear) === "1") {
           await ctx.secrets.delete(DATABENTO_SECRET.scope, DATABENTO_SECRET.live, auth.actor);
           await ctx.secrets.delete(DATABENTO_SECRET.scope, DATABENTO_SECRET.archive, auth.actor);
@@ -108,10 +120,10 @@ export function settingsRoutes(ctx: AppContext) {
         if (!saved.length) throw new ServiceError(400, "type a key to save it (the stored ones are never shown)");
         return `Saved the ${saved.join(" and ")} key; restart the app to use it.`;
       });
-      return htmlResponse(<KeysSection keys={await keys()} feed={feedText()} notice={r.notice} />, r.status);
+      return htmlResponse(<KeysSection keys={await keys()} feed={feedText()} admin={auth.isAdmin} notice={r.notice} />, r.status);
     }, { detail: { hide: true } })
     .post("/settings/tokens", async ({ auth, body }) => {
-      const name = str((body as Form).name);
+      const name = str(formOf(body).name);
       let created: { name: string; token: string } | undefined;
       const r = await attempt(async () => {
         const t = await ctx.tokens.create(auth.userId, name, auth.actor);

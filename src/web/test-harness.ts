@@ -2,6 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createAppContext, type AppContext } from "../app/context";
+import { startEngine } from "../app/engine-startup";
 import { loadConfig } from "../config/config";
 import { memoryLogger } from "../log/logger";
 import type { DatabaseHandle } from "../persistence/connect";
@@ -17,18 +18,25 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-/** The real app over a fresh test database, driven in-process through its fetch handler. */
-export async function createHarness(env: Record<string, string> = {}): Promise<Harness> {
+/**
+ * The real app over a fresh test database, driven in-process through its fetch handler; with
+ * `engine`, the trading engine runs too (no start-up delay) and `close` stops it first.
+ */
+export async function createHarness(env: Record<string, string> = {}, opts: { engine?: boolean } = {}): Promise<Harness> {
   const db = await createTestDatabase();
   const config = loadConfig({ DATA_DIR: mkdtempSync(join(tmpdir(), "harness-")), SECRET_KEY: "11".repeat(32), ...env });
   const logs = memoryLogger();
   const ctx = createAppContext(config, logs, db.db, db.kind);
   const app = createApp(ctx);
   const handler = createFetch(ctx, app);
+  const stopEngine = opts.engine ? await startEngine(ctx, 0) : undefined;
   return {
     ctx, app, db, logs,
     fetch: async (path, init) => handler(new Request(`http://localhost${path}`, init)),
-    close: () => db.close(),
+    close: async () => {
+      await stopEngine?.();
+      await db.close();
+    },
   };
 }
 

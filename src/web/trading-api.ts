@@ -1,8 +1,10 @@
 import { Elysia } from "elysia";
+import { z } from "zod";
 import type { AppContext } from "../app/context";
 import { journalCsv, type Caller } from "../trading/trading-service";
 import { ServiceError } from "../trading/service-error";
 import { authPlugin, type Auth } from "./auth-plugin";
+import { parseQuery, timeParam, wholeNumber } from "./params";
 
 const tags = ["Trading"];
 function caller(auth: Auth, request?: Request): Caller {
@@ -10,7 +12,12 @@ function caller(auth: Auth, request?: Request): Caller {
   if (key !== undefined && !/^[\x21-\x7e]{1,100}$/.test(key)) throw new ServiceError(400, "Idempotency-Key: 1 to 100 visible ASCII characters");
   return { actor: auth.actor, userId: auth.userId, idempotencyKey: key };
 }
-const num = (v: unknown) => (typeof v === "string" && /^\d{1,16}$/.test(v) ? Number(v) : typeof v === "string" && v ? Date.parse(v) : undefined);
+const name = z.string().trim().min(1, "must not be empty").max(64, "at most 64 characters");
+const eventsQuery = z.object({ symbol: name.optional(), limit: wholeNumber(1, 1000).default(100) });
+const journalQuery = z.object({
+  account: name.optional(), symbol: name.optional(), from: timeParam.optional(), to: timeParam.optional(),
+  tag: z.string().optional(), format: z.enum(["json", "csv"], { error: "json or csv" }).optional(),
+});
 
 /**
  * The versioned JSON API over the trading engine. Every edit of a position may carry the
@@ -36,7 +43,7 @@ export function tradingApi(ctx: AppContext) {
       await t.setExecution(caller(auth, request), params.account, body, ctx.secrets);
       return { success: true };
     }, { detail: { tags, summary: "Execution route, webhook URL (write-only) and commission of an account", description: "`{route?: paper|webhook, webhookUrl?: string|null, commission?: number}`; a webhook only for a live account." } })
-    .get("/positions", async ({ auth, query }) => ({ positions: await t.positions(auth.userId, typeof query.account === "string" ? query.account : undefined) }), {
+    .get("/positions", async ({ auth, query }) => ({ positions: await t.positions(auth.userId, parseQuery(z.object({ account: name.optional() }), query).account) }), {
       detail: { tags, summary: "Open positions of every account (or ?account=) with ladder, stop, timer and live P&L" },
     })
     .get(pos, async ({ auth, params }) => ({ position: t.view(await t.accountId(auth.userId, params.account), t.symbol(params.symbol)) }), { detail: { tags, summary: "One position (null when flat and never traded)" } })
@@ -58,12 +65,16 @@ export function tradingApi(ctx: AppContext) {
     .put(`${pos}/timer`, async ({ auth, params, body, request }) => ({ position: await t.setTimer(caller(auth, request), params.account, params.symbol, body) }), {
       detail: { tags, summary: "Set or cancel the trade timer", description: "`{timer: {seconds, action: hold|exit|reverse|breakeven, mode: unless-profit|regardless} | null}`" },
     })
-    .get("/accounts/:account/events", async ({ auth, params, query }) => ({ events: await t.events(auth.userId, params.account, typeof query.symbol === "string" ? query.symbol : undefined, Number(query.limit ?? 100)) }), {
+    .get("/accounts/:account/events", async ({ auth, params, query }) => {
+      const q = parseQuery(eventsQuery, query);
+      return { events: await t.events(auth.userId, params.account, q.symbol, q.limit) };
+    }, {
       detail: { tags, summary: "The account's audit trail, newest first (every change, who and why)" },
     })
     .get("/journal", async ({ auth, query, set }) => {
-      const j = await t.journal(auth.userId, { account: query.account as string | undefined, symbol: query.symbol as string | undefined, from: num(query.from), to: num(query.to), tag: query.tag === "replay" ? "replay" : undefined });
-      if (query.format === "csv") {
+      const q = parseQuery(journalQuery, query);
+      const j = await t.journal(auth.userId, { account: q.account, symbol: q.symbol, from: q.from, to: q.to, tag: q.tag === "replay" ? "replay" : undefined });
+      if (q.format === "csv") {
         set.headers["content-type"] = "text/csv; charset=utf-8";
         set.headers["content-disposition"] = 'attachment; filename="journal.csv"';
         return journalCsv(j.trades);

@@ -52,6 +52,8 @@ export interface EnginePort {
   /** Open positions, and the symbols the engine knows as flat (their rows are closed trades waiting to be removed). */
   openPositions(accountId: number): { open: EngineOpen[]; flat: Set<string> };
   exit(accountId: number, symbol: string, qty: number | undefined, actor: Actor, clientPrice?: number): Promise<boolean>;
+  /** The engine's last print of a symbol (1e-9 units), to tell which side of the market a stop is on. */
+  lastPrice?(symbol: string): number | undefined;
 }
 
 function parse<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
@@ -68,7 +70,7 @@ function resolve(symbol: string, field: string): Instrument {
 
 function onTick(value: number, inst: Instrument, field: string): bigint {
   const units = fixedFromNumber(value);
-  if (!isMultipleOf(units, inst.tickSize)) {
+  if (units <= 0n || !isMultipleOf(units, inst.tickSize)) {
     throw new ServiceError(400, `${field}: ${value} is not on ${inst.root}'s tick grid (${formatFixed(inst.tickSize)})`);
   }
   return units;
@@ -215,6 +217,7 @@ export class LegacyOrdersService {
           await this.event(trx, ctx, symbol, remainder > 0 ? "order.reversed" : "order.closed", reason, { quantity: qty, price });
         }
       }
+      if (stopLoss) await this.checkStop(trx, ctx.accountId, inst, stopLoss, o.stop_loss ? "stop_loss" : "stopLoss");
       await this.checkLadder(trx, ctx.accountId, inst, `tp_levels.${symbol}`);
     });
     return [symbol];
@@ -271,6 +274,7 @@ export class LegacyOrdersService {
       for (const [symbol, { inst, levels }] of ladders) {
         await this.writeLadder(trx, ctx, inst, symbol, levels);
       }
+      for (const w of writes) if (w.stopLoss) await this.checkStop(trx, ctx.accountId, w.inst, w.stopLoss, `active_orders.${w.symbol}.stop_loss`);
       for (const { inst } of [...writes, ...ladders.values()]) await this.checkLadder(trx, ctx.accountId, inst, `tp_levels.${inst.root}`);
     });
     return [...new Set([...orders.keys(), ...ladders.keys()])];
@@ -298,6 +302,26 @@ export class LegacyOrdersService {
       if (wrongSide) {
         throw new ServiceError(400, `${field}: level at ${formatFixed(l.price)} is not on the profit side of a ${sideWord(order.action)} entry at ${formatFixed(order.entryPrice)}`);
       }
+    }
+  }
+
+  /**
+   * A stop this call wrote must be on the losing side of the market (else of the entry, with no
+   * price yet): the engine refuses one that would fire at once, and the trade would then show a
+   * stop that nothing manages.
+   */
+  private async checkStop(trx: Transaction<Database>, accountId: number, inst: Instrument, stopLoss: unknown, field: string): Promise<void> {
+    const order = await repo.findOrder(trx, accountId, inst.root);
+    const stopPrice = (stopLoss as { stopPrice?: number | null }).stopPrice;
+    // An opposite order that only reduces keeps the trade's own stop: nothing new to check.
+    if (!order || stopPrice == null || JSON.stringify(order.stopLoss) !== JSON.stringify(stopLoss)) return;
+    const stop = fixedFromNumber(stopPrice);
+    const last = this.engine?.lastPrice?.(inst.root);
+    const ref = last !== undefined && last > 0 ? BigInt(last) : order.entryPrice;
+    const what = last !== undefined && last > 0 ? `the market (${formatFixed(ref)})` : `the entry (${formatFixed(ref)})`;
+    const long = order.action === "buy";
+    if (long ? stop >= ref : stop <= ref) {
+      throw new ServiceError(400, `${field}.stopPrice: ${formatFixed(stop)} is ${long ? "at or above" : "at or below"} ${what}; a ${sideWord(order.action)} stop must be ${long ? "below" : "above"} it`);
     }
   }
 

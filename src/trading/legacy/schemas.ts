@@ -1,10 +1,29 @@
 import { z } from "zod";
+import { fixedFromNumber } from "../../shared/fixed-point";
 
 /**
  * The original Flask API's request shapes (see docs in README "Original REST API").
  * Unknown keys are ignored as the original ignored them; every known key is checked.
  */
-const price = z.number().finite().positive();
+/**
+ * Above this a price is a typo (and beyond what the engine keeps exactly: 1e-9 units in a double).
+ * Below one billionth it rounds to 0 on the storage grid.
+ */
+export const MAX_PRICE = 1_000_000;
+const exactlyStored = (n: number) => {
+  try {
+    return fixedFromNumber(n) > 0n;
+  } catch {
+    return false;
+  }
+};
+const price = z
+  .number({ error: "a number" })
+  .finite("a finite number")
+  .positive("must be positive")
+  .max(MAX_PRICE, `at most ${MAX_PRICE.toLocaleString("en-US")}`)
+  .min(1e-9, "at least 0.000000001")
+  .refine(exactlyStored, "at most 9 decimals");
 const quantity = z.number().int("must be a whole number of contracts").positive().max(10_000);
 
 export const stopLossSchema = z
