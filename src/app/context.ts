@@ -26,6 +26,8 @@ import { priceDecimals } from "../market-data/instruments/catalogue";
 import { HistoricalClient } from "../market-data/databento/historical-client";
 import { ReplayService } from "../replay/replay-service";
 import { CredentialSockets } from "../web/socket-credentials";
+import { ShardLeases } from "../persistence/shard-leases";
+import { SOLE_OWNER } from "../trading/ownership";
 
 /** The services every front end (HTML pages, JSON API, CLI) works through. */
 export interface AppContext {
@@ -64,6 +66,8 @@ export interface AppContext {
   barHistory: BarHistory;
   /** Open sockets by credential: closed when it is signed out or revoked. */
   sockets: CredentialSockets;
+  /** On a shared Postgres: which shards of users this instance runs the engine for (none on PGlite: it runs them all). */
+  leases: ShardLeases | undefined;
   startedAt: Date;
 }
 
@@ -111,7 +115,11 @@ export function createAppContext(config: Config, logger: Logger, db: Kysely<Data
     urlFor: (accountId) => secrets.reveal("webhook", `account:${accountId}`),
     decimals: (s) => { const i = marketData.instruments.get(s); return i ? priceDecimals(i) : 2; },
   }, execLog);
-  engine = new EngineService(db, marketData.instruments, new ExecutionRouter(paper, webhook), logger.child({ component: "engine" }));
+  // Embedded PGlite belongs to one process; on Postgres another instance may share the database.
+  const leases = dbKind === "postgres"
+    ? new ShardLeases(db, { ttlMs: config.LEASE_TTL_MS, renewMs: Math.max(100, Math.floor(config.LEASE_TTL_MS / 3)), balance: false, onError: (err) => logger.warn("lease.round_failed", { reason: (err as Error).message }) })
+    : undefined;
+  engine = new EngineService(db, marketData.instruments, new ExecutionRouter(paper, webhook), logger.child({ component: "engine" }), Date.now, leases ?? SOLE_OWNER);
   const barHistory = new BarHistory(archive, (id) => marketData.rootOf(id));
   const bridge = new LegacyEngineBridge(db, engine, logger.child({ component: "legacy-api" }));
   const trading = new TradingService(db, engine, barHistory);
@@ -143,11 +151,13 @@ export function createAppContext(config: Config, logger: Logger, db: Kysely<Data
     sessions,
     tokens,
     sockets,
+    leases,
     secrets,
     legacyOrders: new LegacyOrdersService(db, undefined, (accountId, symbols, actor, ladders) => bridge.sync(accountId, symbols, actor, ladders), {
       openPositions: (accountId) => bridge.openPositions(accountId),
       exit: (...args) => bridge.exit(...args),
       lastPrice: (symbol) => engine!.engine.lastPrice(symbol),
+      fence: (trx, accountId) => engine!.fence(trx, accountId),
     }),
     legacyBridge: bridge,
     setup: new SetupToken(),

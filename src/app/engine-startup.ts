@@ -1,32 +1,51 @@
-import { acquireEngineLock } from "../persistence/engine-lock";
 import type { AppContext } from "./context";
+
+/** "0-15, 40" for a log line. */
+function ranges(shards: number[]): string {
+  const out: string[] = [];
+  for (let i = 0; i < shards.length; i++) {
+    let j = i;
+    while (j + 1 < shards.length && shards[j + 1] === shards[j]! + 1) j++;
+    out.push(i === j ? String(shards[i]) : `${shards[i]}-${shards[j]}`);
+    i = j;
+  }
+  return out.join(", ");
+}
 
 /**
  * Resumes the engine and connects what follows its changes: the original API's tables (rule
- * fills written back) and every browser of the position's owner (over /ws).
+ * fills written back) and every browser of the position's owner (over /ws). Alone on its
+ * database the engine takes every account at once; on a shared Postgres it takes the shards
+ * whose leases it claims, and gives up at once those it loses (persistence/shard-leases.ts).
  */
 export async function startEngine(ctx: AppContext, clockMs = 250): Promise<() => Promise<void>> {
-  const { engine, logger } = ctx;
-  // Never two engines over the same accounts: a second server on this database refuses here.
-  const lock = await acquireEngineLock(ctx.db, ctx.dbKind);
-  void lock.lost.then((err) => {
-    // Another process may take the engine over now: this one must not act on anything again.
-    logger.error("engine.lock_lost", { reason: err.message, action: "engine stopped; restart the server" });
-    void engine.stop();
-  });
+  const { engine, logger, leases } = ctx;
   engine.onChange((c) => {
     void ctx.legacyBridge.onEngineChange(c).catch((err) => logger.error("legacy.write_back_failed", { account_id: c.accountId, symbol: c.symbol, reason: (err as Error).message }));
     const view = ctx.trading.view(c.accountId, c.symbol);
     ctx.priceHub.publishUser(c.userId, JSON.stringify({ t: "position", account: view?.account, symbol: c.symbol, position: view, events: c.events.map((e) => ({ kind: e.kind, reason: e.reason, actor: e.actor.label, ts: e.tsMs })) }));
   });
-  await engine.start(clockMs).catch(async (err) => {
-    await lock.release();
-    throw err;
+  if (!leases) {
+    await engine.start(clockMs);
+    // Before any request: what the original API committed, the engine follows.
+    await ctx.legacyBridge.reconcile();
+    return () => engine.stop();
+  }
+  await engine.start(clockMs, { adoptAll: false });
+  await leases.start({
+    gained: async (owns, shards) => {
+      const ids = await engine.adopt(owns, `the lease of shard ${ranges(shards)} was claimed`);
+      await ctx.legacyBridge.reconcile(ids);
+      logger.info("engine.shards_claimed", { instance: leases.id, shards: ranges(shards), accounts: ids.length, owned: leases.ownedShards + shards.length, of: leases.shardCount });
+    },
+    lost: (owns, shards, reason, graceful) => engine.drop(owns, reason, graceful).then((ids) => {
+      logger.warn("engine.shards_lost", { instance: leases.id, shards: ranges(shards), accounts: ids.length, reason });
+    }),
+    renewed: () => engine.leasesRenewed(),
   });
-  // Before any request: what the original API committed, the engine follows.
-  await ctx.legacyBridge.reconcile();
   return async () => {
     await engine.stop();
-    await lock.release();
+    // Given back at once: another instance takes the accounts over without waiting for the lease to expire.
+    await leases.stop();
   };
 }

@@ -201,16 +201,28 @@ export interface Ohlcv1mTable {
   source: "databento" | "trades";
 }
 
-/** The process running the trading engine on this database (see engine-lock.ts). */
-export interface EngineOwnerTable {
-  id: number;
+/** A shard of accounts (by user) and the lease of the instance that runs its engine (see shard-leases.ts). */
+export interface EngineShardsTable {
+  shard: number;
+  owner: string | null;
+  /** Grows with every change of owner: the fencing token every engine write checks. */
+  epoch: Int8;
+  expires_at: NullableTimestamp;
+}
+
+/** A running instance, as it notes itself every second. */
+export interface EngineInstancesTable {
+  id: string;
   host: string;
   pid: number;
-  started_at: Date;
+  started_at: RequiredTimestamp;
+  seen_at: RequiredTimestamp;
+  url: string | null;
 }
 
 export interface Database {
-  engine_owner: EngineOwnerTable;
+  engine_shards: EngineShardsTable;
+  engine_instances: EngineInstancesTable;
   users: UsersTable;
   accounts: AccountsTable;
   sessions: SessionsTable;

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { startEngine } from "../app/engine-startup";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { testDatabaseKind } from "../persistence/test-database";
@@ -13,14 +14,16 @@ const files = readdirSync(CASES).filter((f) => f.endsWith(".json")).sort();
 const named = [...new Set([...readFileSync(DOC, "utf8").matchAll(/`([a-z0-9]+(?:-[a-z0-9]+)+)`/g)].map((m) => m[1]!))].sort();
 
 let h: Harness;
+/** The engine as the server starts it (with shard leases on Postgres). */
+let stopEngine: () => Promise<void>;
 beforeAll(async () => {
   h = await createHarness();
-  await h.ctx.engine.start(0);
+  stopEngine = await startEngine(h.ctx, 0);
   await h.ctx.replay.start(0);
 });
 afterAll(async () => {
   await h.ctx.replay.stop();
-  await h.ctx.engine.stop();
+  await stopEngine();
   await h.close();
 });
 

@@ -4,7 +4,10 @@ import { startEngine } from "../app/engine-startup";
 import type { Actor } from "../persistence/events";
 import { testDatabaseKind } from "../persistence/test-database";
 import { addUser, createHarness, type Harness } from "../web/test-harness";
-import type { Command } from "./engine/types";
+import { FencedError } from "../persistence/shard-leases";
+import { EngineService } from "./engine-service";
+import { EngineError, type Command } from "./engine/types";
+import { ExecutionRouter } from "./execution/router";
 
 /**
  * A write the database refuses fails the command that caused it, and only that command: the
@@ -85,5 +88,68 @@ describe(`engine service: one refused write fails alone (${testDatabaseKind})`, 
     await print(5001.25);
     expect([h.ctx.engine.engine.position(ids.alice, "MES")!.qty, h.ctx.engine.engine.position(ids.bob, "MES")!.qty]).toEqual([0, 0]);
     expect(h.logs.lines.some((l) => l.event === "engine.step_refused")).toBe(true);
+  });
+});
+
+describe(`engine service: ownership and fencing (${testDatabaseKind})`, () => {
+  /** An ownership whose lease the test controls, and a broker that only records what it was sent. */
+  function setup() {
+    const lease = { owned: true, releasable: true };
+    const ownership = {
+      ownsUser: () => lease.owned,
+      fence: async () => {
+        if (!lease.owned) throw new FencedError("shard 1 is no longer this instance's");
+      },
+      mayRelease: () => lease.releasable,
+    };
+    const sent: string[] = [];
+    const broker = { submit: (o: { id: string }) => void sent.push(o.id), cancel: () => {} };
+    const router = new ExecutionRouter(broker as never, broker as never);
+    return { lease, ownership, sent, router };
+  }
+
+  test("committed while the lease's local deadline had passed: held back, sent after a renewal, dropped when the lease is lost", async () => {
+    const h2 = await createHarness();
+    const { lease, ownership, sent, router } = setup();
+    const es = new EngineService(h2.db.db, h2.ctx.instruments, router, h2.logs, Date.now, ownership);
+    try {
+      const u = await addUser(h2);
+      const acct = (await h2.db.db.selectFrom("accounts").select("id").where("user_id", "=", u.id).where("name", "=", "paper").executeTakeFirstOrThrow()).id;
+      await es.start(0);
+      const order = (qty: number) => es.command({ type: "command", accountId: acct, symbol: "MES", command: { kind: "order", side: "buy", qty, refPrice: 5000e9 }, actor: actor(u.id), tsMs: Date.now() });
+      es.onTrade("MES", 5000e9, Date.now());
+      await order(1);
+      expect(sent.length).toBe(1);
+      // Paused past the local deadline: the command is durable (answered), its order waits.
+      lease.releasable = false;
+      await order(1);
+      expect(sent.length).toBe(1);
+      expect((await h2.db.db.selectFrom("engine_orders").select("id").where("account_id", "=", acct).execute()).length).toBe(2);
+      expect(h2.logs.lines.some((l) => l.event === "engine.release_held")).toBe(true);
+      es.leasesRenewed();
+      expect(sent.length).toBe(1);
+      lease.releasable = true;
+      es.leasesRenewed();
+      expect(sent.length).toBe(2);
+      // Held back again, then the lease is found lost: nothing of it goes out (the new owner re-sends what is working).
+      lease.releasable = false;
+      await order(1);
+      lease.owned = false;
+      // A write after another instance took the shard is fenced: refused, nothing written, nothing sent.
+      const rows = async () => (await h2.db.db.selectFrom("engine_orders").select("id").where("account_id", "=", acct).execute()).length;
+      const before = await rows();
+      const fenced = await order(1).catch((e) => e);
+      expect(fenced).toBeInstanceOf(FencedError);
+      expect(await rows()).toBe(before);
+      await es.drop(() => true, "the lease was taken over", false);
+      lease.releasable = true;
+      es.leasesRenewed();
+      expect(sent.length).toBe(2);
+      expect(es.serves(acct)).toBe(false);
+      expect(((await order(1).catch((e) => e)) as EngineError).status).toBe(503);
+    } finally {
+      await es.stop();
+      await h2.close();
+    }
   });
 });

@@ -1,13 +1,14 @@
-import type { Kysely } from "kysely";
+import type { Kysely, Transaction } from "kysely";
 import type { Logger } from "../log/logger";
 import type { InstrumentRegistry } from "../market-data/instruments/instrument-registry";
 import { engineSpec } from "./engine/spec";
 import type { Database } from "../persistence/database";
 import { loadAccounts, loadSnapshot, writeStep, type StepWrite } from "../persistence/repositories/engine-repo";
 import { TradingEngine } from "./engine/engine";
-import { noteChange, type AccountConfig, type CommandInput, type Effect, type EngineEvent, type EngineInput, type FeedInput, type InstrumentSpec, type Nanos, type Position, type ReportInput } from "./engine/types";
+import { EngineError, noteChange, type AccountConfig, type CommandInput, type Effect, type EngineEvent, type EngineInput, type FeedInput, type InstrumentSpec, type Nanos, type Position, type ReportInput } from "./engine/types";
 import type { EngineHost } from "./engine-host";
 import type { ExecutionRouter } from "./execution/router";
+import { SOLE_OWNER, type Ownership } from "./ownership";
 
 export interface EngineChange {
   userId: number;
@@ -30,13 +31,18 @@ interface Step {
 
 interface Pending {
   keys: Set<string>;
+  /** Accounts the batch writes for: their owners' leases fence the transaction. */
+  accounts: Set<number>;
   write: Omit<StepWrite, "positions">;
   submits: Effect[];
   changes: Map<string, EngineEvent[]>;
   steps: Step[];
 }
 
-const emptyPending = (): Pending => ({ keys: new Set(), write: { newOrders: [], orderUpdates: [], events: [], closed: [] }, submits: [], changes: new Map(), steps: [] });
+/** The account of a position key or an order id ("12:MES", "12:MES:t1:o3"). */
+const accountOf = (id: string) => Number(id.slice(0, id.indexOf(":")));
+
+const emptyPending = (): Pending => ({ keys: new Set(), accounts: new Set(), write: { newOrders: [], orderUpdates: [], events: [], closed: [] }, submits: [], changes: new Map(), steps: [] });
 
 /**
  * Runs the engine for every account: prints from the bus, commands from the APIs, the clock,
@@ -57,6 +63,8 @@ export class EngineService implements EngineHost {
   private readonly accounts = new Map<number, AccountConfig & { name: string }>();
   private readonly listeners: ((c: EngineChange) => void)[] = [];
   private started = false;
+  /** Committed while the lease's local deadline had passed: released once a renewal confirms it, dropped if it was lost. */
+  private deferred: Pending[] = [];
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -64,6 +72,7 @@ export class EngineService implements EngineHost {
     private readonly router: ExecutionRouter,
     private readonly logger: Logger,
     readonly now: () => number = Date.now,
+    private readonly ownership: Ownership = SOLE_OWNER,
   ) {
     this.engine = new TradingEngine((s) => this.spec(s));
   }
@@ -73,18 +82,87 @@ export class EngineService implements EngineHost {
     return i ? engineSpec(i) : undefined;
   }
 
-  /** Loads accounts and the last committed state; re-sends orders that were released but never answered. */
-  async start(clockMs = 250): Promise<void> {
-    await this.reloadAccounts();
-    this.engine.restore(await loadSnapshot(this.db));
-    const working = this.engine.workingOrders();
-    for (const o of working) {
-      this.logger.info("engine.order_resent", { order_id: o.id, purpose: o.purpose, reason: "released before the restart and not yet answered (same id: the adapter treats it as one order)" });
-      this.router.submit(o);
-    }
-    this.logger.info("engine.started", { positions: this.engine.allPositions().filter((p) => p.qty > 0).length, working_orders: working.length });
+  /**
+   * Starts stepping. Alone on the database it loads every account's committed state at once;
+   * with shard leases, state arrives shard by shard through `adopt` as the leases are claimed.
+   */
+  async start(clockMs = 250, opts: { adoptAll?: boolean } = { adoptAll: true }): Promise<void> {
+    if (opts.adoptAll) await this.adopt(() => true, "start-up");
+    this.logger.info("engine.started", { positions: this.engine.allPositions().filter((p) => p.qty > 0).length, working_orders: this.engine.workingOrders().length });
     this.started = true;
     if (clockMs > 0) this.clock = setInterval(() => this.tick(this.now()), clockMs);
+  }
+
+  /**
+   * Takes on these users' accounts from their committed state (at start-up, or when their shard's
+   * lease was claimed from an instance that died or gave it back) and re-sends their orders that
+   * were released but never answered, under the same ids: the adapter treats them as one order.
+   */
+  async adopt(owns: (userId: number) => boolean, reason: string): Promise<number[]> {
+    const accounts = (await loadAccounts(this.db)).filter((a) => a.kind !== "replay" && owns(a.userId) && !this.accounts.has(a.id));
+    const ids = accounts.map((a) => a.id);
+    const snap = await loadSnapshot(this.db, ids);
+    for (const a of accounts) this.setAccount(a);
+    this.engine.adopt(snap);
+    for (const o of snap.orders) {
+      this.logger.info("engine.order_resent", { order_id: o.id, purpose: o.purpose, reason: `released before ${reason} and not yet answered (same id: the adapter treats it as one order)` });
+      this.router.submit(this.engine.order(o.id) ?? o);
+    }
+    if (ids.length) this.logger.info("engine.adopted", { accounts: ids.length, positions: snap.positions.filter((p) => p.qty > 0).length, working_orders: snap.orders.length, reason });
+    return ids;
+  }
+
+  /**
+   * Another instance runs these users' accounts now: their state leaves this engine at once, and
+   * nothing of theirs that waits to be released goes out (the new owner re-sends what is working).
+   * Given back on purpose (`graceful`), what was already stepped is written first.
+   */
+  async drop(owns: (userId: number) => boolean, reason: string, graceful: boolean): Promise<number[]> {
+    if (graceful) await this.settled();
+    const ids = new Set([...this.accounts.values()].filter((a) => owns(a.userId)).map((a) => a.id));
+    if (!ids.size) return [];
+    for (const id of ids) this.accounts.delete(id);
+    this.engine.forgetAccounts(ids);
+    this.deferred = this.deferred.filter((b) => ![...b.accounts].some((a) => ids.has(a)));
+    this.logger.warn("engine.dropped", { accounts: ids.size, reason, action: graceful ? "written first, then handed over" : "state dropped at once; the new owner resumes from the database" });
+    return [...ids];
+  }
+
+  /** A lease renewal confirmed ownership: what was held back after a pause goes out now. */
+  leasesRenewed(): void {
+    const ready = this.deferred.filter((b) => this.ownership.mayRelease(this.usersOf(b)));
+    if (!ready.length) return;
+    this.deferred = this.deferred.filter((b) => !ready.includes(b));
+    for (const b of ready) this.release(b);
+  }
+
+  /** Inside another write for an account (the original API's tables): fenced by the same lease as the engine's own. */
+  async fence(trx: Transaction<Database>, accountId: number): Promise<void> {
+    // Alone on the database there is no one to fence off.
+    if (this.ownership === SOLE_OWNER) return;
+    const userId = this.accounts.get(accountId)?.userId ?? (await trx.selectFrom("accounts").select("user_id").where("id", "=", accountId).executeTakeFirst())?.user_id;
+    await this.ownership.fence(trx, [userId ?? -1]);
+  }
+
+  /** Does this instance run the account's engine now (not a replay's, not another instance's)? */
+  serves(accountId: number): boolean {
+    return this.accounts.has(accountId);
+  }
+
+  private setAccount(a: AccountConfig & { name: string; execution: "paper" | "webhook" }): void {
+    this.accounts.set(a.id, a);
+    this.engine.setAccount(a);
+    this.router.setRoute(a.id, a.kind === "live" ? a.execution : "paper");
+  }
+
+  private usersOf(batch: Pending): Set<number> {
+    const users = new Set<number>();
+    for (const id of batch.accounts) {
+      const a = this.accounts.get(id);
+      // An account no longer here has no lease to write under: -1 is in no shard this instance holds.
+      users.add(a ? a.userId : -1);
+    }
+    return users;
   }
 
   async stop(): Promise<void> {
@@ -93,13 +171,12 @@ export class EngineService implements EngineHost {
     await this.flushing;
   }
 
+  /** Picks up new accounts and changed settings of the users this instance serves. */
   async reloadAccounts(): Promise<void> {
     for (const a of await loadAccounts(this.db)) {
       // Replay accounts belong to their sessions' own engines; the live engine never sees them.
-      if (a.kind === "replay") continue;
-      this.accounts.set(a.id, a);
-      this.engine.setAccount(a);
-      this.router.setRoute(a.id, a.kind === "live" ? a.execution : "paper");
+      if (a.kind === "replay" || !(this.accounts.has(a.id) || this.ownership.ownsUser(a.userId))) continue;
+      this.setAccount(a);
     }
   }
 
@@ -141,6 +218,9 @@ export class EngineService implements EngineHost {
 
   /** A trader's command: throws EngineError (4xx) with nothing changed, or resolves once it is durable. */
   async command(input: CommandInput): Promise<Position | undefined> {
+    if (!this.accounts.has(input.accountId)) {
+      throw new EngineError(503, "this account is not run by this instance at the moment (it is moving to another instance): try again in a few seconds");
+    }
     if (this.held) {
       const held = this.held;
       await new Promise<void>((resolve, reject) => held.push({ input, waiter: { resolve, reject } }));
@@ -195,40 +275,59 @@ export class EngineService implements EngineHost {
     for (const f of fx) {
       switch (f.type) {
         case "submit": {
+          p.accounts.add(f.order.accountId);
           const wo = this.engine.order(f.order.id);
           if (wo) p.write.newOrders.push({ order: structuredClone(wo), bracket: this.engine.bracketFor(f.order.id) });
           p.submits.push(f);
           break;
         }
         case "cancel":
+          p.accounts.add(f.order.accountId);
           p.write.orderUpdates.push({ id: f.order.id, status: "cancelled", filled: f.order.filled, note: f.reason });
           p.submits.push(f);
           break;
         case "event":
+          p.accounts.add(f.event.accountId);
           p.write.events.push(f.event);
           noteChange(p.changes, f);
           break;
         case "changed":
+          p.accounts.add(accountOf(f.key));
           p.keys.add(f.key);
           noteChange(p.changes, f);
           break;
         case "closed":
+          p.accounts.add(f.trade.accountId);
           p.write.closed.push(f.trade);
           break;
       }
     }
-    if (update) p.write.orderUpdates.push(update);
+    if (update) {
+      p.accounts.add(accountOf(update.id));
+      p.write.orderUpdates.push(update);
+    }
   }
 
   /** The batch's state, copied now (before any await: later steps belong to the next batch), written in one transaction. */
   private write(batch: Pending): Promise<void> {
     // A position is never stored with an order whose own row is not in the same transaction.
     const positions = [...batch.keys].map((k) => this.engine.positionByKey(k)).filter((x): x is Position => x !== undefined).map((x) => structuredClone(x));
-    return this.db.transaction().execute((trx) => writeStep(trx, { positions, ...batch.write }));
+    const users = this.usersOf(batch);
+    return this.db.transaction().execute(async (trx) => {
+      // First, and holding the shard rows until commit: a takeover waits for this write, or this write fails.
+      await this.ownership.fence(trx, users);
+      await writeStep(trx, { positions, ...batch.write });
+    });
   }
 
   /** After the write: orders go out, browsers hear of it, the log gets one line per event. */
   private release(batch: Pending): void {
+    if (!this.ownership.mayRelease(this.usersOf(batch))) {
+      // Committed, but this instance may have been paused past its lease: wait for a renewal to say it still owns them.
+      this.logger.warn("engine.release_held", { accounts: [...batch.accounts].join(","), orders: batch.submits.length, reason: "the lease's local deadline passed (the process was paused or the database was slow); released when a renewal confirms ownership, dropped if another instance took over" });
+      this.deferred.push(batch);
+      return;
+    }
     for (const s of batch.submits) {
       if (s.type === "submit") this.router.submit(s.order);
       else if (s.type === "cancel") this.router.cancel(s.order);
@@ -305,7 +404,7 @@ export class EngineService implements EngineHost {
   /** Back to the last committed state; if even that cannot be read, the engine stops acting (false). */
   private async reload(): Promise<boolean> {
     try {
-      this.engine.restore(await loadSnapshot(this.db));
+      this.engine.restore(await loadSnapshot(this.db, [...this.accounts.keys()]));
       return true;
     } catch (err) {
       this.logger.error("engine.stopped", { reason: `cannot read the committed state: ${(err as Error).message}`, action: "no automated action until the server is restarted" });

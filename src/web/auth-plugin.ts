@@ -3,6 +3,7 @@ import type { AppContext } from "../app/context";
 import { timingSafeEqualText } from "../auth/crypto";
 import type { Actor } from "../persistence/events";
 import { noteRoute } from "./http";
+import { elsewhere } from "./owner-gate";
 import { requestHost } from "./proxy";
 
 /** `credential` names what authenticated the request ("session:<hash>", "token:<id>"), so sockets can be bound to it. */
@@ -112,6 +113,9 @@ export function authPlugin(ctx: AppContext) {
         return deny(path, 403, "cross-origin WebSocket refused");
       }
       authOf.set(request, auth);
+      // Another instance runs this user's engine: refused (soon forwarded) before anything is read.
+      const moved = await elsewhere(ctx, request, path, auth.userId, isApiPath(path));
+      if (moved) return moved;
     })
     // Public routes never read `auth`; every other route only runs once onRequest has set it.
     .resolve({ as: "global" }, ({ request }) => ({ auth: authOf.get(request) as Auth }))

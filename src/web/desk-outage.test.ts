@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { startEngine } from "../app/engine-startup";
 import { addUser, createHarness, request, sessionClient, tokenClient, type Client, type Harness } from "./test-harness";
 
 /**
@@ -7,6 +8,8 @@ import { addUser, createHarness, request, sessionClient, tokenClient, type Clien
  * positions page, the status bar and /healthz.
  */
 let h: Harness;
+/** The engine as the server starts it (with shard leases on Postgres). */
+let stopEngine: () => Promise<void>;
 let api: Client;
 let browser: Client;
 const P = (s: string) => Math.round(Number(s) * 1e9);
@@ -16,10 +19,10 @@ beforeAll(async () => {
   const user = await addUser(h, "desktrader");
   api = await tokenClient(h, user.id);
   browser = await sessionClient(h, user.id);
-  await h.ctx.engine.start(0);
+  stopEngine = await startEngine(h.ctx, 0);
 });
 afterAll(async () => {
-  await h.ctx.engine.stop();
+  await stopEngine();
   await h.close();
 });
 

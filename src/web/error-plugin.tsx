@@ -2,6 +2,7 @@ import { Html } from "@elysiajs/html";
 import { Elysia } from "elysia";
 import { ZodError } from "zod";
 import type { Logger } from "../log/logger";
+import { FencedError } from "../persistence/shard-leases";
 import { FixedPointError } from "../shared/fixed-point";
 import { describeIssue } from "../trading/schemas";
 import { ServiceError } from "../trading/service-error";
@@ -26,6 +27,8 @@ function refusal(error: unknown, code: unknown, request: Request, path: string):
   // A schema parsed by a service, or a price with too many decimals: the input was wrong.
   if (error instanceof ZodError) return { status: 400, message: describeIssue(error, "input") };
   if (error instanceof FixedPointError) return { status: 400, message: error.message };
+  // The account moved to another instance while this request ran: nothing was written; a retry reaches the new owner.
+  if (error instanceof FencedError) return { status: 503, message: `${error.message}; try again` };
   if (code === "PARSE") return { status: 400, message: "request body is not valid JSON or form data" };
   if (code === "VALIDATION") return { status: 400, message: (error as Error).message.split("\n")[0] ?? "invalid request" };
   if (code === "NOT_FOUND") return { status: 404, message: `no route ${request.method} ${path}` };

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { startEngine } from "../app/engine-startup";
 import { startFakeHistorical, type FakeHistorical } from "../market-data/databento/fake-historical";
 import { HistoricalClient } from "../market-data/databento/historical-client";
 import { upsertBars, type ArchivedBar } from "../persistence/repositories/ohlcv-repo";
@@ -7,6 +8,8 @@ import { tradesDbn, walk } from "../replay/test-tape";
 import { addUser, createHarness, request, tokenClient, type Client, type Harness } from "./test-harness";
 
 let h: Harness;
+/** The engine as the server starts it (with shard leases on Postgres). */
+let stopEngine: () => Promise<void>;
 let api: Client;
 let other: Client;
 let userId: number;
@@ -29,7 +32,7 @@ beforeAll(async () => {
   userId = (await addUser(h)).id;
   api = await tokenClient(h, userId);
   other = await tokenClient(h, (await addUser(h)).id);
-  await h.ctx.engine.start(0);
+  stopEngine = await startEngine(h.ctx, 0);
   await h.ctx.replay.start(0);
   await upsertBars(h.ctx.db, bars());
   fake = startFakeHistorical({ apiKey: "db-replaytestkey000000000000000000", cost: () => cost, range: () => tradesDbn(walk("MNQ", T0, 500, { start: 21000, tick: 0.25 })) });
@@ -37,7 +40,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await h.ctx.replay.stop();
-  await h.ctx.engine.stop();
+  await stopEngine();
   await fake.stop();
   await h.close();
 });

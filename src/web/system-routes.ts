@@ -7,6 +7,13 @@ import { authPlugin } from "./auth-plugin";
 
 export const VERSION = "0.1.0";
 
+/** What this instance does: alone on its database, or the owner of some shards of accounts, or standing by. */
+function instanceRole(ctx: AppContext) {
+  const l = ctx.leases;
+  if (!l?.active) return { pid: process.pid, role: "sole" as const };
+  return { pid: process.pid, role: l.ownedShards > 0 ? ("owner" as const) : ("standby" as const), shards: l.ownedShards, of: l.shardCount };
+}
+
 /** Health, static files: the public, unauthenticated surface besides login and setup. */
 export function systemRoutes(ctx: AppContext) {
   return new Elysia({ name: "system" })
@@ -20,6 +27,7 @@ export function systemRoutes(ctx: AppContext) {
         version: VERSION,
         uptime_s: Math.round((Date.now() - ctx.startedAt.getTime()) / 1000),
         database: { kind: ctx.dbKind, reachable: dbOk },
+        instance: instanceRole(ctx),
         feed: ctx.config.FEED === "off" ? { kind: "off" } : ctx.marketData.status(),
         // Public: counts and symbols only, never whose positions they are (R7.1).
         unprotected: { positions: u.positions, symbols: u.symbols, sinceMs: u.sinceMs },

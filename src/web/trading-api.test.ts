@@ -1,8 +1,11 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { startEngine } from "../app/engine-startup";
 import { testDatabaseKind } from "../persistence/test-database";
 import { addUser, createHarness, json, request, sessionClient, tokenClient, type Client, type Harness } from "./test-harness";
 
 let h: Harness;
+/** The engine as the server starts it (with shard leases on Postgres). */
+let stopEngine: () => Promise<void>;
 let api: Client;
 let userId: number;
 const P = (s: string) => Number(s) * 1e9;
@@ -11,10 +14,10 @@ beforeAll(async () => {
   h = await createHarness();
   userId = (await addUser(h)).id;
   api = await tokenClient(h, userId);
-  await h.ctx.engine.start(0);
+  stopEngine = await startEngine(h.ctx, 0);
 });
 afterAll(async () => {
-  await h.ctx.engine.stop();
+  await stopEngine();
   await h.close();
 });
 

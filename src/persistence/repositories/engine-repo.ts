@@ -34,9 +34,17 @@ export function decimalToNanoBig(d: string): bigint {
 }
 
 /** Everything the engine needs to continue where it stopped. */
-export async function loadSnapshot(db: Db): Promise<EngineSnapshot> {
-  const positions = (await db.selectFrom("engine_positions").select("state").execute()).map((r) => fromJson<Position>(r.state));
-  const rows = await db.selectFrom("engine_orders").selectAll().where("status", "=", "working").orderBy("created_at").execute();
+/** The stored state of these accounts (of all, without a list). */
+export async function loadSnapshot(db: Db, accountIds?: readonly number[]): Promise<EngineSnapshot> {
+  if (accountIds && !accountIds.length) return { positions: [], orders: [], entries: [] };
+  let pq = db.selectFrom("engine_positions").select("state");
+  let oq = db.selectFrom("engine_orders").selectAll().where("status", "=", "working");
+  if (accountIds) {
+    pq = pq.where("account_id", "in", accountIds);
+    oq = oq.where("account_id", "in", accountIds);
+  }
+  const positions = (await pq.execute()).map((r) => fromJson<Position>(r.state));
+  const rows = await oq.orderBy("created_at").execute();
   const orders: WorkingOrder[] = [];
   const entries: EngineSnapshot["entries"] = [];
   for (const r of rows) {

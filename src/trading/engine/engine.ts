@@ -277,6 +277,21 @@ export class TradingEngine {
     for (const [k, v] of structuredClone(s.entries)) this.entries.set(k, v);
   }
 
+  /** Another instance runs these accounts now: their state leaves this engine (the market's prices stay). */
+  forgetAccounts(ids: ReadonlySet<number>): void {
+    const s = this.snapshot();
+    for (const id of ids) this.accounts.delete(id);
+    const orders = s.orders.filter((o) => !ids.has(o.accountId));
+    const kept = new Set(orders.map((o) => o.id));
+    this.restore({ positions: s.positions.filter((p) => !ids.has(p.accountId)), orders, entries: s.entries.filter(([id]) => kept.has(id)) });
+  }
+
+  /** The stored state of accounts taken over from another instance, beside what this engine has. */
+  adopt(s: EngineSnapshot): void {
+    const cur = this.snapshot();
+    this.restore({ positions: [...cur.positions, ...s.positions], orders: [...cur.orders, ...s.orders], entries: [...cur.entries, ...s.entries] });
+  }
+
   /* ---------------- clock ---------------- */
 
   /** With deferRatchets: a "changed" effect for each position whose trailing stop moved since the last call. */

@@ -308,7 +308,7 @@ export function noteChange(changes: Map<string, EngineEvent[]>, f: Extract<Effec
 export class EngineError extends Error {
   override name = "EngineError";
   constructor(
-    readonly status: 400 | 404 | 409,
+    readonly status: 400 | 404 | 409 | 503,
     message: string,
     readonly current?: unknown,
   ) {

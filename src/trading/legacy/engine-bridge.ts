@@ -77,9 +77,12 @@ export class LegacyEngineBridge {
    * SIGKILL between the two) is made to match now, and logged. Engine positions with no row are
    * desk trades and stay as they are.
    */
-  async reconcile(): Promise<number> {
+  async reconcile(accountIds?: readonly number[]): Promise<number> {
     let fixed = 0;
+    const only = accountIds && new Set(accountIds);
     for (const o of await repo.listAllOrders(this.db)) {
+      // Only the accounts this instance has just taken on (all of them, alone on the database).
+      if (only ? !only.has(o.accountId) : !this.engine.serves(o.accountId)) continue;
       const p = this.engine.engine.position(o.accountId, o.symbol);
       const side = o.action === "buy" ? "long" : "short";
       // The row keeps the average rounded to 1e-9; the engine keeps the exact sum.
@@ -136,6 +139,7 @@ export class LegacyEngineBridge {
     const fills = c.events.filter((e) => e.actor.kind === "rule" && /\.filled$|^trade\.closed$/.test(e.kind));
     if (fills.length === 0) return;
     await this.db.transaction().execute(async (trx) => {
+      await this.engine.fence(trx, c.accountId);
       const order = await repo.findOrder(trx, c.accountId, c.symbol, true);
       if (order) {
         if (c.position.qty === 0) {

@@ -54,6 +54,8 @@ export interface EnginePort {
   exit(accountId: number, symbol: string, qty: number | undefined, actor: Actor, clientPrice?: number): Promise<boolean>;
   /** The engine's last print of a symbol (1e-9 units), to tell which side of the market a stop is on. */
   lastPrice?(symbol: string): number | undefined;
+  /** Inside a write: the account is still this instance's to change (shard leases; see ownership.ts). */
+  fence?(trx: Transaction<Database>, accountId: number): Promise<void>;
 }
 
 function parse<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
@@ -176,6 +178,7 @@ export class LegacyOrdersService {
     const priceValue = o.entry_price ?? o.limitPrice ?? o.price;
     const price = priceValue == null ? undefined : onTick(priceValue, inst, o.entry_price != null ? "entry_price" : o.limitPrice != null ? "limitPrice" : "price");
     await this.db.transaction().execute(async (trx) => {
+      await this.engine?.fence?.(trx, ctx.accountId);
       const existing = await this.current(trx, ctx.accountId, symbol);
       if (o.action === "exit") {
         await this.exit(trx, ctx, symbol, existing, o.quantity, price);
@@ -259,6 +262,7 @@ export class LegacyOrdersService {
     }));
     // All or nothing: one transaction; any refusal below rolls every symbol back.
     await this.db.transaction().execute(async (trx) => {
+      await this.engine?.fence?.(trx, ctx.accountId);
       for (const w of writes) {
         const existing = await repo.findOrder(trx, ctx.accountId, w.symbol, true);
         if (w.o.action === "exit") {
@@ -354,6 +358,7 @@ export class LegacyOrdersService {
 
   private async clearOne(ctx: CallContext, inst: Instrument): Promise<string> {
     const message = await this.db.transaction().execute(async (trx) => {
+      await this.engine?.fence?.(trx, ctx.accountId);
       const hadOrder = await repo.deleteOrder(trx, ctx.accountId, inst.root);
       const levels = await repo.deleteTpLevels(trx, ctx.accountId, inst.root);
       if (!hadOrder && levels === 0) return `Nothing to clear for ${inst.root}`;
@@ -373,6 +378,7 @@ export class LegacyOrdersService {
     const { tp_levels } = parse(saveTpLevelsBodySchema, body);
     const levels = toLevels(tp_levels, inst, "tp_levels");
     await this.db.transaction().execute(async (trx) => {
+      await this.engine?.fence?.(trx, ctx.accountId);
       await this.writeLadder(trx, ctx, inst, inst.root, levels);
       await this.checkLadder(trx, ctx.accountId, inst, "tp_levels");
     });
@@ -395,6 +401,7 @@ export class LegacyOrdersService {
     const index = Number(indexText);
     const patch = parse(tpLevelPatchSchema, body ?? {});
     await this.db.transaction().execute(async (trx) => {
+      await this.engine?.fence?.(trx, ctx.accountId);
       const levels = await repo.listTpLevels(trx, ctx.accountId, inst.root, true);
       const level = levels[index];
       if (!level) throw new ServiceError(404, `TP level index ${index} out of range for ${inst.root}`);
