@@ -28,6 +28,9 @@ import { ReplayService } from "../replay/replay-service";
 import { CredentialSockets } from "../web/socket-credentials";
 import { ShardLeases } from "../persistence/shard-leases";
 import { SOLE_OWNER } from "../trading/ownership";
+import type { NatsLink } from "../cluster/nats-link";
+import type { RequestForwarding } from "../cluster/request-forwarding";
+import { UserMessages } from "./user-messages";
 
 /** The services every front end (HTML pages, JSON API, CLI) works through. */
 export interface AppContext {
@@ -68,6 +71,10 @@ export interface AppContext {
   sockets: CredentialSockets;
   /** On a shared Postgres: which shards of users this instance runs the engine for (none on PGlite: it runs them all). */
   leases: ShardLeases | undefined;
+  /** With NATS_URL: the link to the other instances and the forwarding of requests to the owner. */
+  cluster: { link: NatsLink; forwarding: RequestForwarding } | undefined;
+  /** A user's private messages to their browsers, wherever they are connected. */
+  userMessages: UserMessages;
   startedAt: Date;
 }
 
@@ -84,6 +91,7 @@ export function feedConfig(config: Config): FeedConfig {
 
 export function createAppContext(config: Config, logger: Logger, db: Kysely<Database>, dbKind: AppContext["dbKind"]): AppContext {
   const hub = new PriceHub();
+  const userMessages = new UserMessages((userId, message) => hub.publishUser(userId, message));
   const feed = feedConfig(config);
   const marketData = new MarketDataService(feed, hub, logger.child({ component: "market-data" }));
   const archiveLog = logger.child({ component: "archive" });
@@ -117,7 +125,7 @@ export function createAppContext(config: Config, logger: Logger, db: Kysely<Data
   }, execLog);
   // Embedded PGlite belongs to one process; on Postgres another instance may share the database.
   const leases = dbKind === "postgres"
-    ? new ShardLeases(db, { ttlMs: config.LEASE_TTL_MS, renewMs: Math.max(100, Math.floor(config.LEASE_TTL_MS / 3)), balance: false, onError: (err) => logger.warn("lease.round_failed", { reason: (err as Error).message }) })
+    ? new ShardLeases(db, { ttlMs: config.LEASE_TTL_MS, renewMs: Math.max(100, Math.floor(config.LEASE_TTL_MS / 3)), balance: Boolean(config.NATS_URL), onError: (err) => logger.warn("lease.round_failed", { reason: (err as Error).message }) })
     : undefined;
   engine = new EngineService(db, marketData.instruments, new ExecutionRouter(paper, webhook), logger.child({ component: "engine" }), Date.now, leases ?? SOLE_OWNER);
   const barHistory = new BarHistory(archive, (id) => marketData.rootOf(id));
@@ -128,7 +136,7 @@ export function createAppContext(config: Config, logger: Logger, db: Kysely<Data
     archiveDataset: archive.dataset,
     historical: () => archive.historical,
     historicalDataset: "GLBX.MDP3",
-    publish: (userId, message) => hub.publishUser(userId, message),
+    publish: (userId, message) => userMessages.publish(userId, message),
     view: (accountId, symbol) => trading.view(accountId, symbol),
     logger: logger.child({ component: "replay" }),
   });
@@ -152,6 +160,8 @@ export function createAppContext(config: Config, logger: Logger, db: Kysely<Data
     tokens,
     sockets,
     leases,
+    cluster: undefined,
+    userMessages,
     secrets,
     legacyOrders: new LegacyOrdersService(db, undefined, (accountId, symbols, actor, ladders) => bridge.sync(accountId, symbols, actor, ladders), {
       openPositions: (accountId) => bridge.openPositions(accountId),

@@ -23,7 +23,7 @@ export async function startEngine(ctx: AppContext, clockMs = 250): Promise<() =>
   engine.onChange((c) => {
     void ctx.legacyBridge.onEngineChange(c).catch((err) => logger.error("legacy.write_back_failed", { account_id: c.accountId, symbol: c.symbol, reason: (err as Error).message }));
     const view = ctx.trading.view(c.accountId, c.symbol);
-    ctx.priceHub.publishUser(c.userId, JSON.stringify({ t: "position", account: view?.account, symbol: c.symbol, position: view, events: c.events.map((e) => ({ kind: e.kind, reason: e.reason, actor: e.actor.label, ts: e.tsMs })) }));
+    ctx.userMessages.publish(c.userId, JSON.stringify({ t: "position", account: view?.account, symbol: c.symbol, position: view, events: c.events.map((e) => ({ kind: e.kind, reason: e.reason, actor: e.actor.label, ts: e.tsMs })) }));
   });
   if (!leases) {
     await engine.start(clockMs);
@@ -36,11 +36,16 @@ export async function startEngine(ctx: AppContext, clockMs = 250): Promise<() =>
     gained: async (owns, shards) => {
       const ids = await engine.adopt(owns, `the lease of shard ${ranges(shards)} was claimed`);
       await ctx.legacyBridge.reconcile(ids);
+      // Only now, with the state loaded, do requests forwarded by other instances reach this one.
+      ctx.cluster?.forwarding.serve(shards);
       logger.info("engine.shards_claimed", { instance: leases.id, shards: ranges(shards), accounts: ids.length, owned: leases.ownedShards + shards.length, of: leases.shardCount });
     },
-    lost: (owns, shards, reason, graceful) => engine.drop(owns, reason, graceful).then((ids) => {
-      logger.warn("engine.shards_lost", { instance: leases.id, shards: ranges(shards), accounts: ids.length, reason });
-    }),
+    lost: (owns, shards, reason, graceful) => {
+      ctx.cluster?.forwarding.leave(shards);
+      return engine.drop(owns, reason, graceful).then((ids) => {
+        logger.warn("engine.shards_lost", { instance: leases.id, shards: ranges(shards), accounts: ids.length, reason });
+      });
+    },
     renewed: () => engine.leasesRenewed(),
   });
   return async () => {

@@ -10,6 +10,7 @@ import { startMarketData } from "./market-data-startup";
 import { startEngine } from "./engine-startup";
 import { startFeedWatch } from "./feed-watch-startup";
 import { withStoredKeys } from "./stored-keys";
+import { openCluster } from "./cluster-startup";
 
 export interface RunningServer {
   url: string;
@@ -31,8 +32,14 @@ export async function startServer(envConfig: Config, logger: Logger): Promise<Ru
   }
   const config = await withStoredKeys(envConfig, handle.db, logger);
   const ctx = createAppContext(config, logger, handle.db, handle.kind);
-  // The engine resumes before anything can send it a command; a second server on this database stops here.
+  // With NATS_URL the instances pass requests and messages to each other; the engine's shards need it first.
+  const closeCluster = await openCluster(ctx).catch(async (err) => {
+    await handle.close();
+    throw err;
+  });
+  // The engine resumes before anything can send it a command (on a shared Postgres: the shards it claims).
   const stopEngine = await startEngine(ctx).catch(async (err) => {
+    await closeCluster();
     await handle.close();
     throw err;
   });
@@ -41,10 +48,13 @@ export async function startServer(envConfig: Config, logger: Logger): Promise<Ru
   const tls = config.TLS_CERT_FILE && config.TLS_KEY_FILE
     ? { cert: readFileSync(config.TLS_CERT_FILE, "utf8"), key: readFileSync(config.TLS_KEY_FILE, "utf8") }
     : undefined;
+  const fetch = createFetch(ctx, app);
+  // Requests other instances pass on for this instance's shards go through the same stack.
+  ctx.cluster?.forwarding.attach(fetch);
   const server = Bun.serve({
     hostname: config.HOST,
     port: config.PORT,
-    fetch: createFetch(ctx, app),
+    fetch,
     // Elysia's socket handlers; the price hub decides what a slow socket gets, far below this limit.
     websocket: { ...(websocket as unknown as Bun.WebSocketHandler<unknown>), backpressureLimit: 4 * 1024 * 1024, closeOnBackpressureLimit: false, idleTimeout: 120 },
     ...(tls ? { tls } : {}),
@@ -87,6 +97,7 @@ export async function startServer(envConfig: Config, logger: Logger): Promise<Ru
       await stopMarketData();
       await ctx.replay.stop();
       await stopEngine();
+      await closeCluster();
       // Close open sockets too: a browser's price socket would otherwise hold shutdown open.
       await server.stop(true);
       await handle.close();

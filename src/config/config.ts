@@ -31,6 +31,11 @@ export const configSchema = z
       .transform((s) => (s === "" ? undefined : s))
       .optional(),
     SESSION_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 90).default(24 * 7),
+    /** NATS server(s), comma-separated: switches the cluster mode on (every instance serves every user; needs Postgres). */
+    NATS_URL: z.preprocess(
+      (v) => (typeof v === "string" && v.trim() === "" ? undefined : v),
+      z.string().trim().regex(/^(nats|tls):\/\/[^\s,]+(,(nats|tls):\/\/[^\s,]+)*$/, "nats://host:port (comma-separated for several)").optional(),
+    ),
     /** How long an instance's lease on its accounts lasts unrenewed: the failover time on a shared Postgres. */
     LEASE_TTL_MS: z.coerce.number().int().min(500).max(60_000).default(3_000),
     /** Public URL used in the first-run setup link when the server sits behind a proxy. */

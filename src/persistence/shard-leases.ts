@@ -94,9 +94,11 @@ export class ShardLeases {
     this.timer = setInterval(() => void this.tick(), this.opts.renewMs);
   }
 
-  /** Serves this user's accounts now (claimed and loaded). */
+  /** Serves this user's accounts now: claimed, loaded, and inside the lease by the local clock. */
   ownsUser(userId: number): boolean {
-    return this.count > 0 && this.ready.has(this.shardOf(userId));
+    if (this.count === 0) return false;
+    const s = this.shardOf(userId);
+    return this.ready.has(s) && (this.held.get(s)?.until ?? 0) > this.now();
   }
 
   /** Locally still inside every lease these users need: committed work may be sent out. */

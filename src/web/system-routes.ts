@@ -28,6 +28,7 @@ export function systemRoutes(ctx: AppContext) {
         uptime_s: Math.round((Date.now() - ctx.startedAt.getTime()) / 1000),
         database: { kind: ctx.dbKind, reachable: dbOk },
         instance: instanceRole(ctx),
+        ...(ctx.cluster ? { cluster: { nats: ctx.cluster.link.state } } : {}),
         feed: ctx.config.FEED === "off" ? { kind: "off" } : ctx.marketData.status(),
         // Public: counts and symbols only, never whose positions they are (R7.1).
         unprotected: { positions: u.positions, symbols: u.symbols, sinceMs: u.sinceMs },
