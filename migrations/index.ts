@@ -9,6 +9,7 @@ import * as m0007 from "./0007_order_cancelled";
 import * as m0008 from "./0008_engine_owner";
 import * as m0009 from "./0009_user_roles";
 import * as m0010 from "./0010_engine_shards";
+import * as m0011 from "./0011_feed_lease";
 
 /**
  * A static list, not a directory scan, so the compiled binary carries every migration.
@@ -25,4 +26,5 @@ export const migrations: Record<string, Migration> = {
   "0008_engine_owner": m0008,
   "0009_user_roles": m0009,
   "0010_engine_shards": m0010,
+  "0011_feed_lease": m0011,
 };

@@ -1,6 +1,8 @@
 import { randomToken } from "../auth/crypto";
 import { HistoricalClient } from "../market-data/databento/historical-client";
 import { startSimulatedHistorical, type SimulatedHistorical } from "../market-data/feeds/simulated-history";
+import { FeedRelay } from "../cluster/feed-relay";
+import { NamedLease } from "../persistence/named-lease";
 import type { AppContext } from "./context";
 
 /**
@@ -40,11 +42,53 @@ export async function startMarketData(ctx: AppContext): Promise<() => Promise<vo
     void archive.backfill("feed reconnected", marketData.lastTickMs ?? undefined);
   });
   logger.info("feed.starting", { kind: marketData.status().kind, symbols: marketData.symbols.length, archive: `${archive.dataset}: ${archive.symbols.join(",")}` });
-  await marketData.start();
-  void archive.backfill("start-up");
+  const stopLeading = ctx.cluster ? await leadOrFollow(ctx) : async () => {};
+  if (!ctx.cluster) {
+    await marketData.start();
+    void archive.backfill("start-up");
+  }
   return async () => {
+    await stopLeading();
     marketData.stop();
     await archive.stop();
     await simHistory?.stop();
+  };
+}
+
+/**
+ * In a cluster one instance holds the feed's session (a lease, like the shards') and relays its
+ * records; the others follow. Whoever takes the lease over connects and fills the archive's gap,
+ * as after any outage; one that loses it disconnects at once and follows.
+ */
+async function leadOrFollow(ctx: AppContext): Promise<() => Promise<void>> {
+  const { config, logger, marketData, archive, cluster, leases } = ctx;
+  const relay = new FeedRelay(cluster!.link, marketData, logger.child({ component: "feed-relay" }));
+  const lease = new NamedLease(ctx.db, "feed", leases!.id, {
+    ttlMs: config.LEASE_TTL_MS,
+    renewMs: Math.max(100, Math.floor(config.LEASE_TTL_MS / 3)),
+    onError: (err) => logger.warn("feed.lease_round_failed", { reason: (err as Error).message }),
+  });
+  marketData.startClocks();
+  await lease.start({
+    gained: (epoch) => {
+      logger.info("feed.leader", { epoch, reason: "this instance holds the feed's lease: it runs the session and relays every record" });
+      relay.lead(epoch);
+      // Not awaited: the first session may take a while, and the lease must go on being renewed.
+      void marketData.connect();
+      void archive.backfill("became the feed leader");
+    },
+    lost: (reason) => {
+      logger.warn("feed.follower", { reason, action: "session closed; following the new leader's records" });
+      marketData.disconnect();
+      relay.follow();
+    },
+  });
+  if (!lease.holding) {
+    logger.info("feed.follower", { reason: "another instance holds the feed's lease", action: "following its records" });
+    relay.follow();
+  }
+  return async () => {
+    await lease.stop();
+    relay.stop();
   };
 }

@@ -49,6 +49,40 @@ describe.skipIf(!ready)("cluster mode (Postgres + NATS)", () => {
     ws.close();
   });
 
+  test("one feed leader holds the session and relays it: both instances see the same prints; killing the leader moves the session", async () => {
+    const roles = async () => [(await c.health(0)).feed.role, (await c.health(1)).feed.role];
+    expect((await roles()).sort()).toEqual(["follower", "leader"]);
+    const leader = (await roles()).indexOf("leader");
+    const follower = 1 - leader;
+    // The same trade prints of MES reach a browser on each instance.
+    const prints = async (i: number, ms: number) => {
+      const ws = new WebSocket(`${c.instances[i]!.url.replace("http", "ws")}/ws`, { headers: { authorization: `Bearer ${token}` } } as unknown as string[]);
+      const seen: string[] = [];
+      ws.onmessage = (e) => {
+        const m = JSON.parse(String(e.data));
+        if (m.s === "MES" && (m.t === "trade" || m.t === "trades")) for (const [k, p] of (Array.isArray(m.p) ? m.p : [m.p]).entries()) seen.push(`${(m.ts ?? 0) + (m.dt?.[k] ?? 0)}@${p}`);
+      };
+      await new Promise((r) => (ws.onopen = r));
+      ws.send(JSON.stringify({ op: "subscribe", symbols: ["MES"] }));
+      await Bun.sleep(ms);
+      ws.close();
+      return seen;
+    };
+    const [a, b] = await Promise.all([prints(leader, 3000), prints(follower, 3000)]);
+    expect(a.length).toBeGreaterThan(5);
+    const common = a.filter((x) => b.includes(x));
+    // Opened a moment apart: all but the edges are the same prints.
+    expect(common.length).toBeGreaterThan(Math.min(a.length, b.length) * 0.8);
+    expect((await c.health(follower)).feed.state).toBe("live");
+    const t0 = performance.now();
+    await c.kill(leader);
+    await until(async () => (await c.health(follower)).feed.role === "leader", 10_000, "the follower to take the feed");
+    console.log(`cluster.test: feed leader moved after SIGKILL in ${Math.round(performance.now() - t0)} ms`);
+    expect((await prints(follower, 2000)).length).toBeGreaterThan(0);
+    await c.start(leader);
+    await until(async () => (await c.health(leader)).feed.role === "follower" && (await c.health(leader)).feed.state === "live", 10_000, "the restarted instance to follow");
+  }, 40_000);
+
   test("SIGKILL the owner: the other instance takes its accounts within the lease, with their state", async () => {
     const owner = await ownerOf(c);
     const other = 1 - owner;

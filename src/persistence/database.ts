@@ -210,6 +210,14 @@ export interface EngineShardsTable {
   expires_at: NullableTimestamp;
 }
 
+/** A job one instance of a cluster does for all (the feed), with its holder's lease. */
+export interface ClusterLeasesTable {
+  name: string;
+  owner: string | null;
+  epoch: Int8;
+  expires_at: NullableTimestamp;
+}
+
 /** A running instance, as it notes itself every second. */
 export interface EngineInstancesTable {
   id: string;
@@ -223,6 +231,7 @@ export interface EngineInstancesTable {
 export interface Database {
   engine_shards: EngineShardsTable;
   engine_instances: EngineInstancesTable;
+  cluster_leases: ClusterLeasesTable;
   users: UsersTable;
   accounts: AccountsTable;
   sessions: SessionsTable;

@@ -35,6 +35,8 @@ export interface FeedStatus {
   symbols: number;
   reconnects: number;
   message?: string;
+  /** In a cluster: whether this instance holds the session or follows the one that does. */
+  role?: "leader" | "follower";
 }
 
 /**
@@ -60,6 +62,11 @@ export class MarketDataService {
   private readonly bars1m: BarAggregator;
   private barTimer: ReturnType<typeof setInterval> | undefined;
   private statusTimer: ReturnType<typeof setInterval> | undefined;
+  /** In a cluster: the feed leader hands every record on (cluster/feed-relay.ts); a follower receives them. */
+  private tap: ((root: string, c: RecordCursor) => void) | undefined;
+  private relayed: { version: number; tsOut: boolean } | undefined;
+  /** In a cluster: "leader" holds the Databento session, "follower" gets its records; undefined alone. */
+  role: "leader" | "follower" | undefined;
 
   constructor(
     private readonly cfg: FeedConfig,
@@ -202,11 +209,52 @@ export class MarketDataService {
       lastTickAgeMs: this.lastTick === null ? null : Math.max(0, this.now() - this.lastTick),
       symbols: this.rootById.size,
       reconnects: this.client?.stats.reconnects ?? 0,
+      ...(this.role ? { role: this.role } : {}),
       ...(this.message ? { message: this.message } : {}),
     };
   }
 
+  /** Alone: the bar clocks and the feed's session. */
   async start(): Promise<void> {
+    this.startClocks();
+    await this.connect();
+  }
+
+  /** Bars close and the status goes out on time whether this instance holds the session or follows. */
+  startClocks(): void {
+    if (this.barTimer) return;
+    this.barTimer = setInterval(() => {
+      const t = this.now();
+      this.bars1s.closeDue(t);
+      this.bars1m.closeDue(t);
+    }, 250);
+    this.statusTimer = setInterval(() => this.hub.broadcast(null, JSON.stringify({ t: "status", feed: this.status() })), 1000);
+  }
+
+  /** Every record this instance receives from its session is handed on too (the cluster's feed leader). */
+  relayTo(tap: ((root: string, c: RecordCursor) => void) | undefined): void {
+    this.tap = tap;
+  }
+
+  /** A record from the cluster's feed leader: the same path as one from a session of this instance's own. */
+  injectRecord(root: string, c: RecordCursor, stream: { version: number; tsOut: boolean }): void {
+    if (!this.rootById.has(c.instrumentId)) this.rootById.set(c.instrumentId, root);
+    this.relayed = stream;
+    this.onRecord(c);
+  }
+
+  /** The session ends (another instance holds it now); bars and clocks go on with relayed records. */
+  disconnect(): void {
+    this.client?.stop();
+    this.client = undefined;
+    this.sim?.stop();
+    this.sim = undefined;
+    this.state = "connecting";
+  }
+
+  /** Opens the feed's session (a simulated gateway of its own for the simulated market). */
+  async connect(): Promise<void> {
+    if (this.client) return;
     let host: string | undefined;
     let port: number | undefined;
     let apiKey = this.cfg.apiKey ?? "";
@@ -239,15 +287,15 @@ export class MarketDataService {
             ]
           : []),
       ],
-      onRecord: (c) => this.onRecord(c),
+      onRecord: (c) => {
+        if (this.tap) {
+          const root = this.rootById.get(c.instrumentId);
+          if (root) this.tap(root, c);
+        }
+        this.onRecord(c);
+      },
       onEvent: (e) => this.onEvent(e),
     });
-    this.barTimer = setInterval(() => {
-      const t = this.now();
-      this.bars1s.closeDue(t);
-      this.bars1m.closeDue(t);
-    }, 250);
-    this.statusTimer = setInterval(() => this.hub.broadcast(null, JSON.stringify({ t: "status", feed: this.status() })), 1000);
     try {
       await this.client.start();
     } catch (err) {
@@ -258,9 +306,14 @@ export class MarketDataService {
   stop(): void {
     clearInterval(this.barTimer);
     clearInterval(this.statusTimer);
-    this.client?.stop();
-    this.sim?.stop();
+    this.barTimer = undefined;
+    this.disconnect();
     this.state = "stopped";
+  }
+
+  /** DBN version and ts_out of the records now arriving (own session, or the leader's). */
+  get stream(): { version: number; tsOut: boolean } {
+    return this.client?.stream ?? this.relayed ?? { version: 3, tsOut: false };
   }
 
   private onRecord(c: RecordCursor): void {
@@ -292,7 +345,7 @@ export class MarketDataService {
 
   private onDefinition(c: RecordCursor): void {
     const root = this.rootById.get(c.instrumentId);
-    const stream = this.client?.stream ?? { version: 3, tsOut: false };
+    const stream = this.stream;
     const bytes = new Uint8Array(c.view.buffer, c.view.byteOffset, c.view.byteLength);
     const def = decodeRecord(c.view, bytes, c.offset, stream.version, stream.tsOut);
     if (!root || !def) return;
