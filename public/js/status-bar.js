@@ -81,6 +81,7 @@
         socketUp = true;
         if (badge) badge.dataset.kind = m.feed.kind;
         setFeed(m.feed);
+        setInstance(m.instance);
       } else if (m.t === "position") onPosition(m);
       document.dispatchEvent(new CustomEvent("live:" + m.t, { detail: m }));
     };
@@ -93,4 +94,17 @@
     };
   }
   connect();
+
+  // On a shared database: which instance this page's socket is on and what it does.
+  var instanceEl = document.querySelector("[data-instance]");
+  function setInstance(i) {
+    if (!instanceEl) return;
+    if (!i || i.role === "sole") { instanceEl.hidden = true; return; }
+    var parts = ["instance " + i.pid, i.role === "owner" ? "runs " + i.shards + "/" + i.of + " shards" : "standby"];
+    if (i.feed) parts.push(i.feed === "leader" ? "feed leader" : "feed follower");
+    if (i.nats) parts.push("NATS " + i.nats);
+    instanceEl.textContent = parts.join(" · ");
+    instanceEl.title = "This server is one of several on one database; each user's accounts are run by one of them";
+    instanceEl.hidden = false;
+  }
 })();

@@ -1,18 +1,12 @@
 import { Elysia } from "elysia";
 import { sql } from "kysely";
 import type { AppContext } from "../app/context";
+import { instanceRole } from "../app/instance-role";
 import { unprotected } from "../trading/feed-watch";
 import { assetResponse } from "./assets";
 import { authPlugin } from "./auth-plugin";
 
 export const VERSION = "0.1.0";
-
-/** What this instance does: alone on its database, or the owner of some shards of accounts, or standing by. */
-function instanceRole(ctx: AppContext) {
-  const l = ctx.leases;
-  if (!l?.active) return { pid: process.pid, role: "sole" as const };
-  return { pid: process.pid, role: l.ownedShards > 0 ? ("owner" as const) : ("standby" as const), shards: l.ownedShards, of: l.shardCount };
-}
 
 /** Health, static files: the public, unauthenticated surface besides login and setup. */
 export function systemRoutes(ctx: AppContext) {

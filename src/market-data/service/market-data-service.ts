@@ -67,6 +67,8 @@ export class MarketDataService {
   private relayed: { version: number; tsOut: boolean } | undefined;
   /** In a cluster: "leader" holds the Databento session, "follower" gets its records; undefined alone. */
   role: "leader" | "follower" | undefined;
+  /** What the status message says of the instance besides the feed (its role in a cluster). */
+  describeInstance: (() => unknown) | undefined;
 
   constructor(
     private readonly cfg: FeedConfig,
@@ -228,7 +230,7 @@ export class MarketDataService {
       this.bars1s.closeDue(t);
       this.bars1m.closeDue(t);
     }, 250);
-    this.statusTimer = setInterval(() => this.hub.broadcast(null, JSON.stringify({ t: "status", feed: this.status() })), 1000);
+    this.statusTimer = setInterval(() => this.hub.broadcast(null, JSON.stringify({ t: "status", feed: this.status(), ...(this.describeInstance ? { instance: this.describeInstance() } : {}) })), 1000);
   }
 
   /** Every record this instance receives from its session is handed on too (the cluster's feed leader). */
