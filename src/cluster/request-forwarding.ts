@@ -109,6 +109,9 @@ export class RequestForwarding {
     if (body.length > this.link.maxPayload - HEADROOM) {
       return refusal(413, `the request body is too large (${body.length} bytes) to pass to the instance running your accounts; send it there directly`, api);
     }
+    if (this.link.state !== "connected") {
+      return refusal(503, "this server's instances cannot reach each other right now (NATS is reconnecting): try again in a few seconds", api);
+    }
     const headers: [string, string][] = [...request.headers].filter(([k]) => k !== FORWARDED_HEADER);
     headers.push([FORWARDED_HEADER, this.instanceId]);
     const data = pack({ method: request.method, url: request.url, headers, peer } satisfies RequestHead, body);
