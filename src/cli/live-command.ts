@@ -58,7 +58,11 @@ export async function liveCommand(args: string[], io: CliIo, env: Record<string,
       if (e.type === "auth-failed") {
         io.err(`error: ${e.message}`);
         done(3);
-      } else if (e.type === "disconnected") io.err(`disconnected (${e.reason}); retrying in ${e.retryInMs} ms`);
+      } else if (e.type === "fatal") {
+        io.err(`error: ${e.message}`);
+        done(4);
+      } else if (e.type === "gap") io.err(`gap not replayed: ${e.fromNs} to ${e.toNs} (${e.reason})`);
+      else if (e.type === "disconnected") io.err(`disconnected (${e.reason}); retrying in ${e.retryInMs} ms`);
       else if (e.type === "gateway-error") io.err(`gateway error ${e.code}: ${e.message}`);
     },
   });

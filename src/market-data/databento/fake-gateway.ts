@@ -1,4 +1,7 @@
 import type { Socket, TCPSocketListener } from "bun";
+import { RType } from "../dbn/constants";
+import { encodeMetadata } from "../dbn/metadata";
+import { encodeRecord } from "../dbn/record-codec";
 import { cramResponse, LineReader, parseControlLine } from "./gateway-protocol";
 import { SocketWriter } from "./socket-writer";
 
@@ -6,6 +9,7 @@ import { SocketWriter } from "./socket-writer";
  * A TCP server speaking the Live gateway protocol byte for byte (greeting, CRAM, auth reply,
  * subscription lines, start_session), for tests, benchmarks and the simulated demo feed. What
  * it streams after start_session comes from `onStart` (DBN from files or the encoder).
+ * With `replayWindowNs` it keeps a bounded intraday replay window, as the real gateway does.
  */
 
 export interface FakeSubscription {
@@ -29,6 +33,8 @@ export interface FakeGatewaySession {
   drained(): Promise<void>;
   close(): void;
   readonly closed: boolean;
+  /** The fatal ErrorMsg code this session was refused with at start_session, if any. */
+  refusedWith?: number;
   /** Subscriptions sent after start_session. */
   onSubscribe?: (s: FakeSubscription) => void;
 }
@@ -42,6 +48,14 @@ export interface FakeGatewayOptions {
   refuseWith?: string;
   /** Listen here instead of a free port (a test brings a feed back where the app expects it). */
   port?: number;
+  /**
+   * Intraday replay kept, in ns (the real gateway keeps about 24 h). A subscription whose
+   * `start` lies further back gets ErrorMsg code 8 (REPLAY_DATA_AGED_OUT) and the session is
+   * closed, without `onStart`. Unset: any start is replayed (from whatever `onStart` has).
+   */
+  replayWindowNs?: bigint;
+  /** The gateway's clock in UNIX ns, for the replay window (default: the wall clock). */
+  now?: () => bigint;
 }
 
 export interface FakeGateway {
@@ -50,6 +64,8 @@ export interface FakeGateway {
   sessions: FakeGatewaySession[];
   /** Every control line received, for protocol assertions. */
   lines: string[];
+  /** Wall-clock time (ms) of every TCP connection accepted, for rate assertions. */
+  accepted: number[];
   stop(): void;
 }
 
@@ -77,9 +93,37 @@ function toSub(f: Map<string, string>): FakeSubscription {
   };
 }
 
+/** A subscription `start` as UNIX ns (ISO 8601 accepted); `0` means "all there is", never aged out. */
+function startNs(start: string): bigint | undefined {
+  if (/^\d+$/.test(start)) return BigInt(start) === 0n ? undefined : BigInt(start);
+  const ms = Date.parse(start);
+  return Number.isFinite(ms) ? BigInt(ms) * 1_000_000n : undefined;
+}
+
 export function startFakeGateway(opts: FakeGatewayOptions): FakeGateway {
   const sessions: FakeGatewaySession[] = [];
   const lines: string[] = [];
+  const accepted: number[] = [];
+  const now = opts.now ?? (() => BigInt(Date.now()) * 1_000_000n);
+
+  /** The real gateway checks replay starts at start_session: metadata, then a fatal ErrorMsg, then close. */
+  function refuseAgedOut(socket: Socket<ConnState>, s: FakeGatewaySession): boolean {
+    if (opts.replayWindowNs === undefined) return false;
+    const t = now();
+    const earliest = t - opts.replayWindowNs;
+    const old = s.subscriptions.find((sub) => sub.start !== undefined && (startNs(sub.start) ?? earliest) < earliest);
+    if (!old) return false;
+    s.refusedWith = 8;
+    const meta = encodeMetadata({
+      version: 3, dataset: s.dataset, schema: null, start: t, end: null, limit: 0n, stype_in: null, stype_out: 0, ts_out: s.tsOut,
+      symbols: [], partial: [], not_found: [], mappings: [],
+    });
+    const err = `Replay data for ${old.schema} from ${old.start} is no longer available; the earliest is ${earliest}`;
+    s.write(meta);
+    s.write(encodeRecord({ hd: { rtype: RType.ERROR, publisher_id: 0, instrument_id: 0, ts_event: t }, err, code: 8, is_last: 1 }, 3, s.tsOut ? t : undefined));
+    socket.end();
+    return true;
+  }
 
   function handleLine(socket: Socket<ConnState>, line: string) {
     const st = socket.data;
@@ -117,7 +161,7 @@ export function startFakeGateway(opts: FakeGatewayOptions): FakeGateway {
       if (st.phase !== "subscribing") return;
       st.phase = "streaming";
       sessions.push(st.session!);
-      opts.onStart(st.session!);
+      if (!refuseAgedOut(socket, st.session!)) opts.onStart(st.session!);
       return;
     }
     // Subscription line: chunks of one subscription arrive with is_last=0 until the final one.
@@ -138,6 +182,7 @@ export function startFakeGateway(opts: FakeGatewayOptions): FakeGateway {
     port: opts.port ?? 0,
     socket: {
       open(socket) {
+        accepted.push(Date.now());
         const challenge = crypto.randomUUID().replaceAll("-", "").slice(0, 16);
         socket.data = { reader: new LineReader(), challenge, phase: "auth", subs: [], pending: undefined, drainWaiters: [], out: new SocketWriter((d) => socket.write(d)) };
         socket.data.out.send(`lsg_version=${opts.lsgVersion ?? "0.7.2"}\ncram=${challenge}\n`);
@@ -165,5 +210,5 @@ export function startFakeGateway(opts: FakeGatewayOptions): FakeGateway {
     },
   });
 
-  return { host: "127.0.0.1", port: listener.port, sessions, lines, stop: () => listener.stop(true) };
+  return { host: "127.0.0.1", port: listener.port, sessions, lines, accepted, stop: () => listener.stop(true) };
 }

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import {
   authLine,
+  ConnectionRateLimiter,
   cramResponse,
   formatControlLine,
   gatewayHost,
@@ -72,5 +73,20 @@ describe("gateway text protocol", () => {
     r.push(new Uint8Array([0x0a, 0x44, 0x42, 0x4e, 0x03]));
     expect(r.nextLine()).toBe("cram=abc");
     expect([...r.rest()]).toEqual([0x44, 0x42, 0x4e, 0x03]);
+  });
+
+  test("connection budget: at most 5 in any second, bookings ahead counted, released ones given back", () => {
+    let now = 10_000;
+    const l = new ConnectionRateLimiter(5, 1000, () => now);
+    expect([0, 0, 0, 0, 0].map((d) => l.book(d).waitMs)).toEqual([0, 0, 0, 0, 0]);
+    const sixth = l.book(0);
+    expect(sixth.waitMs).toBe(1000);
+    sixth.release();
+    expect(l.book(200).waitMs).toBe(1000);
+    now += 1000;
+    // A booking far ahead leaves today's budget alone; four more fit now, the fifth waits.
+    expect(l.book(30_000).waitMs).toBe(30_000);
+    expect([0, 0, 0, 0].map((d) => l.book(d).waitMs)).toEqual([0, 0, 0, 0]);
+    expect(l.book(0).waitMs).toBe(1000);
   });
 });

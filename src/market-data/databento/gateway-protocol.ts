@@ -126,6 +126,49 @@ export function subscriptionLines(s: Subscription): string[] {
 export const START_SESSION_LINE = "start_session\n";
 
 /**
+ * Databento accepts at most 5 new gateway connections per second per IP. Every connection a
+ * process opens books a time here first; a booking never puts more than `max` into any window
+ * of `windowMs`. Bookings may be made ahead (a reconnect scheduled after its backoff).
+ */
+export class ConnectionRateLimiter {
+  private booked: number[] = [];
+
+  constructor(
+    private readonly max = 5,
+    private readonly windowMs = 1000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /**
+   * Books the earliest connection time at least `delayMs` from now that keeps the limit, and
+   * returns how long to wait for it (and a way to give it back if it will not be used).
+   */
+  book(delayMs = 0): { waitMs: number; release(): void } {
+    const now = this.now();
+    this.booked = this.booked.filter((b) => b > now - this.windowMs);
+    let t = now + delayMs;
+    for (;;) {
+      // Every window holding t lies inside (t - window, t + window): fewer than max there is enough.
+      const near = this.booked.filter((b) => b > t - this.windowMs && b < t + this.windowMs);
+      if (near.length < this.max) break;
+      t = near[0]! + this.windowMs;
+    }
+    this.booked.push(t);
+    this.booked.sort((a, b) => a - b);
+    return {
+      waitMs: t - now,
+      release: () => {
+        const i = this.booked.indexOf(t);
+        if (i >= 0) this.booked.splice(i, 1);
+      },
+    };
+  }
+}
+
+/** The process's one budget of gateway connections, shared by every live client in it. */
+export const gatewayConnections = new ConnectionRateLimiter();
+
+/**
  * Splits arriving bytes into LF-terminated lines during the text phase; whatever follows the
  * last line read is handed back untouched, because the binary DBN stream starts right after.
  */

@@ -2,22 +2,31 @@ import { RType } from "../dbn/constants";
 import { RecordCursor } from "../dbn/cursor";
 import { DbnFramer } from "../dbn/framer";
 import { decodeRecord } from "../dbn/record-codec";
-import { DEFAULT_GATEWAY_PORT, gatewayHost, type Subscription } from "./gateway-protocol";
+import { ConnectionRateLimiter, DEFAULT_GATEWAY_PORT, gatewayConnections, gatewayHost, type Subscription } from "./gateway-protocol";
 import { GatewayAuthError, openGatewaySession, type CloseReason, type GatewaySession } from "./gateway-session";
 
 /**
  * Databento Live, kept alive: one gateway session at a time, records decoded in place and
  * handed to `onRecord` through a reused cursor, symbol mappings tracked, and after any drop a
  * reconnect with capped exponential backoff and jitter that replays from the last ts_event seen
- * and drops what was already delivered. An authentication refusal is final (no retry storm).
+ * and drops what was already delivered. Replay is asked for only within the gateway's intraday
+ * window; an older gap (or one the gateway answers with code 8) is reconnected without `start`
+ * and reported as a `gap` for the Historical API to fill. Errors Databento marks fatal stop the
+ * client (no retry storm); connections stay within Databento's 5 per second.
+ * Rules and sources: docs/databento-behaviour.md.
  */
 export type LiveEvent =
-  | { type: "connected"; sessionId: string; attempt: number; replayFromNs?: string }
+  /** `gapFromNs`: this session does not replay the outage; it is lost from there on (see `gap`). */
+  | { type: "connected"; sessionId: string; attempt: number; replayFromNs?: string; gapFromNs?: string }
+  /** Data the live feed will not deliver: from the last record before the outage to the new session's start. */
+  | { type: "gap"; fromNs: string; toNs: string; reason: string }
   | { type: "mapping"; instrumentId: number; raw: string; requested: string }
   | { type: "system"; code: number; message: string }
   | { type: "gateway-error"; code: number; message: string }
   | { type: "disconnected"; reason: string; retryInMs: number }
   | { type: "auth-failed"; message: string }
+  /** A gateway error after which reconnecting cannot help: the client has stopped, `message` says why. */
+  | { type: "fatal"; code: number; message: string }
   | { type: "stopped" };
 
 export interface LiveClientOptions {
@@ -33,19 +42,58 @@ export interface LiveClientOptions {
   deadAfterExtraMs?: number;
   /** Replay the gap after a reconnect (default on). */
   gapFill?: boolean;
-  backoff?: { baseMs?: number; capMs?: number };
+  /** `resetAfterMs`: a session must hold this long (default 60 s) before the backoff starts afresh. */
+  backoff?: { baseMs?: number; capMs?: number; resetAfterMs?: number };
+  /** How far back the gateway replays (default 24 h); an older gap is not asked for but reported. */
+  replayWindowMs?: number;
+  /** Wall clock in ms (tests inject one): session age and the replay window. */
+  now?: () => number;
+  /** Connection budget (default: the process's, 5 per second as Databento allows per IP). */
+  limiter?: ConnectionRateLimiter;
   random?: () => number;
   onRecord(cursor: RecordCursor, view: DataView, bytes: Uint8Array, offset: number): void;
   onEvent?(e: LiveEvent): void;
 }
 
 const FINAL_ERROR_CODES = new Set([1, 2]); // auth failed, API key deactivated
+const AGED_OUT = 8; // REPLAY_DATA_AGED_OUT
+/**
+ * Errors after which the gateway closes the session and the same request would meet them again.
+ * Code 6 (internal error) is fatal for the session too, but usually passes: it is retried with
+ * the capped backoff, since stopping would leave open trades without prices until a restart.
+ */
+const FATAL: Record<number, string> = {
+  3: "the team's open-connection limit is exceeded; close another live session, then restart the feed",
+  5: "a subscription was refused as invalid; the same subscriptions would be refused again",
+  8: "replay data aged out although no replay was asked for",
+};
+const HOUR_MS = 3_600_000;
+
+/** A replay start as UNIX ns (ISO 8601 accepted), undefined when unreadable. */
+function toNs(t: bigint | string): bigint | undefined {
+  if (typeof t === "bigint") return t;
+  if (/^\d+$/.test(t)) return BigInt(t);
+  const ms = Date.parse(t);
+  return Number.isFinite(ms) ? BigInt(ms) * 1_000_000n : undefined;
+}
 
 export class LiveClient {
   private session: GatewaySession | undefined;
   private stopped = false;
   private attempt = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
+  private wake: (() => void) | undefined;
+  private booking: { release(): void } | undefined;
+  /** When the current session opened (by `now`), to tell a held session from an error loop. */
+  private sessionSince: number | undefined;
+  /** The replay start of the current session, if it asked for one. */
+  private sessionReplay: bigint | string | undefined;
+  /** The newest start the gateway refused as aged out: replay from there or earlier is not asked again. */
+  private agedOutNs: bigint | undefined;
+  /** What the gateway said before closing, for the disconnect reason. */
+  private closeWhy: string | undefined;
+  private readonly now: () => number;
+  private readonly limiter: ConnectionRateLimiter;
   private readonly cursor = new RecordCursor();
   private readonly subs: Subscription[];
   private readonly symbols = new Map<number, { raw: string; requested: string }>();
@@ -62,6 +110,8 @@ export class LiveClient {
 
   constructor(private readonly o: LiveClientOptions) {
     this.subs = o.subscriptions.map((s) => ({ ...s }));
+    this.now = o.now ?? Date.now;
+    this.limiter = o.limiter ?? gatewayConnections;
   }
 
   symbolOf(instrumentId: number): { raw: string; requested: string } | undefined {
@@ -73,8 +123,19 @@ export class LiveClient {
   }
 
   /** Resolves once the first session streams; rejects on a final refusal. */
-  start(): Promise<void> {
-    return this.connect(true);
+  async start(): Promise<void> {
+    const slot = (this.booking = this.limiter.book());
+    if (slot.waitMs > 0) {
+      // Waiting for the process's connection budget; stop() wakes this early.
+      await new Promise<void>((r) => {
+        this.wake = r;
+        this.timer = setTimeout(r, slot.waitMs);
+      });
+    }
+    this.timer = undefined;
+    this.wake = undefined;
+    this.booking = undefined;
+    if (!this.stopped) return this.connect(true);
   }
 
   subscribe(s: Subscription): void {
@@ -85,15 +146,37 @@ export class LiveClient {
   stop(): void {
     this.stopped = true;
     clearTimeout(this.timer);
+    this.booking?.release();
+    this.wake?.();
     this.session?.close();
     this.session = undefined;
     this.o.onEvent?.({ type: "stopped" });
   }
 
+  /** Why a session will not replay from `from` (the gap is reported instead), if it will not. */
+  private noReplay(from: bigint | string, first: boolean): string | undefined {
+    const ns = toNs(from);
+    if (ns !== undefined && this.agedOutNs !== undefined && ns <= this.agedOutNs) return "the gateway no longer has replay data from there (error code 8)";
+    if (first) return undefined; // the caller's own start: the gateway decides
+    if (this.o.gapFill === false) return "gap fill by replay is off";
+    const windowMs = this.o.replayWindowMs ?? 24 * HOUR_MS;
+    if (ns !== undefined && BigInt(this.now()) * 1_000_000n - ns > BigInt(windowMs) * 1_000_000n) return `it lies beyond the ${windowMs / HOUR_MS} h intraday replay window`;
+    return undefined;
+  }
+
   private async connect(first: boolean): Promise<void> {
-    const replayFrom = first ? this.o.start : this.o.gapFill !== false ? this.lastTsEventNs : undefined;
+    // Where the app's stream ends: the last record delivered, else the start it asked for.
+    const from = this.lastTsEventNs ?? this.o.start;
+    const skip = from === undefined ? undefined : this.noReplay(from, first);
+    const replayFrom = skip ? undefined : from;
+    const gap = skip && from !== undefined ? { fromNs: String(toNs(from) ?? from), reason: `not replayed: ${skip}` } : undefined;
     this.dedupUntilCaughtUp = !first && replayFrom !== undefined;
-    const framer: DbnFramer = new DbnFramer({ record: (view, bytes, offset) => this.onRecord(framer, view, bytes, offset) });
+    this.closeWhy = undefined;
+    const framer: DbnFramer = new DbnFramer({
+      record: (view, bytes, offset) => this.onRecord(framer, view, bytes, offset),
+      // The gap ends where the new session starts, as Databento's Python client reports it.
+      metadata: (m) => gap && this.o.onEvent?.({ type: "gap", ...gap, toNs: String(m.start || BigInt(this.now()) * 1_000_000n) }),
+    });
     try {
       this.session = await openGatewaySession({
         host: this.o.host ?? gatewayHost(this.o.dataset),
@@ -127,7 +210,9 @@ export class LiveClient {
       this.session.close();
       return;
     }
-    this.o.onEvent?.({ type: "connected", sessionId: this.session.sessionId, attempt: this.attempt, replayFromNs: replayFrom?.toString() });
+    this.sessionSince = this.now();
+    this.sessionReplay = replayFrom;
+    this.o.onEvent?.({ type: "connected", sessionId: this.session.sessionId, attempt: this.attempt, replayFromNs: replayFrom?.toString(), gapFromNs: gap?.fromNs });
   }
 
   private onRecord(framer: DbnFramer, view: DataView, bytes: Uint8Array, offset: number): void {
@@ -169,7 +254,6 @@ export class LiveClient {
       this.atLast.add(Bun.hash.crc32(bytes.subarray(offset, offset + c.size)));
     }
     this.stats.records++;
-    this.attempt = 0;
     this.o.onRecord(c, view, bytes, offset);
   }
 
@@ -185,11 +269,22 @@ export class LiveClient {
       if (code !== 0) this.o.onEvent?.({ type: "system", code, message: String(r.msg) });
     } else {
       const code = typeof r.code === "number" ? r.code : 255;
-      this.o.onEvent?.({ type: "gateway-error", code, message: String(r.err) });
+      const err = String(r.err);
+      this.o.onEvent?.({ type: "gateway-error", code, message: err });
       if (FINAL_ERROR_CODES.has(code)) {
         this.stopped = true;
-        this.o.onEvent?.({ type: "auth-failed", message: String(r.err) });
+        this.o.onEvent?.({ type: "auth-failed", message: err });
         this.session?.close();
+      } else if (code === AGED_OUT && this.sessionReplay !== undefined) {
+        // The gateway closes now; the next session goes without start and reports the gap.
+        this.agedOutNs = toNs(this.sessionReplay);
+        this.closeWhy = `intraday replay from ${this.sessionReplay} is no longer available (error code 8); reconnecting without replay`;
+      } else if (FATAL[code]) {
+        this.stopped = true;
+        this.o.onEvent?.({ type: "fatal", code, message: `Databento gateway error ${code} (${err}): ${FATAL[code]}. Not reconnecting.` });
+        this.session?.close();
+      } else if (code !== 4 && code !== 7) {
+        this.closeWhy = `gateway error ${code}: ${err}`; // informational codes 4 and 7 keep the session
       }
     }
   }
@@ -197,23 +292,28 @@ export class LiveClient {
   private onClose(reason: CloseReason): void {
     this.session = undefined;
     if (this.stopped || reason.kind === "closed-by-client") return;
-    const why = reason.kind === "timeout" ? `no data for ${Math.round(reason.silentMs / 1000)} s` : reason.kind === "eof" ? "gateway closed the connection" : reason.message;
+    const why = this.closeWhy ?? (reason.kind === "timeout" ? `no data for ${Math.round(reason.silentMs / 1000)} s` : reason.kind === "eof" ? "gateway closed the connection" : reason.message);
     this.scheduleReconnect(why);
   }
 
   private scheduleReconnect(reason: string): void {
     if (this.stopped || this.timer) return;
-    const base = this.o.backoff?.baseMs ?? 500;
-    const cap = this.o.backoff?.capMs ?? 30_000;
-    const exp = Math.min(cap, base * 2 ** this.attempt);
+    const b = this.o.backoff;
+    // Only a session that held (not one that delivered a record and failed) restarts the backoff,
+    // so an error loop after some data still backs off to the cap.
+    if (this.sessionSince !== undefined && this.now() - this.sessionSince >= (b?.resetAfterMs ?? 60_000)) this.attempt = 0;
+    this.sessionSince = undefined;
+    const exp = Math.min(b?.capMs ?? 30_000, (b?.baseMs ?? 500) * 2 ** this.attempt);
     // "Equal jitter": at least half the backoff, so many clients do not return in lockstep.
     const delay = Math.round(exp / 2 + (this.o.random ?? Math.random)() * (exp / 2));
+    const slot = (this.booking = this.limiter.book(delay));
     this.attempt++;
     this.stats.reconnects++;
-    this.o.onEvent?.({ type: "disconnected", reason, retryInMs: delay });
+    this.o.onEvent?.({ type: "disconnected", reason, retryInMs: slot.waitMs });
     this.timer = setTimeout(() => {
       this.timer = undefined;
+      this.booking = undefined;
       if (!this.stopped) this.connect(false).catch(() => {});
-    }, delay);
+    }, slot.waitMs);
   }
 }

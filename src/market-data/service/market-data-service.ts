@@ -390,6 +390,17 @@ export class MarketDataService {
       case "gateway-error":
         this.logger.warn("feed.gateway_error", { code: e.code, reason: e.message });
         break;
+      case "fatal":
+        // The gateway would refuse the same session again: the feed stops and the status says why.
+        this.state = "stopped";
+        this.message = e.message;
+        this.logger.error("feed.fatal", { kind: this.cfg.kind, code: e.code, reason: e.message });
+        break;
+      case "gap":
+        // Beyond the intraday replay window: the archive fills it from the Historical API (onConnected).
+        this.message = `prices from ${new Date(Number(BigInt(e.fromNs) / 1_000_000n)).toISOString()} to ${new Date(Number(BigInt(e.toNs) / 1_000_000n)).toISOString()} were not replayed (${e.reason}); the archive fills the bars from Databento's Historical API`;
+        this.logger.warn("feed.gap", { from_ns: e.fromNs, to_ns: e.toNs, reason: e.reason, action: "bars of the gap are fetched from the Historical API" });
+        break;
       case "system":
         this.logger.info("feed.system", { code: e.code, message: e.message });
         break;
