@@ -5,9 +5,9 @@ import { z } from "zod";
 import type { Logger } from "../log/logger";
 import type { OhlcvRow } from "../market-data/bars/bar";
 import { DbnDecodeError } from "../market-data/dbn/constants";
-import { DbnFramer } from "../market-data/dbn/framer";
 import type { HistoricalClient } from "../market-data/databento/historical-client";
 import { HistoricalError } from "../market-data/databento/historical-client";
+import { downloadRange } from "../market-data/databento/range-download";
 import { resolveSymbol } from "../market-data/instruments/symbols";
 import type { Database } from "../persistence/database";
 import { appendEvent, type Actor } from "../persistence/events";
@@ -17,7 +17,6 @@ import { formatDollars } from "../trading/engine/price-math";
 import { EngineError } from "../trading/engine/types";
 import type { PositionView } from "../trading/position-view";
 import { ServiceError } from "../trading/service-error";
-import { concatBytes } from "../shared/bytes";
 import { describeIssue } from "../trading/schemas";
 import { SPEEDS, type Speed } from "./player";
 import { ReplayCommandError, ReplaySession } from "./replay-session";
@@ -258,23 +257,46 @@ export class ReplayService {
     return this.store.addFile(userId, { kind, name, bytes: bytes.length, schema: src.schema, symbols: [...src.symbols], startMs: src.startMs, endMs: src.endMs, records: src.count, cost, path }, sha, request);
   }
 
-  /** What Databento would charge for a range (metadata.get_cost), before anything is downloaded. */
-  async quote(body: unknown): Promise<{ request: HistoricalRequest & { symbols: string[] }; cost: number; dataset: string }> {
-    const r = this.historicalRequest(body);
+  /**
+   * What Databento would charge for a range (metadata.get_cost), before anything is downloaded;
+   * the range ends where the dataset's data does (`notice` says so when that cut it short).
+   */
+  async quote(body: unknown): Promise<{ request: HistoricalRequest & { symbols: string[] }; cost: number; dataset: string; notice?: string }> {
+    const asked = this.historicalRequest(body);
     const client = this.client();
     try {
+      const { request: r, notice } = await this.withinAvailable(client, asked);
       const cost = await client.getCost({ dataset: this.o.historicalDataset, symbols: r.symbols.map((s) => `${s}.c.0`), schema: r.schema, start: new Date(r.startMs), end: new Date(r.endMs), stypeIn: "continuous" });
-      return { request: r, cost, dataset: this.o.historicalDataset };
+      return { request: r, cost, dataset: this.o.historicalDataset, ...(notice ? { notice } : {}) };
     } catch (err) {
       throw historicalProblem(err);
     }
   }
 
   /**
-   * Downloads a range after the trader confirmed its cost; refused when the price changed since
-   * (quoted again). Progress (by the time the stream has reached) goes to the user's browsers.
+   * The range cut at the end of the dataset's available data, which trails real time: Databento
+   * refuses an `end` past it (422). The same bound the archive's backfill uses.
    */
-  async download(userId: number, body: unknown, actor: Actor): Promise<Awaited<ReturnType<ReplayStore["addFile"]>>> {
+  private async withinAvailable(client: HistoricalClient, r: HistoricalRequest & { symbols: string[] }): Promise<{ request: HistoricalRequest & { symbols: string[] }; notice?: string }> {
+    const dataset = this.o.historicalDataset;
+    let until: number;
+    try {
+      until = await client.availableEnd(dataset, r.schema);
+    } catch (err) {
+      this.o.logger.warn("replay.dataset_range_unknown", { dataset, reason: (err as Error).message, action: "the range is asked for as given" });
+      return { request: r };
+    }
+    if (r.endMs <= until) return { request: r };
+    if (r.startMs >= until) throw new ServiceError(400, `body.startMs: Databento has ${dataset} ${r.schema} data only up to ${ct(until)}; the range starts after that`);
+    return { request: { ...r, endMs: until }, notice: `Databento has ${dataset} ${r.schema} data only up to ${ct(until)}, so the range ends there instead of at ${ct(r.endMs)}.` };
+  }
+
+  /**
+   * Downloads a range after the trader confirmed its cost; refused when the price changed since
+   * (quoted again). Progress (by the time the stream has reached) goes to the user's browsers;
+   * a broken or stalled stream resumes from its last record.
+   */
+  async download(userId: number, body: unknown, actor: Actor): Promise<Awaited<ReturnType<ReplayStore["addFile"]>> & { notice?: string }> {
     const confirmed = parse(z.object({ confirmCost: z.coerce.number().min(0, "body.confirmCost: the cost you accepted") }).passthrough(), body).confirmCost;
     const q = await this.quote(body);
     if (Math.abs(q.cost - confirmed) > 0.005) throw new ServiceError(409, `the cost is now $${q.cost.toFixed(2)} (you confirmed $${confirmed.toFixed(2)}); confirm the new cost to download`);
@@ -283,39 +305,39 @@ export class ReplayService {
     const token = crypto.randomUUID().slice(0, 8);
     const progress = (p: number, bytes: number, state = "downloading", message?: string) =>
       this.o.publish(userId, JSON.stringify({ t: "replay-download", token, progress: p, bytes, state, ...(message ? { message } : {}) }));
-    this.o.logger.info("replay.download_started", { user_id: userId, schema: r.schema, symbols: r.symbols.join(","), start: new Date(r.startMs).toISOString(), end: new Date(r.endMs).toISOString(), cost: q.cost });
-    const parts: Uint8Array[] = [];
+    const share = (lastNs: bigint | undefined) => (lastNs === undefined ? 0 : Math.min(0.99, Math.max(0, (Number(lastNs / 1_000_000n) - r.startMs) / (r.endMs - r.startMs))));
+    this.o.logger.info("replay.download_started", { user_id: userId, schema: r.schema, symbols: r.symbols.join(","), start: new Date(r.startMs).toISOString(), end: new Date(r.endMs).toISOString(), cost: q.cost, ...(q.notice ? { clamped: q.notice } : {}) });
+    if (q.notice) progress(0, 0, "downloading", q.notice);
+    let bytes: Uint8Array;
     let total = 0;
-    let lastTs = r.startMs;
     let lastSent = 0;
     try {
-      const res = await client.getRange({ dataset: q.dataset, symbols: r.symbols.map((s) => `${s}.c.0`), schema: r.schema, start: new Date(r.startMs), end: new Date(r.endMs), stypeIn: "continuous" });
-      const framer = new DbnFramer({ record: (view, _b, off) => { lastTs = Number(view.getBigUint64(off + 8, true) / 1_000_000n); } });
-      const reader = res.body.getReader();
-      for (;;) {
-        const { done, value: chunk } = await reader.read();
-        if (done) break;
-        total += chunk.length;
-        if (total > MAX_FILE_BYTES) throw new ServiceError(413, `the download exceeds ${MAX_FILE_BYTES / 1024 / 1024} MB; choose a shorter range or fewer symbols`);
-        parts.push(chunk);
-        framer.push(chunk);
-        if (this.now() - lastSent > 200) {
-          lastSent = this.now();
-          progress(Math.min(0.99, Math.max(0, (lastTs - r.startMs) / (r.endMs - r.startMs))), total);
-        }
-      }
+      ({ bytes } = await downloadRange(client, { dataset: q.dataset, symbols: r.symbols.map((s) => `${s}.c.0`), schema: r.schema, start: new Date(r.startMs), end: new Date(r.endMs), stypeIn: "continuous" }, {
+        onProgress: (p) => {
+          total = p.bytes;
+          if (total > MAX_FILE_BYTES) throw new ServiceError(413, `the download exceeds ${MAX_FILE_BYTES / 1024 / 1024} MB; choose a shorter range or fewer symbols`);
+          if (this.now() - lastSent > 200) {
+            lastSent = this.now();
+            progress(share(p.lastNs), total);
+          }
+        },
+        onResume: (x) => {
+          const from = x.fromNs === undefined ? "the start" : ct(Number(x.fromNs / 1_000_000n));
+          this.o.logger.warn("replay.download_resumed", { user_id: userId, attempt: x.attempt, bytes: x.bytes, reason: x.reason, action: `asked again from ${from} in ${x.delayMs} ms` });
+          progress(share(x.fromNs), x.bytes, "resuming", `the stream broke (${x.reason}); resuming from ${from}`);
+        },
+      }));
     } catch (err) {
       progress(0, total, "failed", (err as Error).message);
       throw err instanceof ServiceError ? err : historicalProblem(err);
     }
-    const bytes = concatBytes(parts);
     const src = this.open(bytes);
     const name = `${r.schema} ${r.symbols.join(",")} ${new Date(r.startMs).toISOString().slice(0, 16)}`;
     const row = await this.keep(userId, "historical", name, bytes, src, q.cost, { ...r, dataset: q.dataset });
     await appendEvent(this.db, { actor, kind: "replay.file", reason: `Historical download: ${name} (${src.count.toLocaleString("en-US")} records, $${q.cost.toFixed(2)})` });
-    progress(1, total, "done");
-    this.o.logger.info("replay.download_done", { user_id: userId, file: row.id, bytes: total, records: src.count });
-    return row;
+    progress(1, bytes.length, "done", q.notice);
+    this.o.logger.info("replay.download_done", { user_id: userId, file: row.id, bytes: bytes.length, records: src.count });
+    return { ...row, ...(q.notice ? { notice: q.notice } : {}) };
   }
 
   /** One pass of the clock: due records for every playing session, frames to browsers, ends. */
@@ -405,6 +427,8 @@ export function replayEndedText(id: number, sum: { trades: number; net: number }
 
 function historicalProblem(err: unknown): ServiceError {
   if (err instanceof ServiceError) return err;
-  if (err instanceof HistoricalError) return new ServiceError(err.status >= 400 && err.status < 500 ? 400 : 502, `Databento Historical: ${err.message}`);
-  return new ServiceError(502, `Databento Historical: ${(err as Error).message}`);
+  // The client's messages already name Databento Historical; say it once.
+  const text = (err as Error).message.startsWith("Databento Historical") ? (err as Error).message : `Databento Historical: ${(err as Error).message}`;
+  if (err instanceof HistoricalError) return new ServiceError(err.status >= 400 && err.status < 500 ? 400 : 502, text);
+  return new ServiceError(502, text);
 }

@@ -73,11 +73,11 @@ export function replayRoutes(ctx: AppContext) {
     }), { detail: { hide: true } })
     .post("/replay/quote", async ({ auth, body }) => forms(auth, async () => {
       const q = await r.quote(historicalBody(formOf(body)));
-      return { quote: { schema: q.request.schema, symbols: q.request.symbols.join(","), startMs: q.request.startMs, endMs: q.request.endMs, cost: q.cost, dataset: q.dataset } };
+      return { quote: { schema: q.request.schema, symbols: q.request.symbols.join(","), startMs: q.request.startMs, endMs: q.request.endMs, cost: q.cost, dataset: q.dataset }, ...(q.notice ? { notice: { ok: true, message: q.notice } } : {}) };
     }), { detail: { hide: true } })
     .post("/replay/download", async ({ auth, body }) => forms(auth, async () => {
       const row = await r.download(auth.userId, historicalBody(formOf(body)), auth.actor);
-      return { notice: { ok: true, message: `Downloaded ${row.name}: ${row.records.toLocaleString("en-US")} records — ready to replay below.` } };
+      return { notice: { ok: true, message: `Downloaded ${row.name}: ${row.records.toLocaleString("en-US")} records — ready to replay below.${row.notice ? ` ${row.notice}` : ""}` } };
     }), { detail: { hide: true } })
     .get("/replay/:id/panel", ({ auth, params }) => htmlResponse(<ReplayPanel {...replayPanel(r.session(auth.userId, Number(params.id)))} />), { detail: { hide: true } })
     .post("/replay/:id/control", async ({ auth, params, body }) => {

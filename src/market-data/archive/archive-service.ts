@@ -166,9 +166,7 @@ export class ArchiveService {
   /** The end of what the Historical API has (it trails real time); unknown → now. */
   private async availableUntil(): Promise<number> {
     try {
-      const r = await this.cfg.historical!.getDatasetRange(this.historicalDataset);
-      const end = Date.parse(r.schema?.["ohlcv-1m"]?.end ?? r.end);
-      if (Number.isFinite(end)) return end;
+      return await this.cfg.historical!.availableEnd(this.historicalDataset, "ohlcv-1m");
     } catch (err) {
       this.logger.warn("archive.dataset_range_unknown", { reason: (err as Error).message, action: "backfill up to now" });
     }

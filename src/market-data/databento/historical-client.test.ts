@@ -124,3 +124,54 @@ describe("get_range through the DBN decoder", () => {
     }
   });
 });
+
+describe("long and broken streams, plain bodies, the available range", () => {
+  // Small bodies in many chunks, with a short inactivity timeout, so the tests take a second.
+  const body = crypto.getRandomValues(new Uint8Array(12_000));
+  let hist: FakeHistorical;
+  beforeAll(() => {
+    hist = startFakeHistorical({ apiKey: KEY, range: () => body, chunkSize: 1000, datasetRange: () => ({ start: "2010-06-06T00:00:00.000000000Z", end: "2025-04-07T20:00:00.000000000Z" }) });
+  });
+  afterAll(() => hist.stop());
+  const quick = () => new HistoricalClient({ apiKey: KEY, baseUrl: hist.url, timeoutMs: 250, maxRetries: 0 });
+  const range = { dataset: "GLBX.MDP3", symbols: ["NQ.c.0"], schema: "trades", start: "2025-04-07T14:00:00Z", end: "2025-04-07T15:00:00Z", stypeIn: "continuous" };
+
+  test("a slow stream completes: the timeout is per read (never 250 ms without bytes), not for the whole body", async () => {
+    hist.faults.push({ path: "get_range", pauseMs: 150 });
+    const t0 = performance.now();
+    const { bytes } = await drain((await quick().getRange(range)).body);
+    // Far longer in all than the 250 ms a total deadline would have allowed.
+    expect(performance.now() - t0).toBeGreaterThan(1000);
+    expect(Buffer.compare(bytes, Buffer.from(body))).toBe(0);
+  });
+
+  test("a stream silent for longer than the inactivity timeout fails at the timeout, saying it stalled", async () => {
+    hist.faults.push({ path: "get_range", pauseMs: 3000 });
+    const t0 = performance.now();
+    const err = (await drain((await quick().getRange(range)).body).catch((e) => e)) as HistoricalError;
+    expect(err).toBeInstanceOf(HistoricalError);
+    expect(err.message).toMatch(/^Databento Historical: no data for 0\.25 s after \d+ bytes; the stream stalled$/);
+    expect(err.errorCase).toBe("stream_stalled");
+    expect(performance.now() - t0).toBeLessThan(2000);
+  });
+
+  test("a plain (not zstd) get_range body is handed over as it came", async () => {
+    hist.faults.push({ path: "get_range", plain: true });
+    const { bytes } = await drain((await quick().getRange(range)).body);
+    expect(Buffer.compare(bytes, Buffer.from(body))).toBe(0);
+  });
+
+  test("an end past the dataset's available range is refused as Databento does: 422, with the case and both ranges", async () => {
+    const res = await fetch(`${hist.url}/v0/timeseries.get_range`, {
+      method: "POST",
+      headers: { authorization: "Basic " + Buffer.from(`${KEY}:`).toString("base64"), "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ dataset: "GLBX.MDP3", symbols: "NQ.c.0", schema: "trades", start: "2025-04-07T19:00:00Z", end: "2025-04-07T21:00:00Z" }),
+    });
+    expect(res.status).toBe(422);
+    const { detail } = (await res.json()) as { detail: { case: string; status_code: number; payload: Record<string, string> } };
+    expect(detail).toMatchObject({ case: "data_end_after_available_end", status_code: 422, payload: { dataset: "GLBX.MDP3", end: "2025-04-07T21:00:00.000000000Z", available_end: "2025-04-07T20:00:00.000000000Z" } });
+    const err = (await quick().getCost({ ...range, end: "2025-04-07T21:00:00Z" }).catch((e) => e)) as HistoricalError;
+    expect([err.status, err.errorCase]).toEqual([422, "data_end_after_available_end"]);
+    expect(await quick().availableEnd("GLBX.MDP3", "trades")).toBe(Date.parse("2025-04-07T20:00:00Z"));
+  });
+});
