@@ -47,6 +47,8 @@ export async function startEngine(ctx: AppContext, clockMs = 250): Promise<() =>
       });
     },
     renewed: () => engine.leasesRenewed(),
+    // A user's open replay lives in this process's memory: rebalancing leaves that shard here.
+    busy: (owns) => ctx.replay.hasOpen(owns),
   });
   return async () => {
     await engine.stop();

@@ -15,6 +15,8 @@ export interface LeaseListener {
   lost(owns: (userId: number) => boolean, shards: number[], reason: string, graceful: boolean): Promise<unknown> | void;
   /** A renewal confirmed the shards: what was committed while the local deadline had passed may go out now. */
   renewed?(): void;
+  /** The shard holds something that cannot move (a user's replay lives in this instance's memory): not given back when rebalancing. */
+  busy?(owns: (userId: number) => boolean): boolean;
 }
 
 export interface LeaseOptions {
@@ -188,7 +190,8 @@ export class ShardLeases {
         for (const s of shards) if (this.held.has(s)) this.ready.add(s);
       }
     } else if (this.opts.balance && this.held.size > target) {
-      const extra = [...this.held.keys()].sort((a, b) => b - a).slice(0, this.held.size - target);
+      const movable = [...this.held.keys()].filter((s) => !this.listener?.busy?.((u) => this.shardOf(u) === s));
+      const extra = movable.sort((a, b) => b - a).slice(0, this.held.size - target);
       await this.forget(extra, `rebalanced: ${Number(live.rows[0]?.n)} instances share ${this.count} shards`, true);
       await this.giveBack(extra);
     }

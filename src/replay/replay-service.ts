@@ -133,6 +133,12 @@ export class ReplayService {
     return e.s;
   }
 
+  /** Does any of these users have a replay open here? Its state lives in this process's memory only. */
+  hasOpen(user: (userId: number) => boolean): boolean {
+    for (const e of this.sessions.values()) if (!e.finished && user(e.userId)) return true;
+    return false;
+  }
+
   isOpen(id: number): boolean {
     return this.sessions.has(id);
   }
