@@ -10,6 +10,7 @@ import * as m0008 from "./0008_engine_owner";
 import * as m0009 from "./0009_user_roles";
 import * as m0010 from "./0010_engine_shards";
 import * as m0011 from "./0011_feed_lease";
+import * as m0012 from "./0012_simulated_bars";
 
 /**
  * A static list, not a directory scan, so the compiled binary carries every migration.
@@ -27,4 +28,5 @@ export const migrations: Record<string, Migration> = {
   "0009_user_roles": m0009,
   "0010_engine_shards": m0010,
   "0011_feed_lease": m0011,
+  "0012_simulated_bars": m0012,
 };

@@ -92,6 +92,7 @@ function StatusBar({ feed, unprotected }: { feed?: FeedBadge; unprotected: strin
         <span class="muted num" data-feed-age>{f.state === "live" && f.lastTickAgeMs !== null && f.lastTickAgeMs > 5000 ? age : ""}</span>
       </span>
       <span class="unprotected" data-unprotected={JSON.stringify(unprotected)} title="Stops and take-profits of these symbols cannot fire: no prices" hidden={symbols.length === 0} safe>{unprotectedText}</span>
+      <span class="notice" data-notice role="status" hidden></span>
       <span class="instance muted small" data-instance hidden></span>
       <span class="clock num muted" data-exchange-clock title="Exchange time (CME, America/Chicago)">CT --:--:--</span>
     </div>

@@ -128,7 +128,7 @@ export function ReplayForms(p: Omit<ReplayPageProps, "user" | "sessions">) {
       </section>
       <section class="card" aria-label="Upload a DBN file">
         <h2>Upload a DBN file</h2>
-        <p class="muted small">Trades, MBP-1/TBBO, BBO-1s/1m or OHLCV; plain or zstd (<code>.dbn</code>, <code>.dbn.zst</code>), up to 100 MB. Kept for re-use below.</p>
+        <p class="muted small">Trades, MBP-1/TBBO, TCBBO, BBO/CBBO-1s/1m (top of book only: they carry no trades, so nothing prints) or OHLCV; plain or zstd (<code>.dbn</code>, <code>.dbn.zst</code>), up to 100 MB. Kept for re-use below.</p>
         <form class="grid-form" hx-post="/replay/upload" hx-encoding="multipart/form-data" hx-target="#replay-forms" hx-swap="outerHTML">
           <label class="span-all">File<input type="file" name="file" accept=".dbn,.zst,.dbn.zst" required /></label>
           <div class="row-buttons"><button class="btn" type="submit">Upload</button></div>

@@ -83,6 +83,7 @@
         setFeed(m.feed);
         setInstance(m.instance);
       } else if (m.t === "position") onPosition(m);
+      else if (m.t === "notice") setNotice(m);
       document.dispatchEvent(new CustomEvent("live:" + m.t, { detail: m }));
     };
     ws.onclose = function () {
@@ -94,6 +95,15 @@
     };
   }
   connect();
+
+  // Something the trader must know about a position (a roll held for it): shown until the page is left.
+  var noticeEl = document.querySelector("[data-notice]");
+  function setNotice(m) {
+    if (!noticeEl || !m.message) return;
+    noticeEl.textContent = m.symbol ? m.symbol + ": " + (m.kind === "roll" ? "contract roll" : "notice") : "notice";
+    noticeEl.title = m.message;
+    noticeEl.hidden = false;
+  }
 
   // On a shared database: which instance this page's socket is on and what it does.
   var instanceEl = document.querySelector("[data-instance]");

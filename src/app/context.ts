@@ -31,6 +31,7 @@ import { SOLE_OWNER } from "../trading/ownership";
 import type { NatsLink } from "../cluster/nats-link";
 import type { RequestForwarding } from "../cluster/request-forwarding";
 import { UserMessages } from "./user-messages";
+import { continuousSymbol } from "../market-data/instruments/roll-rule";
 
 /** The services every front end (HTML pages, JSON API, CLI) works through. */
 export interface AppContext {
@@ -86,6 +87,7 @@ export function feedConfig(config: Config): FeedConfig {
     apiKey: config.DATABENTO_API_KEY,
     gateway: gw ? { host: gw[0]!, port: Number(gw[1]) } : undefined,
     simSeed: config.SIM_SEED,
+    rollRules: config.ROLL_RULE,
   };
 }
 
@@ -103,6 +105,7 @@ export function createAppContext(config: Config, logger: Logger, db: Kysely<Data
       dataset: feed.kind === "simulated" ? "SIM" : "GLBX.MDP3",
       symbols: config.ARCHIVE_SYMBOLS,
       backfillDays: config.ARCHIVE_BACKFILL_DAYS,
+      continuous: (root) => continuousSymbol(config.ROLL_RULE, root),
       historical: feed.kind === "databento" && historicalKey
         ? new HistoricalClient({
             apiKey: historicalKey,
@@ -138,6 +141,7 @@ export function createAppContext(config: Config, logger: Logger, db: Kysely<Data
     historicalDataset: "GLBX.MDP3",
     publish: (userId, message) => userMessages.publish(userId, message),
     view: (accountId, symbol) => trading.view(accountId, symbol),
+    continuous: (root) => continuousSymbol(config.ROLL_RULE, root),
     logger: logger.child({ component: "replay" }),
   });
   trading.useReplayHosts((accountId) => replay.hostFor(accountId));

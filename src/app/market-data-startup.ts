@@ -1,9 +1,9 @@
-import { randomToken } from "../auth/crypto";
-import { HistoricalClient } from "../market-data/databento/historical-client";
-import { startSimulatedHistorical, type SimulatedHistorical } from "../market-data/feeds/simulated-history";
+import type { SimulatedHistorical } from "../market-data/feeds/simulated-history";
 import { FeedRelay } from "../cluster/feed-relay";
 import { NamedLease } from "../persistence/named-lease";
 import type { AppContext } from "./context";
+import { startSimulation } from "./simulated-start";
+import { wireRollNotices } from "./roll-notices";
 
 /**
  * Starts the feed and the archive around it: live bars are archived, every (re)connection
@@ -14,10 +14,11 @@ export async function startMarketData(ctx: AppContext): Promise<() => Promise<vo
   const { config, logger, marketData, archive, barHistory } = ctx;
   let simHistory: SimulatedHistorical | undefined;
   if (marketData.status().kind === "simulated") {
-    const apiKey = ("db-" + randomToken(24).replace(/[^A-Za-z0-9]/g, "x")).slice(0, 32);
-    simHistory = startSimulatedHistorical({ anchorMs: Date.now(), days: config.ARCHIVE_BACKFILL_DAYS, seed: config.SIM_SEED, apiKey });
-    archive.useHistorical(new HistoricalClient({ apiKey, baseUrl: simHistory.url }));
+    // Continues the stored bars: no jump in prices, bars or ATR across a restart.
+    simHistory = await startSimulation({ db: ctx.db, archive, marketData, logger, days: config.ARCHIVE_BACKFILL_DAYS, seed: config.SIM_SEED }, Date.now());
   }
+  // A roll waits while positions are open on the old contract, and their traders are told.
+  wireRollNotices(ctx);
   archive.attach(marketData.bus);
   barHistory.attach(marketData.bus);
   // Every print reaches the engine (exits run on trades, not bar closes) and the paper broker.

@@ -22,7 +22,8 @@ export interface RunningServer {
 /** Connects, migrates, builds the services and serves HTTP; `stop` undoes it in reverse. */
 export async function startServer(envConfig: Config, logger: Logger): Promise<RunningServer> {
   const t0 = performance.now();
-  const handle = await connectDatabase({ databaseUrl: envConfig.DATABASE_URL, dataDir: envConfig.DATA_DIR });
+  // Half a lease: a process stopped inside a write frees its shards' rows in time for a takeover.
+  const handle = await connectDatabase({ databaseUrl: envConfig.DATABASE_URL, dataDir: envConfig.DATA_DIR, idleInTransactionMs: envConfig.LEASE_TTL_MS / 2 });
   logger.info("db.connected", { kind: handle.kind, location: handle.location });
   try {
     const applied = await migrateUp(handle.db);

@@ -4,8 +4,10 @@ import { RecordCursor } from "../market-data/dbn/cursor";
 import type { MarketDataService } from "../market-data/service/market-data-service";
 import type { NatsLink } from "./nats-link";
 
-const RECORDS = "tm.md.rec.";
-const WATCH = "tm.md.watch";
+const RECORDS = "md.rec.";
+const WATCH = "md.watch";
+/** The leader's view of each symbol's contract (and a held roll), so followers print the same one. */
+const CONTRACTS = "md.contracts";
 /** [u32 epoch][u8 DBN version][u8 ts_out][2 spare] before the records. */
 const HEAD = 8;
 const ANNOUNCE_MS = 2_000;
@@ -37,14 +39,25 @@ export class FeedRelay {
     private readonly logger: Logger,
   ) {
     marketData.role = "follower";
-    link.subscribe(`${RECORDS}*`, (msg) => this.receive(msg));
+    link.subscribe(`${RECORDS}*`, (msg, subject) => this.receive(msg, subject));
     link.subscribe(WATCH, (msg) => {
       if (!this.epoch) return;
       const roots = new TextDecoder().decode(msg.data).split(",").filter(Boolean);
       const added = marketData.watch(roots);
       if (added.length) logger.info("feed.watch_requested", { symbols: added.join(","), reason: "another instance needs them (open trade or watch list)" });
     });
-    this.timer = setInterval(() => this.announce(), ANNOUNCE_MS);
+    link.subscribe(CONTRACTS, (msg) => {
+      if (this.epoch) return;
+      const m = JSON.parse(new TextDecoder().decode(msg.data)) as { epoch: number; list: ReturnType<MarketDataService["contracts"]> };
+      if (m.epoch < this.highest) return;
+      this.highest = m.epoch;
+      marketData.followContracts(m.list);
+    });
+    marketData.onRoll(() => this.publishContracts());
+    this.timer = setInterval(() => {
+      this.announce();
+      this.publishContracts();
+    }, ANNOUNCE_MS / 2);
     this.timer.unref?.();
   }
 
@@ -64,12 +77,16 @@ export class FeedRelay {
     this.announce(true);
   }
 
+  private publishContracts(): void {
+    if (this.epoch) this.link.publish(CONTRACTS, JSON.stringify({ epoch: this.epoch, list: this.marketData.contracts() }));
+  }
+
   /** Tells the leader which symbols this instance needs: when they change, and now and then for a new leader. */
   announce(force = false): void {
     if (this.epoch) return;
     const list = this.marketData.symbols.sort().join(",");
-    // Unchanged lists are repeated every fifth time, for a leader that has just taken over.
-    if (!force && list === this.announced && ++this.ticks % 5 !== 0) return;
+    // Unchanged lists are repeated every ten seconds, for a leader that has just taken over.
+    if (!force && list === this.announced && ++this.ticks % 10 !== 0) return;
     this.announced = list;
     this.link.publish(WATCH, list);
   }
@@ -107,7 +124,7 @@ export class FeedRelay {
     this.batches.clear();
   }
 
-  private receive(msg: Msg): void {
+  private receive(msg: Msg, subject: string): void {
     if (this.epoch) return;
     const data = msg.data;
     if (data.length < HEAD) return;
@@ -119,7 +136,7 @@ export class FeedRelay {
       return;
     }
     this.highest = epoch;
-    const root = msg.subject.slice(RECORDS.length);
+    const root = subject.slice(RECORDS.length);
     const stream = { version: data[4]!, tsOut: data[5] === 1 };
     for (let off = HEAD; off + 16 <= data.length; ) {
       const c = this.cursor.at(view, off);

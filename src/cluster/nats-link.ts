@@ -13,14 +13,16 @@ export class NatsLink {
   private constructor(
     private readonly nc: NatsConnection,
     private readonly logger: Logger,
+    /** Every subject of this deployment starts with it: deployments sharing a NATS server never hear each other. */
+    private readonly prefix: string,
   ) {
     void this.watch();
   }
 
-  static async open(url: string, name: string, logger: Logger): Promise<NatsLink> {
+  static async open(url: string, name: string, deployment: string, logger: Logger): Promise<NatsLink> {
     const nc = await connect({ servers: url.split(","), name, maxReconnectAttempts: -1, reconnectTimeWait: 250, waitOnFirstConnect: false, timeout: 5000 });
-    logger.info("cluster.nats_connected", { server: nc.getServer(), name });
-    return new NatsLink(nc, logger);
+    logger.info("cluster.nats_connected", { server: nc.getServer(), name, deployment });
+    return new NatsLink(nc, logger, `tm.${deployment}.`);
   }
 
   private async watch(): Promise<void> {
@@ -37,21 +39,22 @@ export class NatsLink {
 
   publish(subject: string, data: Uint8Array | string): void {
     if (this.state === "closed") return;
-    this.nc.publish(subject, data);
+    this.nc.publish(this.prefix + subject, data);
   }
 
-  subscribe(subject: string, handle: (msg: Msg) => void, queue?: string): Subscription {
-    return this.nc.subscribe(subject, {
+  /** `handle` gets the subject without the deployment's prefix. */
+  subscribe(subject: string, handle: (msg: Msg, subject: string) => void, queue?: string): Subscription {
+    return this.nc.subscribe(this.prefix + subject, {
       ...(queue ? { queue } : {}),
       callback: (err, msg) => {
         if (err) return this.logger.warn("cluster.subscription_error", { subject, reason: err.message });
-        handle(msg);
+        handle(msg, msg.subject.slice(this.prefix.length));
       },
     });
   }
 
   request(subject: string, data: Uint8Array, timeoutMs: number): Promise<Msg> {
-    return this.nc.request(subject, data, { timeout: timeoutMs });
+    return this.nc.request(this.prefix + subject, data, { timeout: timeoutMs });
   }
 
   /** Largest message the server takes (1 MB by default). */

@@ -12,7 +12,7 @@ const ANSWER_MS = 8_000;
 const MOVE_MS = 10_000;
 const HEADROOM = 64 * 1024;
 
-const subject = (shard: number) => `tm.http.${shard}`;
+const subject = (shard: number) => `http.${shard}`;
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 

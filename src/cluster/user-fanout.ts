@@ -1,6 +1,6 @@
 import type { NatsLink } from "./nats-link";
 
-const PREFIX = "tm.user.";
+const PREFIX = "user.";
 
 /**
  * A user's private messages (position changes, replay progress) are produced on the instance
@@ -14,8 +14,8 @@ export class UserFanout {
     deliver: (userId: number, message: string) => void,
   ) {
     const dec = new TextDecoder();
-    link.subscribe(`${PREFIX}*`, (msg) => {
-      const userId = Number(msg.subject.slice(PREFIX.length));
+    link.subscribe(`${PREFIX}*`, (msg, subject) => {
+      const userId = Number(subject.slice(PREFIX.length));
       if (Number.isInteger(userId)) deliver(userId, dec.decode(msg.data));
     });
   }

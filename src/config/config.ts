@@ -1,6 +1,7 @@
 import { isIP } from "node:net";
 import { z } from "zod";
 import { ROOTS } from "../market-data/instruments/catalogue";
+import { parseRollRules } from "../market-data/instruments/roll-rule";
 
 const port = z.coerce.number().int().min(0).max(65535);
 const optionalPath = z
@@ -76,6 +77,18 @@ export const configSchema = z
       .optional(),
     SIM_SEED: z.coerce.number().int().default(1),
     /** Symbols whose one-minute bars are archived (comma-separated product roots). */
+    /** Which contract a continuous symbol follows: volume (default), open-interest or calendar; per symbol `volume,GC:open-interest`. */
+    ROLL_RULE: z
+      .string()
+      .default("volume")
+      .transform((s, ctx) => {
+        try {
+          return parseRollRules(s, ROOTS);
+        } catch (err) {
+          ctx.addIssue({ code: "custom", message: (err as Error).message });
+          return z.NEVER;
+        }
+      }),
     ARCHIVE_SYMBOLS: z
       .string()
       .default("MES,MNQ,MGC,MCL,ES,NQ,GC,CL")

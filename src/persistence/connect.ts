@@ -20,6 +20,13 @@ export interface ConnectOptions {
   /** Postgres schema to use (tests give each file its own); created when missing. */
   schema?: string;
   poolSize?: number;
+  /**
+   * Postgres ends a session that sits in an open transaction longer than this. A process
+   * stopped (SIGSTOP) inside a write would otherwise hold that write's row locks — the shard
+   * lease rows its fence locks among them — for as long as it stays stopped, and no other
+   * instance could take its accounts over; with it the write is rolled back and the rows freed.
+   */
+  idleInTransactionMs?: number;
 }
 
 export function redactUrl(url: string): string {
@@ -46,6 +53,10 @@ async function connectPostgres(url: string, opts: ConnectOptions): Promise<Datab
     connectionTimeoutMillis: 10_000,
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
   });
+  if (opts.idleInTransactionMs) {
+    const ms = Math.max(100, Math.floor(opts.idleInTransactionMs));
+    pool.on("connect", (c) => void c.query(`set idle_in_transaction_session_timeout = ${ms}`).catch(() => {}));
+  }
   // Fail at start-up with a clear message rather than on the first request.
   const client = await pool.connect().catch(async (err: Error) => {
     await pool.end().catch(() => {});

@@ -198,7 +198,7 @@ export interface Ohlcv1mTable {
   low: Numeric;
   close: Numeric;
   volume: Int8;
-  source: "databento" | "trades";
+  source: "databento" | "trades" | "simulated";
 }
 
 /** A shard of accounts (by user) and the lease of the instance that runs its engine (see shard-leases.ts). */
@@ -212,9 +212,10 @@ export interface EngineShardsTable {
 
 /** A job one instance of a cluster does for all (the feed), with its holder's lease. */
 export interface ClusterLeasesTable {
+  /** "feed": the feed's lease; "deployment": this deployment's name on NATS (in owner). */
   name: string;
   owner: string | null;
-  epoch: Int8;
+  epoch: Generated<Int8>;
   expires_at: NullableTimestamp;
 }
 

@@ -115,7 +115,10 @@ export class ShardLeases {
 
   /** Inside an engine write transaction: the shards of these users are still ours, at our epoch; their rows stay locked until commit. */
   async fence(trx: Transaction<Database>, userIds: Iterable<number>): Promise<void> {
-    const shards = [...new Set([...userIds].map((u) => this.shardOf(u)))];
+    const users = [...userIds];
+    // An account this instance no longer has (no user known for it) has no lease to write under.
+    if (users.some((u) => !Number.isInteger(u) || u < 0)) throw new FencedError("the account is no longer run by this instance: nothing of this step was written");
+    const shards = [...new Set(users.map((u) => this.shardOf(u)))];
     if (!shards.length) return;
     const rows = await sql<{ shard: number; epoch: string }>`select shard, epoch::text as epoch from engine_shards
       where shard in (${sql.join(shards)}) and owner = ${this.id} for share`.execute(trx);

@@ -33,7 +33,7 @@ beforeAll(async () => {
   userId = (await db.db.insertInto("users").values({ username: "downloader", password_hash: "x" }).returning("id").executeTakeFirstOrThrow()).id;
   fake = startFakeHistorical({
     apiKey: KEY, chunkSize: 16_384, cost: () => 0.42,
-    range: rangeFromRecords(tapeMetadata(prints), tapeRecords(prints), (s) => TAPE_IDS[s.replace(/\.c\.0$/, "")]),
+    range: rangeFromRecords(tapeMetadata(prints), tapeRecords(prints), (s) => TAPE_IDS[s.replace(/\.[cvn]\.0$/, "")]),
     datasetRange: () => ({ start: "2010-06-06T00:00:00.000000000Z", end: new Date(AVAILABLE_END).toISOString() }),
   });
   // Short timeouts and no waits between retries keep the test fast; production uses 100 s.

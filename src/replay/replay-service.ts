@@ -24,6 +24,8 @@ import { ReplayStore, type SourceInfo } from "./replay-store";
 import { BarsSource, DbnSource, ReplaySourceError, type ReplaySource } from "./sources";
 
 const DAY = 86_400_000;
+/** Said of a BBO/CBBO replay: its records carry the session's last trade, not new ones (see sources.ts). */
+export const QUOTES_ONLY = "; top of book only: these records say where the book was, not that anything traded (a BBO record carries the session's last trade, carried forward), so nothing prints: no bars form, and resting orders, stops and targets are never reached";
 /** Downloads above this are refused: a replay file is read into memory. */
 export const MAX_FILE_BYTES = 512 * 1024 * 1024;
 /** Uploads: below the HTTP server's own request body limit (128 MB), so the refusal says why. */
@@ -67,6 +69,8 @@ export interface ReplayServiceOptions {
   logger: Logger;
   now?: () => number;
   maxLivePerUser?: number;
+  /** The continuous symbol of a root under its roll rule (MES.v.0), the same as the live feed's. */
+  continuous?: (root: string) => string;
 }
 
 function parse<T extends z.ZodType>(schema: T, input: unknown, prefix = "body"): z.infer<T> {
@@ -133,6 +137,10 @@ export class ReplayService {
     return e.s;
   }
 
+  private continuous(root: string): string {
+    return this.o.continuous?.(root) ?? `${root}.v.0`;
+  }
+
   /** Does any of these users have a replay open here? Its state lives in this process's memory only. */
   hasOpen(user: (userId: number) => boolean): boolean {
     for (const e of this.sessions.values()) if (!e.finished && user(e.userId)) return true;
@@ -176,7 +184,7 @@ export class ReplayService {
       const f = await this.store.file(userId, b.fileId);
       if (!f) throw new ServiceError(404, `file ${b.fileId} not found`);
       source = this.open(await Bun.file(f.path).bytes());
-      info = { kind: f.kind, description: `${f.kind === "upload" ? "uploaded" : "downloaded"} ${f.schema} ${source.symbols.join(", ")} (${f.name}), ${ct(source.startMs)} → ${ct(source.endMs)}`, symbols: [...source.symbols], schema: source.schema, startMs: source.startMs, endMs: source.endMs, fileId: f.id };
+      info = { kind: f.kind, description: `${f.kind === "upload" ? "uploaded" : "downloaded"} ${f.schema} ${source.symbols.join(", ")} (${f.name}), ${ct(source.startMs)} → ${ct(source.endMs)}${source.quotesOnly ? QUOTES_ONLY : ""}`, symbols: [...source.symbols], schema: source.schema, startMs: source.startMs, endMs: source.endMs, fileId: f.id };
     }
     const created = await this.store.createSession(userId, info, actor);
     const session = new ReplaySession(created.id, { id: created.accountId, userId, kind: "replay", name: created.account, commission: decimalToNanoBig(created.commission) }, source, (w) => this.store.persist(created.id, w));
@@ -272,7 +280,7 @@ export class ReplayService {
     const client = this.client();
     try {
       const { request: r, notice } = await this.withinAvailable(client, asked);
-      const cost = await client.getCost({ dataset: this.o.historicalDataset, symbols: r.symbols.map((s) => `${s}.c.0`), schema: r.schema, start: new Date(r.startMs), end: new Date(r.endMs), stypeIn: "continuous" });
+      const cost = await client.getCost({ dataset: this.o.historicalDataset, symbols: r.symbols.map((s) => this.continuous(s)), schema: r.schema, start: new Date(r.startMs), end: new Date(r.endMs), stypeIn: "continuous" });
       return { request: r, cost, dataset: this.o.historicalDataset, ...(notice ? { notice } : {}) };
     } catch (err) {
       throw historicalProblem(err);
@@ -318,7 +326,7 @@ export class ReplayService {
     let total = 0;
     let lastSent = 0;
     try {
-      ({ bytes } = await downloadRange(client, { dataset: q.dataset, symbols: r.symbols.map((s) => `${s}.c.0`), schema: r.schema, start: new Date(r.startMs), end: new Date(r.endMs), stypeIn: "continuous" }, {
+      ({ bytes } = await downloadRange(client, { dataset: q.dataset, symbols: r.symbols.map((s) => this.continuous(s)), schema: r.schema, start: new Date(r.startMs), end: new Date(r.endMs), stypeIn: "continuous" }, {
         onProgress: (p) => {
           total = p.bytes;
           if (total > MAX_FILE_BYTES) throw new ServiceError(413, `the download exceeds ${MAX_FILE_BYTES / 1024 / 1024} MB; choose a shorter range or fewer symbols`);

@@ -25,6 +25,11 @@ export interface ReplaySource {
   readonly schema: string;
   /** Prints are made from bars (open, the nearer extreme, the other, close), not real trades. */
   readonly fromBars: boolean;
+  /**
+   * Top of book only (BBO/CBBO): nothing in the tape says a trade happened, so nothing prints —
+   * no bars form, and stops, targets and resting orders are never reached.
+   */
+  readonly quotesOnly: boolean;
   reset(): void;
   /** Advances to the next record; false at the end. */
   next(): boolean;
@@ -64,6 +69,7 @@ export class BarsSource extends RecordFields implements ReplaySource {
   readonly endMs: number;
   readonly count: number;
   readonly fromBars = true;
+  readonly quotesOnly = false;
   private readonly order: Int32Array; // bar index per symbol, merged by time
   private readonly orderSym: Uint8Array;
   private bar = -1;
@@ -129,10 +135,24 @@ export class BarsSource extends RecordFields implements ReplaySource {
 
 const INTERVALS: Record<number, number> = { [RType.OHLCV_1S]: 1_000, [RType.OHLCV_1M]: 60_000, [RType.OHLCV_1H]: 3_600_000, [RType.OHLCV_1D]: 86_400_000 };
 
+/** Subsampled top of book: BBO (bbo-1s/1m) and consolidated CBBO (cbbo-1s/1m). */
+const isTopOfBook = (rtype: number) => rtype === RType.BBO_1S || rtype === RType.BBO_1M || rtype === RType.CBBO_1S || rtype === RType.CBBO_1M;
+/** Records a replay plays: trades, book-with-trade (MBP-1/TBBO, CMBP-1/TCBBO), top of book, bars. */
+const isPlayable = (rtype: number) =>
+  rtype === RType.MBP_0 || rtype === RType.MBP_1 || rtype === RType.CMBP_1 || rtype === RType.TCBBO || isTopOfBook(rtype) || INTERVALS[rtype] !== undefined;
+/** The action byte (trades, MBP-1, CMBP-1/TCBBO): 'T' is a trade. */
+const ACTION_AT = 28;
+const ACTION_TRADE = 84;
+
 /**
- * A DBN file (plain or zstd, v1–v3) of trades, MBP-1/TBBO, BBO-1s/1m or OHLCV, read with the
- * zero-allocation cursor. The whole file is checked when it is opened (framing, lengths,
- * instruments it can name), so a corrupt upload is refused before anything plays.
+ * A DBN file (plain or zstd, v1–v3) of trades, MBP-1/TBBO, CMBP-1/TCBBO, BBO/CBBO-1s/1m or OHLCV,
+ * read with the zero-allocation cursor. The whole file is checked when it is opened (framing,
+ * lengths, instruments it can name), so a corrupt upload is refused before anything plays.
+ *
+ * What prints: a trade record; an MBP-1/CMBP-1 record whose action is 'T' (every TBBO/TCBBO
+ * record is one); a bar, as four prints. A BBO/CBBO record is the book at the end of its
+ * interval: its price and size are the session's last trade carried forward, not a trade in
+ * that interval, so it is played as a quote and never as a print (docs/databento-behaviour.md).
  */
 export class DbnSource extends RecordFields implements ReplaySource {
   readonly symbols: string[] = [];
@@ -141,6 +161,7 @@ export class DbnSource extends RecordFields implements ReplaySource {
   readonly count: number;
   readonly schema: string;
   readonly fromBars: boolean;
+  readonly quotesOnly: boolean;
   private readonly bytes: Uint8Array;
   private readonly view: DataView;
   private readonly first: number;
@@ -195,6 +216,7 @@ export class DbnSource extends RecordFields implements ReplaySource {
     const playable = new Uint8Array(bytes.length >>> 2);
     let records = 0;
     let played = 0;
+    let trades = 0;
     const unnamed = new Set<number>();
     for (let off = len; off < bytes.length;) {
       if (off + 2 > bytes.length) throw new DbnDecodeError("truncated record header", off);
@@ -209,14 +231,15 @@ export class DbnSource extends RecordFields implements ReplaySource {
         const name = String(rec?.stype_in_symbol ?? rec?.stype_out_symbol ?? "");
         const idx = resolve(name) ?? resolve(String(rec?.stype_out_symbol ?? ""));
         if (idx !== undefined) this.symOf.set(id, idx);
-      } else if (rtype === RType.MBP_0 || rtype === RType.MBP_1 || rtype === RType.BBO_1S || rtype === RType.BBO_1M || INTERVALS[rtype] !== undefined) {
-        if (size < (rtype === RType.MBP_0 ? 48 : 56)) throw new DbnDecodeError(`record of type 0x${rtype.toString(16)} is ${size} bytes, too short`, off);
+      } else if (isPlayable(rtype)) {
+        if (size < (rtype === RType.MBP_0 ? 48 : INTERVALS[rtype] !== undefined ? 56 : 80)) throw new DbnDecodeError(`record of type 0x${rtype.toString(16)} is ${size} bytes, too short`, off);
         if (!this.symOf.has(id)) {
           unnamed.add(id);
         } else {
           playable[off >>> 2] = 1;
           played++;
           rtypes.add(rtype);
+          if (!isTopOfBook(rtype) && (rtype === RType.MBP_0 || rtype === RType.TCBBO || INTERVALS[rtype] !== undefined || this.view.getUint8(off + ACTION_AT) === ACTION_TRADE)) trades++;
           const ts = this.cursor.at(this.view, off).tsEventMs;
           if (ts < start) start = ts;
           if (ts > end) end = ts;
@@ -230,7 +253,7 @@ export class DbnSource extends RecordFields implements ReplaySource {
     if (count === 0) {
       const why = unnamed.size
         ? `its instruments (${[...unnamed].slice(0, 5).join(", ")}) have no symbol mapping to a supported contract`
-        : `it has no trades, MBP-1, BBO or OHLCV records${meta.schema !== null ? ` (schema ${schemaName(meta.schema)})` : ""}`;
+        : `it has no trades, MBP-1/TBBO, CMBP-1/TCBBO, BBO/CBBO or OHLCV records${meta.schema !== null ? ` (schema ${schemaName(meta.schema)})` : ""}`;
       throw new ReplaySourceError(`nothing to replay in this file: ${why}`);
     }
     this.playable = played < records ? playable : null;
@@ -240,6 +263,7 @@ export class DbnSource extends RecordFields implements ReplaySource {
     this.endMs = end;
     const only = [...rtypes][0]!;
     this.fromBars = INTERVALS[only] !== undefined;
+    this.quotesOnly = trades === 0;
     this.schema = meta.schema !== null ? (schemaName(meta.schema) ?? "mixed") : "mixed";
   }
 
@@ -274,27 +298,25 @@ export class DbnSource extends RecordFields implements ReplaySource {
           this.size = c.size32;
           return true;
         }
-        if (rtype === RType.MBP_1) {
-          // A trade in MBP-1 (action 'T') is a print; any other action moves the book.
+        if (rtype === RType.MBP_1 || rtype === RType.CMBP_1 || rtype === RType.TCBBO) {
+          // A trade (action 'T'; every TBBO/TCBBO record) is a print; any other action moves the book.
           this.bid = c.bidPx;
           this.ask = c.askPx;
-          if (view.getUint8(off + 28) === 84) {
+          if (rtype === RType.TCBBO || view.getUint8(off + ACTION_AT) === ACTION_TRADE) {
             this.kind = TRADE;
             this.price = c.price;
             this.size = c.size32;
           } else this.kind = QUOTE;
           return true;
         }
-        if (rtype === RType.BBO_1S || rtype === RType.BBO_1M) {
+        if (isTopOfBook(rtype)) {
+          // The book at the interval's end. Its price/size are the session's last trade, carried
+          // forward (UNDEF before the first): not a trade in this interval, so never a print.
+          this.kind = QUOTE;
           this.bid = c.bidPx;
           this.ask = c.askPx;
-          const p = c.price;
-          // The interval's last trade, when there was one, is a print at the interval's stamp.
-          if (p === p && c.size32 > 0) {
-            this.kind = TRADE;
-            this.price = p;
-            this.size = c.size32;
-          } else this.kind = QUOTE;
+          this.price = Number.NaN;
+          this.size = 0;
           return true;
         }
         this.leg = 0;

@@ -404,7 +404,12 @@ export class EngineService implements EngineHost {
   /** Back to the last committed state; if even that cannot be read, the engine stops acting (false). */
   private async reload(): Promise<boolean> {
     try {
-      this.engine.restore(await loadSnapshot(this.db, [...this.accounts.keys()]));
+      const snap = await loadSnapshot(this.db, [...this.accounts.keys()]);
+      // Accounts dropped while the snapshot was read (their lease was lost) must not come back.
+      const here = (id: number) => this.accounts.has(id);
+      const orders = snap.orders.filter((o) => here(o.accountId));
+      const kept = new Set(orders.map((o) => o.id));
+      this.engine.restore({ positions: snap.positions.filter((p) => here(p.accountId)), orders, entries: snap.entries.filter(([id]) => kept.has(id)) });
       return true;
     } catch (err) {
       this.logger.error("engine.stopped", { reason: `cannot read the committed state: ${(err as Error).message}`, action: "no automated action until the server is restarted" });

@@ -63,7 +63,8 @@ export function marketApi(ctx: AppContext) {
         return barsToCsv(bars);
       }
       if (q.format === "dbn") {
-        const body = barsToDbn(symbol, ctx.archive.dataset === "SIM" ? "GLBX.MDP3" : ctx.archive.dataset, bars, q.from, to);
+        // The simulated market's bars keep their dataset (SIM) here too: they are not CME data.
+        const body = barsToDbn(symbol, ctx.archive.dataset, bars, q.from, to);
         return new Response(body as Uint8Array<ArrayBuffer>, { headers: { "content-type": "application/octet-stream", "content-disposition": `attachment; filename="${name}.dbn"` } });
       }
       return {

@@ -64,7 +64,8 @@ describe(`archive backfill and live bars (${testDatabaseKind})`, () => {
     expect(log.lines.some((l) => l.event === "archive.backfill_done" && l.bars === want.length)).toBe(true);
     const stored = await barsBetween(h.db, "SIM", "ES", want[0]!.startMs, want.at(-1)!.startMs + MIN);
     expect(stored.map((b) => [b.startMs, b.open, b.high, b.low, b.close, b.volume])).toEqual(want.map((b) => [b.startMs, b.open, b.high, b.low, b.close, b.volume]));
-    expect(stored.every((b) => b.source === "databento" && b.instrumentId === 900_000)).toBe(true);
+    // The simulated market's past is labelled as such, never as Databento's (issue 16 item 10).
+    expect(stored.every((b) => b.source === "simulated" && b.instrumentId === 900_000)).toBe(true);
   });
 
   test("a restart three hours later fetches only the gap; nothing is duplicated or lost", async () => {
@@ -81,24 +82,39 @@ describe(`archive backfill and live bars (${testDatabaseKind})`, () => {
   });
 
   test("overlapping (duplicate) bars from an outage backfill are stored once, and Databento's bar replaces one built from trades", async () => {
+    // Real data (GLBX.MDP3; the fake Historical stands in for Databento's).
+    const { svc } = archive(ANCHOR, { dataset: "GLBX.MDP3", symbols: ["MES"] });
+    await svc.backfill("start-up");
+    const target = expected.get("MES")!.at(-10)!;
+    // Say the live feed built this minute from trades (different values), then the feed was out.
+    await sql`delete from ohlcv_1m where dataset = 'GLBX.MDP3' and symbol = 'MES' and ts = ${new Date(target.startMs)}`.execute(h.db);
+    svc.onBar({ instrumentId: 900_001, interval: "1m", startMs: target.startMs, open: target.open, high: target.high + 250_000_000, low: target.low, close: target.close, volume: 1, source: "trades" });
+    await svc.flush();
+    const [ours] = await barsBetween(h.db, "GLBX.MDP3", "MES", target.startMs, target.startMs + MIN);
+    expect(ours?.source).toBe("trades");
+    const n = await count("GLBX.MDP3", "MES");
+    await svc.backfill("feed reconnected", target.startMs - 30 * MIN + 5_000);
+    expect(lastRequestStart()).toBe(new Date(target.startMs - 30 * MIN).toISOString());
+    expect(await count("GLBX.MDP3", "MES")).toBe(n);
+    const [theirs] = await barsBetween(h.db, "GLBX.MDP3", "MES", target.startMs, target.startMs + MIN);
+    expect(theirs).toMatchObject({ source: "databento", high: target.high, volume: target.volume });
+    // A live bar from trades for a minute Databento already gave never overwrites it.
+    svc.onBar({ instrumentId: 900_001, interval: "1m", startMs: target.startMs, open: 1, high: 2, low: 1, close: 1, volume: 1, source: "trades" });
+    await svc.flush();
+    expect((await barsBetween(h.db, "GLBX.MDP3", "MES", target.startMs, target.startMs + MIN))[0]).toMatchObject({ source: "databento", high: target.high });
+  });
+
+  test("simulated market: its live bars are labelled simulated too, and the simulated past never overwrites a stored bar", async () => {
     const { svc } = archive(ANCHOR);
     const target = expected.get("ES")!.at(-10)!;
-    // Say the live feed built this minute from trades (different values), then the feed was out.
     await sql`delete from ohlcv_1m where dataset = 'SIM' and symbol = 'ES' and ts = ${new Date(target.startMs)}`.execute(h.db);
     svc.onBar({ instrumentId: 900_000, interval: "1m", startMs: target.startMs, open: target.open, high: target.high + 250_000_000, low: target.low, close: target.close, volume: 1, source: "trades" });
     await svc.flush();
-    const [ours] = await barsBetween(h.db, "SIM", "ES", target.startMs, target.startMs + MIN);
-    expect(ours?.source).toBe("trades");
+    expect((await barsBetween(h.db, "SIM", "ES", target.startMs, target.startMs + MIN))[0]).toMatchObject({ source: "simulated", volume: 1 });
     const n = await count();
     await svc.backfill("feed reconnected", target.startMs - 30 * MIN + 5_000);
-    expect(lastRequestStart()).toBe(new Date(target.startMs - 30 * MIN).toISOString());
     expect(await count()).toBe(n);
-    const [theirs] = await barsBetween(h.db, "SIM", "ES", target.startMs, target.startMs + MIN);
-    expect(theirs).toMatchObject({ source: "databento", high: target.high, volume: target.volume });
-    // A live bar from trades for a minute Databento already gave never overwrites it.
-    svc.onBar({ instrumentId: 900_000, interval: "1m", startMs: target.startMs, open: 1, high: 2, low: 1, close: 1, volume: 1, source: "trades" });
-    await svc.flush();
-    expect((await barsBetween(h.db, "SIM", "ES", target.startMs, target.startMs + MIN))[0]).toMatchObject({ source: "databento", high: target.high });
+    expect((await barsBetween(h.db, "SIM", "ES", target.startMs, target.startMs + MIN))[0]).toMatchObject({ source: "simulated", volume: 1, high: target.high + 250_000_000 });
   });
 
   test("live bars of archived symbols are kept (others are not); unwritten ones are visible to readers", async () => {

@@ -22,6 +22,8 @@ export interface ArchiveConfig {
   historical?: HistoricalClient;
   /** Rows per upsert statement while backfilling. */
   batch?: number;
+  /** The continuous symbol of a root under its roll rule (MES.v.0), as the live feed subscribes it. */
+  continuous?: (root: string) => string;
 }
 
 export type BackfillPhase = "idle" | "waiting" | "running" | "done" | "failed" | "no-historical";
@@ -75,6 +77,10 @@ export class ArchiveService {
     for (const s of cfg.symbols) this.state.set(s, { symbol: s, phase: cfg.historical ? "idle" : "no-historical", lastBarMs: null, bars: 0, progress: 0 });
   }
 
+  private continuous(root: string): string {
+    return this.cfg.continuous?.(root) ?? `${root}.v.0`;
+  }
+
   /** Historical access arriving after construction (the demo's local server starts with the feed). */
   useHistorical(client: HistoricalClient): void {
     this.cfg.historical = client;
@@ -109,8 +115,9 @@ export class ArchiveService {
     // Databento's bar wins over ours for the same minute, here as in the table.
     if (prev?.source === "databento" && b.source === "trades") return;
     this.pending.set(key, {
-      dataset: this.cfg.dataset, symbol, startMs: b.startMs, contract: this.hooks.contractOf(b.instrumentId) ?? `${symbol}.c.0`, instrumentId: b.instrumentId,
-      open: b.open, high: b.high, low: b.low, close: b.close, volume: b.volume, source: b.source,
+      dataset: this.cfg.dataset, symbol, startMs: b.startMs, contract: this.hooks.contractOf(b.instrumentId) ?? this.continuous(symbol), instrumentId: b.instrumentId,
+      // The simulated market's bars say so, whoever built them (migrations/0012).
+      open: b.open, high: b.high, low: b.low, close: b.close, volume: b.volume, source: this.cfg.dataset === "SIM" ? "simulated" : b.source,
     });
   }
 
@@ -127,7 +134,11 @@ export class ArchiveService {
           if (s && (s.lastBarMs === null || b.startMs > s.lastBarMs)) s.lastBarMs = b.startMs;
         }
       } catch (err) {
-        for (const [k, v] of batch) if (!this.pending.has(k)) this.pending.set(k, v);
+        // Bars that arrived meanwhile are newer, except that Databento's bar still beats one built from trades.
+        for (const [k, v] of batch) {
+          const since = this.pending.get(k);
+          if (!since || (since.source === "trades" && v.source === "databento")) this.pending.set(k, v);
+        }
         this.logger.error("archive.write_failed", { bars: batch.size, reason: (err as Error).message, action: "kept for the next flush" });
       }
     });
@@ -200,7 +211,7 @@ export class ArchiveService {
     this.logger.info("archive.backfill_started", { symbol, dataset: this.cfg.dataset, from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString(), reason });
     try {
       const res = await this.cfg.historical!.getRange({
-        dataset: this.historicalDataset, symbols: [`${symbol}.c.0`], schema: "ohlcv-1m", stypeIn: "continuous",
+        dataset: this.historicalDataset, symbols: [this.continuous(symbol)], schema: "ohlcv-1m", stypeIn: "continuous",
         start: new Date(fromMs), end: new Date(toMs),
       });
       for (const w of res.warnings) this.logger.warn("archive.backfill_warning", { symbol, warning: w });
@@ -225,8 +236,8 @@ export class ArchiveService {
         if (r.hd.rtype !== RType.OHLCV_1M) continue;
         const id = r.hd.instrument_id;
         batch.push({
-          dataset: this.cfg.dataset, symbol, startMs: Number(r.hd.ts_event / 1_000_000n), contract: this.hooks.contractOf(id) ?? `${symbol}.c.0`, instrumentId: id,
-          open: Number(r.open), high: Number(r.high), low: Number(r.low), close: Number(r.close), volume: Number(r.volume), source: "databento",
+          dataset: this.cfg.dataset, symbol, startMs: Number(r.hd.ts_event / 1_000_000n), contract: this.hooks.contractOf(id) ?? this.continuous(symbol), instrumentId: id,
+          open: Number(r.open), high: Number(r.high), low: Number(r.low), close: Number(r.close), volume: Number(r.volume), source: this.cfg.dataset === "SIM" ? "simulated" : "databento",
         });
         st.bars++;
         if (batch.length >= (this.cfg.batch ?? 5_000)) await write();

@@ -1,5 +1,18 @@
 import { INTERVAL_MS, type Bar, type BarInterval, type Nanos } from "./bar";
 
+/** A ts_recv of UNDEF_TIMESTAMP (u64 max), in ms: the record has no receive time. */
+const UNDEF_MS = 18_446_744_073_709;
+
+/**
+ * The time a print counts in for bars: its ts_recv where the record carries one, else its
+ * ts_event. Databento builds its OHLCV bars this way — a bar's ts_event is the start of its
+ * interval, and trades fall into intervals by their ts_recv (docs: schemas/ohlcv) — so a print
+ * stamped just before a boundary but received after it lands in the same bar on both sides.
+ */
+export function barTimeMs(t: { tsMs: number; recvMs?: number }): number {
+  return t.recvMs !== undefined && t.recvMs < UNDEF_MS ? t.recvMs : t.tsMs;
+}
+
 /**
  * Trades into OHLCV bars per instrument and interval. A bar is emitted when a trade of a later
  * interval arrives or when `closeDue(now)` sees its interval over; intervals without trades get

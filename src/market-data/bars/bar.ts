@@ -22,6 +22,9 @@ export interface OhlcvRow {
 export interface Bar extends OhlcvRow {
   instrumentId: number;
   interval: BarInterval;
-  /** Built here from trades, or Databento's own bar (which replaces ours). */
-  source: "trades" | "databento";
+  /**
+   * Built here from trades, Databento's own bar (which replaces ours), or a bar of the simulated
+   * market (its live bars and its simulated past, dataset SIM: never real data).
+   */
+  source: "trades" | "databento" | "simulated";
 }

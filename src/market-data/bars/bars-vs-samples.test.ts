@@ -8,7 +8,7 @@ import { decodeDbn } from "../dbn/decoder";
 import { DbnFramer } from "../dbn/framer";
 import type { DbnRecord } from "../dbn/record-codec";
 import { INTERVAL_MS, type Bar, type BarInterval } from "./bar";
-import { BarAggregator } from "./bar-aggregator";
+import { BarAggregator, barTimeMs } from "./bar-aggregator";
 
 /**
  * The trade→bar aggregator against real data, read where the project keeps it (never copied
@@ -64,9 +64,9 @@ function aggregate(interval: BarInterval, trades: { id: number; tsMs: number; pr
  *    NQU4 has no trades in the trades file, so it is not compared. The 00:02 ESU4 bar (volume 112)
  *    lies past the trades window's end and is not compared either.
  *  - Databento's docs (schemas/ohlcv) say the bar's ts_event is "the inclusive start time of the bar
- *    aggregation period based on the ts_recv from trade messages". The service buckets on ts_event
- *    (RecordCursor.tsEventMs). ts_recv − ts_event here is at most 2 ms, and no trade's ts_recv falls in
- *    another second (let alone minute) than its ts_event, so both clocks give the same bars. The test
+ *    aggregation period based on the ts_recv from trade messages". The service buckets on ts_recv too
+ *    (barTimeMs). ts_recv − ts_event here is at most 2 ms, and no trade's ts_recv falls in another
+ *    second (let alone minute) than its ts_event, so both clocks give the same bars here. The test
  *    asserts this, so a data change that separates them would be flagged.
  * Result: with every trade fed in and none excluded, all four ESU4 minutes match Databento's bar
  * exactly (open, high, low, close and volume). No trade record had to be dropped (no flags, action or
@@ -184,10 +184,10 @@ describe.skipIf(!haveDbn)("bars from real Databento trades vs Databento's own oh
     const framer = new DbnFramer({
       record: (view, _bytes, offset) => {
         c.at(view, offset);
-        // As MarketDataService.onRecord: in MBP-1, action 'T' (84) is a trade print.
+        // As MarketDataService.onRecord: in MBP-1, action 'T' (84) is a trade print, bucketed on ts_recv.
         if (c.rtype === RType.MBP_1 && view.getUint8(offset + 28) === 84) {
           trades++;
-          agg.onTrade(c.instrumentId, c.tsEventMs, c.price, c.size32);
+          agg.onTrade(c.instrumentId, barTimeMs({ tsMs: c.tsEventMs, recvMs: c.tsRecvMs }), c.price, c.size32);
         }
       },
     });

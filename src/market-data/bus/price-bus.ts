@@ -4,6 +4,8 @@ export interface TradeTick {
   instrumentId: number;
   /** Exchange time of the print (DBN ts_event), UTC ms. */
   tsMs: number;
+  /** Databento's receive time (DBN ts_recv), UTC ms, where the record has one: bars are bucketed on it. */
+  recvMs?: number;
   price: Nanos;
   size: number;
   /** Aggressor: 'A' sell, 'B' buy, 'N' unknown. */

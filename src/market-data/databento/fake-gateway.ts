@@ -9,7 +9,9 @@ import { SocketWriter } from "./socket-writer";
  * A TCP server speaking the Live gateway protocol byte for byte (greeting, CRAM, auth reply,
  * subscription lines, start_session), for tests, benchmarks and the simulated demo feed. What
  * it streams after start_session comes from `onStart` (DBN from files or the encoder).
- * With `replayWindowNs` it keeps a bounded intraday replay window, as the real gateway does.
+ * With `replayWindowNs` it keeps a bounded intraday replay window, as the real gateway does;
+ * `restart()` ends every session at once (the weekly Saturday restart) and `down(true)` refuses
+ * connections until `down(false)` (an outage), so clients must reconnect.
  */
 
 export interface FakeSubscription {
@@ -52,8 +54,9 @@ export interface FakeGatewayOptions {
    * Intraday replay kept, in ns (the real gateway keeps about 24 h). A subscription whose
    * `start` lies further back gets ErrorMsg code 8 (REPLAY_DATA_AGED_OUT) and the session is
    * closed, without `onStart`. Unset: any start is replayed (from whatever `onStart` has).
+   * A function is asked at each start_session (the window may shrink, e.g. after a restart).
    */
-  replayWindowNs?: bigint;
+  replayWindowNs?: bigint | (() => bigint);
   /** The gateway's clock in UNIX ns, for the replay window (default: the wall clock). */
   now?: () => bigint;
 }
@@ -66,6 +69,12 @@ export interface FakeGateway {
   lines: string[];
   /** Wall-clock time (ms) of every TCP connection accepted, for rate assertions. */
   accepted: number[];
+  /** Wall-clock time (ms) of every connection refused while down. */
+  refused: number[];
+  /** The gateway restarts (CME gateways do every Saturday ~02:15 CT): every open connection is closed now. */
+  restart(): void;
+  /** An outage: while on, every new connection is closed as soon as it is accepted (before the greeting). */
+  down(on: boolean): void;
   stop(): void;
 }
 
@@ -104,13 +113,16 @@ export function startFakeGateway(opts: FakeGatewayOptions): FakeGateway {
   const sessions: FakeGatewaySession[] = [];
   const lines: string[] = [];
   const accepted: number[] = [];
+  const refused: number[] = [];
+  const conns = new Set<Socket<ConnState>>();
+  let isDown = false;
   const now = opts.now ?? (() => BigInt(Date.now()) * 1_000_000n);
 
   /** The real gateway checks replay starts at start_session: metadata, then a fatal ErrorMsg, then close. */
   function refuseAgedOut(socket: Socket<ConnState>, s: FakeGatewaySession): boolean {
     if (opts.replayWindowNs === undefined) return false;
     const t = now();
-    const earliest = t - opts.replayWindowNs;
+    const earliest = t - (typeof opts.replayWindowNs === "function" ? opts.replayWindowNs() : opts.replayWindowNs);
     const old = s.subscriptions.find((sub) => sub.start !== undefined && (startNs(sub.start) ?? earliest) < earliest);
     if (!old) return false;
     s.refusedWith = 8;
@@ -182,6 +194,12 @@ export function startFakeGateway(opts: FakeGatewayOptions): FakeGateway {
     port: opts.port ?? 0,
     socket: {
       open(socket) {
+        if (isDown) {
+          refused.push(Date.now());
+          socket.end();
+          return;
+        }
+        conns.add(socket);
         accepted.push(Date.now());
         const challenge = crypto.randomUUID().replaceAll("-", "").slice(0, 16);
         socket.data = { reader: new LineReader(), challenge, phase: "auth", subs: [], pending: undefined, drainWaiters: [], out: new SocketWriter((d) => socket.write(d)) };
@@ -189,6 +207,7 @@ export function startFakeGateway(opts: FakeGatewayOptions): FakeGateway {
       },
       data(socket, data) {
         const st = socket.data;
+        if (!st) return; // refused while down
         st.reader.push(data);
         try {
           for (let line = st.reader.nextLine(); line !== undefined; line = st.reader.nextLine()) handleLine(socket, line);
@@ -197,12 +216,15 @@ export function startFakeGateway(opts: FakeGatewayOptions): FakeGateway {
         }
       },
       drain(socket) {
+        if (!socket.data) return;
         socket.data.out.drain();
         if (socket.data.out.pending > 0) return;
         const w = socket.data.drainWaiters.splice(0);
         for (const r of w) r();
       },
       close(socket) {
+        conns.delete(socket);
+        if (!socket.data) return;
         if (socket.data.session) (socket.data.session as { closed: boolean }).closed = true;
         for (const r of socket.data.drainWaiters.splice(0)) r();
       },
@@ -210,5 +232,14 @@ export function startFakeGateway(opts: FakeGatewayOptions): FakeGateway {
     },
   });
 
-  return { host: "127.0.0.1", port: listener.port, sessions, lines, accepted, stop: () => listener.stop(true) };
+  return {
+    host: "127.0.0.1", port: listener.port, sessions, lines, accepted, refused,
+    restart: () => {
+      for (const s of [...conns]) s.end();
+    },
+    down: (on) => {
+      isDown = on;
+    },
+    stop: () => listener.stop(true),
+  };
 }

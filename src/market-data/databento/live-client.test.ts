@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { RType } from "../dbn/constants";
+import { encodeMetadata } from "../dbn/metadata";
 import type { DbnRecord } from "../dbn/record-codec";
 import { startFakeGateway, type FakeGateway, type FakeGatewayOptions } from "./fake-gateway";
 import { ConnectionRateLimiter } from "./gateway-protocol";
@@ -256,5 +257,100 @@ describe("reconnect policy (Databento's replay window, fatal errors, backoff, co
     const t = gw!.accepted;
     // Measured at the gateway's accept: 50 ms allowed for the way there (today's client: ~5 ms for six).
     for (let i = 0; i + 5 < t.length; i++) expect(t[i + 5]! - t[i]!).toBeGreaterThanOrEqual(950);
+  });
+});
+
+describe("gap recovery per schema and instrument (Databento's recipe)", () => {
+  // T0 is a minute boundary: the minute in progress when the line drops is [T0, T0 + 60 s).
+  const at = (s: number) => T0 + BigInt(Math.round(s * 1000)) * 1_000_000n;
+  const mbp = (instrumentId: number, s: number, ticks: number, sequence: number): DbnRecord => ({
+    hd: { rtype: RType.MBP_1, publisher_id: 1, instrument_id: instrumentId, ts_event: at(s) },
+    price: BigInt(ticks) * 250_000_000n, size: 1, action: "T", side: "B", flags: 128, depth: 0, ts_recv: at(s) + 2_000n, ts_in_delta: 0, sequence,
+    levels: [{ bid_px: BigInt(ticks) * 250_000_000n, ask_px: BigInt(ticks + 1) * 250_000_000n, bid_sz: 3, ask_sz: 4, bid_ct: 1, ask_ct: 1 }],
+  });
+  // An ohlcv-1m bar is stamped at its open and published when its minute is over.
+  const bar = (instrumentId: number, openS: number, ticks: number, volume: number): DbnRecord => ({
+    hd: { rtype: RType.OHLCV_1M, publisher_id: 1, instrument_id: instrumentId, ts_event: at(openS) },
+    open: BigInt(ticks) * 250_000_000n, high: BigInt(ticks + 4) * 250_000_000n, low: BigInt(ticks - 2) * 250_000_000n, close: BigInt(ticks + 1) * 250_000_000n, volume: BigInt(volume),
+  });
+  const subscriptions = [
+    { schema: "mbp-1", stypeIn: "continuous", symbols: ["ES.c.0", "NQ.c.0"], id: 1 },
+    { schema: "ohlcv-1m", stypeIn: "continuous", symbols: ["ES.c.0", "NQ.c.0"], id: 2 },
+  ];
+  const ident = (rtype: number, id: number, ts: bigint, price: number) => `${rtype}:${id}:${ts}:${price}`;
+  const identOf = (r: DbnRecord) => ident(r.hd.rtype, r.hd.instrument_id, r.hd.ts_event, Number((r.price ?? r.open) as bigint));
+
+  test("mbp-1 and ohlcv-1m ended at different times: each replays from its own lowest, the bar of the minute in progress arrives, nothing twice", async () => {
+    const history = [
+      bar(ES.instrumentId, -60, 24_000, 40), bar(NQ.instrumentId, -60, 84_000, 30), // published at T0
+      mbp(ES.instrumentId, 10, 24_001, 1), mbp(NQ.instrumentId, 20, 84_002, 2), mbp(ES.instrumentId, 30, 24_003, 3),
+      // -- the line drops here: the next record shares ES's last ts_event --
+      mbp(ES.instrumentId, 30, 24_004, 4), mbp(NQ.instrumentId, 40, 84_005, 5), mbp(ES.instrumentId, 50, 24_006, 6),
+      bar(ES.instrumentId, 0, 24_001, 4), bar(NQ.instrumentId, 0, 84_002, 2), // the minute of the drop, published at T0 + 60 s
+      mbp(ES.instrumentId, 61, 24_007, 7),
+    ];
+    const got: string[] = [];
+    const s = setup({
+      history,
+      client: { subscriptions, onRecord: (c) => void got.push(ident(c.rtype, c.instrumentId, c.tsEventNs(), c.price)) },
+      onFeed: (f, n) => {
+        if (n === 1) setTimeout(() => { f.send(history.slice(0, 5)); setTimeout(() => f.close(), 20); }, 20);
+      },
+    });
+    await s.client.start();
+    await until(() => got.length >= history.length);
+    await Bun.sleep(50);
+    // Everything exactly once, in the gateway's order.
+    expect(got).toEqual(history.map(identOf));
+    // mbp-1 from its lowest instrument (NQ at +20 s, not ES at +30 s); ohlcv-1m from its last bar's open.
+    const second = gw!.sessions[1]!.subscriptions;
+    expect(second.map((x) => [x.schema, x.start])).toEqual([["mbp-1", String(at(20))], ["ohlcv-1m", String(at(-60))]]);
+    expect(s.events.filter((e) => e.type === "connected")[1]).toMatchObject({ replayFromNs: String(at(-60)), replay: { "mbp-1": String(at(20)), "ohlcv-1m": String(at(-60)) } });
+    // Replayed copies dropped: two bars, NQ at +20 s, and the one of ES's two records at +30 s it had.
+    expect(s.client.stats.duplicatesDropped).toBe(4);
+  });
+
+  test("an instrument quiet for an hour does not pull its schema's replay back an hour", async () => {
+    const old = mbp(NQ.instrumentId, -3600, 84_000, 1);
+    const recent = mbp(ES.instrumentId, 30, 24_000, 2);
+    const s = setup({
+      history: [old, recent, mbp(ES.instrumentId, 45, 24_001, 3)],
+      client: { subscriptions: subscriptions.slice(0, 1), onRecord: () => {} },
+      onFeed: (f, n) => {
+        if (n === 1) setTimeout(() => { f.send([old, recent]); setTimeout(() => f.close(), 20); }, 20);
+      },
+    });
+    await s.client.start();
+    await until(() => gw!.sessions.length === 2);
+    // A minute before the newest record delivered: whatever NQ sends next is newer than the drop anyway.
+    expect(gw!.sessions[1]!.subscriptions[0]!.start).toBe(String(at(30) - 60_000_000_000n));
+    await until(() => s.client.stats.records === 3);
+  });
+
+  test("a DBN version above 3 is refused once, naming the version — not read as corruption and retried", async () => {
+    gw = startFakeGateway({
+      apiKeys: [KEY],
+      onStart: (session) => {
+        session.write(encodeMetadata({
+          version: 4, dataset: "GLBX.MDP3", schema: null, start: T0, end: null, limit: 0n, stype_in: null, stype_out: 0, ts_out: false, symbols: [], partial: [], not_found: [], mappings: [],
+        }));
+      },
+    });
+    const events: LiveEvent[] = [];
+    client = new LiveClient({
+      apiKey: KEY, dataset: "GLBX.MDP3", host: gw.host, port: gw.port, backoff: { baseMs: 10, capMs: 20 },
+      subscriptions: [{ schema: "trades", stypeIn: "continuous", symbols: ["ES.c.0"], id: 1 }],
+      onRecord: () => {},
+      onEvent: (e) => events.push(e),
+    });
+    await client.start();
+    await until(() => events.some((e) => e.type === "fatal"));
+    await Bun.sleep(300);
+    const fatal = events.filter((e) => e.type === "fatal") as Extract<LiveEvent, { type: "fatal" }>[];
+    expect(fatal.length).toBe(1);
+    expect(fatal[0]!.message).toContain("DBN version 4");
+    expect(fatal[0]!.message).toContain("Not reconnecting");
+    expect(events.some((e) => e.type === "disconnected")).toBe(false);
+    expect(gw.lines.filter((l) => l.startsWith("auth=")).length).toBe(1);
   });
 });

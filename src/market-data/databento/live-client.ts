@@ -1,6 +1,7 @@
-import { RType } from "../dbn/constants";
+import { RType, SCHEMA_RTYPES } from "../dbn/constants";
 import { RecordCursor } from "../dbn/cursor";
 import { DbnFramer } from "../dbn/framer";
+import { DbnVersionError } from "../dbn/metadata";
 import { decodeRecord } from "../dbn/record-codec";
 import { ConnectionRateLimiter, DEFAULT_GATEWAY_PORT, gatewayConnections, gatewayHost, type Subscription } from "./gateway-protocol";
 import { GatewayAuthError, openGatewaySession, type CloseReason, type GatewaySession } from "./gateway-session";
@@ -8,16 +9,21 @@ import { GatewayAuthError, openGatewaySession, type CloseReason, type GatewaySes
 /**
  * Databento Live, kept alive: one gateway session at a time, records decoded in place and
  * handed to `onRecord` through a reused cursor, symbol mappings tracked, and after any drop a
- * reconnect with capped exponential backoff and jitter that replays from the last ts_event seen
- * and drops what was already delivered. Replay is asked for only within the gateway's intraday
+ * reconnect with capped exponential backoff and jitter that replays each schema from where its
+ * own stream ended — Databento's recipe: the last ts_event and the count of records at it, per
+ * schema and instrument; each subscription replays from the lowest of its schema; what was
+ * already delivered is dropped per schema and instrument. Replay is asked for only within the gateway's intraday
  * window; an older gap (or one the gateway answers with code 8) is reconnected without `start`
  * and reported as a `gap` for the Historical API to fill. Errors Databento marks fatal stop the
  * client (no retry storm); connections stay within Databento's 5 per second.
  * Rules and sources: docs/databento-behaviour.md.
  */
 export type LiveEvent =
-  /** `gapFromNs`: this session does not replay the outage; it is lost from there on (see `gap`). */
-  | { type: "connected"; sessionId: string; attempt: number; replayFromNs?: string; gapFromNs?: string }
+  /**
+   * `replayFromNs`: the earliest replay start asked for; `replay`: each replayed schema's start.
+   * `gapFromNs`: this session does not replay the outage (for some schema at least); it is lost from there on (see `gap`).
+   */
+  | { type: "connected"; sessionId: string; attempt: number; replayFromNs?: string; replay?: Record<string, string>; gapFromNs?: string }
   /** Data the live feed will not deliver: from the last record before the outage to the new session's start. */
   | { type: "gap"; fromNs: string; toNs: string; reason: string }
   | { type: "mapping"; instrumentId: number; raw: string; requested: string }
@@ -25,7 +31,10 @@ export type LiveEvent =
   | { type: "gateway-error"; code: number; message: string }
   | { type: "disconnected"; reason: string; retryInMs: number }
   | { type: "auth-failed"; message: string }
-  /** A gateway error after which reconnecting cannot help: the client has stopped, `message` says why. */
+  /**
+   * A gateway error after which reconnecting cannot help: the client has stopped, `message` says why.
+   * `code` is the gateway's error code; 0 when the client itself refuses the stream (a DBN version it cannot read).
+   */
   | { type: "fatal"; code: number; message: string }
   | { type: "stopped" };
 
@@ -68,6 +77,35 @@ const FATAL: Record<number, string> = {
   8: "replay data aged out although no replay was asked for",
 };
 const HOUR_MS = 3_600_000;
+const SECOND_NS = 1_000_000_000n;
+const TWO_32 = 4294967296;
+
+/**
+ * How far before the newest record delivered (on any schema) the records a schema sends after a
+ * drop can be stamped: an instrument quiet for longer does not pull the replay start back further,
+ * since whatever it sends next is newer than that. Tick schemas: a minute, for the spread of
+ * ts_event across instruments and the stream's order; a bar schema: two of its intervals, because
+ * a bar is stamped at its open and published when it closes, after the interval in progress.
+ */
+function lookbackNs(schema: string): bigint {
+  const bar = /^ohlcv-1([smhd])$/.exec(schema);
+  const unit = bar ? { s: 1n, m: 60n, h: 3600n, d: 86_400n }[bar[1] as "s" | "m" | "h" | "d"] : 0n;
+  const twoBars = 2n * unit * SECOND_NS;
+  return twoBars > 60n * SECOND_NS ? twoBars : 60n * SECOND_NS;
+}
+
+/** What has been delivered of one schema (record type) for one instrument: Databento's recovery recipe. */
+interface Seen {
+  /** The newest ts_event delivered, as two u32 halves (no BigInt per record). */
+  hi: number;
+  lo: number;
+  /** Records delivered with exactly that ts_event. */
+  count: number;
+  /** This session replays the schema: records up to where it ended are copies, dropped until one is new. */
+  replaying: boolean;
+  /** Copies at exactly the newest ts_event still to drop in this replay. */
+  skip: number;
+}
 
 /** A replay start as UNIX ns (ISO 8601 accepted), undefined when unreadable. */
 function toNs(t: bigint | string): bigint | undefined {
@@ -86,8 +124,8 @@ export class LiveClient {
   private booking: { release(): void } | undefined;
   /** When the current session opened (by `now`), to tell a held session from an error loop. */
   private sessionSince: number | undefined;
-  /** The replay start of the current session, if it asked for one. */
-  private sessionReplay: bigint | string | undefined;
+  /** The replay starts the current session asked for (none: it replays nothing). */
+  private sessionReplay: (bigint | string)[] = [];
   /** The newest start the gateway refused as aged out: replay from there or earlier is not asked again. */
   private agedOutNs: bigint | undefined;
   /** What the gateway said before closing, for the disconnect reason. */
@@ -97,13 +135,15 @@ export class LiveClient {
   private readonly cursor = new RecordCursor();
   private readonly subs: Subscription[];
   private readonly symbols = new Map<number, { raw: string; requested: string }>();
-  // The newest ts_event delivered, as two u32 halves (no BigInt per record).
+  // The newest ts_event delivered on any schema, as two u32 halves: where the stream ended.
   private lastHi = 0;
   private lastLo = 0;
   private delivered = false;
-  /** Records delivered at exactly the newest timestamp, to drop their replayed copies. */
-  private atLast = new Set<number>();
-  private dedupUntilCaughtUp = false;
+  /** Per record type × instrument (rtype · 2^32 + instrument_id): where that stream ended. */
+  private readonly seen = new Map<number, Seen>();
+  // A feed sends runs of one instrument: the last entry spares the map lookup.
+  private lastKey = -1;
+  private lastSeen: Seen | undefined;
   stats = { records: 0, duplicatesDropped: 0, reconnects: 0 };
   /** DBN version and ts_out of the current session's stream (to decode full records). */
   stream = { version: 3, tsOut: false };
@@ -143,6 +183,14 @@ export class LiveClient {
     this.session?.subscribe({ ...s, start: undefined });
   }
 
+  /**
+   * Sends every subscription again, unchanged and without replay: the gateway never re-maps a
+   * running continuous subscription at a roll, but maps an identical new one afresh.
+   */
+  resubscribe(): void {
+    for (const s of this.subs) this.session?.subscribe({ ...s, start: undefined });
+  }
+
   stop(): void {
     this.stopped = true;
     clearTimeout(this.timer);
@@ -164,13 +212,61 @@ export class LiveClient {
     return undefined;
   }
 
+  /**
+   * Where a schema's replay starts: Databento's recipe, the lowest last ts_event across the
+   * schema's instruments — but no earlier than its lookback before the newest record delivered
+   * on any schema (a quiet or expired instrument would otherwise pull it back by hours). A schema
+   * with nothing delivered yet starts at that lookback too: an ohlcv-1m bar stamped at the open
+   * of the minute in progress is then still replayed. Nothing delivered at all: the caller's start.
+   */
+  private replayStart(schema: string): bigint | string | undefined {
+    const end = this.lastTsEventNs;
+    if (end === undefined) return this.o.start;
+    let floor = end - lookbackNs(schema);
+    if (floor < 1n) floor = 1n; // start=0 would mean "everything there is"
+    const rtypes = SCHEMA_RTYPES[schema] ?? [];
+    let lowest: bigint | undefined;
+    for (const [key, s] of this.seen) {
+      if (!rtypes.includes(Math.floor(key / TWO_32))) continue;
+      const ts = (BigInt(s.hi) << 32n) | BigInt(s.lo);
+      if (lowest === undefined || ts < lowest) lowest = ts;
+    }
+    return lowest !== undefined && lowest > floor ? lowest : floor;
+  }
+
+  /** A new session: the schemas it replays drop, per instrument, what was delivered already. */
+  private beginReplay(schemas: readonly string[]): void {
+    const replayed = new Set<number>();
+    const subscribed = new Set<number>();
+    for (const s of schemas) for (const r of SCHEMA_RTYPES[s] ?? []) replayed.add(r);
+    for (const s of this.subs) for (const r of SCHEMA_RTYPES[s.schema] ?? []) subscribed.add(r);
+    for (const [key, s] of this.seen) {
+      const rtype = Math.floor(key / TWO_32);
+      // A record type no subscription names is taken as replayed whenever anything is.
+      s.replaying = replayed.has(rtype) || (!subscribed.has(rtype) && schemas.length > 0);
+      s.skip = s.replaying ? s.count : 0;
+    }
+  }
+
   private async connect(first: boolean): Promise<void> {
+    // Each subscription replays its schema from where that schema's stream ended, if it may.
+    const plan = this.subs.map((s) => {
+      const from = this.replayStart(s.schema);
+      const skip = from === undefined || s.snapshot ? undefined : this.noReplay(from, first);
+      // A snapshot subscription (MBO) recovers from its snapshot; start and snapshot are exclusive.
+      return { sub: { ...s, start: skip || s.snapshot ? undefined : from }, skip };
+    });
+    const replayed = plan.filter((p) => p.sub.start !== undefined).map((p) => p.sub);
+    const skipped = plan.filter((p) => p.skip);
     // Where the app's stream ends: the last record delivered, else the start it asked for.
-    const from = this.lastTsEventNs ?? this.o.start;
-    const skip = from === undefined ? undefined : this.noReplay(from, first);
-    const replayFrom = skip ? undefined : from;
-    const gap = skip && from !== undefined ? { fromNs: String(toNs(from) ?? from), reason: `not replayed: ${skip}` } : undefined;
-    this.dedupUntilCaughtUp = !first && replayFrom !== undefined;
+    const end = this.lastTsEventNs ?? this.o.start;
+    const gap =
+      skipped.length > 0 && end !== undefined
+        ? { fromNs: String(toNs(end) ?? end), reason: `${replayed.length > 0 ? `${[...new Set(skipped.map((p) => p.sub.schema))].join(", ")} ` : ""}not replayed: ${skipped[0]!.skip}` }
+        : undefined;
+    let earliest: (typeof replayed)[number] | undefined;
+    for (const s of replayed) if (!earliest || (toNs(s.start!) ?? 0n) < (toNs(earliest.start!) ?? 0n)) earliest = s;
+    this.beginReplay(first ? [] : replayed.map((s) => s.schema));
     this.closeWhy = undefined;
     const framer: DbnFramer = new DbnFramer({
       record: (view, bytes, offset) => this.onRecord(framer, view, bytes, offset),
@@ -185,11 +281,18 @@ export class LiveClient {
         dataset: this.o.dataset,
         heartbeatIntervalS: this.o.heartbeatIntervalS,
         deadAfterExtraMs: this.o.deadAfterExtraMs,
-        subscriptions: this.subs.map((s) => ({ ...s, start: replayFrom })),
+        subscriptions: plan.map((p) => p.sub),
         onBinary: (chunk) => {
           try {
             framer.push(chunk);
           } catch (err) {
+            if (err instanceof DbnVersionError) {
+              // Not corruption: a format this decoder does not read. Reconnecting would get the same.
+              this.stopped = true;
+              this.o.onEvent?.({ type: "fatal", code: 0, message: `${err.message}. Not reconnecting.` });
+              this.session?.close();
+              return;
+            }
             // Corrupt bytes: this session's stream cannot be trusted past here; start over.
             this.session?.close();
             this.scheduleReconnect(`corrupt data from the gateway: ${(err as Error).message}`);
@@ -211,8 +314,11 @@ export class LiveClient {
       return;
     }
     this.sessionSince = this.now();
-    this.sessionReplay = replayFrom;
-    this.o.onEvent?.({ type: "connected", sessionId: this.session.sessionId, attempt: this.attempt, replayFromNs: replayFrom?.toString(), gapFromNs: gap?.fromNs });
+    this.sessionReplay = replayed.map((s) => s.start!);
+    this.o.onEvent?.({
+      type: "connected", sessionId: this.session.sessionId, attempt: this.attempt, replayFromNs: earliest?.start?.toString(),
+      ...(replayed.length > 0 ? { replay: Object.fromEntries(replayed.map((s) => [s.schema, String(s.start)])) } : {}), gapFromNs: gap?.fromNs,
+    });
   }
 
   private onRecord(framer: DbnFramer, view: DataView, bytes: Uint8Array, offset: number): void {
@@ -226,32 +332,31 @@ export class LiveClient {
     }
     const lo = view.getUint32(offset + 8, true);
     const hi = view.getUint32(offset + 12, true);
-    if (this.delivered) {
-      const older = hi < this.lastHi || (hi === this.lastHi && lo < this.lastLo);
-      const same = hi === this.lastHi && lo === this.lastLo;
-      if (older && this.dedupUntilCaughtUp) {
+    const key = rtype * TWO_32 + view.getUint32(offset + 4, true);
+    let s = key === this.lastKey ? this.lastSeen : this.seen.get(key);
+    if (s === undefined) this.seen.set(key, (s = { hi, lo, count: 0, replaying: false, skip: 0 }));
+    this.lastKey = key;
+    this.lastSeen = s;
+    const newer = hi > s.hi || (hi === s.hi && lo > s.lo);
+    const same = hi === s.hi && lo === s.lo;
+    if (s.replaying) {
+      // A replayed copy: older than where this stream ended, or one of the `count` records at it.
+      if (!newer && (!same || s.skip > 0)) {
+        if (same) s.skip--;
         this.stats.duplicatesDropped++;
         return;
       }
-      if (same) {
-        const sig = Bun.hash.crc32(bytes.subarray(offset, offset + c.size));
-        if (this.atLast.has(sig)) {
-          this.stats.duplicatesDropped++;
-          return;
-        }
-        this.atLast.add(sig);
-      } else if (!older) {
-        this.lastHi = hi;
-        this.lastLo = lo;
-        this.atLast.clear();
-        this.atLast.add(Bun.hash.crc32(bytes.subarray(offset, offset + c.size)));
-        this.dedupUntilCaughtUp = false;
-      }
-    } else {
+      s.replaying = false; // caught up: from here on everything of this stream is new
+    }
+    if (newer) {
+      s.hi = hi;
+      s.lo = lo;
+      s.count = 1;
+    } else if (same) s.count++;
+    if (!this.delivered || hi > this.lastHi || (hi === this.lastHi && lo > this.lastLo)) {
       this.delivered = true;
       this.lastHi = hi;
       this.lastLo = lo;
-      this.atLast.add(Bun.hash.crc32(bytes.subarray(offset, offset + c.size)));
     }
     this.stats.records++;
     this.o.onRecord(c, view, bytes, offset);
@@ -275,10 +380,16 @@ export class LiveClient {
         this.stopped = true;
         this.o.onEvent?.({ type: "auth-failed", message: err });
         this.session?.close();
-      } else if (code === AGED_OUT && this.sessionReplay !== undefined) {
-        // The gateway closes now; the next session goes without start and reports the gap.
-        this.agedOutNs = toNs(this.sessionReplay);
-        this.closeWhy = `intraday replay from ${this.sessionReplay} is no longer available (error code 8); reconnecting without replay`;
+      } else if (code === AGED_OUT && this.sessionReplay.length > 0) {
+        // The gateway closes now; the next session asks none of these starts again, and reports the gap.
+        let earliest: bigint | undefined;
+        for (const start of this.sessionReplay) {
+          const ns = toNs(start);
+          if (ns === undefined) continue;
+          if (this.agedOutNs === undefined || ns > this.agedOutNs) this.agedOutNs = ns;
+          if (earliest === undefined || ns < earliest) earliest = ns;
+        }
+        this.closeWhy = `intraday replay from ${earliest ?? this.sessionReplay[0]} is no longer available (error code 8); reconnecting without replay`;
       } else if (FATAL[code]) {
         this.stopped = true;
         this.o.onEvent?.({ type: "fatal", code, message: `Databento gateway error ${code} (${err}): ${FATAL[code]}. Not reconnecting.` });

@@ -28,6 +28,20 @@ export const MAX_METADATA_LENGTH = 64 * 1024 * 1024;
 
 const latin1 = new TextDecoder("latin1");
 
+/**
+ * A DBN version newer than this decoder reads (Databento raises it with new layouts). Not
+ * corrupt bytes: the same source sends the same again, so a reader stops and says so.
+ */
+export class DbnVersionError extends DbnDecodeError {
+  override name = "DbnVersionError";
+  constructor(
+    readonly version: number,
+    offset: number,
+  ) {
+    super(`unsupported DBN version ${version}: this app reads versions 1 to 3; its DBN decoder must be updated for version ${version}`, offset);
+  }
+}
+
 /** Length of the whole header (prelude + metadata), or undefined until 8 bytes are available. */
 export function headerLength(bytes: Uint8Array, streamOffset = 0): number | undefined {
   if (bytes.length < PRELUDE_SIZE) return undefined;
@@ -36,7 +50,8 @@ export function headerLength(bytes: Uint8Array, streamOffset = 0): number | unde
     throw new DbnDecodeError("not DBN data: bad magic (expected \"DBN\")", streamOffset);
   }
   const version = bytes[3]!;
-  if (version < 1 || version > 3) throw new DbnDecodeError(`unsupported DBN version ${version} (1 to 3 are)`, streamOffset + 3);
+  if (version > 3) throw new DbnVersionError(version, streamOffset + 3);
+  if (version < 1) throw new DbnDecodeError(`unsupported DBN version ${version} (1 to 3 are)`, streamOffset + 3);
   const length = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(4, true);
   if (length < FIXED_SIZE + 4) throw new DbnDecodeError(`metadata length ${length} is shorter than the fixed part`, streamOffset + 4);
   if (length > MAX_METADATA_LENGTH) throw new DbnDecodeError(`metadata length ${length} is implausible`, streamOffset + 4);

@@ -4,7 +4,9 @@ import { startFakeGateway, type FakeGateway } from "../databento/fake-gateway";
 import { startSessionFeed, type InstrumentRef, type SessionFeed } from "../databento/gateway-feed";
 import { CATALOGUE, type Instrument } from "../instruments/catalogue";
 import { randomToken } from "../../auth/crypto";
-import { SimulatedMarket, type SimEvent } from "./simulated-market";
+import { SimulatedMarket, type SimEvent, type SimStart } from "./simulated-market";
+
+export type { SimStart };
 
 /**
  * The demo feed: a simulated market served by an in-process gateway that speaks Databento's
@@ -41,7 +43,7 @@ export function frontContract(inst: Instrument, nowMs: number): string {
 export function simulatedInstruments(nowMs: number): InstrumentRef[] {
   return CATALOGUE.map((inst, i) => {
     const raw = frontContract(inst, nowMs);
-    return { instrumentId: 900_000 + i, raw, aliases: [`${inst.root}.c.0`, inst.root] };
+    return { instrumentId: 900_000 + i, raw, aliases: [`${inst.root}.c.0`, `${inst.root}.v.0`, `${inst.root}.n.0`, inst.root] };
   });
 }
 
@@ -62,13 +64,22 @@ function toRecord(e: SimEvent, instrumentId: number, seq: number): DbnRecord {
   };
 }
 
-export function startSimulatedGateway(opts: { seed?: number; stepMs?: number; now?: () => number; apiKey?: string; port?: number } = {}): SimulatedGateway {
+/** A start (`SimStart.atMs`) at most this far back is caught up at once; an older one starts now. */
+const CATCH_UP_MS = 60_000;
+
+/**
+ * `start`: the prices the market continues from (after a restart, where the stored past ends) and
+ * when, so the live market picks up where the simulated history stops; absent, it starts fresh.
+ */
+export function startSimulatedGateway(opts: { seed?: number; stepMs?: number; now?: () => number; apiKey?: string; port?: number; start?: SimStart } = {}): SimulatedGateway {
   const now = opts.now ?? Date.now;
   const apiKey = opts.apiKey ?? ("db-" + randomToken(24).replace(/[^A-Za-z0-9]/g, "x")).slice(0, 32);
   const instruments = simulatedInstruments(now());
   const idByRoot = new Map(CATALOGUE.map((c, i) => [c.root, instruments[i]!.instrumentId]));
   const feeds = new Set<SessionFeed>();
-  const market = new SimulatedMarket(opts.seed ?? 1, now());
+  const t0 = now();
+  const at = opts.start?.atMs;
+  const market = new SimulatedMarket(opts.seed ?? 1, at !== undefined && at <= t0 && t0 - at <= CATCH_UP_MS ? at : t0, undefined, opts.start?.prices);
   let seq = 0;
   const gateway: FakeGateway = startFakeGateway({
     apiKeys: [apiKey],

@@ -13,51 +13,102 @@ import { simulatedInstruments } from "./simulated-gateway";
  * The simulated market's past: 1-minute bars that end where the live simulation starts, only
  * in Globex session minutes, served by a local Historical API so the archive's backfill runs
  * through the real client (get_range, zstd DBN, symbol mappings) in the demo too.
+ *
+ * With nothing stored, the past is walked backward from SIM_START_PRICE, where the live market
+ * then starts. After a restart it continues the archive instead: from the newest stored bar of
+ * the pair (its `resume` point) the past walks forward to the anchor, bar opening at the previous
+ * close, and the live market starts where that walk ends (`startPrices`) — no jump between the
+ * stored bars, the backfilled ones and the live ones.
  */
 
 export type SimBar = OhlcvRow;
 
+/** The newest stored bar of a root: its minute and close (1e-9 units). */
+export interface SimResumePoint {
+  startMs: number;
+  close: number;
+}
+
 const MINUTE = 60_000;
 
-/** Bars for one mini/micro pair's path, oldest first, covering [fromMs, anchorMs). Same seed → same bars. */
-export function simulatedPairBars(miniRoot: string, fromMs: number, anchorMs: number, seed: number): Map<string, SimBar[]> {
+interface PairPast {
+  bars: Map<string, SimBar[]>;
+  /** The price at the anchor, where the live market starts (1e-9 units). */
+  endPrice: number;
+}
+
+/**
+ * Bars for one mini/micro pair's path, oldest first, covering [fromMs, anchorMs). Same seed (and
+ * resume point) → same bars. Without `resume` the newest bar closes at SIM_START_PRICE; with it,
+ * the bars after `resume.startMs` walk on from `resume.close`.
+ */
+export function simulatedPairBars(miniRoot: string, fromMs: number, anchorMs: number, seed: number, resume?: SimResumePoint): Map<string, SimBar[]> {
+  return simulatedPairPast(miniRoot, fromMs, anchorMs, seed, resume).bars;
+}
+
+function simulatedPairPast(miniRoot: string, fromMs: number, anchorMs: number, seed: number, resume?: SimResumePoint): PairPast {
   const mini = CATALOGUE.find((i) => i.root === miniRoot && i.family === "mini");
   if (!mini) throw new Error(`no mini instrument ${miniRoot}`);
   const micro = CATALOGUE.find((i) => i.root === mini.pair)!;
   const tick = Number(mini.tickSize < micro.tickSize ? mini.tickSize : micro.tickSize);
-  const start = (SIM_START_PRICE[mini.root] ?? 100) * 1e9;
+  const start = resume && resume.close > 0 ? resume.close : (SIM_START_PRICE[mini.root] ?? 100) * 1e9;
   const rng = new Rng(seed * 7919 + [...miniRoot].reduce((a, c) => a * 31 + c.charCodeAt(0), 0));
   // ~18 % a year over Globex minutes, in fine ticks per sqrt(minute), clustered as live.
   const perMinute = (start * 0.18) / Math.sqrt(252 * 23 * 60) / tick;
   const longRun = perMinute ** 2;
   let variance = longRun;
-  let close = Math.round(start / tick);
-  const out = new Map<string, SimBar[]>([[mini.root, []], [micro.root, []]]);
+  const startTicks = Math.round(start / tick);
   const last = anchorMs - (anchorMs % MINUTE) - MINUTE;
-  // Walk backward from the live start so the newest bar closes where the live market opens.
-  for (let t = last; t >= fromMs; t -= MINUTE) {
-    if (sessionState(t) !== "open") continue;
+
+  /** Four moves from `from` (fine ticks), the variance clustering as live. */
+  const legs = (from: number) => {
     const shock = rng.normal();
     variance = 0.02 * longRun + 0.1 * variance * shock * shock + 0.88 * variance;
     const sd = Math.sqrt(variance);
-    const points = [close];
+    const points = [from];
     for (let k = 0; k < 4; k++) points.push(points[k]! + Math.round(rng.normal() * sd * 0.5));
-    const open = points[4]!;
-    const activity = Math.sqrt(variance / longRun);
+    return { points, activity: Math.sqrt(variance / longRun) };
+  };
+  /** One bar through `points` (fine ticks, in time order), for both instruments of the pair. */
+  const emit = (into: Map<string, SimBar[]>, t: number, points: readonly number[], activity: number) => {
     for (const inst of [mini, micro]) {
       const step = Number(inst.tickSize) / tick;
       const snap = (x: number) => Math.round(x / step) * step * tick;
-      const o = snap(open);
-      const c = snap(close);
+      const o = snap(points[0]!);
+      const c = snap(points[points.length - 1]!);
       const hi = Math.max(o, c, ...points.map(snap));
       const lo = Math.min(o, c, ...points.map(snap));
       const volume = Math.max(1, Math.round((inst.family === "micro" ? 900 : 400) * activity * (0.5 + rng.next())));
-      out.get(inst.root)!.push({ startMs: t, open: o, high: hi, low: lo, close: c, volume });
+      into.get(inst.root)!.push({ startMs: t, open: o, high: hi, low: lo, close: c, volume });
     }
+  };
+  const pair = () => new Map<string, SimBar[]>([[mini.root, []], [micro.root, []]]);
+
+  // Backward from `newest`, whose bar closes at `startTicks`: each bar closes where the next one opens.
+  const newest = resume ? Math.min(last, resume.startMs - (resume.startMs % MINUTE)) : last;
+  const back = pair();
+  let close = startTicks;
+  for (let t = newest; t >= fromMs; t -= MINUTE) {
+    if (sessionState(t) !== "open") continue;
+    const { points, activity } = legs(close);
+    const open = points[4]!;
+    emit(back, t, [...points].reverse(), activity);
     close = open;
   }
-  for (const bars of out.values()) bars.reverse();
-  return out;
+  // Forward from the newest stored bar to the anchor: each bar opens where the previous one closed.
+  const ahead = pair();
+  let endTicks = startTicks;
+  if (resume) {
+    for (let t = Math.max(newest + MINUTE, fromMs - (fromMs % MINUTE)); t <= last; t += MINUTE) {
+      if (sessionState(t) !== "open") continue;
+      const { points, activity } = legs(endTicks);
+      emit(ahead, t, points, activity);
+      endTicks = points[4]!;
+    }
+  }
+  const bars = pair();
+  for (const [root, list] of bars) list.push(...back.get(root)!.reverse(), ...ahead.get(root)!);
+  return { bars, endPrice: endTicks * tick };
 }
 
 const TRADES_PER_BAR = 12;
@@ -81,19 +132,44 @@ export function barTrades(b: SimBar, tick: number): { tsMs: number; price: numbe
 
 export interface SimulatedHistorical extends FakeHistorical {
   apiKey: string;
+  /**
+   * Where the simulated past ends, per mini root of every pair that continued from a stored bar
+   * (1e-9 units): the live market starts there (SimStart.prices). Other pairs start at SIM_START_PRICE.
+   */
+  startPrices: Readonly<Record<string, number>>;
 }
 
-/** A Historical API over the simulated past, for the demo's archive backfill. */
-export function startSimulatedHistorical(opts: { anchorMs: number; days: number; seed?: number; apiKey: string }): SimulatedHistorical {
+/** The pair's resume point: the newer of its mini's and micro's newest stored bars (the mini's on a tie). */
+function pairResume(miniRoot: string, resume: Readonly<Record<string, SimResumePoint>>): SimResumePoint | undefined {
+  const mini = resume[miniRoot];
+  const pair = CATALOGUE.find((i) => i.root === miniRoot)?.pair;
+  const micro = pair ? resume[pair] : undefined;
+  return mini && (!micro || mini.startMs >= micro.startMs) ? mini : micro;
+}
+
+/**
+ * A Historical API over the simulated past, for the demo's archive backfill. `resume`: the newest
+ * stored bar per root (the archive's), so the past continues the stored one after a restart.
+ */
+export function startSimulatedHistorical(opts: { anchorMs: number; days: number; seed?: number; apiKey: string; resume?: Readonly<Record<string, SimResumePoint>> }): SimulatedHistorical {
   const instruments = simulatedInstruments(opts.anchorMs);
   const fromMs = opts.anchorMs - opts.days * 86_400_000;
+  const resume = opts.resume ?? {};
   const cache = new Map<string, SimBar[]>();
+  const startPrices: Record<string, number> = {};
+  const generate = (miniRoot: string) => {
+    const from = pairResume(miniRoot, resume);
+    const past = simulatedPairPast(miniRoot, fromMs, opts.anchorMs, opts.seed ?? 1, from);
+    for (const [r, bars] of past.bars) cache.set(r, bars);
+    if (from) startPrices[miniRoot] = past.endPrice;
+  };
+  // The pairs that continue a stored past are walked now: the live market needs their end.
+  for (const mini of CATALOGUE.filter((i) => i.family === "mini")) if (pairResume(mini.root, resume)) generate(mini.root);
   const barsOf = (root: string): SimBar[] => {
     if (!cache.has(root)) {
       const inst = CATALOGUE.find((i) => i.root === root);
       if (!inst) return [];
-      const miniRoot = inst.family === "mini" ? inst.root : inst.pair;
-      for (const [r, bars] of simulatedPairBars(miniRoot, fromMs, opts.anchorMs, opts.seed ?? 1)) cache.set(r, bars);
+      generate(inst.family === "mini" ? inst.root : inst.pair);
     }
     return cache.get(root) ?? [];
   };
@@ -147,5 +223,5 @@ export function startSimulatedHistorical(opts: { anchorMs: number; days: number;
       return concatBytes(parts);
     },
   });
-  return { ...server, apiKey: opts.apiKey };
+  return { ...server, apiKey: opts.apiKey, startPrices };
 }

@@ -21,7 +21,18 @@ export interface SimEvent {
   askSize: number;
 }
 
-/** Mid prices the demo starts from (late-2025 levels), per mini root. */
+/**
+ * Where a simulated market starts: a price per root (1e-9 units; a mini/micro pair's path starts
+ * from its mini's, else its micro's), e.g. where the archive's simulated past ends, so a restart
+ * continues the market instead of jumping back to SIM_START_PRICE. `atMs`: when the market
+ * starts (the end of that past), if not at the gateway's start.
+ */
+export interface SimStart {
+  prices: Readonly<Record<string, number>>;
+  atMs?: number;
+}
+
+/** Mid prices the demo starts from when nothing was stored yet (late-2025 levels), per mini root. */
 export const SIM_START_PRICE: Record<string, number> = { ES: 6000, NQ: 21000, YM: 44000, RTY: 2400, CL: 60, GC: 4000, SI: 50, HG: 5, "6E": 1.16, BTC: 90000 };
 
 export class Rng {
@@ -55,7 +66,7 @@ export class SimulatedMarket {
   private readonly paths: Path[] = [];
   private lastMs: number;
 
-  constructor(seed: number, startMs: number, roots: readonly string[] = CATALOGUE.map((i) => i.root)) {
+  constructor(seed: number, startMs: number, roots: readonly string[] = CATALOGUE.map((i) => i.root), from: Readonly<Record<string, number>> = {}) {
     this.rng = new Rng(seed);
     this.lastMs = startMs;
     const wanted = new Set(roots);
@@ -64,7 +75,8 @@ export class SimulatedMarket {
       if (!wanted.has(mini.root) && !wanted.has(micro.root)) continue;
       const tick = Number(mini.tickSize < micro.tickSize ? mini.tickSize : micro.tickSize);
       const coarse = Number(mini.tickSize > micro.tickSize ? mini.tickSize : micro.tickSize);
-      const start = (SIM_START_PRICE[mini.root] ?? 100) * 1e9;
+      const resumed = from[mini.root] ?? from[micro.root];
+      const start = resumed !== undefined && resumed > 0 ? resumed : (SIM_START_PRICE[mini.root] ?? 100) * 1e9;
       // Annualised volatility of ~18 % spread over Globex seconds, in ticks per sqrt(second).
       const perSecond = (start * 0.18) / Math.sqrt(252 * 23 * 3600) / tick;
       this.paths.push({ mini, micro, midTicks: Math.round(start / coarse) * (coarse / tick), tick, variance: perSecond ** 2, longRunVariance: perSecond ** 2 });

@@ -75,7 +75,8 @@ describe("market-data service over the Live protocol", () => {
     expect(svc.watch(["NQ"])).toEqual([]);
     await until(() => svc.rootOf(3) === "NQ");
     expect(svc.rootOf(3)).toBe("NQ");
-    expect(gw!.lines.filter((l) => l.includes("NQ.c.0")).length).toBe(3);
+    // Under the default roll rule: the contract with the most volume.
+    expect(gw!.lines.filter((l) => l.includes("NQ.v.0")).length).toBe(3);
     feeds[0]!.send([trade(3, T + 5, "21000.5")]);
     await until(() => trades.some((t) => t.instrumentId === 3));
     expect(trades.find((t) => t.instrumentId === 3)?.price).toBe(21000.5e9);
@@ -83,18 +84,52 @@ describe("market-data service over the Live protocol", () => {
     expect(svc.status().reconnects).toBe(0);
   });
 
-  test("a front-month roll (new mapping for the continuous symbol) is followed and logged", async () => {
+  test("a roll: the gateway never re-maps a running subscription; the daily identical one maps anew, and only the new contract prints", async () => {
     const { feed, trades, log, svc } = await setup();
-    feed.sendControl([{
-      hd: { rtype: RType.SYMBOL_MAPPING, publisher_id: 0, instrument_id: 11, ts_event: ns(T) },
-      stype_in: stypeCode("continuous"), stype_in_symbol: "ES.c.0", stype_out: 0, stype_out_symbol: "ESH7", start_ts: ns(T), end_ts: ns(T + 86_400_000),
-    }]);
-    await until(() => svc.rootOf(11) !== undefined);
-    expect(svc.rootOf(11)).toBe("ES");
-    expect(svc.contractOf(11)).toBe("ESH7");
-    expect(log.lines.find((l) => l.event === "feed.roll")).toMatchObject({ symbol: "ES.c.0", contract: "ESH7" });
-    feed.sendControl([trade(11, T + 9, "6010")]);
-    await until(() => trades.some((t) => t.instrumentId === 11));
-    expect(trades.at(-1)).toMatchObject({ instrumentId: 11, price: 6010e9 });
+    const rolls: unknown[] = [];
+    svc.onRoll((r) => void rolls.push(r));
+    feed.send([trade(1, T + 1, "6000")]);
+    await until(() => trades.some((t) => t.instrumentId === 1));
+    // ESH7 becomes the volume leader: only a new subscription sees it.
+    feed.remap("ES.v.0", INSTRUMENTS[3]!);
+    const before = gw!.lines.filter((l) => l.startsWith("schema=")).length;
+    (svc as unknown as { client: { resubscribe(): void } }).client.resubscribe();
+    await until(() => svc.rootOf(11) === "ES");
+    expect(gw!.lines.filter((l) => l.startsWith("schema=")).length - before).toBe(3);
+    expect(rolls).toEqual([{ symbol: "ES", from: "ESZ6", to: "ESH7", state: "rolled" }]);
+    expect(log.lines.find((l) => l.event === "feed.roll")).toMatchObject({ symbol: "ES", from: "ESZ6", to: "ESH7" });
+    // The old subscription still streams ESZ6 until it expires: its prints no longer reach the bus.
+    const n = trades.length;
+    feed.send([trade(1, T + 9, "6000.25"), trade(11, T + 9, "6050")]);
+    await until(() => trades.length > n);
+    await Bun.sleep(30);
+    expect(trades.slice(n).map((t) => [t.instrumentId, t.price])).toEqual([[11, 6050e9]]);
+    expect(svc.contracts().find((c) => c.symbol === "ES")).toMatchObject({ contract: "ESH7" });
   });
+
+  test("a roll with positions open on the old contract waits: its prices keep flowing for them; it rolls once they are closed", async () => {
+    const { feed, trades, log, svc } = await setup();
+    let open = true;
+    svc.holdRoll = async (root) => root === "ES" && open;
+    const rolls: unknown[] = [];
+    svc.onRoll((r) => void rolls.push(r));
+    feed.send([trade(1, T + 1, "6000")]);
+    await until(() => trades.length > 0);
+    feed.remap("ES.v.0", INSTRUMENTS[3]!);
+    (svc as unknown as { client: { resubscribe(): void } }).client.resubscribe();
+    await until(() => rolls.length > 0);
+    expect(rolls).toEqual([{ symbol: "ES", from: "ESZ6", to: "ESH7", state: "held" }]);
+    expect(log.lines.find((l) => l.event === "feed.roll_held")).toMatchObject({ symbol: "ES", from: "ESZ6", to: "ESH7" });
+    const n = trades.length;
+    feed.send([trade(1, T + 9, "6000.25"), trade(11, T + 9, "6050")]);
+    await until(() => trades.length > n);
+    await Bun.sleep(30);
+    expect(trades.slice(n).map((t) => [t.instrumentId, t.price])).toEqual([[1, 6000.25e9]]);
+    expect(svc.contracts().find((c) => c.symbol === "ES")).toMatchObject({ contract: "ESZ6", next: { contract: "ESH7" } });
+    // The last position is closed: within a second the symbol rolls.
+    open = false;
+    await until(() => rolls.length === 2, 3000);
+    expect(rolls[1]).toEqual({ symbol: "ES", from: "ESZ6", to: "ESH7", state: "rolled" });
+  });
+
 });

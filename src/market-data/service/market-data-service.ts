@@ -1,16 +1,50 @@
 import type { Logger } from "../../log/logger";
 import type { Bar } from "../bars/bar";
-import { BarAggregator } from "../bars/bar-aggregator";
+import { BarAggregator, barTimeMs } from "../bars/bar-aggregator";
 import { PriceBus } from "../bus/price-bus";
 import { RType } from "../dbn/constants";
 import type { RecordCursor } from "../dbn/cursor";
 import { LiveClient, type LiveEvent } from "../databento/live-client";
-import { startSimulatedGateway, type SimulatedGateway } from "../feeds/simulated-gateway";
+import { startSimulatedGateway, type SimStart, type SimulatedGateway } from "../feeds/simulated-gateway";
 import { CATALOGUE } from "../instruments/catalogue";
 import { resolveSymbol } from "../instruments/symbols";
 import { InstrumentRegistry } from "../instruments/instrument-registry";
 import { decodeRecord } from "../dbn/record-codec";
 import type { PriceHub } from "../stream/price-hub";
+import { continuousSymbol, DEFAULT_ROLL_RULES, nextResubscribeMs, type RollRules } from "../instruments/roll-rule";
+
+/** A continuous symbol moved to another contract, or will once its open positions are closed. */
+export interface RollEvent {
+  symbol: string;
+  from: string;
+  to: string;
+  /** held: positions are open on `from`; its prices keep flowing for them until every one is flat. */
+  state: "held" | "rolled";
+}
+
+/**
+ * The timers the service's own clocks run on (bar closes, held rolls, status, the daily
+ * re-subscription). The process's timers by default; a test that runs the service on a
+ * simulated `now` (soak.test.ts: a week in seconds) passes timers driven by that clock, since
+ * real ones would fire on real time while `now` says days have passed.
+ */
+export interface ServiceTimers {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+  setInterval(fn: () => void, ms: number): unknown;
+  clearInterval(handle: unknown): void;
+}
+
+const PROCESS_TIMERS: ServiceTimers = {
+  setTimeout: (fn, ms) => {
+    const t = setTimeout(fn, ms);
+    t.unref?.(); // only the daily re-subscription uses it: it must not keep the process alive
+    return t;
+  },
+  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+  setInterval: (fn, ms) => setInterval(fn, ms),
+  clearInterval: (h) => clearInterval(h as ReturnType<typeof setInterval>),
+};
 
 /** One-second bars kept per root for charts: 15 minutes. */
 const SECONDS_KEPT = 900;
@@ -26,6 +60,8 @@ export interface FeedConfig {
   gateway?: { host: string; port: number };
   dataset?: string;
   simSeed?: number;
+  /** Which contract each continuous symbol follows (default: by volume). */
+  rollRules?: RollRules;
 }
 
 export interface FeedStatus {
@@ -37,6 +73,8 @@ export interface FeedStatus {
   message?: string;
   /** In a cluster: whether this instance holds the session or follows the one that does. */
   role?: "leader" | "follower";
+  /** Rolls held while positions are open on the old contract. */
+  rolls?: { symbol: string; from: string; to: string }[];
 }
 
 /**
@@ -60,15 +98,28 @@ export class MarketDataService {
   private readonly bars1s: BarAggregator;
   private readonly seconds = new Map<string, Readonly<Bar>[]>();
   private readonly bars1m: BarAggregator;
-  private barTimer: ReturnType<typeof setInterval> | undefined;
-  private statusTimer: ReturnType<typeof setInterval> | undefined;
+  private barTimer: unknown;
+  private statusTimer: unknown;
   /** In a cluster: the feed leader hands every record on (cluster/feed-relay.ts); a follower receives them. */
   private tap: ((root: string, c: RecordCursor) => void) | undefined;
   private relayed: { version: number; tsOut: boolean } | undefined;
   /** In a cluster: "leader" holds the Databento session, "follower" gets its records; undefined alone. */
   role: "leader" | "follower" | undefined;
+  /** Per root, the contract whose prints flow (engine, bars, browsers). */
+  private readonly activeByRoot = new Map<string, number>();
+  /** A newer mapping that waits while positions are open on the active contract. */
+  private readonly pendingRoll = new Map<string, { id: number; told: boolean }>();
+  private readonly rollListeners: ((r: RollEvent) => void)[] = [];
+  private resubscribeTimer: unknown;
+  private rollTimer: unknown;
+  /** Set before start() to run the clocks on other timers (see ServiceTimers). */
+  timers: ServiceTimers = PROCESS_TIMERS;
+  /** Are positions open on this root's current contract? (The app answers from the engine's stored state.) */
+  holdRoll: ((root: string) => Promise<boolean>) | undefined;
   /** What the status message says of the instance besides the feed (its role in a cluster). */
   describeInstance: (() => unknown) | undefined;
+  /** Simulated feed: where the market starts at each connection (the app: where the stored past ends). */
+  simStart: (() => SimStart | undefined) | undefined;
 
   constructor(
     private readonly cfg: FeedConfig,
@@ -85,8 +136,8 @@ export class MarketDataService {
     this.bars1m = new BarAggregator("1m", onBar);
     this.bus.subscribe({
       trade: (t) => {
-        this.bars1s.onTrade(t.instrumentId, t.tsMs, t.price, t.size);
-        this.bars1m.onTrade(t.instrumentId, t.tsMs, t.price, t.size);
+        this.bars1s.onTrade(t.instrumentId, barTimeMs(t), t.price, t.size);
+        this.bars1m.onTrade(t.instrumentId, barTimeMs(t), t.price, t.size);
         const root = this.rootById.get(t.instrumentId);
         if (!root) return;
         // The hub gathers the prints of one decoded chunk into one message per symbol.
@@ -193,7 +244,7 @@ export class MarketDataService {
     if (added.length === 0) return [];
     for (const r of added) this.watched.add(r);
     if (this.client) {
-      const symbols = added.map((r) => `${r}.c.0`);
+      const symbols = added.map((r) => this.continuous(r));
       this.client.subscribe({ schema: "mbp-1", stypeIn: "continuous", symbols });
       if (this.cfg.kind === "databento") {
         this.client.subscribe({ schema: "ohlcv-1m", stypeIn: "continuous", symbols });
@@ -202,6 +253,82 @@ export class MarketDataService {
       this.logger.info("feed.subscribed", { symbols: added.join(","), reason: "watch list or open trade" });
     }
     return added;
+  }
+
+  private continuous(root: string): string {
+    return continuousSymbol(this.cfg.rollRules ?? DEFAULT_ROLL_RULES, root);
+  }
+
+  onRoll(listener: (r: RollEvent) => void): void {
+    this.rollListeners.push(listener);
+  }
+
+  /** Each root's contract now, and the one it moves to once its positions are closed. */
+  contracts(): { symbol: string; instrumentId: number; contract: string; next?: { instrumentId: number; contract: string } }[] {
+    return [...this.activeByRoot].map(([symbol, id]) => {
+      const p = this.pendingRoll.get(symbol);
+      return { symbol, instrumentId: id, contract: this.contractById.get(id) ?? symbol, ...(p ? { next: { instrumentId: p.id, contract: this.contractById.get(p.id) ?? symbol } } : {}) };
+    });
+  }
+
+  /** A follower takes the feed leader's contracts (the leader saw the mappings and decided the rolls). */
+  followContracts(list: ReturnType<MarketDataService["contracts"]>): void {
+    for (const c of list) {
+      this.rootById.set(c.instrumentId, c.symbol);
+      this.contractById.set(c.instrumentId, c.contract);
+      const before = this.activeByRoot.get(c.symbol);
+      this.activeByRoot.set(c.symbol, c.instrumentId);
+      if (c.next) {
+        this.rootById.set(c.next.instrumentId, c.symbol);
+        this.contractById.set(c.next.instrumentId, c.next.contract);
+        if (!this.pendingRoll.has(c.symbol)) {
+          this.pendingRoll.set(c.symbol, { id: c.next.instrumentId, told: true });
+          this.emitRoll({ symbol: c.symbol, from: c.contract, to: c.next.contract, state: "held" });
+        }
+      } else this.pendingRoll.delete(c.symbol);
+      if (before !== undefined && before !== c.instrumentId) this.emitRoll({ symbol: c.symbol, from: this.contractById.get(before) ?? c.symbol, to: c.contract, state: "rolled" });
+    }
+  }
+
+  private emitRoll(r: RollEvent): void {
+    for (const l of this.rollListeners) l(r);
+  }
+
+  /** A new mapping for a root: the contract changes now, or once no position is open on the old one. */
+  private async considerRoll(root: string): Promise<void> {
+    const p = this.pendingRoll.get(root);
+    const active = this.activeByRoot.get(root);
+    if (!p || active === undefined) return;
+    const from = this.contractById.get(active) ?? root;
+    const to = this.contractById.get(p.id) ?? root;
+    const held = await (this.holdRoll?.(root) ?? Promise.resolve(false)).catch(() => true);
+    if (this.pendingRoll.get(root) !== p) return;
+    if (held) {
+      if (!p.told) {
+        p.told = true;
+        this.logger.warn("feed.roll_held", { symbol: root, from, to, reason: "positions are open on the current contract: its prices keep flowing for them; the symbol rolls once every one is closed" });
+        this.emitRoll({ symbol: root, from, to, state: "held" });
+      }
+      return;
+    }
+    this.pendingRoll.delete(root);
+    this.activeByRoot.set(root, p.id);
+    this.lastQuote.delete(active);
+    this.logger.info("feed.roll", { symbol: root, from, to, instrument_id: p.id, reason: `${this.continuous(root)} now maps to ${to}` });
+    this.emitRoll({ symbol: root, from, to, state: "rolled" });
+  }
+
+  /** The gateway never re-points a running continuous subscription: the same one is sent again daily. */
+  private scheduleResubscribe(): void {
+    this.timers.clearTimeout(this.resubscribeTimer);
+    const at = nextResubscribeMs(this.now());
+    this.resubscribeTimer = this.timers.setTimeout(() => {
+      if (this.client && this.role !== "follower") {
+        this.client.resubscribe();
+        this.logger.info("feed.resubscribed", { symbols: [...this.watched].map((r) => this.continuous(r)).join(","), reason: "daily, after Globex reopened: a continuous subscription is never re-mapped at a roll, an identical new one is" });
+      }
+      this.scheduleResubscribe();
+    }, Math.max(1000, at - this.now()));
   }
 
   status(): FeedStatus {
@@ -213,6 +340,7 @@ export class MarketDataService {
       reconnects: this.client?.stats.reconnects ?? 0,
       ...(this.role ? { role: this.role } : {}),
       ...(this.message ? { message: this.message } : {}),
+      ...(this.pendingRoll.size ? { rolls: this.contracts().filter((c) => c.next).map((c) => ({ symbol: c.symbol, from: c.contract, to: c.next!.contract })) } : {}),
     };
   }
 
@@ -225,12 +353,17 @@ export class MarketDataService {
   /** Bars close and the status goes out on time whether this instance holds the session or follows. */
   startClocks(): void {
     if (this.barTimer) return;
-    this.barTimer = setInterval(() => {
+    this.barTimer = this.timers.setInterval(() => {
       const t = this.now();
       this.bars1s.closeDue(t);
       this.bars1m.closeDue(t);
     }, 250);
-    this.statusTimer = setInterval(() => this.hub.broadcast(null, JSON.stringify({ t: "status", feed: this.status(), ...(this.describeInstance ? { instance: this.describeInstance() } : {}) })), 1000);
+    this.scheduleResubscribe();
+    // A held roll goes ahead as soon as the last position on the old contract is closed.
+    this.rollTimer = this.timers.setInterval(() => {
+      if (this.role !== "follower") for (const root of this.pendingRoll.keys()) void this.considerRoll(root);
+    }, 1000);
+    this.statusTimer = this.timers.setInterval(() => this.hub.broadcast(null, JSON.stringify({ t: "status", feed: this.status(), ...(this.describeInstance ? { instance: this.describeInstance() } : {}) })), 1000);
   }
 
   /** Every record this instance receives from its session is handed on too (the cluster's feed leader). */
@@ -261,7 +394,7 @@ export class MarketDataService {
     let port: number | undefined;
     let apiKey = this.cfg.apiKey ?? "";
     if (this.cfg.kind === "simulated") {
-      this.sim = startSimulatedGateway({ seed: this.cfg.simSeed, now: this.now });
+      this.sim = startSimulatedGateway({ seed: this.cfg.simSeed, now: this.now, start: this.simStart?.() });
       host = this.sim.host;
       port = this.sim.port;
       apiKey = this.sim.apiKey;
@@ -270,13 +403,16 @@ export class MarketDataService {
       port = this.cfg.gateway.port;
     }
     this.state = "connecting";
-    const symbols = [...this.watched].map((r) => `${r}.c.0`);
+    const symbols = [...this.watched].map((r) => this.continuous(r));
     this.client = new LiveClient({
       apiKey,
       dataset: this.cfg.dataset ?? "GLBX.MDP3",
       host,
       port,
       heartbeatIntervalS: 10,
+      // The service's clock: the replay window and a session's age are judged on the same time as
+      // everything else here (the wall clock, unless a test runs the service on a simulated one).
+      now: this.now,
       // Databento's own 1-minute bars replace the ones built here from trades (the simulated
       // market has none: its bars are ours).
       subscriptions: [
@@ -306,8 +442,10 @@ export class MarketDataService {
   }
 
   stop(): void {
-    clearInterval(this.barTimer);
-    clearInterval(this.statusTimer);
+    this.timers.clearInterval(this.barTimer);
+    this.timers.clearInterval(this.statusTimer);
+    this.timers.clearInterval(this.rollTimer);
+    this.timers.clearTimeout(this.resubscribeTimer);
     this.barTimer = undefined;
     this.disconnect();
     this.state = "stopped";
@@ -327,6 +465,13 @@ export class MarketDataService {
       this.onDefinition(c);
       return;
     }
+    // Only the root's current contract prints: after a re-subscription the old one streams too until it expires.
+    const root = this.rootById.get(id);
+    if (root !== undefined) {
+      const active = this.activeByRoot.get(root);
+      if (active === undefined) this.activeByRoot.set(root, id);
+      else if (active !== id) return;
+    }
     if (rtype === RType.OHLCV_1M) {
       this.bus.publishBar({ instrumentId: id, interval: "1m", startMs: c.tsEventMs, open: c.open, high: c.high, low: c.low, close: c.close, volume: c.volume, source: "databento" });
       return;
@@ -336,7 +481,7 @@ export class MarketDataService {
       const side = c.sideCode === 66 ? "B" : c.sideCode === 65 ? "A" : "N";
       // In MBP-1, action 'T' is a trade print; anything else changed the book.
       const action = c.view.getUint8(c.offset + 28);
-      if (rtype === RType.MBP_0 || action === 84) this.bus.publishTrade({ instrumentId: id, tsMs: ts, price: c.price, size: c.size32, side });
+      if (rtype === RType.MBP_0 || action === 84) this.bus.publishTrade({ instrumentId: id, tsMs: ts, recvMs: c.tsRecvMs, price: c.price, size: c.size32, side });
       if (rtype === RType.MBP_1) {
         const bid = c.bidPx;
         const ask = c.askPx;
@@ -366,13 +511,16 @@ export class MarketDataService {
       case "mapping": {
         const r = resolveSymbol(e.requested);
         if (r.ok) {
-          const before = this.contractById.get(e.instrumentId);
-          this.rootById.set(e.instrumentId, r.value.instrument.root);
+          const root = r.value.instrument.root;
+          this.rootById.set(e.instrumentId, root);
           this.contractById.set(e.instrumentId, e.raw);
-          // A new id for a continuous symbol is the front-month roll: followed, and said so.
-          if (before === undefined && [...this.rootById].some(([id, root]) => id !== e.instrumentId && root === r.value.instrument.root)) {
-            this.logger.info("feed.roll", { symbol: e.requested, contract: e.raw, instrument_id: e.instrumentId, reason: "new symbol mapping for a continuous symbol" });
-          }
+          const active = this.activeByRoot.get(root);
+          // A new contract for a continuous symbol is a roll: now, or once positions on the old one are closed.
+          if (active === undefined) this.activeByRoot.set(root, e.instrumentId);
+          else if (active !== e.instrumentId && this.pendingRoll.get(root)?.id !== e.instrumentId) {
+            this.pendingRoll.set(root, { id: e.instrumentId, told: false });
+            void this.considerRoll(root);
+          } else if (active === e.instrumentId) this.pendingRoll.delete(root);
         }
         this.logger.debug("feed.mapping", { instrument_id: e.instrumentId, raw: e.raw, requested: e.requested });
         break;
@@ -402,7 +550,8 @@ export class MarketDataService {
         this.logger.warn("feed.gap", { from_ns: e.fromNs, to_ns: e.toNs, reason: e.reason, action: "bars of the gap are fetched from the Historical API" });
         break;
       case "system":
-        this.logger.info("feed.system", { code: e.code, message: e.message });
+        // End-of-interval (code 4) arrives every minute: debug, not info.
+        this.logger[e.code === 4 ? "debug" : "info"]("feed.system", { code: e.code, message: e.message });
         break;
       case "stopped":
         break;

@@ -14,7 +14,8 @@ export interface ArchivedBar {
   low: number;
   close: number;
   volume: number;
-  source: "databento" | "trades";
+  /** See Bar.source; every bar of dataset SIM is "simulated" (migrations/0012). */
+  source: "databento" | "trades" | "simulated";
 }
 
 const SCALE = 1_000_000_000;

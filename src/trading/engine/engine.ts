@@ -289,7 +289,14 @@ export class TradingEngine {
   /** The stored state of accounts taken over from another instance, beside what this engine has. */
   adopt(s: EngineSnapshot): void {
     const cur = this.snapshot();
-    this.restore({ positions: [...cur.positions, ...s.positions], orders: [...cur.orders, ...s.orders], entries: [...cur.entries, ...s.entries] });
+    // The stored state wins where the engine already has the position or order (never two copies in a book).
+    const positions = new Map(cur.positions.map((p) => [p.key, p]));
+    for (const p of s.positions) positions.set(p.key, p);
+    const orders = new Map(cur.orders.map((o) => [o.id, o]));
+    for (const o of s.orders) orders.set(o.id, o);
+    const entries = new Map(cur.entries);
+    for (const [k, v] of s.entries) entries.set(k, v);
+    this.restore({ positions: [...positions.values()], orders: [...orders.values()], entries: [...entries] });
   }
 
   /* ---------------- clock ---------------- */
