@@ -37,7 +37,7 @@ describe(`market data API (${testDatabaseKind})`, () => {
     const dbn = await get(`/api/v1/market/MES/bars?${q}&format=dbn`);
     expect(dbn.headers.get("content-disposition")).toContain(".dbn");
     const decoded = decodeDbn(new Uint8Array(await dbn.arrayBuffer()));
-    expect(decoded.metadata?.symbols).toEqual(["MES.c.0"]);
+    expect(decoded.metadata?.symbols).toEqual(["MES.v.0"]);
     expect(decoded.records.length).toBe(10);
     expect(decoded.records[3]).toMatchObject({ hd: { rtype: 0x21, instrument_id: 900_001, ts_event: BigInt(T0 + 180_000) * 1_000_000n }, open: 6000_750_000_000n, volume: 13n });
   });

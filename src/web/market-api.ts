@@ -2,6 +2,7 @@ import { Elysia } from "elysia";
 import { z } from "zod";
 import type { AppContext } from "../app/context";
 import { barsToCsv, barsToDbn } from "../market-data/archive/export";
+import { continuousSymbol } from "../market-data/instruments/roll-rule";
 import type { Bar } from "../market-data/bars/bar";
 import { resolveSymbol } from "../market-data/instruments/symbols";
 import { ServiceError } from "../trading/service-error";
@@ -64,7 +65,7 @@ export function marketApi(ctx: AppContext) {
       }
       if (q.format === "dbn") {
         // The simulated market's bars keep their dataset (SIM) here too: they are not CME data.
-        const body = barsToDbn(symbol, ctx.archive.dataset, bars, q.from, to);
+        const body = barsToDbn(symbol, ctx.archive.dataset, bars, q.from, to, continuousSymbol(ctx.config.ROLL_RULE, symbol));
         return new Response(body as Uint8Array<ArrayBuffer>, { headers: { "content-type": "application/octet-stream", "content-disposition": `attachment; filename="${name}.dbn"` } });
       }
       return {

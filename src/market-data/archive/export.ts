@@ -14,8 +14,7 @@ export function barsToCsv(bars: readonly ArchivedBar[]): string {
  * The same range as a DBN v3 ohlcv-1m stream, readable by Databento's own tools: the continuous
  * symbol in the header and a mapping interval per contract the bars came from.
  */
-export function barsToDbn(symbol: string, dataset: string, bars: readonly ArchivedBar[], fromMs: number, toMs: number): Uint8Array {
-  const requested = `${symbol}.c.0`;
+export function barsToDbn(symbol: string, dataset: string, bars: readonly ArchivedBar[], fromMs: number, toMs: number, requested = `${symbol}.v.0`): Uint8Array {
   const intervals: { start_date: number; end_date: number; symbol: string }[] = [];
   const ymd = (ms: number) => Number(new Date(ms).toISOString().slice(0, 10).replaceAll("-", ""));
   for (const b of bars) {
