@@ -106,6 +106,7 @@ export function createAppContext(config: Config, logger: Logger, db: Kysely<Data
       symbols: config.ARCHIVE_SYMBOLS,
       backfillDays: config.ARCHIVE_BACKFILL_DAYS,
       continuous: (root) => continuousSymbol(config.ROLL_RULE, root),
+      heldContract: (root) => marketData.heldContract(root),
       historical: feed.kind === "databento" && historicalKey
         ? new HistoricalClient({
             apiKey: historicalKey,

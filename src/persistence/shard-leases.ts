@@ -121,7 +121,7 @@ export class ShardLeases {
     const shards = [...new Set(users.map((u) => this.shardOf(u)))];
     if (!shards.length) return;
     const rows = await sql<{ shard: number; epoch: string }>`select shard, epoch::text as epoch from engine_shards
-      where shard in (${sql.join(shards)}) and owner = ${this.id} for share`.execute(trx);
+      where shard in (${sql.join(shards)}) and owner = ${this.id} order by shard for share`.execute(trx);
     const mine = new Map(rows.rows.map((r) => [Number(r.shard), String(r.epoch)]));
     const gone = shards.filter((s) => mine.get(s) === undefined || mine.get(s) !== this.held.get(s)?.epoch);
     if (gone.length) throw new FencedError(`shard ${gone.join(", ")} is no longer this instance's (another instance took it over): nothing of this step was written`);
@@ -166,8 +166,9 @@ export class ShardLeases {
     await sql`insert into engine_instances (id, host, pid, started_at, seen_at, url)
       values (${this.id}, ${hostname()}, ${process.pid}, ${this.startedAt}, now(), ${this.opts.url ?? null})
       on conflict (id) do update set seen_at = now(), url = excluded.url`.execute(this.db);
+    // Rows locked in shard order, as the fence locks them: the two never deadlock.
     const renewed = await sql<{ shard: number; epoch: string }>`update engine_shards set expires_at = now() + ${ttl}
-      where owner = ${this.id} returning shard, epoch::text as epoch`.execute(this.db);
+      where shard in (select shard from engine_shards where owner = ${this.id} order by shard for update) returning shard, epoch::text as epoch`.execute(this.db);
     const got = new Map(renewed.rows.map((r) => [Number(r.shard), String(r.epoch)]));
     // Past the local deadline, a third of the lease is kept in hand for clock drift and slow answers.
     const until = t0 + (this.opts.ttlMs * 2) / 3;

@@ -39,8 +39,19 @@ interface Pending {
   steps: Step[];
 }
 
+const MOVED = "this account is not run by this instance at the moment (it is moving to another instance): try again in a few seconds";
+
 /** The account of a position key or an order id ("12:MES", "12:MES:t1:o3"). */
 const accountOf = (id: string) => Number(id.slice(0, id.indexOf(":")));
+
+/** Strips a held-back batch of these accounts' orders and announcements; false when nothing is left. */
+function withoutAccounts(b: Pending, ids: ReadonlySet<number>): boolean {
+  b.submits = b.submits.filter((s) => !ids.has(s.type === "submit" || s.type === "cancel" ? s.order.accountId : -1));
+  for (const key of [...b.changes.keys()]) if (ids.has(accountOf(key))) b.changes.delete(key);
+  b.write.events = b.write.events.filter((e) => !ids.has(e.accountId));
+  for (const id of ids) b.accounts.delete(id);
+  return b.accounts.size > 0;
+}
 
 const emptyPending = (): Pending => ({ keys: new Set(), accounts: new Set(), write: { newOrders: [], orderUpdates: [], events: [], closed: [] }, submits: [], changes: new Map(), steps: [] });
 
@@ -123,7 +134,8 @@ export class EngineService implements EngineHost {
     if (!ids.size) return [];
     for (const id of ids) this.accounts.delete(id);
     this.engine.forgetAccounts(ids);
-    this.deferred = this.deferred.filter((b) => ![...b.accounts].some((a) => ids.has(a)));
+    // What was held back for them goes nowhere (the new owner re-sends what is working); the rest of each batch stays.
+    this.deferred = this.deferred.filter((b) => withoutAccounts(b, ids));
     this.logger.warn("engine.dropped", { accounts: ids.size, reason, action: graceful ? "written first, then handed over" : "state dropped at once; the new owner resumes from the database" });
     return [...ids];
   }
@@ -218,9 +230,7 @@ export class EngineService implements EngineHost {
 
   /** A trader's command: throws EngineError (4xx) with nothing changed, or resolves once it is durable. */
   async command(input: CommandInput): Promise<Position | undefined> {
-    if (!this.accounts.has(input.accountId)) {
-      throw new EngineError(503, "this account is not run by this instance at the moment (it is moving to another instance): try again in a few seconds");
-    }
+    if (!this.accounts.has(input.accountId)) throw new EngineError(503, MOVED);
     if (this.held) {
       const held = this.held;
       await new Promise<void>((resolve, reject) => held.push({ input, waiter: { resolve, reject } }));
@@ -299,6 +309,10 @@ export class EngineService implements EngineHost {
         case "closed":
           p.accounts.add(f.trade.accountId);
           p.write.closed.push(f.trade);
+          break;
+        case "filled":
+          p.accounts.add(accountOf(f.orderId));
+          p.write.orderUpdates.push({ id: f.orderId, status: f.done ? "filled" : "working", filled: f.filled, note: f.note });
           break;
       }
     }
@@ -380,6 +394,8 @@ export class EngineService implements EngineHost {
 
   private async replayOne(st: Step): Promise<void> {
     if (st.input.type === "report" && !this.engine.order(st.input.orderId)) return st.waiter?.resolve();
+    // Its account left while it waited (the shard moved): the caller retries and reaches the new owner.
+    if (st.input.type === "command" && !this.accounts.has(st.input.accountId)) return st.waiter?.reject(new EngineError(503, MOVED));
     let r: ReturnType<EngineService["run"]>;
     try {
       r = this.run(st.input);

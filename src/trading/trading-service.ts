@@ -65,7 +65,11 @@ export class TradingService {
   async accountId(userId: number, name: string): Promise<number> {
     const row = await this.db.selectFrom("accounts").select(["id", "kind"]).where("user_id", "=", userId).where("name", "=", name).executeTakeFirst();
     if (!row) throw new ServiceError(404, `account "${name}" not found`);
-    if (row.kind !== "replay" && !this.engine.account(row.id)) await this.engine.reloadAccounts();
+    if (row.kind !== "replay" && !this.engine.account(row.id)) {
+      await this.engine.reloadAccounts();
+      // On a shared database another instance may run it (its shard moved while this request ran): a retry reaches it.
+      if (!this.engine.account(row.id)) throw new ServiceError(503, "this account is not run by this instance at the moment (it is moving to another instance): try again in a few seconds");
+    }
     return row.id;
   }
 

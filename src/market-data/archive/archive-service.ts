@@ -24,6 +24,8 @@ export interface ArchiveConfig {
   batch?: number;
   /** The continuous symbol of a root under its roll rule (MES.v.0), as the live feed subscribes it. */
   continuous?: (root: string) => string;
+  /** The contract a root is held on while a roll waits for its positions (ESZ6): gaps are filled with that one's bars. */
+  heldContract?: (root: string) => string | undefined;
 }
 
 export type BackfillPhase = "idle" | "waiting" | "running" | "done" | "failed" | "no-historical";
@@ -210,8 +212,9 @@ export class ArchiveService {
     const t0 = performance.now();
     this.logger.info("archive.backfill_started", { symbol, dataset: this.cfg.dataset, from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString(), reason });
     try {
+      const held = this.cfg.heldContract?.(symbol);
       const res = await this.cfg.historical!.getRange({
-        dataset: this.historicalDataset, symbols: [this.continuous(symbol)], schema: "ohlcv-1m", stypeIn: "continuous",
+        dataset: this.historicalDataset, symbols: [held ?? this.continuous(symbol)], schema: "ohlcv-1m", stypeIn: held ? "raw_symbol" : "continuous",
         start: new Date(fromMs), end: new Date(toMs),
       });
       for (const w of res.warnings) this.logger.warn("archive.backfill_warning", { symbol, warning: w });

@@ -183,6 +183,18 @@ export class LiveClient {
     this.session?.subscribe({ ...s, start: undefined });
   }
 
+  /** Leaves these symbols out of every later session (the gateway has no unsubscribe: this one streams them on). */
+  forget(symbols: readonly string[]): void {
+    const gone = new Set(symbols);
+    for (let i = this.subs.length - 1; i >= 0; i--) {
+      const s = this.subs[i]!;
+      const kept = s.symbols.filter((x) => !gone.has(x));
+      if (kept.length === s.symbols.length) continue;
+      if (kept.length) this.subs[i] = { ...s, symbols: kept };
+      else this.subs.splice(i, 1);
+    }
+  }
+
   /**
    * Sends every subscription again, unchanged and without replay: the gateway never re-maps a
    * running continuous subscription at a roll, but maps an identical new one afresh.

@@ -294,6 +294,35 @@ export class MarketDataService {
     for (const l of this.rollListeners) l(r);
   }
 
+  /** Raw-symbol subscriptions that keep a held contract streaming across sessions, by root. */
+  private readonly heldSubs = new Map<string, string>();
+
+  private subscriptionsOf(symbols: string[], stypeIn: "continuous" | "raw_symbol") {
+    return [
+      { schema: "mbp-1" as const, stypeIn, symbols },
+      ...(this.cfg.kind === "databento" ? [{ schema: "ohlcv-1m" as const, stypeIn, symbols }, { schema: "definition" as const, stypeIn, symbols }] : []),
+    ];
+  }
+
+  private subscribeHeld(root: string, raw: string): void {
+    if (this.heldSubs.get(root) === raw || !/^[A-Z0-9]+[FGHJKMNQUVXZ]\d{1,2}$/.test(raw)) return;
+    this.heldSubs.set(root, raw);
+    for (const s of this.subscriptionsOf([raw], "raw_symbol")) this.client?.subscribe(s);
+  }
+
+  private releaseHeld(root: string): void {
+    const raw = this.heldSubs.get(root);
+    if (raw === undefined) return;
+    this.heldSubs.delete(root);
+    this.client?.forget([raw]);
+  }
+
+  /** The contract a root is held on by a waiting roll (its positions' contract), if any: the archive fills gaps with it. */
+  heldContract(root: string): string | undefined {
+    const active = this.activeByRoot.get(root);
+    return this.pendingRoll.has(root) && active !== undefined ? this.contractById.get(active) : undefined;
+  }
+
   /** A new mapping for a root: the contract changes now, or once no position is open on the old one. */
   private async considerRoll(root: string): Promise<void> {
     const p = this.pendingRoll.get(root);
@@ -306,12 +335,15 @@ export class MarketDataService {
     if (held) {
       if (!p.told) {
         p.told = true;
+        // By its own name too: a new session (a reconnect, Saturday's restart) maps the continuous symbol to the new contract only.
+        this.subscribeHeld(root, from);
         this.logger.warn("feed.roll_held", { symbol: root, from, to, reason: "positions are open on the current contract: its prices keep flowing for them; the symbol rolls once every one is closed" });
         this.emitRoll({ symbol: root, from, to, state: "held" });
       }
       return;
     }
     this.pendingRoll.delete(root);
+    this.releaseHeld(root);
     this.activeByRoot.set(root, p.id);
     this.lastQuote.delete(active);
     this.logger.info("feed.roll", { symbol: root, from, to, instrument_id: p.id, reason: `${this.continuous(root)} now maps to ${to}` });
@@ -515,12 +547,19 @@ export class MarketDataService {
           this.rootById.set(e.instrumentId, root);
           this.contractById.set(e.instrumentId, e.raw);
           const active = this.activeByRoot.get(root);
-          // A new contract for a continuous symbol is a roll: now, or once positions on the old one are closed.
+          // A contract asked for by its own name (a held roll's) maps only itself; a continuous symbol's new contract is a roll.
+          const byName = r.value.contract !== undefined;
           if (active === undefined) this.activeByRoot.set(root, e.instrumentId);
-          else if (active !== e.instrumentId && this.pendingRoll.get(root)?.id !== e.instrumentId) {
+          else if (byName) {
+            // Nothing to decide: the held contract streams on under its own subscription.
+          } else if (active !== e.instrumentId && this.pendingRoll.get(root)?.id !== e.instrumentId) {
             this.pendingRoll.set(root, { id: e.instrumentId, told: false });
             void this.considerRoll(root);
-          } else if (active === e.instrumentId) this.pendingRoll.delete(root);
+          } else if (active === e.instrumentId && this.pendingRoll.has(root)) {
+            // The continuous symbol points back at the held contract: nothing waits any more.
+            this.pendingRoll.delete(root);
+            this.releaseHeld(root);
+          }
         }
         this.logger.debug("feed.mapping", { instrument_id: e.instrumentId, raw: e.raw, requested: e.requested });
         break;

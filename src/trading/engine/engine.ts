@@ -239,6 +239,8 @@ export class TradingEngine {
       o.awaitingPrice = 0;
       o.filled += qty;
       if (o.filled >= o.qty) this.orders.delete(o.id);
+      // Its row must stop saying "working", or a restart (or another instance) would send it again.
+      this.out.push({ type: "filled", orderId: o.id, filled: o.filled, done: o.filled >= o.qty, note: "sent without a price; filled (assumed) at the first print after" });
       const p = this.positions.get(o.posKey);
       if (p) this.applyFill(p, o, qty, price, tsMs, true);
     }

@@ -291,7 +291,9 @@ export type Effect =
   | { type: "cancel"; order: WorkingOrder; reason: string }
   | { type: "event"; event: EngineEvent; /** The position's key (`${accountId}:${symbol}`). */ key: string }
   | { type: "changed"; key: string; accountId: number; symbol: string }
-  | { type: "closed"; trade: ClosedTrade };
+  | { type: "closed"; trade: ClosedTrade }
+  /** An order filled by the engine itself (one the broker took without a price, filled at the next print): its row says so. */
+  | { type: "filled"; orderId: string; filled: number; done: boolean; note: string };
 
 /**
  * What a step changed, per position key: its events in order, or none for a position reported
