@@ -11,6 +11,7 @@ import * as m0009 from "./0009_user_roles";
 import * as m0010 from "./0010_engine_shards";
 import * as m0011 from "./0011_feed_lease";
 import * as m0012 from "./0012_simulated_bars";
+import * as m0013 from "./0013_held_rolls";
 
 /**
  * A static list, not a directory scan, so the compiled binary carries every migration.
@@ -29,4 +30,5 @@ export const migrations: Record<string, Migration> = {
   "0010_engine_shards": m0010,
   "0011_feed_lease": m0011,
   "0012_simulated_bars": m0012,
+  "0013_held_rolls": m0013,
 };

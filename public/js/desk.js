@@ -295,7 +295,8 @@
     function drawCandles(u) {
       var ctx = u.ctx;
       var n = u.data[0].length;
-      if (!n) return;
+      // The first draw can come before setData() has handed over open, close and volume.
+      if (!n || !u.data[4] || !u.data[5]) return;
       var left = u.bbox.left, top = u.bbox.top, height = u.bbox.height;
       var xs = u.data[0];
       var span = n > 1 ? (u.valToPos(xs[n - 1], "x", true) - u.valToPos(xs[0], "x", true)) / (n - 1) : 8;

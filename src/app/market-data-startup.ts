@@ -18,7 +18,7 @@ export async function startMarketData(ctx: AppContext): Promise<() => Promise<vo
     simHistory = await startSimulation({ db: ctx.db, archive, marketData, logger, days: config.ARCHIVE_BACKFILL_DAYS, seed: config.SIM_SEED }, Date.now());
   }
   // A roll waits while positions are open on the old contract, and their traders are told.
-  wireRollNotices(ctx);
+  await wireRollNotices(ctx);
   archive.attach(marketData.bus);
   barHistory.attach(marketData.bus);
   // Every print reaches the engine (exits run on trades, not bar closes) and the paper broker.

@@ -10,7 +10,7 @@ const messages: { userId: number; m: any }[] = [];
 beforeAll(async () => {
   h = await createHarness({}, { engine: true });
   api = await tokenClient(h, (await addUser(h)).id);
-  wireRollNotices(h.ctx);
+  await wireRollNotices(h.ctx);
   h.ctx.userMessages.via((userId, m) => void messages.push({ userId, m: JSON.parse(m) }));
 });
 afterAll(() => h.close());
@@ -30,11 +30,14 @@ describe(`roll notices (${testDatabaseKind})`, () => {
     expect((await log("feed.roll_held")).length).toBe(1);
     expect((await log("feed.roll_held"))[0]!.reason).toContain("stays on MESZ6");
     expect(messages.filter((x) => x.m.t === "notice").map((x) => x.m.kind)).toEqual(["roll"]);
+    // Kept for a restart: the held contract streams again then.
+    expect(await h.db.db.selectFrom("held_rolls").select(["symbol", "contract", "next_contract"]).execute()).toEqual([{ symbol: "MES", contract: "MESZ6", next_contract: "MESH7" }]);
     expect((await h.fetch("/api/v1/accounts/paper/positions/MES", { method: "DELETE", headers: api.headers })).status).toBeLessThan(300);
     await h.ctx.engine.settled();
     expect(await h.ctx.marketData.holdRoll!("MES")).toBe(false);
     emit("rolled");
     await Bun.sleep(20);
     expect((await log("feed.roll_rolled"))[0]!.reason).toBe("MES now trades MESH7 (it was MESZ6).");
+    expect(await h.db.db.selectFrom("held_rolls").selectAll().execute()).toEqual([]);
   });
 });

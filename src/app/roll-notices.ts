@@ -8,11 +8,16 @@ import type { AppContext } from "./context";
  * in the position's log and live — that it stays on the old contract, and told again when the
  * symbol has rolled.
  */
-export function wireRollNotices(ctx: AppContext): void {
+export async function wireRollNotices(ctx: AppContext): Promise<void> {
   const { db, marketData, engine, logger } = ctx;
   // Open positions anywhere on this database (in a cluster, other instances' accounts too).
   marketData.holdRoll = async (root) =>
     Boolean(await db.selectFrom("engine_positions").select("key").where("symbol", "=", root).where("qty", ">", 0).limit(1).executeTakeFirst());
+  // A roll that waited when the server stopped waits on: the held contract streams again.
+  for (const r of await db.selectFrom("held_rolls").selectAll().execute()) {
+    marketData.resumeHeld(r.symbol, r.contract);
+    logger.info("feed.roll_resumed", { symbol: r.symbol, contract: r.contract, next: r.next_contract, reason: "a roll was waiting for open positions when the server stopped: they keep their contract" });
+  }
   // Who was told a roll waits for their position, per symbol: they hear when it has happened.
   const told = new Map<string, Set<number>>();
   marketData.onRoll((r: RollEvent) => {
@@ -32,5 +37,12 @@ export function wireRollNotices(ctx: AppContext): void {
       ctx.userMessages.publish(account.userId, JSON.stringify({ t: "notice", kind: "roll", symbol: r.symbol, account: account.name, message: text }));
     }
     if (r.state === "rolled") told.delete(r.symbol);
+    // Kept across restarts (only whoever decides rolls writes: alone, or the feed leader).
+    if (marketData.role !== "follower") {
+      const write = r.state === "held"
+        ? db.insertInto("held_rolls").values({ symbol: r.symbol, contract: r.from, next_contract: r.to, since: new Date() }).onConflict((oc) => oc.column("symbol").doUpdateSet({ contract: r.from, next_contract: r.to })).execute()
+        : db.deleteFrom("held_rolls").where("symbol", "=", r.symbol).execute();
+      void write.catch((err) => logger.warn("feed.roll_store_failed", { symbol: r.symbol, reason: (err as Error).message }));
+    }
   });
 }

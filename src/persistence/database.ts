@@ -229,10 +229,19 @@ export interface EngineInstancesTable {
   url: string | null;
 }
 
+/** A roll waiting for open positions: the symbol stays on `contract` until they are closed. */
+export interface HeldRollsTable {
+  symbol: string;
+  contract: string;
+  next_contract: string;
+  since: RequiredTimestamp;
+}
+
 export interface Database {
   engine_shards: EngineShardsTable;
   engine_instances: EngineInstancesTable;
   cluster_leases: ClusterLeasesTable;
+  held_rolls: HeldRollsTable;
   users: UsersTable;
   accounts: AccountsTable;
   sessions: SessionsTable;

@@ -132,4 +132,32 @@ describe("market-data service over the Live protocol", () => {
     expect(rolls[1]).toEqual({ symbol: "ES", from: "ESZ6", to: "ESH7", state: "rolled" });
   });
 
+
+  test("a restart while a roll waits: the held contract streams again by its own name, and only it prints until the positions are closed", async () => {
+    // After the roll the gateway maps ES.v.0 to ESH7 for every new session.
+    const rolled: InstrumentRef[] = [{ instrumentId: 1, raw: "ESZ6", aliases: [] }, { instrumentId: 11, raw: "ESH7", aliases: ["ES.c.0"] }, INSTRUMENTS[1]!];
+    const feeds: SessionFeed[] = [];
+    gw = startFakeGateway({ apiKeys: [KEY], onStart: (s) => void feeds.push(startSessionFeed(s, { instruments: rolled })) });
+    const log = memoryLogger("debug");
+    svc = new MarketDataService({ kind: "databento", apiKey: KEY, gateway: { host: gw.host, port: gw.port } }, new PriceHub(), log, ["ES", "MES"]);
+    let open = true;
+    svc.holdRoll = async () => open;
+    const rolls: unknown[] = [];
+    svc.onRoll((r) => void rolls.push(r));
+    svc.resumeHeld("ES", "ESZ6");
+    const trades: TradeTick[] = [];
+    svc.bus.subscribe({ trade: (t) => void trades.push(t) });
+    await svc.start();
+    await until(() => svc!.rootOf(1) === "ES" && svc!.rootOf(11) === "ES");
+    expect(gw.lines.some((l) => l.includes("stype_in=raw_symbol") && l.includes("symbols=ESZ6"))).toBe(true);
+    feeds[0]!.send([trade(11, T + 1, "6050"), trade(1, T + 1, "6000.25")]);
+    await until(() => trades.length > 0);
+    await Bun.sleep(30);
+    expect(trades.map((t) => [t.instrumentId, t.price])).toEqual([[1, 6000.25e9]]);
+    expect(svc.contracts().find((c) => c.symbol === "ES")).toMatchObject({ contract: "ESZ6", next: { contract: "ESH7" } });
+    expect(svc.heldContract("ES")).toBe("ESZ6");
+    open = false;
+    await until(() => rolls.length > 0, 3000);
+    expect(rolls).toEqual([{ symbol: "ES", from: "ESZ6", to: "ESH7", state: "rolled" }]);
+  });
 });

@@ -297,6 +297,11 @@ export class MarketDataService {
   /** Raw-symbol subscriptions that keep a held contract streaming across sessions, by root. */
   private readonly heldSubs = new Map<string, string>();
 
+  /**
+   * Trades and top of book; with Databento also its own 1-minute bars (they replace the ones
+   * built here from trades; the simulated market has none) and definitions (tick size and point
+   * value from the exchange override the static catalogue).
+   */
   private subscriptionsOf(symbols: string[], stypeIn: "continuous" | "raw_symbol") {
     return [
       { schema: "mbp-1" as const, stypeIn, symbols },
@@ -310,11 +315,30 @@ export class MarketDataService {
     for (const s of this.subscriptionsOf([raw], "raw_symbol")) this.client?.subscribe(s);
   }
 
+  /** The subscriptions a new client starts with: the watch list's continuous symbols, and the held contracts by name. */
+  private initialSubscriptions() {
+    const symbols = [...this.watched].map((r) => this.continuous(r));
+    const held = [...this.heldSubs.values()];
+    return [...this.subscriptionsOf(symbols, "continuous"), ...(held.length ? this.subscriptionsOf(held, "raw_symbol") : [])].map((s, i) => ({ ...s, id: i + 1 }));
+  }
+
   private releaseHeld(root: string): void {
     const raw = this.heldSubs.get(root);
     if (raw === undefined) return;
     this.heldSubs.delete(root);
     this.client?.forget([raw]);
+  }
+
+  /** Contracts held before a restart (stored), by root: until their mapping arrives, no other contract of the root prints. */
+  private readonly heldAtStart = new Map<string, string>();
+
+  /**
+   * A roll that was waiting when the server stopped: the root streams `contract` again, by its own
+   * name, and only it, until every position is closed; then the continuous symbol's contract takes over.
+   */
+  resumeHeld(root: string, contract: string): void {
+    this.heldAtStart.set(root, contract);
+    this.subscribeHeld(root, contract);
   }
 
   /** The contract a root is held on by a waiting roll (its positions' contract), if any: the archive fills gaps with it. */
@@ -435,7 +459,6 @@ export class MarketDataService {
       port = this.cfg.gateway.port;
     }
     this.state = "connecting";
-    const symbols = [...this.watched].map((r) => this.continuous(r));
     this.client = new LiveClient({
       apiKey,
       dataset: this.cfg.dataset ?? "GLBX.MDP3",
@@ -445,18 +468,7 @@ export class MarketDataService {
       // The service's clock: the replay window and a session's age are judged on the same time as
       // everything else here (the wall clock, unless a test runs the service on a simulated one).
       now: this.now,
-      // Databento's own 1-minute bars replace the ones built here from trades (the simulated
-      // market has none: its bars are ours).
-      subscriptions: [
-        { schema: "mbp-1", stypeIn: "continuous", symbols, id: 1 },
-        ...(this.cfg.kind === "databento"
-          ? [
-              { schema: "ohlcv-1m", stypeIn: "continuous", symbols, id: 2 },
-              // Tick size and point value from the exchange override the static catalogue.
-              { schema: "definition", stypeIn: "continuous", symbols, id: 3 },
-            ]
-          : []),
-      ],
+      subscriptions: this.initialSubscriptions(),
       onRecord: (c) => {
         if (this.tap) {
           const root = this.rootById.get(c.instrumentId);
@@ -501,8 +513,12 @@ export class MarketDataService {
     const root = this.rootById.get(id);
     if (root !== undefined) {
       const active = this.activeByRoot.get(root);
-      if (active === undefined) this.activeByRoot.set(root, id);
-      else if (active !== id) return;
+      if (active === undefined) {
+        // Held before a restart: only that contract may become the root's.
+        const want = this.heldAtStart.get(root);
+        if (want !== undefined && this.contractById.get(id) !== want) return;
+        this.activeByRoot.set(root, id);
+      } else if (active !== id) return;
     }
     if (rtype === RType.OHLCV_1M) {
       this.bus.publishBar({ instrumentId: id, interval: "1m", startMs: c.tsEventMs, open: c.open, high: c.high, low: c.low, close: c.close, volume: c.volume, source: "databento" });
@@ -549,7 +565,18 @@ export class MarketDataService {
           const active = this.activeByRoot.get(root);
           // A contract asked for by its own name (a held roll's) maps only itself; a continuous symbol's new contract is a roll.
           const byName = r.value.contract !== undefined;
-          if (active === undefined) this.activeByRoot.set(root, e.instrumentId);
+          const want = this.heldAtStart.get(root);
+          if (want !== undefined) {
+            // A roll that waited when the server stopped: the held contract prints, the continuous symbol's waits.
+            if (e.raw === want) {
+              this.heldAtStart.delete(root);
+              this.activeByRoot.set(root, e.instrumentId);
+              if (active !== undefined && active !== e.instrumentId) this.pendingRoll.set(root, { id: active, told: true });
+            } else if (!byName && this.pendingRoll.get(root)?.id !== e.instrumentId) {
+              this.activeByRoot.delete(root);
+              this.pendingRoll.set(root, { id: e.instrumentId, told: true });
+            }
+          } else if (active === undefined) this.activeByRoot.set(root, e.instrumentId);
           else if (byName) {
             // Nothing to decide: the held contract streams on under its own subscription.
           } else if (active !== e.instrumentId && this.pendingRoll.get(root)?.id !== e.instrumentId) {
