@@ -43,7 +43,10 @@ export async function startEngine(ctx: AppContext, clockMs = 250): Promise<() =>
     lost: (owns, shards, reason, graceful) => {
       ctx.cluster?.forwarding.leave(shards);
       return engine.drop(owns, reason, graceful).then((ids) => {
-        logger.warn("engine.shards_lost", { instance: leases.id, shards: ranges(shards), accounts: ids.length, reason });
+        // Given back to balance the cluster is routine; lost to another instance is not.
+        const fields = { instance: leases.id, shards: ranges(shards), accounts: ids.length, reason };
+        if (graceful) logger.info("engine.shards_given_back", fields);
+        else logger.warn("engine.shards_lost", fields);
       });
     },
     renewed: () => engine.leasesRenewed(),

@@ -86,6 +86,8 @@ async function leadOrFollow(ctx: AppContext): Promise<() => Promise<void>> {
   });
   if (!lease.holding) {
     logger.info("feed.follower", { reason: "another instance holds the feed's lease", action: "following its records" });
+    // Connecting (to the leader's records), not stopped, until the first one arrives.
+    marketData.disconnect();
     relay.follow();
   }
   return async () => {
