@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { concatBytes } from "../shared/bytes";
 import type { Logger } from "../log/logger";
 import type { DatabaseHandle } from "../persistence/connect";
 import { barsBetween, type ArchivedBar } from "../persistence/repositories/ohlcv-repo";
@@ -385,15 +386,7 @@ describe(`a week of Databento Live on the fake gateway (simulated clock, ${testD
           version: 3, dataset: "GLBX.MDP3", schema: schemaCode("ohlcv-1m"), start: ns(start), end: ns(end), limit: 0n, stype_in: stypeCode("continuous"),
           stype_out: stypeCode("instrument_id"), ts_out: false, symbols: [], partial: [], not_found: [], mappings: [],
         });
-        const body = recs.map((r) => encodeRecord(r, 3));
-        const bytes = new Uint8Array(head.length + body.reduce((n, b) => n + b.length, 0));
-        bytes.set(head);
-        let at = head.length;
-        for (const b of body) {
-          bytes.set(b, at);
-          at += b.length;
-        }
-        return bytes;
+        return concatBytes([head, ...recs.map((r) => encodeRecord(r, 3))]);
       },
     });
 

@@ -1,4 +1,5 @@
 import { SCHEMA_RTYPES, schemaCode } from "../dbn/constants";
+import { concatBytes } from "../../shared/bytes";
 import { encodeMetadata, type Metadata } from "../dbn/metadata";
 import { encodeRecord, type DbnRecord } from "../dbn/record-codec";
 
@@ -190,14 +191,6 @@ export function rangeFromRecords(
     const picked = records.filter((r) => rtypes.has(r.hd.rtype) && ids.has(r.hd.instrument_id) && index(r) >= start && (end === undefined || index(r) < end));
     const chosen = limit > 0 ? picked.slice(0, limit) : picked;
     const head = encodeMetadata({ ...metadata, version: 3, schema: schemaCode(schema), start, end: end ?? null, limit: BigInt(limit), symbol_cstr_len: 71 });
-    const body = chosen.map((r) => encodeRecord(r, 3));
-    const out = new Uint8Array(head.length + body.reduce((n, b) => n + b.length, 0));
-    out.set(head);
-    let at = head.length;
-    for (const b of body) {
-      out.set(b, at);
-      at += b.length;
-    }
-    return out;
+    return concatBytes([head, ...chosen.map((r) => encodeRecord(r, 3))]);
   };
 }
