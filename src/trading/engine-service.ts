@@ -136,7 +136,9 @@ export class EngineService implements EngineHost {
     this.engine.forgetAccounts(ids);
     // What was held back for them goes nowhere (the new owner re-sends what is working); the rest of each batch stays.
     this.deferred = this.deferred.filter((b) => withoutAccounts(b, ids));
-    this.logger.warn("engine.dropped", { accounts: ids.size, reason, action: graceful ? "written first, then handed over" : "state dropped at once; the new owner resumes from the database" });
+    const fields = { accounts: ids.size, reason, action: graceful ? "written first, then handed over" : "state dropped at once; the new owner resumes from the database" };
+    if (graceful) this.logger.info("engine.handed_over", fields);
+    else this.logger.warn("engine.dropped", fields);
     return [...ids];
   }
 
@@ -171,7 +173,7 @@ export class EngineService implements EngineHost {
     const users = new Set<number>();
     for (const id of batch.accounts) {
       const a = this.accounts.get(id);
-      // An account no longer here has no lease to write under: -1 is in no shard this instance holds.
+      // An account no longer here has no lease to write under: the fence refuses -1.
       users.add(a ? a.userId : -1);
     }
     return users;
