@@ -1,4 +1,5 @@
 import { sql, type Kysely } from "kysely";
+import { up as createEngineOwner } from "./0008_engine_owner";
 
 /**
  * Who runs the engine for which accounts. Accounts are split into shards by their user (all of a
@@ -34,11 +35,6 @@ export async function up(db: Kysely<any>): Promise<void> {
 export async function down(db: Kysely<any>): Promise<void> {
   await db.schema.dropTable("engine_instances").execute();
   await db.schema.dropTable("engine_shards").execute();
-  await db.schema
-    .createTable("engine_owner")
-    .addColumn("id", "integer", (c) => c.primaryKey().check(sql`id = 1`))
-    .addColumn("host", "text", (c) => c.notNull())
-    .addColumn("pid", "integer", (c) => c.notNull())
-    .addColumn("started_at", "timestamptz", (c) => c.notNull())
-    .execute();
+  // Back to 0008's table, exactly as it made it.
+  await createEngineOwner(db);
 }

@@ -2,7 +2,8 @@ import { describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { sql } from "kysely";
+import { sql, type Kysely, type Transaction } from "kysely";
+import type { Database } from "../persistence/database";
 import { startServer } from "../app/server";
 import { loadConfig } from "../config/config";
 import { memoryLogger } from "../log/logger";
@@ -18,6 +19,22 @@ import { NATS_SERVER, natsReachable, startPrivateNats, TestCluster, testNatsUrl,
  * Defects the cluster's chaos test (cluster-chaos.test.ts) ran into, each reduced to a small,
  * deterministic test of its own: the chaos test meets them only now and then.
  */
+/** A transaction that takes its locks (`lock`), then stays open until `release()`; `beforeCommit` runs in it last. */
+async function holdInTransaction(db: Kysely<Database>, lock: (trx: Transaction<Database>) => Promise<unknown>, beforeCommit?: (trx: Transaction<Database>) => Promise<unknown>) {
+  let release!: () => void;
+  const released = new Promise<void>((r) => (release = r));
+  let locked!: () => void;
+  const isLocked = new Promise<void>((r) => (locked = r));
+  const done = db.transaction().execute(async (trx) => {
+    await lock(trx);
+    locked();
+    await released;
+    await beforeCommit?.(trx);
+  });
+  await Promise.race([isLocked, done]);
+  return { release, done };
+}
+
 const haveDb = Boolean(testPostgresUrl);
 const haveNats = haveDb && (Boolean(NATS_SERVER) || (await natsReachable()));
 const haveNginx = nginxAvailable();
@@ -137,16 +154,7 @@ describe.skipIf(!haveDb || !haveNats)("regressions found by the chaos test: clus
     await ctx.trading.setStop(caller, "paper", "MES", { stop: { kind: "trailing", initial: { unit: "ticks", value: 8 }, trailBy: { unit: "ticks", value: 8 } } });
     await ctx.engine.settled();
     // The committed state is slow to read for a moment (the orders table is locked by the test) ...
-    let release!: () => void;
-    const released = new Promise<void>((r) => (release = r));
-    let locked!: () => void;
-    const isLocked = new Promise<void>((r) => (locked = r));
-    const blocker = h.db.transaction().execute(async (trx) => {
-      await sql`lock table engine_orders in access exclusive mode`.execute(trx);
-      locked();
-      await released;
-    });
-    await isLocked;
+    const blocker = await holdInTransaction(h.db, (trx) => sql`lock table engine_orders in access exclusive mode`.execute(trx));
     // ... when another instance takes the user's shard over, and a write for the account is fenced.
     await sql`update engine_shards set owner = 'another-instance', epoch = epoch + 1, expires_at = now() + interval '1 hour' where shard = ${user.id % 64}`.execute(h.db);
     const fenced = ctx.trading.setStop(caller, "paper", "MES", { stop: { kind: "trailing", initial: { unit: "ticks", value: 6 }, trailBy: { unit: "ticks", value: 6 } } }).then(() => undefined, (e: Error) => e);
@@ -154,8 +162,8 @@ describe.skipIf(!haveDb || !haveNats)("regressions found by the chaos test: clus
     const meanwhile = during(ctx, caller);
     // The lease round sees the loss and drops the account, while the replay's reload still waits for the snapshot.
     await until(() => !ctx.engine.serves(accountId), 5000, "the account to be dropped");
-    release();
-    await blocker;
+    blocker.release();
+    await blocker.done;
     return {
       ctx, h, accountId, px, fenced: await fenced, meanwhile,
       async cleanup() {
@@ -232,26 +240,20 @@ describe.skipIf(!haveDb)("regressions found by the chaos test: leases and the en
       }
       await ctx.engine.settled();
       // The lease renewal is slow (its UPDATE waits on shard rows locked FOR SHARE, as the deadlock of D8 makes it wait): the local deadline passes.
-      let release!: () => void;
-      const released = new Promise<void>((r) => (release = r));
-      let locked!: () => void;
-      const isLocked = new Promise<void>((r) => (locked = r));
-      const blocker = h.db.transaction().execute(async (trx) => {
-        await sql`select shard from engine_shards for share`.execute(trx);
-        locked();
-        await released;
+      const blocker = await holdInTransaction(
+        h.db,
+        (trx) => sql`select shard from engine_shards for share`.execute(trx),
         // Meanwhile another instance takes the second user's shard.
-        await sql`update engine_shards set owner = 'another-instance', epoch = epoch + 1, expires_at = now() + interval '1 hour' where shard = ${users[1]!.id % 64}`.execute(trx);
-      });
-      unlock = release;
-      await isLocked;
+        (trx) => sql`update engine_shards set owner = 'another-instance', epoch = epoch + 1, expires_at = now() + interval '1 hour' where shard = ${users[1]!.id % 64}`.execute(trx),
+      );
+      unlock = blocker.release;
       await Bun.sleep(1700);
       // One print reaches both take-profits: one batch, committed, held back (release_held).
       ctx.engine.onTrade("MES", px(5001), Date.now());
       await until(() => logs.lines.some((l) => l.event === "engine.release_held"), 3000, "the batch to be held back");
-      release();
+      blocker.release();
       unlock = undefined;
-      await blocker;
+      await blocker.done;
       // The renewal goes through: the first user's shard is still this instance's, the second's is lost.
       await until(() => !ctx.engine.serves(accounts[1]!), 5000, "the second account to be dropped");
       await Bun.sleep(1500);

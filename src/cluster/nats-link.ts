@@ -43,9 +43,8 @@ export class NatsLink {
   }
 
   /** `handle` gets the subject without the deployment's prefix. */
-  subscribe(subject: string, handle: (msg: Msg, subject: string) => void, queue?: string): Subscription {
+  subscribe(subject: string, handle: (msg: Msg, subject: string) => void): Subscription {
     return this.nc.subscribe(this.prefix + subject, {
-      ...(queue ? { queue } : {}),
       callback: (err, msg) => {
         if (err) return this.logger.warn("cluster.subscription_error", { subject, reason: err.message });
         handle(msg, msg.subject.slice(this.prefix.length));

@@ -41,10 +41,13 @@ interface AnswerHead {
   headers: [string, string][];
 }
 
-const refusal = (status: number, message: string, api: boolean) =>
-  api
-    ? new Response(JSON.stringify({ success: false, message }), { status, headers: { "content-type": "application/json", "retry-after": "2" } })
-    : new Response(message, { status, headers: { "content-type": "text/plain; charset=utf-8", "retry-after": "2" } });
+/** A refusal to try again shortly: JSON for the API, plain text for pages; `headers` adds to it. */
+export function refusal(status: number, message: string, api: boolean, headers: Record<string, string> = {}): Response {
+  const h = { "retry-after": "2", ...headers };
+  return api
+    ? new Response(JSON.stringify({ success: false, message }), { status, headers: { ...h, "content-type": "application/json" } })
+    : new Response(message, { status, headers: { ...h, "content-type": "text/plain; charset=utf-8" } });
+}
 
 const SAFE = new Set(["GET", "HEAD", "OPTIONS"]);
 

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from "kysely";
 import type { Database } from "./database";
+import { pgInterval } from "./shard-leases";
 
 export interface NamedLeaseListener {
   /** This instance holds the lease now, under this epoch (higher than any holder's before). */
@@ -45,7 +46,7 @@ export class NamedLease {
   }
 
   private async round(): Promise<void> {
-    const ttl = sql`${sql.lit(`${this.opts.ttlMs} milliseconds`)}::interval`;
+    const ttl = pgInterval(this.opts.ttlMs);
     if (this.held !== undefined) {
       const r = await sql<{ epoch: string }>`update cluster_leases set expires_at = now() + ${ttl}
         where name = ${this.name} and owner = ${this.owner} and epoch = ${this.held} returning epoch::text as epoch`.execute(this.db);

@@ -3,6 +3,9 @@ import { hostname } from "node:os";
 import { sql, type Kysely, type Transaction } from "kysely";
 import type { Database } from "./database";
 
+/** A Postgres interval of `ms` milliseconds, for lease expiries. */
+export const pgInterval = (ms: number) => sql`${sql.lit(`${ms} milliseconds`)}::interval`;
+
 /** The fencing check found a shard no longer ours (another instance took it, or it was released). */
 export class FencedError extends Error {
   override name = "FencedError";
@@ -64,8 +67,6 @@ export class ShardLeases {
   private listener: LeaseListener | undefined;
   private readonly now: () => number;
   private readonly startedAt = new Date();
-  /** Rounds done (for tests that wait for one). */
-  rounds = 0;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -155,14 +156,10 @@ export class ShardLeases {
     await this.running;
   }
 
-  private interval(ms: number) {
-    return sql`${sql.lit(`${ms} milliseconds`)}::interval`;
-  }
-
   /** Note ourselves, renew, notice losses, then claim or give back towards the fair share. */
   private async round(): Promise<void> {
     const t0 = this.now();
-    const ttl = this.interval(this.opts.ttlMs);
+    const ttl = pgInterval(this.opts.ttlMs);
     await sql`insert into engine_instances (id, host, pid, started_at, seen_at, url)
       values (${this.id}, ${hostname()}, ${process.pid}, ${this.startedAt}, now(), ${this.opts.url ?? null})
       on conflict (id) do update set seen_at = now(), url = excluded.url`.execute(this.db);
@@ -199,7 +196,6 @@ export class ShardLeases {
       await this.forget(extra, `rebalanced: ${Number(live.rows[0]?.n)} instances share ${this.count} shards`, true);
       await this.giveBack(extra);
     }
-    this.rounds++;
   }
 
   /**

@@ -4,11 +4,11 @@ import type { InstrumentRegistry } from "../market-data/instruments/instrument-r
 import { engineSpec } from "./engine/spec";
 import type { Database } from "../persistence/database";
 import { loadAccounts, loadSnapshot, writeStep, type StepWrite } from "../persistence/repositories/engine-repo";
-import { TradingEngine } from "./engine/engine";
+import { snapshotOf, TradingEngine } from "./engine/engine";
 import { EngineError, noteChange, type AccountConfig, type CommandInput, type Effect, type EngineEvent, type EngineInput, type FeedInput, type InstrumentSpec, type Nanos, type Position, type ReportInput } from "./engine/types";
 import type { EngineHost } from "./engine-host";
 import type { ExecutionRouter } from "./execution/router";
-import { SOLE_OWNER, type Ownership } from "./ownership";
+import { ACCOUNT_MOVED, SOLE_OWNER, type Ownership } from "./ownership";
 
 export interface EngineChange {
   userId: number;
@@ -38,8 +38,6 @@ interface Pending {
   changes: Map<string, EngineEvent[]>;
   steps: Step[];
 }
-
-const MOVED = "this account is not run by this instance at the moment (it is moving to another instance): try again in a few seconds";
 
 /** The account of a position key or an order id ("12:MES", "12:MES:t1:o3"). */
 const accountOf = (id: string) => Number(id.slice(0, id.indexOf(":")));
@@ -232,7 +230,7 @@ export class EngineService implements EngineHost {
 
   /** A trader's command: throws EngineError (4xx) with nothing changed, or resolves once it is durable. */
   async command(input: CommandInput): Promise<Position | undefined> {
-    if (!this.accounts.has(input.accountId)) throw new EngineError(503, MOVED);
+    if (!this.accounts.has(input.accountId)) throw new EngineError(503, ACCOUNT_MOVED);
     if (this.held) {
       const held = this.held;
       await new Promise<void>((resolve, reject) => held.push({ input, waiter: { resolve, reject } }));
@@ -397,7 +395,7 @@ export class EngineService implements EngineHost {
   private async replayOne(st: Step): Promise<void> {
     if (st.input.type === "report" && !this.engine.order(st.input.orderId)) return st.waiter?.resolve();
     // Its account left while it waited (the shard moved): the caller retries and reaches the new owner.
-    if (st.input.type === "command" && !this.accounts.has(st.input.accountId)) return st.waiter?.reject(new EngineError(503, MOVED));
+    if (st.input.type === "command" && !this.accounts.has(st.input.accountId)) return st.waiter?.reject(new EngineError(503, ACCOUNT_MOVED));
     let r: ReturnType<EngineService["run"]>;
     try {
       r = this.run(st.input);
@@ -424,10 +422,7 @@ export class EngineService implements EngineHost {
     try {
       const snap = await loadSnapshot(this.db, [...this.accounts.keys()]);
       // Accounts dropped while the snapshot was read (their lease was lost) must not come back.
-      const here = (id: number) => this.accounts.has(id);
-      const orders = snap.orders.filter((o) => here(o.accountId));
-      const kept = new Set(orders.map((o) => o.id));
-      this.engine.restore({ positions: snap.positions.filter((p) => here(p.accountId)), orders, entries: snap.entries.filter(([id]) => kept.has(id)) });
+      this.engine.restore(snapshotOf(snap, (id) => this.accounts.has(id)));
       return true;
     } catch (err) {
       this.logger.error("engine.stopped", { reason: `cannot read the committed state: ${(err as Error).message}`, action: "no automated action until the server is restarted" });

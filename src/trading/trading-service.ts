@@ -1,4 +1,5 @@
 import type { Kysely } from "kysely";
+import { ACCOUNT_MOVED } from "./ownership";
 import type { z } from "zod";
 import type { BarHistory } from "../market-data/archive/bar-history";
 import { DEFAULT_ATR, type AtrSettings } from "../market-data/bars/atr";
@@ -68,7 +69,7 @@ export class TradingService {
     if (row.kind !== "replay" && !this.engine.account(row.id)) {
       await this.engine.reloadAccounts();
       // On a shared database another instance may run it (its shard moved while this request ran): a retry reaches it.
-      if (!this.engine.account(row.id)) throw new ServiceError(503, "this account is not run by this instance at the moment (it is moving to another instance): try again in a few seconds");
+      if (!this.engine.account(row.id)) throw new ServiceError(503, ACCOUNT_MOVED);
     }
     return row.id;
   }

@@ -15,6 +15,7 @@ import { replayPanel } from "./replay-routes";
 import { authPlugin, type Auth } from "./auth-plugin";
 import { htmlResponse } from "./html-response";
 import { pageUser } from "./pages";
+import { formVersion } from "./params";
 
 type Form = Record<string, string | undefined>;
 
@@ -45,12 +46,6 @@ const CT_TIME = new Intl.DateTimeFormat("en-GB", { timeZone: "America/Chicago", 
 /** The ticket's quantity as typed, for re-rendering it; anything not a whole number is just left out. */
 const optionalInt = (v: string | undefined) => (v !== undefined && /^\d{1,9}$/.test(v) ? Number(v) : undefined);
 
-/** A version the form was rendered at: absent, or a whole number (a stale one is a 409 later). */
-function versionField(v: string | undefined, field: string): number | undefined {
-  if (v === undefined || v === "") return undefined;
-  if (!/^\d{1,15}$/.test(v)) throw new ServiceError(400, `${field}: a whole number`);
-  return Number(v);
-}
 
 /**
  * The desk's HTML controller: form posts become trading-service calls; every answer is the
@@ -126,11 +121,11 @@ export function deskRoutes(ctx: AppContext) {
     return { open: Boolean(p && p.qty > 0), account: acct.name, root: instrument(f.symbol).root };
   };
 
-  const version = (f: Form) => versionField(f.version, "version");
+  const version = (f: Form) => formVersion(f.version, "version");
 
   async function saveDefaults(auth: Auth, f: Form, root: string, change: (d: SymbolDefaults) => SymbolDefaults) {
     const cur = await ctx.settings.symbolDefaults(auth.userId, root);
-    await ctx.settings.setSymbolDefaults(auth.userId, root, change(cur.value), versionField(f.dversion, "dversion"), auth.actor);
+    await ctx.settings.setSymbolDefaults(auth.userId, root, change(cur.value), formVersion(f.dversion, "dversion"), auth.actor);
   }
 
   function stopFromForm(f: Form) {

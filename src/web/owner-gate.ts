@@ -1,5 +1,5 @@
 import type { AppContext } from "../app/context";
-import { FORWARDED_HEADER } from "../cluster/request-forwarding";
+import { FORWARDED_HEADER, refusal } from "../cluster/request-forwarding";
 import { peerAddress } from "./http";
 
 /** Routes any instance serves itself: the socket (fed by the feed and the owner's changes) and signing out. */
@@ -11,12 +11,7 @@ const LOCAL = new Set(["/ws", "/logout"]);
  */
 const CLUSTER_LOCAL = ["/api/v1/market/", "/api/v1/journal", "/journal", "/api/v1/replay-files", "/replay/upload", "/replay/quote", "/replay/download"];
 
-function answer(status: number, message: string, api: boolean, extra: Record<string, string> = {}): Response {
-  const headers = { "retry-after": "2", "cache-control": "no-store", ...extra };
-  return api
-    ? new Response(JSON.stringify({ success: false, message }), { status, headers: { ...headers, "content-type": "application/json" } })
-    : new Response(message, { status, headers: { ...headers, "content-type": "text/plain; charset=utf-8" } });
-}
+const answer = (status: number, message: string, api: boolean, extra: Record<string, string> = {}) => refusal(status, message, api, { "cache-control": "no-store", ...extra });
 
 /**
  * On a shared Postgres an instance runs the engine for the users whose shard leases it holds

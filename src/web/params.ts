@@ -47,3 +47,15 @@ export function parseQuery<T extends z.ZodType>(schema: T, query: Record<string,
   }
   return r.data;
 }
+
+/** A form posted without a body (or not as a form) is an empty form: every field is missing. */
+export function formOf(body: unknown): Record<string, unknown> {
+  return body && typeof body === "object" && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
+}
+
+/** The version a form was rendered at: absent, or a whole number (a stale one is a 409 later). */
+export function formVersion(v: string | undefined, field: string): number | undefined {
+  if (v === undefined || v === "") return undefined;
+  if (!/^\d{1,15}$/.test(v)) throw new ServiceError(400, `${field}: a whole number`);
+  return Number(v);
+}

@@ -7,10 +7,9 @@ import { ReplayForms, ReplayPage, ReplayPanel, type ReplayPageProps, type Replay
 import { authPlugin, type Auth } from "./auth-plugin";
 import { htmlResponse } from "./html-response";
 import { pageUser } from "./pages";
+import { formOf } from "./params";
 
 type Form = Record<string, unknown>;
-/** A form posted without a body (or not as a form) is an empty form: every field is missing. */
-const formOf = (body: unknown): Form => (body && typeof body === "object" && !Array.isArray(body) ? (body as Form) : {});
 const first = (v: unknown) => (Array.isArray(v) ? v[0] : v);
 const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : typeof v === "string" ? v.split(/[,\s]+/).filter(Boolean) : []);
 

@@ -9,20 +9,11 @@ import { ArchiveSection, ExecutionSection, KeysSection, PrefsSection, SettingsPa
 import { authPlugin, type Auth } from "./auth-plugin";
 import { htmlResponse } from "./html-response";
 import { pageUser } from "./pages";
+import { formOf, formVersion } from "./params";
 
-type Form = Record<string, unknown>;
-/** A form posted without a body (or not as a form) is an empty form: every field is missing. */
-const formOf = (body: unknown): Form => (body && typeof body === "object" && !Array.isArray(body) ? (body as Form) : {});
 const str = (v: unknown) => (typeof v === "string" ? v.trim() : Array.isArray(v) && typeof v[0] === "string" ? v[0].trim() : "");
 const CT = new Intl.DateTimeFormat("en-CA", { timeZone: "America/Chicago", dateStyle: "short", timeStyle: "short", hour12: false });
 const keySchema = z.string().regex(/^db-[\x21-\x7e]{29}$/, "a Databento key is 32 characters and starts with db-");
-
-/** The version a form was rendered at: a whole number, 0 when absent. */
-function versionOf(v: string): number {
-  if (!v) return 0;
-  if (!/^\d{1,15}$/.test(v)) throw new ServiceError(400, "version: a whole number");
-  return Number(v);
-}
 
 /** Where stored Databento keys live in the secrets store. */
 export const DATABENTO_SECRET = { scope: "databento", live: "api_key", archive: "archive_key" } as const;
@@ -78,7 +69,7 @@ export function settingsRoutes(ctx: AppContext) {
         await ctx.settings.setPrefs(auth.userId, {
           atr: { method: str(f.method), period: str(f.period), lookback: str(f.lookback), multiplier: str(f.multiplier) },
           confirm: str(f.confirm) === "1",
-        }, versionOf(str(f.version)), auth.actor);
+        }, formVersion(str(f.version), "version") ?? 0, auth.actor);
         return "Preferences saved.";
       });
       const p = await ctx.settings.prefs(auth.userId);

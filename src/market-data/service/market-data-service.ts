@@ -244,12 +244,7 @@ export class MarketDataService {
     if (added.length === 0) return [];
     for (const r of added) this.watched.add(r);
     if (this.client) {
-      const symbols = added.map((r) => this.continuous(r));
-      this.client.subscribe({ schema: "mbp-1", stypeIn: "continuous", symbols });
-      if (this.cfg.kind === "databento") {
-        this.client.subscribe({ schema: "ohlcv-1m", stypeIn: "continuous", symbols });
-        this.client.subscribe({ schema: "definition", stypeIn: "continuous", symbols });
-      }
+      for (const s of this.subscriptionsOf(added.map((r) => this.continuous(r)), "continuous")) this.client.subscribe(s);
       this.logger.info("feed.subscribed", { symbols: added.join(","), reason: "watch list or open trade" });
     }
     return added;

@@ -86,6 +86,13 @@ export interface EngineSnapshot {
   entries: [string, PendingEntry][];
 }
 
+/** The part of a snapshot that belongs to the accounts `keep` accepts (entries go with their orders). */
+export function snapshotOf(s: EngineSnapshot, keep: (accountId: number) => boolean): EngineSnapshot {
+  const orders = s.orders.filter((o) => keep(o.accountId));
+  const kept = new Set(orders.map((o) => o.id));
+  return { positions: s.positions.filter((p) => keep(p.accountId)), orders, entries: s.entries.filter(([id]) => kept.has(id)) };
+}
+
 /**
  * The trade manager: `step(input)` applies one input — a print, the clock, a trader's command
  * or an execution report — and returns the effects (orders to submit, events to record,
@@ -283,9 +290,7 @@ export class TradingEngine {
   forgetAccounts(ids: ReadonlySet<number>): void {
     const s = this.snapshot();
     for (const id of ids) this.accounts.delete(id);
-    const orders = s.orders.filter((o) => !ids.has(o.accountId));
-    const kept = new Set(orders.map((o) => o.id));
-    this.restore({ positions: s.positions.filter((p) => !ids.has(p.accountId)), orders, entries: s.entries.filter(([id]) => kept.has(id)) });
+    this.restore(snapshotOf(s, (id) => !ids.has(id)));
   }
 
   /** The stored state of accounts taken over from another instance, beside what this engine has. */
