@@ -11,6 +11,7 @@ import type { Database } from "../persistence/database";
 import { loadSecretKey, SecretsStore } from "../security/secrets";
 import { LegacyOrdersService } from "../trading/legacy/legacy-orders-service";
 import { LegacyEngineBridge } from "../trading/legacy/engine-bridge";
+import { LegacyTables } from "../trading/legacy/legacy-tables";
 import { PriceHub } from "../market-data/stream/price-hub";
 import { MarketDataService, type FeedConfig } from "../market-data/service/market-data-service";
 import { ArchiveService } from "../market-data/archive/archive-service";
@@ -131,9 +132,11 @@ export function createAppContext(config: Config, logger: Logger, db: Kysely<Data
   const leases = dbKind === "postgres"
     ? new ShardLeases(db, { ttlMs: config.LEASE_TTL_MS, renewMs: Math.max(100, Math.floor(config.LEASE_TTL_MS / 3)), balance: Boolean(config.NATS_URL), onError: (err) => logger.warn("lease.round_failed", { reason: (err as Error).message }) })
     : undefined;
-  engine = new EngineService(db, marketData.instruments, new ExecutionRouter(paper, webhook), logger.child({ component: "engine" }), Date.now, leases ?? SOLE_OWNER);
+  const legacyTables = new LegacyTables(db);
+  engine = new EngineService(db, marketData.instruments, new ExecutionRouter(paper, webhook), logger.child({ component: "engine" }), Date.now, leases ?? SOLE_OWNER, legacyTables);
   const barHistory = new BarHistory(archive, (id) => marketData.rootOf(id));
-  const bridge = new LegacyEngineBridge(db, engine, logger.child({ component: "legacy-api" }));
+  const legacyLog = logger.child({ component: "legacy-api" });
+  const bridge = new LegacyEngineBridge(engine, legacyTables, legacyLog);
   const trading = new TradingService(db, engine, barHistory);
   const replay = new ReplayService(db, {
     dataDir: config.DATA_DIR,
@@ -168,12 +171,7 @@ export function createAppContext(config: Config, logger: Logger, db: Kysely<Data
     cluster: undefined,
     userMessages,
     secrets,
-    legacyOrders: new LegacyOrdersService(db, undefined, (accountId, symbols, actor, ladders) => bridge.sync(accountId, symbols, actor, ladders), {
-      openPositions: (accountId) => bridge.openPositions(accountId),
-      exit: (...args) => bridge.exit(...args),
-      lastPrice: (symbol) => engine!.engine.lastPrice(symbol),
-      fence: (trx, accountId) => engine!.fence(trx, accountId),
-    }),
+    legacyOrders: new LegacyOrdersService(engine, legacyTables, bridge, legacyLog),
     legacyBridge: bridge,
     setup: new SetupToken(),
     loginLimits: { byUser: new FailureLimiter(5, 15 * 60_000), byAddress: new FailureLimiter(20, 15 * 60_000) },

@@ -13,15 +13,14 @@ function ranges(shards: number[]): string {
 }
 
 /**
- * Resumes the engine and connects what follows its changes: the original API's tables (rule
- * fills written back) and every browser of the position's owner (over /ws). Alone on its
+ * Resumes the engine and connects what follows its changes: every browser of the position's
+ * owner (over /ws). (The original API's rows follow inside the engine's own steps.) Alone on its
  * database the engine takes every account at once; on a shared Postgres it takes the shards
  * whose leases it claims, and gives up at once those it loses (persistence/shard-leases.ts).
  */
 export async function startEngine(ctx: AppContext, clockMs = 250): Promise<() => Promise<void>> {
   const { engine, logger, leases } = ctx;
   engine.onChange((c) => {
-    void ctx.legacyBridge.onEngineChange(c).catch((err) => logger.error("legacy.write_back_failed", { account_id: c.accountId, symbol: c.symbol, reason: (err as Error).message }));
     const view = ctx.trading.view(c.accountId, c.symbol);
     ctx.userMessages.publish(c.userId, JSON.stringify({ t: "position", account: view?.account, symbol: c.symbol, position: view, events: c.events.map((e) => ({ kind: e.kind, reason: e.reason, actor: e.actor.label, ts: e.tsMs })) }));
   });

@@ -23,9 +23,41 @@ interface Waiter {
   reject: (e: unknown) => void;
 }
 
+/**
+ * Tables kept beside the engine's own (the original API's): changed inside steps, written in
+ * the same transaction as the engine's state, reloaded with it when a write fails.
+ */
+export interface SideTables {
+  /** A record of one batch's changes, filled as its steps run. */
+  batch(): SideBatch;
+  /** A step's effects, as they are collected: what they change in these tables (fills made by rule). */
+  follow(batch: SideBatch, fx: readonly Effect[], position: (key: string) => Position | undefined): void;
+  /** The committed rows of these accounts (start-up, adoption, and back to them after a failed write). */
+  load(accountIds: readonly number[]): Promise<void>;
+  forget(accountIds: ReadonlySet<number>): void;
+}
+
+export interface SideBatch {
+  /** Called when the batch closes, before its transaction begins: its writes (none when nothing differs). */
+  seal(): ((trx: Transaction<Database>) => Promise<void>) | undefined;
+}
+
+/**
+ * Several engine commands and side-table changes as one step: `run` works synchronously on the
+ * engine and the tables, so nothing else interleaves, and throws to refuse with nothing changed.
+ * If its batch's write fails, it runs again on the reloaded state, like any other step.
+ */
+export interface CompositeInput {
+  type: "composite";
+  accountId: number;
+  run(engine: TradingEngine, side: SideBatch | undefined): Effect[];
+}
+
+type StepInput = EngineInput | CompositeInput;
+
 /** One input as it was stepped, kept until its batch is written: a failed batch is replayed step by step. */
 interface Step {
-  input: EngineInput;
+  input: StepInput;
   waiter?: Waiter;
 }
 
@@ -37,6 +69,7 @@ interface Pending {
   submits: Effect[];
   changes: Map<string, EngineEvent[]>;
   steps: Step[];
+  side: SideBatch | undefined;
 }
 
 /** The account of a position key or an order id ("12:MES", "12:MES:t1:o3"). */
@@ -51,7 +84,13 @@ function withoutAccounts(b: Pending, ids: ReadonlySet<number>): boolean {
   return b.accounts.size > 0;
 }
 
-const emptyPending = (): Pending => ({ keys: new Set(), accounts: new Set(), write: { newOrders: [], orderUpdates: [], events: [], closed: [] }, submits: [], changes: new Map(), steps: [] });
+const emptyPending = (side?: SideTables): Pending => ({
+  keys: new Set(), accounts: new Set(), write: { newOrders: [], orderUpdates: [], events: [], closed: [] }, submits: [], changes: new Map(), steps: [], side: side?.batch(),
+});
+
+/** Nothing to write: no transaction at all (an empty BEGIN; COMMIT costs a round trip each way). */
+const nothingWritten = (b: Pending, positions: number) =>
+  positions === 0 && !b.write.newOrders.length && !b.write.orderUpdates.length && !b.write.events.length && !b.write.closed.length;
 
 /**
  * Runs the engine for every account: prints from the bus, commands from the APIs, the clock,
@@ -64,7 +103,7 @@ const emptyPending = (): Pending => ({ keys: new Set(), accounts: new Set(), wri
  */
 export class EngineService implements EngineHost {
   readonly engine: TradingEngine;
-  private pending = emptyPending();
+  private pending: Pending;
   private flushing: Promise<void> | undefined;
   /** While a failed batch is replayed: inputs that arrive wait here, in order, to be stepped after it. */
   private held: Step[] | undefined;
@@ -82,8 +121,10 @@ export class EngineService implements EngineHost {
     private readonly logger: Logger,
     readonly now: () => number = Date.now,
     private readonly ownership: Ownership = SOLE_OWNER,
+    private readonly side?: SideTables,
   ) {
     this.engine = new TradingEngine((s) => this.spec(s));
+    this.pending = emptyPending(side);
   }
 
   spec(symbol: string): (InstrumentSpec & { decimals: number }) | undefined {
@@ -111,6 +152,7 @@ export class EngineService implements EngineHost {
     const accounts = (await loadAccounts(this.db)).filter((a) => a.kind !== "replay" && owns(a.userId) && !this.accounts.has(a.id));
     const ids = accounts.map((a) => a.id);
     const snap = await loadSnapshot(this.db, ids);
+    await this.side?.load(ids);
     for (const a of accounts) this.setAccount(a);
     this.engine.adopt(snap);
     for (const o of snap.orders) {
@@ -132,6 +174,7 @@ export class EngineService implements EngineHost {
     if (!ids.size) return [];
     for (const id of ids) this.accounts.delete(id);
     this.engine.forgetAccounts(ids);
+    this.side?.forget(ids);
     // What was held back for them goes nowhere (the new owner re-sends what is working); the rest of each batch stays.
     this.deferred = this.deferred.filter((b) => withoutAccounts(b, ids));
     const fields = { accounts: ids.size, reason, action: graceful ? "written first, then handed over" : "state dropped at once; the new owner resumes from the database" };
@@ -154,6 +197,11 @@ export class EngineService implements EngineHost {
     if (this.ownership === SOLE_OWNER) return;
     const userId = this.accounts.get(accountId)?.userId ?? (await trx.selectFrom("accounts").select("user_id").where("id", "=", accountId).executeTakeFirst())?.user_id;
     await this.ownership.fence(trx, [userId ?? -1]);
+  }
+
+  /** The accounts whose engine runs here now. */
+  servedAccounts(): number[] {
+    return [...this.accounts.keys()];
   }
 
   /** Does this instance run the account's engine now (not a replay's, not another instance's)? */
@@ -224,21 +272,29 @@ export class EngineService implements EngineHost {
       this.logger.warn("engine.report_ignored", { order_id: r.orderId, kind: r.kind, reason: "no working order with this id (already answered, or unknown)" });
       return;
     }
-    const { fx, update } = this.run(r);
+    const { fx, update } = this.run(r, this.pending.side);
     if (fx.length || update) void this.commit(r, fx, update).catch(() => {});
   }
 
   /** A trader's command: throws EngineError (4xx) with nothing changed, or resolves once it is durable. */
   async command(input: CommandInput): Promise<Position | undefined> {
+    await this.submit(input);
+    return this.engine.position(input.accountId, input.symbol) as Position | undefined;
+  }
+
+  /**
+   * A command or a composite step: stepped now, answered once the batch it joined is committed.
+   * Commands that arrive together share one transaction (group commit), each failing alone.
+   */
+  async submit(input: CommandInput | CompositeInput): Promise<void> {
     if (!this.accounts.has(input.accountId)) throw new EngineError(503, ACCOUNT_MOVED);
     if (this.held) {
       const held = this.held;
       await new Promise<void>((resolve, reject) => held.push({ input, waiter: { resolve, reject } }));
-    } else {
-      const fx = this.engine.step(input);
-      await this.commit(input, fx);
+      return;
     }
-    return this.engine.position(input.accountId, input.symbol) as Position | undefined;
+    const fx = input.type === "composite" ? input.run(this.engine, this.pending.side) : this.engine.step(input);
+    await this.commit(input, fx);
   }
 
   private background(input: EngineInput): void {
@@ -249,7 +305,8 @@ export class EngineService implements EngineHost {
   }
 
   /** One input through the engine, with what a report does to its order's row. */
-  private run(input: EngineInput): { fx: Effect[]; update?: StepWrite["orderUpdates"][number] } {
+  private run(input: StepInput, side: SideBatch | undefined): { fx: Effect[]; update?: StepWrite["orderUpdates"][number] } {
+    if (input.type === "composite") return { fx: input.run(this.engine, side) };
     if (input.type !== "report") return { fx: input.type === "trade" ? this.engine.onTrade(input.symbol, input.price, input.tsMs) : this.engine.step(input) };
     const r = input;
     const before = this.engine.order(r.orderId);
@@ -272,7 +329,7 @@ export class EngineService implements EngineHost {
     while (this.flushing) await this.flushing;
   }
 
-  private commit(input: EngineInput, fx: readonly Effect[], update?: StepWrite["orderUpdates"][number]): Promise<void> {
+  private commit(input: StepInput, fx: readonly Effect[], update?: StepWrite["orderUpdates"][number]): Promise<void> {
     const p = this.pending;
     this.collect(p, fx, update);
     return new Promise<void>((resolve, reject) => {
@@ -320,17 +377,21 @@ export class EngineService implements EngineHost {
       p.accounts.add(accountOf(update.id));
       p.write.orderUpdates.push(update);
     }
+    if (p.side) this.side!.follow(p.side, fx, (key) => this.engine.positionByKey(key));
   }
 
   /** The batch's state, copied now (before any await: later steps belong to the next batch), written in one transaction. */
   private write(batch: Pending): Promise<void> {
     // A position is never stored with an order whose own row is not in the same transaction.
     const positions = [...batch.keys].map((k) => this.engine.positionByKey(k)).filter((x): x is Position => x !== undefined).map((x) => structuredClone(x));
+    const side = batch.side?.seal();
+    if (!side && nothingWritten(batch, positions.length)) return Promise.resolve();
     const users = this.usersOf(batch);
     return this.db.transaction().execute(async (trx) => {
       // First, and holding the shard rows until commit: a takeover waits for this write, or this write fails.
       await this.ownership.fence(trx, users);
       await writeStep(trx, { positions, ...batch.write });
+      await side?.(trx);
     });
   }
 
@@ -361,7 +422,7 @@ export class EngineService implements EngineHost {
     try {
       while (this.pending.steps.length) {
         const batch = this.pending;
-        this.pending = emptyPending();
+        this.pending = emptyPending(this.side);
         try {
           await this.write(batch);
         } catch (err) {
@@ -379,7 +440,7 @@ export class EngineService implements EngineHost {
 
   /** The committed state, then each step again on its own (deterministic engine: the same input, the same effects). */
   private async replay(steps: Step[]): Promise<void> {
-    this.pending = emptyPending();
+    this.pending = emptyPending(this.side);
     const held: Step[] = (this.held = []);
     try {
       if (!(await this.reload())) {
@@ -395,20 +456,20 @@ export class EngineService implements EngineHost {
   private async replayOne(st: Step): Promise<void> {
     if (st.input.type === "report" && !this.engine.order(st.input.orderId)) return st.waiter?.resolve();
     // Its account left while it waited (the shard moved): the caller retries and reaches the new owner.
-    if (st.input.type === "command" && !this.accounts.has(st.input.accountId)) return st.waiter?.reject(new EngineError(503, ACCOUNT_MOVED));
+    if ((st.input.type === "command" || st.input.type === "composite") && !this.accounts.has(st.input.accountId)) return st.waiter?.reject(new EngineError(503, ACCOUNT_MOVED));
+    const one = emptyPending(this.side);
     let r: ReturnType<EngineService["run"]>;
     try {
-      r = this.run(st.input);
+      r = this.run(st.input, one.side);
     } catch (err) {
       // A command that no longer fits the state without the refused step (EngineError): refused as it would be now.
       return st.waiter?.reject(err);
     }
-    const one = emptyPending();
     this.collect(one, r.fx, r.update);
     try {
       await this.write(one);
     } catch (err) {
-      this.logger.error("engine.step_refused", { input: st.input.type, ...("accountId" in st.input ? { account_id: st.input.accountId, symbol: st.input.symbol } : {}), ...("orderId" in st.input ? { order_id: st.input.orderId } : {}), reason: (err as Error).message, action: "this step alone was undone; nothing of it was released" });
+      this.logger.error("engine.step_refused", { input: st.input.type, ...("accountId" in st.input ? { account_id: st.input.accountId, symbol: "symbol" in st.input ? st.input.symbol : undefined } : {}), ...("orderId" in st.input ? { order_id: st.input.orderId } : {}), reason: (err as Error).message, action: "this step alone was undone; nothing of it was released" });
       st.waiter?.reject(err);
       await this.reload();
       return;
@@ -420,9 +481,12 @@ export class EngineService implements EngineHost {
   /** Back to the last committed state; if even that cannot be read, the engine stops acting (false). */
   private async reload(): Promise<boolean> {
     try {
-      const snap = await loadSnapshot(this.db, [...this.accounts.keys()]);
+      const ids = [...this.accounts.keys()];
+      const snap = await loadSnapshot(this.db, ids);
+      await this.side?.load(ids);
       // Accounts dropped while the snapshot was read (their lease was lost) must not come back.
       this.engine.restore(snapshotOf(snap, (id) => this.accounts.has(id)));
+      if (this.side) this.side.forget(new Set(ids.filter((id) => !this.accounts.has(id))));
       return true;
     } catch (err) {
       this.logger.error("engine.stopped", { reason: `cannot read the committed state: ${(err as Error).message}`, action: "no automated action until the server is restarted" });

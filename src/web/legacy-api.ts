@@ -34,6 +34,7 @@ export function legacyApi(ctx: AppContext) {
     if (known !== undefined) return known;
     const acc = await findAccount(ctx.db, auth.userId, name.data);
     if (!acc) throw new ServiceError(404, `account: ${auth.username} has no account named "${name.data}"`);
+    if (acc.kind === "replay") throw new ServiceError(409, `account: "${name.data}" is a replay's account; the original API acts on live and paper accounts`);
     accountIds.set(key, acc.id);
     return acc.id;
   }

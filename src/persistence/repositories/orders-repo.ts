@@ -187,3 +187,58 @@ export async function findAccount(db: Db, userId: number, name: string) {
 export async function listAccounts(db: Db, userId: number) {
   return db.selectFrom("accounts").select(["id", "name", "kind"]).where("user_id", "=", userId).orderBy("id").execute();
 }
+
+/** The original API's rows of these accounts, as the in-memory tables hold them (start-up, adoption, after a failed write). */
+export async function loadLegacyRows(db: Db, accountIds: readonly number[]) {
+  if (!accountIds.length) return { orders: [] as OpenOrder[], levels: [] as (TpLevel & { accountId: number; symbol: string })[] };
+  const [orders, levels] = await Promise.all([
+    db.selectFrom("orders").select(orderColumns).where("account_id", "in", accountIds).execute(),
+    db.selectFrom("take_profit_levels").select(["account_id", "symbol", ...levelColumns]).where("account_id", "in", accountIds).execute(),
+  ]);
+  return { orders: orders.map(toOrder), levels: levels.map((r) => ({ ...toLevel(r), accountId: r.account_id, symbol: r.symbol })) };
+}
+
+type Keyed = { accountId: number; symbol: string };
+
+/** What a batch changed in the original API's tables, row by row: only what differs from the stored rows. */
+export interface LegacyRowsWrite {
+  orderUpserts: (Keyed & { order: OrderWrite })[];
+  orderDeletes: Keyed[];
+  levelUpserts: (Keyed & { level: TpLevelWrite })[];
+  levelDeletes: (Keyed & { target: bigint })[];
+}
+
+export const noLegacyRows = (w: LegacyRowsWrite) => !w.orderUpserts.length && !w.orderDeletes.length && !w.levelUpserts.length && !w.levelDeletes.length;
+
+/** At most one statement per table and kind, however many requests the batch holds. */
+export async function writeLegacyRows(trx: Transaction<Database>, w: LegacyRowsWrite): Promise<void> {
+  if (w.orderDeletes.length) {
+    await sql`delete from orders where (account_id, symbol) in (${sql.join(w.orderDeletes.map((d) => sql`(${d.accountId}::int, ${d.symbol}::text)`))})`.execute(trx);
+  }
+  if (w.orderUpserts.length) {
+    await trx
+      .insertInto("orders")
+      .values(w.orderUpserts.map((u) => ({
+        account_id: u.accountId, symbol: u.symbol, action: u.order.action, quantity: u.order.quantity, entry_price: formatFixed(u.order.entryPrice),
+        timestamp: u.order.timestamp, stop_loss: u.order.stopLoss == null ? null : JSON.stringify(u.order.stopLoss),
+      })))
+      .onConflict((oc) => oc.columns(["account_id", "symbol"]).doUpdateSet((eb) => ({
+        action: eb.ref("excluded.action"), quantity: eb.ref("excluded.quantity"), entry_price: eb.ref("excluded.entry_price"), timestamp: eb.ref("excluded.timestamp"),
+        stop_loss: eb.ref("excluded.stop_loss"), version: sql`orders.version + 1`, updated_at: sql`now()`,
+      })))
+      .execute();
+  }
+  if (w.levelDeletes.length) {
+    await sql`delete from take_profit_levels where (account_id, symbol, target) in (${sql.join(w.levelDeletes.map((d) => sql`(${d.accountId}::int, ${d.symbol}::text, ${formatFixed(d.target)}::numeric)`))})`.execute(trx);
+  }
+  if (w.levelUpserts.length) {
+    await trx
+      .insertInto("take_profit_levels")
+      .values(w.levelUpserts.map((u) => ({ account_id: u.accountId, symbol: u.symbol, ...levelValues(u.level) })))
+      .onConflict((oc) => oc.columns(["account_id", "symbol", "target"]).doUpdateSet((eb) => ({
+        enabled: eb.ref("excluded.enabled"), quantity: eb.ref("excluded.quantity"), price: eb.ref("excluded.price"), hit: eb.ref("excluded.hit"),
+        version: sql`take_profit_levels.version + 1`, updated_at: sql`now()`,
+      })))
+      .execute();
+  }
+}

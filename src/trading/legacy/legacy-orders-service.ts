@@ -1,20 +1,26 @@
-import type { Kysely, Transaction } from "kysely";
 import type { z } from "zod";
+import type { Logger } from "../../log/logger";
 import type { Instrument } from "../../market-data/instruments/catalogue";
 import { resolveSymbol } from "../../market-data/instruments/symbols";
-import type { Database } from "../../persistence/database";
-import { appendEvent, type Actor } from "../../persistence/events";
-import * as repo from "../../persistence/repositories/orders-repo";
-import type { OpenOrder, Side, TpLevel, TpLevelWrite } from "../../persistence/repositories/orders-repo";
+import type { Actor } from "../../persistence/events";
+import type { Side } from "../../persistence/repositories/orders-repo";
 import { fixedFromNumber, fixedToNumber, formatFixed, isMultipleOf } from "../../shared/fixed-point";
+import type { EngineService } from "../engine-service";
+import type { TradingEngine } from "../engine/engine";
+import { EngineError, type Effect } from "../engine/types";
+import { ACCOUNT_MOVED } from "../ownership";
 import { ServiceError } from "../service-error";
-import type { EngineOpen } from "./engine-bridge";
+import type { LegacyEngineBridge } from "./engine-bridge";
+import { LegacyDraft } from "./legacy-draft";
+import { syncSymbol } from "./legacy-sync";
+import type { LegacyLevel, LegacyOrder, LegacyTables } from "./legacy-tables";
 import {
   bulkSchema,
   describeZodError,
   saveTpLevelsBodySchema,
   singleOrderSchema,
   tpLevelPatchSchema,
+  type SingleOrderInput,
   type StopLossInput,
   type TpLevelInput,
 } from "./schemas";
@@ -42,21 +48,6 @@ export interface LegacyTpJson {
 }
 
 export const PLACE_ORDER_OK = "Orders and TP levels updated successfully";
-
-/**
- * The engine as the original API sees it (docs/trading-rules.md R9.1): its open positions, so
- * a trade opened on the desk is listed and acted on like one of the original client's, and its
- * exit, a real one with a fill and a journal row.
- */
-export interface EnginePort {
-  /** Open positions, and the symbols the engine knows as flat (their rows are closed trades waiting to be removed). */
-  openPositions(accountId: number): { open: EngineOpen[]; flat: Set<string> };
-  exit(accountId: number, symbol: string, qty: number | undefined, actor: Actor, clientPrice?: number): Promise<boolean>;
-  /** The engine's last print of a symbol (1e-9 units), to tell which side of the market a stop is on. */
-  lastPrice?(symbol: string): number | undefined;
-  /** Inside a write: the account is still this instance's to change (shard leases; see ownership.ts). */
-  fence?(trx: Transaction<Database>, accountId: number): Promise<void>;
-}
 
 function parse<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
   const r = schema.safeParse(body);
@@ -88,7 +79,7 @@ function checkStopLoss(s: StopLossInput, inst: Instrument, field: string): unkno
   return Object.fromEntries(Object.entries(s).filter(([, v]) => v !== undefined));
 }
 
-function toLevels(levels: TpLevelInput[], inst: Instrument, field: string): TpLevelWrite[] {
+function toLevels(levels: TpLevelInput[], inst: Instrument, field: string): LegacyLevel[] {
   const seen = new Set<bigint>();
   return levels.map((l, i) => {
     const target = onTick(l.target, inst, `${field}.${i}.target`);
@@ -100,146 +91,99 @@ function toLevels(levels: TpLevelInput[], inst: Instrument, field: string): TpLe
 
 const sideWord = (s: Side) => (s === "buy" ? "long" : "short");
 
+/** What one request does inside its engine step: its draft filled, the symbols whose engine position follows, and which of them got a new ladder. */
+type Plan = (draft: LegacyDraft, engine: TradingEngine) => { symbols: Iterable<string>; ladders?: ReadonlySet<string> } | void;
+
 /**
- * The original REST API's behaviour over the database, with its defects fixed: validated,
- * tick-checked, atomic, audited; after each change the engine is made to match, so its exits
- * run on the server (see engine-bridge.ts).
+ * The original REST API with its defects fixed: validated, tick-checked, atomic, audited. Its
+ * rows live in memory beside the engine (legacy-tables.ts): reads cost no query, and each
+ * change is one engine step — the rows, the engine position that follows them and the audit
+ * events are written in one transaction, shared with whatever else arrived at the same time.
  */
 export class LegacyOrdersService {
   constructor(
-    private readonly db: Kysely<Database>,
+    private readonly engine: EngineService,
+    private readonly tables: LegacyTables,
+    private readonly bridge: LegacyEngineBridge,
+    private readonly logger: Logger,
     private readonly nowSeconds: () => number = () => Math.floor(Date.now() / 1000),
-    /** After a change commits: make the engine match (see engine-bridge.ts); `ladders`: symbols whose levels this call wrote. */
-    private readonly changed: (accountId: number, symbols: string[], actor: Actor, ladders?: ReadonlySet<string>) => Promise<void> = async () => {},
-    private readonly engine?: EnginePort,
   ) {}
-
-  private readonly queues = new Map<string, Promise<void>>();
 
   async placeOrder(ctx: CallContext, body: unknown): Promise<string> {
     if (body === null || typeof body !== "object" || Array.isArray(body)) throw new ServiceError(400, "body must be a JSON object");
-    const bulk = "active_orders" in body;
-    const named = bulk
-      ? [...Object.keys((body as { active_orders?: object }).active_orders ?? {}), ...Object.keys((body as { tp_levels?: object }).tp_levels ?? {})]
-      : [String((body as { ticker?: unknown }).ticker ?? "")];
-    return this.serially(ctx.accountId, named, async () => {
-      if (!bulk && (await this.engineExit(ctx, body))) return PLACE_ORDER_OK;
-      const symbols = bulk ? await this.bulk(ctx, body) : await this.single(ctx, body);
-      const ladders = bulk ? new Set(Object.keys((body as { tp_levels?: object }).tp_levels ?? {}).map((k) => resolve(k, "tp_levels").root)) : new Set<string>();
-      await this.changed(ctx.accountId, symbols, ctx.actor, ladders);
-      return PLACE_ORDER_OK;
+    if ("active_orders" in body) return this.bulk(ctx, body);
+    const o = parse(singleOrderSchema, body);
+    const inst = resolve(o.ticker, "ticker");
+    const priceValue = o.entry_price ?? o.limitPrice ?? o.price;
+    const price = priceValue == null ? undefined : onTick(priceValue, inst, o.entry_price != null ? "entry_price" : o.limitPrice != null ? "limitPrice" : "price");
+    // A single `exit` of a symbol the engine holds is the engine's exit; the rows follow its fill.
+    if (o.action === "exit" && (await this.bridge.exit(ctx.accountId, inst.root, o.quantity, ctx.actor, price === undefined ? undefined : Number(price)))) return PLACE_ORDER_OK;
+    const stopField = o.stop_loss ? "stop_loss" : "stopLoss";
+    const stopLoss = checkStopLoss(o.stop_loss ?? o.stopLoss, inst, stopField);
+    await this.step(ctx, (draft) => {
+      this.single(draft, o, inst, stopLoss, price);
+      if (stopLoss) this.checkStop(draft, inst, stopLoss, stopField);
+      this.checkLadder(draft, inst, `tp_levels.${inst.root}`);
+      return { symbols: [inst.root] };
     });
+    return PLACE_ORDER_OK;
   }
 
-  /**
-   * One change per account and symbol at a time, from its read to the engine having followed
-   * it: concurrent orders on a flat symbol (no row to lock) or on a desk trade (the engine ahead
-   * of the table) would otherwise each start from the same state and overwrite one another.
-   * Symbols are taken in one order, so two bulk requests never wait on each other in a circle.
-   */
-  private async serially<T>(accountId: number, names: string[], fn: () => Promise<T>): Promise<T> {
-    const keys = [...new Set(names.map((n) => `${accountId}:${resolveSymbol(n).ok ? resolve(n, "ticker").root : n}`))].sort();
-    const before = keys.map((k) => this.queues.get(k) ?? Promise.resolve());
-    let done!: () => void;
-    const mine = new Promise<void>((r) => (done = r));
-    for (const k of keys) this.queues.set(k, mine);
-    try {
-      await Promise.all(before);
-      return await fn();
-    } finally {
-      done();
-      for (const k of keys) if (this.queues.get(k) === mine) this.queues.delete(k);
+  /** The row of a symbol, or — for a trade opened on the desk — the engine's position in its shape. */
+  private current(draft: LegacyDraft, symbol: string): LegacyOrder | undefined {
+    const row = draft.order(symbol);
+    if (row) return row;
+    const p = this.bridge.openPositions(draft.accountId).open.find((x) => x.symbol === symbol);
+    return p ? { action: p.action, quantity: p.quantity, entryPrice: p.entryPrice, timestamp: p.timestamp, stopLoss: p.stopLoss } : undefined;
+  }
+
+  private single(draft: LegacyDraft, o: SingleOrderInput, inst: Instrument, stopLoss: unknown, price: bigint | undefined): void {
+    const symbol = inst.root;
+    const existing = this.current(draft, symbol);
+    if (o.action === "exit") return this.exit(draft, symbol, existing, o.quantity, price);
+    if (price === undefined) throw new ServiceError(400, "entry_price: required (or limitPrice) until the server has a live price for " + symbol);
+    const qty = o.quantity!;
+    const ts = o.timestamp ?? this.nowSeconds();
+    const at = `${o.action} ${qty} ${symbol} @ ${formatFixed(price)}`;
+    if (!existing) {
+      draft.setOrder(symbol, { action: o.action, quantity: qty, entryPrice: price, timestamp: ts, stopLoss });
+      draft.resetHits(symbol);
+      draft.event(symbol, "order.opened", `${at}: new ${sideWord(o.action)} trade`, { quantity: qty, price });
+    } else if (existing.action === o.action) {
+      // Adding to a position averages the entry (rounded to 1e-9, the storage scale).
+      const total = existing.quantity + qty;
+      const avg = (existing.entryPrice * BigInt(existing.quantity) + price * BigInt(qty) + BigInt(total) / 2n) / BigInt(total);
+      draft.setOrder(symbol, { action: o.action, quantity: total, entryPrice: avg, timestamp: existing.timestamp, stopLoss: stopLoss ?? existing.stopLoss });
+      draft.event(symbol, "order.added", `${at}: added to ${sideWord(o.action)}, now ${total} @ ${formatFixed(avg)} average`, { quantity: qty, price, total, average: avg });
+    } else {
+      // Netting: an opposite order reduces first; any remainder opens the other side.
+      const remainder = qty - existing.quantity;
+      if (remainder < 0) {
+        draft.setOrder(symbol, { ...existing, quantity: -remainder });
+        draft.event(symbol, "order.reduced", `${at}: reduced ${sideWord(existing.action)} to ${-remainder}`, { quantity: qty, price });
+        return;
+      }
+      draft.setOrder(symbol, remainder > 0 ? { action: o.action, quantity: remainder, entryPrice: price, timestamp: ts, stopLoss } : undefined);
+      draft.resetHits(symbol);
+      const reason = `${at}: closed ${sideWord(existing.action)} ${existing.quantity}${remainder > 0 ? `, opened ${sideWord(o.action)} ${remainder}` : ""}`;
+      draft.event(symbol, remainder > 0 ? "order.reversed" : "order.closed", reason, { quantity: qty, price });
     }
   }
 
-  /** A single `exit` of a symbol the engine holds is the engine's exit; the tables follow its fill (engine-bridge.ts). */
-  private async engineExit(ctx: CallContext, body: unknown): Promise<boolean> {
-    if (!this.engine || (body as { action?: unknown }).action !== "exit") return false;
-    const o = parse(singleOrderSchema, body);
-    const inst = resolve(o.ticker, "ticker");
-    const priceValue = o.entry_price ?? o.limitPrice ?? o.price;
-    const price = priceValue == null ? undefined : Number(onTick(priceValue, inst, "price"));
-    return this.engine.exit(ctx.accountId, inst.root, o.quantity, ctx.actor, price);
-  }
-
-  /** The original's row of a symbol, or — for a trade opened on the desk — the engine's position in its shape. */
-  private async current(trx: Transaction<Database>, accountId: number, symbol: string): Promise<OpenOrder | undefined> {
-    const row = await repo.findOrder(trx, accountId, symbol, true);
-    if (row || !this.engine) return row;
-    const p = this.engine.openPositions(accountId).open.find((x) => x.symbol === symbol);
-    return p ? { id: 0, accountId, symbol, action: p.action, quantity: p.quantity, entryPrice: p.entryPrice, timestamp: p.timestamp, stopLoss: p.stopLoss } as OpenOrder : undefined;
-  }
-
-  private async single(ctx: CallContext, body: unknown): Promise<string[]> {
-    const o = parse(singleOrderSchema, body);
-    const inst = resolve(o.ticker, "ticker");
-    const symbol = inst.root;
-    const stopLoss = checkStopLoss(o.stop_loss ?? o.stopLoss, inst, o.stop_loss ? "stop_loss" : "stopLoss");
-    const priceValue = o.entry_price ?? o.limitPrice ?? o.price;
-    const price = priceValue == null ? undefined : onTick(priceValue, inst, o.entry_price != null ? "entry_price" : o.limitPrice != null ? "limitPrice" : "price");
-    await this.db.transaction().execute(async (trx) => {
-      await this.engine?.fence?.(trx, ctx.accountId);
-      const existing = await this.current(trx, ctx.accountId, symbol);
-      if (o.action === "exit") {
-        await this.exit(trx, ctx, symbol, existing, o.quantity, price);
-        return;
-      }
-      if (price === undefined) {
-        throw new ServiceError(400, "entry_price: required (or limitPrice) until the server has a live price for " + symbol);
-      }
-      const qty = o.quantity!;
-      const ts = o.timestamp ?? this.nowSeconds();
-      if (!existing) {
-        await repo.upsertOrder(trx, ctx.accountId, symbol, { action: o.action, quantity: qty, entryPrice: price, timestamp: ts, stopLoss });
-        await repo.resetTpHits(trx, ctx.accountId, symbol);
-        await this.event(trx, ctx, symbol, "order.opened", `${o.action} ${qty} ${symbol} @ ${formatFixed(price)}: new ${sideWord(o.action)} trade`, { quantity: qty, price });
-      } else if (existing.action === o.action) {
-        // Adding to a position averages the entry (rounded to 1e-9, the storage scale).
-        const total = existing.quantity + qty;
-        const avg = (existing.entryPrice * BigInt(existing.quantity) + price * BigInt(qty) + BigInt(total) / 2n) / BigInt(total);
-        await repo.upsertOrder(trx, ctx.accountId, symbol, {
-          action: o.action, quantity: total, entryPrice: avg, timestamp: existing.timestamp, stopLoss: stopLoss ?? existing.stopLoss,
-        });
-        await this.event(trx, ctx, symbol, "order.added",
-          `${o.action} ${qty} ${symbol} @ ${formatFixed(price)}: added to ${sideWord(o.action)}, now ${total} @ ${formatFixed(avg)} average`,
-          { quantity: qty, price, total, average: avg });
-      } else {
-        // Netting: an opposite order reduces first; any remainder opens the other side.
-        const remainder = qty - existing.quantity;
-        if (remainder < 0) {
-          await repo.upsertOrder(trx, ctx.accountId, symbol, { ...existing, quantity: -remainder });
-          await this.event(trx, ctx, symbol, "order.reduced", `${o.action} ${qty} ${symbol} @ ${formatFixed(price)}: reduced ${sideWord(existing.action)} to ${-remainder}`, { quantity: qty, price });
-        } else {
-          await repo.deleteOrder(trx, ctx.accountId, symbol);
-          await repo.resetTpHits(trx, ctx.accountId, symbol);
-          let reason = `${o.action} ${qty} ${symbol} @ ${formatFixed(price)}: closed ${sideWord(existing.action)} ${existing.quantity}`;
-          if (remainder > 0) {
-            await repo.upsertOrder(trx, ctx.accountId, symbol, { action: o.action, quantity: remainder, entryPrice: price, timestamp: ts, stopLoss });
-            reason += `, opened ${sideWord(o.action)} ${remainder}`;
-          }
-          await this.event(trx, ctx, symbol, remainder > 0 ? "order.reversed" : "order.closed", reason, { quantity: qty, price });
-        }
-      }
-      if (stopLoss) await this.checkStop(trx, ctx.accountId, inst, stopLoss, o.stop_loss ? "stop_loss" : "stopLoss");
-      await this.checkLadder(trx, ctx.accountId, inst, `tp_levels.${symbol}`);
-    });
-    return [symbol];
-  }
-
-  private async exit(trx: Transaction<Database>, ctx: CallContext, symbol: string, existing: OpenOrder | undefined, qty: number | undefined, price: bigint | undefined) {
+  private exit(draft: LegacyDraft, symbol: string, existing: LegacyOrder | undefined, qty: number | undefined, price: bigint | undefined): void {
     if (!existing) return; // Exiting a flat symbol is a no-op, so a retried exit is harmless.
     const at = price === undefined ? "" : ` @ ${formatFixed(price)}`;
     if (qty !== undefined && qty < existing.quantity) {
-      await repo.upsertOrder(trx, ctx.accountId, symbol, { ...existing, quantity: existing.quantity - qty });
-      await this.event(trx, ctx, symbol, "order.reduced", `exit ${qty} of ${existing.quantity} ${symbol}${at}: ${existing.quantity - qty} left`, { quantity: qty });
+      draft.setOrder(symbol, { ...existing, quantity: existing.quantity - qty });
+      draft.event(symbol, "order.reduced", `exit ${qty} of ${existing.quantity} ${symbol}${at}: ${existing.quantity - qty} left`, { quantity: qty });
       return;
     }
-    await repo.deleteOrder(trx, ctx.accountId, symbol);
-    const reset = await repo.resetTpHits(trx, ctx.accountId, symbol);
-    await this.event(trx, ctx, symbol, "order.closed", `exit ${existing.quantity} ${symbol}${at}: trade closed${reset ? `, ${reset} TP hit flags reset` : ""}`, { quantity: existing.quantity });
+    draft.setOrder(symbol, undefined);
+    const reset = draft.resetHits(symbol);
+    draft.event(symbol, "order.closed", `exit ${existing.quantity} ${symbol}${at}: trade closed${reset ? `, ${reset} TP hit flags reset` : ""}`, { quantity: existing.quantity });
   }
 
-  private async bulk(ctx: CallContext, body: unknown): Promise<string[]> {
+  private async bulk(ctx: CallContext, body: object): Promise<string> {
     const b = parse(bulkSchema, body);
     const orders = new Map<string, { inst: Instrument; o: (typeof b.active_orders)[string] }>();
     for (const [key, o] of Object.entries(b.active_orders)) {
@@ -247,7 +191,7 @@ export class LegacyOrdersService {
       if (orders.has(inst.root)) throw new ServiceError(400, `active_orders.${key}: ${inst.root} appears twice`);
       orders.set(inst.root, { inst, o });
     }
-    const ladders = new Map<string, { inst: Instrument; levels: TpLevelWrite[] }>();
+    const ladders = new Map<string, { inst: Instrument; levels: LegacyLevel[] }>();
     for (const [key, levels] of Object.entries(b.tp_levels ?? {})) {
       const inst = resolve(key, `tp_levels.${key}`);
       if (ladders.has(inst.root)) throw new ServiceError(400, `tp_levels.${key}: ${inst.root} appears twice`);
@@ -260,43 +204,42 @@ export class LegacyOrdersService {
       price: o.entry_price == null ? undefined : onTick(o.entry_price, inst, `active_orders.${symbol}.entry_price`),
       stopLoss: checkStopLoss(o.stop_loss, inst, `active_orders.${symbol}.stop_loss`),
     }));
-    // All or nothing: one transaction; any refusal below rolls every symbol back.
-    await this.db.transaction().execute(async (trx) => {
-      await this.engine?.fence?.(trx, ctx.accountId);
+    // All or nothing: one step; any refusal below leaves every symbol as it was.
+    await this.step(ctx, (draft) => {
       for (const w of writes) {
-        const existing = await repo.findOrder(trx, ctx.accountId, w.symbol, true);
+        const existing = draft.order(w.symbol);
         if (w.o.action === "exit") {
-          await this.exit(trx, ctx, w.symbol, existing, w.o.quantity, w.price);
+          this.exit(draft, w.symbol, existing, w.o.quantity, w.price);
           continue;
         }
         const next = { action: w.o.action, quantity: w.o.quantity!, entryPrice: w.price!, timestamp: w.o.timestamp ?? existing?.timestamp ?? this.nowSeconds(), stopLoss: w.stopLoss };
         if (existing && existing.action === next.action && existing.quantity === next.quantity && existing.entryPrice === next.entryPrice && JSON.stringify(existing.stopLoss) === JSON.stringify(next.stopLoss) && existing.timestamp === next.timestamp) continue;
-        await repo.upsertOrder(trx, ctx.accountId, w.symbol, next);
-        await this.event(trx, ctx, w.symbol, existing ? "order.synced" : "order.opened",
+        draft.setOrder(w.symbol, next);
+        draft.event(w.symbol, existing ? "order.synced" : "order.opened",
           `${existing ? "synced" : "opened"} ${sideWord(next.action)} ${next.quantity} ${w.symbol} @ ${formatFixed(next.entryPrice)}`, { quantity: next.quantity, price: next.entryPrice });
       }
-      for (const [symbol, { inst, levels }] of ladders) {
-        await this.writeLadder(trx, ctx, inst, symbol, levels);
-      }
-      for (const w of writes) if (w.stopLoss) await this.checkStop(trx, ctx.accountId, w.inst, w.stopLoss, `active_orders.${w.symbol}.stop_loss`);
-      for (const { inst } of [...writes, ...ladders.values()]) await this.checkLadder(trx, ctx.accountId, inst, `tp_levels.${inst.root}`);
+      for (const [symbol, { inst, levels }] of ladders) this.writeLadder(draft, inst, symbol, levels);
+      for (const w of writes) if (w.stopLoss) this.checkStop(draft, w.inst, w.stopLoss, `active_orders.${w.symbol}.stop_loss`);
+      for (const { inst } of [...writes, ...ladders.values()]) this.checkLadder(draft, inst, `tp_levels.${inst.root}`);
+      // The client sends its whole state on every change: only what differs is synced and written.
+      const changed = draft.symbols();
+      return { symbols: changed, ladders: new Set([...ladders.keys()].filter((s) => changed.has(s))) };
     });
-    return [...new Set([...orders.keys(), ...ladders.keys()])];
+    return PLACE_ORDER_OK;
   }
 
-  private async writeLadder(trx: Transaction<Database>, ctx: CallContext, inst: Instrument, symbol: string, levels: TpLevelWrite[]) {
-    const before = await repo.listTpLevels(trx, ctx.accountId, symbol, true);
-    if (sameLadder(before, levels)) return;
-    await repo.replaceTpLevels(trx, ctx.accountId, symbol, levels);
+  private writeLadder(draft: LegacyDraft, inst: Instrument, symbol: string, levels: LegacyLevel[]): void {
+    if (sameLadder(draft.levels(symbol), levels)) return;
+    draft.setLevels(symbol, levels);
     const describe = levels.map((l) => `${l.quantity}@${formatFixed(l.price)}${l.enabled ? "" : " (off)"}${l.hit ? " (hit)" : ""}`).join(", ");
-    await this.event(trx, ctx, symbol, "tp.replaced", `TP levels for ${inst.root} set: ${describe || "none"}`, { levels: levels.length });
+    draft.event(symbol, "tp.replaced", `TP levels for ${inst.root} set: ${describe || "none"}`, { levels: levels.length });
   }
 
   /** A ladder must be on the trade's profit side and never sell more than is open. */
-  private async checkLadder(trx: Transaction<Database>, accountId: number, inst: Instrument, field: string): Promise<void> {
-    const order = await repo.findOrder(trx, accountId, inst.root);
+  private checkLadder(draft: LegacyDraft, inst: Instrument, field: string): void {
+    const order = draft.order(inst.root);
     if (!order) return;
-    const levels = (await repo.listTpLevels(trx, accountId, inst.root)).filter((l) => l.enabled && !l.hit);
+    const levels = draft.levels(inst.root).filter((l) => l.enabled && !l.hit);
     const total = levels.reduce((s, l) => s + l.quantity, 0);
     if (total > order.quantity) {
       throw new ServiceError(400, `${field}: enabled levels take ${total} contracts but the ${sideWord(order.action)} position is ${order.quantity}`);
@@ -314,13 +257,13 @@ export class LegacyOrdersService {
    * price yet): the engine refuses one that would fire at once, and the trade would then show a
    * stop that nothing manages.
    */
-  private async checkStop(trx: Transaction<Database>, accountId: number, inst: Instrument, stopLoss: unknown, field: string): Promise<void> {
-    const order = await repo.findOrder(trx, accountId, inst.root);
+  private checkStop(draft: LegacyDraft, inst: Instrument, stopLoss: unknown, field: string): void {
+    const order = draft.order(inst.root);
     const stopPrice = (stopLoss as { stopPrice?: number | null }).stopPrice;
     // An opposite order that only reduces keeps the trade's own stop: nothing new to check.
     if (!order || stopPrice == null || JSON.stringify(order.stopLoss) !== JSON.stringify(stopLoss)) return;
     const stop = fixedFromNumber(stopPrice);
-    const last = this.engine?.lastPrice?.(inst.root);
+    const last = this.engine.engine.lastPrice(inst.root);
     const ref = last !== undefined && last > 0 ? BigInt(last) : order.entryPrice;
     const what = last !== undefined && last > 0 ? `the market (${formatFixed(ref)})` : `the entry (${formatFixed(ref)})`;
     const long = order.action === "buy";
@@ -329,15 +272,57 @@ export class LegacyOrdersService {
     }
   }
 
-  async getActiveOrders(accountId: number): Promise<{ active_orders: Record<string, LegacyOrderJson>; tp_levels: Record<string, LegacyTpJson[]> }> {
-    const [orders, ladders] = await Promise.all([repo.listOrders(this.db, accountId), repo.listAllTpLevels(this.db, accountId)]);
+  /**
+   * One request as one engine step: the plan fills a draft of the rows (checks throw with
+   * nothing changed), the engine positions follow it, then the draft is applied. Answered once
+   * the batch it joined is committed.
+   */
+  private async step(ctx: CallContext, plan: Plan): Promise<void> {
+    await this.served(ctx.accountId);
+    try {
+      await this.engine.submit({
+        type: "composite",
+        accountId: ctx.accountId,
+        run: (engine, side) => {
+          const draft = new LegacyDraft(this.tables, ctx.accountId, ctx.actor);
+          const r = plan(draft, engine) ?? { symbols: [] };
+          const symbols = [...r.symbols];
+          // Checked for every symbol first, so a bulk request never leaves half its symbols synced.
+          for (const s of symbols) {
+            const p = engine.position(ctx.accountId, s);
+            if (p?.closing) throw new ServiceError(409, `an exit of ${s} is under way (${p.closing.reason}); wait for it to finish`);
+          }
+          const sync = { engine, actor: ctx.actor, tick: (s: string) => this.engine.spec(s)?.tick ?? 1, warn: (e: string, f: Record<string, unknown>) => this.logger.warn(e, f) };
+          const fx: Effect[] = [...draft.events];
+          for (const s of symbols) fx.push(...syncSymbol(sync, draft, s, r.ladders?.has(s) ?? false));
+          if (!side) throw new Error("the original API's tables are not attached to the engine (EngineService side tables)");
+          draft.apply(side);
+          return fx;
+        },
+      });
+    } catch (err) {
+      if (err instanceof EngineError) throw new ServiceError(err.status, err.message);
+      throw err;
+    }
+  }
+
+  /** The account's rows are in this instance's memory only while its engine runs here. */
+  private async served(accountId: number): Promise<void> {
+    if (this.engine.account(accountId)) return;
+    await this.engine.reloadAccounts();
+    if (!this.engine.account(accountId)) throw new ServiceError(503, ACCOUNT_MOVED);
+  }
+
+  /** Reads come from memory: the rows, with the engine's open positions over them (R9.1). */
+  getActiveOrders(accountId: number): { active_orders: Record<string, LegacyOrderJson>; tp_levels: Record<string, LegacyTpJson[]> } {
     const active_orders: Record<string, LegacyOrderJson> = {};
-    for (const o of orders) active_orders[o.symbol] = orderJson(o);
+    const rows = this.tables.orders(accountId);
+    for (const symbol of [...rows.keys()].sort()) active_orders[symbol] = orderJson(symbol, rows.get(symbol)!);
     const tp_levels: Record<string, LegacyTpJson[]> = {};
-    for (const [symbol, levels] of ladders) tp_levels[symbol] = levels.map(levelJson);
-    // The engine is what is open (R9.1): its size and average win, desk trades are listed too, and
-    // a trade it has closed is gone at once (the table row follows its fill a moment later).
-    const engine = this.engine?.openPositions(accountId) ?? { open: [], flat: new Set<string>() };
+    for (const symbol of this.tables.ladderSymbols(accountId)) tp_levels[symbol] = this.tables.levels(accountId, symbol).map(levelJson);
+    // The engine is what is open: its size and average win, desk trades are listed too, and a
+    // trade it has closed is gone at once (the row follows its fill in the same step).
+    const engine = this.bridge.openPositions(accountId);
     for (const s of engine.flat) delete active_orders[s];
     for (const p of engine.open) {
       const row = active_orders[p.symbol];
@@ -353,84 +338,73 @@ export class LegacyOrdersService {
 
   async clearTrade(ctx: CallContext, ticker: string): Promise<string> {
     const inst = resolve(ticker, "ticker");
-    return this.serially(ctx.accountId, [inst.root], () => this.clearOne(ctx, inst));
-  }
-
-  private async clearOne(ctx: CallContext, inst: Instrument): Promise<string> {
-    const message = await this.db.transaction().execute(async (trx) => {
-      await this.engine?.fence?.(trx, ctx.accountId);
-      const hadOrder = await repo.deleteOrder(trx, ctx.accountId, inst.root);
-      const levels = await repo.deleteTpLevels(trx, ctx.accountId, inst.root);
-      if (!hadOrder && levels === 0) return `Nothing to clear for ${inst.root}`;
-      await this.event(trx, ctx, inst.root, "trade.cleared", `trade cleared for ${inst.root}${hadOrder ? "" : " (no open trade)"}, ${levels} TP levels removed`, {});
-      return `Trade cleared for ${inst.root}`;
+    let message = "";
+    await this.step(ctx, (draft) => {
+      const hadOrder = draft.order(inst.root) !== undefined;
+      const levels = draft.levels(inst.root).length;
+      if (!hadOrder && levels === 0) {
+        message = `Nothing to clear for ${inst.root}`;
+        return;
+      }
+      draft.setOrder(inst.root, undefined);
+      draft.setLevels(inst.root, []);
+      draft.event(inst.root, "trade.cleared", `trade cleared for ${inst.root}${hadOrder ? "" : " (no open trade)"}, ${levels} TP levels removed`, {});
+      message = `Trade cleared for ${inst.root}`;
+      return { symbols: [inst.root] };
     });
-    await this.changed(ctx.accountId, [inst.root], ctx.actor);
     return message;
   }
 
   async saveTpLevels(ctx: CallContext, symbolInput: string, body: unknown): Promise<string> {
     const inst = resolve(symbolInput, "symbol");
-    return this.serially(ctx.accountId, [inst.root], () => this.saveLevels(ctx, inst, body));
-  }
-
-  private async saveLevels(ctx: CallContext, inst: Instrument, body: unknown): Promise<string> {
     const { tp_levels } = parse(saveTpLevelsBodySchema, body);
     const levels = toLevels(tp_levels, inst, "tp_levels");
-    await this.db.transaction().execute(async (trx) => {
-      await this.engine?.fence?.(trx, ctx.accountId);
-      await this.writeLadder(trx, ctx, inst, inst.root, levels);
-      await this.checkLadder(trx, ctx.accountId, inst, "tp_levels");
+    await this.step(ctx, (draft) => {
+      this.writeLadder(draft, inst, inst.root, levels);
+      this.checkLadder(draft, inst, "tp_levels");
+      return { symbols: draft.symbols(), ladders: draft.symbols() };
     });
-    await this.changed(ctx.accountId, [inst.root], ctx.actor, new Set([inst.root]));
     return `Take profit levels saved successfully for ${inst.root}`;
   }
 
-  async getTpLevels(accountId: number, symbolInput: string): Promise<{ symbol: string; tp_levels: LegacyTpJson[] }> {
+  getTpLevels(accountId: number, symbolInput: string): { symbol: string; tp_levels: LegacyTpJson[] } {
     const inst = resolve(symbolInput, "symbol");
-    return { symbol: inst.root, tp_levels: (await repo.listTpLevels(this.db, accountId, inst.root)).map(levelJson) };
+    return { symbol: inst.root, tp_levels: this.tables.levels(accountId, inst.root).map(levelJson) };
   }
 
   async updateTpLevel(ctx: CallContext, symbolInput: string, indexText: string, body: unknown): Promise<string> {
     const inst = resolve(symbolInput, "symbol");
-    return this.serially(ctx.accountId, [inst.root], () => this.updateLevel(ctx, inst, indexText, body));
-  }
-
-  private async updateLevel(ctx: CallContext, inst: Instrument, indexText: string, body: unknown): Promise<string> {
     if (!/^\d{1,4}$/.test(indexText)) throw new ServiceError(400, `index: "${indexText}" is not a level number`);
     const index = Number(indexText);
     const patch = parse(tpLevelPatchSchema, body ?? {});
-    await this.db.transaction().execute(async (trx) => {
-      await this.engine?.fence?.(trx, ctx.accountId);
-      const levels = await repo.listTpLevels(trx, ctx.accountId, inst.root, true);
+    const target = patch.target === undefined ? undefined : onTick(patch.target, inst, "target");
+    const price = patch.price === undefined ? undefined : onTick(patch.price, inst, "price");
+    await this.step(ctx, (draft) => {
+      const levels = draft.levels(inst.root);
       const level = levels[index];
       if (!level) throw new ServiceError(404, `TP level index ${index} out of range for ${inst.root}`);
-      const next: TpLevelWrite = {
+      const next: LegacyLevel = {
         enabled: patch.enabled ?? level.enabled,
         quantity: patch.quantity ?? level.quantity,
-        target: patch.target === undefined ? level.target : onTick(patch.target, inst, "target"),
-        price: patch.price === undefined ? level.price : onTick(patch.price, inst, "price"),
+        target: target ?? level.target,
+        price: price ?? level.price,
         hit: patch.hit ?? level.hit,
       };
       if (next.target !== level.target && levels.some((l) => l.target === next.target)) {
         throw new ServiceError(409, `target: another level of ${inst.root} is already at ${formatFixed(next.target)} points`);
       }
-      await repo.updateTpLevel(trx, level.id, next);
-      await this.event(trx, ctx, inst.root, "tp.updated",
+      draft.setLevels(inst.root, levels.map((l, i) => (i === index ? next : l)));
+      draft.event(inst.root, "tp.updated",
         `TP level ${index + 1} of ${inst.root} → ${next.quantity} @ ${formatFixed(next.price)} (${formatFixed(next.target)} pts)${next.enabled ? "" : ", disabled"}${next.hit ? ", hit" : ""}`,
         { index, patch });
-      await this.checkLadder(trx, ctx.accountId, inst, "tp_levels");
+      this.checkLadder(draft, inst, "tp_levels");
+      return { symbols: [inst.root], ladders: new Set([inst.root]) };
     });
-    await this.changed(ctx.accountId, [inst.root], ctx.actor, new Set([inst.root]));
     return `TP level updated for ${inst.root} at index ${index}`;
-  }
-
-  private event(trx: Transaction<Database>, ctx: CallContext, symbol: string, kind: string, reason: string, data: Record<string, unknown>) {
-    return appendEvent(trx, { actor: ctx.actor, accountId: ctx.accountId, symbol, kind, reason, data });
   }
 }
 
-function sameLadder(a: TpLevel[], b: TpLevelWrite[]): boolean {
+function sameLadder(a: readonly LegacyLevel[], b: LegacyLevel[]): boolean {
   if (a.length !== b.length) return false;
   const sorted = [...b].sort((x, y) => (x.target < y.target ? -1 : x.target > y.target ? 1 : 0));
   return a.every((l, i) => {
@@ -439,11 +413,10 @@ function sameLadder(a: TpLevel[], b: TpLevelWrite[]): boolean {
   });
 }
 
-function orderJson(o: OpenOrder): LegacyOrderJson {
-  return { symbol: o.symbol, action: o.action, quantity: o.quantity, entry_price: fixedToNumber(o.entryPrice), timestamp: o.timestamp, stop_loss: o.stopLoss ?? null };
+function orderJson(symbol: string, o: LegacyOrder): LegacyOrderJson {
+  return { symbol, action: o.action, quantity: o.quantity, entry_price: fixedToNumber(o.entryPrice), timestamp: o.timestamp, stop_loss: o.stopLoss ?? null };
 }
 
-function levelJson(l: TpLevel): LegacyTpJson {
+function levelJson(l: LegacyLevel): LegacyTpJson {
   return { enabled: l.enabled, quantity: l.quantity, target: fixedToNumber(l.target), price: fixedToNumber(l.price), hit: l.hit };
 }
-
