@@ -1,4 +1,4 @@
-import { Kysely, PGliteDialect, PostgresDialect } from "kysely";
+import { Kysely, PGliteDialect, PostgresDialect, type Dialect, type Driver, type LogEvent } from "kysely";
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import pg from "pg";
@@ -6,8 +6,47 @@ import type { Database } from "./database";
 import { acquireDirLock, type DirLock } from "./dir-lock";
 import { createPGlite } from "./pglite";
 
+/**
+ * Statements and transactions sent to the database since start: what a request costs is
+ * counted in round trips, so tests and operators can see it (reads of the original API: 0).
+ */
+export class SqlCounter {
+  statements = 0;
+  transactions = 0;
+  /** Kysely's query log: every statement (pg's BEGIN and COMMIT among them, which are not statements here). */
+  readonly note = (e: LogEvent): void => {
+    const head = e.query.sql.slice(0, 8).toLowerCase();
+    if (!head.startsWith("begin") && !head.startsWith("commit") && !head.startsWith("rollback")) this.statements++;
+  };
+
+  /** The dialect with its transactions counted at the driver (PGlite's never pass through the log). */
+  dialect(inner: Dialect): Dialect {
+    return {
+      createAdapter: () => inner.createAdapter(),
+      createIntrospector: (db) => inner.createIntrospector(db),
+      createQueryCompiler: () => inner.createQueryCompiler(),
+      createDriver: () => {
+        const d = inner.createDriver();
+        return {
+          init: () => d.init(),
+          acquireConnection: () => d.acquireConnection(),
+          beginTransaction: (c, settings) => d.beginTransaction(c, settings),
+          commitTransaction: (c) => (this.transactions++, d.commitTransaction(c)),
+          rollbackTransaction: (c) => (this.transactions++, d.rollbackTransaction(c)),
+          releaseConnection: (c) => d.releaseConnection(c),
+          destroy: () => d.destroy(),
+          savepoint: d.savepoint && ((c, name, compile) => d.savepoint!(c, name, compile)),
+          rollbackToSavepoint: d.rollbackToSavepoint && ((c, name, compile) => d.rollbackToSavepoint!(c, name, compile)),
+          releaseSavepoint: d.releaseSavepoint && ((c, name, compile) => d.releaseSavepoint!(c, name, compile)),
+        } satisfies Driver;
+      },
+    };
+  }
+}
+
 export interface DatabaseHandle {
   db: Kysely<Database>;
+  sql: SqlCounter;
   kind: "postgres" | "pglite";
   /** Where the data lives, without credentials (safe to log and show). */
   location: string;
@@ -67,8 +106,9 @@ async function connectPostgres(url: string, opts: ConnectOptions): Promise<Datab
   } finally {
     client.release();
   }
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return { db, kind: "postgres", location: redactUrl(url) + (schema ? `#${schema}` : ""), close: () => db.destroy() };
+  const sql = new SqlCounter();
+  const db = new Kysely<Database>({ dialect: sql.dialect(new PostgresDialect({ pool })), log: sql.note });
+  return { db, sql, kind: "postgres", location: redactUrl(url) + (schema ? `#${schema}` : ""), close: () => db.destroy() };
 }
 
 async function connectPGlite(opts: ConnectOptions): Promise<DatabaseHandle> {
@@ -78,9 +118,11 @@ async function connectPGlite(opts: ConnectOptions): Promise<DatabaseHandle> {
   const lock: DirLock = acquireDirLock(join(resolve(opts.dataDir), "pglite.lock"));
   try {
     const pglite = await createPGlite({ dataDir });
-    const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) });
+    const sql = new SqlCounter();
+    const db = new Kysely<Database>({ dialect: sql.dialect(new PGliteDialect({ pglite })), log: sql.note });
     return {
       db,
+      sql,
       kind: "pglite",
       location: dataDir,
       close: async () => {

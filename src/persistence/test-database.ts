@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { PGlite } from "@electric-sql/pglite";
 import { migrations } from "../../migrations";
-import { connectDatabase, type DatabaseHandle } from "./connect";
+import { connectDatabase, SqlCounter, type DatabaseHandle } from "./connect";
 import type { Database } from "./database";
 import { migrateUp } from "./migrator";
 import { createPGlite } from "./pglite";
@@ -36,8 +36,9 @@ async function pgliteFromTemplate(): Promise<PGlite> {
 export async function createTestDatabase(): Promise<DatabaseHandle> {
   const url = process.env.DATABASE_URL;
   if (!url) {
-    const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite: await pgliteFromTemplate() }) });
-    return { db, kind: "pglite", location: "memory", close: () => db.destroy() };
+    const counter = new SqlCounter();
+    const db = new Kysely<Database>({ dialect: counter.dialect(new PGliteDialect({ pglite: await pgliteFromTemplate() })), log: counter.note });
+    return { db, sql: counter, kind: "pglite", location: "memory", close: () => db.destroy() };
   }
   const schema = `t_${crypto.randomUUID().replaceAll("-", "").slice(0, 20)}`;
   const handle = await connectDatabase({ databaseUrl: url, dataDir: "", schema, poolSize: 4 });

@@ -63,9 +63,17 @@ export class TradingService {
     this.replayHost = resolve;
   }
 
+  /** (user, name) → account: accounts are never renamed or removed, so each is read once. */
+  private readonly accountRows = new Map<string, { id: number; kind: string }>();
+
   async accountId(userId: number, name: string): Promise<number> {
-    const row = await this.db.selectFrom("accounts").select(["id", "kind"]).where("user_id", "=", userId).where("name", "=", name).executeTakeFirst();
-    if (!row) throw new ServiceError(404, `account "${name}" not found`);
+    const key = `${userId}/${name}`;
+    let row = this.accountRows.get(key);
+    if (!row) {
+      row = await this.db.selectFrom("accounts").select(["id", "kind"]).where("user_id", "=", userId).where("name", "=", name).executeTakeFirst();
+      if (!row) throw new ServiceError(404, `account "${name}" not found`);
+      this.accountRows.set(key, row);
+    }
     if (row.kind !== "replay" && !this.engine.account(row.id)) {
       await this.engine.reloadAccounts();
       // On a shared database another instance may run it (its shard moved while this request ran): a retry reaches it.
@@ -104,9 +112,13 @@ export class TradingService {
   }
 
   async positions(userId: number, accountName?: string): Promise<PositionView[]> {
-    const ids = accountName ? [await this.accountId(userId, accountName)] : (await this.db.selectFrom("accounts").select("id").where("user_id", "=", userId).execute()).map((r) => r.id);
+    // From memory: every open position of the user's accounts is in the engine this instance runs for them.
+    const only = accountName ? await this.accountId(userId, accountName) : undefined;
     const out: PositionView[] = [];
-    for (const p of this.engine.engine.allPositions()) if (ids.includes(p.accountId) && p.qty > 0) out.push(this.view(p.accountId, p.symbol)!);
+    for (const p of this.engine.engine.allPositions()) {
+      if (p.qty === 0 || (only !== undefined ? p.accountId !== only : this.engine.account(p.accountId)?.userId !== userId)) continue;
+      out.push(this.view(p.accountId, p.symbol)!);
+    }
     return out.sort((a, b) => a.account.localeCompare(b.account) || a.symbol.localeCompare(b.symbol));
   }
 
