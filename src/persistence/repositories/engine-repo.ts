@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from "kysely";
+import { sql, type Kysely, type Transaction } from "kysely";
 import type { EngineSnapshot } from "../../trading/engine/engine";
 import type { AccountConfig, Bracket, ClosedTrade, EngineEvent, OrderRequest, Position, WorkingOrder } from "../../trading/engine/types";
 import type { Database } from "../database";
@@ -63,14 +63,16 @@ export interface StepWrite {
   closed: ClosedTrade[];
 }
 
-/** One engine step's durable changes; the caller runs it inside one transaction. */
+/**
+ * One batch of engine steps' durable changes; the caller runs it inside one transaction. One
+ * statement per table and kind, whatever the batch holds: a round trip costs more than a row.
+ */
 export async function writeStep(trx: Transaction<Database>, w: StepWrite): Promise<void> {
-  for (const p of w.positions) {
-    const state = toJson(p);
+  if (w.positions.length) {
     await trx
       .insertInto("engine_positions")
-      .values({ key: p.key, account_id: p.accountId, symbol: p.symbol, qty: p.qty, version: p.version, state })
-      .onConflict((oc) => oc.column("key").doUpdateSet({ qty: p.qty, version: p.version, state, updated_at: new Date() }))
+      .values(w.positions.map((p) => ({ key: p.key, account_id: p.accountId, symbol: p.symbol, qty: p.qty, version: p.version, state: toJson(p) })))
+      .onConflict((oc) => oc.column("key").doUpdateSet((eb) => ({ qty: eb.ref("excluded.qty"), version: eb.ref("excluded.version"), state: eb.ref("excluded.state"), updated_at: sql`now()` })))
       .execute();
   }
   if (w.newOrders.length) {
@@ -84,8 +86,12 @@ export async function writeStep(trx: Transaction<Database>, w: StepWrite): Promi
       .onConflict((oc) => oc.column("id").doNothing())
       .execute();
   }
-  for (const u of w.orderUpdates) {
-    await trx.updateTable("engine_orders").set({ status: u.status, filled: u.filled, note: u.note ?? null, updated_at: new Date() }).where("id", "=", u.id).execute();
+  if (w.orderUpdates.length) {
+    // An order answered twice in one batch (working, then filled) ends as its last answer says.
+    const last = [...new Map(w.orderUpdates.map((u) => [u.id, u])).values()];
+    const rows = sql.join(last.map((u) => sql`(${u.id}::text, ${u.status}::text, ${u.filled}::int, ${u.note ?? null}::text)`));
+    await sql`update engine_orders as o set status = v.status, filled = v.filled, note = v.note, updated_at = now()
+      from (values ${rows}) as v(id, status, filled, note) where o.id = v.id`.execute(trx);
   }
   if (w.events.length) {
     await trx
@@ -96,14 +102,14 @@ export async function writeStep(trx: Transaction<Database>, w: StepWrite): Promi
       })))
       .execute();
   }
-  for (const t of w.closed) {
+  if (w.closed.length) {
     await trx
       .insertInto("closed_trades")
-      .values({
+      .values(w.closed.map((t) => ({
         trade_id: t.tradeId, account_id: t.accountId, symbol: t.symbol, side: t.side, qty: t.qty, entry: nanosToDecimal(t.entry), exit: nanosToDecimal(t.exit),
         opened_at: new Date(t.openedAtMs), closed_at: new Date(t.closedAtMs), realized: dollars(t.realized), commissions: dollars(t.commissions),
         exit_reasons: toJson(t.exitReasons), fills: toJson(t.fills),
-      })
+      })))
       .onConflict((oc) => oc.column("trade_id").doNothing())
       .execute();
   }
