@@ -30,10 +30,31 @@ function redact(value: unknown, depth = 0): unknown {
   return out;
 }
 
+/**
+ * Standard output, one write per turn of the event loop rather than per line: under load a
+ * request logs several lines, and a write call each cost more than building them. What is
+ * pending is written at exit too; a SIGKILL loses at most the lines of the current turn.
+ */
+export function stdoutSink(): LogSink {
+  let pending: string[] = [];
+  const flush = () => {
+    if (!pending.length) return;
+    const text = pending.join("\n") + "\n";
+    pending = [];
+    process.stdout.write(text);
+  };
+  process.on("exit", flush);
+  return (line) => {
+    if (pending.push(line) === 1) setImmediate(flush);
+  };
+}
+
+let defaultSink: LogSink | undefined;
+
 /** JSON lines, one per event: {"ts","level","event",...fields}. */
 export function createLogger(
   level: LogLevel = "info",
-  sink: LogSink = (line) => process.stdout.write(line + "\n"),
+  sink: LogSink = (defaultSink ??= stdoutSink()),
   base: Record<string, unknown> = {},
 ): Logger {
   const min = rank[level];

@@ -1,4 +1,5 @@
-import { sql, type Kysely, type Transaction } from "kysely";
+import type { Kysely, Transaction } from "kysely";
+import { withValues } from "../multi-row";
 import type { EngineSnapshot } from "../../trading/engine/engine";
 import type { AccountConfig, Bracket, ClosedTrade, EngineEvent, OrderRequest, Position, WorkingOrder } from "../../trading/engine/types";
 import type { Database } from "../database";
@@ -69,11 +70,9 @@ export interface StepWrite {
  */
 export async function writeStep(trx: Transaction<Database>, w: StepWrite): Promise<void> {
   if (w.positions.length) {
-    await trx
-      .insertInto("engine_positions")
-      .values(w.positions.map((p) => ({ key: p.key, account_id: p.accountId, symbol: p.symbol, qty: p.qty, version: p.version, state: toJson(p) })))
-      .onConflict((oc) => oc.column("key").doUpdateSet((eb) => ({ qty: eb.ref("excluded.qty"), version: eb.ref("excluded.version"), state: eb.ref("excluded.state"), updated_at: sql`now()` })))
-      .execute();
+    await withValues(trx, "insert into engine_positions (key, account_id, symbol, qty, version, state)",
+      w.positions.map((p) => [p.key, p.accountId, p.symbol, p.qty, p.version, toJson(p)]),
+      "on conflict (key) do update set qty = excluded.qty, version = excluded.version, state = excluded.state, updated_at = now()");
   }
   if (w.newOrders.length) {
     await trx
@@ -89,18 +88,12 @@ export async function writeStep(trx: Transaction<Database>, w: StepWrite): Promi
   if (w.orderUpdates.length) {
     // An order answered twice in one batch (working, then filled) ends as its last answer says.
     const last = [...new Map(w.orderUpdates.map((u) => [u.id, u])).values()];
-    const rows = sql.join(last.map((u) => sql`(${u.id}::text, ${u.status}::text, ${u.filled}::int, ${u.note ?? null}::text)`));
-    await sql`update engine_orders as o set status = v.status, filled = v.filled, note = v.note, updated_at = now()
-      from (values ${rows}) as v(id, status, filled, note) where o.id = v.id`.execute(trx);
+    await withValues(trx, "update engine_orders as o set status = v.status, filled = v.filled, note = v.note, updated_at = now() from (", last.map((u) => [u.id, u.status, u.filled, u.note ?? null]),
+      ") as v(id, status, filled, note) where o.id = v.id", ["text", "text", "int", "text"]);
   }
   if (w.events.length) {
-    await trx
-      .insertInto("events")
-      .values(w.events.map((e) => ({
-        actor_kind: e.actor.kind, actor: e.actor.label.slice(0, 200), user_id: e.actor.userId, account_id: e.accountId, symbol: e.symbol,
-        kind: e.kind, reason: e.reason, data: toJson({ ...e.data, ts: e.tsMs }), trade_id: e.tradeId,
-      })))
-      .execute();
+    await withValues(trx, "insert into events (actor_kind, actor, user_id, account_id, symbol, kind, reason, data, trade_id)",
+      w.events.map((e) => [e.actor.kind, e.actor.label.slice(0, 200), e.actor.userId, e.accountId, e.symbol, e.kind, e.reason, toJson({ ...e.data, ts: e.tsMs }), e.tradeId]));
   }
   if (w.closed.length) {
     await trx

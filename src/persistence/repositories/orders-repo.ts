@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Transaction } from "kysely";
 import { formatFixed, parseFixed } from "../../shared/fixed-point";
+import { withValues } from "../multi-row";
 import type { Database } from "../database";
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -213,32 +214,22 @@ export const noLegacyRows = (w: LegacyRowsWrite) => !w.orderUpserts.length && !w
 /** At most one statement per table and kind, however many requests the batch holds. */
 export async function writeLegacyRows(trx: Transaction<Database>, w: LegacyRowsWrite): Promise<void> {
   if (w.orderDeletes.length) {
-    await sql`delete from orders where (account_id, symbol) in (${sql.join(w.orderDeletes.map((d) => sql`(${d.accountId}::int, ${d.symbol}::text)`))})`.execute(trx);
+    await withValues(trx, "delete from orders where (account_id, symbol) in (", w.orderDeletes.map((d) => [d.accountId, d.symbol]), ")", ["int", "text"]);
   }
   if (w.orderUpserts.length) {
-    await trx
-      .insertInto("orders")
-      .values(w.orderUpserts.map((u) => ({
-        account_id: u.accountId, symbol: u.symbol, action: u.order.action, quantity: u.order.quantity, entry_price: formatFixed(u.order.entryPrice),
-        timestamp: u.order.timestamp, stop_loss: u.order.stopLoss == null ? null : JSON.stringify(u.order.stopLoss),
-      })))
-      .onConflict((oc) => oc.columns(["account_id", "symbol"]).doUpdateSet((eb) => ({
-        action: eb.ref("excluded.action"), quantity: eb.ref("excluded.quantity"), entry_price: eb.ref("excluded.entry_price"), timestamp: eb.ref("excluded.timestamp"),
-        stop_loss: eb.ref("excluded.stop_loss"), version: sql`orders.version + 1`, updated_at: sql`now()`,
-      })))
-      .execute();
+    await withValues(trx, "insert into orders (account_id, symbol, action, quantity, entry_price, timestamp, stop_loss)",
+      w.orderUpserts.map(({ accountId, symbol, order: o }) => [accountId, symbol, o.action, o.quantity, formatFixed(o.entryPrice), o.timestamp, o.stopLoss == null ? null : JSON.stringify(o.stopLoss)]),
+      `on conflict (account_id, symbol) do update set action = excluded.action, quantity = excluded.quantity, entry_price = excluded.entry_price,
+        timestamp = excluded.timestamp, stop_loss = excluded.stop_loss, version = orders.version + 1, updated_at = now()`);
   }
   if (w.levelDeletes.length) {
-    await sql`delete from take_profit_levels where (account_id, symbol, target) in (${sql.join(w.levelDeletes.map((d) => sql`(${d.accountId}::int, ${d.symbol}::text, ${formatFixed(d.target)}::numeric)`))})`.execute(trx);
+    await withValues(trx, "delete from take_profit_levels where (account_id, symbol, target) in (",
+      w.levelDeletes.map((d) => [d.accountId, d.symbol, formatFixed(d.target)]), ")", ["int", "text", "numeric"]);
   }
   if (w.levelUpserts.length) {
-    await trx
-      .insertInto("take_profit_levels")
-      .values(w.levelUpserts.map((u) => ({ account_id: u.accountId, symbol: u.symbol, ...levelValues(u.level) })))
-      .onConflict((oc) => oc.columns(["account_id", "symbol", "target"]).doUpdateSet((eb) => ({
-        enabled: eb.ref("excluded.enabled"), quantity: eb.ref("excluded.quantity"), price: eb.ref("excluded.price"), hit: eb.ref("excluded.hit"),
-        version: sql`take_profit_levels.version + 1`, updated_at: sql`now()`,
-      })))
-      .execute();
+    await withValues(trx, "insert into take_profit_levels (account_id, symbol, enabled, quantity, target, price, hit)",
+      w.levelUpserts.map(({ accountId, symbol, level: l }) => [accountId, symbol, l.enabled, l.quantity, formatFixed(l.target), formatFixed(l.price), l.hit]),
+      `on conflict (account_id, symbol, target) do update set enabled = excluded.enabled, quantity = excluded.quantity, price = excluded.price,
+        hit = excluded.hit, version = take_profit_levels.version + 1, updated_at = now()`);
   }
 }
