@@ -133,7 +133,7 @@ export function createAppContext(config: Config, logger: Logger, db: Kysely<Data
     ? new ShardLeases(db, { ttlMs: config.LEASE_TTL_MS, renewMs: Math.max(100, Math.floor(config.LEASE_TTL_MS / 3)), balance: Boolean(config.NATS_URL), onError: (err) => logger.warn("lease.round_failed", { reason: (err as Error).message }) })
     : undefined;
   const legacyTables = new LegacyTables(db);
-  engine = new EngineService(db, marketData.instruments, new ExecutionRouter(paper, webhook), logger.child({ component: "engine" }), Date.now, leases ?? SOLE_OWNER, legacyTables);
+  engine = new EngineService(db, marketData.instruments, new ExecutionRouter(paper, webhook), logger.child({ component: "engine" }), Date.now, leases ?? SOLE_OWNER, legacyTables, dbKind === "postgres");
   const barHistory = new BarHistory(archive, (id) => marketData.rootOf(id));
   const legacyLog = logger.child({ component: "legacy-api" });
   const bridge = new LegacyEngineBridge(engine, legacyTables, legacyLog);

@@ -1,4 +1,5 @@
 import { sql, type Kysely } from "kysely";
+import { SqlScript } from "../persistence/multi-row";
 import type { Database } from "../persistence/database";
 import { appendEvent, type Actor } from "../persistence/events";
 import { fromJson, toJson, writeStep } from "../persistence/repositories/engine-repo";
@@ -62,7 +63,9 @@ export class ReplayStore {
   /** A session's events and closed trades (tagged `replay`), in one transaction. */
   async persist(sessionId: number, w: ReplayWrite): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
-      await writeStep(trx, { positions: [], newOrders: [], orderUpdates: [], events: w.events, closed: w.closed });
+      const script = new SqlScript();
+      writeStep(script, { positions: [], newOrders: [], orderUpdates: [], events: w.events, closed: w.closed });
+      await script.run(trx, false);
       if (w.closed.length) {
         await trx.updateTable("closed_trades").set({ tags: ["replay", `replay-${sessionId}`] }).where("trade_id", "in", w.closed.map((t) => t.tradeId)).execute();
       }

@@ -27,6 +27,17 @@ describe("fixed point", () => {
     expect(formatFixed(7n * SCALE, 2)).toBe("7.00");
     expect(fixedToNumber(parseFixed("4321.75"))).toBe(4321.75);
   });
+  test("to a JSON number: the same double as parsing its decimal text, quickly or not", () => {
+    // Seeded walk over magnitudes, tick-like values and the edges of the fast path (2^53 units).
+    let seed = 7;
+    const rnd = () => ((seed = (seed * 48271) % 2147483647) / 2147483647);
+    const cases = [0n, 1n, -1n, 2n ** 53n - 1n, -(2n ** 53n - 1n), 2n ** 53n, 2n ** 60n + 123n, -(2n ** 61n)];
+    for (let i = 0; i < 20_000; i++) {
+      cases.push(BigInt(Math.floor(rnd() * 2 ** 53)) * (rnd() < 0.5 ? -1n : 1n));
+      cases.push(BigInt(Math.floor(rnd() * 1e7)) * 10_000_000n);
+    }
+    for (const u of cases) expect(fixedToNumber(u)).toBe(Number(formatFixed(u)));
+  });
   test("tick grid", () => {
     const tick = parseFixed("0.25");
     expect(isMultipleOf(parseFixed("5012.75"), tick)).toBe(true);

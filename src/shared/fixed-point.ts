@@ -42,9 +42,15 @@ export function formatFixed(units: bigint, minDecimals = 0): string {
   return `${negative ? "-" : ""}${whole}${frac ? "." + frac : ""}`;
 }
 
-/** For JSON answers and charts only; never compare the result for a fill. */
+const EXACT = 2n ** 53n;
+
+/**
+ * For JSON answers and charts only; never compare the result for a fill. Below 2^53 units the
+ * integer is exact as a double and IEEE division rounds correctly, so units / 1e9 is the double
+ * nearest the decimal value — the same number its text would parse to, without building it.
+ */
 export function fixedToNumber(units: bigint): number {
-  return Number(formatFixed(units));
+  return units < EXACT && units > -EXACT ? Number(units) / 1e9 : Number(formatFixed(units));
 }
 
 export function isMultipleOf(units: bigint, step: bigint): boolean {

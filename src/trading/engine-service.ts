@@ -3,6 +3,7 @@ import type { Logger } from "../log/logger";
 import type { InstrumentRegistry } from "../market-data/instruments/instrument-registry";
 import { engineSpec } from "./engine/spec";
 import type { Database } from "../persistence/database";
+import { SqlScript } from "../persistence/multi-row";
 import { loadAccounts, loadSnapshot, writeStep, type StepWrite } from "../persistence/repositories/engine-repo";
 import { snapshotOf, TradingEngine } from "./engine/engine";
 import { EngineError, noteChange, type AccountConfig, type CommandInput, type Effect, type EngineEvent, type EngineInput, type FeedInput, type InstrumentSpec, type Nanos, type Position, type ReportInput } from "./engine/types";
@@ -38,8 +39,8 @@ export interface SideTables {
 }
 
 export interface SideBatch {
-  /** Called when the batch closes, before its transaction begins: its writes (none when nothing differs). */
-  seal(): ((trx: Transaction<Database>) => Promise<void>) | undefined;
+  /** Called when the batch closes, before its transaction begins: its statements (none when nothing differs). */
+  seal(script: SqlScript): void;
 }
 
 /**
@@ -88,9 +89,6 @@ const emptyPending = (side?: SideTables): Pending => ({
   keys: new Set(), accounts: new Set(), write: { newOrders: [], orderUpdates: [], events: [], closed: [] }, submits: [], changes: new Map(), steps: [], side: side?.batch(),
 });
 
-/** Nothing to write: no transaction at all (an empty BEGIN; COMMIT costs a round trip each way). */
-const nothingWritten = (b: Pending, positions: number) =>
-  positions === 0 && !b.write.newOrders.length && !b.write.orderUpdates.length && !b.write.events.length && !b.write.closed.length;
 
 /**
  * Runs the engine for every account: prints from the bus, commands from the APIs, the clock,
@@ -122,6 +120,8 @@ export class EngineService implements EngineHost {
     readonly now: () => number = Date.now,
     private readonly ownership: Ownership = SOLE_OWNER,
     private readonly side?: SideTables,
+    /** Postgres takes a batch's statements as one query (one round trip); PGlite one by one. */
+    private readonly batchInOneQuery = false,
   ) {
     this.engine = new TradingEngine((s) => this.spec(s));
     this.pending = emptyPending(side);
@@ -383,15 +383,17 @@ export class EngineService implements EngineHost {
   /** The batch's state, copied now (before any await: later steps belong to the next batch), written in one transaction. */
   private write(batch: Pending): Promise<void> {
     // A position is never stored with an order whose own row is not in the same transaction.
-    const positions = [...batch.keys].map((k) => this.engine.positionByKey(k)).filter((x): x is Position => x !== undefined).map((x) => structuredClone(x));
-    const side = batch.side?.seal();
-    if (!side && nothingWritten(batch, positions.length)) return Promise.resolve();
+    // The statements are built now, from the state as it is: later steps belong to the next batch.
+    const positions = [...batch.keys].map((k) => this.engine.positionByKey(k)).filter((x): x is Position => x !== undefined);
+    const script = new SqlScript();
+    writeStep(script, { positions, ...batch.write });
+    batch.side?.seal(script);
+    if (!script.statements.length) return Promise.resolve();
     const users = this.usersOf(batch);
     return this.db.transaction().execute(async (trx) => {
       // First, and holding the shard rows until commit: a takeover waits for this write, or this write fails.
       await this.ownership.fence(trx, users);
-      await writeStep(trx, { positions, ...batch.write });
-      await side?.(trx);
+      await script.run(trx, this.batchInOneQuery);
     });
   }
 

@@ -1,5 +1,5 @@
 import type { Kysely, Transaction } from "kysely";
-import { withValues } from "../multi-row";
+import type { SqlScript } from "../multi-row";
 import type { EngineSnapshot } from "../../trading/engine/engine";
 import type { AccountConfig, Bracket, ClosedTrade, EngineEvent, OrderRequest, Position, WorkingOrder } from "../../trading/engine/types";
 import type { Database } from "../database";
@@ -65,46 +65,37 @@ export interface StepWrite {
 }
 
 /**
- * One batch of engine steps' durable changes; the caller runs it inside one transaction. One
- * statement per table and kind, whatever the batch holds: a round trip costs more than a row.
+ * One batch of engine steps' durable changes as statements of the caller's script, run in one
+ * transaction. One statement per table and kind, whatever the batch holds: a round trip costs
+ * more than a row. Built synchronously: the state is read as it is now.
  */
-export async function writeStep(trx: Transaction<Database>, w: StepWrite): Promise<void> {
+export function writeStep(script: SqlScript, w: StepWrite): void {
   if (w.positions.length) {
-    await withValues(trx, "insert into engine_positions (key, account_id, symbol, qty, version, state)",
+    script.values("insert into engine_positions (key, account_id, symbol, qty, version, state)",
       w.positions.map((p) => [p.key, p.accountId, p.symbol, p.qty, p.version, toJson(p)]),
       "on conflict (key) do update set qty = excluded.qty, version = excluded.version, state = excluded.state, updated_at = now()");
   }
   if (w.newOrders.length) {
-    await trx
-      .insertInto("engine_orders")
-      .values(w.newOrders.map(({ order: o, bracket }) => ({
-        id: o.id, account_id: o.accountId, symbol: o.symbol, purpose: o.purpose, status: "working" as const, qty: o.qty, filled: 0,
-        order: toJson(o), bracket: bracket ? toJson(bracket) : null, note: null,
-      })))
-      // The same deterministic id twice means the action was already recorded: never a second order.
-      .onConflict((oc) => oc.column("id").doNothing())
-      .execute();
+    // The same deterministic id twice means the action was already recorded: never a second order.
+    script.values('insert into engine_orders (id, account_id, symbol, purpose, status, qty, filled, "order", bracket, note)',
+      w.newOrders.map(({ order: o, bracket }) => [o.id, o.accountId, o.symbol, o.purpose, "working", o.qty, 0, toJson(o), bracket ? toJson(bracket) : null, null]),
+      "on conflict (id) do nothing");
   }
   if (w.orderUpdates.length) {
     // An order answered twice in one batch (working, then filled) ends as its last answer says.
     const last = [...new Map(w.orderUpdates.map((u) => [u.id, u])).values()];
-    await withValues(trx, "update engine_orders as o set status = v.status, filled = v.filled, note = v.note, updated_at = now() from (", last.map((u) => [u.id, u.status, u.filled, u.note ?? null]),
+    script.values("update engine_orders as o set status = v.status, filled = v.filled, note = v.note, updated_at = now() from (", last.map((u) => [u.id, u.status, u.filled, u.note ?? null]),
       ") as v(id, status, filled, note) where o.id = v.id", ["text", "text", "int", "text"]);
   }
   if (w.events.length) {
-    await withValues(trx, "insert into events (actor_kind, actor, user_id, account_id, symbol, kind, reason, data, trade_id)",
+    script.values("insert into events (actor_kind, actor, user_id, account_id, symbol, kind, reason, data, trade_id)",
       w.events.map((e) => [e.actor.kind, e.actor.label.slice(0, 200), e.actor.userId, e.accountId, e.symbol, e.kind, e.reason, toJson({ ...e.data, ts: e.tsMs }), e.tradeId]));
   }
   if (w.closed.length) {
-    await trx
-      .insertInto("closed_trades")
-      .values(w.closed.map((t) => ({
-        trade_id: t.tradeId, account_id: t.accountId, symbol: t.symbol, side: t.side, qty: t.qty, entry: nanosToDecimal(t.entry), exit: nanosToDecimal(t.exit),
-        opened_at: new Date(t.openedAtMs), closed_at: new Date(t.closedAtMs), realized: dollars(t.realized), commissions: dollars(t.commissions),
-        exit_reasons: toJson(t.exitReasons), fills: toJson(t.fills),
-      })))
-      .onConflict((oc) => oc.column("trade_id").doNothing())
-      .execute();
+    script.values("insert into closed_trades (trade_id, account_id, symbol, side, qty, entry, exit, opened_at, closed_at, realized, commissions, exit_reasons, fills)",
+      w.closed.map((t) => [t.tradeId, t.accountId, t.symbol, t.side, t.qty, nanosToDecimal(t.entry), nanosToDecimal(t.exit), new Date(t.openedAtMs), new Date(t.closedAtMs),
+        dollars(t.realized), dollars(t.commissions), toJson(t.exitReasons), toJson(t.fills)]),
+      "on conflict (trade_id) do nothing");
   }
 }
 

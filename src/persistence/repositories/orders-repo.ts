@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Transaction } from "kysely";
 import { formatFixed, parseFixed } from "../../shared/fixed-point";
-import { withValues } from "../multi-row";
+import type { SqlScript } from "../multi-row";
 import type { Database } from "../database";
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -212,22 +212,22 @@ export interface LegacyRowsWrite {
 export const noLegacyRows = (w: LegacyRowsWrite) => !w.orderUpserts.length && !w.orderDeletes.length && !w.levelUpserts.length && !w.levelDeletes.length;
 
 /** At most one statement per table and kind, however many requests the batch holds. */
-export async function writeLegacyRows(trx: Transaction<Database>, w: LegacyRowsWrite): Promise<void> {
+export function writeLegacyRows(script: SqlScript, w: LegacyRowsWrite): void {
   if (w.orderDeletes.length) {
-    await withValues(trx, "delete from orders where (account_id, symbol) in (", w.orderDeletes.map((d) => [d.accountId, d.symbol]), ")", ["int", "text"]);
+    script.values("delete from orders where (account_id, symbol) in (", w.orderDeletes.map((d) => [d.accountId, d.symbol]), ")", ["int", "text"]);
   }
   if (w.orderUpserts.length) {
-    await withValues(trx, "insert into orders (account_id, symbol, action, quantity, entry_price, timestamp, stop_loss)",
+    script.values("insert into orders (account_id, symbol, action, quantity, entry_price, timestamp, stop_loss)",
       w.orderUpserts.map(({ accountId, symbol, order: o }) => [accountId, symbol, o.action, o.quantity, formatFixed(o.entryPrice), o.timestamp, o.stopLoss == null ? null : JSON.stringify(o.stopLoss)]),
       `on conflict (account_id, symbol) do update set action = excluded.action, quantity = excluded.quantity, entry_price = excluded.entry_price,
         timestamp = excluded.timestamp, stop_loss = excluded.stop_loss, version = orders.version + 1, updated_at = now()`);
   }
   if (w.levelDeletes.length) {
-    await withValues(trx, "delete from take_profit_levels where (account_id, symbol, target) in (",
+    script.values("delete from take_profit_levels where (account_id, symbol, target) in (",
       w.levelDeletes.map((d) => [d.accountId, d.symbol, formatFixed(d.target)]), ")", ["int", "text", "numeric"]);
   }
   if (w.levelUpserts.length) {
-    await withValues(trx, "insert into take_profit_levels (account_id, symbol, enabled, quantity, target, price, hit)",
+    script.values("insert into take_profit_levels (account_id, symbol, enabled, quantity, target, price, hit)",
       w.levelUpserts.map(({ accountId, symbol, level: l }) => [accountId, symbol, l.enabled, l.quantity, formatFixed(l.target), formatFixed(l.price), l.hit]),
       `on conflict (account_id, symbol, target) do update set enabled = excluded.enabled, quantity = excluded.quantity, price = excluded.price,
         hit = excluded.hit, version = take_profit_levels.version + 1, updated_at = now()`);

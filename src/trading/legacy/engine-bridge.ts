@@ -2,7 +2,7 @@ import type { Logger } from "../../log/logger";
 import type { Actor } from "../../persistence/events";
 import type { EngineService } from "../engine-service";
 import { averageNearest } from "../engine/price-math";
-import { EngineError } from "../engine/types";
+import { EngineError, type Position } from "../engine/types";
 import { ServiceError } from "../service-error";
 import { LegacyDraft } from "./legacy-draft";
 import { stopJson } from "./legacy-stop";
@@ -35,14 +35,25 @@ export class LegacyEngineBridge {
         flat.add(p.symbol);
         continue;
       }
-      const spec = this.engine.spec(p.symbol);
-      out.push({
-        symbol: p.symbol, action: p.side === "long" ? "buy" : "sell", quantity: p.qty, entryPrice: averageNearest(p.cost, p.qty),
-        timestamp: Math.floor(p.openedAtMs / 1000), stopLoss: p.stop ? stopJson(p.stop, p.side, spec?.tick ?? 1) : null,
-        levels: p.ladder.map((l) => ({ enabled: l.enabled, quantity: l.qty, price: BigInt(l.price), hit: l.status === "filled" })),
-      });
+      out.push(this.shapeOf(p));
     }
     return { open: out, flat };
+  }
+
+  /** Built once per version of a position: every change of it moves the version (the engine's `touch`), reads do not. */
+  private readonly shapes = new WeakMap<Position, { version: number; open: EngineOpen }>();
+
+  private shapeOf(p: Position): EngineOpen {
+    const cached = this.shapes.get(p);
+    if (cached?.version === p.version) return cached.open;
+    const spec = this.engine.spec(p.symbol);
+    const open: EngineOpen = {
+      symbol: p.symbol, action: p.side === "long" ? "buy" : "sell", quantity: p.qty, entryPrice: averageNearest(p.cost, p.qty),
+      timestamp: Math.floor(p.openedAtMs / 1000), stopLoss: p.stop ? stopJson(p.stop, p.side, spec?.tick ?? 1) : null,
+      levels: p.ladder.map((l) => ({ enabled: l.enabled, quantity: l.qty, price: BigInt(l.price), hit: l.status === "filled" })),
+    };
+    this.shapes.set(p, { version: p.version, open });
+    return open;
   }
 
   /** The original API's `exit` is an engine exit (R4.1, R9.1): a market order, a fill, a journal row. False: no engine position. */

@@ -13,6 +13,7 @@ import { ServiceError } from "../service-error";
 import type { LegacyEngineBridge } from "./engine-bridge";
 import { LegacyDraft } from "./legacy-draft";
 import { syncSymbol } from "./legacy-sync";
+import type { LegacyOrderJson, LegacyTpJson } from "./legacy-json";
 import type { LegacyLevel, LegacyOrder, LegacyTables } from "./legacy-tables";
 import {
   bulkSchema,
@@ -28,23 +29,6 @@ import {
 export interface CallContext {
   actor: Actor;
   accountId: number;
-}
-
-/** JSON shapes of the original API. */
-export interface LegacyOrderJson {
-  symbol: string;
-  action: Side;
-  quantity: number;
-  entry_price: number;
-  timestamp: number;
-  stop_loss: unknown;
-}
-export interface LegacyTpJson {
-  enabled: boolean;
-  quantity: number;
-  target: number;
-  price: number;
-  hit: boolean;
 }
 
 export const PLACE_ORDER_OK = "Orders and TP levels updated successfully";
@@ -317,9 +301,9 @@ export class LegacyOrdersService {
   getActiveOrders(accountId: number): { active_orders: Record<string, LegacyOrderJson>; tp_levels: Record<string, LegacyTpJson[]> } {
     const active_orders: Record<string, LegacyOrderJson> = {};
     const rows = this.tables.orders(accountId);
-    for (const symbol of [...rows.keys()].sort()) active_orders[symbol] = orderJson(symbol, rows.get(symbol)!);
+    for (const symbol of [...rows.keys()].sort()) active_orders[symbol] = this.tables.orderJson(accountId, symbol)!;
     const tp_levels: Record<string, LegacyTpJson[]> = {};
-    for (const symbol of this.tables.ladderSymbols(accountId)) tp_levels[symbol] = this.tables.levels(accountId, symbol).map(levelJson);
+    for (const symbol of this.tables.ladderSymbols(accountId)) tp_levels[symbol] = [...this.tables.levelsJson(accountId, symbol)];
     // The engine is what is open: its size and average win, desk trades are listed too, and a
     // trade it has closed is gone at once (the row follows its fill in the same step).
     const engine = this.bridge.openPositions(accountId);
@@ -369,7 +353,7 @@ export class LegacyOrdersService {
 
   getTpLevels(accountId: number, symbolInput: string): { symbol: string; tp_levels: LegacyTpJson[] } {
     const inst = resolve(symbolInput, "symbol");
-    return { symbol: inst.root, tp_levels: this.tables.levels(accountId, inst.root).map(levelJson) };
+    return { symbol: inst.root, tp_levels: [...this.tables.levelsJson(accountId, inst.root)] };
   }
 
   async updateTpLevel(ctx: CallContext, symbolInput: string, indexText: string, body: unknown): Promise<string> {
@@ -411,12 +395,4 @@ function sameLadder(a: readonly LegacyLevel[], b: LegacyLevel[]): boolean {
     const m = sorted[i]!;
     return l.enabled === m.enabled && l.quantity === m.quantity && l.target === m.target && l.price === m.price && l.hit === m.hit;
   });
-}
-
-function orderJson(symbol: string, o: LegacyOrder): LegacyOrderJson {
-  return { symbol, action: o.action, quantity: o.quantity, entry_price: fixedToNumber(o.entryPrice), timestamp: o.timestamp, stop_loss: o.stopLoss ?? null };
-}
-
-function levelJson(l: LegacyLevel): LegacyTpJson {
-  return { enabled: l.enabled, quantity: l.quantity, target: fixedToNumber(l.target), price: fixedToNumber(l.price), hit: l.hit };
 }

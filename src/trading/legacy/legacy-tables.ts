@@ -1,4 +1,5 @@
-import type { Kysely, Transaction } from "kysely";
+import type { Kysely } from "kysely";
+import type { SqlScript } from "../../persistence/multi-row";
 import type { Database } from "../../persistence/database";
 import {
   loadLegacyRows,
@@ -9,6 +10,7 @@ import {
   type TpLevelWrite,
 } from "../../persistence/repositories/orders-repo";
 import type { SideBatch, SideTables } from "../engine-service";
+import { levelJson, orderJson, type LegacyOrderJson, type LegacyTpJson } from "./legacy-json";
 import type { Effect, Position } from "../engine/types";
 
 export type { OrderWrite as LegacyOrder, TpLevelWrite as LegacyLevel };
@@ -30,7 +32,8 @@ function sameLevel(a: TpLevelWrite, b: TpLevelWrite): boolean {
 /**
  * One engine batch's changes to the original API's tables: per (account, symbol) the rows as
  * they were before the batch first touched them. What is written is the difference between
- * those and the rows now, computed when the batch is sealed (before its transaction starts).
+ * those and the rows now, turned into statements when the batch is sealed (before its
+ * transaction starts).
  */
 class LegacyBatch implements SideBatch {
   readonly orders = new Map<string, { accountId: number; symbol: string; before: OrderWrite | undefined }>();
@@ -38,7 +41,7 @@ class LegacyBatch implements SideBatch {
 
   constructor(private readonly tables: LegacyTables) {}
 
-  seal(): ((trx: Transaction<Database>) => Promise<void>) | undefined {
+  seal(script: SqlScript): void {
     const w: LegacyRowsWrite = { orderUpserts: [], orderDeletes: [], levelUpserts: [], levelDeletes: [] };
     for (const { accountId, symbol, before } of this.orders.values()) {
       const now = this.tables.order(accountId, symbol);
@@ -56,7 +59,7 @@ class LegacyBatch implements SideBatch {
         if (!was || !sameLevel(was, l)) w.levelUpserts.push({ accountId, symbol, level: l });
       }
     }
-    return noLegacyRows(w) ? undefined : (trx) => writeLegacyRows(trx, w);
+    if (!noLegacyRows(w)) writeLegacyRows(script, w);
   }
 }
 
@@ -70,6 +73,9 @@ class LegacyBatch implements SideBatch {
 export class LegacyTables implements SideTables {
   private readonly ordersByAccount = new Map<number, Map<string, OrderWrite>>();
   private readonly levelsByKey = new Map<string, readonly TpLevelWrite[]>();
+  /** The rows in the API's JSON shapes, built when they change rather than on every read. */
+  private readonly orderJsonByKey = new Map<string, LegacyOrderJson>();
+  private readonly levelsJsonByKey = new Map<string, readonly LegacyTpJson[]>();
   private readonly symbolsWithLevels = new Map<number, Set<string>>();
 
   constructor(private readonly db: Kysely<Database>) {}
@@ -81,7 +87,7 @@ export class LegacyTables implements SideTables {
   async load(accountIds: readonly number[]): Promise<void> {
     const rows = await loadLegacyRows(this.db, accountIds);
     this.forget(new Set(accountIds));
-    for (const o of rows.orders) this.accountOrders(o.accountId).set(o.symbol, { action: o.action, quantity: o.quantity, entryPrice: o.entryPrice, timestamp: o.timestamp, stopLoss: o.stopLoss });
+    for (const o of rows.orders) this.putOrder(o.accountId, o.symbol, { action: o.action, quantity: o.quantity, entryPrice: o.entryPrice, timestamp: o.timestamp, stopLoss: o.stopLoss });
     const grouped = new Map<string, { accountId: number; symbol: string; levels: TpLevelWrite[] }>();
     for (const l of rows.levels) {
       const k = keyOf(l.accountId, l.symbol);
@@ -94,8 +100,12 @@ export class LegacyTables implements SideTables {
 
   forget(accountIds: ReadonlySet<number>): void {
     for (const id of accountIds) {
+      for (const s of this.ordersByAccount.get(id)?.keys() ?? []) this.orderJsonByKey.delete(keyOf(id, s));
       this.ordersByAccount.delete(id);
-      for (const s of this.symbolsWithLevels.get(id) ?? []) this.levelsByKey.delete(keyOf(id, s));
+      for (const s of this.symbolsWithLevels.get(id) ?? []) {
+        this.levelsByKey.delete(keyOf(id, s));
+        this.levelsJsonByKey.delete(keyOf(id, s));
+      }
       this.symbolsWithLevels.delete(id);
     }
   }
@@ -107,6 +117,15 @@ export class LegacyTables implements SideTables {
   /** Nearest target first. */
   levels(accountId: number, symbol: string): readonly TpLevelWrite[] {
     return this.levelsByKey.get(keyOf(accountId, symbol)) ?? NO_LEVELS;
+  }
+
+  orderJson(accountId: number, symbol: string): LegacyOrderJson | undefined {
+    return this.orderJsonByKey.get(keyOf(accountId, symbol));
+  }
+
+  /** Nearest target first; the same array until the levels change (callers copy before changing it). */
+  levelsJson(accountId: number, symbol: string): readonly LegacyTpJson[] {
+    return this.levelsJsonByKey.get(keyOf(accountId, symbol)) ?? [];
   }
 
   orders(accountId: number): ReadonlyMap<string, OrderWrite> {
@@ -123,8 +142,11 @@ export class LegacyTables implements SideTables {
     const b = batch as LegacyBatch;
     const k = keyOf(accountId, symbol);
     if (!b.orders.has(k)) b.orders.set(k, { accountId, symbol, before: this.order(accountId, symbol) });
-    if (next) this.accountOrders(accountId).set(symbol, { ...next });
-    else this.ordersByAccount.get(accountId)?.delete(symbol);
+    if (next) this.putOrder(accountId, symbol, { ...next });
+    else {
+      this.ordersByAccount.get(accountId)?.delete(symbol);
+      this.orderJsonByKey.delete(k);
+    }
   }
 
   /** Inside a step: the symbol's levels become `next` (any order; kept nearest target first). */
@@ -167,21 +189,26 @@ export class LegacyTables implements SideTables {
     }
   }
 
-  private accountOrders(accountId: number): Map<string, OrderWrite> {
+  private putOrder(accountId: number, symbol: string, o: OrderWrite): void {
     let m = this.ordersByAccount.get(accountId);
     if (!m) this.ordersByAccount.set(accountId, (m = new Map()));
-    return m;
+    m.set(symbol, o);
+    this.orderJsonByKey.set(keyOf(accountId, symbol), Object.freeze(orderJson(symbol, o)));
   }
 
   private putLevels(accountId: number, symbol: string, levels: TpLevelWrite[]): void {
     const symbols = this.symbolsWithLevels.get(accountId) ?? new Set<string>();
     this.symbolsWithLevels.set(accountId, symbols);
+    const k = keyOf(accountId, symbol);
     if (!levels.length) {
-      this.levelsByKey.delete(keyOf(accountId, symbol));
+      this.levelsByKey.delete(k);
+      this.levelsJsonByKey.delete(k);
       symbols.delete(symbol);
       return;
     }
-    this.levelsByKey.set(keyOf(accountId, symbol), Object.freeze(levels.sort(byTarget)));
+    const sorted = Object.freeze(levels.sort(byTarget));
+    this.levelsByKey.set(k, sorted);
+    this.levelsJsonByKey.set(k, Object.freeze(sorted.map((l) => Object.freeze(levelJson(l)))));
     symbols.add(symbol);
   }
 }
