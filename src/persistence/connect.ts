@@ -4,6 +4,7 @@ import { join, resolve } from "node:path";
 import pg from "pg";
 import type { Database } from "./database";
 import { acquireDirLock, type DirLock } from "./dir-lock";
+import { SCRIPT_MARK, STATEMENT_BREAK } from "./multi-row";
 import { createPGlite } from "./pglite";
 
 /**
@@ -15,8 +16,14 @@ export class SqlCounter {
   transactions = 0;
   /** Kysely's query log: every statement (pg's BEGIN and COMMIT among them, which are not statements here). */
   readonly note = (e: LogEvent): void => {
-    const head = e.query.sql.slice(0, 8).toLowerCase();
-    if (!head.startsWith("begin") && !head.startsWith("commit") && !head.startsWith("rollback")) this.statements++;
+    const text = e.query.sql;
+    const head = text.slice(0, 8).toLowerCase();
+    if (head.startsWith("begin") || head.startsWith("commit") || head.startsWith("rollback")) return;
+    if (text.startsWith(SCRIPT_MARK)) {
+      // An engine batch sent as one query runs as one (implicit) transaction.
+      this.transactions++;
+      this.statements += text.split(STATEMENT_BREAK).length;
+    } else this.statements++;
   };
 
   /** The dialect with its transactions counted at the driver (PGlite's never pass through the log). */

@@ -1,6 +1,10 @@
 import { CompiledQuery, type Transaction } from "kysely";
 import type { Database } from "./database";
 
+/** How a script sent as one query starts (a comment), and how its statements are joined: the SQL counter reads both. */
+export const SCRIPT_MARK = "/* one transaction */ ";
+export const STATEMENT_BREAK = ";\n";
+
 /** Rows per statement: keeps each statement's text to a few hundred kilobytes at most. */
 const ROWS_PER_STATEMENT = 1000;
 
@@ -51,7 +55,7 @@ export class SqlScript {
    */
   async run(trx: Transaction<Database>, oneQuery: boolean): Promise<void> {
     if (!this.statements.length) return;
-    if (oneQuery) return void (await trx.executeQuery(CompiledQuery.raw(this.statements.join(";\n"), [])));
+    if (oneQuery) return void (await trx.executeQuery(CompiledQuery.raw(this.statements.join(STATEMENT_BREAK), [])));
     for (const s of this.statements) await trx.executeQuery(CompiledQuery.raw(s, []));
   }
 }

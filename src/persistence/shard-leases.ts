@@ -2,9 +2,13 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { sql, type Kysely, type Transaction } from "kysely";
 import type { Database } from "./database";
+import { literal } from "./multi-row";
 
 /** A Postgres interval of `ms` milliseconds, for lease expiries. */
 export const pgInterval = (ms: number) => sql`${sql.lit(`${ms} milliseconds`)}::interval`;
+
+/** In the text of the error a short fence count raises (see `fenceStatement`). */
+const FENCE_MARK = "fenced: shards no longer this instance's: ";
 
 /** The fencing check found a shard no longer ours (another instance took it, or it was released). */
 export class FencedError extends Error {
@@ -112,6 +116,31 @@ export class ShardLeases {
       if (!h || h.until <= t) return false;
     }
     return true;
+  }
+
+  /**
+   * The same check as `fence`, as a statement to put first in a batch sent as one query (an
+   * implicit transaction): it locks the shard rows it finds and fails the whole query unless
+   * all of them are still ours at our epoch. (The failure is a cast of the reason to int:
+   * evaluated only when the count is short; `fenceFailure` turns it back into a FencedError.)
+   */
+  fenceStatement(userIds: Iterable<number>): string | undefined {
+    const users = [...userIds];
+    if (users.some((u) => !Number.isInteger(u) || u < 0)) throw new FencedError("the account is no longer run by this instance: nothing of this step was written");
+    const shards = [...new Set(users.map((u) => this.shardOf(u)))].sort((a, b) => a - b);
+    if (!shards.length) return undefined;
+    const held = shards.map((s) => [s, this.held.get(s)?.epoch] as const);
+    const gone = held.filter(([, e]) => e === undefined).map(([s]) => s);
+    if (gone.length) throw new FencedError(`shard ${gone.join(", ")} is no longer this instance's (another instance took it over): nothing of this step was written`);
+    const pairs = held.map(([s, e]) => `(${s}, ${literal(e)})`).join(", ");
+    return `select case when count(*) = ${shards.length} then 0 else (${literal(FENCE_MARK)} || (${shards.length} - count(*))::text)::int end
+      from (select shard from engine_shards where owner = ${literal(this.id)} and (shard, epoch::text) in (${pairs}) order by shard for share) as fence`;
+  }
+
+  /** A batch's error as the fence's own, when that is what failed. */
+  fenceFailure(err: unknown): unknown {
+    if (!(err instanceof Error) || !err.message.includes(FENCE_MARK)) return err;
+    return new FencedError("a shard of this write is no longer this instance's (another instance took it over): nothing of this step was written");
   }
 
   /** Inside an engine write transaction: the shards of these users are still ours, at our epoch; their rows stay locked until commit. */

@@ -1,9 +1,9 @@
-import type { Kysely, Transaction } from "kysely";
+import { CompiledQuery, type Kysely, type Transaction } from "kysely";
 import type { Logger } from "../log/logger";
 import type { InstrumentRegistry } from "../market-data/instruments/instrument-registry";
 import { engineSpec } from "./engine/spec";
 import type { Database } from "../persistence/database";
-import { SqlScript } from "../persistence/multi-row";
+import { SCRIPT_MARK, SqlScript, STATEMENT_BREAK } from "../persistence/multi-row";
 import { loadAccounts, loadSnapshot, writeStep, type StepWrite } from "../persistence/repositories/engine-repo";
 import { snapshotOf, TradingEngine } from "./engine/engine";
 import { EngineError, noteChange, type AccountConfig, type CommandInput, type Effect, type EngineEvent, type EngineInput, type FeedInput, type InstrumentSpec, type Nanos, type Position, type ReportInput } from "./engine/types";
@@ -189,14 +189,6 @@ export class EngineService implements EngineHost {
     if (!ready.length) return;
     this.deferred = this.deferred.filter((b) => !ready.includes(b));
     for (const b of ready) this.release(b);
-  }
-
-  /** Inside another write for an account (the original API's tables): fenced by the same lease as the engine's own. */
-  async fence(trx: Transaction<Database>, accountId: number): Promise<void> {
-    // Alone on the database there is no one to fence off.
-    if (this.ownership === SOLE_OWNER) return;
-    const userId = this.accounts.get(accountId)?.userId ?? (await trx.selectFrom("accounts").select("user_id").where("id", "=", accountId).executeTakeFirst())?.user_id;
-    await this.ownership.fence(trx, [userId ?? -1]);
   }
 
   /** The accounts whose engine runs here now. */
@@ -390,6 +382,17 @@ export class EngineService implements EngineHost {
     batch.side?.seal(script);
     if (!script.statements.length) return Promise.resolve();
     const users = this.usersOf(batch);
+    // Postgres: fence and writes as one query, one implicit transaction, one round trip.
+    if (this.batchInOneQuery && this.ownership.fenceStatement) {
+      let text: string;
+      try {
+        text = SCRIPT_MARK + [this.ownership.fenceStatement(users), ...script.statements].filter(Boolean).join(STATEMENT_BREAK);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+      const failure = (err: unknown) => this.ownership.fenceFailure?.(err) ?? err;
+      return this.db.executeQuery(CompiledQuery.raw(text, [])).then(() => undefined, (err) => Promise.reject(failure(err)));
+    }
     return this.db.transaction().execute(async (trx) => {
       // First, and holding the shard rows until commit: a takeover waits for this write, or this write fails.
       await this.ownership.fence(trx, users);

@@ -12,6 +12,10 @@ export interface Ownership {
   fence(trx: Transaction<Database>, userIds: Iterable<number>): Promise<void>;
   /** Still inside the lease by the local clock: what was committed may be sent to brokers and browsers. */
   mayRelease(userIds: Iterable<number>): boolean;
+  /** The fence as the first statement of a batch sent as one query (throws as `fence` does); undefined: nothing to check. */
+  fenceStatement?(userIds: Iterable<number>): string | undefined;
+  /** That batch's error as the fence's own, when the fence is what failed. */
+  fenceFailure?(err: unknown): unknown;
 }
 
 /** The answer to a command for an account this instance does not run (now): a retry reaches whoever does. */
