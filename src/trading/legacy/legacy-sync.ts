@@ -1,6 +1,6 @@
 import type { Actor } from "../../persistence/events";
 import type { TradingEngine } from "../engine/engine";
-import { EngineError, type Command, type Effect } from "../engine/types";
+import { EngineError, type Command, type Effect, type TpLevel } from "../engine/types";
 import { legacyStop } from "./legacy-stop";
 import type { LegacyDraft } from "./legacy-draft";
 
@@ -43,7 +43,8 @@ export function syncSymbol(c: SyncContext, draft: LegacyDraft, symbol: string, l
   // A trade opened on the desk has no levels in the original tables: its own ladder stays unless this call wrote one.
   if (levels.length > 0 || ladderWritten) {
     const ladder = levels.filter((l) => l.enabled && !l.hit).map((l) => ({ enabled: true, qty: l.quantity, target: { unit: "price" as const, value: Number(l.price) } }));
-    tolerant("legacy.ladder_not_applied", { kind: "set-ladder", levels: ladder });
+    // An order that only changes the size leaves the ladder as the engine already has it: not set again.
+    if (!sameLadder(engine.position(accountId, symbol)?.ladder, ladder)) tolerant("legacy.ladder_not_applied", { kind: "set-ladder", levels: ladder });
   }
   const stop = legacyStop(order.stopLoss, c.tick(symbol), entry);
   const current = engine.position(accountId, symbol)?.stop;
@@ -52,4 +53,10 @@ export function syncSymbol(c: SyncContext, draft: LegacyDraft, symbol: string, l
   if (current && stop && stop.initial.unit === "price" && stop.initial.value === current.price && stop.kind === (current.trailing ? "trailing" : current.config.kind)) return fx;
   tolerant("legacy.stop_not_applied", { kind: "set-stop", stop });
   return fx;
+}
+
+/** The engine's ladder is exactly these levels, all armed and untouched (nothing pending, filled or refused). */
+function sameLadder(current: readonly TpLevel[] | undefined, wanted: readonly { qty: number; target: { value: number } }[]): boolean {
+  if (!current || current.length !== wanted.length) return false;
+  return current.every((l, i) => l.enabled && l.status === "armed" && l.filledQty === 0 && l.qty === wanted[i]!.qty && l.price === wanted[i]!.target.value);
 }
