@@ -10,6 +10,8 @@ export class FixedPointError extends Error {
   override name = "FixedPointError";
 }
 
+const FAST_LIMIT = 2 ** 52 / 1e9;
+
 /** Parses "5012.25", "-0.1", "7" into 1e-9 units; more than 9 decimals is an error, not a rounding. */
 export function parseFixed(text: string): bigint {
   const m = DECIMAL.exec(text.trim());
@@ -27,6 +29,13 @@ export function parseFixed(text: string): bigint {
  */
 export function fixedFromNumber(n: number): bigint {
   if (!Number.isFinite(n)) throw new FixedPointError(`not a finite number: ${n}`);
+  // Fast path, same answer: below 2^52 units n × 1e9 rounds to the right integer D. If D / 1e9
+  // is n and neither neighbour is, D / 1e9 is the only 9-decimal value whose double is n, so
+  // the shortest text of n (what the sender wrote) is exactly that value.
+  if (n < FAST_LIMIT && n > -FAST_LIMIT) {
+    const d = Math.round(n * 1e9);
+    if (d / 1e9 === n && (d + 1) / 1e9 !== n && (d - 1) / 1e9 !== n) return BigInt(d);
+  }
   let text = String(n);
   if (/e/i.test(text)) text = n.toFixed(SCALE_DIGITS);
   return parseFixed(text);

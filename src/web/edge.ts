@@ -11,13 +11,23 @@ const NUL = "\u0000";
 const MAX_DEPTH = 20;
 
 /** The first string under `value` holding a NUL byte, as a field path ("tp_levels.0.name"). */
-export function nulField(value: unknown, path: string[] = [], depth = 0): string | undefined {
-  if (typeof value === "string") return value.includes(NUL) ? path.join(".") || "body" : undefined;
+export function nulField(value: unknown): string | undefined {
+  const hit = nulPath(value, 0);
+  return hit && (hit.length ? hit.join(".") : "body");
+}
+
+/** The path to the NUL, built only when there is one (every request's body is walked). */
+function nulPath(value: unknown, depth: number): string[] | undefined {
+  if (typeof value === "string") return value.includes(NUL) ? [] : undefined;
   if (!value || typeof value !== "object" || depth > MAX_DEPTH || value instanceof Blob) return undefined;
-  for (const [k, v] of Object.entries(value)) {
-    if (k.includes(NUL)) return [...path, "(key)"].join(".");
-    const hit = nulField(v, [...path, k], depth + 1);
-    if (hit) return hit;
+  const o = value as Record<string, unknown>;
+  for (const k of Object.keys(o)) {
+    if (k.includes(NUL)) return ["(key)"];
+    const hit = nulPath(o[k], depth + 1);
+    if (hit) {
+      hit.unshift(k);
+      return hit;
+    }
   }
   return undefined;
 }
