@@ -203,10 +203,11 @@ export class LegacyOrdersService {
           `${existing ? "synced" : "opened"} ${sideWord(next.action)} ${next.quantity} ${w.symbol} @ ${formatFixed(next.entryPrice)}`, { quantity: next.quantity, price: next.entryPrice });
       }
       for (const [symbol, { inst, levels }] of ladders) this.writeLadder(draft, inst, symbol, levels);
-      for (const w of writes) if (w.stopLoss) this.checkStop(draft, w.inst, w.stopLoss, `active_orders.${w.symbol}.stop_loss`);
-      for (const { inst } of [...writes, ...ladders.values()]) this.checkLadder(draft, inst, `tp_levels.${inst.root}`);
-      // The client sends its whole state on every change: only what differs is synced and written.
+      // The client sends its whole state on every change: only what differs is checked, synced and
+      // written (a symbol sent as it is stays as it is, even if the market has since passed its stop).
       const changed = draft.symbols();
+      for (const w of writes) if (w.stopLoss && changed.has(w.symbol)) this.checkStop(draft, w.inst, w.stopLoss, `active_orders.${w.symbol}.stop_loss`);
+      for (const { inst } of [...writes, ...ladders.values()]) if (changed.has(inst.root)) this.checkLadder(draft, inst, `tp_levels.${inst.root}`);
       return { symbols: changed, ladders: new Set([...ladders.keys()].filter((s) => changed.has(s))) };
     });
     return PLACE_ORDER_OK;
