@@ -27,7 +27,7 @@ import { connectDatabase } from "../src/persistence/connect";
 import { migrateUp } from "../src/persistence/migrator";
 import { checkPeerTools, peerMain, preparePeer, startPeer } from "./flask-peer";
 import { endpoints, luaScript, seed, send, wrk, type Endpoint, type Target, type WrkRun } from "./http-api-load";
-import { minus, startCountingProxy, transactions, zeroCounts, type CountingProxy, type SqlCounts } from "./pg-count-proxy";
+import { minus, startCountingProxy, transactions, type CountingProxy } from "./pg-count-proxy";
 
 const { values: flags } = parseArgs({
   options: {
@@ -151,11 +151,15 @@ async function expectOk(label: string, answer: Promise<Response>): Promise<void>
   if (r.status !== 200) throw new Error(`${label}: ${r.status} ${await r.text()}`);
 }
 
+/** The source each start of ours ran, when it is the source. */
+const versions = new Set<string>();
+
 function ours(databaseUrl: string | undefined, token: string): Server {
   const headers = { authorization: `Bearer ${token}` };
   return {
     label: "ours",
     async start(tag, url = databaseUrl) {
+      if (!useBinary) versions.add(await srcVersion());
       const { proc, base } = spawnOurs(url, dir, `ours-${tag}.log`);
       await waitHealthy(base, proc);
       return {
@@ -167,8 +171,12 @@ function ours(databaseUrl: string | undefined, token: string): Server {
   };
 }
 
+/** gunicorn's sync workers in the two Flask configurations. */
+const FLASK_WORKERS = [2, 4];
+const flaskLabel = (workers: number) => `Flask -w${workers}`;
+
 function flask(main: string, databaseUrl: string, workers: number): Server {
-  const label = `Flask -w${workers}`;
+  const label = flaskLabel(workers);
   return {
     label,
     async start(tag, url = databaseUrl) {
@@ -255,16 +263,20 @@ interface SqlCost {
   burst: Map<string, PerRequest>;
 }
 
+/** What the server sends with no request coming in: lease renewals, the clock, the archive. */
+async function idleRate(proxy: CountingProxy): Promise<SqlCost["idle"]> {
+  const before = { ...proxy.counts };
+  await Bun.sleep(IDLE_MS);
+  const idle = minus(proxy.counts, before);
+  return { statementsPerS: idle.statements / (IDLE_MS / 1000), transactionsPerS: transactions(idle) / (IDLE_MS / 1000) };
+}
+
 async function countSql(server: Server, proxied: string, proxy: CountingProxy): Promise<SqlCost> {
   const t = await server.start("count", proxied);
-  const cost: SqlCost = { idle: { statementsPerS: 0, transactionsPerS: 0 }, oneAtATime: new Map(), burst: new Map() };
   try {
     await seed(t);
     await Bun.sleep(SETTLE_MS);
-    const before: SqlCounts = { ...proxy.counts };
-    await Bun.sleep(IDLE_MS);
-    const idle = minus(proxy.counts, before);
-    cost.idle = { statementsPerS: idle.statements / (IDLE_MS / 1000), transactionsPerS: transactions(idle) / (IDLE_MS / 1000) };
+    const cost: SqlCost = { idle: await idleRate(proxy), oneAtATime: new Map(), burst: new Map() };
     for (const e of ENDPOINTS) {
       const ready = async () => {
         await seed(t);
@@ -287,10 +299,10 @@ async function countSql(server: Server, proxied: string, proxy: CountingProxy): 
       }));
       console.log(`counted ${server.label}: ${e.name}`);
     }
+    return cost;
   } finally {
     await t.stop();
   }
-  return cost;
 }
 
 /** Process spawn until /healthz answers 200, five times on the seeded database. */
@@ -365,12 +377,18 @@ function sqlTable(costs: Map<string, SqlCost>): string {
   );
 }
 
+/** src/'s last commit, and a hash of what differs from it: the source is read anew at every start. */
+async function srcVersion(): Promise<string> {
+  const commit = (await $`git log -1 --format=%h -- src`.text()).trim();
+  const changes = (await $`git diff HEAD -- src`.text()) + (await $`git ls-files --others --exclude-standard -- src`.text());
+  return changes ? `${commit} + uncommitted changes ${Bun.hash(changes).toString(16).slice(0, 8)}` : commit;
+}
+
 async function header(): Promise<string[]> {
-  const src = (await $`git log -1 --format=%h`.text()).trim();
-  const dirty = (await $`git status --porcelain -- src`.text()).trim() ? " + uncommitted changes in src/" : "";
+  const head = (await $`git log -1 --format=%h`.text()).trim();
   const lines = [
     `command: bun bench/http-api.ts ${process.argv.slice(2).join(" ")}`.trim(),
-    `ours: ${useBinary ? "dist/trading-app (binary)" : "bun src/main.ts (source)"}, Bun ${Bun.version}, commit ${src}${dirty}, LOG_LEVEL=info, ${PGLITE ? "PGlite in DATA_DIR" : "Postgres"}`,
+    `ours: ${useBinary ? "dist/trading-app (binary)" : `bun src/main.ts (source at ${await srcVersion()})`}, Bun ${Bun.version}, checkout at ${head}, LOG_LEVEL=info, ${PGLITE ? "PGlite in DATA_DIR" : "Postgres"}`,
     `machine: ${availableParallelism()} CPUs (wrk, the servers and Postgres share them)`,
     `load: wrk -t${THREADS} -c{${CONNECTIONS.join(",")}} -d${SECONDS}s --latency, ${ROUNDS} round(s), ${WARM_SECONDS} s untimed warm-up per endpoint and start; every run re-seeded to 20 open trades × 3 TP levels`,
   ];
@@ -381,7 +399,7 @@ async function header(): Promise<string[]> {
 
 const out: string[] = await header();
 console.log(out.join("\n") + "\n");
-const ourDb = `${runId}`;
+const ourDb = runId;
 const peerDb = `${runId}_peer`;
 const databases: string[] = [];
 const costs = new Map<string, SqlCost>();
@@ -400,7 +418,7 @@ try {
   const servers: Server[] = [ours(ourUrl, token)];
   if (PEER) {
     await preparePeer(dir, PEER, urlFor(peerDb));
-    servers.push(flask(PEER, urlFor(peerDb), 2), flask(PEER, urlFor(peerDb), 4));
+    servers.push(...FLASK_WORKERS.map((w) => flask(PEER, urlFor(peerDb), w)));
   }
 
   if (STARTUP) {
@@ -420,8 +438,8 @@ try {
   for (const db of databases) await adminQuery(`drop database if exists ${db} with (force)`);
 }
 
-const peers = PEER ? ["Flask -w2", "Flask -w4"] : [];
-out.push("", "## Requests/s (median of the rounds, min–max in brackets)", "", PEER ? peerTable(peers) : oursTable());
+if (versions.size > 1) out.push(`src/ changed during the run: ours ran ${[...versions].join("; ")}`);
+out.push("", "## Requests/s (median of the rounds, min–max in brackets)", "", PEER ? peerTable(FLASK_WORKERS.map(flaskLabel)) : oursTable());
 if (PEER) {
   out.push("", "The ratio is ours over the better Flask configuration of that row (by median), round by round;",
     "p99 is the median of the rounds. The original logs at DEBUG to gunicorn's stderr (its own logging.basicConfig),",

@@ -30,7 +30,7 @@ const utf8 = new TextDecoder();
 /** One connection's client → server messages, read from a copy of the stream. */
 class FrontendCounter {
   private pending = new Uint8Array(0);
-  /** Bytes of a message we do not read (a large Bind or CopyData) still to pass over. */
+  /** What is left to pass over of a message not read (CopyData, Sync, a password, …). */
   private skip = 0;
   private startup = true;
   private inTransaction = false;
