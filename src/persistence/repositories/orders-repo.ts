@@ -50,24 +50,6 @@ function toOrder(r: {
 const orderColumns = ["id", "account_id", "symbol", "action", "quantity", "entry_price", "timestamp", "stop_loss", "version"] as const;
 const levelColumns = ["id", "enabled", "quantity", "target", "price", "hit", "version"] as const;
 
-export async function listOrders(db: Db, accountId: number): Promise<OpenOrder[]> {
-  const rows = await db.selectFrom("orders").select(orderColumns).where("account_id", "=", accountId).orderBy("symbol").execute();
-  return rows.map(toOrder);
-}
-
-/** Every open row of the original API, all accounts (start-up reconciliation with the engine). */
-export async function listAllOrders(db: Db): Promise<OpenOrder[]> {
-  const rows = await db.selectFrom("orders").select(orderColumns).orderBy("account_id").orderBy("symbol").execute();
-  return rows.map(toOrder);
-}
-
-export async function findOrder(db: Db, accountId: number, symbol: string, forUpdate = false): Promise<OpenOrder | undefined> {
-  let q = db.selectFrom("orders").select(orderColumns).where("account_id", "=", accountId).where("symbol", "=", symbol);
-  if (forUpdate) q = q.forUpdate();
-  const row = await q.executeTakeFirst();
-  return row && toOrder(row);
-}
-
 export interface OrderWrite {
   action: Side;
   quantity: number;
@@ -93,100 +75,14 @@ export async function upsertOrder(db: Db, accountId: number, symbol: string, o: 
     .execute();
 }
 
-export async function deleteOrder(db: Db, accountId: number, symbol: string): Promise<boolean> {
-  const res = await db.deleteFrom("orders").where("account_id", "=", accountId).where("symbol", "=", symbol).executeTakeFirst();
-  return Number(res.numDeletedRows) > 0;
-}
-
-/** Deterministic order: nearest target first, ties by creation. Index-based edits rely on it. */
-export async function listTpLevels(db: Db, accountId: number, symbol: string, forUpdate = false): Promise<TpLevel[]> {
-  let q = db
-    .selectFrom("take_profit_levels")
-    .select(levelColumns)
-    .where("account_id", "=", accountId)
-    .where("symbol", "=", symbol)
-    .orderBy("target")
-    .orderBy("id");
-  if (forUpdate) q = q.forUpdate();
-  return (await q.execute()).map(toLevel);
-}
-
-export async function listAllTpLevels(db: Db, accountId: number): Promise<Map<string, TpLevel[]>> {
-  const rows = await db
-    .selectFrom("take_profit_levels")
-    .select(["symbol", ...levelColumns])
-    .where("account_id", "=", accountId)
-    .orderBy("symbol")
-    .orderBy("target")
-    .orderBy("id")
-    .execute();
-  const out = new Map<string, TpLevel[]>();
-  for (const r of rows) {
-    const list = out.get(r.symbol) ?? [];
-    list.push(toLevel(r));
-    out.set(r.symbol, list);
-  }
-  return out;
-}
-
 function toLevel(r: { id: number; enabled: boolean; quantity: number; target: string; price: string; hit: boolean; version: number }): TpLevel {
   return { id: r.id, enabled: r.enabled, quantity: r.quantity, target: parseFixed(String(r.target)), price: parseFixed(String(r.price)), hit: r.hit, version: r.version };
 }
 
 export type TpLevelWrite = Omit<TpLevel, "id" | "version">;
 
-function levelValues(l: TpLevelWrite) {
-  return { enabled: l.enabled, quantity: l.quantity, target: formatFixed(l.target), price: formatFixed(l.price), hit: l.hit };
-}
-
-/** Makes the symbol's set exactly `levels`: rows matched by target are updated, others added or removed. */
-export async function replaceTpLevels(db: Db, accountId: number, symbol: string, levels: TpLevelWrite[]): Promise<void> {
-  const targets = levels.map((l) => formatFixed(l.target));
-  let del = db.deleteFrom("take_profit_levels").where("account_id", "=", accountId).where("symbol", "=", symbol);
-  if (targets.length > 0) del = del.where("target", "not in", targets);
-  await del.execute();
-  for (const l of levels) {
-    const v = levelValues(l);
-    await db
-      .insertInto("take_profit_levels")
-      .values({ account_id: accountId, symbol, ...v })
-      .onConflict((oc) =>
-        oc.columns(["account_id", "symbol", "target"]).doUpdateSet({ ...v, version: sql`take_profit_levels.version + 1`, updated_at: sql`now()` }),
-      )
-      .execute();
-  }
-}
-
-export async function updateTpLevel(db: Db, id: number, l: TpLevelWrite): Promise<void> {
-  await db
-    .updateTable("take_profit_levels")
-    .set({ ...levelValues(l), version: sql`version + 1`, updated_at: sql`now()` })
-    .where("id", "=", id)
-    .execute();
-}
-
-export async function resetTpHits(db: Db, accountId: number, symbol: string): Promise<number> {
-  const res = await db
-    .updateTable("take_profit_levels")
-    .set({ hit: false, version: sql`version + 1`, updated_at: sql`now()` })
-    .where("account_id", "=", accountId)
-    .where("symbol", "=", symbol)
-    .where("hit", "=", true)
-    .executeTakeFirst();
-  return Number(res.numUpdatedRows);
-}
-
-export async function deleteTpLevels(db: Db, accountId: number, symbol: string): Promise<number> {
-  const res = await db.deleteFrom("take_profit_levels").where("account_id", "=", accountId).where("symbol", "=", symbol).executeTakeFirst();
-  return Number(res.numDeletedRows);
-}
-
 export async function findAccount(db: Db, userId: number, name: string) {
   return db.selectFrom("accounts").select(["id", "name", "kind"]).where("user_id", "=", userId).where("name", "=", name).executeTakeFirst();
-}
-
-export async function listAccounts(db: Db, userId: number) {
-  return db.selectFrom("accounts").select(["id", "name", "kind"]).where("user_id", "=", userId).orderBy("id").execute();
 }
 
 /** The original API's rows of these accounts, as the in-memory tables hold them (start-up, adoption, after a failed write). */
@@ -232,4 +128,8 @@ export function writeLegacyRows(script: SqlScript, w: LegacyRowsWrite): void {
       `on conflict (account_id, symbol, target) do update set enabled = excluded.enabled, quantity = excluded.quantity, price = excluded.price,
         hit = excluded.hit, version = take_profit_levels.version + 1, updated_at = now()`);
   }
+}
+
+export async function listAccounts(db: Db, userId: number) {
+  return db.selectFrom("accounts").select(["id", "name", "kind"]).where("user_id", "=", userId).orderBy("id").execute();
 }
