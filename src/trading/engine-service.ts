@@ -89,7 +89,6 @@ const emptyPending = (side?: SideTables): Pending => ({
   keys: new Set(), accounts: new Set(), write: { newOrders: [], orderUpdates: [], events: [], closed: [] }, submits: [], changes: new Map(), steps: [], side: side?.batch(),
 });
 
-
 /**
  * Runs the engine for every account: prints from the bus, commands from the APIs, the clock,
  * and reports from the execution adapters go in one at a time; what the steps since the last
