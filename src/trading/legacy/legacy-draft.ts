@@ -1,7 +1,7 @@
 import type { Actor } from "../../persistence/events";
 import type { Effect } from "../engine/types";
 import type { SideBatch } from "../engine-service";
-import type { LegacyLevel, LegacyOrder, LegacyTables } from "./legacy-tables";
+import { byTarget, type LegacyLevel, type LegacyOrder, type LegacyTables } from "./legacy-tables";
 
 /**
  * One request's changes to an account's original-API rows, before they count: checks read the
@@ -39,7 +39,7 @@ export class LegacyDraft {
   }
 
   setLevels(symbol: string, next: readonly LegacyLevel[]): void {
-    this.ladders.set(symbol, [...next].sort((a, b) => (a.target < b.target ? -1 : a.target > b.target ? 1 : 0)));
+    this.ladders.set(symbol, [...next].sort(byTarget));
   }
 
   /** Clears the symbol's `hit` flags; how many were set. */

@@ -14,7 +14,7 @@ import type { LegacyEngineBridge } from "./engine-bridge";
 import { LegacyDraft } from "./legacy-draft";
 import { syncSymbol } from "./legacy-sync";
 import type { LegacyOrderJson, LegacyTpJson } from "./legacy-json";
-import type { LegacyLevel, LegacyOrder, LegacyTables } from "./legacy-tables";
+import { byTarget, sameLevel, type LegacyLevel, type LegacyOrder, type LegacyTables } from "./legacy-tables";
 import {
   bulkSchema,
   describeZodError,
@@ -391,9 +391,6 @@ export class LegacyOrdersService {
 
 function sameLadder(a: readonly LegacyLevel[], b: LegacyLevel[]): boolean {
   if (a.length !== b.length) return false;
-  const sorted = [...b].sort((x, y) => (x.target < y.target ? -1 : x.target > y.target ? 1 : 0));
-  return a.every((l, i) => {
-    const m = sorted[i]!;
-    return l.enabled === m.enabled && l.quantity === m.quantity && l.target === m.target && l.price === m.price && l.hit === m.hit;
-  });
+  const sorted = [...b].sort(byTarget);
+  return a.every((l, i) => sameLevel(l, sorted[i]!));
 }

@@ -17,7 +17,7 @@ export type { OrderWrite as LegacyOrder, TpLevelWrite as LegacyLevel };
 
 const keyOf = (accountId: number, symbol: string) => `${accountId}:${symbol}`;
 /** Nearest target first: the order `save_tp_level/{symbol}/{index}` counts in (targets are unique per symbol). */
-const byTarget = (a: TpLevelWrite, b: TpLevelWrite) => (a.target < b.target ? -1 : a.target > b.target ? 1 : 0);
+export const byTarget = (a: TpLevelWrite, b: TpLevelWrite) => (a.target < b.target ? -1 : a.target > b.target ? 1 : 0);
 const NO_LEVELS: readonly TpLevelWrite[] = Object.freeze([]);
 
 function sameOrder(a: OrderWrite, b: OrderWrite): boolean {
@@ -25,7 +25,7 @@ function sameOrder(a: OrderWrite, b: OrderWrite): boolean {
     && JSON.stringify(a.stopLoss ?? null) === JSON.stringify(b.stopLoss ?? null);
 }
 
-function sameLevel(a: TpLevelWrite, b: TpLevelWrite): boolean {
+export function sameLevel(a: TpLevelWrite, b: TpLevelWrite): boolean {
   return a.enabled === b.enabled && a.quantity === b.quantity && a.target === b.target && a.price === b.price && a.hit === b.hit;
 }
 
