@@ -26,10 +26,24 @@ for (const [k, symbol] of SYMBOLS.entries()) {
     px = Math.max(10, px + Math.round((Math.random() - 0.5) * 8) * 0.25);
     const high = Math.max(open, px) + 0.25;
     const low = Math.min(open, px) - 0.25;
-    bars.push({ dataset: "GLBX.MDP3", symbol, startMs: t, contract: `${symbol}H4`, instrumentId: 1000 + k, open: open * N, high: high * N, low: low * N, close: px * N, volume: 1 + (t % 97), source: "databento" });
+    bars.push({
+      dataset: "GLBX.MDP3",
+      symbol,
+      startMs: t,
+      contract: `${symbol}H4`,
+      instrumentId: 1000 + k,
+      open: open * N,
+      high: high * N,
+      low: low * N,
+      close: px * N,
+      volume: 1 + (t % 97),
+      source: "databento",
+    });
   }
 }
-console.log(`${bars.length.toLocaleString()} bars (${SYMBOLS.length} symbols × ${minutes.length.toLocaleString()} session minutes)`);
+console.log(
+  `${bars.length.toLocaleString()} bars (${SYMBOLS.length} symbols × ${minutes.length.toLocaleString()} session minutes)`,
+);
 
 const dbName = `bench_archive_${Date.now().toString(36)}`;
 const c = new pg.Client({ connectionString: admin });
@@ -46,7 +60,26 @@ try {
   await h.close();
 
   const csv = join(mkdtempSync(join(tmpdir(), "bench-csv-")), "bars.csv");
-  writeFileSync(csv, bars.map((b) => [b.symbol, new Date(b.startMs).toISOString(), b.contract, b.instrumentId, nanosToDecimal(b.open), nanosToDecimal(b.high), nanosToDecimal(b.low), nanosToDecimal(b.close), b.volume, b.source, b.dataset].join(",")).join("\n") + "\n");
+  writeFileSync(
+    csv,
+    bars
+      .map((b) =>
+        [
+          b.symbol,
+          new Date(b.startMs).toISOString(),
+          b.contract,
+          b.instrumentId,
+          nanosToDecimal(b.open),
+          nanosToDecimal(b.high),
+          nanosToDecimal(b.low),
+          nanosToDecimal(b.close),
+          b.volume,
+          b.source,
+          b.dataset,
+        ].join(","),
+      )
+      .join("\n") + "\n",
+  );
   await $`psql -q ${url.toString()} -c ${"create table copy_target (like ohlcv_1m including all)"}`;
   t0 = performance.now();
   await $`psql -q ${url.toString()} -c ${`\\copy copy_target (symbol, ts, contract, instrument_id, open, high, low, close, volume, source, dataset) from '${csv}' with (format csv)`}`;
@@ -55,8 +88,12 @@ try {
   const appRate = bars.length / appSeconds;
   const copyRate = bars.length / copySeconds;
   console.log(`command: bun bench/archive-insert.ts`);
-  console.log(`app upsert (unnest, 10k rows/statement, 3 at once): ${Math.round(appRate).toLocaleString()} bars/s (${appSeconds.toFixed(1)} s)`);
-  console.log(`psql \\copy of the same rows:                      ${Math.round(copyRate).toLocaleString()} bars/s (${copySeconds.toFixed(1)} s)`);
+  console.log(
+    `app upsert (unnest, 10k rows/statement, 3 at once): ${Math.round(appRate).toLocaleString()} bars/s (${appSeconds.toFixed(1)} s)`,
+  );
+  console.log(
+    `psql \\copy of the same rows:                      ${Math.round(copyRate).toLocaleString()} bars/s (${copySeconds.toFixed(1)} s)`,
+  );
   console.log(`ratio app / copy: ${(appRate / copyRate).toFixed(2)} (target ≥ 0.5)`);
 } finally {
   await c.query(`drop database if exists ${dbName} with (force)`);

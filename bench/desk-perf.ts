@@ -53,7 +53,8 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 const kb = (n: number) => (n / 1024).toFixed(1);
-const pad = (cells: (string | number)[], widths: number[]) => cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[0]!) : String(c).padStart(widths[i]!))).join("");
+const pad = (cells: (string | number)[], widths: number[]) =>
+  cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[0]!) : String(c).padStart(widths[i]!))).join("");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /* ---------- network accounting over CDP ---------- */
@@ -76,7 +77,9 @@ interface Req {
 function trackNetwork(cdp: CDPSession) {
   const reqs = new Map<string, Req>();
   const get = (id: string) => reqs.get(id);
-  cdp.on("Network.requestWillBeSent", (e) => reqs.set(e.requestId, { url: e.request.url, type: e.type ?? "Other", wire: 0, body: 0, done: false }));
+  cdp.on("Network.requestWillBeSent", (e) =>
+    reqs.set(e.requestId, { url: e.request.url, type: e.type ?? "Other", wire: 0, body: 0, done: false }),
+  );
   cdp.on("Network.requestWillBeSentExtraInfo", (e) => {
     const r = get(e.requestId);
     const h = Object.entries(e.headers).find(([k]) => k.toLowerCase() === "accept-encoding");
@@ -143,14 +146,18 @@ async function loadDesk(context: BrowserContext, base: string): Promise<Load> {
   const reqs = trackNetwork(cdp);
   await cdp.send("Network.enable");
   await page.goto(base + DESK, { waitUntil: "load" });
-  await page.waitForFunction(() => (window as unknown as { __chartAt?: number }).__chartAt !== undefined, undefined, { timeout: 15_000 });
+  await page.waitForFunction(() => (window as unknown as { __chartAt?: number }).__chartAt !== undefined, undefined, {
+    timeout: 15_000,
+  });
   // Requests still in flight (none expected once the chart has drawn) get a moment to finish.
   for (let i = 0; i < 50 && [...reqs.values()].some((r) => !r.done && r.type !== "WebSocket"); i++) await sleep(20);
   const m = await page.evaluate(() => {
     const n = performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming;
     const res = performance.getEntriesByType("resource") as PerformanceResourceTiming[];
     return {
-      domInteractive: n.domInteractive, dcl: n.domContentLoadedEventEnd, load: n.loadEventEnd,
+      domInteractive: n.domInteractive,
+      dcl: n.domContentLoadedEventEnd,
+      load: n.loadEventEnd,
       chart: (window as unknown as { __chartAt: number }).__chartAt,
       rtBytes: n.transferSize + res.reduce((s, r) => s + r.transferSize, 0),
     };
@@ -201,17 +208,26 @@ const { ctx } = app.server;
 const base = app.server.url;
 
 try {
-  console.log(`desk-perf: the desk in headless Chromium ${browser.version()} (${CHROMIUM}), server in this process (embedded PGlite, simulated feed)`);
+  console.log(
+    `desk-perf: the desk in headless Chromium ${browser.version()} (${CHROMIUM}), server in this process (embedded PGlite, simulated feed)`,
+  );
   console.log(`command: bun bench/desk-perf.ts --runs ${RUNS} --seconds ${SECONDS}`);
-  console.log(`machine: ${navigator.hardwareConcurrency} CPU cores shared by the server (this process) and Chromium; Bun ${Bun.version}`);
+  console.log(
+    `machine: ${navigator.hardwareConcurrency} CPU cores shared by the server (this process) and Chromium; Bun ${Bun.version}`,
+  );
 
-  const userId = (await ctx.users.create("bench", "a long enough password", { kind: "cli", label: "bench", userId: null })).id;
+  const userId = (
+    await ctx.users.create("bench", "a long enough password", { kind: "cli", label: "bench", userId: null })
+  ).id;
   // The archive backfills the simulated past at start; let it finish so it does not load the
   // server during the measurements.
   const t0 = performance.now();
-  const busy = () => ctx.archive.status().symbols.some((s) => s.phase === "idle" || s.phase === "waiting" || s.phase === "running");
+  const busy = () =>
+    ctx.archive.status().symbols.some((s) => s.phase === "idle" || s.phase === "waiting" || s.phase === "running");
   while (busy() && performance.now() - t0 < 60_000) await sleep(100);
-  console.log(`archive backfill ${busy() ? "still running after 60 s (measurements may be skewed)" : `done in ${((performance.now() - t0) / 1000).toFixed(1)} s`} before measuring`);
+  console.log(
+    `archive backfill ${busy() ? "still running after 60 s (measurements may be skewed)" : `done in ${((performance.now() - t0) / 1000).toFixed(1)} s`} before measuring`,
+  );
   for (let i = 0; i < 250 && !ctx.engine.engine.lastPrice("MES"); i++) await sleep(20);
 
   /* ----- 1 + 2: desk loads ----- */
@@ -253,45 +269,84 @@ try {
   console.log(`\n1. Time to interactive of ${DESK} — ms from navigation start, ${RUNS} loads each`);
   const W1 = [18, 16, 19, 13, 14];
   console.log(pad(["", "domInteractive", "DOMContentLoaded", "load", "chart drawn"], W1));
-  for (const [name, loads] of [["cold", cold], ["warm", warm]] as const) {
-    for (const [stat, f] of [["median", median], ["p95", (x: number[]) => quantile(x, 0.95)]] as const) {
+  for (const [name, loads] of [
+    ["cold", cold],
+    ["warm", warm],
+  ] as const) {
+    for (const [stat, f] of [
+      ["median", median],
+      ["p95", (x: number[]) => quantile(x, 0.95)],
+    ] as const) {
       const col = (k: "domInteractive" | "dcl" | "load" | "chart") => f(loads.map((l) => l[k])).toFixed(1);
       console.log(pad([`${name} cache ${stat}`, col("domInteractive"), col("dcl"), col("load"), col("chart")], W1));
     }
   }
-  console.log(`  chart drawn = first requestAnimationFrame in which [data-chart].uplot.data[0] has a candle; p95 of ${RUNS} = ${RUNS <= 20 ? "the slowest run" : "nearest rank"}`);
+  console.log(
+    `  chart drawn = first requestAnimationFrame in which [data-chart].uplot.data[0] has a candle; p95 of ${RUNS} = ${RUNS <= 20 ? "the slowest run" : "nearest rank"}`,
+  );
 
   const total = (l: Load) => [...l.reqs.values()].reduce((s, r) => s + r.wire, 0);
   const netCount = (l: Load) => [...l.reqs.values()].filter((r) => r.type !== "WebSocket" && !r.cache).length;
   const cached = (l: Load) => [...l.reqs.values()].filter((r) => r.cache).length;
   console.log(`\n2. Bytes transferred to load the desk (until the chart has drawn; the WebSocket is not counted)`);
-  console.log(`  cold: ${Math.round(median(cold.map(total))).toLocaleString()} bytes on the wire, median of ${RUNS} (min ${Math.min(...cold.map(total)).toLocaleString()}, max ${Math.max(...cold.map(total)).toLocaleString()}); ${median(cold.map(netCount))} requests; Resource Timing transferSize ${Math.round(median(cold.map((l) => l.rtBytes))).toLocaleString()}`);
-  console.log(`  warm: ${Math.round(median(warm.map(total))).toLocaleString()} bytes on the wire, median of ${RUNS}; ${median(warm.map(netCount))} requests to the network, ${median(warm.map(cached))} served from cache; Resource Timing transferSize ${Math.round(median(warm.map((l) => l.rtBytes))).toLocaleString()}`);
-  const first = [...cold[0]!.reqs.values()].filter((r) => r.type !== "WebSocket") as (Req & { gzip?: number; raw?: number })[];
+  console.log(
+    `  cold: ${Math.round(median(cold.map(total))).toLocaleString()} bytes on the wire, median of ${RUNS} (min ${Math.min(...cold.map(total)).toLocaleString()}, max ${Math.max(...cold.map(total)).toLocaleString()}); ${median(cold.map(netCount))} requests; Resource Timing transferSize ${Math.round(median(cold.map((l) => l.rtBytes))).toLocaleString()}`,
+  );
+  console.log(
+    `  warm: ${Math.round(median(warm.map(total))).toLocaleString()} bytes on the wire, median of ${RUNS}; ${median(warm.map(netCount))} requests to the network, ${median(warm.map(cached))} served from cache; Resource Timing transferSize ${Math.round(median(warm.map((l) => l.rtBytes))).toLocaleString()}`,
+  );
+  const first = [...cold[0]!.reqs.values()].filter((r) => r.type !== "WebSocket") as (Req & {
+    gzip?: number;
+    raw?: number;
+  })[];
   const W2 = [44, 7, 11, 10, 11, 12, 11];
   console.log(`  cold load, per resource:`);
   console.log("  " + pad(["url", "status", "type", "encoding", "wire B", "body B", "gzip -6 B"], W2));
   for (const r of first) {
     const u = new URL(r.url);
-    console.log("  " + pad([(u.pathname + u.search).slice(0, 43), r.status ?? "–", r.type, r.encoding ?? "none", r.wire, r.body, r.gzip ?? "–"], W2));
+    console.log(
+      "  " +
+        pad(
+          [
+            (u.pathname + u.search).slice(0, 43),
+            r.status ?? "–",
+            r.type,
+            r.encoding ?? "none",
+            r.wire,
+            r.body,
+            r.gzip ?? "–",
+          ],
+          W2,
+        ),
+    );
   }
   const bodySum = first.reduce((s, r) => s + (r.raw ?? r.body), 0);
   const gzSum = first.reduce((s, r) => s + (r.gzip ?? r.raw ?? r.body), 0);
   const encoded = first.filter((r) => r.encoding);
   const accept = first.find((r) => r.acceptEncoding)?.acceptEncoding;
-  console.log(`  compression: ${encoded.length} of ${first.length} responses had a content-encoding${accept ? ` (Chromium sent Accept-Encoding: ${accept})` : ""}; bodies ${kb(bodySum)} KB, gzipped ${kb(gzSum)} KB (${((1 - gzSum / bodySum) * 100).toFixed(0)} % less)`);
+  console.log(
+    `  compression: ${encoded.length} of ${first.length} responses had a content-encoding${accept ? ` (Chromium sent Accept-Encoding: ${accept})` : ""}; bodies ${kb(bodySum)} KB, gzipped ${kb(gzSum)} KB (${((1 - gzSum / bodySum) * 100).toFixed(0)} % less)`,
+  );
   const probe = await fetch(`${base}/vendor/uPlot.iife.min.js`, { headers: { "accept-encoding": "gzip, br" } });
   await probe.arrayBuffer();
-  console.log(`  direct check: GET /vendor/uPlot.iife.min.js with Accept-Encoding: gzip, br → content-encoding ${probe.headers.get("content-encoding") ?? "none"}, cache-control "${probe.headers.get("cache-control")}", etag ${probe.headers.get("etag") ?? "none"}, last-modified ${probe.headers.get("last-modified") ?? "none"}`);
+  console.log(
+    `  direct check: GET /vendor/uPlot.iife.min.js with Accept-Encoding: gzip, br → content-encoding ${probe.headers.get("content-encoding") ?? "none"}, cache-control "${probe.headers.get("cache-control")}", etag ${probe.headers.get("etag") ?? "none"}, last-modified ${probe.headers.get("last-modified") ?? "none"}`,
+  );
   const warmNet = [...warm[0]!.reqs.values()].filter((r) => r.type !== "WebSocket");
-  console.log(`  warm load: ${warmNet.map((r) => `${new URL(r.url).pathname} ${r.cache ? `(${r.cache} cache)` : `${r.status} ${r.wire} B`}`).join(", ")}`);
+  console.log(
+    `  warm load: ${warmNet.map((r) => `${new URL(r.url).pathname} ${r.cache ? `(${r.cache} cache)` : `${r.status} ${r.wire} B`}`).join(", ")}`,
+  );
 
   /* ----- 3: CPU while 10 symbols stream ----- */
   const { token } = await ctx.tokens.create(userId, "bench", { kind: "cli", label: "bench", userId: null });
   const h = { authorization: `Bearer ${token}`, "content-type": "application/json" };
   for (const s of STREAMED) {
     for (let i = 0; i < 250 && !ctx.engine.engine.lastPrice(s); i++) await sleep(20);
-    const res = await fetch(`${base}/api/v1/accounts/paper/positions/${s}/orders`, { method: "POST", headers: h, body: JSON.stringify({ side: "buy", qty: 1 }) });
+    const res = await fetch(`${base}/api/v1/accounts/paper/positions/${s}/orders`, {
+      method: "POST",
+      headers: h,
+      body: JSON.stringify({ side: "buy", qty: 1 }),
+    });
     if (res.status !== 200) throw new Error(`order ${s}: ${res.status} ${await res.text()}`);
   }
   const open = () => ctx.engine.engine.allPositions().filter((p) => p.qty > 0).length;
@@ -311,9 +366,24 @@ try {
   });
 
   interface Window {
-    label: string; seconds: number; frames: number; wsBytes: number; byType: Record<string, number>;
-    task: number; script: number; layout: number; style: number; process: number; thread: number; layouts: number; styles: number;
-    allChromium: number; busTrades: number; busQuotes: number; shown: string; open: number;
+    label: string;
+    seconds: number;
+    frames: number;
+    wsBytes: number;
+    byType: Record<string, number>;
+    task: number;
+    script: number;
+    layout: number;
+    style: number;
+    process: number;
+    thread: number;
+    layouts: number;
+    styles: number;
+    allChromium: number;
+    busTrades: number;
+    busQuotes: number;
+    shown: string;
+    open: number;
   }
   async function streamWindow(label: string, path: string, ready: (p: Page) => Promise<string>): Promise<Window> {
     const context = await signedIn(browser, app.server, userId);
@@ -340,7 +410,8 @@ try {
     await page.goto(base + path, { waitUntil: "load" });
     const shown = await ready(page);
     await sleep(SETTLE_MS);
-    const metrics = async () => Object.fromEntries((await cdp.send("Performance.getMetrics")).metrics.map((m) => [m.name, m.value]));
+    const metrics = async () =>
+      Object.fromEntries((await cdp.send("Performance.getMetrics")).metrics.map((m) => [m.name, m.value]));
     const b0 = { ...bus };
     const c0 = chromiumCpuSeconds();
     const m0 = await metrics();
@@ -353,41 +424,114 @@ try {
     const c1 = chromiumCpuSeconds();
     const d = (k: string) => (m1[k] ?? 0) - (m0[k] ?? 0);
     const w: Window = {
-      label, seconds: wall, frames, wsBytes, byType,
-      task: d("TaskDuration"), script: d("ScriptDuration"), layout: d("LayoutDuration"), style: d("RecalcStyleDuration"),
-      process: d("ProcessTime"), thread: d("ThreadTime"), layouts: d("LayoutCount"), styles: d("RecalcStyleCount"),
-      allChromium: c1 - c0, busTrades: bus.trades - b0.trades, busQuotes: bus.quotes - b0.quotes, shown, open: open(),
+      label,
+      seconds: wall,
+      frames,
+      wsBytes,
+      byType,
+      task: d("TaskDuration"),
+      script: d("ScriptDuration"),
+      layout: d("LayoutDuration"),
+      style: d("RecalcStyleDuration"),
+      process: d("ProcessTime"),
+      thread: d("ThreadTime"),
+      layouts: d("LayoutCount"),
+      styles: d("RecalcStyleCount"),
+      allChromium: c1 - c0,
+      busTrades: bus.trades - b0.trades,
+      busQuotes: bus.quotes - b0.quotes,
+      shown,
+      open: open(),
     };
     await context.close();
     return w;
   }
 
   const windows: Window[] = [];
-  windows.push(await streamWindow("Positions (/)", "/", async (p) => {
-    await p.waitForFunction((n) => {
-      const rows = document.querySelectorAll("#positions tr[data-symbol]");
-      return rows.length >= n && [...rows].every((r) => r.querySelector("[data-last]")?.textContent !== "—");
-    }, STREAMED.length, { timeout: 10_000 }).catch(() => undefined);
-    return `${await p.locator("#positions tr[data-symbol]").count()} position rows shown`;
-  }));
-  windows.push(await streamWindow(`Desk (MES)`, DESK, async (p) => {
-    await p.waitForFunction(() => document.querySelector("[data-last]")?.textContent !== "—", undefined, { timeout: 10_000 }).catch(() => undefined);
-    return `last price ${await p.locator("[data-last]").first().textContent()}`;
-  }));
+  windows.push(
+    await streamWindow("Positions (/)", "/", async (p) => {
+      await p
+        .waitForFunction(
+          (n) => {
+            const rows = document.querySelectorAll("#positions tr[data-symbol]");
+            return rows.length >= n && [...rows].every((r) => r.querySelector("[data-last]")?.textContent !== "—");
+          },
+          STREAMED.length,
+          { timeout: 10_000 },
+        )
+        .catch(() => undefined);
+      return `${await p.locator("#positions tr[data-symbol]").count()} position rows shown`;
+    }),
+  );
+  windows.push(
+    await streamWindow(`Desk (MES)`, DESK, async (p) => {
+      await p
+        .waitForFunction(() => document.querySelector("[data-last]")?.textContent !== "—", undefined, {
+          timeout: 10_000,
+        })
+        .catch(() => undefined);
+      return `last price ${await p.locator("[data-last]").first().textContent()}`;
+    }),
+  );
   unsubscribe();
 
-  console.log(`\n3. Browser CPU while ${STREAMED.length} symbols stream (${STREAMED.join(" ")}; one paper position each, opened through the JSON API)`);
-  console.log(`  each page alone in a fresh context, ${SECONDS} s measured after load + ${SETTLE_MS / 1000} s to settle; % = of one core`);
+  console.log(
+    `\n3. Browser CPU while ${STREAMED.length} symbols stream (${STREAMED.join(" ")}; one paper position each, opened through the JSON API)`,
+  );
+  console.log(
+    `  each page alone in a fresh context, ${SECONDS} s measured after load + ${SETTLE_MS / 1000} s to settle; % = of one core`,
+  );
   const W3 = [16, 10, 9, 8, 11, 10, 10, 9, 11, 11, 11];
-  console.log("  " + pad(["page", "ws msg/s", "ws KB/s", "main %", "main cpu %", "script %", "layout %", "style %", "renderer %", "chromium %", "layouts/s"], W3));
+  console.log(
+    "  " +
+      pad(
+        [
+          "page",
+          "ws msg/s",
+          "ws KB/s",
+          "main %",
+          "main cpu %",
+          "script %",
+          "layout %",
+          "style %",
+          "renderer %",
+          "chromium %",
+          "layouts/s",
+        ],
+        W3,
+      ),
+  );
   for (const w of windows) {
     const pct = (s: number) => ((s / w.seconds) * 100).toFixed(1);
-    console.log("  " + pad([w.label, (w.frames / w.seconds).toFixed(1), kb(w.wsBytes / w.seconds), pct(w.task), pct(w.thread), pct(w.script), pct(w.layout), pct(w.style), pct(w.process), pct(w.allChromium), (w.layouts / w.seconds).toFixed(1)], W3));
+    console.log(
+      "  " +
+        pad(
+          [
+            w.label,
+            (w.frames / w.seconds).toFixed(1),
+            kb(w.wsBytes / w.seconds),
+            pct(w.task),
+            pct(w.thread),
+            pct(w.script),
+            pct(w.layout),
+            pct(w.style),
+            pct(w.process),
+            pct(w.allChromium),
+            (w.layouts / w.seconds).toFixed(1),
+          ],
+          W3,
+        ),
+    );
   }
   for (const w of windows) {
-    const types = Object.entries(w.byType).sort((a, b) => b[1] - a[1]).map(([t, n]) => `${t} ${(n / w.seconds).toFixed(1)}/s`).join(", ");
-    console.log(`  ${w.label}: ${w.shown}, ${w.open} positions open at the end; ws messages by type: ${types || "none"}; ` +
-      `feed on the server's bus for the ${STREAMED.length} symbols: ${(w.busTrades / w.seconds).toFixed(1)} trades/s, ${(w.busQuotes / w.seconds).toFixed(1)} quotes/s`);
+    const types = Object.entries(w.byType)
+      .sort((a, b) => b[1] - a[1])
+      .map(([t, n]) => `${t} ${(n / w.seconds).toFixed(1)}/s`)
+      .join(", ");
+    console.log(
+      `  ${w.label}: ${w.shown}, ${w.open} positions open at the end; ws messages by type: ${types || "none"}; ` +
+        `feed on the server's bus for the ${STREAMED.length} symbols: ${(w.busTrades / w.seconds).toFixed(1)} trades/s, ${(w.busQuotes / w.seconds).toFixed(1)} quotes/s`,
+    );
   }
   console.log(`  main % = Δ TaskDuration (wall time the page's main thread spent in tasks) / wall time; main cpu % = Δ ThreadTime (its CPU
   time: lower when the ${navigator.hardwareConcurrency} cores are contended); script/layout/style = Δ Script/Layout/RecalcStyleDuration (parts of main %);
@@ -400,36 +544,61 @@ try {
   // Two desks of the user on MES (an open paper position); the stop is moved through the JSON
   // API (as another browser, a script or a rule would); each desk records the moment (epoch ms,
   // same clock as this process) its state shows the new stop. One change at a time, --runs × 2.
-  const sync = await Promise.all([0, 1].map(async () => {
-    const page = await (await signedIn(browser, app.server, userId)).newPage();
-    await page.goto(base + DESK, { waitUntil: "load" });
-    await page.waitForFunction(() => JSON.parse(document.getElementById("desk-state")!.dataset.lines!).entry !== null, undefined, { timeout: 10_000 });
-    await page.evaluate(() => {
-      const w = window as unknown as { seen: Record<string, number> };
-      w.seen = {};
-      new MutationObserver(() => {
-        const stop = JSON.parse(document.getElementById("desk-state")!.dataset.lines!).stop;
-        if (stop !== null && !(stop in w.seen)) w.seen[stop] = performance.timeOrigin + performance.now();
-      }).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ["data-lines"] });
-    });
-    return page;
-  }));
+  const sync = await Promise.all(
+    [0, 1].map(async () => {
+      const page = await (await signedIn(browser, app.server, userId)).newPage();
+      await page.goto(base + DESK, { waitUntil: "load" });
+      await page.waitForFunction(
+        () => JSON.parse(document.getElementById("desk-state")!.dataset.lines!).entry !== null,
+        undefined,
+        { timeout: 10_000 },
+      );
+      await page.evaluate(() => {
+        const w = window as unknown as { seen: Record<string, number> };
+        w.seen = {};
+        new MutationObserver(() => {
+          const stop = JSON.parse(document.getElementById("desk-state")!.dataset.lines!).stop;
+          if (stop !== null && !(stop in w.seen)) w.seen[stop] = performance.timeOrigin + performance.now();
+        }).observe(document.body, {
+          subtree: true,
+          childList: true,
+          attributes: true,
+          attributeFilter: ["data-lines"],
+        });
+      });
+      return page;
+    }),
+  );
   const latencies: number[] = [];
   const entry = ctx.trading.view(await ctx.trading.accountId(userId, "paper"), "MES")!.avgEntry!;
   for (let i = 0; i < RUNS * 2; i++) {
     const price = entry - 50 - i * 0.25;
     const t0 = performance.timeOrigin + performance.now();
-    const res = await fetch(`${base}/api/v1/accounts/paper/positions/MES/stop`, { method: "PUT", headers: h, body: JSON.stringify({ stop: { kind: "fixed", initial: { unit: "price", value: price } } }) });
+    const res = await fetch(`${base}/api/v1/accounts/paper/positions/MES/stop`, {
+      method: "PUT",
+      headers: h,
+      body: JSON.stringify({ stop: { kind: "fixed", initial: { unit: "price", value: price } } }),
+    });
     if (res.status !== 200) throw new Error(`stop: ${res.status} ${await res.text()}`);
     for (const page of sync) {
-      const seen = await page.waitForFunction((p) => (window as unknown as { seen: Record<string, number> }).seen[p], price, { timeout: 5000 }).then((j) => j.jsonValue() as Promise<number>);
+      const seen = await page
+        .waitForFunction((p) => (window as unknown as { seen: Record<string, number> }).seen[p], price, {
+          timeout: 5000,
+        })
+        .then((j) => j.jsonValue() as Promise<number>);
       latencies.push(seen - t0);
     }
     await sleep(100);
   }
-  console.log(`\n4. Live sync: a stop moved through the JSON API, shown by two other open desks (${latencies.length} observations)`);
-  console.log(`  request sent → the desk's state shows it: median ${median(latencies).toFixed(1)} ms, p95 ${quantile(latencies, 0.95).toFixed(1)} ms, max ${Math.max(...latencies).toFixed(1)} ms (target ≤ 100 ms)`);
-  console.log("  (includes the API call and its transaction, the WebSocket message, the desk's GET /desk/state and the swap)");
+  console.log(
+    `\n4. Live sync: a stop moved through the JSON API, shown by two other open desks (${latencies.length} observations)`,
+  );
+  console.log(
+    `  request sent → the desk's state shows it: median ${median(latencies).toFixed(1)} ms, p95 ${quantile(latencies, 0.95).toFixed(1)} ms, max ${Math.max(...latencies).toFixed(1)} ms (target ≤ 100 ms)`,
+  );
+  console.log(
+    "  (includes the API call and its transaction, the WebSocket message, the desk's GET /desk/state and the swap)",
+  );
 } finally {
   await browser.close();
   await app.close();

@@ -27,16 +27,41 @@ function build() {
       if (f.type === "closed") closed.push(f.trade.accountId);
       if (f.type !== "submit") continue;
       orders++;
-      settle(e.step({ type: "report", orderId: f.order.id, kind: "filled", qty: f.order.qty, price: f.order.refPrice, tsMs: t }), t);
+      settle(
+        e.step({
+          type: "report",
+          orderId: f.order.id,
+          kind: "filled",
+          qty: f.order.qty,
+          price: f.order.refPrice,
+          tsMs: t,
+        }),
+        t,
+      );
     }
   };
   /** A position with a 3-level ladder and a trailing stop, at the current price. */
   const open = (a: number, price: number, t: number) => {
-    const cmd = (command: Command) => settle(e.step({ type: "command", accountId: a, symbol: "MES", command, actor, tsMs: t }), t);
+    const cmd = (command: Command) =>
+      settle(e.step({ type: "command", accountId: a, symbol: "MES", command, actor, tsMs: t }), t);
     cmd({ kind: "order", side: a % 2 ? "buy" : "sell", qty: 6, refPrice: price });
     // Ladders far enough out that they fire now and then, not on every print.
-    cmd({ kind: "set-ladder", levels: [1, 2, 3].map((k) => ({ enabled: true, qty: 1, target: { unit: "ticks" as const, value: 40 * k + (a % 17) } })) });
-    cmd({ kind: "set-stop", stop: { kind: "trailing", initial: { unit: "ticks", value: 60 + (a % 23) }, trailBy: { unit: "ticks", value: 60 + (a % 23) } } });
+    cmd({
+      kind: "set-ladder",
+      levels: [1, 2, 3].map((k) => ({
+        enabled: true,
+        qty: 1,
+        target: { unit: "ticks" as const, value: 40 * k + (a % 17) },
+      })),
+    });
+    cmd({
+      kind: "set-stop",
+      stop: {
+        kind: "trailing",
+        initial: { unit: "ticks", value: 60 + (a % 23) },
+        trailBy: { unit: "ticks", value: 60 + (a % 23) },
+      },
+    });
   };
   /** Keeps every account in a trade: a closed one opens again at the next print. */
   const refill = (price: number, t: number) => {
@@ -93,8 +118,15 @@ for (const round of [1, 2, 3]) {
     if (x < lo) lo = x;
     if (x > hi) hi = x;
   }
-  if (round === 1) console.log(`price path ${lo / 1e9} .. ${hi / 1e9} (random walk: 70 % of prints at the last price, else ±1 tick)`);
-  console.log(`round ${round}: ${(TRADES / ms / 1000).toFixed(2)} M trades/s; prints alone (without filling orders and reopening trades, ${churnMs.toFixed(0)} ms): ${(TRADES / (ms - churnMs) / 1000).toFixed(2)} M/s`);
-  console.log(`  (${TRADES.toLocaleString()} prints in ${ms.toFixed(0)} ms; ${b.orders().toLocaleString()} orders filled; ${b.reopened().toLocaleString()} trades closed and reopened; ${open} of ${POSITIONS} open at the end)`);
+  if (round === 1)
+    console.log(`price path ${lo / 1e9} .. ${hi / 1e9} (random walk: 70 % of prints at the last price, else ±1 tick)`);
+  console.log(
+    `round ${round}: ${(TRADES / ms / 1000).toFixed(2)} M trades/s; prints alone (without filling orders and reopening trades, ${churnMs.toFixed(0)} ms): ${(TRADES / (ms - churnMs) / 1000).toFixed(2)} M/s`,
+  );
+  console.log(
+    `  (${TRADES.toLocaleString()} prints in ${ms.toFixed(0)} ms; ${b.orders().toLocaleString()} orders filled; ${b.reopened().toLocaleString()} trades closed and reopened; ${open} of ${POSITIONS} open at the end)`,
+  );
 }
-console.log("command: bun bench/engine.ts  (target ≥ 5 M trades/s with 100 positions, 3-level ladders, trailing stops)");
+console.log(
+  "command: bun bench/engine.ts  (target ≥ 5 M trades/s with 100 positions, 3-level ladders, trailing stops)",
+);

@@ -39,10 +39,15 @@ export function peerMain(path: string): string {
 
 /** Fails with the install line when Debian's Flask stack is missing. */
 export async function checkPeerTools(): Promise<string> {
-  const probe = await $`${PYTHON} -c ${"import flask, flask_sqlalchemy, flask_migrate, flask_socketio, psycopg2, sqlalchemy; print(flask_sqlalchemy.__version__, sqlalchemy.__version__)"}`.nothrow().quiet();
+  const probe =
+    await $`${PYTHON} -c ${"import flask, flask_sqlalchemy, flask_migrate, flask_socketio, psycopg2, sqlalchemy; print(flask_sqlalchemy.__version__, sqlalchemy.__version__)"}`
+      .nothrow()
+      .quiet();
   const gunicorn = await $`${GUNICORN} --version`.nothrow().quiet();
   if (probe.exitCode !== 0 || gunicorn.exitCode !== 0) {
-    throw new Error("--peer needs Debian's Flask stack: apt-get install -y python3-flask python3-flask-sqlalchemy python3-psycopg2 python3-flask-migrate python3-flask-socketio gunicorn");
+    throw new Error(
+      "--peer needs Debian's Flask stack: apt-get install -y python3-flask python3-flask-sqlalchemy python3-psycopg2 python3-flask-migrate python3-flask-socketio gunicorn",
+    );
   }
   const [fsa, sa] = probe.stdout.toString().trim().split(" ");
   return `${gunicorn.stdout.toString().trim() || gunicorn.stderr.toString().trim()}, Flask-SQLAlchemy ${fsa}, SQLAlchemy ${sa}, ${PYTHON}`;
@@ -60,19 +65,31 @@ export interface PeerProcess {
 export async function preparePeer(dir: string, main: string, databaseUrl: string): Promise<void> {
   writeFileSync(join(dir, `${ENTRY}.py`), ENTRY_SOURCE);
   const out = await $`${PYTHON} -c ${`import ${ENTRY}`}`.cwd(dir).env(peerEnv(main, databaseUrl)).nothrow().quiet();
-  if (out.exitCode !== 0) throw new Error(`the original's tables could not be created:\n${out.stderr.toString().slice(-2000)}`);
+  if (out.exitCode !== 0)
+    throw new Error(`the original's tables could not be created:\n${out.stderr.toString().slice(-2000)}`);
 }
 
 function peerEnv(main: string, databaseUrl: string): Record<string, string> {
   // SQLAlchemy 1.4 takes postgresql://, not postgres://.
-  return { PATH: "/usr/bin:/bin", PEER_MAIN: main, PEER_DATABASE_URL: databaseUrl.replace(/^postgres:/, "postgresql:") };
+  return {
+    PATH: "/usr/bin:/bin",
+    PEER_MAIN: main,
+    PEER_DATABASE_URL: databaseUrl.replace(/^postgres:/, "postgresql:"),
+  };
 }
 
 /**
  * gunicorn with `workers` sync workers on 127.0.0.1:`port`. Its stderr — the original's DEBUG
  * log, part of what each request costs — goes to `logFile`.
  */
-export async function startPeer(dir: string, main: string, databaseUrl: string, workers: number, port: number, logFile: string): Promise<PeerProcess> {
+export async function startPeer(
+  dir: string,
+  main: string,
+  databaseUrl: string,
+  workers: number,
+  port: number,
+  logFile: string,
+): Promise<PeerProcess> {
   writeFileSync(logFile, "");
   const proc = Bun.spawn([GUNICORN, "-w", String(workers), "-b", `127.0.0.1:${port}`, "--chdir", dir, `${ENTRY}:app`], {
     env: peerEnv(main, databaseUrl),

@@ -47,7 +47,12 @@ function bulkBody(quantity: (index: number) => number): string {
   const tp_levels: Record<string, unknown> = {};
   CATALOGUE.forEach((inst, i) => {
     const entry = entryOf(inst);
-    active_orders[inst.root] = { action: "buy", quantity: quantity(i), entry_price: price(entry), timestamp: 1_732_400_000 };
+    active_orders[inst.root] = {
+      action: "buy",
+      quantity: quantity(i),
+      entry_price: price(entry),
+      timestamp: 1_732_400_000,
+    };
     tp_levels[inst.root] = [1n, 2n, 3n].map((k) => {
       const target = inst.tickSize * 4n * k;
       return { enabled: true, quantity: 1, target: price(target), price: price(entry + target), hit: false };
@@ -70,20 +75,38 @@ export function endpoints(inFlight: number): Endpoint[] {
   // buy has been answered before the sell is sent, so the position never falls below the
   // seeded 3 that its ladder needs.
   const passes = Math.floor(inFlight / n) + 1;
-  const rotation = (["buy", "sell"] as const).flatMap((side) => Array.from({ length: passes }, () => CATALOGUE.map((i) => single(i, side))).flat());
+  const rotation = (["buy", "sell"] as const).flatMap((side) =>
+    Array.from({ length: passes }, () => CATALOGUE.map((i) => single(i, side))).flat(),
+  );
   // Body i sets one more symbol's quantity to 4, then back to 3 one by one.
-  const bulk = Array.from({ length: 2 * n }, (_, i) => bulkBody((s) => ((i < n) === (s <= i % n) ? 4 : 3)));
+  const bulk = Array.from({ length: 2 * n }, (_, i) => bulkBody((s) => (i < n === s <= i % n ? 4 : 3)));
   return [
     { name: "GET /api/get_active_orders", method: "GET", path: "/api/get_active_orders", bodies: [], shared: false },
     { name: "GET /api/get_tp_levels/MES", method: "GET", path: "/api/get_tp_levels/MES", bodies: [], shared: false },
     {
-      name: "POST /api/place_order single, 1 symbol", method: "POST", path: "/api/place_order",
-      bodies: [single(mes, "buy"), single(mes, "sell")], shared: false, prepare: (t) => t.clear("MES"),
+      name: "POST /api/place_order single, 1 symbol",
+      method: "POST",
+      path: "/api/place_order",
+      bodies: [single(mes, "buy"), single(mes, "sell")],
+      shared: false,
+      prepare: (t) => t.clear("MES"),
     },
-    { name: "POST /api/place_order single, 20 symbols", method: "POST", path: "/api/place_order", bodies: rotation, shared: true },
+    {
+      name: "POST /api/place_order single, 20 symbols",
+      method: "POST",
+      path: "/api/place_order",
+      bodies: rotation,
+      shared: true,
+    },
     { name: "POST /api/place_order bulk 20 × 3", method: "POST", path: "/api/place_order", bodies: bulk, shared: true },
     // 3 levels of 1 on a position of 3: disabling one never makes the ladder too large.
-    { name: "PUT /api/save_tp_level/MES/0", method: "PUT", path: "/api/save_tp_level/MES/0", bodies: ['{"enabled":false}', '{"enabled":true}'], shared: false },
+    {
+      name: "PUT /api/save_tp_level/MES/0",
+      method: "PUT",
+      path: "/api/save_tp_level/MES/0",
+      bodies: ['{"enabled":false}', '{"enabled":true}'],
+      shared: false,
+    },
   ];
 }
 
@@ -103,17 +126,24 @@ export function send(t: Target, e: Endpoint, k: number): Promise<string> {
 /** Back to the seeded state (not timed); returns what get_active_orders then lists. */
 export async function seed(t: Target): Promise<string> {
   await call(t, "POST", "/api/place_order", SEED_BODY);
-  const state = JSON.parse(await call(t, "GET", "/api/get_active_orders")) as { active_orders: object; tp_levels: Record<string, unknown[]> };
+  const state = JSON.parse(await call(t, "GET", "/api/get_active_orders")) as {
+    active_orders: object;
+    tp_levels: Record<string, unknown[]>;
+  };
   const symbols = Object.keys(state.active_orders).length;
   const levels = CATALOGUE.filter((i) => state.tp_levels[i.root]?.length === 3).length;
-  if (symbols !== CATALOGUE.length || levels !== CATALOGUE.length) throw new Error(`${t.label}: seeding left ${symbols} trades, ${levels} with 3 TP levels`);
+  if (symbols !== CATALOGUE.length || levels !== CATALOGUE.length)
+    throw new Error(`${t.label}: seeding left ${symbols} trades, ${levels} with 3 TP levels`);
   return `${symbols} open trades × 3 TP levels`;
 }
 
 /** A wrk script sending the endpoint's requests with the target's headers. */
 export function luaScript(e: Endpoint, headers: Record<string, string>, threads: number): string {
   const all = e.bodies.length ? { ...headers, "Content-Type": "application/json" } : headers;
-  const lines = [`wrk.method = "${e.method}"`, ...Object.entries(all).map(([k, v]) => `wrk.headers[${JSON.stringify(k)}] = ${JSON.stringify(v)}`)];
+  const lines = [
+    `wrk.method = "${e.method}"`,
+    ...Object.entries(all).map(([k, v]) => `wrk.headers[${JSON.stringify(k)}] = ${JSON.stringify(v)}`),
+  ];
   if (!e.bodies.length) return lines.join("\n");
   return [
     ...lines,
@@ -150,10 +180,21 @@ function percentile(out: string, p: number): number {
 }
 
 /** `wrk -t<threads> -c<connections> -d<seconds>s --latency`; any non-2xx answer is an error. */
-export async function wrk(url: string, script: string, threads: number, connections: number, seconds: number): Promise<WrkRun> {
+export async function wrk(
+  url: string,
+  script: string,
+  threads: number,
+  connections: number,
+  seconds: number,
+): Promise<WrkRun> {
   const out = await $`wrk -t${threads} -c${connections} -d${seconds}s --latency -s ${script} ${url}`.text();
   const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1];
   if (non2xx) throw new Error(`wrk saw ${non2xx} error answers:\n${out}`);
   const socketErrors = /Socket errors: (.*)/.exec(out)?.[1];
-  return { rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]), p50: percentile(out, 50), p99: percentile(out, 99), ...(socketErrors ? { socketErrors } : {}) };
+  return {
+    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]),
+    p50: percentile(out, 50),
+    p99: percentile(out, 99),
+    ...(socketErrors ? { socketErrors } : {}),
+  };
 }

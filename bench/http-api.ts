@@ -47,7 +47,8 @@ const PGLITE = flags.pglite;
 const PEER = flags.peer === undefined ? undefined : peerMain(flags.peer);
 const STARTUP = flags.startup || PEER === undefined;
 if (PEER && PGLITE) throw new Error("--pglite measures our server alone; drop --peer");
-if (!(SECONDS > 0 && ROUNDS > 0 && CONNECTIONS.every((c) => c >= THREADS))) throw new Error(`bad --seconds, --rounds or --connections (each ≥ ${THREADS})`);
+if (!(SECONDS > 0 && ROUNDS > 0 && CONNECTIONS.every((c) => c >= THREADS)))
+  throw new Error(`bad --seconds, --rounds or --connections (each ≥ ${THREADS})`);
 
 /** Untimed warm-up of each endpoint after a server starts (JIT, pools). */
 const WARM_SECONDS = Math.min(2, SECONDS);
@@ -139,7 +140,13 @@ async function seedUser(databaseUrl: string | undefined, dataDir: string): Promi
 
 function spawnOurs(databaseUrl: string | undefined, dataDir: string, logFile: string) {
   const port = freePort();
-  const env = { PATH: process.env.PATH ?? "", PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: "info", ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) };
+  const env = {
+    PATH: process.env.PATH ?? "",
+    PORT: String(port),
+    DATA_DIR: dataDir,
+    LOG_LEVEL: "info",
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+  };
   // A child's output to a Bun.file does not truncate it: an older log would show through.
   writeFileSync(join(dir, logFile), "");
   const log = Bun.file(join(dir, logFile));
@@ -163,8 +170,12 @@ function ours(databaseUrl: string | undefined, token: string): Server {
       const { proc, base } = spawnOurs(url, dir, `ours-${tag}.log`);
       await waitHealthy(base, proc);
       return {
-        label: "ours", base, headers, pid: proc.pid,
-        clear: (symbol) => expectOk("ours: clear_trade", fetch(`${base}/api/clear_trade/${symbol}`, { method: "POST", headers })),
+        label: "ours",
+        base,
+        headers,
+        pid: proc.pid,
+        clear: (symbol) =>
+          expectOk("ours: clear_trade", fetch(`${base}/api/clear_trade/${symbol}`, { method: "POST", headers })),
         stop: async () => void (proc.kill(), await proc.exited),
       };
     },
@@ -180,11 +191,29 @@ function flask(main: string, databaseUrl: string, workers: number): Server {
   return {
     label,
     async start(tag, url = databaseUrl) {
-      const { proc, base } = await startPeer(dir, main, url, workers, freePort(), join(dir, `flask-w${workers}-${tag}.log`));
+      const { proc, base } = await startPeer(
+        dir,
+        main,
+        url,
+        workers,
+        freePort(),
+        join(dir, `flask-w${workers}-${tag}.log`),
+      );
       return {
-        label, base, headers: {}, pid: proc.pid,
+        label,
+        base,
+        headers: {},
+        pid: proc.pid,
         // The original has no clear_trade: its exit deletes the order (its levels stay; they hold nothing back there).
-        clear: (symbol) => expectOk(`${label}: exit`, fetch(`${base}/api/place_order`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ ticker: symbol, action: "exit" }) })),
+        clear: (symbol) =>
+          expectOk(
+            `${label}: exit`,
+            fetch(`${base}/api/place_order`, {
+              method: "POST",
+              headers: { "content-type": "application/json" },
+              body: JSON.stringify({ ticker: symbol, action: "exit" }),
+            }),
+          ),
         stop: async () => void (proc.kill(), await proc.exited),
       };
     },
@@ -222,7 +251,9 @@ async function round(r: number, server: Server): Promise<void> {
         const key = runKey(server.label, e, c);
         runs.set(key, [...(runs.get(key) ?? []), run]);
         const errors = run.socketErrors ? `  socket errors: ${run.socketErrors}` : "";
-        console.log(`round ${r}  ${server.label.padEnd(10)} ${e.name.padEnd(42)} c${String(c).padEnd(3)} ${int(run.rps).padStart(7)} req/s  p50 ${ms(run.p50)} ms  p99 ${ms(run.p99)} ms${errors}`);
+        console.log(
+          `round ${r}  ${server.label.padEnd(10)} ${e.name.padEnd(42)} c${String(c).padEnd(3)} ${int(run.rps).padStart(7)} req/s  p50 ${ms(run.p50)} ms  p99 ${ms(run.p99)} ms${errors}`,
+        );
       }
     }
     if (server.label === "ours") rss.loaded.push(rssMb(t.pid));
@@ -255,7 +286,8 @@ async function perRequest(proxy: CountingProxy, n: number, work: () => Promise<u
 }
 
 /** The k-th burst: BURST requests of the endpoint sent together. */
-const burst = (t: Target, e: Endpoint, k: number) => Promise.all(Array.from({ length: BURST }, (_, j) => send(t, e, k * BURST + j)));
+const burst = (t: Target, e: Endpoint, k: number) =>
+  Promise.all(Array.from({ length: BURST }, (_, j) => send(t, e, k * BURST + j)));
 
 interface SqlCost {
   idle: { statementsPerS: number; transactionsPerS: number };
@@ -268,7 +300,10 @@ async function idleRate(proxy: CountingProxy): Promise<SqlCost["idle"]> {
   const before = { ...proxy.counts };
   await Bun.sleep(IDLE_MS);
   const idle = minus(proxy.counts, before);
-  return { statementsPerS: idle.statements / (IDLE_MS / 1000), transactionsPerS: transactions(idle) / (IDLE_MS / 1000) };
+  return {
+    statementsPerS: idle.statements / (IDLE_MS / 1000),
+    transactionsPerS: transactions(idle) / (IDLE_MS / 1000),
+  };
 }
 
 async function countSql(server: Server, proxied: string, proxy: CountingProxy): Promise<SqlCost> {
@@ -291,12 +326,18 @@ async function countSql(server: Server, proxied: string, proxy: CountingProxy): 
         await send(t, ENDPOINTS[1]!, 0); // get_tp_levels: a read that changes nothing
         return perRequest(proxy, n, work);
       };
-      cost.oneAtATime.set(e.name, await window(ONE_AT_A_TIME, async () => {
-        for (let k = 0; k < ONE_AT_A_TIME; k++) await send(t, e, k);
-      }));
-      cost.burst.set(e.name, await window(BURST * BURSTS, async () => {
-        for (let b = 0; b < BURSTS; b++) await burst(t, e, b);
-      }));
+      cost.oneAtATime.set(
+        e.name,
+        await window(ONE_AT_A_TIME, async () => {
+          for (let k = 0; k < ONE_AT_A_TIME; k++) await send(t, e, k);
+        }),
+      );
+      cost.burst.set(
+        e.name,
+        await window(BURST * BURSTS, async () => {
+          for (let b = 0; b < BURSTS; b++) await burst(t, e, b);
+        }),
+      );
       console.log(`counted ${server.label}: ${e.name}`);
     }
     return cost;
@@ -338,33 +379,75 @@ const spread = (xs: number[], f: (x: number) => string) =>
   xs.length > 1 ? `${f(median(xs))} (${f(Math.min(...xs))}–${f(Math.max(...xs))})` : f(xs[0]!);
 
 function table(head: string[], rows: string[][]): string {
-  return [`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
+  return [
+    `| ${head.join(" | ")} |`,
+    `|${head.map(() => "---").join("|")}|`,
+    ...rows.map((r) => `| ${r.join(" | ")} |`),
+  ].join("\n");
 }
 
 function oursTable(): string {
   return table(
     ["endpoint", "connections", "req/s", "p50 ms", "p99 ms"],
-    ENDPOINTS.flatMap((e) => CONNECTIONS.map((c) => {
-      const rs = runs.get(runKey("ours", e, c))!;
-      return [`\`${e.name}\``, String(c), spread(rs.map((r) => r.rps), int), spread(rs.map((r) => r.p50), ms), spread(rs.map((r) => r.p99), ms)];
-    })),
+    ENDPOINTS.flatMap((e) =>
+      CONNECTIONS.map((c) => {
+        const rs = runs.get(runKey("ours", e, c))!;
+        return [
+          `\`${e.name}\``,
+          String(c),
+          spread(
+            rs.map((r) => r.rps),
+            int,
+          ),
+          spread(
+            rs.map((r) => r.p50),
+            ms,
+          ),
+          spread(
+            rs.map((r) => r.p99),
+            ms,
+          ),
+        ];
+      }),
+    ),
   );
 }
 
 function peerTable(peers: string[]): string {
   return table(
-    ["endpoint", "connections", "ours req/s", ...peers.map((p) => `${p} req/s`), "ours ÷ better Flask", "p99 ours / Flask ms"],
-    ENDPOINTS.flatMap((e) => CONNECTIONS.map((c) => {
-      const mine = runs.get(runKey("ours", e, c))!;
-      const theirs = peers.map((p) => runs.get(runKey(p, e, c))!);
-      // The better of the Flask configurations by median req/s, compared round by round.
-      const best = theirs.reduce((a, b) => (median(b.map((r) => r.rps)) > median(a.map((r) => r.rps)) ? b : a));
-      const ratios = mine.map((r, i) => r.rps / best[i]!.rps);
-      return [
-        `\`${e.name}\``, String(c), spread(mine.map((r) => r.rps), int), ...theirs.map((rs) => spread(rs.map((r) => r.rps), int)),
-        spread(ratios, (x) => `${x.toFixed(1)}×`), `${ms(median(mine.map((r) => r.p99)))} / ${ms(median(best.map((r) => r.p99)))}`,
-      ];
-    })),
+    [
+      "endpoint",
+      "connections",
+      "ours req/s",
+      ...peers.map((p) => `${p} req/s`),
+      "ours ÷ better Flask",
+      "p99 ours / Flask ms",
+    ],
+    ENDPOINTS.flatMap((e) =>
+      CONNECTIONS.map((c) => {
+        const mine = runs.get(runKey("ours", e, c))!;
+        const theirs = peers.map((p) => runs.get(runKey(p, e, c))!);
+        // The better of the Flask configurations by median req/s, compared round by round.
+        const best = theirs.reduce((a, b) => (median(b.map((r) => r.rps)) > median(a.map((r) => r.rps)) ? b : a));
+        const ratios = mine.map((r, i) => r.rps / best[i]!.rps);
+        return [
+          `\`${e.name}\``,
+          String(c),
+          spread(
+            mine.map((r) => r.rps),
+            int,
+          ),
+          ...theirs.map((rs) =>
+            spread(
+              rs.map((r) => r.rps),
+              int,
+            ),
+          ),
+          spread(ratios, (x) => `${x.toFixed(1)}×`),
+          `${ms(median(mine.map((r) => r.p99)))} / ${ms(median(best.map((r) => r.p99)))}`,
+        ];
+      }),
+    ),
   );
 }
 
@@ -373,14 +456,18 @@ function sqlTable(costs: Map<string, SqlCost>): string {
   const servers = [...costs.keys()];
   return table(
     ["endpoint", ...servers.flatMap((s) => [`${s}: one at a time`, `${s}: ${BURST} at once`])],
-    ENDPOINTS.map((e) => [`\`${e.name}\``, ...servers.flatMap((s) => [cell(costs.get(s)!.oneAtATime.get(e.name)!), cell(costs.get(s)!.burst.get(e.name)!)])]),
+    ENDPOINTS.map((e) => [
+      `\`${e.name}\``,
+      ...servers.flatMap((s) => [cell(costs.get(s)!.oneAtATime.get(e.name)!), cell(costs.get(s)!.burst.get(e.name)!)]),
+    ]),
   );
 }
 
 /** src/'s last commit, and a hash of what differs from it: the source is read anew at every start. */
 async function srcVersion(): Promise<string> {
   const commit = (await $`git log -1 --format=%h -- src`.text()).trim();
-  const changes = (await $`git diff HEAD -- src`.text()) + (await $`git ls-files --others --exclude-standard -- src`.text());
+  const changes =
+    (await $`git diff HEAD -- src`.text()) + (await $`git ls-files --others --exclude-standard -- src`.text());
   return changes ? `${commit} + uncommitted changes ${Bun.hash(changes).toString(16).slice(0, 8)}` : commit;
 }
 
@@ -439,25 +526,50 @@ try {
 }
 
 if (versions.size > 1) out.push(`src/ changed during the run: ours ran ${[...versions].join("; ")}`);
-out.push("", "## Requests/s (median of the rounds, min–max in brackets)", "", PEER ? peerTable(FLASK_WORKERS.map(flaskLabel)) : oursTable());
+out.push(
+  "",
+  "## Requests/s (median of the rounds, min–max in brackets)",
+  "",
+  PEER ? peerTable(FLASK_WORKERS.map(flaskLabel)) : oursTable(),
+);
 if (PEER) {
-  out.push("", "The ratio is ours over the better Flask configuration of that row (by median), round by round;",
+  out.push(
+    "",
+    "The ratio is ours over the better Flask configuration of that row (by median), round by round;",
     "p99 is the median of the rounds. The original logs at DEBUG to gunicorn's stderr (its own logging.basicConfig),",
-    `part of what its requests cost: ${(peerLogBytes() / 1e6).toFixed(0)} MB written to ${dir}/flask-*.log.`);
+    `part of what its requests cost: ${(peerLogBytes() / 1e6).toFixed(0)} MB written to ${dir}/flask-*.log.`,
+  );
 }
 if (costs.size) {
-  out.push("", `## SQL per request: statements / transactions (BEGIN, COMMIT, ROLLBACK not counted as statements; a statement outside BEGIN … COMMIT is a transaction of its own)`, "",
-    sqlTable(costs), "",
-    `One at a time: ${ONE_AT_A_TIME} requests in sequence; at once: ${BURSTS} bursts of ${BURST} sent together. Each after ${QUIET_MS / 1000} s quiet, less the background traffic of an equal idle period.`);
-  for (const [label, c] of costs) out.push(`idle: ${label} ${c.idle.statementsPerS.toFixed(1)} statements/s (${c.idle.transactionsPerS.toFixed(1)} transactions/s)`);
+  out.push(
+    "",
+    `## SQL per request: statements / transactions (BEGIN, COMMIT, ROLLBACK not counted as statements; a statement outside BEGIN … COMMIT is a transaction of its own)`,
+    "",
+    sqlTable(costs),
+    "",
+    `One at a time: ${ONE_AT_A_TIME} requests in sequence; at once: ${BURSTS} bursts of ${BURST} sent together. Each after ${QUIET_MS / 1000} s quiet, less the background traffic of an equal idle period.`,
+  );
+  for (const [label, c] of costs)
+    out.push(
+      `idle: ${label} ${c.idle.statementsPerS.toFixed(1)} statements/s (${c.idle.transactionsPerS.toFixed(1)} transactions/s)`,
+    );
 } else {
-  out.push("", "SQL per request: not counted — PGlite runs inside the server's process, with no connection to count on.");
+  out.push(
+    "",
+    "SQL per request: not counted — PGlite runs inside the server's process, with no connection to count on.",
+  );
 }
 if (STARTUP) {
-  out.push("", `start-up to the first /healthz 200 (${useBinary ? "binary" : "source"}): median ${startup[2]!.toFixed(0)} ms (${startup[0]!.toFixed(0)}–${startup[4]!.toFixed(0)}), 5 starts`);
-  if (firstStart !== undefined) out.push(`first start on an empty DATA_DIR (PGlite creates its database): ${(firstStart / 1000).toFixed(1)} s`);
+  out.push(
+    "",
+    `start-up to the first /healthz 200 (${useBinary ? "binary" : "source"}): median ${startup[2]!.toFixed(0)} ms (${startup[0]!.toFixed(0)}–${startup[4]!.toFixed(0)}), 5 starts`,
+  );
+  if (firstStart !== undefined)
+    out.push(`first start on an empty DATA_DIR (PGlite creates its database): ${(firstStart / 1000).toFixed(1)} s`);
 }
-out.push(`ours RSS: idle ${rss.idle.toFixed(0)} MB (${SETTLE_MS / 1000} s after start); after each round's load: ${rss.loaded.map((x) => x.toFixed(0)).join(" / ")} MB`);
+out.push(
+  `ours RSS: idle ${rss.idle.toFixed(0)} MB (${SETTLE_MS / 1000} s after start); after each round's load: ${rss.loaded.map((x) => x.toFixed(0)).join(" / ")} MB`,
+);
 out.push("", `logs and wrk scripts: ${dir}`);
 const report = out.join("\n");
 writeFileSync(join(dir, "summary.md"), report + "\n");

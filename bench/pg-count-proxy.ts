@@ -81,7 +81,9 @@ class FrontendCounter {
     switch (String.fromCharCode(type)) {
       case "Q": {
         // Statements of one simple query outside BEGIN … COMMIT share one implicit transaction.
-        const outside = splitStatements(first).map((sql) => this.run(sql)).filter(Boolean).length;
+        const outside = splitStatements(first)
+          .map((sql) => this.run(sql))
+          .filter(Boolean).length;
         if (outside > 1) this.counts.implicit -= outside - 1;
         break;
       }
@@ -203,7 +205,12 @@ export function startCountingProxy(upstream: { hostname: string; port: number })
     port: 0,
     socket: {
       open(client) {
-        const link: Link = { toServer: { queue: [] }, toClient: { socket: client, queue: [] }, counter: new FrontendCounter(counts), closed: false };
+        const link: Link = {
+          toServer: { queue: [] },
+          toClient: { socket: client, queue: [] },
+          counter: new FrontendCounter(counts),
+          closed: false,
+        };
         client.data = link;
         void Bun.connect({
           ...upstream,

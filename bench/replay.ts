@@ -50,14 +50,37 @@ function buildFile(): { bytes: Uint8Array; lo: number; hi: number } {
   const id = TAPE_IDS.MES!;
   const ns = (ms: number) => BigInt(ms) * 1_000_000n;
   const meta = encodeMetadata({
-    version: 3, dataset: "GLBX.MDP3", schema: schemaCode("trades"), start: ns(T0), end: ns(T0 + N), limit: 0n,
-    stype_in: 3, stype_out: 0, ts_out: false, symbols: ["MES.c.0"], partial: [], not_found: [],
-    mappings: [{ raw_symbol: "MES.c.0", intervals: [{ start_date: 20200101, end_date: 20400101, symbol: String(id) }] }],
+    version: 3,
+    dataset: "GLBX.MDP3",
+    schema: schemaCode("trades"),
+    start: ns(T0),
+    end: ns(T0 + N),
+    limit: 0n,
+    stype_in: 3,
+    stype_out: 0,
+    ts_out: false,
+    symbols: ["MES.c.0"],
+    partial: [],
+    not_found: [],
+    mappings: [
+      { raw_symbol: "MES.c.0", intervals: [{ start_date: 20200101, end_date: 20400101, symbol: String(id) }] },
+    ],
   });
-  const one = encodeRecord({
-    hd: { rtype: RType.MBP_0, publisher_id: 1, instrument_id: id, ts_event: ns(T0) },
-    price: 5000_000_000_000n, size: 1, action: "T", side: "B", flags: 128, depth: 0, ts_recv: ns(T0) + 1000n, ts_in_delta: 1000, sequence: 1,
-  }, 3);
+  const one = encodeRecord(
+    {
+      hd: { rtype: RType.MBP_0, publisher_id: 1, instrument_id: id, ts_event: ns(T0) },
+      price: 5000_000_000_000n,
+      size: 1,
+      action: "T",
+      side: "B",
+      flags: 128,
+      depth: 0,
+      ts_recv: ns(T0) + 1000n,
+      ts_in_delta: 1000,
+      sequence: 1,
+    },
+    3,
+  );
   const len = one.length;
   const out = new Uint8Array(meta.length + len * N);
   out.set(meta);
@@ -114,10 +137,21 @@ interface PassResult {
 /** Bracket per account, as bench/engine.ts: ladders 40/80/120 ticks (+ a % 17), trailing stop 60 + a % 23 ticks. */
 function entry(a: number, refPrice: number): Command {
   return {
-    kind: "order", side: a % 2 ? "buy" : "sell", qty: 3, refPrice,
+    kind: "order",
+    side: a % 2 ? "buy" : "sell",
+    qty: 3,
+    refPrice,
     bracket: {
-      ladder: [1, 2, 3].map((k) => ({ enabled: true, qty: 1, target: { unit: "ticks" as const, value: 40 * k + (a % 17) } })),
-      stop: { kind: "trailing", initial: { unit: "ticks", value: 60 + (a % 23) }, trailBy: { unit: "ticks", value: 60 + (a % 23) } },
+      ladder: [1, 2, 3].map((k) => ({
+        enabled: true,
+        qty: 1,
+        target: { unit: "ticks" as const, value: 40 * k + (a % 17) },
+      })),
+      stop: {
+        kind: "trailing",
+        initial: { unit: "ticks", value: 60 + (a % 23) },
+        trailBy: { unit: "ticks", value: 60 + (a % 23) },
+      },
     },
   };
 }
@@ -134,7 +168,14 @@ async function pass(source: DbnSource, positions: number, driver: "chunks" | "ma
   // A last price to open at: the first print.
   await session.step("record", performance.now());
   const open = (a: number) =>
-    session.command({ type: "command", accountId: a, symbol: "MES", command: entry(a, session.engine.lastPrice("MES")!), actor, tsMs: 0 });
+    session.command({
+      type: "command",
+      accountId: a,
+      symbol: "MES",
+      command: entry(a, session.engine.lastPrice("MES")!),
+      actor,
+      tsMs: 0,
+    });
   for (let a = 1; a <= positions; a++) {
     if (a !== account.id) session.engine.setAccount({ id: a, userId: 1, kind: "replay", commission: 0n });
     await open(a);
@@ -190,10 +231,18 @@ async function pass(source: DbnSource, positions: number, driver: "chunks" | "ma
     openAtEnd++;
     life += endMs - Math.max(p.openedAtMs, startMs);
   }
-  if (closedStored !== session.closed.length) throw new Error(`stored ${closedStored} closed trades, the session has ${session.closed.length}`);
+  if (closedStored !== session.closed.length)
+    throw new Error(`stored ${closedStored} closed trades, the session has ${session.closed.length}`);
   return {
-    records: session.player.delivered - delivered0, ms, refillMs, minuteBars: session.minutes[0]!.length, closed: session.closed.length,
-    reopened, events, openAtEnd, avgOpen: life / Math.max(1, endMs - startMs),
+    records: session.player.delivered - delivered0,
+    ms,
+    refillMs,
+    minuteBars: session.minutes[0]!.length,
+    closed: session.closed.length,
+    reopened,
+    events,
+    openAtEnd,
+    avgOpen: life / Math.max(1, endMs - startMs),
   };
 }
 
@@ -202,10 +251,14 @@ async function pass(source: DbnSource, positions: number, driver: "chunks" | "ma
 const rate = (records: number, ms: number) => records / ms / 1000; // M records/s
 const fmt = (x: number) => x.toFixed(2);
 
-console.log(`command: bun bench/replay.ts   (BENCH_RECORDS=${N} BENCH_POSITIONS=${POSITIONS} BENCH_ROUNDS=${ROUNDS} BENCH_REFILL_MS=${REFILL_MS}; target ≥ 5 M records/s)`);
+console.log(
+  `command: bun bench/replay.ts   (BENCH_RECORDS=${N} BENCH_POSITIONS=${POSITIONS} BENCH_ROUNDS=${ROUNDS} BENCH_REFILL_MS=${REFILL_MS}; target ≥ 5 M records/s)`,
+);
 let t = performance.now();
 const file = buildFile();
-console.log(`file: ${N.toLocaleString()} MES trades, ${(file.bytes.length / 1e6).toFixed(0)} MB DBN v3, 1 ms apart (${(N / 3_600_000).toFixed(2)} h of replay), price ${file.lo / 1e9} .. ${file.hi / 1e9}; built in ${(performance.now() - t).toFixed(0)} ms (not counted)`);
+console.log(
+  `file: ${N.toLocaleString()} MES trades, ${(file.bytes.length / 1e6).toFixed(0)} MB DBN v3, 1 ms apart (${(N / 3_600_000).toFixed(2)} h of replay), price ${file.lo / 1e9} .. ${file.hi / 1e9}; built in ${(performance.now() - t).toFixed(0)} ms (not counted)`,
+);
 
 const series: Record<string, number[]> = {};
 const note = (name: string, v: number) => (series[name] ??= []).push(v);
@@ -217,7 +270,9 @@ for (let round = 1; round <= ROUNDS; round++) {
   const openMs = performance.now() - t;
   note("open (validation scan)", rate(source.count, openMs));
   console.log(`round ${round}:`);
-  console.log(`  open DbnSource (validates the whole file)          ${openMs.toFixed(0).padStart(6)} ms  ${fmt(rate(source.count, openMs)).padStart(6)} M records/s`);
+  console.log(
+    `  open DbnSource (validates the whole file)          ${openMs.toFixed(0).padStart(6)} ms  ${fmt(rate(source.count, openMs)).padStart(6)} M records/s`,
+  );
 
   Bun.gc(true);
   t = performance.now();
@@ -231,7 +286,9 @@ for (let round = 1; round <= ROUNDS; round++) {
   const decodeMs = performance.now() - t;
   if (sink === 42) console.log("");
   note("decode only", rate(n, decodeMs));
-  console.log(`  decode only (DbnSource.next)                       ${decodeMs.toFixed(0).padStart(6)} ms  ${fmt(rate(n, decodeMs)).padStart(6)} M records/s`);
+  console.log(
+    `  decode only (DbnSource.next)                       ${decodeMs.toFixed(0).padStart(6)} ms  ${fmt(rate(n, decodeMs)).padStart(6)} M records/s`,
+  );
 
   const runs: [string, number, "chunks" | "max"][] = [
     [`${POSITIONS} positions`, POSITIONS, "chunks"],
@@ -242,14 +299,23 @@ for (let round = 1; round <= ROUNDS; round++) {
     const r = await pass(source, positions, driver);
     note(name, rate(r.records, r.ms));
     if (positions) note(`${name} (without reopening)`, rate(r.records, r.ms - r.refillMs));
-    console.log(`  ${name.padEnd(50)} ${r.ms.toFixed(0).padStart(6)} ms  ${fmt(rate(r.records, r.ms)).padStart(6)} M records/s end to end` +
-      (positions ? `; without reopening trades (${r.refillMs.toFixed(0)} ms): ${fmt(rate(r.records, r.ms - r.refillMs))} M/s` : ""));
-    console.log(`    (${r.records.toLocaleString()} records; ${r.minuteBars} 1-minute bars; ${r.closed.toLocaleString()} trades closed, ${r.reopened.toLocaleString()} reopened; ` +
-      `${r.events.toLocaleString()} events persisted; ${positions ? `${r.avgOpen.toFixed(1)} open on average, ${r.openAtEnd} at the end` : "no trades"})`);
+    console.log(
+      `  ${name.padEnd(50)} ${r.ms.toFixed(0).padStart(6)} ms  ${fmt(rate(r.records, r.ms)).padStart(6)} M records/s end to end` +
+        (positions
+          ? `; without reopening trades (${r.refillMs.toFixed(0)} ms): ${fmt(rate(r.records, r.ms - r.refillMs))} M/s`
+          : ""),
+    );
+    console.log(
+      `    (${r.records.toLocaleString()} records; ${r.minuteBars} 1-minute bars; ${r.closed.toLocaleString()} trades closed, ${r.reopened.toLocaleString()} reopened; ` +
+        `${r.events.toLocaleString()} events persisted; ${positions ? `${r.avgOpen.toFixed(1)} open on average, ${r.openAtEnd} at the end` : "no trades"})`,
+    );
   }
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 console.log(`best / median of ${ROUNDS} (M records/s):`);
-for (const [name, xs] of Object.entries(series)) console.log(`  ${name.padEnd(66)} ${fmt(Math.max(...xs)).padStart(6)} / ${fmt(median(xs)).padStart(6)}`);
-console.log("command: bun bench/replay.ts  (target ≥ 5 M records/s end to end with 100 positions, 3-level ladders, trailing stops)");
+for (const [name, xs] of Object.entries(series))
+  console.log(`  ${name.padEnd(66)} ${fmt(Math.max(...xs)).padStart(6)} / ${fmt(median(xs)).padStart(6)}`);
+console.log(
+  "command: bun bench/replay.ts  (target ≥ 5 M records/s end to end with 100 positions, 3-level ladders, trailing stops)",
+);

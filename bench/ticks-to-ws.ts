@@ -43,7 +43,9 @@ const RATE = Number(arg("rate", "5000"));
 const SPLIT = process.argv.includes("--split");
 const CLUSTER = process.argv.includes("--cluster");
 const INSTANCES = Number(arg("instances", "3"));
-const CLIENTS = arg("clients", CLUSTER ? "1000" : "1,100,1000").split(",").map(Number);
+const CLIENTS = arg("clients", CLUSTER ? "1000" : "1,100,1000")
+  .split(",")
+  .map(Number);
 const PG_URL = arg("database-url", process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test");
 const NATS_ARG = arg("nats", process.env.NATS_URL ?? "nats://127.0.0.1:4222");
 const WARMUP_S = 1;
@@ -56,7 +58,9 @@ const API_KEY = "db-" + "B".repeat(24) + "bench"; // 32 chars; the bench's gatew
 
 // seq → performance.now() of the gateway write; seq runs on across runs so a stale "current
 // price" replayed on subscribe can never be mistaken for a fresh one.
-let sentAt = new Float64Array(Math.ceil((RATE * (SECONDS + 1) * CLIENTS.length + RATE * (WARMUP_S + 1)) * (CLUSTER ? 2 : 1) + 10_000));
+let sentAt = new Float64Array(
+  Math.ceil((RATE * (SECONDS + 1) * CLIENTS.length + RATE * (WARMUP_S + 1)) * (CLUSTER ? 2 : 1) + 10_000),
+);
 let seq = 0;
 
 /** Log-bucketed latency histogram (1 % resolution, no allocation per sample). */
@@ -88,11 +92,27 @@ function tradeRecord(s: number): DbnRecord {
   const ns = BigInt(Date.now()) * 1_000_000n;
   return {
     hd: { rtype: RType.MBP_1, publisher_id: 1, instrument_id: INSTRUMENT.instrumentId, ts_event: ns },
-    price: px, size: 1, action: "T", side: s % 2 ? "A" : "B", flags: 128, depth: 0,
-    ts_recv: ns + 150_000n, ts_in_delta: 12_000, sequence: s,
+    price: px,
+    size: 1,
+    action: "T",
+    side: s % 2 ? "A" : "B",
+    flags: 128,
+    depth: 0,
+    ts_recv: ns + 150_000n,
+    ts_in_delta: 12_000,
+    sequence: s,
     // The trade price carries the sequence number; the book moves every 10th print, as a
     // real top of book changes less often than trades print.
-    levels: [{ bid_px: BigInt(BASE_NANOS + Math.floor(s / 10) * TICK_NANOS), ask_px: BigInt(BASE_NANOS + (Math.floor(s / 10) + 1) * TICK_NANOS), bid_sz: 10, ask_sz: 12, bid_ct: 1, ask_ct: 1 }],
+    levels: [
+      {
+        bid_px: BigInt(BASE_NANOS + Math.floor(s / 10) * TICK_NANOS),
+        ask_px: BigInt(BASE_NANOS + (Math.floor(s / 10) + 1) * TICK_NANOS),
+        bid_sz: 10,
+        ask_sz: 12,
+        bid_ct: 1,
+        ask_ct: 1,
+      },
+    ],
   };
 }
 
@@ -126,8 +146,20 @@ function sendTrades(count: number): boolean {
  * to), and (server in this process) gateway → hub publish. `foreign` counts prices this bench
  * never sent (another feed on the same NATS subjects would show up here).
  */
-interface Run { firstSeq: number; hist: Histogram; hub: Histogram; per: Histogram[]; foreign: number }
-const newRun = (slots: number): Run => ({ firstSeq: seq, hist: new Histogram(), hub: new Histogram(), per: Array.from({ length: slots }, () => new Histogram()), foreign: 0 });
+interface Run {
+  firstSeq: number;
+  hist: Histogram;
+  hub: Histogram;
+  per: Histogram[];
+  foreign: number;
+}
+const newRun = (slots: number): Run => ({
+  firstSeq: seq,
+  hist: new Histogram(),
+  hub: new Histogram(),
+  per: Array.from({ length: slots }, () => new Histogram()),
+  foreign: 0,
+});
 let current: Run = newRun(1);
 const seqOf = (priceNanos: number) => Math.round((priceNanos - BASE_NANOS) / TICK_NANOS);
 
@@ -170,7 +202,13 @@ function numberAt(d: string, i: number): number {
 /** Opens a client, subscribes to MES, resolves once "subscribed" arrives. */
 function openClient(url: string, token: string, slot: number): Promise<Client> {
   const ws = new WebSocket(url, { headers: { authorization: `Bearer ${token}` } } as unknown as string[]);
-  const c: Client = { ws, slot, received: 0, lastSeq: -1, closed: new Promise((r) => ws.addEventListener("close", () => r())) };
+  const c: Client = {
+    ws,
+    slot,
+    received: 0,
+    lastSeq: -1,
+    closed: new Promise((r) => ws.addEventListener("close", () => r())),
+  };
   return new Promise((resolve, reject) => {
     ws.onerror = () => reject(new Error(`websocket error (${url})`));
     ws.onopen = () => ws.send(JSON.stringify({ op: "subscribe", symbols: ["MES"] }));
@@ -205,9 +243,30 @@ function openClient(url: string, token: string, slot: number): Promise<Client> {
   });
 }
 
-interface Target { url: string; token: string; stop(): Promise<void> }
-interface SlotResult { n: number; recvMin: number; recvAvg: number; hist: Histogram }
-interface RunResult extends Run { n: number; sent: number; recvMin: number; recvAvg: number; received: number; openMs: number; tailMs: number; short: number; unsent: number; maxOpen: number; slots: SlotResult[] }
+interface Target {
+  url: string;
+  token: string;
+  stop(): Promise<void>;
+}
+interface SlotResult {
+  n: number;
+  recvMin: number;
+  recvAvg: number;
+  hist: Histogram;
+}
+interface RunResult extends Run {
+  n: number;
+  sent: number;
+  recvMin: number;
+  recvAvg: number;
+  received: number;
+  openMs: number;
+  tailMs: number;
+  short: number;
+  unsent: number;
+  maxOpen: number;
+  slots: SlotResult[];
+}
 
 /** `n` clients spread evenly over the targets (client i on target i mod k), `seconds` of trades at RATE. */
 async function run(n: number, seconds: number, targets: Target[]): Promise<RunResult> {
@@ -215,10 +274,14 @@ async function run(n: number, seconds: number, targets: Target[]): Promise<RunRe
   const t0 = performance.now();
   const clients: Client[] = [];
   for (let i = 0; i < n; i += 50) {
-    clients.push(...(await Promise.all(Array.from({ length: Math.min(50, n - i) }, (_, j) => {
-      const slot = (i + j) % targets.length;
-      return openClient(targets[slot]!.url.replace("http", "ws") + "/ws", targets[slot]!.token, slot);
-    }))));
+    clients.push(
+      ...(await Promise.all(
+        Array.from({ length: Math.min(50, n - i) }, (_, j) => {
+          const slot = (i + j) % targets.length;
+          return openClient(targets[slot]!.url.replace("http", "ws") + "/ws", targets[slot]!.token, slot);
+        }),
+      )),
+    );
   }
   const openMs = performance.now() - t0;
   const firstSeq = seq;
@@ -255,7 +318,20 @@ async function run(n: number, seconds: number, targets: Target[]): Promise<RunRe
     const s = summary(cs);
     return { n: cs.length, recvMin: s.recvMin, recvAvg: cs.length ? s.received / cs.length : 0, hist: r.per[slot]! };
   });
-  return { ...r, n, sent: total, recvMin: all.recvMin, recvAvg: all.received / n, received: all.received, openMs, tailMs, short, unsent, maxOpen, slots };
+  return {
+    ...r,
+    n,
+    sent: total,
+    recvMin: all.recvMin,
+    recvAvg: all.received / n,
+    received: all.received,
+    openMs,
+    tailMs,
+    short,
+    unsent,
+    maxOpen,
+    slots,
+  };
 }
 
 // --- clean-up: every child process, the schema and the gateway, also on Ctrl-C and errors --------
@@ -281,7 +357,11 @@ function cleanUp(): Promise<void> {
     }
   })());
 }
-for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143], ["SIGHUP", 129]] as const) {
+for (const [signal, code] of [
+  ["SIGINT", 130],
+  ["SIGTERM", 143],
+  ["SIGHUP", 129],
+] as const) {
   process.on(signal, () => {
     console.error(`\n${signal}: stopping the server processes and dropping the schema…`);
     void cleanUp().finally(() => process.exit(code));
@@ -292,7 +372,14 @@ for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143], ["SIGHUP", 129]
 async function bootServer(gatewayAddr: string, measureHub: boolean): Promise<Target> {
   const dataDir = mkdtempSync(join(tmpdir(), "bench-ws-"));
   const server = await startServer(
-    loadConfig({ PORT: "0", DATA_DIR: dataDir, SECRET_KEY: "5a".repeat(32), FEED: "databento", DATABENTO_API_KEY: API_KEY, DATABENTO_GATEWAY: gatewayAddr }),
+    loadConfig({
+      PORT: "0",
+      DATA_DIR: dataDir,
+      SECRET_KEY: "5a".repeat(32),
+      FEED: "databento",
+      DATABENTO_API_KEY: API_KEY,
+      DATABENTO_GATEWAY: gatewayAddr,
+    }),
     memoryLogger("warn"),
   );
   // Subscribed after the service's own handler. The hub publishes a burst's prints in a microtask
@@ -305,9 +392,11 @@ async function bootServer(gatewayAddr: string, measureHub: boolean): Promise<Tar
       for (const s of pending) if (s >= current.firstSeq && s < seq) current.hub.add(now - sentAt[s]!);
       pending.length = 0;
     };
-    server.ctx.marketData.bus.subscribe({ trade: (t) => {
-      if (pending.push(seqOf(t.price)) === 1) queueMicrotask(measure);
-    } });
+    server.ctx.marketData.bus.subscribe({
+      trade: (t) => {
+        if (pending.push(seqOf(t.price)) === 1) queueMicrotask(measure);
+      },
+    });
   }
   const actor = { kind: "cli" as const, label: "bench", userId: null };
   const user = await server.ctx.users.create("bench", "a long enough password", actor);
@@ -321,7 +410,11 @@ async function bootServer(gatewayAddr: string, measureHub: boolean): Promise<Tar
 
 /** --split: the same server in a child Bun process; it prints {url, token} and stops at stdin EOF. */
 async function spawnServer(gatewayAddr: string): Promise<Target> {
-  const child = Bun.spawn(["bun", import.meta.path, "--serve", gatewayAddr], { stdin: "pipe", stdout: "pipe", stderr: "inherit" });
+  const child = Bun.spawn(["bun", import.meta.path, "--serve", gatewayAddr], {
+    stdin: "pipe",
+    stdout: "pipe",
+    stderr: "inherit",
+  });
   // Stopped at stdin EOF (it removes its data directory); killed if it does not stop in time.
   const stop = onCleanup("server process", async () => {
     try {
@@ -368,7 +461,9 @@ interface Cluster {
 
 /** Ports free right now (the instances bind them a moment later). */
 function freePorts(n: number): number[] {
-  const listeners = Array.from({ length: n }, () => Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } }));
+  const listeners = Array.from({ length: n }, () =>
+    Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } }),
+  );
   const ports = listeners.map((l) => l.port);
   for (const l of listeners) l.stop(true);
   return ports;
@@ -401,7 +496,16 @@ async function listening(host: string, port: number, ms: number): Promise<boolea
   const end = performance.now() + ms;
   while (performance.now() < end) {
     const ok = await new Promise<boolean>((resolve) => {
-      Bun.connect({ hostname: host, port, socket: { open: (s) => (s.end(), resolve(true)), data() {}, error: () => resolve(false), connectError: () => resolve(false) } }).catch(() => resolve(false));
+      Bun.connect({
+        hostname: host,
+        port,
+        socket: {
+          open: (s) => (s.end(), resolve(true)),
+          data() {},
+          error: () => resolve(false),
+          connectError: () => resolve(false),
+        },
+      }).catch(() => resolve(false));
     });
     if (ok) return true;
     await Bun.sleep(50);
@@ -424,7 +528,8 @@ async function bootCluster(gatewayAddr: string, count: number): Promise<Cluster>
     for (const p of procs) p.proc.kill("SIGTERM");
     const all = Promise.all(procs.map((p) => p.proc.exited));
     // A clean shutdown gives its leases back; one that does not finish in time is killed.
-    if (!(await Promise.race([all.then(() => true), Bun.sleep(5_000).then(() => false)]))) for (const p of procs) p.proc.kill("SIGKILL");
+    if (!(await Promise.race([all.then(() => true), Bun.sleep(5_000).then(() => false)])))
+      for (const p of procs) p.proc.kill("SIGKILL");
     await all;
     natsServer?.kill("SIGTERM");
     await natsServer?.exited;
@@ -435,10 +540,15 @@ async function bootCluster(gatewayAddr: string, count: number): Promise<Cluster>
   let natsUrl = NATS_ARG;
   if (NATS_ARG === "private") {
     // Debian installs it in /usr/sbin, which not every PATH has.
-    const natsBin = Bun.which("nats-server") ?? Bun.which("nats-server", { PATH: "/usr/sbin:/usr/local/sbin:/usr/local/bin" });
+    const natsBin =
+      Bun.which("nats-server") ?? Bun.which("nats-server", { PATH: "/usr/sbin:/usr/local/sbin:/usr/local/bin" });
     if (!natsBin) throw new Error("--nats private: no nats-server on PATH");
     const [port] = freePorts(1);
-    natsServer = Bun.spawn([natsBin, "-a", "127.0.0.1", "-p", String(port)], { stdin: "ignore", stdout: "ignore", stderr: "pipe" });
+    natsServer = Bun.spawn([natsBin, "-a", "127.0.0.1", "-p", String(port)], {
+      stdin: "ignore",
+      stdout: "ignore",
+      stderr: "pipe",
+    });
     keepTail(natsServer.stderr, [], new Map());
     if (!(await listening("127.0.0.1", port!, 10_000))) throw new Error("the bench's nats-server did not start");
     natsUrl = `nats://127.0.0.1:${port}`;
@@ -458,10 +568,21 @@ async function bootCluster(gatewayAddr: string, count: number): Promise<Cluster>
   for (let i = 0; i < count; i++) {
     const proc = Bun.spawn(["bun", main, "serve"], {
       env: {
-        ...env, PORT: String(ports[i]), HOST: "127.0.0.1", DATABASE_URL: dbUrl, NATS_URL: natsUrl, DATA_DIR: join(dataDir, String(i)),
-        SECRET_KEY: "5a".repeat(32), FEED: "databento", DATABENTO_API_KEY: API_KEY, DATABENTO_GATEWAY: gatewayAddr, LOG_LEVEL: "warn",
+        ...env,
+        PORT: String(ports[i]),
+        HOST: "127.0.0.1",
+        DATABASE_URL: dbUrl,
+        NATS_URL: natsUrl,
+        DATA_DIR: join(dataDir, String(i)),
+        SECRET_KEY: "5a".repeat(32),
+        FEED: "databento",
+        DATABENTO_API_KEY: API_KEY,
+        DATABENTO_GATEWAY: gatewayAddr,
+        LOG_LEVEL: "warn",
       },
-      stdin: "ignore", stdout: "pipe", stderr: "pipe",
+      stdin: "ignore",
+      stdout: "pipe",
+      stderr: "pipe",
     });
     const tail: string[] = [];
     const events = new Map<string, number>();
@@ -470,16 +591,32 @@ async function bootCluster(gatewayAddr: string, count: number): Promise<Cluster>
     procs.push({ proc, tail, events });
   }
   const urls = ports.map((p) => `http://127.0.0.1:${p}`);
-  const health = () => Promise.all(urls.map((u) => fetch(`${u}/healthz`).then((r) => r.json(), () => undefined)));
+  const health = () =>
+    Promise.all(
+      urls.map((u) =>
+        fetch(`${u}/healthz`).then(
+          (r) => r.json(),
+          () => undefined,
+        ),
+      ),
+    );
   const end = performance.now() + 60_000;
   for (;;) {
     const dead = procs.findIndex((p) => p.proc.exitCode !== null);
-    if (dead >= 0) throw new Error(`instance ${dead} exited (${procs[dead]!.proc.exitCode}):\n  ${procs[dead]!.tail.join("\n  ")}`);
+    if (dead >= 0)
+      throw new Error(`instance ${dead} exited (${procs[dead]!.proc.exitCode}):\n  ${procs[dead]!.tail.join("\n  ")}`);
     if ((await health()).every((h) => h?.status === "ok")) break;
     if (performance.now() > end) throw new Error("the instances did not answer /healthz within 60 s");
     await Bun.sleep(100);
   }
-  return { schema, nats: natsServer ? `${natsUrl} (the bench's own nats-server)` : natsUrl.replace(/\/\/[^@/]*@/, "//***@"), events: procs.map((p) => p.events), targets: urls.map((url) => ({ url, token, stop: async () => {} })), health, stop };
+  return {
+    schema,
+    nats: natsServer ? `${natsUrl} (the bench's own nats-server)` : natsUrl.replace(/\/\/[^@/]*@/, "//***@"),
+    events: procs.map((p) => p.events),
+    targets: urls.map((url) => ({ url, token, stop: async () => {} })),
+    health,
+    stop,
+  };
 }
 
 const roleOf = (h: any): string => (h?.feed?.role as string | undefined) ?? "?";
@@ -490,11 +627,18 @@ async function awaitClusterFeed(cluster: Cluster, gateway: FakeGateway): Promise
   for (;;) {
     const hs = await cluster.health();
     const roles = hs.map(roleOf);
-    if (hs.every((h) => h?.feed?.state === "live") && roles.filter((r) => r === "leader").length === 1 && roles.filter((r) => r === "follower").length === hs.length - 1) return roles;
+    if (
+      hs.every((h) => h?.feed?.state === "live") &&
+      roles.filter((r) => r === "leader").length === 1 &&
+      roles.filter((r) => r === "follower").length === hs.length - 1
+    )
+      return roles;
     if (performance.now() > end) {
-      throw new Error(`the feed did not go live on every instance within 60 s: ${hs.map((h, i) => `${i}: ${JSON.stringify(h?.feed ?? "no answer")}`).join(", ")}; ` +
-        `gateway sessions: ${gateway.sessions.length} (${gateway.sessions.filter((x) => x.closed).length} closed); ` +
-        `warnings: ${cluster.events.map((m, i) => [...m].map(([k, v]) => `${i}: ${k} ×${v}`)).flat().join("; ")}`);
+      throw new Error(
+        `the feed did not go live on every instance within 60 s: ${hs.map((h, i) => `${i}: ${JSON.stringify(h?.feed ?? "no answer")}`).join(", ")}; ` +
+          `gateway sessions: ${gateway.sessions.length} (${gateway.sessions.filter((x) => x.closed).length} closed); ` +
+          `warnings: ${cluster.events.flatMap((m, i) => [...m].map(([k, v]) => `${i}: ${k} ×${v}`)).join("; ")}`,
+      );
     }
     // A follower is live once a relayed record reached it: keep records coming (seq below any run's).
     sendTrades(1);
@@ -505,12 +649,16 @@ async function awaitClusterFeed(cluster: Cluster, gateway: FakeGateway): Promise
 // --- set-up: gateway, then the real server pointing at it --------------------------------
 /** Until the gateway has started more than `before` sessions and one is open. */
 async function awaitSession(before: number, ms: number): Promise<boolean> {
-  for (const end = performance.now() + ms; performance.now() < end; await Bun.sleep(10)) if (feeds.length > before && openFeeds().length) return true;
+  for (const end = performance.now() + ms; performance.now() < end; await Bun.sleep(10))
+    if (feeds.length > before && openFeeds().length) return true;
   return false;
 }
 let exitCode = 0;
 try {
-  const gateway = startFakeGateway({ apiKeys: [API_KEY], onStart: (s) => feeds.push(startSessionFeed(s, { instruments: [INSTRUMENT] })) });
+  const gateway = startFakeGateway({
+    apiKeys: [API_KEY],
+    onStart: (s) => feeds.push(startSessionFeed(s, { instruments: [INSTRUMENT] })),
+  });
   onCleanup("gateway", async () => gateway.stop());
   const gatewayAddr = `${gateway.host}:${gateway.port}`;
   const target = SPLIT ? await spawnServer(gatewayAddr) : await bootServer(gatewayAddr, true);
@@ -518,14 +666,33 @@ try {
 
   const cmd = `bun bench/ticks-to-ws.ts --seconds ${SECONDS} --rate ${RATE} --clients ${CLIENTS.join(",")}${SPLIT ? " --split" : ""}${CLUSTER ? ` --cluster --instances ${INSTANCES}${process.argv.includes("--nats") ? ` --nats ${NATS_ARG}` : ""}` : ""}`;
   console.log(`command: ${cmd}`);
-  console.log(`MBP-1 trade records at ${RATE.toLocaleString()}/s for ${SECONDS} s per run (batches every ${PACE_MS} ms); one symbol (MES)`);
-  console.log(SPLIT ? "server in a child process; gateway and clients in this one" : "gateway, server and clients in this one process");
+  console.log(
+    `MBP-1 trade records at ${RATE.toLocaleString()}/s for ${SECONDS} s per run (batches every ${PACE_MS} ms); one symbol (MES)`,
+  );
+  console.log(
+    SPLIT
+      ? "server in a child process; gateway and clients in this one"
+      : "gateway, server and clients in this one process",
+  );
   await run(1, WARMUP_S, [target]); // JIT warm-up, not reported
 
   const fmt = (ms: number) => (ms < 10 ? ms.toFixed(3) : ms < 1000 ? ms.toFixed(1) : ms.toFixed(0));
   const results: RunResult[] = [];
   if (!CLUSTER) {
-    const header = ["clients", "sent", "recv min", "recv avg", "coalesced", "hub p50", "hub p99", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms"];
+    const header = [
+      "clients",
+      "sent",
+      "recv min",
+      "recv avg",
+      "coalesced",
+      "hub p50",
+      "hub p99",
+      "p50 ms",
+      "p90 ms",
+      "p99 ms",
+      "p99.9 ms",
+      "max ms",
+    ];
     const line = (cells: string[]) => console.log(cells.map((c, i) => c.padStart(i === 4 ? 13 : 9)).join(""));
     console.log("");
     line(header);
@@ -535,18 +702,29 @@ try {
       const h = res.hist;
       const coalesced = res.sent - res.recvAvg;
       const row = [
-        String(n), String(res.sent), String(res.recvMin), res.recvAvg.toFixed(0),
+        String(n),
+        String(res.sent),
+        String(res.recvMin),
+        res.recvAvg.toFixed(0),
         `${coalesced.toFixed(0)} (${((coalesced / res.sent) * 100).toFixed(0)}%)`,
         ...(SPLIT ? ["–", "–"] : [fmt(res.hub.quantile(0.5)), fmt(res.hub.quantile(0.99))]),
-        fmt(h.quantile(0.5)), fmt(h.quantile(0.9)), fmt(h.quantile(0.99)), fmt(h.quantile(0.999)), fmt(h.max),
+        fmt(h.quantile(0.5)),
+        fmt(h.quantile(0.9)),
+        fmt(h.quantile(0.99)),
+        fmt(h.quantile(0.999)),
+        fmt(h.max),
       ];
       line(row);
     }
 
     console.log("\nnotes:");
-    for (const r of results) console.log(`  N=${r.n}: ${r.hist.count.toLocaleString()} latency samples; clients opened+subscribed in ${r.openMs.toFixed(0)} ms; last trade reached ${r.short ? `only ${r.n - r.short} of ${r.n} clients within` : "every client"} ${r.tailMs.toFixed(0)} ms after the last write`);
+    for (const r of results)
+      console.log(
+        `  N=${r.n}: ${r.hist.count.toLocaleString()} latency samples; clients opened+subscribed in ${r.openMs.toFixed(0)} ms; last trade reached ${r.short ? `only ${r.n - r.short} of ${r.n} clients within` : "every client"} ${r.tailMs.toFixed(0)} ms after the last write`,
+      );
     const p99at100 = results.find((r) => r.n === 100)?.hist.quantile(0.99);
-    if (p99at100 !== undefined) console.log(`  target p99 ≤ 1 ms at N = 100: ${p99at100 <= 1 ? "met" : "NOT met"} (${fmt(p99at100)} ms)`);
+    if (p99at100 !== undefined)
+      console.log(`  target p99 ≤ 1 ms at N = 100: ${p99at100 <= 1 ? "met" : "NOT met"} (${fmt(p99at100)} ms)`);
     console.log(`  latency = client receive − gateway write, one performance.now() clock; percentiles from a 1 %-wide log histogram.
   hub p50/p99 = gateway write → decoded, on the bus and handed to every socket (topic publish returned); in-process only.
   The server sends what one decoded chunk holds as one message per symbol ({"t":"trades",…}: every print in
@@ -564,10 +742,14 @@ try {
     const before = feeds.length;
     const tBoot = performance.now();
     const cluster = await bootCluster(gatewayAddr, INSTANCES);
-    console.log(`cluster: ${INSTANCES} instances (src/main.ts serve, separate processes) on Postgres ${redactUrl(PG_URL)}#${cluster.schema}, NATS ${cluster.nats}; up in ${((performance.now() - tBoot) / 1000).toFixed(1)} s`);
+    console.log(
+      `cluster: ${INSTANCES} instances (src/main.ts serve, separate processes) on Postgres ${redactUrl(PG_URL)}#${cluster.schema}, NATS ${cluster.nats}; up in ${((performance.now() - tBoot) / 1000).toFixed(1)} s`,
+    );
     if (!(await awaitSession(before, 30_000))) throw new Error("no instance of the cluster started a gateway session");
     const roles0 = await awaitClusterFeed(cluster, gateway);
-    console.log(`feed live on every instance ${((performance.now() - tBoot) / 1000).toFixed(1)} s after start; roles: ${roles0.map((r, i) => `${i} ${r}`).join(", ")}`);
+    console.log(
+      `feed live on every instance ${((performance.now() - tBoot) / 1000).toFixed(1)} s after start; roles: ${roles0.map((r, i) => `${i} ${r}`).join(", ")}`,
+    );
     await run(INSTANCES, WARMUP_S, cluster.targets); // JIT warm-up of every instance, not reported
     const clustered: { res: RunResult; roles: string[] }[] = [];
     for (const n of CLIENTS) {
@@ -578,30 +760,74 @@ try {
     // What the instances warned about, less what this set-up always causes: the archive's Historical
     // backfill (no server here), the gateway refusing every symbol but MES, shards shared out at start.
     const expected = / archive\.|feed\.gateway_error|\(rebalanced\)/;
-    const warned = cluster.events.map((m, i) => [...m].filter(([k]) => !expected.test(k)).map(([k, v]) => `${i}: ${k} ×${v}`)).flat();
+    const warned = cluster.events.flatMap((m, i) =>
+      [...m].filter(([k]) => !expected.test(k)).map(([k, v]) => `${i}: ${k} ×${v}`),
+    );
 
     const pct = (res: { received: number; expected: number }) => `${res.received}/${res.expected}`;
-    const cols = ["clients", "server", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms", "received/expected", "recv min"];
+    const cols = [
+      "clients",
+      "server",
+      "p50 ms",
+      "p90 ms",
+      "p99 ms",
+      "p99.9 ms",
+      "max ms",
+      "received/expected",
+      "recv min",
+    ];
     const widths = [8, 36, 9, 9, 9, 9, 9, 22, 10];
-    const line = (cells: string[]) => console.log(cells.map((c, i) => (i === 1 ? `  ${c.padEnd(widths[i]!)}` : c.padStart(widths[i]!))).join(""));
+    const line = (cells: string[]) =>
+      console.log(cells.map((c, i) => (i === 1 ? `  ${c.padEnd(widths[i]!)}` : c.padStart(widths[i]!))).join(""));
     const row = (n: string, label: string, h: Histogram, received: number, expected: number, recvMin: number) =>
-      line([n, label, fmt(h.quantile(0.5)), fmt(h.quantile(0.9)), fmt(h.quantile(0.99)), fmt(h.quantile(0.999)), fmt(h.max), pct({ received, expected }), String(recvMin)]);
+      line([
+        n,
+        label,
+        fmt(h.quantile(0.5)),
+        fmt(h.quantile(0.9)),
+        fmt(h.quantile(0.99)),
+        fmt(h.quantile(0.999)),
+        fmt(h.max),
+        pct({ received, expected }),
+        String(recvMin),
+      ]);
     console.log("");
     line(cols);
     for (let k = 0; k < CLIENTS.length; k++) {
       const s = single[k]!;
       const { res: c, roles } = clustered[k]!;
-      row(String(s.n), SPLIT ? "one process (--split)" : "one process (in the bench's)", s.hist, s.received, s.sent * s.n, s.recvMin);
+      row(
+        String(s.n),
+        SPLIT ? "one process (--split)" : "one process (in the bench's)",
+        s.hist,
+        s.received,
+        s.sent * s.n,
+        s.recvMin,
+      );
       row(String(c.n), `cluster of ${INSTANCES}`, c.hist, c.received, c.sent * c.n, c.recvMin);
-      c.slots.forEach((sl, i) => row("", `  instance ${i} (${roles[i]}, ${sl.n} clients)`, sl.hist, Math.round(sl.recvAvg * sl.n), c.sent * sl.n, sl.recvMin));
+      c.slots.forEach((sl, i) =>
+        row(
+          "",
+          `  instance ${i} (${roles[i]}, ${sl.n} clients)`,
+          sl.hist,
+          Math.round(sl.recvAvg * sl.n),
+          c.sent * sl.n,
+          sl.recvMin,
+        ),
+      );
     }
     console.log("\nnotes:");
     for (let k = 0; k < CLIENTS.length; k++) {
       const s = single[k]!;
       const c = clustered[k]!.res;
-      const tail = (r: RunResult) => `${r.short ? `only ${r.n - r.short} of ${r.n} clients` : "every client"} had the last trade ${r.tailMs.toFixed(0)} ms after its write`;
-      console.log(`  N=${s.n}: one process: opened+subscribed in ${s.openMs.toFixed(0)} ms, ${tail(s)}${SPLIT ? "" : `; hub p50/p99 ${fmt(s.hub.quantile(0.5))}/${fmt(s.hub.quantile(0.99))} ms`}`);
-      console.log(`  N=${c.n}: cluster: opened+subscribed in ${c.openMs.toFixed(0)} ms, ${tail(c)}${c.unsent ? `; ${c.unsent} prints written with no gateway session open` : ""}${c.maxOpen > 1 ? `; ${c.maxOpen} gateway sessions open at once` : ""}`);
+      const tail = (r: RunResult) =>
+        `${r.short ? `only ${r.n - r.short} of ${r.n} clients` : "every client"} had the last trade ${r.tailMs.toFixed(0)} ms after its write`;
+      console.log(
+        `  N=${s.n}: one process: opened+subscribed in ${s.openMs.toFixed(0)} ms, ${tail(s)}${SPLIT ? "" : `; hub p50/p99 ${fmt(s.hub.quantile(0.5))}/${fmt(s.hub.quantile(0.99))} ms`}`,
+      );
+      console.log(
+        `  N=${c.n}: cluster: opened+subscribed in ${c.openMs.toFixed(0)} ms, ${tail(c)}${c.unsent ? `; ${c.unsent} prints written with no gateway session open` : ""}${c.maxOpen > 1 ? `; ${c.maxOpen} gateway sessions open at once` : ""}`,
+      );
     }
     const foreign = [...single, ...clustered.map((c) => c.res)].reduce((a, r) => a + r.foreign, 0);
     console.log(`  ${warned.length ? `instances' warnings: ${warned.join("; ")}\n  ` : ""}the gateway served ${sessions} sessions in all (1 for the single-process server, ${sessions - 1} for the cluster: more than 1 means the feed lease moved)${foreign ? `; ${foreign} prices received that this bench never sent (another feed on the same NATS?)` : ""}

@@ -48,7 +48,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn("last_used_at", "timestamptz")
     .addColumn("revoked_at", "timestamptz")
     .execute();
-  await sql`create unique index api_tokens_active_name on api_tokens (user_id, name) where revoked_at is null`.execute(db);
+  await sql`create unique index api_tokens_active_name on api_tokens (user_id, name) where revoked_at is null`.execute(
+    db,
+  );
 
   await db.schema
     .createTable("orders")
@@ -97,7 +99,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .createTable("events")
     .addColumn("id", "bigserial", (c) => c.primaryKey())
     .addColumn("at", "timestamptz", (c) => c.notNull().defaultTo(sql`now()`))
-    .addColumn("actor_kind", "text", (c) => c.notNull().check(sql`actor_kind in ('user', 'token', 'rule', 'system', 'cli')`))
+    .addColumn("actor_kind", "text", (c) =>
+      c.notNull().check(sql`actor_kind in ('user', 'token', 'rule', 'system', 'cli')`),
+    )
     .addColumn("actor", "text", (c) => c.notNull())
     .addColumn("user_id", "integer", (c) => c.references("users.id").onDelete("set null"))
     .addColumn("account_id", "integer", (c) => c.references("accounts.id").onDelete("set null"))
@@ -120,7 +124,16 @@ export async function up(db: Kysely<any>): Promise<void> {
 export async function down(db: Kysely<any>): Promise<void> {
   await sql`drop trigger if exists events_no_update on events`.execute(db);
   await sql`drop function if exists events_append_only()`.execute(db);
-  for (const table of ["events", "secrets", "take_profit_levels", "orders", "api_tokens", "sessions", "accounts", "users"]) {
+  for (const table of [
+    "events",
+    "secrets",
+    "take_profit_levels",
+    "orders",
+    "api_tokens",
+    "sessions",
+    "accounts",
+    "users",
+  ]) {
     await db.schema.dropTable(table).ifExists().execute();
   }
 }

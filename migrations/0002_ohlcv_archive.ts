@@ -18,7 +18,10 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn("volume", "bigint", (c) => c.notNull())
     .addColumn("source", "text", (c) => c.notNull().check(sql`source in ('databento', 'trades')`))
     .addPrimaryKeyConstraint("ohlcv_1m_pk", ["symbol", "ts"])
-    .addCheckConstraint("ohlcv_1m_range", sql`low <= open and low <= close and high >= open and high >= close and volume >= 0`)
+    .addCheckConstraint(
+      "ohlcv_1m_range",
+      sql`low <= open and low <= close and high >= open and high >= close and volume >= 0`,
+    )
     .execute();
 }
 

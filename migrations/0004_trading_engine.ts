@@ -7,11 +7,17 @@ import { sql, type Kysely } from "kysely";
  * each account's execution route and commission.
  */
 export async function up(db: Kysely<any>): Promise<void> {
-  await sql`alter table accounts add column commission numeric(30, 9) not null default 0 check (commission >= 0)`.execute(db);
-  await sql`alter table accounts add column execution text not null default 'paper' check (execution in ('paper', 'webhook'))`.execute(db);
+  await sql`alter table accounts add column commission numeric(30, 9) not null default 0 check (commission >= 0)`.execute(
+    db,
+  );
+  await sql`alter table accounts add column execution text not null default 'paper' check (execution in ('paper', 'webhook'))`.execute(
+    db,
+  );
   // A live account sends orders out; paper and replay never can (enforced again in code).
   await sql`update accounts set execution = 'webhook' where kind = 'live'`.execute(db);
-  await sql`alter table accounts add constraint accounts_webhook_only_live check (execution = 'paper' or kind = 'live')`.execute(db);
+  await sql`alter table accounts add constraint accounts_webhook_only_live check (execution = 'paper' or kind = 'live')`.execute(
+    db,
+  );
 
   await db.schema
     .createTable("engine_positions")
@@ -61,7 +67,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn("fills", "jsonb", (c) => c.notNull())
     .addColumn("tags", sql`text[]`, (c) => c.notNull().defaultTo(sql`'{}'`))
     .execute();
-  await db.schema.createIndex("closed_trades_account_time").on("closed_trades").columns(["account_id", "closed_at"]).execute();
+  await db.schema
+    .createIndex("closed_trades_account_time")
+    .on("closed_trades")
+    .columns(["account_id", "closed_at"])
+    .execute();
 
   await sql`alter table events add column trade_id text`.execute(db);
   await sql`create index events_trade on events (trade_id) where trade_id is not null`.execute(db);
@@ -70,7 +80,8 @@ export async function up(db: Kysely<any>): Promise<void> {
 export async function down(db: Kysely<any>): Promise<void> {
   await sql`drop index if exists events_trade`.execute(db);
   await sql`alter table events drop column if exists trade_id`.execute(db);
-  for (const t of ["closed_trades", "engine_orders", "engine_positions"]) await db.schema.dropTable(t).ifExists().execute();
+  for (const t of ["closed_trades", "engine_orders", "engine_positions"])
+    await db.schema.dropTable(t).ifExists().execute();
   await sql`alter table accounts drop constraint if exists accounts_webhook_only_live`.execute(db);
   await sql`alter table accounts drop column if exists execution`.execute(db);
   await sql`alter table accounts drop column if exists commission`.execute(db);

@@ -11,7 +11,12 @@ const bin = join(dir, "trading-app");
 copyFileSync("dist/trading-app", bin);
 await $`chmod +x ${bin}`;
 const port = 20000 + Math.floor(Math.random() * 20000);
-const proc = Bun.spawn([bin, "serve"], { cwd: dir, env: { PATH: process.env.PATH ?? "", PORT: String(port), HOME: dir }, stdout: "pipe", stderr: "pipe" });
+const proc = Bun.spawn([bin, "serve"], {
+  cwd: dir,
+  env: { PATH: process.env.PATH ?? "", PORT: String(port), HOME: dir },
+  stdout: "pipe",
+  stderr: "pipe",
+});
 const base = `http://127.0.0.1:${port}`;
 let failure: string | undefined;
 try {
@@ -23,9 +28,10 @@ try {
     if (proc.exitCode !== null) throw new Error(`binary exited with ${proc.exitCode}`);
     await Bun.sleep(200);
   }
-  if (!health || health.status !== 200) throw new Error(`/healthz answered ${health?.status ?? "nothing"}`);
+  if (health?.status !== 200) throw new Error(`/healthz answered ${health?.status ?? "nothing"}`);
   const body = (await health.json()) as { status: string; database: { kind: string } };
-  if (body.status !== "ok" || body.database.kind !== "pglite") throw new Error(`unexpected health ${JSON.stringify(body)}`);
+  if (body.status !== "ok" || body.database.kind !== "pglite")
+    throw new Error(`unexpected health ${JSON.stringify(body)}`);
   const login = await fetch(`${base}/login`);
   const html = await login.text();
   if (login.status !== 200 || !html.includes("Sign in")) throw new Error(`/login answered ${login.status}`);
@@ -40,7 +46,9 @@ try {
   proc.kill();
   await proc.exited;
   if (failure) {
-    console.error(`binary check FAILED: ${failure}\n--- binary output ---\n${await new Response(proc.stdout).text()}${await new Response(proc.stderr).text()}`);
+    console.error(
+      `binary check FAILED: ${failure}\n--- binary output ---\n${await new Response(proc.stdout).text()}${await new Response(proc.stderr).text()}`,
+    );
   }
   rmSync(dir, { recursive: true, force: true });
 }

@@ -29,7 +29,9 @@ await step("typecheck (tsc --noEmit)", () => $`bunx tsc --noEmit`);
 await step("HTML escaping scan (xss-scan)", () => $`bunx xss-scan`);
 await step("tests on PGlite", () => $`bun test --timeout 60000`.env(envWithoutDb));
 if (await postgresReachable()) {
-  await step(`tests on Postgres (${pgUrl.replace(/:[^:@/]+@/, ":***@")})`, () => $`bun test --timeout 60000`.env({ ...envWithoutDb, DATABASE_URL: pgUrl }));
+  await step(`tests on Postgres (${pgUrl.replace(/:[^:@/]+@/, ":***@")})`, () =>
+    $`bun test --timeout 60000`.env({ ...envWithoutDb, DATABASE_URL: pgUrl }),
+  );
 } else if (requirePostgres) {
   console.error(`Postgres at ${pgUrl} is not reachable and CI requires it`);
   process.exit(1);

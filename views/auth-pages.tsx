@@ -13,7 +13,13 @@ export function LoginPage({ csrf, username, error, next }: LoginProps) {
     <Layout title="Sign in">
       <section class="card card-narrow">
         <h1>Sign in</h1>
-        {error ? <p class="alert alert-error" role="alert" safe>{error}</p> : ""}
+        {error ? (
+          <p class="alert alert-error" role="alert" safe>
+            {error}
+          </p>
+        ) : (
+          ""
+        )}
         <form method="post" action="/login" class="form">
           <input type="hidden" name="_csrf" value={csrf} />
           <input type="hidden" name="next" value={next ?? "/"} />
@@ -25,7 +31,9 @@ export function LoginPage({ csrf, username, error, next }: LoginProps) {
             Password
             <input name="password" type="password" autocomplete="current-password" required maxlength="512" />
           </label>
-          <button type="submit" class="btn btn-primary">Sign in</button>
+          <button type="submit" class="btn btn-primary">
+            Sign in
+          </button>
         </form>
       </section>
     </Layout>
@@ -47,24 +55,53 @@ export function SetupPage({ csrf, token, username, error }: SetupProps) {
         <p class="muted">
           This link was printed in the server log and works once. The user gets a paper and a live account.
         </p>
-        {error ? <p class="alert alert-error" role="alert" safe>{error}</p> : ""}
+        {error ? (
+          <p class="alert alert-error" role="alert" safe>
+            {error}
+          </p>
+        ) : (
+          ""
+        )}
         <form method="post" action="/setup" class="form">
           <input type="hidden" name="_csrf" value={csrf} />
           <input type="hidden" name="token" value={token} />
           <label>
             Username
-            <input name="username" autocomplete="username" required autofocus value={username ?? ""} maxlength="40"
-              pattern="[A-Za-z0-9][A-Za-z0-9._\-]{0,39}" />
+            <input
+              name="username"
+              autocomplete="username"
+              required
+              autofocus
+              value={username ?? ""}
+              maxlength="40"
+              pattern="[A-Za-z0-9][A-Za-z0-9._\-]{0,39}"
+            />
           </label>
           <label>
             Password <span class="muted">(at least 10 characters)</span>
-            <input name="password" type="password" autocomplete="new-password" required minlength="10" maxlength="512" />
+            <input
+              name="password"
+              type="password"
+              autocomplete="new-password"
+              required
+              minlength="10"
+              maxlength="512"
+            />
           </label>
           <label>
             Repeat password
-            <input name="password2" type="password" autocomplete="new-password" required minlength="10" maxlength="512" />
+            <input
+              name="password2"
+              type="password"
+              autocomplete="new-password"
+              required
+              minlength="10"
+              maxlength="512"
+            />
           </label>
-          <button type="submit" class="btn btn-primary">Create user</button>
+          <button type="submit" class="btn btn-primary">
+            Create user
+          </button>
         </form>
       </section>
     </Layout>
@@ -76,8 +113,15 @@ export function SetupDonePage() {
     <Layout title="Setup">
       <section class="card card-narrow">
         <h1>Setup is closed</h1>
-        <p>A user exists already, or this setup link has expired. Sign in, or restart the server with no users to get a new link.</p>
-        <p><a class="btn btn-primary" href="/login">Sign in</a></p>
+        <p>
+          A user exists already, or this setup link has expired. Sign in, or restart the server with no users to get a
+          new link.
+        </p>
+        <p>
+          <a class="btn btn-primary" href="/login">
+            Sign in
+          </a>
+        </p>
       </section>
     </Layout>
   );
@@ -89,7 +133,11 @@ export function ErrorPage({ status, message }: { status: number; message: string
       <section class="card card-narrow">
         <h1 safe>{String(status)}</h1>
         <p safe>{message}</p>
-        <p><a class="btn" href="/">Back to positions</a></p>
+        <p>
+          <a class="btn" href="/">
+            Back to positions
+          </a>
+        </p>
       </section>
     </Layout>
   );

@@ -17,7 +17,15 @@ function withCode(text: string) {
   return text.split("`").map((part, i) => (i % 2 ? <code safe>{part}</code> : <span safe>{part}</span>));
 }
 
-export function DocsPage({ user, routes, origin }: { user: { username: string; csrfToken: string }; routes: DocsRoute[]; origin: string }) {
+export function DocsPage({
+  user,
+  routes,
+  origin,
+}: {
+  user: { username: string; csrfToken: string };
+  routes: DocsRoute[];
+  origin: string;
+}) {
   const tags = [...new Set(routes.map((r) => r.tag))];
   return (
     <Layout title="API" user={user} active="docs">
@@ -26,9 +34,12 @@ export function DocsPage({ user, routes, origin }: { user: { username: string; c
         <p>
           Every route needs a signed-in browser session or an API token: create one with{" "}
           <code>{Html.escapeHtml("bun run cli token create <name>")}</code> and send it as{" "}
-          <code>{Html.escapeHtml("Authorization: Bearer <token>")}</code>.
-          Bad input is answered with a 4xx and <code>{"{"}"success": false, "message": "…"{"}"}</code> naming the field; nothing is changed.
-          The machine-readable description is at <a href="/api/openapi.json">/api/openapi.json</a> (OpenAPI 3).
+          <code>{Html.escapeHtml("Authorization: Bearer <token>")}</code>. Bad input is answered with a 4xx and{" "}
+          <code>
+            {"{"}"success": false, "message": "…"{"}"}
+          </code>{" "}
+          naming the field; nothing is changed. The machine-readable description is at{" "}
+          <a href="/api/openapi.json">/api/openapi.json</a> (OpenAPI 3).
         </p>
         {tags.map((tag) => (
           <>
@@ -38,8 +49,10 @@ export function DocsPage({ user, routes, origin }: { user: { username: string; c
               .map((r) => (
                 <div class="docs-route">
                   <div>
-                    <span class={`method method-${r.method.toLowerCase()}`} safe>{r.method}</span> <code safe>{r.path}</code>{" "}
-                    <span class="muted">{withCode(r.summary)}</span>
+                    <span class={`method method-${r.method.toLowerCase()}`} safe>
+                      {r.method}
+                    </span>{" "}
+                    <code safe>{r.path}</code> <span class="muted">{withCode(r.summary)}</span>
                   </div>
                   {r.description ? <p>{withCode(r.description)}</p> : ""}
                   {r.requestSchema ? (

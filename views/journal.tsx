@@ -13,7 +13,10 @@ export interface JournalProps {
   csvHref: string;
 }
 
-const money = (v: number | null) => (v === null ? "—" : `${v < 0 ? "-" : ""}$${Math.abs(v).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`);
+const money = (v: number | null) =>
+  v === null
+    ? "—"
+    : `${v < 0 ? "-" : ""}$${Math.abs(v).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 /** At least the instrument's tick decimals; an averaged exit keeps the digits it has. */
 const price = (v: number, symbol: string) => {
   const inst = instrumentByRoot(symbol);
@@ -27,54 +30,107 @@ export function JournalBody({ journal, filter, accounts, csvHref }: Omit<Journal
   return (
     <div class="journal" id="journal" data-live-refresh="/journal/body">
       <form class="card filters" method="get" action="/journal" aria-label="Filters">
-        <label>Trades
+        <label>
+          Trades
           <select name="tag">
             <option value="">live and paper</option>
-            <option value="replay" selected={filter.tag === "replay"}>replay (practice)</option>
+            <option value="replay" selected={filter.tag === "replay"}>
+              replay (practice)
+            </option>
           </select>
         </label>
-        <label>Account
+        <label>
+          Account
           <select name="account">
             <option value="">all</option>
-            {accounts.map((a) => <option value={a} selected={filter.account === a} safe>{a}</option>)}
+            {accounts.map((a) => (
+              <option value={a} selected={filter.account === a} safe>
+                {a}
+              </option>
+            ))}
           </select>
         </label>
-        <label>Symbol <input name="symbol" value={filter.symbol ?? ""} placeholder="any" maxlength="12" /></label>
-        <label>From <input name="from" type="date" value={filter.from ?? ""} /></label>
-        <label>To <input name="to" type="date" value={filter.to ?? ""} /></label>
-        <button class="btn" type="submit">Filter</button>
-        <a class="btn btn-ghost" href={csvHref} download="journal.csv">Export CSV</a>
+        <label>
+          Symbol <input name="symbol" value={filter.symbol ?? ""} placeholder="any" maxlength="12" />
+        </label>
+        <label>
+          From <input name="from" type="date" value={filter.from ?? ""} />
+        </label>
+        <label>
+          To <input name="to" type="date" value={filter.to ?? ""} />
+        </label>
+        <button class="btn" type="submit">
+          Filter
+        </button>
+        <a class="btn btn-ghost" href={csvHref} download="journal.csv">
+          Export CSV
+        </a>
       </form>
       <section class="stats" aria-label="Summary">
-        <div class="card stat"><span class="muted">Trades</span><strong>{s.trades}</strong></div>
-        <div class="card stat"><span class="muted">Net P&amp;L</span><strong class={tone(s.net)} safe>{money(s.net)}</strong></div>
-        <div class="card stat"><span class="muted">Win rate</span><strong safe>{s.winRate === null ? "—" : `${s.winRate}%`}</strong></div>
-        <div class="card stat"><span class="muted">Profit factor</span><strong safe>{s.profitFactor === null ? "—" : String(s.profitFactor)}</strong></div>
-        <div class="card stat"><span class="muted">Avg win / loss</span><strong safe>{`${money(s.avgWin)} / ${money(s.avgLoss)}`}</strong></div>
+        <div class="card stat">
+          <span class="muted">Trades</span>
+          <strong>{s.trades}</strong>
+        </div>
+        <div class="card stat">
+          <span class="muted">Net P&amp;L</span>
+          <strong class={tone(s.net)} safe>
+            {money(s.net)}
+          </strong>
+        </div>
+        <div class="card stat">
+          <span class="muted">Win rate</span>
+          <strong safe>{s.winRate === null ? "—" : `${s.winRate}%`}</strong>
+        </div>
+        <div class="card stat">
+          <span class="muted">Profit factor</span>
+          <strong safe>{s.profitFactor === null ? "—" : String(s.profitFactor)}</strong>
+        </div>
+        <div class="card stat">
+          <span class="muted">Avg win / loss</span>
+          <strong safe>{`${money(s.avgWin)} / ${money(s.avgLoss)}`}</strong>
+        </div>
       </section>
       <section class="card" aria-label="Closed trades">
         <h2>Closed trades</h2>
         {journal.trades.length === 0 ? (
           <p class="muted">No closed trades for this filter yet.</p>
         ) : (
-          <div class="table-wrap"><table class="table num">
-            <thead><tr><th>Closed (CT)</th><th>Account</th><th>Symbol</th><th>Side</th><th>Qty</th><th>Entry</th><th>Exit</th><th>Net</th><th class="reasons">Why it ended</th></tr></thead>
-            <tbody>
-              {journal.trades.map((t) => (
+          <div class="table-wrap">
+            <table class="table num">
+              <thead>
                 <tr>
-                  <td safe>{t.closedAt}</td>
-                  <td safe>{t.account}</td>
-                  <td safe>{t.symbol}</td>
-                  <td class={t.side === "long" ? "long" : "short"}>{t.side === "long" ? "Long" : "Short"}</td>
-                  <td>{t.qty}</td>
-                  <td safe>{price(t.entry, t.symbol)}</td>
-                  <td safe>{price(t.exit, t.symbol)}</td>
-                  <td class={tone(t.net)} safe>{money(t.net)}</td>
-                  <td class="reasons" safe>{t.exitReasons.join(" · ")}</td>
+                  <th>Closed (CT)</th>
+                  <th>Account</th>
+                  <th>Symbol</th>
+                  <th>Side</th>
+                  <th>Qty</th>
+                  <th>Entry</th>
+                  <th>Exit</th>
+                  <th>Net</th>
+                  <th class="reasons">Why it ended</th>
                 </tr>
-              ))}
-            </tbody>
-          </table></div>
+              </thead>
+              <tbody>
+                {journal.trades.map((t) => (
+                  <tr>
+                    <td safe>{t.closedAt}</td>
+                    <td safe>{t.account}</td>
+                    <td safe>{t.symbol}</td>
+                    <td class={t.side === "long" ? "long" : "short"}>{t.side === "long" ? "Long" : "Short"}</td>
+                    <td>{t.qty}</td>
+                    <td safe>{price(t.entry, t.symbol)}</td>
+                    <td safe>{price(t.exit, t.symbol)}</td>
+                    <td class={tone(t.net)} safe>
+                      {money(t.net)}
+                    </td>
+                    <td class="reasons" safe>
+                      {t.exitReasons.join(" · ")}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         )}
       </section>
     </div>

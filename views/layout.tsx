@@ -10,7 +10,12 @@ export interface FeedBadge {
 export interface LayoutProps {
   title: string;
   /** Signed-in user; absent on the login and setup pages. */
-  user?: { username: string; csrfToken: string; feed?: FeedBadge; /** `account:symbol` of the user's positions without prices. */ unprotected?: string[] };
+  user?: {
+    username: string;
+    csrfToken: string;
+    feed?: FeedBadge /** `account:symbol` of the user's positions without prices. */;
+    unprotected?: string[];
+  };
   active?: "overview" | "desk" | "positions" | "journal" | "replay" | "settings" | "docs";
   /** Page-specific scripts and styles (served by the app, no CDN). */
   scripts?: string[];
@@ -31,27 +36,46 @@ export function Layout({ title, user, active, scripts, styles, banner, children 
         {user ? <meta name="csrf-token" content={user.csrfToken} /> : ""}
         <title safe>{title} · Trade Manager</title>
         <link rel="stylesheet" href="/static/css/app.css" />
-        {(styles ?? []).map((href) => <link rel="stylesheet" href={href} />)}
+        {(styles ?? []).map((href) => (
+          <link rel="stylesheet" href={href} />
+        ))}
         <link rel="icon" href="/static/favicon.svg" type="image/svg+xml" />
         {/* app.js first: its CSRF hook must be in place before htmx sends anything (even on load). */}
         <script src="/static/js/app.js" defer></script>
         <script src="/vendor/htmx.min.js" defer></script>
         {user ? <script src="/static/js/status-bar.js" defer></script> : ""}
-        {(scripts ?? []).map((src) => <script src={src} defer></script>)}
+        {(scripts ?? []).map((src) => (
+          <script src={src} defer></script>
+        ))}
       </head>
       <body>
         <header class="topbar">
           <a class="brand" href="/">
-            <span class="brand-mark" aria-hidden="true">◆</span> Trade Manager
+            <span class="brand-mark" aria-hidden="true">
+              ◆
+            </span>{" "}
+            Trade Manager
           </a>
           {user ? (
             <nav class="nav" aria-label="Main">
-              <a href="/desk" aria-current={active === "desk" ? "page" : undefined}>Desk</a>
-              <a href="/" aria-current={active === "overview" ? "page" : undefined}>Positions</a>
-              <a href="/journal" aria-current={active === "journal" ? "page" : undefined}>Journal</a>
-              <a href="/replay" aria-current={active === "replay" ? "page" : undefined}>Replay</a>
-              <a href="/settings" aria-current={active === "settings" ? "page" : undefined}>Settings</a>
-              <a href="/docs" aria-current={active === "docs" ? "page" : undefined}>API</a>
+              <a href="/desk" aria-current={active === "desk" ? "page" : undefined}>
+                Desk
+              </a>
+              <a href="/" aria-current={active === "overview" ? "page" : undefined}>
+                Positions
+              </a>
+              <a href="/journal" aria-current={active === "journal" ? "page" : undefined}>
+                Journal
+              </a>
+              <a href="/replay" aria-current={active === "replay" ? "page" : undefined}>
+                Replay
+              </a>
+              <a href="/settings" aria-current={active === "settings" ? "page" : undefined}>
+                Settings
+              </a>
+              <a href="/docs" aria-current={active === "docs" ? "page" : undefined}>
+                API
+              </a>
             </nav>
           ) : (
             ""
@@ -59,22 +83,36 @@ export function Layout({ title, user, active, scripts, styles, banner, children 
           {user ? <StatusBar feed={user.feed} unprotected={user.unprotected ?? []} /> : ""}
           {user ? (
             <form class="user" method="post" action="/logout">
-              <span class="muted" safe>{user.username}</span>
+              <span class="muted" safe>
+                {user.username}
+              </span>
               <input type="hidden" name="_csrf" value={user.csrfToken} />
-              <button type="submit" class="btn btn-ghost">Sign out</button>
+              <button type="submit" class="btn btn-ghost">
+                Sign out
+              </button>
             </form>
           ) : (
             ""
           )}
         </header>
-        {banner ? <div class="mode-banner" role="status" safe>{banner}</div> : ""}
+        {banner ? (
+          <div class="mode-banner" role="status" safe>
+            {banner}
+          </div>
+        ) : (
+          ""
+        )}
         <main class="main">{children}</main>
       </body>
     </html>
   );
 }
 
-const FEED_NAMES: Record<FeedBadge["kind"], string> = { simulated: "Simulated feed", databento: "Databento live", off: "Feed off" };
+const FEED_NAMES: Record<FeedBadge["kind"], string> = {
+  simulated: "Simulated feed",
+  databento: "Databento live",
+  off: "Feed off",
+};
 
 /** Feed (kind, state, last tick age), positions without prices and the exchange clock; status-bar.js keeps them current. */
 function StatusBar({ feed, unprotected }: { feed?: FeedBadge; unprotected: string[] }) {
@@ -87,14 +125,30 @@ function StatusBar({ feed, unprotected }: { feed?: FeedBadge; unprotected: strin
     <div class="statusbar" role="status" aria-live="polite">
       <span class={`feed feed-${tone}`} data-feed data-kind={f.kind} title={age}>
         <span class="dot" aria-hidden="true"></span>
-        <span data-feed-name safe>{FEED_NAMES[f.kind]}</span>
-        <span class="muted" data-feed-state safe>{f.state === "live" ? "" : f.state}</span>
-        <span class="muted num" data-feed-age>{f.state === "live" && f.lastTickAgeMs !== null && f.lastTickAgeMs > 5000 ? age : ""}</span>
+        <span data-feed-name safe>
+          {FEED_NAMES[f.kind]}
+        </span>
+        <span class="muted" data-feed-state safe>
+          {f.state === "live" ? "" : f.state}
+        </span>
+        <span class="muted num" data-feed-age>
+          {f.state === "live" && f.lastTickAgeMs !== null && f.lastTickAgeMs > 5000 ? age : ""}
+        </span>
       </span>
-      <span class="unprotected" data-unprotected={JSON.stringify(unprotected)} title="Stops and take-profits of these symbols cannot fire: no prices" hidden={symbols.length === 0} safe>{unprotectedText}</span>
+      <span
+        class="unprotected"
+        data-unprotected={JSON.stringify(unprotected)}
+        title="Stops and take-profits of these symbols cannot fire: no prices"
+        hidden={symbols.length === 0}
+        safe
+      >
+        {unprotectedText}
+      </span>
       <span class="notice" data-notice role="status" hidden></span>
       <span class="instance muted small" data-instance hidden></span>
-      <span class="clock num muted" data-exchange-clock title="Exchange time (CME, America/Chicago)">CT --:--:--</span>
+      <span class="clock num muted" data-exchange-clock title="Exchange time (CME, America/Chicago)">
+        CT --:--:--
+      </span>
     </div>
   );
 }

@@ -9,7 +9,10 @@ export interface PositionsProps {
   events: { at: string; actor: string; symbol: string; reason: string }[];
 }
 
-const money = (v: number | null) => (v === null ? "—" : `${v < 0 ? "-" : ""}$${Math.abs(v).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`);
+const money = (v: number | null) =>
+  v === null
+    ? "—"
+    : `${v < 0 ? "-" : ""}$${Math.abs(v).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 const tone = (v: number | null) => (v === null || v === 0 ? "" : v > 0 ? "long" : "short");
 
 /** The body of the positions page, refreshed whenever a position of the user changes. */
@@ -19,49 +22,109 @@ export function PositionsBody({ accounts, events }: Omit<PositionsProps, "user">
       {accounts.map((a) => (
         <section class={a.positions.length ? "card card-wide" : "card"} aria-label={`${a.name} account`}>
           <h2>
-            <span safe>{a.name}</span> <span class={`badge badge-${a.kind}`} safe>{a.kind}</span>
+            <span safe>{a.name}</span>{" "}
+            <span class={`badge badge-${a.kind}`} safe>
+              {a.kind}
+            </span>
             {a.positions.length === 0 ? "" : <span class="muted small">{a.positions.length} open</span>}
           </h2>
           {a.positions.length === 0 ? (
             <p class="muted">No open trades.</p>
           ) : (
-            <div class="table-wrap"><table class="table num">
-              <thead>
-                <tr><th>Symbol</th><th>Side</th><th>Qty</th><th>Entry</th><th>Last</th><th>P&amp;L</th><th>Stop</th><th>TPs</th><th>Timer</th></tr>
-              </thead>
-              <tbody>
-                {a.positions.map((p) => (
-                  <tr class={p.unprotected ? "row-unprotected" : undefined} data-symbol={p.symbol} data-side={p.side ?? ""} data-qty={String(p.qty)} data-avg={p.avgEntry === null ? "" : String(p.avgEntry)}
-                    data-point-value={String(p.pointValue)} data-decimals={String(p.decimals)}>
-                    <td>
-                      <a href={`/desk?account=${encodeURIComponent(a.name)}&symbol=${encodeURIComponent(p.symbol)}`} safe>{p.symbol}</a>
-                      {p.unprotected ? <> <span class="badge badge-unprotected" title={`${p.unprotected.reason}: stops and take-profits cannot fire; exits still work`} safe>{`unprotected since ${clockCT(p.unprotected.sinceMs)}`}</span></> : ""}
-                    </td>
-                    <td class={p.side === "long" ? "long" : "short"}>{p.side === "long" ? "Long" : "Short"}</td>
-                    <td>{p.qty}</td>
-                    <td safe>{p.avgEntry === null ? "—" : p.avgEntry.toFixed(p.decimals)}</td>
-                    <td data-last safe>{p.lastPrice === null ? "—" : p.lastPrice.toFixed(p.decimals)}</td>
-                    <td data-pnl class={tone(p.unrealized)} safe>{money(p.unrealized)}</td>
-                    <td>{p.stop ? `${p.stop.price.toFixed(p.decimals)}${p.stop.trailing ? " trail" : ""}` : "—"}</td>
-                    <td>{p.ladder.length ? p.ladder.map((l) => `${l.qty}@${l.price.toFixed(p.decimals)}${l.status === "filled" ? "✓" : l.enabled || l.status === "pending" ? "" : " off"}`).join(" ") : "—"}</td>
-                    <td>{p.timer ? `${p.timer.action}${p.timer.phase === "running" ? "" : ` (${p.timer.phase})`}` : "—"}</td>
+            <div class="table-wrap">
+              <table class="table num">
+                <thead>
+                  <tr>
+                    <th>Symbol</th>
+                    <th>Side</th>
+                    <th>Qty</th>
+                    <th>Entry</th>
+                    <th>Last</th>
+                    <th>P&amp;L</th>
+                    <th>Stop</th>
+                    <th>TPs</th>
+                    <th>Timer</th>
                   </tr>
-                ))}
-              </tbody>
-            </table></div>
+                </thead>
+                <tbody>
+                  {a.positions.map((p) => (
+                    <tr
+                      class={p.unprotected ? "row-unprotected" : undefined}
+                      data-symbol={p.symbol}
+                      data-side={p.side ?? ""}
+                      data-qty={String(p.qty)}
+                      data-avg={p.avgEntry === null ? "" : String(p.avgEntry)}
+                      data-point-value={String(p.pointValue)}
+                      data-decimals={String(p.decimals)}
+                    >
+                      <td>
+                        <a
+                          href={`/desk?account=${encodeURIComponent(a.name)}&symbol=${encodeURIComponent(p.symbol)}`}
+                          safe
+                        >
+                          {p.symbol}
+                        </a>
+                        {p.unprotected ? (
+                          <>
+                            {" "}
+                            <span
+                              class="badge badge-unprotected"
+                              title={`${p.unprotected.reason}: stops and take-profits cannot fire; exits still work`}
+                              safe
+                            >{`unprotected since ${clockCT(p.unprotected.sinceMs)}`}</span>
+                          </>
+                        ) : (
+                          ""
+                        )}
+                      </td>
+                      <td class={p.side === "long" ? "long" : "short"}>{p.side === "long" ? "Long" : "Short"}</td>
+                      <td>{p.qty}</td>
+                      <td safe>{p.avgEntry === null ? "—" : p.avgEntry.toFixed(p.decimals)}</td>
+                      <td data-last safe>
+                        {p.lastPrice === null ? "—" : p.lastPrice.toFixed(p.decimals)}
+                      </td>
+                      <td data-pnl class={tone(p.unrealized)} safe>
+                        {money(p.unrealized)}
+                      </td>
+                      <td>{p.stop ? `${p.stop.price.toFixed(p.decimals)}${p.stop.trailing ? " trail" : ""}` : "—"}</td>
+                      <td>
+                        {p.ladder.length
+                          ? p.ladder
+                              .map(
+                                (l) =>
+                                  `${l.qty}@${l.price.toFixed(p.decimals)}${l.status === "filled" ? "✓" : l.enabled || l.status === "pending" ? "" : " off"}`,
+                              )
+                              .join(" ")
+                          : "—"}
+                      </td>
+                      <td>
+                        {p.timer ? `${p.timer.action}${p.timer.phase === "running" ? "" : ` (${p.timer.phase})`}` : "—"}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
           )}
         </section>
       ))}
       <section class="card card-wide" aria-label="Recent activity">
         <h2>Recent activity</h2>
         {events.length === 0 ? (
-          <p class="muted">Nothing yet. Trades from the desk, the API and the automatic rules appear here with their reasons.</p>
+          <p class="muted">
+            Nothing yet. Trades from the desk, the API and the automatic rules appear here with their reasons.
+          </p>
         ) : (
           <ol class="log">
             {events.map((e) => (
               <li>
-                <time class="num muted" safe>{e.at}</time> <strong safe>{e.symbol}</strong> <span safe>{e.reason}</span>{" "}
-                <span class="muted" safe>— {e.actor}</span>
+                <time class="num muted" safe>
+                  {e.at}
+                </time>{" "}
+                <strong safe>{e.symbol}</strong> <span safe>{e.reason}</span>{" "}
+                <span class="muted" safe>
+                  — {e.actor}
+                </span>
               </li>
             ))}
           </ol>
@@ -73,7 +136,12 @@ export function PositionsBody({ accounts, events }: Omit<PositionsProps, "user">
 
 export function PositionsPage(props: PositionsProps) {
   return (
-    <Layout title="Positions" user={props.user} active="overview" scripts={["/static/js/live-refresh.js", "/static/js/positions.js"]}>
+    <Layout
+      title="Positions"
+      user={props.user}
+      active="overview"
+      scripts={["/static/js/live-refresh.js", "/static/js/positions.js"]}
+    >
       <PositionsBody accounts={props.accounts} events={props.events} />
     </Layout>
   );

@@ -11,8 +11,8 @@
 // A failed request that htmx does not swap (server errors) is shown as a notice, never lost.
 (function () {
   document.addEventListener("htmx:response:error", function (evt) {
-    var ctx = evt.detail && evt.detail.ctx;
-    if (!ctx || !ctx.response || ctx.response.status < 500) return;
+    var ctx = evt.detail?.ctx;
+    if (!ctx?.response || ctx.response.status < 500) return;
     var box = document.getElementById("toast");
     if (!box) {
       box = document.createElement("div");
@@ -20,14 +20,21 @@
       box.setAttribute("role", "alert");
       document.body.appendChild(box);
     }
-    var text = String(ctx.text || "").replace(/<[^>]*>/g, "").trim() || "server error";
+    var text =
+      String(ctx.text || "")
+        .replace(/<[^>]*>/g, "")
+        .trim() || "server error";
     box.textContent = text;
     box.hidden = false;
     clearTimeout(box._t);
-    box._t = setTimeout(function () { box.hidden = true; }, 8000);
+    box._t = setTimeout(function () {
+      box.hidden = true;
+    }, 8000);
   });
   document.addEventListener("htmx:error", function () {
-    var box = document.getElementById("toast") || document.body.appendChild(Object.assign(document.createElement("div"), { id: "toast" }));
+    var box =
+      document.getElementById("toast") ||
+      document.body.appendChild(Object.assign(document.createElement("div"), { id: "toast" }));
     box.setAttribute("role", "alert");
     box.textContent = "The server did not answer. Check the connection; nothing was changed by this click.";
     box.hidden = false;

@@ -2,7 +2,6 @@
 // when the position changes anywhere, hotkeys, and the chart with draggable stop/TP lines.
 // The price socket is opened by status-bar.js; its messages arrive here as `live:*` events.
 (function () {
-  "use strict";
   var desk = document.querySelector("[data-desk]");
   if (!desk) return;
   var account = desk.dataset.account;
@@ -10,15 +9,23 @@
   // A replay desk: prices, bars and the clock come from the replay's frames, never the live feed.
   var replayId = desk.dataset.replay ? Number(desk.dataset.replay) : null;
   var replayNow = null;
-  var csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
+  var csrf = document.querySelector('meta[name="csrf-token"]')?.content || "";
   var socket = null;
   var last = null;
   var prevClose = null;
 
-  function stateEl() { return document.getElementById("desk-state"); }
-  function num(v) { return v === "" || v === undefined || v === null ? null : Number(v); }
-  function decimals() { return Number(stateEl().dataset.decimals || 2); }
-  function fmt(v) { return v === null || v === undefined || isNaN(v) ? "—" : v.toFixed(decimals()); }
+  function stateEl() {
+    return document.getElementById("desk-state");
+  }
+  function num(v) {
+    return v === "" || v === undefined || v === null ? null : Number(v);
+  }
+  function decimals() {
+    return Number(stateEl().dataset.decimals || 2);
+  }
+  function fmt(v) {
+    return v === null || v === undefined || Number.isNaN(v) ? "—" : v.toFixed(decimals());
+  }
   function money(v) {
     var s = Math.abs(v).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
     return (v < 0 ? "-$" : "$") + s;
@@ -26,12 +33,15 @@
 
   /* ---------- pickers ---------- */
   document.querySelectorAll(".picker select").forEach(function (sel) {
-    sel.addEventListener("change", function () { sel.form.requestSubmit(); });
+    sel.addEventListener("change", function () {
+      sel.form.requestSubmit();
+    });
   });
 
   /* ---------- socket ---------- */
   function subscribe() {
-    if (replayId === null && socket && socket.readyState === 1) socket.send(JSON.stringify({ op: "subscribe", symbols: [symbol] }));
+    if (replayId === null && socket && socket.readyState === 1)
+      socket.send(JSON.stringify({ op: "subscribe", symbols: [symbol] }));
   }
   var reconnected = false;
   document.addEventListener("live:open", function (e) {
@@ -51,8 +61,9 @@
   document.addEventListener("live:trades", function (e) {
     var m = e.detail;
     if (replayId !== null || m.s !== symbol) return;
-    if (m.p && m.p.length) {
-      if (m.ts !== undefined && m.dt) for (var i = 0; i < m.p.length; i++) chart.onTrade({ p: m.p[i], q: m.q ? m.q[i] : 0, ts: m.ts + m.dt[i] });
+    if (m.p?.length) {
+      if (m.ts !== undefined && m.dt)
+        for (var i = 0; i < m.p.length; i++) chart.onTrade({ p: m.p[i], q: m.q ? m.q[i] : 0, ts: m.ts + m.dt[i] });
       last = m.p[m.p.length - 1];
       queuePaint();
     }
@@ -111,19 +122,37 @@
   });
 
   /* ---------- replay frames ---------- */
-  var CT = new Intl.DateTimeFormat("en-CA", { timeZone: "America/Chicago", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
+  var CT = new Intl.DateTimeFormat("en-CA", {
+    timeZone: "America/Chicago",
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+    hour12: false,
+  });
   document.addEventListener("live:replay", function (e) {
     var f = e.detail;
     if (replayId === null || f.id !== replayId) return;
     var player = document.getElementById("player");
-    if (f.state === "closed") { location.href = "/replay"; return; }
+    if (f.state === "closed") {
+      location.href = "/replay";
+      return;
+    }
     // A seek back: the chart starts over from the replay's bars.
     if (replayNow !== null && f.now < replayNow) chart.reload();
     replayNow = f.now;
-    var mine = f.symbols && f.symbols[symbol];
+    var mine = f.symbols?.[symbol];
     if (mine) {
-      (mine.m || []).forEach(function (b) { b.i = "1m"; chart.onBar(b); });
-      (mine.s || []).forEach(function (b) { b.i = "1s"; chart.onBar(b); });
+      (mine.m || []).forEach(function (b) {
+        b.i = "1m";
+        chart.onBar(b);
+      });
+      (mine.s || []).forEach(function (b) {
+        b.i = "1s";
+        chart.onBar(b);
+      });
       if (mine.p !== null && mine.p !== last) onPrint({ p: mine.p });
       onQuote({ b: mine.b, a: mine.a });
     }
@@ -146,17 +175,30 @@
     var player = document.getElementById("player");
     if (!player || latestState === null || panelLoading || player.dataset.state === latestState) return;
     panelLoading = true;
-    var done = function () { panelLoading = false; setTimeout(syncPanel, 50); };
+    var done = function () {
+      panelLoading = false;
+      setTimeout(syncPanel, 50);
+    };
     var r = htmx.ajax("GET", "/replay/" + replayId + "/panel", { target: "#player", swap: "outerHTML" });
-    if (r && r.then) r.then(done, done); else setTimeout(done, 500);
+    if (r?.then) r.then(done, done);
+    else setTimeout(done, 500);
   }
-  if (replayId !== null) document.addEventListener("htmx:after:swap", function () { setTimeout(syncPanel, 0); });
+  if (replayId !== null)
+    document.addEventListener("htmx:after:swap", function () {
+      setTimeout(syncPanel, 0);
+    });
 
   function showChange() {
     var el = document.querySelector("[data-change]");
     if (!el || last === null || prevClose === null) return;
     var ch = last - prevClose;
-    el.textContent = (ch >= 0 ? "+" : "") + ch.toFixed(decimals()) + " (" + (ch >= 0 ? "+" : "") + ((ch / prevClose) * 100).toFixed(2) + "%)";
+    el.textContent =
+      (ch >= 0 ? "+" : "") +
+      ch.toFixed(decimals()) +
+      " (" +
+      (ch >= 0 ? "+" : "") +
+      ((ch / prevClose) * 100).toFixed(2) +
+      "%)";
     el.className = "change num " + (ch > 0 ? "long" : ch < 0 ? "short" : "muted");
   }
 
@@ -167,7 +209,7 @@
     var avg = num(s.dataset.avg);
     var out = s.querySelector("[data-live-pnl]");
     if (!out || !qty || avg === null || last === null) return;
-    var pts = (s.dataset.side === "long" ? last - avg : avg - last);
+    var pts = s.dataset.side === "long" ? last - avg : avg - last;
     var dollars = pts * qty * Number(s.dataset.pointValue);
     var ticks = Math.round(pts / Number(s.dataset.tick));
     var m = out.querySelector("[data-live-money]");
@@ -180,8 +222,8 @@
 
   setInterval(function () {
     var s = stateEl();
-    var deadline = num(s && s.dataset.deadline);
-    var el = s && s.querySelector("[data-countdown]");
+    var deadline = num(s?.dataset.deadline);
+    var el = s?.querySelector("[data-countdown]");
     if (!el || deadline === null) return;
     var now = replayId !== null ? replayNow : Date.now();
     if (now === null) return;
@@ -206,23 +248,41 @@
     for (var i = 0; i < fields.length; i++) {
       var f = fields[i];
       if (f.type === "hidden") continue;
-      if (f.type === "checkbox" ? f.checked !== f.defaultChecked : f.tagName === "SELECT" ? f.selectedIndex !== defaultIndex(f) : f.value !== f.defaultValue) return true;
+      if (
+        f.type === "checkbox"
+          ? f.checked !== f.defaultChecked
+          : f.tagName === "SELECT"
+            ? f.selectedIndex !== defaultIndex(f)
+            : f.value !== f.defaultValue
+      )
+        return true;
     }
     return false;
   }
   function refresh() {
     // Never overwrite what the trader is typing: refresh when they leave the field.
-    if (editing()) { pending = true; return; }
+    if (editing()) {
+      pending = true;
+      return;
+    }
     pending = false;
-    htmx.ajax("GET", "/desk/state?account=" + encodeURIComponent(account) + "&symbol=" + encodeURIComponent(symbol), { target: "#desk-state", swap: "outerHTML" });
+    htmx.ajax("GET", "/desk/state?account=" + encodeURIComponent(account) + "&symbol=" + encodeURIComponent(symbol), {
+      target: "#desk-state",
+      swap: "outerHTML",
+    });
   }
   document.addEventListener("focusout", function (e) {
     if (!pending) return;
     // Focus moving to one of the state's buttons means an action is on its way: its answer is
     // the fresh state (or the conflict), so a refresh now would only race it.
     var next = e.relatedTarget;
-    if (next && next.tagName === "BUTTON" && stateEl().contains(next)) { pending = false; return; }
-    setTimeout(function () { if (pending) refresh(); }, 50);
+    if (next && next.tagName === "BUTTON" && stateEl().contains(next)) {
+      pending = false;
+      return;
+    }
+    setTimeout(function () {
+      if (pending) refresh();
+    }, 50);
   });
   var announced = 0;
   document.addEventListener("live:position", function (e) {
@@ -240,8 +300,8 @@
   });
   // A refresh that arrives while the trader is typing waits (its request may have left before).
   document.addEventListener("htmx:before:swap", function (e) {
-    var ctx = e.detail && e.detail.ctx;
-    var path = ctx && ctx.request && String(ctx.request.action || "");
+    var ctx = e.detail?.ctx;
+    var path = ctx?.request && String(ctx.request.action || "");
     if (path.indexOf("/desk/state") >= 0 && (editing() || dirty())) {
       e.preventDefault();
       pending = true;
@@ -266,38 +326,58 @@
     if (e.ctrlKey || e.metaKey || e.altKey) return;
     var t = e.target;
     if (t && /^(INPUT|SELECT|TEXTAREA)$/.test(t.tagName)) return;
-    if (e.key === "?") { toggleKeys(); e.preventDefault(); return; }
+    if (e.key === "?") {
+      toggleKeys();
+      e.preventDefault();
+      return;
+    }
     var btn = stateEl().querySelector('[data-hotkey="' + e.key.toLowerCase() + '"]');
-    if (btn && !btn.disabled) { btn.click(); e.preventDefault(); }
+    if (btn && !btn.disabled) {
+      btn.click();
+      e.preventDefault();
+    }
   });
 
   /* ---------- chart ---------- */
   var chart = (function () {
     var box = document.querySelector("[data-chart]");
     var errEl = document.querySelector("[data-chart-error]");
-    if (!box || typeof uPlot === "undefined") return { onTrade: function () {}, onBar: function () {}, readLines: function () {}, reload: function () {} };
+    if (!box || typeof uPlot === "undefined")
+      return { onTrade: function () {}, onBar: function () {}, readLines: function () {}, reload: function () {} };
     var tick = Number(box.dataset.tick);
     var data = [[], [], [], [], [], []]; // ts (s), open, high, low, close, volume
     var interval = "1m";
-    try { if (localStorage.getItem("chart-interval") === "1s") interval = "1s"; } catch (_) {}
-    function secs() { return interval === "1s" ? 1 : 60; }
+    try {
+      if (localStorage.getItem("chart-interval") === "1s") interval = "1s";
+    } catch (_) {}
+    function secs() {
+      return interval === "1s" ? 1 : 60;
+    }
     var lines = { entry: null, stop: null, tps: [], version: null };
     var drag = null;
     var u = null;
 
     function readLines() {
-      try { lines = JSON.parse(stateEl().dataset.lines || "{}"); } catch (_) { lines = { tps: [] }; }
+      try {
+        lines = JSON.parse(stateEl().dataset.lines || "{}");
+      } catch (_) {
+        lines = { tps: [] };
+      }
       if (u) u.redraw(false);
     }
 
-    function css(name) { return getComputedStyle(document.documentElement).getPropertyValue(name).trim(); }
+    function css(name) {
+      return getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+    }
 
     function drawCandles(u) {
       var ctx = u.ctx;
       var n = u.data[0].length;
       // The first draw can come before setData() has handed over open, close and volume.
       if (!n || !u.data[4] || !u.data[5]) return;
-      var left = u.bbox.left, top = u.bbox.top, height = u.bbox.height;
+      var left = u.bbox.left,
+        top = u.bbox.top,
+        height = u.bbox.height;
       var xs = u.data[0];
       var span = n > 1 ? (u.valToPos(xs[n - 1], "x", true) - u.valToPos(xs[0], "x", true)) / (n - 1) : 8;
       var w = Math.max(1, Math.min(14, span * 0.65));
@@ -307,7 +387,10 @@
       for (var i = 0; i < n; i++) {
         var x = u.valToPos(xs[i], "x", true);
         if (x < left - w || x > left + u.bbox.width + w) continue;
-        var o = u.data[1][i], h = u.data[2][i], l = u.data[3][i], c = u.data[4][i];
+        var o = u.data[1][i],
+          h = u.data[2][i],
+          l = u.data[3][i],
+          c = u.data[4][i];
         var up = c >= o;
         var col = up ? css("--long") : css("--short");
         // Volume: the bottom fifth of the plot, faint.
@@ -321,7 +404,8 @@
         ctx.moveTo(Math.round(x) + 0.5, u.valToPos(h, "y", true));
         ctx.lineTo(Math.round(x) + 0.5, u.valToPos(l, "y", true));
         ctx.stroke();
-        var yo = u.valToPos(o, "y", true), yc = u.valToPos(c, "y", true);
+        var yo = u.valToPos(o, "y", true),
+          yc = u.valToPos(c, "y", true);
         ctx.fillRect(x - w / 2, Math.min(yo, yc), w, Math.max(1, Math.abs(yc - yo)));
       }
       ctx.restore();
@@ -357,7 +441,13 @@
       drawLine(u, lines.entry, css("--muted"), "Entry", true);
       (lines.tps || []).forEach(function (t) {
         var p = drag && drag.kind === "tp" && drag.index === t.index ? drag.price : t.price;
-        drawLine(u, p, t.status === "filled" ? "#2f6f57" : css("--long"), "TP" + (t.index + 1) + (t.status === "filled" ? " ✓" : ""), t.status !== "armed");
+        drawLine(
+          u,
+          p,
+          t.status === "filled" ? "#2f6f57" : css("--long"),
+          "TP" + (t.index + 1) + (t.status === "filled" ? " ✓" : ""),
+          t.status !== "armed",
+        );
       });
       var sp = drag && drag.kind === "stop" ? drag.price : lines.stop;
       drawLine(u, sp, css("--short"), "Stop", false);
@@ -365,9 +455,23 @@
 
     function range(u, min, max) {
       // Keep the levels on screen with the candles.
-      var extra = [lines.entry, lines.stop].concat((lines.tps || []).map(function (t) { return t.price; })).filter(function (v) { return v !== null && v !== undefined; });
-      extra.forEach(function (v) { if (v < min) min = v; if (v > max) max = v; });
-      if (min === max || min === null) { min = (min || 0) - tick * 10; max = (max || 0) + tick * 10; }
+      var extra = [lines.entry, lines.stop]
+        .concat(
+          (lines.tps || []).map(function (t) {
+            return t.price;
+          }),
+        )
+        .filter(function (v) {
+          return v !== null && v !== undefined;
+        });
+      extra.forEach(function (v) {
+        if (v < min) min = v;
+        if (v > max) max = v;
+      });
+      if (min === max || min === null) {
+        min = (min || 0) - tick * 10;
+        max = (max || 0) + tick * 10;
+      }
       var pad = (max - min) * 0.08;
       return [min - pad, max + pad];
     }
@@ -380,45 +484,85 @@
 
     function create() {
       var s = size();
-      u = new uPlot({
-        width: s.width, height: s.height,
-        legend: { show: false },
-        cursor: { drag: { x: false, y: false }, points: { show: false } },
-        scales: { x: { time: true }, y: { range: range } },
-        // Exchange time on the axis, like the status bar's clock.
-        tzDate: function (ts) { return uPlot.tzDate(new Date(ts * 1000), "America/Chicago"); },
-        axes: [
-          { stroke: css("--muted"), grid: { stroke: "#1f2731" }, ticks: { stroke: "#1f2731" } },
-          { stroke: css("--muted"), grid: { stroke: "#1f2731" }, ticks: { stroke: "#1f2731" }, size: 64, values: function (u, vals) { return vals.map(function (v) { return v.toFixed(Number(box.dataset.decimals)); }); } },
-        ],
-        series: [{}, { label: "low", stroke: "transparent", points: { show: false } }, { label: "high", stroke: "transparent", points: { show: false } }],
-        hooks: { draw: [drawCandles, drawLines] },
-      }, [data[0], data[3], data[2]], box);
+      u = new uPlot(
+        {
+          width: s.width,
+          height: s.height,
+          legend: { show: false },
+          cursor: { drag: { x: false, y: false }, points: { show: false } },
+          scales: { x: { time: true }, y: { range: range } },
+          // Exchange time on the axis, like the status bar's clock.
+          tzDate: function (ts) {
+            return uPlot.tzDate(new Date(ts * 1000), "America/Chicago");
+          },
+          axes: [
+            { stroke: css("--muted"), grid: { stroke: "#1f2731" }, ticks: { stroke: "#1f2731" } },
+            {
+              stroke: css("--muted"),
+              grid: { stroke: "#1f2731" },
+              ticks: { stroke: "#1f2731" },
+              size: 64,
+              values: function (u, vals) {
+                return vals.map(function (v) {
+                  return v.toFixed(Number(box.dataset.decimals));
+                });
+              },
+            },
+          ],
+          series: [
+            {},
+            { label: "low", stroke: "transparent", points: { show: false } },
+            { label: "high", stroke: "transparent", points: { show: false } },
+          ],
+          hooks: { draw: [drawCandles, drawLines] },
+        },
+        [data[0], data[3], data[2]],
+        box,
+      );
       u.over.addEventListener("pointerdown", onDown);
       // The instance, for tests and for the browser console.
       box.uplot = u;
-      new ResizeObserver(function () { var s = size(); u.setSize(s); }).observe(box);
-      window.addEventListener("resize", function () { u.setSize(size()); });
+      new ResizeObserver(function () {
+        var s = size();
+        u.setSize(s);
+      }).observe(box);
+      window.addEventListener("resize", function () {
+        u.setSize(size());
+      });
     }
 
     function setData() {
       if (!u) return;
       u.setData([data[0], data[3], data[2]]);
       // The draw hook reads OHLCV from here.
-      u.data[1] = data[1]; u.data[2] = data[2]; u.data[3] = data[3]; u.data[4] = data[4]; u.data[5] = data[5];
+      u.data[1] = data[1];
+      u.data[2] = data[2];
+      u.data[3] = data[3];
+      u.data[4] = data[4];
+      u.data[5] = data[5];
       u.redraw(false);
     }
 
     function upsert(tsSec, o, h, l, c, v) {
       var n = data[0].length;
       if (n && data[0][n - 1] === tsSec) {
-        data[2][n - 1] = Math.max(data[2][n - 1], h); data[3][n - 1] = Math.min(data[3][n - 1], l);
-        data[4][n - 1] = c; data[5][n - 1] = v;
+        data[2][n - 1] = Math.max(data[2][n - 1], h);
+        data[3][n - 1] = Math.min(data[3][n - 1], l);
+        data[4][n - 1] = c;
+        data[5][n - 1] = v;
         return;
       }
       if (n && tsSec < data[0][n - 1]) return;
-      data[0].push(tsSec); data[1].push(o); data[2].push(h); data[3].push(l); data[4].push(c); data[5].push(v);
-      if (data[0].length > (interval === "1s" ? 900 : 600)) data.forEach(function (a) { a.shift(); });
+      data[0].push(tsSec);
+      data[1].push(o);
+      data[2].push(h);
+      data[3].push(l);
+      data[4].push(c);
+      data[5].push(v);
+      if (data[0].length > (interval === "1s" ? 900 : 600))
+        data.forEach(function (a) {
+          a.shift();
+        });
     }
 
     var redrawQueued = false;
@@ -426,15 +570,20 @@
       if (redrawQueued) return;
       redrawQueued = true;
       // At most one redraw per frame however fast prints come.
-      requestAnimationFrame(function () { redrawQueued = false; setData(); });
+      requestAnimationFrame(function () {
+        redrawQueued = false;
+        setData();
+      });
     }
 
     function onTrade(m) {
       var t = Math.floor(m.ts / (secs() * 1000)) * secs();
       var n = data[0].length;
       if (n && data[0][n - 1] === t) {
-        data[2][n - 1] = Math.max(data[2][n - 1], m.p); data[3][n - 1] = Math.min(data[3][n - 1], m.p);
-        data[4][n - 1] = m.p; data[5][n - 1] += m.q || 0;
+        data[2][n - 1] = Math.max(data[2][n - 1], m.p);
+        data[3][n - 1] = Math.min(data[3][n - 1], m.p);
+        data[4][n - 1] = m.p;
+        data[5][n - 1] += m.q || 0;
       } else upsert(t, m.p, m.p, m.p, m.p, m.q || 0);
       queueRedraw();
     }
@@ -444,8 +593,13 @@
       var t = Math.floor(b.ts / 1000);
       var n = data[0].length;
       var i = data[0].lastIndexOf(t);
-      if (i >= 0) { data[1][i] = b.o; data[2][i] = b.h; data[3][i] = b.l; data[4][i] = b.c; data[5][i] = b.v; }
-      else if (!n || t > data[0][n - 1]) upsert(t, b.o, b.h, b.l, b.c, b.v);
+      if (i >= 0) {
+        data[1][i] = b.o;
+        data[2][i] = b.h;
+        data[3][i] = b.l;
+        data[4][i] = b.c;
+        data[5][i] = b.v;
+      } else if (!n || t > data[0][n - 1]) upsert(t, b.o, b.h, b.l, b.c, b.v);
       queueRedraw();
     }
 
@@ -458,7 +612,9 @@
         if (d < 8 && (!best || d < best.d)) best = { kind: kind, index: index, price: price, d: d, from: price };
       }
       consider("stop", null, lines.stop);
-      (lines.tps || []).forEach(function (t) { if (t.status === "armed") consider("tp", t.index, t.price); });
+      (lines.tps || []).forEach(function (t) {
+        if (t.status === "armed") consider("tp", t.index, t.price);
+      });
       return best;
     }
     function onDown(e) {
@@ -482,33 +638,65 @@
       u.over.classList.remove("dragging");
       var d = drag;
       var price = Number(d.price.toFixed(Number(box.dataset.decimals)));
-      if (price === d.from) { drag = null; u.redraw(false); return; }
-      var base = "/api/v1/accounts/" + encodeURIComponent(account) + "/positions/" + encodeURIComponent(symbol);
-      var req = d.kind === "stop"
-        ? fetch(base + "/stop/move", { method: "POST", headers: { "content-type": "application/json", "x-csrf-token": csrf }, body: JSON.stringify({ price: String(price), version: lines.version }) })
-        : fetch(base + "/ladder/" + d.index, { method: "PATCH", headers: { "content-type": "application/json", "x-csrf-token": csrf }, body: JSON.stringify({ target: { unit: "price", value: String(price) }, version: lines.version }) });
-      req.then(function (res) {
-        return res.json().then(function (body) {
-          drag = null;
-          if (!res.ok) {
-            // Undo: the line goes back to where the server has it, with the reason.
-            errEl.textContent = body.message || "refused";
-            setTimeout(function () { errEl.textContent = ""; }, 6000);
-          } else errEl.textContent = "";
-          refresh();
-        });
-      }).catch(function () {
+      if (price === d.from) {
         drag = null;
-        errEl.textContent = "not saved: the server did not answer";
         u.redraw(false);
-      });
+        return;
+      }
+      var base = "/api/v1/accounts/" + encodeURIComponent(account) + "/positions/" + encodeURIComponent(symbol);
+      var req =
+        d.kind === "stop"
+          ? fetch(base + "/stop/move", {
+              method: "POST",
+              headers: { "content-type": "application/json", "x-csrf-token": csrf },
+              body: JSON.stringify({ price: String(price), version: lines.version }),
+            })
+          : fetch(base + "/ladder/" + d.index, {
+              method: "PATCH",
+              headers: { "content-type": "application/json", "x-csrf-token": csrf },
+              body: JSON.stringify({ target: { unit: "price", value: String(price) }, version: lines.version }),
+            });
+      req
+        .then(function (res) {
+          return res.json().then(function (body) {
+            drag = null;
+            if (!res.ok) {
+              // Undo: the line goes back to where the server has it, with the reason.
+              errEl.textContent = body.message || "refused";
+              setTimeout(function () {
+                errEl.textContent = "";
+              }, 6000);
+            } else errEl.textContent = "";
+            refresh();
+          });
+        })
+        .catch(function () {
+          drag = null;
+          errEl.textContent = "not saved: the server did not answer";
+          u.redraw(false);
+        });
     }
 
     function recent(iv) {
-      var url = replayId !== null
-        ? "/api/v1/replays/" + replayId + "/bars?symbol=" + encodeURIComponent(symbol) + "&interval=" + iv + "&count=" + (iv === "1s" ? 900 : 600)
-        : "/api/v1/market/" + encodeURIComponent(symbol) + "/recent?interval=" + iv + "&count=" + (iv === "1s" ? 900 : 300);
-      return fetch(url, { headers: { accept: "application/json" } }).then(function (r) { return r.json(); });
+      var url =
+        replayId !== null
+          ? "/api/v1/replays/" +
+            replayId +
+            "/bars?symbol=" +
+            encodeURIComponent(symbol) +
+            "&interval=" +
+            iv +
+            "&count=" +
+            (iv === "1s" ? 900 : 600)
+          : "/api/v1/market/" +
+            encodeURIComponent(symbol) +
+            "/recent?interval=" +
+            iv +
+            "&count=" +
+            (iv === "1s" ? 900 : 300);
+      return fetch(url, { headers: { accept: "application/json" } }).then(function (r) {
+        return r.json();
+      });
     }
 
     /** Loads the chosen interval from scratch; prints arriving meanwhile are folded in after. */
@@ -517,7 +705,9 @@
       return recent(want).then(function (body) {
         if (want !== interval) return;
         data = [[], [], [], [], [], []];
-        (body.bars || []).forEach(function (b) { upsert(Math.floor(b.ts / 1000), b.o, b.h, b.l, b.c, b.v); });
+        (body.bars || []).forEach(function (b) {
+          upsert(Math.floor(b.ts / 1000), b.o, b.h, b.l, b.c, b.v);
+        });
         setData();
       });
     }
@@ -533,7 +723,9 @@
       b.addEventListener("click", function () {
         if (b.dataset.interval === interval) return;
         interval = b.dataset.interval;
-        try { localStorage.setItem("chart-interval", interval); } catch (_) {}
+        try {
+          localStorage.setItem("chart-interval", interval);
+        } catch (_) {}
         showInterval();
         load();
       });
@@ -547,7 +739,9 @@
       prevClose = previousSessionClose(body.bars || []);
       showChange();
       if (interval === "1m") {
-        (body.bars || []).forEach(function (b) { upsert(Math.floor(b.ts / 1000), b.o, b.h, b.l, b.c, b.v); });
+        (body.bars || []).forEach(function (b) {
+          upsert(Math.floor(b.ts / 1000), b.o, b.h, b.l, b.c, b.v);
+        });
         setData();
       } else load();
     });

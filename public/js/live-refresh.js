@@ -4,7 +4,10 @@
   var timer = null;
   function refresh() {
     document.querySelectorAll("[data-live-refresh]").forEach(function (el) {
-      htmx.ajax("GET", el.getAttribute("data-live-refresh") + location.search, { target: "#" + el.id, swap: "outerHTML" });
+      htmx.ajax("GET", el.getAttribute("data-live-refresh") + location.search, {
+        target: "#" + el.id,
+        swap: "outerHTML",
+      });
     });
   }
   function soon() {

@@ -2,23 +2,29 @@
 // price socket (opened by status-bar.js). At most one DOM update per row per frame however fast
 // prints come; the server's render (on any position change) stays the exact figure.
 (function () {
-  "use strict";
   var socket = null;
   var pending = new Map(); // symbol -> latest price
   var queued = false;
 
-  function rows() { return document.querySelectorAll("#positions tr[data-symbol]"); }
+  function rows() {
+    return document.querySelectorAll("#positions tr[data-symbol]");
+  }
   function symbols() {
     var set = {};
-    rows().forEach(function (r) { set[r.dataset.symbol] = true; });
+    rows().forEach(function (r) {
+      set[r.dataset.symbol] = true;
+    });
     return Object.keys(set);
   }
   function subscribe() {
     var list = symbols();
-    if (socket && socket.readyState === 1 && list.length) socket.send(JSON.stringify({ op: "subscribe", symbols: list }));
+    if (socket && socket.readyState === 1 && list.length)
+      socket.send(JSON.stringify({ op: "subscribe", symbols: list }));
   }
   function money(v) {
-    return (v < 0 ? "-$" : "$") + Math.abs(v).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+    return (
+      (v < 0 ? "-$" : "$") + Math.abs(v).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })
+    );
   }
 
   function paint() {
@@ -51,10 +57,12 @@
       requestAnimationFrame(paint);
     }
   }
-  document.addEventListener("live:trade", function (e) { onPrice(e.detail.s, e.detail.p); });
+  document.addEventListener("live:trade", function (e) {
+    onPrice(e.detail.s, e.detail.p);
+  });
   // Every print of one burst, oldest first: the last is the current price.
   document.addEventListener("live:trades", function (e) {
     var p = e.detail.p;
-    if (p && p.length) onPrice(e.detail.s, p[p.length - 1]);
+    if (p?.length) onPrice(e.detail.s, p[p.length - 1]);
   });
 })();

@@ -6,7 +6,13 @@
   var badge = document.querySelector("[data-feed]");
   var clock = document.querySelector("[data-exchange-clock]");
   var names = { simulated: "Simulated feed", databento: "Databento live", off: "Feed off" };
-  var fmt = new Intl.DateTimeFormat("en-GB", { timeZone: "America/Chicago", hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
+  var fmt = new Intl.DateTimeFormat("en-GB", {
+    timeZone: "America/Chicago",
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+    hour12: false,
+  });
   var lastStatusAt = 0;
   var socketUp = false;
 
@@ -14,11 +20,17 @@
   // the server, then kept by the position messages (each carries its `unprotected` state).
   var unprotEl = document.querySelector("[data-unprotected]");
   var unprot = {};
-  try { JSON.parse(unprotEl ? unprotEl.dataset.unprotected : "[]").forEach(function (k) { unprot[k] = k.slice(k.lastIndexOf(":") + 1); }); } catch (_) {}
+  try {
+    JSON.parse(unprotEl ? unprotEl.dataset.unprotected : "[]").forEach(function (k) {
+      unprot[k] = k.slice(k.lastIndexOf(":") + 1);
+    });
+  } catch (_) {}
   function showUnprotected() {
     if (!unprotEl) return;
     var seen = {};
-    Object.keys(unprot).forEach(function (k) { seen[unprot[k]] = true; });
+    Object.keys(unprot).forEach(function (k) {
+      seen[unprot[k]] = true;
+    });
     var list = Object.keys(seen).sort();
     unprotEl.textContent = list.length ? "unprotected: " + list.join(", ") : "";
     unprotEl.hidden = list.length === 0;
@@ -26,29 +38,49 @@
   function onPosition(m) {
     if (!m.account || !m.symbol) return;
     var key = m.account + ":" + m.symbol;
-    if (m.position && m.position.unprotected) unprot[key] = m.symbol;
+    if (m.position?.unprotected) unprot[key] = m.symbol;
     else delete unprot[key];
     showUnprotected();
   }
   // After a reconnect the messages missed meanwhile are gone: the list is read again.
   function reloadUnprotected() {
-    fetch("/api/v1/positions", { headers: { accept: "application/json" } }).then(function (r) { return r.ok ? r.json() : null; }).then(function (body) {
-      if (!body) return;
-      unprot = {};
-      (body.positions || []).forEach(function (p) { if (p.unprotected) unprot[p.account + ":" + p.symbol] = p.symbol; });
-      showUnprotected();
-    }).catch(function () {});
+    fetch("/api/v1/positions", { headers: { accept: "application/json" } })
+      .then(function (r) {
+        return r.ok ? r.json() : null;
+      })
+      .then(function (body) {
+        if (!body) return;
+        unprot = {};
+        (body.positions || []).forEach(function (p) {
+          if (p.unprotected) unprot[p.account + ":" + p.symbol] = p.symbol;
+        });
+        showUnprotected();
+      })
+      .catch(function () {});
   }
 
   function setFeed(f) {
     if (!badge) return;
-    var tone = !socketUp ? "bad" : f.state === "live" ? (f.kind === "simulated" ? "sim" : "ok") : f.kind === "off" ? "off" : "bad";
+    var tone = !socketUp
+      ? "bad"
+      : f.state === "live"
+        ? f.kind === "simulated"
+          ? "sim"
+          : "ok"
+        : f.kind === "off"
+          ? "off"
+          : "bad";
     badge.className = "feed feed-" + tone;
     badge.querySelector("[data-feed-name]").textContent = names[f.kind] || f.kind;
-    badge.querySelector("[data-feed-state]").textContent = !socketUp ? "server unreachable" : f.state === "live" ? "" : f.state + (f.message ? ": " + f.message : "");
+    badge.querySelector("[data-feed-state]").textContent = !socketUp
+      ? "server unreachable"
+      : f.state === "live"
+        ? ""
+        : f.state + (f.message ? ": " + f.message : "");
     var age = f.lastTickAgeMs;
     // A live feed that has been quiet for a while says so (a closed market, or a silent outage).
-    badge.querySelector("[data-feed-age]").textContent = age !== null && age > 5000 ? "last tick " + Math.round(age / 1000) + " s ago" : "";
+    badge.querySelector("[data-feed-age]").textContent =
+      age !== null && age > 5000 ? "last tick " + Math.round(age / 1000) + " s ago" : "";
     badge.title = age === null ? "no ticks yet" : "last tick " + (age / 1000).toFixed(1) + " s ago";
   }
 
@@ -75,7 +107,11 @@
     };
     ws.onmessage = function (e) {
       var m;
-      try { m = JSON.parse(e.data); } catch (_) { return; }
+      try {
+        m = JSON.parse(e.data);
+      } catch (_) {
+        return;
+      }
       if (m.t === "status") {
         lastStatusAt = Date.now();
         socketUp = true;
@@ -109,7 +145,10 @@
   var instanceEl = document.querySelector("[data-instance]");
   function setInstance(i) {
     if (!instanceEl) return;
-    if (!i || i.role === "sole") { instanceEl.hidden = true; return; }
+    if (!i || i.role === "sole") {
+      instanceEl.hidden = true;
+      return;
+    }
     var parts = ["instance " + i.pid, i.role === "owner" ? "runs " + i.shards + "/" + i.of + " shards" : "standby"];
     if (i.feed) parts.push(i.feed === "leader" ? "feed leader" : "feed follower");
     if (i.nats) parts.push("NATS " + i.nats);

@@ -13,15 +13,24 @@ import type { AppContext } from "./context";
  * first instance and kept there, so two deployments sharing a NATS server never cross-talk.
  */
 async function deploymentId(ctx: AppContext): Promise<string> {
-  await ctx.db.insertInto("cluster_leases").values({ name: "deployment", owner: crypto.randomUUID().replaceAll("-", "").slice(0, 16) }).onConflict((oc) => oc.column("name").doNothing()).execute();
-  const row = await ctx.db.selectFrom("cluster_leases").select("owner").where("name", "=", "deployment").executeTakeFirstOrThrow();
+  await ctx.db
+    .insertInto("cluster_leases")
+    .values({ name: "deployment", owner: crypto.randomUUID().replaceAll("-", "").slice(0, 16) })
+    .onConflict((oc) => oc.column("name").doNothing())
+    .execute();
+  const row = await ctx.db
+    .selectFrom("cluster_leases")
+    .select("owner")
+    .where("name", "=", "deployment")
+    .executeTakeFirstOrThrow();
   return row.owner!;
 }
 
 export async function openCluster(ctx: AppContext): Promise<() => Promise<void>> {
   const { config, logger, leases } = ctx;
   if (!config.NATS_URL) return async () => {};
-  if (!leases) throw new Error("NATS_URL (cluster mode) needs a shared Postgres database: set DATABASE_URL on every instance");
+  if (!leases)
+    throw new Error("NATS_URL (cluster mode) needs a shared Postgres database: set DATABASE_URL on every instance");
   const log = logger.child({ component: "cluster" });
   const link = await NatsLink.open(config.NATS_URL, leases.id, await deploymentId(ctx), log);
   const forwarding = new RequestForwarding(link, leases.id, log);

@@ -81,7 +81,14 @@ export interface AppContext {
 }
 
 export function feedConfig(config: Config): FeedConfig {
-  const kind = config.FEED === "auto" ? (config.DATABENTO_API_KEY ? "databento" : "simulated") : config.FEED === "databento" ? "databento" : "simulated";
+  const kind =
+    config.FEED === "auto"
+      ? config.DATABENTO_API_KEY
+        ? "databento"
+        : "simulated"
+      : config.FEED === "databento"
+        ? "databento"
+        : "simulated";
   const gw = config.DATABENTO_GATEWAY?.split(":");
   return {
     kind,
@@ -92,7 +99,12 @@ export function feedConfig(config: Config): FeedConfig {
   };
 }
 
-export function createAppContext(config: Config, logger: Logger, db: Kysely<Database>, dbKind: AppContext["dbKind"]): AppContext {
+export function createAppContext(
+  config: Config,
+  logger: Logger,
+  db: Kysely<Database>,
+  dbKind: AppContext["dbKind"],
+): AppContext {
   const hub = new PriceHub();
   const userMessages = new UserMessages((userId, message) => hub.publishUser(userId, message));
   const feed = feedConfig(config);
@@ -108,13 +120,20 @@ export function createAppContext(config: Config, logger: Logger, db: Kysely<Data
       backfillDays: config.ARCHIVE_BACKFILL_DAYS,
       continuous: (root) => continuousSymbol(config.ROLL_RULE, root),
       heldContract: (root) => marketData.heldContract(root),
-      historical: feed.kind === "databento" && historicalKey
-        ? new HistoricalClient({
-            apiKey: historicalKey,
-            baseUrl: config.DATABENTO_HISTORICAL_URL,
-            onRetry: (r) => archiveLog.warn("archive.historical_retry", { attempt: r.attempt, delay_ms: r.delayMs, status: r.status, reason: r.reason }),
-          })
-        : undefined,
+      historical:
+        feed.kind === "databento" && historicalKey
+          ? new HistoricalClient({
+              apiKey: historicalKey,
+              baseUrl: config.DATABENTO_HISTORICAL_URL,
+              onRetry: (r) =>
+                archiveLog.warn("archive.historical_retry", {
+                  attempt: r.attempt,
+                  delay_ms: r.delayMs,
+                  status: r.status,
+                  reason: r.reason,
+                }),
+            })
+          : undefined,
     },
     { rootOf: (id) => marketData.rootOf(id), contractOf: (id) => marketData.contractOf(id) },
     archiveLog,
@@ -123,17 +142,44 @@ export function createAppContext(config: Config, logger: Logger, db: Kysely<Data
   const execLog = logger.child({ component: "execution" });
   let engine: EngineService | undefined;
   const report = (r: Parameters<EngineService["report"]>[0]) => engine!.report(r);
-  const paper = new PaperAdapter(report, { tick: (s) => { const i = marketData.instruments.get(s); return i ? Number(i.tickSize) : undefined; } });
-  const webhook = new WebhookAdapter(report, {
-    urlFor: (accountId) => secrets.reveal("webhook", `account:${accountId}`),
-    decimals: (s) => { const i = marketData.instruments.get(s); return i ? priceDecimals(i) : 2; },
-  }, execLog);
+  const paper = new PaperAdapter(report, {
+    tick: (s) => {
+      const i = marketData.instruments.get(s);
+      return i ? Number(i.tickSize) : undefined;
+    },
+  });
+  const webhook = new WebhookAdapter(
+    report,
+    {
+      urlFor: (accountId) => secrets.reveal("webhook", `account:${accountId}`),
+      decimals: (s) => {
+        const i = marketData.instruments.get(s);
+        return i ? priceDecimals(i) : 2;
+      },
+    },
+    execLog,
+  );
   // Embedded PGlite belongs to one process; on Postgres another instance may share the database.
-  const leases = dbKind === "postgres"
-    ? new ShardLeases(db, { ttlMs: config.LEASE_TTL_MS, renewMs: Math.max(100, Math.floor(config.LEASE_TTL_MS / 3)), balance: Boolean(config.NATS_URL), onError: (err) => logger.warn("lease.round_failed", { reason: (err as Error).message }) })
-    : undefined;
+  const leases =
+    dbKind === "postgres"
+      ? new ShardLeases(db, {
+          ttlMs: config.LEASE_TTL_MS,
+          renewMs: Math.max(100, Math.floor(config.LEASE_TTL_MS / 3)),
+          balance: Boolean(config.NATS_URL),
+          onError: (err) => logger.warn("lease.round_failed", { reason: (err as Error).message }),
+        })
+      : undefined;
   const legacyTables = new LegacyTables(db);
-  engine = new EngineService(db, marketData.instruments, new ExecutionRouter(paper, webhook), logger.child({ component: "engine" }), Date.now, leases ?? SOLE_OWNER, legacyTables, dbKind === "postgres");
+  engine = new EngineService(
+    db,
+    marketData.instruments,
+    new ExecutionRouter(paper, webhook),
+    logger.child({ component: "engine" }),
+    Date.now,
+    leases ?? SOLE_OWNER,
+    legacyTables,
+    dbKind === "postgres",
+  );
   const barHistory = new BarHistory(archive, (id) => marketData.rootOf(id));
   const legacyLog = logger.child({ component: "legacy-api" });
   const bridge = new LegacyEngineBridge(engine, legacyTables, legacyLog);

@@ -22,7 +22,16 @@ export async function startEngine(ctx: AppContext, clockMs = 250): Promise<() =>
   const { engine, logger, leases } = ctx;
   engine.onChange((c) => {
     const view = ctx.trading.view(c.accountId, c.symbol);
-    ctx.userMessages.publish(c.userId, JSON.stringify({ t: "position", account: view?.account, symbol: c.symbol, position: view, events: c.events.map((e) => ({ kind: e.kind, reason: e.reason, actor: e.actor.label, ts: e.tsMs })) }));
+    ctx.userMessages.publish(
+      c.userId,
+      JSON.stringify({
+        t: "position",
+        account: view?.account,
+        symbol: c.symbol,
+        position: view,
+        events: c.events.map((e) => ({ kind: e.kind, reason: e.reason, actor: e.actor.label, ts: e.tsMs })),
+      }),
+    );
   });
   if (!leases) {
     await engine.start(clockMs);
@@ -37,7 +46,13 @@ export async function startEngine(ctx: AppContext, clockMs = 250): Promise<() =>
       await ctx.legacyBridge.reconcile(ids);
       // Only now, with the state loaded, do requests forwarded by other instances reach this one.
       ctx.cluster?.forwarding.serve(shards);
-      logger.info("engine.shards_claimed", { instance: leases.id, shards: ranges(shards), accounts: ids.length, owned: leases.ownedShards + shards.length, of: leases.shardCount });
+      logger.info("engine.shards_claimed", {
+        instance: leases.id,
+        shards: ranges(shards),
+        accounts: ids.length,
+        owned: leases.ownedShards + shards.length,
+        of: leases.shardCount,
+      });
     },
     lost: (owns, shards, reason, graceful) => {
       ctx.cluster?.forwarding.leave(shards);

@@ -15,7 +15,10 @@ export async function startMarketData(ctx: AppContext): Promise<() => Promise<vo
   let simHistory: SimulatedHistorical | undefined;
   if (marketData.status().kind === "simulated") {
     // Continues the stored bars: no jump in prices, bars or ATR across a restart.
-    simHistory = await startSimulation({ db: ctx.db, archive, marketData, logger, days: config.ARCHIVE_BACKFILL_DAYS, seed: config.SIM_SEED }, Date.now());
+    simHistory = await startSimulation(
+      { db: ctx.db, archive, marketData, logger, days: config.ARCHIVE_BACKFILL_DAYS, seed: config.SIM_SEED },
+      Date.now(),
+    );
   }
   // A roll waits while positions are open on the old contract, and their traders are told.
   await wireRollNotices(ctx);
@@ -32,7 +35,14 @@ export async function startMarketData(ctx: AppContext): Promise<() => Promise<vo
     },
   });
   // Symbols with an open trade in any account stream, whatever the watch list says.
-  marketData.watch([...new Set(engine.engine.allPositions().filter((p) => p.qty > 0).map((p) => p.symbol))]);
+  marketData.watch([
+    ...new Set(
+      engine.engine
+        .allPositions()
+        .filter((p) => p.qty > 0)
+        .map((p) => p.symbol),
+    ),
+  ]);
   engine.onChange((c) => {
     if (c.position.qty > 0) marketData.watch([c.symbol]);
   });
@@ -42,7 +52,11 @@ export async function startMarketData(ctx: AppContext): Promise<() => Promise<vo
     // outage: the gap is fetched from there even if live bars after it are stored first.
     void archive.backfill("feed reconnected", marketData.lastTickMs ?? undefined);
   });
-  logger.info("feed.starting", { kind: marketData.status().kind, symbols: marketData.symbols.length, archive: `${archive.dataset}: ${archive.symbols.join(",")}` });
+  logger.info("feed.starting", {
+    kind: marketData.status().kind,
+    symbols: marketData.symbols.length,
+    archive: `${archive.dataset}: ${archive.symbols.join(",")}`,
+  });
   const stopLeading = ctx.cluster ? await leadOrFollow(ctx) : async () => {};
   if (!ctx.cluster) {
     await marketData.start();
@@ -72,7 +86,10 @@ async function leadOrFollow(ctx: AppContext): Promise<() => Promise<void>> {
   marketData.startClocks();
   await lease.start({
     gained: (epoch) => {
-      logger.info("feed.leader", { epoch, reason: "this instance holds the feed's lease: it runs the session and relays every record" });
+      logger.info("feed.leader", {
+        epoch,
+        reason: "this instance holds the feed's lease: it runs the session and relays every record",
+      });
       relay.lead(epoch);
       // Not awaited: the first session may take a while, and the lease must go on being renewed.
       void marketData.connect();
@@ -85,7 +102,10 @@ async function leadOrFollow(ctx: AppContext): Promise<() => Promise<void>> {
     },
   });
   if (!lease.holding) {
-    logger.info("feed.follower", { reason: "another instance holds the feed's lease", action: "following its records" });
+    logger.info("feed.follower", {
+      reason: "another instance holds the feed's lease",
+      action: "following its records",
+    });
     // Connecting (to the leader's records), not stopped, until the first one arrives.
     marketData.disconnect();
     relay.follow();

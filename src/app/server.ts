@@ -23,7 +23,11 @@ export interface RunningServer {
 export async function startServer(envConfig: Config, logger: Logger): Promise<RunningServer> {
   const t0 = performance.now();
   // Half a lease: a process stopped inside a write frees its shards' rows in time for a takeover.
-  const handle = await connectDatabase({ databaseUrl: envConfig.DATABASE_URL, dataDir: envConfig.DATA_DIR, idleInTransactionMs: envConfig.LEASE_TTL_MS / 2 });
+  const handle = await connectDatabase({
+    databaseUrl: envConfig.DATABASE_URL,
+    dataDir: envConfig.DATA_DIR,
+    idleInTransactionMs: envConfig.LEASE_TTL_MS / 2,
+  });
   logger.info("db.connected", { kind: handle.kind, location: handle.location });
   try {
     const applied = await migrateUp(handle.db);
@@ -47,9 +51,10 @@ export async function startServer(envConfig: Config, logger: Logger): Promise<Ru
   });
   await ctx.replay.start();
   const app = createApp(ctx);
-  const tls = config.TLS_CERT_FILE && config.TLS_KEY_FILE
-    ? { cert: readFileSync(config.TLS_CERT_FILE, "utf8"), key: readFileSync(config.TLS_KEY_FILE, "utf8") }
-    : undefined;
+  const tls =
+    config.TLS_CERT_FILE && config.TLS_KEY_FILE
+      ? { cert: readFileSync(config.TLS_CERT_FILE, "utf8"), key: readFileSync(config.TLS_KEY_FILE, "utf8") }
+      : undefined;
   const fetch = createFetch(ctx, app);
   // Requests other instances pass on for this instance's shards go through the same stack.
   ctx.cluster?.forwarding.attach(fetch);
@@ -60,12 +65,20 @@ export async function startServer(envConfig: Config, logger: Logger): Promise<Ru
     port: config.PORT,
     fetch,
     // Elysia's socket handlers; the price hub decides what a slow socket gets, far below this limit.
-    websocket: { ...(websocket as unknown as Bun.WebSocketHandler<unknown>), backpressureLimit: 4 * 1024 * 1024, closeOnBackpressureLimit: false, idleTimeout: 120 },
+    websocket: {
+      ...(websocket as unknown as Bun.WebSocketHandler<unknown>),
+      backpressureLimit: 4 * 1024 * 1024,
+      closeOnBackpressureLimit: false,
+      idleTimeout: 120,
+    },
     ...(tls ? { tls } : {}),
     // Only reached if the fetch wrapper itself fails; every request error is mapped inside it.
     error(err) {
       logger.error("http.server_error", { error: err });
-      return new Response(JSON.stringify({ success: false, message: "internal error" }), { status: 500, headers: { "content-type": "application/json" } });
+      return new Response(JSON.stringify({ success: false, message: "internal error" }), {
+        status: 500,
+        headers: { "content-type": "application/json" },
+      });
     },
   });
   // Elysia upgrades sockets through the server it knows; this server is ours (see web/http.ts).
@@ -84,7 +97,10 @@ export async function startServer(envConfig: Config, logger: Logger): Promise<Ru
     const token = ctx.setup.issue();
     const base = config.PUBLIC_URL?.replace(/\/$/, "") ?? url;
     // The one secret deliberately logged: the operator needs it to create the first user.
-    logger.info("setup.required", { message: "no user exists yet: open this link once to create the first user", setup_url: `${base}/setup?token=${token}` });
+    logger.info("setup.required", {
+      message: "no user exists yet: open this link once to create the first user",
+      setup_url: `${base}/setup?token=${token}`,
+    });
   }
   const purge = setInterval(() => {
     ctx.sessions.purgeExpired().catch((err) => logger.warn("sessions.purge_failed", { error: err }));

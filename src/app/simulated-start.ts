@@ -3,7 +3,11 @@ import { randomToken } from "../auth/crypto";
 import type { Logger } from "../log/logger";
 import type { ArchiveService } from "../market-data/archive/archive-service";
 import { HistoricalClient } from "../market-data/databento/historical-client";
-import { startSimulatedHistorical, type SimResumePoint, type SimulatedHistorical } from "../market-data/feeds/simulated-history";
+import {
+  startSimulatedHistorical,
+  type SimResumePoint,
+  type SimulatedHistorical,
+} from "../market-data/feeds/simulated-history";
 import type { MarketDataService } from "../market-data/service/market-data-service";
 import type { Database } from "../persistence/database";
 import { latestBars } from "../persistence/repositories/ohlcv-repo";
@@ -53,8 +57,11 @@ export async function startSimulation(deps: SimulationDeps, anchorMs: number): P
   if (from.length) {
     logger.info("sim.resumed", {
       from: from.join(", "),
-      starts: Object.entries(history.startPrices).map(([s, p]) => `${s} ${p / 1e9}`).join(", "),
-      reason: "the simulated market continues the stored bars: its past walks on from them to now, and the live market starts where that ends",
+      starts: Object.entries(history.startPrices)
+        .map(([s, p]) => `${s} ${p / 1e9}`)
+        .join(", "),
+      reason:
+        "the simulated market continues the stored bars: its past walks on from them to now, and the live market starts where that ends",
     });
   }
   return history;

@@ -13,8 +13,11 @@ export async function withStoredKeys(config: Config, db: Kysely<Database>, logge
   if (config.DATABENTO_API_KEY && config.DATABENTO_ARCHIVE_KEY) return config;
   const store = new SecretsStore(db, loadSecretKey(config.SECRET_KEY, join(config.DATA_DIR, "secret.key")));
   const live = config.DATABENTO_API_KEY ?? (await store.reveal("databento", "api_key").catch(() => undefined));
-  const archive = config.DATABENTO_ARCHIVE_KEY ?? (await store.reveal("databento", "archive_key").catch(() => undefined));
-  if (live && !config.DATABENTO_API_KEY) logger.info("config.key_from_settings", { key: "DATABENTO_API_KEY", source: "encrypted settings store" });
-  if (archive && !config.DATABENTO_ARCHIVE_KEY) logger.info("config.key_from_settings", { key: "DATABENTO_ARCHIVE_KEY", source: "encrypted settings store" });
+  const archive =
+    config.DATABENTO_ARCHIVE_KEY ?? (await store.reveal("databento", "archive_key").catch(() => undefined));
+  if (live && !config.DATABENTO_API_KEY)
+    logger.info("config.key_from_settings", { key: "DATABENTO_API_KEY", source: "encrypted settings store" });
+  if (archive && !config.DATABENTO_ARCHIVE_KEY)
+    logger.info("config.key_from_settings", { key: "DATABENTO_ARCHIVE_KEY", source: "encrypted settings store" });
   return { ...config, DATABENTO_API_KEY: live, DATABENTO_ARCHIVE_KEY: archive };
 }

@@ -48,7 +48,12 @@ export class ApiTokensService {
   /** Which of these tokens are still active (one query, for the socket check). */
   async alive(ids: number[]): Promise<Set<number>> {
     if (!ids.length) return new Set();
-    const rows = await this.db.selectFrom("api_tokens").select("id").where("id", "in", ids).where("revoked_at", "is", null).execute();
+    const rows = await this.db
+      .selectFrom("api_tokens")
+      .select("id")
+      .where("id", "in", ids)
+      .where("revoked_at", "is", null)
+      .execute();
     return new Set(rows.map((r) => r.id));
   }
 
@@ -76,7 +81,12 @@ export class ApiTokensService {
         .executeTakeFirst();
       // Two creations of one name at once both pass the check above; the unique index decides.
       if (!row) throw clash();
-      await appendEvent(trx, { actor, kind: "token.created", reason: `API token "${name}" created`, data: { token_id: row.id } });
+      await appendEvent(trx, {
+        actor,
+        kind: "token.created",
+        reason: `API token "${name}" created`,
+        data: { token_id: row.id },
+      });
       return { token, info: { id: row.id, name: row.name, createdAt: new Date(row.created_at), lastUsedAt: null } };
     });
   }
@@ -97,9 +107,19 @@ export class ApiTokensService {
     const now = Date.now();
     if (now - (this.touched.get(row.id) ?? 0) > TOUCH_EVERY_MS) {
       this.touched.set(row.id, now);
-      await this.db.updateTable("api_tokens").set({ last_used_at: new Date(now) }).where("id", "=", row.id).execute();
+      await this.db
+        .updateTable("api_tokens")
+        .set({ last_used_at: new Date(now) })
+        .where("id", "=", row.id)
+        .execute();
     }
-    const verified = { userId: row.user_id, username: row.username, tokenId: row.id, tokenName: row.name, isAdmin: row.is_admin };
+    const verified = {
+      userId: row.user_id,
+      username: row.username,
+      tokenId: row.id,
+      tokenName: row.name,
+      isAdmin: row.is_admin,
+    };
     this.cache.set(hash, verified);
     return verified;
   }
@@ -112,7 +132,12 @@ export class ApiTokensService {
       .where("revoked_at", "is", null)
       .orderBy("id")
       .execute();
-    return rows.map((r) => ({ id: r.id, name: r.name, createdAt: new Date(r.created_at), lastUsedAt: r.last_used_at ? new Date(r.last_used_at) : null }));
+    return rows.map((r) => ({
+      id: r.id,
+      name: r.name,
+      createdAt: new Date(r.created_at),
+      lastUsedAt: r.last_used_at ? new Date(r.last_used_at) : null,
+    }));
   }
 
   async revoke(userId: number, name: string, actor: Actor): Promise<boolean> {
@@ -127,7 +152,12 @@ export class ApiTokensService {
         .executeTakeFirst();
       if (!row) return undefined;
       this.cache.deleteWhere((v) => v.tokenId === row.id);
-      await appendEvent(trx, { actor, kind: "token.revoked", reason: `API token "${name}" revoked`, data: { token_id: row.id } });
+      await appendEvent(trx, {
+        actor,
+        kind: "token.revoked",
+        reason: `API token "${name}" revoked`,
+        data: { token_id: row.id },
+      });
       return row.id;
     });
     if (id === undefined) return false;

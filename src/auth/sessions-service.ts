@@ -27,13 +27,24 @@ export class SessionsService {
   ) {}
 
   /** Returns the cookie value; only its hash is stored. */
-  async create(userId: number, userAgent: string, ip: string): Promise<{ token: string; csrfToken: string; expiresAt: Date }> {
+  async create(
+    userId: number,
+    userAgent: string,
+    ip: string,
+  ): Promise<{ token: string; csrfToken: string; expiresAt: Date }> {
     const token = randomToken();
     const csrfToken = randomToken();
     const expiresAt = new Date(this.now() + this.ttlMs);
     await this.db
       .insertInto("sessions")
-      .values({ id_hash: sha256Hex(token), user_id: userId, csrf_token: csrfToken, user_agent: userAgent.slice(0, 300), ip, expires_at: expiresAt })
+      .values({
+        id_hash: sha256Hex(token),
+        user_id: userId,
+        csrf_token: csrfToken,
+        user_agent: userAgent.slice(0, 300),
+        ip,
+        expires_at: expiresAt,
+      })
       .execute();
     return { token, csrfToken, expiresAt };
   }
@@ -46,7 +57,15 @@ export class SessionsService {
     const row = await this.db
       .selectFrom("sessions")
       .innerJoin("users", "users.id", "sessions.user_id")
-      .select(["sessions.user_id", "users.username", "users.is_admin", "sessions.csrf_token", "sessions.user_agent", "sessions.expires_at", "sessions.last_seen_at"])
+      .select([
+        "sessions.user_id",
+        "users.username",
+        "users.is_admin",
+        "sessions.csrf_token",
+        "sessions.user_agent",
+        "sessions.expires_at",
+        "sessions.last_seen_at",
+      ])
       .where("sessions.id_hash", "=", idHash)
       .executeTakeFirst();
     if (!row) return undefined;
@@ -56,9 +75,20 @@ export class SessionsService {
       return undefined;
     }
     if (now - new Date(row.last_seen_at).getTime() > TOUCH_EVERY_MS) {
-      await this.db.updateTable("sessions").set({ last_seen_at: new Date(now) }).where("id_hash", "=", idHash).execute();
+      await this.db
+        .updateTable("sessions")
+        .set({ last_seen_at: new Date(now) })
+        .where("id_hash", "=", idHash)
+        .execute();
     }
-    const info = { userId: row.user_id, username: row.username, csrfToken: row.csrf_token, userAgent: row.user_agent, idHash, isAdmin: row.is_admin };
+    const info = {
+      userId: row.user_id,
+      username: row.username,
+      csrfToken: row.csrf_token,
+      userAgent: row.user_agent,
+      idHash,
+      isAdmin: row.is_admin,
+    };
     this.cache.set(idHash, { ...info, expiresAt: new Date(row.expires_at).getTime() });
     return info;
   }
@@ -78,7 +108,12 @@ export class SessionsService {
   /** Which of these sessions still exist and have not expired (one query, for the socket check). */
   async alive(idHashes: string[]): Promise<Set<string>> {
     if (!idHashes.length) return new Set();
-    const rows = await this.db.selectFrom("sessions").select("id_hash").where("id_hash", "in", idHashes).where("expires_at", ">", new Date(this.now())).execute();
+    const rows = await this.db
+      .selectFrom("sessions")
+      .select("id_hash")
+      .where("id_hash", "in", idHashes)
+      .where("expires_at", ">", new Date(this.now()))
+      .execute();
     return new Set(rows.map((r) => r.id_hash));
   }
 

@@ -34,12 +34,20 @@ export class UsersService {
   constructor(private readonly db: Kysely<Database>) {}
 
   async count(): Promise<number> {
-    const row = await this.db.selectFrom("users").select((eb) => eb.fn.countAll<string>().as("n")).executeTakeFirstOrThrow();
+    const row = await this.db
+      .selectFrom("users")
+      .select((eb) => eb.fn.countAll<string>().as("n"))
+      .executeTakeFirstOrThrow();
     return Number(row.n);
   }
 
   /** The first user is an administrator; later ones only when `admin` is asked for (`cli user add --admin`). */
-  async create(usernameInput: string, password: string, actor: Actor, opts: { onlyIfFirst?: boolean; admin?: boolean } = {}): Promise<User> {
+  async create(
+    usernameInput: string,
+    password: string,
+    actor: Actor,
+    opts: { onlyIfFirst?: boolean; admin?: boolean } = {},
+  ): Promise<User> {
     const username = usernameSchema.parse(usernameInput);
     passwordSchema.parse(password);
     const hash = await Bun.password.hash(password, { algorithm: "argon2id" });
@@ -83,11 +91,17 @@ export class UsersService {
   }
 
   async findById(id: number): Promise<User | undefined> {
-    const row = await this.db.selectFrom("users").select(["id", "username", "is_admin"]).where("id", "=", id).executeTakeFirst();
+    const row = await this.db
+      .selectFrom("users")
+      .select(["id", "username", "is_admin"])
+      .where("id", "=", id)
+      .executeTakeFirst();
     return row && { id: row.id, username: row.username, isAdmin: row.is_admin };
   }
 
   async list(): Promise<User[]> {
-    return (await this.db.selectFrom("users").select(["id", "username", "is_admin"]).orderBy("id").execute()).map((r) => ({ id: r.id, username: r.username, isAdmin: r.is_admin }));
+    return (await this.db.selectFrom("users").select(["id", "username", "is_admin"]).orderBy("id").execute()).map(
+      (r) => ({ id: r.id, username: r.username, isAdmin: r.is_admin }),
+    );
   }
 }

@@ -24,9 +24,12 @@ export async function userCommand(config: Config, argsIn: string[], io: CliIo): 
     const users = new UsersService(db);
     if (sub === "add" && name) {
       const password = (await io.readStdin()).split(/\r?\n/)[0] ?? "";
-      if (!password) throw new CliError("no password on stdin: printf '%s\\n' \"$PASSWORD\" | bun run cli user add <name>");
+      if (!password)
+        throw new CliError("no password on stdin: printf '%s\\n' \"$PASSWORD\" | bun run cli user add <name>");
       const user = await users.create(name, password, cliActor("user add"), { admin });
-      io.out(`created user ${user.username} (id ${user.id}) with accounts paper, live${user.isAdmin ? "; an administrator" : ""}`);
+      io.out(
+        `created user ${user.username} (id ${user.id}) with accounts paper, live${user.isAdmin ? "; an administrator" : ""}`,
+      );
     } else if (sub === "list") {
       for (const u of await users.list()) io.out(`${u.id}\t${u.username}${u.isAdmin ? "\tadmin" : ""}`);
     } else throw new CliError("usage: user add <name> [--admin] | user list");
@@ -46,8 +49,10 @@ export async function tokenCommand(config: Config, argsIn: string[], io: CliIo):
       if (!user) throw new CliError(`no user named "${username}"`);
     } else {
       const all = await users.list();
-      if (all.length === 0) throw new CliError("no user exists yet: create one with `user add <name>` or the setup link");
-      if (all.length > 1) throw new CliError(`several users exist: name one with --user (${all.map((u) => u.username).join(", ")})`);
+      if (all.length === 0)
+        throw new CliError("no user exists yet: create one with `user add <name>` or the setup link");
+      if (all.length > 1)
+        throw new CliError(`several users exist: name one with --user (${all.map((u) => u.username).join(", ")})`);
       user = all[0]!;
     }
     if (sub === "create" && name) {
@@ -59,7 +64,8 @@ export async function tokenCommand(config: Config, argsIn: string[], io: CliIo):
         io.out(`${t.name}\tcreated ${t.createdAt.toISOString()}\tlast used ${t.lastUsedAt?.toISOString() ?? "never"}`);
       }
     } else if (sub === "revoke" && name) {
-      if (!(await tokens.revoke(user.id, name, cliActor("token revoke")))) throw new CliError(`no active token named "${name}"`);
+      if (!(await tokens.revoke(user.id, name, cliActor("token revoke"))))
+        throw new CliError(`no active token named "${name}"`);
       io.out(`revoked API token "${name}"`);
     } else throw new CliError("usage: token create|list|revoke <name> [--user U]");
   });

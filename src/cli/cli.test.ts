@@ -49,7 +49,11 @@ describe(`cli (${process.env.DATABASE_URL ? "postgres" : "pglite"})`, () => {
 
   test("a bad environment value is one clear line", async () => {
     const out: string[] = [];
-    const code = await runCli(["migrate", "status"], { out: () => {}, err: (l) => out.push(l), readStdin: async () => "" }, { ...env, PORT: "x" });
+    const code = await runCli(
+      ["migrate", "status"],
+      { out: () => {}, err: (l) => out.push(l), readStdin: async () => "" },
+      { ...env, PORT: "x" },
+    );
     expect(code).toBe(1);
     expect(out).toEqual([expect.stringMatching(/^error: invalid configuration: PORT:/)]);
   });

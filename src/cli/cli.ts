@@ -66,7 +66,10 @@ async function migrate(config: Config, sub: string | undefined, io: CliIo): Prom
     if (sub === "up") for (const l of await migrateUp(h.db)) io.out(l);
     else if (sub === "down") for (const l of await migrateDown(h.db)) io.out(l);
     else if (sub === "status") {
-      for (const m of await migrationStatus(h.db)) io.out(`${m.executedAt ? "applied" : "pending"}  ${m.name}${m.executedAt ? `  ${m.executedAt.toISOString()}` : ""}`);
+      for (const m of await migrationStatus(h.db))
+        io.out(
+          `${m.executedAt ? "applied" : "pending"}  ${m.name}${m.executedAt ? `  ${m.executedAt.toISOString()}` : ""}`,
+        );
     } else throw new CliError("usage: migrate up|down|status");
     if (sub === "up") io.out("database is up to date");
   } finally {
@@ -93,7 +96,11 @@ async function serve(config: Config, logger: Logger): Promise<never> {
 }
 
 /** Runs one command; returns the process exit code. */
-export async function runCli(argv: string[], io: CliIo = defaultIo, env: Record<string, string | undefined> = process.env): Promise<number> {
+export async function runCli(
+  argv: string[],
+  io: CliIo = defaultIo,
+  env: Record<string, string | undefined> = process.env,
+): Promise<number> {
   const [command = "serve", ...rest] = argv;
   if (command === "help" || command === "--help" || command === "-h") {
     io.out(USAGE);

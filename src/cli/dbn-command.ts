@@ -5,7 +5,8 @@ import { metadataToJson, recordToJson } from "../market-data/dbn/json";
 import type { Metadata } from "../market-data/dbn/metadata";
 import { CliError, type CliIo } from "./cli";
 
-export const DBN_USAGE = "usage: dbn <file> [--json | --pretty] [--limit N] [--schema S] [--metadata] [--fragment-version 1|2|3]";
+export const DBN_USAGE =
+  "usage: dbn <file> [--json | --pretty] [--limit N] [--schema S] [--metadata] [--fragment-version 1|2|3]";
 
 /** `dbn <file>`: a DBN file (plain or zstd) as JSON lines, like Databento's `dbn` tool. */
 export async function dbnCommand(args: string[], io: CliIo): Promise<void> {
@@ -30,7 +31,8 @@ export async function dbnCommand(args: string[], io: CliIo): Promise<void> {
       if (!Number.isInteger(limit) || limit < 0) throw new CliError("--limit must be a whole number");
     } else if (a === "--schema") {
       schema = next();
-      if (!(schema in SCHEMA_RTYPES)) throw new CliError(`unknown schema "${schema}" (${Object.keys(SCHEMA_RTYPES).join(", ")})`);
+      if (!(schema in SCHEMA_RTYPES))
+        throw new CliError(`unknown schema "${schema}" (${Object.keys(SCHEMA_RTYPES).join(", ")})`);
     } else if (a === "--fragment-version") {
       fragmentVersion = Number(next());
       if (![1, 2, 3].includes(fragmentVersion)) throw new CliError("--fragment-version must be 1, 2 or 3");
@@ -43,7 +45,8 @@ export async function dbnCommand(args: string[], io: CliIo): Promise<void> {
   if (fragmentVersion === undefined) {
     // Records without a header (`.frag` files): recognised by the missing "DBN" magic.
     const head = await peek(f);
-    if (head.length >= 3 && !(head[0] === 0x44 && head[1] === 0x42 && head[2] === 0x4e) && head[0]! >= 4) fragmentVersion = inferFragmentVersion(head);
+    if (head.length >= 3 && !(head[0] === 0x44 && head[1] === 0x42 && head[2] === 0x4e) && head[0]! >= 4)
+      fragmentVersion = inferFragmentVersion(head);
   }
   const wanted = schema ? new Set(SCHEMA_RTYPES[schema]) : undefined;
   let printed = 0;
@@ -67,7 +70,9 @@ async function peek(file: ReturnType<typeof Bun.file>, want = 4096): Promise<Uin
   const magic = new DataView(await file.slice(0, 4).arrayBuffer());
   let stream = file.stream() as ReadableStream<Uint8Array>;
   if (magic.byteLength === 4 && magic.getUint32(0, true) === ZSTD_MAGIC) {
-    stream = stream.pipeThrough(new DecompressionStream("zstd" as CompressionFormat) as unknown as ReadableWritablePair<Uint8Array, Uint8Array>);
+    stream = stream.pipeThrough(
+      new DecompressionStream("zstd" as CompressionFormat) as unknown as ReadableWritablePair<Uint8Array, Uint8Array>,
+    );
   }
   const reader = stream.getReader();
   const parts: Uint8Array[] = [];

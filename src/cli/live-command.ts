@@ -29,7 +29,10 @@ export async function liveCommand(args: string[], io: CliIo, env: Record<string,
   const stype = opts.stype ?? "raw_symbol";
   if (!(SCHEMAS as readonly string[]).includes(schema)) throw new CliError(`unknown schema "${schema}"`);
   if (!(STYPES as readonly string[]).includes(stype)) throw new CliError(`unknown stype "${stype}"`);
-  const symbols = (opts.symbols ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  const symbols = (opts.symbols ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (symbols.length === 0) throw new CliError(`--symbols is required\n${LIVE_USAGE}`);
   const limit = opts.limit === undefined ? Number.POSITIVE_INFINITY : Number(opts.limit);
   if (!(limit > 0)) throw new CliError("--limit must be a positive number");
@@ -45,7 +48,11 @@ export async function liveCommand(args: string[], io: CliIo, env: Record<string,
   let done!: (code: number) => void;
   const finished = new Promise<number>((r) => (done = r));
   const client: LiveClient = new LiveClient({
-    apiKey: key, dataset, host, port, start: opts.start,
+    apiKey: key,
+    dataset,
+    host,
+    port,
+    start: opts.start,
     subscriptions: [{ schema, stypeIn: stype, symbols, id: 1 }],
     onRecord: (_c, view, bytes, offset) => {
       if (printed >= limit) return;

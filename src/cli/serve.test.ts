@@ -9,14 +9,26 @@ test("serve on a port already in use: exit 1 with one JSON line, nothing left ru
   try {
     const { DATABASE_URL: _ignored, ...env } = process.env;
     const p = Bun.spawn(["bun", join(import.meta.dir, "../main.ts"), "serve"], {
-      env: { ...env, PORT: String(busy.port), HOST: "127.0.0.1", FEED: "off", SECRET_KEY: "33".repeat(32), DATA_DIR: mkdtempSync(join(tmpdir(), "serve-busy-")) },
-      stdout: "pipe", stderr: "pipe",
+      env: {
+        ...env,
+        PORT: String(busy.port),
+        HOST: "127.0.0.1",
+        FEED: "off",
+        SECRET_KEY: "33".repeat(32),
+        DATA_DIR: mkdtempSync(join(tmpdir(), "serve-busy-")),
+      },
+      stdout: "pipe",
+      stderr: "pipe",
     });
     const killer = setTimeout(() => p.kill("SIGKILL"), 30_000);
     const code = await p.exited;
     clearTimeout(killer);
     expect(code).toBe(1);
-    const errors = (await new Response(p.stdout).text()).trim().split("\n").map((l) => JSON.parse(l)).filter((l) => l.level === "error");
+    const errors = (await new Response(p.stdout).text())
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l))
+      .filter((l) => l.level === "error");
     expect(errors.length).toBe(1);
     expect(errors[0]).toMatchObject({ event: "server.start_failed" });
     expect(String(errors[0].reason)).toMatch(/port|in use|EADDRINUSE/i);

@@ -13,14 +13,26 @@ import { ShardLeases } from "../persistence/shard-leases";
 import { TradingEngine } from "../trading/engine/engine";
 import type { Effect } from "../trading/engine/types";
 import { nginxAvailable, startProxy } from "../web/nginx-proxy";
-import { NATS_SERVER, natsReachable, startPrivateNats, TestCluster, testNatsUrl, testPostgresUrl, until } from "./test-cluster";
+import {
+  NATS_SERVER,
+  natsReachable,
+  startPrivateNats,
+  TestCluster,
+  testNatsUrl,
+  testPostgresUrl,
+  until,
+} from "./test-cluster";
 
 /**
  * Defects the cluster's chaos test (cluster-chaos.test.ts) ran into, each reduced to a small,
  * deterministic test of its own: the chaos test meets them only now and then.
  */
 /** A transaction that takes its locks (`lock`), then stays open until `release()`; `beforeCommit` runs in it last. */
-async function holdInTransaction(db: Kysely<Database>, lock: (trx: Transaction<Database>) => Promise<unknown>, beforeCommit?: (trx: Transaction<Database>) => Promise<unknown>) {
+async function holdInTransaction(
+  db: Kysely<Database>,
+  lock: (trx: Transaction<Database>) => Promise<unknown>,
+  beforeCommit?: (trx: Transaction<Database>) => Promise<unknown>,
+) {
   let release!: () => void;
   const released = new Promise<void>((r) => (release = r));
   let locked!: () => void;
@@ -38,7 +50,10 @@ async function holdInTransaction(db: Kysely<Database>, lock: (trx: Transaction<D
 const haveDb = Boolean(testPostgresUrl);
 const haveNats = haveDb && (Boolean(NATS_SERVER) || (await natsReachable()));
 const haveNginx = nginxAvailable();
-if (!haveDb || !haveNats || !haveNginx) console.log("cluster-regressions.test: some SKIPPED — they need Postgres (DATABASE_URL), NATS and nginx; CI runs all of them");
+if (!haveDb || !haveNats || !haveNginx)
+  console.log(
+    "cluster-regressions.test: some SKIPPED — they need Postgres (DATABASE_URL), NATS and nginx; CI runs all of them",
+  );
 
 describe.skipIf(!haveDb || !haveNats)("regressions found by the chaos test: cluster processes", () => {
   test("D1: two deployments on one NATS server cross-talk — a user's position changes reach the other deployment's user with the same id, and its requests are answered there", async () => {
@@ -55,28 +70,51 @@ describe.skipIf(!haveDb || !haveNats)("regressions found by the chaos test: clus
       await a.start(1);
       // Indices apart: both clusters of this process count their ports from the same base.
       await b.start(2);
-      await until(async () => (await a.health(0)).instance.shards === 32 && (await a.health(1)).instance.shards === 32 && (await b.health(2)).instance.shards === 64, 15_000, "the shards");
+      await until(
+        async () =>
+          (await a.health(0)).instance.shards === 32 &&
+          (await a.health(1)).instance.shards === 32 &&
+          (await b.health(2)).instance.shards === 64,
+        15_000,
+        "the shards",
+      );
       // Alice's own instance, and the other one of her deployment.
-      const own = await sql<{ owner: string }>`select owner from engine_shards where shard = ${alice!.id % 64}`.execute(a.db.db);
+      const own = await sql<{ owner: string }>`select owner from engine_shards where shard = ${alice!.id % 64}`.execute(
+        a.db.db,
+      );
       const owner = a.indexOfOwner(own.rows[0]!.owner)!;
       const other = 1 - owner;
       const heard: string[] = [];
-      const ws = new WebSocket(`${b.instances[2]!.url.replace("http", "ws")}/ws`, { headers: { authorization: `Bearer ${bob!.token}` } } as unknown as string[]);
+      const ws = new WebSocket(`${b.instances[2]!.url.replace("http", "ws")}/ws`, {
+        headers: { authorization: `Bearer ${bob!.token}` },
+      } as unknown as string[]);
       ws.onmessage = (e) => {
         const m = JSON.parse(String(e.data));
         if (m.t === "position") heard.push(`${m.symbol} ${m.position?.side} ${m.position?.qty}`);
       };
       await new Promise((r) => (ws.onopen = r));
       const rec = await fetch(`${a.instances[owner]!.url}/api/v1/accounts/paper/positions/MES/record`, {
-        method: "POST", headers: { authorization: `Bearer ${alice!.token}`, "content-type": "application/json" }, body: JSON.stringify({ side: "long", qty: 3, entryPrice: 6000 }),
+        method: "POST",
+        headers: { authorization: `Bearer ${alice!.token}`, "content-type": "application/json" },
+        body: JSON.stringify({ side: "long", qty: 3, entryPrice: 6000 }),
       });
       expect(rec.status).toBe(200);
       await Bun.sleep(1500);
       ws.close();
       // Alice's requests through the instance of her deployment that does not run her: answered by whoever replies first.
       const statuses: number[] = [];
-      for (let i = 0; i < 20; i++) statuses.push((await fetch(`${a.instances[other]!.url}/api/v1/positions`, { headers: { authorization: `Bearer ${alice!.token}` } })).status);
-      expect({ bobsSocketHeard: heard, aliceGotNon200: statuses.filter((x) => x !== 200) }).toEqual({ bobsSocketHeard: [], aliceGotNon200: [] });
+      for (let i = 0; i < 20; i++)
+        statuses.push(
+          (
+            await fetch(`${a.instances[other]!.url}/api/v1/positions`, {
+              headers: { authorization: `Bearer ${alice!.token}` },
+            })
+          ).status,
+        );
+      expect({ bobsSocketHeard: heard, aliceGotNon200: statuses.filter((x) => x !== 200) }).toEqual({
+        bobsSocketHeard: [],
+        aliceGotNon200: [],
+      });
     } finally {
       await a.stop();
       await b.stop();
@@ -93,18 +131,42 @@ describe.skipIf(!haveDb || !haveNats)("regressions found by the chaos test: clus
       const a = await c.start(0);
       await until(async () => (await c.health(0)).instance.shards === 64, 10_000, "instance 0 to run every shard");
       const b = await c.start(1);
-      const call = (path: string, body: unknown, method = "POST") => fetch(`${a.url}${path}`, {
-        method, headers: { authorization: `Bearer ${u!.token}`, "content-type": "application/json" }, body: JSON.stringify(body), signal: AbortSignal.timeout(500),
-      }).then((r) => r.status, () => 0);
-      expect(await call("/api/v1/accounts/paper/positions/MES/record", { side: "long", qty: 2, entryPrice: 100 })).toBe(200);
+      const call = (path: string, body: unknown, method = "POST") =>
+        fetch(`${a.url}${path}`, {
+          method,
+          headers: { authorization: `Bearer ${u!.token}`, "content-type": "application/json" },
+          body: JSON.stringify(body),
+          signal: AbortSignal.timeout(500),
+        }).then(
+          (r) => r.status,
+          () => 0,
+        );
+      expect(await call("/api/v1/accounts/paper/positions/MES/record", { side: "long", qty: 2, entryPrice: 100 })).toBe(
+        200,
+      );
       // Keep the owner writing (each command: one fenced batch).
       let writing = true;
       const writers = [0, 1, 2, 3].map(async (k) => {
-        for (let i = 0; writing; i++) await call("/api/v1/accounts/paper/positions/MES/stop", { stop: { kind: "fixed", initial: { unit: "ticks", value: 4 + ((i + k) % 4) } } }, "PUT");
+        for (let i = 0; writing; i++)
+          await call(
+            "/api/v1/accounts/paper/positions/MES/stop",
+            { stop: { kind: "fixed", initial: { unit: "ticks", value: 4 + ((i + k) % 4) } } },
+            "PUT",
+          );
       });
-      const heldBy = async (pid: number) => (await sql<{ shard: number }>`select shard from engine_shards where owner like ${`%:${pid}:%`} order by shard`.execute(c.db.db)).rows.map((r) => r.shard);
-      const idleLocks = async () => (await sql<{ n: number }>`select count(*)::int as n from pg_locks l join pg_stat_activity s on s.pid = l.pid
-        where l.relation = ${`${c.schema}.engine_shards`}::regclass and l.mode = 'RowShareLock' and l.granted and s.state like 'idle in transaction%'`.execute(c.db.db)).rows[0]!.n;
+      const heldBy = async (pid: number) =>
+        (
+          await sql<{
+            shard: number;
+          }>`select shard from engine_shards where owner like ${`%:${pid}:%`} order by shard`.execute(c.db.db)
+        ).rows.map((r) => r.shard);
+      const idleLocks = async () =>
+        (
+          await sql<{ n: number }>`select count(*)::int as n from pg_locks l join pg_stat_activity s on s.pid = l.pid
+        where l.relation = ${`${c.schema}.engine_shards`}::regclass and l.mode = 'RowShareLock' and l.granted and s.state like 'idle in transaction%'`.execute(
+            c.db.db,
+          )
+        ).rows[0]!.n;
       const seen: number[] = [];
       for (let attempt = 0; attempt < 20; attempt++) {
         c.signal(0, "SIGSTOP");
@@ -116,12 +178,18 @@ describe.skipIf(!haveDb || !haveNats)("regressions found by the chaos test: clus
       expect(seen.every((n) => n === 0)).toBe(true);
       // Stopped for three leases: the standby takes every shard, the user's among them.
       c.signal(0, "SIGSTOP");
-      await until(async () => (await heldBy(b.proc.pid)).includes(u!.id % 64), 10_000, "the standby to take the user's shard");
+      await until(
+        async () => (await heldBy(b.proc.pid)).includes(u!.id % 64),
+        10_000,
+        "the standby to take the user's shard",
+      );
       expect(await heldBy(a.proc.pid)).not.toContain(u!.id % 64);
       c.signal(0, "SIGCONT");
       writing = false;
       await Promise.all(writers);
-      console.log(`cluster-chaos D2: no engine write idle in transaction in ${seen.length} stops; the standby took the user's shard while the owner was stopped`);
+      console.log(
+        `cluster-chaos D2: no engine write idle in transaction in ${seen.length} stops; the standby took the user's shard while the owner was stopped`,
+      );
     } finally {
       await c.stop();
     }
@@ -133,7 +201,12 @@ describe.skipIf(!haveDb || !haveNats)("regressions found by the chaos test: clus
    * took the shard) while the replay's reload of the committed state is held up, and the lease
    * round drops the user meanwhile. `during` runs while the reload waits.
    */
-  async function leaseLostDuringReplay<T>(during: (ctx: Awaited<ReturnType<typeof startServer>>["ctx"], caller: { actor: { kind: "user"; label: string; userId: number }; userId: number }) => T) {
+  async function leaseLostDuringReplay<T>(
+    during: (
+      ctx: Awaited<ReturnType<typeof startServer>>["ctx"],
+      caller: { actor: { kind: "user"; label: string; userId: number }; userId: number },
+    ) => T,
+  ) {
     const schema = `cd_${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`;
     const h = await connectDatabase({ databaseUrl: testPostgresUrl!, dataDir: "", schema, poolSize: 3 });
     await migrateUp(h.db);
@@ -141,21 +214,48 @@ describe.skipIf(!haveDb || !haveNats)("regressions found by the chaos test: clus
     url.searchParams.set("options", `-c search_path=${schema}`);
     const dir = mkdtempSync(join(tmpdir(), "chaos-ghost-"));
     const logs = memoryLogger("info");
-    const server = await startServer(loadConfig({ PORT: "0", DATABASE_URL: url.toString(), FEED: "off", LEASE_TTL_MS: "1500", SECRET_KEY: "66".repeat(32), DATA_DIR: dir }), logs);
+    const server = await startServer(
+      loadConfig({
+        PORT: "0",
+        DATABASE_URL: url.toString(),
+        FEED: "off",
+        LEASE_TTL_MS: "1500",
+        SECRET_KEY: "66".repeat(32),
+        DATA_DIR: dir,
+      }),
+      logs,
+    );
     const ctx = server.ctx;
-    const user = await ctx.users.create("ghost", "a long enough password", { kind: "cli", label: "test", userId: null });
+    const user = await ctx.users.create("ghost", "a long enough password", {
+      kind: "cli",
+      label: "test",
+      userId: null,
+    });
     const caller = { actor: { kind: "user" as const, label: "ghost", userId: user.id }, userId: user.id };
     const accountId = await ctx.trading.accountId(user.id, "paper");
     const px = (n: number) => Math.round(n * 1e9);
     ctx.engine.onTrade("MES", px(5000), Date.now());
     await ctx.trading.record(caller, "paper", "MES", { side: "long", qty: 2, entryPrice: "5000" });
-    await ctx.trading.setStop(caller, "paper", "MES", { stop: { kind: "trailing", initial: { unit: "ticks", value: 8 }, trailBy: { unit: "ticks", value: 8 } } });
+    await ctx.trading.setStop(caller, "paper", "MES", {
+      stop: { kind: "trailing", initial: { unit: "ticks", value: 8 }, trailBy: { unit: "ticks", value: 8 } },
+    });
     await ctx.engine.settled();
     // The committed state is slow to read for a moment (the orders table is locked by the test) ...
-    const blocker = await holdInTransaction(h.db, (trx) => sql`lock table engine_orders in access exclusive mode`.execute(trx));
+    const blocker = await holdInTransaction(h.db, (trx) =>
+      sql`lock table engine_orders in access exclusive mode`.execute(trx),
+    );
     // ... when another instance takes the user's shard over, and a write for the account is fenced.
-    await sql`update engine_shards set owner = 'another-instance', epoch = epoch + 1, expires_at = now() + interval '1 hour' where shard = ${user.id % 64}`.execute(h.db);
-    const fenced = ctx.trading.setStop(caller, "paper", "MES", { stop: { kind: "trailing", initial: { unit: "ticks", value: 6 }, trailBy: { unit: "ticks", value: 6 } } }).then(() => undefined, (e: Error) => e);
+    await sql`update engine_shards set owner = 'another-instance', epoch = epoch + 1, expires_at = now() + interval '1 hour' where shard = ${user.id % 64}`.execute(
+      h.db,
+    );
+    const fenced = ctx.trading
+      .setStop(caller, "paper", "MES", {
+        stop: { kind: "trailing", initial: { unit: "ticks", value: 6 }, trailBy: { unit: "ticks", value: 6 } },
+      })
+      .then(
+        () => undefined,
+        (e: Error) => e,
+      );
     await until(() => logs.lines.some((l) => l.event === "engine.persist_failed"), 5000, "the fenced write");
     const meanwhile = during(ctx, caller);
     // The lease round sees the loss and drops the account, while the replay's reload still waits for the snapshot.
@@ -163,7 +263,12 @@ describe.skipIf(!haveDb || !haveNats)("regressions found by the chaos test: clus
     blocker.release();
     await blocker.done;
     return {
-      ctx, h, accountId, px, fenced: await fenced, meanwhile,
+      ctx,
+      h,
+      accountId,
+      px,
+      fenced: await fenced,
+      meanwhile,
       async cleanup() {
         await server.stop();
         await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(h.db).catch(() => {});
@@ -178,28 +283,45 @@ describe.skipIf(!haveDb || !haveNats)("regressions found by the chaos test: clus
     try {
       await Bun.sleep(100);
       const ghost = t.ctx.engine.engine.position(t.accountId, "MES") !== undefined;
-      const version = async () => (await sql<{ version: number }>`select version from engine_positions where key = ${`${t.accountId}:MES`}`.execute(t.h.db)).rows[0]!.version;
+      const version = async () =>
+        (
+          await sql<{
+            version: number;
+          }>`select version from engine_positions where key = ${`${t.accountId}:MES`}`.execute(t.h.db)
+        ).rows[0]!.version;
       const before = await version();
       // A new high ratchets the ghost's trailing stop; the batch is fenced with shard 63 (usersOf: -1 for an unknown account), which this instance holds.
       t.ctx.engine.onTrade("MES", t.px(5003), Date.now());
       await Bun.sleep(200);
       await t.ctx.engine.settled();
       const after = await version();
-      expect({ serves: t.ctx.engine.serves(t.accountId), ghostInEngine: ghost, positionRowWrittenByANonOwner: after !== before })
-        .toEqual({ serves: false, ghostInEngine: false, positionRowWrittenByANonOwner: false });
+      expect({
+        serves: t.ctx.engine.serves(t.accountId),
+        ghostInEngine: ghost,
+        positionRowWrittenByANonOwner: after !== before,
+      }).toEqual({ serves: false, ghostInEngine: false, positionRowWrittenByANonOwner: false });
     } finally {
       await t.cleanup();
     }
   }, 30_000);
 
-  test("D9: a command replayed after its account left this instance is answered 404 \"unknown account\" (final) instead of 503 (try again: it moved)", async () => {
+  test('D9: a command replayed after its account left this instance is answered 404 "unknown account" (final) instead of 503 (try again: it moved)', async () => {
     // A second command arrives while the failed batch is being replayed: it waits, then runs after the account left.
-    const t = await leaseLostDuringReplay((ctx, caller) => ctx.trading.moveStop(caller, "paper", "MES", { price: "4990" }).then(() => undefined, (e: Error) => e));
+    const t = await leaseLostDuringReplay((ctx, caller) =>
+      ctx.trading.moveStop(caller, "paper", "MES", { price: "4990" }).then(
+        () => undefined,
+        (e: Error) => e,
+      ),
+    );
     try {
       const second = await t.meanwhile;
-      const answer = (e: Error | undefined) => (e ? `${(e as { status?: number }).status} ${e.message.slice(0, 40)}` : "200");
+      const answer = (e: Error | undefined) =>
+        e ? `${(e as { status?: number }).status} ${e.message.slice(0, 40)}` : "200";
       console.log(`cluster-chaos D9: fenced → ${answer(t.fenced)}; queued → ${answer(second)}`);
-      expect({ fenced: answer(t.fenced).slice(0, 3), queued: answer(second).slice(0, 3) }).toEqual({ fenced: "503", queued: "503" });
+      expect({ fenced: answer(t.fenced).slice(0, 3), queued: answer(second).slice(0, 3) }).toEqual({
+        fenced: "503",
+        queued: "503",
+      });
     } finally {
       await t.cleanup();
     }
@@ -211,22 +333,45 @@ describe.skipIf(!haveDb)("regressions found by the chaos test: leases and the en
     const schema = `${prefix}_${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`;
     const h = await connectDatabase({ databaseUrl: testPostgresUrl!, dataDir: "", schema, poolSize: 6 });
     await migrateUp(h.db);
-    return { schema, h, drop: async () => { await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(h.db).catch(() => {}); await h.close(); } };
+    return {
+      schema,
+      h,
+      drop: async () => {
+        await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(h.db).catch(() => {});
+        await h.close();
+      },
+    };
   };
 
   test("D7: a batch held back after a late lease renewal is dropped whole when any one of its accounts leaves: the orders of the accounts that stay are never sent", async () => {
     const { h, drop } = await freshSchema("cr");
     const url = new URL(testPostgresUrl!);
-    url.searchParams.set("options", `-c search_path=${(await sql<{ s: string }>`select current_schema() as s`.execute(h.db)).rows[0]!.s}`);
+    url.searchParams.set(
+      "options",
+      `-c search_path=${(await sql<{ s: string }>`select current_schema() as s`.execute(h.db)).rows[0]!.s}`,
+    );
     const dir = mkdtempSync(join(tmpdir(), "chaos-held-"));
     const logs = memoryLogger("info");
-    const server = await startServer(loadConfig({ PORT: "0", DATABASE_URL: url.toString(), FEED: "off", LEASE_TTL_MS: "1500", SECRET_KEY: "67".repeat(32), DATA_DIR: dir }), logs);
+    const server = await startServer(
+      loadConfig({
+        PORT: "0",
+        DATABASE_URL: url.toString(),
+        FEED: "off",
+        LEASE_TTL_MS: "1500",
+        SECRET_KEY: "67".repeat(32),
+        DATA_DIR: dir,
+      }),
+      logs,
+    );
     let unlock: (() => void) | undefined;
     try {
       const ctx = server.ctx;
       const cli = { kind: "cli" as const, label: "test", userId: null };
       // Two users in two shards (ids 1 and 2), each long 2 MES with a take-profit 4 ticks up.
-      const users = [await ctx.users.create("stays", "a long enough password", cli), await ctx.users.create("leaves", "a long enough password", cli)];
+      const users = [
+        await ctx.users.create("stays", "a long enough password", cli),
+        await ctx.users.create("leaves", "a long enough password", cli),
+      ];
       const px = (n: number) => Math.round(n * 1e9);
       ctx.engine.onTrade("MES", px(5000), Date.now());
       const accounts: number[] = [];
@@ -234,7 +379,9 @@ describe.skipIf(!haveDb)("regressions found by the chaos test: leases and the en
         const caller = { actor: { kind: "user" as const, label: u.username, userId: u.id }, userId: u.id };
         accounts.push(await ctx.trading.accountId(u.id, "paper"));
         await ctx.trading.record(caller, "paper", "MES", { side: "long", qty: 2, entryPrice: "5000" });
-        await ctx.trading.setLadder(caller, "paper", "MES", { levels: [{ qty: 1, target: { unit: "ticks", value: 4 } }] });
+        await ctx.trading.setLadder(caller, "paper", "MES", {
+          levels: [{ qty: 1, target: { unit: "ticks", value: 4 } }],
+        });
       }
       await ctx.engine.settled();
       // The lease renewal is slow (its UPDATE waits on shard rows locked FOR SHARE, as the deadlock of D8 makes it wait): the local deadline passes.
@@ -242,7 +389,10 @@ describe.skipIf(!haveDb)("regressions found by the chaos test: leases and the en
         h.db,
         (trx) => sql`select shard from engine_shards for share`.execute(trx),
         // Meanwhile another instance takes the second user's shard.
-        (trx) => sql`update engine_shards set owner = 'another-instance', epoch = epoch + 1, expires_at = now() + interval '1 hour' where shard = ${users[1]!.id % 64}`.execute(trx),
+        (trx) =>
+          sql`update engine_shards set owner = 'another-instance', epoch = epoch + 1, expires_at = now() + interval '1 hour' where shard = ${users[1]!.id % 64}`.execute(
+            trx,
+          ),
       );
       unlock = blocker.release;
       await Bun.sleep(1700);
@@ -255,10 +405,17 @@ describe.skipIf(!haveDb)("regressions found by the chaos test: leases and the en
       // The renewal goes through: the first user's shard is still this instance's, the second's is lost.
       await until(() => !ctx.engine.serves(accounts[1]!), 5000, "the second account to be dropped");
       await Bun.sleep(1500);
-      const tp = await sql<{ id: string; status: string }>`select id, status from engine_orders where account_id = ${accounts[0]!} and purpose = 'tp'`.execute(h.db);
+      const tp = await sql<{
+        id: string;
+        status: string;
+      }>`select id, status from engine_orders where account_id = ${accounts[0]!} and purpose = 'tp'`.execute(h.db);
       const level = ctx.engine.engine.position(accounts[0]!, "MES")?.ladder[0]?.status;
       // The first user's take-profit was committed as sent; it must have gone out (paper fills it at once).
-      expect({ stillServed: ctx.engine.serves(accounts[0]!), order: tp.rows.map((r) => r.status), level }).toEqual({ stillServed: true, order: ["filled"], level: "filled" });
+      expect({ stillServed: ctx.engine.serves(accounts[0]!), order: tp.rows.map((r) => r.status), level }).toEqual({
+        stillServed: true,
+        order: ["filled"],
+        level: "filled",
+      });
     } finally {
       unlock?.();
       await server.stop();
@@ -272,21 +429,32 @@ describe.skipIf(!haveDb)("regressions found by the chaos test: leases and the en
     try {
       // Three owners renewing their own shards interleave the rows' physical order, as in a running cluster.
       await sql`alter table engine_shards set (autovacuum_enabled = false)`.execute(h.db);
-      for (let i = 0; i < 300; i++) await sql`update engine_shards set epoch = epoch where shard % 3 = ${i % 3}`.execute(h.db);
+      for (let i = 0; i < 300; i++)
+        await sql`update engine_shards set epoch = epoch where shard % 3 = ${i % 3}`.execute(h.db);
       const errors: string[] = [];
       // One instance: every shard, renewed often; its engine writes fence 8 users' shards each.
-      const leases = new ShardLeases(h.db, { ttlMs: 60_000, renewMs: 20, balance: false, onError: (e) => errors.push(`lease renewal: ${(e as Error).message}`) });
+      const leases = new ShardLeases(h.db, {
+        ttlMs: 60_000,
+        renewMs: 20,
+        balance: false,
+        onError: (e) => errors.push(`lease renewal: ${(e as Error).message}`),
+      });
       await leases.start({ gained: async () => {}, lost: () => {} });
       const end = Date.now() + 4000;
-      await Promise.all([0, 1, 2, 3].map(async () => {
-        while (Date.now() < end) {
-          const users = Array.from({ length: 8 }, () => Math.floor(Math.random() * 64));
-          await h.db.transaction().execute(async (trx) => {
-            await leases.fence(trx, users);
-            await sql`select pg_sleep(0.002)`.execute(trx);
-          }).catch((e: Error) => errors.push(`engine write: ${e.message}`));
-        }
-      }));
+      await Promise.all(
+        [0, 1, 2, 3].map(async () => {
+          while (Date.now() < end) {
+            const users = Array.from({ length: 8 }, () => Math.floor(Math.random() * 64));
+            await h.db
+              .transaction()
+              .execute(async (trx) => {
+                await leases.fence(trx, users);
+                await sql`select pg_sleep(0.002)`.execute(trx);
+              })
+              .catch((e: Error) => errors.push(`engine write: ${e.message}`));
+          }
+        }),
+      );
       await leases.stop();
       expect([...new Set(errors)]).toEqual([]);
     } finally {
@@ -304,24 +472,62 @@ describe.skipIf(!haveDb)("regressions found by the chaos test: an exit sent with
     url.searchParams.set("options", `-c search_path=${schema}`);
     const dir = mkdtempSync(join(tmpdir(), "chaos-noprice-"));
     const posts: string[] = [];
-    const broker = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: (req) => (posts.push(req.headers.get("idempotency-key") ?? ""), new Response("ok")) });
+    const broker = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch: (req) => (posts.push(req.headers.get("idempotency-key") ?? ""), new Response("ok")),
+    });
     // No feed: the test makes the prints; before the first one the exit has no price.
-    const config = loadConfig({ PORT: "0", DATABASE_URL: url.toString(), FEED: "off", LEASE_TTL_MS: "1500", SECRET_KEY: "68".repeat(32), DATA_DIR: dir });
+    const config = loadConfig({
+      PORT: "0",
+      DATABASE_URL: url.toString(),
+      FEED: "off",
+      LEASE_TTL_MS: "1500",
+      SECRET_KEY: "68".repeat(32),
+      DATA_DIR: dir,
+    });
     let server = await startServer(config, memoryLogger("warn"));
     try {
-      const user = await server.ctx.users.create("noprice", "a long enough password", { kind: "cli", label: "test", userId: null });
+      const user = await server.ctx.users.create("noprice", "a long enough password", {
+        kind: "cli",
+        label: "test",
+        userId: null,
+      });
       const caller = { actor: { kind: "user" as const, label: "noprice", userId: user.id }, userId: user.id };
-      await server.ctx.trading.setExecution(caller, "live", { route: "webhook", webhookUrl: `http://127.0.0.1:${broker.port}/hook` }, server.ctx.secrets);
+      await server.ctx.trading.setExecution(
+        caller,
+        "live",
+        { route: "webhook", webhookUrl: `http://127.0.0.1:${broker.port}/hook` },
+        server.ctx.secrets,
+      );
       const accountId = await server.ctx.trading.accountId(user.id, "live");
       await server.ctx.trading.record(caller, "live", "MES", { side: "long", qty: 2, entryPrice: "5000" });
       await server.ctx.trading.exit(caller, "live", "MES", {});
       await until(() => posts.length === 1, 3000, "the exit at the broker");
-      await until(() => server.ctx.engine.engine.order(`${accountId}:MES:t1:exit:o1`)?.awaitingPrice === 2, 3000, "the exit to wait for a price");
+      await until(
+        () => server.ctx.engine.engine.order(`${accountId}:MES:t1:exit:o1`)?.awaitingPrice === 2,
+        3000,
+        "the exit to wait for a price",
+      );
       // The next print fills it: the trade is closed.
       server.ctx.engine.onTrade("MES", 5001e9, Date.now());
-      await until(async () => (await sql<{ n: number }>`select count(*)::int as n from closed_trades where account_id = ${accountId}`.execute(h.db)).rows[0]!.n === 1, 3000, "the trade to close");
+      await until(
+        async () =>
+          (
+            await sql<{
+              n: number;
+            }>`select count(*)::int as n from closed_trades where account_id = ${accountId}`.execute(h.db)
+          ).rows[0]!.n === 1,
+        3000,
+        "the trade to close",
+      );
       await server.ctx.engine.settled();
-      const row = (await sql<{ status: string; filled: number }>`select status, filled from engine_orders where id = ${`${accountId}:MES:t1:exit:o1`}`.execute(h.db)).rows[0];
+      const row = (
+        await sql<{
+          status: string;
+          filled: number;
+        }>`select status, filled from engine_orders where id = ${`${accountId}:MES:t1:exit:o1`}`.execute(h.db)
+      ).rows[0];
       // A restart (or another instance taking the shard) resumes from the database.
       await server.stop();
       server = await startServer(config, memoryLogger("warn"));
@@ -329,9 +535,27 @@ describe.skipIf(!haveDb)("regressions found by the chaos test: an exit sent with
       server.ctx.engine.onTrade("MES", 5002e9, Date.now());
       await Bun.sleep(500);
       await server.ctx.engine.settled();
-      const position = (await sql<{ qty: number; side: string }>`select qty, state->>'side' as side from engine_positions where account_id = ${accountId} and symbol = 'MES'`.execute(h.db)).rows[0];
-      const lateFills = (await sql<{ n: number }>`select count(*)::int as n from events where account_id = ${accountId} and kind = 'order.late_fill'`.execute(h.db)).rows[0]!.n;
-      expect({ row, postsOfTheExit: posts.length, position, lateFills }).toEqual({ row: { status: "filled", filled: 2 }, postsOfTheExit: 1, position: { qty: 0, side: "long" }, lateFills: 0 });
+      const position = (
+        await sql<{
+          qty: number;
+          side: string;
+        }>`select qty, state->>'side' as side from engine_positions where account_id = ${accountId} and symbol = 'MES'`.execute(
+          h.db,
+        )
+      ).rows[0];
+      const lateFills = (
+        await sql<{
+          n: number;
+        }>`select count(*)::int as n from events where account_id = ${accountId} and kind = 'order.late_fill'`.execute(
+          h.db,
+        )
+      ).rows[0]!.n;
+      expect({ row, postsOfTheExit: posts.length, position, lateFills }).toEqual({
+        row: { status: "filled", filled: 2 },
+        postsOfTheExit: 1,
+        position: { qty: 0, side: "long" },
+        lateFills: 0,
+      });
     } finally {
       await server.stop();
       broker.stop(true);
@@ -344,7 +568,13 @@ describe.skipIf(!haveDb)("regressions found by the chaos test: an exit sent with
 
 describe.skipIf(!haveNginx)("regressions found by the chaos test: docs/deploy/nginx.conf.template", () => {
   test("D6: after two instances went down and came back, the third going down makes nginx answer 502 (no live upstreams) to everything — for as long as browsers keep their sockets", async () => {
-    const backend = (name: string, port = 0) => Bun.serve({ port, hostname: "127.0.0.1", fetch: (req, srv) => (srv.upgrade(req) ? undefined : new Response(name)), websocket: { message() {} } });
+    const backend = (name: string, port = 0) =>
+      Bun.serve({
+        port,
+        hostname: "127.0.0.1",
+        fetch: (req, srv) => (srv.upgrade(req) ? undefined : new Response(name)),
+        websocket: { message() {} },
+      });
     const servers = [backend("a"), backend("b"), backend("c")];
     const ports = servers.map((x) => x.port);
     const proxy = await startProxy({ backends: ports.map((p) => `127.0.0.1:${p}`), tls: false });
@@ -378,7 +608,10 @@ describe.skipIf(!haveNginx)("regressions found by the chaos test: docs/deploy/ng
         if (status === 200) break;
         await Bun.sleep(100);
       }
-      expect({ status, afterMs: status === 200 ? "< 5000" : Date.now() - t0 }).toEqual({ status: 200, afterMs: "< 5000" });
+      expect({ status, afterMs: status === 200 ? "< 5000" : Date.now() - t0 }).toEqual({
+        status: 200,
+        afterMs: "< 5000",
+      });
     } finally {
       stopped = true;
       for (const s of sockets) s?.close();
@@ -396,12 +629,29 @@ describe("regressions found by the chaos test: the engine (no database)", () => 
     const actor = { kind: "user" as const, label: "t", userId: 1 };
     const t = 1_800_000_000_000;
     e.onTrade("MES", 5000e9, t);
-    e.step({ type: "command", accountId: 1, symbol: "MES", command: { kind: "record", side: "long", qty: 2, entryPrice: 5000e9 }, actor, tsMs: t });
-    e.step({ type: "command", accountId: 1, symbol: "MES", command: { kind: "set-ladder", levels: [{ enabled: true, qty: 1, target: { unit: "ticks", value: 4 } }] }, actor, tsMs: t });
+    e.step({
+      type: "command",
+      accountId: 1,
+      symbol: "MES",
+      command: { kind: "record", side: "long", qty: 2, entryPrice: 5000e9 },
+      actor,
+      tsMs: t,
+    });
+    e.step({
+      type: "command",
+      accountId: 1,
+      symbol: "MES",
+      command: { kind: "set-ladder", levels: [{ enabled: true, qty: 1, target: { unit: "ticks", value: 4 } }] },
+      actor,
+      tsMs: t,
+    });
     // What EngineService.adopt does with a shard's snapshot; here the position is already in the engine (the ghost of D3).
     e.adopt(e.snapshot());
     const fx: Effect[] = e.onTrade("MES", 5001e9, t + 1000);
     const triggered = fx.filter((f) => f.type === "event" && f.event.kind === "tp.triggered").length;
-    expect({ positionsInEngine: e.allPositions().length, tp1Triggered: triggered }).toEqual({ positionsInEngine: 1, tp1Triggered: 1 });
+    expect({ positionsInEngine: e.allPositions().length, tp1Triggered: triggered }).toEqual({
+      positionsInEngine: 1,
+      tp1Triggered: 1,
+    });
   });
 });

@@ -23,7 +23,7 @@ if (!ready) console.log("cluster.e2e.test: SKIPPED — needs Chromium, Postgres 
 describe.skipIf(!ready)("the desk on a cluster in Chromium", () => {
   let db: DatabaseHandle;
   let schema: string;
-  let servers: RunningServer[] = [];
+  const servers: RunningServer[] = [];
   let browser: Browser;
   beforeAll(async () => {
     schema = `ce_${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`;
@@ -31,8 +31,21 @@ describe.skipIf(!ready)("the desk on a cluster in Chromium", () => {
     await migrateUp(db.db);
     const url = new URL(testPostgresUrl!);
     url.searchParams.set("options", `-c search_path=${schema}`);
-    const env = { PORT: "0", DATABASE_URL: url.toString(), NATS_URL: testNatsUrl, FEED: "simulated", LEASE_TTL_MS: "1500", SECRET_KEY: "44".repeat(32) };
-    for (let i = 0; i < 2; i++) servers.push(await startServer(loadConfig({ ...env, DATA_DIR: mkdtempSync(join(tmpdir(), `cluster-e2e-${i}-`)) }), memoryLogger("warn")));
+    const env = {
+      PORT: "0",
+      DATABASE_URL: url.toString(),
+      NATS_URL: testNatsUrl,
+      FEED: "simulated",
+      LEASE_TTL_MS: "1500",
+      SECRET_KEY: "44".repeat(32),
+    };
+    for (let i = 0; i < 2; i++)
+      servers.push(
+        await startServer(
+          loadConfig({ ...env, DATA_DIR: mkdtempSync(join(tmpdir(), `cluster-e2e-${i}-`)) }),
+          memoryLogger("warn"),
+        ),
+      );
     await until(() => servers.every((s) => s.ctx.leases!.ownedShards === 32), 10_000, "the shards to be shared");
     browser = await launchBrowser();
   }, 60_000);
@@ -45,12 +58,16 @@ describe.skipIf(!ready)("the desk on a cluster in Chromium", () => {
 
   test("orders placed on the other instance fill on the owner; the status bar names the instance", async () => {
     const owner = servers[0]!;
-    const userId = (await owner.ctx.users.create("carol", "a long enough password", { kind: "cli", label: "e2e", userId: null })).id;
+    const userId = (
+      await owner.ctx.users.create("carol", "a long enough password", { kind: "cli", label: "e2e", userId: null })
+    ).id;
     const remote = servers.find((s) => !s.ctx.leases!.ownsUser(userId))!;
     const errors: string[] = [];
     const page = watchErrors(await (await signedIn(browser, remote, userId)).newPage(), errors);
     await page.goto(`${remote.url}/desk?account=paper&symbol=MES`);
-    await page.waitForFunction(() => document.querySelector("[data-last]")?.textContent !== "—", undefined, { timeout: 8000 });
+    await page.waitForFunction(() => document.querySelector("[data-last]")?.textContent !== "—", undefined, {
+      timeout: 8000,
+    });
     await page.getByLabel("Quantity", { exact: true }).fill("2");
     await page.getByRole("button", { name: "Buy", exact: true }).click();
     await page.getByRole("region", { name: "Position" }).getByText("Long 2").waitFor({ timeout: 5000 });
@@ -63,7 +80,9 @@ describe.skipIf(!ready)("the desk on a cluster in Chromium", () => {
     await page.getByRole("region", { name: "Position" }).getByText(/Flat/).waitFor({ timeout: 5000 });
     const bar = page.locator("[data-instance]");
     await bar.waitFor({ state: "visible", timeout: 3000 });
-    expect(await bar.textContent()).toMatch(/^instance \d+ · runs 32\/64 shards · feed (leader|follower) · NATS connected$/);
+    expect(await bar.textContent()).toMatch(
+      /^instance \d+ · runs 32\/64 shards · feed (leader|follower) · NATS connected$/,
+    );
     await page.screenshot({ path: join(ARTIFACTS, "cluster-desk-remote.png"), fullPage: true });
     expect(errors).toEqual([]);
   }, 40_000);

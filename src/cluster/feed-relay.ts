@@ -44,11 +44,18 @@ export class FeedRelay {
       if (!this.epoch) return;
       const roots = new TextDecoder().decode(msg.data).split(",").filter(Boolean);
       const added = marketData.watch(roots);
-      if (added.length) logger.info("feed.watch_requested", { symbols: added.join(","), reason: "another instance needs them (open trade or watch list)" });
+      if (added.length)
+        logger.info("feed.watch_requested", {
+          symbols: added.join(","),
+          reason: "another instance needs them (open trade or watch list)",
+        });
     });
     link.subscribe(CONTRACTS, (msg) => {
       if (this.epoch) return;
-      const m = JSON.parse(new TextDecoder().decode(msg.data)) as { epoch: number; list: ReturnType<MarketDataService["contracts"]> };
+      const m = JSON.parse(new TextDecoder().decode(msg.data)) as {
+        epoch: number;
+        list: ReturnType<MarketDataService["contracts"]>;
+      };
       if (m.epoch < this.highest) return;
       this.highest = m.epoch;
       marketData.followContracts(m.list);
@@ -78,7 +85,8 @@ export class FeedRelay {
   }
 
   private publishContracts(): void {
-    if (this.epoch) this.link.publish(CONTRACTS, JSON.stringify({ epoch: this.epoch, list: this.marketData.contracts() }));
+    if (this.epoch)
+      this.link.publish(CONTRACTS, JSON.stringify({ epoch: this.epoch, list: this.marketData.contracts() }));
   }
 
   /** Tells the leader which symbols this instance needs: when they change, and now and then for a new leader. */
@@ -132,7 +140,12 @@ export class FeedRelay {
     const epoch = view.getUint32(0);
     if (epoch < this.highest) {
       this.stale++;
-      if (this.stale === 1 || this.stale % 1000 === 0) this.logger.warn("feed.stale_leader", { epoch, current: this.highest, reason: "records from a former feed leader (paused past its lease): dropped" });
+      if (this.stale === 1 || this.stale % 1000 === 0)
+        this.logger.warn("feed.stale_leader", {
+          epoch,
+          current: this.highest,
+          reason: "records from a former feed leader (paused past its lease): dropped",
+        });
       return;
     }
     this.highest = epoch;

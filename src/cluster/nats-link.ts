@@ -20,7 +20,14 @@ export class NatsLink {
   }
 
   static async open(url: string, name: string, deployment: string, logger: Logger): Promise<NatsLink> {
-    const nc = await connect({ servers: url.split(","), name, maxReconnectAttempts: -1, reconnectTimeWait: 250, waitOnFirstConnect: false, timeout: 5000 });
+    const nc = await connect({
+      servers: url.split(","),
+      name,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 250,
+      waitOnFirstConnect: false,
+      timeout: 5000,
+    });
     logger.info("cluster.nats_connected", { server: nc.getServer(), name, deployment });
     return new NatsLink(nc, logger, `tm.${deployment}.`);
   }
@@ -28,7 +35,8 @@ export class NatsLink {
   private async watch(): Promise<void> {
     for await (const s of this.nc.status()) {
       if (s.type === "disconnect" || s.type === "reconnecting") {
-        if (this.state !== "reconnecting") this.logger.warn("cluster.nats_disconnected", { reason: "connection to NATS lost; reconnecting" });
+        if (this.state !== "reconnecting")
+          this.logger.warn("cluster.nats_disconnected", { reason: "connection to NATS lost; reconnecting" });
         this.state = "reconnecting";
       } else if (s.type === "reconnect") {
         this.state = "connected";

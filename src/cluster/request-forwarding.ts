@@ -2,7 +2,10 @@ import type { Msg, Subscription } from "@nats-io/transport-node";
 import type { Logger } from "../log/logger";
 import type { NatsLink } from "./nats-link";
 
-type Handler = (request: Request, server?: { requestIP(r: Request): { address: string } | null }) => Response | Promise<Response>;
+type Handler = (
+  request: Request,
+  server?: { requestIP(r: Request): { address: string } | null },
+) => Response | Promise<Response>;
 
 /** Set on a request an instance passes on, so the owner never passes it on again. */
 export const FORWARDED_HEADER = "x-forwarded-by-instance";
@@ -45,7 +48,10 @@ interface AnswerHead {
 export function refusal(status: number, message: string, api: boolean, headers: Record<string, string> = {}): Response {
   const h = { "retry-after": "2", ...headers };
   return api
-    ? new Response(JSON.stringify({ success: false, message }), { status, headers: { ...h, "content-type": "application/json" } })
+    ? new Response(JSON.stringify({ success: false, message }), {
+        status,
+        headers: { ...h, "content-type": "application/json" },
+      })
     : new Response(message, { status, headers: { ...h, "content-type": "text/plain; charset=utf-8" } });
 }
 
@@ -78,7 +84,10 @@ export class RequestForwarding {
   serve(shards: number[]): void {
     for (const s of shards) {
       if (this.subs.has(s)) continue;
-      this.subs.set(s, this.link.subscribe(subject(s), (msg) => void this.answer(msg)));
+      this.subs.set(
+        s,
+        this.link.subscribe(subject(s), (msg) => void this.answer(msg)),
+      );
     }
   }
 
@@ -95,25 +104,48 @@ export class RequestForwarding {
     try {
       const { head, body } = unpack<RequestHead>(msg.data);
       const headers = new Headers(head.headers);
-      const request = new Request(head.url, { method: head.method, headers, ...(SAFE.has(head.method) || !body.length ? {} : { body: body.slice() }) });
-      res = this.handler ? await this.handler(request, { requestIP: () => (head.peer ? { address: head.peer } : null) }) : refusal(503, "this instance is starting", true);
+      const request = new Request(head.url, {
+        method: head.method,
+        headers,
+        ...(SAFE.has(head.method) || !body.length ? {} : { body: body.slice() }),
+      });
+      res = this.handler
+        ? await this.handler(request, { requestIP: () => (head.peer ? { address: head.peer } : null) })
+        : refusal(503, "this instance is starting", true);
     } catch (err) {
       this.logger.error("cluster.forward_failed", { reason: (err as Error).message });
       res = refusal(502, "the instance running your accounts could not read the forwarded request", true);
     }
     const body = new Uint8Array(await res.arrayBuffer());
     const out = pack({ status: res.status, headers: [...res.headers] } satisfies AnswerHead, body);
-    msg.respond(out.length <= this.link.maxPayload ? out : pack({ status: 502, headers: [["content-type", "text/plain"]] }, enc.encode("the answer is too large to pass between instances; ask the instance running your accounts directly")));
+    msg.respond(
+      out.length <= this.link.maxPayload
+        ? out
+        : pack(
+            { status: 502, headers: [["content-type", "text/plain"]] },
+            enc.encode(
+              "the answer is too large to pass between instances; ask the instance running your accounts directly",
+            ),
+          ),
+    );
   }
 
   /** The caller side: passes the request to the owner of `shard` and returns its answer. */
   async forward(request: Request, shard: number, peer: string | undefined, api: boolean): Promise<Response> {
     const body = SAFE.has(request.method) ? new Uint8Array() : new Uint8Array(await request.arrayBuffer());
     if (body.length > this.link.maxPayload - HEADROOM) {
-      return refusal(413, `the request body is too large (${body.length} bytes) to pass to the instance running your accounts; send it there directly`, api);
+      return refusal(
+        413,
+        `the request body is too large (${body.length} bytes) to pass to the instance running your accounts; send it there directly`,
+        api,
+      );
     }
     if (this.link.state !== "connected") {
-      return refusal(503, "this server's instances cannot reach each other right now (NATS is reconnecting): try again in a few seconds", api);
+      return refusal(
+        503,
+        "this server's instances cannot reach each other right now (NATS is reconnecting): try again in a few seconds",
+        api,
+      );
     }
     const headers: [string, string][] = [...request.headers].filter(([k]) => k !== FORWARDED_HEADER);
     headers.push([FORWARDED_HEADER, this.instanceId]);
@@ -130,15 +162,26 @@ export class RequestForwarding {
         }
         return new Response(answer.length ? answer.slice() : null, { status: head.status, headers: head.headers });
       } catch (err) {
-        const noOwner = (err as { isNoResponders?: () => boolean }).isNoResponders?.() === true || /no responders/i.test(String((err as Error).message));
+        const noOwner =
+          (err as { isNoResponders?: () => boolean }).isNoResponders?.() === true ||
+          /no responders/i.test(String((err as Error).message));
         if (noOwner && Date.now() < until) {
           await Bun.sleep(Math.min(100 * (attempt + 1), 500));
           continue;
         }
-        if (noOwner) return refusal(503, "no instance is running your accounts right now (a failover is under way): try again in a few seconds", api);
+        if (noOwner)
+          return refusal(
+            503,
+            "no instance is running your accounts right now (a failover is under way): try again in a few seconds",
+            api,
+          );
         if (SAFE.has(request.method) && Date.now() < until) continue;
         this.logger.warn("cluster.forward_timeout", { shard, method: request.method, reason: (err as Error).message });
-        return refusal(504, "the instance running your accounts did not answer in time: the change may or may not have been made — check your positions, or retry with the same Idempotency-Key", api);
+        return refusal(
+          504,
+          "the instance running your accounts did not answer in time: the change may or may not have been made — check your positions, or retry with the same Idempotency-Key",
+          api,
+        );
       }
     }
   }

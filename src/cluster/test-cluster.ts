@@ -17,14 +17,24 @@ export const testNatsUrl = process.env.TEST_NATS_URL ?? process.env.NATS_URL ?? 
 export async function natsReachable(url = testNatsUrl): Promise<boolean> {
   const { hostname, port } = new URL(url.split(",")[0]!.replace(/^nats:/, "http:"));
   return new Promise((resolve) => {
-    const s = Bun.connect({ hostname, port: Number(port || 4222), socket: { open: (sock) => (sock.end(), resolve(true)), data() {}, error: () => resolve(false), connectError: () => resolve(false) } }).catch(() => resolve(false));
+    const s = Bun.connect({
+      hostname,
+      port: Number(port || 4222),
+      socket: {
+        open: (sock) => (sock.end(), resolve(true)),
+        data() {},
+        error: () => resolve(false),
+        connectError: () => resolve(false),
+      },
+    }).catch(() => resolve(false));
     void s;
     setTimeout(() => resolve(false), 2000);
   });
 }
 
 /** The nats-server binary, when installed (Debian puts it in /usr/sbin). */
-export const NATS_SERVER = Bun.which("nats-server") ?? Bun.which("nats-server", { PATH: "/usr/sbin:/usr/local/sbin:/usr/local/bin" });
+export const NATS_SERVER =
+  Bun.which("nats-server") ?? Bun.which("nats-server", { PATH: "/usr/sbin:/usr/local/sbin:/usr/local/bin" });
 
 /**
  * A NATS server of the test's own on a free loopback port, when the binary is installed. The
@@ -43,7 +53,10 @@ export async function startPrivateNats(): Promise<{ url: string; stop(): Promise
         s.close(() => resolve(p));
       });
     });
-    const proc = Bun.spawn([NATS_SERVER, "-a", "127.0.0.1", "-p", String(port)], { stdout: "ignore", stderr: "ignore" });
+    const proc = Bun.spawn([NATS_SERVER, "-a", "127.0.0.1", "-p", String(port)], {
+      stdout: "ignore",
+      stderr: "ignore",
+    });
     const url = `nats://127.0.0.1:${port}`;
     const end = Date.now() + 5000;
     while (Date.now() < end && proc.exitCode === null && !(await natsReachable(url))) await Bun.sleep(50);
@@ -91,14 +104,30 @@ export class TestCluster {
     const dbUrl = `${url}${url.includes("?") ? "&" : "?"}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
     // Below Linux's ephemeral range (32768–60999), where servers of other tests listening on port 0 land.
     const basePort = await freeBase(20000 + ((process.pid * 7) % 1000) * 10);
-    return new TestCluster(db, schema, {
-      DATABASE_URL: dbUrl, NATS_URL: testNatsUrl, FEED: "simulated", LOG_LEVEL: "info", SECRET_KEY: "33".repeat(32),
-      LEASE_TTL_MS: "1500", DATA_DIR: join("/tmp", `cluster-${schema}`), ...env,
-    }, basePort);
+    return new TestCluster(
+      db,
+      schema,
+      {
+        DATABASE_URL: dbUrl,
+        NATS_URL: testNatsUrl,
+        FEED: "simulated",
+        LOG_LEVEL: "info",
+        SECRET_KEY: "33".repeat(32),
+        LEASE_TTL_MS: "1500",
+        DATA_DIR: join("/tmp", `cluster-${schema}`),
+        ...env,
+      },
+      basePort,
+    );
   }
 
   cli(args: string[], stdin = ""): Subprocess<Blob, "pipe", "pipe"> {
-    return Bun.spawn(["bun", join(import.meta.dir, "../main.ts"), ...args], { env: { ...process.env, ...this.env, NATS_URL: "" }, stdin: new Blob([stdin]), stdout: "pipe", stderr: "pipe" });
+    return Bun.spawn(["bun", join(import.meta.dir, "../main.ts"), ...args], {
+      env: { ...process.env, ...this.env, NATS_URL: "" },
+      stdin: new Blob([stdin]),
+      stdout: "pipe",
+      stderr: "pipe",
+    });
   }
 
   /** Creates a user with a token and returns the token. */
@@ -119,18 +148,22 @@ export class TestCluster {
     const users = new UsersService(this.db.db);
     const tokens = new ApiTokensService(this.db.db);
     const actor = { kind: "cli" as const, label: "test-cluster", userId: null };
-    return await Promise.all(names.map(async (name) => {
-      const u = await users.create(name, "a long enough password", actor);
-      const { token } = await tokens.create(u.id, "t", actor);
-      return { name, id: u.id, token };
-    }));
+    return await Promise.all(
+      names.map(async (name) => {
+        const u = await users.create(name, "a long enough password", actor);
+        const { token } = await tokens.create(u.id, "t", actor);
+        return { name, id: u.id, token };
+      }),
+    );
   }
 
   async start(index: number, extra: Record<string, string> = {}): Promise<Instance> {
     const port = this.basePort + index;
     const proc = Bun.spawn(["bun", join(import.meta.dir, "../main.ts"), "serve"], {
       env: { ...process.env, ...this.env, PORT: String(port), ...extra },
-      stdin: "ignore", stdout: "pipe", stderr: "pipe",
+      stdin: "ignore",
+      stdout: "pipe",
+      stderr: "pipe",
     });
     const inst: Instance = { index, port, url: `http://127.0.0.1:${port}`, proc, logs: [], stderr: [] };
     void (async () => {
@@ -161,10 +194,19 @@ export class TestCluster {
     this.instances[index] = inst;
     this.started.push(inst);
     // Up, or gone (a port taken meanwhile, a failed start): then say why at once.
-    await until(async () => proc.exitCode !== null || (await fetch(`${inst.url}/healthz`).catch(() => undefined))?.ok === true, 30_000, `instance ${index} on port ${port} to answer /healthz`);
+    await until(
+      async () => proc.exitCode !== null || (await fetch(`${inst.url}/healthz`).catch(() => undefined))?.ok === true,
+      30_000,
+      `instance ${index} on port ${port} to answer /healthz`,
+    );
     if (proc.exitCode !== null) {
-      const last = inst.logs.slice(-3).map((l) => JSON.stringify(l)).join("\n");
-      throw new Error(`instance ${index} (port ${port}) exited with ${proc.exitCode} while starting:\n${last}\n${inst.stderr.join("").slice(-1000)}`);
+      const last = inst.logs
+        .slice(-3)
+        .map((l) => JSON.stringify(l))
+        .join("\n");
+      throw new Error(
+        `instance ${index} (port ${port}) exited with ${proc.exitCode} while starting:\n${last}\n${inst.stderr.join("").slice(-1000)}`,
+      );
     }
     return inst;
   }
@@ -217,11 +259,12 @@ export class TestCluster {
 
 /** The first of these bases whose 10 ports nothing listens on (another test's cluster may run at the same time). */
 async function freeBase(preferred: number): Promise<number> {
-  const bindable = (port: number) => new Promise<boolean>((resolve) => {
-    const s = createServer();
-    s.once("error", () => resolve(false));
-    s.listen(port, "127.0.0.1", () => s.close(() => resolve(true)));
-  });
+  const bindable = (port: number) =>
+    new Promise<boolean>((resolve) => {
+      const s = createServer();
+      s.once("error", () => resolve(false));
+      s.listen(port, "127.0.0.1", () => s.close(() => resolve(true)));
+    });
   for (let attempt = 0; attempt < 20; attempt++) {
     const base = attempt === 0 ? preferred : 20000 + Math.floor(Math.random() * 1000) * 10;
     let ok = true;

@@ -3,7 +3,13 @@ import { loadConfig } from "./config";
 
 test("defaults", () => {
   const c = loadConfig({});
-  expect(c).toMatchObject({ PORT: 3000, HOST: "127.0.0.1", DATA_DIR: "./data", LOG_LEVEL: "info", LEGACY_API_ACCOUNT: "paper" });
+  expect(c).toMatchObject({
+    PORT: 3000,
+    HOST: "127.0.0.1",
+    DATA_DIR: "./data",
+    LOG_LEVEL: "info",
+    LEGACY_API_ACCOUNT: "paper",
+  });
   expect(c.DATABASE_URL).toBeUndefined();
 });
 
@@ -13,7 +19,10 @@ test("a bad value stops start-up with one line naming the variable", () => {
     [{ PORT: "70000" }, /^invalid configuration: PORT:/],
     [{ LOG_LEVEL: "loud" }, /^invalid configuration: LOG_LEVEL:/],
     [{ DATABASE_URL: "mysql://x/y" }, /^invalid configuration: DATABASE_URL:/],
-    [{ TLS_CERT_FILE: "/a.pem" }, /^invalid configuration: TLS_CERT_FILE: TLS_CERT_FILE and TLS_KEY_FILE must be set together/],
+    [
+      { TLS_CERT_FILE: "/a.pem" },
+      /^invalid configuration: TLS_CERT_FILE: TLS_CERT_FILE and TLS_KEY_FILE must be set together/,
+    ],
     [{ SESSION_TTL_HOURS: "0" }, /^invalid configuration: SESSION_TTL_HOURS:/],
   ];
   for (const [env, message] of cases) {

@@ -31,11 +31,20 @@ export const configSchema = z
       .trim()
       .transform((s) => (s === "" ? undefined : s))
       .optional(),
-    SESSION_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 90).default(24 * 7),
+    SESSION_TTL_HOURS: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 90)
+      .default(24 * 7),
     /** NATS server(s), comma-separated: switches the cluster mode on (every instance serves every user; needs Postgres). */
     NATS_URL: z.preprocess(
       (v) => (typeof v === "string" && v.trim() === "" ? undefined : v),
-      z.string().trim().regex(/^(nats|tls):\/\/[^\s,]+(,(nats|tls):\/\/[^\s,]+)*$/, "nats://host:port (comma-separated for several)").optional(),
+      z
+        .string()
+        .trim()
+        .regex(/^(nats|tls):\/\/[^\s,]+(,(nats|tls):\/\/[^\s,]+)*$/, "nats://host:port (comma-separated for several)")
+        .optional(),
     ),
     /** How long an instance's lease on its accounts lasts unrenewed: the failover time on a shared Postgres. */
     LEASE_TTL_MS: z.coerce.number().int().min(500).max(60_000).default(3_000),
@@ -52,21 +61,36 @@ export const configSchema = z
       .string()
       .trim()
       .transform((s) => (s === "" ? undefined : s))
-      .pipe(z.string().regex(/^db-[\x21-\x7e]{29}$/, "must be a 32-character Databento key starting with db-").optional())
+      .pipe(
+        z
+          .string()
+          .regex(/^db-[\x21-\x7e]{29}$/, "must be a 32-character Databento key starting with db-")
+          .optional(),
+      )
       .optional(),
     /** host:port of the Live gateway, when not Databento's own (a proxy, a test gateway). */
     DATABENTO_GATEWAY: z
       .string()
       .trim()
       .transform((s) => (s === "" ? undefined : s))
-      .pipe(z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, "must be host:port").optional())
+      .pipe(
+        z
+          .string()
+          .regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, "must be host:port")
+          .optional(),
+      )
       .optional(),
     /** A separate key for the archive's Historical requests, as the original had; else DATABENTO_API_KEY. */
     DATABENTO_ARCHIVE_KEY: z
       .string()
       .trim()
       .transform((s) => (s === "" ? undefined : s))
-      .pipe(z.string().regex(/^db-[\x21-\x7e]{29}$/, "must be a 32-character Databento key starting with db-").optional())
+      .pipe(
+        z
+          .string()
+          .regex(/^db-[\x21-\x7e]{29}$/, "must be a 32-character Databento key starting with db-")
+          .optional(),
+      )
       .optional(),
     /** Base URL of the Historical API, when not hist.databento.com (a proxy, a test server). */
     DATABENTO_HISTORICAL_URL: z
@@ -92,16 +116,40 @@ export const configSchema = z
     ARCHIVE_SYMBOLS: z
       .string()
       .default("MES,MNQ,MGC,MCL,ES,NQ,GC,CL")
-      .transform((s) => [...new Set(s.split(",").map((x) => x.trim().toUpperCase()).filter(Boolean))])
-      .pipe(z.array(z.enum(ROOTS as [string, ...string[]], { error: (i) => `unknown symbol ${String(i.input)}; known: ${ROOTS.join(", ")}` })).max(100)),
+      .transform((s) => [
+        ...new Set(
+          s
+            .split(",")
+            .map((x) => x.trim().toUpperCase())
+            .filter(Boolean),
+        ),
+      ])
+      .pipe(
+        z
+          .array(
+            z.enum(ROOTS as [string, ...string[]], {
+              error: (i) => `unknown symbol ${String(i.input)}; known: ${ROOTS.join(", ")}`,
+            }),
+          )
+          .max(100),
+      ),
     /** How far back the archive backfills when empty or after a long outage, in days. */
     ARCHIVE_BACKFILL_DAYS: z.coerce.number().int().min(0).max(3650).default(5),
     /** Addresses of reverse proxies whose X-Forwarded-Host / X-Forwarded-For are believed (comma-separated IPs). */
     TRUST_PROXY: z
       .string()
       .default("")
-      .transform((s) => s.split(",").map((x) => x.trim()).filter(Boolean))
-      .pipe(z.array(z.string().refine((a) => isIP(a) !== 0, { error: (i) => `not an IP address: ${String(i.input)}` })).max(50)),
+      .transform((s) =>
+        s
+          .split(",")
+          .map((x) => x.trim())
+          .filter(Boolean),
+      )
+      .pipe(
+        z
+          .array(z.string().refine((a) => isIP(a) !== 0, { error: (i) => `not an IP address: ${String(i.input)}` }))
+          .max(50),
+      ),
     /** Account the original (unversioned) REST API acts on when a request names none. */
     LEGACY_API_ACCOUNT: z.string().trim().min(1).max(40).default("paper"),
   })

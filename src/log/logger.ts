@@ -54,7 +54,8 @@ let defaultSink: LogSink | undefined;
 /** JSON lines, one per event: {"ts","level","event",...fields}. */
 export function createLogger(
   level: LogLevel = "info",
-  sink: LogSink = (defaultSink ??= stdoutSink()),
+  sink: LogSink = (defaultSink ??=
+    stdoutSink()),
   base: Record<string, unknown> = {},
 ): Logger {
   const min = rank[level];

@@ -186,8 +186,24 @@ class Market {
   private readonly rnd = prng(16);
 
   constructor(from: number, to: number) {
-    const mk = (id: number, raw: string, root: "ES" | "GC", tick: number, price: number, expiresAt: number): Contract => ({
-      ref: { instrumentId: id, raw, aliases: [] }, root, tick, ticks: Math.round(price / tick), next: ns(from), seq: 0, expiresAt, bar: undefined, trades: [], bars: new Map(),
+    const mk = (
+      id: number,
+      raw: string,
+      root: "ES" | "GC",
+      tick: number,
+      price: number,
+      expiresAt: number,
+    ): Contract => ({
+      ref: { instrumentId: id, raw, aliases: [] },
+      root,
+      tick,
+      ticks: Math.round(price / tick),
+      next: ns(from),
+      seq: 0,
+      expiresAt,
+      bar: undefined,
+      trades: [],
+      bars: new Map(),
     });
     this.contracts = [
       mk(5001, "ESZ6", "ES", 0.25, 6000, T.expireESZ6),
@@ -196,7 +212,16 @@ class Market {
       mk(6002, "GCG7", "GC", 0.1, 2668.4, Infinity),
     ];
     for (const c of this.contracts) this.byId.set(c.ref.instrumentId, c);
-    this.leaders = { ES: [{ from: -Infinity, id: 5001 }, { from: T.remapES, id: 5002 }], GC: [{ from: -Infinity, id: 6001 }, { from: T.remapGC, id: 6002 }] };
+    this.leaders = {
+      ES: [
+        { from: -Infinity, id: 5001 },
+        { from: T.remapES, id: 5002 },
+      ],
+      GC: [
+        { from: -Infinity, id: 6001 },
+        { from: T.remapGC, id: 6002 },
+      ],
+    };
     this.open = sessions(from - DAY, to + DAY);
   }
 
@@ -217,7 +242,10 @@ class Market {
 
   /** The instruments as the gateway resolves them now: the leader of each root has its continuous alias. */
   refs(now: number): InstrumentRef[] {
-    return this.contracts.map((c) => ({ ...c.ref, aliases: this.leaderAt(c.root, now) === c ? [`${c.root}.c.0`] : [] }));
+    return this.contracts.map((c) => ({
+      ...c.ref,
+      aliases: this.leaderAt(c.root, now) === c ? [`${c.root}.c.0`] : [],
+    }));
   }
 
   replayable(): DbnRecord[] {
@@ -280,7 +308,15 @@ class Market {
       key: recvNs,
       rec: {
         hd: { rtype: RType.MBP_1, publisher_id: 1, instrument_id: c.ref.instrumentId, ts_event: tsNs },
-        price: BigInt(price), size, action: "T", side: this.rnd() < 0.5 ? "B" : "A", flags: 128, depth: 0, ts_recv: recvNs, ts_in_delta: 0, sequence: ++c.seq,
+        price: BigInt(price),
+        size,
+        action: "T",
+        side: this.rnd() < 0.5 ? "B" : "A",
+        flags: 128,
+        depth: 0,
+        ts_recv: recvNs,
+        ts_in_delta: 0,
+        sequence: ++c.seq,
         levels: [{ bid_px: BigInt(price), ask_px: BigInt(price + tickN), bid_sz: 3, ask_sz: 4, bid_ct: 1, ask_ct: 1 }],
       },
     });
@@ -300,7 +336,9 @@ class Market {
     const out: { t: number; id: number; b: MarketBar }[] = [];
     for (const c of this.contracts) {
       if (c.root !== root) continue;
-      for (const b of c.bars.values()) if (b.startMs >= startMs && b.startMs < endMs && this.leaderAt(root, b.startMs) === c) out.push({ t: b.startMs, id: c.ref.instrumentId, b });
+      for (const b of c.bars.values())
+        if (b.startMs >= startMs && b.startMs < endMs && this.leaderAt(root, b.startMs) === c)
+          out.push({ t: b.startMs, id: c.ref.instrumentId, b });
     }
     out.sort((a, b) => a.t - b.t || a.id - b.id);
     return out.map((x) => barRecord(x.id, x.b));
@@ -310,7 +348,11 @@ class Market {
 function barRecord(id: number, b: MarketBar): DbnRecord {
   return {
     hd: { rtype: RType.OHLCV_1M, publisher_id: 1, instrument_id: id, ts_event: ns(b.startMs) },
-    open: BigInt(b.open), high: BigInt(b.high), low: BigInt(b.low), close: BigInt(b.close), volume: BigInt(b.volume),
+    open: BigInt(b.open),
+    high: BigInt(b.high),
+    low: BigInt(b.low),
+    close: BigInt(b.close),
+    volume: BigInt(b.volume),
   };
 }
 
@@ -377,14 +419,28 @@ describe(`a week of Databento Live on the fake gateway (simulated clock, ${testD
     });
     hist = startFakeHistorical({
       apiKey: KEY,
-      datasetRange: () => ({ start: new Date(T.start - 3 * DAY).toISOString(), end: new Date(clock.now - (clock.now % MIN)).toISOString() }),
+      datasetRange: () => ({
+        start: new Date(T.start - 3 * DAY).toISOString(),
+        end: new Date(clock.now - (clock.now % MIN)).toISOString(),
+      }),
       range: (params) => {
         const start = paramMs(params.get("start"))!;
         const end = paramMs(params.get("end")) ?? clock.now;
         const recs = (params.get("symbols") ?? "").split(",").flatMap((sym) => market.historicalBars(sym, start, end));
         const head = encodeMetadata({
-          version: 3, dataset: "GLBX.MDP3", schema: schemaCode("ohlcv-1m"), start: ns(start), end: ns(end), limit: 0n, stype_in: stypeCode("continuous"),
-          stype_out: stypeCode("instrument_id"), ts_out: false, symbols: [], partial: [], not_found: [], mappings: [],
+          version: 3,
+          dataset: "GLBX.MDP3",
+          schema: schemaCode("ohlcv-1m"),
+          start: ns(start),
+          end: ns(end),
+          limit: 0n,
+          stype_in: stypeCode("continuous"),
+          stype_out: stypeCode("instrument_id"),
+          ts_out: false,
+          symbols: [],
+          partial: [],
+          not_found: [],
+          mappings: [],
         });
         return concatBytes([head, ...recs.map((r) => encodeRecord(r, 3))]);
       },
@@ -429,7 +485,13 @@ describe(`a week of Databento Live on the fake gateway (simulated clock, ${testD
     };
     async function barrier(f: SessionFeed): Promise<boolean> {
       const n = ++barrierSeq;
-      f.sendControl([{ hd: { rtype: RType.SYSTEM, publisher_id: 0, instrument_id: 0, ts_event: nowNs() }, msg: `soak barrier ${n}`, code: 255 }]);
+      f.sendControl([
+        {
+          hd: { rtype: RType.SYSTEM, publisher_id: 0, instrument_id: 0, ts_event: nowNs() },
+          msg: `soak barrier ${n}`,
+          code: 255,
+        },
+      ]);
       const until = performance.now() + 10_000;
       while (barrierSeen < n) {
         if (f.closed) return false;
@@ -450,11 +512,18 @@ describe(`a week of Databento Live on the fake gateway (simulated clock, ${testD
     /** The clock stands still while the client reconnects: until a new session streams and its start is processed. */
     async function reconnected(why: string): Promise<void> {
       const before = feeds.length;
-      if (!(await waitFor(`the client to reconnect (${why})`, () => feeds.length > before && live() !== undefined))) return;
+      if (!(await waitFor(`the client to reconnect (${why})`, () => feeds.length > before && live() !== undefined)))
+        return;
       await barrier(live()!);
     }
 
-    svc = new MarketDataService({ kind: "databento", apiKey: KEY, gateway: { host: gw.host, port: gw.port } }, new PriceHub(), logger, ["ES", "GC"], () => clock.now);
+    svc = new MarketDataService(
+      { kind: "databento", apiKey: KEY, gateway: { host: gw.host, port: gw.port } },
+      new PriceHub(),
+      logger,
+      ["ES", "GC"],
+      () => clock.now,
+    );
     svc.timers = timers;
     // Open positions per root, as src/app/roll-notices.ts answers from the engine's stored positions.
     svc.holdRoll = async (root) => openPositions.has(root);
@@ -462,7 +531,14 @@ describe(`a week of Databento Live on the fake gateway (simulated clock, ${testD
     const historical = new HistoricalClient({ apiKey: KEY, baseUrl: hist.url, retryBaseMs: 10 });
     archive = new ArchiveService(
       h.db,
-      { dataset: "GLBX.MDP3", symbols: ["ES", "GC"], backfillDays: 5 /* the app's default ARCHIVE_BACKFILL_DAYS */, historical, continuous: (r) => continuousSymbol(DEFAULT_ROLL_RULES, r), heldContract: (r) => svc.heldContract(r) },
+      {
+        dataset: "GLBX.MDP3",
+        symbols: ["ES", "GC"],
+        backfillDays: 5 /* the app's default ARCHIVE_BACKFILL_DAYS */,
+        historical,
+        continuous: (r) => continuousSymbol(DEFAULT_ROLL_RULES, r),
+        heldContract: (r) => svc.heldContract(r),
+      },
       { rootOf: (id) => svc.rootOf(id), contractOf: (id) => svc.contractOf(id) },
       logger,
       () => clock.now,
@@ -501,7 +577,10 @@ describe(`a week of Databento Live on the fake gateway (simulated clock, ${testD
       // The scenario.
       if (due(T.openPosition, t)) openPositions.add("ES");
       if (due(T.closePosition, t)) openPositions.delete("ES");
-      for (const [at, root] of [[T.remapES, "ES"], [T.remapGC, "GC"]] as const) {
+      for (const [at, root] of [
+        [T.remapES, "ES"],
+        [T.remapGC, "GC"],
+      ] as const) {
         if (!due(at, t)) continue;
         const to = market.leaderAt(root, t).ref;
         for (const x of feeds) if (!x.closed) x.remap(`${root}.v.0`, { ...to, aliases: [`${root}.c.0`] });
@@ -538,7 +617,11 @@ describe(`a week of Databento Live on the fake gateway (simulated clock, ${testD
       const g = live();
       if (g && lines.filter((l) => l.event === "feed.resubscribed").length > resubs) {
         // The same three subscriptions again; the gateway answers them with (maybe new) mappings.
-        await waitFor("the re-subscription at the gateway", () => gw.lines.filter((l) => l.startsWith("schema=")).length >= subLines + 3, 1000);
+        await waitFor(
+          "the re-subscription at the gateway",
+          () => gw.lines.filter((l) => l.startsWith("schema=")).length >= subLines + 3,
+          1000,
+        );
         await barrier(g);
         await yieldIo();
       }
@@ -546,7 +629,11 @@ describe(`a week of Databento Live on the fake gateway (simulated clock, ${testD
     }
 
     // Let the archive finish its backfills and writes before it is read.
-    await waitFor("the archive's backfills", () => archive.status().symbols.every((s) => s.phase !== "running" && s.phase !== "waiting"), 30_000);
+    await waitFor(
+      "the archive's backfills",
+      () => archive.status().symbols.every((s) => s.phase !== "running" && s.phase !== "waiting"),
+      30_000,
+    );
     await archive.flush();
     stored = {
       ES: await barsBetween(h.db, "GLBX.MDP3", "ES", T.start, T.end),
@@ -561,7 +648,9 @@ describe(`a week of Databento Live on the fake gateway (simulated clock, ${testD
     gw?.stop();
     await hist?.stop();
     await h?.close();
-    console.log(`soak: ${fmt(T.start)} → ${fmt(T.end)} in ${(realMs / 1000).toFixed(1)} s real; ${prints.length} prints on the bus, ${feeds.length} sessions, ${gw?.refused.length ?? 0} connections refused${notes.length ? `\n  notes: ${notes.join("\n  ")}` : ""}`);
+    console.log(
+      `soak: ${fmt(T.start)} → ${fmt(T.end)} in ${(realMs / 1000).toFixed(1)} s real; ${prints.length} prints on the bus, ${feeds.length} sessions, ${gw?.refused.length ?? 0} connections refused${notes.length ? `\n  notes: ${notes.join("\n  ")}` : ""}`,
+    );
   });
 
   /** Where each root's bus switches contracts: the observed "rolled" event (its timing is checked below). */
@@ -592,7 +681,11 @@ describe(`a week of Databento Live on the fake gateway (simulated clock, ${testD
     expect(notes).toEqual([]);
     const at = (e: string) => lines.filter((l) => l.event === e);
     // Saturday: replay asked, refused as aged out (code 8); the next session went without start and named the gap.
-    expect(at("feed.gateway_error").filter((l) => l.fields.code === 8).map((l) => l.at)).toEqual([T.restart]);
+    expect(
+      at("feed.gateway_error")
+        .filter((l) => l.fields.code === 8)
+        .map((l) => l.at),
+    ).toEqual([T.restart]);
     const gaps = at("feed.gap");
     expect(gaps.map((l) => l.at)).toEqual([T.restart, T.outageTo]);
     expect(String(gaps[0]!.fields.reason)).toContain("error code 8");
@@ -602,15 +695,21 @@ describe(`a week of Databento Live on the fake gateway (simulated clock, ${testD
     // After the outage the archive fetched the gap from the Historical API, from the minute of the drop.
     const backfills = at("archive.backfill_started").filter((l) => l.at >= T.outageTo);
     expect(backfills.map((l) => l.fields.symbol).sort()).toEqual(["ES", "GC"]);
-    for (const b of backfills) expect(Date.parse(String(b.fields.from))).toBeLessThanOrEqual(T.outageFrom - (T.outageFrom % MIN));
+    for (const b of backfills)
+      expect(Date.parse(String(b.fields.from))).toBeLessThanOrEqual(T.outageFrom - (T.outageFrom % MIN));
     expect(at("archive.backfill_failed")).toEqual([]);
     // After each short drop the session replayed from just before it (no gap; nothing lost: checked with the prints).
     for (const d of T.drops) {
       const back = at("feed.connected").find((l) => l.at === d.to);
-      expect(Number(BigInt(String(back?.fields.replay_from_ns ?? 0)) / 1_000_000n)).toBeWithin(d.from - 3 * MIN, d.from);
+      expect(Number(BigInt(String(back?.fields.replay_from_ns ?? 0)) / 1_000_000n)).toBeWithin(
+        d.from - 3 * MIN,
+        d.from,
+      );
     }
     // Once a day at 17:01 CT, Wednesday to Wednesday.
-    expect(at("feed.resubscribed").map((l) => fmt(l.at))).toEqual([9, 10, 11, 12, 13, 14, 15, 16].map((d) => fmt(ct(d, 17, 1))));
+    expect(at("feed.resubscribed").map((l) => fmt(l.at))).toEqual(
+      [9, 10, 11, 12, 13, 14, 15, 16].map((d) => fmt(ct(d, 17, 1))),
+    );
     expect(gw.refused.length).toBeGreaterThan(0);
     expect(lines.filter((l) => l.level === "error").map((l) => l.event)).toEqual([]);
   });
@@ -651,23 +750,34 @@ describe(`a week of Databento Live on the fake gateway (simulated clock, ${testD
         }
       }
       const raw = (id: number) => market.byId.get(id)!.ref.raw;
-      if (wrong.length) problems.push(`${root}: ${wrong.length} prints of a contract other than the one the root was on: ${runs(wrong).join("; ")}`);
+      if (wrong.length)
+        problems.push(
+          `${root}: ${wrong.length} prints of a contract other than the one the root was on: ${runs(wrong).join("; ")}`,
+        );
       if (missing.length) {
         const byContract = new Map<number, number[]>();
         for (const ms of missing) {
           const id = activeAt(root, ms);
           byContract.set(id, [...(byContract.get(id) ?? []), ms]);
         }
-        for (const [id, ms] of byContract) problems.push(`${root}: ${ms.length} prints of ${raw(id)} never reached the bus: ${runs(ms).join("; ")}`);
+        for (const [id, ms] of byContract)
+          problems.push(`${root}: ${ms.length} prints of ${raw(id)} never reached the bus: ${runs(ms).join("; ")}`);
       }
-      if (twice.length) problems.push(`${root}: ${twice.length} prints reached the bus twice: ${runs(twice).join("; ")}`);
+      if (twice.length)
+        problems.push(`${root}: ${twice.length} prints reached the bus twice: ${runs(twice).join("; ")}`);
       // Silence: open-market time without a print, outside the outage, longer than a few minutes.
-      const times = prints.filter((p) => p.root === root).map((p) => p.recvMs).sort((a, b) => a - b);
+      const times = prints
+        .filter((p) => p.root === root)
+        .map((p) => p.recvMs)
+        .sort((a, b) => a - b);
       let prev = T.start;
       for (const t of [...times, T.end]) {
         let openMs = 0;
         for (let x = prev; x < t; x += 10_000) if (market.isOpen(x) && !lost(x)) openMs += 10_000;
-        if (openMs > 5 * MIN) problems.push(`${root}: silent on the bus for ${(openMs / HOUR).toFixed(1)} h of open market between ${fmt(prev)} and ${fmt(t)}`);
+        if (openMs > 5 * MIN)
+          problems.push(
+            `${root}: silent on the bus for ${(openMs / HOUR).toFixed(1)} h of open market between ${fmt(prev)} and ${fmt(t)}`,
+          );
         prev = t;
       }
     }
@@ -704,16 +814,31 @@ describe(`a week of Databento Live on the fake gateway (simulated clock, ${testD
           continue;
         }
         const want = market.byId.get(row.instrumentId)!.bars.get(m);
-        const ok = want && row.contract === market.byId.get(row.instrumentId)!.ref.raw &&
-          row.open === want.open && row.high === want.high && row.low === want.low && row.close === want.close && row.volume === want.volume;
+        const ok =
+          want &&
+          row.contract === market.byId.get(row.instrumentId)!.ref.raw &&
+          row.open === want.open &&
+          row.high === want.high &&
+          row.low === want.low &&
+          row.close === want.close &&
+          row.volume === want.volume;
         if (!ok && row.source === "databento") wrongValues.push(m);
       }
       const extra = [...rows.keys()].filter((m) => m < lastFull);
-      if (missing.length) problems.push(`${root}: ${missing.length} minutes with trades have no bar: ${runs(missing).join("; ")}`);
-      if (partial.length) problems.push(`${root}: ${partial.length} bars are built from trades, not Databento's: ${runs(partial).join("; ")}`);
-      if (wrongContract.length) problems.push(`${root}: ${wrongContract.length} bars of a contract the root was not on: ${runs(wrongContract).join("; ")}`);
-      if (wrongValues.length) problems.push(`${root}: ${wrongValues.length} bars differ from Databento's: ${runs(wrongValues).join("; ")}`);
-      if (extra.length) problems.push(`${root}: ${extra.length} bars for minutes without trades: ${runs(extra).join("; ")}`);
+      if (missing.length)
+        problems.push(`${root}: ${missing.length} minutes with trades have no bar: ${runs(missing).join("; ")}`);
+      if (partial.length)
+        problems.push(
+          `${root}: ${partial.length} bars are built from trades, not Databento's: ${runs(partial).join("; ")}`,
+        );
+      if (wrongContract.length)
+        problems.push(
+          `${root}: ${wrongContract.length} bars of a contract the root was not on: ${runs(wrongContract).join("; ")}`,
+        );
+      if (wrongValues.length)
+        problems.push(`${root}: ${wrongValues.length} bars differ from Databento's: ${runs(wrongValues).join("; ")}`);
+      if (extra.length)
+        problems.push(`${root}: ${extra.length} bars for minutes without trades: ${runs(extra).join("; ")}`);
     }
     expect(problems).toEqual([]);
   });

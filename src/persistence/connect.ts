@@ -43,7 +43,8 @@ export class SqlCounter {
           releaseConnection: (c) => d.releaseConnection(c),
           destroy: () => d.destroy(),
           savepoint: d.savepoint && ((c, name, compile) => d.savepoint!(c, name, compile)),
-          rollbackToSavepoint: d.rollbackToSavepoint && ((c, name, compile) => d.rollbackToSavepoint!(c, name, compile)),
+          rollbackToSavepoint:
+            d.rollbackToSavepoint && ((c, name, compile) => d.rollbackToSavepoint!(c, name, compile)),
           releaseSavepoint: d.releaseSavepoint && ((c, name, compile) => d.releaseSavepoint!(c, name, compile)),
         } satisfies Driver;
       },
@@ -115,7 +116,13 @@ async function connectPostgres(url: string, opts: ConnectOptions): Promise<Datab
   }
   const sql = new SqlCounter();
   const db = new Kysely<Database>({ dialect: sql.dialect(new PostgresDialect({ pool })), log: sql.note });
-  return { db, sql, kind: "postgres", location: redactUrl(url) + (schema ? `#${schema}` : ""), close: () => db.destroy() };
+  return {
+    db,
+    sql,
+    kind: "postgres",
+    location: redactUrl(url) + (schema ? `#${schema}` : ""),
+    close: () => db.destroy(),
+  };
 }
 
 async function connectPGlite(opts: ConnectOptions): Promise<DatabaseHandle> {

@@ -9,7 +9,11 @@ import { migrations } from "../../migrations";
  */
 async function migrator(db: Kysely<any>): Promise<Migrator> {
   const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
-  return new Migrator({ db, provider: { getMigrations: async () => migrations }, migrationTableSchema: rows[0]?.schema ?? "public" });
+  return new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations },
+    migrationTableSchema: rows[0]?.schema ?? "public",
+  });
 }
 
 export class MigrationError extends Error {

@@ -41,7 +41,9 @@ export class NamedLease {
     await this.round();
     this.timer = setInterval(() => {
       if (this.running) return;
-      this.running = this.round().catch((err) => this.opts.onError?.(err)).finally(() => (this.running = undefined));
+      this.running = this.round()
+        .catch((err) => this.opts.onError?.(err))
+        .finally(() => (this.running = undefined));
     }, this.opts.renewMs);
   }
 
@@ -49,13 +51,21 @@ export class NamedLease {
     const ttl = pgInterval(this.opts.ttlMs);
     if (this.held !== undefined) {
       const r = await sql<{ epoch: string }>`update cluster_leases set expires_at = now() + ${ttl}
-        where name = ${this.name} and owner = ${this.owner} and epoch = ${this.held} returning epoch::text as epoch`.execute(this.db);
+        where name = ${this.name} and owner = ${this.owner} and epoch = ${this.held} returning epoch::text as epoch`.execute(
+        this.db,
+      );
       if (r.rows.length) return;
       this.held = undefined;
-      await this.listener?.lost("the lease was taken over by another instance (this one paused or lost the database past it)");
+      await this.listener?.lost(
+        "the lease was taken over by another instance (this one paused or lost the database past it)",
+      );
     }
-    const r = await sql<{ epoch: string }>`update cluster_leases set owner = ${this.owner}, epoch = epoch + 1, expires_at = now() + ${ttl}
-      where name = ${this.name} and (owner is null or expires_at < now()) returning epoch::text as epoch`.execute(this.db);
+    const r = await sql<{
+      epoch: string;
+    }>`update cluster_leases set owner = ${this.owner}, epoch = epoch + 1, expires_at = now() + ${ttl}
+      where name = ${this.name} and (owner is null or expires_at < now()) returning epoch::text as epoch`.execute(
+      this.db,
+    );
     if (!r.rows.length) return;
     this.held = Number(r.rows[0]!.epoch);
     await this.listener?.gained(this.held);
@@ -67,6 +77,8 @@ export class NamedLease {
     await this.running;
     if (this.held === undefined) return;
     this.held = undefined;
-    await sql`update cluster_leases set owner = null, expires_at = null where name = ${this.name} and owner = ${this.owner}`.execute(this.db).catch((err) => this.opts.onError?.(err));
+    await sql`update cluster_leases set owner = null, expires_at = null where name = ${this.name} and owner = ${this.owner}`
+      .execute(this.db)
+      .catch((err) => this.opts.onError?.(err));
   }
 }

@@ -12,8 +12,12 @@ let assets: Promise<{ pglite: WebAssembly.Module; initdb: WebAssembly.Module; fs
 function loadAssets() {
   assets ??= (async () => {
     const [pglite, initdb, data] = await Promise.all([
-      Bun.file(pgliteWasmPath).arrayBuffer().then((b) => WebAssembly.compile(b)),
-      Bun.file(initdbWasmPath).arrayBuffer().then((b) => WebAssembly.compile(b)),
+      Bun.file(pgliteWasmPath)
+        .arrayBuffer()
+        .then((b) => WebAssembly.compile(b)),
+      Bun.file(initdbWasmPath)
+        .arrayBuffer()
+        .then((b) => WebAssembly.compile(b)),
       Bun.file(fsBundlePath).arrayBuffer(),
     ]);
     return { pglite, initdb, fsBundle: new Blob([data]) };

@@ -12,14 +12,18 @@ import { createTestDatabase } from "./test-database";
  */
 const url = process.env.DATABASE_URL;
 const postgres = describe.skipIf(!url);
-if (!url) console.log("shard-leases.test: SKIPPED on PGlite (its data directory already belongs to one process); runs on Postgres");
+if (!url)
+  console.log(
+    "shard-leases.test: SKIPPED on PGlite (its data directory already belongs to one process); runs on Postgres",
+  );
 
 function recorder(): LeaseListener & { log: string[] } {
   const log: string[] = [];
   return {
     log,
     gained: async (_owns, shards) => void log.push(`gained ${shards.length}`),
-    lost: (_owns, shards, reason, graceful) => void log.push(`lost ${shards.length} ${graceful ? "graceful" : "at once"}: ${reason.split(":")[0]}`),
+    lost: (_owns, shards, reason, graceful) =>
+      void log.push(`lost ${shards.length} ${graceful ? "graceful" : "at once"}: ${reason.split(":")[0]}`),
   };
 }
 
@@ -31,7 +35,9 @@ const write = (db: DatabaseHandle["db"], leases: ShardLeases, userId: number) =>
   });
 
 const epochs = async (db: DatabaseHandle["db"]) =>
-  (await sql<{ epoch: string }>`select distinct epoch::text as epoch from engine_shards`.execute(db)).rows.map((r) => Number(r.epoch));
+  (await sql<{ epoch: string }>`select distinct epoch::text as epoch from engine_shards`.execute(db)).rows.map((r) =>
+    Number(r.epoch),
+  );
 
 postgres("shard leases (Postgres)", () => {
   let a: DatabaseHandle;
@@ -90,7 +96,10 @@ postgres("shard leases (Postgres)", () => {
     expect(await epochs(a.db)).toEqual([before + 1]);
     // Its next round finds out and drops the accounts' state at once.
     await (paused as unknown as { round(): Promise<void> }).round();
-    expect(lp.log).toEqual(["gained 64", "lost 64 at once: the lease was taken over by another instance (this one paused or lost the database past its lease)"]);
+    expect(lp.log).toEqual([
+      "gained 64",
+      "lost 64 at once: the lease was taken over by another instance (this one paused or lost the database past its lease)",
+    ]);
     expect(paused.ownedShards).toBe(0);
     await paused.stop();
     await other.stop();
@@ -107,7 +116,9 @@ postgres("shard leases (Postgres)", () => {
       await owner.fence(trx, [7]);
       inside();
       await hold;
-      await sql`insert into events (actor_kind, actor, kind, reason, data) values ('system', 'test', 'lease.test', 'written under the lease', '{}')`.execute(trx);
+      await sql`insert into events (actor_kind, actor, kind, reason, data) values ('system', 'test', 'lease.test', 'written under the lease', '{}')`.execute(
+        trx,
+      );
     });
     await entered;
     await Bun.sleep(700); // the lease has expired meanwhile
@@ -135,10 +146,21 @@ postgres("shard leases (Postgres)", () => {
     await y.start(recorder());
     await z.start(recorder());
     const t0 = performance.now();
-    while (performance.now() - t0 < 5000 && !(x.ownedShards + y.ownedShards + z.ownedShards === 64 && Math.max(x.ownedShards, y.ownedShards, z.ownedShards) <= 22)) await Bun.sleep(50);
+    while (
+      performance.now() - t0 < 5000 &&
+      !(
+        x.ownedShards + y.ownedShards + z.ownedShards === 64 &&
+        Math.max(x.ownedShards, y.ownedShards, z.ownedShards) <= 22
+      )
+    )
+      await Bun.sleep(50);
     const owned = [x, y, z].map((l) => l.ownedShards);
     // Each takes up to its fair share, ceil(64 / 3) = 22; the last gets what is left.
-    expect([owned.reduce((n, o) => n + o, 0), Math.max(...owned) <= 22, Math.min(...owned) >= 20]).toEqual([64, true, true]);
+    expect([owned.reduce((n, o) => n + o, 0), Math.max(...owned) <= 22, Math.min(...owned) >= 20]).toEqual([
+      64,
+      true,
+      true,
+    ]);
     expect((await x.instances()).length).toBe(3);
     expect(x.ownsUser(60)).toBe(true);
     await Promise.all([x.stop(), y.stop(), z.stop()]);
@@ -156,10 +178,25 @@ postgres("two servers on one database (Postgres)", () => {
 
   test("the second stands by and refuses with who runs the accounts; an exit fires once; SIGKILL the first and the second takes over", async () => {
     const dbUrl = `${url}${url!.includes("?") ? "&" : "?"}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
-    const env = (port: number) => ({ ...process.env, DATABASE_URL: dbUrl, PORT: String(port), FEED: "simulated", LOG_LEVEL: "info", SECRET_KEY: "22".repeat(32), LEASE_TTL_MS: "1500", DATA_DIR: join("/tmp", `shard-leases-${process.pid}-${port}`) });
+    const env = (port: number) => ({
+      ...process.env,
+      DATABASE_URL: dbUrl,
+      PORT: String(port),
+      FEED: "simulated",
+      LOG_LEVEL: "info",
+      SECRET_KEY: "22".repeat(32),
+      LEASE_TTL_MS: "1500",
+      DATA_DIR: join("/tmp", `shard-leases-${process.pid}-${port}`),
+    });
     const main = join(import.meta.dir, "../main.ts");
     const port = 39000 + (process.pid % 500);
-    const cli = (args: string[], stdin = "") => Bun.spawn(["bun", main, ...args], { env: env(port + 9), stdin: new Blob([stdin]), stdout: "pipe", stderr: "pipe" });
+    const cli = (args: string[], stdin = "") =>
+      Bun.spawn(["bun", main, ...args], {
+        env: env(port + 9),
+        stdin: new Blob([stdin]),
+        stdout: "pipe",
+        stderr: "pipe",
+      });
     expect(await cli(["user", "add", "alice"], "a long enough password\n").exited).toBe(0);
     const made = cli(["token", "create", "t", "--user", "alice"]);
     const token = (await new Response(made.stdout).text()).trim().split("\n").at(-1)!;
@@ -169,11 +206,25 @@ postgres("two servers on one database (Postgres)", () => {
     try {
       await until(async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.ok === true);
       second = Bun.spawn(["bun", main, "serve"], { env: env(port + 1), stdout: "pipe", stderr: "pipe" });
-      await until(async () => (await fetch(`http://127.0.0.1:${port + 1}/healthz`).catch(() => undefined))?.ok === true);
+      await until(
+        async () => (await fetch(`http://127.0.0.1:${port + 1}/healthz`).catch(() => undefined))?.ok === true,
+      );
       // A long far below the simulated market with a take-profit 1 point up: the next print takes it.
       const pos = `http://127.0.0.1:${port}/api/v1/accounts/paper/positions/MES`;
-      expect((await fetch(`${pos}/record`, { method: "POST", headers: auth, body: JSON.stringify({ side: "long", qty: 2, entryPrice: 1000 }) })).status).toBe(200);
-      const ladder = await fetch(`${pos}/ladder`, { method: "PUT", headers: auth, body: JSON.stringify({ levels: [{ enabled: true, qty: 2, target: { unit: "points", value: 1 } }] }) });
+      expect(
+        (
+          await fetch(`${pos}/record`, {
+            method: "POST",
+            headers: auth,
+            body: JSON.stringify({ side: "long", qty: 2, entryPrice: 1000 }),
+          })
+        ).status,
+      ).toBe(200);
+      const ladder = await fetch(`${pos}/ladder`, {
+        method: "PUT",
+        headers: auth,
+        body: JSON.stringify({ levels: [{ enabled: true, qty: 2, target: { unit: "points", value: 1 } }] }),
+      });
       expect(ladder.status).toBe(200);
       const health = async (p: number) => (await (await fetch(`http://127.0.0.1:${p}/healthz`)).json()).instance;
       expect(await health(port)).toMatchObject({ role: "owner", shards: 64, of: 64 });
@@ -181,16 +232,32 @@ postgres("two servers on one database (Postgres)", () => {
       const refused = await fetch(`http://127.0.0.1:${port + 1}/api/v1/positions`, { headers: auth });
       expect(refused.status).toBe(503);
       expect((await refused.json()).message).toContain(`pid ${first.pid}`);
-      await until(async () => Number((await sql<{ n: string }>`select count(*)::text as n from ${sql.id(schema, "closed_trades")}`.execute(db.db)).rows[0]!.n) >= 1);
+      await until(
+        async () =>
+          Number(
+            (
+              await sql<{ n: string }>`select count(*)::text as n from ${sql.id(schema, "closed_trades")}`.execute(
+                db.db,
+              )
+            ).rows[0]!.n,
+          ) >= 1,
+      );
       await Bun.sleep(1500);
-      const fills = await sql<{ n: string }>`select count(*)::text as n from ${sql.id(schema, "engine_orders")} where purpose = 'tp'`.execute(db.db);
-      const closed = await sql<{ n: string }>`select count(*)::text as n from ${sql.id(schema, "closed_trades")}`.execute(db.db);
+      const fills = await sql<{
+        n: string;
+      }>`select count(*)::text as n from ${sql.id(schema, "engine_orders")} where purpose = 'tp'`.execute(db.db);
+      const closed = await sql<{
+        n: string;
+      }>`select count(*)::text as n from ${sql.id(schema, "closed_trades")}`.execute(db.db);
       expect([Number(fills.rows[0]!.n), Number(closed.rows[0]!.n)]).toEqual([1, 1]);
       // Killed outright: the second takes the accounts once the 1.5 s lease runs out.
       const t0 = performance.now();
       first.kill("SIGKILL");
       await first.exited;
-      await until(async () => (await fetch(`http://127.0.0.1:${port + 1}/api/v1/positions`, { headers: auth })).status === 200, 10_000);
+      await until(
+        async () => (await fetch(`http://127.0.0.1:${port + 1}/api/v1/positions`, { headers: auth })).status === 200,
+        10_000,
+      );
       const failover = performance.now() - t0;
       console.log(`shard-leases.test: failover after SIGKILL in ${Math.round(failover)} ms (lease 1500 ms)`);
       expect(failover).toBeLessThan(5000);

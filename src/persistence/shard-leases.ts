@@ -95,7 +95,10 @@ export class ShardLeases {
   /** Claims what it may and starts renewing; resolves after the first round (the engine is loaded for what it got). */
   async start(listener: LeaseListener): Promise<void> {
     this.listener = listener;
-    const row = await this.db.selectFrom("engine_shards").select((eb) => eb.fn.countAll<string>().as("n")).executeTakeFirstOrThrow();
+    const row = await this.db
+      .selectFrom("engine_shards")
+      .select((eb) => eb.fn.countAll<string>().as("n"))
+      .executeTakeFirstOrThrow();
     this.count = Number(row.n);
     await this.round();
     this.timer = setInterval(() => void this.tick(), this.opts.renewMs);
@@ -126,12 +129,16 @@ export class ShardLeases {
    */
   fenceStatement(userIds: Iterable<number>): string | undefined {
     const users = [...userIds];
-    if (users.some((u) => !Number.isInteger(u) || u < 0)) throw new FencedError("the account is no longer run by this instance: nothing of this step was written");
+    if (users.some((u) => !Number.isInteger(u) || u < 0))
+      throw new FencedError("the account is no longer run by this instance: nothing of this step was written");
     const shards = [...new Set(users.map((u) => this.shardOf(u)))].sort((a, b) => a - b);
     if (!shards.length) return undefined;
     const held = shards.map((s) => [s, this.held.get(s)?.epoch] as const);
     const gone = held.filter(([, e]) => e === undefined).map(([s]) => s);
-    if (gone.length) throw new FencedError(`shard ${gone.join(", ")} is no longer this instance's (another instance took it over): nothing of this step was written`);
+    if (gone.length)
+      throw new FencedError(
+        `shard ${gone.join(", ")} is no longer this instance's (another instance took it over): nothing of this step was written`,
+      );
     const pairs = held.map(([s, e]) => `(${s}, ${literal(e)})`).join(", ");
     return `select case when count(*) = ${shards.length} then 0 else (${literal(FENCE_MARK)} || (${shards.length} - count(*))::text)::int end
       from (select shard from engine_shards where owner = ${literal(this.id)} and (shard, epoch::text) in (${pairs}) order by shard for share) as fence`;
@@ -140,36 +147,65 @@ export class ShardLeases {
   /** A batch's error as the fence's own, when that is what failed. */
   fenceFailure(err: unknown): unknown {
     if (!(err instanceof Error) || !err.message.includes(FENCE_MARK)) return err;
-    return new FencedError("a shard of this write is no longer this instance's (another instance took it over): nothing of this step was written");
+    return new FencedError(
+      "a shard of this write is no longer this instance's (another instance took it over): nothing of this step was written",
+    );
   }
 
   /** Inside an engine write transaction: the shards of these users are still ours, at our epoch; their rows stay locked until commit. */
   async fence(trx: Transaction<Database>, userIds: Iterable<number>): Promise<void> {
     const users = [...userIds];
     // An account this instance no longer has (no user known for it) has no lease to write under.
-    if (users.some((u) => !Number.isInteger(u) || u < 0)) throw new FencedError("the account is no longer run by this instance: nothing of this step was written");
+    if (users.some((u) => !Number.isInteger(u) || u < 0))
+      throw new FencedError("the account is no longer run by this instance: nothing of this step was written");
     const shards = [...new Set(users.map((u) => this.shardOf(u)))];
     if (!shards.length) return;
     const rows = await sql<{ shard: number; epoch: string }>`select shard, epoch::text as epoch from engine_shards
       where shard in (${sql.join(shards)}) and owner = ${this.id} order by shard for share`.execute(trx);
     const mine = new Map(rows.rows.map((r) => [Number(r.shard), String(r.epoch)]));
     const gone = shards.filter((s) => mine.get(s) === undefined || mine.get(s) !== this.held.get(s)?.epoch);
-    if (gone.length) throw new FencedError(`shard ${gone.join(", ")} is no longer this instance's (another instance took it over): nothing of this step was written`);
+    if (gone.length)
+      throw new FencedError(
+        `shard ${gone.join(", ")} is no longer this instance's (another instance took it over): nothing of this step was written`,
+      );
   }
 
   /** The instances alive on this database and how many shards each holds. */
   async instances(): Promise<InstanceInfo[]> {
-    const rows = await sql<{ id: string; host: string; pid: number; started_at: Date; seen_at: Date; url: string | null; shards: string }>`
+    const rows = await sql<{
+      id: string;
+      host: string;
+      pid: number;
+      started_at: Date;
+      seen_at: Date;
+      url: string | null;
+      shards: string;
+    }>`
       select i.id, i.host, i.pid, i.started_at, i.seen_at, i.url,
         (select count(*) from engine_shards s where s.owner = i.id and s.expires_at > now())::text as shards
-      from engine_instances i where i.seen_at > now() - ${sql.lit(`${Math.ceil(this.opts.ttlMs / 1000)} seconds`)}::interval order by i.started_at`.execute(this.db);
-    return rows.rows.map((r) => ({ id: r.id, host: r.host, pid: r.pid, startedAt: new Date(r.started_at), seenAt: new Date(r.seen_at), url: r.url, shards: Number(r.shards) }));
+      from engine_instances i where i.seen_at > now() - ${sql.lit(`${Math.ceil(this.opts.ttlMs / 1000)} seconds`)}::interval order by i.started_at`.execute(
+      this.db,
+    );
+    return rows.rows.map((r) => ({
+      id: r.id,
+      host: r.host,
+      pid: r.pid,
+      startedAt: new Date(r.started_at),
+      seenAt: new Date(r.seen_at),
+      url: r.url,
+      shards: Number(r.shards),
+    }));
   }
 
   /** Who holds a user's shard now, for a clear answer when this instance does not. */
   async ownerOfUser(userId: number): Promise<InstanceInfo | undefined> {
     const shard = this.shardOf(userId);
-    const row = await this.db.selectFrom("engine_shards").select("owner").where("shard", "=", shard).where("expires_at", ">", sql<Date>`now()`).executeTakeFirst();
+    const row = await this.db
+      .selectFrom("engine_shards")
+      .select("owner")
+      .where("shard", "=", shard)
+      .where("expires_at", ">", sql<Date>`now()`)
+      .executeTakeFirst();
     return row?.owner ? (await this.instances()).find((i) => i.id === row.owner) : undefined;
   }
 
@@ -194,7 +230,9 @@ export class ShardLeases {
       on conflict (id) do update set seen_at = now(), url = excluded.url`.execute(this.db);
     // Rows locked in shard order, as the fence locks them: the two never deadlock.
     const renewed = await sql<{ shard: number; epoch: string }>`update engine_shards set expires_at = now() + ${ttl}
-      where shard in (select shard from engine_shards where owner = ${this.id} order by shard for update) returning shard, epoch::text as epoch`.execute(this.db);
+      where shard in (select shard from engine_shards where owner = ${this.id} order by shard for update) returning shard, epoch::text as epoch`.execute(
+      this.db,
+    );
     const got = new Map(renewed.rows.map((r) => [Number(r.shard), String(r.epoch)]));
     // Past the local deadline, a third of the lease is kept in hand for clock drift and slow answers.
     const until = t0 + (this.opts.ttlMs * 2) / 3;
@@ -203,13 +241,23 @@ export class ShardLeases {
       if (got.get(shard) === h.epoch) h.until = until;
       else lost.push(shard);
     }
-    if (lost.length) await this.forget(lost, "the lease was taken over by another instance (this one paused or lost the database past its lease)", false);
+    if (lost.length)
+      await this.forget(
+        lost,
+        "the lease was taken over by another instance (this one paused or lost the database past its lease)",
+        false,
+      );
     if (this.held.size) this.listener?.renewed?.();
 
-    const live = await sql<{ n: string }>`select count(*)::text as n from engine_instances where seen_at > now() - ${ttl}`.execute(this.db);
+    const live = await sql<{
+      n: string;
+    }>`select count(*)::text as n from engine_instances where seen_at > now() - ${ttl}`.execute(this.db);
     const target = this.opts.balance ? Math.ceil(this.count / Math.max(1, Number(live.rows[0]?.n ?? 1))) : this.count;
     if (this.held.size < target) {
-      const claimed = await sql<{ shard: number; epoch: string }>`update engine_shards set owner = ${this.id}, epoch = epoch + 1, expires_at = now() + ${ttl}
+      const claimed = await sql<{
+        shard: number;
+        epoch: string;
+      }>`update engine_shards set owner = ${this.id}, epoch = epoch + 1, expires_at = now() + ${ttl}
         where shard in (select shard from engine_shards where owner is null or expires_at < now() order by shard limit ${target - this.held.size} for update skip locked)
         returning shard, epoch::text as epoch`.execute(this.db);
       const shards = claimed.rows.map((r) => Number(r.shard)).sort((a, b) => a - b);
@@ -243,7 +291,9 @@ export class ShardLeases {
 
   private async giveBack(shards: number[]): Promise<void> {
     if (!shards.length) return;
-    await sql`update engine_shards set owner = null, expires_at = null where owner = ${this.id} and shard in (${sql.join(shards)})`.execute(this.db);
+    await sql`update engine_shards set owner = null, expires_at = null where owner = ${this.id} and shard in (${sql.join(shards)})`.execute(
+      this.db,
+    );
   }
 
   /** Gives every shard back at once (a clean stop: the others take over without waiting for expiry). */

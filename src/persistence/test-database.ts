@@ -37,7 +37,10 @@ export async function createTestDatabase(): Promise<DatabaseHandle> {
   const url = process.env.DATABASE_URL;
   if (!url) {
     const counter = new SqlCounter();
-    const db = new Kysely<Database>({ dialect: counter.dialect(new PGliteDialect({ pglite: await pgliteFromTemplate() })), log: counter.note });
+    const db = new Kysely<Database>({
+      dialect: counter.dialect(new PGliteDialect({ pglite: await pgliteFromTemplate() })),
+      log: counter.note,
+    });
     return { db, sql: counter, kind: "pglite", location: "memory", close: () => db.destroy() };
   }
   const schema = `t_${crypto.randomUUID().replaceAll("-", "").slice(0, 20)}`;

@@ -31,16 +31,34 @@ interface Top {
 
 /** A one-symbol (MES) tape of subsampled top-of-book records, as Databento sends bbo-1s / cbbo-1s. */
 function topTape(rows: readonly Top[], schema: "bbo-1s" | "bbo-1m" | "cbbo-1s" | "tcbbo"): Uint8Array {
-  const rtype = { "bbo-1s": RType.BBO_1S, "bbo-1m": RType.BBO_1M, "cbbo-1s": RType.CBBO_1S, tcbbo: RType.TCBBO }[schema];
+  const rtype = { "bbo-1s": RType.BBO_1S, "bbo-1m": RType.BBO_1M, "cbbo-1s": RType.CBBO_1S, tcbbo: RType.TCBBO }[
+    schema
+  ];
   const consolidated = schema !== "bbo-1s" && schema !== "bbo-1m";
-  const meta = { ...tapeMetadata(rows.map((r) => ({ symbol: "MES", tsMs: r.tsMs, price: r.bid }))), schema: schemaCode(schema) };
-  const records = rows.map((r, i): DbnRecord => ({
-    hd: { rtype, publisher_id: 1, instrument_id: TAPE_IDS.MES!, ts_event: BigInt(r.tsMs) * 1_000_000n },
-    price: r.last === undefined ? 0x7fffffffffffffffn : px(r.last), size: r.lastSize ?? 0, side: "B", flags: 128,
-    ...(schema === "tcbbo" ? { action: "T", ts_in_delta: 0 } : { sequence: 1000 + i }),
-    ts_recv: BigInt(r.tsMs) * 1_000_000n + 1000n,
-    levels: [{ bid_px: px(r.bid), ask_px: px(r.ask), bid_sz: 10, ask_sz: 12, ...(consolidated ? { bid_pb: 1, ask_pb: 1 } : { bid_ct: 1, ask_ct: 1 }) }],
-  }));
+  const meta = {
+    ...tapeMetadata(rows.map((r) => ({ symbol: "MES", tsMs: r.tsMs, price: r.bid }))),
+    schema: schemaCode(schema),
+  };
+  const records = rows.map(
+    (r, i): DbnRecord => ({
+      hd: { rtype, publisher_id: 1, instrument_id: TAPE_IDS.MES!, ts_event: BigInt(r.tsMs) * 1_000_000n },
+      price: r.last === undefined ? 0x7fffffffffffffffn : px(r.last),
+      size: r.lastSize ?? 0,
+      side: "B",
+      flags: 128,
+      ...(schema === "tcbbo" ? { action: "T", ts_in_delta: 0 } : { sequence: 1000 + i }),
+      ts_recv: BigInt(r.tsMs) * 1_000_000n + 1000n,
+      levels: [
+        {
+          bid_px: px(r.bid),
+          ask_px: px(r.ask),
+          bid_sz: 10,
+          ask_sz: 12,
+          ...(consolidated ? { bid_pb: 1, ask_pb: 1 } : { bid_ct: 1, ask_ct: 1 }),
+        },
+      ],
+    }),
+  );
   return concatBytes([encodeMetadata(meta), ...records.map((r) => encodeRecord(r, 3))]);
 }
 
@@ -56,7 +74,13 @@ const stale: Top[] = Array.from({ length: 120 }, (_, i) => {
 function recorder(): ReplaySink & { trades: number[]; quotes: [number, number][] } {
   const trades: number[] = [];
   const quotes: [number, number][] = [];
-  return { trades, quotes, trade: (_s, _t, price) => trades.push(price / 1e9), quote: (_s, _t, bid, ask) => quotes.push([bid / 1e9, ask / 1e9]), clock: () => {} };
+  return {
+    trades,
+    quotes,
+    trade: (_s, _t, price) => trades.push(price / 1e9),
+    quote: (_s, _t, bid, ask) => quotes.push([bid / 1e9, ask / 1e9]),
+    clock: () => {},
+  };
 }
 
 function playAll(bytes: Uint8Array) {
@@ -93,10 +117,19 @@ describe("BBO / CBBO replay: top of book, no invented prints", () => {
   });
 
   test("tcbbo is a trade schema: every record is a print, with the book before it", () => {
-    const rows: Top[] = [{ tsMs: T0, bid: 5000, ask: 5000.25, last: 5000.25, lastSize: 2 }, { tsMs: T0 + 500, bid: 5000, ask: 5000.25, last: 5000, lastSize: 1 }];
+    const rows: Top[] = [
+      { tsMs: T0, bid: 5000, ask: 5000.25, last: 5000.25, lastSize: 2 },
+      { tsMs: T0 + 500, bid: 5000, ask: 5000.25, last: 5000, lastSize: 1 },
+    ];
     const src = new DbnSource(topTape(rows, "tcbbo"));
     expect(src.quotesOnly).toBe(false);
-    expect(src.next() && [src.kind, src.price / 1e9, src.size, src.bid / 1e9, src.ask / 1e9]).toEqual([TRADE, 5000.25, 2, 5000, 5000.25]);
+    expect(src.next() && [src.kind, src.price / 1e9, src.size, src.bid / 1e9, src.ask / 1e9]).toEqual([
+      TRADE,
+      5000.25,
+      2,
+      5000,
+      5000.25,
+    ]);
     expect(playAll(topTape(rows, "tcbbo")).trades).toEqual([5000.25, 5000]);
   });
 
@@ -112,8 +145,18 @@ describe("BBO / CBBO replay: top of book, no invented prints", () => {
     expect([s.bid[0]! / 1e9, s.ask[0]! / 1e9]).toEqual([5000, 5000.25]);
     // Bought at the ask the trader sees, stop 4 ticks under: 4999.25, above the stale 4999.00.
     await s.command({
-      type: "command", accountId: ACCOUNT.id, symbol: "MES", actor: trader, tsMs: 0,
-      command: { kind: "order", side: "buy", qty: 1, refPrice: Number(px(5000.25)), bracket: { stop: { kind: "fixed", initial: { unit: "ticks", value: 4 } } } },
+      type: "command",
+      accountId: ACCOUNT.id,
+      symbol: "MES",
+      actor: trader,
+      tsMs: 0,
+      command: {
+        kind: "order",
+        side: "buy",
+        qty: 1,
+        refPrice: Number(px(5000.25)),
+        bracket: { stop: { kind: "fixed", initial: { unit: "ticks", value: 4 } } },
+      },
     });
     expect(s.engine.position(ACCOUNT.id, "MES")).toMatchObject({ qty: 1 });
     s.play(100);

@@ -5,7 +5,19 @@ import { instrumentByRoot } from "../market-data/instruments/catalogue";
 import { engineSpec } from "../trading/engine/spec";
 import { closesContracts, TradingEngine } from "../trading/engine/engine";
 import { fillOnPrint, fillOnSubmit } from "../trading/execution/fill-model";
-import { EngineError, noteChange, type AccountConfig, type ClosedTrade, type CommandInput, type Effect, type EngineEvent, type InstrumentSpec, type OrderRequest, type Position, type ReportInput } from "../trading/engine/types";
+import {
+  EngineError,
+  noteChange,
+  type AccountConfig,
+  type ClosedTrade,
+  type CommandInput,
+  type Effect,
+  type EngineEvent,
+  type InstrumentSpec,
+  type OrderRequest,
+  type Position,
+  type ReportInput,
+} from "../trading/engine/types";
 import type { EngineHost } from "../trading/engine-host";
 import { ReplayPlayer, type ReplaySink, type Speed } from "./player";
 import type { ReplaySource } from "./sources";
@@ -153,9 +165,11 @@ export class ReplaySession implements EngineHost {
   }
 
   async command(input: CommandInput): Promise<Position | undefined> {
-    if (!this.roots.includes(input.symbol)) throw new ReplayCommandError(`${input.symbol} is not in this replay (it plays ${this.roots.join(", ")})`);
+    if (!this.roots.includes(input.symbol))
+      throw new ReplayCommandError(`${input.symbol} is not in this replay (it plays ${this.roots.join(", ")})`);
     // The tape is over: its summary is (being) written, so nothing may trade any more (R4.4).
-    if (this.player.state === "ended" && input.actor.label !== REPLAY_END) throw new ReplayCommandError("this replay has ended; seek back (while flat) to trade it again");
+    if (this.player.state === "ended" && input.actor.label !== REPLAY_END)
+      throw new ReplayCommandError("this replay has ended; seek back (while flat) to trade it again");
     const fx = this.engine.step({ ...input, tsMs: this.player.nowMs });
     this.apply(fx, this.player.nowMs);
     await this.flush();
@@ -199,8 +213,14 @@ export class ReplaySession implements EngineHost {
       this.player.seekForward(toMs, wallMs);
       return this.flush();
     }
-    const open = this.engine.allPositions().some((p) => p.qty > 0) || this.engine.workingOrders().length > 0 || this.resting.length > 0;
-    if (open) throw new ReplayCommandError("seeking back is possible only while flat: exit or clear the open trade first (its prices would jump)");
+    const open =
+      this.engine.allPositions().some((p) => p.qty > 0) ||
+      this.engine.workingOrders().length > 0 ||
+      this.resting.length > 0;
+    if (open)
+      throw new ReplayCommandError(
+        "seeking back is possible only while flat: exit or clear the open trade first (its prices would jump)",
+      );
     const was = this.player.state;
     const speed = this.player.speed;
     this.bars1s = this.aggregator("1s");
@@ -227,8 +247,12 @@ export class ReplaySession implements EngineHost {
       if (p.qty <= 0) continue;
       const last = this.engine.lastPrice(p.symbol);
       const fx = this.engine.step({
-        type: "command", accountId: p.accountId, symbol: p.symbol, command: { kind: "exit", refPrice: last },
-        actor: { kind: "system", label: REPLAY_END, userId: null }, tsMs: this.player.nowMs,
+        type: "command",
+        accountId: p.accountId,
+        symbol: p.symbol,
+        command: { kind: "exit", refPrice: last },
+        actor: { kind: "system", label: REPLAY_END, userId: null },
+        tsMs: this.player.nowMs,
       });
       this.apply(fx, this.player.nowMs);
     }
@@ -266,10 +290,21 @@ export class ReplaySession implements EngineHost {
       // Each fill that closed contracts, once, by its cause (R4.4); a reverse's opening fill is no exit.
       for (const f of t.fills) {
         if (!closesContracts(f)) continue;
-        const k = f.purpose === "exit" && f.reason.endsWith(`by ${REPLAY_END}`) ? "replay end" : (EXIT_LABEL[f.purpose] ?? f.purpose);
+        const k =
+          f.purpose === "exit" && f.reason.endsWith(`by ${REPLAY_END}`)
+            ? "replay end"
+            : (EXIT_LABEL[f.purpose] ?? f.purpose);
         reasons[k] = (reasons[k] ?? 0) + 1;
       }
-      return { symbol: t.symbol, side: t.side, qty: t.qty, entry: t.entry / 1e9, exit: t.exit / 1e9, net: Number(n) / 1e9, reasons: t.exitReasons };
+      return {
+        symbol: t.symbol,
+        side: t.side,
+        qty: t.qty,
+        entry: t.entry / 1e9,
+        exit: t.exit / 1e9,
+        net: Number(n) / 1e9,
+        reasons: t.exitReasons,
+      };
     });
     return { trades: this.closed.length, wins, losses, net: Number(net) / 1e9, exitReasons: reasons, byTrade };
   }
@@ -288,12 +323,22 @@ export class ReplaySession implements EngineHost {
       const fm = this.bars1m.current(i);
       const fs = this.bars1s.current(i);
       symbols[this.roots[i]!] = {
-        p: num(this.last[i]!), b: num(this.bid[i]!), a: num(this.ask[i]!),
+        p: num(this.last[i]!),
+        b: num(this.bid[i]!),
+        a: num(this.ask[i]!),
         m: [...newMinutes.slice(-600), ...(fm ? [fm] : [])].map(barJson),
         s: [...newSeconds.slice(-SECONDS_KEPT), ...(fs ? [fs] : [])].map(barJson),
       };
     }
-    return { t: "replay", id: this.id, state: this.player.state, speed: this.player.speed, now: this.player.nowMs, progress: this.player.progress, symbols };
+    return {
+      t: "replay",
+      id: this.id,
+      state: this.player.state,
+      speed: this.player.speed,
+      now: this.player.nowMs,
+      progress: this.player.progress,
+      symbols,
+    };
   }
 
   /** Bars so far for a chart (closed and forming), oldest first. */
@@ -338,7 +383,10 @@ export class ReplaySession implements EngineHost {
           const o = f.order;
           // The fill model paper trading uses: at once, or the order rests until a print reaches it.
           const price = fillOnSubmit(o);
-          const report: ReportInput = price === undefined ? { type: "report", orderId: o.id, kind: "working", tsMs } : { type: "report", orderId: o.id, kind: "filled", qty: o.qty, price, tsMs };
+          const report: ReportInput =
+            price === undefined
+              ? { type: "report", orderId: o.id, kind: "working", tsMs }
+              : { type: "report", orderId: o.id, kind: "filled", qty: o.qty, price, tsMs };
           if (price === undefined) this.resting.push(o);
           for (const more of this.engine.step(report)) queue.push(more);
           break;
@@ -377,7 +425,10 @@ export class ReplaySession implements EngineHost {
       if (at !== undefined) {
         this.resting.splice(i, 1);
         const left = o.qty - (this.engine.order(o.id)?.filled ?? 0);
-        this.apply(this.engine.step({ type: "report", orderId: o.id, kind: "filled", qty: left, price: at, tsMs }), tsMs);
+        this.apply(
+          this.engine.step({ type: "report", orderId: o.id, kind: "filled", qty: left, price: at, tsMs }),
+          tsMs,
+        );
       }
     }
   }
@@ -405,7 +456,21 @@ function catalogueSpecs(): (symbol: string) => (InstrumentSpec & { decimals: num
 }
 
 const num = (v: number) => (v === v ? v / 1e9 : null);
-const barJson = (b: Readonly<Bar>) => ({ ts: b.startMs, o: b.open / 1e9, h: b.high / 1e9, l: b.low / 1e9, c: b.close / 1e9, v: b.volume });
+const barJson = (b: Readonly<Bar>) => ({
+  ts: b.startMs,
+  o: b.open / 1e9,
+  h: b.high / 1e9,
+  l: b.low / 1e9,
+  c: b.close / 1e9,
+  v: b.volume,
+});
 
 /** Exits by cause, for the summary's tally (a fill that closed contracts counts once). */
-const EXIT_LABEL: Record<string, string> = { tp: "take profit", stop: "stop", timer: "timer", exit: "manual exit", entry: "manual exit", reverse: "reverse" };
+const EXIT_LABEL: Record<string, string> = {
+  tp: "take profit",
+  stop: "stop",
+  timer: "timer",
+  exit: "manual exit",
+  entry: "manual exit",
+  reverse: "reverse",
+};

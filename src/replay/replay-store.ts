@@ -46,16 +46,38 @@ export class ReplayStore {
   constructor(private readonly db: Kysely<Database>) {}
 
   /** A new session with its own account (kind `replay`, the paper account's commission). */
-  async createSession(userId: number, source: SourceInfo, actor: Actor): Promise<{ id: number; accountId: number; account: string; commission: string }> {
+  async createSession(
+    userId: number,
+    source: SourceInfo,
+    actor: Actor,
+  ): Promise<{ id: number; accountId: number; account: string; commission: string }> {
     return this.db.transaction().execute(async (trx) => {
-      const paper = await trx.selectFrom("accounts").select(["commission"]).where("user_id", "=", userId).where("kind", "=", "paper").executeTakeFirst();
+      const paper = await trx
+        .selectFrom("accounts")
+        .select(["commission"])
+        .where("user_id", "=", userId)
+        .where("kind", "=", "paper")
+        .executeTakeFirst();
       const commission = paper?.commission ?? "0";
       const temp = `replay-new-${crypto.randomUUID().slice(0, 8)}`;
-      const acct = await trx.insertInto("accounts").values({ user_id: userId, name: temp, kind: "replay", commission }).returning("id").executeTakeFirstOrThrow();
-      const s = await trx.insertInto("replay_sessions").values({ user_id: userId, account_id: acct.id, source: toJson(source), state: "paused" }).returning("id").executeTakeFirstOrThrow();
+      const acct = await trx
+        .insertInto("accounts")
+        .values({ user_id: userId, name: temp, kind: "replay", commission })
+        .returning("id")
+        .executeTakeFirstOrThrow();
+      const s = await trx
+        .insertInto("replay_sessions")
+        .values({ user_id: userId, account_id: acct.id, source: toJson(source), state: "paused" })
+        .returning("id")
+        .executeTakeFirstOrThrow();
       const account = `replay-${s.id}`;
       await trx.updateTable("accounts").set({ name: account }).where("id", "=", acct.id).execute();
-      await appendEvent(trx, { actor, accountId: acct.id, kind: "replay.created", reason: `replay ${s.id} created: ${source.description}` });
+      await appendEvent(trx, {
+        actor,
+        accountId: acct.id,
+        kind: "replay.created",
+        reason: `replay ${s.id} created: ${source.description}`,
+      });
       return { id: s.id, accountId: acct.id, account, commission: String(commission) };
     });
   }
@@ -67,7 +89,15 @@ export class ReplayStore {
       writeStep(script, { positions: [], newOrders: [], orderUpdates: [], events: w.events, closed: w.closed });
       await script.run(trx, false);
       if (w.closed.length) {
-        await trx.updateTable("closed_trades").set({ tags: ["replay", `replay-${sessionId}`] }).where("trade_id", "in", w.closed.map((t) => t.tradeId)).execute();
+        await trx
+          .updateTable("closed_trades")
+          .set({ tags: ["replay", `replay-${sessionId}`] })
+          .where(
+            "trade_id",
+            "in",
+            w.closed.map((t) => t.tradeId),
+          )
+          .execute();
       }
     });
   }
@@ -75,14 +105,22 @@ export class ReplayStore {
   async saveState(sessionId: number, state: string, replayMs: number, summary?: ReplaySummary): Promise<void> {
     await this.db
       .updateTable("replay_sessions")
-      .set({ state, replay_ms: Math.round(replayMs), ...(summary ? { summary: toJson(summary), ended_at: new Date() } : {}) })
+      .set({
+        state,
+        replay_ms: Math.round(replayMs),
+        ...(summary ? { summary: toJson(summary), ended_at: new Date() } : {}),
+      })
       .where("id", "=", sessionId)
       .execute();
   }
 
   /** Sessions that were running when the process stopped cannot continue (their state was in memory). */
   async interruptRunning(): Promise<number> {
-    const r = await this.db.updateTable("replay_sessions").set({ state: "interrupted" }).where("state", "in", ["playing", "paused"]).executeTakeFirst();
+    const r = await this.db
+      .updateTable("replay_sessions")
+      .set({ state: "interrupted" })
+      .where("state", "in", ["playing", "paused"])
+      .executeTakeFirst();
     return Number(r.numUpdatedRows);
   }
 
@@ -96,17 +134,39 @@ export class ReplayStore {
       .limit(limit)
       .execute();
     return rows.map((r) => ({
-      id: r.id, accountId: r.account_id, account: r.name, source: fromJson<SourceInfo>(r.source), state: r.state,
-      replayMs: r.replay_ms === null ? null : Number(r.replay_ms), summary: r.summary ? fromJson<ReplaySummary>(r.summary) : null, createdAt: new Date(r.created_at),
+      id: r.id,
+      accountId: r.account_id,
+      account: r.name,
+      source: fromJson<SourceInfo>(r.source),
+      state: r.state,
+      replayMs: r.replay_ms === null ? null : Number(r.replay_ms),
+      summary: r.summary ? fromJson<ReplaySummary>(r.summary) : null,
+      createdAt: new Date(r.created_at),
     }));
   }
 
-  async addFile(userId: number, f: Omit<FileRow, "id" | "createdAt">, sha256: string, request?: unknown): Promise<FileRow> {
+  async addFile(
+    userId: number,
+    f: Omit<FileRow, "id" | "createdAt">,
+    sha256: string,
+    request?: unknown,
+  ): Promise<FileRow> {
     const row = await this.db
       .insertInto("replay_files")
       .values({
-        user_id: userId, kind: f.kind, name: f.name.slice(0, 200), sha256, bytes: f.bytes, schema: f.schema, symbols: toJson(f.symbols),
-        start_ms: f.startMs, end_ms: f.endMs, records: f.records, request: request === undefined ? null : toJson(request), cost: f.cost === null ? null : String(f.cost), path: f.path,
+        user_id: userId,
+        kind: f.kind,
+        name: f.name.slice(0, 200),
+        sha256,
+        bytes: f.bytes,
+        schema: f.schema,
+        symbols: toJson(f.symbols),
+        start_ms: f.startMs,
+        end_ms: f.endMs,
+        records: f.records,
+        request: request === undefined ? null : toJson(request),
+        cost: f.cost === null ? null : String(f.cost),
+        path: f.path,
       })
       // The same bytes uploaded again are the same file.
       .onConflict((oc) => oc.columns(["user_id", "sha256"]).doUpdateSet({ name: sql`excluded.name` }))
@@ -116,19 +176,53 @@ export class ReplayStore {
   }
 
   async files(userId: number): Promise<FileRow[]> {
-    const rows = await this.db.selectFrom("replay_files").selectAll().where("user_id", "=", userId).orderBy("id", "desc").limit(200).execute();
+    const rows = await this.db
+      .selectFrom("replay_files")
+      .selectAll()
+      .where("user_id", "=", userId)
+      .orderBy("id", "desc")
+      .limit(200)
+      .execute();
     return rows.map(fileRow);
   }
 
   async file(userId: number, id: number): Promise<FileRow | undefined> {
-    const row = await this.db.selectFrom("replay_files").selectAll().where("user_id", "=", userId).where("id", "=", id).executeTakeFirst();
+    const row = await this.db
+      .selectFrom("replay_files")
+      .selectAll()
+      .where("user_id", "=", userId)
+      .where("id", "=", id)
+      .executeTakeFirst();
     return row ? fileRow(row) : undefined;
   }
 }
 
-function fileRow(r: { id: number; kind: "upload" | "historical"; name: string; bytes: string; schema: string; symbols: unknown; start_ms: string; end_ms: string; records: string; cost: string | null; path: string; created_at: Date }): FileRow {
+function fileRow(r: {
+  id: number;
+  kind: "upload" | "historical";
+  name: string;
+  bytes: string;
+  schema: string;
+  symbols: unknown;
+  start_ms: string;
+  end_ms: string;
+  records: string;
+  cost: string | null;
+  path: string;
+  created_at: Date;
+}): FileRow {
   return {
-    id: r.id, kind: r.kind, name: r.name, bytes: Number(r.bytes), schema: r.schema, symbols: fromJson<string[]>(r.symbols), startMs: Number(r.start_ms), endMs: Number(r.end_ms),
-    records: Number(r.records), cost: r.cost === null ? null : Number(r.cost), path: r.path, createdAt: new Date(r.created_at),
+    id: r.id,
+    kind: r.kind,
+    name: r.name,
+    bytes: Number(r.bytes),
+    schema: r.schema,
+    symbols: fromJson<string[]>(r.symbols),
+    startMs: Number(r.start_ms),
+    endMs: Number(r.end_ms),
+    records: Number(r.records),
+    cost: r.cost === null ? null : Number(r.cost),
+    path: r.path,
+    createdAt: new Date(r.created_at),
   };
 }

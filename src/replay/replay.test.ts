@@ -18,12 +18,21 @@ const ACCOUNT = { id: 900, userId: 1, kind: "replay" as const, commission: 0n, n
 function recorder(): ReplaySink & { trades: { sym: number; ts: number; price: number }[]; clocks: number[] } {
   const trades: { sym: number; ts: number; price: number }[] = [];
   const clocks: number[] = [];
-  return { trades, clocks, trade: (sym, ts, price) => trades.push({ sym, ts, price }), quote: () => {}, clock: (t) => clocks.push(t) };
+  return {
+    trades,
+    clocks,
+    trade: (sym, ts, price) => trades.push({ sym, ts, price }),
+    quote: () => {},
+    clock: (t) => clocks.push(t),
+  };
 }
 
 describe("sources", () => {
   test("a DBN trades file (plain and zstd, v1–v3) plays its prints in order with their symbols", () => {
-    const prints = [...walk("MES", T0, 50, { start: 5000, tick: 0.25 }), ...walk("MNQ", T0 + 500, 50, { start: 21000, tick: 0.25 })].sort((a, b) => a.tsMs - b.tsMs);
+    const prints = [
+      ...walk("MES", T0, 50, { start: 5000, tick: 0.25 }),
+      ...walk("MNQ", T0 + 500, 50, { start: 21000, tick: 0.25 }),
+    ].sort((a, b) => a.tsMs - b.tsMs);
     for (const version of [1, 2, 3]) {
       for (const zstd of [false, true]) {
         const bytes = tradesDbn(prints, { version });
@@ -50,15 +59,23 @@ describe("sources", () => {
   });
 
   test("bars become four prints (open, nearer extreme, other extreme, close) that rebuild the bar", () => {
-    const src = new BarsSource(new Map([
-      ["ES", [{ startMs: T0, open: 6000e9, high: 6003e9, low: 5999e9, close: 6002e9, volume: 10 }]],
-      ["GC", [{ startMs: T0 - 60_000, open: 2000e9, high: 2001e9, low: 1990e9, close: 1991e9, volume: 7 }]],
-    ]));
+    const src = new BarsSource(
+      new Map([
+        ["ES", [{ startMs: T0, open: 6000e9, high: 6003e9, low: 5999e9, close: 6002e9, volume: 10 }]],
+        ["GC", [{ startMs: T0 - 60_000, open: 2000e9, high: 2001e9, low: 1990e9, close: 1991e9, volume: 7 }]],
+      ]),
+    );
     const got: [string, number, number, number][] = [];
     while (src.next()) got.push([src.symbols[src.sym]!, src.tsMs - T0, src.price / 1e9, src.size]);
     expect(got).toEqual([
-      ["GC", -60_000, 2000, 1], ["GC", -45_000, 2001, 1], ["GC", -30_000, 1990, 1], ["GC", -15_000, 1991, 4],
-      ["ES", 0, 6000, 2], ["ES", 15_000, 5999, 2], ["ES", 30_000, 6003, 2], ["ES", 45_000, 6002, 4],
+      ["GC", -60_000, 2000, 1],
+      ["GC", -45_000, 2001, 1],
+      ["GC", -30_000, 1990, 1],
+      ["GC", -15_000, 1991, 4],
+      ["ES", 0, 6000, 2],
+      ["ES", 15_000, 5999, 2],
+      ["ES", 30_000, 6003, 2],
+      ["ES", 45_000, 6002, 4],
     ]);
   });
 
@@ -93,7 +110,8 @@ describe("sources", () => {
       expect(src.symbols.length).toBeGreaterThan(0);
     }
   });
-  if (!existsSync(samples)) console.warn("!!! SKIPPED: replay of Databento sample files — ../shared/dbn-samples is absent");
+  if (!existsSync(samples))
+    console.warn("!!! SKIPPED: replay of Databento sample files — ../shared/dbn-samples is absent");
 });
 
 describe("player", () => {
@@ -134,7 +152,10 @@ describe("player", () => {
 
   test("pause holds, step moves one record or to the end of the minute, the clock ticks in replay time", () => {
     const sink = recorder();
-    const p = new ReplayPlayer(new DbnSource(tradesDbn(walk("MES", T0 + 30_000, 100, { start: 5000, tick: 0.25 }))), sink);
+    const p = new ReplayPlayer(
+      new DbnSource(tradesDbn(walk("MES", T0 + 30_000, 100, { start: 5000, tick: 0.25 }))),
+      sink,
+    );
     p.play(0);
     p.advance(5_000);
     const n = sink.trades.length;
@@ -151,7 +172,10 @@ describe("player", () => {
   });
 
   test("a closed market is crossed at once, not waited out", () => {
-    const prints = [...walk("MES", T0, 3, { start: 5000, tick: 0.25 }), ...walk("MES", T0 + 3_600_000, 3, { start: 5000, tick: 0.25 })];
+    const prints = [
+      ...walk("MES", T0, 3, { start: 5000, tick: 0.25 }),
+      ...walk("MES", T0 + 3_600_000, 3, { start: 5000, tick: 0.25 }),
+    ];
     const sink = recorder();
     const p = new ReplayPlayer(new DbnSource(tradesDbn(prints)), sink);
     p.play(0);
@@ -160,7 +184,12 @@ describe("player", () => {
   });
 });
 
-function order(side: "buy" | "sell", qty: number, ref: number, bracket?: Extract<Command, { kind: "order" }>["bracket"]): Command {
+function order(
+  side: "buy" | "sell",
+  qty: number,
+  ref: number,
+  bracket?: Extract<Command, { kind: "order" }>["bracket"],
+): Command {
   return { kind: "order", side, qty, refPrice: Math.round(ref * 1e9), bracket };
 }
 
@@ -177,20 +206,29 @@ describe("replay session", () => {
     ...[5000.25, 5000.5, 5000.75, 5001, 5001.25, 5001.5, 5001.25, 5001, 5000.5, 5000, 4999.75, 4999.5, 4999.25],
   ];
   const crafted = path.map((price, i) => ({ symbol: "MES", tsMs: T0 + i * 500, price, size: 1 }));
-  const tape = tradesDbn([...crafted, ...walk("MES", T0 + path.length * 500, 3_000, { start: 4999, tick: 0.25, everyMs: 500, seed: 11 })]);
+  const tape = tradesDbn([
+    ...crafted,
+    ...walk("MES", T0 + path.length * 500, 3_000, { start: 4999, tick: 0.25, everyMs: 500, seed: 11 }),
+  ]);
 
   async function scripted(writes: ReplayWrite[]) {
     const s = newSession(tape, writes);
-    const cmd = (command: Command) => s.command({ type: "command", accountId: ACCOUNT.id, symbol: "MES", command, actor: trader, tsMs: 0 });
+    const cmd = (command: Command) =>
+      s.command({ type: "command", accountId: ACCOUNT.id, symbol: "MES", command, actor: trader, tsMs: 0 });
     s.setSpeed(60, 0);
     s.play(0);
     s.advance(1_000); // 60 s in
     await s.pause(1_000);
-    await cmd(order("buy", 3, s.engine.lastPrice("MES")! / 1e9, {
-      ladder: [{ enabled: true, qty: 1, target: { unit: "ticks", value: 4 } }, { enabled: true, qty: 1, target: { unit: "ticks", value: 8 } }],
-      stop: { kind: "trailing", initial: { unit: "ticks", value: 8 }, trailBy: { unit: "ticks", value: 8 } },
-      timer: { durationMs: 120_000, action: "exit", mode: "regardless" },
-    }));
+    await cmd(
+      order("buy", 3, s.engine.lastPrice("MES")! / 1e9, {
+        ladder: [
+          { enabled: true, qty: 1, target: { unit: "ticks", value: 4 } },
+          { enabled: true, qty: 1, target: { unit: "ticks", value: 8 } },
+        ],
+        stop: { kind: "trailing", initial: { unit: "ticks", value: 8 }, trailBy: { unit: "ticks", value: 8 } },
+        timer: { durationMs: 120_000, action: "exit", mode: "regardless" },
+      }),
+    );
     await s.step("bar", 1_000);
     await s.seek(T0 + 300_000, 1_000);
     s.play(1_000);
@@ -232,9 +270,16 @@ describe("replay session", () => {
     s.advance(1_000); // 60 s in, last print 5000
     await s.pause(1_000);
     const last = s.engine.lastPrice("MES")! / 1e9;
-    await s.command({ type: "command", accountId: ACCOUNT.id, symbol: "MES", actor: trader, tsMs: 0, command: order("buy", 1, last, {
-      stop: { kind: "trailing", initial: { unit: "ticks", value: 8 }, trailBy: { unit: "ticks", value: 8 } },
-    }) });
+    await s.command({
+      type: "command",
+      accountId: ACCOUNT.id,
+      symbol: "MES",
+      actor: trader,
+      tsMs: 0,
+      command: order("buy", 1, last, {
+        stop: { kind: "trailing", initial: { unit: "ticks", value: 8 }, trailBy: { unit: "ticks", value: 8 } },
+      }),
+    });
     // Trailing starts at once from the last print (R3.3).
     expect(stops.at(-1)).toBe(last - 2);
     s.play(1_000);
@@ -258,9 +303,23 @@ describe("replay session", () => {
     await s.seek(T0 + 20 * 60_000, 0);
     expect(s.minutes[0]!.length).toBe(20); // the print at 20:00 opened the 21st
     expect((await s.atr("MES", { method: "simple", period: 14, lookback: 390 })).available).toBe(true);
-    await s.command({ type: "command", accountId: ACCOUNT.id, symbol: "MES", command: order("sell", 1, s.engine.lastPrice("MES")! / 1e9), actor: trader, tsMs: 0 });
+    await s.command({
+      type: "command",
+      accountId: ACCOUNT.id,
+      symbol: "MES",
+      command: order("sell", 1, s.engine.lastPrice("MES")! / 1e9),
+      actor: trader,
+      tsMs: 0,
+    });
     await expect(s.seek(T0 + 5 * 60_000, 0)).rejects.toThrow(ReplayCommandError);
-    await s.command({ type: "command", accountId: ACCOUNT.id, symbol: "MES", command: { kind: "exit" }, actor: trader, tsMs: 0 });
+    await s.command({
+      type: "command",
+      accountId: ACCOUNT.id,
+      symbol: "MES",
+      command: { kind: "exit" },
+      actor: trader,
+      tsMs: 0,
+    });
     await s.seek(T0 + 5 * 60_000, 0);
     expect(s.minutes[0]!.length).toBe(5);
     expect(s.player.nowMs).toBe(T0 + 5 * 60_000);
@@ -269,19 +328,52 @@ describe("replay session", () => {
 
   test("a symbol the replay does not play is refused", async () => {
     const s = newSession(tape);
-    await expect(s.command({ type: "command", accountId: ACCOUNT.id, symbol: "ES", command: order("buy", 1, 6000), actor: trader, tsMs: 0 })).rejects.toThrow(/not in this replay/);
+    await expect(
+      s.command({
+        type: "command",
+        accountId: ACCOUNT.id,
+        symbol: "ES",
+        command: order("buy", 1, 6000),
+        actor: trader,
+        tsMs: 0,
+      }),
+    ).rejects.toThrow(/not in this replay/);
   });
 
   test("isolation: a replay has no way to the webhook, and the router keeps replay orders on paper", async () => {
-    const webhook = { name: "webhook" as const, sent: 0, submit() { this.sent++; } };
-    const paper = { name: "paper" as const, sent: 0, submit() { this.sent++; } };
+    const webhook = {
+      name: "webhook" as const,
+      sent: 0,
+      submit() {
+        this.sent++;
+      },
+    };
+    const paper = {
+      name: "paper" as const,
+      sent: 0,
+      submit() {
+        this.sent++;
+      },
+    };
     const router = new ExecutionRouter(paper, webhook);
     router.setRoute(ACCOUNT.id, "webhook");
     const writes: ReplayWrite[] = [];
     await scripted(writes);
     // The session filled its own orders: nothing went through any adapter.
     expect(webhook.sent + paper.sent).toBe(0);
-    const replayOrder = { id: "x", accountId: ACCOUNT.id, accountKind: "replay" as const, symbol: "MES", side: "buy" as const, qty: 1, type: "market" as const, refPrice: 1, purpose: "entry" as const, reason: "", tsMs: 0 };
+    const replayOrder = {
+      id: "x",
+      accountId: ACCOUNT.id,
+      accountKind: "replay" as const,
+      symbol: "MES",
+      side: "buy" as const,
+      qty: 1,
+      type: "market" as const,
+      refPrice: 1,
+      purpose: "entry" as const,
+      reason: "",
+      tsMs: 0,
+    };
     expect(router.adapterFor(replayOrder).name).toBe("paper");
     router.submit(replayOrder);
     expect(webhook.sent).toBe(0);

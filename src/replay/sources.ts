@@ -133,13 +133,24 @@ export class BarsSource extends RecordFields implements ReplaySource {
   }
 }
 
-const INTERVALS: Record<number, number> = { [RType.OHLCV_1S]: 1_000, [RType.OHLCV_1M]: 60_000, [RType.OHLCV_1H]: 3_600_000, [RType.OHLCV_1D]: 86_400_000 };
+const INTERVALS: Record<number, number> = {
+  [RType.OHLCV_1S]: 1_000,
+  [RType.OHLCV_1M]: 60_000,
+  [RType.OHLCV_1H]: 3_600_000,
+  [RType.OHLCV_1D]: 86_400_000,
+};
 
 /** Subsampled top of book: BBO (bbo-1s/1m) and consolidated CBBO (cbbo-1s/1m). */
-const isTopOfBook = (rtype: number) => rtype === RType.BBO_1S || rtype === RType.BBO_1M || rtype === RType.CBBO_1S || rtype === RType.CBBO_1M;
+const isTopOfBook = (rtype: number) =>
+  rtype === RType.BBO_1S || rtype === RType.BBO_1M || rtype === RType.CBBO_1S || rtype === RType.CBBO_1M;
 /** Records a replay plays: trades, book-with-trade (MBP-1/TBBO, CMBP-1/TCBBO), top of book, bars. */
 const isPlayable = (rtype: number) =>
-  rtype === RType.MBP_0 || rtype === RType.MBP_1 || rtype === RType.CMBP_1 || rtype === RType.TCBBO || isTopOfBook(rtype) || INTERVALS[rtype] !== undefined;
+  rtype === RType.MBP_0 ||
+  rtype === RType.MBP_1 ||
+  rtype === RType.CMBP_1 ||
+  rtype === RType.TCBBO ||
+  isTopOfBook(rtype) ||
+  INTERVALS[rtype] !== undefined;
 /** The action byte (trades, MBP-1, CMBP-1/TCBBO): 'T' is a trade. */
 const ACTION_AT = 28;
 const ACTION_TRADE = 84;
@@ -218,11 +229,12 @@ export class DbnSource extends RecordFields implements ReplaySource {
     let played = 0;
     let trades = 0;
     const unnamed = new Set<number>();
-    for (let off = len; off < bytes.length;) {
+    for (let off = len; off < bytes.length; ) {
       if (off + 2 > bytes.length) throw new DbnDecodeError("truncated record header", off);
       const size = this.view.getUint8(off) * 4;
       if (size < 16) throw new DbnDecodeError(`record length ${size} is shorter than a record header`, off);
-      if (off + size > bytes.length) throw new DbnDecodeError(`truncated record: ${size} bytes announced, ${bytes.length - off} left`, off);
+      if (off + size > bytes.length)
+        throw new DbnDecodeError(`truncated record: ${size} bytes announced, ${bytes.length - off} left`, off);
       const rtype = this.view.getUint8(off + 1);
       const id = this.view.getUint32(off + 4, true);
       records++;
@@ -232,14 +244,22 @@ export class DbnSource extends RecordFields implements ReplaySource {
         const idx = resolve(name) ?? resolve(String(rec?.stype_out_symbol ?? ""));
         if (idx !== undefined) this.symOf.set(id, idx);
       } else if (isPlayable(rtype)) {
-        if (size < (rtype === RType.MBP_0 ? 48 : INTERVALS[rtype] !== undefined ? 56 : 80)) throw new DbnDecodeError(`record of type 0x${rtype.toString(16)} is ${size} bytes, too short`, off);
+        if (size < (rtype === RType.MBP_0 ? 48 : INTERVALS[rtype] !== undefined ? 56 : 80))
+          throw new DbnDecodeError(`record of type 0x${rtype.toString(16)} is ${size} bytes, too short`, off);
         if (!this.symOf.has(id)) {
           unnamed.add(id);
         } else {
           playable[off >>> 2] = 1;
           played++;
           rtypes.add(rtype);
-          if (!isTopOfBook(rtype) && (rtype === RType.MBP_0 || rtype === RType.TCBBO || INTERVALS[rtype] !== undefined || this.view.getUint8(off + ACTION_AT) === ACTION_TRADE)) trades++;
+          if (
+            !isTopOfBook(rtype) &&
+            (rtype === RType.MBP_0 ||
+              rtype === RType.TCBBO ||
+              INTERVALS[rtype] !== undefined ||
+              this.view.getUint8(off + ACTION_AT) === ACTION_TRADE)
+          )
+            trades++;
           const ts = this.cursor.at(this.view, off).tsEventMs;
           if (ts < start) start = ts;
           if (ts > end) end = ts;
@@ -249,7 +269,8 @@ export class DbnSource extends RecordFields implements ReplaySource {
       }
       off += size;
     }
-    if (rtypes.size > 1 && [...rtypes].some((r) => INTERVALS[r] !== undefined)) throw new ReplaySourceError("the file mixes bars with other records; replay one schema at a time");
+    if (rtypes.size > 1 && [...rtypes].some((r) => INTERVALS[r] !== undefined))
+      throw new ReplaySourceError("the file mixes bars with other records; replay one schema at a time");
     if (count === 0) {
       const why = unnamed.size
         ? `its instruments (${[...unnamed].slice(0, 5).join(", ")}) have no symbol mapping to a supported contract`

@@ -30,7 +30,13 @@ export function plan(s: Scenario): Planned[] {
     else if (step.kind === "prints") {
       const list = step.prints.trim().split(/\s+/);
       for (let r = 0; r < (step.repeat ?? 1); r++) {
-        list.forEach((p, i) => prints.push({ symbol: s.symbol, tsMs: next(r === 0 && i === 0 ? step.at : undefined, step.every), price: price(p) }));
+        list.forEach((p, i) =>
+          prints.push({
+            symbol: s.symbol,
+            tsMs: next(r === 0 && i === 0 ? step.at : undefined, step.every),
+            price: price(p),
+          }),
+        );
       }
     } else if (step.kind === "wait") {
       first = false;
@@ -56,7 +62,8 @@ const ROUTES: Record<string, [method: string, path: (st: Record<string, unknown>
 const show = (v: unknown) => JSON.stringify(v);
 const clock = (ms: number) => new Date(ms).toISOString().slice(11, 23);
 /** A view's JSON number as an exact decimal string (the view rounds nothing: it divides by 1e9). */
-const dec = (n: unknown) => (typeof n === "number" ? formatFixed(fixedFromNumber(n)) : n === null || n === undefined ? null : String(n));
+const dec = (n: unknown) =>
+  typeof n === "number" ? formatFixed(fixedFromNumber(n)) : n === null || n === undefined ? null : String(n);
 const same = (want: string, got: unknown) => typeof got === "number" && fixedFromNumber(got) === parseFixed(want);
 
 /** Which way a fill traded: closing fills go against the trade; entries say their side in the order's reason. */
@@ -84,37 +91,77 @@ function comparePosition(want: PositionExpect, view: Record<string, any> | null)
   if (want.qty !== undefined) check("qty", (v.qty ?? 0) === want.qty, want.qty, v.qty ?? 0);
   if (want.side !== undefined) check("side", (v.side ?? null) === want.side, want.side, v.side ?? null);
   if (want.avg !== undefined) check("avg", same(want.avg, v.avgEntry), want.avg, dec(v.avgEntry));
-  if (want.stop !== undefined) check("stop", want.stop === null ? stop === null : same(want.stop, stop?.price), want.stop, stop ? dec(stop.price) : null);
-  if (want.stopStatus !== undefined) check("stop status", stop?.status === want.stopStatus, want.stopStatus, stop?.status ?? null);
-  if (want.trailing !== undefined) check("stop trailing", stop?.trailing === want.trailing, want.trailing, stop?.trailing ?? null);
+  if (want.stop !== undefined)
+    check(
+      "stop",
+      want.stop === null ? stop === null : same(want.stop, stop?.price),
+      want.stop,
+      stop ? dec(stop.price) : null,
+    );
+  if (want.stopStatus !== undefined)
+    check("stop status", stop?.status === want.stopStatus, want.stopStatus, stop?.status ?? null);
+  if (want.trailing !== undefined)
+    check("stop trailing", stop?.trailing === want.trailing, want.trailing, stop?.trailing ?? null);
   if (want.ladder) {
     const got = (v.ladder ?? []) as Record<string, any>[];
     const shown = got.map((l) => ({ price: dec(l.price), qty: l.qty, status: l.status, enabled: l.enabled }));
-    const ok = got.length === want.ladder.length && want.ladder.every((w, i) => {
-      const l = got[i]!;
-      return (w.price === undefined || same(w.price, l.price)) && (w.qty === undefined || w.qty === l.qty) && (w.status === undefined || w.status === l.status) && (w.enabled === undefined || w.enabled === l.enabled);
-    });
+    const ok =
+      got.length === want.ladder.length &&
+      want.ladder.every((w, i) => {
+        const l = got[i]!;
+        return (
+          (w.price === undefined || same(w.price, l.price)) &&
+          (w.qty === undefined || w.qty === l.qty) &&
+          (w.status === undefined || w.status === l.status) &&
+          (w.enabled === undefined || w.enabled === l.enabled)
+        );
+      });
     check("ladder", ok, want.ladder, shown);
   }
   if (want.working) {
     // A position never traded (null) has nothing working.
-    if (view && !Array.isArray(v.working)) out.push(`working: expected ${show(want.working)}, but the position view has no "working" list${view ? "" : " (no position)"}`);
+    if (view && !Array.isArray(v.working))
+      out.push(
+        `working: expected ${show(want.working)}, but the position view has no "working" list${view ? "" : " (no position)"}`,
+      );
     else {
       const got = (v.working ?? []) as Record<string, any>[];
-      const ok = got.length === want.working.length && want.working.every((w, i) => {
-        const o = got[i]!;
-        return (w.purpose === undefined || w.purpose === o.purpose) && (w.side === undefined || w.side === o.side) && (w.qty === undefined || w.qty === o.qty)
-          && (w.type === undefined || w.type === o.type) && (w.state === undefined || w.state === o.state)
-          && (w.limitPrice === undefined || (w.limitPrice === null ? o.limitPrice == null : same(w.limitPrice, o.limitPrice)));
-      });
-      check("working", ok, want.working, got.map((o) => ({ purpose: o.purpose, side: o.side, qty: o.qty, type: o.type, limitPrice: dec(o.limitPrice), state: o.state })));
+      const ok =
+        got.length === want.working.length &&
+        want.working.every((w, i) => {
+          const o = got[i]!;
+          return (
+            (w.purpose === undefined || w.purpose === o.purpose) &&
+            (w.side === undefined || w.side === o.side) &&
+            (w.qty === undefined || w.qty === o.qty) &&
+            (w.type === undefined || w.type === o.type) &&
+            (w.state === undefined || w.state === o.state) &&
+            (w.limitPrice === undefined ||
+              (w.limitPrice === null ? o.limitPrice == null : same(w.limitPrice, o.limitPrice)))
+          );
+        });
+      check(
+        "working",
+        ok,
+        want.working,
+        got.map((o) => ({
+          purpose: o.purpose,
+          side: o.side,
+          qty: o.qty,
+          type: o.type,
+          limitPrice: dec(o.limitPrice),
+          state: o.state,
+        })),
+      );
     }
   }
   if (want.unprotected !== undefined) {
-    if (view && !("unprotected" in v)) out.push(`unprotected: expected ${want.unprotected}, but the position view has no "unprotected" field`);
+    if (view && !("unprotected" in v))
+      out.push(`unprotected: expected ${want.unprotected}, but the position view has no "unprotected" field`);
     else check("unprotected", (v.unprotected != null) === want.unprotected, want.unprotected, v.unprotected ?? null);
   }
-  if (want.closing !== undefined) check("closing", (v.closing?.purpose ?? null) === want.closing, want.closing, v.closing ?? null);
+  if (want.closing !== undefined)
+    check("closing", (v.closing?.purpose ?? null) === want.closing, want.closing, v.closing ?? null);
   return out;
 }
 
@@ -139,7 +186,11 @@ export async function runScenario(h: Harness, s: Scenario): Promise<void> {
   const problems: string[] = [];
   const fail = (msg: string) => new ScenarioFailure(`scenario ${s.name}:\n  ${[...problems, msg].join("\n  ")}`);
 
-  const up = await h.fetch("/api/v1/replay-files", { method: "POST", headers: { ...api.headers, "x-file-name": `${s.name}.dbn` }, body: new Blob([new Uint8Array(tradesDbn(tape))]) });
+  const up = await h.fetch("/api/v1/replay-files", {
+    method: "POST",
+    headers: { ...api.headers, "x-file-name": `${s.name}.dbn` },
+    body: new Blob([new Uint8Array(tradesDbn(tape))]),
+  });
   if (up.status !== 200) throw fail(`upload of the tape answered ${up.status}: ${await up.text()}`);
   const created = await call("POST", "/api/v1/replays", { source: "file", fileId: (await up.json()).id });
   if (created.status !== 200) throw fail(`creating the replay answered ${created.status}: ${show(created.body)}`);
@@ -163,7 +214,10 @@ export async function runScenario(h: Harness, s: Scenario): Promise<void> {
         case "prints":
           for (const p of prints) {
             const r = await control({ action: "step", unit: "record" });
-            if (r.status !== 200) throw fail(`${where}: the print ${p.price} at ${clock(p.tsMs)} was not delivered (${r.status} ${show(r.body)})`);
+            if (r.status !== 200)
+              throw fail(
+                `${where}: the print ${p.price} at ${clock(p.tsMs)} was not delivered (${r.status} ${show(r.body)})`,
+              );
           }
           break;
         case "wait": {
@@ -173,7 +227,10 @@ export async function runScenario(h: Harness, s: Scenario): Promise<void> {
         }
         case "feed": {
           const feed = (session as unknown as { feed?: (symbol: string, up: boolean) => unknown }).feed;
-          if (typeof feed !== "function") throw fail(`${where}: ReplaySession has no feed(symbol, up) method yet (R7.1), so a feed outage cannot be played`);
+          if (typeof feed !== "function")
+            throw fail(
+              `${where}: ReplaySession has no feed(symbol, up) method yet (R7.1), so a feed outage cannot be played`,
+            );
           await feed.call(session, s.symbol, step.feed === "up");
           await session.flush();
           break;
@@ -186,14 +243,22 @@ export async function runScenario(h: Harness, s: Scenario): Promise<void> {
         case "expect": {
           if (step.expect.position) {
             const r = await call("GET", pos);
-            const diffs = r.status === 200 ? comparePosition(step.expect.position, r.body.position) : [`GET position answered ${r.status} ${show(r.body)}`];
+            const diffs =
+              r.status === 200
+                ? comparePosition(step.expect.position, r.body.position)
+                : [`GET position answered ${r.status} ${show(r.body)}`];
             for (const d of diffs) problems.push(`${where}: ${d}`);
           }
           if (step.expect.events) {
             const r = await call("GET", `/api/v1/accounts/${account}/events?limit=1000`);
-            const texts = ((r.body.events ?? []) as { kind: string; reason: string }[]).map((e) => `${e.kind}: ${e.reason}`.toLowerCase());
+            const texts = ((r.body.events ?? []) as { kind: string; reason: string }[]).map((e) =>
+              `${e.kind}: ${e.reason}`.toLowerCase(),
+            );
             for (const want of step.expect.events) {
-              if (!texts.some((t) => t.includes(want.toLowerCase()))) problems.push(`${where}: no event mentions "${want}"; events so far (oldest first):\n      ${texts.slice().reverse().join("\n      ")}`);
+              if (!texts.some((t) => t.includes(want.toLowerCase())))
+                problems.push(
+                  `${where}: no event mentions "${want}"; events so far (oldest first):\n      ${texts.slice().reverse().join("\n      ")}`,
+                );
             }
           }
           break;
@@ -201,14 +266,27 @@ export async function runScenario(h: Harness, s: Scenario): Promise<void> {
         default: {
           const [method, path] = ROUTES[step.kind]!;
           const { index: _i, ...body } = (step as Record<string, any>)[step.kind] as Record<string, unknown>;
-          const r = await call(method, pos + path((step as Record<string, any>)[step.kind]), step.kind === "level" ? body : (step as Record<string, any>)[step.kind]);
+          const r = await call(
+            method,
+            pos + path((step as Record<string, any>)[step.kind]),
+            step.kind === "level" ? body : (step as Record<string, any>)[step.kind],
+          );
           const refusal = "refused" in step ? step.refused : undefined;
           const ok = r.status >= 200 && r.status < 300;
           if (refusal) {
             const msg = String(r.body?.message ?? show(r.body));
-            if (ok) throw fail(`${where}: expected a refusal${refusal.status ? ` (${refusal.status})` : ""}, but it was accepted`);
-            if ((refusal.status && r.status !== refusal.status) || (refusal.message && !msg.toLowerCase().includes(refusal.message.toLowerCase())) || r.status >= 500) {
-              problems.push(`${where}: expected a refusal ${refusal.status ?? "4xx"}${refusal.message ? ` saying "${refusal.message}"` : ""}, got ${r.status} "${msg}"`);
+            if (ok)
+              throw fail(
+                `${where}: expected a refusal${refusal.status ? ` (${refusal.status})` : ""}, but it was accepted`,
+              );
+            if (
+              (refusal.status && r.status !== refusal.status) ||
+              (refusal.message && !msg.toLowerCase().includes(refusal.message.toLowerCase())) ||
+              r.status >= 500
+            ) {
+              problems.push(
+                `${where}: expected a refusal ${refusal.status ?? "4xx"}${refusal.message ? ` saying "${refusal.message}"` : ""}, got ${r.status} "${msg}"`,
+              );
             }
           } else if (!ok) {
             const hint = r.status === 404 && typeof r.body !== "object" ? " (is the route there?)" : "";
@@ -229,34 +307,71 @@ export async function runScenario(h: Harness, s: Scenario): Promise<void> {
 }
 
 function compareResults(s: Scenario, trades: readonly ClosedTrade[], problems: string[]): void {
-  const fills = trades.flatMap((t) => t.fills.map((f) => ({ side: fillSide(f, t), qty: f.qty, price: formatFixed(BigInt(f.price)), purpose: f.purpose })));
+  const fills = trades.flatMap((t) =>
+    t.fills.map((f) => ({ side: fillSide(f, t), qty: f.qty, price: formatFixed(BigInt(f.price)), purpose: f.purpose })),
+  );
   const wantFills = s.fills.map((f) => ({ ...f, price: formatFixed(parseFixed(f.price)) }));
-  if (show(fills) !== show(wantFills)) problems.push(`fills:\n    expected ${wantFills.map(fillText).join("\n             ")}\n    got      ${fills.map(fillText).join("\n             ") || "(none)"}`);
-  const got = trades.map((t) => ({ side: t.side, qty: t.qty, entry: formatFixed(BigInt(t.entry)), exit: formatFixed(BigInt(t.exit)), gross: money(t.realized), net: money(t.realized - t.commissions) }));
-  const want = s.closed.map((t) => ({ side: t.side, qty: t.qty, entry: formatFixed(parseFixed(t.entry)), exit: formatFixed(parseFixed(t.exit)), gross: money(parseFixed(t.gross)), net: money(parseFixed(t.net)) }));
-  if (show(got) !== show(want)) problems.push(`closed trades:\n    expected ${want.map(show).join("\n             ") || "(none)"}\n    got      ${got.map(show).join("\n             ") || "(none)"}`);
+  if (show(fills) !== show(wantFills))
+    problems.push(
+      `fills:\n    expected ${wantFills.map(fillText).join("\n             ")}\n    got      ${fills.map(fillText).join("\n             ") || "(none)"}`,
+    );
+  const got = trades.map((t) => ({
+    side: t.side,
+    qty: t.qty,
+    entry: formatFixed(BigInt(t.entry)),
+    exit: formatFixed(BigInt(t.exit)),
+    gross: money(t.realized),
+    net: money(t.realized - t.commissions),
+  }));
+  const want = s.closed.map((t) => ({
+    side: t.side,
+    qty: t.qty,
+    entry: formatFixed(parseFixed(t.entry)),
+    exit: formatFixed(parseFixed(t.exit)),
+    gross: money(parseFixed(t.gross)),
+    net: money(parseFixed(t.net)),
+  }));
+  if (show(got) !== show(want))
+    problems.push(
+      `closed trades:\n    expected ${want.map(show).join("\n             ") || "(none)"}\n    got      ${got.map(show).join("\n             ") || "(none)"}`,
+    );
   const net = trades.reduce((n, t) => n + t.realized - t.commissions, 0n);
   if (net !== parseFixed(s.net)) problems.push(`net: expected ${money(parseFixed(s.net))}, got ${money(net)}`);
 }
 
 /** What was stored agrees: the journal's trades (by net, in cents) and the replay summary's causes. */
-async function compareStored(s: Scenario, call: (m: string, p: string) => Promise<{ status: number; body: any }>, id: number, account: string, trades: readonly ClosedTrade[], problems: string[]): Promise<void> {
+async function compareStored(
+  s: Scenario,
+  call: (m: string, p: string) => Promise<{ status: number; body: any }>,
+  id: number,
+  account: string,
+  trades: readonly ClosedTrade[],
+  problems: string[],
+): Promise<void> {
   const j = await call("GET", `/api/v1/journal?account=${account}&tag=replay`);
   const rows = (j.body.trades ?? []) as { tradeId: string; net: number }[];
   const cents = (n: bigint) => Number((n >= 0n ? n + 5_000_000n : n - 5_000_000n) / 10_000_000n);
   const stored = trades.map((t) => ({ trade: t.tradeId, net: cents(t.realized - t.commissions) }));
-  const journal = rows.map((r) => ({ trade: r.tradeId, net: Math.round(r.net * 100) })).sort((a, b) => stored.findIndex((x) => x.trade === a.trade) - stored.findIndex((x) => x.trade === b.trade));
-  if (show(stored) !== show(journal)) problems.push(`journal: expected the closed trades ${show(stored)} (net in cents), got ${show(journal)}`);
+  const journal = rows
+    .map((r) => ({ trade: r.tradeId, net: Math.round(r.net * 100) }))
+    .sort((a, b) => stored.findIndex((x) => x.trade === a.trade) - stored.findIndex((x) => x.trade === b.trade));
+  if (show(stored) !== show(journal))
+    problems.push(`journal: expected the closed trades ${show(stored)} (net in cents), got ${show(journal)}`);
   if (s.summary) {
     const r = await call("GET", "/api/v1/replays");
-    const row = ((r.body.replays ?? []) as { id: number; summary: { exitReasons: Record<string, number> } | null }[]).find((x) => x.id === id);
+    const row = (
+      (r.body.replays ?? []) as { id: number; summary: { exitReasons: Record<string, number> } | null }[]
+    ).find((x) => x.id === id);
     const got = row?.summary?.exitReasons ?? null;
-    const sorted = (o: Record<string, number> | null) => (o ? show(Object.fromEntries(Object.entries(o).sort())) : "null");
-    if (sorted(got) !== sorted(s.summary.exitReasons)) problems.push(`summary exitReasons: expected ${sorted(s.summary.exitReasons)}, got ${sorted(got)}`);
+    const sorted = (o: Record<string, number> | null) =>
+      o ? show(Object.fromEntries(Object.entries(o).sort())) : "null";
+    if (sorted(got) !== sorted(s.summary.exitReasons))
+      problems.push(`summary exitReasons: expected ${sorted(s.summary.exitReasons)}, got ${sorted(got)}`);
   }
 }
 
-const fillText = (f: { side: string; qty: number; price: string; purpose: string }) => `${f.side} ${f.qty} @ ${f.price} (${f.purpose})`;
+const fillText = (f: { side: string; qty: number; price: string; purpose: string }) =>
+  `${f.side} ${f.qty} @ ${f.price} (${f.purpose})`;
 /** 1e-9 dollars as exact dollars with at least cents ("-5.00", "10.625"). */
 function money(n: bigint): string {
   return formatFixed(n, 2);

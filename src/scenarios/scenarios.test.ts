@@ -9,9 +9,13 @@ import { runScenario } from "./runner";
 
 const CASES = join(import.meta.dir, "cases");
 const DOC = join(import.meta.dir, "../../docs/trading-rules.md");
-const files = readdirSync(CASES).filter((f) => f.endsWith(".json")).sort();
+const files = readdirSync(CASES)
+  .filter((f) => f.endsWith(".json"))
+  .sort();
 /** Every `name-with-dashes` the rules page backquotes is a scenario (file names have dots or slashes). */
-const named = [...new Set([...readFileSync(DOC, "utf8").matchAll(/`([a-z0-9]+(?:-[a-z0-9]+)+)`/g)].map((m) => m[1]!))].sort();
+const named = [
+  ...new Set([...readFileSync(DOC, "utf8").matchAll(/`([a-z0-9]+(?:-[a-z0-9]+)+)`/g)].map((m) => m[1]!)),
+].sort();
 
 let h: Harness;
 /** The engine as the server starts it (with shard leases on Postgres). */
@@ -30,7 +34,10 @@ afterAll(async () => {
 describe(`scenarios (${testDatabaseKind})`, () => {
   test("the rules page and the kit name the same scenarios", () => {
     const have = files.map((f) => f.slice(0, -".json".length));
-    expect({ missing: named.filter((n) => !have.includes(n)), notInDoc: have.filter((n) => !named.includes(n)) }).toEqual({ missing: [], notInDoc: [] });
+    expect({
+      missing: named.filter((n) => !have.includes(n)),
+      notInDoc: have.filter((n) => !named.includes(n)),
+    }).toEqual({ missing: [], notInDoc: [] });
   });
 
   for (const file of files) {

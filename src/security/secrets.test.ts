@@ -40,7 +40,11 @@ describe(`secrets store (${testDatabaseKind})`, () => {
     expect(JSON.stringify(await store.list("global"))).not.toContain("unittest");
     expect((await store.list("global"))[0]!.masked).toBe("••••FFFF");
     expect(await store.reveal("global", "databento.api_key")).toBe(value);
-    const events = await h.db.selectFrom("events").select(["kind", "reason"]).where("kind", "like", "secret.%").execute();
+    const events = await h.db
+      .selectFrom("events")
+      .select(["kind", "reason"])
+      .where("kind", "like", "secret.%")
+      .execute();
     expect(JSON.stringify(events)).not.toContain("unittest");
   });
 
@@ -49,9 +53,13 @@ describe(`secrets store (${testDatabaseKind})`, () => {
     const store = new SecretsStore(h.db, key);
     await store.set("u1", "webhook", "https://hooks.example/abc", systemActor);
     await store.set("u1", "other", "something-else-entirely", systemActor);
-    expect(new SecretsStore(h.db, crypto.getRandomValues(new Uint8Array(32))).reveal("u1", "webhook")).rejects.toThrow(/cannot be decrypted/);
+    expect(new SecretsStore(h.db, crypto.getRandomValues(new Uint8Array(32))).reveal("u1", "webhook")).rejects.toThrow(
+      /cannot be decrypted/,
+    );
     await sql`update secrets set ciphertext = (select ciphertext from secrets where scope = 'u1' and name = 'other'),
-              iv = (select iv from secrets where scope = 'u1' and name = 'other') where scope = 'u1' and name = 'webhook'`.execute(h.db);
+              iv = (select iv from secrets where scope = 'u1' and name = 'other') where scope = 'u1' and name = 'webhook'`.execute(
+      h.db,
+    );
     expect(store.reveal("u1", "webhook")).rejects.toThrow(/cannot be decrypted/);
     expect(await store.delete("u1", "webhook", systemActor)).toBe(true);
     expect(await store.reveal("u1", "webhook")).toBeUndefined();

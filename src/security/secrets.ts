@@ -23,7 +23,8 @@ export function loadSecretKey(secretKeyEnv: string | undefined, keyFile: string)
   if (secretKeyEnv) return decodeKey(secretKeyEnv);
   if (existsSync(keyFile)) {
     const mode = statSync(keyFile).mode & 0o777;
-    if (mode & 0o077) throw new SecretKeyError(`${keyFile} is readable by others (mode ${mode.toString(8)}); run chmod 600 on it`);
+    if (mode & 0o077)
+      throw new SecretKeyError(`${keyFile} is readable by others (mode ${mode.toString(8)}); run chmod 600 on it`);
     return decodeKey(readFileSync(keyFile, "utf8"));
   }
   mkdirSync(dirname(keyFile), { recursive: true });
@@ -68,7 +69,11 @@ export class SecretsStore {
     if (value.length === 0 || value.length > 4096) throw new Error("secret value must be 1 to 4096 characters");
     const iv = crypto.getRandomValues(new Uint8Array(12));
     const ciphertext = new Uint8Array(
-      await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: this.aad(scope, name) }, await this.key, new TextEncoder().encode(value)),
+      await crypto.subtle.encrypt(
+        { name: "AES-GCM", iv, additionalData: this.aad(scope, name) },
+        await this.key,
+        new TextEncoder().encode(value),
+      ),
     );
     const hint = mask(value);
     await this.db.transaction().execute(async (trx) => {
@@ -82,7 +87,12 @@ export class SecretsStore {
   }
 
   async reveal(scope: string, name: string): Promise<string | undefined> {
-    const row = await this.db.selectFrom("secrets").select(["iv", "ciphertext"]).where("scope", "=", scope).where("name", "=", name).executeTakeFirst();
+    const row = await this.db
+      .selectFrom("secrets")
+      .select(["iv", "ciphertext"])
+      .where("scope", "=", scope)
+      .where("name", "=", name)
+      .executeTakeFirst();
     if (!row) return undefined;
     try {
       const plain = await crypto.subtle.decrypt(
@@ -97,13 +107,22 @@ export class SecretsStore {
   }
 
   async list(scope: string): Promise<SecretInfo[]> {
-    const rows = await this.db.selectFrom("secrets").select(["scope", "name", "hint", "updated_at"]).where("scope", "=", scope).orderBy("name").execute();
+    const rows = await this.db
+      .selectFrom("secrets")
+      .select(["scope", "name", "hint", "updated_at"])
+      .where("scope", "=", scope)
+      .orderBy("name")
+      .execute();
     return rows.map((r) => ({ scope: r.scope, name: r.name, masked: r.hint, updatedAt: new Date(r.updated_at) }));
   }
 
   async delete(scope: string, name: string, actor: Actor): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
-      const res = await trx.deleteFrom("secrets").where("scope", "=", scope).where("name", "=", name).executeTakeFirst();
+      const res = await trx
+        .deleteFrom("secrets")
+        .where("scope", "=", scope)
+        .where("name", "=", name)
+        .executeTakeFirst();
       if (Number(res.numDeletedRows) === 0) return false;
       await appendEvent(trx, { actor, kind: "secret.deleted", reason: `secret ${scope}/${name} deleted` });
       return true;

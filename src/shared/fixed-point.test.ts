@@ -45,12 +45,29 @@ describe("fixed point", () => {
       }
     };
     let seed = 11;
-    const rnd = () => ((seed = (seed * 48271) % 2147483647) / 2147483647);
-    const cases = [0, -0, 1e-9, 1e-10, 5e-10, 1e-7, 0.1 + 0.2, 4503599.627370496, 4503599.627370497, 999_999.999999999, 1e6, 8e6 + 1e-9, 2 ** 53, 1e21];
+    const rnd = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
+    const cases = [
+      0,
+      -0,
+      1e-9,
+      1e-10,
+      5e-10,
+      1e-7,
+      0.1 + 0.2,
+      4503599.627370496,
+      4503599.627370497,
+      999_999.999999999,
+      1e6,
+      8e6 + 1e-9,
+      2 ** 53,
+      1e21,
+    ];
     for (let i = 0; i < 20_000; i++) {
       const digits = Math.floor(rnd() * 12);
       const whole = Math.floor(rnd() * 10 ** Math.floor(rnd() * 8));
-      cases.push(Number(`${rnd() < 0.2 ? "-" : ""}${whole}.${String(Math.floor(rnd() * 10 ** digits)).padStart(digits, "0")}`));
+      cases.push(
+        Number(`${rnd() < 0.2 ? "-" : ""}${whole}.${String(Math.floor(rnd() * 10 ** digits)).padStart(digits, "0")}`),
+      );
       cases.push((rnd() - 0.5) * 10 ** Math.floor(rnd() * 14 - 4));
     }
     for (const n of cases) expect(fast(n)).toEqual(viaText(n));
@@ -58,7 +75,7 @@ describe("fixed point", () => {
   test("to a JSON number: the same double as parsing its decimal text, quickly or not", () => {
     // Seeded walk over magnitudes, tick-like values and the edges of the fast path (2^53 units).
     let seed = 7;
-    const rnd = () => ((seed = (seed * 48271) % 2147483647) / 2147483647);
+    const rnd = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
     const cases = [0n, 1n, -1n, 2n ** 53n - 1n, -(2n ** 53n - 1n), 2n ** 53n, 2n ** 60n + 123n, -(2n ** 61n)];
     for (let i = 0; i < 20_000; i++) {
       cases.push(BigInt(Math.floor(rnd() * 2 ** 53)) * (rnd() < 0.5 ? -1n : 1n));

@@ -6,7 +6,7 @@ import { testDatabaseKind } from "../persistence/test-database";
 import { addUser, createHarness, type Harness } from "../web/test-harness";
 import { FencedError } from "../persistence/shard-leases";
 import { EngineService } from "./engine-service";
-import { EngineError, type Command } from "./engine/types";
+import type { EngineError, Command } from "./engine/types";
 import { ExecutionRouter } from "./execution/router";
 
 /**
@@ -21,12 +21,16 @@ const ids = { alice: 0, bob: 0 };
 const users = new Map<number, number>();
 const actor = (userId: number): Actor => ({ kind: "user", label: `user ${userId}`, userId });
 
-
 beforeAll(async () => {
   h = await createHarness();
   for (const name of ["alice", "bob"] as const) {
     const u = await addUser(h);
-    const acct = await h.db.db.selectFrom("accounts").select("id").where("user_id", "=", u.id).where("name", "=", "paper").executeTakeFirstOrThrow();
+    const acct = await h.db.db
+      .selectFrom("accounts")
+      .select("id")
+      .where("user_id", "=", u.id)
+      .where("name", "=", "paper")
+      .executeTakeFirstOrThrow();
     ids[name] = acct.id;
     users.set(acct.id, u.id);
   }
@@ -37,7 +41,15 @@ afterAll(async () => {
   await h.close();
 });
 
-const cmd = (account: number, command: Command) => h.ctx.engine.command({ type: "command", accountId: account, symbol: "MES", command, actor: actor(users.get(account)!), tsMs: Date.now() });
+const cmd = (account: number, command: Command) =>
+  h.ctx.engine.command({
+    type: "command",
+    accountId: account,
+    symbol: "MES",
+    command,
+    actor: actor(users.get(account)!),
+    tsMs: Date.now(),
+  });
 async function print(price: number) {
   h.ctx.engine.onTrade("MES", price * 1e9, Date.now());
   h.ctx.paper.onTrade("MES", price * 1e9);
@@ -51,16 +63,28 @@ describe(`engine service: one refused write fails alone (${testDatabaseKind})`, 
   test("alice's order is refused by the database; bob's exit in the same batch commits and fills", async () => {
     await print(5000);
     await cmd(ids.alice, { kind: "order", side: "buy", qty: 1, refPrice: 5000e9 });
-    await cmd(ids.bob, { kind: "order", side: "buy", qty: 2, refPrice: 5000e9, bracket: { stop: { kind: "trailing", initial: { unit: "ticks", value: 8 }, trailBy: { unit: "ticks", value: 8 } } } });
+    await cmd(ids.bob, {
+      kind: "order",
+      side: "buy",
+      qty: 2,
+      refPrice: 5000e9,
+      bracket: {
+        stop: { kind: "trailing", initial: { unit: "ticks", value: 8 }, trailBy: { unit: "ticks", value: 8 } },
+      },
+    });
     await print(5000);
     expect(h.ctx.engine.engine.position(ids.bob, "MES")!.qty).toBe(2);
-    await sql.raw(`
+    await sql
+      .raw(`
       create or replace function refuse_account() returns trigger language plpgsql as $$
       begin
         if new.account_id = ${ids.alice} and new.kind = 'order.submitted' then raise exception 'disk full (test)'; end if;
         return new;
-      end $$`).execute(h.db.db);
-    await sql.raw("create trigger refuse_account before insert on events for each row execute function refuse_account()").execute(h.db.db);
+      end $$`)
+      .execute(h.db.db);
+    await sql
+      .raw("create trigger refuse_account before insert on events for each row execute function refuse_account()")
+      .execute(h.db.db);
     try {
       // A print that ratchets bob's stop starts a write; both commands join the next batch.
       h.ctx.engine.onTrade("MES", 5001e9, Date.now());
@@ -80,13 +104,20 @@ describe(`engine service: one refused write fails alone (${testDatabaseKind})`, 
     const alice = h.ctx.engine.engine.position(ids.alice, "MES")!;
     expect(alice.qty).toBe(1);
     expect(h.ctx.engine.engine.workingOrders().filter((o) => o.accountId === ids.alice)).toEqual([]);
-    const rows = await h.db.db.selectFrom("engine_orders").select(["account_id", "qty", "status"]).where("account_id", "=", ids.alice).execute();
+    const rows = await h.db.db
+      .selectFrom("engine_orders")
+      .select(["account_id", "qty", "status"])
+      .where("account_id", "=", ids.alice)
+      .execute();
     expect(rows.map((r) => [r.qty, r.status])).toEqual([[1, "filled"]]);
     // Both keep trading afterwards: nothing is stuck "under way".
     await cmd(ids.alice, { kind: "exit" });
     await cmd(ids.bob, { kind: "exit" });
     await print(5001.25);
-    expect([h.ctx.engine.engine.position(ids.alice, "MES")!.qty, h.ctx.engine.engine.position(ids.bob, "MES")!.qty]).toEqual([0, 0]);
+    expect([
+      h.ctx.engine.engine.position(ids.alice, "MES")!.qty,
+      h.ctx.engine.engine.position(ids.bob, "MES")!.qty,
+    ]).toEqual([0, 0]);
     expect(h.logs.lines.some((l) => l.event === "engine.step_refused")).toBe(true);
   });
 });
@@ -114,9 +145,24 @@ describe(`engine service: ownership and fencing (${testDatabaseKind})`, () => {
     const es = new EngineService(h2.db.db, h2.ctx.instruments, router, h2.logs, Date.now, ownership);
     try {
       const u = await addUser(h2);
-      const acct = (await h2.db.db.selectFrom("accounts").select("id").where("user_id", "=", u.id).where("name", "=", "paper").executeTakeFirstOrThrow()).id;
+      const acct = (
+        await h2.db.db
+          .selectFrom("accounts")
+          .select("id")
+          .where("user_id", "=", u.id)
+          .where("name", "=", "paper")
+          .executeTakeFirstOrThrow()
+      ).id;
       await es.start(0);
-      const order = (qty: number) => es.command({ type: "command", accountId: acct, symbol: "MES", command: { kind: "order", side: "buy", qty, refPrice: 5000e9 }, actor: actor(u.id), tsMs: Date.now() });
+      const order = (qty: number) =>
+        es.command({
+          type: "command",
+          accountId: acct,
+          symbol: "MES",
+          command: { kind: "order", side: "buy", qty, refPrice: 5000e9 },
+          actor: actor(u.id),
+          tsMs: Date.now(),
+        });
       es.onTrade("MES", 5000e9, Date.now());
       await order(1);
       expect(sent.length).toBe(1);
@@ -124,7 +170,9 @@ describe(`engine service: ownership and fencing (${testDatabaseKind})`, () => {
       lease.releasable = false;
       await order(1);
       expect(sent.length).toBe(1);
-      expect((await h2.db.db.selectFrom("engine_orders").select("id").where("account_id", "=", acct).execute()).length).toBe(2);
+      expect(
+        (await h2.db.db.selectFrom("engine_orders").select("id").where("account_id", "=", acct).execute()).length,
+      ).toBe(2);
       expect(h2.logs.lines.some((l) => l.event === "engine.release_held")).toBe(true);
       es.leasesRenewed();
       expect(sent.length).toBe(1);
@@ -136,7 +184,8 @@ describe(`engine service: ownership and fencing (${testDatabaseKind})`, () => {
       await order(1);
       lease.owned = false;
       // A write after another instance took the shard is fenced: refused, nothing written, nothing sent.
-      const rows = async () => (await h2.db.db.selectFrom("engine_orders").select("id").where("account_id", "=", acct).execute()).length;
+      const rows = async () =>
+        (await h2.db.db.selectFrom("engine_orders").select("id").where("account_id", "=", acct).execute()).length;
       const before = await rows();
       const fenced = await order(1).catch((e) => e);
       expect(fenced).toBeInstanceOf(FencedError);

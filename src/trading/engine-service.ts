@@ -6,7 +6,20 @@ import type { Database } from "../persistence/database";
 import { SCRIPT_MARK, SqlScript, STATEMENT_BREAK } from "../persistence/multi-row";
 import { loadAccounts, loadSnapshot, writeStep, type StepWrite } from "../persistence/repositories/engine-repo";
 import { snapshotOf, TradingEngine } from "./engine/engine";
-import { EngineError, noteChange, type AccountConfig, type CommandInput, type Effect, type EngineEvent, type EngineInput, type FeedInput, type InstrumentSpec, type Nanos, type Position, type ReportInput } from "./engine/types";
+import {
+  EngineError,
+  noteChange,
+  type AccountConfig,
+  type CommandInput,
+  type Effect,
+  type EngineEvent,
+  type EngineInput,
+  type FeedInput,
+  type InstrumentSpec,
+  type Nanos,
+  type Position,
+  type ReportInput,
+} from "./engine/types";
 import type { EngineHost } from "./engine-host";
 import type { ExecutionRouter } from "./execution/router";
 import { ACCOUNT_MOVED, SOLE_OWNER, type Ownership } from "./ownership";
@@ -86,7 +99,13 @@ function withoutAccounts(b: Pending, ids: ReadonlySet<number>): boolean {
 }
 
 const emptyPending = (side?: SideTables): Pending => ({
-  keys: new Set(), accounts: new Set(), write: { newOrders: [], orderUpdates: [], events: [], closed: [] }, submits: [], changes: new Map(), steps: [], side: side?.batch(),
+  keys: new Set(),
+  accounts: new Set(),
+  write: { newOrders: [], orderUpdates: [], events: [], closed: [] },
+  submits: [],
+  changes: new Map(),
+  steps: [],
+  side: side?.batch(),
 });
 
 /**
@@ -137,7 +156,10 @@ export class EngineService implements EngineHost {
    */
   async start(clockMs = 250, opts: { adoptAll?: boolean } = { adoptAll: true }): Promise<void> {
     if (opts.adoptAll) await this.adopt(() => true, "start-up");
-    this.logger.info("engine.started", { positions: this.engine.allPositions().filter((p) => p.qty > 0).length, working_orders: this.engine.workingOrders().length });
+    this.logger.info("engine.started", {
+      positions: this.engine.allPositions().filter((p) => p.qty > 0).length,
+      working_orders: this.engine.workingOrders().length,
+    });
     this.started = true;
     if (clockMs > 0) this.clock = setInterval(() => this.tick(this.now()), clockMs);
   }
@@ -148,17 +170,29 @@ export class EngineService implements EngineHost {
    * were released but never answered, under the same ids: the adapter treats them as one order.
    */
   async adopt(owns: (userId: number) => boolean, reason: string): Promise<number[]> {
-    const accounts = (await loadAccounts(this.db)).filter((a) => a.kind !== "replay" && owns(a.userId) && !this.accounts.has(a.id));
+    const accounts = (await loadAccounts(this.db)).filter(
+      (a) => a.kind !== "replay" && owns(a.userId) && !this.accounts.has(a.id),
+    );
     const ids = accounts.map((a) => a.id);
     const snap = await loadSnapshot(this.db, ids);
     await this.side?.load(ids);
     for (const a of accounts) this.setAccount(a);
     this.engine.adopt(snap);
     for (const o of snap.orders) {
-      this.logger.info("engine.order_resent", { order_id: o.id, purpose: o.purpose, reason: `released before ${reason} and not yet answered (same id: the adapter treats it as one order)` });
+      this.logger.info("engine.order_resent", {
+        order_id: o.id,
+        purpose: o.purpose,
+        reason: `released before ${reason} and not yet answered (same id: the adapter treats it as one order)`,
+      });
       this.router.submit(this.engine.order(o.id) ?? o);
     }
-    if (ids.length) this.logger.info("engine.adopted", { accounts: ids.length, positions: snap.positions.filter((p) => p.qty > 0).length, working_orders: snap.orders.length, reason });
+    if (ids.length)
+      this.logger.info("engine.adopted", {
+        accounts: ids.length,
+        positions: snap.positions.filter((p) => p.qty > 0).length,
+        working_orders: snap.orders.length,
+        reason,
+      });
     return ids;
   }
 
@@ -176,7 +210,13 @@ export class EngineService implements EngineHost {
     this.side?.forget(ids);
     // What was held back for them goes nowhere (the new owner re-sends what is working); the rest of each batch stays.
     this.deferred = this.deferred.filter((b) => withoutAccounts(b, ids));
-    const fields = { accounts: ids.size, reason, action: graceful ? "written first, then handed over" : "state dropped at once; the new owner resumes from the database" };
+    const fields = {
+      accounts: ids.size,
+      reason,
+      action: graceful
+        ? "written first, then handed over"
+        : "state dropped at once; the new owner resumes from the database",
+    };
     if (graceful) this.logger.info("engine.handed_over", fields);
     else this.logger.warn("engine.dropped", fields);
     return [...ids];
@@ -260,7 +300,11 @@ export class EngineService implements EngineHost {
   report(r: ReportInput): void {
     if (this.held) return void this.held.push({ input: r });
     if (!this.engine.order(r.orderId)) {
-      this.logger.warn("engine.report_ignored", { order_id: r.orderId, kind: r.kind, reason: "no working order with this id (already answered, or unknown)" });
+      this.logger.warn("engine.report_ignored", {
+        order_id: r.orderId,
+        kind: r.kind,
+        reason: "no working order with this id (already answered, or unknown)",
+      });
       return;
     }
     const { fx, update } = this.run(r, this.pending.side);
@@ -296,9 +340,16 @@ export class EngineService implements EngineHost {
   }
 
   /** One input through the engine, with what a report does to its order's row. */
-  private run(input: StepInput, side: SideBatch | undefined): { fx: Effect[]; update?: StepWrite["orderUpdates"][number] } {
+  private run(
+    input: StepInput,
+    side: SideBatch | undefined,
+  ): { fx: Effect[]; update?: StepWrite["orderUpdates"][number] } {
     if (input.type === "composite") return { fx: input.run(this.engine, side) };
-    if (input.type !== "report") return { fx: input.type === "trade" ? this.engine.onTrade(input.symbol, input.price, input.tsMs) : this.engine.step(input) };
+    if (input.type !== "report")
+      return {
+        fx:
+          input.type === "trade" ? this.engine.onTrade(input.symbol, input.price, input.tsMs) : this.engine.step(input),
+      };
     const r = input;
     const before = this.engine.order(r.orderId);
     if (!before) return { fx: [] };
@@ -307,11 +358,21 @@ export class EngineService implements EngineHost {
     const fx = this.engine.step(r);
     const after = this.engine.order(r.orderId);
     // A resting order is still working: nothing to write about the order itself.
-    const update: StepWrite["orderUpdates"][number] | undefined = r.kind === "working"
-      ? undefined
-      : r.kind === "filled"
-        ? { id: r.orderId, status: after ? "working" : "filled", filled: after ? after.filled : qty, note: r.assumed ? (r.price > 0 ? "sent (2xx); fill assumed at the reference price" : "sent (2xx) with no price; fill assumed at the next print") : undefined }
-        : { id: r.orderId, status: r.kind, filled: filledBefore, note: r.reason };
+    const update: StepWrite["orderUpdates"][number] | undefined =
+      r.kind === "working"
+        ? undefined
+        : r.kind === "filled"
+          ? {
+              id: r.orderId,
+              status: after ? "working" : "filled",
+              filled: after ? after.filled : qty,
+              note: r.assumed
+                ? r.price > 0
+                  ? "sent (2xx); fill assumed at the reference price"
+                  : "sent (2xx) with no price; fill assumed at the next print"
+                : undefined,
+            }
+          : { id: r.orderId, status: r.kind, filled: filledBefore, note: r.reason };
     return { fx, update };
   }
 
@@ -360,7 +421,12 @@ export class EngineService implements EngineHost {
           break;
         case "filled":
           p.accounts.add(accountOf(f.orderId));
-          p.write.orderUpdates.push({ id: f.orderId, status: f.done ? "filled" : "working", filled: f.filled, note: f.note });
+          p.write.orderUpdates.push({
+            id: f.orderId,
+            status: f.done ? "filled" : "working",
+            filled: f.filled,
+            note: f.note,
+          });
           break;
       }
     }
@@ -375,7 +441,9 @@ export class EngineService implements EngineHost {
   private write(batch: Pending): Promise<void> {
     // A position is never stored with an order whose own row is not in the same transaction.
     // The statements are built now, from the state as it is: later steps belong to the next batch.
-    const positions = [...batch.keys].map((k) => this.engine.positionByKey(k)).filter((x): x is Position => x !== undefined);
+    const positions = [...batch.keys]
+      .map((k) => this.engine.positionByKey(k))
+      .filter((x): x is Position => x !== undefined);
     const script = new SqlScript();
     writeStep(script, { positions, ...batch.write });
     batch.side?.seal(script);
@@ -385,12 +453,17 @@ export class EngineService implements EngineHost {
     if (this.batchInOneQuery && this.ownership.fenceStatement) {
       let text: string;
       try {
-        text = SCRIPT_MARK + [this.ownership.fenceStatement(users), ...script.statements].filter(Boolean).join(STATEMENT_BREAK);
+        text =
+          SCRIPT_MARK +
+          [this.ownership.fenceStatement(users), ...script.statements].filter(Boolean).join(STATEMENT_BREAK);
       } catch (err) {
         return Promise.reject(err);
       }
       const failure = (err: unknown) => this.ownership.fenceFailure?.(err) ?? err;
-      return this.db.executeQuery(CompiledQuery.raw(text, [])).then(() => undefined, (err) => Promise.reject(failure(err)));
+      return this.db.executeQuery(CompiledQuery.raw(text, [])).then(
+        () => undefined,
+        (err) => Promise.reject(failure(err)),
+      );
     }
     return this.db.transaction().execute(async (trx) => {
       // First, and holding the shard rows until commit: a takeover waits for this write, or this write fails.
@@ -403,7 +476,12 @@ export class EngineService implements EngineHost {
   private release(batch: Pending): void {
     if (!this.ownership.mayRelease(this.usersOf(batch))) {
       // Committed, but this instance may have been paused past its lease: wait for a renewal to say it still owns them.
-      this.logger.warn("engine.release_held", { accounts: [...batch.accounts].join(","), orders: batch.submits.length, reason: "the lease's local deadline passed (the process was paused or the database was slow); released when a renewal confirms ownership, dropped if another instance took over" });
+      this.logger.warn("engine.release_held", {
+        accounts: [...batch.accounts].join(","),
+        orders: batch.submits.length,
+        reason:
+          "the lease's local deadline passed (the process was paused or the database was slow); released when a renewal confirms ownership, dropped if another instance took over",
+      });
       this.deferred.push(batch);
       return;
     }
@@ -415,10 +493,18 @@ export class EngineService implements EngineHost {
       const pos = this.engine.positionByKey(key);
       if (!pos) continue;
       const acct = this.accounts.get(pos.accountId);
-      for (const l of this.listeners) l({ userId: acct?.userId ?? 0, accountId: pos.accountId, symbol: pos.symbol, position: pos, events });
+      for (const l of this.listeners)
+        l({ userId: acct?.userId ?? 0, accountId: pos.accountId, symbol: pos.symbol, position: pos, events });
     }
     for (const e of batch.write.events) {
-      this.logger.info("engine.event", { kind: e.kind, account_id: e.accountId, symbol: e.symbol, trade_id: e.tradeId, actor: e.actor.label, reason: e.reason });
+      this.logger.info("engine.event", {
+        kind: e.kind,
+        account_id: e.accountId,
+        symbol: e.symbol,
+        trade_id: e.tradeId,
+        actor: e.actor.label,
+        reason: e.reason,
+      });
     }
   }
 
@@ -430,7 +516,12 @@ export class EngineService implements EngineHost {
         try {
           await this.write(batch);
         } catch (err) {
-          this.logger.error("engine.persist_failed", { reason: (err as Error).message, steps: batch.steps.length, action: "reloaded the last committed state; replaying the batch step by step so only the refused step fails" });
+          this.logger.error("engine.persist_failed", {
+            reason: (err as Error).message,
+            steps: batch.steps.length,
+            action:
+              "reloaded the last committed state; replaying the batch step by step so only the refused step fails",
+          });
           await this.replay([...batch.steps, ...this.pending.steps.splice(0)]);
           continue;
         }
@@ -448,7 +539,8 @@ export class EngineService implements EngineHost {
     const held: Step[] = (this.held = []);
     try {
       if (!(await this.reload())) {
-        for (const st of [...steps, ...held]) st.waiter?.reject(new Error("the database is unreachable; the engine stopped"));
+        for (const st of [...steps, ...held])
+          st.waiter?.reject(new Error("the database is unreachable; the engine stopped"));
         return;
       }
       for (let st = steps.shift() ?? held.shift(); st; st = steps.shift() ?? held.shift()) await this.replayOne(st);
@@ -460,7 +552,8 @@ export class EngineService implements EngineHost {
   private async replayOne(st: Step): Promise<void> {
     if (st.input.type === "report" && !this.engine.order(st.input.orderId)) return st.waiter?.resolve();
     // Its account left while it waited (the shard moved): the caller retries and reaches the new owner.
-    if ((st.input.type === "command" || st.input.type === "composite") && !this.accounts.has(st.input.accountId)) return st.waiter?.reject(new EngineError(503, ACCOUNT_MOVED));
+    if ((st.input.type === "command" || st.input.type === "composite") && !this.accounts.has(st.input.accountId))
+      return st.waiter?.reject(new EngineError(503, ACCOUNT_MOVED));
     const one = emptyPending(this.side);
     let r: ReturnType<EngineService["run"]>;
     try {
@@ -473,7 +566,15 @@ export class EngineService implements EngineHost {
     try {
       await this.write(one);
     } catch (err) {
-      this.logger.error("engine.step_refused", { input: st.input.type, ...("accountId" in st.input ? { account_id: st.input.accountId, symbol: "symbol" in st.input ? st.input.symbol : undefined } : {}), ...("orderId" in st.input ? { order_id: st.input.orderId } : {}), reason: (err as Error).message, action: "this step alone was undone; nothing of it was released" });
+      this.logger.error("engine.step_refused", {
+        input: st.input.type,
+        ...("accountId" in st.input
+          ? { account_id: st.input.accountId, symbol: "symbol" in st.input ? st.input.symbol : undefined }
+          : {}),
+        ...("orderId" in st.input ? { order_id: st.input.orderId } : {}),
+        reason: (err as Error).message,
+        action: "this step alone was undone; nothing of it was released",
+      });
       st.waiter?.reject(err);
       await this.reload();
       return;
@@ -493,7 +594,10 @@ export class EngineService implements EngineHost {
       if (this.side) this.side.forget(new Set(ids.filter((id) => !this.accounts.has(id))));
       return true;
     } catch (err) {
-      this.logger.error("engine.stopped", { reason: `cannot read the committed state: ${(err as Error).message}`, action: "no automated action until the server is restarted" });
+      this.logger.error("engine.stopped", {
+        reason: `cannot read the committed state: ${(err as Error).message}`,
+        action: "no automated action until the server is restarted",
+      });
       this.started = false;
       clearInterval(this.clock);
       return false;

@@ -22,14 +22,23 @@ function rig(startMs = T0) {
     delivering: () => feed.state === "live",
     lastPrintMs: (s) => feed.last.get(s),
     marketOpen: (ms) => sessionState(ms) === "open",
-    openSymbols: () => new Set(engine.allPositions().filter((p) => p.qty > 0).map((p) => p.symbol)),
+    openSymbols: () =>
+      new Set(
+        engine
+          .allPositions()
+          .filter((p) => p.qty > 0)
+          .map((p) => p.symbol),
+      ),
     downSince: (s) => engine.feedDownSince(s),
   });
   const take = (fx: ReturnType<TradingEngine["step"]>) => {
     for (const f of fx) if (f.type === "event") events.push(f.event);
   };
   const r = {
-    engine, feed, events, sent,
+    engine,
+    feed,
+    events,
+    sent,
     get now() {
       return now;
     },
@@ -38,7 +47,16 @@ function rig(startMs = T0) {
       take(engine.onTrade(symbol, px(price), now));
     },
     record(accountId = 1, symbol = "MES") {
-      take(engine.step({ type: "command", accountId, symbol, command: { kind: "record", side: "long", qty: 1, entryPrice: px("5000.00") }, actor, tsMs: now }));
+      take(
+        engine.step({
+          type: "command",
+          accountId,
+          symbol,
+          command: { kind: "record", side: "long", qty: 1, entryPrice: px("5000.00") },
+          actor,
+          tsMs: now,
+        }),
+      );
     },
     /** The clock moves a second at a time and the watch looks each second, as it does live. */
     run(ms: number, each?: (t: number) => void) {
@@ -73,7 +91,9 @@ describe("feed watch (R7.1)", () => {
     r.run(SILENT_MS - 1000);
     expect(r.sent).toEqual([]);
     r.run(1000);
-    expect(r.sent).toEqual([{ type: "feed", symbol: "MES", up: false, sinceMs: lastPrint, tsMs: lastPrint + SILENT_MS }]);
+    expect(r.sent).toEqual([
+      { type: "feed", symbol: "MES", up: false, sinceMs: lastPrint, tsMs: lastPrint + SILENT_MS },
+    ]);
     expect(r.engine.feedDownSince("MES")).toBe(lastPrint);
     // Ten more minutes of silence: no more inputs, no more events.
     r.run(10 * 60_000);
@@ -133,7 +153,15 @@ describe("feed watch (R7.1)", () => {
     expect(lastBefore).toBeGreaterThan(lastPrint);
     // Both positions of the symbol are unprotected, with one event each.
     expect(r.kinds()).toEqual(["feed.unprotected", "feed.unprotected"]);
-    expect(unprotected(r.engine)).toEqual({ positions: 2, keys: [{ accountId: 1, symbol: "MES" }, { accountId: 2, symbol: "MES" }], symbols: ["MES"], sinceMs: lastBefore });
+    expect(unprotected(r.engine)).toEqual({
+      positions: 2,
+      keys: [
+        { accountId: 1, symbol: "MES" },
+        { accountId: 2, symbol: "MES" },
+      ],
+      symbols: ["MES"],
+      sinceMs: lastBefore,
+    });
     r.run(60_000);
     expect(r.sent.length).toBe(1);
     r.feed.state = "live";

@@ -99,5 +99,10 @@ export function unprotected(engine: TradingEngine, include: (accountId: number) 
     keys.push({ accountId: p.accountId, symbol: p.symbol });
   }
   const sorted = [...symbols].sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0]));
-  return { positions: keys.length, keys, symbols: sorted.map(([s]) => s), sinceMs: sorted.length ? sorted[0]![1] : null };
+  return {
+    positions: keys.length,
+    keys,
+    symbols: sorted.map(([s]) => s),
+    sinceMs: sorted.length ? sorted[0]![1] : null,
+  };
 }

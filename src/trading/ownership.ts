@@ -19,7 +19,8 @@ export interface Ownership {
 }
 
 /** The answer to a command for an account this instance does not run (now): a retry reaches whoever does. */
-export const ACCOUNT_MOVED = "this account is not run by this instance at the moment (it is moving to another instance): try again in a few seconds";
+export const ACCOUNT_MOVED =
+  "this account is not run by this instance at the moment (it is moving to another instance): try again in a few seconds";
 
 export const SOLE_OWNER: Ownership = {
   ownsUser: () => true,

@@ -17,13 +17,27 @@ export type WorkerLine =
   | { seq: number; type: "print"; symbol: string; price: number; ts: number }
   | { seq: number; type: "cmd"; accountId: number; symbol: string; command: Command; ts: number };
 
-export async function runWorker(input: AsyncIterable<string>, write: (s: string) => void, env: { dataDir?: string; databaseUrl?: string; schema?: string }): Promise<void> {
-  const h = await connectDatabase({ databaseUrl: env.databaseUrl, dataDir: env.dataDir ?? "", schema: env.schema, poolSize: 2 });
+export async function runWorker(
+  input: AsyncIterable<string>,
+  write: (s: string) => void,
+  env: { dataDir?: string; databaseUrl?: string; schema?: string },
+): Promise<void> {
+  const h = await connectDatabase({
+    databaseUrl: env.databaseUrl,
+    dataDir: env.dataDir ?? "",
+    schema: env.schema,
+    poolSize: 2,
+  });
   await migrateUp(h.db);
   const registry = new InstrumentRegistry();
   let engine: EngineService | undefined;
   const paper = new PaperAdapter((r) => engine!.report(r), { tick: (s) => Number(registry.get(s)?.tickSize ?? 1n) });
-  const webhookNever = { name: "webhook" as const, submit: () => { throw new Error("no webhook in this test"); } };
+  const webhookNever = {
+    name: "webhook" as const,
+    submit: () => {
+      throw new Error("no webhook in this test");
+    },
+  };
   engine = new EngineService(h.db, registry, new ExecutionRouter(paper, webhookNever), memoryLogger("error"));
   await engine.start(0);
   const settle = async () => {
@@ -48,7 +62,15 @@ export async function runWorker(input: AsyncIterable<string>, write: (s: string)
         paper.onTrade(m.symbol, m.price);
       } else {
         try {
-          await engine.command({ type: "command", accountId: m.accountId, symbol: m.symbol, command: m.command, actor: { kind: "cli", label: "restart-test", userId: null }, tsMs: m.ts, idempotencyKey: `line-${m.seq}` });
+          await engine.command({
+            type: "command",
+            accountId: m.accountId,
+            symbol: m.symbol,
+            command: m.command,
+            actor: { kind: "cli", label: "restart-test", userId: null },
+            tsMs: m.ts,
+            idempotencyKey: `line-${m.seq}`,
+          });
         } catch (err) {
           write(`refused ${m.seq} ${(err as Error).message}\n`);
         }
@@ -72,5 +94,9 @@ if (import.meta.main) {
       yield decoder.decode(value, { stream: true });
     }
   })();
-  await runWorker(stdin, (s) => process.stdout.write(s), { dataDir: process.env.DATA_DIR, databaseUrl: process.env.DATABASE_URL, schema: process.env.TEST_SCHEMA });
+  await runWorker(stdin, (s) => process.stdout.write(s), {
+    dataDir: process.env.DATA_DIR,
+    databaseUrl: process.env.DATABASE_URL,
+    schema: process.env.TEST_SCHEMA,
+  });
 }

@@ -33,7 +33,10 @@ function target(): { env: Record<string, string>; open: () => Promise<DatabaseHa
   if (url) {
     const schema = `r_${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`;
     schemas.push(schema);
-    return { env: { DATABASE_URL: url, TEST_SCHEMA: schema }, open: () => connectDatabase({ databaseUrl: url, dataDir: "", schema, poolSize: 2 }) };
+    return {
+      env: { DATABASE_URL: url, TEST_SCHEMA: schema },
+      open: () => connectDatabase({ databaseUrl: url, dataDir: "", schema, poolSize: 2 }),
+    };
   }
   const dir = mkdtempSync(join(tmpdir(), "restart-"));
   return { env: { DATA_DIR: dir }, open: () => connectDatabase({ dataDir: dir }) };
@@ -42,8 +45,16 @@ function target(): { env: Record<string, string>; open: () => Promise<DatabaseHa
 async function seed(t: ReturnType<typeof target>, accounts: number) {
   const h = await t.open();
   await migrateUp(h.db);
-  const u = await h.db.insertInto("users").values({ username: "restart", password_hash: "x" }).returning("id").executeTakeFirstOrThrow();
-  for (let a = 1; a <= accounts; a++) await h.db.insertInto("accounts").values({ user_id: u.id, name: `p${a}`, kind: "paper" }).execute();
+  const u = await h.db
+    .insertInto("users")
+    .values({ username: "restart", password_hash: "x" })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  for (let a = 1; a <= accounts; a++)
+    await h.db
+      .insertInto("accounts")
+      .values({ user_id: u.id, name: `p${a}`, kind: "paper" })
+      .execute();
   const ids = (await h.db.selectFrom("accounts").select("id").orderBy("id").execute()).map((r) => r.id);
   await h.close();
   return ids;
@@ -62,14 +73,36 @@ function script(accountIds: number[], seedValue: number): { setup: WorkerLine[];
     for (const sym of ["MES", "MNQ"]) {
       const kinds = [
         { kind: "fixed" as const, initial: { unit: "ticks" as const, value: 14 } },
-        { kind: "trailing" as const, initial: { unit: "ticks" as const, value: 10 }, trailBy: { unit: "ticks" as const, value: 10 } },
-        { kind: "fixed" as const, initial: { unit: "ticks" as const, value: 12 }, trailBy: { unit: "ticks" as const, value: 6 }, breakevenAfterTp1: { offsetTicks: 1, thenTrail: true } },
+        {
+          kind: "trailing" as const,
+          initial: { unit: "ticks" as const, value: 10 },
+          trailBy: { unit: "ticks" as const, value: 10 },
+        },
+        {
+          kind: "fixed" as const,
+          initial: { unit: "ticks" as const, value: 12 },
+          trailBy: { unit: "ticks" as const, value: 6 },
+          breakevenAfterTp1: { offsetTicks: 1, thenTrail: true },
+        },
       ];
       setup.push({
-        seq: ++seq, type: "cmd", accountId: a, symbol: sym, ts: ++ts,
+        seq: ++seq,
+        type: "cmd",
+        accountId: a,
+        symbol: sym,
+        ts: ++ts,
         command: {
-          kind: "order", side: (i + (sym === "MES" ? 0 : 1)) % 2 ? "sell" : "buy", qty: 4, refPrice: px[sym]!,
-          bracket: { stop: kinds[i % 3], ladder: [{ enabled: true, qty: 1, target: { unit: "ticks", value: 4 + (i % 3) } }, { enabled: true, qty: 2, target: { unit: "ticks", value: 9 + i } }] },
+          kind: "order",
+          side: (i + (sym === "MES" ? 0 : 1)) % 2 ? "sell" : "buy",
+          qty: 4,
+          refPrice: px[sym]!,
+          bracket: {
+            stop: kinds[i % 3],
+            ladder: [
+              { enabled: true, qty: 1, target: { unit: "ticks", value: 4 + (i % 3) } },
+              { enabled: true, qty: 2, target: { unit: "ticks", value: 9 + i } },
+            ],
+          },
         },
       });
     }
@@ -82,8 +115,24 @@ function script(accountIds: number[], seedValue: number): { setup: WorkerLine[];
     prints.push({ seq: ++seq, type: "print", symbol: sym, price: px[sym]!, ts: ++ts });
     // Now and then a flat account opens again, so the rules keep having work to do.
     if (k % 150 === 149) {
-      const a = accountIds[(k / 150) % accountIds.length | 0]!;
-      prints.push({ seq: ++seq, type: "cmd", accountId: a, symbol: sym, ts: ++ts, command: { kind: "order", side: rnd() < 0.5 ? "buy" : "sell", qty: 2, refPrice: px[sym]!, bracket: { stop: { kind: "trailing", initial: { unit: "ticks", value: 8 }, trailBy: { unit: "ticks", value: 8 } }, ladder: [{ enabled: true, qty: 1, target: { unit: "ticks", value: 5 } }] } } });
+      const a = accountIds[((k / 150) % accountIds.length) | 0]!;
+      prints.push({
+        seq: ++seq,
+        type: "cmd",
+        accountId: a,
+        symbol: sym,
+        ts: ++ts,
+        command: {
+          kind: "order",
+          side: rnd() < 0.5 ? "buy" : "sell",
+          qty: 2,
+          refPrice: px[sym]!,
+          bracket: {
+            stop: { kind: "trailing", initial: { unit: "ticks", value: 8 }, trailBy: { unit: "ticks", value: 8 } },
+            ladder: [{ enabled: true, qty: 1, target: { unit: "ticks", value: 5 } }],
+          },
+        },
+      });
     }
   }
   return { setup, prints };
@@ -98,7 +147,12 @@ interface Child {
 }
 
 function spawnWorker(env: Record<string, string>): Child {
-  const proc = Bun.spawn(["bun", join(import.meta.dir, "restart-worker.ts")], { env: { ...process.env, ...env }, stdin: "pipe", stdout: "pipe", stderr: "pipe" });
+  const proc = Bun.spawn(["bun", join(import.meta.dir, "restart-worker.ts")], {
+    env: { ...process.env, ...env },
+    stdin: "pipe",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
   const child: Child = { acked: 0, refused: [], proc, ready: Promise.resolve(), exited: proc.exited };
   let markReady!: () => void;
   child.ready = new Promise((r) => (markReady = r));
@@ -131,11 +185,26 @@ const send = (c: Child, lines: WorkerLine[]) => {
 
 async function outcome(t: ReturnType<typeof target>) {
   const h = await t.open();
-  const orders = await h.db.selectFrom("engine_orders").select(["id", "status", "filled", "qty", "purpose"]).orderBy("id").execute();
-  const trades = await h.db.selectFrom("closed_trades").select(["trade_id", "qty", "entry", "exit", "realized", "commissions"]).orderBy("trade_id").execute();
+  const orders = await h.db
+    .selectFrom("engine_orders")
+    .select(["id", "status", "filled", "qty", "purpose"])
+    .orderBy("id")
+    .execute();
+  const trades = await h.db
+    .selectFrom("closed_trades")
+    .select(["trade_id", "qty", "entry", "exit", "realized", "commissions"])
+    .orderBy("trade_id")
+    .execute();
   const positions = (await h.db.selectFrom("engine_positions").select("state").orderBy("key").execute()).map((r) => {
     const p = fromJson<Position>(r.state);
-    return { key: p.key, side: p.qty ? p.side : null, qty: p.qty, cost: String(p.cost), stop: p.stop?.price ?? null, ladder: p.ladder.map((l) => `${l.price}:${l.status}:${l.filledQty}`) };
+    return {
+      key: p.key,
+      side: p.qty ? p.side : null,
+      qty: p.qty,
+      cost: String(p.cost),
+      stop: p.stop?.price ?? null,
+      ladder: p.ladder.map((l) => `${l.price}:${l.status}:${l.filledQty}`),
+    };
   });
   const tpFills = await h.db.selectFrom("events").select(["reason"]).where("kind", "=", "tp.filled").execute();
   await h.close();
@@ -153,9 +222,13 @@ describe(`engine restarts (${testDatabaseKind})`, () => {
     const all = [...setup, ...prints];
 
     // The reference: the same lines, in process, never interrupted.
-    const refDone = runWorker((async function* () {
-      yield all.map((l) => JSON.stringify(l)).join("\n") + "\n";
-    })(), () => {}, { ...(url ? { databaseUrl: url, schema: ref.env.TEST_SCHEMA } : { dataDir: ref.env.DATA_DIR }) });
+    const refDone = runWorker(
+      (async function* () {
+        yield all.map((l) => JSON.stringify(l)).join("\n") + "\n";
+      })(),
+      () => {},
+      { ...(url ? { databaseUrl: url, schema: ref.env.TEST_SCHEMA } : { dataDir: ref.env.DATA_DIR }) },
+    );
     await refDone;
 
     // The same lines to a process killed again and again.
@@ -166,7 +239,12 @@ describe(`engine restarts (${testDatabaseKind})`, () => {
     const refusedAfterRestart: string[] = [];
     while (next < all.length) {
       const c = spawnWorker(killed.env);
-      await Promise.race([c.ready, c.exited.then((code) => Promise.reject(new Error(`worker exited ${code}: ${c.proc.stderr ? "see stderr" : ""}`)))]);
+      await Promise.race([
+        c.ready,
+        c.exited.then((code) =>
+          Promise.reject(new Error(`worker exited ${code}: ${c.proc.stderr ? "see stderr" : ""}`)),
+        ),
+      ]);
       if (next < setup.length || kills >= KILLS) {
         // Setup runs whole (commands are not re-sent blindly); so does the tail after the last kill.
         const end = next < setup.length ? setup.length : all.length;

@@ -7,7 +7,13 @@ import { fixedFromNumber, parseFixed } from "../shared/fixed-point";
  */
 const MAX_UNITS = 1_000_000n * 1_000_000_000n;
 const exact = z
-  .union([z.number().finite(), z.string().trim().regex(/^-?\d+(\.\d{1,9})?$/, "a decimal number")])
+  .union([
+    z.number().finite(),
+    z
+      .string()
+      .trim()
+      .regex(/^-?\d+(\.\d{1,9})?$/, "a decimal number"),
+  ])
   .transform((v, ctx) => {
     try {
       const n = typeof v === "number" ? fixedFromNumber(v) : parseFixed(v);
@@ -31,36 +37,66 @@ export const targetSchema = z.discriminatedUnion("unit", [
 
 export const stopSchema = z.object({
   kind: z.enum(["fixed", "stop-limit", "trailing"]),
-  initial: z.union([targetSchema, z.object({ unit: z.literal("atr"), multiplier: z.coerce.number().positive().max(50) })]),
+  initial: z.union([
+    targetSchema,
+    z.object({ unit: z.literal("atr"), multiplier: z.coerce.number().positive().max(50) }),
+  ]),
   limitOffsetTicks: z.coerce.number().int().min(0).max(1000).optional(),
-  trailBy: z.discriminatedUnion("unit", [
-    z.object({ unit: z.literal("points"), value: positive }),
-    z.object({ unit: z.literal("ticks"), value: z.coerce.number().int().min(1).max(100_000) }),
-  ]).optional(),
+  trailBy: z
+    .discriminatedUnion("unit", [
+      z.object({ unit: z.literal("points"), value: positive }),
+      z.object({ unit: z.literal("ticks"), value: z.coerce.number().int().min(1).max(100_000) }),
+    ])
+    .optional(),
   trailAfterTp1: z.boolean().optional(),
-  breakevenAfterTp1: z.object({ offsetTicks: z.coerce.number().int().min(-100).max(100).default(1), thenTrail: z.boolean().default(false) }).nullish(),
+  breakevenAfterTp1: z
+    .object({
+      offsetTicks: z.coerce.number().int().min(-100).max(100).default(1),
+      thenTrail: z.boolean().default(false),
+    })
+    .nullish(),
 });
 
 const levelSchema = z.object({ enabled: z.boolean().default(true), qty, target: targetSchema });
 const timerSchema = z.object({
-  seconds: z.coerce.number().int().min(1).max(7 * 86_400),
+  seconds: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 86_400),
   action: z.enum(["hold", "exit", "reverse", "breakeven"]),
   mode: z.enum(["unless-profit", "regardless"]).default("unless-profit"),
 });
 
-export const orderBody = z.object({
-  side: z.enum(["buy", "sell"]),
-  qty,
-  type: z.enum(["market", "limit"]).default("market"),
-  limitPrice: positive.optional(),
-  bracket: z.object({ ladder: z.array(levelSchema).max(20).optional(), stop: stopSchema.nullish(), timer: timerSchema.nullish() }).optional(),
-  version,
-}).refine((b) => b.type !== "limit" || b.limitPrice !== undefined, { message: "a limit order needs limitPrice", path: ["limitPrice"] });
+export const orderBody = z
+  .object({
+    side: z.enum(["buy", "sell"]),
+    qty,
+    type: z.enum(["market", "limit"]).default("market"),
+    limitPrice: positive.optional(),
+    bracket: z
+      .object({
+        ladder: z.array(levelSchema).max(20).optional(),
+        stop: stopSchema.nullish(),
+        timer: timerSchema.nullish(),
+      })
+      .optional(),
+    version,
+  })
+  .refine((b) => b.type !== "limit" || b.limitPrice !== undefined, {
+    message: "a limit order needs limitPrice",
+    path: ["limitPrice"],
+  });
 
 export const recordBody = z.object({ side: z.enum(["long", "short"]), qty, entryPrice: positive, version });
 export const exitBody = z.object({ qty: qty.optional(), version });
 export const ladderBody = z.object({ levels: z.array(levelSchema).max(20), version });
-export const levelPatchBody = z.object({ enabled: z.boolean().optional(), qty: qty.optional(), target: targetSchema.optional(), version });
+export const levelPatchBody = z.object({
+  enabled: z.boolean().optional(),
+  qty: qty.optional(),
+  target: targetSchema.optional(),
+  version,
+});
 export const stopBody = z.object({ stop: stopSchema.nullable(), version });
 export const moveStopBody = z.object({ price: positive, version });
 export const timerBody = z.object({ timer: timerSchema.nullable(), version });
@@ -73,7 +109,11 @@ export const sizingQuery = z.object({
 
 export const executionBody = z.object({
   route: z.enum(["paper", "webhook"]).optional(),
-  webhookUrl: z.url({ protocol: /^https?$/, error: "an http(s) URL" }).max(2000).nullable().optional(),
+  webhookUrl: z
+    .url({ protocol: /^https?$/, error: "an http(s) URL" })
+    .max(2000)
+    .nullable()
+    .optional(),
   commission: exact.refine((n) => n >= 0 && n <= 1_000e9, "between 0 and 1000 dollars").optional(),
 });
 

@@ -12,7 +12,10 @@ beforeAll(async () => {
 afterAll(() => h.close());
 
 const actor = { kind: "system" as const, label: "test", userId: null };
-const prefs = (period: number) => ({ atr: { method: "simple", period, lookback: 390, multiplier: 10 }, confirm: false });
+const prefs = (period: number) => ({
+  atr: { method: "simple", period, lookback: 390, multiplier: 10 },
+  confirm: false,
+});
 
 describe(`settings written concurrently (${testDatabaseKind})`, () => {
   test("10 first-time writes based on version 0: exactly one is stored, the other nine get 409", async () => {
@@ -20,7 +23,8 @@ describe(`settings written concurrently (${testDatabaseKind})`, () => {
     const results = await Promise.allSettled(writes);
     const ok = results.filter((r) => r.status === "fulfilled");
     expect(ok.length).toBe(1);
-    for (const r of results) if (r.status === "rejected") expect(String(r.reason)).toContain("changed elsewhere meanwhile");
+    for (const r of results)
+      if (r.status === "rejected") expect(String(r.reason)).toContain("changed elsewhere meanwhile");
     const stored = await h.ctx.settings.prefs(userId);
     expect(stored.version).toBe(1);
     expect(results.findIndex((r) => r.status === "fulfilled")).toBe(stored.value.atr.period - 10);
@@ -28,7 +32,9 @@ describe(`settings written concurrently (${testDatabaseKind})`, () => {
 
   test("10 writes without a version: each one counts (version + 10)", async () => {
     const before = (await h.ctx.settings.prefs(userId)).version;
-    await Promise.all(Array.from({ length: 10 }, (_, i) => h.ctx.settings.setPrefs(userId, prefs(20 + i), undefined, actor)));
+    await Promise.all(
+      Array.from({ length: 10 }, (_, i) => h.ctx.settings.setPrefs(userId, prefs(20 + i), undefined, actor)),
+    );
     expect((await h.ctx.settings.prefs(userId)).version).toBe(before + 10);
   });
 });

@@ -10,24 +10,56 @@ import { describeIssue, stopSchema, targetSchema } from "./schemas";
 export const symbolDefaultsSchema = z.object({
   qty: z.coerce.number().int().min(1).max(10_000),
   stop: stopSchema.nullable(),
-  ladder: z.array(z.object({ enabled: z.boolean().default(true), qty: z.coerce.number().int().min(1).max(10_000), target: targetSchema })).max(20),
-  timer: z.object({ seconds: z.coerce.number().int().min(1).max(7 * 86_400), action: z.enum(["hold", "exit", "reverse", "breakeven"]), mode: z.enum(["unless-profit", "regardless"]) }).nullable(),
+  ladder: z
+    .array(
+      z.object({
+        enabled: z.boolean().default(true),
+        qty: z.coerce.number().int().min(1).max(10_000),
+        target: targetSchema,
+      }),
+    )
+    .max(20),
+  timer: z
+    .object({
+      seconds: z.coerce
+        .number()
+        .int()
+        .min(1)
+        .max(7 * 86_400),
+      action: z.enum(["hold", "exit", "reverse", "breakeven"]),
+      mode: z.enum(["unless-profit", "regardless"]),
+    })
+    .nullable(),
 });
 export type SymbolDefaults = z.infer<typeof symbolDefaultsSchema>;
 
 export const prefsSchema = z.object({
   atr: z.object({
     method: z.enum(["simple", "wilder"], { error: "ATR method must be simple or wilder" }),
-    period: z.coerce.number({ error: "ATR period must be a number" }).int("ATR period must be a whole number of bars").min(1, "ATR period must be at least 1 bar").max(500, "ATR period must be at most 500 bars"),
-    lookback: z.coerce.number({ error: "ATR lookback must be a number" }).int("ATR lookback must be a whole number of bars").min(2, "ATR lookback must be at least 2 bars").max(10_000, "ATR lookback must be at most 10,000 bars"),
-    multiplier: z.coerce.number({ error: "ATR stop multiplier must be a number" }).positive("ATR stop multiplier must be greater than 0").max(50, "ATR stop multiplier must be at most 50"),
+    period: z.coerce
+      .number({ error: "ATR period must be a number" })
+      .int("ATR period must be a whole number of bars")
+      .min(1, "ATR period must be at least 1 bar")
+      .max(500, "ATR period must be at most 500 bars"),
+    lookback: z.coerce
+      .number({ error: "ATR lookback must be a number" })
+      .int("ATR lookback must be a whole number of bars")
+      .min(2, "ATR lookback must be at least 2 bars")
+      .max(10_000, "ATR lookback must be at most 10,000 bars"),
+    multiplier: z.coerce
+      .number({ error: "ATR stop multiplier must be a number" })
+      .positive("ATR stop multiplier must be greater than 0")
+      .max(50, "ATR stop multiplier must be at most 50"),
   }),
   /** Ask before actions that cost money (buy, sell, exit all, reverse). */
   confirm: z.boolean(),
 });
 export type Prefs = z.infer<typeof prefsSchema>;
 
-export const DEFAULT_PREFS: Prefs = { atr: { method: "simple", period: 14, lookback: 390, multiplier: 10 }, confirm: false };
+export const DEFAULT_PREFS: Prefs = {
+  atr: { method: "simple", period: 14, lookback: 390, multiplier: 10 },
+  confirm: false,
+};
 
 /** The original client's defaults: stop and trail in points, 5 micros or 2 minis, a 5-minute timer. */
 export function catalogueDefaults(inst: Instrument): SymbolDefaults {
@@ -35,7 +67,13 @@ export function catalogueDefaults(inst: Instrument): SymbolDefaults {
   const trail = Number(inst.defaults.trailPoints);
   return {
     qty: inst.defaults.quantity,
-    stop: { kind: "fixed", initial: { unit: "points", value: pts }, trailBy: { unit: "points", value: trail }, breakevenAfterTp1: null, trailAfterTp1: false },
+    stop: {
+      kind: "fixed",
+      initial: { unit: "points", value: pts },
+      trailBy: { unit: "points", value: trail },
+      breakevenAfterTp1: null,
+      trailAfterTp1: false,
+    },
     ladder: [],
     timer: { seconds: 300, action: "hold", mode: "unless-profit" },
   };
@@ -49,12 +87,24 @@ export class SettingsService {
   constructor(private readonly db: Kysely<Database>) {}
 
   private async read<T>(userId: number, key: string): Promise<{ value: T; version: number } | undefined> {
-    const row = await this.db.selectFrom("user_settings").select(["value", "version"]).where("user_id", "=", userId).where("key", "=", key).executeTakeFirst();
+    const row = await this.db
+      .selectFrom("user_settings")
+      .select(["value", "version"])
+      .where("user_id", "=", userId)
+      .where("key", "=", key)
+      .executeTakeFirst();
     if (!row) return undefined;
     return { value: (typeof row.value === "string" ? JSON.parse(row.value) : row.value) as T, version: row.version };
   }
 
-  private async write(userId: number, key: string, value: unknown, expected: number | undefined, actor: Actor, reason: string): Promise<number> {
+  private async write(
+    userId: number,
+    key: string,
+    value: unknown,
+    expected: number | undefined,
+    actor: Actor,
+    reason: string,
+  ): Promise<number> {
     return this.db.transaction().execute(async (trx) => {
       const json = JSON.stringify(value);
       // One statement decides: a first write of a key has no row to lock, so a read-then-write
@@ -63,14 +113,24 @@ export class SettingsService {
         .insertInto("user_settings")
         .values({ user_id: userId, key, value: json, version: 1 })
         .onConflict((oc) => {
-          const update = oc.columns(["user_id", "key"]).doUpdateSet({ value: json, version: sql`user_settings.version + 1`, updated_at: new Date() });
+          const update = oc
+            .columns(["user_id", "key"])
+            .doUpdateSet({ value: json, version: sql`user_settings.version + 1`, updated_at: new Date() });
           return expected === undefined ? update : update.where("user_settings.version", "=", expected);
         })
         .returning("version")
         .executeTakeFirst();
       if (!row || (expected !== undefined && row.version !== expected + 1)) {
-        const cur = await trx.selectFrom("user_settings").select("version").where("user_id", "=", userId).where("key", "=", key).executeTakeFirst();
-        throw new ServiceError(409, `these settings were changed elsewhere meanwhile (version ${cur?.version ?? 0}, you edited ${expected}); reload to see them`);
+        const cur = await trx
+          .selectFrom("user_settings")
+          .select("version")
+          .where("user_id", "=", userId)
+          .where("key", "=", key)
+          .executeTakeFirst();
+        throw new ServiceError(
+          409,
+          `these settings were changed elsewhere meanwhile (version ${cur?.version ?? 0}, you edited ${expected}); reload to see them`,
+        );
       }
       await appendEvent(trx, { actor, kind: "settings.changed", reason, data: { key } });
       return row.version;
@@ -80,20 +140,35 @@ export class SettingsService {
   async symbolDefaults(userId: number, root: string): Promise<{ value: SymbolDefaults; version: number }> {
     const inst = CATALOGUE.find((i) => i.root === root);
     if (!inst) throw new ServiceError(404, `unknown symbol ${root}`);
-    return (await this.read<SymbolDefaults>(userId, `symbol:${root}`)) ?? { value: catalogueDefaults(inst), version: 0 };
+    return (
+      (await this.read<SymbolDefaults>(userId, `symbol:${root}`)) ?? { value: catalogueDefaults(inst), version: 0 }
+    );
   }
 
   /** From a JSON request (decimal prices and distances). */
-  async setSymbolDefaultsInput(userId: number, root: string, input: unknown, expected: number | undefined, actor: Actor): Promise<number> {
+  async setSymbolDefaultsInput(
+    userId: number,
+    root: string,
+    input: unknown,
+    expected: number | undefined,
+    actor: Actor,
+  ): Promise<number> {
     const r = symbolDefaultsSchema.safeParse(input);
     if (!r.success) throw new ServiceError(400, describeIssue(r.error));
     return this.setSymbolDefaults(userId, root, r.data, expected, actor);
   }
 
   /** Already parsed (distances in 1e-9 units), e.g. one part of the stored defaults replaced. */
-  async setSymbolDefaults(userId: number, root: string, value: SymbolDefaults, expected: number | undefined, actor: Actor): Promise<number> {
+  async setSymbolDefaults(
+    userId: number,
+    root: string,
+    value: SymbolDefaults,
+    expected: number | undefined,
+    actor: Actor,
+  ): Promise<number> {
     const sum = value.ladder.filter((l) => l.enabled).reduce((n, l) => n + l.qty, 0);
-    if (sum > value.qty) throw new ServiceError(400, `take-profit quantities (${sum}) exceed the default quantity (${value.qty})`);
+    if (sum > value.qty)
+      throw new ServiceError(400, `take-profit quantities (${sum}) exceed the default quantity (${value.qty})`);
     return this.write(userId, `symbol:${root}`, value, expected, actor, `defaults for ${root} saved`);
   }
 
@@ -106,6 +181,13 @@ export class SettingsService {
     const r = prefsSchema.safeParse(input);
     // Each field's message names the field the way the settings form labels it.
     if (!r.success) throw new ServiceError(400, r.error.issues[0]!.message);
-    return this.write(userId, "prefs", r.data, expected, actor, `preferences saved (ATR ${r.data.atr.method} ${r.data.atr.period}/${r.data.atr.lookback}, ×${r.data.atr.multiplier})`);
+    return this.write(
+      userId,
+      "prefs",
+      r.data,
+      expected,
+      actor,
+      `preferences saved (ATR ${r.data.atr.method} ${r.data.atr.period}/${r.data.atr.lookback}, ×${r.data.atr.multiplier})`,
+    );
   }
 }

@@ -14,7 +14,12 @@ export interface SizingResult {
  * Contracts for a dollar risk and a stop distance (in 1e-9 price units): as many minis as fit,
  * then micros for the remainder (1 ES + 3 MES), never over the risk.
  */
-export function sizePosition(mini: Instrument, micro: Instrument, riskNanoDollars: bigint, stopDistance: bigint): SizingResult {
+export function sizePosition(
+  mini: Instrument,
+  micro: Instrument,
+  riskNanoDollars: bigint,
+  stopDistance: bigint,
+): SizingResult {
   if (stopDistance <= 0n) throw new Error("stop distance must be positive");
   const per = (i: Instrument) => (stopDistance * i.pointValue) / 1_000_000_000n;
   const miniRisk = per(mini);

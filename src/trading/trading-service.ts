@@ -70,7 +70,12 @@ export class TradingService {
     const key = `${userId}/${name}`;
     let row = this.accountRows.get(key);
     if (!row) {
-      row = await this.db.selectFrom("accounts").select(["id", "kind"]).where("user_id", "=", userId).where("name", "=", name).executeTakeFirst();
+      row = await this.db
+        .selectFrom("accounts")
+        .select(["id", "kind"])
+        .where("user_id", "=", userId)
+        .where("name", "=", name)
+        .executeTakeFirst();
       if (!row) throw new ServiceError(404, `account "${name}" not found`);
       this.accountRows.set(key, row);
     }
@@ -86,7 +91,11 @@ export class TradingService {
   hostFor(accountId: number): EngineHost {
     const replay = this.replayHost(accountId);
     if (replay) return replay;
-    if (!this.engine.account(accountId)) throw new ServiceError(409, "this replay is no longer running (it ended, or the server restarted); start a new one on the Replay page");
+    if (!this.engine.account(accountId))
+      throw new ServiceError(
+        409,
+        "this replay is no longer running (it ended, or the server restarted); start a new one on the Replay page",
+      );
     return this.engine;
   }
 
@@ -101,9 +110,16 @@ export class TradingService {
     const host = this.replayHost(accountId) ?? this.engine;
     const p = host.engine.position(accountId, symbol);
     if (!p) return null;
-    return positionView(p as never, host.spec(symbol), host.engine.lastPrice(symbol), host.account(accountId)?.name ?? String(accountId), {
-      orders: host.engine.workingOrders(), downSinceMs: host.engine.feedDownSince(symbol),
-    });
+    return positionView(
+      p as never,
+      host.spec(symbol),
+      host.engine.lastPrice(symbol),
+      host.account(accountId)?.name ?? String(accountId),
+      {
+        orders: host.engine.workingOrders(),
+        downSinceMs: host.engine.feedDownSince(symbol),
+      },
+    );
   }
 
   /** The last print an account's engine has seen (replay accounts: the replay's). */
@@ -116,27 +132,47 @@ export class TradingService {
     const only = accountName ? await this.accountId(userId, accountName) : undefined;
     const out: PositionView[] = [];
     for (const p of this.engine.engine.allPositions()) {
-      if (p.qty === 0 || (only !== undefined ? p.accountId !== only : this.engine.account(p.accountId)?.userId !== userId)) continue;
+      if (
+        p.qty === 0 ||
+        (only !== undefined ? p.accountId !== only : this.engine.account(p.accountId)?.userId !== userId)
+      )
+        continue;
       out.push(this.view(p.accountId, p.symbol)!);
     }
     return out.sort((a, b) => a.account.localeCompare(b.account) || a.symbol.localeCompare(b.symbol));
   }
 
-  private async run(c: Caller, account: string, symbolInput: string, command: Command | ((host: EngineHost, symbol: string) => Command | Promise<Command>), version?: number) {
+  private async run(
+    c: Caller,
+    account: string,
+    symbolInput: string,
+    command: Command | ((host: EngineHost, symbol: string) => Command | Promise<Command>),
+    version?: number,
+  ) {
     const accountId = await this.accountId(c.userId, account);
     const symbol = this.symbol(symbolInput);
     const host = this.hostFor(accountId);
     const cmd = typeof command === "function" ? await command(host, symbol) : command;
     try {
       const idempotencyKey = c.idempotencyKey ? `${c.userId}:${c.idempotencyKey}` : undefined;
-      await host.command({ type: "command", accountId, symbol, command: cmd, actor: c.actor, expectedVersion: version, tsMs: host.now(), idempotencyKey });
+      await host.command({
+        type: "command",
+        accountId,
+        symbol,
+        command: cmd,
+        actor: c.actor,
+        expectedVersion: version,
+        tsMs: host.now(),
+        idempotencyKey,
+      });
     } catch (err) {
       if (err instanceof EngineError) {
         const current = this.view(accountId, symbol);
         // A conflict says what the position is now, so the trader can decide again.
-        const now = err.status === 409 && current && current.qty > 0
-          ? ` — now ${current.side} ${current.qty} @ ${current.avgEntry}, stop ${current.stop ? current.stop.price : "none"}${current.ladder.length ? `, TPs ${current.ladder.map((l) => `${l.qty}@${l.price}${l.status === "armed" ? "" : ` ${l.status}`}`).join(" ")}` : ""}`
-          : "";
+        const now =
+          err.status === 409 && current && current.qty > 0
+            ? ` — now ${current.side} ${current.qty} @ ${current.avgEntry}, stop ${current.stop ? current.stop.price : "none"}${current.ladder.length ? `, TPs ${current.ladder.map((l) => `${l.qty}@${l.price}${l.status === "armed" ? "" : ` ${l.status}`}`).join(" ")}` : ""}`
+            : "";
         throw new ServiceError(err.status, err.message + now, err.status === 409 ? { current } : undefined);
       }
       throw err;
@@ -158,58 +194,117 @@ export class TradingService {
       await Bun.sleep(25);
     }
     const down = host.engine.feedDownSince(symbol);
-    throw new ServiceError(409, down ? `${symbol} has no prices (the feed is down); cannot place a market order — exits still work` : `${symbol} has no price yet (the feed has not printed it); cannot place a market order`);
+    throw new ServiceError(
+      409,
+      down
+        ? `${symbol} has no prices (the feed is down); cannot place a market order — exits still work`
+        : `${symbol} has no price yet (the feed has not printed it); cannot place a market order`,
+    );
   }
 
-  private async atrFor(symbol: string, stop: S.StopInput | null | undefined, atr: AtrSettings = DEFAULT_ATR, host?: EngineHost) {
-    if (!stop || stop.initial.unit !== "atr") return undefined;
+  private async atrFor(
+    symbol: string,
+    stop: S.StopInput | null | undefined,
+    atr: AtrSettings = DEFAULT_ATR,
+    host?: EngineHost,
+  ) {
+    if (stop?.initial.unit !== "atr") return undefined;
     const r = host?.atr ? await host.atr(symbol, atr) : await this.bars.atr(symbol, atr);
     return r.available ? { value: r.value } : { unavailable: r.reason };
   }
 
   async order(c: Caller, account: string, symbolInput: string, body: unknown, atrSettings?: AtrSettings) {
     const b = parse(S.orderBody, body);
-    return this.placeOrder(c, account, symbolInput, { side: b.side, qty: b.qty, type: b.type, limitPrice: b.limitPrice, version: b.version }, b.bracket, atrSettings);
+    return this.placeOrder(
+      c,
+      account,
+      symbolInput,
+      { side: b.side, qty: b.qty, type: b.type, limitPrice: b.limitPrice, version: b.version },
+      b.bracket,
+      atrSettings,
+    );
   }
 
   /** An order with its bracket already parsed (the desk sends the symbol's saved defaults). */
   async placeOrder(
-    c: Caller, account: string, symbolInput: string,
+    c: Caller,
+    account: string,
+    symbolInput: string,
     o: { side: "buy" | "sell"; qty: number; type?: "market" | "limit"; limitPrice?: number; version?: number },
-    b: { ladder?: { enabled: boolean; qty: number; target: S.TargetInput }[]; stop?: S.StopInput | null; timer?: S.TimerInput | null } | undefined,
+    b:
+      | {
+          ladder?: { enabled: boolean; qty: number; target: S.TargetInput }[];
+          stop?: S.StopInput | null;
+          timer?: S.TimerInput | null;
+        }
+      | undefined,
     atrSettings?: AtrSettings,
     opts: { fitLadder?: boolean } = {},
   ) {
-    return this.run(c, account, symbolInput, async (host, symbol) => {
-      const atr = await this.atrFor(symbol, b?.stop, atrSettings, host);
-      if (atr && "unavailable" in atr) throw new ServiceError(400, `ATR stop refused: ATR is unavailable (${atr.unavailable}); set the stop by points or ticks`);
-      const refPrice = await this.refPrice(symbol, host);
-      let ladder = b?.ladder?.map((l) => ({ enabled: l.enabled, qty: l.qty, target: toTarget(l.target) }));
-      if (ladder && opts.fitLadder) {
-        // The desk's saved default ladder may hold more contracts than the ticket: it is cut to fit (R6.1).
-        const tick = host.spec(symbol)?.tick ?? 1;
-        ladder = fitLadder(ladder, o.qty, (t) => (t.unit === "ticks" ? t.value * tick : t.unit === "points" ? t.value : Math.abs(t.value - refPrice))).levels;
-      }
-      const bracket: Bracket | undefined = b
-        ? {
-            ladder,
-            stop: b.stop ? toStop(b.stop) : null,
-            atr: atr && "value" in atr ? atr.value : undefined,
-            timer: b.timer ? { durationMs: b.timer.seconds * 1000, action: b.timer.action, mode: b.timer.mode } : null,
-          }
-        : undefined;
-      return { kind: "order", side: o.side, qty: o.qty, orderType: o.type, limitPrice: o.limitPrice, refPrice, bracket };
-    }, o.version);
+    return this.run(
+      c,
+      account,
+      symbolInput,
+      async (host, symbol) => {
+        const atr = await this.atrFor(symbol, b?.stop, atrSettings, host);
+        if (atr && "unavailable" in atr)
+          throw new ServiceError(
+            400,
+            `ATR stop refused: ATR is unavailable (${atr.unavailable}); set the stop by points or ticks`,
+          );
+        const refPrice = await this.refPrice(symbol, host);
+        let ladder = b?.ladder?.map((l) => ({ enabled: l.enabled, qty: l.qty, target: toTarget(l.target) }));
+        if (ladder && opts.fitLadder) {
+          // The desk's saved default ladder may hold more contracts than the ticket: it is cut to fit (R6.1).
+          const tick = host.spec(symbol)?.tick ?? 1;
+          ladder = fitLadder(ladder, o.qty, (t) =>
+            t.unit === "ticks" ? t.value * tick : t.unit === "points" ? t.value : Math.abs(t.value - refPrice),
+          ).levels;
+        }
+        const bracket: Bracket | undefined = b
+          ? {
+              ladder,
+              stop: b.stop ? toStop(b.stop) : null,
+              atr: atr && "value" in atr ? atr.value : undefined,
+              timer: b.timer
+                ? { durationMs: b.timer.seconds * 1000, action: b.timer.action, mode: b.timer.mode }
+                : null,
+            }
+          : undefined;
+        return {
+          kind: "order",
+          side: o.side,
+          qty: o.qty,
+          orderType: o.type,
+          limitPrice: o.limitPrice,
+          refPrice,
+          bracket,
+        };
+      },
+      o.version,
+    );
   }
 
   async record(c: Caller, account: string, symbol: string, body: unknown) {
     const b = parse(S.recordBody, body);
-    return this.run(c, account, symbol, { kind: "record", side: b.side, qty: b.qty, entryPrice: b.entryPrice }, b.version);
+    return this.run(
+      c,
+      account,
+      symbol,
+      { kind: "record", side: b.side, qty: b.qty, entryPrice: b.entryPrice },
+      b.version,
+    );
   }
 
   async exit(c: Caller, account: string, symbol: string, body: unknown) {
     const b = parse(S.exitBody, body);
-    return this.run(c, account, symbol, (host, root) => ({ kind: "exit", qty: b.qty, refPrice: host.engine.lastPrice(root) }), b.version);
+    return this.run(
+      c,
+      account,
+      symbol,
+      (host, root) => ({ kind: "exit", qty: b.qty, refPrice: host.engine.lastPrice(root) }),
+      b.version,
+    );
   }
 
   /** A stop-limit that rests with its limit passed becomes a market exit (docs/trading-rules.md R3.2). */
@@ -225,14 +320,33 @@ export class TradingService {
 
   async setLadder(c: Caller, account: string, symbol: string, body: unknown) {
     const b = parse(S.ladderBody, body);
-    return this.run(c, account, symbol, { kind: "set-ladder", levels: b.levels.map((l) => ({ enabled: l.enabled, qty: l.qty, target: toTarget(l.target) })) }, b.version);
+    return this.run(
+      c,
+      account,
+      symbol,
+      {
+        kind: "set-ladder",
+        levels: b.levels.map((l) => ({ enabled: l.enabled, qty: l.qty, target: toTarget(l.target) })),
+      },
+      b.version,
+    );
   }
 
   async updateLevel(c: Caller, account: string, symbol: string, index: string, body: unknown) {
     const i = Number(index);
     if (!Number.isInteger(i) || i < 0 || i > 100) throw new ServiceError(404, `TP${index}: no such level`);
     const b = parse(S.levelPatchBody, body);
-    return this.run(c, account, symbol, { kind: "update-level", index: i, patch: { enabled: b.enabled, qty: b.qty, target: b.target ? toTarget(b.target) : undefined } }, b.version);
+    return this.run(
+      c,
+      account,
+      symbol,
+      {
+        kind: "update-level",
+        index: i,
+        patch: { enabled: b.enabled, qty: b.qty, target: b.target ? toTarget(b.target) : undefined },
+      },
+      b.version,
+    );
   }
 
   async setStop(c: Caller, account: string, symbolInput: string, body: unknown, atrSettings?: AtrSettings) {
@@ -240,16 +354,63 @@ export class TradingService {
     return this.setStopParsed(c, account, symbolInput, b.stop, b.version, atrSettings);
   }
 
-  async setStopParsed(c: Caller, account: string, symbolInput: string, stop: S.StopInput | null, version: number | undefined, atrSettings?: AtrSettings) {
-    return this.run(c, account, symbolInput, async (host, symbol) => ({ kind: "set-stop", stop: stop ? toStop(stop) : null, atr: await this.atrFor(symbol, stop, atrSettings, host) }), version);
+  async setStopParsed(
+    c: Caller,
+    account: string,
+    symbolInput: string,
+    stop: S.StopInput | null,
+    version: number | undefined,
+    atrSettings?: AtrSettings,
+  ) {
+    return this.run(
+      c,
+      account,
+      symbolInput,
+      async (host, symbol) => ({
+        kind: "set-stop",
+        stop: stop ? toStop(stop) : null,
+        atr: await this.atrFor(symbol, stop, atrSettings, host),
+      }),
+      version,
+    );
   }
 
-  async setLadderParsed(c: Caller, account: string, symbol: string, levels: { enabled: boolean; qty: number; target: S.TargetInput }[], version: number | undefined) {
-    return this.run(c, account, symbol, { kind: "set-ladder", levels: levels.map((l) => ({ enabled: l.enabled, qty: l.qty, target: toTarget(l.target) })) }, version);
+  async setLadderParsed(
+    c: Caller,
+    account: string,
+    symbol: string,
+    levels: { enabled: boolean; qty: number; target: S.TargetInput }[],
+    version: number | undefined,
+  ) {
+    return this.run(
+      c,
+      account,
+      symbol,
+      {
+        kind: "set-ladder",
+        levels: levels.map((l) => ({ enabled: l.enabled, qty: l.qty, target: toTarget(l.target) })),
+      },
+      version,
+    );
   }
 
-  async setTimerParsed(c: Caller, account: string, symbol: string, timer: S.TimerInput | null, version: number | undefined) {
-    return this.run(c, account, symbol, { kind: "set-timer", timer: timer ? { durationMs: timer.seconds * 1000, action: timer.action, mode: timer.mode } : null }, version);
+  async setTimerParsed(
+    c: Caller,
+    account: string,
+    symbol: string,
+    timer: S.TimerInput | null,
+    version: number | undefined,
+  ) {
+    return this.run(
+      c,
+      account,
+      symbol,
+      {
+        kind: "set-timer",
+        timer: timer ? { durationMs: timer.seconds * 1000, action: timer.action, mode: timer.mode } : null,
+      },
+      version,
+    );
   }
 
   async moveStop(c: Caller, account: string, symbol: string, body: unknown) {
@@ -259,22 +420,60 @@ export class TradingService {
 
   async setTimer(c: Caller, account: string, symbol: string, body: unknown) {
     const b = parse(S.timerBody, body);
-    return this.run(c, account, symbol, { kind: "set-timer", timer: b.timer ? { durationMs: b.timer.seconds * 1000, action: b.timer.action, mode: b.timer.mode } : null }, b.version);
+    return this.run(
+      c,
+      account,
+      symbol,
+      {
+        kind: "set-timer",
+        timer: b.timer ? { durationMs: b.timer.seconds * 1000, action: b.timer.action, mode: b.timer.mode } : null,
+      },
+      b.version,
+    );
   }
 
   /** Route (paper / webhook), the webhook URL (write-only, kept encrypted) and commission of an account. */
-  async setExecution(c: Caller, account: string, body: unknown, secrets: { set(scope: string, name: string, value: string, actor: Actor): Promise<void>; delete(scope: string, name: string, actor: Actor): Promise<boolean> }) {
+  async setExecution(
+    c: Caller,
+    account: string,
+    body: unknown,
+    secrets: {
+      set(scope: string, name: string, value: string, actor: Actor): Promise<void>;
+      delete(scope: string, name: string, actor: Actor): Promise<boolean>;
+    },
+  ) {
     const b = parse(S.executionBody, body);
     const accountId = await this.accountId(c.userId, account);
-    const row = await this.db.selectFrom("accounts").select(["kind"]).where("id", "=", accountId).executeTakeFirstOrThrow();
-    if (b.route === "webhook" && row.kind !== "live") throw new ServiceError(400, `body.route: only a live account can send orders to a webhook (${account} is ${row.kind})`);
-    if (b.webhookUrl !== undefined && row.kind !== "live") throw new ServiceError(400, `body.webhookUrl: ${account} is a ${row.kind} account; it never sends orders out`);
+    const row = await this.db
+      .selectFrom("accounts")
+      .select(["kind"])
+      .where("id", "=", accountId)
+      .executeTakeFirstOrThrow();
+    if (b.route === "webhook" && row.kind !== "live")
+      throw new ServiceError(
+        400,
+        `body.route: only a live account can send orders to a webhook (${account} is ${row.kind})`,
+      );
+    if (b.webhookUrl !== undefined && row.kind !== "live")
+      throw new ServiceError(400, `body.webhookUrl: ${account} is a ${row.kind} account; it never sends orders out`);
     if (b.webhookUrl) await secrets.set("webhook", `account:${accountId}`, b.webhookUrl, c.actor);
     else if (b.webhookUrl === null) await secrets.delete("webhook", `account:${accountId}`, c.actor);
     if (b.route !== undefined || b.commission !== undefined) {
       await this.db.transaction().execute(async (trx) => {
-        await trx.updateTable("accounts").set({ ...(b.route ? { execution: b.route } : {}), ...(b.commission !== undefined ? { commission: nanosToDecimal(b.commission) } : {}) }).where("id", "=", accountId).execute();
-        await appendEvent(trx, { actor: c.actor, accountId, kind: "account.execution", reason: `${account}: ${[b.route ? `route ${b.route}` : "", b.commission !== undefined ? `commission $${(b.commission / 1e9).toFixed(2)} per contract per side` : ""].filter(Boolean).join(", ")}` });
+        await trx
+          .updateTable("accounts")
+          .set({
+            ...(b.route ? { execution: b.route } : {}),
+            ...(b.commission !== undefined ? { commission: nanosToDecimal(b.commission) } : {}),
+          })
+          .where("id", "=", accountId)
+          .execute();
+        await appendEvent(trx, {
+          actor: c.actor,
+          accountId,
+          kind: "account.execution",
+          reason: `${account}: ${[b.route ? `route ${b.route}` : "", b.commission !== undefined ? `commission $${(b.commission / 1e9).toFixed(2)} per contract per side` : ""].filter(Boolean).join(", ")}`,
+        });
       });
     }
     await this.engine.reloadAccounts();
@@ -286,33 +485,80 @@ export class TradingService {
     const inst = CATALOGUE.find((i) => i.root === this.symbol(q.symbol))!;
     const mini = inst.family === "mini" ? inst : CATALOGUE.find((i) => i.root === inst.pair)!;
     const micro = inst.family === "micro" ? inst : CATALOGUE.find((i) => i.root === inst.pair)!;
-    const distance = q.stopPoints !== undefined ? BigInt(q.stopPoints) : q.stopTicks !== undefined ? BigInt(q.stopTicks) * inst.tickSize : undefined;
+    const distance =
+      q.stopPoints !== undefined
+        ? BigInt(q.stopPoints)
+        : q.stopTicks !== undefined
+          ? BigInt(q.stopTicks) * inst.tickSize
+          : undefined;
     if (distance === undefined) throw new ServiceError(400, "query: give stopPoints or stopTicks");
-    return { symbol: inst.root, risk: q.risk / 1e9, stop: Number(distance) / 1e9, ...sizePosition(mini, micro, BigInt(q.risk), distance) };
+    return {
+      symbol: inst.root,
+      risk: q.risk / 1e9,
+      stop: Number(distance) / 1e9,
+      ...sizePosition(mini, micro, BigInt(q.risk), distance),
+    };
   }
 
   async events(userId: number, account: string, symbol: string | undefined, limit = 100) {
     const accountId = await this.accountId(userId, account);
-    let q = this.db.selectFrom("events").select(["id", "at", "kind", "actor", "reason", "symbol", "trade_id", "data"]).where("account_id", "=", accountId);
+    let q = this.db
+      .selectFrom("events")
+      .select(["id", "at", "kind", "actor", "reason", "symbol", "trade_id", "data"])
+      .where("account_id", "=", accountId);
     if (symbol) q = q.where("symbol", "=", this.symbol(symbol));
-    const rows = await q.orderBy("id", "desc").limit(Math.min(Math.max(1, limit), 1000)).execute();
+    const rows = await q
+      .orderBy("id", "desc")
+      .limit(Math.min(Math.max(1, limit), 1000))
+      .execute();
     return rows.map((r) => {
       // The engine's own time of the event: replay time in a replay, else (nearly) `at`.
       const data = (typeof r.data === "string" ? JSON.parse(r.data) : r.data) as { ts?: number } | null;
       const ts = typeof data?.ts === "number" ? new Date(data.ts).toISOString() : undefined;
-      return { id: Number(r.id), at: new Date(r.at).toISOString(), ...(ts ? { ts } : {}), kind: r.kind, actor: r.actor, symbol: r.symbol, tradeId: r.trade_id, reason: r.reason };
+      return {
+        id: Number(r.id),
+        at: new Date(r.at).toISOString(),
+        ...(ts ? { ts } : {}),
+        kind: r.kind,
+        actor: r.actor,
+        symbol: r.symbol,
+        tradeId: r.trade_id,
+        reason: r.reason,
+      };
     });
   }
 
-  async journal(userId: number, filter: { account?: string; symbol?: string; from?: number; to?: number; tag?: string }) {
+  async journal(
+    userId: number,
+    filter: { account?: string; symbol?: string; from?: number; to?: number; tag?: string },
+  ) {
     let q = this.db
       .selectFrom("closed_trades as t")
       .innerJoin("accounts as a", "a.id", "t.account_id")
-      .select(["t.trade_id", "a.name as account", "t.symbol", "t.side", "t.qty", "t.entry", "t.exit", "t.opened_at", "t.closed_at", "t.realized", "t.commissions", "t.exit_reasons", "t.tags"])
+      .select([
+        "t.trade_id",
+        "a.name as account",
+        "t.symbol",
+        "t.side",
+        "t.qty",
+        "t.entry",
+        "t.exit",
+        "t.opened_at",
+        "t.closed_at",
+        "t.realized",
+        "t.commissions",
+        "t.exit_reasons",
+        "t.tags",
+      ])
       .where("a.user_id", "=", userId);
     if (filter.account) q = q.where("a.name", "=", filter.account);
     // Practice stays apart from real results: replay trades only when asked for.
-    q = filter.tag === "replay" ? q.where("a.kind", "=", "replay") : filter.account ? q : q.where("a.kind", "<>", "replay");
+    q =
+      filter.tag === "replay"
+        ? q.where("a.kind", "=", "replay")
+        : filter.account
+          ? q
+          : q.where("a.kind", "<>", "replay");
     if (filter.symbol) q = q.where("t.symbol", "=", this.symbol(filter.symbol));
     if (filter.from !== undefined) q = q.where("t.closed_at", ">=", new Date(filter.from));
     if (filter.to !== undefined) q = q.where("t.closed_at", "<", new Date(filter.to));
@@ -320,10 +566,20 @@ export class TradingService {
     const trades = rows.map((r) => {
       const net = Number(r.realized) - Number(r.commissions);
       return {
-        tradeId: r.trade_id, account: r.account, symbol: r.symbol, side: r.side, qty: r.qty, entry: Number(r.entry), exit: Number(r.exit),
-        openedAt: new Date(r.opened_at).toISOString(), closedAt: new Date(r.closed_at).toISOString(),
-        realized: Math.round(Number(r.realized) * 100) / 100, commissions: Math.round(Number(r.commissions) * 100) / 100, net: Math.round(net * 100) / 100,
-        exitReasons: (typeof r.exit_reasons === "string" ? JSON.parse(r.exit_reasons) : r.exit_reasons) as string[], tags: r.tags,
+        tradeId: r.trade_id,
+        account: r.account,
+        symbol: r.symbol,
+        side: r.side,
+        qty: r.qty,
+        entry: Number(r.entry),
+        exit: Number(r.exit),
+        openedAt: new Date(r.opened_at).toISOString(),
+        closedAt: new Date(r.closed_at).toISOString(),
+        realized: Math.round(Number(r.realized) * 100) / 100,
+        commissions: Math.round(Number(r.commissions) * 100) / 100,
+        net: Math.round(net * 100) / 100,
+        exitReasons: (typeof r.exit_reasons === "string" ? JSON.parse(r.exit_reasons) : r.exit_reasons) as string[],
+        tags: r.tags,
       };
     });
     const wins = trades.filter((t) => t.net > 0);
@@ -332,8 +588,13 @@ export class TradingService {
     return {
       trades,
       summary: {
-        trades: trades.length, wins: wins.length, losses: losses.length, winRate: trades.length ? Math.round((wins.length / trades.length) * 1000) / 10 : null,
-        net: sum(trades), grossWin: sum(wins), grossLoss: sum(losses),
+        trades: trades.length,
+        wins: wins.length,
+        losses: losses.length,
+        winRate: trades.length ? Math.round((wins.length / trades.length) * 1000) / 10 : null,
+        net: sum(trades),
+        grossWin: sum(wins),
+        grossLoss: sum(losses),
         profitFactor: losses.length && sum(losses) !== 0 ? Math.round((sum(wins) / -sum(losses)) * 100) / 100 : null,
         avgWin: wins.length ? Math.round((sum(wins) / wins.length) * 100) / 100 : null,
         avgLoss: losses.length ? Math.round((sum(losses) / losses.length) * 100) / 100 : null,
@@ -342,10 +603,33 @@ export class TradingService {
   }
 }
 
-export const JOURNAL_CSV_HEADER = "trade_id,account,symbol,side,qty,entry,exit,opened_at,closed_at,realized,commissions,net,exit_reasons,tags";
+export const JOURNAL_CSV_HEADER =
+  "trade_id,account,symbol,side,qty,entry,exit,opened_at,closed_at,realized,commissions,net,exit_reasons,tags";
 export function journalCsv(trades: Awaited<ReturnType<TradingService["journal"]>>["trades"]): string {
   const q = (s: string) => (/[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s);
-  return [JOURNAL_CSV_HEADER, ...trades.map((t) => [t.tradeId, t.account, t.symbol, t.side, t.qty, t.entry, t.exit, t.openedAt, t.closedAt, t.realized.toFixed(2), t.commissions.toFixed(2), t.net.toFixed(2), q(t.exitReasons.join(" | ")), q(t.tags.join(" "))].join(","))].join("\n") + "\n";
+  return (
+    [
+      JOURNAL_CSV_HEADER,
+      ...trades.map((t) =>
+        [
+          t.tradeId,
+          t.account,
+          t.symbol,
+          t.side,
+          t.qty,
+          t.entry,
+          t.exit,
+          t.openedAt,
+          t.closedAt,
+          t.realized.toFixed(2),
+          t.commissions.toFixed(2),
+          t.net.toFixed(2),
+          q(t.exitReasons.join(" | ")),
+          q(t.tags.join(" ")),
+        ].join(","),
+      ),
+    ].join("\n") + "\n"
+  );
 }
 
 export { nanosToDecimal };

@@ -36,7 +36,8 @@ export function createApp(ctx: AppContext) {
           info: {
             title: "Trade Manager API",
             version: VERSION,
-            description: "Server-side trade management for CME futures. Authenticate with `Authorization: Bearer <token>`.",
+            description:
+              "Server-side trade management for CME futures. Authenticate with `Authorization: Bearer <token>`.",
           },
           components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
           security: [{ bearer: [] }],

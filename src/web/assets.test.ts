@@ -6,31 +6,43 @@ import { ASSETS, assetResponse } from "./assets";
 /** Assets are a static list (for `bun build --compile`); a file the pages name but the list lacks would 404. */
 describe("embedded assets", () => {
   const root = join(import.meta.dir, "../..");
-  const views = readdirSync(join(root, "views")).filter((f) => f.endsWith(".tsx")).map((f) => readFileSync(join(root, "views", f), "utf8"));
+  const views = readdirSync(join(root, "views"))
+    .filter((f) => f.endsWith(".tsx"))
+    .map((f) => readFileSync(join(root, "views", f), "utf8"));
 
   test("every /static and /vendor URL a view references is embedded", () => {
-    const named = new Set(views.flatMap((v) => [...v.matchAll(/["'`](\/(?:static|vendor)\/[^"'`$]+)["'`]/g)].map((m) => m[1]!)));
+    const named = new Set(
+      views.flatMap((v) => [...v.matchAll(/["'`](\/(?:static|vendor)\/[^"'`$]+)["'`]/g)].map((m) => m[1]!)),
+    );
     expect(named.size).toBeGreaterThan(3);
     for (const url of named) expect(Object.keys(ASSETS)).toContain(url);
   });
 
   test("every file under public/ is embedded", () => {
     const files = (dir: string): string[] =>
-      readdirSync(join(root, "public", dir), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)]));
+      readdirSync(join(root, "public", dir), { withFileTypes: true }).flatMap((e) =>
+        e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)],
+      );
     for (const f of files("")) expect(Object.keys(ASSETS)).toContain(`/static/${f}`);
   });
 
   test("text assets go out gzipped to browsers that accept it, and revalidate by ETag (304)", async () => {
     const plain = assetResponse("/static/js/desk.js")!;
     const body = new Uint8Array(await plain.arrayBuffer());
-    const gz = assetResponse("/static/js/desk.js", new Request("http://x/", { headers: { "accept-encoding": "gzip, br" } }))!;
+    const gz = assetResponse(
+      "/static/js/desk.js",
+      new Request("http://x/", { headers: { "accept-encoding": "gzip, br" } }),
+    )!;
     expect(gz.headers.get("content-encoding")).toBe("gzip");
     const zipped = new Uint8Array(await gz.arrayBuffer());
     expect(zipped.length).toBeLessThan(body.length / 2);
     expect(Bun.gunzipSync(zipped)).toEqual(body);
     const etag = plain.headers.get("etag")!;
     expect(etag).toMatch(/^"[0-9a-f]{20}"$/);
-    const again = assetResponse("/static/js/desk.js", new Request("http://x/", { headers: { "if-none-match": etag } }))!;
+    const again = assetResponse(
+      "/static/js/desk.js",
+      new Request("http://x/", { headers: { "if-none-match": etag } }),
+    )!;
     expect(again.status).toBe(304);
     expect(assetResponse("/static/js/nope.js")).toBeUndefined();
   });

@@ -55,7 +55,12 @@ function load(urlPath: string): Loaded | undefined {
   const type = TYPES[ext] ?? "application/octet-stream";
   const body = new Uint8Array(readFileSync(file));
   const gz = type.startsWith("text/") || ext === "svg" ? new Uint8Array(Bun.gzipSync(body, { level: 9 })) : null;
-  a = { body, gzip: gz && gz.length < body.length * 0.9 ? gz : null, etag: `"${new Bun.CryptoHasher("sha256").update(body).digest("hex").slice(0, 20)}"`, type };
+  a = {
+    body,
+    gzip: gz && gz.length < body.length * 0.9 ? gz : null,
+    etag: `"${new Bun.CryptoHasher("sha256").update(body).digest("hex").slice(0, 20)}"`,
+    type,
+  };
   loaded.set(urlPath, a);
   return a;
 }

@@ -8,8 +8,24 @@ import { requestHost } from "./proxy";
 
 /** `credential` names what authenticated the request ("session:<hash>", "token:<id>"), so sockets can be bound to it. */
 export type Auth =
-  | { kind: "session"; userId: number; username: string; isAdmin: boolean; credential: string; csrfToken: string; actor: Actor }
-  | { kind: "token"; userId: number; username: string; isAdmin: boolean; credential: string; tokenName: string; actor: Actor };
+  | {
+      kind: "session";
+      userId: number;
+      username: string;
+      isAdmin: boolean;
+      credential: string;
+      csrfToken: string;
+      actor: Actor;
+    }
+  | {
+      kind: "token";
+      userId: number;
+      username: string;
+      isAdmin: boolean;
+      credential: string;
+      tokenName: string;
+      actor: Actor;
+    };
 
 export const SESSION_COOKIE = "sid";
 
@@ -28,8 +44,28 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 /** "Firefox on Linux" from a user agent, for the audit trail's actor. */
 export function deviceLabel(userAgent: string): string {
-  const browser = /Edg\//.test(userAgent) ? "Edge" : /Firefox\//.test(userAgent) ? "Firefox" : /Chrome\//.test(userAgent) ? "Chrome" : /Safari\//.test(userAgent) ? "Safari" : /curl\//.test(userAgent) ? "curl" : "browser";
-  const os = /Android/.test(userAgent) ? "Android" : /iPhone|iPad/.test(userAgent) ? "iOS" : /Windows/.test(userAgent) ? "Windows" : /Mac OS X/.test(userAgent) ? "macOS" : /Linux/.test(userAgent) ? "Linux" : "";
+  const browser = /Edg\//.test(userAgent)
+    ? "Edge"
+    : /Firefox\//.test(userAgent)
+      ? "Firefox"
+      : /Chrome\//.test(userAgent)
+        ? "Chrome"
+        : /Safari\//.test(userAgent)
+          ? "Safari"
+          : /curl\//.test(userAgent)
+            ? "curl"
+            : "browser";
+  const os = /Android/.test(userAgent)
+    ? "Android"
+    : /iPhone|iPad/.test(userAgent)
+      ? "iOS"
+      : /Windows/.test(userAgent)
+        ? "Windows"
+        : /Mac OS X/.test(userAgent)
+          ? "macOS"
+          : /Linux/.test(userAgent)
+            ? "Linux"
+            : "";
   return os ? `${browser} on ${os}` : browser;
 }
 
@@ -37,7 +73,10 @@ function deny(path: string, status: 401 | 403, message: string): Response {
   if (isApiPath(path) || status === 403) {
     return new Response(JSON.stringify({ success: false, message }), {
       status,
-      headers: { "content-type": "application/json", ...(status === 401 ? { "www-authenticate": 'Bearer realm="api"' } : {}) },
+      headers: {
+        "content-type": "application/json",
+        ...(status === 401 ? { "www-authenticate": 'Bearer realm="api"' } : {}),
+      },
     });
   }
   return new Response(null, { status: 303, headers: { location: `/login?next=${encodeURIComponent(path)}` } });
@@ -65,16 +104,30 @@ async function authenticate(ctx: AppContext, request: Request, sid: string | und
   if (header) {
     const m = /^Bearer\s+(\S+)$/i.exec(header);
     const t = m ? await ctx.tokens.verify(m[1]!) : undefined;
-    return t && {
-      kind: "token", userId: t.userId, username: t.username, isAdmin: t.isAdmin, credential: `token:${t.tokenId}`, tokenName: t.tokenName,
-      actor: { kind: "token", label: `${t.username} via token "${t.tokenName}"`, userId: t.userId },
-    };
+    return (
+      t && {
+        kind: "token",
+        userId: t.userId,
+        username: t.username,
+        isAdmin: t.isAdmin,
+        credential: `token:${t.tokenId}`,
+        tokenName: t.tokenName,
+        actor: { kind: "token", label: `${t.username} via token "${t.tokenName}"`, userId: t.userId },
+      }
+    );
   }
   const s = sid ? await ctx.sessions.lookup(sid) : undefined;
-  return s && {
-    kind: "session", userId: s.userId, username: s.username, isAdmin: s.isAdmin, credential: `session:${s.idHash}`, csrfToken: s.csrfToken,
-    actor: { kind: "user", label: `${s.username} (${deviceLabel(s.userAgent)})`, userId: s.userId },
-  };
+  return (
+    s && {
+      kind: "session",
+      userId: s.userId,
+      username: s.username,
+      isAdmin: s.isAdmin,
+      credential: `session:${s.idHash}`,
+      csrfToken: s.csrfToken,
+      actor: { kind: "user", label: `${s.username} (${deviceLabel(s.userAgent)})`, userId: s.userId },
+    }
+  );
 }
 
 export function readCookie(request: Request, name: string): string | undefined {
@@ -99,33 +152,47 @@ export function readCookie(request: Request, name: string): string | undefined {
  * parsed), so a route added later is protected without doing anything.
  */
 export function authPlugin(ctx: AppContext) {
-  return new Elysia({ name: "auth" })
-    .onRequest(async ({ request }) => {
-      const path = new URL(request.url).pathname;
-      if (isPublic(request.method, path)) return;
-      const auth = await authenticate(ctx, request, readCookie(request, SESSION_COOKIE));
-      if (!auth) {
-        const header = request.headers.get("authorization");
-        return deny(path, 401, header ? "invalid or revoked API token" : "authentication required: sign in or send Authorization: Bearer <token>");
-      }
-      // A browser's socket carries its cookie to any site that opens one: the upgrade must come from our pages.
-      if (auth.kind === "session" && request.headers.get("upgrade")?.toLowerCase() === "websocket" && crossOrigin(request, ctx.config.TRUST_PROXY)) {
-        return deny(path, 403, "cross-origin WebSocket refused");
-      }
-      authOf.set(request, auth);
-      // Another instance runs this user's engine: refused (soon forwarded) before anything is read.
-      const moved = await elsewhere(ctx, request, path, auth.userId, isApiPath(path));
-      if (moved) return moved;
-    })
-    // Public routes never read `auth`; every other route only runs once onRequest has set it.
-    .resolve({ as: "global" }, ({ request }) => ({ auth: authOf.get(request) as Auth }))
-    .onBeforeHandle({ as: "global" }, ({ request, path, route, auth, body }) => {
-      noteRoute(request, route);
-      if (!auth || SAFE_METHODS.has(request.method) || auth.kind !== "session") return;
-      if (crossOrigin(request, ctx.config.TRUST_PROXY)) return deny(path, 403, "cross-origin request refused");
-      const sent = request.headers.get("x-csrf-token") ?? (body && typeof body === "object" ? (body as Record<string, unknown>)._csrf : undefined);
-      if (typeof sent !== "string" || !timingSafeEqualText(sent, auth.csrfToken)) {
-        return deny(path, 403, "CSRF token missing or wrong: reload the page and try again");
-      }
-    });
+  return (
+    new Elysia({ name: "auth" })
+      .onRequest(async ({ request }) => {
+        const path = new URL(request.url).pathname;
+        if (isPublic(request.method, path)) return;
+        const auth = await authenticate(ctx, request, readCookie(request, SESSION_COOKIE));
+        if (!auth) {
+          const header = request.headers.get("authorization");
+          return deny(
+            path,
+            401,
+            header
+              ? "invalid or revoked API token"
+              : "authentication required: sign in or send Authorization: Bearer <token>",
+          );
+        }
+        // A browser's socket carries its cookie to any site that opens one: the upgrade must come from our pages.
+        if (
+          auth.kind === "session" &&
+          request.headers.get("upgrade")?.toLowerCase() === "websocket" &&
+          crossOrigin(request, ctx.config.TRUST_PROXY)
+        ) {
+          return deny(path, 403, "cross-origin WebSocket refused");
+        }
+        authOf.set(request, auth);
+        // Another instance runs this user's engine: refused (soon forwarded) before anything is read.
+        const moved = await elsewhere(ctx, request, path, auth.userId, isApiPath(path));
+        if (moved) return moved;
+      })
+      // Public routes never read `auth`; every other route only runs once onRequest has set it.
+      .resolve({ as: "global" }, ({ request }) => ({ auth: authOf.get(request) as Auth }))
+      .onBeforeHandle({ as: "global" }, ({ request, path, route, auth, body }) => {
+        noteRoute(request, route);
+        if (!auth || SAFE_METHODS.has(request.method) || auth.kind !== "session") return;
+        if (crossOrigin(request, ctx.config.TRUST_PROXY)) return deny(path, 403, "cross-origin request refused");
+        const sent =
+          request.headers.get("x-csrf-token") ??
+          (body && typeof body === "object" ? (body as Record<string, unknown>)._csrf : undefined);
+        if (typeof sent !== "string" || !timingSafeEqualText(sent, auth.csrfToken)) {
+          return deny(path, 403, "CSRF token missing or wrong: reload the page and try again");
+        }
+      })
+  );
 }

@@ -26,7 +26,11 @@ class Browser {
     return res;
   }
   async post(path: string, form: Record<string, string>) {
-    return this.go(path, { method: "POST", body: new URLSearchParams(form), headers: { "content-type": "application/x-www-form-urlencoded" } });
+    return this.go(path, {
+      method: "POST",
+      body: new URLSearchParams(form),
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
   }
 }
 
@@ -42,14 +46,38 @@ describe(`first-run setup, login, logout (${testDatabaseKind})`, () => {
     const page = await (await b.go(`/setup?token=${token}`)).text();
     expect(page).toContain("Create the first user");
     const csrf = hidden(page, "_csrf");
-    const mismatch = await b.post("/setup", { _csrf: csrf, token, username: "alice", password: "long enough password", password2: "different password!" });
+    const mismatch = await b.post("/setup", {
+      _csrf: csrf,
+      token,
+      username: "alice",
+      password: "long enough password",
+      password2: "different password!",
+    });
     expect(mismatch.status).toBe(200);
     expect(await mismatch.text()).toContain("The two passwords differ.");
-    const short = await b.post("/setup", { _csrf: csrf, token, username: "alice", password: "short", password2: "short" });
+    const short = await b.post("/setup", {
+      _csrf: csrf,
+      token,
+      username: "alice",
+      password: "short",
+      password2: "short",
+    });
     expect(await short.text()).toContain("at least 10 characters");
-    const noCsrf = await b.post("/setup", { _csrf: "x", token, username: "alice", password: "long enough password", password2: "long enough password" });
+    const noCsrf = await b.post("/setup", {
+      _csrf: "x",
+      token,
+      username: "alice",
+      password: "long enough password",
+      password2: "long enough password",
+    });
     expect(noCsrf.status).toBe(403);
-    const done = await b.post("/setup", { _csrf: csrf, token, username: "Alice", password: "long enough password", password2: "long enough password" });
+    const done = await b.post("/setup", {
+      _csrf: csrf,
+      token,
+      username: "Alice",
+      password: "long enough password",
+      password2: "long enough password",
+    });
     expect(done.status).toBe(303);
     expect(done.headers.get("location")).toBe("/");
     const cookie = done.headers.getSetCookie().find((c) => c.startsWith("sid="))!;
@@ -73,11 +101,21 @@ describe(`first-run setup, login, logout (${testDatabaseKind})`, () => {
     let page = await (await b.go("/login?next=/docs")).text();
     const csrf = hidden(page, "_csrf");
     expect(hidden(page, "next")).toBe("/docs");
-    const wrong = await b.post("/login", { _csrf: csrf, username: "alice", password: "not the password", next: "/docs" });
+    const wrong = await b.post("/login", {
+      _csrf: csrf,
+      username: "alice",
+      password: "not the password",
+      next: "/docs",
+    });
     expect(wrong.status).toBe(200);
     expect(wrong.headers.getSetCookie().some((c) => c.startsWith("sid="))).toBe(false);
     expect(await wrong.text()).toContain("Wrong username or password.");
-    const ok = await b.post("/login", { _csrf: csrf, username: "alice", password: "long enough password", next: "/docs" });
+    const ok = await b.post("/login", {
+      _csrf: csrf,
+      username: "alice",
+      password: "long enough password",
+      next: "/docs",
+    });
     expect(ok.status).toBe(303);
     expect(ok.headers.get("location")).toBe("/docs");
     const docs = await b.go("/docs");
@@ -113,7 +151,8 @@ describe(`first-run setup, login, logout (${testDatabaseKind})`, () => {
     const b = new Browser(h);
     const csrf = hidden(await (await b.go("/login")).text(), "_csrf");
     const statuses: number[] = [];
-    for (let i = 0; i < 7; i++) statuses.push((await b.post("/login", { _csrf: csrf, username: "bob", password: `guess-${i}-xxxxx` })).status);
+    for (let i = 0; i < 7; i++)
+      statuses.push((await b.post("/login", { _csrf: csrf, username: "bob", password: `guess-${i}-xxxxx` })).status);
     expect(statuses.slice(0, 5)).toEqual([200, 200, 200, 200, 200]);
     expect(statuses.slice(5)).toEqual([429, 429]);
     const limited = await b.post("/login", { _csrf: csrf, username: "bob", password: "whatever-at-all" });
@@ -125,13 +164,26 @@ describe(`first-run setup, login, logout (${testDatabaseKind})`, () => {
   test("an expired session is refused", async () => {
     const user = (await h.ctx.users.findByUsername("alice"))!;
     const s = await h.ctx.sessions.create(user.id, "test", "127.0.0.1");
-    await h.db.db.updateTable("sessions").set({ expires_at: new Date(Date.now() - 1000) }).execute();
+    await h.db.db
+      .updateTable("sessions")
+      .set({ expires_at: new Date(Date.now() - 1000) })
+      .execute();
     expect((await h.fetch("/", { headers: { cookie: `sid=${s.token}` } })).status).toBe(303);
   });
 
   test("HTML is escaped: a hostile value in the log renders as text", async () => {
     const user = (await h.ctx.users.findByUsername("alice"))!;
-    await h.db.db.insertInto("events").values({ actor_kind: "user", actor: "<script>alert(1)</script>", user_id: user.id, kind: "x", reason: "<img src=x onerror=alert(1)>", data: "{}" }).execute();
+    await h.db.db
+      .insertInto("events")
+      .values({
+        actor_kind: "user",
+        actor: "<script>alert(1)</script>",
+        user_id: user.id,
+        kind: "x",
+        reason: "<img src=x onerror=alert(1)>",
+        data: "{}",
+      })
+      .execute();
     const s = await h.ctx.sessions.create(user.id, "test", "127.0.0.1");
     const html = await (await h.fetch("/", { headers: { cookie: `sid=${s.token}` } })).text();
     expect(html).not.toContain("<script>alert(1)</script>");

@@ -37,17 +37,31 @@ async function print(price: string, symbol = "MES") {
 const html = async (path: string) => (await h.fetch(path, { headers: browser.headers })).text();
 /** A desk form post, as htmx sends it. */
 const post = (path: string, fields: Record<string, string>) =>
-  h.fetch(path, { method: "POST", headers: { ...browser.headers, "x-csrf-token": browser.csrf!, "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams(fields).toString() });
-const lines = (page: string) => JSON.parse(page.match(/data-lines="([^"]*)"/)![1]!.replaceAll("&#34;", '"').replaceAll("&amp;", "&"));
+  h.fetch(path, {
+    method: "POST",
+    headers: { ...browser.headers, "x-csrf-token": browser.csrf!, "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams(fields).toString(),
+  });
+const lines = (page: string) =>
+  JSON.parse(
+    page
+      .match(/data-lines="([^"]*)"/)![1]!
+      .replaceAll("&#34;", '"')
+      .replaceAll("&amp;", "&"),
+  );
 
 describe("the desk in the hard cases", () => {
   test("an off level shows off and is not drawn; a jumped stop-limit can be converted to market", async () => {
     await print("5000.00");
     const order = await request(h, api, "POST", "/api/v1/accounts/paper/positions/MES/orders", {
-      side: "buy", qty: 2,
+      side: "buy",
+      qty: 2,
       bracket: {
         stop: { kind: "stop-limit", initial: { unit: "points", value: "2" }, limitOffsetTicks: 2 },
-        ladder: [{ enabled: true, qty: 1, target: { unit: "ticks", value: 8 } }, { enabled: false, qty: 1, target: { unit: "ticks", value: 16 } }],
+        ladder: [
+          { enabled: true, qty: 1, target: { unit: "ticks", value: 8 } },
+          { enabled: false, qty: 1, target: { unit: "ticks", value: 16 } },
+        ],
       },
     });
     expect(order.status).toBe(200);
@@ -74,14 +88,32 @@ describe("the desk in the hard cases", () => {
 
   test("no prices: the desk, the positions page, the status bar and /healthz say so", async () => {
     await print("20000.00", "MNQ");
-    expect((await request(h, api, "POST", "/api/v1/accounts/paper/positions/MNQ/record", { side: "short", qty: 1, entryPrice: "20000.00" })).status).toBe(200);
-    expect((await request(h, api, "POST", "/api/v1/accounts/live/positions/MNQ/record", { side: "short", qty: 3, entryPrice: "20000.00" })).status).toBe(200);
+    expect(
+      (
+        await request(h, api, "POST", "/api/v1/accounts/paper/positions/MNQ/record", {
+          side: "short",
+          qty: 1,
+          entryPrice: "20000.00",
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      (
+        await request(h, api, "POST", "/api/v1/accounts/live/positions/MNQ/record", {
+          side: "short",
+          qty: 3,
+          entryPrice: "20000.00",
+        })
+      ).status,
+    ).toBe(200);
     const since = Date.now() - 61_000;
     h.ctx.engine.feed({ type: "feed", symbol: "MNQ", up: false, sinceMs: since, tsMs: Date.now() });
     await h.ctx.engine.settled();
 
     const desk = await html("/desk?account=paper&symbol=MNQ");
-    expect(desk).toMatch(/<strong>Unprotected:<\/strong> <span>no prices for MNQ since \d\d:\d\d:\d\d CT — stops and take-profits cannot fire; Exit all still works<\/span>/);
+    expect(desk).toMatch(
+      /<strong>Unprotected:<\/strong> <span>no prices for MNQ since \d\d:\d\d:\d\d CT — stops and take-profits cannot fire; Exit all still works<\/span>/,
+    );
     expect(desk).toContain(">unprotected: MNQ</span>");
     expect(desk).toContain(`data-unprotected="[&#34;paper:MNQ&#34;,&#34;live:MNQ&#34;]"`);
     const overview = await html("/positions/body");

@@ -26,7 +26,9 @@ function print(price: number) {
 describe.skipIf(!haveChromium)("the desk in Chromium", () => {
   beforeAll(async () => {
     app = await e2eServer("desk");
-    userId = (await app.server.ctx.users.create("trader", "a long enough password", { kind: "cli", label: "e2e", userId: null })).id;
+    userId = (
+      await app.server.ctx.users.create("trader", "a long enough password", { kind: "cli", label: "e2e", userId: null })
+    ).id;
     browser = await launchBrowser();
   }, 60_000);
   afterAll(async () => {
@@ -40,7 +42,9 @@ describe.skipIf(!haveChromium)("the desk in Chromium", () => {
     await a.goto(`${app.server.url}/desk?account=paper&symbol=MES`);
     await b.goto(`${app.server.url}/desk?account=paper&symbol=MES`);
     // The simulated feed prices the symbol within a moment.
-    await a.waitForFunction(() => document.querySelector("[data-last]")?.textContent !== "—", undefined, { timeout: 5000 });
+    await a.waitForFunction(() => document.querySelector("[data-last]")?.textContent !== "—", undefined, {
+      timeout: 5000,
+    });
     await a.screenshot({ path: join(ARTIFACTS, "desk-flat-desktop.png"), fullPage: true });
 
     // Buy: the position, its P&L and the timer appear.
@@ -63,7 +67,10 @@ describe.skipIf(!haveChromium)("the desk in Chromium", () => {
     await stopForm.getByLabel("Amount").fill("40");
     await stopForm.getByRole("button", { name: "Set stop" }).click();
     const entry = (await deskLines(a)).entry as number;
-    await a.waitForFunction((e) => JSON.parse(document.getElementById("desk-state")!.dataset.lines!).stop === e - 40, entry);
+    await a.waitForFunction(
+      (e) => JSON.parse(document.getElementById("desk-state")!.dataset.lines!).stop === e - 40,
+      entry,
+    );
 
     // Two TP levels: added, edited in place, saved.
     const ladder = a.getByRole("region", { name: "Take-profit levels" });
@@ -75,7 +82,10 @@ describe.skipIf(!haveChromium)("the desk in Chromium", () => {
     await ladder.getByLabel("TP2 quantity").fill("2");
     await ladder.getByLabel("TP2 target").fill("60");
     await ladder.getByRole("button", { name: "Save levels" }).click();
-    await a.waitForFunction((e) => JSON.parse(document.getElementById("desk-state")!.dataset.lines!).tps[1]?.price === e + 15, entry);
+    await a.waitForFunction(
+      (e) => JSON.parse(document.getElementById("desk-state")!.dataset.lines!).tps[1]?.price === e + 15,
+      entry,
+    );
     const tps = (await deskLines(a)).tps as { price: number; status: string }[];
     expect(tps.map((t) => t.price)).toEqual([entry + 7.5, entry + 15]);
 
@@ -83,7 +93,10 @@ describe.skipIf(!haveChromium)("the desk in Chromium", () => {
     print(entry + 7.5);
     await ladder.getByText(/✓ \d/).waitFor({ timeout: 5000 });
     expect(((await deskLines(a)).tps as { status: string }[])[0]!.status).toBe("filled");
-    await a.getByRole("region", { name: "Trade log" }).getByText(/TP1 filled 1 @/).waitFor();
+    await a
+      .getByRole("region", { name: "Trade log" })
+      .getByText(/TP1 filled 1 @/)
+      .waitFor();
     await position.getByText("Long 3").waitFor();
     await a.screenshot({ path: join(ARTIFACTS, "desk-trade-desktop.png"), fullPage: true });
 
@@ -98,7 +111,11 @@ describe.skipIf(!haveChromium)("the desk in Chromium", () => {
         el.scrollIntoView({ block: "center" });
         const u = el.uplot;
         const r = u.over.getBoundingClientRect();
-        return { x: r.left + r.width * 0.4, y: r.top + u.valToPos(price, "y"), y2: r.top + u.valToPos(price + 10, "y") };
+        return {
+          x: r.left + r.width * 0.4,
+          y: r.top + u.valToPos(price, "y"),
+          y2: r.top + u.valToPos(price + 10, "y"),
+        };
       }, before);
       await a.mouse.move(box.x, box.y);
       await a.mouse.down();
@@ -106,8 +123,15 @@ describe.skipIf(!haveChromium)("the desk in Chromium", () => {
       await a.mouse.move(box.x, box.y2, { steps: 4 });
       await a.mouse.up();
       const changed = await a
-        .waitForFunction((old) => JSON.parse(document.getElementById("desk-state")!.dataset.lines!).stop !== old, before, { timeout: 3000 })
-        .then(() => true, () => false);
+        .waitForFunction(
+          (old) => JSON.parse(document.getElementById("desk-state")!.dataset.lines!).stop !== old,
+          before,
+          { timeout: 3000 },
+        )
+        .then(
+          () => true,
+          () => false,
+        );
       if (changed) break;
     }
     const moved = (await deskLines(a)).stop as number;
@@ -115,7 +139,11 @@ describe.skipIf(!haveChromium)("the desk in Chromium", () => {
     expect(Math.round(moved * 4)).toBe(moved * 4); // on the 0.25 grid
     await position.getByText(moved.toFixed(2)).waitFor();
     // …and in the other browser.
-    await b.waitForFunction((v) => JSON.parse(document.getElementById("desk-state")!.dataset.lines!).stop === v, moved, { timeout: 3000 });
+    await b.waitForFunction(
+      (v) => JSON.parse(document.getElementById("desk-state")!.dataset.lines!).stop === v,
+      moved,
+      { timeout: 3000 },
+    );
 
     // The 1-second chart: two prints 1.1 s apart are two candles less than a minute apart.
     const interval = b.getByRole("group", { name: "Chart interval" });
@@ -125,10 +153,11 @@ describe.skipIf(!haveChromium)("the desk in Chromium", () => {
     print(moved + 20);
     await b.waitForTimeout(1100);
     print(moved + 21);
-    const candleGap = async () => b.evaluate(() => {
-      const t = (document.querySelector("[data-chart]") as HTMLElement & { uplot: any }).uplot.data[0] as number[];
-      return t.length < 2 ? null : t[t.length - 1]! - t[t.length - 2]!;
-    });
+    const candleGap = async () =>
+      b.evaluate(() => {
+        const t = (document.querySelector("[data-chart]") as HTMLElement & { uplot: any }).uplot.data[0] as number[];
+        return t.length < 2 ? null : t[t.length - 1]! - t[t.length - 2]!;
+      });
     for (let i = 0; i < 20 && !(((await candleGap()) ?? 0) > 0); i++) await b.waitForTimeout(100);
     const gap = await candleGap();
     expect(gap).toBeGreaterThan(0);
@@ -144,30 +173,51 @@ describe.skipIf(!haveChromium)("the desk in Chromium", () => {
     await bStop.getByLabel("Amount").fill("35");
     await stopForm.getByLabel("Amount").fill("30");
     await stopForm.getByRole("button", { name: "Set stop" }).click();
-    await a.waitForFunction((e) => JSON.parse(document.getElementById("desk-state")!.dataset.lines!).stop === e - 30, entry);
+    await a.waitForFunction(
+      (e) => JSON.parse(document.getElementById("desk-state")!.dataset.lines!).stop === e - 30,
+      entry,
+    );
     await bStop.getByRole("button", { name: "Set stop" }).click();
-    await b.getByRole("alert").getByText(/changed meanwhile/).waitFor({ timeout: 3000 });
+    await b
+      .getByRole("alert")
+      .getByText(/changed meanwhile/)
+      .waitFor({ timeout: 3000 });
     // Nothing was overwritten, and B now shows the current stop.
     expect((await deskLines(b)).stop).toBe(entry - 30);
     await b.screenshot({ path: join(ARTIFACTS, "desk-conflict-desktop.png"), fullPage: true });
 
     // The server restarts: the page reconnects by itself and shows the same position.
     await app.restart();
-    await a.waitForFunction(() => document.querySelector("[data-feed]")?.className.includes("feed-sim"), undefined, { timeout: 20_000 });
+    await a.waitForFunction(() => document.querySelector("[data-feed]")?.className.includes("feed-sim"), undefined, {
+      timeout: 20_000,
+    });
     await a.getByRole("button", { name: "Exit all" }).click();
     await position.getByText(/Flat/).waitFor({ timeout: 5000 });
-    await a.getByRole("region", { name: "Trade log" }).getByText(/trade closed: long 4/).waitFor();
+    await a
+      .getByRole("region", { name: "Trade log" })
+      .getByText(/trade closed: long 4/)
+      .waitFor();
 
     // Phone width.
-    const phone = watchErrors(await (await signedIn(browser, app.server, userId, { width: 390, height: 844 })).newPage(), errors);
+    const phone = watchErrors(
+      await (await signedIn(browser, app.server, userId, { width: 390, height: 844 })).newPage(),
+      errors,
+    );
     await phone.goto(`${app.server.url}/desk?account=paper&symbol=MES`);
-    await phone.waitForFunction(() => document.querySelector("[data-last]")?.textContent !== "—", undefined, { timeout: 5000 });
+    await phone.waitForFunction(() => document.querySelector("[data-last]")?.textContent !== "—", undefined, {
+      timeout: 5000,
+    });
     await phone.waitForTimeout(300);
     await phone.screenshot({ path: join(ARTIFACTS, "desk-phone.png"), fullPage: true });
 
     // Expected entries only: Chromium logs the deliberate 409 of the stale edit, and a socket
     // attempt while the server was restarting. Nothing else may fail.
-    const refused = app.logs.lines.filter((l) => l.event === "http" && l.status === 403).map((l) => `${l.method} ${l.route}`);
-    expect({ errors: errors.filter((e) => !/WebSocket connection to .* failed|status of 409 \(Conflict\)/.test(e)), refused }).toEqual({ errors: [], refused: [] });
+    const refused = app.logs.lines
+      .filter((l) => l.event === "http" && l.status === 403)
+      .map((l) => `${l.method} ${l.route}`);
+    expect({
+      errors: errors.filter((e) => !/WebSocket connection to .* failed|status of 409 \(Conflict\)/.test(e)),
+      refused,
+    }).toEqual({ errors: [], refused: [] });
   }, 120_000);
 });

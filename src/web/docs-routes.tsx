@@ -34,7 +34,10 @@ export function docsRoutes(ctx: AppContext, app: () => AnyElysia) {
           description: op.description ?? "",
           tag: op.tags?.[0] ?? "Other",
           requestSchema: schema ? JSON.stringify(schema, null, 2) : undefined,
-          responses: Object.entries(op.responses ?? {}).map(([status, r]) => ({ status, description: (r as { description?: string }).description ?? "" })),
+          responses: Object.entries(op.responses ?? {}).map(([status, r]) => ({
+            status,
+            description: (r as { description?: string }).description ?? "",
+          })),
           example:
             `curl -s -H "Authorization: Bearer $TOKEN"` +
             (method === "get" ? "" : ` -X ${method.toUpperCase()}`) +
@@ -48,7 +51,12 @@ export function docsRoutes(ctx: AppContext, app: () => AnyElysia) {
 
   return new Elysia({ name: "docs" })
     .use(authPlugin(ctx))
-    .get("/docs", ({ auth, request }) => htmlResponse(<DocsPage user={pageUser(auth, ctx)} routes={routes()} origin={new URL(request.url).origin} />), {
-      detail: { hide: true },
-    });
+    .get(
+      "/docs",
+      ({ auth, request }) =>
+        htmlResponse(<DocsPage user={pageUser(auth, ctx)} routes={routes()} origin={new URL(request.url).origin} />),
+      {
+        detail: { hide: true },
+      },
+    );
 }

@@ -15,7 +15,14 @@ export function launchBrowser(): Promise<Browser> {
   mkdirSync(ARTIFACTS, { recursive: true });
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
   });
 }
 
@@ -25,7 +32,12 @@ export function launchBrowser(): Promise<Browser> {
  * `extraEnv`: more configuration (a Databento key and gateway, say).
  */
 export async function e2eServer(name: string, extraEnv: Record<string, string> = {}) {
-  const env: Record<string, string> = { PORT: "0", DATA_DIR: mkdtempSync(join(tmpdir(), `${name}-`)), SECRET_KEY: "33".repeat(32), ...extraEnv };
+  const env: Record<string, string> = {
+    PORT: "0",
+    DATA_DIR: mkdtempSync(join(tmpdir(), `${name}-`)),
+    SECRET_KEY: "33".repeat(32),
+    ...extraEnv,
+  };
   let dropSchema: (() => Promise<void>) | undefined;
   if (process.env.DATABASE_URL) {
     const url = new URL(process.env.DATABASE_URL);
@@ -62,7 +74,12 @@ export async function e2eServer(name: string, extraEnv: Record<string, string> =
 }
 
 /** A signed-in browser context for a user (a session cookie, as after a login). */
-export async function signedIn(browser: Browser, server: RunningServer, userId: number, viewport = { width: 1440, height: 1000 }): Promise<BrowserContext> {
+export async function signedIn(
+  browser: Browser,
+  server: RunningServer,
+  userId: number,
+  viewport = { width: 1440, height: 1000 },
+): Promise<BrowserContext> {
   const s = await server.ctx.sessions.create(userId, "Mozilla/5.0 (X11; Linux x86_64) Chrome/156.0", "127.0.0.1");
   const context = await browser.newContext({ viewport });
   await context.addCookies([{ name: "sid", value: s.token, url: server.url }]);
@@ -70,7 +87,8 @@ export async function signedIn(browser: Browser, server: RunningServer, userId: 
 }
 
 /** The lines (entry, stop, take-profits) the desk's state fragment hands its chart. */
-export const deskLines = (page: Page) => page.evaluate(() => JSON.parse(document.getElementById("desk-state")!.dataset.lines!));
+export const deskLines = (page: Page) =>
+  page.evaluate(() => JSON.parse(document.getElementById("desk-state")!.dataset.lines!));
 
 /** Collects console errors and uncaught exceptions of a page. */
 export function watchErrors(page: Page, into: string[]): Page {

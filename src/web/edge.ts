@@ -33,7 +33,11 @@ function nulPath(value: unknown, depth: number): string[] | undefined {
 }
 
 /** A 400 for the first bad path parameter, query value or body string; undefined when all are fine. */
-export function edgeProblem(params: Record<string, unknown> | undefined, query: Record<string, unknown> | undefined, body: unknown): string | undefined {
+export function edgeProblem(
+  params: Record<string, unknown> | undefined,
+  query: Record<string, unknown> | undefined,
+  body: unknown,
+): string | undefined {
   for (const [name, v] of Object.entries(params ?? {})) {
     // Elysia hands a segment it could not percent-decode over as null.
     if (v === null) return `${name}: bad percent-encoding in the address`;

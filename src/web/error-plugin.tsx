@@ -12,7 +12,10 @@ import { requestId } from "./http";
 import { htmlResponse } from "./html-response";
 
 function json(status: number, message: string, details?: Record<string, unknown>): Response {
-  return new Response(JSON.stringify({ success: false, message, ...details }), { status, headers: { "content-type": "application/json" } });
+  return new Response(JSON.stringify({ success: false, message, ...details }), {
+    status,
+    headers: { "content-type": "application/json" },
+  });
 }
 
 interface Refusal {
@@ -30,7 +33,8 @@ function refusal(error: unknown, code: unknown, request: Request, path: string):
   // The account moved to another instance while this request ran: nothing was written; a retry reaches the new owner.
   if (error instanceof FencedError) return { status: 503, message: `${error.message}; try again` };
   if (code === "PARSE") return { status: 400, message: "request body is not valid JSON or form data" };
-  if (code === "VALIDATION") return { status: 400, message: (error as Error).message.split("\n")[0] ?? "invalid request" };
+  if (code === "VALIDATION")
+    return { status: 400, message: (error as Error).message.split("\n")[0] ?? "invalid request" };
   if (code === "NOT_FOUND") return { status: 404, message: `no route ${request.method} ${path}` };
   return undefined;
 }
@@ -48,7 +52,13 @@ export function pathOf(request: Request): string {
  * the request id and answered 500 without internals. Pages get an error page, htmx a fragment,
  * the API JSON. Used by Elysia's onError and by the outermost fetch wrapper alike.
  */
-export function errorResponse(logger: Logger, request: Request, error: unknown, code?: unknown, path = pathOf(request)): Promise<Response> | Response {
+export function errorResponse(
+  logger: Logger,
+  request: Request,
+  error: unknown,
+  code?: unknown,
+  path = pathOf(request),
+): Promise<Response> | Response {
   const rid = requestId(request);
   let r = refusal(error, code, request, path);
   if (r) logger.debug("http.refused", { rid, status: r.status, message: r.message });
@@ -58,7 +68,12 @@ export function errorResponse(logger: Logger, request: Request, error: unknown, 
   }
   if (request.headers.get("hx-request")) {
     // An htmx request gets a fragment, not a whole page inside the page.
-    return htmlResponse(<p class="alert alert-error" role="alert" safe>{r.message}</p>, r.status);
+    return htmlResponse(
+      <p class="alert alert-error" role="alert" safe>
+        {r.message}
+      </p>,
+      r.status,
+    );
   }
   return isApiPath(path) || request.headers.get("accept")?.includes("application/json")
     ? json(r.status, r.message, r.details)
@@ -66,5 +81,7 @@ export function errorResponse(logger: Logger, request: Request, error: unknown, 
 }
 
 export function errorPlugin(logger: Logger) {
-  return new Elysia({ name: "errors" }).onError({ as: "global" }, ({ code, error, request, path }) => errorResponse(logger, request, error, code, path));
+  return new Elysia({ name: "errors" }).onError({ as: "global" }, ({ code, error, request, path }) =>
+    errorResponse(logger, request, error, code, path),
+  );
 }

@@ -30,16 +30,47 @@ beforeAll(async () => {
   session = await sessionClient(h, admin.id);
   other = await sessionClient(h, (await addUser(h, "fuzzother")).id);
   // Some state for requests to act on: prices, an original-API trade with a ladder, a desk trade, archived bars.
-  for (const [symbol, price] of [["MES", 5000], ["MNQ", 21000], ["ES", 5000], ["NQ", 21000], ["MCL", 70]] as const) h.ctx.engine.onTrade(symbol, price * 1e9, Date.now());
-  await h.fetch("/api/place_order", json(token, "POST", { active_orders: { MES: { action: "buy", quantity: 2, entry_price: 5000 } }, tp_levels: { MES: [{ enabled: true, quantity: 1, target: 2, price: 5002, hit: false }] } }));
-  await h.fetch("/api/v1/accounts/paper/positions/MNQ/record", json(token, "POST", { side: "short", qty: 3, entryPrice: 21000 }));
+  for (const [symbol, price] of [
+    ["MES", 5000],
+    ["MNQ", 21000],
+    ["ES", 5000],
+    ["NQ", 21000],
+    ["MCL", 70],
+  ] as const)
+    h.ctx.engine.onTrade(symbol, price * 1e9, Date.now());
+  await h.fetch(
+    "/api/place_order",
+    json(token, "POST", {
+      active_orders: { MES: { action: "buy", quantity: 2, entry_price: 5000 } },
+      tp_levels: { MES: [{ enabled: true, quantity: 1, target: 2, price: 5002, hit: false }] },
+    }),
+  );
+  await h.fetch(
+    "/api/v1/accounts/paper/positions/MNQ/record",
+    json(token, "POST", { side: "short", qty: 3, entryPrice: 21000 }),
+  );
   const bars: ArchivedBar[] = [];
-  for (let i = 0; i < 60; i++) bars.push({ dataset: "SIM", symbol: "MES", startMs: T0 + i * 60_000, contract: "MESH5", instrumentId: 1, open: 5000e9, high: 5000.25e9, low: 4999.75e9, close: 5000e9, volume: 10, source: "trades" });
+  for (let i = 0; i < 60; i++)
+    bars.push({
+      dataset: "SIM",
+      symbol: "MES",
+      startMs: T0 + i * 60_000,
+      contract: "MESH5",
+      instrumentId: 1,
+      open: 5000e9,
+      high: 5000.25e9,
+      low: 4999.75e9,
+      close: 5000e9,
+      volume: 10,
+      source: "trades",
+    });
   await upsertBars(h.ctx.db, bars);
   await h.ctx.replay.start(0);
 
   const spec = await (await h.fetch("/api/openapi.json", { headers: token.headers })).json();
-  routes = Object.entries<Record<string, unknown>>(spec.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => ({ method: m.toUpperCase(), path, json: true, fields: [] })));
+  routes = Object.entries<Record<string, unknown>>(spec.paths).flatMap(([path, ops]) =>
+    Object.keys(ops).map((m) => ({ method: m.toUpperCase(), path, json: true, fields: [] })),
+  );
   for (const [key, fields] of Object.entries(FORMS)) {
     const [method, path] = key.split(" ") as [string, string];
     routes.push({ method, path, json: false, fields });
@@ -51,8 +82,13 @@ afterAll(async () => {
 });
 
 function withClient(c: FuzzCase): RequestInit {
-  const who = c.client === "token" ? token : c.client === "session" ? session : c.client === "other" ? other : undefined;
-  const headers: Record<string, string> = { ...who?.headers, ...(who?.csrf && c.csrf ? { "x-csrf-token": who.csrf } : {}), ...c.init.headers };
+  const who =
+    c.client === "token" ? token : c.client === "session" ? session : c.client === "other" ? other : undefined;
+  const headers: Record<string, string> = {
+    ...who?.headers,
+    ...(who?.csrf && c.csrf ? { "x-csrf-token": who.csrf } : {}),
+    ...c.init.headers,
+  };
   return { method: c.init.method, headers, body: c.init.body as BodyInit | undefined };
 }
 
@@ -60,8 +96,17 @@ describe(`fuzz: every route and form (${testDatabaseKind})`, () => {
   test("the generator covers every registered route", () => {
     const covered = new Set(routes.map((r) => `${r.method} ${r.path}`));
     // Static files, the spec itself, the socket (its own test below) and sign-out (it would end the fuzzing session).
-    const skipped = new Set(["GET /api/openapi.json", "GET /favicon.ico", "GET /static/*", "GET /vendor/*", "WS /ws", "POST /logout"]);
-    const missing = h.app.routes.map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, "{$1}")}`).filter((r) => !covered.has(r) && !skipped.has(r));
+    const skipped = new Set([
+      "GET /api/openapi.json",
+      "GET /favicon.ico",
+      "GET /static/*",
+      "GET /vendor/*",
+      "WS /ws",
+      "POST /logout",
+    ]);
+    const missing = h.app.routes
+      .map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, "{$1}")}`)
+      .filter((r) => !covered.has(r) && !skipped.has(r));
     expect(missing).toEqual([]);
   });
 
@@ -85,7 +130,8 @@ describe(`fuzz: every route and form (${testDatabaseKind})`, () => {
       if (res.status >= 400 && after !== before) changed.push(what);
       before = after;
     }
-    if (process.env.FUZZ_DEBUG) console.log(JSON.stringify([...statuses].sort()), JSON.stringify(Object.fromEntries([...byRoute].sort())));
+    if (process.env.FUZZ_DEBUG)
+      console.log(JSON.stringify([...statuses].sort()), JSON.stringify(Object.fromEntries([...byRoute].sort())));
     const logged = h.logs.lines.filter((l) => l.level === "error").map((l) => JSON.stringify(l).slice(0, 300));
     expect(errors.slice(0, 10)).toEqual([]);
     expect(changed.slice(0, 10)).toEqual([]);
@@ -100,11 +146,12 @@ describe(`fuzz: every route and form (${testDatabaseKind})`, () => {
     h.ctx.loginLimits.byAddress = new FailureLimiter(20, 15 * 60_000);
     await addUser(h, "parallel", "the right password");
     const pre = "z".repeat(24);
-    const login = (password: string, username = "parallel") => h.fetch("/login", {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded", cookie: `pre_csrf=${pre}` },
-      body: `username=${username}&password=${encodeURIComponent(password)}&_csrf=${pre}`,
-    });
+    const login = (password: string, username = "parallel") =>
+      h.fetch("/login", {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded", cookie: `pre_csrf=${pre}` },
+        body: `username=${username}&password=${encodeURIComponent(password)}&_csrf=${pre}`,
+      });
     const guesses = await Promise.all(Array.from({ length: 15 }, (_, i) => login(`guess number ${i}`)));
     expect(guesses.filter((r) => r.status === 429).length).toBe(10);
     expect(guesses.filter((r) => r.status === 200).length).toBe(5);
@@ -117,7 +164,11 @@ describe(`fuzz: every route and form (${testDatabaseKind})`, () => {
 
 describe(`fuzz: WebSocket abuse (${testDatabaseKind})`, () => {
   test("garbage, floods and hostile upgrades leave the server serving and every socket answered", async () => {
-    const server = Bun.serve({ port: 0, fetch: createFetch(h.ctx, h.app), websocket: websocket as unknown as Bun.WebSocketHandler<unknown> });
+    const server = Bun.serve({
+      port: 0,
+      fetch: createFetch(h.ctx, h.app),
+      websocket: websocket as unknown as Bun.WebSocketHandler<unknown>,
+    });
     (h.app as unknown as { server: typeof server }).server = server;
     h.ctx.priceHub.attach(server);
     const url = `ws://127.0.0.1:${server.port}/ws`;
@@ -130,13 +181,32 @@ describe(`fuzz: WebSocket abuse (${testDatabaseKind})`, () => {
         return { ws, messages, opened };
       };
       // Hostile upgrades are refused, never a 5xx.
-      for (const headers of [{ cookie: session.headers.cookie!, origin: "http://evil.example" }, { cookie: "sid=%ZZ" }, { authorization: "Bearer tma_forged" }, {}] as Record<string, string>[]) {
+      for (const headers of [
+        { cookie: session.headers.cookie!, origin: "http://evil.example" },
+        { cookie: "sid=%ZZ" },
+        { authorization: "Bearer tma_forged" },
+        {},
+      ] as Record<string, string>[]) {
         expect(await open(headers).opened).toBe(false);
       }
       const c = open({ authorization: token.headers.authorization! });
       expect(await c.opened).toBe(true);
-      const junk = ["", "{", "null", "[]", "\u0000", '{"op":"subscribe","symbols":["\u0000"]}', '{"op":"subscribe","symbols":[]}', JSON.stringify({ op: "subscribe", symbols: Array.from({ length: 5000 }, (_, i) => `S${i}`) }),
-        '{"op":"rate","maxPerSecond":1e308}', '{"op":"rate","maxPerSecond":-1}', '{"event":"price_update","data":{"symbol":"%FF"}}', "[".repeat(5000) + "]".repeat(5000), "x".repeat(200_000), '{"op":"__proto__"}'];
+      const junk = [
+        "",
+        "{",
+        "null",
+        "[]",
+        "\u0000",
+        '{"op":"subscribe","symbols":["\u0000"]}',
+        '{"op":"subscribe","symbols":[]}',
+        JSON.stringify({ op: "subscribe", symbols: Array.from({ length: 5000 }, (_, i) => `S${i}`) }),
+        '{"op":"rate","maxPerSecond":1e308}',
+        '{"op":"rate","maxPerSecond":-1}',
+        '{"event":"price_update","data":{"symbol":"%FF"}}',
+        "[".repeat(5000) + "]".repeat(5000),
+        "x".repeat(200_000),
+        '{"op":"__proto__"}',
+      ];
       for (const m of junk) c.ws.send(m);
       c.ws.send(new Uint8Array([0, 1, 2, 255]));
       for (let i = 0; i < 500; i++) c.ws.send('{"op":"ping"}');

@@ -54,7 +54,9 @@ export function applySecurityHeaders(headers: Headers, opts: SecurityOptions): v
 }
 
 let counter = 0;
-const bootId = Math.floor(Math.random() * 0xffffff).toString(16).padStart(6, "0");
+const bootId = Math.floor(Math.random() * 0xffffff)
+  .toString(16)
+  .padStart(6, "0");
 
 type Handler = (request: Request) => Response | Promise<Response>;
 interface Peer {
@@ -87,7 +89,8 @@ async function compressed(request: Request, response: Response): Promise<Respons
   const body = new Uint8Array(await response.arrayBuffer());
   const headers = new Headers(response.headers);
   headers.append("vary", "accept-encoding");
-  if (body.length < MIN_COMPRESS || body.length > MAX_COMPRESS) return new Response(body, { status: response.status, headers });
+  if (body.length < MIN_COMPRESS || body.length > MAX_COMPRESS)
+    return new Response(body, { status: response.status, headers });
   headers.set("content-encoding", "gzip");
   headers.delete("content-length");
   return new Response(new Uint8Array(Bun.gzipSync(body, { level: 6 })), { status: response.status, headers });
@@ -102,7 +105,11 @@ export interface BasicsOptions extends SecurityOptions {
 
 export function withHttpBasics(handle: Handler, logger: Logger, opts: BasicsOptions): FetchHandler {
   return async (original, server) => {
-    const m: RequestMeta = { id: `${bootId}-${(++counter).toString(36)}`, start: performance.now(), peer: server?.requestIP(original)?.address };
+    const m: RequestMeta = {
+      id: `${bootId}-${(++counter).toString(36)}`,
+      start: performance.now(),
+      peer: server?.requestIP(original)?.address,
+    };
     const request = absolute(original, opts.base);
     meta.set(request, m);
     let response: Response;

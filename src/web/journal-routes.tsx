@@ -8,7 +8,15 @@ import { htmlResponse } from "./html-response";
 import { pageUser } from "./pages";
 import { isDay } from "./params";
 
-const CT = new Intl.DateTimeFormat("en-CA", { timeZone: "America/Chicago", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hour12: false });
+const CT = new Intl.DateTimeFormat("en-CA", {
+  timeZone: "America/Chicago",
+  year: "numeric",
+  month: "2-digit",
+  day: "2-digit",
+  hour: "2-digit",
+  minute: "2-digit",
+  hour12: false,
+});
 /** The filter form's dates: empty is no filter, anything else must be a real day. */
 function day(v: unknown, field: string): string | undefined {
   if (v === undefined || v === "") return undefined;
@@ -20,27 +28,66 @@ const text = (v: unknown) => (typeof v === "string" && v.trim() ? v.trim() : und
 /** The journal of closed trades: filters, summary, exit reasons, CSV export. */
 export function journalRoutes(ctx: AppContext) {
   async function data(auth: Auth, q: Record<string, unknown>) {
-    const filter = { account: text(q.account), symbol: text(q.symbol), from: day(q.from, "from"), to: day(q.to, "to"), tag: q.tag === "replay" ? "replay" : undefined };
+    const filter = {
+      account: text(q.account),
+      symbol: text(q.symbol),
+      from: day(q.from, "from"),
+      to: day(q.to, "to"),
+      tag: q.tag === "replay" ? "replay" : undefined,
+    };
     let journal;
     try {
       journal = await ctx.trading.journal(auth.userId, {
-        account: filter.account, symbol: filter.symbol, tag: filter.tag,
+        account: filter.account,
+        symbol: filter.symbol,
+        tag: filter.tag,
         from: filter.from ? Date.parse(`${filter.from}T00:00:00Z`) : undefined,
         to: filter.to ? Date.parse(`${filter.to}T00:00:00Z`) + 86_400_000 : undefined,
       });
     } catch (err) {
       if (!(err instanceof ServiceError)) throw err;
-      journal = { trades: [], summary: { trades: 0, wins: 0, losses: 0, winRate: null, net: 0, grossWin: 0, grossLoss: 0, profitFactor: null, avgWin: null, avgLoss: null } };
+      journal = {
+        trades: [],
+        summary: {
+          trades: 0,
+          wins: 0,
+          losses: 0,
+          winRate: null,
+          net: 0,
+          grossWin: 0,
+          grossLoss: 0,
+          profitFactor: null,
+          avgWin: null,
+          avgLoss: null,
+        },
+      };
     }
     journal.trades = journal.trades.map((t) => ({ ...t, closedAt: CT.format(new Date(t.closedAt)).replace(",", "") }));
-    const accounts = (await ctx.db.selectFrom("accounts").select("name").where("user_id", "=", auth.userId).where("kind", filter.tag === "replay" ? "=" : "<>", "replay").orderBy("name").execute()).map((r) => r.name);
-    const params = new URLSearchParams(Object.entries({ ...filter, format: "csv" }).filter(([, v]) => v !== undefined) as [string, string][]);
+    const accounts = (
+      await ctx.db
+        .selectFrom("accounts")
+        .select("name")
+        .where("user_id", "=", auth.userId)
+        .where("kind", filter.tag === "replay" ? "=" : "<>", "replay")
+        .orderBy("name")
+        .execute()
+    ).map((r) => r.name);
+    const params = new URLSearchParams(
+      Object.entries({ ...filter, format: "csv" }).filter(([, v]) => v !== undefined) as [string, string][],
+    );
     if (filter.from) params.set("from", `${filter.from}T00:00:00Z`);
     if (filter.to) params.set("to", new Date(Date.parse(`${filter.to}T00:00:00Z`) + 86_400_000).toISOString());
     return { journal, filter, accounts, csvHref: `/api/v1/journal?${params}` };
   }
   return new Elysia({ name: "journal" })
     .use(authPlugin(ctx))
-    .get("/journal", async ({ auth, query }) => htmlResponse(<JournalPage user={pageUser(auth, ctx)} {...await data(auth, query)} />), { detail: { hide: true } })
-    .get("/journal/body", async ({ auth, query }) => htmlResponse(<JournalBody {...await data(auth, query)} />), { detail: { hide: true } });
+    .get(
+      "/journal",
+      async ({ auth, query }) =>
+        htmlResponse(<JournalPage user={pageUser(auth, ctx)} {...(await data(auth, query))} />),
+      { detail: { hide: true } },
+    )
+    .get("/journal/body", async ({ auth, query }) => htmlResponse(<JournalBody {...(await data(auth, query))} />), {
+      detail: { hide: true },
+    });
 }

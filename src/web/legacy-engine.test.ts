@@ -33,12 +33,30 @@ describe(`original API → engine (${testDatabaseKind})`, () => {
   test("a bulk sync with a stop and TP levels: the engine fills TP1 on a print, then the stop; the original tables follow", async () => {
     await print("MES", 5012.25);
     const r = await call("POST", "/api/place_order", {
-      active_orders: { MES: { action: "buy", quantity: 3, entry_price: 5012.25, timestamp: 1732400000, stop_loss: { type: "stop", stopPrice: 5009.25 } } },
-      tp_levels: { MES: [{ enabled: true, quantity: 1, target: 2, price: 5014.25, hit: false }, { enabled: true, quantity: 1, target: 6, price: 5018.25, hit: false }] },
+      active_orders: {
+        MES: {
+          action: "buy",
+          quantity: 3,
+          entry_price: 5012.25,
+          timestamp: 1732400000,
+          stop_loss: { type: "stop", stopPrice: 5009.25 },
+        },
+      },
+      tp_levels: {
+        MES: [
+          { enabled: true, quantity: 1, target: 2, price: 5014.25, hit: false },
+          { enabled: true, quantity: 1, target: 6, price: 5018.25, hit: false },
+        ],
+      },
     });
     expect(r.status).toBe(200);
     const p = h.ctx.engine.engine.position(1, "MES")!;
-    expect([p.side, p.qty, p.stop?.price, p.ladder.map((l) => l.price)]).toEqual(["long", 3, 5009.25e9, [5014.25e9, 5018.25e9]]);
+    expect([p.side, p.qty, p.stop?.price, p.ladder.map((l) => l.price)]).toEqual([
+      "long",
+      3,
+      5009.25e9,
+      [5014.25e9, 5018.25e9],
+    ]);
 
     await print("MES", 5014.5);
     let g = (await call("GET", "/api/get_active_orders")).body;
@@ -55,7 +73,14 @@ describe(`original API → engine (${testDatabaseKind})`, () => {
 
   test("a single buy with a trailing stop is trailed by the engine; clear_trade makes the engine forget it", async () => {
     await print("MNQ", 21000);
-    await call("POST", "/api/place_order", { ticker: "MNQ1!", action: "buy", orderType: "market", quantity: 2, entry_price: 21000, stopLoss: { type: "trailing_stop", trailAmount: 10 } });
+    await call("POST", "/api/place_order", {
+      ticker: "MNQ1!",
+      action: "buy",
+      orderType: "market",
+      quantity: 2,
+      entry_price: 21000,
+      stopLoss: { type: "trailing_stop", trailAmount: 10 },
+    });
     await print("MNQ", 21012.5);
     expect(h.ctx.engine.engine.position(1, "MNQ")!.stop!.price).toBe(21002.5e9);
     expect((await call("POST", "/api/clear_trade/MNQ")).status).toBe(200);
@@ -64,11 +89,24 @@ describe(`original API → engine (${testDatabaseKind})`, () => {
 
   test("one position model (R9.1): a desk trade is listed by get_active_orders; its exit is an engine exit with a fill and a journal row", async () => {
     await print("MCL", 70);
-    const r = await call("POST", "/api/v1/accounts/paper/positions/MCL/orders", { side: "buy", qty: 3, bracket: { stop: { kind: "fixed", initial: { unit: "ticks", value: 20 } }, ladder: [{ qty: 1, target: { unit: "ticks", value: 10 } }] } });
+    const r = await call("POST", "/api/v1/accounts/paper/positions/MCL/orders", {
+      side: "buy",
+      qty: 3,
+      bracket: {
+        stop: { kind: "fixed", initial: { unit: "ticks", value: 20 } },
+        ladder: [{ qty: 1, target: { unit: "ticks", value: 10 } }],
+      },
+    });
     expect(r.status).toBe(200);
     await print("MCL", 70);
     let g = (await call("GET", "/api/get_active_orders")).body;
-    expect(g.active_orders.MCL).toMatchObject({ symbol: "MCL", action: "buy", quantity: 3, entry_price: 70, stop_loss: { type: "stop", stopPrice: 69.8 } });
+    expect(g.active_orders.MCL).toMatchObject({
+      symbol: "MCL",
+      action: "buy",
+      quantity: 3,
+      entry_price: 70,
+      stop_loss: { type: "stop", stopPrice: 69.8 },
+    });
     expect(g.tp_levels.MCL).toEqual([{ enabled: true, quantity: 1, target: 0.1, price: 70.1, hit: false }]);
     // Adding through the original API adds to the desk's trade (not a new 1-lot over it); its stop and ladder stay.
     await call("POST", "/api/place_order", { ticker: "MCL", action: "buy", quantity: 1, entry_price: 70 });
@@ -91,12 +129,27 @@ describe(`start-up reconciliation (${testDatabaseKind})`, () => {
     const h2 = await createHarness();
     try {
       const user = await addUser(h2);
-      const acct = await h2.db.db.selectFrom("accounts").select("id").where("user_id", "=", user.id).where("name", "=", "paper").executeTakeFirstOrThrow();
+      const acct = await h2.db.db
+        .selectFrom("accounts")
+        .select("id")
+        .where("user_id", "=", user.id)
+        .where("name", "=", "paper")
+        .executeTakeFirstOrThrow();
       // What a SIGKILL between the table's commit and the engine sync leaves: a row the engine has not seen.
-      await repo.upsertOrder(h2.db.db, acct.id, "MES", { action: "buy", quantity: 2, entryPrice: 5010_000_000_000n, timestamp: 1732400000, stopLoss: null });
+      await repo.upsertOrder(h2.db.db, acct.id, "MES", {
+        action: "buy",
+        quantity: 2,
+        entryPrice: 5010_000_000_000n,
+        timestamp: 1732400000,
+        stopLoss: null,
+      });
       const stop2 = await startEngine(h2.ctx, 0);
       try {
-        expect(h2.ctx.engine.engine.position(acct.id, "MES")).toMatchObject({ side: "long", qty: 2, cost: 2n * 5010_000_000_000n });
+        expect(h2.ctx.engine.engine.position(acct.id, "MES")).toMatchObject({
+          side: "long",
+          qty: 2,
+          cost: 2n * 5010_000_000_000n,
+        });
         expect(h2.logs.lines.filter((l) => l.event === "legacy.reconciled").length).toBe(1);
       } finally {
         await stop2();

@@ -19,9 +19,15 @@ describe.skipIf(!testPostgresUrl)("original API under SIGKILL (postgres)", () =>
         const inst = await c.start(0);
         // The instance killed last round holds its leases until they expire.
         await until(async () => (await c.health(0)).instance.shards === 64, 15_000, "the server to run every shard");
-        const post = (body: unknown) => fetch(`${inst.url}/api/place_order`, {
-          method: "POST", headers: { authorization: `Bearer ${u!.token}`, "content-type": "application/json" }, body: JSON.stringify(body),
-        }).then((r) => r.status, () => 0);
+        const post = (body: unknown) =>
+          fetch(`${inst.url}/api/place_order`, {
+            method: "POST",
+            headers: { authorization: `Bearer ${u!.token}`, "content-type": "application/json" },
+            body: JSON.stringify(body),
+          }).then(
+            (r) => r.status,
+            () => 0,
+          );
         let answered = 0;
         let sent = 0;
         let stop = false;
@@ -38,10 +44,22 @@ describe.skipIf(!testPostgresUrl)("original API under SIGKILL (postgres)", () =>
         stop = true;
         await Promise.all(clients);
         const after = await c.start(0);
-        await until(async () => (await c.health(0)).instance.shards === 64, 15_000, "the restarted server to run every shard");
-        const r = await fetch(`${after.url}/api/get_active_orders`, { headers: { authorization: `Bearer ${u!.token}` } });
-        const qty = ((await r.json()) as { active_orders: Record<string, { quantity: number }> }).active_orders.MES?.quantity ?? 0;
-        const row = await c.db.db.selectFrom("orders").select("quantity").where("symbol", "=", "MES").executeTakeFirst();
+        await until(
+          async () => (await c.health(0)).instance.shards === 64,
+          15_000,
+          "the restarted server to run every shard",
+        );
+        const r = await fetch(`${after.url}/api/get_active_orders`, {
+          headers: { authorization: `Bearer ${u!.token}` },
+        });
+        const qty =
+          ((await r.json()) as { active_orders: Record<string, { quantity: number }> }).active_orders.MES?.quantity ??
+          0;
+        const row = await c.db.db
+          .selectFrom("orders")
+          .select("quantity")
+          .where("symbol", "=", "MES")
+          .executeTakeFirst();
         console.log(`legacy-kill round ${round + 1}: ${answered} answered, ${sent} sent, ${qty - expected} applied`);
         // Every answered order is there; at most those in flight at the kill come on top.
         expect(qty - expected).toBeGreaterThanOrEqual(answered);

@@ -28,9 +28,18 @@ function fullState(bump?: string) {
   const tp_levels: Record<string, unknown> = {};
   for (const inst of CATALOGUE) {
     const entry = inst.tickSize * 40_000n;
-    active_orders[inst.root] = { action: "buy", quantity: inst.root === bump ? 4 : 3, entry_price: Number(formatFixed(entry)), timestamp: 1_732_400_000 };
+    active_orders[inst.root] = {
+      action: "buy",
+      quantity: inst.root === bump ? 4 : 3,
+      entry_price: Number(formatFixed(entry)),
+      timestamp: 1_732_400_000,
+    };
     tp_levels[inst.root] = [1n, 2n, 3n].map((k) => ({
-      enabled: true, quantity: 1, target: Number(formatFixed(inst.tickSize * 4n * k)), price: Number(formatFixed(entry + inst.tickSize * 4n * k)), hit: false,
+      enabled: true,
+      quantity: 1,
+      target: Number(formatFixed(inst.tickSize * 4n * k)),
+      price: Number(formatFixed(entry + inst.tickSize * 4n * k)),
+      hit: false,
     }));
   }
   return { active_orders, tp_levels };
@@ -65,7 +74,10 @@ describe(`original API round trips (${testDatabaseKind})`, () => {
 
   test("a single order is one transaction, and a read right after the answer sees it", async () => {
     const c = await cost(async () => {
-      expect((await call("POST", "/api/place_order", { ticker: "MES1!", action: "buy", quantity: 2, entry_price: 5012.25 })).status).toBe(200);
+      expect(
+        (await call("POST", "/api/place_order", { ticker: "MES1!", action: "buy", quantity: 2, entry_price: 5012.25 }))
+          .status,
+      ).toBe(200);
       expect((await call("GET", "/api/get_active_orders")).body.active_orders.MES.quantity).toBe(5);
     });
     expect(c.transactions).toBe(1);
@@ -79,14 +91,27 @@ describe(`original API round trips (${testDatabaseKind})`, () => {
     const one = await cost(() => call("POST", "/api/place_order", fullState("MNQ")));
     expect(one.transactions).toBe(1);
     expect(one.statements).toBeLessThanOrEqual(testDatabaseKind === "postgres" ? 4 : 3);
-    const stored = await h.db.db.selectFrom("orders").select(["symbol", "quantity"]).where("symbol", "in", ["MNQ", "MES"]).orderBy("symbol").execute();
-    expect(stored).toEqual([{ symbol: "MES", quantity: 3 }, { symbol: "MNQ", quantity: 4 }]);
+    const stored = await h.db.db
+      .selectFrom("orders")
+      .select(["symbol", "quantity"])
+      .where("symbol", "in", ["MNQ", "MES"])
+      .orderBy("symbol")
+      .execute();
+    expect(stored).toEqual([
+      { symbol: "MES", quantity: 3 },
+      { symbol: "MNQ", quantity: 4 },
+    ]);
   });
 
   test("a TP edit is one transaction and the stored level is the one edited", async () => {
     const c = await cost(() => call("PUT", "/api/save_tp_level/MES/0", { enabled: false }));
     expect(c.transactions).toBe(1);
-    const row = await h.db.db.selectFrom("take_profit_levels").select(["enabled"]).where("symbol", "=", "MES").orderBy("target").executeTakeFirstOrThrow();
+    const row = await h.db.db
+      .selectFrom("take_profit_levels")
+      .select(["enabled"])
+      .where("symbol", "=", "MES")
+      .orderBy("target")
+      .executeTakeFirstOrThrow();
     expect(row.enabled).toBe(false);
     expect((await call("GET", "/api/get_tp_levels/MES")).body.tp_levels[0].enabled).toBe(false);
   });
@@ -95,11 +120,18 @@ describe(`original API round trips (${testDatabaseKind})`, () => {
     const symbols = CATALOGUE.map((i) => i.root);
     let answered = 0;
     const c = await cost(() =>
-      Promise.all(symbols.map(async (s, i) => {
-        const inst = CATALOGUE[i]!;
-        const r = await call("POST", "/api/place_order", { ticker: s, action: "buy", quantity: 1, entry_price: Number(formatFixed(inst.tickSize * 40_000n)) });
-        if (r.status === 200) answered++;
-      })),
+      Promise.all(
+        symbols.map(async (s, i) => {
+          const inst = CATALOGUE[i]!;
+          const r = await call("POST", "/api/place_order", {
+            ticker: s,
+            action: "buy",
+            quantity: 1,
+            entry_price: Number(formatFixed(inst.tickSize * 40_000n)),
+          });
+          if (r.status === 200) answered++;
+        }),
+      ),
     );
     expect(answered).toBe(20);
     expect(c.transactions).toBeLessThan(20);
@@ -118,9 +150,18 @@ describe(`original API round trips (${testDatabaseKind})`, () => {
 
   test("a refused request changes nothing, in memory or in the tables", async () => {
     const before = JSON.stringify((await call("GET", "/api/get_active_orders")).body);
-    const r = await call("POST", "/api/place_order", { ...fullState("ES"), tp_levels: { ...fullState().tp_levels, MES: [{ enabled: true, quantity: 9, target: 1, price: 6001, hit: false }] } });
+    const r = await call("POST", "/api/place_order", {
+      ...fullState("ES"),
+      tp_levels: {
+        ...fullState().tp_levels,
+        MES: [{ enabled: true, quantity: 9, target: 1, price: 6001, hit: false }],
+      },
+    });
     expect(r.status).toBe(400);
     expect(JSON.stringify((await call("GET", "/api/get_active_orders")).body)).toBe(before);
-    expect((await h.db.db.selectFrom("orders").select("quantity").where("symbol", "=", "ES").executeTakeFirstOrThrow()).quantity).toBe(3);
+    expect(
+      (await h.db.db.selectFrom("orders").select("quantity").where("symbol", "=", "ES").executeTakeFirstOrThrow())
+        .quantity,
+    ).toBe(3);
   });
 });

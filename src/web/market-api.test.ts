@@ -10,8 +10,17 @@ let api: Client;
 const T0 = Math.floor(Date.now() / 60_000) * 60_000 - 60 * 60_000;
 const N = 1e9;
 const bars: ArchivedBar[] = Array.from({ length: 30 }, (_, i) => ({
-  dataset: "SIM", symbol: "MES", startMs: T0 + i * 60_000, contract: "MESZ6", instrumentId: 900_001,
-  open: (6000 + i * 0.25) * N, high: (6001 + i * 0.25) * N, low: (5999.5 + i * 0.25) * N, close: (6000.5 + i * 0.25) * N, volume: 10 + i, source: "databento",
+  dataset: "SIM",
+  symbol: "MES",
+  startMs: T0 + i * 60_000,
+  contract: "MESZ6",
+  instrumentId: 900_001,
+  open: (6000 + i * 0.25) * N,
+  high: (6001 + i * 0.25) * N,
+  low: (5999.5 + i * 0.25) * N,
+  close: (6000.5 + i * 0.25) * N,
+  volume: 10 + i,
+  source: "databento",
 }));
 
 beforeAll(async () => {
@@ -28,18 +37,33 @@ describe(`market data API (${testDatabaseKind})`, () => {
     const q = `from=${T0}&to=${new Date(T0 + 10 * 60_000).toISOString()}`;
     const j = (await (await get(`/api/v1/market/MES1!/bars?${q}`)).json()) as any;
     expect(j.bars.length).toBe(10);
-    expect(j.bars[3]).toEqual({ ts: T0 + 180_000, o: 6000.75, h: 6001.75, l: 6000.25, c: 6001.25, v: 13, src: "databento", contract: "MESZ6" });
+    expect(j.bars[3]).toEqual({
+      ts: T0 + 180_000,
+      o: 6000.75,
+      h: 6001.75,
+      l: 6000.25,
+      c: 6001.25,
+      v: 13,
+      src: "databento",
+      contract: "MESZ6",
+    });
     const csv = await get(`/api/v1/market/MES/bars?${q}&format=csv`);
     expect(csv.headers.get("content-type")).toContain("text/csv");
     const lines = (await csv.text()).trim().split("\n");
     expect(lines[0]).toBe("ts_event,symbol,contract,instrument_id,open,high,low,close,volume,source");
-    expect(lines[4]).toBe(`${new Date(T0 + 180_000).toISOString()},MES,MESZ6,900001,6000.750000000,6001.750000000,6000.250000000,6001.250000000,13,databento`);
+    expect(lines[4]).toBe(
+      `${new Date(T0 + 180_000).toISOString()},MES,MESZ6,900001,6000.750000000,6001.750000000,6000.250000000,6001.250000000,13,databento`,
+    );
     const dbn = await get(`/api/v1/market/MES/bars?${q}&format=dbn`);
     expect(dbn.headers.get("content-disposition")).toContain(".dbn");
     const decoded = decodeDbn(new Uint8Array(await dbn.arrayBuffer()));
     expect(decoded.metadata?.symbols).toEqual(["MES.v.0"]);
     expect(decoded.records.length).toBe(10);
-    expect(decoded.records[3]).toMatchObject({ hd: { rtype: 0x21, instrument_id: 900_001, ts_event: BigInt(T0 + 180_000) * 1_000_000n }, open: 6000_750_000_000n, volume: 13n });
+    expect(decoded.records[3]).toMatchObject({
+      hd: { rtype: 0x21, instrument_id: 900_001, ts_event: BigInt(T0 + 180_000) * 1_000_000n },
+      open: 6000_750_000_000n,
+      volume: 13n,
+    });
   });
 
   test("bad ranges, unknown and unarchived symbols get clear 4xx answers", async () => {

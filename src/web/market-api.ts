@@ -22,7 +22,10 @@ const atrQuery = z.object({
   period: wholeNumber(1, 500).default(14),
   lookback: wholeNumber(2, 10_000).default(390),
 });
-const recentQuery = z.object({ count: wholeNumber(1, 2000).default(240), interval: z.enum(["1m", "1s"], { error: "expected 1m or 1s" }).default("1m") });
+const recentQuery = z.object({
+  count: wholeNumber(1, 2000).default(240),
+  interval: z.enum(["1m", "1s"], { error: "expected 1m or 1s" }).default("1m"),
+});
 const watchBody = z.object({ symbols: z.array(z.string().trim().min(1).max(32)).min(1).max(100) });
 
 function parse<T>(schema: z.ZodType<T>, input: unknown, what: string): T {
@@ -44,55 +47,138 @@ function root(symbol: string): string {
 export function marketApi(ctx: AppContext) {
   return new Elysia({ name: "market-api", prefix: "/api/v1/market" })
     .use(authPlugin(ctx))
-    .get("/status", () => ({
-      feed: ctx.config.FEED === "off" ? { kind: "off" } : ctx.marketData.status(),
-      symbols: ctx.marketData.symbols,
-      archive: ctx.archive.status(),
-    }), { detail: { tags, summary: "Which feed is live, its last tick age, streamed symbols, archive and backfill progress" } })
-    .get("/:symbol/bars", async ({ params, query, set }) => {
-      const symbol = root(params.symbol);
-      const q = parseQuery(barsQuery, query);
-      const to = q.to ?? Date.now();
-      if (!(to > q.from)) throw new ServiceError(400, "to: must be after from");
-      if (!ctx.archive.symbols.includes(symbol)) throw new ServiceError(404, `${symbol} is not archived (archived: ${ctx.archive.symbols.join(", ")}; see ARCHIVE_SYMBOLS)`);
-      const bars = await ctx.archive.range(symbol, q.from, to, MAX_EXPORT_BARS + 1);
-      if (bars.length > MAX_EXPORT_BARS) throw new ServiceError(400, `more than ${MAX_EXPORT_BARS} bars: ask for a shorter range`);
-      const name = `${symbol}_${new Date(q.from).toISOString().slice(0, 10)}_${new Date(to).toISOString().slice(0, 10)}.ohlcv-1m`;
-      if (q.format === "csv") {
-        set.headers["content-type"] = "text/csv; charset=utf-8";
-        set.headers["content-disposition"] = `attachment; filename="${name}.csv"`;
-        return barsToCsv(bars);
-      }
-      if (q.format === "dbn") {
-        // The simulated market's bars keep their dataset (SIM) here too: they are not CME data.
-        const body = barsToDbn(symbol, ctx.archive.dataset, bars, q.from, to, continuousSymbol(ctx.config.ROLL_RULE, symbol));
-        return new Response(body as Uint8Array<ArrayBuffer>, { headers: { "content-type": "application/octet-stream", "content-disposition": `attachment; filename="${name}.dbn"` } });
-      }
-      return {
-        symbol, dataset: ctx.archive.dataset,
-        bars: bars.map((b) => ({ ts: b.startMs, o: b.open / 1e9, h: b.high / 1e9, l: b.low / 1e9, c: b.close / 1e9, v: b.volume, src: b.source, contract: b.contract })),
-      };
-    }, { detail: { tags, summary: "Archived one-minute bars in [from, to): JSON, CSV or DBN (format=)", description: "`from`/`to`: epoch ms or ISO-8601 with offset." } })
-    .get("/:symbol/recent", async ({ params, query }) => {
-      const symbol = root(params.symbol);
-      const { count, interval } = parseQuery(recentQuery, query);
-      const view = (b: Readonly<Bar>) => ({ ts: b.startMs, o: b.open / 1e9, h: b.high / 1e9, l: b.low / 1e9, c: b.close / 1e9, v: b.volume });
-      if (interval === "1s") return { symbol, interval: "1s", bars: ctx.marketData.recentSeconds(symbol, count).map(view) };
-      const bars = await ctx.barHistory.recent(symbol, count);
-      const forming = ctx.marketData.formingBar(symbol);
-      const out = bars.map(view);
-      if (forming && (!bars.length || forming.startMs > bars[bars.length - 1]!.startMs)) out.push(view(forming));
-      return { symbol, interval: "1m", bars: out };
-    }, { detail: { tags, summary: "The newest bars and the one still forming, for charts: one-minute (archive + live, default) or `interval=1s` (the last 15 minutes, live)" } })
-    .get("/:symbol/atr", async ({ params, query }) => {
-      const symbol = root(params.symbol);
-      const q = parseQuery(atrQuery, query);
-      const r = await ctx.barHistory.atr(symbol, q);
-      return r.available ? { symbol, ...r, value: r.value / 1e9 } : { symbol, ...r };
-    }, { detail: { tags, summary: "ATR over one-minute bars (archive + live); `available: false` with the reason when there is not enough data" } })
-    .post("/watch", ({ body }) => {
-      const b = parse(watchBody, body, "body");
-      const roots = b.symbols.map(root);
-      return { added: ctx.marketData.watch(roots), symbols: ctx.marketData.symbols };
-    }, { detail: { tags, summary: "Make sure symbols stream (added to the running feed session without tearing it down)" } });
+    .get(
+      "/status",
+      () => ({
+        feed: ctx.config.FEED === "off" ? { kind: "off" } : ctx.marketData.status(),
+        symbols: ctx.marketData.symbols,
+        archive: ctx.archive.status(),
+      }),
+      {
+        detail: {
+          tags,
+          summary: "Which feed is live, its last tick age, streamed symbols, archive and backfill progress",
+        },
+      },
+    )
+    .get(
+      "/:symbol/bars",
+      async ({ params, query, set }) => {
+        const symbol = root(params.symbol);
+        const q = parseQuery(barsQuery, query);
+        const to = q.to ?? Date.now();
+        if (!(to > q.from)) throw new ServiceError(400, "to: must be after from");
+        if (!ctx.archive.symbols.includes(symbol))
+          throw new ServiceError(
+            404,
+            `${symbol} is not archived (archived: ${ctx.archive.symbols.join(", ")}; see ARCHIVE_SYMBOLS)`,
+          );
+        const bars = await ctx.archive.range(symbol, q.from, to, MAX_EXPORT_BARS + 1);
+        if (bars.length > MAX_EXPORT_BARS)
+          throw new ServiceError(400, `more than ${MAX_EXPORT_BARS} bars: ask for a shorter range`);
+        const name = `${symbol}_${new Date(q.from).toISOString().slice(0, 10)}_${new Date(to).toISOString().slice(0, 10)}.ohlcv-1m`;
+        if (q.format === "csv") {
+          set.headers["content-type"] = "text/csv; charset=utf-8";
+          set.headers["content-disposition"] = `attachment; filename="${name}.csv"`;
+          return barsToCsv(bars);
+        }
+        if (q.format === "dbn") {
+          // The simulated market's bars keep their dataset (SIM) here too: they are not CME data.
+          const body = barsToDbn(
+            symbol,
+            ctx.archive.dataset,
+            bars,
+            q.from,
+            to,
+            continuousSymbol(ctx.config.ROLL_RULE, symbol),
+          );
+          return new Response(body as Uint8Array<ArrayBuffer>, {
+            headers: {
+              "content-type": "application/octet-stream",
+              "content-disposition": `attachment; filename="${name}.dbn"`,
+            },
+          });
+        }
+        return {
+          symbol,
+          dataset: ctx.archive.dataset,
+          bars: bars.map((b) => ({
+            ts: b.startMs,
+            o: b.open / 1e9,
+            h: b.high / 1e9,
+            l: b.low / 1e9,
+            c: b.close / 1e9,
+            v: b.volume,
+            src: b.source,
+            contract: b.contract,
+          })),
+        };
+      },
+      {
+        detail: {
+          tags,
+          summary: "Archived one-minute bars in [from, to): JSON, CSV or DBN (format=)",
+          description: "`from`/`to`: epoch ms or ISO-8601 with offset.",
+        },
+      },
+    )
+    .get(
+      "/:symbol/recent",
+      async ({ params, query }) => {
+        const symbol = root(params.symbol);
+        const { count, interval } = parseQuery(recentQuery, query);
+        const view = (b: Readonly<Bar>) => ({
+          ts: b.startMs,
+          o: b.open / 1e9,
+          h: b.high / 1e9,
+          l: b.low / 1e9,
+          c: b.close / 1e9,
+          v: b.volume,
+        });
+        if (interval === "1s")
+          return { symbol, interval: "1s", bars: ctx.marketData.recentSeconds(symbol, count).map(view) };
+        const bars = await ctx.barHistory.recent(symbol, count);
+        const forming = ctx.marketData.formingBar(symbol);
+        const out = bars.map(view);
+        if (forming && (!bars.length || forming.startMs > bars[bars.length - 1]!.startMs)) out.push(view(forming));
+        return { symbol, interval: "1m", bars: out };
+      },
+      {
+        detail: {
+          tags,
+          summary:
+            "The newest bars and the one still forming, for charts: one-minute (archive + live, default) or `interval=1s` (the last 15 minutes, live)",
+        },
+      },
+    )
+    .get(
+      "/:symbol/atr",
+      async ({ params, query }) => {
+        const symbol = root(params.symbol);
+        const q = parseQuery(atrQuery, query);
+        const r = await ctx.barHistory.atr(symbol, q);
+        return r.available ? { symbol, ...r, value: r.value / 1e9 } : { symbol, ...r };
+      },
+      {
+        detail: {
+          tags,
+          summary:
+            "ATR over one-minute bars (archive + live); `available: false` with the reason when there is not enough data",
+        },
+      },
+    )
+    .post(
+      "/watch",
+      ({ body }) => {
+        const b = parse(watchBody, body, "body");
+        const roots = b.symbols.map(root);
+        return { added: ctx.marketData.watch(roots), symbols: ctx.marketData.symbols };
+      },
+      {
+        detail: {
+          tags,
+          summary: "Make sure symbols stream (added to the running feed session without tearing it down)",
+        },
+      },
+    );
 }

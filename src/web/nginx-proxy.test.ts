@@ -12,7 +12,9 @@ import { freePort, nginxAvailable, opensslAvailable, startProxy, type RunningPro
  * docs/deploy/nginx.conf.template in front of a real server, over TLS: what the app believes
  * of the forwarded headers from its trusted proxy, and what a browser sees through it.
  */
-const missing = [!nginxAvailable() && "nginx (/usr/sbin/nginx)", !opensslAvailable() && "openssl"].filter((m): m is string => Boolean(m));
+const missing = [!nginxAvailable() && "nginx (/usr/sbin/nginx)", !opensslAvailable() && "openssl"].filter(
+  (m): m is string => Boolean(m),
+);
 const skip = missing.length > 0;
 const why = skip ? ` — SKIPPED: ${missing.join(" and ")} not installed` : "";
 if (skip) console.warn(`nginx-proxy.test.ts${why} (Debian: apt-get install nginx openssl)`);
@@ -44,11 +46,14 @@ afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-const cookiesOf = (res: Response) => Object.fromEntries(res.headers.getSetCookie().map((c) => {
-  const [pair = ""] = c.split(";");
-  const eq = pair.indexOf("=");
-  return [pair.slice(0, eq), { value: pair.slice(eq + 1), attributes: c }];
-}));
+const cookiesOf = (res: Response) =>
+  Object.fromEntries(
+    res.headers.getSetCookie().map((c) => {
+      const [pair = ""] = c.split(";");
+      const eq = pair.indexOf("=");
+      return [pair.slice(0, eq), { value: pair.slice(eq + 1), attributes: c }];
+    }),
+  );
 
 /** GET /login, then POST it, as a browser does: the double-submit cookie and the form's field. */
 async function login(password: string, extra: Record<string, string> = {}): Promise<Response> {
@@ -61,7 +66,12 @@ async function login(password: string, extra: Record<string, string> = {}): Prom
     ...insecure,
     method: "POST",
     redirect: "manual",
-    headers: { "content-type": "application/x-www-form-urlencoded", cookie: `pre_csrf=${pre!.value}`, origin: proxy.url, ...extra },
+    headers: {
+      "content-type": "application/x-www-form-urlencoded",
+      cookie: `pre_csrf=${pre!.value}`,
+      origin: proxy.url,
+      ...extra,
+    },
     body: new URLSearchParams({ username: "proxied", password, _csrf: field!, next: "/" }).toString(),
   });
 }
@@ -76,10 +86,17 @@ describe.skipIf(skip)(`behind nginx (docs/deploy/nginx.conf.template)${why}`, ()
     plain = await startProxy({ backends: [`127.0.0.1:${appPort}`], tls: false });
     const dataDir = mkdtempSync(join(tmpdir(), "nginx-app-"));
     dirs.push(dataDir);
-    server = await startServer(loadConfig({
-      PORT: String(appPort), DATA_DIR: dataDir, SECRET_KEY: "77".repeat(32), FEED: "simulated",
-      TRUST_PROXY: proxyPeer, PUBLIC_URL: proxy.url,
-    }), logs);
+    server = await startServer(
+      loadConfig({
+        PORT: String(appPort),
+        DATA_DIR: dataDir,
+        SECRET_KEY: "77".repeat(32),
+        FEED: "simulated",
+        TRUST_PROXY: proxyPeer,
+        PUBLIC_URL: proxy.url,
+      }),
+      logs,
+    );
     userId = (await server.ctx.users.create("proxied", PASSWORD, cli)).id;
   }, 60_000);
   afterAll(async () => {
@@ -123,12 +140,13 @@ describe.skipIf(skip)(`behind nginx (docs/deploy/nginx.conf.template)${why}`, ()
     const csrf = /<meta name="csrf-token" content="([^"]+)"/.exec(await settings.text())?.[1];
     expect(csrf).toBeTruthy();
 
-    const post = (base: string, origin: string, name: string) => fetch(`${base}/settings/tokens`, {
-      ...insecure,
-      method: "POST",
-      headers: { cookie, origin, "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({ name, _csrf: csrf! }).toString(),
-    });
+    const post = (base: string, origin: string, name: string) =>
+      fetch(`${base}/settings/tokens`, {
+        ...insecure,
+        method: "POST",
+        headers: { cookie, origin, "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ name, _csrf: csrf! }).toString(),
+      });
     const names = async () => (await server.ctx.tokens.list(userId)).map((t) => t.name);
     // nginx sends Host without the port; only X-Forwarded-Host matches the Origin (127.0.0.1:<port>).
     const ok = await post(proxy.url, proxy.url, "via-proxy");
@@ -147,7 +165,10 @@ describe.skipIf(skip)(`behind nginx (docs/deploy/nginx.conf.template)${why}`, ()
     const s = await server.ctx.sessions.create(userId, "test", "127.0.0.1");
     const open = (origin: string) => {
       const messages: { t: string; s?: string; symbols?: string[] }[] = [];
-      const ws = new WebSocket(proxy.wsUrl, { headers: { cookie: `sid=${s.token}`, origin }, ...insecure } as unknown as string[]);
+      const ws = new WebSocket(proxy.wsUrl, {
+        headers: { cookie: `sid=${s.token}`, origin },
+        ...insecure,
+      } as unknown as string[]);
       ws.onmessage = (e) => messages.push(JSON.parse(String(e.data)));
       const opened = new Promise<boolean>((r) => {
         ws.onopen = () => r(true);
@@ -175,13 +196,22 @@ describe.skipIf(skip)(`behind nginx (docs/deploy/nginx.conf.template)${why}`, ()
     // nginx appended the real client (127.0.0.1) after the forged entry; the app takes the last
     // one. The socket's peer is nginx at 127.0.0.2 (TRUST_PROXY: the forms above passed with it).
     expect(failed[0]!.ip).toBe("127.0.0.1");
-    if (proxyPeer === "127.0.0.1") console.warn("127.0.0.2 unavailable: the proxy and the client share an address here, so this shows only that the forged entry is ignored");
+    if (proxyPeer === "127.0.0.1")
+      console.warn(
+        "127.0.0.2 unavailable: the proxy and the client share an address here, so this shows only that the forged entry is ignored",
+      );
   });
 
   test("the upload route takes bodies above the 2 MB that other routes accept", async () => {
     const { token } = await server.ctx.tokens.create(userId, "uploads", cli);
     const body = new Uint8Array(3 * 1024 * 1024);
-    const send = (path: string) => fetch(`${proxy.url}${path}`, { ...insecure, method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/octet-stream" }, body });
+    const send = (path: string) =>
+      fetch(`${proxy.url}${path}`, {
+        ...insecure,
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/octet-stream" },
+        body,
+      });
     const upload = await send("/api/v1/replay-files");
     // The app read it and said why it is no DBN file; nginx let it through.
     expect(upload.status).toBe(400);
@@ -223,13 +253,22 @@ describe("docs/deploy/trading-app@.service", () => {
   test("has the settings the deployment relies on", () => {
     const u = parse(text);
     const svc = u.Service!;
-    expect(u.Unit!.After![0]!.split(/\s+/)).toEqual(expect.arrayContaining(["network-online.target", "postgresql.service", "nats-server.service"]));
+    expect(u.Unit!.After![0]!.split(/\s+/)).toEqual(
+      expect.arrayContaining(["network-online.target", "postgresql.service", "nats-server.service"]),
+    );
     expect(svc.EnvironmentFile).toEqual(["/etc/trading-app/common.env", "/etc/trading-app/%i.env"]);
     // scripts/build.ts writes dist/trading-app; README.md installs it here.
-    expect(readFileSync(join(import.meta.dir, "../../scripts/build.ts"), "utf8")).toContain('outfile = "dist/trading-app"');
+    expect(readFileSync(join(import.meta.dir, "../../scripts/build.ts"), "utf8")).toContain(
+      'outfile = "dist/trading-app"',
+    );
     expect(svc.ExecStart).toEqual(["/usr/local/bin/trading-app serve"]);
     const one = (k: string) => svc[k]?.at(-1);
-    expect([one("User"), one("Restart"), one("RestartSec"), one("KillSignal")]).toEqual(["trading-app", "always", "1", "SIGTERM"]);
+    expect([one("User"), one("Restart"), one("RestartSec"), one("KillSignal")]).toEqual([
+      "trading-app",
+      "always",
+      "1",
+      "SIGTERM",
+    ]);
     expect(Number(one("TimeoutStopSec"))).toBeGreaterThan(0);
     for (const k of ["NoNewPrivileges", "ProtectHome", "PrivateTmp"]) expect(one(k)).toBe("yes");
     expect(one("ProtectSystem")).toBe("strict");
@@ -239,22 +278,31 @@ describe("docs/deploy/trading-app@.service", () => {
   });
 
   const analyze = Bun.which("systemd-analyze");
-  test.skipIf(!analyze)(`systemd-analyze verify accepts it${analyze ? "" : " — SKIPPED: systemd-analyze not installed"}`, () => {
-    const dir = mkdtempSync(join(tmpdir(), "unit-"));
-    dirs.push(dir);
-    // verify checks that ExecStart exists; the real binary is not installed here.
-    const unit = join(dir, "trading-app@.service");
-    writeFileSync(unit, text.replace(/^ExecStart=\S+/m, `ExecStart=${process.execPath}`));
-    copyFileSync(unit, join(dir, "trading-app@1.service"));
-    const r = Bun.spawnSync([analyze!, "verify", unit, join(dir, "trading-app@1.service")], { stdout: "pipe", stderr: "pipe", env: { ...process.env, SYSTEMD_LOG_LEVEL: "warning" } });
-    const out = (r.stdout.toString() + r.stderr.toString()).trim();
-    // Unknown keys and bad values are warnings with exit code 0: any line naming the unit fails.
-    const about = out.split("\n").filter((l) => l.includes("trading-app@"));
-    if (r.exitCode !== 0 && about.length === 0) {
-      console.warn(`systemd-analyze cannot verify on this machine (exit ${r.exitCode}): ${out.slice(0, 300)}; the key checks above stand alone`);
-      return;
-    }
-    expect(about).toEqual([]);
-    expect(r.exitCode).toBe(0);
-  });
+  test.skipIf(!analyze)(
+    `systemd-analyze verify accepts it${analyze ? "" : " — SKIPPED: systemd-analyze not installed"}`,
+    () => {
+      const dir = mkdtempSync(join(tmpdir(), "unit-"));
+      dirs.push(dir);
+      // verify checks that ExecStart exists; the real binary is not installed here.
+      const unit = join(dir, "trading-app@.service");
+      writeFileSync(unit, text.replace(/^ExecStart=\S+/m, `ExecStart=${process.execPath}`));
+      copyFileSync(unit, join(dir, "trading-app@1.service"));
+      const r = Bun.spawnSync([analyze!, "verify", unit, join(dir, "trading-app@1.service")], {
+        stdout: "pipe",
+        stderr: "pipe",
+        env: { ...process.env, SYSTEMD_LOG_LEVEL: "warning" },
+      });
+      const out = (r.stdout.toString() + r.stderr.toString()).trim();
+      // Unknown keys and bad values are warnings with exit code 0: any line naming the unit fails.
+      const about = out.split("\n").filter((l) => l.includes("trading-app@"));
+      if (r.exitCode !== 0 && about.length === 0) {
+        console.warn(
+          `systemd-analyze cannot verify on this machine (exit ${r.exitCode}): ${out.slice(0, 300)}; the key checks above stand alone`,
+        );
+        return;
+      }
+      expect(about).toEqual([]);
+      expect(r.exitCode).toBe(0);
+    },
+  );
 });

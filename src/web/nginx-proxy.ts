@@ -23,7 +23,11 @@ export function opensslAvailable(): boolean {
  */
 export function renderTemplate(template: string, values: Record<string, string>, backends: readonly string[]): string {
   if (backends.length === 0) throw new Error("at least one backend");
-  const lines = template.split("\n").flatMap((line) => (line.includes("{{BACKEND}}") ? backends.map((b) => line.replaceAll("{{BACKEND}}", b)) : [line]));
+  const lines = template
+    .split("\n")
+    .flatMap((line) =>
+      line.includes("{{BACKEND}}") ? backends.map((b) => line.replaceAll("{{BACKEND}}", b)) : [line],
+    );
   return lines.join("\n").replace(/\{\{([A-Z_]+)\}\}/g, (_, name: string) => {
     const v = values[name];
     if (v === undefined) throw new Error(`nginx template: no value for {{${name}}}`);
@@ -85,13 +89,35 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
 
 async function launch(opts: ProxyOptions, dir: string): Promise<RunningProxy> {
   for (const t of ["body", "proxy", "fastcgi", "uwsgi", "scgi"]) mkdirSync(join(dir, "temp", t), { recursive: true });
-  let cert = "", key = "";
+  let cert = "",
+    key = "";
   if (opts.tls) {
     if (!opensslAvailable()) throw new Error("openssl not found");
     cert = join(dir, "cert.pem");
     key = join(dir, "key.pem");
-    const r = Bun.spawnSync(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1",
-      "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", cert], { stdout: "pipe", stderr: "pipe" });
+    const r = Bun.spawnSync(
+      [
+        "openssl",
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=127.0.0.1",
+        "-addext",
+        "subjectAltName=IP:127.0.0.1",
+        "-keyout",
+        key,
+        "-out",
+        cert,
+      ],
+      { stdout: "pipe", stderr: "pipe" },
+    );
     if (r.exitCode !== 0) throw new Error(`openssl: ${r.stderr.toString()}`);
   }
   // A freshly picked port can be taken before nginx binds it; then pick again.
@@ -99,33 +125,52 @@ async function launch(opts: ProxyOptions, dir: string): Promise<RunningProxy> {
     const [httpPort, mainPort] = [await freePort(), await freePort()];
     const scheme = opts.tls ? "https" : "http";
     const origin = `${scheme}://127.0.0.1:${mainPort}`;
-    let site = renderTemplate(readFileSync(TEMPLATE_PATH, "utf8"), {
-      SERVER_NAME: "127.0.0.1",
-      PUBLIC_ORIGIN: origin,
-      HTTP_LISTEN: `127.0.0.1:${httpPort}`,
-      HTTPS_LISTEN: `127.0.0.1:${mainPort}`,
-      TLS_CERT: cert,
-      TLS_KEY: key,
-    }, opts.backends);
+    let site = renderTemplate(
+      readFileSync(TEMPLATE_PATH, "utf8"),
+      {
+        SERVER_NAME: "127.0.0.1",
+        PUBLIC_ORIGIN: origin,
+        HTTP_LISTEN: `127.0.0.1:${httpPort}`,
+        HTTPS_LISTEN: `127.0.0.1:${mainPort}`,
+        TLS_CERT: cert,
+        TLS_KEY: key,
+      },
+      opts.backends,
+    );
     // Without TLS the main server serves plain HTTP: same proxying, no certificate.
     if (!opts.tls) site = site.replace(/^(\s*listen \S+) ssl;/m, "$1;").replace(/^\s*ssl_\w+ .*;\n/gm, "");
     writeFileSync(join(dir, "site.conf"), site);
     // What Debian's /etc/nginx/nginx.conf provides around a site file, pointed into `dir`.
-    writeFileSync(join(dir, "nginx.conf"), [
-      // As root, nginx would switch its workers to "nobody", who cannot enter the 0700 temp dir.
-      ...(process.getuid?.() === 0 ? ["user root root;"] : []),
-      "worker_processes 1;",
-      "events { worker_connections 512; }",
-      "http {",
-      ...["body", "proxy", "fastcgi", "uwsgi", "scgi"].map((t) => `  ${t === "body" ? "client_body" : t}_temp_path ${join(dir, "temp", t)};`),
-      `  access_log ${join(dir, "access.log")};`,
-      ...(opts.bind ? [`  proxy_bind ${opts.bind};`] : []),
-      `  include ${join(dir, "site.conf")};`,
-      "}",
-      "",
-    ].join("\n"));
-    const proc = Bun.spawn([NGINX, "-p", dir, "-c", join(dir, "nginx.conf"),
-      "-g", `daemon off; pid ${join(dir, "nginx.pid")}; error_log ${join(dir, "error.log")};`], { stdout: "ignore", stderr: "pipe" });
+    writeFileSync(
+      join(dir, "nginx.conf"),
+      [
+        // As root, nginx would switch its workers to "nobody", who cannot enter the 0700 temp dir.
+        ...(process.getuid?.() === 0 ? ["user root root;"] : []),
+        "worker_processes 1;",
+        "events { worker_connections 512; }",
+        "http {",
+        ...["body", "proxy", "fastcgi", "uwsgi", "scgi"].map(
+          (t) => `  ${t === "body" ? "client_body" : t}_temp_path ${join(dir, "temp", t)};`,
+        ),
+        `  access_log ${join(dir, "access.log")};`,
+        ...(opts.bind ? [`  proxy_bind ${opts.bind};`] : []),
+        `  include ${join(dir, "site.conf")};`,
+        "}",
+        "",
+      ].join("\n"),
+    );
+    const proc = Bun.spawn(
+      [
+        NGINX,
+        "-p",
+        dir,
+        "-c",
+        join(dir, "nginx.conf"),
+        "-g",
+        `daemon off; pid ${join(dir, "nginx.pid")}; error_log ${join(dir, "error.log")};`,
+      ],
+      { stdout: "ignore", stderr: "pipe" },
+    );
     const errors = () => (existsSync(join(dir, "error.log")) ? readFileSync(join(dir, "error.log"), "utf8") : "");
     const deadline = Date.now() + 10_000;
     let ready = false;

@@ -37,13 +37,21 @@ const bridge = Bun.serve({
   hostname: "127.0.0.1",
   port: 0,
   async fetch(req) {
-    if (req.method === "POST") posts.push({ body: (await req.json()) as Record<string, unknown>, idempotencyKey: req.headers.get("idempotency-key") });
+    if (req.method === "POST")
+      posts.push({
+        body: (await req.json()) as Record<string, unknown>,
+        idempotencyKey: req.headers.get("idempotency-key"),
+      });
     return Response.json({ ok: true });
   },
 });
 
 async function api(method: string, path: string, body?: unknown) {
-  const res = await fetch(app.server.url + path, { method, headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(app.server.url + path, {
+    method,
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   return { status: res.status, body: (await res.json()) as any };
 }
 
@@ -58,7 +66,9 @@ describe.skipIf(!haveChromium)("a feed outage in Chromium", () => {
       DATABENTO_HISTORICAL_URL: `http://127.0.0.1:${freePort()}`,
       ARCHIVE_SYMBOLS: "MES",
     });
-    userId = (await app.server.ctx.users.create("trader", "a long enough password", { kind: "cli", label: "e2e", userId: null })).id;
+    userId = (
+      await app.server.ctx.users.create("trader", "a long enough password", { kind: "cli", label: "e2e", userId: null })
+    ).id;
     token = (await app.server.ctx.tokens.create(userId, "e2e", { kind: "cli", label: "e2e", userId: null })).token;
     browser = await launchBrowser();
   }, 60_000);
@@ -74,7 +84,9 @@ describe.skipIf(!haveChromium)("a feed outage in Chromium", () => {
 
     // The live account sends to the bridge: set in Settings, as a trader would.
     await page.goto(`${app.server.url}/settings`);
-    const live = page.getByRole("region", { name: "Accounts and execution" }).getByRole("form", { name: "live account execution" });
+    const live = page
+      .getByRole("region", { name: "Accounts and execution" })
+      .getByRole("form", { name: "live account execution" });
     await live.getByLabel("Route").selectOption("webhook");
     await live.getByLabel("Webhook URL").fill(`http://127.0.0.1:${bridge.port}/hook`);
     await live.getByRole("button", { name: "Save" }).click();
@@ -90,19 +102,30 @@ describe.skipIf(!haveChromium)("a feed outage in Chromium", () => {
     await ticket.getByLabel("Entry price").fill("5000.00");
     await ticket.getByRole("button", { name: "Record" }).click();
     await position.getByText("Long 2").waitFor({ timeout: 5000 });
-    expect((await api("POST", "/api/v1/accounts/live/positions/MES/record", { side: "long", qty: 1, entryPrice: "5000.00" })).status).toBe(200);
+    expect(
+      (await api("POST", "/api/v1/accounts/live/positions/MES/record", { side: "long", qty: 1, entryPrice: "5000.00" }))
+        .status,
+    ).toBe(200);
 
     // Within seconds (a short grace, then the once-a-second check) the desk says so by itself.
     const banner = position.getByRole("alert");
-    await banner.getByText(/^no prices for MES since \d\d:\d\d:\d\d CT — stops and take-profits cannot fire; Exit all still works$/).waitFor({ timeout: 15_000 });
+    await banner
+      .getByText(
+        /^no prices for MES since \d\d:\d\d:\d\d CT — stops and take-profits cannot fire; Exit all still works$/,
+      )
+      .waitFor({ timeout: 15_000 });
     expect(await banner.textContent()).toMatch(/^Unprotected: no prices for MES since \d\d:\d\d:\d\d CT/);
     const status = page.locator(".statusbar");
     await status.getByText("unprotected: MES", { exact: true }).waitFor({ timeout: 3000 });
-    await page.getByRole("region", { name: "Trade log" }).getByText(/unprotected: no prices for MES since/).first().waitFor({ timeout: 3000 });
+    await page
+      .getByRole("region", { name: "Trade log" })
+      .getByText(/unprotected: no prices for MES since/)
+      .first()
+      .waitFor({ timeout: 3000 });
     await shot(page, "outage-desk-desktop");
 
     // /healthz: how many and which symbols, since when; nothing about whose.
-    const health = await (await fetch(app.server.url + "/healthz")).json() as Record<string, any>;
+    const health = (await (await fetch(app.server.url + "/healthz")).json()) as Record<string, any>;
     expect(health.unprotected).toEqual({ positions: 2, symbols: ["MES"], sinceMs: expect.any(Number) });
     expect(health).toMatchObject({ status: "ok", feed: { kind: "databento" } });
     expect(JSON.stringify(health)).not.toMatch(/trader|paper|"live"|account/);
@@ -111,7 +134,11 @@ describe.skipIf(!haveChromium)("a feed outage in Chromium", () => {
     const overview = watchErrors(await (await signedIn(browser, app.server, userId, DESKTOP)).newPage(), errors);
     await overview.goto(`${app.server.url}/`);
     for (const account of ["paper", "live"]) {
-      await overview.getByRole("region", { name: `${account} account` }).getByRole("row", { name: /MES/ }).getByText(/^unprotected since \d\d:\d\d:\d\d CT$/).waitFor({ timeout: 3000 });
+      await overview
+        .getByRole("region", { name: `${account} account` })
+        .getByRole("row", { name: /MES/ })
+        .getByText(/^unprotected since \d\d:\d\d:\d\d CT$/)
+        .waitFor({ timeout: 3000 });
     }
     await overview.locator(".statusbar").getByText("unprotected: MES").waitFor();
     await shot(overview, "outage-positions-desktop");
@@ -128,7 +155,13 @@ describe.skipIf(!haveChromium)("a feed outage in Chromium", () => {
     expect(exit.status).toBe(200);
     for (let i = 0; i < 50 && posts.length === 0; i++) await Bun.sleep(100);
     expect(posts.length).toBe(1);
-    expect(posts[0]!.body).toMatchObject({ ticker: "MES", action: "sell", orderType: "market", quantity: 1, extras: { purpose: "exit" } });
+    expect(posts[0]!.body).toMatchObject({
+      ticker: "MES",
+      action: "sell",
+      orderType: "market",
+      quantity: 1,
+      extras: { purpose: "exit" },
+    });
     expect("price" in posts[0]!.body).toBe(false);
     expect(posts[0]!.idempotencyKey).toBeTruthy();
     const liveView = (await api("GET", "/api/v1/accounts/live/positions/MES")).body.position;
@@ -141,13 +174,20 @@ describe.skipIf(!haveChromium)("a feed outage in Chromium", () => {
     await phone.getByRole("region", { name: "Position" }).getByRole("alert").waitFor();
     await shot(phone, "outage-desk-phone");
     await phone.goto(`${app.server.url}/`);
-    await phone.getByText(/^unprotected since/).first().waitFor();
+    await phone
+      .getByText(/^unprotected since/)
+      .first()
+      .waitFor();
     await shot(phone, "outage-positions-phone");
 
     // Prices return: a gateway answers where the app expects it and the feed connects again.
     const md = app.server.ctx.marketData;
     let firstPrint: number | undefined;
-    md.bus.subscribe({ trade: (t) => { if (firstPrint === undefined && md.rootOf(t.instrumentId) === "MES") firstPrint = t.price; } });
+    md.bus.subscribe({
+      trade: (t) => {
+        if (firstPrint === undefined && md.rootOf(t.instrumentId) === "MES") firstPrint = t.price;
+      },
+    });
     gateway = startSimulatedGateway({ apiKey: KEY, port: gatewayPort });
     // A fresh session at once, rather than waiting out the client's reconnect backoff.
     md.stop();
@@ -164,11 +204,21 @@ describe.skipIf(!haveChromium)("a feed outage in Chromium", () => {
     expect(byAccount.live).toMatchObject({ side: "long", qty: 1, entry: 5000, exit: firstPrint! / 1e9 });
     expect(await position.getByRole("alert").count()).toBe(0);
     await status.getByText(/unprotected/).waitFor({ state: "hidden", timeout: 3000 });
-    await page.getByRole("region", { name: "Trade log" }).getByText(/prices for MES again after/).first().waitFor({ timeout: 3000 });
-    await overview.getByRole("region", { name: "paper account" }).getByText("No open trades.").waitFor({ timeout: 3000 });
+    await page
+      .getByRole("region", { name: "Trade log" })
+      .getByText(/prices for MES again after/)
+      .first()
+      .waitFor({ timeout: 3000 });
+    await overview
+      .getByRole("region", { name: "paper account" })
+      .getByText("No open trades.")
+      .waitFor({ timeout: 3000 });
     expect(await overview.getByText(/^unprotected since/).count()).toBe(0);
-    await overview.locator(".statusbar").getByText(/unprotected/).waitFor({ state: "hidden", timeout: 3000 });
-    const after = await (await fetch(app.server.url + "/healthz")).json() as Record<string, any>;
+    await overview
+      .locator(".statusbar")
+      .getByText(/unprotected/)
+      .waitFor({ state: "hidden", timeout: 3000 });
+    const after = (await (await fetch(app.server.url + "/healthz")).json()) as Record<string, any>;
     expect(after.unprotected).toEqual({ positions: 0, symbols: [], sinceMs: null });
     await shot(page, "outage-desk-recovered-desktop");
 

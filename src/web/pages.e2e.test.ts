@@ -25,7 +25,11 @@ const consoleErrors: string[] = [];
 describe.skipIf(!haveChromium)("pages in Chromium", () => {
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
-    const env: Record<string, string> = { PORT: "0", DATA_DIR: mkdtempSync(join(tmpdir(), "e2e-")), SECRET_KEY: "33".repeat(32) };
+    const env: Record<string, string> = {
+      PORT: "0",
+      DATA_DIR: mkdtempSync(join(tmpdir(), "e2e-")),
+      SECRET_KEY: "33".repeat(32),
+    };
     if (process.env.DATABASE_URL) {
       const url = new URL(process.env.DATABASE_URL);
       const schema = `e2e_${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
@@ -46,7 +50,14 @@ describe.skipIf(!haveChromium)("pages in Chromium", () => {
     server = await startServer(loadConfig(env), logs);
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
     });
   }, 60_000);
 
@@ -80,14 +91,31 @@ describe.skipIf(!haveChromium)("pages in Chromium", () => {
     expect(await page.getByRole("region", { name: "paper account" }).isVisible()).toBe(true);
 
     // A trade and a ladder through the original API, as an existing client would send them.
-    const { token } = await server.ctx.tokens.create((await server.ctx.users.findByUsername("alice"))!.id, "e2e", { kind: "cli", label: "e2e", userId: null });
+    const { token } = await server.ctx.tokens.create((await server.ctx.users.findByUsername("alice"))!.id, "e2e", {
+      kind: "cli",
+      label: "e2e",
+      userId: null,
+    });
     const res = await fetch(`${server.url}/api/place_order`, {
       method: "POST",
       headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
       body: JSON.stringify({
-        active_orders: { MES: { action: "buy", quantity: 3, entry_price: 5012.25, timestamp: 1732400000, stop_loss: { type: "stop", stopPrice: 5009.25 } },
-          MCL: { action: "sell", quantity: 2, entry_price: 71.37 } },
-        tp_levels: { MES: [{ enabled: true, quantity: 1, target: 2, price: 5014.25, hit: true }, { enabled: true, quantity: 2, target: 4, price: 5016.25, hit: false }] },
+        active_orders: {
+          MES: {
+            action: "buy",
+            quantity: 3,
+            entry_price: 5012.25,
+            timestamp: 1732400000,
+            stop_loss: { type: "stop", stopPrice: 5009.25 },
+          },
+          MCL: { action: "sell", quantity: 2, entry_price: 71.37 },
+        },
+        tp_levels: {
+          MES: [
+            { enabled: true, quantity: 1, target: 2, price: 5014.25, hit: true },
+            { enabled: true, quantity: 2, target: 4, price: 5016.25, hit: false },
+          ],
+        },
       }),
     });
     expect(res.status).toBe(200);
@@ -102,14 +130,26 @@ describe.skipIf(!haveChromium)("pages in Chromium", () => {
     expect(await page.locator("[data-exchange-clock]").textContent()).toMatch(/^CT \d\d:\d\d:\d\d$/);
     // Last and P&L follow the feed between renders, and agree with each other.
     const rendered = await paper.locator("tr[data-symbol=MES] [data-last]").textContent();
-    await page.waitForFunction((r) => document.querySelector("#positions tr[data-symbol=MES] [data-last]")?.textContent !== r, rendered, { timeout: 5000 });
+    await page.waitForFunction(
+      (r) => document.querySelector("#positions tr[data-symbol=MES] [data-last]")?.textContent !== r,
+      rendered,
+      { timeout: 5000 },
+    );
     const row = await page.evaluate(() => {
       const tr = document.querySelector<HTMLElement>("#positions tr[data-symbol=MES]")!;
       const d = tr.dataset;
-      return { avg: d.avg, qty: d.qty, side: d.side, last: tr.querySelector("[data-last]")!.textContent, pnl: tr.querySelector("[data-pnl]")!.textContent };
+      return {
+        avg: d.avg,
+        qty: d.qty,
+        side: d.side,
+        last: tr.querySelector("[data-last]")!.textContent,
+        pnl: tr.querySelector("[data-pnl]")!.textContent,
+      };
     });
     const expected = (Number(row.last) - Number(row.avg)) * Number(row.qty) * 5 * (row.side === "long" ? 1 : -1);
-    expect(row.pnl).toBe(`${expected < 0 ? "-" : ""}$${Math.abs(expected).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`);
+    expect(row.pnl).toBe(
+      `${expected < 0 ? "-" : ""}$${Math.abs(expected).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`,
+    );
     await page.screenshot({ path: join(ARTIFACTS, "positions-desktop.png"), fullPage: true });
 
     await page.getByRole("link", { name: "API" }).click();

@@ -10,14 +10,26 @@ import { authPlugin, type Auth } from "./auth-plugin";
 import { htmlResponse } from "./html-response";
 
 function pageUser(auth: Auth, ctx: AppContext) {
-  const feed = ctx.config.FEED === "off" ? { kind: "off" as const, state: "stopped", lastTickAgeMs: null } : ctx.marketData.status();
+  const feed =
+    ctx.config.FEED === "off"
+      ? { kind: "off" as const, state: "stopped", lastTickAgeMs: null }
+      : ctx.marketData.status();
   // The status bar names this user's positions without prices (R7.1); status-bar.js keeps it current.
   const mine = unprotected(ctx.engine.engine, (id) => ctx.engine.account(id)?.userId === auth.userId);
   const keys = mine.keys.map((k) => `${ctx.engine.account(k.accountId)?.name ?? k.accountId}:${k.symbol}`);
   return { username: auth.username, csrfToken: auth.kind === "session" ? auth.csrfToken : "", feed, unprotected: keys };
 }
 
-const CT = new Intl.DateTimeFormat("en-CA", { timeZone: "America/Chicago", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
+const CT = new Intl.DateTimeFormat("en-CA", {
+  timeZone: "America/Chicago",
+  year: "numeric",
+  month: "2-digit",
+  day: "2-digit",
+  hour: "2-digit",
+  minute: "2-digit",
+  second: "2-digit",
+  hour12: false,
+});
 
 /** HTML pages; the JSON API is a separate controller over the same services. */
 export function pages(ctx: AppContext) {
@@ -25,23 +37,35 @@ export function pages(ctx: AppContext) {
     const accounts = await listAccounts(ctx.db, auth.userId);
     const all = await ctx.trading.positions(auth.userId);
     const events = (await recentEvents(ctx.db, auth.userId, 30)).map((e) => ({
-      at: CT.format(e.at).replace(",", ""), actor: e.actor, symbol: e.symbol ?? "", reason: e.reason,
+      at: CT.format(e.at).replace(",", ""),
+      actor: e.actor,
+      symbol: e.symbol ?? "",
+      reason: e.reason,
     }));
     return {
-      accounts: accounts.filter((a) => a.kind !== "replay").map((a) => ({
-        name: a.name, kind: a.kind,
-        positions: all.filter((p) => p.account === a.name).map((p) => {
-          const inst = instrumentByRoot(p.symbol)!;
-          return { ...p, decimals: priceDecimals(inst), pointValue: Number(inst.pointValue) / 1e9 };
-        }),
-      })),
+      accounts: accounts
+        .filter((a) => a.kind !== "replay")
+        .map((a) => ({
+          name: a.name,
+          kind: a.kind,
+          positions: all
+            .filter((p) => p.account === a.name)
+            .map((p) => {
+              const inst = instrumentByRoot(p.symbol)!;
+              return { ...p, decimals: priceDecimals(inst), pointValue: Number(inst.pointValue) / 1e9 };
+            }),
+        })),
       events,
     };
   }
   return new Elysia({ name: "pages" })
     .use(authPlugin(ctx))
-    .get("/", async ({ auth }) => htmlResponse(<PositionsPage user={pageUser(auth, ctx)} {...await data(auth)} />), { detail: { hide: true } })
-    .get("/positions/body", async ({ auth }) => htmlResponse(<PositionsBody {...await data(auth)} />), { detail: { hide: true } });
+    .get("/", async ({ auth }) => htmlResponse(<PositionsPage user={pageUser(auth, ctx)} {...(await data(auth))} />), {
+      detail: { hide: true },
+    })
+    .get("/positions/body", async ({ auth }) => htmlResponse(<PositionsBody {...(await data(auth))} />), {
+      detail: { hide: true },
+    });
 }
 
 export { pageUser };

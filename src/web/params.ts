@@ -6,7 +6,11 @@ import { ServiceError } from "../trading/service-error";
  * or a time that is not a time would otherwise fail inside the database or `toISOString`.
  */
 export const wholeNumber = (min: number, max: number) =>
-  z.string().trim().regex(/^\d{1,9}$/, `a whole number between ${min} and ${max}`).transform(Number)
+  z
+    .string()
+    .trim()
+    .regex(/^\d{1,9}$/, `a whole number between ${min} and ${max}`)
+    .transform(Number)
     .refine((n) => n >= min && n <= max, `a whole number between ${min} and ${max}`);
 
 /** 1970 to 2100: anything outside is a typo, and JavaScript dates end in 275760 anyway. */
@@ -14,17 +18,20 @@ export const MAX_TIME_MS = Date.UTC(2100, 0, 1);
 const TIME_WORDS = "a time as epoch milliseconds or ISO-8601 (2026-03-02 or 2026-03-02T14:30:00Z)";
 
 /** Epoch milliseconds, an ISO-8601 date (midnight UTC) or date-time with offset. */
-export const timeParam = z.string().trim().transform((s, ctx) => {
-  let ms = Number.NaN;
-  if (/^\d{1,13}$/.test(s)) ms = Number(s);
-  else if (z.iso.datetime({ offset: true }).safeParse(s).success) ms = Date.parse(s);
-  else if (isDay(s)) ms = Date.parse(`${s}T00:00:00Z`);
-  if (!(ms >= 0 && ms <= MAX_TIME_MS)) {
-    ctx.addIssue({ code: "custom", message: TIME_WORDS });
-    return z.NEVER;
-  }
-  return ms;
-});
+export const timeParam = z
+  .string()
+  .trim()
+  .transform((s, ctx) => {
+    let ms = Number.NaN;
+    if (/^\d{1,13}$/.test(s)) ms = Number(s);
+    else if (z.iso.datetime({ offset: true }).safeParse(s).success) ms = Date.parse(s);
+    else if (isDay(s)) ms = Date.parse(`${s}T00:00:00Z`);
+    if (!(ms >= 0 && ms <= MAX_TIME_MS)) {
+      ctx.addIssue({ code: "custom", message: TIME_WORDS });
+      return z.NEVER;
+    }
+    return ms;
+  });
 
 /** A real calendar day written YYYY-MM-DD (2026-13-45 is not one). */
 export function isDay(s: string): boolean {

@@ -13,8 +13,15 @@ let token: string;
 let wsUrl: string;
 
 beforeAll(async () => {
-  server = await startServer(loadConfig({ PORT: "0", DATA_DIR: mkdtempSync(join(tmpdir(), "ws-")), SECRET_KEY: "44".repeat(32), FEED: "off" }), memoryLogger("warn"));
-  const user = await server.ctx.users.create("wsuser", "a long enough password", { kind: "cli", label: "test", userId: null });
+  server = await startServer(
+    loadConfig({ PORT: "0", DATA_DIR: mkdtempSync(join(tmpdir(), "ws-")), SECRET_KEY: "44".repeat(32), FEED: "off" }),
+    memoryLogger("warn"),
+  );
+  const user = await server.ctx.users.create("wsuser", "a long enough password", {
+    kind: "cli",
+    label: "test",
+    userId: null,
+  });
   token = (await server.ctx.tokens.create(user.id, "ws", { kind: "cli", label: "test", userId: null })).token;
   wsUrl = server.url.replace("http", "ws") + "/ws";
 }, 60_000);
@@ -53,7 +60,9 @@ describe("price WebSocket", () => {
     server.ctx.priceHub.publishTrade("MES", 5012.25, 2, "B", T0);
     server.ctx.priceHub.publishTrade("MNQ", 1, 1, "B", T0);
     await until(() => c.messages.some((m) => m.t === "trade"));
-    expect(c.messages.filter((m) => m.t === "trade")).toEqual([{ t: "trade", s: "MES", p: 5012.25, q: 2, side: "B", ts: T0 }]);
+    expect(c.messages.filter((m) => m.t === "trade")).toEqual([
+      { t: "trade", s: "MES", p: 5012.25, q: 2, side: "B", ts: T0 },
+    ]);
     c.ws.send("not json at all");
     c.ws.send(JSON.stringify({ op: "rate", maxPerSecond: 0 }));
     await until(() => c.messages.filter((m) => m.t === "error").length >= 3);
@@ -68,7 +77,9 @@ describe("price WebSocket", () => {
     await until(() => c.messages.some((m) => m.t === "info"));
     // Subscribing heard the current price at once (an earlier test printed MES at 5012.25).
     await until(() => c.messages.some((m) => m.event === "price_changed"));
-    expect(c.messages.filter((m) => m.event === "price_changed")).toEqual([{ event: "price_changed", data: { symbol: "MES", price: 5012.25 } }]);
+    expect(c.messages.filter((m) => m.event === "price_changed")).toEqual([
+      { event: "price_changed", data: { symbol: "MES", price: 5012.25 } },
+    ]);
     // A burst of prints: price_changed carries the price it ended at.
     server.ctx.priceHub.publishTrade("MES", 5012.5, 1, "B", T0);
     server.ctx.priceHub.publishTrade("MES", 5013, 1, "B", T0);
@@ -97,7 +108,16 @@ describe("price WebSocket", () => {
     expect(a.messages.filter((m) => m.t !== "subscribed" && m.t !== "hello")).toEqual([
       // MNQ printed once at 1 in an earlier test: the current state on subscribe.
       { t: "trade", s: "MNQ", p: 1, q: 1, side: "B", ts: T0 },
-      { t: "trades", s: "MNQ", p: [21000, 21000.25, 21000], q: [1, 2, 5], side: "BAB", ts: T0, dt: [0, 1, 2], quote: { b: 21000, a: 21000.25, bs: 7, as: 8, ts: T0 + 2 } },
+      {
+        t: "trades",
+        s: "MNQ",
+        p: [21000, 21000.25, 21000],
+        q: [1, 2, 5],
+        side: "BAB",
+        ts: T0,
+        dt: [0, 1, 2],
+        quote: { b: 21000, a: 21000.25, bs: 7, as: 8, ts: T0 + 2 },
+      },
     ]);
     const b = open();
     await b.opened;
@@ -137,7 +157,8 @@ describe("price WebSocket", () => {
     };
     try {
       for (let burst = 0; burst < 4000; burst++) {
-        for (let i = 0; i < 200; i++) server.ctx.priceHub.publishTrade("MES", 5000 + burst * 200 + i, 1, "B", T0 + burst);
+        for (let i = 0; i < 200; i++)
+          server.ctx.priceHub.publishTrade("MES", 5000 + burst * 200 + i, 1, "B", T0 + burst);
         await Promise.resolve(); // the end of the burst: the hub publishes it
       }
     } finally {
@@ -151,7 +172,9 @@ describe("price WebSocket", () => {
     // What waits for this client is bounded by the hub's high-water mark plus the socket
     // buffers, not by what was published.
     let buffered = 0;
-    for (const [s] of (server.ctx.priceHub as unknown as { clients: Map<{ bufferedAmount(): number }, unknown> }).clients) buffered = Math.max(buffered, s.bufferedAmount());
+    for (const [s] of (server.ctx.priceHub as unknown as { clients: Map<{ bufferedAmount(): number }, unknown> })
+      .clients)
+      buffered = Math.max(buffered, s.bufferedAmount());
     // (Without the hub's switch to latest-only, Bun's own 4 MB backpressure limit is reached.)
     expect(buffered).toBeLessThan(1024 * 1024);
     sock.destroy();

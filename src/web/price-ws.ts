@@ -14,7 +14,10 @@ export const clientMessageSchema = z.union([
   z.object({ op: z.literal("rate"), maxPerSecond: z.number().int().min(1).max(1000).nullable() }),
   z.object({ op: z.literal("ping") }),
   // The original client's event: answered with the server's own price as `price_changed`.
-  z.object({ event: z.literal("price_update"), data: z.object({ symbol: z.string().trim().min(1).max(32) }).passthrough() }),
+  z.object({
+    event: z.literal("price_update"),
+    data: z.object({ symbol: z.string().trim().min(1).max(32) }).passthrough(),
+  }),
 ]);
 
 const MAX_SYMBOLS_PER_SOCKET = 100;
@@ -62,7 +65,10 @@ export function priceSocket(ctx: AppContext) {
     open(ws) {
       const raw = ws.raw as unknown as ServerWebSocket<unknown>;
       // Bound to the credential it was opened with: a sign-out or revocation closes it (socket-credentials.ts).
-      unbind.set(raw, ctx.sockets.add(ws.data.auth.credential, (reason) => raw.close(CLOSE_CREDENTIAL_ENDED, reason)));
+      unbind.set(
+        raw,
+        ctx.sockets.add(ws.data.auth.credential, (reason) => raw.close(CLOSE_CREDENTIAL_ENDED, reason)),
+      );
       const s = hubSocket(ws.raw);
       hub.add(s);
       ws.raw.subscribe(`user:${ws.data.auth.userId}`);
@@ -72,7 +78,12 @@ export function priceSocket(ctx: AppContext) {
       const s = hubSocket(ws.raw);
       const parsed = clientMessageSchema.safeParse(typeof raw === "string" ? safeJson(raw) : raw);
       if (!parsed.success) {
-        ws.send(JSON.stringify({ t: "error", message: `unrecognised message: ${parsed.error.issues[0]?.message ?? "invalid"}` }));
+        ws.send(
+          JSON.stringify({
+            t: "error",
+            message: `unrecognised message: ${parsed.error.issues[0]?.message ?? "invalid"}`,
+          }),
+        );
         return;
       }
       const m = parsed.data;
@@ -80,7 +91,12 @@ export function priceSocket(ctx: AppContext) {
         const { ok } = roots([m.data.symbol]);
         if (ok[0]) {
           hub.subscribe(s, ok, true);
-          ws.send(JSON.stringify({ t: "info", message: "prices come from the server's own feed; price_update only subscribes" }));
+          ws.send(
+            JSON.stringify({
+              t: "info",
+              message: "prices come from the server's own feed; price_update only subscribes",
+            }),
+          );
         } else ws.send(JSON.stringify({ t: "error", message: `unknown symbol "${m.data.symbol}"` }));
         return;
       }

@@ -15,7 +15,9 @@ export function isTrustedPeer(request: Request, trusted: readonly string[]): boo
 
 /** The host the browser addressed, for the same-origin check. */
 export function requestHost(request: Request, trusted: readonly string[]): string {
-  const forwarded = isTrustedPeer(request, trusted) ? request.headers.get("x-forwarded-host")?.split(",")[0]?.trim() : undefined;
+  const forwarded = isTrustedPeer(request, trusted)
+    ? request.headers.get("x-forwarded-host")?.split(",")[0]?.trim()
+    : undefined;
   return forwarded || request.headers.get("host") || new URL(request.url).host;
 }
 

@@ -14,10 +14,21 @@ const errors: string[] = [];
 describe.skipIf(!haveChromium)("replay in Chromium", () => {
   beforeAll(async () => {
     app = await e2eServer("replay");
-    userId = (await app.server.ctx.users.create("practice", "a long enough password", { kind: "cli", label: "e2e", userId: null })).id;
+    userId = (
+      await app.server.ctx.users.create("practice", "a long enough password", {
+        kind: "cli",
+        label: "e2e",
+        userId: null,
+      })
+    ).id;
     browser = await launchBrowser();
     // The simulated market's past is backfilled into the archive at start-up.
-    for (let i = 0; i < 300 && app.server.ctx.archive.status().symbols.find((s) => s.symbol === "MES")?.phase !== "done"; i++) await Bun.sleep(100);
+    for (
+      let i = 0;
+      i < 300 && app.server.ctx.archive.status().symbols.find((s) => s.symbol === "MES")?.phase !== "done";
+      i++
+    )
+      await Bun.sleep(100);
   }, 60_000);
   afterAll(async () => {
     await browser?.close();
@@ -27,7 +38,11 @@ describe.skipIf(!haveChromium)("replay in Chromium", () => {
   test("start from the archive, trade with a ladder, a TP fills at 60×, pause, seek, finish, see the summary", async () => {
     const page = watchErrors(await (await signedIn(browser, app.server, userId)).newPage(), errors);
     await page.goto(`${app.server.url}/replay`);
-    await page.getByRole("status").getByText(/REPLAY/).first().waitFor();
+    await page
+      .getByRole("status")
+      .getByText(/REPLAY/)
+      .first()
+      .waitFor();
     const archive = page.getByRole("region", { name: "Replay the archive" });
     await archive.getByLabel("Symbols to replay").selectOption(["MES"]);
     await archive.getByText(/Exchange time: /).waitFor();
@@ -36,7 +51,10 @@ describe.skipIf(!haveChromium)("replay in Chromium", () => {
 
     // The desk in replay mode: the banner, the player, the replay's own account.
     await page.waitForURL(/\/desk\?account=replay-\d+/);
-    await page.getByRole("status").getByText(/^REPLAY replay-\d+ — archive 1-minute bars MES/).waitFor();
+    await page
+      .getByRole("status")
+      .getByText(/^REPLAY replay-\d+ — archive 1-minute bars MES/)
+      .waitFor();
     const player = page.getByRole("region", { name: "Replay player" });
     await player.getByRole("button", { name: "Step minute" }).click();
     await page.waitForFunction(() => document.querySelector("[data-last]")?.textContent !== "—");
@@ -57,16 +75,30 @@ describe.skipIf(!haveChromium)("replay in Chromium", () => {
     await ladder.getByRole("button", { name: "Add level" }).click();
     await ladder.getByLabel("TP1 target").fill("2");
     await ladder.getByRole("button", { name: "Save levels" }).click();
-    await page.waitForFunction(() => JSON.parse(document.getElementById("desk-state")!.dataset.lines!).tps.length === 1);
+    await page.waitForFunction(
+      () => JSON.parse(document.getElementById("desk-state")!.dataset.lines!).tps.length === 1,
+    );
 
     // Play at 60×: the replay's prints reach the TP; the table, the chart and the log show it.
     await player.getByLabel("Speed").selectOption("60");
-    await page.getByRole("region", { name: "Replay player" }).getByRole("button", { name: "Play", exact: true }).click();
+    await page
+      .getByRole("region", { name: "Replay player" })
+      .getByRole("button", { name: "Play", exact: true })
+      .click();
     await ladder.getByText(/✓ \d/).waitFor({ timeout: 20_000 });
     expect((await deskLines(page)).tps[0].status).toBe("filled");
-    await page.getByRole("region", { name: "Trade log" }).getByText(/TP1 filled 1 @/).waitFor();
-    await page.getByRole("region", { name: "Replay player" }).getByRole("button", { name: "Pause", exact: true }).click();
-    await page.getByRole("region", { name: "Replay player" }).getByRole("button", { name: "Play", exact: true }).waitFor();
+    await page
+      .getByRole("region", { name: "Trade log" })
+      .getByText(/TP1 filled 1 @/)
+      .waitFor();
+    await page
+      .getByRole("region", { name: "Replay player" })
+      .getByRole("button", { name: "Pause", exact: true })
+      .click();
+    await page
+      .getByRole("region", { name: "Replay player" })
+      .getByRole("button", { name: "Play", exact: true })
+      .waitFor();
     await page.screenshot({ path: join(ARTIFACTS, "replay-desk-desktop.png"), fullPage: true });
 
     // Paused means paused: the replay clock stands still.
@@ -76,18 +108,32 @@ describe.skipIf(!haveChromium)("replay in Chromium", () => {
 
     // Seek forward ten minutes with the trade open: every print on the way reaches the engine.
     const before = await page.locator("[data-replay-seek]").evaluate((el: HTMLInputElement) => Number(el.value));
-    await page.locator("[data-replay-seek]").evaluate((el: HTMLInputElement, to) => {
-      el.value = String(to);
-      el.dispatchEvent(new Event("change", { bubbles: true }));
-    }, before + 10 * 60_000);
-    await page.waitForFunction((b) => Number((document.querySelector("[data-replay-seek]") as HTMLInputElement).value) >= b + 9 * 60_000, before);
+    await page.locator("[data-replay-seek]").evaluate(
+      (el: HTMLInputElement, to) => {
+        el.value = String(to);
+        el.dispatchEvent(new Event("change", { bubbles: true }));
+      },
+      before + 10 * 60_000,
+    );
+    await page.waitForFunction(
+      (b) => Number((document.querySelector("[data-replay-seek]") as HTMLInputElement).value) >= b + 9 * 60_000,
+      before,
+    );
 
     // To the end as fast as possible: what is open is closed, the summary appears and goes to the journal.
     await page.getByRole("region", { name: "Replay player" }).getByLabel("Speed").selectOption("max");
-    await page.getByRole("region", { name: "Replay player" }).getByRole("button", { name: "Play", exact: true }).click();
+    await page
+      .getByRole("region", { name: "Replay player" })
+      .getByRole("button", { name: "Play", exact: true })
+      .click();
     const summary = page.getByRole("region", { name: "Replay summary" });
     await summary.waitFor({ timeout: 30_000 }).catch(async (err) => {
-      console.log(app.logs.lines.filter((l) => String(l.event).startsWith("replay") || l.level === "error").map((l) => JSON.stringify(l)).join("\n"));
+      console.log(
+        app.logs.lines
+          .filter((l) => String(l.event).startsWith("replay") || l.level === "error")
+          .map((l) => JSON.stringify(l))
+          .join("\n"),
+      );
       console.log(await page.locator("#player").evaluate((el) => el.outerHTML));
       throw err;
     });
@@ -102,7 +148,10 @@ describe.skipIf(!haveChromium)("replay in Chromium", () => {
     await page.goto(`${app.server.url}/journal`);
     await page.getByText("No closed trades for this filter yet.").waitFor();
 
-    const phone = watchErrors(await (await signedIn(browser, app.server, userId, { width: 390, height: 844 })).newPage(), errors);
+    const phone = watchErrors(
+      await (await signedIn(browser, app.server, userId, { width: 390, height: 844 })).newPage(),
+      errors,
+    );
     await phone.goto(`${app.server.url}/replay`);
     await phone.screenshot({ path: join(ARTIFACTS, "replay-phone.png"), fullPage: true });
     expect(errors.filter((e) => !/status of 4\d\d/.test(e))).toEqual([]);

@@ -10,7 +10,16 @@ beforeAll(async () => {
 afterAll(() => h.close());
 
 /** Public on purpose; anything else that answers without credentials is a bug. */
-const EXPECTED_PUBLIC = ["GET /healthz", "GET /favicon.ico", "GET /static/*", "GET /vendor/*", "GET /login", "POST /login", "GET /setup", "POST /setup"];
+const EXPECTED_PUBLIC = [
+  "GET /healthz",
+  "GET /favicon.ico",
+  "GET /static/*",
+  "GET /vendor/*",
+  "GET /login",
+  "POST /login",
+  "GET /setup",
+  "POST /setup",
+];
 
 function concrete(path: string): string {
   return path.replace(/:[a-zA-Z]+/g, "MES").replace("*", "x");
@@ -32,12 +41,28 @@ describe(`every registered route refuses without credentials (${testDatabaseKind
     expect(routes.some((r) => r.method === "WS" && r.path === "/ws")).toBe(true);
     for (const r of routes) {
       const path = concrete(r.path);
-      for (const headers of [{}, { authorization: "Bearer tma_forged" }, { cookie: "sid=forged" }, { authorization: "Basic YTpi" }] as Record<string, string>[]) {
+      for (const headers of [
+        {},
+        { authorization: "Bearer tma_forged" },
+        { cookie: "sid=forged" },
+        { authorization: "Basic YTpi" },
+      ] as Record<string, string>[]) {
         // A WebSocket route is reached by a GET asking to upgrade.
         const ws = r.method === "WS";
         const res = await h.fetch(path, {
           method: ws ? "GET" : r.method,
-          headers: { ...headers, "content-type": "application/json", ...(ws ? { upgrade: "websocket", connection: "Upgrade", "sec-websocket-version": "13", "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==" } : {}) },
+          headers: {
+            ...headers,
+            "content-type": "application/json",
+            ...(ws
+              ? {
+                  upgrade: "websocket",
+                  connection: "Upgrade",
+                  "sec-websocket-version": "13",
+                  "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+                }
+              : {}),
+          },
           body: r.method === "GET" || ws ? undefined : "{}",
         });
         const where = `${r.method} ${r.path} with ${JSON.stringify(headers)}`;
@@ -58,7 +83,11 @@ describe(`every registered route refuses without credentials (${testDatabaseKind
   });
 
   test("a malformed body on a protected route is refused for credentials first", async () => {
-    const res = await h.fetch("/api/place_order", { method: "POST", headers: { "content-type": "application/json" }, body: "{not json" });
+    const res = await h.fetch("/api/place_order", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{not json",
+    });
     expect(res.status).toBe(401);
   });
 

@@ -14,7 +14,9 @@ const errors: string[] = [];
 describe.skipIf(!haveChromium)("settings and journal in Chromium", () => {
   beforeAll(async () => {
     app = await e2eServer("settings");
-    userId = (await app.server.ctx.users.create("setter", "a long enough password", { kind: "cli", label: "e2e", userId: null })).id;
+    userId = (
+      await app.server.ctx.users.create("setter", "a long enough password", { kind: "cli", label: "e2e", userId: null })
+    ).id;
     browser = await launchBrowser();
   }, 60_000);
   afterAll(async () => {
@@ -35,7 +37,10 @@ describe.skipIf(!haveChromium)("settings and journal in Chromium", () => {
     // The browser itself refuses a period of 0 (min="1"); the server refuses what slips past.
     await prefs.getByLabel("ATR stop multiplier").fill("-1");
     await prefs.getByRole("button", { name: "Save preferences" }).click();
-    await prefs.getByRole("alert").getByText(/multiplier/).waitFor();
+    await prefs
+      .getByRole("alert")
+      .getByText(/multiplier/)
+      .waitFor();
     expect((await app.server.ctx.settings.prefs(userId)).value.atr.multiplier).toBe(10);
 
     const exec = page.getByRole("region", { name: "Accounts and execution" });
@@ -45,7 +50,12 @@ describe.skipIf(!haveChromium)("settings and journal in Chromium", () => {
     await live.getByRole("button", { name: "Save" }).click();
     await exec.getByText("live: saved (webhook URL replaced).").waitFor();
     expect(await page.content()).not.toContain("s3cret-path");
-    expect(await exec.getByRole("form", { name: "live account execution" }).getByLabel("Webhook URL").getAttribute("placeholder")).toContain("set (");
+    expect(
+      await exec
+        .getByRole("form", { name: "live account execution" })
+        .getByLabel("Webhook URL")
+        .getAttribute("placeholder"),
+    ).toContain("set (");
 
     const keys = page.getByRole("region", { name: "Databento keys" });
     await keys.getByLabel("Live key").fill("not-a-key");
@@ -65,25 +75,50 @@ describe.skipIf(!haveChromium)("settings and journal in Chromium", () => {
     page.once("dialog", (d) => d.accept());
     await tokens.getByRole("button", { name: "Revoke" }).click();
     await tokens.getByText("Token tradingview revoked.").waitFor();
-    expect((await fetch(`${app.server.url}/api/v1/accounts`, { headers: { authorization: `Bearer ${shown}` } })).status).toBe(401);
+    expect(
+      (await fetch(`${app.server.url}/api/v1/accounts`, { headers: { authorization: `Bearer ${shown}` } })).status,
+    ).toBe(401);
 
     const archive = page.getByRole("region", { name: "Archive" });
     expect(await archive.locator("progress").count()).toBe(8);
     await page.screenshot({ path: join(ARTIFACTS, "settings-desktop.png"), fullPage: true });
 
-    const phone = watchErrors(await (await signedIn(browser, app.server, userId, { width: 390, height: 844 })).newPage(), errors);
+    const phone = watchErrors(
+      await (await signedIn(browser, app.server, userId, { width: 390, height: 844 })).newPage(),
+      errors,
+    );
     await phone.goto(`${app.server.url}/settings`);
     await phone.screenshot({ path: join(ARTIFACTS, "settings-phone.png"), fullPage: true });
     expect(errors.filter((e) => !/status of 4\d\d/.test(e))).toEqual([]);
   }, 60_000);
 
   test("the journal lists a closed trade with its reasons and exports CSV", async () => {
-    const { token } = await app.server.ctx.tokens.create(userId, "journal", { kind: "cli", label: "e2e", userId: null });
+    const { token } = await app.server.ctx.tokens.create(userId, "journal", {
+      kind: "cli",
+      label: "e2e",
+      userId: null,
+    });
     const h = { authorization: `Bearer ${token}`, "content-type": "application/json" };
     for (let i = 0; i < 100 && !app.server.ctx.engine.engine.lastPrice("MNQ"); i++) await Bun.sleep(20);
-    expect((await fetch(`${app.server.url}/api/v1/accounts/paper/positions/MNQ/orders`, { method: "POST", headers: h, body: JSON.stringify({ side: "sell", qty: 2 }) })).status).toBe(200);
+    expect(
+      (
+        await fetch(`${app.server.url}/api/v1/accounts/paper/positions/MNQ/orders`, {
+          method: "POST",
+          headers: h,
+          body: JSON.stringify({ side: "sell", qty: 2 }),
+        })
+      ).status,
+    ).toBe(200);
     await Bun.sleep(200);
-    expect((await fetch(`${app.server.url}/api/v1/accounts/paper/positions/MNQ/exit`, { method: "POST", headers: h, body: "{}" })).status).toBe(200);
+    expect(
+      (
+        await fetch(`${app.server.url}/api/v1/accounts/paper/positions/MNQ/exit`, {
+          method: "POST",
+          headers: h,
+          body: "{}",
+        })
+      ).status,
+    ).toBe(200);
     await Bun.sleep(200);
     const page = watchErrors(await (await signedIn(browser, app.server, userId)).newPage(), errors);
     await page.goto(`${app.server.url}/journal`);
@@ -92,10 +127,15 @@ describe.skipIf(!haveChromium)("settings and journal in Chromium", () => {
     expect(await trades.getByRole("cell", { name: "MNQ" }).count()).toBe(1);
     const summary = page.getByRole("region", { name: "Summary" });
     expect(await summary.textContent()).toContain("Trades1");
-    const csv = await page.evaluate(async () => (await fetch(document.querySelector<HTMLAnchorElement>("a[download]")!.href)).text());
+    const csv = await page.evaluate(async () =>
+      (await fetch(document.querySelector<HTMLAnchorElement>("a[download]")!.href)).text(),
+    );
     expect(csv.split("\n")[1]).toContain(",paper,MNQ,short,2,");
     await page.screenshot({ path: join(ARTIFACTS, "journal-desktop.png"), fullPage: true });
-    const phone = watchErrors(await (await signedIn(browser, app.server, userId, { width: 390, height: 844 })).newPage(), errors);
+    const phone = watchErrors(
+      await (await signedIn(browser, app.server, userId, { width: 390, height: 844 })).newPage(),
+      errors,
+    );
     await phone.goto(`${app.server.url}/journal`);
     await phone.screenshot({ path: join(ARTIFACTS, "journal-phone.png"), fullPage: true });
     expect(errors.filter((e) => !/status of 4\d\d/.test(e))).toEqual([]);

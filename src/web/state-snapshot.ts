@@ -31,6 +31,8 @@ const fingerprint = sql.raw(
 export async function stateSnapshot(ctx: AppContext): Promise<string> {
   await ctx.engine.settled();
   const row = (await fingerprint.execute(ctx.db)).rows[0] as Record<string, string>;
-  const positions = JSON.stringify(ctx.engine.engine.allPositions(), (_k, v) => (typeof v === "bigint" ? v.toString() : v));
+  const positions = JSON.stringify(ctx.engine.engine.allPositions(), (_k, v) =>
+    typeof v === "bigint" ? v.toString() : v,
+  );
   return JSON.stringify({ ...row, positions: Bun.hash(positions).toString(36) });
 }

@@ -22,7 +22,10 @@ export interface Harness {
  * The real app over a fresh test database, driven in-process through its fetch handler; with
  * `engine`, the trading engine runs too (no start-up delay) and `close` stops it first.
  */
-export async function createHarness(env: Record<string, string> = {}, opts: { engine?: boolean } = {}): Promise<Harness> {
+export async function createHarness(
+  env: Record<string, string> = {},
+  opts: { engine?: boolean } = {},
+): Promise<Harness> {
   const db = await createTestDatabase();
   const config = loadConfig({ DATA_DIR: mkdtempSync(join(tmpdir(), "harness-")), SECRET_KEY: "11".repeat(32), ...env });
   const logs = memoryLogger();
@@ -31,7 +34,10 @@ export async function createHarness(env: Record<string, string> = {}, opts: { en
   const handler = createFetch(ctx, app);
   const stopEngine = opts.engine ? await startEngine(ctx, 0) : undefined;
   return {
-    ctx, app, db, logs,
+    ctx,
+    app,
+    db,
+    logs,
     fetch: async (path, init) => handler(new Request(`http://localhost${path}`, init)),
     close: async () => {
       await stopEngine?.();
@@ -48,7 +54,11 @@ export interface Client {
 }
 
 let n = 0;
-export async function addUser(h: Harness, username = `trader${++n}`, password = "correct horse battery"): Promise<{ id: number; username: string; password: string }> {
+export async function addUser(
+  h: Harness,
+  username = `trader${++n}`,
+  password = "correct horse battery",
+): Promise<{ id: number; username: string; password: string }> {
   const u = await h.ctx.users.create(username, password, { kind: "cli", label: "test", userId: null });
   return { ...u, password };
 }
@@ -58,7 +68,11 @@ export async function tokenClient(h: Harness, userId: number, name = `t${++n}`):
   return { headers: { authorization: `Bearer ${token}` }, userId };
 }
 
-export async function sessionClient(h: Harness, userId: number, userAgent = "Mozilla/5.0 (X11; Linux x86_64) Chrome/150.0"): Promise<Client> {
+export async function sessionClient(
+  h: Harness,
+  userId: number,
+  userAgent = "Mozilla/5.0 (X11; Linux x86_64) Chrome/150.0",
+): Promise<Client> {
   const s = await h.ctx.sessions.create(userId, userAgent, "127.0.0.1");
   return { headers: { cookie: `sid=${s.token}`, "user-agent": userAgent }, csrf: s.csrfToken, userId };
 }
@@ -66,13 +80,24 @@ export async function sessionClient(h: Harness, userId: number, userAgent = "Moz
 export function json(client: Client, method: string, body?: unknown, extra: Record<string, string> = {}): RequestInit {
   return {
     method,
-    headers: { ...client.headers, ...(client.csrf ? { "x-csrf-token": client.csrf } : {}), ...(body === undefined ? {} : { "content-type": "application/json" }), ...extra },
+    headers: {
+      ...client.headers,
+      ...(client.csrf ? { "x-csrf-token": client.csrf } : {}),
+      ...(body === undefined ? {} : { "content-type": "application/json" }),
+      ...extra,
+    },
     body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
   };
 }
 
 /** An API call answered as `{status, body}`: the body parsed as JSON when it is JSON (else the text, e.g. CSV). */
-export async function request(h: Harness, client: Client, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+export async function request(
+  h: Harness,
+  client: Client,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: any }> {
   const res = await h.fetch(path, json(client, method, body));
   const text = await res.text();
   try {

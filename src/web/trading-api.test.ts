@@ -1,7 +1,16 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { startEngine } from "../app/engine-startup";
 import { testDatabaseKind } from "../persistence/test-database";
-import { addUser, createHarness, json, request, sessionClient, tokenClient, type Client, type Harness } from "./test-harness";
+import {
+  addUser,
+  createHarness,
+  json,
+  request,
+  sessionClient,
+  tokenClient,
+  type Client,
+  type Harness,
+} from "./test-harness";
 
 let h: Harness;
 /** The engine as the server starts it (with shard leases on Postgres). */
@@ -61,32 +70,61 @@ describe(`trading API over the engine (${testDatabaseKind})`, () => {
   test("buy with a bracket on paper: position, stop, ladder, timer; a TP filled by the feed shows as filled with its reason", async () => {
     await print("MES", "6000");
     const r = await call("POST", `${base}/MES1!/orders`, {
-      side: "buy", qty: 3,
-      bracket: { stop: { kind: "fixed", initial: { unit: "points", value: 3 } }, ladder: [{ qty: 1, target: { unit: "ticks", value: 8 } }, { qty: 1, target: { unit: "points", value: "4.5" } }], timer: { seconds: 300, action: "exit" } },
+      side: "buy",
+      qty: 3,
+      bracket: {
+        stop: { kind: "fixed", initial: { unit: "points", value: 3 } },
+        ladder: [
+          { qty: 1, target: { unit: "ticks", value: 8 } },
+          { qty: 1, target: { unit: "points", value: "4.5" } },
+        ],
+        timer: { seconds: 300, action: "exit" },
+      },
     });
     expect(r.status).toBe(200);
     await settle();
     const p = (await call("GET", `${base}/MES`)).body.position;
-    expect(p).toMatchObject({ side: "long", qty: 3, avgEntry: 6000, stop: { kind: "fixed", price: 5997, status: "armed" }, timer: { action: "exit", phase: "running" } });
-    expect(p.ladder.map((l: any) => [l.price, l.status])).toEqual([[6002, "armed"], [6004.5, "armed"]]);
+    expect(p).toMatchObject({
+      side: "long",
+      qty: 3,
+      avgEntry: 6000,
+      stop: { kind: "fixed", price: 5997, status: "armed" },
+      timer: { action: "exit", phase: "running" },
+    });
+    expect(p.ladder.map((l: any) => [l.price, l.status])).toEqual([
+      [6002, "armed"],
+      [6004.5, "armed"],
+    ]);
     await print("MES", "6002.25");
     await print("MES", "6002.25");
     const after = (await call("GET", `${base}/MES`)).body.position;
     expect(after.qty).toBe(2);
     // A take-profit fills at its level, not at the print beyond it (docs/trading-rules.md R2.2).
     expect(after.ladder[0]).toMatchObject({ status: "filled", fillPrice: 6002 });
-    const events = (await call("GET", "/api/v1/accounts/paper/events?symbol=MES")).body.events.map((e: any) => e.reason);
+    const events = (await call("GET", "/api/v1/accounts/paper/events?symbol=MES")).body.events.map(
+      (e: any) => e.reason,
+    );
     expect(events).toContain("TP1 filled 1 @ 6002.00 (P&L $10.00)");
     expect(events.some((e: string) => e.startsWith("TP1 6002.00 reached (print 6002.25) → exit 1"))).toBe(true);
-    const orders = await h.db.db.selectFrom("engine_orders").select(["purpose", "status", "filled", "qty"]).where("purpose", "=", "tp").execute();
+    const orders = await h.db.db
+      .selectFrom("engine_orders")
+      .select(["purpose", "status", "filled", "qty"])
+      .where("purpose", "=", "tp")
+      .execute();
     expect(orders).toEqual([{ purpose: "tp", status: "filled", filled: 1, qty: 1 }]);
   });
 
   test("a stale edit is answered 409 with the current state; bad bodies get 400 naming the field", async () => {
     const cur = (await call("GET", `${base}/MES`)).body.position;
-    const ok = await call("PUT", `${base}/MES/stop`, { stop: { kind: "trailing", initial: { unit: "points", value: 2 }, trailBy: { unit: "points", value: 2 } }, version: cur.version });
+    const ok = await call("PUT", `${base}/MES/stop`, {
+      stop: { kind: "trailing", initial: { unit: "points", value: 2 }, trailBy: { unit: "points", value: 2 } },
+      version: cur.version,
+    });
     expect(ok.status).toBe(200);
-    const stale = await call("PUT", `${base}/MES/stop`, { stop: { kind: "fixed", initial: { unit: "points", value: 5 } }, version: cur.version });
+    const stale = await call("PUT", `${base}/MES/stop`, {
+      stop: { kind: "fixed", initial: { unit: "points", value: 5 } },
+      version: cur.version,
+    });
     expect(stale.status).toBe(409);
     expect(stale.body.current.stop.kind).toBe("trailing");
     expect(stale.body.current.version).toBe(ok.body.position.version);
@@ -100,7 +138,9 @@ describe(`trading API over the engine (${testDatabaseKind})`, () => {
       expect(r.status).toBe(400);
       expect(r.body.message).toStartWith(field);
     }
-    const ladder = await call("PUT", `${base}/MES/ladder`, { levels: [{ qty: 5, target: { unit: "points", value: 1 } }] });
+    const ladder = await call("PUT", `${base}/MES/ladder`, {
+      levels: [{ qty: 5, target: { unit: "points", value: 1 } }],
+    });
     expect(ladder.status).toBe(400);
     expect(ladder.body.message).toContain("exceed the position (2)");
     expect((await call("PUT", `${base}/NOPE/ladder`, { levels: [] })).status).toBe(404);
@@ -118,27 +158,41 @@ describe(`trading API over the engine (${testDatabaseKind})`, () => {
     expect(j.trades[0].exitReasons.some((r: string) => r.startsWith("exit all by"))).toBe(true);
     expect(j.summary).toMatchObject({ trades: 1, wins: 1, net: 40 });
     const csv = (await call("GET", "/api/v1/journal?format=csv")).body as string;
-    expect(csv.split("\n")[0]).toBe("trade_id,account,symbol,side,qty,entry,exit,opened_at,closed_at,realized,commissions,net,exit_reasons,tags");
+    expect(csv.split("\n")[0]).toBe(
+      "trade_id,account,symbol,side,qty,entry,exit,opened_at,closed_at,realized,commissions,net,exit_reasons,tags",
+    );
     expect(csv).toContain(",MES,long,3,6000,");
     const s = (await call("GET", "/api/v1/sizing?symbol=ES&risk=500&stopPoints=4")).body;
-    expect(s.mix).toEqual([{ root: "ES", qty: 2 }, { root: "MES", qty: 5 }]);
+    expect(s.mix).toEqual([
+      { root: "ES", qty: 2 },
+      { root: "MES", qty: 5 },
+    ]);
     expect(s.totalRisk).toBe(500);
   });
 
   test("a retried request with the same Idempotency-Key is applied once", async () => {
     await print("MGC", "4000");
-    const send = () => h.fetch("/api/v1/accounts/paper/positions/MGC/orders", json(api, "POST", { side: "buy", qty: 1 }, { "idempotency-key": "retry-1" }));
+    const send = () =>
+      h.fetch(
+        "/api/v1/accounts/paper/positions/MGC/orders",
+        json(api, "POST", { side: "buy", qty: 1 }, { "idempotency-key": "retry-1" }),
+      );
     expect((await send()).status).toBe(200);
     expect((await send()).status).toBe(200);
     await settle();
     expect((await call("GET", `${base}/MGC`)).body.position.qty).toBe(1);
-    const bad = await h.fetch("/api/v1/accounts/paper/positions/MGC/orders", json(api, "POST", { side: "buy", qty: 1 }, { "idempotency-key": "é" }));
+    const bad = await h.fetch(
+      "/api/v1/accounts/paper/positions/MGC/orders",
+      json(api, "POST", { side: "buy", qty: 1 }, { "idempotency-key": "é" }),
+    );
     expect(bad.status).toBe(400);
   });
 
   test("a live account without a webhook URL: the order is rejected with the reason and no position appears", async () => {
     await print("MNQ", "21000");
-    expect((await call("POST", "/api/v1/accounts/live/positions/MNQ/orders", { side: "sell", qty: 1 })).status).toBe(200);
+    expect((await call("POST", "/api/v1/accounts/live/positions/MNQ/orders", { side: "sell", qty: 1 })).status).toBe(
+      200,
+    );
     await settle();
     const p = (await call("GET", "/api/v1/accounts/live/positions/MNQ")).body.position;
     expect(p.qty).toBe(0);
@@ -148,19 +202,37 @@ describe(`trading API over the engine (${testDatabaseKind})`, () => {
 
   test("a live account with a webhook: TradersPost-style JSON with an idempotency key; a 2xx is 'sent', recorded as an assumed fill", async () => {
     const got: { body: any; key: string | null }[] = [];
-    const bridge = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: async (req) => (got.push({ body: await req.json(), key: req.headers.get("idempotency-key") }), new Response("ok")) });
+    const bridge = Bun.serve({
+      port: 0,
+      hostname: "127.0.0.1",
+      fetch: async (req) => (
+        got.push({ body: await req.json(), key: req.headers.get("idempotency-key") }), new Response("ok")
+      ),
+    });
     try {
       const hook = `http://127.0.0.1:${bridge.port}/hook-secret-path`;
       expect((await call("PUT", "/api/v1/accounts/paper/execution", { route: "webhook" })).status).toBe(400);
       expect((await call("PUT", "/api/v1/accounts/live/execution", { webhookUrl: "ftp://x" })).status).toBe(400);
-      expect((await call("PUT", "/api/v1/accounts/live/execution", { webhookUrl: hook, commission: 0.62 })).status).toBe(200);
+      expect(
+        (await call("PUT", "/api/v1/accounts/live/execution", { webhookUrl: hook, commission: 0.62 })).status,
+      ).toBe(200);
       const accounts = await call("GET", "/api/v1/accounts");
       expect(JSON.stringify(accounts.body)).not.toContain("hook-secret-path");
-      expect(accounts.body.accounts.find((a: any) => a.name === "live")).toMatchObject({ execution: "webhook", commissionPerContract: 0.62, webhook: expect.any(String) });
+      expect(accounts.body.accounts.find((a: any) => a.name === "live")).toMatchObject({
+        execution: "webhook",
+        commissionPerContract: 0.62,
+        webhook: expect.any(String),
+      });
       await call("POST", "/api/v1/accounts/live/positions/MNQ/orders", { side: "buy", qty: 2 });
       for (let i = 0; i < 100 && got.length === 0; i++) await Bun.sleep(5);
       await settle();
-      expect(got[0]!.body).toMatchObject({ ticker: "MNQ", action: "buy", orderType: "market", quantity: 2, price: 21000 });
+      expect(got[0]!.body).toMatchObject({
+        ticker: "MNQ",
+        action: "buy",
+        orderType: "market",
+        quantity: 2,
+        price: 21000,
+      });
       expect(got[0]!.key).toBe(got[0]!.body.extras.orderId);
       const p = (await call("GET", "/api/v1/accounts/live/positions/MNQ")).body.position;
       expect(p).toMatchObject({ side: "long", qty: 2 });
@@ -173,7 +245,11 @@ describe(`trading API over the engine (${testDatabaseKind})`, () => {
 
   test("a browser session needs the CSRF token to trade", async () => {
     const browser = await sessionClient(h, userId);
-    const res = await h.fetch(`${base}/MES/orders`, { method: "POST", headers: { ...browser.headers, "content-type": "application/json" }, body: JSON.stringify({ side: "buy", qty: 1 }) });
+    const res = await h.fetch(`${base}/MES/orders`, {
+      method: "POST",
+      headers: { ...browser.headers, "content-type": "application/json" },
+      body: JSON.stringify({ side: "buy", qty: 1 }),
+    });
     expect(res.status).toBe(403);
     expect((await call("GET", "/api/v1/positions", undefined, browser)).status).toBe(200);
   });

@@ -16,7 +16,16 @@ let wsUrl: string;
 const cli = { kind: "cli" as const, label: "test", userId: null };
 
 beforeAll(async () => {
-  server = await startServer(loadConfig({ PORT: "0", DATA_DIR: mkdtempSync(join(tmpdir(), "ws-scope-")), SECRET_KEY: "55".repeat(32), FEED: "off", TRUST_PROXY: "10.9.9.9" }), memoryLogger("warn"));
+  server = await startServer(
+    loadConfig({
+      PORT: "0",
+      DATA_DIR: mkdtempSync(join(tmpdir(), "ws-scope-")),
+      SECRET_KEY: "55".repeat(32),
+      FEED: "off",
+      TRUST_PROXY: "10.9.9.9",
+    }),
+    memoryLogger("warn"),
+  );
   userId = (await server.ctx.users.create("scope", "a long enough password", cli)).id;
   wsUrl = server.url.replace("http", "ws") + "/ws";
 }, 60_000);
@@ -32,14 +41,16 @@ function open(headers: Record<string, string>): Sock {
   const messages: any[] = [];
   const ws = new WebSocket(wsUrl, { headers } as unknown as string[]);
   ws.onmessage = (e) => messages.push(JSON.parse(String(e.data)));
-  const closed = new Promise<{ code: number; reason: string }>((r) => (ws.onclose = (e) => r({ code: e.code, reason: e.reason })));
+  const closed = new Promise<{ code: number; reason: string }>(
+    (r) => (ws.onclose = (e) => r({ code: e.code, reason: e.reason })),
+  );
   const opened = new Promise<boolean>((r) => {
     ws.onopen = () => r(true);
     ws.onerror = () => r(false);
   });
   return { ws, messages, closed, opened };
 }
-const within = <T,>(p: Promise<T>, ms: number) => Promise.race([p, Bun.sleep(ms).then(() => "timeout" as const)]);
+const within = <T>(p: Promise<T>, ms: number) => Promise.race([p, Bun.sleep(ms).then(() => "timeout" as const)]);
 const origin = () => server.url;
 
 async function session() {
@@ -70,7 +81,11 @@ describe("WebSocket scope", () => {
     const s = await session();
     const c = open({ cookie: s.cookie, origin: origin() });
     expect(await c.opened).toBe(true);
-    const out = await fetch(`${server.url}/logout`, { method: "POST", redirect: "manual", headers: { cookie: s.cookie, "x-csrf-token": s.csrf, origin: origin() } });
+    const out = await fetch(`${server.url}/logout`, {
+      method: "POST",
+      redirect: "manual",
+      headers: { cookie: s.cookie, "x-csrf-token": s.csrf, origin: origin() },
+    });
     expect(out.status).toBe(303);
     expect(await within(c.closed, 1000)).toEqual({ code: CLOSE_CREDENTIAL_ENDED, reason: "signed out" });
   });
@@ -104,7 +119,9 @@ describe("WebSocket scope", () => {
     const s = await session();
     expect(await open({ cookie: s.cookie, origin: "http://evil.example" }).opened).toBe(false);
     // 127.0.0.1 is not the configured proxy (10.9.9.9): its X-Forwarded-Host is not believed.
-    expect(await open({ cookie: s.cookie, origin: "http://evil.example", "x-forwarded-host": "evil.example" }).opened).toBe(false);
+    expect(
+      await open({ cookie: s.cookie, origin: "http://evil.example", "x-forwarded-host": "evil.example" }).opened,
+    ).toBe(false);
     expect(await open({ cookie: s.cookie, origin: "null" }).opened).toBe(false);
     const ok = open({ cookie: s.cookie, origin: origin() });
     expect(await ok.opened).toBe(true);
@@ -112,19 +129,28 @@ describe("WebSocket scope", () => {
   });
 
   test("a cookie that is not percent-encoded is no credential, on the upgrade too (401, not 500)", async () => {
-    const res = await fetch(`${server.url}/ws`, { headers: { cookie: "sid=%ZZ", upgrade: "websocket", connection: "Upgrade", "sec-websocket-version": "13", "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==" } });
+    const res = await fetch(`${server.url}/ws`, {
+      headers: {
+        cookie: "sid=%ZZ",
+        upgrade: "websocket",
+        connection: "Upgrade",
+        "sec-websocket-version": "13",
+        "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+      },
+    });
     expect(res.status).toBe(401);
     expect(await open({ cookie: "sid=%ZZ" }).opened).toBe(false);
   });
 
   test("HTTP/1.0 without a Host header is served", async () => {
     const port = Number(new URL(server.url).port);
-    const raw = (path: string) => new Promise<string>((resolve) => {
-      const c = net.connect(port, "127.0.0.1", () => c.write(`GET ${path} HTTP/1.0\r\n\r\n`));
-      let d = "";
-      c.on("data", (b) => (d += b));
-      c.on("close", () => resolve(d));
-    });
+    const raw = (path: string) =>
+      new Promise<string>((resolve) => {
+        const c = net.connect(port, "127.0.0.1", () => c.write(`GET ${path} HTTP/1.0\r\n\r\n`));
+        let d = "";
+        c.on("data", (b) => (d += b));
+        c.on("close", () => resolve(d));
+      });
     expect(await raw("/healthz")).toMatch(/^HTTP\/1\.[01] 200/);
     expect(await raw("/login")).toMatch(/^HTTP\/1\.[01] 200/);
     expect(await raw("/api/get_active_orders")).toMatch(/^HTTP\/1\.[01] 401/);

@@ -27,9 +27,15 @@ afterAll(async () => {
 });
 
 const expected = simulatedPairBars("ES", ANCHOR - 2 * 86_400_000, ANCHOR, SEED);
-const hooks = { rootOf: (id: number) => (id === 900_000 ? "ES" : id === 900_001 ? "MES" : undefined), contractOf: () => "ESZ6" };
+const hooks = {
+  rootOf: (id: number) => (id === 900_000 ? "ES" : id === 900_001 ? "MES" : undefined),
+  contractOf: () => "ESZ6",
+};
 
-function archive(nowMs: number, opts: { symbols?: string[]; days?: number; historical?: boolean; dataset?: string } = {}) {
+function archive(
+  nowMs: number,
+  opts: { symbols?: string[]; days?: number; historical?: boolean; dataset?: string } = {},
+) {
   const log = memoryLogger("debug");
   const svc = new ArchiveService(
     h.db,
@@ -37,7 +43,10 @@ function archive(nowMs: number, opts: { symbols?: string[]; days?: number; histo
       dataset: opts.dataset ?? "SIM",
       symbols: opts.symbols ?? ["ES"],
       backfillDays: opts.days ?? 1,
-      historical: opts.historical === false ? undefined : new HistoricalClient({ apiKey: KEY, baseUrl: hist.url, retryBaseMs: 1, maxRetries: 1 }),
+      historical:
+        opts.historical === false
+          ? undefined
+          : new HistoricalClient({ apiKey: KEY, baseUrl: hist.url, retryBaseMs: 1, maxRetries: 1 }),
       batch: 500,
     },
     hooks,
@@ -48,22 +57,42 @@ function archive(nowMs: number, opts: { symbols?: string[]; days?: number; histo
 }
 
 const count = async (dataset = "SIM", symbol = "ES") =>
-  Number((await sql<{ n: string }>`select count(*) as n from ohlcv_1m where dataset = ${dataset} and symbol = ${symbol}`.execute(h.db)).rows[0]!.n);
+  Number(
+    (
+      await sql<{
+        n: string;
+      }>`select count(*) as n from ohlcv_1m where dataset = ${dataset} and symbol = ${symbol}`.execute(h.db)
+    ).rows[0]!.n,
+  );
 
-const lastRequestStart = () => hist.requests.filter((r) => r.path === "/v0/timeseries.get_range").at(-1)?.params.get("start");
+const lastRequestStart = () =>
+  hist.requests
+    .filter((r) => r.path === "/v0/timeseries.get_range")
+    .at(-1)
+    ?.params.get("start");
 
 describe(`archive backfill and live bars (${testDatabaseKind})`, () => {
   test("an empty archive is filled from the lookback up to the last whole minute, in batches, with progress", async () => {
     const { svc, log } = archive(ANCHOR - 3 * 60 * MIN);
     await svc.backfill("start-up");
-    const want = expected.get("ES")!.filter((b) => b.startMs >= ANCHOR - 3 * 60 * MIN - 86_400_000 && b.startMs < ANCHOR - 3 * 60 * MIN);
+    const want = expected
+      .get("ES")!
+      .filter((b) => b.startMs >= ANCHOR - 3 * 60 * MIN - 86_400_000 && b.startMs < ANCHOR - 3 * 60 * MIN);
     expect(want.length).toBeGreaterThan(1000);
     expect(await count()).toBe(want.length);
     const st = svc.status().symbols[0]!;
-    expect(st).toMatchObject({ symbol: "ES", phase: "done", progress: 1, bars: want.length, lastBarMs: want.at(-1)!.startMs });
+    expect(st).toMatchObject({
+      symbol: "ES",
+      phase: "done",
+      progress: 1,
+      bars: want.length,
+      lastBarMs: want.at(-1)!.startMs,
+    });
     expect(log.lines.some((l) => l.event === "archive.backfill_done" && l.bars === want.length)).toBe(true);
     const stored = await barsBetween(h.db, "SIM", "ES", want[0]!.startMs, want.at(-1)!.startMs + MIN);
-    expect(stored.map((b) => [b.startMs, b.open, b.high, b.low, b.close, b.volume])).toEqual(want.map((b) => [b.startMs, b.open, b.high, b.low, b.close, b.volume]));
+    expect(stored.map((b) => [b.startMs, b.open, b.high, b.low, b.close, b.volume])).toEqual(
+      want.map((b) => [b.startMs, b.open, b.high, b.low, b.close, b.volume]),
+    );
     // The simulated market's past is labelled as such, never as Databento's (issue 16 item 10).
     expect(stored.every((b) => b.source === "simulated" && b.instrumentId === 900_000)).toBe(true);
   });
@@ -77,7 +106,9 @@ describe(`archive backfill and live bars (${testDatabaseKind})`, () => {
     // Nothing new: no request is even needed, and a second run changes nothing.
     const before = hist.requests.length;
     await svc.backfill("again");
-    expect(hist.requests.filter((r) => r.path === "/v0/timeseries.get_range").length).toBe(hist.requests.filter((r, i) => i < before && r.path === "/v0/timeseries.get_range").length);
+    expect(hist.requests.filter((r) => r.path === "/v0/timeseries.get_range").length).toBe(
+      hist.requests.filter((r, i) => i < before && r.path === "/v0/timeseries.get_range").length,
+    );
     expect(await count()).toBe(want.length);
   });
 
@@ -87,8 +118,20 @@ describe(`archive backfill and live bars (${testDatabaseKind})`, () => {
     await svc.backfill("start-up");
     const target = expected.get("MES")!.at(-10)!;
     // Say the live feed built this minute from trades (different values), then the feed was out.
-    await sql`delete from ohlcv_1m where dataset = 'GLBX.MDP3' and symbol = 'MES' and ts = ${new Date(target.startMs)}`.execute(h.db);
-    svc.onBar({ instrumentId: 900_001, interval: "1m", startMs: target.startMs, open: target.open, high: target.high + 250_000_000, low: target.low, close: target.close, volume: 1, source: "trades" });
+    await sql`delete from ohlcv_1m where dataset = 'GLBX.MDP3' and symbol = 'MES' and ts = ${new Date(target.startMs)}`.execute(
+      h.db,
+    );
+    svc.onBar({
+      instrumentId: 900_001,
+      interval: "1m",
+      startMs: target.startMs,
+      open: target.open,
+      high: target.high + 250_000_000,
+      low: target.low,
+      close: target.close,
+      volume: 1,
+      source: "trades",
+    });
     await svc.flush();
     const [ours] = await barsBetween(h.db, "GLBX.MDP3", "MES", target.startMs, target.startMs + MIN);
     expect(ours?.source).toBe("trades");
@@ -99,34 +142,79 @@ describe(`archive backfill and live bars (${testDatabaseKind})`, () => {
     const [theirs] = await barsBetween(h.db, "GLBX.MDP3", "MES", target.startMs, target.startMs + MIN);
     expect(theirs).toMatchObject({ source: "databento", high: target.high, volume: target.volume });
     // A live bar from trades for a minute Databento already gave never overwrites it.
-    svc.onBar({ instrumentId: 900_001, interval: "1m", startMs: target.startMs, open: 1, high: 2, low: 1, close: 1, volume: 1, source: "trades" });
+    svc.onBar({
+      instrumentId: 900_001,
+      interval: "1m",
+      startMs: target.startMs,
+      open: 1,
+      high: 2,
+      low: 1,
+      close: 1,
+      volume: 1,
+      source: "trades",
+    });
     await svc.flush();
-    expect((await barsBetween(h.db, "GLBX.MDP3", "MES", target.startMs, target.startMs + MIN))[0]).toMatchObject({ source: "databento", high: target.high });
+    expect((await barsBetween(h.db, "GLBX.MDP3", "MES", target.startMs, target.startMs + MIN))[0]).toMatchObject({
+      source: "databento",
+      high: target.high,
+    });
   });
 
   test("simulated market: its live bars are labelled simulated too, and the simulated past never overwrites a stored bar", async () => {
     const { svc } = archive(ANCHOR);
     const target = expected.get("ES")!.at(-10)!;
-    await sql`delete from ohlcv_1m where dataset = 'SIM' and symbol = 'ES' and ts = ${new Date(target.startMs)}`.execute(h.db);
-    svc.onBar({ instrumentId: 900_000, interval: "1m", startMs: target.startMs, open: target.open, high: target.high + 250_000_000, low: target.low, close: target.close, volume: 1, source: "trades" });
+    await sql`delete from ohlcv_1m where dataset = 'SIM' and symbol = 'ES' and ts = ${new Date(target.startMs)}`.execute(
+      h.db,
+    );
+    svc.onBar({
+      instrumentId: 900_000,
+      interval: "1m",
+      startMs: target.startMs,
+      open: target.open,
+      high: target.high + 250_000_000,
+      low: target.low,
+      close: target.close,
+      volume: 1,
+      source: "trades",
+    });
     await svc.flush();
-    expect((await barsBetween(h.db, "SIM", "ES", target.startMs, target.startMs + MIN))[0]).toMatchObject({ source: "simulated", volume: 1 });
+    expect((await barsBetween(h.db, "SIM", "ES", target.startMs, target.startMs + MIN))[0]).toMatchObject({
+      source: "simulated",
+      volume: 1,
+    });
     const n = await count();
     await svc.backfill("feed reconnected", target.startMs - 30 * MIN + 5_000);
     expect(await count()).toBe(n);
-    expect((await barsBetween(h.db, "SIM", "ES", target.startMs, target.startMs + MIN))[0]).toMatchObject({ source: "simulated", volume: 1, high: target.high + 250_000_000 });
+    expect((await barsBetween(h.db, "SIM", "ES", target.startMs, target.startMs + MIN))[0]).toMatchObject({
+      source: "simulated",
+      volume: 1,
+      high: target.high + 250_000_000,
+    });
   });
 
   test("live bars of archived symbols are kept (others are not); unwritten ones are visible to readers", async () => {
     const { svc } = archive(ANCHOR + 10 * MIN);
-    const live = { instrumentId: 900_000, interval: "1m" as const, startMs: ANCHOR + 5 * MIN, open: 6000e9, high: 6001e9, low: 5999e9, close: 6000.25e9, volume: 12, source: "trades" as const };
+    const live = {
+      instrumentId: 900_000,
+      interval: "1m" as const,
+      startMs: ANCHOR + 5 * MIN,
+      open: 6000e9,
+      high: 6001e9,
+      low: 5999e9,
+      close: 6000.25e9,
+      volume: 12,
+      source: "trades" as const,
+    };
     svc.onBar(live);
     svc.onBar({ ...live, instrumentId: 900_001 });
     svc.onBar({ ...live, interval: "1s" });
     expect((await svc.recent("ES", 1))[0]).toMatchObject({ startMs: live.startMs, close: live.close });
     await svc.flush();
     expect(await count("SIM", "MES")).toBe(0);
-    expect((await barsBetween(h.db, "SIM", "ES", live.startMs, live.startMs + MIN))[0]).toMatchObject({ close: live.close, contract: "ESZ6" });
+    expect((await barsBetween(h.db, "SIM", "ES", live.startMs, live.startMs + MIN))[0]).toMatchObject({
+      close: live.close,
+      contract: "ESZ6",
+    });
   });
 
   test("a failing Historical API leaves the archive as it was, says why, and the next run recovers", async () => {
@@ -146,7 +234,11 @@ describe(`archive backfill and live bars (${testDatabaseKind})`, () => {
   test("without Historical access the status says so; the simulated archive never mixes with real data", async () => {
     const { svc } = archive(ANCHOR, { historical: false, dataset: "GLBX.MDP3" });
     await svc.backfill("start-up");
-    expect(svc.status()).toMatchObject({ dataset: "GLBX.MDP3", historical: false, symbols: [{ symbol: "ES", phase: "no-historical" }] });
+    expect(svc.status()).toMatchObject({
+      dataset: "GLBX.MDP3",
+      historical: false,
+      symbols: [{ symbol: "ES", phase: "no-historical" }],
+    });
     expect(await count("GLBX.MDP3")).toBe(0);
   });
 
@@ -159,7 +251,21 @@ describe(`archive backfill and live bars (${testDatabaseKind})`, () => {
     const none = await hist2.atr("MES", { method: "simple", period: 14, lookback: 390 });
     expect(none).toMatchObject({ available: false });
     if (!none.available) expect(none.reason).toContain("needs 15");
-    for (let i = 0; i < 15; i++) hist2.onBar({ instrumentId: 900_001, interval: "1m", startMs: ANCHOR - (15 - i) * MIN, open: 6000e9, high: 6000.5e9, low: 5999.75e9, close: 6000.25e9, volume: 3, source: "trades" });
-    expect(await hist2.atr("MES", { method: "simple", period: 14, lookback: 390 })).toMatchObject({ available: true, value: 0.75e9 });
+    for (let i = 0; i < 15; i++)
+      hist2.onBar({
+        instrumentId: 900_001,
+        interval: "1m",
+        startMs: ANCHOR - (15 - i) * MIN,
+        open: 6000e9,
+        high: 6000.5e9,
+        low: 5999.75e9,
+        close: 6000.25e9,
+        volume: 3,
+        source: "trades",
+      });
+    expect(await hist2.atr("MES", { method: "simple", period: 14, lookback: 390 })).toMatchObject({
+      available: true,
+      value: 0.75e9,
+    });
   });
 });

@@ -1,7 +1,13 @@
 import type { Kysely } from "kysely";
 import type { Logger } from "../../log/logger";
 import type { Database } from "../../persistence/database";
-import { barsBetween, lastBarTime, latestBars, upsertBars, type ArchivedBar } from "../../persistence/repositories/ohlcv-repo";
+import {
+  barsBetween,
+  lastBarTime,
+  latestBars,
+  upsertBars,
+  type ArchivedBar,
+} from "../../persistence/repositories/ohlcv-repo";
 import type { Bar } from "../bars/bar";
 import type { PriceBus } from "../bus/price-bus";
 import { RType } from "../dbn/constants";
@@ -76,7 +82,14 @@ export class ArchiveService {
     private readonly now: () => number = Date.now,
   ) {
     this.wanted = new Set(cfg.symbols);
-    for (const s of cfg.symbols) this.state.set(s, { symbol: s, phase: cfg.historical ? "idle" : "no-historical", lastBarMs: null, bars: 0, progress: 0 });
+    for (const s of cfg.symbols)
+      this.state.set(s, {
+        symbol: s,
+        phase: cfg.historical ? "idle" : "no-historical",
+        lastBarMs: null,
+        bars: 0,
+        progress: 0,
+      });
   }
 
   private continuous(root: string): string {
@@ -117,9 +130,18 @@ export class ArchiveService {
     // Databento's bar wins over ours for the same minute, here as in the table.
     if (prev?.source === "databento" && b.source === "trades") return;
     this.pending.set(key, {
-      dataset: this.cfg.dataset, symbol, startMs: b.startMs, contract: this.hooks.contractOf(b.instrumentId) ?? this.continuous(symbol), instrumentId: b.instrumentId,
+      dataset: this.cfg.dataset,
+      symbol,
+      startMs: b.startMs,
+      contract: this.hooks.contractOf(b.instrumentId) ?? this.continuous(symbol),
+      instrumentId: b.instrumentId,
       // The simulated market's bars say so, whoever built them (migrations/0012).
-      open: b.open, high: b.high, low: b.low, close: b.close, volume: b.volume, source: this.cfg.dataset === "SIM" ? "simulated" : b.source,
+      open: b.open,
+      high: b.high,
+      low: b.low,
+      close: b.close,
+      volume: b.volume,
+      source: this.cfg.dataset === "SIM" ? "simulated" : b.source,
     });
   }
 
@@ -141,7 +163,11 @@ export class ArchiveService {
           const since = this.pending.get(k);
           if (!since || (since.source === "trades" && v.source === "databento")) this.pending.set(k, v);
         }
-        this.logger.error("archive.write_failed", { bars: batch.size, reason: (err as Error).message, action: "kept for the next flush" });
+        this.logger.error("archive.write_failed", {
+          bars: batch.size,
+          reason: (err as Error).message,
+          action: "kept for the next flush",
+        });
       }
     });
     return this.flushing;
@@ -181,7 +207,10 @@ export class ArchiveService {
     try {
       return await this.cfg.historical!.availableEnd(this.historicalDataset, "ohlcv-1m");
     } catch (err) {
-      this.logger.warn("archive.dataset_range_unknown", { reason: (err as Error).message, action: "backfill up to now" });
+      this.logger.warn("archive.dataset_range_unknown", {
+        reason: (err as Error).message,
+        action: "backfill up to now",
+      });
     }
     return this.now();
   }
@@ -190,7 +219,12 @@ export class ArchiveService {
     return this.cfg.dataset === "SIM" ? "GLBX.MDP3" : this.cfg.dataset;
   }
 
-  private async backfillSymbol(symbol: string, reason: string, since: number | undefined, available: number): Promise<void> {
+  private async backfillSymbol(
+    symbol: string,
+    reason: string,
+    since: number | undefined,
+    available: number,
+  ): Promise<void> {
     const st = this.state.get(symbol)!;
     const now = this.now();
     const last = await lastBarTime(this.db, this.cfg.dataset, symbol);
@@ -210,12 +244,22 @@ export class ArchiveService {
     }
     st.phase = "running";
     const t0 = performance.now();
-    this.logger.info("archive.backfill_started", { symbol, dataset: this.cfg.dataset, from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString(), reason });
+    this.logger.info("archive.backfill_started", {
+      symbol,
+      dataset: this.cfg.dataset,
+      from: new Date(fromMs).toISOString(),
+      to: new Date(toMs).toISOString(),
+      reason,
+    });
     try {
       const held = this.cfg.heldContract?.(symbol);
       const res = await this.cfg.historical!.getRange({
-        dataset: this.historicalDataset, symbols: [held ?? this.continuous(symbol)], schema: "ohlcv-1m", stypeIn: held ? "raw_symbol" : "continuous",
-        start: new Date(fromMs), end: new Date(toMs),
+        dataset: this.historicalDataset,
+        symbols: [held ?? this.continuous(symbol)],
+        schema: "ohlcv-1m",
+        stypeIn: held ? "raw_symbol" : "continuous",
+        start: new Date(fromMs),
+        end: new Date(toMs),
       });
       for (const w of res.warnings) this.logger.warn("archive.backfill_warning", { symbol, warning: w });
       let batch: ArchivedBar[] = [];
@@ -229,7 +273,11 @@ export class ArchiveService {
         batch = [];
         if (performance.now() - lastLog > 1000) {
           lastLog = performance.now();
-          this.logger.info("archive.backfill_progress", { symbol, bars: st.bars, progress: Math.round(st.progress * 100) / 100 });
+          this.logger.info("archive.backfill_progress", {
+            symbol,
+            bars: st.bars,
+            progress: Math.round(st.progress * 100) / 100,
+          });
         }
       };
       for await (const item of decodeDbnStream(res.body)) {
@@ -239,8 +287,17 @@ export class ArchiveService {
         if (r.hd.rtype !== RType.OHLCV_1M) continue;
         const id = r.hd.instrument_id;
         batch.push({
-          dataset: this.cfg.dataset, symbol, startMs: Number(r.hd.ts_event / 1_000_000n), contract: this.hooks.contractOf(id) ?? this.continuous(symbol), instrumentId: id,
-          open: Number(r.open), high: Number(r.high), low: Number(r.low), close: Number(r.close), volume: Number(r.volume), source: this.cfg.dataset === "SIM" ? "simulated" : "databento",
+          dataset: this.cfg.dataset,
+          symbol,
+          startMs: Number(r.hd.ts_event / 1_000_000n),
+          contract: this.hooks.contractOf(id) ?? this.continuous(symbol),
+          instrumentId: id,
+          open: Number(r.open),
+          high: Number(r.high),
+          low: Number(r.low),
+          close: Number(r.close),
+          volume: Number(r.volume),
+          source: this.cfg.dataset === "SIM" ? "simulated" : "databento",
         });
         st.bars++;
         if (batch.length >= (this.cfg.batch ?? 5_000)) await write();
@@ -252,12 +309,21 @@ export class ArchiveService {
     } catch (err) {
       st.phase = "failed";
       st.message = (err as Error).message;
-      this.logger.error("archive.backfill_failed", { symbol, bars: st.bars, reason: st.message, action: "retried at the next start-up or feed reconnection" });
+      this.logger.error("archive.backfill_failed", {
+        symbol,
+        bars: st.bars,
+        reason: st.message,
+        action: "retried at the next start-up or feed reconnection",
+      });
     }
   }
 
   status(): { dataset: string; historical: boolean; symbols: SymbolArchiveStatus[] } {
-    return { dataset: this.cfg.dataset, historical: Boolean(this.cfg.historical), symbols: [...this.state.values()].map((s) => ({ ...s })) };
+    return {
+      dataset: this.cfg.dataset,
+      historical: Boolean(this.cfg.historical),
+      symbols: [...this.state.values()].map((s) => ({ ...s })),
+    };
   }
 
   /** The newest `count` bars of a symbol (stored plus not yet written), oldest first. */
@@ -269,7 +335,9 @@ export class ArchiveService {
   /** Bars in [fromMs, toMs), stored plus not yet written, oldest first. */
   async range(symbol: string, fromMs: number, toMs: number, limit = 100_000): Promise<ArchivedBar[]> {
     const stored = await barsBetween(this.db, this.cfg.dataset, symbol, fromMs, toMs, limit);
-    return this.mergePending(symbol, stored).filter((b) => b.startMs >= fromMs && b.startMs < toMs).slice(0, limit);
+    return this.mergePending(symbol, stored)
+      .filter((b) => b.startMs >= fromMs && b.startMs < toMs)
+      .slice(0, limit);
   }
 
   private mergePending(symbol: string, stored: ArchivedBar[]): ArchivedBar[] {

@@ -54,5 +54,15 @@ export class BarHistory {
 }
 
 function toBar(b: ArchivedBar): Bar {
-  return { instrumentId: b.instrumentId, interval: "1m", startMs: b.startMs, open: b.open, high: b.high, low: b.low, close: b.close, volume: b.volume, source: b.source };
+  return {
+    instrumentId: b.instrumentId,
+    interval: "1m",
+    startMs: b.startMs,
+    open: b.open,
+    high: b.high,
+    low: b.low,
+    close: b.close,
+    volume: b.volume,
+    source: b.source,
+  };
 }

@@ -14,7 +14,14 @@ export function barsToCsv(bars: readonly ArchivedBar[]): string {
  * The same range as a DBN v3 ohlcv-1m stream, readable by Databento's own tools: the continuous
  * symbol in the header and a mapping interval per contract the bars came from.
  */
-export function barsToDbn(symbol: string, dataset: string, bars: readonly ArchivedBar[], fromMs: number, toMs: number, requested = `${symbol}.v.0`): Uint8Array {
+export function barsToDbn(
+  symbol: string,
+  dataset: string,
+  bars: readonly ArchivedBar[],
+  fromMs: number,
+  toMs: number,
+  requested = `${symbol}.v.0`,
+): Uint8Array {
   const intervals: { start_date: number; end_date: number; symbol: string }[] = [];
   const ymd = (ms: number) => Number(new Date(ms).toISOString().slice(0, 10).replaceAll("-", ""));
   for (const b of bars) {
@@ -24,16 +31,40 @@ export function barsToDbn(symbol: string, dataset: string, bars: readonly Archiv
     else intervals.push({ start_date: day, end_date: ymd(b.startMs + 86_400_000), symbol: String(b.instrumentId) });
   }
   const head = encodeMetadata({
-    version: 3, dataset, schema: schemaCode("ohlcv-1m"), start: BigInt(fromMs) * 1_000_000n, end: BigInt(toMs) * 1_000_000n, limit: 0n,
-    stype_in: stypeCode("continuous"), stype_out: stypeCode("instrument_id"), ts_out: false,
-    symbols: [requested], partial: [], not_found: bars.length ? [] : [requested], mappings: bars.length ? [{ raw_symbol: requested, intervals }] : [],
+    version: 3,
+    dataset,
+    schema: schemaCode("ohlcv-1m"),
+    start: BigInt(fromMs) * 1_000_000n,
+    end: BigInt(toMs) * 1_000_000n,
+    limit: 0n,
+    stype_in: stypeCode("continuous"),
+    stype_out: stypeCode("instrument_id"),
+    ts_out: false,
+    symbols: [requested],
+    partial: [],
+    not_found: bars.length ? [] : [requested],
+    mappings: bars.length ? [{ raw_symbol: requested, intervals }] : [],
   });
   const parts: Uint8Array[] = [head];
   for (const b of bars) {
-    parts.push(encodeRecord({
-      hd: { rtype: RType.OHLCV_1M, publisher_id: 1, instrument_id: b.instrumentId, ts_event: BigInt(b.startMs) * 1_000_000n },
-      open: BigInt(b.open), high: BigInt(b.high), low: BigInt(b.low), close: BigInt(b.close), volume: BigInt(b.volume),
-    }, 3));
+    parts.push(
+      encodeRecord(
+        {
+          hd: {
+            rtype: RType.OHLCV_1M,
+            publisher_id: 1,
+            instrument_id: b.instrumentId,
+            ts_event: BigInt(b.startMs) * 1_000_000n,
+          },
+          open: BigInt(b.open),
+          high: BigInt(b.high),
+          low: BigInt(b.low),
+          close: BigInt(b.close),
+          volume: BigInt(b.volume),
+        },
+        3,
+      ),
+    );
   }
   return concatBytes(parts);
 }

@@ -29,12 +29,24 @@ const px = (ticks: number) => ticks * 250_000_000;
 
 const trade = (s: number, ticks: number, size: number): DbnRecord => ({
   hd: { rtype: RType.MBP_1, publisher_id: 1, instrument_id: ES.instrumentId, ts_event: ns(M + s * 1000) },
-  price: BigInt(px(ticks)), size, action: "T", side: "B", flags: 128, depth: 0, ts_recv: ns(M + s * 1000) + 5_000n, ts_in_delta: 0, sequence: s,
+  price: BigInt(px(ticks)),
+  size,
+  action: "T",
+  side: "B",
+  flags: 128,
+  depth: 0,
+  ts_recv: ns(M + s * 1000) + 5_000n,
+  ts_in_delta: 0,
+  sequence: s,
   levels: [{ bid_px: BigInt(px(ticks)), ask_px: BigInt(px(ticks + 1)), bid_sz: 5, ask_sz: 5, bid_ct: 1, ask_ct: 1 }],
 });
 const ohlcv = (startMs: number, o: number, h: number, l: number, c: number, v: number): DbnRecord => ({
   hd: { rtype: RType.OHLCV_1M, publisher_id: 1, instrument_id: ES.instrumentId, ts_event: ns(startMs) },
-  open: BigInt(px(o)), high: BigInt(px(h)), low: BigInt(px(l)), close: BigInt(px(c)), volume: BigInt(v),
+  open: BigInt(px(o)),
+  high: BigInt(px(h)),
+  low: BigInt(px(l)),
+  close: BigInt(px(c)),
+  volume: BigInt(v),
 });
 
 let h: DatabaseHandle;
@@ -62,7 +74,12 @@ describe(`the archive across a feed outage mid-minute (${testDatabaseKind})`, ()
   test("Databento's ohlcv-1m bar of the minute in progress at the drop (stamped before the last trade) is the one kept, not a partial from trades", async () => {
     // Minute M: trades at +10, +20, +30 s; the line drops; +40 and +50 s come during the outage,
     // then Databento's bar of minute M (all five trades), then a trade of the next minute.
-    const before = [ohlcv(M - MIN, 24_000, 24_004, 23_998, 24_002, 9), trade(10, 24_010, 1), trade(20, 24_014, 2), trade(30, 24_008, 3)];
+    const before = [
+      ohlcv(M - MIN, 24_000, 24_004, 23_998, 24_002, 9),
+      trade(10, 24_010, 1),
+      trade(20, 24_014, 2),
+      trade(30, 24_008, 3),
+    ];
     const during = [trade(40, 24_020, 4), trade(50, 24_005, 5)];
     const full = ohlcv(M, 24_010, 24_020, 24_005, 24_005, 15);
     const history = [...before, ...during, full, trade(61, 24_006, 1)];
@@ -78,8 +95,20 @@ describe(`the archive across a feed outage mid-minute (${testDatabaseKind})`, ()
       },
     });
     let clock = M + 35_000;
-    svc = new MarketDataService({ kind: "databento", apiKey: KEY, gateway: { host: gw.host, port: gw.port } }, new PriceHub(), memoryLogger("warn"), ["ES"], () => clock);
-    archive = new ArchiveService(h.db, { dataset: "GLBX.MDP3", symbols: ["ES"], backfillDays: 1 }, { rootOf: (id) => svc!.rootOf(id), contractOf: (id) => svc!.contractOf(id) }, memoryLogger("warn"), () => clock);
+    svc = new MarketDataService(
+      { kind: "databento", apiKey: KEY, gateway: { host: gw.host, port: gw.port } },
+      new PriceHub(),
+      memoryLogger("warn"),
+      ["ES"],
+      () => clock,
+    );
+    archive = new ArchiveService(
+      h.db,
+      { dataset: "GLBX.MDP3", symbols: ["ES"], backfillDays: 1 },
+      { rootOf: (id) => svc!.rootOf(id), contractOf: (id) => svc!.contractOf(id) },
+      memoryLogger("warn"),
+      () => clock,
+    );
     archive.attach(svc.bus, 60_000);
     const bars: Bar[] = [];
     let prints = 0;
@@ -98,14 +127,34 @@ describe(`the archive across a feed outage mid-minute (${testDatabaseKind})`, ()
     await Bun.sleep(50);
     await archive.flush();
     const [kept] = await barsBetween(h.db, "GLBX.MDP3", "ES", M, M + MIN);
-    expect(kept).toMatchObject({ startMs: M, source: "databento", open: px(24_010), high: px(24_020), low: px(24_005), close: px(24_005), volume: 15, contract: "ESZ6" });
-    expect((await archive.range("ES", M - MIN, M + MIN)).map((b) => [b.startMs, b.source, b.volume])).toEqual([[M - MIN, "databento", 9], [M, "databento", 15]]);
+    expect(kept).toMatchObject({
+      startMs: M,
+      source: "databento",
+      open: px(24_010),
+      high: px(24_020),
+      low: px(24_005),
+      close: px(24_005),
+      volume: 15,
+      contract: "ESZ6",
+    });
+    expect((await archive.range("ES", M - MIN, M + MIN)).map((b) => [b.startMs, b.source, b.volume])).toEqual([
+      [M - MIN, "databento", 9],
+      [M, "databento", 15],
+    ]);
   });
 
   test("a write that fails while a trades-built bar of the same minute arrives keeps Databento's bar for the next flush", async () => {
     let failing = true;
     const base = { instrumentId: ES.instrumentId, interval: "1m" as const, startMs: M + 5 * MIN };
-    const theirs: Bar = { ...base, open: px(1), high: px(9), low: px(1), close: px(5), volume: 40, source: "databento" };
+    const theirs: Bar = {
+      ...base,
+      open: px(1),
+      high: px(9),
+      low: px(1),
+      close: px(5),
+      volume: 40,
+      source: "databento",
+    };
     const partial: Bar = { ...base, open: px(4), high: px(5), low: px(4), close: px(5), volume: 3, source: "trades" };
     let a: ArchiveService;
     // The database refuses the write; meanwhile the bar rebuilt from trades for that minute comes in.
@@ -120,11 +169,20 @@ describe(`the archive across a feed outage mid-minute (${testDatabaseKind})`, ()
       },
       transformResult: async (args) => args.result,
     };
-    a = archive = new ArchiveService(h.db.withPlugin(refuse), { dataset: "GLBX.MDP3", symbols: ["ES"], backfillDays: 1 }, { rootOf: () => "ES", contractOf: () => "ESZ6" }, memoryLogger("error"));
+    a = archive = new ArchiveService(
+      h.db.withPlugin(refuse),
+      { dataset: "GLBX.MDP3", symbols: ["ES"], backfillDays: 1 },
+      { rootOf: () => "ES", contractOf: () => "ESZ6" },
+      memoryLogger("error"),
+    );
     a.onBar(theirs);
     await a.flush();
     expect(failing).toBe(false);
     await a.flush();
-    expect((await barsBetween(h.db, "GLBX.MDP3", "ES", base.startMs, base.startMs + MIN))[0]).toMatchObject({ source: "databento", volume: 40, high: px(9) });
+    expect((await barsBetween(h.db, "GLBX.MDP3", "ES", base.startMs, base.startMs + MIN))[0]).toMatchObject({
+      source: "databento",
+      volume: 40,
+      high: px(9),
+    });
   });
 });

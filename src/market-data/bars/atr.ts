@@ -23,7 +23,8 @@ export type AtrResult =
  * refused instead of being placed at the entry.
  */
 export function atr(bars: readonly Bar[], s: AtrSettings, nowMs?: number): AtrResult {
-  if (!Number.isInteger(s.period) || s.period < 1) return { available: false, reason: "ATR period must be a whole number ≥ 1" };
+  if (!Number.isInteger(s.period) || s.period < 1)
+    return { available: false, reason: "ATR period must be a whole number ≥ 1" };
   const window = bars.slice(-Math.max(s.lookback, 2 * s.period));
   const need = s.period + 1;
   if (window.length < need) {
@@ -47,6 +48,7 @@ export function atr(bars: readonly Bar[], s: AtrSettings, nowMs?: number): AtrRe
     value = tr.slice(0, s.period).reduce((a, b) => a + b, 0) / s.period;
     for (let i = s.period; i < tr.length; i++) value = (value * (s.period - 1) + tr[i]!) / s.period;
   }
-  if (!(value > 0)) return { available: false, reason: "the market has not moved in the lookback window (true range 0)" };
+  if (!(value > 0))
+    return { available: false, reason: "the market has not moved in the lookback window (true range 0)" };
   return { available: true, value, bars: window.length, method: s.method, period: s.period };
 }

@@ -54,7 +54,15 @@ export class BarAggregator {
       return;
     }
     const fresh: Bar = {
-      instrumentId, interval: this.interval, startMs: start, open: price, high: price, low: price, close: price, volume: size, source: "trades",
+      instrumentId,
+      interval: this.interval,
+      startMs: start,
+      open: price,
+      high: price,
+      low: price,
+      close: price,
+      volume: size,
+      source: "trades",
     };
     this.open.set(instrumentId, fresh);
     this.lastId = instrumentId;

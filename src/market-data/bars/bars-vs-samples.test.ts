@@ -25,8 +25,12 @@ const GC_ZIP = join(SHARED, "market-data", "lean_gc_20131009_tick_trade.zip");
 const haveDbn = existsSync(TRADES_FILE) && existsSync(OHLCV_FILE);
 const haveMbp1 = haveDbn && existsSync(MBP1_FILE);
 const haveGc = existsSync(GC_ZIP);
-if (!haveDbn) console.warn(`!!! SKIPPED: bars vs Databento ohlcv-1m — ${TRADES_FILE} or ${OHLCV_FILE} is absent (it is not part of a clone)`);
-else if (!haveMbp1) console.warn(`!!! SKIPPED: bars from the MBP-1 live path — ${MBP1_FILE} is absent (it is not part of a clone)`);
+if (!haveDbn)
+  console.warn(
+    `!!! SKIPPED: bars vs Databento ohlcv-1m — ${TRADES_FILE} or ${OHLCV_FILE} is absent (it is not part of a clone)`,
+  );
+else if (!haveMbp1)
+  console.warn(`!!! SKIPPED: bars from the MBP-1 live path — ${MBP1_FILE} is absent (it is not part of a clone)`);
 if (!haveGc) console.warn(`!!! SKIPPED: bars vs GC trade ticks — ${GC_ZIP} is absent (it is not part of a clone)`);
 
 const MINUTE = INTERVAL_MS["1m"];
@@ -43,7 +47,11 @@ function nanos(v: bigint): number {
   return n;
 }
 
-function aggregate(interval: BarInterval, trades: { id: number; tsMs: number; price: number; size: number }[], endMs: number) {
+function aggregate(
+  interval: BarInterval,
+  trades: { id: number; tsMs: number; price: number; size: number }[],
+  endMs: number,
+) {
   const bars: Bar[] = [];
   const agg = new BarAggregator(interval, (b) => bars.push({ ...b }));
   for (const t of trades) agg.onTrade(t.id, t.tsMs, t.price, t.size);
@@ -97,7 +105,13 @@ describe.skipIf(!haveDbn)("bars from real Databento trades vs Databento's own oh
     expect(trades.records.length).toBe(120);
     for (const r of trades.records) {
       // All plain outright trades, nothing a filter would have to drop.
-      expect({ rtype: r.hd.rtype, action: r.action, flags: r.flags, depth: r.depth, sideOk: r.side === "A" || r.side === "B" }).toEqual({ rtype: RType.MBP_0, action: "T", flags: 0, depth: 0, sideOk: true });
+      expect({
+        rtype: r.hd.rtype,
+        action: r.action,
+        flags: r.flags,
+        depth: r.depth,
+        sideOk: r.side === "A" || r.side === "B",
+      }).toEqual({ rtype: RType.MBP_0, action: "T", flags: 0, depth: 0, sideOk: true });
       expect(r.hd.ts_event >= trades.metadata!.start && r.hd.ts_event < trades.metadata!.end!).toBe(true);
       // ts_recv (Databento's bucketing clock) and ts_event (ours) land in the same second.
       expect((r.ts_recv as bigint) / 1_000_000_000n).toBe(r.hd.ts_event / 1_000_000_000n);
@@ -110,11 +124,24 @@ describe.skipIf(!haveDbn)("bars from real Databento trades vs Databento's own oh
   test("every whole minute of every instrument in both files matches Databento's bar exactly", () => {
     const { trades, bars, startMs, endMs, minutes } = load();
     const feed = (clock: (r: DbnRecord) => bigint) =>
-      trades.records.map((r) => ({ id: r.hd.instrument_id, tsMs: Number(clock(r) / NS_PER_MS), price: nanos(r.price as bigint), size: r.size as number }));
-    const byEvent = aggregate("1m", feed((r) => r.hd.ts_event), endMs);
+      trades.records.map((r) => ({
+        id: r.hd.instrument_id,
+        tsMs: Number(clock(r) / NS_PER_MS),
+        price: nanos(r.price as bigint),
+        size: r.size as number,
+      }));
+    const byEvent = aggregate(
+      "1m",
+      feed((r) => r.hd.ts_event),
+      endMs,
+    );
     expect(byEvent.latePrints).toBe(0);
     // Bucketed on ts_recv (Databento's documented clock), the bars are the same.
-    const byRecv = aggregate("1m", feed((r) => r.ts_recv as bigint), endMs);
+    const byRecv = aggregate(
+      "1m",
+      feed((r) => r.ts_recv as bigint),
+      endMs,
+    );
     expect(byRecv.bars).toEqual(byEvent.bars);
 
     const tradeIds = new Set(trades.records.map((r) => r.hd.instrument_id));
@@ -132,17 +159,29 @@ describe.skipIf(!haveDbn)("bars from real Databento trades vs Databento's own oh
       const ms = Number(r.hd.ts_event / NS_PER_MS);
       if (!inWindow.has(ms) || !both.includes(r.hd.instrument_id)) continue;
       theirs.set(key(r.hd.instrument_id, ms), {
-        open: nanos(r.open as bigint), high: nanos(r.high as bigint), low: nanos(r.low as bigint), close: nanos(r.close as bigint), volume: Number(r.volume as bigint),
+        open: nanos(r.open as bigint),
+        high: nanos(r.high as bigint),
+        low: nanos(r.low as bigint),
+        close: nanos(r.close as bigint),
+        volume: Number(r.volume as bigint),
       });
     }
     // Same bars, same keys: a bar on one side only (e.g. a minute without trades given a bar) fails.
     expect(Object.fromEntries(ours)).toEqual(Object.fromEntries(theirs));
     expect(ours.size).toBe(minutes.length * both.length);
     expect(ours.size).toBeGreaterThan(0);
-    console.log(`bars vs Databento ohlcv-1m: ${ours.size} bars compared (${both.length} instrument × ${minutes.length} whole minutes), all equal`);
+    console.log(
+      `bars vs Databento ohlcv-1m: ${ours.size} bars compared (${both.length} instrument × ${minutes.length} whole minutes), all equal`,
+    );
 
     // Spot values (ESU4, 00:00 UTC): 5529.00 / 5529.50 / 5528.75 / 5529.50, 175 lots.
-    expect(ours.get(key(118, Date.parse("2024-07-02T00:00:00Z")))).toEqual({ open: 5_529_000_000_000, high: 5_529_500_000_000, low: 5_528_750_000_000, close: 5_529_500_000_000, volume: 175 });
+    expect(ours.get(key(118, Date.parse("2024-07-02T00:00:00Z")))).toEqual({
+      open: 5_529_000_000_000,
+      high: 5_529_500_000_000,
+      low: 5_528_750_000_000,
+      close: 5_529_500_000_000,
+      volume: 175,
+    });
     // Nothing lost: the bars' volume is every trade's size.
     const sizes = trades.records.reduce((s, r) => s + (r.size as number), 0);
     expect([...ours.values()].reduce((s, b) => s + b.volume, 0)).toBe(sizes);
@@ -153,7 +192,12 @@ describe.skipIf(!haveDbn)("bars from real Databento trades vs Databento's own oh
 
   test("1-second bars: one per second with trades, none for the seconds without", () => {
     const { trades, startMs, endMs } = load();
-    const feed = trades.records.map((r) => ({ id: r.hd.instrument_id, tsMs: Number(r.hd.ts_event / NS_PER_MS), price: nanos(r.price as bigint), size: r.size as number }));
+    const feed = trades.records.map((r) => ({
+      id: r.hd.instrument_id,
+      tsMs: Number(r.hd.ts_event / NS_PER_MS),
+      price: nanos(r.price as bigint),
+      size: r.size as number,
+    }));
     const { bars, latePrints } = aggregate("1s", feed, endMs);
     expect(latePrints).toBe(0);
     const tradedSeconds = [...new Set(feed.map((t) => t.tsMs - (t.tsMs % 1000)))];
@@ -163,47 +207,63 @@ describe.skipIf(!haveDbn)("bars from real Databento trades vs Databento's own oh
     expect(tradedSeconds.length).toBeLessThan(totalSeconds); // there are empty seconds, and they got no bar
     // 00:00:00 (12 trades in the second): by eye from the decoded records.
     expect(ohlcv(bars.find((b) => b.startMs === Date.parse("2024-07-02T00:00:00Z"))!).volume).toBe(
-      feed.filter((t) => t.tsMs >= Date.parse("2024-07-02T00:00:00Z") && t.tsMs < Date.parse("2024-07-02T00:00:01Z")).reduce((s, t) => s + t.size, 0),
+      feed
+        .filter((t) => t.tsMs >= Date.parse("2024-07-02T00:00:00Z") && t.tsMs < Date.parse("2024-07-02T00:00:01Z"))
+        .reduce((s, t) => s + t.size, 0),
     );
     // 1-second bars roll up into the same 1-minute bars.
     const oneMin = aggregate("1m", feed, endMs).bars;
     for (const m of oneMin) {
       const secs = bars.filter((b) => b.startMs >= m.startMs && b.startMs < m.startMs + MINUTE);
       expect(ohlcv(m)).toEqual({
-        open: secs[0]!.open, high: Math.max(...secs.map((b) => b.high)), low: Math.min(...secs.map((b) => b.low)), close: secs.at(-1)!.close, volume: secs.reduce((s, b) => s + b.volume, 0),
+        open: secs[0]!.open,
+        high: Math.max(...secs.map((b) => b.high)),
+        low: Math.min(...secs.map((b) => b.low)),
+        close: secs.at(-1)!.close,
+        volume: secs.reduce((s, b) => s + b.volume, 0),
       });
     }
   });
 
-  test.skipIf(!haveMbp1)("the service's live path (RecordCursor over MBP-1, trades = action 'T') builds the same bars", () => {
-    const ohlcvBars = decodeDbn(readFileSync(OHLCV_FILE)).records;
-    const bars: Bar[] = [];
-    const agg = new BarAggregator("1m", (b) => bars.push({ ...b }));
-    const c = new RecordCursor();
-    let trades = 0;
-    const framer = new DbnFramer({
-      record: (view, _bytes, offset) => {
-        c.at(view, offset);
-        // As MarketDataService.onRecord: in MBP-1, action 'T' (84) is a trade print, bucketed on ts_recv.
-        if (c.rtype === RType.MBP_1 && view.getUint8(offset + 28) === 84) {
-          trades++;
-          agg.onTrade(c.instrumentId, barTimeMs({ tsMs: c.tsEventMs, recvMs: c.tsRecvMs }), c.price, c.size32);
-        }
-      },
-    });
-    framer.push(new Uint8Array(Bun.zstdDecompressSync(readFileSync(MBP1_FILE))));
-    framer.finish();
-    const endMs = Number(framer.metadata!.end! / NS_PER_MS);
-    agg.closeDue(endMs);
-    expect(trades).toBe(120); // the same 120 prints as the trades file
-    expect(bars.length).toBe(4);
-    for (const b of bars) {
-      const d = ohlcvBars.find((r) => r.hd.instrument_id === b.instrumentId && r.hd.ts_event === BigInt(b.startMs) * NS_PER_MS)!;
-      expect({ at: key(b.instrumentId, b.startMs), ...ohlcv(b) }).toEqual({
-        at: key(b.instrumentId, b.startMs), open: nanos(d.open as bigint), high: nanos(d.high as bigint), low: nanos(d.low as bigint), close: nanos(d.close as bigint), volume: Number(d.volume as bigint),
+  test.skipIf(!haveMbp1)(
+    "the service's live path (RecordCursor over MBP-1, trades = action 'T') builds the same bars",
+    () => {
+      const ohlcvBars = decodeDbn(readFileSync(OHLCV_FILE)).records;
+      const bars: Bar[] = [];
+      const agg = new BarAggregator("1m", (b) => bars.push({ ...b }));
+      const c = new RecordCursor();
+      let trades = 0;
+      const framer = new DbnFramer({
+        record: (view, _bytes, offset) => {
+          c.at(view, offset);
+          // As MarketDataService.onRecord: in MBP-1, action 'T' (84) is a trade print, bucketed on ts_recv.
+          if (c.rtype === RType.MBP_1 && view.getUint8(offset + 28) === 84) {
+            trades++;
+            agg.onTrade(c.instrumentId, barTimeMs({ tsMs: c.tsEventMs, recvMs: c.tsRecvMs }), c.price, c.size32);
+          }
+        },
       });
-    }
-  });
+      framer.push(new Uint8Array(Bun.zstdDecompressSync(readFileSync(MBP1_FILE))));
+      framer.finish();
+      const endMs = Number(framer.metadata!.end! / NS_PER_MS);
+      agg.closeDue(endMs);
+      expect(trades).toBe(120); // the same 120 prints as the trades file
+      expect(bars.length).toBe(4);
+      for (const b of bars) {
+        const d = ohlcvBars.find(
+          (r) => r.hd.instrument_id === b.instrumentId && r.hd.ts_event === BigInt(b.startMs) * NS_PER_MS,
+        )!;
+        expect({ at: key(b.instrumentId, b.startMs), ...ohlcv(b) }).toEqual({
+          at: key(b.instrumentId, b.startMs),
+          open: nanos(d.open as bigint),
+          high: nanos(d.high as bigint),
+          low: nanos(d.low as bigint),
+          close: nanos(d.close as bigint),
+          volume: Number(d.volume as bigint),
+        });
+      }
+    },
+  );
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -229,7 +289,10 @@ function unzipMember(zip: string, suffix: string): { dir: string; file: string }
     errors.push(`${cmd[0]}: exit ${r.exitCode} ${r.stderr.toString().trim()}`);
   }
   const name = readdirSync(dir).find((f) => f.endsWith(suffix));
-  if (!name) throw new Error(`could not extract *${suffix} from ${zip} (${tools.length ? errors.join("; ") : "neither unzip nor python3 is installed"})`);
+  if (!name)
+    throw new Error(
+      `could not extract *${suffix} from ${zip} (${tools.length ? errors.join("; ") : "neither unzip nor python3 is installed"})`,
+    );
   return { dir, file: join(dir, name) };
 }
 
@@ -301,23 +364,36 @@ describe.skipIf(!haveGc)("bars from a day of GC (COMEX gold) trade ticks, Lean f
     for (const x of t) expect(Number.isSafeInteger(x.price) && Number.isSafeInteger(x.size) && x.size >= 0).toBe(true);
     expect(t.filter((x) => x.size === 0).length).toBe(129); // see the note on zero-quantity prints above
     // Exact decimal → nanos, no float rounding.
-    expect([P("1320.4"), P("1321"), P("1303.1"), P("0.000000001")]).toEqual([1_320_400_000_000, 1_321_000_000_000, 1_303_100_000_000, 1]);
+    expect([P("1320.4"), P("1321"), P("1303.1"), P("0.000000001")]).toEqual([
+      1_320_400_000_000, 1_321_000_000_000, 1_303_100_000_000, 1,
+    ]);
   });
 
   for (const interval of ["1m", "1s"] as const) {
     test(`${interval} bars equal the reference grouping, with no bar for an interval without trades`, () => {
       const t = load();
       const ms = INTERVAL_MS[interval];
-      const { bars, latePrints } = aggregate(interval, t.map((x) => ({ id: GC, ...x })), DAY + 86_400_000);
+      const { bars, latePrints } = aggregate(
+        interval,
+        t.map((x) => ({ id: GC, ...x })),
+        DAY + 86_400_000,
+      );
       expect(latePrints).toBe(0);
       const ref = referenceBars(t, ms);
       // Bar for bar, in time order, on the same starts (so empty intervals have no bar on either side).
       expect(bars.map((b) => b.startMs)).toEqual([...ref.keys()]);
       for (const b of bars) {
-        expect({ instrumentId: b.instrumentId, interval: b.interval, source: b.source }).toEqual({ instrumentId: GC, interval, source: "trades" });
+        expect({ instrumentId: b.instrumentId, interval: b.interval, source: b.source }).toEqual({
+          instrumentId: GC,
+          interval,
+          source: "trades",
+        });
         const r = ref.get(b.startMs)!;
         if (b.open !== r.open || b.high !== r.high || b.low !== r.low || b.close !== r.close || b.volume !== r.volume) {
-          expect({ at: new Date(b.startMs).toISOString(), ...ohlcv(b) }).toEqual({ at: new Date(b.startMs).toISOString(), ...r });
+          expect({ at: new Date(b.startMs).toISOString(), ...ohlcv(b) }).toEqual({
+            at: new Date(b.startMs).toISOString(),
+            ...r,
+          });
         }
       }
       expect(bars.reduce((s, b) => s + b.volume, 0)).toBe(t.reduce((s, x) => s + x.size, 0));
@@ -327,7 +403,9 @@ describe.skipIf(!haveGc)("bars from a day of GC (COMEX gold) trade ticks, Lean f
       if (interval === "1m") {
         expect(bars.length).toBe(1349); // of 1,440 minutes: 91 without a trade
         // The daily CME halt, 21:15–21:59 UTC: no trades, so no bars.
-        expect(bars.filter((b) => b.startMs >= DAY + (21 * 60 + 15) * MINUTE && b.startMs < DAY + 22 * 60 * MINUTE)).toEqual([]);
+        expect(
+          bars.filter((b) => b.startMs >= DAY + (21 * 60 + 15) * MINUTE && b.startMs < DAY + 22 * 60 * MINUTE),
+        ).toEqual([]);
       }
       console.log(`GC ${interval}: ${bars.length} bars equal to the reference (of ${slots} intervals)`);
     });
@@ -336,25 +414,59 @@ describe.skipIf(!haveGc)("bars from a day of GC (COMEX gold) trade ticks, Lean f
   test("hand-checked bars against the raw CSV lines", () => {
     const t = load();
     const at = (interval: BarInterval, iso: string) => {
-      const bars = aggregate(interval, t.map((x) => ({ id: GC, ...x })), DAY + 86_400_000).bars;
+      const bars = aggregate(
+        interval,
+        t.map((x) => ({ id: GC, ...x })),
+        DAY + 86_400_000,
+      ).bars;
       const b = bars.find((x) => x.startMs === Date.parse(iso));
       return b && ohlcv(b);
     };
     // 00:00 UTC: lines 1–30, 481 ms … 46974 ms. First 1320.4, high 1320.5 (19906/19915/20992 ms),
     // low 1320.1, last 1320.2 (46974 ms); 35 lots (26 × 1 + 4 × 2 … counted line by line).
-    expect(at("1m", "2013-10-09T00:00:00Z")).toEqual({ open: P("1320.4"), high: P("1320.5"), low: P("1320.1"), close: P("1320.2"), volume: 35 });
+    expect(at("1m", "2013-10-09T00:00:00Z")).toEqual({
+      open: P("1320.4"),
+      high: P("1320.5"),
+      low: P("1320.1"),
+      close: P("1320.2"),
+      volume: 35,
+    });
     // 00:10 UTC: lines 123–128: 1321.1×1, 1320.9×2, 1320.9×1, 1321×1, 1321×1, 1321×1.
-    expect(at("1m", "2013-10-09T00:10:00Z")).toEqual({ open: P("1321.1"), high: P("1321.1"), low: P("1320.9"), close: P("1321"), volume: 7 });
+    expect(at("1m", "2013-10-09T00:10:00Z")).toEqual({
+      open: P("1321.1"),
+      high: P("1321.1"),
+      low: P("1320.9"),
+      close: P("1321"),
+      volume: 7,
+    });
     // 00:14 UTC: lines 186–189: 1321.1×1, 1321×1, 1321.1×1, 1321.1×1.
-    expect(at("1m", "2013-10-09T00:14:00Z")).toEqual({ open: P("1321.1"), high: P("1321.1"), low: P("1321"), close: P("1321.1"), volume: 4 });
+    expect(at("1m", "2013-10-09T00:14:00Z")).toEqual({
+      open: P("1321.1"),
+      high: P("1321.1"),
+      low: P("1321"),
+      close: P("1321.1"),
+      volume: 4,
+    });
     // 02:19 UTC, [8340000, 8400000) ms: line 2711 is at 8325529 (02:18:45), line 2712 at 8411386 (02:20:11),
     // so no trade and no bar; the minutes either side have theirs.
     expect(at("1m", "2013-10-09T02:19:00Z")).toBeUndefined();
     expect(at("1m", "2013-10-09T02:18:00Z")?.close).toBe(P("1317.5"));
     expect(at("1m", "2013-10-09T02:20:00Z")?.open).toBe(P("1317.7"));
     // 17:51:14 UTC (1s): lines 56213–56222: 1313.1×1 ×4, 1313.2×2, 1313.2×1, 1313.2×1, 1313.3×1, 1313.1×1, 1313.1×1.
-    expect(at("1s", "2013-10-09T17:51:14Z")).toEqual({ open: P("1313.1"), high: P("1313.3"), low: P("1313.1"), close: P("1313.1"), volume: 11 });
+    expect(at("1s", "2013-10-09T17:51:14Z")).toEqual({
+      open: P("1313.1"),
+      high: P("1313.3"),
+      low: P("1313.1"),
+      close: P("1313.1"),
+      volume: 11,
+    });
     // 17:51:52 UTC (1s): lines 56334–56338, with the day's largest print (195 lots at 1311.5).
-    expect(at("1s", "2013-10-09T17:51:52Z")).toEqual({ open: P("1311.6"), high: P("1311.6"), low: P("1311.5"), close: P("1311.6"), volume: 200 });
+    expect(at("1s", "2013-10-09T17:51:52Z")).toEqual({
+      open: P("1311.6"),
+      high: P("1311.6"),
+      low: P("1311.5"),
+      close: P("1311.6"),
+      volume: 200,
+    });
   });
 });

@@ -11,15 +11,38 @@ describe("bar aggregation", () => {
     const bars: Bar[] = [];
     const agg = new BarAggregator("1m", (b) => bars.push({ ...b }));
     const trades: [number, number, number][] = [
-      [T0 + 100, 5000.25, 1], [T0 + 20_000, 5001.0, 2], [T0 + 59_999, 4999.5, 1],
+      [T0 + 100, 5000.25, 1],
+      [T0 + 20_000, 5001.0, 2],
+      [T0 + 59_999, 4999.5, 1],
       // minute 2 has no trades
-      [T0 + 120_000, 5002.0, 3], [T0 + 150_000, 5003.25, 1],
+      [T0 + 120_000, 5002.0, 3],
+      [T0 + 150_000, 5003.25, 1],
     ];
     for (const [ts, px, sz] of trades) agg.onTrade(42, ts, Math.round(px * N), sz);
     agg.closeDue(T0 + 180_000);
     expect(bars).toEqual([
-      { instrumentId: 42, interval: "1m", startMs: T0, open: 5000.25 * N, high: 5001 * N, low: 4999.5 * N, close: 4999.5 * N, volume: 4, source: "trades" },
-      { instrumentId: 42, interval: "1m", startMs: T0 + 120_000, open: 5002 * N, high: 5003.25 * N, low: 5002 * N, close: 5003.25 * N, volume: 4, source: "trades" },
+      {
+        instrumentId: 42,
+        interval: "1m",
+        startMs: T0,
+        open: 5000.25 * N,
+        high: 5001 * N,
+        low: 4999.5 * N,
+        close: 4999.5 * N,
+        volume: 4,
+        source: "trades",
+      },
+      {
+        instrumentId: 42,
+        interval: "1m",
+        startMs: T0 + 120_000,
+        open: 5002 * N,
+        high: 5003.25 * N,
+        low: 5002 * N,
+        close: 5003.25 * N,
+        volume: 4,
+        source: "trades",
+      },
     ]);
   });
 
@@ -31,7 +54,19 @@ describe("bar aggregation", () => {
     agg.onTrade(1, T0 + 900, 9 * N, 1); // late: stamped in the previous second
     expect(agg.latePrints).toBe(1);
     agg.onTrade(1, T0 + 2100, 11 * N, 1);
-    expect(bars).toEqual([{ instrumentId: 1, interval: "1s", startMs: T0 + 1000, open: 10 * N, high: 10 * N, low: 9 * N, close: 9 * N, volume: 2, source: "trades" }]);
+    expect(bars).toEqual([
+      {
+        instrumentId: 1,
+        interval: "1s",
+        startMs: T0 + 1000,
+        open: 10 * N,
+        high: 10 * N,
+        low: 9 * N,
+        close: 9 * N,
+        volume: 2,
+        source: "trades",
+      },
+    ]);
     expect(agg.current(2)?.close).toBe(20 * N);
   });
 
@@ -55,7 +90,17 @@ describe("bar aggregation", () => {
 });
 
 function bar(i: number, o: number, h: number, l: number, c: number): Bar {
-  return { instrumentId: 1, interval: "1m", startMs: T0 + i * 60_000, open: o * N, high: h * N, low: l * N, close: c * N, volume: 1, source: "databento" };
+  return {
+    instrumentId: 1,
+    interval: "1m",
+    startMs: T0 + i * 60_000,
+    open: o * N,
+    high: h * N,
+    low: l * N,
+    close: c * N,
+    volume: 1,
+    source: "databento",
+  };
 }
 
 describe("ATR", () => {
@@ -91,9 +136,16 @@ describe("ATR", () => {
   });
 
   test("unavailable, never 0: too few bars, stale bars, a flat market", () => {
-    expect(atr(bars.slice(0, 3), { method: "simple", period: 14, lookback: 390 })).toEqual({ available: false, reason: "ATR(14) needs 15 one-minute bars, 3 available" });
+    expect(atr(bars.slice(0, 3), { method: "simple", period: 14, lookback: 390 })).toEqual({
+      available: false,
+      reason: "ATR(14) needs 15 one-minute bars, 3 available",
+    });
     expect(atr([], { method: "wilder", period: 14, lookback: 390 }).available).toBe(false);
-    const stale = atr(bars, { method: "simple", period: 3, lookback: 390, maxAgeMs: 3_600_000 }, T0 + 5 * 60_000 + 7_200_000);
+    const stale = atr(
+      bars,
+      { method: "simple", period: 3, lookback: 390, maxAgeMs: 3_600_000 },
+      T0 + 5 * 60_000 + 7_200_000,
+    );
     expect(stale).toEqual({ available: false, reason: "newest bar is 120 min old" });
     const flat = Array.from({ length: 20 }, (_, i) => bar(i, 100, 100, 100, 100));
     expect(atr(flat, { method: "simple", period: 14, lookback: 390 }).available).toBe(false);

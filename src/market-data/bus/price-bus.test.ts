@@ -2,8 +2,24 @@ import { describe, expect, test } from "bun:test";
 import type { Bar } from "../bars/bar";
 import { PriceBus, type Batch, type TradeTick } from "./price-bus";
 
-const trade = (instrumentId: number, price: number, tsMs = 0): TradeTick => ({ instrumentId, tsMs, price, size: 1, side: "B" });
-const bar = (startMs: number): Bar => ({ instrumentId: 1, interval: "1m", startMs, open: 1, high: 1, low: 1, close: 1, volume: 1, source: "trades" });
+const trade = (instrumentId: number, price: number, tsMs = 0): TradeTick => ({
+  instrumentId,
+  tsMs,
+  price,
+  size: 1,
+  side: "B",
+});
+const bar = (startMs: number): Bar => ({
+  instrumentId: 1,
+  interval: "1m",
+  startMs,
+  open: 1,
+  high: 1,
+  low: 1,
+  close: 1,
+  volume: 1,
+  source: "trades",
+});
 
 describe("price bus", () => {
   test("sync subscribers see every trade in order; the last value is cached", () => {
@@ -20,7 +36,11 @@ describe("price bus", () => {
     const errors: unknown[] = [];
     const bus = new PriceBus((e) => errors.push(e));
     const seen: number[] = [];
-    bus.subscribe({ trade: () => { throw new Error("boom"); } });
+    bus.subscribe({
+      trade: () => {
+        throw new Error("boom");
+      },
+    });
     bus.subscribe({ trade: (t) => seen.push(t.price) });
     bus.publishTrade(trade(1, 7));
     expect(seen).toEqual([7]);

@@ -44,7 +44,10 @@ class CoalescingConsumer {
   private busy = false;
   private scheduled = false;
 
-  constructor(private readonly handler: (batch: Batch) => void | Promise<void>, private readonly onError: (err: unknown) => void) {}
+  constructor(
+    private readonly handler: (batch: Batch) => void | Promise<void>,
+    private readonly onError: (err: unknown) => void,
+  ) {}
 
   trade(t: TradeTick) {
     if (this.pending.trades.has(t.instrumentId)) this.pending.coalesced++;

@@ -127,12 +127,29 @@ export function startFakeGateway(opts: FakeGatewayOptions): FakeGateway {
     if (!old) return false;
     s.refusedWith = 8;
     const meta = encodeMetadata({
-      version: 3, dataset: s.dataset, schema: null, start: t, end: null, limit: 0n, stype_in: null, stype_out: 0, ts_out: s.tsOut,
-      symbols: [], partial: [], not_found: [], mappings: [],
+      version: 3,
+      dataset: s.dataset,
+      schema: null,
+      start: t,
+      end: null,
+      limit: 0n,
+      stype_in: null,
+      stype_out: 0,
+      ts_out: s.tsOut,
+      symbols: [],
+      partial: [],
+      not_found: [],
+      mappings: [],
     });
     const err = `Replay data for ${old.schema} from ${old.start} is no longer available; the earliest is ${earliest}`;
     s.write(meta);
-    s.write(encodeRecord({ hd: { rtype: RType.ERROR, publisher_id: 0, instrument_id: 0, ts_event: t }, err, code: 8, is_last: 1 }, 3, s.tsOut ? t : undefined));
+    s.write(
+      encodeRecord(
+        { hd: { rtype: RType.ERROR, publisher_id: 0, instrument_id: 0, ts_event: t }, err, code: 8, is_last: 1 },
+        3,
+        s.tsOut ? t : undefined,
+      ),
+    );
     socket.end();
     return true;
   }
@@ -145,7 +162,9 @@ export function startFakeGateway(opts: FakeGatewayOptions): FakeGateway {
       const response = f.get("auth") ?? "";
       const ok = !opts.refuseWith && opts.apiKeys.some((k) => cramResponse(st.challenge, k) === response);
       if (!ok || f.get("encoding") !== "dbn") {
-        st.out.send(`success=0|error=${opts.refuseWith ?? (ok ? "Unsupported encoding." : "Authentication failed.")}\n`);
+        st.out.send(
+          `success=0|error=${opts.refuseWith ?? (ok ? "Unsupported encoding." : "Authentication failed.")}\n`,
+        );
         socket.end();
         return;
       }
@@ -202,7 +221,15 @@ export function startFakeGateway(opts: FakeGatewayOptions): FakeGateway {
         conns.add(socket);
         accepted.push(Date.now());
         const challenge = crypto.randomUUID().replaceAll("-", "").slice(0, 16);
-        socket.data = { reader: new LineReader(), challenge, phase: "auth", subs: [], pending: undefined, drainWaiters: [], out: new SocketWriter((d) => socket.write(d)) };
+        socket.data = {
+          reader: new LineReader(),
+          challenge,
+          phase: "auth",
+          subs: [],
+          pending: undefined,
+          drainWaiters: [],
+          out: new SocketWriter((d) => socket.write(d)),
+        };
         socket.data.out.send(`lsg_version=${opts.lsgVersion ?? "0.7.2"}\ncram=${challenge}\n`);
       },
       data(socket, data) {
@@ -210,7 +237,8 @@ export function startFakeGateway(opts: FakeGatewayOptions): FakeGateway {
         if (!st) return; // refused while down
         st.reader.push(data);
         try {
-          for (let line = st.reader.nextLine(); line !== undefined; line = st.reader.nextLine()) handleLine(socket, line);
+          for (let line = st.reader.nextLine(); line !== undefined; line = st.reader.nextLine())
+            handleLine(socket, line);
         } catch {
           socket.end();
         }
@@ -233,7 +261,12 @@ export function startFakeGateway(opts: FakeGatewayOptions): FakeGateway {
   });
 
   return {
-    host: "127.0.0.1", port: listener.port, sessions, lines, accepted, refused,
+    host: "127.0.0.1",
+    port: listener.port,
+    sessions,
+    lines,
+    accepted,
+    refused,
     restart: () => {
       for (const s of [...conns]) s.end();
     },

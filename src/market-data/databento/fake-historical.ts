@@ -57,7 +57,10 @@ const GLBX_START = "2010-06-06T00:00:00.000000000Z";
 const DOCS = "https://databento.com/docs/api-reference-historical/basics/datasets";
 
 function problem(status: number, detail: unknown, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify({ detail }), { status, headers: { "content-type": "application/json", "request-id": crypto.randomUUID(), ...headers } });
+  return new Response(JSON.stringify({ detail }), {
+    status,
+    headers: { "content-type": "application/json", "request-id": crypto.randomUUID(), ...headers },
+  });
 }
 
 /** ns since the epoch from the API's time forms: integer ns, a date, or ISO 8601 in UTC (to the ns). */
@@ -70,7 +73,8 @@ function timeNs(t: string | null): bigint | undefined {
   return BigInt(ms) * 1_000_000n + BigInt(finer);
 }
 
-const isoNs = (ns: bigint) => `${new Date(Number(ns / 1_000_000n)).toISOString().slice(0, 19)}.${(ns % 1_000_000_000n).toString().padStart(9, "0")}Z`;
+const isoNs = (ns: bigint) =>
+  `${new Date(Number(ns / 1_000_000n)).toISOString().slice(0, 19)}.${(ns % 1_000_000_000n).toString().padStart(9, "0")}Z`;
 
 /**
  * The service's refusal of a range past the dataset's end: 422 with a case and a payload naming
@@ -82,16 +86,38 @@ function outsideRange(params: URLSearchParams, available: { start: string; end: 
   const start = timeNs(params.get("start"))!;
   const end = timeNs(params.get("end"));
   const [first, last] = [timeNs(available.start)!, timeNs(available.end)!];
-  const refuse = (errorCase: string, message: string) => problem(422, {
-    case: errorCase, message, status_code: 422, docs: DOCS,
-    payload: { dataset, start: isoNs(start), end: end === undefined ? null : isoNs(end), available_start: isoNs(first), available_end: isoNs(last) },
-  });
-  if (start >= last) return refuse("data_start_after_available_end", `${dataset} has data only until ${isoNs(last)}; the query starts at ${isoNs(start)}. Ask for an earlier start.`);
-  if (end !== undefined && end > last) return refuse("data_end_after_available_end", `${dataset} has data only until ${isoNs(last)}; the query's end ${isoNs(end)} is past the available range. Ask for an earlier end.`);
+  const refuse = (errorCase: string, message: string) =>
+    problem(422, {
+      case: errorCase,
+      message,
+      status_code: 422,
+      docs: DOCS,
+      payload: {
+        dataset,
+        start: isoNs(start),
+        end: end === undefined ? null : isoNs(end),
+        available_start: isoNs(first),
+        available_end: isoNs(last),
+      },
+    });
+  if (start >= last)
+    return refuse(
+      "data_start_after_available_end",
+      `${dataset} has data only until ${isoNs(last)}; the query starts at ${isoNs(start)}. Ask for an earlier start.`,
+    );
+  if (end !== undefined && end > last)
+    return refuse(
+      "data_end_after_available_end",
+      `${dataset} has data only until ${isoNs(last)}; the query's end ${isoNs(end)} is past the available range. Ask for an earlier end.`,
+    );
   return undefined;
 }
 
-function chunked(bytes: Uint8Array, size: number, how: { pauseMs?: number; cutAfterBytes?: number }): ReadableStream<Uint8Array> {
+function chunked(
+  bytes: Uint8Array,
+  size: number,
+  how: { pauseMs?: number; cutAfterBytes?: number },
+): ReadableStream<Uint8Array> {
   let offset = 0;
   let cancelled = false;
   const stop = Math.min(how.cutAfterBytes ?? Infinity, bytes.length);
@@ -132,35 +158,71 @@ export function startFakeHistorical(opts: FakeHistoricalOptions): FakeHistorical
       const at = faults.findIndex((f) => !f.path || url.pathname.endsWith(f.path));
       const fault = at < 0 ? undefined : faults.splice(at, 1)[0];
       if (fault?.status) {
-        return problem(fault.status, fault.detail ?? `fault ${fault.status}`, fault.retryAfter ? { "retry-after": String(fault.retryAfter) } : {});
+        return problem(
+          fault.status,
+          fault.detail ?? `fault ${fault.status}`,
+          fault.retryAfter ? { "retry-after": String(fault.retryAfter) } : {},
+        );
       }
-      if (!authorized) return problem(401, { case: "auth_invalid_key", message: "Authentication failed.", docs: "https://databento.com/docs" });
-      const available = opts.datasetRange?.() ?? { start: GLBX_START, end: new Date(Date.now() - (Date.now() % 60_000)).toISOString() };
+      if (!authorized)
+        return problem(401, {
+          case: "auth_invalid_key",
+          message: "Authentication failed.",
+          docs: "https://databento.com/docs",
+        });
+      const available = opts.datasetRange?.() ?? {
+        start: GLBX_START,
+        end: new Date(Date.now() - (Date.now() % 60_000)).toISOString(),
+      };
       const need = (...names: string[]) => names.find((n) => !params.get(n));
       switch (url.pathname) {
         case "/v0/timeseries.get_range": {
           const missing = need("dataset", "symbols", "schema", "start");
-          if (missing) return problem(422, { case: "missing_param", message: `Missing required parameter '${missing}'.` });
+          if (missing)
+            return problem(422, { case: "missing_param", message: `Missing required parameter '${missing}'.` });
           const refused = outsideRange(params, available);
           if (refused) return refused;
           const plain = (await opts.range?.(params)) ?? new Uint8Array(0);
           const body = params.get("compression") === "zstd" && !fault?.plain ? Bun.zstdCompressSync(plain) : plain;
           const how = { pauseMs: fault?.pauseMs ?? opts.pauseMs, cutAfterBytes: fault?.cutAfterBytes };
-          return new Response(chunked(body, opts.chunkSize ?? 4096, how), { headers: { "content-type": "application/octet-stream", "request-id": crypto.randomUUID() } });
+          return new Response(chunked(body, opts.chunkSize ?? 4096, how), {
+            headers: { "content-type": "application/octet-stream", "request-id": crypto.randomUUID() },
+          });
         }
         case "/v0/metadata.get_cost": {
           const missing = need("dataset", "symbols", "schema", "start");
-          if (missing) return problem(422, { case: "missing_param", message: `Missing required parameter '${missing}'.` });
+          if (missing)
+            return problem(422, { case: "missing_param", message: `Missing required parameter '${missing}'.` });
           return outsideRange(params, available) ?? Response.json(opts.cost?.(params) ?? 0);
         }
         case "/v0/metadata.list_schemas":
           if (!params.get("dataset")) return problem(422, "Missing required parameter 'dataset'.");
-          return Response.json(opts.schemas ?? ["mbo", "mbp-1", "mbp-10", "tbbo", "trades", "ohlcv-1s", "ohlcv-1m", "ohlcv-1h", "ohlcv-1d", "definition", "statistics", "status"]);
+          return Response.json(
+            opts.schemas ?? [
+              "mbo",
+              "mbp-1",
+              "mbp-10",
+              "tbbo",
+              "trades",
+              "ohlcv-1s",
+              "ohlcv-1m",
+              "ohlcv-1h",
+              "ohlcv-1d",
+              "definition",
+              "statistics",
+              "status",
+            ],
+          );
         case "/v0/metadata.get_dataset_range":
           if (!params.get("dataset")) return problem(422, "Missing required parameter 'dataset'.");
-          return Response.json({ ...available, schema: { "ohlcv-1m": available, trades: available, "mbp-1": available } });
+          return Response.json({
+            ...available,
+            schema: { "ohlcv-1m": available, trades: available, "mbp-1": available },
+          });
         case "/v0/symbology.resolve":
-          return Response.json(opts.symbology?.(params) ?? { result: {}, partial: [], not_found: params.get("symbols")?.split(",") ?? [] });
+          return Response.json(
+            opts.symbology?.(params) ?? { result: {}, partial: [], not_found: params.get("symbols")?.split(",") ?? [] },
+          );
         default:
           return problem(404, `Unknown endpoint ${url.pathname}`);
       }
@@ -182,15 +244,34 @@ export function rangeFromRecords(
   return (params) => {
     const schema = params.get("schema") ?? "";
     const rtypes = new Set(SCHEMA_RTYPES[schema] ?? []);
-    const ids = new Set((params.get("symbols") ?? "").split(",").map(resolve).filter((x): x is number => x !== undefined));
+    const ids = new Set(
+      (params.get("symbols") ?? "")
+        .split(",")
+        .map(resolve)
+        .filter((x): x is number => x !== undefined),
+    );
     const start = timeNs(params.get("start")) ?? 0n;
     const end = timeNs(params.get("end"));
     const limit = Number(params.get("limit") ?? 0);
     // The service filters on ts_recv where the schema has it, else on ts_event (§9).
     const index = (r: DbnRecord) => (typeof r.ts_recv === "bigint" ? r.ts_recv : r.hd.ts_event);
-    const picked = records.filter((r) => rtypes.has(r.hd.rtype) && ids.has(r.hd.instrument_id) && index(r) >= start && (end === undefined || index(r) < end));
+    const picked = records.filter(
+      (r) =>
+        rtypes.has(r.hd.rtype) &&
+        ids.has(r.hd.instrument_id) &&
+        index(r) >= start &&
+        (end === undefined || index(r) < end),
+    );
     const chosen = limit > 0 ? picked.slice(0, limit) : picked;
-    const head = encodeMetadata({ ...metadata, version: 3, schema: schemaCode(schema), start, end: end ?? null, limit: BigInt(limit), symbol_cstr_len: 71 });
+    const head = encodeMetadata({
+      ...metadata,
+      version: 3,
+      schema: schemaCode(schema),
+      start,
+      end: end ?? null,
+      limit: BigInt(limit),
+      symbol_cstr_len: 71,
+    });
     return concatBytes([head, ...chosen.map((r) => encodeRecord(r, 3))]);
   };
 }

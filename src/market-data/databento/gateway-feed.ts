@@ -63,9 +63,17 @@ function startNs(start: string): bigint | undefined {
   return Number.isFinite(ms) ? BigInt(ms) * 1_000_000n : undefined;
 }
 
-const system = (msg: string, code: number, ts: bigint): DbnRecord => ({ hd: { rtype: RType.SYSTEM, publisher_id: 0, instrument_id: 0, ts_event: ts }, msg, code });
+const system = (msg: string, code: number, ts: bigint): DbnRecord => ({
+  hd: { rtype: RType.SYSTEM, publisher_id: 0, instrument_id: 0, ts_event: ts },
+  msg,
+  code,
+});
 
-export function startSessionFeed(session: FakeGatewaySession, opts: FeedOptions, now: () => bigint = () => BigInt(Date.now()) * 1_000_000n): SessionFeed {
+export function startSessionFeed(
+  session: FakeGatewaySession,
+  opts: FeedOptions,
+  now: () => bigint = () => BigInt(Date.now()) * 1_000_000n,
+): SessionFeed {
   let stalled = false;
   let lastSend = Date.now();
   const write = (bytes: Uint8Array) => {
@@ -83,8 +91,19 @@ export function startSessionFeed(session: FakeGatewaySession, opts: FeedOptions,
   const first = subs[0];
   write(
     encodeMetadata({
-      version: 3, dataset: opts.dataset ?? session.dataset, schema: mixed || !first ? null : schemaCode(first.schema), start: now(), end: null, limit: 0n,
-      stype_in: mixed || !first ? null : stypeCode(first.stypeIn), stype_out: 0, ts_out: session.tsOut, symbols: [], partial: [], not_found: [], mappings: [],
+      version: 3,
+      dataset: opts.dataset ?? session.dataset,
+      schema: mixed || !first ? null : schemaCode(first.schema),
+      start: now(),
+      end: null,
+      limit: 0n,
+      stype_in: mixed || !first ? null : stypeCode(first.stypeIn),
+      stype_out: 0,
+      ts_out: session.tsOut,
+      symbols: [],
+      partial: [],
+      not_found: [],
+      mappings: [],
     }),
   );
   const known = new Map<string, InstrumentRef>();
@@ -97,16 +116,29 @@ export function startSessionFeed(session: FakeGatewaySession, opts: FeedOptions,
     for (const sym of s.symbols) {
       const inst = lookup(sym);
       if (!inst) {
-        write(enc({ hd: { rtype: RType.ERROR, publisher_id: 0, instrument_id: 0, ts_event: now() }, err: `Failed to resolve symbol: ${sym}`, code: 4, is_last: 1 }));
+        write(
+          enc({
+            hd: { rtype: RType.ERROR, publisher_id: 0, instrument_id: 0, ts_event: now() },
+            err: `Failed to resolve symbol: ${sym}`,
+            code: 4,
+            is_last: 1,
+          }),
+        );
         continue;
       }
       wanted.add(inst.instrumentId);
-      write(enc({
-        hd: { rtype: RType.SYMBOL_MAPPING, publisher_id: 0, instrument_id: inst.instrumentId, ts_event: now() },
-        // Live mappings name the raw contract: stype_out is raw_symbol (databento-python live tests, dbn SymbolMappingMsg).
-        stype_in: stypeCode(s.stypeIn), stype_in_symbol: sym, stype_out: stypeCode("raw_symbol"), stype_out_symbol: inst.raw,
-        start_ts: 0xffff_ffff_ffff_ffffn, end_ts: 0xffff_ffff_ffff_ffffn,
-      }));
+      write(
+        enc({
+          hd: { rtype: RType.SYMBOL_MAPPING, publisher_id: 0, instrument_id: inst.instrumentId, ts_event: now() },
+          // Live mappings name the raw contract: stype_out is raw_symbol (databento-python live tests, dbn SymbolMappingMsg).
+          stype_in: stypeCode(s.stypeIn),
+          stype_in_symbol: sym,
+          stype_out: stypeCode("raw_symbol"),
+          stype_out_symbol: inst.raw,
+          start_ts: 0xffff_ffff_ffff_ffffn,
+          end_ts: 0xffff_ffff_ffff_ffffn,
+        }),
+      );
     }
     write(enc(system(`Subscription request ${s.id ?? 0} for ${s.schema} data succeeded`, 1, now())));
   };
@@ -122,15 +154,23 @@ export function startSessionFeed(session: FakeGatewaySession, opts: FeedOptions,
   if (replays.length > 0 && opts.history) {
     for (const r of opts.history) {
       const ts = BY_RECV.has(r.hd.rtype) && typeof r.ts_recv === "bigint" ? r.ts_recv : r.hd.ts_event;
-      if (!expired.has(r.hd.instrument_id) && replays.some((p) => p.rtypes.has(r.hd.rtype) && p.ids.has(r.hd.instrument_id) && ts >= p.from)) write(enc(r));
+      if (
+        !expired.has(r.hd.instrument_id) &&
+        replays.some((p) => p.rtypes.has(r.hd.rtype) && p.ids.has(r.hd.instrument_id) && ts >= p.from)
+      )
+        write(enc(r));
     }
-    for (const schema of new Set(replays.map((p) => p.schema))) write(enc(system(`Finished ${schema} replay`, 3, now())));
+    for (const schema of new Set(replays.map((p) => p.schema)))
+      write(enc(system(`Finished ${schema} replay`, 3, now())));
   }
   const beatMs = opts.heartbeatMs ?? session.heartbeatIntervalS * 1000;
-  const beat = setInterval(() => {
-    if (session.closed) return clearInterval(beat);
-    if (!stalled && Date.now() - lastSend >= beatMs) write(enc(system("Heartbeat", 0, now())));
-  }, Math.max(10, Math.floor(beatMs / 4)));
+  const beat = setInterval(
+    () => {
+      if (session.closed) return clearInterval(beat);
+      if (!stalled && Date.now() - lastSend >= beatMs) write(enc(system("Heartbeat", 0, now())));
+    },
+    Math.max(10, Math.floor(beatMs / 4)),
+  );
   beat.unref?.();
 
   return {
@@ -165,7 +205,14 @@ export function startSessionFeed(session: FakeGatewaySession, opts: FeedOptions,
       expired.add(instrumentId);
     },
     errorAndClose(message, code = 6) {
-      write(enc({ hd: { rtype: RType.ERROR, publisher_id: 0, instrument_id: 0, ts_event: now() }, err: message, code, is_last: 1 }));
+      write(
+        enc({
+          hd: { rtype: RType.ERROR, publisher_id: 0, instrument_id: 0, ts_event: now() },
+          err: message,
+          code,
+          is_last: 1,
+        }),
+      );
       setTimeout(() => session.close(), 5);
     },
     close() {

@@ -15,7 +15,9 @@ const KEY = "db-unittestapikey1234567890FFFFF";
 
 describe("gateway text protocol", () => {
   test("CRAM response matches the protocol's test vector", () => {
-    expect(cramResponse("abcd1234", KEY)).toBe("be87ce3d564b64481d4ad1902e2b41b26e3eef62b9de37d87eb4a1d4a5199b6f-FFFFF");
+    expect(cramResponse("abcd1234", KEY)).toBe(
+      "be87ce3d564b64481d4ad1902e2b41b26e3eef62b9de37d87eb4a1d4a5199b6f-FFFFF",
+    );
   });
 
   test("API key shape", () => {
@@ -38,7 +40,9 @@ describe("gateway text protocol", () => {
     expect(f.get("ts_out")).toBe("0");
     expect(f.get("heartbeat_interval_s")).toBe("10");
     expect(line).not.toContain(KEY);
-    expect(() => authLine({ apiKey: KEY, challenge: "c", dataset: "GLBX.MDP3", heartbeatIntervalS: 2 })).toThrow(/5 to 1800/);
+    expect(() => authLine({ apiKey: KEY, challenge: "c", dataset: "GLBX.MDP3", heartbeatIntervalS: 2 })).toThrow(
+      /5 to 1800/,
+    );
   });
 
   test("control lines: trailing bar, extra keys, malformed parts", () => {
@@ -50,7 +54,13 @@ describe("gateway text protocol", () => {
 
   test("subscriptions split at 500 symbols with is_last on the final chunk only", () => {
     const symbols = Array.from({ length: 1201 }, (_, i) => `S${i}`);
-    const lines = subscriptionLines({ schema: "trades", stypeIn: "raw_symbol", symbols, id: 7, start: 1_700_000_000_000_000_000n });
+    const lines = subscriptionLines({
+      schema: "trades",
+      stypeIn: "raw_symbol",
+      symbols,
+      id: 7,
+      start: 1_700_000_000_000_000_000n,
+    });
     expect(lines.length).toBe(3);
     const parsed = lines.map((l) => parseControlLine(l.trimEnd()));
     expect(parsed.map((p) => p.get("symbols")!.split(",").length)).toEqual([500, 500, 201]);
@@ -59,7 +69,9 @@ describe("gateway text protocol", () => {
     expect(parsed.flatMap((p) => p.get("symbols")!.split(","))).toEqual(symbols);
     expect(() => subscriptionLines({ schema: "trades", stypeIn: "raw_symbol", symbols: [] })).toThrow();
     expect(() => subscriptionLines({ schema: "trades", stypeIn: "raw_symbol", symbols: ["A,B"] })).toThrow();
-    expect(() => subscriptionLines({ schema: "mbo", stypeIn: "raw_symbol", symbols: ["A"], snapshot: true, start: "0" })).toThrow(/exclusive/);
+    expect(() =>
+      subscriptionLines({ schema: "mbo", stypeIn: "raw_symbol", symbols: ["A"], snapshot: true, start: "0" }),
+    ).toThrow(/exclusive/);
   });
 
   test("line reader: lines split and merged across reads, binary rest handed back", () => {

@@ -53,7 +53,8 @@ export function formatControlLine(fields: Record<string, string | number | undef
   for (const [k, v] of Object.entries(fields)) {
     if (v === undefined) continue;
     const text = String(v);
-    if (/[|\n\r]/.test(text) || /[=|\n\r]/.test(k)) throw new GatewayProtocolError(`value of ${k} may not contain '|', '=' or a line break`);
+    if (/[|\n\r]/.test(text) || /[=|\n\r]/.test(k))
+      throw new GatewayProtocolError(`value of ${k} may not contain '|', '=' or a line break`);
     parts.push(`${k}=${text}`);
   }
   return parts.join("|") + "\n";
@@ -71,7 +72,10 @@ export interface AuthRequest {
 }
 
 export function authLine(a: AuthRequest): string {
-  if (a.heartbeatIntervalS !== undefined && !(Number.isInteger(a.heartbeatIntervalS) && a.heartbeatIntervalS >= 5 && a.heartbeatIntervalS <= 1800)) {
+  if (
+    a.heartbeatIntervalS !== undefined &&
+    !(Number.isInteger(a.heartbeatIntervalS) && a.heartbeatIntervalS >= 5 && a.heartbeatIntervalS <= 1800)
+  ) {
     throw new GatewayProtocolError("heartbeat interval must be a whole number of seconds from 5 to 1800");
   }
   return formatControlLine({
@@ -191,7 +195,8 @@ export class LineReader {
   nextLine(): string | undefined {
     const lf = this.buf.indexOf(0x0a);
     if (lf < 0) {
-      if (this.buf.length > LineReader.MAX_LINE) throw new GatewayProtocolError(`gateway line longer than ${LineReader.MAX_LINE} bytes`);
+      if (this.buf.length > LineReader.MAX_LINE)
+        throw new GatewayProtocolError(`gateway line longer than ${LineReader.MAX_LINE} bytes`);
       return undefined;
     }
     const line = new TextDecoder().decode(this.buf.subarray(0, lf));

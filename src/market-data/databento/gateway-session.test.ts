@@ -8,9 +8,13 @@ afterEach(() => gw?.stop());
 
 function base(onBinary: (c: Uint8Array) => void = () => {}, onClose: (r: CloseReason) => void = () => {}) {
   return {
-    host: gw!.host, port: gw!.port, apiKey: KEY, dataset: "GLBX.MDP3",
+    host: gw!.host,
+    port: gw!.port,
+    apiKey: KEY,
+    dataset: "GLBX.MDP3",
     subscriptions: [{ schema: "trades", stypeIn: "continuous", symbols: ["ES.c.0", "NQ.c.0"], id: 1 }],
-    onBinary, onClose,
+    onBinary,
+    onClose,
   };
 }
 
@@ -24,7 +28,16 @@ describe("gateway session against the fake gateway", () => {
     expect(session.lsgVersion).toBe("0.7.2");
     await Bun.sleep(20);
     expect(started.length).toBe(1);
-    expect(started[0]!.subscriptions).toEqual([{ schema: "trades", stypeIn: "continuous", symbols: ["ES.c.0", "NQ.c.0"], id: 1, start: undefined, snapshot: false }]);
+    expect(started[0]!.subscriptions).toEqual([
+      {
+        schema: "trades",
+        stypeIn: "continuous",
+        symbols: ["ES.c.0", "NQ.c.0"],
+        id: 1,
+        start: undefined,
+        snapshot: false,
+      },
+    ]);
     expect(started[0]!.heartbeatIntervalS).toBe(5);
     const payload = Uint8Array.from({ length: 10_000 }, (_, i) => i & 0xff);
     started[0]!.write(payload);
@@ -38,7 +51,10 @@ describe("gateway session against the fake gateway", () => {
     const started: FakeGatewaySession[] = [];
     gw = startFakeGateway({ apiKeys: [KEY], onStart: (s) => started.push(s) });
     const symbols = Array.from({ length: 1234 }, (_, i) => `SYM${i}`);
-    const session = await openGatewaySession({ ...base(), subscriptions: [{ schema: "mbp-1", stypeIn: "raw_symbol", symbols, id: 9 }] });
+    const session = await openGatewaySession({
+      ...base(),
+      subscriptions: [{ schema: "mbp-1", stypeIn: "raw_symbol", symbols, id: 9 }],
+    });
     await Bun.sleep(20);
     expect(started[0]!.subscriptions.length).toBe(1);
     expect(started[0]!.subscriptions[0]!.symbols).toEqual(symbols);
@@ -57,13 +73,23 @@ describe("gateway session against the fake gateway", () => {
   test("a silent line is declared dead after heartbeat interval + grace", async () => {
     gw = startFakeGateway({ apiKeys: [KEY], onStart: () => {} });
     const closed: CloseReason[] = [];
-    await openGatewaySession({ ...base(undefined, (r) => closed.push(r)), heartbeatIntervalS: 5, deadAfterExtraMs: -4_800 });
+    await openGatewaySession({
+      ...base(undefined, (r) => closed.push(r)),
+      heartbeatIntervalS: 5,
+      deadAfterExtraMs: -4_800,
+    });
     for (let i = 0; i < 100 && closed.length === 0; i++) await Bun.sleep(20);
     expect(closed[0]?.kind).toBe("timeout");
   });
 
   test("the gateway closing mid-stream is reported as eof", async () => {
-    gw = startFakeGateway({ apiKeys: [KEY], onStart: (s) => { s.write(new Uint8Array([1, 2, 3])); setTimeout(() => s.close(), 10); } });
+    gw = startFakeGateway({
+      apiKeys: [KEY],
+      onStart: (s) => {
+        s.write(new Uint8Array([1, 2, 3]));
+        setTimeout(() => s.close(), 10);
+      },
+    });
     const closed: CloseReason[] = [];
     await openGatewaySession(base(undefined, (r) => closed.push(r)));
     for (let i = 0; i < 50 && closed.length === 0; i++) await Bun.sleep(10);
@@ -71,7 +97,15 @@ describe("gateway session against the fake gateway", () => {
   });
 
   test("nothing listening: a clear connect error", async () => {
-    const err = await openGatewaySession({ host: "127.0.0.1", port: 1, apiKey: KEY, dataset: "GLBX.MDP3", subscriptions: [], onBinary: () => {}, onClose: () => {} }).catch((e) => e);
+    const err = await openGatewaySession({
+      host: "127.0.0.1",
+      port: 1,
+      apiKey: KEY,
+      dataset: "GLBX.MDP3",
+      subscriptions: [],
+      onBinary: () => {},
+      onClose: () => {},
+    }).catch((e) => e);
     expect(err.message).toContain("127.0.0.1:1");
   });
 });

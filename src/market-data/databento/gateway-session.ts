@@ -77,7 +77,14 @@ export function openGatewaySession(o: GatewaySessionOptions): Promise<GatewaySes
       socket?.end();
       if (!settled) {
         settled = true;
-        rejectOpen(openError ?? new GatewayProtocolError(reason.kind === "error" ? reason.message : `gateway closed the connection during the handshake (${reason.kind})`));
+        rejectOpen(
+          openError ??
+            new GatewayProtocolError(
+              reason.kind === "error"
+                ? reason.message
+                : `gateway closed the connection during the handshake (${reason.kind})`,
+            ),
+        );
         return;
       }
       o.onClose(reason);
@@ -95,15 +102,30 @@ export function openGatewaySession(o: GatewaySessionOptions): Promise<GatewaySes
       if (phase === "challenge") {
         const challenge = parseControlLine(line).get("cram");
         if (!challenge) throw new GatewayProtocolError(`expected a CRAM challenge, got "${line.slice(0, 100)}"`);
-        write(authLine({ apiKey: o.apiKey, challenge, dataset: o.dataset, tsOut: o.tsOut, client: o.client, heartbeatIntervalS: o.heartbeatIntervalS, slowReaderBehavior: o.slowReaderBehavior }));
+        write(
+          authLine({
+            apiKey: o.apiKey,
+            challenge,
+            dataset: o.dataset,
+            tsOut: o.tsOut,
+            client: o.client,
+            heartbeatIntervalS: o.heartbeatIntervalS,
+            slowReaderBehavior: o.slowReaderBehavior,
+          }),
+        );
         phase = "auth";
         return;
       }
       if (phase === "auth") {
         const reply = parseControlLine(line);
         if (reply.get("success") !== "1") {
-          const why = reply.get("error") ?? (reply.has("success") ? "authentication failed" : `unexpected reply "${line.slice(0, 100)}"`);
-          finish({ kind: "error", message: why }, new GatewayAuthError(`Databento gateway refused authentication: ${why}`));
+          const why =
+            reply.get("error") ??
+            (reply.has("success") ? "authentication failed" : `unexpected reply "${line.slice(0, 100)}"`);
+          finish(
+            { kind: "error", message: why },
+            new GatewayAuthError(`Databento gateway refused authentication: ${why}`),
+          );
           return;
         }
         clearTimeout(authTimer);
@@ -119,17 +141,23 @@ export function openGatewaySession(o: GatewaySessionOptions): Promise<GatewaySes
           },
           close: () => finish({ kind: "closed-by-client" }),
         };
-        watchdog = setInterval(() => {
-          const silent = Date.now() - lastData;
-          if (silent > deadMs) finish({ kind: "timeout", silentMs: silent });
-        }, Math.min(1000, deadMs / 4));
+        watchdog = setInterval(
+          () => {
+            const silent = Date.now() - lastData;
+            if (silent > deadMs) finish({ kind: "timeout", silentMs: silent });
+          },
+          Math.min(1000, deadMs / 4),
+        );
         resolveOpen(session);
         const rest = lines.rest();
         if (rest.length > 0) o.onBinary(rest);
       }
     };
 
-    const connectTimer = setTimeout(() => finish({ kind: "error", message: `connect to ${o.host}:${o.port} timed out` }), o.connectTimeoutMs ?? 10_000);
+    const connectTimer = setTimeout(
+      () => finish({ kind: "error", message: `connect to ${o.host}:${o.port} timed out` }),
+      o.connectTimeoutMs ?? 10_000,
+    );
     Bun.connect({
       hostname: o.host,
       port: o.port,
@@ -138,7 +166,10 @@ export function openGatewaySession(o: GatewaySessionOptions): Promise<GatewaySes
           clearTimeout(connectTimer);
           socket = s;
           out = new SocketWriter((d) => s.write(d));
-          authTimer = setTimeout(() => finish({ kind: "error", message: "authentication timed out" }), o.authTimeoutMs ?? 30_000);
+          authTimer = setTimeout(
+            () => finish({ kind: "error", message: "authentication timed out" }),
+            o.authTimeoutMs ?? 30_000,
+          );
         },
         data(_s, data) {
           lastData = Date.now();
@@ -148,7 +179,12 @@ export function openGatewaySession(o: GatewaySessionOptions): Promise<GatewaySes
           }
           try {
             lines.push(data);
-            for (let line = lines.nextLine(); line !== undefined && (phase as Phase) !== "streaming" && (phase as Phase) !== "closed"; line = lines.nextLine()) handleLine(line);
+            for (
+              let line = lines.nextLine();
+              line !== undefined && (phase as Phase) !== "streaming" && (phase as Phase) !== "closed";
+              line = lines.nextLine()
+            )
+              handleLine(line);
           } catch (err) {
             finish({ kind: "error", message: (err as Error).message });
           }

@@ -70,68 +70,113 @@ const DEFAULT_TIMEOUT_MS = 100_000;
 function inactivityGuard(body: ReadableStream<Uint8Array>, ms: number, abort: () => void): ReadableStream<Uint8Array> {
   const reader = body.getReader();
   let received = 0;
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const stalled = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new HistoricalError(`Databento Historical: no data for ${ms / 1000} s after ${received} bytes; the stream stalled`, 0, undefined, "stream_stalled")), ms);
-      });
-      try {
-        const r = await Promise.race([reader.read(), stalled]);
-        if (r.done) return controller.close();
-        received += r.value.length;
-        controller.enqueue(r.value);
-      } catch (err) {
-        abort(); // drops the connection, so a stalled server holds nothing
-        controller.error(err instanceof HistoricalError ? err : new HistoricalError(`Databento Historical: the stream broke after ${received} bytes: ${(err as Error).message}`, 0, undefined, "stream_broken"));
-      } finally {
-        clearTimeout(timer);
-      }
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const stalled = new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () =>
+              reject(
+                new HistoricalError(
+                  `Databento Historical: no data for ${ms / 1000} s after ${received} bytes; the stream stalled`,
+                  0,
+                  undefined,
+                  "stream_stalled",
+                ),
+              ),
+            ms,
+          );
+        });
+        try {
+          const r = await Promise.race([reader.read(), stalled]);
+          if (r.done) return controller.close();
+          received += r.value.length;
+          controller.enqueue(r.value);
+        } catch (err) {
+          abort(); // drops the connection, so a stalled server holds nothing
+          controller.error(
+            err instanceof HistoricalError
+              ? err
+              : new HistoricalError(
+                  `Databento Historical: the stream broke after ${received} bytes: ${(err as Error).message}`,
+                  0,
+                  undefined,
+                  "stream_broken",
+                ),
+          );
+        } finally {
+          clearTimeout(timer);
+        }
+      },
+      cancel(reason) {
+        abort();
+        return reader.cancel(reason).catch(() => {});
+      },
     },
-    cancel(reason) {
-      abort();
-      return reader.cancel(reason).catch(() => {});
-    },
-  }, { highWaterMark: 0 });
+    { highWaterMark: 0 },
+  );
 }
 
 /** zstd only if the body starts with a zstd frame (28 B5 2F FD); anything else is plain DBN. */
 function unzstdIfMagic(body: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
   const reader = body.getReader();
   let out: ReadableStreamDefaultReader<Uint8Array> | undefined;
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      if (!out) {
-        const parts: Uint8Array[] = [];
-        let n = 0;
-        while (n < 4) {
-          const r = await reader.read();
-          if (r.done) break;
-          parts.push(r.value);
-          n += r.value.length;
-        }
-        const head = Buffer.concat(parts);
-        const rest = new ReadableStream<Uint8Array>({
-          start: (c) => void (head.length && c.enqueue(new Uint8Array(head))),
-          pull: async (c) => {
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        if (!out) {
+          const parts: Uint8Array[] = [];
+          let n = 0;
+          while (n < 4) {
             const r = await reader.read();
-            if (r.done) c.close();
-            else c.enqueue(r.value);
-          },
-          cancel: (reason) => reader.cancel(reason),
-        }, { highWaterMark: 0 });
-        const zstd = head.length >= 4 && head.readUInt32LE(0) === ZSTD_MAGIC;
-        out = (zstd ? rest.pipeThrough(new DecompressionStream("zstd" as CompressionFormat) as unknown as ReadableWritablePair<Uint8Array, Uint8Array>) : rest).getReader();
-      }
-      const r = await out.read().catch((err: Error) => {
-        // A body cut inside a zstd frame ends as a decoder error: name it as the cut it is.
-        throw err instanceof HistoricalError ? err : new HistoricalError(`Databento Historical: the zstd body is cut or corrupt: ${err.message}`, 0, undefined, "stream_broken");
-      });
-      if (r.done) controller.close();
-      else controller.enqueue(r.value);
+            if (r.done) break;
+            parts.push(r.value);
+            n += r.value.length;
+          }
+          const head = Buffer.concat(parts);
+          const rest = new ReadableStream<Uint8Array>(
+            {
+              start: (c) => void (head.length && c.enqueue(new Uint8Array(head))),
+              pull: async (c) => {
+                const r = await reader.read();
+                if (r.done) c.close();
+                else c.enqueue(r.value);
+              },
+              cancel: (reason) => reader.cancel(reason),
+            },
+            { highWaterMark: 0 },
+          );
+          const zstd = head.length >= 4 && head.readUInt32LE(0) === ZSTD_MAGIC;
+          out = (
+            zstd
+              ? rest.pipeThrough(
+                  new DecompressionStream("zstd" as CompressionFormat) as unknown as ReadableWritablePair<
+                    Uint8Array,
+                    Uint8Array
+                  >,
+                )
+              : rest
+          ).getReader();
+        }
+        const r = await out.read().catch((err: Error) => {
+          // A body cut inside a zstd frame ends as a decoder error: name it as the cut it is.
+          throw err instanceof HistoricalError
+            ? err
+            : new HistoricalError(
+                `Databento Historical: the zstd body is cut or corrupt: ${err.message}`,
+                0,
+                undefined,
+                "stream_broken",
+              );
+        });
+        if (r.done) controller.close();
+        else controller.enqueue(r.value);
+      },
+      cancel: (reason) => (out ?? reader).cancel(reason),
     },
-    cancel: (reason) => (out ?? reader).cancel(reason),
-  }, { highWaterMark: 0 });
+    { highWaterMark: 0 },
+  );
 }
 
 function timeParam(t: Time): string {
@@ -162,7 +207,12 @@ async function errorFrom(res: Response): Promise<HistoricalError> {
   } catch {
     /* not JSON: keep the text */
   }
-  const hint = res.status === 401 ? " (check the Databento API key)" : res.status === 402 ? " (billing: check the Databento account)" : "";
+  const hint =
+    res.status === 401
+      ? " (check the Databento API key)"
+      : res.status === 402
+        ? " (billing: check the Databento account)"
+        : "";
   return new HistoricalError(`Databento Historical ${res.status}: ${message}${hint}`, res.status, requestId, errorCase);
 }
 
@@ -180,8 +230,16 @@ export class HistoricalClient {
   }
 
   /** One call with retries; resolves once response headers are in (the body is not read). */
-  private async request(method: "GET" | "POST", path: string, params: Record<string, string | undefined>, accept: string): Promise<Response> {
-    const clean = Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined)) as Record<string, string>;
+  private async request(
+    method: "GET" | "POST",
+    path: string,
+    params: Record<string, string | undefined>,
+    accept: string,
+  ): Promise<Response> {
+    const clean = Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined)) as Record<
+      string,
+      string
+    >;
     const form = new URLSearchParams(clean).toString();
     const url = `${this.base}/v0/${path}${method === "GET" ? `?${form}` : ""}`;
     const maxRetries = this.opts.maxRetries ?? 3;
@@ -195,14 +253,21 @@ export class HistoricalClient {
       try {
         res = await this.doFetch(url, {
           method,
-          headers: { authorization: this.auth, accept, ...(method === "POST" ? { "content-type": "application/x-www-form-urlencoded" } : {}) },
+          headers: {
+            authorization: this.auth,
+            accept,
+            ...(method === "POST" ? { "content-type": "application/x-www-form-urlencoded" } : {}),
+          },
           body: method === "POST" ? form : undefined,
           signal: abort.signal,
         });
         if (res.ok) {
           clearTimeout(noAnswer);
           if (!res.body) return res;
-          return new Response(inactivityGuard(res.body, readMs, () => abort.abort()), { status: res.status, statusText: res.statusText, headers: res.headers });
+          return new Response(
+            inactivityGuard(res.body, readMs, () => abort.abort()),
+            { status: res.status, statusText: res.statusText, headers: res.headers },
+          );
         }
         if (!RETRYABLE.has(res.status) || attempt >= maxRetries) throw await errorFrom(res);
         reason = `HTTP ${res.status}`;
@@ -210,7 +275,8 @@ export class HistoricalClient {
       } catch (err) {
         clearTimeout(noAnswer);
         if (err instanceof HistoricalError) throw err;
-        if (attempt >= maxRetries) throw new HistoricalError(`Databento Historical unreachable: ${(err as Error).message}`, 0);
+        if (attempt >= maxRetries)
+          throw new HistoricalError(`Databento Historical unreachable: ${(err as Error).message}`, 0);
         reason = (err as Error).message;
       }
       const retryAfter = Number(res?.headers.get("retry-after"));
@@ -234,18 +300,23 @@ export class HistoricalClient {
 
   /** Streams the range: zstd asked for on the wire, handed over as plain DBN (decompressed if it came as zstd). */
   async getRange(r: RangeRequest): Promise<RangeResponse> {
-    const res = await this.request("POST", "timeseries.get_range", {
-      dataset: r.dataset,
-      symbols: symbolsParam(r.symbols),
-      schema: r.schema,
-      start: timeParam(r.start),
-      end: r.end === undefined ? undefined : timeParam(r.end),
-      stype_in: r.stypeIn ?? "raw_symbol",
-      stype_out: r.stypeOut ?? "instrument_id",
-      encoding: "dbn",
-      compression: "zstd",
-      limit: r.limit === undefined ? undefined : String(r.limit),
-    }, "application/octet-stream");
+    const res = await this.request(
+      "POST",
+      "timeseries.get_range",
+      {
+        dataset: r.dataset,
+        symbols: symbolsParam(r.symbols),
+        schema: r.schema,
+        start: timeParam(r.start),
+        end: r.end === undefined ? undefined : timeParam(r.end),
+        stype_in: r.stypeIn ?? "raw_symbol",
+        stype_out: r.stypeOut ?? "instrument_id",
+        encoding: "dbn",
+        compression: "zstd",
+        limit: r.limit === undefined ? undefined : String(r.limit),
+      },
+      "application/octet-stream",
+    );
     if (!res.body) throw new HistoricalError("Databento Historical answered without a body", res.status);
     let warnings: string[] = [];
     try {
@@ -264,8 +335,13 @@ export class HistoricalClient {
 
   getCost(r: RangeRequest): Promise<number> {
     return this.json<number>("POST", "metadata.get_cost", {
-      dataset: r.dataset, symbols: symbolsParam(r.symbols), schema: r.schema, start: timeParam(r.start),
-      end: r.end === undefined ? undefined : timeParam(r.end), stype_in: r.stypeIn ?? "raw_symbol", stype_out: r.stypeOut ?? "instrument_id",
+      dataset: r.dataset,
+      symbols: symbolsParam(r.symbols),
+      schema: r.schema,
+      start: timeParam(r.start),
+      end: r.end === undefined ? undefined : timeParam(r.end),
+      stype_in: r.stypeIn ?? "raw_symbol",
+      stype_out: r.stypeOut ?? "instrument_id",
       limit: r.limit === undefined ? undefined : String(r.limit),
     });
   }
@@ -274,7 +350,9 @@ export class HistoricalClient {
     return this.json<string[]>("GET", "metadata.list_schemas", { dataset });
   }
 
-  getDatasetRange(dataset: string): Promise<{ start: string; end: string; schema?: Record<string, { start: string; end: string }> }> {
+  getDatasetRange(
+    dataset: string,
+  ): Promise<{ start: string; end: string; schema?: Record<string, { start: string; end: string }> }> {
     return this.json("GET", "metadata.get_dataset_range", { dataset });
   }
 
@@ -285,11 +363,22 @@ export class HistoricalClient {
   async availableEnd(dataset: string, schema: string): Promise<number> {
     const r = await this.getDatasetRange(dataset);
     const end = Date.parse(r.schema?.[schema]?.end ?? r.end);
-    if (!Number.isFinite(end)) throw new HistoricalError(`Databento Historical: metadata.get_dataset_range gave no usable end for ${dataset} (${r.end})`, 0);
+    if (!Number.isFinite(end))
+      throw new HistoricalError(
+        `Databento Historical: metadata.get_dataset_range gave no usable end for ${dataset} (${r.end})`,
+        0,
+      );
     return end;
   }
 
-  resolveSymbology(r: { dataset: string; symbols: readonly string[]; stypeIn: string; stypeOut: string; startDate: string; endDate?: string }) {
+  resolveSymbology(r: {
+    dataset: string;
+    symbols: readonly string[];
+    stypeIn: string;
+    stypeOut: string;
+    startDate: string;
+    endDate?: string;
+  }) {
     return this.json<{
       result: Record<string, { d0: string; d1: string; s: string }[]>;
       partial: string[];
@@ -297,7 +386,12 @@ export class HistoricalClient {
       message?: string;
       status?: number;
     }>("POST", "symbology.resolve", {
-      dataset: r.dataset, symbols: r.symbols.join(","), stype_in: r.stypeIn, stype_out: r.stypeOut, start_date: r.startDate, end_date: r.endDate,
+      dataset: r.dataset,
+      symbols: r.symbols.join(","),
+      stype_in: r.stypeIn,
+      stype_out: r.stypeOut,
+      start_date: r.startDate,
+      end_date: r.endDate,
     });
   }
 }

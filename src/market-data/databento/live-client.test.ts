@@ -16,8 +16,15 @@ const HOUR_NS = 3_600_000_000_000n;
 
 const trade = (i: number, instrumentId = ES.instrumentId): DbnRecord => ({
   hd: { rtype: RType.MBP_0, publisher_id: 1, instrument_id: instrumentId, ts_event: T0 + BigInt(i) * 1_000_000n },
-  price: 6000_000_000_000n + BigInt(i) * 250_000_000n, size: 1 + (i % 5), action: "T", side: i % 2 ? "A" : "B", flags: 128, depth: 0,
-  ts_recv: T0 + BigInt(i) * 1_000_000n + 500n, ts_in_delta: 100, sequence: i,
+  price: 6000_000_000_000n + BigInt(i) * 250_000_000n,
+  size: 1 + (i % 5),
+  action: "T",
+  side: i % 2 ? "A" : "B",
+  flags: 128,
+  depth: 0,
+  ts_recv: T0 + BigInt(i) * 1_000_000n + 500n,
+  ts_in_delta: 100,
+  sequence: i,
 });
 
 let gw: FakeGateway | undefined;
@@ -53,7 +60,12 @@ function setup(opts: SetupOptions = {}) {
   const startedAt = Date.now();
   client = new LiveClient({
     now: () => T0_MS + (Date.now() - startedAt),
-    apiKey: KEY, dataset: "GLBX.MDP3", host: gw.host, port: gw.port, heartbeatIntervalS: 5, deadAfterExtraMs: -4_700,
+    apiKey: KEY,
+    dataset: "GLBX.MDP3",
+    host: gw.host,
+    port: gw.port,
+    heartbeatIntervalS: 5,
+    deadAfterExtraMs: -4_700,
     subscriptions: [{ schema: "trades", stypeIn: "continuous", symbols: ["ES.c.0"], id: 1 }],
     backoff: { baseMs: 20, capMs: 100 },
     onRecord: (c) => got.push({ id: c.instrumentId, priceNanos: c.price, tsMs: c.tsEventMs, size: c.size32 }),
@@ -77,7 +89,12 @@ describe("Live client against the fake gateway", () => {
       { id: 5482, priceNanos: 6000_250_000_000, tsMs: 1_764_000_000_001, size: 2 },
       { id: 5482, priceNanos: 6000_750_000_000, tsMs: 1_764_000_000_003, size: 4 },
     ]);
-    expect(s.events.find((e) => e.type === "mapping")).toEqual({ type: "mapping", instrumentId: 5482, raw: "ESZ5", requested: "ES.c.0" });
+    expect(s.events.find((e) => e.type === "mapping")).toEqual({
+      type: "mapping",
+      instrumentId: 5482,
+      raw: "ESZ5",
+      requested: "ES.c.0",
+    });
     expect(s.events.some((e) => e.type === "system" && e.code === 1)).toBe(true);
     expect(s.client.symbolOf(5482)?.raw).toBe("ESZ5");
   });
@@ -96,14 +113,20 @@ describe("Live client against the fake gateway", () => {
     const s = setup({
       history,
       onFeed: (f, n) => {
-        if (n === 1) setTimeout(() => { f.send(history.slice(0, 25)); f.dropMidRecord(history[25]!); }, 20);
+        if (n === 1)
+          setTimeout(() => {
+            f.send(history.slice(0, 25));
+            f.dropMidRecord(history[25]!);
+          }, 20);
         else setTimeout(() => f.send([40, 41, 42].map((i) => trade(i))), 20); // live again after the replay
       },
     });
     await s.client.start();
     await until(() => s.got.length === 43);
     await Bun.sleep(50);
-    expect(s.got.map((g) => g.tsMs)).toEqual(Array.from({ length: 43 }, (_, i) => Number((T0 + BigInt(i) * 1_000_000n) / 1_000_000n)));
+    expect(s.got.map((g) => g.tsMs)).toEqual(
+      Array.from({ length: 43 }, (_, i) => Number((T0 + BigInt(i) * 1_000_000n) / 1_000_000n)),
+    );
     expect(s.client.stats.duplicatesDropped).toBeGreaterThan(0);
     const connected = s.events.filter((e) => e.type === "connected");
     expect(connected.length).toBe(2);
@@ -140,7 +163,21 @@ describe("Live client against the fake gateway", () => {
   });
 
   test("a deactivated key reported mid-session stops the client", async () => {
-    const s = setup({ onFeed: (f) => setTimeout(() => f.sendControl([{ hd: { rtype: RType.ERROR, publisher_id: 0, instrument_id: 0, ts_event: T0 }, err: "API key deactivated", code: 2, is_last: 1 }]), 20) });
+    const s = setup({
+      onFeed: (f) =>
+        setTimeout(
+          () =>
+            f.sendControl([
+              {
+                hd: { rtype: RType.ERROR, publisher_id: 0, instrument_id: 0, ts_event: T0 },
+                err: "API key deactivated",
+                code: 2,
+                is_last: 1,
+              },
+            ]),
+          20,
+        ),
+    });
     await s.client.start();
     await until(() => s.events.some((e) => e.type === "auth-failed"));
     await Bun.sleep(200);
@@ -157,7 +194,20 @@ describe("Live client against the fake gateway", () => {
   });
 
   test("slow-reader warnings and unresolved symbols surface as events", async () => {
-    const s = setup({ onFeed: (f) => setTimeout(() => f.sendControl([{ hd: { rtype: RType.SYSTEM, publisher_id: 0, instrument_id: 0, ts_event: T0 }, msg: "Slow reader", code: 2 }]), 20) });
+    const s = setup({
+      onFeed: (f) =>
+        setTimeout(
+          () =>
+            f.sendControl([
+              {
+                hd: { rtype: RType.SYSTEM, publisher_id: 0, instrument_id: 0, ts_event: T0 },
+                msg: "Slow reader",
+                code: 2,
+              },
+            ]),
+          20,
+        ),
+    });
     s.client.subscribe({ schema: "trades", stypeIn: "continuous", symbols: ["XX.c.0"], id: 3 });
     await s.client.start();
     await until(() => s.events.some((e) => e.type === "system" && e.code === 2));
@@ -165,7 +215,8 @@ describe("Live client against the fake gateway", () => {
   });
 });
 
-const disconnects = (events: LiveEvent[]) => events.filter((e): e is Extract<LiveEvent, { type: "disconnected" }> => e.type === "disconnected");
+const disconnects = (events: LiveEvent[]) =>
+  events.filter((e): e is Extract<LiveEvent, { type: "disconnected" }> => e.type === "disconnected");
 
 describe("reconnect policy (Databento's replay window, fatal errors, backoff, connection rate)", () => {
   test("replay aged out (code 8): the next session asks without start and the gap is reported", async () => {
@@ -173,7 +224,11 @@ describe("reconnect policy (Databento's replay window, fatal errors, backoff, co
     const s = setup({
       gateway: { replayWindowNs: HOUR_NS, now: () => T0 + 2n * HOUR_NS },
       onFeed: (f, n) => {
-        if (n === 1) setTimeout(() => { f.send([trade(1), trade(2)]); f.close(); }, 20);
+        if (n === 1)
+          setTimeout(() => {
+            f.send([trade(1), trade(2)]);
+            f.close();
+          }, 20);
       },
     });
     await s.client.start();
@@ -182,7 +237,10 @@ describe("reconnect policy (Databento's replay window, fatal errors, backoff, co
     const last = String(trade(2).hd.ts_event);
     expect(gw!.sessions.map((x) => x.subscriptions[0]!.start)).toEqual([undefined, last, undefined]);
     expect(gw!.sessions[1]!.refusedWith).toBe(8);
-    expect(s.events.filter((e) => e.type === "connected").at(-1)).toMatchObject({ replayFromNs: undefined, gapFromNs: last });
+    expect(s.events.filter((e) => e.type === "connected").at(-1)).toMatchObject({
+      replayFromNs: undefined,
+      gapFromNs: last,
+    });
     const gap = s.events.find((e) => e.type === "gap") as Extract<LiveEvent, { type: "gap" }>;
     expect(gap.fromNs).toBe(last);
     expect(BigInt(gap.toNs)).toBeGreaterThan(BigInt(last));
@@ -194,7 +252,11 @@ describe("reconnect policy (Databento's replay window, fatal errors, backoff, co
     const s = setup({
       client: { replayWindowMs: 60_000, now: () => T0_MS + 120_000 },
       onFeed: (f, n) => {
-        if (n === 1) setTimeout(() => { f.send([trade(1)]); f.close(); }, 20);
+        if (n === 1)
+          setTimeout(() => {
+            f.send([trade(1)]);
+            f.close();
+          }, 20);
       },
     });
     await s.client.start();
@@ -206,7 +268,11 @@ describe("reconnect policy (Databento's replay window, fatal errors, backoff, co
   test("an internal error (code 6) closes the session but is retried: it usually passes", async () => {
     const s = setup({
       onFeed: (f, n) => {
-        if (n === 1) setTimeout(() => { f.send([trade(1)]); f.errorAndClose("Internal error", 6); }, 20);
+        if (n === 1)
+          setTimeout(() => {
+            f.send([trade(1)]);
+            f.errorAndClose("Internal error", 6);
+          }, 20);
       },
     });
     await s.client.start();
@@ -215,10 +281,18 @@ describe("reconnect policy (Databento's replay window, fatal errors, backoff, co
     expect(disconnects(s.events)[0]!.reason).toContain("gateway error 6: Internal error");
   });
 
-  for (const [code, text] of [[3, "Connection limit exceeded"], [5, "Invalid schema"], [8, "Replay data aged out"]] as const) {
+  for (const [code, text] of [
+    [3, "Connection limit exceeded"],
+    [5, "Invalid schema"],
+    [8, "Replay data aged out"],
+  ] as const) {
     test(`fatal gateway error ${code}: no further attempt, one event saying why`, async () => {
       const s = setup({
-        onFeed: (f) => setTimeout(() => { f.send([trade(1)]); f.errorAndClose(text, code); }, 20),
+        onFeed: (f) =>
+          setTimeout(() => {
+            f.send([trade(1)]);
+            f.errorAndClose(text, code);
+          }, 20),
       });
       await s.client.start();
       await until(() => s.events.some((e) => e.type === "fatal"));
@@ -238,9 +312,19 @@ describe("reconnect policy (Databento's replay window, fatal errors, backoff, co
     // Sessions 1-4 deliver a record and drop at once; 5 drops after 59 s, 6 after 61 s; 7 stays.
     const held = [0, 0, 0, 0, 0, 59_000, 61_000];
     const s = setup({
-      client: { now: () => clock, random: () => 1, backoff: { baseMs: 10, capMs: 80 }, limiter: new ConnectionRateLimiter(1000) },
+      client: {
+        now: () => clock,
+        random: () => 1,
+        backoff: { baseMs: 10, capMs: 80 },
+        limiter: new ConnectionRateLimiter(1000),
+      },
       onFeed: (f, n) => {
-        if (n < held.length) setTimeout(() => { f.send([trade(n)]); clock += held[n]!; f.close(); }, 5);
+        if (n < held.length)
+          setTimeout(() => {
+            f.send([trade(n)]);
+            clock += held[n]!;
+            f.close();
+          }, 5);
       },
     });
     await s.client.start();
@@ -265,28 +349,56 @@ describe("gap recovery per schema and instrument (Databento's recipe)", () => {
   const at = (s: number) => T0 + BigInt(Math.round(s * 1000)) * 1_000_000n;
   const mbp = (instrumentId: number, s: number, ticks: number, sequence: number): DbnRecord => ({
     hd: { rtype: RType.MBP_1, publisher_id: 1, instrument_id: instrumentId, ts_event: at(s) },
-    price: BigInt(ticks) * 250_000_000n, size: 1, action: "T", side: "B", flags: 128, depth: 0, ts_recv: at(s) + 2_000n, ts_in_delta: 0, sequence,
-    levels: [{ bid_px: BigInt(ticks) * 250_000_000n, ask_px: BigInt(ticks + 1) * 250_000_000n, bid_sz: 3, ask_sz: 4, bid_ct: 1, ask_ct: 1 }],
+    price: BigInt(ticks) * 250_000_000n,
+    size: 1,
+    action: "T",
+    side: "B",
+    flags: 128,
+    depth: 0,
+    ts_recv: at(s) + 2_000n,
+    ts_in_delta: 0,
+    sequence,
+    levels: [
+      {
+        bid_px: BigInt(ticks) * 250_000_000n,
+        ask_px: BigInt(ticks + 1) * 250_000_000n,
+        bid_sz: 3,
+        ask_sz: 4,
+        bid_ct: 1,
+        ask_ct: 1,
+      },
+    ],
   });
   // An ohlcv-1m bar is stamped at its open and published when its minute is over.
   const bar = (instrumentId: number, openS: number, ticks: number, volume: number): DbnRecord => ({
     hd: { rtype: RType.OHLCV_1M, publisher_id: 1, instrument_id: instrumentId, ts_event: at(openS) },
-    open: BigInt(ticks) * 250_000_000n, high: BigInt(ticks + 4) * 250_000_000n, low: BigInt(ticks - 2) * 250_000_000n, close: BigInt(ticks + 1) * 250_000_000n, volume: BigInt(volume),
+    open: BigInt(ticks) * 250_000_000n,
+    high: BigInt(ticks + 4) * 250_000_000n,
+    low: BigInt(ticks - 2) * 250_000_000n,
+    close: BigInt(ticks + 1) * 250_000_000n,
+    volume: BigInt(volume),
   });
   const subscriptions = [
     { schema: "mbp-1", stypeIn: "continuous", symbols: ["ES.c.0", "NQ.c.0"], id: 1 },
     { schema: "ohlcv-1m", stypeIn: "continuous", symbols: ["ES.c.0", "NQ.c.0"], id: 2 },
   ];
   const ident = (rtype: number, id: number, ts: bigint, price: number) => `${rtype}:${id}:${ts}:${price}`;
-  const identOf = (r: DbnRecord) => ident(r.hd.rtype, r.hd.instrument_id, r.hd.ts_event, Number((r.price ?? r.open) as bigint));
+  const identOf = (r: DbnRecord) =>
+    ident(r.hd.rtype, r.hd.instrument_id, r.hd.ts_event, Number((r.price ?? r.open) as bigint));
 
   test("mbp-1 and ohlcv-1m ended at different times: each replays from its own lowest, the bar of the minute in progress arrives, nothing twice", async () => {
     const history = [
-      bar(ES.instrumentId, -60, 24_000, 40), bar(NQ.instrumentId, -60, 84_000, 30), // published at T0
-      mbp(ES.instrumentId, 10, 24_001, 1), mbp(NQ.instrumentId, 20, 84_002, 2), mbp(ES.instrumentId, 30, 24_003, 3),
+      bar(ES.instrumentId, -60, 24_000, 40),
+      bar(NQ.instrumentId, -60, 84_000, 30), // published at T0
+      mbp(ES.instrumentId, 10, 24_001, 1),
+      mbp(NQ.instrumentId, 20, 84_002, 2),
+      mbp(ES.instrumentId, 30, 24_003, 3),
       // -- the line drops here: the next record shares ES's last ts_event --
-      mbp(ES.instrumentId, 30, 24_004, 4), mbp(NQ.instrumentId, 40, 84_005, 5), mbp(ES.instrumentId, 50, 24_006, 6),
-      bar(ES.instrumentId, 0, 24_001, 4), bar(NQ.instrumentId, 0, 84_002, 2), // the minute of the drop, published at T0 + 60 s
+      mbp(ES.instrumentId, 30, 24_004, 4),
+      mbp(NQ.instrumentId, 40, 84_005, 5),
+      mbp(ES.instrumentId, 50, 24_006, 6),
+      bar(ES.instrumentId, 0, 24_001, 4),
+      bar(NQ.instrumentId, 0, 84_002, 2), // the minute of the drop, published at T0 + 60 s
       mbp(ES.instrumentId, 61, 24_007, 7),
     ];
     const got: string[] = [];
@@ -294,7 +406,11 @@ describe("gap recovery per schema and instrument (Databento's recipe)", () => {
       history,
       client: { subscriptions, onRecord: (c) => void got.push(ident(c.rtype, c.instrumentId, c.tsEventNs(), c.price)) },
       onFeed: (f, n) => {
-        if (n === 1) setTimeout(() => { f.send(history.slice(0, 5)); setTimeout(() => f.close(), 20); }, 20);
+        if (n === 1)
+          setTimeout(() => {
+            f.send(history.slice(0, 5));
+            setTimeout(() => f.close(), 20);
+          }, 20);
       },
     });
     await s.client.start();
@@ -304,8 +420,14 @@ describe("gap recovery per schema and instrument (Databento's recipe)", () => {
     expect(got).toEqual(history.map(identOf));
     // mbp-1 from its lowest instrument (NQ at +20 s, not ES at +30 s); ohlcv-1m from its last bar's open.
     const second = gw!.sessions[1]!.subscriptions;
-    expect(second.map((x) => [x.schema, x.start])).toEqual([["mbp-1", String(at(20))], ["ohlcv-1m", String(at(-60))]]);
-    expect(s.events.filter((e) => e.type === "connected")[1]).toMatchObject({ replayFromNs: String(at(-60)), replay: { "mbp-1": String(at(20)), "ohlcv-1m": String(at(-60)) } });
+    expect(second.map((x) => [x.schema, x.start])).toEqual([
+      ["mbp-1", String(at(20))],
+      ["ohlcv-1m", String(at(-60))],
+    ]);
+    expect(s.events.filter((e) => e.type === "connected")[1]).toMatchObject({
+      replayFromNs: String(at(-60)),
+      replay: { "mbp-1": String(at(20)), "ohlcv-1m": String(at(-60)) },
+    });
     // Replayed copies dropped: two bars, NQ at +20 s, and the one of ES's two records at +30 s it had.
     expect(s.client.stats.duplicatesDropped).toBe(4);
   });
@@ -317,7 +439,11 @@ describe("gap recovery per schema and instrument (Databento's recipe)", () => {
       history: [old, recent, mbp(ES.instrumentId, 45, 24_001, 3)],
       client: { subscriptions: subscriptions.slice(0, 1), onRecord: () => {} },
       onFeed: (f, n) => {
-        if (n === 1) setTimeout(() => { f.send([old, recent]); setTimeout(() => f.close(), 20); }, 20);
+        if (n === 1)
+          setTimeout(() => {
+            f.send([old, recent]);
+            setTimeout(() => f.close(), 20);
+          }, 20);
       },
     });
     await s.client.start();
@@ -331,14 +457,32 @@ describe("gap recovery per schema and instrument (Databento's recipe)", () => {
     gw = startFakeGateway({
       apiKeys: [KEY],
       onStart: (session) => {
-        session.write(encodeMetadata({
-          version: 4, dataset: "GLBX.MDP3", schema: null, start: T0, end: null, limit: 0n, stype_in: null, stype_out: 0, ts_out: false, symbols: [], partial: [], not_found: [], mappings: [],
-        }));
+        session.write(
+          encodeMetadata({
+            version: 4,
+            dataset: "GLBX.MDP3",
+            schema: null,
+            start: T0,
+            end: null,
+            limit: 0n,
+            stype_in: null,
+            stype_out: 0,
+            ts_out: false,
+            symbols: [],
+            partial: [],
+            not_found: [],
+            mappings: [],
+          }),
+        );
       },
     });
     const events: LiveEvent[] = [];
     client = new LiveClient({
-      apiKey: KEY, dataset: "GLBX.MDP3", host: gw.host, port: gw.port, backoff: { baseMs: 10, capMs: 20 },
+      apiKey: KEY,
+      dataset: "GLBX.MDP3",
+      host: gw.host,
+      port: gw.port,
+      backoff: { baseMs: 10, capMs: 20 },
       subscriptions: [{ schema: "trades", stypeIn: "continuous", symbols: ["ES.c.0"], id: 1 }],
       onRecord: () => {},
       onEvent: (e) => events.push(e),

@@ -3,7 +3,13 @@ import { RecordCursor } from "../dbn/cursor";
 import { DbnFramer } from "../dbn/framer";
 import { DbnVersionError } from "../dbn/metadata";
 import { decodeRecord } from "../dbn/record-codec";
-import { ConnectionRateLimiter, DEFAULT_GATEWAY_PORT, gatewayConnections, gatewayHost, type Subscription } from "./gateway-protocol";
+import {
+  type ConnectionRateLimiter,
+  DEFAULT_GATEWAY_PORT,
+  gatewayConnections,
+  gatewayHost,
+  type Subscription,
+} from "./gateway-protocol";
 import { GatewayAuthError, openGatewaySession, type CloseReason, type GatewaySession } from "./gateway-session";
 
 /**
@@ -23,7 +29,14 @@ export type LiveEvent =
    * `replayFromNs`: the earliest replay start asked for; `replay`: each replayed schema's start.
    * `gapFromNs`: this session does not replay the outage (for some schema at least); it is lost from there on (see `gap`).
    */
-  | { type: "connected"; sessionId: string; attempt: number; replayFromNs?: string; replay?: Record<string, string>; gapFromNs?: string }
+  | {
+      type: "connected";
+      sessionId: string;
+      attempt: number;
+      replayFromNs?: string;
+      replay?: Record<string, string>;
+      gapFromNs?: string;
+    }
   /** Data the live feed will not deliver: from the last record before the outage to the new session's start. */
   | { type: "gap"; fromNs: string; toNs: string; reason: string }
   | { type: "mapping"; instrumentId: number; raw: string; requested: string }
@@ -216,11 +229,13 @@ export class LiveClient {
   /** Why a session will not replay from `from` (the gap is reported instead), if it will not. */
   private noReplay(from: bigint | string, first: boolean): string | undefined {
     const ns = toNs(from);
-    if (ns !== undefined && this.agedOutNs !== undefined && ns <= this.agedOutNs) return "the gateway no longer has replay data from there (error code 8)";
+    if (ns !== undefined && this.agedOutNs !== undefined && ns <= this.agedOutNs)
+      return "the gateway no longer has replay data from there (error code 8)";
     if (first) return undefined; // the caller's own start: the gateway decides
     if (this.o.gapFill === false) return "gap fill by replay is off";
     const windowMs = this.o.replayWindowMs ?? 24 * HOUR_MS;
-    if (ns !== undefined && BigInt(this.now()) * 1_000_000n - ns > BigInt(windowMs) * 1_000_000n) return `it lies beyond the ${windowMs / HOUR_MS} h intraday replay window`;
+    if (ns !== undefined && BigInt(this.now()) * 1_000_000n - ns > BigInt(windowMs) * 1_000_000n)
+      return `it lies beyond the ${windowMs / HOUR_MS} h intraday replay window`;
     return undefined;
   }
 
@@ -274,7 +289,10 @@ export class LiveClient {
     const end = this.lastTsEventNs ?? this.o.start;
     const gap =
       skipped.length > 0 && end !== undefined
-        ? { fromNs: String(toNs(end) ?? end), reason: `${replayed.length > 0 ? `${[...new Set(skipped.map((p) => p.sub.schema))].join(", ")} ` : ""}not replayed: ${skipped[0]!.skip}` }
+        ? {
+            fromNs: String(toNs(end) ?? end),
+            reason: `${replayed.length > 0 ? `${[...new Set(skipped.map((p) => p.sub.schema))].join(", ")} ` : ""}not replayed: ${skipped[0]!.skip}`,
+          }
         : undefined;
     let earliest: (typeof replayed)[number] | undefined;
     for (const s of replayed) if (!earliest || (toNs(s.start!) ?? 0n) < (toNs(earliest.start!) ?? 0n)) earliest = s;
@@ -283,7 +301,8 @@ export class LiveClient {
     const framer: DbnFramer = new DbnFramer({
       record: (view, bytes, offset) => this.onRecord(framer, view, bytes, offset),
       // The gap ends where the new session starts, as Databento's Python client reports it.
-      metadata: (m) => gap && this.o.onEvent?.({ type: "gap", ...gap, toNs: String(m.start || BigInt(this.now()) * 1_000_000n) }),
+      metadata: (m) =>
+        gap && this.o.onEvent?.({ type: "gap", ...gap, toNs: String(m.start || BigInt(this.now()) * 1_000_000n) }),
     });
     try {
       this.session = await openGatewaySession({
@@ -328,8 +347,12 @@ export class LiveClient {
     this.sessionSince = this.now();
     this.sessionReplay = replayed.map((s) => s.start!);
     this.o.onEvent?.({
-      type: "connected", sessionId: this.session.sessionId, attempt: this.attempt, replayFromNs: earliest?.start?.toString(),
-      ...(replayed.length > 0 ? { replay: Object.fromEntries(replayed.map((s) => [s.schema, String(s.start)])) } : {}), gapFromNs: gap?.fromNs,
+      type: "connected",
+      sessionId: this.session.sessionId,
+      attempt: this.attempt,
+      replayFromNs: earliest?.start?.toString(),
+      ...(replayed.length > 0 ? { replay: Object.fromEntries(replayed.map((s) => [s.schema, String(s.start)])) } : {}),
+      gapFromNs: gap?.fromNs,
     });
   }
 
@@ -404,7 +427,11 @@ export class LiveClient {
         this.closeWhy = `intraday replay from ${earliest ?? this.sessionReplay[0]} is no longer available (error code 8); reconnecting without replay`;
       } else if (FATAL[code]) {
         this.stopped = true;
-        this.o.onEvent?.({ type: "fatal", code, message: `Databento gateway error ${code} (${err}): ${FATAL[code]}. Not reconnecting.` });
+        this.o.onEvent?.({
+          type: "fatal",
+          code,
+          message: `Databento gateway error ${code} (${err}): ${FATAL[code]}. Not reconnecting.`,
+        });
         this.session?.close();
       } else if (code !== 4 && code !== 7) {
         this.closeWhy = `gateway error ${code}: ${err}`; // informational codes 4 and 7 keep the session
@@ -415,7 +442,13 @@ export class LiveClient {
   private onClose(reason: CloseReason): void {
     this.session = undefined;
     if (this.stopped || reason.kind === "closed-by-client") return;
-    const why = this.closeWhy ?? (reason.kind === "timeout" ? `no data for ${Math.round(reason.silentMs / 1000)} s` : reason.kind === "eof" ? "gateway closed the connection" : reason.message);
+    const why =
+      this.closeWhy ??
+      (reason.kind === "timeout"
+        ? `no data for ${Math.round(reason.silentMs / 1000)} s`
+        : reason.kind === "eof"
+          ? "gateway closed the connection"
+          : reason.message);
     this.scheduleReconnect(why);
   }
 
@@ -424,7 +457,8 @@ export class LiveClient {
     const b = this.o.backoff;
     // Only a session that held (not one that delivered a record and failed) restarts the backoff,
     // so an error loop after some data still backs off to the cap.
-    if (this.sessionSince !== undefined && this.now() - this.sessionSince >= (b?.resetAfterMs ?? 60_000)) this.attempt = 0;
+    if (this.sessionSince !== undefined && this.now() - this.sessionSince >= (b?.resetAfterMs ?? 60_000))
+      this.attempt = 0;
     this.sessionSince = undefined;
     const exp = Math.min(b?.capMs ?? 30_000, (b?.baseMs ?? 500) * 2 ** this.attempt);
     // "Equal jitter": at least half the backoff, so many clients do not return in lockstep.

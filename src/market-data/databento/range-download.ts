@@ -25,7 +25,17 @@ export interface DownloadOptions {
   onResume?(r: { attempt: number; delayMs: number; fromNs: bigint | undefined; reason: string; bytes: number }): void;
 }
 
-const BY_RECV_AT_32 = new Set<number>([RType.MBP_0, RType.MBP_1, RType.MBP_10, RType.TCBBO, RType.CMBP_1, RType.CBBO_1S, RType.CBBO_1M, RType.BBO_1S, RType.BBO_1M]);
+const BY_RECV_AT_32 = new Set<number>([
+  RType.MBP_0,
+  RType.MBP_1,
+  RType.MBP_10,
+  RType.TCBBO,
+  RType.CMBP_1,
+  RType.CBBO_1S,
+  RType.CBBO_1M,
+  RType.BBO_1S,
+  RType.BBO_1M,
+]);
 const BY_RECV_AT_16 = new Set<number>([RType.STATUS, RType.INSTRUMENT_DEF, RType.IMBALANCE, RType.STATISTICS]);
 
 /** Where the time the service filters `start` on sits: ts_recv where the record has one, else ts_event. */
@@ -52,7 +62,11 @@ function seamRecords(parts: readonly Uint8Array[], from: number, total: number):
   return seen;
 }
 
-export async function downloadRange(client: HistoricalClient, req: RangeRequest, opts: DownloadOptions = {}): Promise<{ bytes: Uint8Array; records: number; resumes: number }> {
+export async function downloadRange(
+  client: HistoricalClient,
+  req: RangeRequest,
+  opts: DownloadOptions = {},
+): Promise<{ bytes: Uint8Array; records: number; resumes: number }> {
   const parts: Uint8Array[] = [];
   let total = 0;
   let records = 0;
@@ -120,7 +134,13 @@ export async function downloadRange(client: HistoricalClient, req: RangeRequest,
               continue;
             }
           } else if (seam) {
-            if (seam.size > 0 || ts < lastNs!) throw new HistoricalError(`Databento Historical: the resumed download does not continue the records received before the break at ${lastNs} ns; nothing was kept`, 0, undefined, "resume_mismatch");
+            if (seam.size > 0 || ts < lastNs!)
+              throw new HistoricalError(
+                `Databento Historical: the resumed download does not continue the records received before the break at ${lastNs} ns; nothing was kept`,
+                0,
+                undefined,
+                "resume_mismatch",
+              );
             seam = undefined;
           }
           if (lastNs !== undefined && ts < lastNs) inOrder = false;
@@ -141,14 +161,28 @@ export async function downloadRange(client: HistoricalClient, req: RangeRequest,
       void reader.cancel().catch(() => {});
     }
     if (!cut && !header && carry.length === 0) {
-      if (seam?.size) throw new HistoricalError("Databento Historical: the resumed download ended without the records received before the break; nothing was kept", 0, undefined, "resume_mismatch");
+      if (seam?.size)
+        throw new HistoricalError(
+          "Databento Historical: the resumed download ended without the records received before the break; nothing was kept",
+          0,
+          undefined,
+          "resume_mismatch",
+        );
       return { bytes: concatBytes(parts), records, resumes };
     }
     const reason = cut?.message ?? `the stream ended inside a ${header ? "header" : "record"}`;
     // Resuming by time is only sound when records come in time order, as the service sends them.
-    if (!inOrder) throw new HistoricalError(`Databento Historical: ${reason}; records were out of time order, so the download cannot resume`, 0);
+    if (!inOrder)
+      throw new HistoricalError(
+        `Databento Historical: ${reason}; records were out of time order, so the download cannot resume`,
+        0,
+      );
     fruitless = records > before ? 0 : fruitless + 1;
-    if (fruitless > (opts.maxResumes ?? 5)) throw new HistoricalError(`Databento Historical: the download broke ${fruitless} times in a row without new data: ${reason}`, 0);
+    if (fruitless > (opts.maxResumes ?? 5))
+      throw new HistoricalError(
+        `Databento Historical: the download broke ${fruitless} times in a row without new data: ${reason}`,
+        0,
+      );
     const delayMs = client.backoffMs(Math.max(0, fruitless - 1));
     opts.onResume?.({ attempt: ++resumes, delayMs, fromNs: lastNs, reason, bytes: total });
     await client.sleep(delayMs);

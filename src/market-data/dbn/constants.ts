@@ -34,14 +34,43 @@ export const RType = {
 } as const;
 
 export const SCHEMAS = [
-  "mbo", "mbp-1", "mbp-10", "tbbo", "trades", "ohlcv-1s", "ohlcv-1m", "ohlcv-1h", "ohlcv-1d", "definition",
-  "statistics", "status", "imbalance", "ohlcv-eod", "cmbp-1", "cbbo-1s", "cbbo-1m", "tcbbo", "bbo-1s", "bbo-1m",
+  "mbo",
+  "mbp-1",
+  "mbp-10",
+  "tbbo",
+  "trades",
+  "ohlcv-1s",
+  "ohlcv-1m",
+  "ohlcv-1h",
+  "ohlcv-1d",
+  "definition",
+  "statistics",
+  "status",
+  "imbalance",
+  "ohlcv-eod",
+  "cmbp-1",
+  "cbbo-1s",
+  "cbbo-1m",
+  "tcbbo",
+  "bbo-1s",
+  "bbo-1m",
 ] as const;
 export type SchemaName = (typeof SCHEMAS)[number];
 
 export const STYPES = [
-  "instrument_id", "raw_symbol", "smart", "continuous", "parent", "nasdaq_symbol", "cms_symbol", "isin", "us_code",
-  "bbg_comp_id", "bbg_comp_ticker", "figi", "figi_ticker",
+  "instrument_id",
+  "raw_symbol",
+  "smart",
+  "continuous",
+  "parent",
+  "nasdaq_symbol",
+  "cms_symbol",
+  "isin",
+  "us_code",
+  "bbg_comp_id",
+  "bbg_comp_ticker",
+  "figi",
+  "figi_ticker",
 ] as const;
 
 export function schemaName(code: number | null): string | null {

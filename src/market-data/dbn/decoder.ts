@@ -24,7 +24,8 @@ function magic(bytes: Uint8Array): number {
 /** Plain DBN, or zstd (one or several frames) around it. Legacy DBZ is refused by name. */
 export function decompressIfNeeded(bytes: Uint8Array): Uint8Array {
   const m = magic(bytes);
-  if (m === ZSTD_SKIPPABLE_MAGIC) throw new DbnDecodeError("legacy DBZ data is not supported: convert it to DBN (dbn CLI: `dbn --dbn`)", 0);
+  if (m === ZSTD_SKIPPABLE_MAGIC)
+    throw new DbnDecodeError("legacy DBZ data is not supported: convert it to DBN (dbn CLI: `dbn --dbn`)", 0);
   if (m !== ZSTD_MAGIC) return bytes;
   try {
     return Bun.zstdDecompressSync(bytes);
@@ -40,11 +41,11 @@ export function decompressIfNeeded(bytes: Uint8Array): Uint8Array {
  */
 export function inferFragmentVersion(bytes: Uint8Array): number {
   const sizes: Record<number, Record<number, number>> = {
-    0x13: { 360: 1, 400: 2, 520: 3 },
-    0x18: { 64: 2, 80: 3 },
-    0x16: { 80: 1, 176: 2 },
-    0x17: { 80: 1, 320: 2 },
-    0x15: { 80: 1, 320: 2 },
+    19: { 360: 1, 400: 2, 520: 3 },
+    24: { 64: 2, 80: 3 },
+    22: { 80: 1, 176: 2 },
+    23: { 80: 1, 320: 2 },
+    21: { 80: 1, 320: 2 },
   };
   for (let at = 0; at + 2 <= bytes.length; ) {
     const size = bytes[at]! * 4;
@@ -64,7 +65,13 @@ export function decodeDbn(input: Uint8Array, opts: DecodeOptions = {}): Decoded 
   const framer: DbnFramer = new DbnFramer(
     {
       record: (view, b, offset) => {
-        const rec = decodeRecord(view, b, offset, framer.version, opts.fragmentVersion !== undefined ? Boolean(opts.fragmentTsOut) : framer.tsOut);
+        const rec = decodeRecord(
+          view,
+          b,
+          offset,
+          framer.version,
+          opts.fragmentVersion !== undefined ? Boolean(opts.fragmentTsOut) : framer.tsOut,
+        );
         if (rec) records.push(rec);
         else skipped++;
       },
@@ -80,7 +87,10 @@ export function decodeDbn(input: Uint8Array, opts: DecodeOptions = {}): Decoded 
  * Records as they arrive from a byte stream (socket, HTTP body, file), zstd detected from the
  * first bytes and decompressed on the fly; nothing is buffered beyond a split record.
  */
-export async function* decodeDbnStream(stream: ReadableStream<Uint8Array>, opts: DecodeOptions = {}): AsyncGenerator<Metadata | DbnRecord> {
+export async function* decodeDbnStream(
+  stream: ReadableStream<Uint8Array>,
+  opts: DecodeOptions = {},
+): AsyncGenerator<Metadata | DbnRecord> {
   const reader = stream.getReader();
   let first = await reader.read();
   while (!first.done && first.value.length < 4) {
@@ -93,7 +103,8 @@ export async function* decodeDbnStream(stream: ReadableStream<Uint8Array>, opts:
   }
   if (first.done) throw new DbnDecodeError("empty input: no DBN header", 0);
   const head = first.value;
-  if (magic(head) === ZSTD_SKIPPABLE_MAGIC) throw new DbnDecodeError("legacy DBZ data is not supported: convert it to DBN (dbn CLI: `dbn --dbn`)", 0);
+  if (magic(head) === ZSTD_SKIPPABLE_MAGIC)
+    throw new DbnDecodeError("legacy DBZ data is not supported: convert it to DBN (dbn CLI: `dbn --dbn`)", 0);
   let source: ReadableStreamDefaultReader<Uint8Array> = reader;
   if (magic(head) === ZSTD_MAGIC) {
     const rest = new ReadableStream<Uint8Array>({
@@ -106,14 +117,24 @@ export async function* decodeDbnStream(stream: ReadableStream<Uint8Array>, opts:
         else c.enqueue(r.value);
       },
     });
-    source = rest.pipeThrough(new DecompressionStream("zstd" as CompressionFormat) as unknown as ReadableWritablePair<Uint8Array, Uint8Array>).getReader();
+    source = rest
+      .pipeThrough(
+        new DecompressionStream("zstd" as CompressionFormat) as unknown as ReadableWritablePair<Uint8Array, Uint8Array>,
+      )
+      .getReader();
   }
   const out: (Metadata | DbnRecord)[] = [];
   const framer: DbnFramer = new DbnFramer(
     {
       metadata: (m) => void out.push(m),
       record: (view, b, offset) => {
-        const rec = decodeRecord(view, b, offset, framer.version, opts.fragmentVersion !== undefined ? Boolean(opts.fragmentTsOut) : framer.tsOut);
+        const rec = decodeRecord(
+          view,
+          b,
+          offset,
+          framer.version,
+          opts.fragmentVersion !== undefined ? Boolean(opts.fragmentTsOut) : framer.tsOut,
+        );
         if (rec) out.push(rec);
       },
     },

@@ -71,7 +71,11 @@ export class DbnFramer {
       let count = 0;
       while (pos < n) {
         const size = chunk[pos]! * 4;
-        if (size < HEADER_SIZE) throw new DbnDecodeError(`corrupt record: length ${size} bytes is shorter than a record header`, this.streamOffset + pos - start);
+        if (size < HEADER_SIZE)
+          throw new DbnDecodeError(
+            `corrupt record: length ${size} bytes is shorter than a record header`,
+            this.streamOffset + pos - start,
+          );
         if (pos + size > n) break;
         handler.record(view, chunk, pos, size);
         pos += size;
@@ -110,11 +114,15 @@ export class DbnFramer {
   private unitLength(bytes: Uint8Array, at: number, available: number, streamOffset: number): number | undefined {
     if (!this.haveHeader) {
       if (available < 8) return undefined;
-      return headerLength(at === 0 && bytes.length === available ? bytes : bytes.subarray(at, at + available), streamOffset);
+      return headerLength(
+        at === 0 && bytes.length === available ? bytes : bytes.subarray(at, at + available),
+        streamOffset,
+      );
     }
     if (available < 1) return undefined;
     const size = bytes[at]! * 4;
-    if (size < HEADER_SIZE) throw new DbnDecodeError(`corrupt record: length ${size} bytes is shorter than a record header`, streamOffset);
+    if (size < HEADER_SIZE)
+      throw new DbnDecodeError(`corrupt record: length ${size} bytes is shorter than a record header`, streamOffset);
     return size;
   }
 

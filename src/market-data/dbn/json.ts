@@ -8,12 +8,45 @@ import type { DbnRecord } from "./record-codec";
  * timestamps as ISO-8601 UTC with nanoseconds (null for the UNDEF sentinels).
  */
 const PRICE_FIELDS = new Set([
-  "price", "open", "high", "low", "close", "bid_px", "ask_px", "min_price_increment", "display_factor", "high_limit_price",
-  "low_limit_price", "max_price_variation", "trading_reference_price", "unit_of_measure_qty", "min_price_increment_amount",
-  "price_ratio", "strike_price", "leg_price", "ref_price", "cont_book_clr_price", "auct_interest_clr_price",
-  "ssr_filling_price", "ind_match_price", "upper_collar", "lower_collar",
+  "price",
+  "open",
+  "high",
+  "low",
+  "close",
+  "bid_px",
+  "ask_px",
+  "min_price_increment",
+  "display_factor",
+  "high_limit_price",
+  "low_limit_price",
+  "max_price_variation",
+  "trading_reference_price",
+  "unit_of_measure_qty",
+  "min_price_increment_amount",
+  "price_ratio",
+  "strike_price",
+  "leg_price",
+  "ref_price",
+  "cont_book_clr_price",
+  "auct_interest_clr_price",
+  "ssr_filling_price",
+  "ind_match_price",
+  "upper_collar",
+  "lower_collar",
 ]);
-const TIME_FIELDS = new Set(["ts_event", "ts_recv", "ts_ref", "ts_out", "expiration", "activation", "start_ts", "end_ts", "auction_time", "start", "end"]);
+const TIME_FIELDS = new Set([
+  "ts_event",
+  "ts_recv",
+  "ts_ref",
+  "ts_out",
+  "expiration",
+  "activation",
+  "start_ts",
+  "end_ts",
+  "auction_time",
+  "start",
+  "end",
+]);
 
 export function prettyPrice(v: bigint): string | null {
   if (v === UNDEF_PRICE) return null;
@@ -49,7 +82,12 @@ function object(o: Record<string, unknown>, pretty: boolean): Record<string, unk
 export function recordToJson(rec: DbnRecord, pretty = false): string {
   const { hd, ...rest } = rec;
   // Header field order as the dbn tool prints it.
-  const header = { ts_event: hd.ts_event, rtype: hd.rtype, publisher_id: hd.publisher_id, instrument_id: hd.instrument_id };
+  const header = {
+    ts_event: hd.ts_event,
+    rtype: hd.rtype,
+    publisher_id: hd.publisher_id,
+    instrument_id: hd.instrument_id,
+  };
   const body = object(rest as Record<string, unknown>, pretty);
   const ordered: Record<string, unknown> = {};
   if ("ts_recv" in body) ordered.ts_recv = body.ts_recv;

@@ -38,7 +38,10 @@ export class DbnVersionError extends DbnDecodeError {
     readonly version: number,
     offset: number,
   ) {
-    super(`unsupported DBN version ${version}: this app reads versions 1 to 3; its DBN decoder must be updated for version ${version}`, offset);
+    super(
+      `unsupported DBN version ${version}: this app reads versions 1 to 3; its DBN decoder must be updated for version ${version}`,
+      offset,
+    );
   }
 }
 
@@ -46,22 +49,29 @@ export class DbnVersionError extends DbnDecodeError {
 export function headerLength(bytes: Uint8Array, streamOffset = 0): number | undefined {
   if (bytes.length < PRELUDE_SIZE) return undefined;
   if (bytes[0] !== 0x44 || bytes[1] !== 0x42 || bytes[2] !== 0x4e) {
-    if (bytes[0] === 0x44 && bytes[1] === 0x42 && bytes[2] === 0x5a) throw new DbnDecodeError("legacy DBZ data is not supported: convert it to DBN (dbn CLI: `dbn --dbn`)", streamOffset);
-    throw new DbnDecodeError("not DBN data: bad magic (expected \"DBN\")", streamOffset);
+    if (bytes[0] === 0x44 && bytes[1] === 0x42 && bytes[2] === 0x5a)
+      throw new DbnDecodeError(
+        "legacy DBZ data is not supported: convert it to DBN (dbn CLI: `dbn --dbn`)",
+        streamOffset,
+      );
+    throw new DbnDecodeError('not DBN data: bad magic (expected "DBN")', streamOffset);
   }
   const version = bytes[3]!;
   if (version > 3) throw new DbnVersionError(version, streamOffset + 3);
   if (version < 1) throw new DbnDecodeError(`unsupported DBN version ${version} (1 to 3 are)`, streamOffset + 3);
   const length = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(4, true);
-  if (length < FIXED_SIZE + 4) throw new DbnDecodeError(`metadata length ${length} is shorter than the fixed part`, streamOffset + 4);
-  if (length > MAX_METADATA_LENGTH) throw new DbnDecodeError(`metadata length ${length} is implausible`, streamOffset + 4);
+  if (length < FIXED_SIZE + 4)
+    throw new DbnDecodeError(`metadata length ${length} is shorter than the fixed part`, streamOffset + 4);
+  if (length > MAX_METADATA_LENGTH)
+    throw new DbnDecodeError(`metadata length ${length} is implausible`, streamOffset + 4);
   return PRELUDE_SIZE + length;
 }
 
 /** Parses a complete header (`bytes` holds at least headerLength bytes). */
 export function decodeMetadata(bytes: Uint8Array, streamOffset = 0): Metadata {
   const total = headerLength(bytes, streamOffset);
-  if (total === undefined || bytes.length < total) throw new DbnDecodeError("truncated metadata", streamOffset + bytes.length);
+  if (total === undefined || bytes.length < total)
+    throw new DbnDecodeError("truncated metadata", streamOffset + bytes.length);
   const view = new DataView(bytes.buffer, bytes.byteOffset, total);
   const version = bytes[3]!;
   const cstr = (at: number, n: number) => {
@@ -80,14 +90,17 @@ export function decodeMetadata(bytes: Uint8Array, streamOffset = 0): Metadata {
   const stypeIn = view.getUint8(v1 ? 58 : 50);
   const stypeOut = view.getUint8(v1 ? 59 : 51);
   const symbolLen = v1 ? 22 : view.getUint16(53, true);
-  if (symbolLen === 0 || symbolLen > 1024) throw new DbnDecodeError(`symbol length ${symbolLen} is implausible`, streamOffset + 53);
+  if (symbolLen === 0 || symbolLen > 1024)
+    throw new DbnDecodeError(`symbol length ${symbolLen} is implausible`, streamOffset + 53);
   const schemaDefLen = u32(108);
-  if (schemaDefLen !== 0) throw new DbnDecodeError("metadata with a schema definition is not supported", streamOffset + 108);
+  if (schemaDefLen !== 0)
+    throw new DbnDecodeError("metadata with a schema definition is not supported", streamOffset + 108);
   let at = 112;
   const list = (): string[] => {
     const count = u32(at);
     at += 4;
-    if (count * symbolLen > total - at) throw new DbnDecodeError(`symbol count ${count} does not fit in the header`, streamOffset + at - 4);
+    if (count * symbolLen > total - at)
+      throw new DbnDecodeError(`symbol count ${count} does not fit in the header`, streamOffset + at - 4);
     const out: string[] = [];
     for (let i = 0; i < count; i++, at += symbolLen) out.push(cstr(at, symbolLen));
     return out;
@@ -97,14 +110,16 @@ export function decodeMetadata(bytes: Uint8Array, streamOffset = 0): Metadata {
   const not_found = list();
   const mappingCount = u32(at);
   at += 4;
-  if (mappingCount * (symbolLen + 4) > total - at) throw new DbnDecodeError(`mapping count ${mappingCount} does not fit in the header`, streamOffset + at - 4);
+  if (mappingCount * (symbolLen + 4) > total - at)
+    throw new DbnDecodeError(`mapping count ${mappingCount} does not fit in the header`, streamOffset + at - 4);
   const mappings: Metadata["mappings"] = [];
   for (let i = 0; i < mappingCount; i++) {
     const raw_symbol = cstr(at, symbolLen);
     at += symbolLen;
     const n = u32(at);
     at += 4;
-    if (n * (8 + symbolLen) > total - at) throw new DbnDecodeError(`interval count ${n} does not fit in the header`, streamOffset + at - 4);
+    if (n * (8 + symbolLen) > total - at)
+      throw new DbnDecodeError(`interval count ${n} does not fit in the header`, streamOffset + at - 4);
     const intervals: Metadata["mappings"][number]["intervals"] = [];
     for (let j = 0; j < n; j++) {
       intervals.push({ start_date: u32(at), end_date: u32(at + 4), symbol: cstr(at + 8, symbolLen) });

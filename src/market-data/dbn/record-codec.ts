@@ -41,14 +41,22 @@ function readField(view: DataView, bytes: Uint8Array, base: number, f: Field): F
   const [, type, off] = f;
   const at = base + off;
   switch (type) {
-    case "i64": return view.getBigInt64(at, true);
-    case "u64": return view.getBigUint64(at, true);
-    case "i32": return view.getInt32(at, true);
-    case "u32": return view.getUint32(at, true);
-    case "i16": return view.getInt16(at, true);
-    case "u16": return view.getUint16(at, true);
-    case "i8": return view.getInt8(at);
-    case "u8": return view.getUint8(at);
+    case "i64":
+      return view.getBigInt64(at, true);
+    case "u64":
+      return view.getBigUint64(at, true);
+    case "i32":
+      return view.getInt32(at, true);
+    case "u32":
+      return view.getUint32(at, true);
+    case "i16":
+      return view.getInt16(at, true);
+    case "u16":
+      return view.getUint16(at, true);
+    case "i8":
+      return view.getInt8(at);
+    case "u8":
+      return view.getUint8(at);
     case "char": {
       const c = view.getUint8(at);
       return c === 0 ? "" : String.fromCharCode(c);
@@ -63,7 +71,12 @@ function readLevels(view: DataView, at: number, count: number, consolidated: boo
   const out: Level[] = [];
   for (let i = 0; i < count; i++) {
     const p = at + i * 32;
-    const l: Level = { bid_px: view.getBigInt64(p, true), ask_px: view.getBigInt64(p + 8, true), bid_sz: view.getUint32(p + 16, true), ask_sz: view.getUint32(p + 20, true) };
+    const l: Level = {
+      bid_px: view.getBigInt64(p, true),
+      ask_px: view.getBigInt64(p + 8, true),
+      bid_sz: view.getUint32(p + 16, true),
+      ask_sz: view.getUint32(p + 20, true),
+    };
     if (consolidated) {
       l.bid_pb = view.getUint16(p + 24, true);
       l.ask_pb = view.getUint16(p + 28, true);
@@ -80,15 +93,30 @@ function readLevels(view: DataView, at: number, count: number, consolidated: boo
  * Decodes the record at `offset` (its full length already known to be in `bytes`).
  * Unknown record types return undefined; the caller skips them by their length byte.
  */
-export function decodeRecord(view: DataView, bytes: Uint8Array, offset: number, version: number, tsOut: boolean): DbnRecord | undefined {
+export function decodeRecord(
+  view: DataView,
+  bytes: Uint8Array,
+  offset: number,
+  version: number,
+  tsOut: boolean,
+): DbnRecord | undefined {
   const size = view.getUint8(offset) * 4;
   const rtype = view.getUint8(offset + 1);
   const body = tsOut ? size - 8 : size;
   const layout = layoutFor(rtype, body, version);
   if (!layout) return undefined;
-  if (body < layout.size) throw new DbnDecodeError(`record of type 0x${rtype.toString(16)} is ${size} bytes, shorter than its ${layout.size}-byte layout`, offset);
+  if (body < layout.size)
+    throw new DbnDecodeError(
+      `record of type 0x${rtype.toString(16)} is ${size} bytes, shorter than its ${layout.size}-byte layout`,
+      offset,
+    );
   const rec: DbnRecord = {
-    hd: { rtype, publisher_id: view.getUint16(offset + 2, true), instrument_id: view.getUint32(offset + 4, true), ts_event: view.getBigUint64(offset + 8, true) },
+    hd: {
+      rtype,
+      publisher_id: view.getUint16(offset + 2, true),
+      instrument_id: view.getUint32(offset + 4, true),
+      ts_event: view.getBigUint64(offset + 8, true),
+    },
   };
   for (const f of layout.fields) rec[f[0]] = readField(view, bytes, offset, f);
   if (tsOut) rec.ts_out = view.getBigUint64(offset + size - 8, true);
@@ -117,15 +145,33 @@ export function encodeRecord(rec: DbnRecord, version: number, tsOut?: bigint): U
     const v = rec[name];
     if (v === undefined) continue;
     switch (type) {
-      case "i64": view.setBigInt64(off, v as bigint, true); break;
-      case "u64": view.setBigUint64(off, v as bigint, true); break;
-      case "i32": view.setInt32(off, v as number, true); break;
-      case "u32": view.setUint32(off, v as number, true); break;
-      case "i16": view.setInt16(off, v as number, true); break;
-      case "u16": view.setUint16(off, v as number, true); break;
-      case "i8": view.setInt8(off, v as number); break;
-      case "u8": view.setUint8(off, v as number); break;
-      case "char": view.setUint8(off, (v as string).length ? (v as string).charCodeAt(0) : 0); break;
+      case "i64":
+        view.setBigInt64(off, v as bigint, true);
+        break;
+      case "u64":
+        view.setBigUint64(off, v as bigint, true);
+        break;
+      case "i32":
+        view.setInt32(off, v as number, true);
+        break;
+      case "u32":
+        view.setUint32(off, v as number, true);
+        break;
+      case "i16":
+        view.setInt16(off, v as number, true);
+        break;
+      case "u16":
+        view.setUint16(off, v as number, true);
+        break;
+      case "i8":
+        view.setInt8(off, v as number);
+        break;
+      case "u8":
+        view.setUint8(off, v as number);
+        break;
+      case "char":
+        view.setUint8(off, (v as string).length ? (v as string).charCodeAt(0) : 0);
+        break;
       default:
         if ("cstr" in type) {
           const b = latin1Bytes(v as string);

@@ -21,9 +21,11 @@ function files(): string[] {
   return out.sort();
 }
 
-const fragmentVersion = (name: string) => (name.includes(".frag") ? Number(/\.v(\d)\.dbn\.frag/.exec(name)?.[1] ?? 2) : undefined);
+const fragmentVersion = (name: string) =>
+  name.includes(".frag") ? Number(/\.v(\d)\.dbn\.frag/.exec(name)?.[1] ?? 2) : undefined;
 const load = (name: string) => decodeDbn(readFileSync(join(SAMPLES, name)), { fragmentVersion: fragmentVersion(name) });
-const strip = (r: DbnRecord | DbnRecord[] | undefined) => JSON.parse(JSON.stringify(r, (_k, v) => (typeof v === "bigint" ? v.toString() : v)));
+const strip = (r: DbnRecord | DbnRecord[] | undefined) =>
+  JSON.parse(JSON.stringify(r, (_k, v) => (typeof v === "bigint" ? v.toString() : v)));
 
 describe.skipIf(!have)("Databento sample files", () => {
   test("every file decodes; DBZ files are refused by name", () => {
@@ -36,7 +38,10 @@ describe.skipIf(!have)("Databento sample files", () => {
       }
       const d = load(name);
       expect({ name, skipped: d.skipped }).toEqual({ name, skipped: 0 });
-      if (!name.includes(".frag")) expect(d.metadata?.version).toBe(/\.v1\./.test(name) || name.startsWith("real/") ? 1 : /\.v3\.|^GLBX|^LIVE/.test(name) ? 3 : 2);
+      if (!name.includes(".frag"))
+        expect(d.metadata?.version).toBe(
+          /\.v1\./.test(name) || name.startsWith("real/") ? 1 : /\.v3\.|^GLBX|^LIVE/.test(name) ? 3 : 2,
+        );
     }
   });
 
@@ -44,12 +49,27 @@ describe.skipIf(!have)("Databento sample files", () => {
     for (const name of ["test_data.trades.v1.dbn", "test_data.trades.dbn", "test_data.trades.v3.dbn.zst"]) {
       const { records, metadata } = load(name);
       expect(metadata?.symbols).toEqual(["ESH1"]);
-      expect(metadata?.mappings).toEqual([{ raw_symbol: "ESH1", intervals: [{ start_date: 20201228, end_date: 20201229, symbol: "5482" }] }]);
+      expect(metadata?.mappings).toEqual([
+        { raw_symbol: "ESH1", intervals: [{ start_date: 20201228, end_date: 20201229, symbol: "5482" }] },
+      ]);
       expect(strip(records[0])).toEqual({
         hd: { rtype: 0, publisher_id: 1, instrument_id: 5482, ts_event: "1609160400098821953" },
-        price: "3720250000000", size: 5, action: "T", side: "A", flags: 129, depth: 0, ts_recv: "1609160400099150057", ts_in_delta: 19251, sequence: 1170380,
+        price: "3720250000000",
+        size: 5,
+        action: "T",
+        side: "A",
+        flags: 129,
+        depth: 0,
+        ts_recv: "1609160400099150057",
+        ts_in_delta: 19251,
+        sequence: 1170380,
       });
-      expect(strip(records.at(-1))).toMatchObject({ hd: { ts_event: "1609160400107665963" }, price: "3720250000000", size: 21, sequence: 1170414 });
+      expect(strip(records.at(-1))).toMatchObject({
+        hd: { ts_event: "1609160400107665963" },
+        price: "3720250000000",
+        size: 21,
+        sequence: 1170414,
+      });
     }
   });
 
@@ -73,25 +93,44 @@ describe.skipIf(!have)("Databento sample files", () => {
     }
     const real = load("real/futures_ohlcv-1m_2024-07-01T23-40_2024-07-02T00-10.dbn.zst").records;
     expect(real.length).toBe(60);
-    for (const b of real) expect((b.hd.ts_event % 60_000_000_000n)).toBe(0n); // stamped at the minute's open
+    for (const b of real) expect(b.hd.ts_event % 60_000_000_000n).toBe(0n); // stamped at the minute's open
   });
 
   test("instrument definitions: the same instrument in v1, v2 and v3 layouts; a real ES definition", () => {
-    const [a, b, c] = ["test_data.definition.v1.dbn", "test_data.definition.dbn", "test_data.definition.v3.dbn.zst"].map((n) => load(n).records[0]!);
-    for (const k of ["raw_symbol", "ts_recv", "min_lot_size_round_lot", "exchange", "security_update_action", "instrument_class"]) {
+    const [a, b, c] = [
+      "test_data.definition.v1.dbn",
+      "test_data.definition.dbn",
+      "test_data.definition.v3.dbn.zst",
+    ].map((n) => load(n).records[0]!);
+    for (const k of [
+      "raw_symbol",
+      "ts_recv",
+      "min_lot_size_round_lot",
+      "exchange",
+      "security_update_action",
+      "instrument_class",
+    ]) {
       expect({ k, v: b![k] }).toEqual({ k, v: a![k] });
       expect({ k, v: c![k] }).toEqual({ k, v: a![k] });
     }
     expect(a!.raw_symbol).toBe("MSFT");
     const es = load("real/definition-glbx-es-fut.dbn.zst").records[0]!;
     expect(strip(es)).toMatchObject({
-      raw_symbol: "ESM3", asset: "ES", exchange: "XCME", currency: "USD", min_price_increment: "250000000", unit_of_measure_qty: "50000000000",
-      expiration: "1686922200000000000", maturity_year: 2023, instrument_class: "F",
+      raw_symbol: "ESM3",
+      asset: "ES",
+      exchange: "XCME",
+      currency: "USD",
+      min_price_increment: "250000000",
+      unit_of_measure_qty: "50000000000",
+      expiration: "1686922200000000000",
+      maturity_year: 2023,
+      instrument_class: "F",
     });
   });
 
   test("fragments in each version, and a multi-frame zstd fragment", () => {
-    const v = (n: string) => load(n).records.map((r) => [r.raw_symbol, r.instrument_class, r.strike_price, r.hd.instrument_id]);
+    const v = (n: string) =>
+      load(n).records.map((r) => [r.raw_symbol, r.instrument_class, r.strike_price, r.hd.instrument_id]);
     // The fragments hold two CME options, written in each version's layout.
     expect(v("test_data.definition.v1.dbn.frag").map((x) => x[0])).toEqual(["GEM3 P9812", "ESH1 P2250"]);
     expect(v("test_data.definition.v1.dbn.frag").map((x) => x[1])).toEqual(["P", "P"]);
@@ -118,16 +157,49 @@ describe.skipIf(!have)("Databento sample files", () => {
   });
 
   test("each schema agrees across its v1, v2 and v3 files (different layouts, same data)", () => {
-    const schemas = ["mbo", "mbp-1", "mbp-10", "tbbo", "trades", "ohlcv-1s", "ohlcv-1m", "ohlcv-1h", "ohlcv-1d", "statistics", "imbalance", "cmbp-1", "cbbo-1s", "bbo-1s", "bbo-1m", "status", "definition"];
+    const schemas = [
+      "mbo",
+      "mbp-1",
+      "mbp-10",
+      "tbbo",
+      "trades",
+      "ohlcv-1s",
+      "ohlcv-1m",
+      "ohlcv-1h",
+      "ohlcv-1d",
+      "statistics",
+      "imbalance",
+      "cmbp-1",
+      "cbbo-1s",
+      "bbo-1s",
+      "bbo-1m",
+      "status",
+      "definition",
+    ];
     // Fields that changed type or meaning between versions are compared where they exist in both.
-    const versionSpecific = new Set(["quantity", "raw_instrument_id", "trading_reference_price", "asset", "stype_in", "stype_out"]);
+    const versionSpecific = new Set([
+      "quantity",
+      "raw_instrument_id",
+      "trading_reference_price",
+      "asset",
+      "stype_in",
+      "stype_out",
+    ]);
     for (const schema of schemas) {
-      const names = files().filter((n) => !n.includes("/") && new RegExp(`^test_data\\.${schema.replace("-", "\\-")}\\.(v\\d\\.)?dbn(\\.zst)?$`).test(n));
+      const names = files().filter(
+        (n) =>
+          !n.includes("/") &&
+          new RegExp(`^test_data\\.${schema.replace("-", "\\-")}\\.(v\\d\\.)?dbn(\\.zst)?$`).test(n),
+      );
       const decoded = names.map((n) => ({ n, recs: strip(load(n).records) as Record<string, unknown>[] }));
       expect({ schema, files: decoded.length >= 2 }).toEqual({ schema, files: true });
       const base = decoded[0]!;
       for (const other of decoded.slice(1)) {
-        expect({ schema, n: other.n, count: other.recs.length }).toEqual({ schema, n: other.n, count: base.recs.length });
+        expect({ schema, n: other.n, count: other.recs.length }).toEqual({
+          schema,
+          n: other.n,
+          count: base.recs.length,
+        });
         other.recs.forEach((r, i) => {
           const b = base.recs[i]!;
           for (const k of Object.keys(r)) {
@@ -139,35 +211,46 @@ describe.skipIf(!have)("Databento sample files", () => {
       for (const r of base.recs) {
         const rec = r as { hd: { ts_event: string }; levels?: { bid_px: string; ask_px: string }[]; price?: string };
         expect(BigInt(rec.hd.ts_event)).toBeGreaterThan(1_500_000_000_000_000_000n);
-        for (const l of rec.levels ?? []) if (BigInt(l.bid_px) !== 9223372036854775807n && BigInt(l.ask_px) !== 9223372036854775807n) expect(BigInt(l.bid_px)).toBeLessThanOrEqual(BigInt(l.ask_px));
+        for (const l of rec.levels ?? [])
+          if (BigInt(l.bid_px) !== 9223372036854775807n && BigInt(l.ask_px) !== 9223372036854775807n)
+            expect(BigInt(l.bid_px)).toBeLessThanOrEqual(BigInt(l.ask_px));
       }
     }
   });
 
   test("any chunking, down to one byte, yields the same records", () => {
     let seed = 42;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    const rand = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
     for (const name of files().filter((n) => !n.endsWith(".dbz") && !n.includes("esh4"))) {
       const whole = load(name);
       const bytes = decompressIfNeeded(readFileSync(join(SAMPLES, name)));
       for (const max of [1, 7, 64, 1000]) {
         const got: DbnRecord[] = [];
-        const framer: DbnFramer = new DbnFramer({ record: (view, b, off) => got.push(decodeRecord(view, b, off, framer.version, framer.tsOut)!) }, fragmentVersion(name));
+        const framer: DbnFramer = new DbnFramer(
+          { record: (view, b, off) => got.push(decodeRecord(view, b, off, framer.version, framer.tsOut)!) },
+          fragmentVersion(name),
+        );
         for (let i = 0; i < bytes.length; ) {
           const n = Math.max(1, Math.floor(rand() * max));
           framer.push(bytes.slice(i, i + n));
           i += n;
         }
         framer.finish();
-        expect({ name, max, same: JSON.stringify(strip(got as never)) === JSON.stringify(strip(whole.records as never)) }).toEqual({ name, max, same: true });
+        expect({
+          name,
+          max,
+          same: JSON.stringify(strip(got as never)) === JSON.stringify(strip(whole.records as never)),
+        }).toEqual({ name, max, same: true });
       }
     }
   });
 
   test("10,000 random corruptions give a typed error or a result, never anything else", () => {
     let seed = 7;
-    const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
-    const sources = files().filter((n) => !n.endsWith(".dbz") && !n.includes(".frag") && !n.includes("esh4")).map((n) => decompressIfNeeded(readFileSync(join(SAMPLES, n))));
+    const rand = (n: number) => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n;
+    const sources = files()
+      .filter((n) => !n.endsWith(".dbz") && !n.includes(".frag") && !n.includes("esh4"))
+      .map((n) => decompressIfNeeded(readFileSync(join(SAMPLES, n))));
     let errors = 0;
     for (let i = 0; i < 10_000; i++) {
       const src = sources[rand(sources.length)]!;
@@ -177,12 +260,19 @@ describe.skipIf(!have)("Databento sample files", () => {
       else if (kind === 1) b = b.slice(0, rand(b.length));
       else {
         const at = rand(b.length);
-        b = new Uint8Array([...b.slice(0, at), ...Array.from({ length: 1 + rand(8) }, () => rand(256)), ...b.slice(at)]);
+        b = new Uint8Array([
+          ...b.slice(0, at),
+          ...Array.from({ length: 1 + rand(8) }, () => rand(256)),
+          ...b.slice(at),
+        ]);
       }
       try {
         decodeDbn(b);
       } catch (err) {
-        if (!(err instanceof DbnDecodeError)) throw new Error(`corruption ${i} (kind ${kind}) escaped as ${(err as Error).name}: ${(err as Error).message}`);
+        if (!(err instanceof DbnDecodeError))
+          throw new Error(
+            `corruption ${i} (kind ${kind}) escaped as ${(err as Error).name}: ${(err as Error).message}`,
+          );
         expect(err.offset).toBeGreaterThanOrEqual(0);
         errors++;
       }

@@ -43,7 +43,11 @@ export function frontContract(inst: Instrument, nowMs: number): string {
 export function simulatedInstruments(nowMs: number): InstrumentRef[] {
   return CATALOGUE.map((inst, i) => {
     const raw = frontContract(inst, nowMs);
-    return { instrumentId: 900_000 + i, raw, aliases: [`${inst.root}.c.0`, `${inst.root}.v.0`, `${inst.root}.n.0`, inst.root] };
+    return {
+      instrumentId: 900_000 + i,
+      raw,
+      aliases: [`${inst.root}.c.0`, `${inst.root}.v.0`, `${inst.root}.n.0`, inst.root],
+    };
   });
 }
 
@@ -60,7 +64,16 @@ function toRecord(e: SimEvent, instrumentId: number, seq: number): DbnRecord {
     ts_recv: ns + 150_000n,
     ts_in_delta: 12_000,
     sequence: seq,
-    levels: [{ bid_px: BigInt(e.bid), ask_px: BigInt(e.ask), bid_sz: e.bidSize, ask_sz: e.askSize, bid_ct: 1 + (e.bidSize % 7), ask_ct: 1 + (e.askSize % 7) }],
+    levels: [
+      {
+        bid_px: BigInt(e.bid),
+        ask_px: BigInt(e.ask),
+        bid_sz: e.bidSize,
+        ask_sz: e.askSize,
+        bid_ct: 1 + (e.bidSize % 7),
+        ask_ct: 1 + (e.askSize % 7),
+      },
+    ],
   };
 }
 
@@ -71,7 +84,9 @@ const CATCH_UP_MS = 60_000;
  * `start`: the prices the market continues from (after a restart, where the stored past ends) and
  * when, so the live market picks up where the simulated history stops; absent, it starts fresh.
  */
-export function startSimulatedGateway(opts: { seed?: number; stepMs?: number; now?: () => number; apiKey?: string; port?: number; start?: SimStart } = {}): SimulatedGateway {
+export function startSimulatedGateway(
+  opts: { seed?: number; stepMs?: number; now?: () => number; apiKey?: string; port?: number; start?: SimStart } = {},
+): SimulatedGateway {
   const now = opts.now ?? Date.now;
   const apiKey = opts.apiKey ?? ("db-" + randomToken(24).replace(/[^A-Za-z0-9]/g, "x")).slice(0, 32);
   const instruments = simulatedInstruments(now());
@@ -79,7 +94,12 @@ export function startSimulatedGateway(opts: { seed?: number; stepMs?: number; no
   const feeds = new Set<SessionFeed>();
   const t0 = now();
   const at = opts.start?.atMs;
-  const market = new SimulatedMarket(opts.seed ?? 1, at !== undefined && at <= t0 && t0 - at <= CATCH_UP_MS ? at : t0, undefined, opts.start?.prices);
+  const market = new SimulatedMarket(
+    opts.seed ?? 1,
+    at !== undefined && at <= t0 && t0 - at <= CATCH_UP_MS ? at : t0,
+    undefined,
+    opts.start?.prices,
+  );
   let seq = 0;
   const gateway: FakeGateway = startFakeGateway({
     apiKeys: [apiKey],

@@ -42,11 +42,23 @@ interface PairPast {
  * resume point) → same bars. Without `resume` the newest bar closes at SIM_START_PRICE; with it,
  * the bars after `resume.startMs` walk on from `resume.close`.
  */
-export function simulatedPairBars(miniRoot: string, fromMs: number, anchorMs: number, seed: number, resume?: SimResumePoint): Map<string, SimBar[]> {
+export function simulatedPairBars(
+  miniRoot: string,
+  fromMs: number,
+  anchorMs: number,
+  seed: number,
+  resume?: SimResumePoint,
+): Map<string, SimBar[]> {
   return simulatedPairPast(miniRoot, fromMs, anchorMs, seed, resume).bars;
 }
 
-function simulatedPairPast(miniRoot: string, fromMs: number, anchorMs: number, seed: number, resume?: SimResumePoint): PairPast {
+function simulatedPairPast(
+  miniRoot: string,
+  fromMs: number,
+  anchorMs: number,
+  seed: number,
+  resume?: SimResumePoint,
+): PairPast {
   const mini = CATALOGUE.find((i) => i.root === miniRoot && i.family === "mini");
   if (!mini) throw new Error(`no mini instrument ${miniRoot}`);
   const micro = CATALOGUE.find((i) => i.root === mini.pair)!;
@@ -82,7 +94,11 @@ function simulatedPairPast(miniRoot: string, fromMs: number, anchorMs: number, s
       into.get(inst.root)!.push({ startMs: t, open: o, high: hi, low: lo, close: c, volume });
     }
   };
-  const pair = () => new Map<string, SimBar[]>([[mini.root, []], [micro.root, []]]);
+  const pair = () =>
+    new Map<string, SimBar[]>([
+      [mini.root, []],
+      [micro.root, []],
+    ]);
 
   // Backward from `newest`, whose bar closes at `startTicks`: each bar closes where the next one opens.
   const newest = resume ? Math.min(last, resume.startMs - (resume.startMs % MINUTE)) : last;
@@ -125,7 +141,12 @@ export function barTrades(b: SimBar, tick: number): { tsMs: number; price: numbe
     const x = path[leg]! + (path[leg + 1]! - path[leg]!) * (pos - leg);
     const price = Math.round(x / tick) * tick;
     const prev = out.at(-1)?.price ?? price;
-    out.push({ tsMs: b.startMs + k * 5_000, price, size: k === TRADES_PER_BAR - 1 ? Math.max(1, b.volume - each * (TRADES_PER_BAR - 1)) : each, side: price >= prev ? "B" : "A" });
+    out.push({
+      tsMs: b.startMs + k * 5_000,
+      price,
+      size: k === TRADES_PER_BAR - 1 ? Math.max(1, b.volume - each * (TRADES_PER_BAR - 1)) : each,
+      side: price >= prev ? "B" : "A",
+    });
   }
   return out;
 }
@@ -151,7 +172,13 @@ function pairResume(miniRoot: string, resume: Readonly<Record<string, SimResumeP
  * A Historical API over the simulated past, for the demo's archive backfill. `resume`: the newest
  * stored bar per root (the archive's), so the past continues the stored one after a restart.
  */
-export function startSimulatedHistorical(opts: { anchorMs: number; days: number; seed?: number; apiKey: string; resume?: Readonly<Record<string, SimResumePoint>> }): SimulatedHistorical {
+export function startSimulatedHistorical(opts: {
+  anchorMs: number;
+  days: number;
+  seed?: number;
+  apiKey: string;
+  resume?: Readonly<Record<string, SimResumePoint>>;
+}): SimulatedHistorical {
   const instruments = simulatedInstruments(opts.anchorMs);
   const fromMs = opts.anchorMs - opts.days * 86_400_000;
   const resume = opts.resume ?? {};
@@ -164,7 +191,8 @@ export function startSimulatedHistorical(opts: { anchorMs: number; days: number;
     if (from) startPrices[miniRoot] = past.endPrice;
   };
   // The pairs that continue a stored past are walked now: the live market needs their end.
-  for (const mini of CATALOGUE.filter((i) => i.family === "mini")) if (pairResume(mini.root, resume)) generate(mini.root);
+  for (const mini of CATALOGUE.filter((i) => i.family === "mini"))
+    if (pairResume(mini.root, resume)) generate(mini.root);
   const barsOf = (root: string): SimBar[] => {
     if (!cache.has(root)) {
       const inst = CATALOGUE.find((i) => i.root === root);
@@ -173,51 +201,95 @@ export function startSimulatedHistorical(opts: { anchorMs: number; days: number;
     }
     return cache.get(root) ?? [];
   };
-  const toMs = (t: string | null, dflt: number) => (t === null ? dflt : /^\d+$/.test(t) ? Number(BigInt(t) / 1_000_000n) : Date.parse(t));
+  const toMs = (t: string | null, dflt: number) =>
+    t === null ? dflt : /^\d+$/.test(t) ? Number(BigInt(t) / 1_000_000n) : Date.parse(t);
   const server = startFakeHistorical({
     apiKey: opts.apiKey,
     // A made-up price so the demo shows the cost step: $0.50 per GB of trades, $2 per GB of bars.
     cost: (params) => {
-      const minutes = Math.max(0, (toMs(params.get("end"), opts.anchorMs) - toMs(params.get("start"), fromMs)) / MINUTE);
+      const minutes = Math.max(
+        0,
+        (toMs(params.get("end"), opts.anchorMs) - toMs(params.get("start"), fromMs)) / MINUTE,
+      );
       const symbols = (params.get("symbols") ?? "").split(",").length;
-      const bytes = params.get("schema") === "trades" ? minutes * symbols * TRADES_PER_BAR * 48 : minutes * symbols * 56;
+      const bytes =
+        params.get("schema") === "trades" ? minutes * symbols * TRADES_PER_BAR * 48 : minutes * symbols * 56;
       return Math.round((bytes / 1e9) * (params.get("schema") === "trades" ? 0.5 : 2) * 1e6) / 1e6;
     },
-    datasetRange: () => ({ start: new Date(fromMs).toISOString(), end: new Date(opts.anchorMs - (opts.anchorMs % MINUTE)).toISOString() }),
+    datasetRange: () => ({
+      start: new Date(fromMs).toISOString(),
+      end: new Date(opts.anchorMs - (opts.anchorMs % MINUTE)).toISOString(),
+    }),
     range: (params) => {
       const start = toMs(params.get("start"), 0);
       const end = toMs(params.get("end"), Number.MAX_SAFE_INTEGER);
       const records: DbnRecord[] = [];
-      const mappings: { raw_symbol: string; intervals: { start_date: number; end_date: number; symbol: string }[] }[] = [];
+      const mappings: { raw_symbol: string; intervals: { start_date: number; end_date: number; symbol: string }[] }[] =
+        [];
       for (const sym of (params.get("symbols") ?? "").split(",")) {
         const idx = instruments.findIndex((i) => i.aliases.includes(sym) || i.raw === sym);
         const schema = params.get("schema");
         if (idx < 0 || (schema !== "ohlcv-1m" && schema !== "trades")) continue;
         const ref = instruments[idx]!;
         const root = CATALOGUE[idx]!.root;
-        mappings.push({ raw_symbol: sym, intervals: [{ start_date: 19000101, end_date: 21000101, symbol: String(ref.instrumentId) }] });
+        mappings.push({
+          raw_symbol: sym,
+          intervals: [{ start_date: 19000101, end_date: 21000101, symbol: String(ref.instrumentId) }],
+        });
         for (const b of barsOf(root)) {
           if (b.startMs < start || b.startMs >= end) continue;
           if (schema === "trades") {
             for (const t of barTrades(b, Number(CATALOGUE[idx]!.tickSize))) {
               records.push({
-                hd: { rtype: RType.MBP_0, publisher_id: 1, instrument_id: ref.instrumentId, ts_event: BigInt(t.tsMs) * 1_000_000n },
-                price: BigInt(t.price), size: t.size, action: "T", side: t.side, flags: 128, depth: 0, ts_recv: BigInt(t.tsMs) * 1_000_000n + 50_000n, ts_in_delta: 0, sequence: 0,
+                hd: {
+                  rtype: RType.MBP_0,
+                  publisher_id: 1,
+                  instrument_id: ref.instrumentId,
+                  ts_event: BigInt(t.tsMs) * 1_000_000n,
+                },
+                price: BigInt(t.price),
+                size: t.size,
+                action: "T",
+                side: t.side,
+                flags: 128,
+                depth: 0,
+                ts_recv: BigInt(t.tsMs) * 1_000_000n + 50_000n,
+                ts_in_delta: 0,
+                sequence: 0,
               });
             }
             continue;
           }
           records.push({
-            hd: { rtype: RType.OHLCV_1M, publisher_id: 1, instrument_id: ref.instrumentId, ts_event: BigInt(b.startMs) * 1_000_000n },
-            open: BigInt(b.open), high: BigInt(b.high), low: BigInt(b.low), close: BigInt(b.close), volume: BigInt(b.volume),
+            hd: {
+              rtype: RType.OHLCV_1M,
+              publisher_id: 1,
+              instrument_id: ref.instrumentId,
+              ts_event: BigInt(b.startMs) * 1_000_000n,
+            },
+            open: BigInt(b.open),
+            high: BigInt(b.high),
+            low: BigInt(b.low),
+            close: BigInt(b.close),
+            volume: BigInt(b.volume),
           });
         }
       }
       records.sort((a, b) => (a.hd.ts_event < b.hd.ts_event ? -1 : a.hd.ts_event > b.hd.ts_event ? 1 : 0));
       const head = encodeMetadata({
-        version: 3, dataset: "GLBX.MDP3", schema: schemaCode(params.get("schema") === "trades" ? "trades" : "ohlcv-1m"), start: BigInt(start) * 1_000_000n, end: BigInt(Math.min(end, opts.anchorMs)) * 1_000_000n,
-        limit: 0n, stype_in: stypeCode(params.get("stype_in") ?? "continuous"), stype_out: stypeCode("instrument_id"), ts_out: false,
-        symbols: (params.get("symbols") ?? "").split(","), partial: [], not_found: [], mappings,
+        version: 3,
+        dataset: "GLBX.MDP3",
+        schema: schemaCode(params.get("schema") === "trades" ? "trades" : "ohlcv-1m"),
+        start: BigInt(start) * 1_000_000n,
+        end: BigInt(Math.min(end, opts.anchorMs)) * 1_000_000n,
+        limit: 0n,
+        stype_in: stypeCode(params.get("stype_in") ?? "continuous"),
+        stype_out: stypeCode("instrument_id"),
+        ts_out: false,
+        symbols: (params.get("symbols") ?? "").split(","),
+        partial: [],
+        not_found: [],
+        mappings,
       });
       const parts = [head, ...records.map((r) => encodeRecord(r, 3))];
       return concatBytes(parts);

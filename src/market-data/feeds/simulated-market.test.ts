@@ -35,7 +35,9 @@ describe("simulated market", () => {
 
   test("mini and micro follow one price path", () => {
     const last = (root: string) => events.filter((e) => e.root === root && e.kind === "quote").at(-1)!;
-    expect(Math.abs(last("ES").bid - last("MES").bid)).toBeLessThanOrEqual(2 * Number(instrumentByRoot("ES")!.tickSize));
+    expect(Math.abs(last("ES").bid - last("MES").bid)).toBeLessThanOrEqual(
+      2 * Number(instrumentByRoot("ES")!.tickSize),
+    );
   });
 
   test("prices move, but not absurdly, over ten minutes", () => {

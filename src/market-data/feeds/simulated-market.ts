@@ -33,7 +33,18 @@ export interface SimStart {
 }
 
 /** Mid prices the demo starts from when nothing was stored yet (late-2025 levels), per mini root. */
-export const SIM_START_PRICE: Record<string, number> = { ES: 6000, NQ: 21000, YM: 44000, RTY: 2400, CL: 60, GC: 4000, SI: 50, HG: 5, "6E": 1.16, BTC: 90000 };
+export const SIM_START_PRICE: Record<string, number> = {
+  ES: 6000,
+  NQ: 21000,
+  YM: 44000,
+  RTY: 2400,
+  CL: 60,
+  GC: 4000,
+  SI: 50,
+  HG: 5,
+  "6E": 1.16,
+  BTC: 90000,
+};
 
 export class Rng {
   constructor(private s: number) {}
@@ -66,7 +77,12 @@ export class SimulatedMarket {
   private readonly paths: Path[] = [];
   private lastMs: number;
 
-  constructor(seed: number, startMs: number, roots: readonly string[] = CATALOGUE.map((i) => i.root), from: Readonly<Record<string, number>> = {}) {
+  constructor(
+    seed: number,
+    startMs: number,
+    roots: readonly string[] = CATALOGUE.map((i) => i.root),
+    from: Readonly<Record<string, number>> = {},
+  ) {
     this.rng = new Rng(seed);
     this.lastMs = startMs;
     const wanted = new Set(roots);
@@ -79,7 +95,14 @@ export class SimulatedMarket {
       const start = resumed !== undefined && resumed > 0 ? resumed : (SIM_START_PRICE[mini.root] ?? 100) * 1e9;
       // Annualised volatility of ~18 % spread over Globex seconds, in ticks per sqrt(second).
       const perSecond = (start * 0.18) / Math.sqrt(252 * 23 * 3600) / tick;
-      this.paths.push({ mini, micro, midTicks: Math.round(start / coarse) * (coarse / tick), tick, variance: perSecond ** 2, longRunVariance: perSecond ** 2 });
+      this.paths.push({
+        mini,
+        micro,
+        midTicks: Math.round(start / coarse) * (coarse / tick),
+        tick,
+        variance: perSecond ** 2,
+        longRunVariance: perSecond ** 2,
+      });
     }
   }
 
@@ -109,15 +132,29 @@ export class SimulatedMarket {
       const bid = (mid - Math.floor(spread / step / 2) * step) * p.tick;
       const ask = bid + spread * p.tick;
       const ts = from + Math.floor(this.rng.next() * (to - from));
-      const q = { root: inst.root, bid, ask, bidSize: 1 + Math.floor(this.rng.next() * 40), askSize: 1 + Math.floor(this.rng.next() * 40) };
+      const q = {
+        root: inst.root,
+        bid,
+        ask,
+        bidSize: 1 + Math.floor(this.rng.next() * 40),
+        askSize: 1 + Math.floor(this.rng.next() * 40),
+      };
       out.push({ kind: "quote", tsMs: ts, price: 0, size: 0, side: "B", ...q });
       // Micros print more often than minis; busy markets print more.
       const rate = (inst.family === "micro" ? 6 : 3) * activity * seconds;
       const trades = rate < 1 ? (this.rng.next() < rate ? 1 : 0) : Math.round(rate);
       for (let i = 0; i < trades; i++) {
         const buy = this.rng.next() < 0.5;
-        const size = this.rng.next() < 0.95 ? 1 + Math.floor(this.rng.next() * 5) : 10 + Math.floor(this.rng.next() * 90);
-        out.push({ kind: "trade", tsMs: Math.min(to - 1, ts + i), price: buy ? ask : bid, size, side: buy ? "B" : "A", ...q });
+        const size =
+          this.rng.next() < 0.95 ? 1 + Math.floor(this.rng.next() * 5) : 10 + Math.floor(this.rng.next() * 90);
+        out.push({
+          kind: "trade",
+          tsMs: Math.min(to - 1, ts + i),
+          price: buy ? ask : bid,
+          size,
+          side: buy ? "B" : "A",
+          ...q,
+        });
       }
     }
   }

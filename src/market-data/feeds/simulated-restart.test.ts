@@ -36,7 +36,19 @@ beforeAll(async () => {
   for (const symbol of ROOTS) {
     for (let i = 0; i < 3; i++) {
       const close = 6100e9 + i * TICK;
-      seed.push({ dataset: "SIM", symbol, startMs: T0 - (8 - i) * MIN, contract: `${symbol}Z6`, instrumentId: symbol === "ES" ? 900_000 : 900_001, open: close - TICK, high: close, low: close - TICK, close, volume: 50, source: "trades" });
+      seed.push({
+        dataset: "SIM",
+        symbol,
+        startMs: T0 - (8 - i) * MIN,
+        contract: `${symbol}Z6`,
+        instrumentId: symbol === "ES" ? 900_000 : 900_001,
+        open: close - TICK,
+        high: close,
+        low: close - TICK,
+        close,
+        volume: 50,
+        source: "trades",
+      });
     }
   }
   await upsertBars(h.db, seed);
@@ -54,7 +66,13 @@ async function run(startAt: number, minutes: number) {
   clock = startAt;
   const logger = memoryLogger("warn");
   const md = new MarketDataService({ kind: "simulated", simSeed: SEED }, new PriceHub(), logger, ROOTS, now);
-  const archive = new ArchiveService(h.db, { dataset: "SIM", symbols: ROOTS, backfillDays: 1 }, { rootOf: (id) => md.rootOf(id), contractOf: (id) => md.contractOf(id) }, logger, now);
+  const archive = new ArchiveService(
+    h.db,
+    { dataset: "SIM", symbols: ROOTS, backfillDays: 1 },
+    { rootOf: (id) => md.rootOf(id), contractOf: (id) => md.contractOf(id) },
+    logger,
+    now,
+  );
   const history = await startSimulation({ db: h.db, archive, marketData: md, logger, days: 1, seed: SEED }, startAt);
   archive.attach(md.bus, 100);
   const prints: Print[] = [];
@@ -118,7 +136,12 @@ describe(`the simulated market across restarts (${testDatabaseKind})`, () => {
       expect(made.length).toBeGreaterThanOrEqual(10);
       expect(made.filter((b) => b.source !== "simulated")).toEqual([]);
       // From the seed through both runs: each bar opens within a few ticks of the previous close.
-      const jumps = bars.slice(1).map((b, i) => ({ at: new Date(b.startMs).toISOString(), from: bars[i]!.close / 1e9, to: b.open / 1e9, ticks: ticks(b.open, bars[i]!.close) }));
+      const jumps = bars.slice(1).map((b, i) => ({
+        at: new Date(b.startMs).toISOString(),
+        from: bars[i]!.close / 1e9,
+        to: b.open / 1e9,
+        ticks: ticks(b.open, bars[i]!.close),
+      }));
       expect(jumps.filter((j) => j.ticks > 12)).toEqual([]);
     }
   }, 60_000);
@@ -135,16 +158,34 @@ describe(`the simulated market across restarts (${testDatabaseKind})`, () => {
     expect(es.find((b) => b.startMs === resume.startMs)!.close).toBe(resume.close);
     // Same inputs, same bars; without a resume point the newest bar closes at the fresh start price.
     expect(simulatedPairBars("ES", T0 - 86_400_000, T0, SEED, resume)).toEqual(bars);
-    expect(simulatedPairBars("ES", T0 - 86_400_000, T0, SEED).get("ES")!.at(-1)!.close).toBe(6000e9);
+    expect(
+      simulatedPairBars("ES", T0 - 86_400_000, T0, SEED)
+        .get("ES")!
+        .at(-1)!.close,
+    ).toBe(6000e9);
   });
 
   test("bars stored before the label existed are relabelled: every SIM bar is 'simulated', real ones keep theirs", async () => {
     const at = T0 + 10 * 86_400_000;
-    const bar = (dataset: string, source: ArchivedBar["source"]): ArchivedBar => ({ dataset, symbol: "GC", startMs: at, contract: "GCZ6", instrumentId: 1, open: 4000e9, high: 4000e9, low: 4000e9, close: 4000e9, volume: 1, source });
+    const bar = (dataset: string, source: ArchivedBar["source"]): ArchivedBar => ({
+      dataset,
+      symbol: "GC",
+      startMs: at,
+      contract: "GCZ6",
+      instrumentId: 1,
+      open: 4000e9,
+      high: 4000e9,
+      low: 4000e9,
+      close: 4000e9,
+      volume: 1,
+      source,
+    });
     await upsertBars(h.db, [bar("SIM", "trades"), bar("GLBX.MDP3", "trades")]);
     await simulatedBars.up(h.db);
     expect((await barsBetween(h.db, "SIM", "GC", at, at + MIN))[0]!.source).toBe("simulated");
     expect((await barsBetween(h.db, "GLBX.MDP3", "GC", at, at + MIN))[0]!.source).toBe("trades");
-    await expect(sql`update ohlcv_1m set source = 'invented' where symbol = 'GC'`.execute(h.db)).rejects.toThrow(/ohlcv_1m_source_check/);
+    await expect(sql`update ohlcv_1m set source = 'invented' where symbol = 'GC'`.execute(h.db)).rejects.toThrow(
+      /ohlcv_1m_source_check/,
+    );
   });
 });

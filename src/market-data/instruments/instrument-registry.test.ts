@@ -5,7 +5,10 @@ import { decodeDbn } from "../dbn/decoder";
 import { InstrumentRegistry } from "./instrument-registry";
 import { parseFixed } from "../../shared/fixed-point";
 
-const SAMPLE = join(process.env.SHARED_DIR ?? join(import.meta.dir, "../../../../shared"), "dbn-samples/real/definition-glbx-es-fut.dbn.zst");
+const SAMPLE = join(
+  process.env.SHARED_DIR ?? join(import.meta.dir, "../../../../shared"),
+  "dbn-samples/real/definition-glbx-es-fut.dbn.zst",
+);
 const haveSample = existsSync(SAMPLE);
 if (!haveSample) console.warn(`!!! SKIPPED: ${SAMPLE} is absent (real definition sample)`);
 
@@ -21,12 +24,24 @@ describe("instrument registry", () => {
 
   test("a definition that differs from the catalogue wins and says what changed; junk is refused", () => {
     const reg = new InstrumentRegistry();
-    const def = { hd: { rtype: 0x13, publisher_id: 1, instrument_id: 1, ts_event: 0n }, instrument_class: "F", raw_symbol: "MESZ6", min_price_increment: parseFixed("0.1"), unit_of_measure_qty: parseFixed("5"), expiration: 1n };
-    expect(reg.applyDefinition("MES", def)).toEqual({ ok: true, changed: [`tick ${parseFixed("0.25")} → ${parseFixed("0.1")}`] });
+    const def = {
+      hd: { rtype: 0x13, publisher_id: 1, instrument_id: 1, ts_event: 0n },
+      instrument_class: "F",
+      raw_symbol: "MESZ6",
+      min_price_increment: parseFixed("0.1"),
+      unit_of_measure_qty: parseFixed("5"),
+      expiration: 1n,
+    };
+    expect(reg.applyDefinition("MES", def)).toEqual({
+      ok: true,
+      changed: [`tick ${parseFixed("0.25")} → ${parseFixed("0.1")}`],
+    });
     expect(reg.get("MES")!.tickSize).toBe(parseFixed("0.1"));
     expect(reg.get("ES")!.tickSize).toBe(parseFixed("0.25"));
     expect(reg.applyDefinition("MES", { ...def, instrument_class: "C" })).toMatchObject({ ok: false });
-    expect(reg.applyDefinition("MES", { ...def, min_price_increment: 9_223_372_036_854_775_807n, unit_of_measure_qty: 0n })).toMatchObject({ ok: false });
+    expect(
+      reg.applyDefinition("MES", { ...def, min_price_increment: 9_223_372_036_854_775_807n, unit_of_measure_qty: 0n }),
+    ).toMatchObject({ ok: false });
     expect(reg.applyDefinition("XX", def)).toMatchObject({ ok: false });
     expect(reg.get("XX")).toBeUndefined();
   });

@@ -43,19 +43,22 @@ export class InstrumentRegistry {
   applyDefinition(root: string, def: DbnRecord): { ok: true; changed: string[] } | { ok: false; reason: string } {
     const base = CATALOGUE.find((i) => i.root === root);
     if (!base) return { ok: false, reason: `unknown root ${root}` };
-    if (def.instrument_class !== undefined && def.instrument_class !== "F") return { ok: false, reason: `not an outright future (class ${String(def.instrument_class)})` };
+    if (def.instrument_class !== undefined && def.instrument_class !== "F")
+      return { ok: false, reason: `not an outright future (class ${String(def.instrument_class)})` };
     const inc = typeof def.min_price_increment === "bigint" ? def.min_price_increment : undefined;
     const uom = typeof def.unit_of_measure_qty === "bigint" ? def.unit_of_measure_qty : undefined;
     const o: DefinitionOverride = { contract: String(def.raw_symbol ?? "") };
     if (inc !== undefined && inc > 0n && inc !== UNDEF_PRICE) o.tickSize = inc;
     if (uom !== undefined && uom > 0n && uom !== UNDEF_PRICE) o.pointValue = uom;
     if (typeof def.expiration === "bigint") o.expirationNs = def.expiration;
-    if (o.tickSize === undefined && o.pointValue === undefined) return { ok: false, reason: "no usable tick size or unit of measure" };
+    if (o.tickSize === undefined && o.pointValue === undefined)
+      return { ok: false, reason: "no usable tick size or unit of measure" };
     this.overrides.set(root, o);
     this.merged.delete(root);
     const changed: string[] = [];
     if (o.tickSize !== undefined && o.tickSize !== base.tickSize) changed.push(`tick ${base.tickSize} → ${o.tickSize}`);
-    if (o.pointValue !== undefined && o.pointValue !== base.pointValue) changed.push(`point value ${base.pointValue} → ${o.pointValue}`);
+    if (o.pointValue !== undefined && o.pointValue !== base.pointValue)
+      changed.push(`point value ${base.pointValue} → ${o.pointValue}`);
     return { ok: true, changed };
   }
 }

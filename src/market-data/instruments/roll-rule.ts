@@ -20,7 +20,10 @@ export const DEFAULT_ROLL_RULES: RollRules = { default: "volume", bySymbol: {} }
 /** `volume`, or `volume,GC:open-interest,SI:calendar` (a default, then per-symbol exceptions). */
 export function parseRollRules(text: string, roots: readonly string[]): RollRules {
   const out: { default: RollRule; bySymbol: Record<string, RollRule> } = { default: "volume", bySymbol: {} };
-  for (const part of text.split(",").map((p) => p.trim()).filter(Boolean)) {
+  for (const part of text
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const [a, b] = part.split(":").map((x) => x.trim());
     const rule = (b ?? a) as RollRule;
     if (!RULES.includes(rule)) throw new Error(`"${b ?? a}" is not a roll rule (${RULES.join(", ")})`);

@@ -10,7 +10,19 @@ const root = (s: string) => {
 
 describe("resolveSymbol", () => {
   test("every accepted form of a micro maps to its root", () => {
-    for (const s of ["MES", "mes", " MES ", "MES1!", "MES2!", "MESZ5", "MESZ25", "MESZ2025", "MES.c.0", "MES.n.1", "MES.FUT"]) {
+    for (const s of [
+      "MES",
+      "mes",
+      " MES ",
+      "MES1!",
+      "MES2!",
+      "MESZ5",
+      "MESZ25",
+      "MESZ2025",
+      "MES.c.0",
+      "MES.n.1",
+      "MES.FUT",
+    ]) {
       expect(root(s)).toBe("MES");
     }
   });

@@ -32,7 +32,10 @@ export function resolveSymbol(input: string, now: Date = new Date()): Resolution
   const raw = input.trim().toUpperCase();
   if (raw.length === 0 || raw.length > 32) return { ok: false, message: "symbol must be 1 to 32 characters" };
   // Only whole suffixes are removed: the original stripped the characters '1' and '!' one by one.
-  const base = raw.replace(/\d!$/, "").replace(/\.[CNV]\.\d{1,2}$/, "").replace(/\.(FUT)$/, "");
+  const base = raw
+    .replace(/\d!$/, "")
+    .replace(/\.[CNV]\.\d{1,2}$/, "")
+    .replace(/\.(FUT)$/, "");
   const direct = instrumentByRoot(base);
   if (direct) return { ok: true, value: { instrument: direct } };
   for (const root of ROOTS_LONGEST_FIRST) {
@@ -50,5 +53,8 @@ export function resolveSymbol(input: string, now: Date = new Date()): Resolution
     }
     return { ok: true, value: { instrument, contract: { monthCode, year: expandYear(yearDigits, now) } } };
   }
-  return { ok: false, message: `unknown symbol "${input.trim()}" (supported: ${CATALOGUE.map((i) => i.root).join(", ")})` };
+  return {
+    ok: false,
+    message: `unknown symbol "${input.trim()}" (supported: ${CATALOGUE.map((i) => i.root).join(", ")})`,
+  };
 }

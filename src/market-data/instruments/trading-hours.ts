@@ -38,8 +38,13 @@ export function exchangeTime(ms: number): ExchangeTime {
   const p: Record<string, string> = {};
   for (const part of fmt.formatToParts(new Date(ms))) p[part.type] = part.value;
   return {
-    year: Number(p.year), month: Number(p.month), day: Number(p.day), weekday: WEEKDAYS[p.weekday!]!,
-    hour: Number(p.hour), minute: Number(p.minute), second: Number(p.second),
+    year: Number(p.year),
+    month: Number(p.month),
+    day: Number(p.day),
+    weekday: WEEKDAYS[p.weekday!]!,
+    hour: Number(p.hour),
+    minute: Number(p.minute),
+    second: Number(p.second),
   };
 }
 
@@ -101,7 +106,18 @@ export function nextClose(ms: number): number {
 /** The trade date a moment belongs to: the session that opens Sunday 17:00 CT trades as Monday. */
 export function tradeDate(ms: number): string {
   const t = exchangeTime(ms);
-  const rollForward = t.hour >= OPEN_HOUR ? (t.weekday === 5 ? 3 : t.weekday === 6 ? 2 : 1) : t.weekday === 6 ? 2 : t.weekday === 0 ? 1 : 0;
+  const rollForward =
+    t.hour >= OPEN_HOUR
+      ? t.weekday === 5
+        ? 3
+        : t.weekday === 6
+          ? 2
+          : 1
+      : t.weekday === 6
+        ? 2
+        : t.weekday === 0
+          ? 1
+          : 0;
   const d = new Date(Date.UTC(t.year, t.month - 1, t.day + rollForward));
   return d.toISOString().slice(0, 10);
 }

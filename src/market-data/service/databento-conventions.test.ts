@@ -18,8 +18,25 @@ const ns = (ms: number) => BigInt(ms) * 1_000_000n;
 /** A trade print (MBP-1, action T) with its exchange time and Databento's receive time. */
 const print = (eventNs: bigint, recvNs: bigint, ticks: number, size: number): DbnRecord => ({
   hd: { rtype: RType.MBP_1, publisher_id: 1, instrument_id: ES.instrumentId, ts_event: eventNs },
-  price: BigInt(ticks) * 250_000_000n, size, action: "T", side: "A", flags: 128, depth: 0, ts_recv: recvNs, ts_in_delta: 0, sequence: 1,
-  levels: [{ bid_px: BigInt(ticks) * 250_000_000n, ask_px: BigInt(ticks + 1) * 250_000_000n, bid_sz: 1, ask_sz: 1, bid_ct: 1, ask_ct: 1 }],
+  price: BigInt(ticks) * 250_000_000n,
+  size,
+  action: "T",
+  side: "A",
+  flags: 128,
+  depth: 0,
+  ts_recv: recvNs,
+  ts_in_delta: 0,
+  sequence: 1,
+  levels: [
+    {
+      bid_px: BigInt(ticks) * 250_000_000n,
+      ask_px: BigInt(ticks + 1) * 250_000_000n,
+      bid_sz: 1,
+      ask_sz: 1,
+      bid_ct: 1,
+      ask_ct: 1,
+    },
+  ],
 });
 
 let gw: FakeGateway | undefined;
@@ -31,9 +48,18 @@ afterEach(() => {
 
 async function setup(clock: () => number) {
   const feeds: SessionFeed[] = [];
-  gw = startFakeGateway({ apiKeys: [KEY], onStart: (s) => void feeds.push(startSessionFeed(s, { instruments: [ES] })) });
+  gw = startFakeGateway({
+    apiKeys: [KEY],
+    onStart: (s) => void feeds.push(startSessionFeed(s, { instruments: [ES] })),
+  });
   const log = memoryLogger("debug");
-  svc = new MarketDataService({ kind: "databento", apiKey: KEY, gateway: { host: gw.host, port: gw.port } }, new PriceHub(), log, ["ES"], clock);
+  svc = new MarketDataService(
+    { kind: "databento", apiKey: KEY, gateway: { host: gw.host, port: gw.port } },
+    new PriceHub(),
+    log,
+    ["ES"],
+    clock,
+  );
   const bars: Bar[] = [];
   svc.bus.subscribe({ bar: (b) => void (b.source === "trades" && bars.push({ ...b })) });
   await svc.start();
@@ -59,17 +85,31 @@ describe("Databento conventions in the market-data service", () => {
     await until(() => bars.some((b) => b.interval === "1m" && b.startMs === M));
     clock = M + 2 * MIN_MS;
     await until(() => bars.some((b) => b.interval === "1m" && b.startMs === M + MIN_MS));
-    const minutes = bars.filter((b) => b.interval === "1m").map((b) => [b.startMs - M, b.open / 250_000_000, b.close / 250_000_000, b.volume]);
-    expect(minutes).toEqual([[0, 24_000, 24_000, 1], [MIN_MS, 24_004, 24_002, 5]]);
+    const minutes = bars
+      .filter((b) => b.interval === "1m")
+      .map((b) => [b.startMs - M, b.open / 250_000_000, b.close / 250_000_000, b.volume]);
+    expect(minutes).toEqual([
+      [0, 24_000, 24_000, 1],
+      [MIN_MS, 24_004, 24_002, 5],
+    ]);
     // The one-second bars follow the same clock.
-    expect(bars.find((b) => b.interval === "1s" && b.startMs === M + MIN_MS)).toMatchObject({ open: 24_004 * 250_000_000, volume: 2 });
+    expect(bars.find((b) => b.interval === "1s" && b.startMs === M + MIN_MS)).toMatchObject({
+      open: 24_004 * 250_000_000,
+      volume: 2,
+    });
   });
 
   test("the end-of-interval system message (code 4, every minute) is logged at debug; others stay at info", async () => {
     const { feed, log } = await setup(() => M);
-    const sys = (msg: string, code: number): DbnRecord => ({ hd: { rtype: RType.SYSTEM, publisher_id: 0, instrument_id: 0, ts_event: ns(M) }, msg, code });
+    const sys = (msg: string, code: number): DbnRecord => ({
+      hd: { rtype: RType.SYSTEM, publisher_id: 0, instrument_id: 0, ts_event: ns(M) },
+      msg,
+      code,
+    });
     feed.sendControl([sys("End of interval for ohlcv-1m", 4), sys("Finished ohlcv-1m replay", 3)]);
-    await until(() => log.lines.filter((l) => l.event === "feed.system" && (l.code === 4 || l.code === 3)).length === 2);
+    await until(
+      () => log.lines.filter((l) => l.event === "feed.system" && (l.code === 4 || l.code === 3)).length === 2,
+    );
     expect(log.lines.find((l) => l.event === "feed.system" && l.code === 4)).toMatchObject({ level: "debug" });
     expect(log.lines.find((l) => l.event === "feed.system" && l.code === 3)).toMatchObject({ level: "info" });
   });

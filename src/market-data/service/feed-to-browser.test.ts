@@ -23,7 +23,11 @@ async function boot(env: Record<string, string>) {
     memoryLogger("warn"),
   );
   servers.push(server);
-  const user = await server.ctx.users.create("feeduser", "a long enough password", { kind: "cli", label: "test", userId: null });
+  const user = await server.ctx.users.create("feeduser", "a long enough password", {
+    kind: "cli",
+    label: "test",
+    userId: null,
+  });
   const token = (await server.ctx.tokens.create(user.id, "ws", { kind: "cli", label: "test", userId: null })).token;
   return { server, token };
 }
@@ -32,7 +36,9 @@ async function boot(env: Record<string, string>) {
 async function pricesForAll(server: RunningServer, token: string, withinMs: number) {
   const seen = new Map<string, number>();
   const statuses: any[] = [];
-  const ws = new WebSocket(server.url.replace("http", "ws") + "/ws", { headers: { authorization: `Bearer ${token}` } } as unknown as string[]);
+  const ws = new WebSocket(server.url.replace("http", "ws") + "/ws", {
+    headers: { authorization: `Bearer ${token}` },
+  } as unknown as string[]);
   await new Promise<void>((resolve, reject) => {
     ws.onopen = () => resolve();
     ws.onerror = () => reject(new Error("socket error"));
@@ -78,7 +84,10 @@ describe("prices reach the browser through the real feed path", () => {
   test("a refused key is a visible, final feed state, not a silent one", async () => {
     const gw = startSimulatedGateway({ apiKey: "db-" + "B".repeat(29) });
     gateways.push(gw);
-    const { server } = await boot({ DATABENTO_API_KEY: "db-" + "C".repeat(29), DATABENTO_GATEWAY: `${gw.host}:${gw.port}` });
+    const { server } = await boot({
+      DATABENTO_API_KEY: "db-" + "C".repeat(29),
+      DATABENTO_GATEWAY: `${gw.host}:${gw.port}`,
+    });
     for (let i = 0; i < 100 && server.ctx.marketData.status().state !== "auth-failed"; i++) await Bun.sleep(20);
     const health = await (await fetch(server.url + "/healthz")).json();
     expect(health.feed).toMatchObject({ kind: "databento", state: "auth-failed" });

@@ -3,7 +3,7 @@ import { memoryLogger } from "../../log/logger";
 import { parseFixed } from "../../shared/fixed-point";
 import type { Bar } from "../bars/bar";
 import type { TradeTick } from "../bus/price-bus";
-import { RType, stypeCode } from "../dbn/constants";
+import { RType } from "../dbn/constants";
 import type { DbnRecord } from "../dbn/record-codec";
 import { startFakeGateway, type FakeGateway } from "../databento/fake-gateway";
 import { startSessionFeed, type InstrumentRef, type SessionFeed } from "../databento/gateway-feed";
@@ -22,8 +22,18 @@ const ns = (ms: number) => BigInt(ms) * 1_000_000n;
 
 const trade = (id: number, ms: number, px: string, size = 1): DbnRecord => ({
   hd: { rtype: RType.MBP_1, publisher_id: 1, instrument_id: id, ts_event: ns(ms) },
-  price: parseFixed(px), size, action: "T", side: "B", flags: 128, depth: 0, ts_recv: ns(ms), ts_in_delta: 0, sequence: 1,
-  levels: [{ bid_px: parseFixed(px), ask_px: parseFixed(px) + 250_000_000n, bid_sz: 5, ask_sz: 6, bid_ct: 1, ask_ct: 1 }],
+  price: parseFixed(px),
+  size,
+  action: "T",
+  side: "B",
+  flags: 128,
+  depth: 0,
+  ts_recv: ns(ms),
+  ts_in_delta: 0,
+  sequence: 1,
+  levels: [
+    { bid_px: parseFixed(px), ask_px: parseFixed(px) + 250_000_000n, bid_sz: 5, ask_sz: 6, bid_ct: 1, ask_ct: 1 },
+  ],
 });
 
 let gw: FakeGateway | undefined;
@@ -35,9 +45,17 @@ afterEach(() => {
 
 async function setup(roots = ["ES", "MES"]) {
   const feeds: SessionFeed[] = [];
-  gw = startFakeGateway({ apiKeys: [KEY], onStart: (s) => void feeds.push(startSessionFeed(s, { instruments: INSTRUMENTS })) });
+  gw = startFakeGateway({
+    apiKeys: [KEY],
+    onStart: (s) => void feeds.push(startSessionFeed(s, { instruments: INSTRUMENTS })),
+  });
   const log = memoryLogger("debug");
-  svc = new MarketDataService({ kind: "databento", apiKey: KEY, gateway: { host: gw.host, port: gw.port } }, new PriceHub(), log, roots);
+  svc = new MarketDataService(
+    { kind: "databento", apiKey: KEY, gateway: { host: gw.host, port: gw.port } },
+    new PriceHub(),
+    log,
+    roots,
+  );
   const trades: TradeTick[] = [];
   const bars: Bar[] = [];
   svc.bus.subscribe({ trade: (t) => void trades.push(t), bar: (b) => void bars.push(b) });
@@ -56,16 +74,40 @@ describe("market-data service over the Live protocol", () => {
     const subLines = gw!.lines.filter((l) => l.startsWith("schema="));
     expect(subLines.map((l) => l.split("|")[0])).toEqual(["schema=mbp-1", "schema=ohlcv-1m", "schema=definition"]);
     feed.send([
-      { hd: { rtype: RType.INSTRUMENT_DEF, publisher_id: 1, instrument_id: 2, ts_event: ns(T) }, raw_symbol: "MESZ6", instrument_class: "F", min_price_increment: parseFixed("0.1"), unit_of_measure_qty: parseFixed("5"), expiration: ns(T + 86_400_000) },
+      {
+        hd: { rtype: RType.INSTRUMENT_DEF, publisher_id: 1, instrument_id: 2, ts_event: ns(T) },
+        raw_symbol: "MESZ6",
+        instrument_class: "F",
+        min_price_increment: parseFixed("0.1"),
+        unit_of_measure_qty: parseFixed("5"),
+        expiration: ns(T + 86_400_000),
+      },
       trade(2, T + 1, "6000.25", 3),
-      { hd: { rtype: RType.OHLCV_1M, publisher_id: 1, instrument_id: 2, ts_event: ns(T - 60_000) }, open: parseFixed("5999"), high: parseFixed("6001"), low: parseFixed("5998.75"), close: parseFixed("6000"), volume: 42n },
+      {
+        hd: { rtype: RType.OHLCV_1M, publisher_id: 1, instrument_id: 2, ts_event: ns(T - 60_000) },
+        open: parseFixed("5999"),
+        high: parseFixed("6001"),
+        low: parseFixed("5998.75"),
+        close: parseFixed("6000"),
+        volume: 42n,
+      },
     ]);
     await until(() => trades.length > 0 && bars.length > 0);
     expect(svc.instruments.get("MES")!.tickSize).toBe(parseFixed("0.1"));
     expect(svc.instruments.get("ES")!.tickSize).toBe(parseFixed("0.25"));
-    expect(log.lines.find((l) => l.event === "feed.definition_override")).toMatchObject({ symbol: "MES", contract: "MESZ6" });
+    expect(log.lines.find((l) => l.event === "feed.definition_override")).toMatchObject({
+      symbol: "MES",
+      contract: "MESZ6",
+    });
     expect(trades[0]).toMatchObject({ instrumentId: 2, price: 6000.25e9, size: 3 });
-    expect(bars[0]).toMatchObject({ instrumentId: 2, interval: "1m", source: "databento", startMs: T - 60_000, volume: 42, high: 6001e9 });
+    expect(bars[0]).toMatchObject({
+      instrumentId: 2,
+      interval: "1m",
+      source: "databento",
+      startMs: T - 60_000,
+      volume: 42,
+      high: 6001e9,
+    });
     expect(svc.status()).toMatchObject({ kind: "databento", state: "live", symbols: 2 });
   });
 
@@ -119,27 +161,45 @@ describe("market-data service over the Live protocol", () => {
     (svc as unknown as { client: { resubscribe(): void } }).client.resubscribe();
     await until(() => rolls.length > 0);
     expect(rolls).toEqual([{ symbol: "ES", from: "ESZ6", to: "ESH7", state: "held" }]);
-    expect(log.lines.find((l) => l.event === "feed.roll_held")).toMatchObject({ symbol: "ES", from: "ESZ6", to: "ESH7" });
+    expect(log.lines.find((l) => l.event === "feed.roll_held")).toMatchObject({
+      symbol: "ES",
+      from: "ESZ6",
+      to: "ESH7",
+    });
     const n = trades.length;
     feed.send([trade(1, T + 9, "6000.25"), trade(11, T + 9, "6050")]);
     await until(() => trades.length > n);
     await Bun.sleep(30);
     expect(trades.slice(n).map((t) => [t.instrumentId, t.price])).toEqual([[1, 6000.25e9]]);
-    expect(svc.contracts().find((c) => c.symbol === "ES")).toMatchObject({ contract: "ESZ6", next: { contract: "ESH7" } });
+    expect(svc.contracts().find((c) => c.symbol === "ES")).toMatchObject({
+      contract: "ESZ6",
+      next: { contract: "ESH7" },
+    });
     // The last position is closed: within a second the symbol rolls.
     open = false;
     await until(() => rolls.length === 2, 3000);
     expect(rolls[1]).toEqual({ symbol: "ES", from: "ESZ6", to: "ESH7", state: "rolled" });
   });
 
-
   test("a restart while a roll waits: the held contract streams again by its own name, and only it prints until the positions are closed", async () => {
     // After the roll the gateway maps ES.v.0 to ESH7 for every new session.
-    const rolled: InstrumentRef[] = [{ instrumentId: 1, raw: "ESZ6", aliases: [] }, { instrumentId: 11, raw: "ESH7", aliases: ["ES.c.0"] }, INSTRUMENTS[1]!];
+    const rolled: InstrumentRef[] = [
+      { instrumentId: 1, raw: "ESZ6", aliases: [] },
+      { instrumentId: 11, raw: "ESH7", aliases: ["ES.c.0"] },
+      INSTRUMENTS[1]!,
+    ];
     const feeds: SessionFeed[] = [];
-    gw = startFakeGateway({ apiKeys: [KEY], onStart: (s) => void feeds.push(startSessionFeed(s, { instruments: rolled })) });
+    gw = startFakeGateway({
+      apiKeys: [KEY],
+      onStart: (s) => void feeds.push(startSessionFeed(s, { instruments: rolled })),
+    });
     const log = memoryLogger("debug");
-    svc = new MarketDataService({ kind: "databento", apiKey: KEY, gateway: { host: gw.host, port: gw.port } }, new PriceHub(), log, ["ES", "MES"]);
+    svc = new MarketDataService(
+      { kind: "databento", apiKey: KEY, gateway: { host: gw.host, port: gw.port } },
+      new PriceHub(),
+      log,
+      ["ES", "MES"],
+    );
     let open = true;
     svc.holdRoll = async () => open;
     const rolls: unknown[] = [];
@@ -154,7 +214,10 @@ describe("market-data service over the Live protocol", () => {
     await until(() => trades.length > 0);
     await Bun.sleep(30);
     expect(trades.map((t) => [t.instrumentId, t.price])).toEqual([[1, 6000.25e9]]);
-    expect(svc.contracts().find((c) => c.symbol === "ES")).toMatchObject({ contract: "ESZ6", next: { contract: "ESH7" } });
+    expect(svc.contracts().find((c) => c.symbol === "ES")).toMatchObject({
+      contract: "ESZ6",
+      next: { contract: "ESH7" },
+    });
     expect(svc.heldContract("ES")).toBe("ESZ6");
     open = false;
     await until(() => rolls.length > 0, 3000);

@@ -91,7 +91,10 @@ export class MarketDataService {
   private readonly contractById = new Map<number, string>();
   private readonly connectedListeners: ((info: { attempt: number }) => void)[] = [];
   private readonly watched = new Set<string>();
-  private readonly lastQuote = new Map<number, { bid: number | null; ask: number | null; bidSize: number; askSize: number }>();
+  private readonly lastQuote = new Map<
+    number,
+    { bid: number | null; ask: number | null; bidSize: number; askSize: number }
+  >();
   private state: FeedState = "stopped";
   private lastTick: number | null = null;
   private message: string | undefined;
@@ -149,19 +152,40 @@ export class MarketDataService {
         // MBP-1 repeats the top of book on every trade; browsers only need it when it moved.
         const last = this.lastQuote.get(q.instrumentId);
         if (last) {
-          if (last.bid === q.bid && last.ask === q.ask && last.bidSize === q.bidSize && last.askSize === q.askSize) return;
+          if (last.bid === q.bid && last.ask === q.ask && last.bidSize === q.bidSize && last.askSize === q.askSize)
+            return;
           last.bid = q.bid;
           last.ask = q.ask;
           last.bidSize = q.bidSize;
           last.askSize = q.askSize;
         } else this.lastQuote.set(q.instrumentId, { bid: q.bid, ask: q.ask, bidSize: q.bidSize, askSize: q.askSize });
-        hub.publishQuote(root, q.bid === null ? null : q.bid / 1e9, q.ask === null ? null : q.ask / 1e9, q.bidSize, q.askSize, q.tsMs);
+        hub.publishQuote(
+          root,
+          q.bid === null ? null : q.bid / 1e9,
+          q.ask === null ? null : q.ask / 1e9,
+          q.bidSize,
+          q.askSize,
+          q.tsMs,
+        );
       },
       bar: (b) => {
         const root = this.rootById.get(b.instrumentId);
         if (!root) return;
         if (b.interval === "1s") this.keepSecond(root, b);
-        hub.broadcast(root, JSON.stringify({ t: "bar", s: root, i: b.interval, ts: b.startMs, o: b.open / 1e9, h: b.high / 1e9, l: b.low / 1e9, c: b.close / 1e9, v: b.volume }));
+        hub.broadcast(
+          root,
+          JSON.stringify({
+            t: "bar",
+            s: root,
+            i: b.interval,
+            ts: b.startMs,
+            o: b.open / 1e9,
+            h: b.high / 1e9,
+            l: b.low / 1e9,
+            c: b.close / 1e9,
+            v: b.volume,
+          }),
+        );
       },
     });
   }
@@ -244,7 +268,11 @@ export class MarketDataService {
     if (added.length === 0) return [];
     for (const r of added) this.watched.add(r);
     if (this.client) {
-      for (const s of this.subscriptionsOf(added.map((r) => this.continuous(r)), "continuous")) this.client.subscribe(s);
+      for (const s of this.subscriptionsOf(
+        added.map((r) => this.continuous(r)),
+        "continuous",
+      ))
+        this.client.subscribe(s);
       this.logger.info("feed.subscribed", { symbols: added.join(","), reason: "watch list or open trade" });
     }
     return added;
@@ -259,10 +287,20 @@ export class MarketDataService {
   }
 
   /** Each root's contract now, and the one it moves to once its positions are closed. */
-  contracts(): { symbol: string; instrumentId: number; contract: string; next?: { instrumentId: number; contract: string } }[] {
+  contracts(): {
+    symbol: string;
+    instrumentId: number;
+    contract: string;
+    next?: { instrumentId: number; contract: string };
+  }[] {
     return [...this.activeByRoot].map(([symbol, id]) => {
       const p = this.pendingRoll.get(symbol);
-      return { symbol, instrumentId: id, contract: this.contractById.get(id) ?? symbol, ...(p ? { next: { instrumentId: p.id, contract: this.contractById.get(p.id) ?? symbol } } : {}) };
+      return {
+        symbol,
+        instrumentId: id,
+        contract: this.contractById.get(id) ?? symbol,
+        ...(p ? { next: { instrumentId: p.id, contract: this.contractById.get(p.id) ?? symbol } } : {}),
+      };
     });
   }
 
@@ -281,7 +319,13 @@ export class MarketDataService {
           this.emitRoll({ symbol: c.symbol, from: c.contract, to: c.next.contract, state: "held" });
         }
       } else this.pendingRoll.delete(c.symbol);
-      if (before !== undefined && before !== c.instrumentId) this.emitRoll({ symbol: c.symbol, from: this.contractById.get(before) ?? c.symbol, to: c.contract, state: "rolled" });
+      if (before !== undefined && before !== c.instrumentId)
+        this.emitRoll({
+          symbol: c.symbol,
+          from: this.contractById.get(before) ?? c.symbol,
+          to: c.contract,
+          state: "rolled",
+        });
     }
   }
 
@@ -300,7 +344,12 @@ export class MarketDataService {
   private subscriptionsOf(symbols: string[], stypeIn: "continuous" | "raw_symbol") {
     return [
       { schema: "mbp-1" as const, stypeIn, symbols },
-      ...(this.cfg.kind === "databento" ? [{ schema: "ohlcv-1m" as const, stypeIn, symbols }, { schema: "definition" as const, stypeIn, symbols }] : []),
+      ...(this.cfg.kind === "databento"
+        ? [
+            { schema: "ohlcv-1m" as const, stypeIn, symbols },
+            { schema: "definition" as const, stypeIn, symbols },
+          ]
+        : []),
     ];
   }
 
@@ -314,7 +363,10 @@ export class MarketDataService {
   private initialSubscriptions() {
     const symbols = [...this.watched].map((r) => this.continuous(r));
     const held = [...this.heldSubs.values()];
-    return [...this.subscriptionsOf(symbols, "continuous"), ...(held.length ? this.subscriptionsOf(held, "raw_symbol") : [])].map((s, i) => ({ ...s, id: i + 1 }));
+    return [
+      ...this.subscriptionsOf(symbols, "continuous"),
+      ...(held.length ? this.subscriptionsOf(held, "raw_symbol") : []),
+    ].map((s, i) => ({ ...s, id: i + 1 }));
   }
 
   private releaseHeld(root: string): void {
@@ -356,7 +408,13 @@ export class MarketDataService {
         p.told = true;
         // By its own name too: a new session (a reconnect, Saturday's restart) maps the continuous symbol to the new contract only.
         this.subscribeHeld(root, from);
-        this.logger.warn("feed.roll_held", { symbol: root, from, to, reason: "positions are open on the current contract: its prices keep flowing for them; the symbol rolls once every one is closed" });
+        this.logger.warn("feed.roll_held", {
+          symbol: root,
+          from,
+          to,
+          reason:
+            "positions are open on the current contract: its prices keep flowing for them; the symbol rolls once every one is closed",
+        });
         this.emitRoll({ symbol: root, from, to, state: "held" });
       }
       return;
@@ -365,7 +423,13 @@ export class MarketDataService {
     this.releaseHeld(root);
     this.activeByRoot.set(root, p.id);
     this.lastQuote.delete(active);
-    this.logger.info("feed.roll", { symbol: root, from, to, instrument_id: p.id, reason: `${this.continuous(root)} now maps to ${to}` });
+    this.logger.info("feed.roll", {
+      symbol: root,
+      from,
+      to,
+      instrument_id: p.id,
+      reason: `${this.continuous(root)} now maps to ${to}`,
+    });
     this.emitRoll({ symbol: root, from, to, state: "rolled" });
   }
 
@@ -373,13 +437,20 @@ export class MarketDataService {
   private scheduleResubscribe(): void {
     this.timers.clearTimeout(this.resubscribeTimer);
     const at = nextResubscribeMs(this.now());
-    this.resubscribeTimer = this.timers.setTimeout(() => {
-      if (this.client && this.role !== "follower") {
-        this.client.resubscribe();
-        this.logger.info("feed.resubscribed", { symbols: [...this.watched].map((r) => this.continuous(r)).join(","), reason: "daily, after Globex reopened: a continuous subscription is never re-mapped at a roll, an identical new one is" });
-      }
-      this.scheduleResubscribe();
-    }, Math.max(1000, at - this.now()));
+    this.resubscribeTimer = this.timers.setTimeout(
+      () => {
+        if (this.client && this.role !== "follower") {
+          this.client.resubscribe();
+          this.logger.info("feed.resubscribed", {
+            symbols: [...this.watched].map((r) => this.continuous(r)).join(","),
+            reason:
+              "daily, after Globex reopened: a continuous subscription is never re-mapped at a roll, an identical new one is",
+          });
+        }
+        this.scheduleResubscribe();
+      },
+      Math.max(1000, at - this.now()),
+    );
   }
 
   status(): FeedStatus {
@@ -391,7 +462,13 @@ export class MarketDataService {
       reconnects: this.client?.stats.reconnects ?? 0,
       ...(this.role ? { role: this.role } : {}),
       ...(this.message ? { message: this.message } : {}),
-      ...(this.pendingRoll.size ? { rolls: this.contracts().filter((c) => c.next).map((c) => ({ symbol: c.symbol, from: c.contract, to: c.next!.contract })) } : {}),
+      ...(this.pendingRoll.size
+        ? {
+            rolls: this.contracts()
+              .filter((c) => c.next)
+              .map((c) => ({ symbol: c.symbol, from: c.contract, to: c.next!.contract })),
+          }
+        : {}),
     };
   }
 
@@ -414,7 +491,18 @@ export class MarketDataService {
     this.rollTimer = this.timers.setInterval(() => {
       if (this.role !== "follower") for (const root of this.pendingRoll.keys()) void this.considerRoll(root);
     }, 1000);
-    this.statusTimer = this.timers.setInterval(() => this.hub.broadcast(null, JSON.stringify({ t: "status", feed: this.status(), ...(this.describeInstance ? { instance: this.describeInstance() } : {}) })), 1000);
+    this.statusTimer = this.timers.setInterval(
+      () =>
+        this.hub.broadcast(
+          null,
+          JSON.stringify({
+            t: "status",
+            feed: this.status(),
+            ...(this.describeInstance ? { instance: this.describeInstance() } : {}),
+          }),
+        ),
+      1000,
+    );
   }
 
   /** Every record this instance receives from its session is handed on too (the cluster's feed leader). */
@@ -516,7 +604,17 @@ export class MarketDataService {
       } else if (active !== id) return;
     }
     if (rtype === RType.OHLCV_1M) {
-      this.bus.publishBar({ instrumentId: id, interval: "1m", startMs: c.tsEventMs, open: c.open, high: c.high, low: c.low, close: c.close, volume: c.volume, source: "databento" });
+      this.bus.publishBar({
+        instrumentId: id,
+        interval: "1m",
+        startMs: c.tsEventMs,
+        open: c.open,
+        high: c.high,
+        low: c.low,
+        close: c.close,
+        volume: c.volume,
+        source: "databento",
+      });
       return;
     }
     if (rtype === RType.MBP_1 || rtype === RType.MBP_0) {
@@ -524,11 +622,19 @@ export class MarketDataService {
       const side = c.sideCode === 66 ? "B" : c.sideCode === 65 ? "A" : "N";
       // In MBP-1, action 'T' is a trade print; anything else changed the book.
       const action = c.view.getUint8(c.offset + 28);
-      if (rtype === RType.MBP_0 || action === 84) this.bus.publishTrade({ instrumentId: id, tsMs: ts, recvMs: c.tsRecvMs, price: c.price, size: c.size32, side });
+      if (rtype === RType.MBP_0 || action === 84)
+        this.bus.publishTrade({ instrumentId: id, tsMs: ts, recvMs: c.tsRecvMs, price: c.price, size: c.size32, side });
       if (rtype === RType.MBP_1) {
         const bid = c.bidPx;
         const ask = c.askPx;
-        this.bus.publishQuote({ instrumentId: id, tsMs: ts, bid: Number.isNaN(bid) ? null : bid, ask: Number.isNaN(ask) ? null : ask, bidSize: c.bidSz, askSize: c.askSz });
+        this.bus.publishQuote({
+          instrumentId: id,
+          tsMs: ts,
+          bid: Number.isNaN(bid) ? null : bid,
+          ask: Number.isNaN(ask) ? null : ask,
+          bidSize: c.bidSz,
+          askSize: c.askSz,
+        });
       }
     }
   }
@@ -541,13 +647,24 @@ export class MarketDataService {
     if (!root || !def) return;
     const r = this.instruments.applyDefinition(root, def);
     if (!r.ok) this.logger.debug("feed.definition_ignored", { symbol: root, reason: r.reason });
-    else if (r.changed.length) this.logger.warn("feed.definition_override", { symbol: root, contract: String(def.raw_symbol ?? ""), changed: r.changed.join("; "), reason: "the exchange's definition differs from the catalogue" });
+    else if (r.changed.length)
+      this.logger.warn("feed.definition_override", {
+        symbol: root,
+        contract: String(def.raw_symbol ?? ""),
+        changed: r.changed.join("; "),
+        reason: "the exchange's definition differs from the catalogue",
+      });
   }
 
   private onEvent(e: LiveEvent): void {
     switch (e.type) {
       case "connected":
-        this.logger.info("feed.connected", { kind: this.cfg.kind, session: e.sessionId, attempt: e.attempt, replay_from_ns: e.replayFromNs });
+        this.logger.info("feed.connected", {
+          kind: this.cfg.kind,
+          session: e.sessionId,
+          attempt: e.attempt,
+          replay_from_ns: e.replayFromNs,
+        });
         this.message = undefined;
         for (const l of this.connectedListeners) l({ attempt: e.attempt });
         break;
@@ -566,7 +683,8 @@ export class MarketDataService {
             if (e.raw === want) {
               this.heldAtStart.delete(root);
               this.activeByRoot.set(root, e.instrumentId);
-              if (active !== undefined && active !== e.instrumentId) this.pendingRoll.set(root, { id: active, told: true });
+              if (active !== undefined && active !== e.instrumentId)
+                this.pendingRoll.set(root, { id: active, told: true });
             } else if (!byName && this.pendingRoll.get(root)?.id !== e.instrumentId) {
               this.activeByRoot.delete(root);
               this.pendingRoll.set(root, { id: e.instrumentId, told: true });
@@ -608,7 +726,12 @@ export class MarketDataService {
       case "gap":
         // Beyond the intraday replay window: the archive fills it from the Historical API (onConnected).
         this.message = `prices from ${new Date(Number(BigInt(e.fromNs) / 1_000_000n)).toISOString()} to ${new Date(Number(BigInt(e.toNs) / 1_000_000n)).toISOString()} were not replayed (${e.reason}); the archive fills the bars from Databento's Historical API`;
-        this.logger.warn("feed.gap", { from_ns: e.fromNs, to_ns: e.toNs, reason: e.reason, action: "bars of the gap are fetched from the Historical API" });
+        this.logger.warn("feed.gap", {
+          from_ns: e.fromNs,
+          to_ns: e.toNs,
+          reason: e.reason,
+          action: "bars of the gap are fetched from the Historical API",
+        });
         break;
       case "system":
         // End-of-interval (code 4) arrives every minute: debug, not info.

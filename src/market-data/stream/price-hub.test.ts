@@ -68,7 +68,11 @@ describe("price hub", () => {
     hub.publishQuote("MES", 2.75, 3, 5, 6, T0 + 1);
     await endOfBurst();
     // A burst with one print of a symbol is a plain `trade` message; with only a quote, a `quote` message.
-    expect(a.received).toEqual([trade("MES", 1), trade("MES", 3), JSON.stringify({ t: "quote", s: "MES", b: 2.75, a: 3, bs: 5, as: 6, ts: T0 + 1 })]);
+    expect(a.received).toEqual([
+      trade("MES", 1),
+      trade("MES", 3),
+      JSON.stringify({ t: "quote", s: "MES", b: 2.75, a: 3, bs: 5, as: 6, ts: T0 + 1 }),
+    ]);
     const b = client();
     hub.subscribe(b, ["MES", "MNQ"]);
     expect(b.messages).toEqual([
@@ -76,7 +80,10 @@ describe("price hub", () => {
       { t: "trade", s: "MES", p: 3, q: 1, side: "B", ts: T0 },
       { t: "trade", s: "MNQ", p: 2, q: 1, side: "B", ts: T0 },
     ]);
-    expect(hub.snapshot("MES")).toEqual({ trade: { t: "trade", s: "MES", p: 3, q: 1, side: "B", ts: T0 }, quote: { t: "quote", s: "MES", b: 2.75, a: 3, bs: 5, as: 6, ts: T0 + 1 } });
+    expect(hub.snapshot("MES")).toEqual({
+      trade: { t: "trade", s: "MES", p: 3, q: 1, side: "B", ts: T0 },
+      quote: { t: "quote", s: "MES", b: 2.75, a: 3, bs: 5, as: 6, ts: T0 + 1 },
+    });
     expect(hub.snapshot("ES")).toEqual({ trade: undefined, quote: undefined });
   });
 
@@ -94,13 +101,25 @@ describe("price hub", () => {
     await endOfBurst();
     expect(a.messages).toEqual([
       // Every print in order, and the book as it stands at the end of the burst.
-      { t: "trades", s: "MES", p: [5000.25, 5000.5, 5000.25], q: [1, 3, 4], side: "BAN", ts: T0, dt: [0, 2, 3], quote: { b: 5000.25, a: 5000.5, bs: 9, as: 11, ts: T0 + 2 } },
+      {
+        t: "trades",
+        s: "MES",
+        p: [5000.25, 5000.5, 5000.25],
+        q: [1, 3, 4],
+        side: "BAN",
+        ts: T0,
+        dt: [0, 2, 3],
+        quote: { b: 5000.25, a: 5000.5, bs: 9, as: 11, ts: T0 + 2 },
+      },
       { t: "trade", s: "MNQ", p: 21000.5, q: 2, side: "A", ts: T0 + 1 },
     ]);
     // One publish per symbol and burst (price_changed only once a legacy socket wants it).
     expect(published.map((p) => p.topic)).toEqual(["px:MES", "px:MNQ"]);
     // The latest print and quote are the snapshot.
-    expect(hub.snapshot("MES")).toEqual({ trade: { t: "trade", s: "MES", p: 5000.25, q: 4, side: "N", ts: T0 + 3 }, quote: { t: "quote", s: "MES", b: 5000.25, a: 5000.5, bs: 9, as: 11, ts: T0 + 2 } });
+    expect(hub.snapshot("MES")).toEqual({
+      trade: { t: "trade", s: "MES", p: 5000.25, q: 4, side: "N", ts: T0 + 3 },
+      quote: { t: "quote", s: "MES", b: 5000.25, a: 5000.5, bs: 9, as: 11, ts: T0 + 2 },
+    });
     // A burst with one print and a moved book; a burst where only the book moved; one without prints of MNQ.
     hub.publishTrade("MES", 5000.5, 1, "B", T0 + 4);
     hub.publishQuote("MES", 5000.5, 5000.75, 1, 2, T0 + 4);
@@ -108,7 +127,16 @@ describe("price hub", () => {
     hub.publishQuote("MES", 5000.25, 5000.75, 3, 2, T0 + 5);
     await endOfBurst();
     expect(a.messages.slice(2)).toEqual([
-      { t: "trades", s: "MES", p: [5000.5], q: [1], side: "B", ts: T0 + 4, dt: [0], quote: { b: 5000.5, a: 5000.75, bs: 1, as: 2, ts: T0 + 4 } },
+      {
+        t: "trades",
+        s: "MES",
+        p: [5000.5],
+        q: [1],
+        side: "B",
+        ts: T0 + 4,
+        dt: [0],
+        quote: { b: 5000.5, a: 5000.75, bs: 1, as: 2, ts: T0 + 4 },
+      },
       { t: "quote", s: "MES", b: 5000.25, a: 5000.75, bs: 3, as: 2, ts: T0 + 5 },
     ]);
   });
@@ -290,7 +318,18 @@ describe("price hub", () => {
     hub.publishTrade("MES", 1e21, 1, "B", T0);
     hub.publishQuote("MES", null, Number.POSITIVE_INFINITY, 0, 0, T0);
     await endOfBurst();
-    expect(a.messages).toEqual([{ t: "trades", s: "MES", p: [null, 1e21], q: [1, 1], side: "BB", ts: T0, dt: [0, 0], quote: { b: null, a: null, bs: 0, as: 0, ts: T0 } }]);
+    expect(a.messages).toEqual([
+      {
+        t: "trades",
+        s: "MES",
+        p: [null, 1e21],
+        q: [1, 1],
+        side: "BB",
+        ts: T0,
+        dt: [0, 0],
+        quote: { b: null, a: null, bs: 0, as: 0, ts: T0 },
+      },
+    ]);
     hub.publishQuote("MES", Number.NaN, 2, 0, 0, T0);
     await endOfBurst();
     expect(a.messages.at(-1)).toEqual({ t: "quote", s: "MES", b: null, a: 2, bs: 0, as: 0, ts: T0 });

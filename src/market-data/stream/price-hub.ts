@@ -316,7 +316,14 @@ export class PriceHub {
   }
 
   /** The top of book of `symbol` moved; push clients get where it stands at the end of the burst. */
-  publishQuote(symbol: string, bid: number | null, ask: number | null, bidSize: number, askSize: number, tsMs: number): void {
+  publishQuote(
+    symbol: string,
+    bid: number | null,
+    ask: number | null,
+    bidSize: number,
+    askSize: number,
+    tsMs: number,
+  ): void {
     const l = this.sym(symbol);
     l.quote(bid, ask, bidSize, askSize, tsMs);
     this.queue(l);

@@ -1,7 +1,15 @@
 import type { Kysely, Transaction } from "kysely";
 import type { SqlScript } from "../multi-row";
 import type { EngineSnapshot } from "../../trading/engine/engine";
-import type { AccountConfig, Bracket, ClosedTrade, EngineEvent, OrderRequest, Position, WorkingOrder } from "../../trading/engine/types";
+import type {
+  AccountConfig,
+  Bracket,
+  ClosedTrade,
+  EngineEvent,
+  OrderRequest,
+  Position,
+  WorkingOrder,
+} from "../../trading/engine/types";
 import type { Database } from "../database";
 import { nanosToDecimal } from "./ohlcv-repo";
 
@@ -21,9 +29,21 @@ const dollars = (n: bigint): string => {
   return `${neg ? "-" : ""}${a / 1_000_000_000n}.${String(a % 1_000_000_000n).padStart(9, "0")}`;
 };
 
-export async function loadAccounts(db: Db): Promise<(AccountConfig & { name: string; execution: "paper" | "webhook" })[]> {
-  const rows = await db.selectFrom("accounts").select(["id", "user_id", "kind", "name", "commission", "execution"]).execute();
-  return rows.map((r) => ({ id: r.id, userId: r.user_id, kind: r.kind, name: r.name, execution: r.execution, commission: decimalToNanoBig(String(r.commission)) }));
+export async function loadAccounts(
+  db: Db,
+): Promise<(AccountConfig & { name: string; execution: "paper" | "webhook" })[]> {
+  const rows = await db
+    .selectFrom("accounts")
+    .select(["id", "user_id", "kind", "name", "commission", "execution"])
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    userId: r.user_id,
+    kind: r.kind,
+    name: r.name,
+    execution: r.execution,
+    commission: decimalToNanoBig(String(r.commission)),
+  }));
 }
 
 /** A numeric column's decimal string as exact 1e-9 units. */
@@ -51,7 +71,8 @@ export async function loadSnapshot(db: Db, accountIds?: readonly number[]): Prom
   for (const r of rows) {
     const o = fromJson<WorkingOrder>(r.order);
     orders.push({ ...o, filled: r.filled });
-    if (r.bracket !== null && r.bracket !== undefined) entries.push([o.id, { orderId: o.id, bracket: fromJson<Bracket>(r.bracket) }]);
+    if (r.bracket !== null && r.bracket !== undefined)
+      entries.push([o.id, { orderId: o.id, bracket: fromJson<Bracket>(r.bracket) }]);
   }
   return { positions, orders, entries };
 }
@@ -59,7 +80,12 @@ export async function loadSnapshot(db: Db, accountIds?: readonly number[]): Prom
 export interface StepWrite {
   positions: Position[];
   newOrders: { order: WorkingOrder; bracket?: Bracket }[];
-  orderUpdates: { id: string; status: "working" | "filled" | "rejected" | "failed" | "cancelled"; filled: number; note?: string }[];
+  orderUpdates: {
+    id: string;
+    status: "working" | "filled" | "rejected" | "failed" | "cancelled";
+    filled: number;
+    note?: string;
+  }[];
   events: EngineEvent[];
   closed: ClosedTrade[];
 }
@@ -71,35 +97,84 @@ export interface StepWrite {
  */
 export function writeStep(script: SqlScript, w: StepWrite): void {
   if (w.positions.length) {
-    script.values("insert into engine_positions (key, account_id, symbol, qty, version, state)",
+    script.values(
+      "insert into engine_positions (key, account_id, symbol, qty, version, state)",
       w.positions.map((p) => [p.key, p.accountId, p.symbol, p.qty, p.version, toJson(p)]),
-      "on conflict (key) do update set qty = excluded.qty, version = excluded.version, state = excluded.state, updated_at = now()");
+      "on conflict (key) do update set qty = excluded.qty, version = excluded.version, state = excluded.state, updated_at = now()",
+    );
   }
   if (w.newOrders.length) {
     // The same deterministic id twice means the action was already recorded: never a second order.
-    script.values('insert into engine_orders (id, account_id, symbol, purpose, status, qty, filled, "order", bracket, note)',
-      w.newOrders.map(({ order: o, bracket }) => [o.id, o.accountId, o.symbol, o.purpose, "working", o.qty, 0, toJson(o), bracket ? toJson(bracket) : null, null]),
-      "on conflict (id) do nothing");
+    script.values(
+      'insert into engine_orders (id, account_id, symbol, purpose, status, qty, filled, "order", bracket, note)',
+      w.newOrders.map(({ order: o, bracket }) => [
+        o.id,
+        o.accountId,
+        o.symbol,
+        o.purpose,
+        "working",
+        o.qty,
+        0,
+        toJson(o),
+        bracket ? toJson(bracket) : null,
+        null,
+      ]),
+      "on conflict (id) do nothing",
+    );
   }
   if (w.orderUpdates.length) {
     // An order answered twice in one batch (working, then filled) ends as its last answer says.
     const last = [...new Map(w.orderUpdates.map((u) => [u.id, u])).values()];
-    script.values("update engine_orders as o set status = v.status, filled = v.filled, note = v.note, updated_at = now() from (", last.map((u) => [u.id, u.status, u.filled, u.note ?? null]),
-      ") as v(id, status, filled, note) where o.id = v.id", ["text", "text", "int", "text"]);
+    script.values(
+      "update engine_orders as o set status = v.status, filled = v.filled, note = v.note, updated_at = now() from (",
+      last.map((u) => [u.id, u.status, u.filled, u.note ?? null]),
+      ") as v(id, status, filled, note) where o.id = v.id",
+      ["text", "text", "int", "text"],
+    );
   }
   if (w.events.length) {
-    script.values("insert into events (actor_kind, actor, user_id, account_id, symbol, kind, reason, data, trade_id)",
-      w.events.map((e) => [e.actor.kind, e.actor.label.slice(0, 200), e.actor.userId, e.accountId, e.symbol, e.kind, e.reason, toJson({ ...e.data, ts: e.tsMs }), e.tradeId]));
+    script.values(
+      "insert into events (actor_kind, actor, user_id, account_id, symbol, kind, reason, data, trade_id)",
+      w.events.map((e) => [
+        e.actor.kind,
+        e.actor.label.slice(0, 200),
+        e.actor.userId,
+        e.accountId,
+        e.symbol,
+        e.kind,
+        e.reason,
+        toJson({ ...e.data, ts: e.tsMs }),
+        e.tradeId,
+      ]),
+    );
   }
   if (w.closed.length) {
-    script.values("insert into closed_trades (trade_id, account_id, symbol, side, qty, entry, exit, opened_at, closed_at, realized, commissions, exit_reasons, fills)",
-      w.closed.map((t) => [t.tradeId, t.accountId, t.symbol, t.side, t.qty, nanosToDecimal(t.entry), nanosToDecimal(t.exit), new Date(t.openedAtMs), new Date(t.closedAtMs),
-        dollars(t.realized), dollars(t.commissions), toJson(t.exitReasons), toJson(t.fills)]),
-      "on conflict (trade_id) do nothing");
+    script.values(
+      "insert into closed_trades (trade_id, account_id, symbol, side, qty, entry, exit, opened_at, closed_at, realized, commissions, exit_reasons, fills)",
+      w.closed.map((t) => [
+        t.tradeId,
+        t.accountId,
+        t.symbol,
+        t.side,
+        t.qty,
+        nanosToDecimal(t.entry),
+        nanosToDecimal(t.exit),
+        new Date(t.openedAtMs),
+        new Date(t.closedAtMs),
+        dollars(t.realized),
+        dollars(t.commissions),
+        toJson(t.exitReasons),
+        toJson(t.fills),
+      ]),
+      "on conflict (trade_id) do nothing",
+    );
   }
 }
 
-export async function orderStatus(db: Db, id: string): Promise<{ status: string; filled: number; note: string | null } | undefined> {
+export async function orderStatus(
+  db: Db,
+  id: string,
+): Promise<{ status: string; filled: number; note: string | null } | undefined> {
   return db.selectFrom("engine_orders").select(["status", "filled", "note"]).where("id", "=", id).executeTakeFirst();
 }
 

@@ -17,12 +17,33 @@ export async function recentEvents(db: Kysely<Database>, userId: number, limit =
   const rows = await db
     .selectFrom("events")
     .leftJoin("accounts", "accounts.id", "events.account_id")
-    .select(["events.id", "events.at", "events.actor", "events.actor_kind", "events.account_id", "events.symbol", "events.kind", "events.reason"])
-    .where((eb) => eb.or([eb("accounts.user_id", "=", userId), eb.and([eb("events.account_id", "is", null), eb("events.user_id", "=", userId)])]))
+    .select([
+      "events.id",
+      "events.at",
+      "events.actor",
+      "events.actor_kind",
+      "events.account_id",
+      "events.symbol",
+      "events.kind",
+      "events.reason",
+    ])
+    .where((eb) =>
+      eb.or([
+        eb("accounts.user_id", "=", userId),
+        eb.and([eb("events.account_id", "is", null), eb("events.user_id", "=", userId)]),
+      ]),
+    )
     .orderBy("events.id", "desc")
     .limit(limit)
     .execute();
   return rows.map((r) => ({
-    id: String(r.id), at: new Date(r.at), actor: r.actor, actorKind: r.actor_kind, accountId: r.account_id, symbol: r.symbol, kind: r.kind, reason: r.reason,
+    id: String(r.id),
+    at: new Date(r.at),
+    actor: r.actor,
+    actorKind: r.actor_kind,
+    accountId: r.account_id,
+    symbol: r.symbol,
+    kind: r.kind,
+    reason: r.reason,
   }));
 }

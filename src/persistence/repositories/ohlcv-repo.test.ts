@@ -1,7 +1,16 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { DatabaseHandle } from "../connect";
 import { createTestDatabase, testDatabaseKind } from "../test-database";
-import { barsBetween, barToCsv, decimalToNanos, lastBarTime, latestBars, nanosToDecimal, upsertBars, type ArchivedBar } from "./ohlcv-repo";
+import {
+  barsBetween,
+  barToCsv,
+  decimalToNanos,
+  lastBarTime,
+  latestBars,
+  nanosToDecimal,
+  upsertBars,
+  type ArchivedBar,
+} from "./ohlcv-repo";
 
 let h: DatabaseHandle;
 beforeAll(async () => {
@@ -12,8 +21,17 @@ afterAll(() => h.close());
 const N = 1_000_000_000;
 const T0 = Date.parse("2025-04-07T13:30:00Z");
 const bar = (i: number, px: number, source: ArchivedBar["source"] = "databento"): ArchivedBar => ({
-  dataset: "GLBX.MDP3", symbol: "NQ", startMs: T0 + i * 60_000, contract: "NQM5", instrumentId: 42005347,
-  open: px * N, high: (px + 1.25) * N, low: (px - 0.5) * N, close: (px + 0.25) * N, volume: 100 + i, source,
+  dataset: "GLBX.MDP3",
+  symbol: "NQ",
+  startMs: T0 + i * 60_000,
+  contract: "NQM5",
+  instrumentId: 42005347,
+  open: px * N,
+  high: (px + 1.25) * N,
+  low: (px - 0.5) * N,
+  close: (px + 0.25) * N,
+  volume: 100 + i,
+  source,
 });
 
 describe(`OHLCV-1m archive (${testDatabaseKind})`, () => {
@@ -48,7 +66,9 @@ describe(`OHLCV-1m archive (${testDatabaseKind})`, () => {
   test("latest bars oldest first, and CSV", async () => {
     const last = await latestBars(h.db, "GLBX.MDP3", "NQ", 3);
     expect(last.map((b) => b.startMs)).toEqual([T0 + 498 * 60_000, T0 + 499 * 60_000, T0 + 1000 * 60_000]);
-    expect(barToCsv(last[0]!)).toBe("2025-04-07T21:48:00.000Z,NQ,NQM5,42005347,17124.500000000,17125.750000000,17124.000000000,17124.750000000,598,databento");
+    expect(barToCsv(last[0]!)).toBe(
+      "2025-04-07T21:48:00.000Z,NQ,NQM5,42005347,17124.500000000,17125.750000000,17124.000000000,17124.750000000,598,databento",
+    );
   });
 
   test("an impossible bar is refused by the database and nothing of its batch lands", async () => {

@@ -41,7 +41,12 @@ function decimalToNanos(d: string): number {
  * convert), and a few chunks run at once on separate connections. A Databento bar replaces a
  * trades-built one; never the reverse. Chunks are disjoint, so concurrent ones never contend.
  */
-export async function upsertBars(db: Kysely<Database>, bars: readonly ArchivedBar[], chunk = 10_000, concurrency = 3): Promise<number> {
+export async function upsertBars(
+  db: Kysely<Database>,
+  bars: readonly ArchivedBar[],
+  chunk = 10_000,
+  concurrency = 3,
+): Promise<number> {
   let written = 0;
   let next = 0;
   const worker = async () => {
@@ -69,12 +74,24 @@ export async function upsertBars(db: Kysely<Database>, bars: readonly ArchivedBa
 }
 
 export async function lastBarTime(db: Kysely<Database>, dataset: string, symbol: string): Promise<number | undefined> {
-  const row = await db.selectFrom("ohlcv_1m").select((eb) => eb.fn.max("ts").as("ts")).where("dataset", "=", dataset).where("symbol", "=", symbol).executeTakeFirst();
+  const row = await db
+    .selectFrom("ohlcv_1m")
+    .select((eb) => eb.fn.max("ts").as("ts"))
+    .where("dataset", "=", dataset)
+    .where("symbol", "=", symbol)
+    .executeTakeFirst();
   return row?.ts ? new Date(row.ts).getTime() : undefined;
 }
 
 /** Bars with startMs in [fromMs, toMs), oldest first. */
-export async function barsBetween(db: Kysely<Database>, dataset: string, symbol: string, fromMs: number, toMs: number, limit = 100_000): Promise<ArchivedBar[]> {
+export async function barsBetween(
+  db: Kysely<Database>,
+  dataset: string,
+  symbol: string,
+  fromMs: number,
+  toMs: number,
+  limit = 100_000,
+): Promise<ArchivedBar[]> {
   const rows = await db
     .selectFrom("ohlcv_1m")
     .selectAll()
@@ -90,14 +107,27 @@ export async function barsBetween(db: Kysely<Database>, dataset: string, symbol:
 
 function fromRow(r: Selectable<Ohlcv1mTable>): ArchivedBar {
   return {
-    dataset: r.dataset, symbol: r.symbol, startMs: new Date(r.ts).getTime(), contract: r.contract, instrumentId: Number(r.instrument_id),
-    open: decimalToNanos(String(r.open)), high: decimalToNanos(String(r.high)), low: decimalToNanos(String(r.low)), close: decimalToNanos(String(r.close)),
-    volume: Number(r.volume), source: r.source,
+    dataset: r.dataset,
+    symbol: r.symbol,
+    startMs: new Date(r.ts).getTime(),
+    contract: r.contract,
+    instrumentId: Number(r.instrument_id),
+    open: decimalToNanos(String(r.open)),
+    high: decimalToNanos(String(r.high)),
+    low: decimalToNanos(String(r.low)),
+    close: decimalToNanos(String(r.close)),
+    volume: Number(r.volume),
+    source: r.source,
   };
 }
 
 /** The newest `count` bars, oldest first (what ATR reads). */
-export async function latestBars(db: Kysely<Database>, dataset: string, symbol: string, count: number): Promise<ArchivedBar[]> {
+export async function latestBars(
+  db: Kysely<Database>,
+  dataset: string,
+  symbol: string,
+  count: number,
+): Promise<ArchivedBar[]> {
   const rows = await db
     .selectFrom("ohlcv_1m")
     .selectAll()
@@ -112,7 +142,18 @@ export async function latestBars(db: Kysely<Database>, dataset: string, symbol: 
 export const CSV_HEADER = "ts_event,symbol,contract,instrument_id,open,high,low,close,volume,source";
 
 export function barToCsv(b: ArchivedBar): string {
-  return [new Date(b.startMs).toISOString(), b.symbol, b.contract, b.instrumentId, nanosToDecimal(b.open), nanosToDecimal(b.high), nanosToDecimal(b.low), nanosToDecimal(b.close), b.volume, b.source].join(",");
+  return [
+    new Date(b.startMs).toISOString(),
+    b.symbol,
+    b.contract,
+    b.instrumentId,
+    nanosToDecimal(b.open),
+    nanosToDecimal(b.high),
+    nanosToDecimal(b.low),
+    nanosToDecimal(b.close),
+    b.volume,
+    b.source,
+  ].join(",");
 }
 
 export { decimalToNanos, nanosToDecimal };

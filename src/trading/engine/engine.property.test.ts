@@ -12,7 +12,12 @@ import type { Command, Effect, InstrumentSpec, OrderRequest, Target } from "./ty
  */
 
 const TICK = 250_000_000;
-const SPEC: InstrumentSpec & { decimals: number } = { root: "MES", tick: TICK, pointValue: 5_000_000_000n, decimals: 2 };
+const SPEC: InstrumentSpec & { decimals: number } = {
+  root: "MES",
+  tick: TICK,
+  pointValue: 5_000_000_000n,
+  decimals: 2,
+};
 const actor: Actor = { kind: "user", label: "prop", userId: 1 };
 const COMMISSION = 620_000_000n;
 
@@ -36,13 +41,66 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ k: fc.constant("move" as const), ticks: fc.integer({ min: -40, max: 40 }) }) },
   { weight: 2, arbitrary: fc.record({ k: fc.constant("feed" as const), up: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ k: fc.constant("restop" as const) }) },
-  { weight: 3, arbitrary: fc.record({ k: fc.constant("order" as const), buy: fc.boolean(), qty: fc.integer({ min: 1, max: 5 }), fillNow: fc.boolean() }) },
-  { weight: 4, arbitrary: fc.record({ k: fc.constant("ladder" as const), levels: fc.array(fc.record({ qty: fc.integer({ min: 1, max: 2 }), ticks: fc.integer({ min: 1, max: 12 }), enabled: fc.integer({ min: 0, max: 4 }).map((n) => n > 0) }), { maxLength: 3 }) }) },
-  { weight: 2, arbitrary: fc.record({ k: fc.constant("stop" as const), kind: fc.constantFrom("fixed" as const, "trailing" as const, "be" as const, "stop-limit" as const), ticks: fc.integer({ min: 1, max: 16 }) }) },
-  { weight: 2, arbitrary: fc.record({ k: fc.constant("exit" as const), qty: fc.option(fc.integer({ min: 1, max: 4 })) }) },
-  { weight: 2, arbitrary: fc.record({ k: fc.constant("timer" as const), secs: fc.integer({ min: 1, max: 120 }), action: fc.constantFrom("exit" as const, "reverse" as const, "breakeven" as const, "hold" as const), regardless: fc.boolean() }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      k: fc.constant("order" as const),
+      buy: fc.boolean(),
+      qty: fc.integer({ min: 1, max: 5 }),
+      fillNow: fc.boolean(),
+    }),
+  },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      k: fc.constant("ladder" as const),
+      levels: fc.array(
+        fc.record({
+          qty: fc.integer({ min: 1, max: 2 }),
+          ticks: fc.integer({ min: 1, max: 12 }),
+          enabled: fc.integer({ min: 0, max: 4 }).map((n) => n > 0),
+        }),
+        { maxLength: 3 },
+      ),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      k: fc.constant("stop" as const),
+      kind: fc.constantFrom("fixed" as const, "trailing" as const, "be" as const, "stop-limit" as const),
+      ticks: fc.integer({ min: 1, max: 16 }),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({ k: fc.constant("exit" as const), qty: fc.option(fc.integer({ min: 1, max: 4 })) }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      k: fc.constant("timer" as const),
+      secs: fc.integer({ min: 1, max: 120 }),
+      action: fc.constantFrom("exit" as const, "reverse" as const, "breakeven" as const, "hold" as const),
+      regardless: fc.boolean(),
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ k: fc.constant("clock" as const), secs: fc.integer({ min: 1, max: 90 }) }) },
-  { weight: 3, arbitrary: fc.record({ k: fc.constant("broker" as const), mode: fc.constantFrom("fill" as const, "partial" as const, "reject" as const, "hold" as const, "rest" as const, "rest" as const, "no-price" as const) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      k: fc.constant("broker" as const),
+      mode: fc.constantFrom(
+        "fill" as const,
+        "partial" as const,
+        "reject" as const,
+        "hold" as const,
+        "rest" as const,
+        "rest" as const,
+        "no-price" as const,
+      ),
+    }),
+  },
 );
 
 /** Average-cost ledger written independently of the engine: realized P&L in 1e-9 dollars. */
@@ -73,7 +131,18 @@ class Ledger {
 }
 
 /** What the runs exercised, so the property cannot pass by never reaching the rules. */
-const seen = { closed: 0, tp: 0, stop: 0, timer: 0, reverse: 0, partial: 0, rejected: 0, cancelled: 0, priceless: 0, restop: 0 };
+const seen = {
+  closed: 0,
+  tp: 0,
+  stop: 0,
+  timer: 0,
+  reverse: 0,
+  partial: 0,
+  rejected: 0,
+  cancelled: 0,
+  priceless: 0,
+  restop: 0,
+};
 
 function run(steps: Step[]) {
   const e = new TradingEngine(() => SPEC);
@@ -86,7 +155,7 @@ function run(steps: Step[]) {
   let closedCommissions = 0n;
   const levelOrders = new Map<string, number>();
   let lastStop: { tradeId: string; price: number; side: string } | null = null;
-  let cleared = false;
+  const cleared = false;
   const traderReduced = new Set<string>();
   /** Orders the broker took with no price (a webhook's 2xx while the feed was down): the next print prices them. */
   const awaiting: { buy: boolean; qty: number }[] = [];
@@ -100,8 +169,15 @@ function run(steps: Step[]) {
         if (o.limitPrice !== undefined) expect(o.limitPrice % TICK).toBe(0);
         open.set(o.id, { ...o, left: o.qty });
         const cur = e.position(1, "MES");
-        if ((o.purpose === "entry" || o.purpose === "reverse") && cur && cur.qty > 0 && o.side === (cur.side === "long" ? "sell" : "buy")) traderReduced.add(cur.tradeId);
-        if (o.purpose === "tp" || o.purpose === "stop" || o.purpose === "timer" || o.purpose === "reverse") seen[o.purpose]++;
+        if (
+          (o.purpose === "entry" || o.purpose === "reverse") &&
+          cur &&
+          cur.qty > 0 &&
+          o.side === (cur.side === "long" ? "sell" : "buy")
+        )
+          traderReduced.add(cur.tradeId);
+        if (o.purpose === "tp" || o.purpose === "stop" || o.purpose === "timer" || o.purpose === "reverse")
+          seen[o.purpose]++;
         const lid = o.purpose === "tp" ? o.id.replace(/:o\d+$/, "") : null;
         if (lid) levelOrders.set(lid, (levelOrders.get(lid) ?? 0) + 1);
         if (o.purpose !== "entry" && o.purpose !== "reverse") {
@@ -172,7 +248,13 @@ function run(steps: Step[]) {
       // An exit never flips the position: it reduces it or leaves it flat.
       // (A trader's own opposite orders placed meanwhile may net the position down first; then
       // crossing zero is what the trader asked for, so only trades without such orders count.)
-      if (o.purpose !== "entry" && o.purpose !== "reverse" && sideBefore && tradeBefore && !traderReduced.has(tradeBefore)) {
+      if (
+        o.purpose !== "entry" &&
+        o.purpose !== "reverse" &&
+        sideBefore &&
+        tradeBefore &&
+        !traderReduced.has(tradeBefore)
+      ) {
         expect(after.qty === 0 || after.side === sideBefore).toBe(true);
       }
     }
@@ -200,10 +282,16 @@ function run(steps: Step[]) {
         break;
       case "restop": {
         const p = e.position(1, "MES");
-        if (!p?.stop || !p.stop.trailing || p.stop.status !== "armed") break;
+        if (!p?.stop?.trailing || p.stop.status !== "armed") break;
         const before = p.stop.price;
         seen.restop++;
-        cmd({ ...{ kind: "set-stop" as const }, stop: { ...p.stop.config, breakevenAfterTp1: p.stop.config.breakevenAfterTp1 ? null : { offsetTicks: 1, thenTrail: false } } });
+        cmd({
+          ...{ kind: "set-stop" as const },
+          stop: {
+            ...p.stop.config,
+            breakevenAfterTp1: p.stop.config.breakevenAfterTp1 ? null : { offsetTicks: 1, thenTrail: false },
+          },
+        });
         // Editing a trailing stop keeps where it trailed to (R3.7).
         expect(e.position(1, "MES")!.stop!.price).toBe(before);
         break;
@@ -213,24 +301,44 @@ function run(steps: Step[]) {
         if (s.fillNow) report("fill");
         break;
       case "ladder":
-        cmd({ kind: "set-ladder", levels: s.levels.map((l) => ({ enabled: l.enabled, qty: l.qty, target: { unit: "ticks", value: l.ticks } as Target })) });
+        cmd({
+          kind: "set-ladder",
+          levels: s.levels.map((l) => ({
+            enabled: l.enabled,
+            qty: l.qty,
+            target: { unit: "ticks", value: l.ticks } as Target,
+          })),
+        });
         break;
       case "stop":
         lastStop = null; // a new stop may be anywhere
         cmd({
           kind: "set-stop",
-          stop: s.kind === "trailing"
-            ? { kind: "trailing", initial: { unit: "ticks", value: s.ticks }, trailBy: { unit: "ticks", value: s.ticks } }
-            : s.kind === "stop-limit"
-              ? { kind: "stop-limit", initial: { unit: "ticks", value: s.ticks }, limitOffsetTicks: 2 }
-              : { kind: "fixed", initial: { unit: "ticks", value: s.ticks }, trailBy: { unit: "ticks", value: 4 }, breakevenAfterTp1: s.kind === "be" ? { offsetTicks: 1, thenTrail: true } : null },
+          stop:
+            s.kind === "trailing"
+              ? {
+                  kind: "trailing",
+                  initial: { unit: "ticks", value: s.ticks },
+                  trailBy: { unit: "ticks", value: s.ticks },
+                }
+              : s.kind === "stop-limit"
+                ? { kind: "stop-limit", initial: { unit: "ticks", value: s.ticks }, limitOffsetTicks: 2 }
+                : {
+                    kind: "fixed",
+                    initial: { unit: "ticks", value: s.ticks },
+                    trailBy: { unit: "ticks", value: 4 },
+                    breakevenAfterTp1: s.kind === "be" ? { offsetTicks: 1, thenTrail: true } : null,
+                  },
         });
         break;
       case "exit":
         cmd({ kind: "exit", qty: s.qty ?? undefined, refPrice: price });
         break;
       case "timer":
-        cmd({ kind: "set-timer", timer: { durationMs: s.secs * 1000, action: s.action, mode: s.regardless ? "regardless" : "unless-profit" } });
+        cmd({
+          kind: "set-timer",
+          timer: { durationMs: s.secs * 1000, action: s.action, mode: s.regardless ? "regardless" : "unless-profit" },
+        });
         break;
       case "clock":
         t += s.secs * 1000;
@@ -259,7 +367,7 @@ function run(steps: Step[]) {
   const engineCommissions = closedCommissions + (p && p.qty > 0 ? p.commissions : 0n);
   const cents = (x: bigint) => x / 10_000_000n;
   expect(cents(engineRealized - engineCommissions)).toBe(cents(ledger.realized - ledger.commissions));
-  expect(p && p.qty ? (p.side === "long" ? p.qty : -p.qty) : 0).toBe(ledger.qty);
+  expect(p?.qty ? (p.side === "long" ? p.qty : -p.qty) : 0).toBe(ledger.qty);
 }
 
 /** Runs one sequence outside fast-check, printing the failing assertion (for a shrunk counterexample). */
@@ -267,7 +375,10 @@ export const runSteps = run;
 
 describe("engine properties", () => {
   test("10,000 random tick paths and command sequences: tick-valid orders, levels fill once, exits never flip, stops ratchet, P&L to the cent", () => {
-    fc.assert(fc.property(fc.array(stepArb, { minLength: 20, maxLength: 120 }), (steps) => run(steps)), { numRuns: 10_000, seed: 20261125 });
+    fc.assert(
+      fc.property(fc.array(stepArb, { minLength: 20, maxLength: 120 }), (steps) => run(steps)),
+      { numRuns: 10_000, seed: 20261125 },
+    );
     console.log("engine property runs exercised:", JSON.stringify(seen));
     // Cancels need a resting order and an exit while it rests: rarer, still reached every run.
     for (const [k, n] of Object.entries(seen)) expect(n, k).toBeGreaterThan(k === "cancelled" ? 40 : 100);

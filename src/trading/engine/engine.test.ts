@@ -31,17 +31,37 @@ function setup(commission = 0n, opts: { deferRatchets?: boolean } = {}) {
     return fx;
   };
   const api = {
-    e, submitted, events,
-    cmd: (command: Command, symbol = "ES", expectedVersion?: number) => collect(e.step({ type: "command", accountId: 1, symbol, command, actor: trader, tsMs: t, expectedVersion })),
+    e,
+    submitted,
+    events,
+    cmd: (command: Command, symbol = "ES", expectedVersion?: number) =>
+      collect(e.step({ type: "command", accountId: 1, symbol, command, actor: trader, tsMs: t, expectedVersion })),
     print: (price: string, symbol = "ES") => collect(e.onTrade(symbol, px(price), (t += 100))),
     clock: (ms: number) => collect(e.step({ type: "clock", nowMs: (t = ms) })),
-    fill: (o: OrderRequest, price?: string, qty = o.qty) => collect(e.step({ type: "report", orderId: o.id, kind: "filled", qty, price: price ? px(price) : o.limitPrice ?? o.refPrice, tsMs: (t += 1) })),
-    reject: (o: OrderRequest, reason = "broker said no") => collect(e.step({ type: "report", orderId: o.id, kind: "rejected", reason, tsMs: (t += 1) })),
+    fill: (o: OrderRequest, price?: string, qty = o.qty) =>
+      collect(
+        e.step({
+          type: "report",
+          orderId: o.id,
+          kind: "filled",
+          qty,
+          price: price ? px(price) : (o.limitPrice ?? o.refPrice),
+          tsMs: (t += 1),
+        }),
+      ),
+    reject: (o: OrderRequest, reason = "broker said no") =>
+      collect(e.step({ type: "report", orderId: o.id, kind: "rejected", reason, tsMs: (t += 1) })),
     last: () => submitted[submitted.length - 1]!,
     pos: (symbol = "ES") => e.position(1, symbol)!,
     now: () => t,
     /** Buy/sell at market and fill at the reference price. */
-    open(side: "buy" | "sell", qty: number, price: string, symbol = "ES", bracket?: Extract<Command, { kind: "order" }>["bracket"]) {
+    open(
+      side: "buy" | "sell",
+      qty: number,
+      price: string,
+      symbol = "ES",
+      bracket?: Extract<Command, { kind: "order" }>["bracket"],
+    ) {
       api.print(price, symbol);
       api.cmd({ kind: "order", side, qty, refPrice: px(price), bracket }, symbol);
       api.fill(api.last());
@@ -76,9 +96,16 @@ describe("orders and positions", () => {
     expect(a.submitted.length).toBe(0);
     expect(a.pos("CL")).toMatchObject({ side: "short", qty: 3 });
     const v = a.pos("CL").version;
-    expect(() => a.cmd({ kind: "record", side: "long", qty: 1, entryPrice: px("71.37") }, "CL")).toThrow(/already has an open short/);
+    expect(() => a.cmd({ kind: "record", side: "long", qty: 1, entryPrice: px("71.37") }, "CL")).toThrow(
+      /already has an open short/,
+    );
     expect(() => a.cmd({ kind: "order", side: "buy", qty: 0, refPrice: px("71.37") }, "CL")).toThrow(/quantity/);
-    expect(() => a.cmd({ kind: "order", side: "buy", qty: 1, orderType: "limit", limitPrice: px("71.375"), refPrice: px("71.37") }, "CL")).toThrow(/tick grid/);
+    expect(() =>
+      a.cmd(
+        { kind: "order", side: "buy", qty: 1, orderType: "limit", limitPrice: px("71.375"), refPrice: px("71.37") },
+        "CL",
+      ),
+    ).toThrow(/tick grid/);
     expect(a.pos("CL").version).toBe(v);
     a.cmd({ kind: "clear" }, "CL");
     expect(a.pos("CL").qty).toBe(0);
@@ -98,11 +125,14 @@ describe("take-profit ladder", () => {
   test("levels in points, ticks and price land on the grid on the profit side; a print through fires each once; fills are recorded", () => {
     const a = setup();
     a.open("buy", 4, "5000");
-    a.cmd({ kind: "set-ladder", levels: [
-      { enabled: true, qty: 1, target: pts("2.1") },
-      { enabled: true, qty: 1, target: { unit: "ticks", value: 12 } },
-      { enabled: true, qty: 2, target: { unit: "price", value: px("5010") } },
-    ] });
+    a.cmd({
+      kind: "set-ladder",
+      levels: [
+        { enabled: true, qty: 1, target: pts("2.1") },
+        { enabled: true, qty: 1, target: { unit: "ticks", value: 12 } },
+        { enabled: true, qty: 2, target: { unit: "price", value: px("5010") } },
+      ],
+    });
     // 2.1 points is not on the 0.25 grid: rounded away from the entry (at least what was asked).
     expect(a.pos().ladder.map((l) => l.price)).toEqual([px("5002.25"), px("5003"), px("5010")]);
     a.print("5002");
@@ -128,11 +158,26 @@ describe("take-profit ladder", () => {
   test("a short mirrors the ladder below the entry; wrong side, off grid and too many contracts are refused", () => {
     const a = setup();
     a.open("sell", 2, "5000");
-    a.cmd({ kind: "set-ladder", levels: [{ enabled: true, qty: 1, target: pts("4") }, { enabled: false, qty: 5, target: pts("8") }] });
+    a.cmd({
+      kind: "set-ladder",
+      levels: [
+        { enabled: true, qty: 1, target: pts("4") },
+        { enabled: false, qty: 5, target: pts("8") },
+      ],
+    });
     expect(a.pos().ladder.map((l) => l.price)).toEqual([px("4996"), px("4992")]);
-    expect(() => a.cmd({ kind: "set-ladder", levels: [{ enabled: true, qty: 3, target: pts("4") }] })).toThrow(/exceed the position \(2\)/);
-    expect(() => a.cmd({ kind: "set-ladder", levels: [{ enabled: true, qty: 1, target: { unit: "price", value: px("5001") } }] })).toThrow(/profit side/);
-    expect(() => a.cmd({ kind: "set-ladder", levels: [{ enabled: true, qty: 1, target: { unit: "price", value: px("4990.1") } }] })).toThrow(/tick grid/);
+    expect(() => a.cmd({ kind: "set-ladder", levels: [{ enabled: true, qty: 3, target: pts("4") }] })).toThrow(
+      /exceed the position \(2\)/,
+    );
+    expect(() =>
+      a.cmd({ kind: "set-ladder", levels: [{ enabled: true, qty: 1, target: { unit: "price", value: px("5001") } }] }),
+    ).toThrow(/profit side/);
+    expect(() =>
+      a.cmd({
+        kind: "set-ladder",
+        levels: [{ enabled: true, qty: 1, target: { unit: "price", value: px("4990.1") } }],
+      }),
+    ).toThrow(/tick grid/);
     a.print("4996");
     expect(a.last()).toMatchObject({ side: "buy", qty: 1, purpose: "tp" });
   });
@@ -161,7 +206,13 @@ describe("stops", () => {
     const a = setup(1_250_000_000n); // $1.25 per contract per side
     a.open("buy", 3, "5000");
     a.cmd({ kind: "set-stop", stop: fixedStop("4") });
-    a.cmd({ kind: "set-ladder", levels: [{ enabled: true, qty: 1, target: pts("1") }, { enabled: true, qty: 1, target: pts("3") }] });
+    a.cmd({
+      kind: "set-ladder",
+      levels: [
+        { enabled: true, qty: 1, target: pts("1") },
+        { enabled: true, qty: 1, target: pts("3") },
+      ],
+    });
     a.print("5001");
     const tp1 = a.last();
     a.print("4996");
@@ -173,7 +224,9 @@ describe("stops", () => {
     a.fill(tp1, "5001");
     a.fill(stop, "4995.75");
     // +1 × 50 − 2 × 4.25 × 50 = 50 − 425 = −375; commission 6 × 1.25 = 7.50.
-    expect(a.events.find((r) => r.startsWith("trade closed"))).toBe("trade closed: long 3, P&L -$382.50 net (-$375.00 gross, $7.50 commission)");
+    expect(a.events.find((r) => r.startsWith("trade closed"))).toBe(
+      "trade closed: long 3, P&L -$382.50 net (-$375.00 gross, $7.50 commission)",
+    );
   });
 
   test("trailing ratchets only in the trade's favour, on prints", () => {
@@ -219,7 +272,15 @@ describe("stops", () => {
   test("breakeven after TP1 (entry + 1 tick) then trail; the short side mirrors", () => {
     const a = setup();
     a.open("sell", 2, "5000");
-    a.cmd({ kind: "set-stop", stop: { kind: "fixed", initial: pts("4"), trailBy: pts("2"), breakevenAfterTp1: { offsetTicks: 1, thenTrail: true } } });
+    a.cmd({
+      kind: "set-stop",
+      stop: {
+        kind: "fixed",
+        initial: pts("4"),
+        trailBy: pts("2"),
+        breakevenAfterTp1: { offsetTicks: 1, thenTrail: true },
+      },
+    });
     a.cmd({ kind: "set-ladder", levels: [{ enabled: true, qty: 1, target: pts("3") }] });
     a.print("4997");
     a.fill(a.last(), "4997");
@@ -236,9 +297,19 @@ describe("stops", () => {
   test("an ATR stop is rounded to the tick, and refused with the reason when ATR is unavailable", () => {
     const a = setup();
     a.open("buy", 1, "5000");
-    expect(() => a.cmd({ kind: "set-stop", stop: { kind: "fixed", initial: { unit: "atr", multiplier: 2 } }, atr: { unavailable: "ATR(14) needs 15 one-minute bars, 3 available" } })).toThrow(/ATR is unavailable \(ATR\(14\) needs 15/);
+    expect(() =>
+      a.cmd({
+        kind: "set-stop",
+        stop: { kind: "fixed", initial: { unit: "atr", multiplier: 2 } },
+        atr: { unavailable: "ATR(14) needs 15 one-minute bars, 3 available" },
+      }),
+    ).toThrow(/ATR is unavailable \(ATR\(14\) needs 15/);
     expect(a.pos().stop).toBeNull();
-    a.cmd({ kind: "set-stop", stop: { kind: "fixed", initial: { unit: "atr", multiplier: 1.5 } }, atr: { value: px("1.37") } });
+    a.cmd({
+      kind: "set-stop",
+      stop: { kind: "fixed", initial: { unit: "atr", multiplier: 1.5 } },
+      atr: { value: px("1.37") },
+    });
     // 1.5 × 1.37 = 2.055 → 2.25 (whole ticks, at least the distance asked).
     expect(a.pos().stop!.price).toBe(px("4997.75"));
   });
@@ -280,7 +351,11 @@ describe("trade timer", () => {
 
   test("reverse: exit, then the opposite side with the same bracket, mirrored", () => {
     const a = setup();
-    a.open("buy", 2, "5000", "ES", { stop: fixedStop("4"), ladder: [{ enabled: true, qty: 1, target: pts("2") }], timer: { durationMs: 60_000, action: "reverse", mode: "regardless" } });
+    a.open("buy", 2, "5000", "ES", {
+      stop: fixedStop("4"),
+      ladder: [{ enabled: true, qty: 1, target: pts("2") }],
+      timer: { durationMs: 60_000, action: "reverse", mode: "regardless" },
+    });
     expect(a.pos().stop!.price).toBe(px("4996"));
     a.print("5001");
     a.clock(a.pos().openedAtMs + 60_000);
@@ -311,7 +386,9 @@ describe("determinism", () => {
     for (const p of ["5004", "5005", "5001", "5002.75"]) {
       const x = a.print(p);
       const y = b.onTrade("ES", px(p), a.now());
-      expect(JSON.stringify(y, (_k, v) => (typeof v === "bigint" ? v.toString() : v))).toBe(JSON.stringify(x, (_k, v) => (typeof v === "bigint" ? v.toString() : v)));
+      expect(JSON.stringify(y, (_k, v) => (typeof v === "bigint" ? v.toString() : v))).toBe(
+        JSON.stringify(x, (_k, v) => (typeof v === "bigint" ? v.toString() : v)),
+      );
     }
   });
 });

@@ -1,7 +1,20 @@
 import { clockCT } from "../../shared/exchange-time";
 import type { Actor } from "../../persistence/events";
 import { fitLadder } from "./ladder-fit";
-import { averageNearest, betterStop, ceilTick, distanceOf, entryRef, floorTick, formatDollars, formatPrice, formatTarget, lossPrice, onTick, profitPrice } from "./price-math";
+import {
+  averageNearest,
+  betterStop,
+  ceilTick,
+  distanceOf,
+  entryRef,
+  floorTick,
+  formatDollars,
+  formatPrice,
+  formatTarget,
+  lossPrice,
+  onTick,
+  profitPrice,
+} from "./price-math";
 import {
   EngineError,
   type AccountConfig,
@@ -22,7 +35,6 @@ import {
   type StopConfig,
   type StopState,
   type Target,
-  type TimerState,
   type TpLevel,
   type WorkingOrder,
   PART,
@@ -90,7 +102,11 @@ export interface EngineSnapshot {
 export function snapshotOf(s: EngineSnapshot, keep: (accountId: number) => boolean): EngineSnapshot {
   const orders = s.orders.filter((o) => keep(o.accountId));
   const kept = new Set(orders.map((o) => o.id));
-  return { positions: s.positions.filter((p) => keep(p.accountId)), orders, entries: s.entries.filter(([id]) => kept.has(id)) };
+  return {
+    positions: s.positions.filter((p) => keep(p.accountId)),
+    orders,
+    entries: s.entries.filter(([id]) => kept.has(id)),
+  };
 }
 
 /**
@@ -221,7 +237,14 @@ export class TradingEngine {
       book.downSince = f.sinceMs || f.tsMs;
       for (const p of book.positions) {
         if (p.qty === 0) continue;
-        this.event(p, "feed.unprotected", rule("feed"), `unprotected: no prices for ${p.symbol} since ${clockCT(book.downSince)} — stops and take-profits cannot fire until prices return; exits are still sent`, { sinceMs: book.downSince }, f.tsMs);
+        this.event(
+          p,
+          "feed.unprotected",
+          rule("feed"),
+          `unprotected: no prices for ${p.symbol} since ${clockCT(book.downSince)} — stops and take-profits cannot fire until prices return; exits are still sent`,
+          { sinceMs: book.downSince },
+          f.tsMs,
+        );
         this.touch(p, PART.state);
       }
     }
@@ -233,7 +256,14 @@ export class TradingEngine {
     book.downSince = 0;
     for (const p of book.positions) {
       if (p.qty === 0) continue;
-      this.event(p, "feed.protected", rule("feed"), `prices for ${p.symbol} again after ${fmtDuration(Math.max(0, atMs - since))} without: stops and take-profits act again`, { sinceMs: since }, tsMs);
+      this.event(
+        p,
+        "feed.protected",
+        rule("feed"),
+        `prices for ${p.symbol} again after ${fmtDuration(Math.max(0, atMs - since))} without: stops and take-profits act again`,
+        { sinceMs: since },
+        tsMs,
+      );
       this.touch(p, PART.state);
     }
   }
@@ -247,7 +277,13 @@ export class TradingEngine {
       o.filled += qty;
       if (o.filled >= o.qty) this.orders.delete(o.id);
       // Its row must stop saying "working", or a restart (or another instance) would send it again.
-      this.out.push({ type: "filled", orderId: o.id, filled: o.filled, done: o.filled >= o.qty, note: "sent without a price; filled (assumed) at the first print after" });
+      this.out.push({
+        type: "filled",
+        orderId: o.id,
+        filled: o.filled,
+        done: o.filled >= o.qty,
+        note: "sent without a price; filled (assumed) at the first print after",
+      });
       const p = this.positions.get(o.posKey);
       if (p) this.applyFill(p, o, qty, price, tsMs, true);
     }
@@ -257,7 +293,11 @@ export class TradingEngine {
   /* ---------------- snapshot ---------------- */
 
   snapshot(): EngineSnapshot {
-    return structuredClone({ positions: [...this.positions.values()], orders: [...this.orders.values()], entries: [...this.entries] });
+    return structuredClone({
+      positions: [...this.positions.values()],
+      orders: [...this.orders.values()],
+      entries: [...this.entries],
+    });
   }
 
   restore(s: EngineSnapshot): void {
@@ -323,13 +363,20 @@ export class TradingEngine {
     this.out = [];
     for (const p of this.timed) {
       const t = p.timer;
-      if (!t || t.phase !== "running" || nowMs < t.deadlineMs || p.qty === 0) continue;
+      if (t?.phase !== "running" || nowMs < t.deadlineMs || p.qty === 0) continue;
       const last = this.books.get(p.symbol)?.last ?? 0;
       const inProfit = last > 0 && this.pnlAt(p, last) > 0n;
       if (t.mode === "unless-profit" && inProfit) {
         t.phase = "waiting-for-entry";
         this.touch(p, PART.timer);
-        this.event(p, "timer.waiting", rule("timer"), `timer ${fmtDuration(t.durationMs)} expired in profit → ${t.action} when price returns to entry`, { action: t.action }, nowMs);
+        this.event(
+          p,
+          "timer.waiting",
+          rule("timer"),
+          `timer ${fmtDuration(t.durationMs)} expired in profit → ${t.action} when price returns to entry`,
+          { action: t.action },
+          nowMs,
+        );
         continue;
       }
       this.fireTimer(p, last, nowMs, inProfit ? "expired (act regardless)" : "expired, not in profit");
@@ -367,7 +414,12 @@ export class TradingEngine {
     const long = p.side === "long";
     const s = p.stop;
     // Trailing ratchets first, so a print that makes a new best cannot also hit the old stop.
-    if (s && s.trailing && s.status === "armed" && (long ? price > p.best : price < p.best) && ratchet(p, s, price, spec.tick)) {
+    if (
+      s?.trailing &&
+      s.status === "armed" &&
+      (long ? price > p.best : price < p.best) &&
+      ratchet(p, s, price, spec.tick)
+    ) {
       if (!this.opts.deferRatchets) this.touch(p, PART.trail);
       else if (!book.ratcheted[slot]) {
         book.ratcheted[slot] = 1;
@@ -402,8 +454,25 @@ export class TradingEngine {
     l.status = "pending";
     const reason = `TP${n} ${formatPrice(l.price, spec.decimals)} reached (print ${formatPrice(price, spec.decimals)}) → exit ${qty}`;
     // A take-profit is a limit at its level (R2.2): a print beyond it does not give a better price.
-    l.orderId = this.submit(p, `${l.id}:o${p.nextOrder}`, p.side === "long" ? "sell" : "buy", qty, "tp", reason, price, tsMs, l.id);
-    this.event(p, "tp.triggered", tpRule(n), reason, { level: n, price: l.price, print: price, qty, orderId: l.orderId }, tsMs);
+    l.orderId = this.submit(
+      p,
+      `${l.id}:o${p.nextOrder}`,
+      p.side === "long" ? "sell" : "buy",
+      qty,
+      "tp",
+      reason,
+      price,
+      tsMs,
+      l.id,
+    );
+    this.event(
+      p,
+      "tp.triggered",
+      tpRule(n),
+      reason,
+      { level: n, price: l.price, print: price, qty, orderId: l.orderId },
+      tsMs,
+    );
     this.touch(p, PART.ladder);
   }
 
@@ -419,7 +488,15 @@ export class TradingEngine {
    * An exit of everything not already being exited. From here on no other rule may exit this
    * position; what remains of the ladder is cancelled.
    */
-  private startClosing(p: Position, purpose: Purpose, reason: string, price: Nanos, tsMs: number, actor: Actor, market = false): void {
+  private startClosing(
+    p: Position,
+    purpose: Purpose,
+    reason: string,
+    price: Nanos,
+    tsMs: number,
+    actor: Actor,
+    market = false,
+  ): void {
     // While no prices come the last one is stale: the exit goes out without one and fills at the next print (R1.2).
     if (this.books.get(p.symbol)?.downSince) price = 0;
     // Resting orders are withdrawn first (R4.1); orders in flight cannot be, so the exit is sized around them.
@@ -435,10 +512,28 @@ export class TradingEngine {
     p.closing = { orderId: "", purpose, reason, attempts };
     if (qty > 0) {
       // Market, with or without a price: an exit never waits for the feed (R1.2).
-      p.closing.orderId = this.submit(p, `${p.tradeId}:${purpose}:o${p.nextOrder}`, p.side === "long" ? "sell" : "buy", qty, purpose, reason, price, tsMs, undefined, market);
+      p.closing.orderId = this.submit(
+        p,
+        `${p.tradeId}:${purpose}:o${p.nextOrder}`,
+        p.side === "long" ? "sell" : "buy",
+        qty,
+        purpose,
+        reason,
+        price,
+        tsMs,
+        undefined,
+        market,
+      );
     }
     const at = price > 0 ? `print ${formatPrice(price, this.spec(p.symbol)!.decimals)}` : "no price";
-    this.event(p, `${purpose}.triggered`, actor, `${reason} → exit ${qty}${price > 0 ? "" : " at market (no price now: it fills at the next print)"}`, { qty, print: price, at, orderId: p.closing.orderId }, tsMs);
+    this.event(
+      p,
+      `${purpose}.triggered`,
+      actor,
+      `${reason} → exit ${qty}${price > 0 ? "" : " at market (no price now: it fills at the next print)"}`,
+      { qty, print: price, at, orderId: p.closing.orderId },
+      tsMs,
+    );
     this.touch(p, PART.ladder | PART.stop | PART.timer | PART.state);
   }
 
@@ -474,7 +569,12 @@ export class TradingEngine {
     if (input.expectedVersion !== undefined && (p?.version ?? 0) !== input.expectedVersion) {
       const touched = p ? changedSince(p, input.expectedVersion) : PART.all;
       const clash = touched & INTENT[c.kind];
-      if (clash) throw new EngineError(409, `the ${symbol} position changed meanwhile (${partNames(clash)}; version ${p?.version ?? 0}, you edited ${input.expectedVersion})`, p);
+      if (clash)
+        throw new EngineError(
+          409,
+          `the ${symbol} position changed meanwhile (${partNames(clash)}; version ${p?.version ?? 0}, you edited ${input.expectedVersion})`,
+          p,
+        );
     }
     this.out = [];
     switch (c.kind) {
@@ -508,13 +608,23 @@ export class TradingEngine {
         const pos = need(p, symbol);
         const l = pos.ladder[c.index];
         if (!l) throw new EngineError(404, `TP${c.index + 1} does not exist (${pos.ladder.length} levels)`);
-        if (l.status !== "armed" && l.status !== "cancelled" && l.status !== "failed") throw new EngineError(409, `TP${c.index + 1} is ${l.status} and can no longer change`);
+        if (l.status !== "armed" && l.status !== "cancelled" && l.status !== "failed")
+          throw new EngineError(409, `TP${c.index + 1} is ${l.status} and can no longer change`);
         // The other editable levels stay as they are; pending and filled ones are kept by the ladder itself (R2.1).
         const levels: { enabled: boolean; qty: number; target: Target; keep?: TpLevel }[] = [];
         for (let i = 0; i < pos.ladder.length; i++) {
           const x = pos.ladder[i]!;
           if (x.status === "pending" || x.status === "filled") continue;
-          levels.push(i === c.index ? { enabled: c.patch.enabled ?? x.enabled, qty: c.patch.qty ?? x.qty, target: c.patch.target ?? x.target, keep: x } : { enabled: x.enabled, qty: x.qty, target: x.target, keep: x });
+          levels.push(
+            i === c.index
+              ? {
+                  enabled: c.patch.enabled ?? x.enabled,
+                  qty: c.patch.qty ?? x.qty,
+                  target: c.patch.target ?? x.target,
+                  keep: x,
+                }
+              : { enabled: x.enabled, qty: x.qty, target: x.target, keep: x },
+          );
         }
         this.cmdSetLadder(pos, spec, levels, actor, tsMs);
         break;
@@ -537,21 +647,53 @@ export class TradingEngine {
     return this.out;
   }
 
-  private cmdOrder(accountId: number, symbol: string, spec: InstrumentSpec & { decimals: number }, c: Extract<Command, { kind: "order" }>, actor: Actor, tsMs: number): void {
+  private cmdOrder(
+    accountId: number,
+    symbol: string,
+    spec: InstrumentSpec & { decimals: number },
+    c: Extract<Command, { kind: "order" }>,
+    actor: Actor,
+    tsMs: number,
+  ): void {
     checkQty(c.qty);
-    if (c.orderType === "limit" && (c.limitPrice === undefined || !onTick(c.limitPrice, spec.tick) || c.limitPrice <= 0)) {
+    if (
+      c.orderType === "limit" &&
+      (c.limitPrice === undefined || !onTick(c.limitPrice, spec.tick) || c.limitPrice <= 0)
+    ) {
       throw new EngineError(400, `limit price: must be on ${symbol}'s tick grid (${formatPrice(spec.tick, 0)})`);
     }
-    if (!onTick(c.refPrice, spec.tick) || c.refPrice <= 0) throw new EngineError(400, `price: ${symbol} has no valid price yet`);
+    if (!onTick(c.refPrice, spec.tick) || c.refPrice <= 0)
+      throw new EngineError(400, `price: ${symbol} has no valid price yet`);
     const existing = this.positions.get(`${accountId}:${symbol}`);
-    if (existing?.closing) throw new EngineError(409, `an exit of ${symbol} is under way (${existing.closing.reason}); wait for it to finish`);
+    if (existing?.closing)
+      throw new EngineError(
+        409,
+        `an exit of ${symbol} is under way (${existing.closing.reason}); wait for it to finish`,
+      );
     if (c.bracket) this.checkBracket(existing, symbol, spec, c);
     const p = this.ensurePosition(accountId, symbol, tsMs);
     const n = p.nextOrder;
     const id = `${p.key}:o${n}`;
-    this.submitRaw(p, { id, side: c.side, qty: c.qty, type: c.orderType ?? "market", limitPrice: c.limitPrice, refPrice: c.refPrice, purpose: "entry", reason: `${c.side} ${c.qty} by ${actor.label}`, tsMs });
+    this.submitRaw(p, {
+      id,
+      side: c.side,
+      qty: c.qty,
+      type: c.orderType ?? "market",
+      limitPrice: c.limitPrice,
+      refPrice: c.refPrice,
+      purpose: "entry",
+      reason: `${c.side} ${c.qty} by ${actor.label}`,
+      tsMs,
+    });
     this.entries.set(id, { orderId: id, bracket: c.bracket ?? {} });
-    this.event(p, "order.submitted", actor, `${c.side} ${c.qty} ${symbol} ${c.orderType === "limit" ? `limit ${formatPrice(c.limitPrice!, spec.decimals)}` : "at market"}`, { orderId: id, qty: c.qty, side: c.side }, tsMs);
+    this.event(
+      p,
+      "order.submitted",
+      actor,
+      `${c.side} ${c.qty} ${symbol} ${c.orderType === "limit" ? `limit ${formatPrice(c.limitPrice!, spec.decimals)}` : "at market"}`,
+      { orderId: id, qty: c.qty, side: c.side },
+      tsMs,
+    );
     this.touch(p, PART.state);
   }
 
@@ -559,7 +701,12 @@ export class TradingEngine {
    * An order's bracket is all or nothing (R6.1): checked now against what the order will open
    * and the price it is placed at, so a bracket that cannot be applied refuses the order.
    */
-  private checkBracket(p: Position | undefined, symbol: string, spec: InstrumentSpec & { decimals: number }, c: Extract<Command, { kind: "order" }>): void {
+  private checkBracket(
+    p: Position | undefined,
+    symbol: string,
+    spec: InstrumentSpec & { decimals: number },
+    c: Extract<Command, { kind: "order" }>,
+  ): void {
     const b = c.bracket!;
     const side: Side = c.side === "buy" ? "long" : "short";
     const held = p && p.qty > 0 ? (p.side === side ? -1 : p.qty) : 0;
@@ -568,36 +715,76 @@ export class TradingEngine {
     const opens = c.qty - held;
     if (opens <= 0) return;
     const ref = c.orderType === "limit" ? c.limitPrice! : c.refPrice;
-    const probe = { ...(p ?? this.blank(0, symbol, 0)), side, qty: opens, cost: BigInt(ref) * BigInt(opens), ladder: [], stop: null } as Position;
+    const probe = {
+      ...(p ?? this.blank(0, symbol, 0)),
+      side,
+      qty: opens,
+      cost: BigInt(ref) * BigInt(opens),
+      ladder: [],
+      stop: null,
+    } as Position;
     const levels = b.ladder ?? [];
     if (levels.length > 20) throw new EngineError(400, "bracket: at most 20 take-profit levels");
     let sum = 0;
     const entry = entryRef(side, probe.cost, opens, spec.tick);
     for (let i = 0; i < levels.length; i++) {
       const l = levels[i]!;
-      if (!Number.isInteger(l.qty) || l.qty <= 0) throw new EngineError(400, `bracket TP${i + 1} quantity: a whole number ≥ 1`);
+      if (!Number.isInteger(l.qty) || l.qty <= 0)
+        throw new EngineError(400, `bracket TP${i + 1} quantity: a whole number ≥ 1`);
       this.levelPrice(probe, spec, entry, ref, l.target, i + 1);
       if (l.enabled) sum += l.qty;
     }
-    if (sum > opens) throw new EngineError(400, `bracket: the take-profit quantities (${sum}) exceed the ${opens} contract${opens === 1 ? "" : "s"} this order opens; nothing was sent`);
+    if (sum > opens)
+      throw new EngineError(
+        400,
+        `bracket: the take-profit quantities (${sum}) exceed the ${opens} contract${opens === 1 ? "" : "s"} this order opens; nothing was sent`,
+      );
     if (b.stop) this.initialStop(probe, spec, b.stop, b.atr, b.atr === undefined ? "no ATR given" : undefined);
     const t = b.timer;
-    if (t && (!Number.isInteger(t.durationMs) || t.durationMs < 1000 || t.durationMs > 7 * 86_400_000)) throw new EngineError(400, "bracket timer: between 1 second and 7 days");
+    if (t && (!Number.isInteger(t.durationMs) || t.durationMs < 1000 || t.durationMs > 7 * 86_400_000))
+      throw new EngineError(400, "bracket timer: between 1 second and 7 days");
   }
 
-  private cmdRecord(accountId: number, symbol: string, spec: InstrumentSpec & { decimals: number }, c: Extract<Command, { kind: "record" }>, actor: Actor, tsMs: number): void {
+  private cmdRecord(
+    accountId: number,
+    symbol: string,
+    spec: InstrumentSpec & { decimals: number },
+    c: Extract<Command, { kind: "record" }>,
+    actor: Actor,
+    tsMs: number,
+  ): void {
     checkQty(c.qty);
-    if (!onTick(c.entryPrice, spec.tick) || c.entryPrice <= 0) throw new EngineError(400, `entry price: must be on ${symbol}'s tick grid (${formatPrice(spec.tick, 0)})`);
+    if (!onTick(c.entryPrice, spec.tick) || c.entryPrice <= 0)
+      throw new EngineError(400, `entry price: must be on ${symbol}'s tick grid (${formatPrice(spec.tick, 0)})`);
     const existing = this.positions.get(`${accountId}:${symbol}`);
-    if (existing && existing.qty > 0) throw new EngineError(409, `${symbol} already has an open ${existing.side} position of ${existing.qty}; exit or clear it first`);
+    if (existing && existing.qty > 0)
+      throw new EngineError(
+        409,
+        `${symbol} already has an open ${existing.side} position of ${existing.qty}; exit or clear it first`,
+      );
     const p = this.ensurePosition(accountId, symbol, tsMs);
     this.open(p, c.side, c.qty, c.entryPrice, tsMs);
-    this.event(p, "trade.recorded", actor, `position recorded by hand: ${c.side} ${c.qty} @ ${formatPrice(c.entryPrice, spec.decimals)} (no order sent)`, { side: c.side, qty: c.qty, price: c.entryPrice }, tsMs);
+    this.event(
+      p,
+      "trade.recorded",
+      actor,
+      `position recorded by hand: ${c.side} ${c.qty} @ ${formatPrice(c.entryPrice, spec.decimals)} (no order sent)`,
+      { side: c.side, qty: c.qty, price: c.entryPrice },
+      tsMs,
+    );
   }
 
-  private cmdSync(accountId: number, symbol: string, spec: InstrumentSpec & { decimals: number }, c: Extract<Command, { kind: "sync" }>, actor: Actor, tsMs: number): void {
+  private cmdSync(
+    accountId: number,
+    symbol: string,
+    spec: InstrumentSpec & { decimals: number },
+    c: Extract<Command, { kind: "sync" }>,
+    actor: Actor,
+    tsMs: number,
+  ): void {
     checkQty(c.qty);
-    if (!(c.entryPrice > 0) || !Number.isSafeInteger(c.entryPrice)) throw new EngineError(400, "entry price: must be positive");
+    if (!(c.entryPrice > 0) || !Number.isSafeInteger(c.entryPrice))
+      throw new EngineError(400, "entry price: must be positive");
     const p = this.ensurePosition(accountId, symbol, tsMs);
     const cost = BigInt(c.entryPrice) * BigInt(c.qty);
     if (p.qty === c.qty && p.side === c.side && p.cost === cost) return;
@@ -605,7 +792,14 @@ export class TradingEngine {
     const text = `${c.side} ${c.qty} @ ${formatPrice(c.entryPrice, spec.decimals)}`;
     if (p.qty === 0 || p.side !== c.side) {
       this.open(p, c.side, c.qty, c.entryPrice, c.openedAtMs ?? tsMs);
-      this.event(p, "trade.synced", actor, `position reported by the original API: ${text} (no order sent)`, { side: c.side, qty: c.qty, price: c.entryPrice }, tsMs);
+      this.event(
+        p,
+        "trade.synced",
+        actor,
+        `position reported by the original API: ${text} (no order sent)`,
+        { side: c.side, qty: c.qty, price: c.entryPrice },
+        tsMs,
+      );
       return;
     }
     // Same trade, new size or average: the ladder and stop stay, priced from the new entry.
@@ -614,7 +808,14 @@ export class TradingEngine {
     p.entryQty = Math.max(p.entryQty, c.qty);
     p.entryCost = p.entryQty === c.qty ? cost : p.entryCost;
     this.rebaseLadder(p);
-    this.event(p, "trade.synced", actor, `position updated by the original API: ${text} (no order sent)`, { side: c.side, qty: c.qty, price: c.entryPrice }, tsMs);
+    this.event(
+      p,
+      "trade.synced",
+      actor,
+      `position updated by the original API: ${text} (no order sent)`,
+      { side: c.side, qty: c.qty, price: c.entryPrice },
+      tsMs,
+    );
     this.touch(p, PART.size | PART.ladder);
   }
 
@@ -625,7 +826,11 @@ export class TradingEngine {
     const all = c.qty === undefined || c.qty >= p.qty;
     if (p.closing) {
       // A resting stop-limit (its limit passed) is replaced by a market exit; a market exit already working is enough.
-      if (!all || !this.closingRests(p)) throw new EngineError(409, `a market exit of ${p.symbol} is already working (${p.closing.reason}); it fills at the next print`);
+      if (!all || !this.closingRests(p))
+        throw new EngineError(
+          409,
+          `a market exit of ${p.symbol} is already working (${p.closing.reason}); it fills at the next print`,
+        );
     }
     const free = p.qty - this.pendingExitQty(p);
     if (all || c.qty === undefined) {
@@ -635,16 +840,34 @@ export class TradingEngine {
     checkQty(c.qty);
     if (c.qty > free) throw new EngineError(409, `only ${free} of ${p.qty} contracts are not already being exited`);
     const reason = `take profit ${c.qty} by ${actor.label}`;
-    const id = this.submit(p, `${p.key}:o${p.nextOrder}`, p.side === "long" ? "sell" : "buy", c.qty, "exit", reason, price, tsMs);
+    const id = this.submit(
+      p,
+      `${p.key}:o${p.nextOrder}`,
+      p.side === "long" ? "sell" : "buy",
+      c.qty,
+      "exit",
+      reason,
+      price,
+      tsMs,
+    );
     this.event(p, "exit.submitted", actor, `${reason} (of ${p.qty})`, { qty: c.qty, orderId: id }, tsMs);
     this.touch(p, PART.state);
   }
 
   /** The resting stop-limit exit becomes a market order for the same contracts (R3.2). */
   private cmdConvert(p: Position, actor: Actor, tsMs: number): void {
-    if (!p.closing || p.closing.purpose !== "stop" || !this.closingRests(p)) throw new EngineError(409, `no resting stop-limit exit of ${p.symbol} to convert`);
+    if (p.closing?.purpose !== "stop" || !this.closingRests(p))
+      throw new EngineError(409, `no resting stop-limit exit of ${p.symbol} to convert`);
     const price = this.books.get(p.symbol)?.last ?? 0;
-    this.startClosing(p, "stop", `${p.closing.reason}; converted to market by ${actor.label}`, price, tsMs, actor, true);
+    this.startClosing(
+      p,
+      "stop",
+      `${p.closing.reason}; converted to market by ${actor.label}`,
+      price,
+      tsMs,
+      actor,
+      true,
+    );
   }
 
   /** The position's closing order rests at the venue as a limit (a jumped stop-limit), so it can be withdrawn. */
@@ -653,7 +876,13 @@ export class TradingEngine {
     return o !== undefined && o.status === "resting" && o.type === "limit";
   }
 
-  private cmdSetLadder(p: Position, spec: InstrumentSpec & { decimals: number }, levels: { enabled: boolean; qty: number; target: Target; keep?: TpLevel }[], actor: Actor, tsMs: number): void {
+  private cmdSetLadder(
+    p: Position,
+    spec: InstrumentSpec & { decimals: number },
+    levels: { enabled: boolean; qty: number; target: Target; keep?: TpLevel }[],
+    actor: Actor,
+    tsMs: number,
+  ): void {
     if (p.qty === 0) throw new EngineError(409, `no open ${p.symbol} position to attach take-profit levels to`);
     if (p.closing) throw new EngineError(409, `an exit of ${p.symbol} is under way`);
     if (levels.length > 20) throw new EngineError(400, "at most 20 take-profit levels");
@@ -674,11 +903,31 @@ export class TradingEngine {
       const price = this.levelPrice(p, spec, ref, avg, l.target, i + 1);
       if (l.enabled) committed += l.qty;
       const kept = l.keep && l.keep.price === price && l.keep.qty === l.qty ? l.keep : undefined;
-      ladder.push(kept ? { ...kept, enabled: l.enabled, status: l.enabled ? "armed" : kept.status === "failed" ? "failed" : "armed", attempts: kept.status === "failed" && l.enabled ? 0 : kept.attempts } : {
-        id: `${p.tradeId}:tp${++seq}`, enabled: l.enabled, qty: l.qty, target: l.target, price, status: "armed", filledQty: 0, attempts: 0,
-      });
+      ladder.push(
+        kept
+          ? {
+              ...kept,
+              enabled: l.enabled,
+              status: l.enabled ? "armed" : kept.status === "failed" ? "failed" : "armed",
+              attempts: kept.status === "failed" && l.enabled ? 0 : kept.attempts,
+            }
+          : {
+              id: `${p.tradeId}:tp${++seq}`,
+              enabled: l.enabled,
+              qty: l.qty,
+              target: l.target,
+              price,
+              status: "armed",
+              filledQty: 0,
+              attempts: 0,
+            },
+      );
     }
-    if (committed > p.qty) throw new EngineError(400, `take-profit quantities (${committed} enabled or pending) exceed the position (${p.qty})`);
+    if (committed > p.qty)
+      throw new EngineError(
+        400,
+        `take-profit quantities (${committed} enabled or pending) exceed the position (${p.qty})`,
+      );
     ladder.sort(p.side === "long" ? byPriceUp : byPriceDown);
     if (sameLadder(ladder, p.ladder)) return;
     p.nextLevel = seq;
@@ -690,25 +939,56 @@ export class TradingEngine {
       text += `${i ? ", " : ""}TP${i + 1} ${l.qty}@${formatPrice(l.price, spec.decimals)}${l.enabled ? "" : " (off)"}${l.status !== "armed" ? ` (${l.status})` : ""}`;
       shown.push({ qty: l.qty, price: l.price, enabled: l.enabled, status: l.status });
     }
-    this.event(p, "ladder.set", actor, ladder.length ? `take-profit ladder: ${text}` : "take-profit ladder removed", { levels: shown }, tsMs);
+    this.event(
+      p,
+      "ladder.set",
+      actor,
+      ladder.length ? `take-profit ladder: ${text}` : "take-profit ladder removed",
+      { levels: shown },
+      tsMs,
+    );
     this.touch(p, PART.ladder);
   }
 
-  private levelPrice(p: Position, spec: InstrumentSpec & { decimals: number }, ref: Nanos, avg: Nanos, target: Target, n: number): Nanos {
+  private levelPrice(
+    p: Position,
+    spec: InstrumentSpec & { decimals: number },
+    ref: Nanos,
+    avg: Nanos,
+    target: Target,
+    n: number,
+  ): Nanos {
     const name = `TP${n}`;
     if (target.unit === "price") {
-      if (!onTick(target.value, spec.tick)) throw new EngineError(400, `${name}: ${formatPrice(target.value, spec.decimals)} is not on ${p.symbol}'s tick grid (${formatPrice(spec.tick, 0)})`);
+      if (!onTick(target.value, spec.tick))
+        throw new EngineError(
+          400,
+          `${name}: ${formatPrice(target.value, spec.decimals)} is not on ${p.symbol}'s tick grid (${formatPrice(spec.tick, 0)})`,
+        );
     } else if (!(target.value > 0) || (target.unit === "ticks" && !Number.isInteger(target.value))) {
-      throw new EngineError(400, `${name}: the distance must be positive${target.unit === "ticks" ? " whole ticks" : ""}`);
+      throw new EngineError(
+        400,
+        `${name}: the distance must be positive${target.unit === "ticks" ? " whole ticks" : ""}`,
+      );
     }
     const price = profitPrice(p.side, ref, target, spec.tick);
     if (p.side === "long" ? price <= avg : price >= avg) {
-      throw new EngineError(400, `${name}: ${formatPrice(price, spec.decimals)} is not on the profit side of a ${p.side} entry at ${formatPrice(avg, spec.decimals)}`);
+      throw new EngineError(
+        400,
+        `${name}: ${formatPrice(price, spec.decimals)} is not on the profit side of a ${p.side} entry at ${formatPrice(avg, spec.decimals)}`,
+      );
     }
     return price;
   }
 
-  private cmdSetStop(p: Position, spec: InstrumentSpec & { decimals: number }, cfg: StopConfig | null, atr: { value: Nanos } | { unavailable: string } | undefined, actor: Actor, tsMs: number): void {
+  private cmdSetStop(
+    p: Position,
+    spec: InstrumentSpec & { decimals: number },
+    cfg: StopConfig | null,
+    atr: { value: Nanos } | { unavailable: string } | undefined,
+    actor: Actor,
+    tsMs: number,
+  ): void {
     if (p.qty === 0) throw new EngineError(409, `no open ${p.symbol} position`);
     if (p.closing) throw new EngineError(409, `an exit of ${p.symbol} is under way`);
     if (p.stop?.status === "pending") throw new EngineError(409, "the stop has fired and its exit is under way");
@@ -718,11 +998,19 @@ export class TradingEngine {
       this.touch(p, PART.stop);
       return;
     }
-    const state = this.initialStop(p, spec, cfg, atr && "value" in atr ? atr.value : undefined, atr && "unavailable" in atr ? atr.unavailable : undefined);
+    const state = this.initialStop(
+      p,
+      spec,
+      cfg,
+      atr && "value" in atr ? atr.value : undefined,
+      atr && "unavailable" in atr ? atr.unavailable : undefined,
+    );
     const old = p.stop;
-    const trails = Boolean(cfg.trailBy && (cfg.kind === "trailing" || cfg.trailAfterTp1 || cfg.breakevenAfterTp1?.thenTrail));
+    const trails = Boolean(
+      cfg.trailBy && (cfg.kind === "trailing" || cfg.trailAfterTp1 || cfg.breakevenAfterTp1?.thenTrail),
+    );
     let text = `stop ${cfg.kind} ${formatPrice(state.price, spec.decimals)} (${state.basis})`;
-    if (old && old.trailing && old.status === "armed") {
+    if (old?.trailing && old.status === "armed") {
       // Edited while trailing (R3.7): the stop as it is now, unless the trail distance changed;
       // an edit that no longer trails leaves the stop where it trailed to.
       state.trailing = trails;
@@ -738,26 +1026,39 @@ export class TradingEngine {
     } else if (state.trailing) {
       // Trailing starts now, from the last print, the print itself included (R3.3).
       p.best = this.books.get(p.symbol)?.last || Number(p.cost / BigInt(p.qty));
-      if (ratchet(p, state, p.best, spec.tick)) text += `; trailing ${formatTarget(cfg.trailBy ?? (cfg.initial as Target), spec.decimals)} from ${formatPrice(p.best, spec.decimals)}: ${formatPrice(state.price, spec.decimals)}`;
+      if (ratchet(p, state, p.best, spec.tick))
+        text += `; trailing ${formatTarget(cfg.trailBy ?? (cfg.initial as Target), spec.decimals)} from ${formatPrice(p.best, spec.decimals)}: ${formatPrice(state.price, spec.decimals)}`;
     }
     p.stop = state;
     this.event(p, "stop.set", actor, text, { kind: cfg.kind, price: state.price }, tsMs);
     this.touch(p, PART.stop);
   }
 
-  private initialStop(p: Position, spec: InstrumentSpec & { decimals: number }, cfg: StopConfig, atr: Nanos | undefined, atrMissing?: string): StopState {
+  private initialStop(
+    p: Position,
+    spec: InstrumentSpec & { decimals: number },
+    cfg: StopConfig,
+    atr: Nanos | undefined,
+    atrMissing?: string,
+  ): StopState {
     const ref = entryRef(p.side === "long" ? "short" : "long", p.cost, p.qty, spec.tick);
     let price: Nanos;
     let basis: string;
     const init = cfg.initial;
     if (init.unit === "atr") {
-      if (atr === undefined || !(atr > 0)) throw new EngineError(400, `ATR stop refused: ATR is unavailable (${atrMissing ?? "no ATR given"}); set the stop by points or ticks`);
-      if (!(init.multiplier > 0 && init.multiplier <= 50)) throw new EngineError(400, "ATR multiplier: between 0 and 50");
+      if (atr === undefined || !(atr > 0))
+        throw new EngineError(
+          400,
+          `ATR stop refused: ATR is unavailable (${atrMissing ?? "no ATR given"}); set the stop by points or ticks`,
+        );
+      if (!(init.multiplier > 0 && init.multiplier <= 50))
+        throw new EngineError(400, "ATR multiplier: between 0 and 50");
       const dist = ceilTick(Math.round(atr * init.multiplier), spec.tick);
       price = lossPrice(p.side, ref, dist);
       basis = `${init.multiplier} × ATR ${formatPrice(Math.round(atr), spec.decimals)} = ${formatPrice(dist, spec.decimals)} from entry`;
     } else if (init.unit === "price") {
-      if (!onTick(init.value, spec.tick)) throw new EngineError(400, `stop: ${formatPrice(init.value, spec.decimals)} is not on ${p.symbol}'s tick grid`);
+      if (!onTick(init.value, spec.tick))
+        throw new EngineError(400, `stop: ${formatPrice(init.value, spec.decimals)} is not on ${p.symbol}'s tick grid`);
       price = init.value;
       basis = "set by price";
     } else {
@@ -769,43 +1070,91 @@ export class TradingEngine {
     const last = this.books.get(p.symbol)?.last ?? 0;
     const avg = Number(p.cost / BigInt(p.qty));
     if (price <= 0) throw new EngineError(400, "stop: below zero");
-    if (p.side === "long" ? price >= Math.max(avg, last || 0) && last > 0 && price >= last : last > 0 && price <= last) {
-      throw new EngineError(400, `stop ${formatPrice(price, spec.decimals)} is on the wrong side of the market (${formatPrice(last, spec.decimals)}); it would fire at once`);
+    if (
+      p.side === "long" ? price >= Math.max(avg, last || 0) && last > 0 && price >= last : last > 0 && price <= last
+    ) {
+      throw new EngineError(
+        400,
+        `stop ${formatPrice(price, spec.decimals)} is on the wrong side of the market (${formatPrice(last, spec.decimals)}); it would fire at once`,
+      );
     }
-    if (cfg.kind === "stop-limit" && !(Number.isInteger(cfg.limitOffsetTicks) && cfg.limitOffsetTicks! >= 0)) throw new EngineError(400, "stop-limit: limit offset in whole ticks ≥ 0");
-    if ((cfg.kind === "trailing" || cfg.trailAfterTp1 || cfg.breakevenAfterTp1?.thenTrail) && cfg.kind === "trailing" && !cfg.trailBy && init.unit === "atr") {
+    if (cfg.kind === "stop-limit" && !(Number.isInteger(cfg.limitOffsetTicks) && cfg.limitOffsetTicks! >= 0))
+      throw new EngineError(400, "stop-limit: limit offset in whole ticks ≥ 0");
+    if (
+      (cfg.kind === "trailing" || cfg.trailAfterTp1 || cfg.breakevenAfterTp1?.thenTrail) &&
+      cfg.kind === "trailing" &&
+      !cfg.trailBy &&
+      init.unit === "atr"
+    ) {
       throw new EngineError(400, "trailing stop: give the trailing distance (trailBy) in points or ticks");
     }
-    if (cfg.trailBy && (cfg.trailBy.unit === "price" || !(cfg.trailBy.value > 0))) throw new EngineError(400, "trail by: a positive distance in points or ticks");
+    if (cfg.trailBy && (cfg.trailBy.unit === "price" || !(cfg.trailBy.value > 0)))
+      throw new EngineError(400, "trail by: a positive distance in points or ticks");
     return { config: cfg, price, trailing: cfg.kind === "trailing", status: "armed", attempts: 0, basis };
   }
 
-  private cmdMoveStop(p: Position, spec: InstrumentSpec & { decimals: number }, price: Nanos, actor: Actor, tsMs: number): void {
-    if (!p.stop || p.stop.status !== "armed") throw new EngineError(409, `no armed stop on ${p.symbol} to move`);
-    if (!onTick(price, spec.tick) || price <= 0) throw new EngineError(400, `stop: ${formatPrice(price, spec.decimals)} is not on ${p.symbol}'s tick grid`);
+  private cmdMoveStop(
+    p: Position,
+    spec: InstrumentSpec & { decimals: number },
+    price: Nanos,
+    actor: Actor,
+    tsMs: number,
+  ): void {
+    if (p.stop?.status !== "armed") throw new EngineError(409, `no armed stop on ${p.symbol} to move`);
+    if (!onTick(price, spec.tick) || price <= 0)
+      throw new EngineError(400, `stop: ${formatPrice(price, spec.decimals)} is not on ${p.symbol}'s tick grid`);
     const last = this.books.get(p.symbol)?.last ?? 0;
     if (last > 0 && (p.side === "long" ? price >= last : price <= last)) {
-      throw new EngineError(400, `stop ${formatPrice(price, spec.decimals)} is on the wrong side of the market (${formatPrice(last, spec.decimals)})`);
+      throw new EngineError(
+        400,
+        `stop ${formatPrice(price, spec.decimals)} is on the wrong side of the market (${formatPrice(last, spec.decimals)})`,
+      );
     }
     const from = p.stop.price;
     p.stop.price = price;
     p.stop.basis = `moved by hand from ${formatPrice(from, spec.decimals)}`;
-    this.event(p, "stop.moved", actor, `stop moved ${formatPrice(from, spec.decimals)} → ${formatPrice(price, spec.decimals)}`, { from, to: price }, tsMs);
+    this.event(
+      p,
+      "stop.moved",
+      actor,
+      `stop moved ${formatPrice(from, spec.decimals)} → ${formatPrice(price, spec.decimals)}`,
+      { from, to: price },
+      tsMs,
+    );
     this.touch(p, PART.stop);
   }
 
-  private cmdSetTimer(p: Position, t: Extract<Command, { kind: "set-timer" }>["timer"], actor: Actor, tsMs: number): void {
+  private cmdSetTimer(
+    p: Position,
+    t: Extract<Command, { kind: "set-timer" }>["timer"],
+    actor: Actor,
+    tsMs: number,
+  ): void {
     if (p.qty === 0) throw new EngineError(409, `no open ${p.symbol} position`);
     if (!t) {
       p.timer = null;
       this.timed.delete(p);
       this.event(p, "timer.cancelled", actor, "trade timer cancelled", {}, tsMs);
     } else {
-      if (!Number.isInteger(t.durationMs) || t.durationMs < 1000 || t.durationMs > 7 * 86_400_000) throw new EngineError(400, "timer: between 1 second and 7 days");
-      p.timer = { durationMs: t.durationMs, deadlineMs: p.openedAtMs + t.durationMs, action: t.action, mode: t.mode, phase: "running" };
+      if (!Number.isInteger(t.durationMs) || t.durationMs < 1000 || t.durationMs > 7 * 86_400_000)
+        throw new EngineError(400, "timer: between 1 second and 7 days");
+      p.timer = {
+        durationMs: t.durationMs,
+        deadlineMs: p.openedAtMs + t.durationMs,
+        action: t.action,
+        mode: t.mode,
+        phase: "running",
+      };
       if (p.timer.deadlineMs < tsMs) p.timer.deadlineMs = tsMs + t.durationMs;
       this.timed.add(p);
-      this.event(p, "timer.set", actor, `trade timer ${fmtDuration(t.durationMs)} → ${t.action}${t.mode === "regardless" ? " (regardless of profit)" : " (unless in profit)"}`, { deadlineMs: p.timer.deadlineMs }, tsMs);
+      this.event(
+        p,
+        "timer.set",
+        actor,
+        `trade timer ${fmtDuration(t.durationMs)} → ${t.action}${t.mode === "regardless" ? " (regardless of profit)" : " (unless in profit)"}`,
+        { deadlineMs: p.timer.deadlineMs },
+        tsMs,
+      );
     }
     this.touch(p, PART.timer);
   }
@@ -831,7 +1180,14 @@ export class TradingEngine {
         o.awaitingPrice = (o.awaitingPrice ?? 0) + qty;
         o.status = "sent";
         this.bookOf(p.symbol).awaiting++;
-        this.event(p, "order.sent", RULE, `${o.purpose === "entry" ? `${o.side} order` : o.purpose} ${o.side} ${qty} sent with no price; its fill is taken at the next print`, { orderId: o.id, qty }, r.tsMs);
+        this.event(
+          p,
+          "order.sent",
+          RULE,
+          `${o.purpose === "entry" ? `${o.side} order` : o.purpose} ${o.side} ${qty} sent with no price; its fill is taken at the next print`,
+          { orderId: o.id, qty },
+          r.tsMs,
+        );
         this.touch(p, PART.state);
         return this.out;
       }
@@ -856,7 +1212,8 @@ export class TradingEngine {
     if (closeQty > 0) {
       // Reduce first; whatever is left opens the other side (netting).
       const removed = (p.cost * BigInt(closeQty)) / BigInt(p.qty);
-      const points = p.side === "long" ? BigInt(price) * BigInt(closeQty) - removed : removed - BigInt(price) * BigInt(closeQty);
+      const points =
+        p.side === "long" ? BigInt(price) * BigInt(closeQty) - removed : removed - BigInt(price) * BigInt(closeQty);
       const pnl = (points * spec.pointValue) / 1_000_000_000n;
       const commission = perContract * BigInt(closeQty);
       p.cost -= removed;
@@ -865,7 +1222,18 @@ export class TradingEngine {
       p.commissions += commission;
       p.exitQty += closeQty;
       p.exitCost += BigInt(price) * BigInt(closeQty);
-      p.fills.push({ orderId: o.id, qty: closeQty, price, purpose: o.purpose, reason: o.reason, tsMs, pnl, commission, assumed, closes: true });
+      p.fills.push({
+        orderId: o.id,
+        qty: closeQty,
+        price,
+        purpose: o.purpose,
+        reason: o.reason,
+        tsMs,
+        pnl,
+        commission,
+        assumed,
+        closes: true,
+      });
       const level = o.levelId ? p.ladder.find((l) => l.id === o.levelId) : undefined;
       const net = formatDollars(pnl - commission);
       if (level) {
@@ -874,11 +1242,30 @@ export class TradingEngine {
         level.filledQty += closeQty;
         level.fillPrice = price;
         if (level.filledQty >= level.qty || p.qty === 0) level.status = "filled";
-        this.event(p, "tp.filled", tpRule(n), `TP${n} ${verb} ${closeQty} @ ${formatPrice(price, spec.decimals)} (P&L ${net})`, { level: n, levelPrice: level.price, qty: closeQty, price, pnl: pnl.toString(), assumed }, tsMs);
+        this.event(
+          p,
+          "tp.filled",
+          tpRule(n),
+          `TP${n} ${verb} ${closeQty} @ ${formatPrice(price, spec.decimals)} (P&L ${net})`,
+          { level: n, levelPrice: level.price, qty: closeQty, price, pnl: pnl.toString(), assumed },
+          tsMs,
+        );
         if (first && ++p.tpFilled === 1 && p.qty > 0) this.afterFirstTp(p, price, tsMs);
       } else {
-        const what = o.purpose === "entry" || o.purpose === "reverse" ? `${o.side} order` : o.purpose === "exit" ? "exit" : o.purpose;
-        this.event(p, `${o.purpose}.filled`, o.purpose === "entry" ? RULE : rule(o.purpose), `${what} ${verb} ${closeQty} @ ${formatPrice(price, spec.decimals)} (P&L ${net})`, { qty: closeQty, price, pnl: pnl.toString(), assumed }, tsMs);
+        const what =
+          o.purpose === "entry" || o.purpose === "reverse"
+            ? `${o.side} order`
+            : o.purpose === "exit"
+              ? "exit"
+              : o.purpose;
+        this.event(
+          p,
+          `${o.purpose}.filled`,
+          o.purpose === "entry" ? RULE : rule(o.purpose),
+          `${what} ${verb} ${closeQty} @ ${formatPrice(price, spec.decimals)} (P&L ${net})`,
+          { qty: closeQty, price, pnl: pnl.toString(), assumed },
+          tsMs,
+        );
       }
       if (p.qty === 0) this.closeTrade(p, tsMs);
     }
@@ -896,18 +1283,43 @@ export class TradingEngine {
       }
       const commission = perContract * BigInt(openQty);
       p.commissions += commission;
-      p.fills.push({ orderId: o.id, qty: openQty, price, purpose: o.purpose, reason: o.reason, tsMs, pnl: 0n, commission, assumed, closes: false });
+      p.fills.push({
+        orderId: o.id,
+        qty: openQty,
+        price,
+        purpose: o.purpose,
+        reason: o.reason,
+        tsMs,
+        pnl: 0n,
+        commission,
+        assumed,
+        closes: false,
+      });
       const late = o.purpose !== "entry" && o.purpose !== "reverse";
-      this.event(p, late ? "order.late_fill" : fresh ? "trade.opened" : "trade.added", RULE,
+      this.event(
+        p,
+        late ? "order.late_fill" : fresh ? "trade.opened" : "trade.added",
+        RULE,
         `${late ? `${o.purpose} order filled after the position was already flat — ` : ""}${fresh ? "opened" : "added"} ${side} ${openQty} @ ${formatPrice(price, spec.decimals)} (${verb})${fresh ? "" : `; position ${p.qty} @ ${formatPrice(Number(p.cost / BigInt(p.qty)), spec.decimals)} avg`}${late ? "; check it with the broker" : ""}`,
-        { qty: openQty, price, assumed }, tsMs);
+        { qty: openQty, price, assumed },
+        tsMs,
+      );
       if (fresh) this.applyBracket(p, o, tsMs);
       else this.entries.delete(o.id);
     } else if (p.qty === 0 && p.reverseTo && !this.hasWorking(p)) {
       const r = p.reverseTo;
       p.reverseTo = null;
       const id = `${p.key}:o${p.nextOrder}`;
-      this.submitRaw(p, { id, side: r.side === "long" ? "buy" : "sell", qty: r.qty, type: "market", refPrice: price, purpose: "reverse", reason: `reverse into ${r.side} ${r.qty}`, tsMs });
+      this.submitRaw(p, {
+        id,
+        side: r.side === "long" ? "buy" : "sell",
+        qty: r.qty,
+        type: "market",
+        refPrice: price,
+        purpose: "reverse",
+        reason: `reverse into ${r.side} ${r.qty}`,
+        tsMs,
+      });
       this.entries.set(id, { orderId: id, bracket: p.lastBracket ?? {} });
     } else if (p.qty > 0 && p.closing && !this.hasWorking(p)) {
       // The closing order filled only in part, or a TP in flight failed meanwhile: exit the rest.
@@ -938,7 +1350,15 @@ export class TradingEngine {
         const ref = entryRef(p.side, p.cost, p.qty, spec.tick);
         const fit = fitLadder(ladder, p.qty, (t) => Math.abs(profitPrice(p.side, ref, t, spec.tick) - ref));
         ladder = fit.levels;
-        if (fit.cut.length) this.event(p, "ladder.fitted", actor, `take-profit ladder fitted to ${p.qty}: ${fit.cut.join(", ")}`, {}, tsMs);
+        if (fit.cut.length)
+          this.event(
+            p,
+            "ladder.fitted",
+            actor,
+            `take-profit ladder fitted to ${p.qty}: ${fit.cut.join(", ")}`,
+            {},
+            tsMs,
+          );
       }
       if (ladder.length) this.cmdSetLadder(p, spec, ladder, actor, tsMs);
     } catch (err) {
@@ -949,7 +1369,7 @@ export class TradingEngine {
 
   private afterFirstTp(p: Position, price: Nanos, tsMs: number): void {
     const s = p.stop;
-    if (!s || s.status !== "armed") return;
+    if (s?.status !== "armed") return;
     const be = s.config.breakevenAfterTp1;
     if (be) {
       this.toBreakeven(p, be.offsetTicks, "TP1 filled → stop to breakeven", tsMs);
@@ -970,14 +1390,28 @@ export class TradingEngine {
       return;
     }
     if (last > 0 && (p.side === "long" ? target >= last : target <= last)) {
-      this.event(p, "stop.breakeven_skipped", rule("breakeven"), `${why}: breakeven ${formatPrice(target, spec.decimals)} is beyond the market ${formatPrice(last, spec.decimals)}; stop left at ${formatPrice(s.price, spec.decimals)}`, {}, tsMs);
+      this.event(
+        p,
+        "stop.breakeven_skipped",
+        rule("breakeven"),
+        `${why}: breakeven ${formatPrice(target, spec.decimals)} is beyond the market ${formatPrice(last, spec.decimals)}; stop left at ${formatPrice(s.price, spec.decimals)}`,
+        {},
+        tsMs,
+      );
       return;
     }
     if (!betterStop(p.side, target, s.price)) return;
     const from = s.price;
     s.price = target;
     s.basis = `breakeven ${offsetTicks >= 0 ? "+" : ""}${offsetTicks} tick${Math.abs(offsetTicks) === 1 ? "" : "s"}`;
-    this.event(p, "stop.breakeven", rule("breakeven"), `${why}: ${formatPrice(from, spec.decimals)} → ${formatPrice(target, spec.decimals)}`, { from, to: target }, tsMs);
+    this.event(
+      p,
+      "stop.breakeven",
+      rule("breakeven"),
+      `${why}: ${formatPrice(from, spec.decimals)} → ${formatPrice(target, spec.decimals)}`,
+      { from, to: target },
+      tsMs,
+    );
     this.touch(p, PART.stop);
   }
 
@@ -985,7 +1419,14 @@ export class TradingEngine {
     const s = p.stop!;
     if (s.trailing) return;
     if (!s.config.trailBy) {
-      this.event(p, "stop.trail_skipped", rule("trail"), "trailing after TP1 asked but no trailing distance set", {}, tsMs);
+      this.event(
+        p,
+        "stop.trail_skipped",
+        rule("trail"),
+        "trailing after TP1 asked but no trailing distance set",
+        {},
+        tsMs,
+      );
       return;
     }
     s.trailing = true;
@@ -996,7 +1437,14 @@ export class TradingEngine {
     const from = s.price;
     const moved = ratchet(p, s, p.best, spec.tick);
     this.touch(p, PART.stop);
-    this.event(p, "stop.trailing", rule("trail"), `trailing ${formatTarget(s.config.trailBy, spec.decimals)} from ${formatPrice(p.best, spec.decimals)}${moved ? `: stop ${formatPrice(from, spec.decimals)} → ${formatPrice(s.price, spec.decimals)}` : `; stop stays at ${formatPrice(s.price, spec.decimals)}`}`, {}, tsMs);
+    this.event(
+      p,
+      "stop.trailing",
+      rule("trail"),
+      `trailing ${formatTarget(s.config.trailBy, spec.decimals)} from ${formatPrice(p.best, spec.decimals)}${moved ? `: stop ${formatPrice(from, spec.decimals)} → ${formatPrice(s.price, spec.decimals)}` : `; stop stays at ${formatPrice(s.price, spec.decimals)}`}`,
+      {},
+      tsMs,
+    );
   }
 
   private onFailure(p: Position, o: WorkingOrder, kind: "rejected" | "failed", reason: string, tsMs: number): void {
@@ -1007,26 +1455,62 @@ export class TradingEngine {
       level.lastError = reason;
       if (level.attempts >= MAX_ATTEMPTS) {
         level.status = "failed";
-        this.event(p, "tp.failed", tpRule(n), `TP${n} exit ${kind} ${level.attempts}×: ${reason} — position still open, act by hand`, { level: n, reason }, tsMs);
+        this.event(
+          p,
+          "tp.failed",
+          tpRule(n),
+          `TP${n} exit ${kind} ${level.attempts}×: ${reason} — position still open, act by hand`,
+          { level: n, reason },
+          tsMs,
+        );
       } else {
         level.status = level.filledQty > 0 ? "pending" : "armed";
         if (level.filledQty > 0) level.status = "armed";
-        this.event(p, "tp.retry", tpRule(n), `TP${n} exit ${kind}: ${reason} — armed again (attempt ${level.attempts} of ${MAX_ATTEMPTS})`, { level: n, reason }, tsMs);
+        this.event(
+          p,
+          "tp.retry",
+          tpRule(n),
+          `TP${n} exit ${kind}: ${reason} — armed again (attempt ${level.attempts} of ${MAX_ATTEMPTS})`,
+          { level: n, reason },
+          tsMs,
+        );
       }
     } else if (p.closing && o.id === p.closing.orderId) {
       if (p.closing.attempts >= MAX_ATTEMPTS) {
         const c = p.closing;
         p.closing = null;
         if (p.stop && p.stop.status === "pending") p.stop.status = "failed";
-        this.event(p, "exit.failed", rule(c.purpose), `EXIT FAILED ${c.attempts}× (${c.reason}): ${reason} — position still open, act by hand`, { reason }, tsMs);
+        this.event(
+          p,
+          "exit.failed",
+          rule(c.purpose),
+          `EXIT FAILED ${c.attempts}× (${c.reason}): ${reason} — position still open, act by hand`,
+          { reason },
+          tsMs,
+        );
       } else {
-        this.event(p, "exit.retry", rule(p.closing.purpose), `exit ${kind}: ${reason} — retrying (attempt ${p.closing.attempts + 1} of ${MAX_ATTEMPTS})`, { reason }, tsMs);
+        this.event(
+          p,
+          "exit.retry",
+          rule(p.closing.purpose),
+          `exit ${kind}: ${reason} — retrying (attempt ${p.closing.attempts + 1} of ${MAX_ATTEMPTS})`,
+          { reason },
+          tsMs,
+        );
         this.startClosing(p, p.closing.purpose, p.closing.reason, o.refPrice, tsMs, rule(p.closing.purpose));
       }
     } else {
       this.entries.delete(o.id);
-      this.event(p, "order.failed", RULE, `${o.purpose} order ${o.side} ${o.qty} ${kind}: ${reason}`, { reason, orderId: o.id }, tsMs);
-      if (p.closing && !this.hasWorking(p) && p.qty > 0) this.startClosing(p, p.closing.purpose, p.closing.reason, o.refPrice, tsMs, rule(p.closing.purpose));
+      this.event(
+        p,
+        "order.failed",
+        RULE,
+        `${o.purpose} order ${o.side} ${o.qty} ${kind}: ${reason}`,
+        { reason, orderId: o.id },
+        tsMs,
+      );
+      if (p.closing && !this.hasWorking(p) && p.qty > 0)
+        this.startClosing(p, p.closing.purpose, p.closing.reason, o.refPrice, tsMs, rule(p.closing.purpose));
     }
     void spec;
     this.touch(p, PART.ladder | PART.state);
@@ -1047,9 +1531,32 @@ export class TradingEngine {
 
   private blank(accountId: number, symbol: string, tsMs: number): Position {
     return {
-      key: `${accountId}:${symbol}`, accountId, symbol, tradeId: "", side: "long", qty: 0, cost: 0n, openedAtMs: tsMs, version: 0, ladder: [], nextLevel: 0,
-      stop: null, timer: null, best: 0, realized: 0n, commissions: 0n, fills: [], tpFilled: 0, closing: null, reverseTo: null, nextOrder: 1, trades: 0,
-      entryQty: 0, entryCost: 0n, exitQty: 0, exitCost: 0n,
+      key: `${accountId}:${symbol}`,
+      accountId,
+      symbol,
+      tradeId: "",
+      side: "long",
+      qty: 0,
+      cost: 0n,
+      openedAtMs: tsMs,
+      version: 0,
+      ladder: [],
+      nextLevel: 0,
+      stop: null,
+      timer: null,
+      best: 0,
+      realized: 0n,
+      commissions: 0n,
+      fills: [],
+      tpFilled: 0,
+      closing: null,
+      reverseTo: null,
+      nextOrder: 1,
+      trades: 0,
+      entryQty: 0,
+      entryCost: 0n,
+      exitQty: 0,
+      exitCost: 0n,
     };
   }
 
@@ -1080,13 +1587,29 @@ export class TradingEngine {
 
   private closeTrade(p: Position, tsMs: number): void {
     const trade: ClosedTrade = {
-      tradeId: p.tradeId, accountId: p.accountId, symbol: p.symbol, side: p.side, qty: p.entryQty,
+      tradeId: p.tradeId,
+      accountId: p.accountId,
+      symbol: p.symbol,
+      side: p.side,
+      qty: p.entryQty,
       // Averages rounded to the nearest 1e-9, not truncated (5002.1666666666… → 5002.166666667).
-      entry: Number(averageNearest(p.entryCost, p.entryQty)), exit: Number(averageNearest(p.exitCost, p.exitQty)),
-      openedAtMs: p.openedAtMs, closedAtMs: tsMs, realized: p.realized, commissions: p.commissions, fills: p.fills.slice(),
+      entry: Number(averageNearest(p.entryCost, p.entryQty)),
+      exit: Number(averageNearest(p.exitCost, p.exitQty)),
+      openedAtMs: p.openedAtMs,
+      closedAtMs: tsMs,
+      realized: p.realized,
+      commissions: p.commissions,
+      fills: p.fills.slice(),
       exitReasons: p.fills.filter(closesContracts).map((f) => f.reason),
     };
-    this.event(p, "trade.closed", RULE, `trade closed: ${p.side} ${p.entryQty}, P&L ${formatDollars(p.realized - p.commissions)} net (${formatDollars(p.realized)} gross, ${formatDollars(p.commissions)} commission)`, { realized: p.realized.toString(), commissions: p.commissions.toString() }, tsMs);
+    this.event(
+      p,
+      "trade.closed",
+      RULE,
+      `trade closed: ${p.side} ${p.entryQty}, P&L ${formatDollars(p.realized - p.commissions)} net (${formatDollars(p.realized)} gross, ${formatDollars(p.commissions)} commission)`,
+      { realized: p.realized.toString(), commissions: p.commissions.toString() },
+      tsMs,
+    );
     this.out.push({ type: "closed", trade });
     this.flatten(p);
   }
@@ -1107,7 +1630,8 @@ export class TradingEngine {
   private rebaseLadder(p: Position): void {
     const spec = this.spec(p.symbol)!;
     const ref = entryRef(p.side, p.cost, p.qty, spec.tick);
-    for (const l of p.ladder) if (l.status === "armed" && l.target.unit !== "price") l.price = profitPrice(p.side, ref, l.target, spec.tick);
+    for (const l of p.ladder)
+      if (l.status === "armed" && l.target.unit !== "price") l.price = profitPrice(p.side, ref, l.target, spec.tick);
   }
 
   /**
@@ -1141,7 +1665,18 @@ export class TradingEngine {
    * An exit order: a take-profit is a limit at its level, a stop-limit's a limit the offset
    * beyond the stop (unless converted to market), everything else a market order.
    */
-  private submit(p: Position, id: string, side: "buy" | "sell", qty: number, purpose: Purpose, reason: string, refPrice: Nanos, tsMs: number, levelId?: string, market = false): string {
+  private submit(
+    p: Position,
+    id: string,
+    side: "buy" | "sell",
+    qty: number,
+    purpose: Purpose,
+    reason: string,
+    refPrice: Nanos,
+    tsMs: number,
+    levelId?: string,
+    market = false,
+  ): string {
     let type: OrderRequest["type"] = "market";
     let limitPrice: Nanos | undefined;
     const level = levelId ? p.ladder.find((l) => l.id === levelId) : undefined;
@@ -1157,7 +1692,11 @@ export class TradingEngine {
     return id;
   }
 
-  private submitRaw(p: Position, o: Omit<OrderRequest, "accountId" | "accountKind" | "symbol">, levelId?: string): void {
+  private submitRaw(
+    p: Position,
+    o: Omit<OrderRequest, "accountId" | "accountKind" | "symbol">,
+    levelId?: string,
+  ): void {
     const acct = this.accounts.get(p.accountId)!;
     const order: OrderRequest = { ...o, accountId: p.accountId, accountKind: acct.kind, symbol: p.symbol };
     if (order.limitPrice === undefined) delete order.limitPrice;
@@ -1166,8 +1705,19 @@ export class TradingEngine {
     this.out.push({ type: "submit", order });
   }
 
-  private event(p: Position, kind: string, actor: Actor, reason: string, data: Record<string, unknown>, tsMs: number): void {
-    this.out.push({ type: "event", key: p.key, event: { kind, accountId: p.accountId, symbol: p.symbol, tradeId: p.tradeId || null, actor, reason, data, tsMs } });
+  private event(
+    p: Position,
+    kind: string,
+    actor: Actor,
+    reason: string,
+    data: Record<string, unknown>,
+    tsMs: number,
+  ): void {
+    this.out.push({
+      type: "event",
+      key: p.key,
+      event: { kind, accountId: p.accountId, symbol: p.symbol, tradeId: p.tradeId || null, actor, reason, data, tsMs },
+    });
   }
 
   /** A change of the position (`parts`: what it touched, PART bits; R8.1). */
@@ -1200,7 +1750,23 @@ export class TradingEngine {
   private bookOf(symbol: string): Book {
     let b = this.books.get(symbol);
     if (!b) {
-      b = { symbol, positions: [], slot: new Map(), ups: [], downs: [], stale: [], staleCount: 0, changedIn: [], ratcheted: [], ratchetCount: 0, last: 0, downSince: 0, awaiting: 0, up: Infinity, down: -Infinity };
+      b = {
+        symbol,
+        positions: [],
+        slot: new Map(),
+        ups: [],
+        downs: [],
+        stale: [],
+        staleCount: 0,
+        changedIn: [],
+        ratcheted: [],
+        ratchetCount: 0,
+        last: 0,
+        downSince: 0,
+        awaiting: 0,
+        up: Infinity,
+        down: -Infinity,
+      };
       this.books.set(symbol, b);
     }
     return b;
@@ -1259,7 +1825,8 @@ function ratchet(p: Position, s: StopState, price: Nanos, tick: Nanos): boolean 
 }
 
 /** A trailing stop's place: the reference less the distance for a long (floored to the tick), plus it for a short (ceiled). */
-const trailPrice = (side: Side, best: Nanos, dist: Nanos, tick: Nanos): Nanos => (side === "long" ? floorTick(best - dist, tick) : ceilTick(best + dist, tick));
+const trailPrice = (side: Side, best: Nanos, dist: Nanos, tick: Nanos): Nanos =>
+  side === "long" ? floorTick(best - dist, tick) : ceilTick(best + dist, tick);
 /** Constants, not a new string per ratchet: the UI shows best and distance itself. */
 const TRAIL_BASIS: Record<Side, string> = { long: "trailing below the high", short: "trailing above the low" };
 
@@ -1347,12 +1914,21 @@ function changedSince(p: Position, version: number): number {
   return covered > version ? PART.all : parts;
 }
 
-const PART_NAMES: [number, string][] = [[PART.trade, "a new trade"], [PART.size, "its size"], [PART.ladder, "the take-profits"], [PART.stop, "the stop"], [PART.timer, "the timer"]];
-const partNames = (bits: number) => PART_NAMES.filter(([b]) => bits & b).map(([, n]) => n).join(", ") || "it changed";
+const PART_NAMES: [number, string][] = [
+  [PART.trade, "a new trade"],
+  [PART.size, "its size"],
+  [PART.ladder, "the take-profits"],
+  [PART.stop, "the stop"],
+  [PART.timer, "the timer"],
+];
+const partNames = (bits: number) =>
+  PART_NAMES.filter(([b]) => bits & b)
+    .map(([, n]) => n)
+    .join(", ") || "it changed";
 
 /** A fill that took contracts off (older stored fills lack the flag: an exit purpose or a P&L says so). */
-export const closesContracts = (f: { closes?: boolean; pnl: bigint; purpose: Purpose }) => f.closes ?? (f.pnl !== 0n || (f.purpose !== "entry" && f.purpose !== "reverse"));
-
+export const closesContracts = (f: { closes?: boolean; pnl: bigint; purpose: Purpose }) =>
+  f.closes ?? (f.pnl !== 0n || (f.purpose !== "entry" && f.purpose !== "reverse"));
 
 /** How long a command's Idempotency-Key is remembered: a retry within a day is applied once, however many commands came between. */
 export const IDEMPOTENCY_MS = 24 * 3_600_000;
@@ -1383,4 +1959,3 @@ function fmtDuration(ms: number): string {
   const s = Math.round(ms / 1000);
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
 }
-

@@ -43,13 +43,25 @@ function desk(opts: { manual?: boolean } = {}) {
       if (opts.manual) continue;
       const price = fillOnSubmit(f.order);
       if (price === undefined) resting.push(f.order);
-      queue.push(...e.step(price === undefined ? { type: "report", orderId: f.order.id, kind: "working", tsMs: t } : { type: "report", orderId: f.order.id, kind: "filled", qty: f.order.qty, price, tsMs: t }));
+      queue.push(
+        ...e.step(
+          price === undefined
+            ? { type: "report", orderId: f.order.id, kind: "working", tsMs: t }
+            : { type: "report", orderId: f.order.id, kind: "filled", qty: f.order.qty, price, tsMs: t },
+        ),
+      );
     }
     return fx;
   };
   const api = {
-    e, submitted, cancelled, events, resting, closedTrades,
-    cmd: (command: Command, symbol = "MES", expectedVersion?: number) => run(e.step({ type: "command", accountId: 1, symbol, command, actor: trader, tsMs: t, expectedVersion })),
+    e,
+    submitted,
+    cancelled,
+    events,
+    resting,
+    closedTrades,
+    cmd: (command: Command, symbol = "MES", expectedVersion?: number) =>
+      run(e.step({ type: "command", accountId: 1, symbol, command, actor: trader, tsMs: t, expectedVersion })),
     print(price: string, symbol = "MES") {
       t += 1000;
       run(e.onTrade(symbol, px(price), t));
@@ -61,11 +73,31 @@ function desk(opts: { manual?: boolean } = {}) {
       }
     },
     step: (x: Parameters<TradingEngine["step"]>[0]) => run(e.step(x)),
-    report: (o: OrderRequest, price: string) => run(e.step({ type: "report", orderId: o.id, kind: "filled", qty: o.qty, price: px(price), tsMs: (t += 1), assumed: true })),
+    report: (o: OrderRequest, price: string) =>
+      run(
+        e.step({
+          type: "report",
+          orderId: o.id,
+          kind: "filled",
+          qty: o.qty,
+          price: px(price),
+          tsMs: (t += 1),
+          assumed: true,
+        }),
+      ),
     pos: (symbol = "MES") => e.position(1, symbol)!,
     texts: () => events.map((x) => x.reason),
-    closedNet: () => events.filter((x) => x.kind === "trade.closed").map((x) => Number(BigInt(x.data.realized as string) - BigInt(x.data.commissions as string)) / 1e9),
-    buy(qty: number, price: string, bracket?: Extract<Command, { kind: "order" }>["bracket"], side: "buy" | "sell" = "buy", symbol = "MES") {
+    closedNet: () =>
+      events
+        .filter((x) => x.kind === "trade.closed")
+        .map((x) => Number(BigInt(x.data.realized as string) - BigInt(x.data.commissions as string)) / 1e9),
+    buy(
+      qty: number,
+      price: string,
+      bracket?: Extract<Command, { kind: "order" }>["bracket"],
+      side: "buy" | "sell" = "buy",
+      symbol = "MES",
+    ) {
       api.print(price, symbol);
       api.cmd({ kind: "order", side, qty, refPrice: px(price), bracket }, symbol);
     },
@@ -150,7 +182,10 @@ describe("an exit without a price (R1.2)", () => {
 describe("trailing starts where it starts (R3.3, R3.4)", () => {
   test("trail after TP1: the stop moves at once from the print that filled TP1", () => {
     const a = desk();
-    a.buy(2, "5000.00", { stop: { kind: "fixed", initial: { unit: "points", value: px("3") }, trailBy: ticks(8), trailAfterTp1: true }, ladder: [{ enabled: true, qty: 1, target: ticks(6) }] });
+    a.buy(2, "5000.00", {
+      stop: { kind: "fixed", initial: { unit: "points", value: px("3") }, trailBy: ticks(8), trailAfterTp1: true },
+      ladder: [{ enabled: true, qty: 1, target: ticks(6) }],
+    });
     a.print("5001.50");
     expect(a.pos().qty).toBe(1);
     expect(a.pos().stop!.price).toBe(px("4999.50"));
@@ -164,7 +199,14 @@ describe("trailing starts where it starts (R3.3, R3.4)", () => {
     const a = desk();
     a.buy(1, "5000.00");
     a.print("5002.00");
-    a.cmd({ kind: "set-stop", stop: { kind: "trailing", initial: { unit: "points", value: px("4") }, trailBy: { unit: "points", value: px("1") } } });
+    a.cmd({
+      kind: "set-stop",
+      stop: {
+        kind: "trailing",
+        initial: { unit: "points", value: px("4") },
+        trailBy: { unit: "points", value: px("1") },
+      },
+    });
     expect(a.pos().stop!.price).toBe(px("5001.00"));
   });
 });
@@ -172,11 +214,25 @@ describe("trailing starts where it starts (R3.3, R3.4)", () => {
 describe("take-profits fill at their level (R2.2)", () => {
   test("a CL gap through two levels fills each at its own price", () => {
     const a = desk();
-    a.buy(2, "75.00", { ladder: [{ enabled: true, qty: 1, target: { unit: "price", value: px("75.10") } }, { enabled: true, qty: 1, target: { unit: "price", value: px("75.20") } }] }, "buy", "CL");
+    a.buy(
+      2,
+      "75.00",
+      {
+        ladder: [
+          { enabled: true, qty: 1, target: { unit: "price", value: px("75.10") } },
+          { enabled: true, qty: 1, target: { unit: "price", value: px("75.20") } },
+        ],
+      },
+      "buy",
+      "CL",
+    );
     a.print("75.08", "CL");
     a.print("75.24", "CL");
     const exits = a.submitted.filter((o) => o.purpose === "tp");
-    expect(exits.map((o) => [o.type, o.limitPrice])).toEqual([["limit", px("75.10")], ["limit", px("75.20")]]);
+    expect(exits.map((o) => [o.type, o.limitPrice])).toEqual([
+      ["limit", px("75.10")],
+      ["limit", px("75.20")],
+    ]);
     expect(a.closedNet()).toEqual([300]); // 0.10 × $1000 + 0.20 × $1000 (not 2 × 0.24 × $1000 = $480)
   });
 });
@@ -188,7 +244,11 @@ describe("ladder edits after TP1 (R2.1)", () => {
     a.print("5001.00");
     expect(a.pos().qty).toBe(2);
     a.cmd({ kind: "update-level", index: 1, patch: { target: ticks(10) } });
-    expect(a.pos().ladder.map((l) => [l.status, l.price])).toEqual([["filled", px("5001")], ["armed", px("5002.50")], ["armed", px("5003")]]);
+    expect(a.pos().ladder.map((l) => [l.status, l.price])).toEqual([
+      ["filled", px("5001")],
+      ["armed", px("5002.50")],
+      ["armed", px("5003")],
+    ]);
     expect(() => a.cmd({ kind: "update-level", index: 2, patch: { qty: 2 } })).toThrow(/exceed the position \(2\)/);
   });
 });
@@ -197,14 +257,25 @@ describe("a bracket is all or nothing (R6.1, R5.4)", () => {
   test("buy 2 with a ladder of 3 × 1 is refused and nothing is sent", () => {
     const a = desk();
     a.print("5000.00");
-    expect(() => a.cmd({ kind: "order", side: "buy", qty: 2, refPrice: px("5000"), bracket: { ladder: [1, 2, 3].map((n) => ({ enabled: true, qty: 1, target: ticks(4 * n) })) } })).toThrow(/take-profit quantities \(3\) exceed the 2 contracts/);
+    expect(() =>
+      a.cmd({
+        kind: "order",
+        side: "buy",
+        qty: 2,
+        refPrice: px("5000"),
+        bracket: { ladder: [1, 2, 3].map((n) => ({ enabled: true, qty: 1, target: ticks(4 * n) })) },
+      }),
+    ).toThrow(/take-profit quantities \(3\) exceed the 2 contracts/);
     expect(a.submitted.length).toBe(0);
     expect(a.e.position(1, "MES")?.qty ?? 0).toBe(0);
   });
 
   test("a timer reverse after TP1 carries its ladder, fitted to the quantity it reverses", () => {
     const a = desk();
-    a.buy(3, "5000.00", { ladder: [1, 2, 3].map((n) => ({ enabled: true, qty: 1, target: ticks(4 * n) })), timer: { durationMs: 60_000, action: "reverse", mode: "regardless" } });
+    a.buy(3, "5000.00", {
+      ladder: [1, 2, 3].map((n) => ({ enabled: true, qty: 1, target: ticks(4 * n) })),
+      timer: { durationMs: 60_000, action: "reverse", mode: "regardless" },
+    });
     a.print("5001.00"); // TP1
     a.step({ type: "clock", nowMs: T0 + 120_000 });
     a.print("5000.50"); // nothing pending: the clock already acted, this print is just a print
@@ -216,19 +287,46 @@ describe("a bracket is all or nothing (R6.1, R5.4)", () => {
 describe("version conflicts per intent (R8.1, R3.7)", () => {
   test("ratchets do not invalidate a ladder or timer edit; a stop edit keeps the ratchet; a real conflict is still refused", () => {
     const a = desk();
-    a.buy(2, "5000.00", { stop: { kind: "trailing", initial: { unit: "points", value: px("2") }, trailBy: { unit: "points", value: px("2") } } });
+    a.buy(2, "5000.00", {
+      stop: {
+        kind: "trailing",
+        initial: { unit: "points", value: px("2") },
+        trailBy: { unit: "points", value: px("2") },
+      },
+    });
     const seen = a.pos().version;
     for (const p of ["5001.00", "5002.00", "5003.00"]) a.print(p);
     expect(a.pos().stop!.price).toBe(px("5001.00"));
     a.cmd({ kind: "set-ladder", levels: [{ enabled: true, qty: 1, target: ticks(40) }] }, "MES", seen);
     a.cmd({ kind: "set-timer", timer: { durationMs: 600_000, action: "exit", mode: "regardless" } }, "MES", seen);
     // The stop form again (a breakeven switch turned on): the stop stays where it trailed to.
-    a.cmd({ kind: "set-stop", stop: { kind: "trailing", initial: { unit: "points", value: px("2") }, trailBy: { unit: "points", value: px("2") }, breakevenAfterTp1: { offsetTicks: 1, thenTrail: false } } }, "MES", seen);
+    a.cmd(
+      {
+        kind: "set-stop",
+        stop: {
+          kind: "trailing",
+          initial: { unit: "points", value: px("2") },
+          trailBy: { unit: "points", value: px("2") },
+          breakevenAfterTp1: { offsetTicks: 1, thenTrail: false },
+        },
+      },
+      "MES",
+      seen,
+    );
     expect(a.pos().stop!.price).toBe(px("5001.00"));
     // A ladder edit based on the version before the ladder changed is refused: it touches the same thing.
-    expect(() => a.cmd({ kind: "set-ladder", levels: [] }, "MES", seen)).toThrow(/changed meanwhile \(the take-profits/);
+    expect(() => a.cmd({ kind: "set-ladder", levels: [] }, "MES", seen)).toThrow(
+      /changed meanwhile \(the take-profits/,
+    );
     // A new trail distance re-trails from the best print: 5003 − 1.
-    a.cmd({ kind: "set-stop", stop: { kind: "trailing", initial: { unit: "points", value: px("2") }, trailBy: { unit: "points", value: px("1") } } });
+    a.cmd({
+      kind: "set-stop",
+      stop: {
+        kind: "trailing",
+        initial: { unit: "points", value: px("2") },
+        trailBy: { unit: "points", value: px("1") },
+      },
+    });
     expect(a.pos().stop!.price).toBe(px("5002.00"));
   });
 });
@@ -239,7 +337,9 @@ describe("feed outages (R7.1)", () => {
     a.buy(1, "5000.00", { stop: { kind: "fixed", initial: ticks(8) } });
     a.step({ type: "feed", symbol: "MES", up: false, sinceMs: T0 + 5_000, tsMs: T0 + 65_000 });
     expect(a.e.feedDownSince("MES")).toBe(T0 + 5_000);
-    expect(a.texts().at(-1)).toBe("unprotected: no prices for MES since 09:00:05 CT — stops and take-profits cannot fire until prices return; exits are still sent");
+    expect(a.texts().at(-1)).toBe(
+      "unprotected: no prices for MES since 09:00:05 CT — stops and take-profits cannot fire until prices return; exits are still sent",
+    );
     a.step({ type: "feed", symbol: "MES", up: false, sinceMs: T0 + 9_000, tsMs: T0 + 70_000 });
     expect(a.events.filter((x) => x.kind === "feed.unprotected").length).toBe(1);
     a.print("4997.00");
@@ -267,7 +367,16 @@ describe("idempotency keys (a day, not a count)", () => {
   test("a retry after 40 newer keyed commands is still applied once; after a day the key is free again", () => {
     const a = desk();
     a.print("5000.00");
-    const keyed = (key: string, tsMs: number) => a.step({ type: "command", accountId: 1, symbol: "MES", command: { kind: "order", side: "buy", qty: 1, refPrice: px("5000") }, actor: trader, tsMs, idempotencyKey: key });
+    const keyed = (key: string, tsMs: number) =>
+      a.step({
+        type: "command",
+        accountId: 1,
+        symbol: "MES",
+        command: { kind: "order", side: "buy", qty: 1, refPrice: px("5000") },
+        actor: trader,
+        tsMs,
+        idempotencyKey: key,
+      });
     keyed("first", T0);
     for (let i = 0; i < 40; i++) keyed(`k${i}`, T0 + i);
     expect(a.pos().qty).toBe(41);

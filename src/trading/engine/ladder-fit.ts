@@ -12,7 +12,11 @@ export interface LevelInput {
  * out. Off levels stay as they are (they take nothing). Returns the ladder in its own order and
  * what was cut, for the log.
  */
-export function fitLadder(levels: readonly LevelInput[], qty: number, distance: (t: Target) => number): { levels: LevelInput[]; cut: string[] } {
+export function fitLadder(
+  levels: readonly LevelInput[],
+  qty: number,
+  distance: (t: Target) => number,
+): { levels: LevelInput[]; cut: string[] } {
   const order = levels.map((l, i) => ({ l, i, d: distance(l.target) })).sort((a, b) => a.d - b.d || a.i - b.i);
   let left = qty;
   const kept = new Map<number, LevelInput>();

@@ -6,7 +6,9 @@ function refPrice(p: number, decimals: number): string {
   const v = BigInt(p);
   const neg = v < 0n;
   const abs = neg ? -v : v;
-  let frac = String(abs % 1_000_000_000n).padStart(9, "0").replace(/0+$/, "");
+  let frac = String(abs % 1_000_000_000n)
+    .padStart(9, "0")
+    .replace(/0+$/, "");
   if (frac.length < decimals) frac = frac.padEnd(decimals, "0");
   return `${neg ? "-" : ""}${abs / 1_000_000_000n}${frac ? "." + frac : ""}`;
 }
@@ -59,7 +61,12 @@ describe("formatDollars", () => {
       const n = (BigInt(s >>> 4) * mag + BigInt(s % 10_000_000)) * (s % 3 ? 1n : -1n);
       expect(formatDollars(n)).toBe(refDollars(n));
     }
-    for (const edge of [999_999_999_999_999n, 1_000_000_000_000_000n, 10_000_000n * 12_345n - 5_000_001n, 10_000_000n * 12_345n - 5_000_000n]) {
+    for (const edge of [
+      999_999_999_999_999n,
+      1_000_000_000_000_000n,
+      10_000_000n * 12_345n - 5_000_001n,
+      10_000_000n * 12_345n - 5_000_000n,
+    ]) {
       expect(formatDollars(edge)).toBe(refDollars(edge));
       expect(formatDollars(-edge)).toBe(refDollars(-edge));
     }
@@ -78,7 +85,8 @@ describe("entryRef", () => {
     expect(entryRef("short", 3n * 5000_250_000_000n + 250_000_000n, 3, 250_000_000)).toBe(5000_250_000_000);
     // Above 2^53 (a large position in a high-priced contract): the BigInt path.
     for (const cost of [10n ** 17n + 1n, 9_007_199_254_740_993n]) {
-      for (const side of ["long", "short"] as const) expect(entryRef(side, cost, 7, 250_000_000)).toBe(refEntry(side, cost, 7, 250_000_000));
+      for (const side of ["long", "short"] as const)
+        expect(entryRef(side, cost, 7, 250_000_000)).toBe(refEntry(side, cost, 7, 250_000_000));
     }
     let s = 3;
     for (let i = 0; i < 20_000; i++) {
@@ -86,8 +94,11 @@ describe("entryRef", () => {
       const tick = [250_000_000, 10_000_000, 100_000_000, 5_000_000, 1][s % 5]!;
       const qty = 1 + ((s >>> 5) % 400);
       const big = (s >>> 9) % 4 === 0;
-      const cost = BigInt(qty) * BigInt(Math.floor(((s >>> 11) / 2 ** 21) * 30_000) * tick) + BigInt((s >>> 3) % (qty * 7)) * (big ? 10n ** 12n : 1n);
-      for (const side of ["long", "short"] as const) expect(entryRef(side, cost, qty, tick)).toBe(refEntry(side, cost, qty, tick));
+      const cost =
+        BigInt(qty) * BigInt(Math.floor(((s >>> 11) / 2 ** 21) * 30_000) * tick) +
+        BigInt((s >>> 3) % (qty * 7)) * (big ? 10n ** 12n : 1n);
+      for (const side of ["long", "short"] as const)
+        expect(entryRef(side, cost, qty, tick)).toBe(refEntry(side, cost, qty, tick));
     }
   });
 });

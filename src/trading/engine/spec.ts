@@ -9,6 +9,10 @@ const specs = new WeakMap<Instrument, InstrumentSpec & { decimals: number }>();
  */
 export function engineSpec(i: Instrument): InstrumentSpec & { decimals: number } {
   let s = specs.get(i);
-  if (!s) specs.set(i, (s = { root: i.root, tick: Number(i.tickSize), pointValue: i.pointValue, decimals: priceDecimals(i) }));
+  if (!s)
+    specs.set(
+      i,
+      (s = { root: i.root, tick: Number(i.tickSize), pointValue: i.pointValue, decimals: priceDecimals(i) }),
+    );
   return s;
 }

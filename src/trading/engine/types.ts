@@ -26,7 +26,10 @@ export interface AccountConfig {
 }
 
 /** A distance or a place, as a trader gives it. */
-export type Target = { unit: "points"; value: Nanos } | { unit: "ticks"; value: number } | { unit: "price"; value: Nanos };
+export type Target =
+  | { unit: "points"; value: Nanos }
+  | { unit: "ticks"; value: number }
+  | { unit: "price"; value: Nanos };
 
 export type LevelStatus = "armed" | "pending" | "filled" | "failed" | "cancelled";
 
@@ -222,7 +225,15 @@ export interface ClockInput {
 }
 
 export type Command =
-  | { kind: "order"; side: OrderSide; qty: number; orderType?: "market" | "limit"; limitPrice?: Nanos; refPrice: Nanos; bracket?: Bracket }
+  | {
+      kind: "order";
+      side: OrderSide;
+      qty: number;
+      orderType?: "market" | "limit";
+      limitPrice?: Nanos;
+      refPrice: Nanos;
+      bracket?: Bracket;
+    }
   | { kind: "record"; side: Side; qty: number; entryPrice: Nanos }
   /** Make the position exactly this (the original API reports positions its client traded itself). */
   | { kind: "sync"; side: Side; qty: number; entryPrice: Nanos; openedAtMs?: number }
@@ -234,7 +245,10 @@ export type Command =
   | { kind: "update-level"; index: number; patch: { enabled?: boolean; qty?: number; target?: Target } }
   | { kind: "set-stop"; stop: StopConfig | null; atr?: { value: Nanos } | { unavailable: string } }
   | { kind: "move-stop"; price: Nanos }
-  | { kind: "set-timer"; timer: { durationMs: number; action: TimerAction; mode: "unless-profit" | "regardless" } | null };
+  | {
+      kind: "set-timer";
+      timer: { durationMs: number; action: TimerAction; mode: "unless-profit" | "regardless" } | null;
+    };
 
 export interface CommandInput {
   type: "command";
@@ -289,7 +303,7 @@ export type Effect =
   | { type: "submit"; order: OrderRequest }
   /** A resting order is withdrawn (the engine already forgot it; the adapter drops it). */
   | { type: "cancel"; order: WorkingOrder; reason: string }
-  | { type: "event"; event: EngineEvent; /** The position's key (`${accountId}:${symbol}`). */ key: string }
+  | { type: "event"; event: EngineEvent /** The position's key (`${accountId}:${symbol}`). */; key: string }
   | { type: "changed"; key: string; accountId: number; symbol: string }
   | { type: "closed"; trade: ClosedTrade }
   /** An order filled by the engine itself (one the broker took without a price, filled at the next print): its row says so. */
@@ -299,7 +313,10 @@ export type Effect =
  * What a step changed, per position key: its events in order, or none for a position reported
  * "changed" without any (a moved stop). Whoever announces changes groups effects with this.
  */
-export function noteChange(changes: Map<string, EngineEvent[]>, f: Extract<Effect, { type: "event" | "changed" }>): void {
+export function noteChange(
+  changes: Map<string, EngineEvent[]>,
+  f: Extract<Effect, { type: "event" | "changed" }>,
+): void {
   const list = changes.get(f.key);
   if (f.type === "changed") {
     if (!list) changes.set(f.key, []);

@@ -6,20 +6,40 @@ import { ExecutionRouter } from "./router";
 import { WebhookAdapter, webhookPayload } from "./webhook-adapter";
 
 const order = (o: Partial<OrderRequest> = {}): OrderRequest => ({
-  id: "1:MES:t1:tp1:a1", accountId: 1, accountKind: "live", symbol: "MES", side: "sell", qty: 2, type: "market",
-  refPrice: 6002.25e9, purpose: "tp", reason: "TP1 6002.00 reached", tsMs: 1_800_000_000_000, ...o,
+  id: "1:MES:t1:tp1:a1",
+  accountId: 1,
+  accountKind: "live",
+  symbol: "MES",
+  side: "sell",
+  qty: 2,
+  type: "market",
+  refPrice: 6002.25e9,
+  purpose: "tp",
+  reason: "TP1 6002.00 reached",
+  tsMs: 1_800_000_000_000,
+  ...o,
 });
 
 function collector() {
   const reports: ReportInput[] = [];
-  return { reports, sink: (r: ReportInput) => void reports.push(r), next: async (n = 1) => { for (let i = 0; i < 200 && reports.length < n; i++) await Bun.sleep(2); return reports; } };
+  return {
+    reports,
+    sink: (r: ReportInput) => void reports.push(r),
+    next: async (n = 1) => {
+      for (let i = 0; i < 200 && reports.length < n; i++) await Bun.sleep(2);
+      return reports;
+    },
+  };
 }
 
 describe("execution", () => {
   test("paper and replay orders never reach the webhook, whatever the route says", () => {
     const used: string[] = [];
     const paper = { name: "paper" as const, submit: (o: OrderRequest) => void used.push(`paper:${o.accountKind}`) };
-    const webhook = { name: "webhook" as const, submit: (o: OrderRequest) => void used.push(`webhook:${o.accountKind}`) };
+    const webhook = {
+      name: "webhook" as const,
+      submit: (o: OrderRequest) => void used.push(`webhook:${o.accountKind}`),
+    };
     const r = new ExecutionRouter(paper, webhook);
     for (const id of [1, 2, 3]) r.setRoute(id, "webhook");
     r.submit(order({ accountId: 1, accountKind: "paper" }));
@@ -33,7 +53,18 @@ describe("execution", () => {
   test("the webhook adapter itself refuses a non-live order (defence in depth) without any request", async () => {
     const c = collector();
     let requests = 0;
-    const w = new WebhookAdapter(c.sink, { urlFor: async () => "http://127.0.0.1:1/x", decimals: () => 2, fetch: (async () => { requests++; return new Response("ok"); }) as unknown as typeof fetch }, memoryLogger());
+    const w = new WebhookAdapter(
+      c.sink,
+      {
+        urlFor: async () => "http://127.0.0.1:1/x",
+        decimals: () => 2,
+        fetch: (async () => {
+          requests++;
+          return new Response("ok");
+        }) as unknown as typeof fetch,
+      },
+      memoryLogger(),
+    );
     w.submit(order({ accountKind: "replay" }));
     expect((await c.next())[0]).toMatchObject({ kind: "rejected" });
     expect(requests).toBe(0);
@@ -50,13 +81,29 @@ describe("execution", () => {
     }) as unknown as typeof fetch;
     const log = memoryLogger();
     const c = collector();
-    const w = new WebhookAdapter(c.sink, { urlFor: async () => "https://bridge.example/hook?secret=abc", decimals: () => 2, fetch: fakeFetch, sleep: async () => {}, retryBaseMs: 1 }, log);
+    const w = new WebhookAdapter(
+      c.sink,
+      {
+        urlFor: async () => "https://bridge.example/hook?secret=abc",
+        decimals: () => 2,
+        fetch: fakeFetch,
+        sleep: async () => {},
+        retryBaseMs: 1,
+      },
+      log,
+    );
     w.submit(order());
     await c.next(1);
     expect(c.reports[0]).toMatchObject({ kind: "filled", qty: 2, price: 6002.25e9, assumed: true });
     expect(seen.slice(0, 3).map((s) => s.key)).toEqual(["1:MES:t1:tp1:a1", "1:MES:t1:tp1:a1", "1:MES:t1:tp1:a1"]);
     expect(seen[0]!.body).toEqual(webhookPayload(order(), 2));
-    expect(seen[0]!.body).toMatchObject({ ticker: "MES", action: "sell", orderType: "market", quantity: 2, price: 6002.25 });
+    expect(seen[0]!.body).toMatchObject({
+      ticker: "MES",
+      action: "sell",
+      orderType: "market",
+      quantity: 2,
+      price: 6002.25,
+    });
     w.submit(order({ id: "b" }));
     await c.next(2);
     expect(c.reports[1]).toMatchObject({ kind: "rejected", reason: "bridge refused: HTTP 422: insufficient margin" });
@@ -80,6 +127,10 @@ describe("execution", () => {
     p.onTrade("MES", 6006e9);
     await c.next(4);
     // It rests (reported as working), then fills at its limit, never better (6005.50 printed).
-    expect(c.reports.slice(1).map((r) => [r.orderId, r.kind === "filled" ? [r.qty, r.price] : r.kind])).toEqual([["l", "working"], ["l", [1, 6005e9]], ["l", [1, 6005e9]]]);
+    expect(c.reports.slice(1).map((r) => [r.orderId, r.kind === "filled" ? [r.qty, r.price] : r.kind])).toEqual([
+      ["l", "working"],
+      ["l", [1, 6005e9]],
+      ["l", [1, 6005e9]],
+    ]);
   });
 });

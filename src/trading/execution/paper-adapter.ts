@@ -26,7 +26,11 @@ export class PaperAdapter implements ExecutionAdapter {
   private readonly resting = new Map<string, Resting[]>();
   private readonly seen = new Set<string>();
 
-  constructor(private readonly report: ReportSink, private readonly opts: PaperOptions, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly report: ReportSink,
+    private readonly opts: PaperOptions,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   submit(order: OrderRequest): void {
     // The same id again (a restart re-sending a working order) is one order, not two.
@@ -41,7 +45,8 @@ export class PaperAdapter implements ExecutionAdapter {
       list.push(r);
       const id = order.id;
       const tsMs = this.now();
-      if (price === undefined) queueMicrotask(() => this.report({ type: "report", orderId: id, kind: "working", tsMs }));
+      if (price === undefined)
+        queueMicrotask(() => this.report({ type: "report", orderId: id, kind: "working", tsMs }));
     }
   }
 
@@ -60,7 +65,10 @@ export class PaperAdapter implements ExecutionAdapter {
       const at = fillOnPrint(r.order, price, this.slip(r.order));
       if (at !== undefined) this.fill(r, at);
     }
-    this.resting.set(symbol, list.filter((r) => r.left > 0));
+    this.resting.set(
+      symbol,
+      list.filter((r) => r.left > 0),
+    );
   }
 
   private slip(o: OrderRequest): Nanos {

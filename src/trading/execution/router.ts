@@ -8,7 +8,10 @@ import type { ExecutionAdapter } from "./adapter";
 export class ExecutionRouter {
   private readonly routes = new Map<number, "paper" | "webhook">();
 
-  constructor(private readonly paper: ExecutionAdapter, private readonly webhook: ExecutionAdapter) {}
+  constructor(
+    private readonly paper: ExecutionAdapter,
+    private readonly webhook: ExecutionAdapter,
+  ) {}
 
   setRoute(accountId: number, route: "paper" | "webhook"): void {
     this.routes.set(accountId, route);

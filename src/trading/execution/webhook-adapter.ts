@@ -41,12 +41,22 @@ export class WebhookAdapter implements ExecutionAdapter {
   readonly name = "webhook";
   private readonly inFlight = new Set<string>();
 
-  constructor(private readonly report: ReportSink, private readonly opts: WebhookOptions, private readonly logger: Logger) {}
+  constructor(
+    private readonly report: ReportSink,
+    private readonly opts: WebhookOptions,
+    private readonly logger: Logger,
+  ) {}
 
   submit(order: OrderRequest): void {
     if (order.accountKind !== "live") {
       // Defence in depth: the router never sends these here; if it ever did, nothing leaves.
-      this.report({ type: "report", orderId: order.id, kind: "rejected", reason: `${order.accountKind} accounts never send orders to a webhook`, tsMs: this.now() });
+      this.report({
+        type: "report",
+        orderId: order.id,
+        kind: "rejected",
+        reason: `${order.accountKind} accounts never send orders to a webhook`,
+        tsMs: this.now(),
+      });
       return;
     }
     if (this.inFlight.has(order.id)) return;
@@ -61,7 +71,13 @@ export class WebhookAdapter implements ExecutionAdapter {
   private async send(o: OrderRequest): Promise<void> {
     const url = await this.opts.urlFor(o.accountId);
     if (!url) {
-      this.report({ type: "report", orderId: o.id, kind: "rejected", reason: "no webhook URL configured for this account (Settings → execution)", tsMs: this.now() });
+      this.report({
+        type: "report",
+        orderId: o.id,
+        kind: "rejected",
+        reason: "no webhook URL configured for this account (Settings → execution)",
+        tsMs: this.now(),
+      });
       return;
     }
     const body = JSON.stringify(webhookPayload(o, this.opts.decimals(o.symbol)));
@@ -81,13 +97,27 @@ export class WebhookAdapter implements ExecutionAdapter {
         if (res.ok) {
           this.logger.info("execution.webhook_sent", { order_id: o.id, status: res.status, attempt, reason: o.reason });
           // Price 0 (sent with none): the engine takes the fill at the next print.
-          this.report({ type: "report", orderId: o.id, kind: "filled", qty: o.qty, price: o.limitPrice ?? o.refPrice, assumed: true, tsMs: this.now() });
+          this.report({
+            type: "report",
+            orderId: o.id,
+            kind: "filled",
+            qty: o.qty,
+            price: o.limitPrice ?? o.refPrice,
+            assumed: true,
+            tsMs: this.now(),
+          });
           return;
         }
         last = `HTTP ${res.status}${text ? `: ${text}` : ""}`;
         if (res.status < 500 && res.status !== 429) {
           this.logger.warn("execution.webhook_rejected", { order_id: o.id, status: res.status, reason: last });
-          this.report({ type: "report", orderId: o.id, kind: "rejected", reason: `bridge refused: ${last}`, tsMs: this.now() });
+          this.report({
+            type: "report",
+            orderId: o.id,
+            kind: "rejected",
+            reason: `bridge refused: ${last}`,
+            tsMs: this.now(),
+          });
           return;
         }
       } catch (err) {
@@ -95,11 +125,22 @@ export class WebhookAdapter implements ExecutionAdapter {
       }
       if (attempt < max) {
         const delay = Math.min(8_000, (this.opts.retryBaseMs ?? 250) * 2 ** (attempt - 1)) * (1 + Math.random() * 0.25);
-        this.logger.warn("execution.webhook_retry", { order_id: o.id, attempt, delay_ms: Math.round(delay), reason: last });
+        this.logger.warn("execution.webhook_retry", {
+          order_id: o.id,
+          attempt,
+          delay_ms: Math.round(delay),
+          reason: last,
+        });
         await sleep(delay);
       }
     }
     this.logger.error("execution.webhook_failed", { order_id: o.id, attempts: max, reason: last });
-    this.report({ type: "report", orderId: o.id, kind: "failed", reason: `bridge unreachable after ${max} attempts: ${last}`, tsMs: this.now() });
+    this.report({
+      type: "report",
+      orderId: o.id,
+      kind: "failed",
+      reason: `bridge unreachable after ${max} attempts: ${last}`,
+      tsMs: this.now(),
+    });
   }
 }

@@ -48,22 +48,44 @@ export class LegacyEngineBridge {
     if (cached?.version === p.version) return cached.open;
     const spec = this.engine.spec(p.symbol);
     const open: EngineOpen = {
-      symbol: p.symbol, action: p.side === "long" ? "buy" : "sell", quantity: p.qty, entryPrice: averageNearest(p.cost, p.qty),
-      timestamp: Math.floor(p.openedAtMs / 1000), stopLoss: p.stop ? stopJson(p.stop, p.side, spec?.tick ?? 1) : null,
-      levels: p.ladder.map((l) => ({ enabled: l.enabled, quantity: l.qty, price: BigInt(l.price), hit: l.status === "filled" })),
+      symbol: p.symbol,
+      action: p.side === "long" ? "buy" : "sell",
+      quantity: p.qty,
+      entryPrice: averageNearest(p.cost, p.qty),
+      timestamp: Math.floor(p.openedAtMs / 1000),
+      stopLoss: p.stop ? stopJson(p.stop, p.side, spec?.tick ?? 1) : null,
+      levels: p.ladder.map((l) => ({
+        enabled: l.enabled,
+        quantity: l.qty,
+        price: BigInt(l.price),
+        hit: l.status === "filled",
+      })),
     };
     this.shapes.set(p, { version: p.version, open });
     return open;
   }
 
   /** The original API's `exit` is an engine exit (R4.1, R9.1): a market order, a fill, a journal row. False: no engine position. */
-  async exit(accountId: number, symbol: string, qty: number | undefined, actor: Actor, clientPrice?: number): Promise<boolean> {
+  async exit(
+    accountId: number,
+    symbol: string,
+    qty: number | undefined,
+    actor: Actor,
+    clientPrice?: number,
+  ): Promise<boolean> {
     const p = this.engine.engine.position(accountId, symbol);
     if (!p || p.qty === 0) return false;
     // The server's last print prices a paper exit; without one, the price the client reported (else the next print).
     const refPrice = this.engine.engine.lastPrice(symbol) ?? clientPrice;
     try {
-      await this.engine.command({ type: "command", accountId, symbol, command: { kind: "exit", qty: qty !== undefined && qty < p.qty ? qty : undefined, refPrice }, actor, tsMs: Date.now() });
+      await this.engine.command({
+        type: "command",
+        accountId,
+        symbol,
+        command: { kind: "exit", qty: qty !== undefined && qty < p.qty ? qty : undefined, refPrice },
+        actor,
+        tsMs: Date.now(),
+      });
     } catch (err) {
       if (err instanceof EngineError) throw new ServiceError(err.status, err.message);
       throw err;
@@ -87,20 +109,33 @@ export class LegacyEngineBridge {
         if (p && p.qty === o.quantity && p.side === side && averageNearest(p.cost, p.qty) === o.entryPrice) continue;
         try {
           await this.engine.submit({
-            type: "composite", accountId,
-            run: (engine) => syncSymbol({ engine, actor, tick: (s) => this.engine.spec(s)?.tick ?? 1, warn: (e, f) => this.logger.warn(e, f) }, new LegacyDraft(this.tables, accountId, actor), symbol, false),
+            type: "composite",
+            accountId,
+            run: (engine) =>
+              syncSymbol(
+                { engine, actor, tick: (s) => this.engine.spec(s)?.tick ?? 1, warn: (e, f) => this.logger.warn(e, f) },
+                new LegacyDraft(this.tables, accountId, actor),
+                symbol,
+                false,
+              ),
           });
         } catch (err) {
           this.logger.warn("legacy.sync_failed", { account_id: accountId, symbol, reason: (err as Error).message });
           continue;
         }
-        this.logger.info("legacy.reconciled", { account_id: accountId, symbol, table: `${side} ${o.quantity}`, engine: p && p.qty ? `${p.side} ${p.qty}` : "flat", reason: "the original API's row and the engine's position differed at start-up (written apart by an earlier version)" });
+        this.logger.info("legacy.reconciled", {
+          account_id: accountId,
+          symbol,
+          table: `${side} ${o.quantity}`,
+          engine: p?.qty ? `${p.side} ${p.qty}` : "flat",
+          reason:
+            "the original API's row and the engine's position differed at start-up (written apart by an earlier version)",
+        });
         fixed++;
       }
     }
     return fixed;
   }
-
 }
 
 export interface EngineOpen {
@@ -113,4 +148,3 @@ export interface EngineOpen {
   stopLoss: unknown;
   levels: { enabled: boolean; quantity: number; price: bigint; hit: boolean }[];
 }
-

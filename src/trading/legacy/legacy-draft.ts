@@ -46,17 +46,32 @@ export class LegacyDraft {
   resetHits(symbol: string): number {
     const levels = this.levels(symbol);
     const hits = levels.filter((l) => l.hit).length;
-    if (hits) this.setLevels(symbol, levels.map((l) => ({ ...l, hit: false })));
+    if (hits)
+      this.setLevels(
+        symbol,
+        levels.map((l) => ({ ...l, hit: false })),
+      );
     return hits;
   }
 
   event(symbol: string, kind: string, reason: string, data: Record<string, unknown>): void {
     // Stored as the original service stored them: 1e-9 amounts as plain digits.
-    const plain = Object.fromEntries(Object.entries(data).map(([k, v]) => [k, typeof v === "bigint" ? v.toString() : v]));
+    const plain = Object.fromEntries(
+      Object.entries(data).map(([k, v]) => [k, typeof v === "bigint" ? v.toString() : v]),
+    );
     this.events.push({
       type: "event",
       key: `${this.accountId}:${symbol}`,
-      event: { kind, accountId: this.accountId, symbol, tradeId: null, actor: this.actor, reason, data: plain, tsMs: Date.now() },
+      event: {
+        kind,
+        accountId: this.accountId,
+        symbol,
+        tradeId: null,
+        actor: this.actor,
+        reason,
+        data: plain,
+        tsMs: Date.now(),
+      },
     });
   }
 

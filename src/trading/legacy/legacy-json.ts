@@ -19,9 +19,22 @@ export interface LegacyTpJson {
 }
 
 export function orderJson(symbol: string, o: OrderWrite): LegacyOrderJson {
-  return { symbol, action: o.action, quantity: o.quantity, entry_price: fixedToNumber(o.entryPrice), timestamp: o.timestamp, stop_loss: o.stopLoss ?? null };
+  return {
+    symbol,
+    action: o.action,
+    quantity: o.quantity,
+    entry_price: fixedToNumber(o.entryPrice),
+    timestamp: o.timestamp,
+    stop_loss: o.stopLoss ?? null,
+  };
 }
 
 export function levelJson(l: TpLevelWrite): LegacyTpJson {
-  return { enabled: l.enabled, quantity: l.quantity, target: fixedToNumber(l.target), price: fixedToNumber(l.price), hit: l.hit };
+  return {
+    enabled: l.enabled,
+    quantity: l.quantity,
+    target: fixedToNumber(l.target),
+    price: fixedToNumber(l.price),
+    hit: l.hit,
+  };
 }

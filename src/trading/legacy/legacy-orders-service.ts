@@ -48,7 +48,10 @@ function resolve(symbol: string, field: string): Instrument {
 function onTick(value: number, inst: Instrument, field: string): bigint {
   const units = fixedFromNumber(value);
   if (units <= 0n || !isMultipleOf(units, inst.tickSize)) {
-    throw new ServiceError(400, `${field}: ${value} is not on ${inst.root}'s tick grid (${formatFixed(inst.tickSize)})`);
+    throw new ServiceError(
+      400,
+      `${field}: ${value} is not on ${inst.root}'s tick grid (${formatFixed(inst.tickSize)})`,
+    );
   }
   return units;
 }
@@ -69,14 +72,23 @@ function toLevels(levels: TpLevelInput[], inst: Instrument, field: string): Lega
     const target = onTick(l.target, inst, `${field}.${i}.target`);
     if (seen.has(target)) throw new ServiceError(400, `${field}.${i}.target: two levels at ${l.target} points`);
     seen.add(target);
-    return { enabled: l.enabled, quantity: l.quantity, target, price: onTick(l.price, inst, `${field}.${i}.price`), hit: l.hit };
+    return {
+      enabled: l.enabled,
+      quantity: l.quantity,
+      target,
+      price: onTick(l.price, inst, `${field}.${i}.price`),
+      hit: l.hit,
+    };
   });
 }
 
 const sideWord = (s: Side) => (s === "buy" ? "long" : "short");
 
 /** What one request does inside its engine step: its draft filled, the symbols whose engine position follows, and which of them got a new ladder. */
-type Plan = (draft: LegacyDraft, engine: TradingEngine) => { symbols: Iterable<string>; ladders?: ReadonlySet<string> } | void;
+type Plan = (
+  draft: LegacyDraft,
+  engine: TradingEngine,
+) => { symbols: Iterable<string>; ladders?: ReadonlySet<string> } | void;
 
 /**
  * The original REST API with its defects fixed: validated, tick-checked, atomic, audited. Its
@@ -94,14 +106,32 @@ export class LegacyOrdersService {
   ) {}
 
   async placeOrder(ctx: CallContext, body: unknown): Promise<string> {
-    if (body === null || typeof body !== "object" || Array.isArray(body)) throw new ServiceError(400, "body must be a JSON object");
+    if (body === null || typeof body !== "object" || Array.isArray(body))
+      throw new ServiceError(400, "body must be a JSON object");
     if ("active_orders" in body) return this.bulk(ctx, body);
     const o = parse(singleOrderSchema, body);
     const inst = resolve(o.ticker, "ticker");
     const priceValue = o.entry_price ?? o.limitPrice ?? o.price;
-    const price = priceValue == null ? undefined : onTick(priceValue, inst, o.entry_price != null ? "entry_price" : o.limitPrice != null ? "limitPrice" : "price");
+    const price =
+      priceValue == null
+        ? undefined
+        : onTick(
+            priceValue,
+            inst,
+            o.entry_price != null ? "entry_price" : o.limitPrice != null ? "limitPrice" : "price",
+          );
     // A single `exit` of a symbol the engine holds is the engine's exit; the rows follow its fill.
-    if (o.action === "exit" && (await this.bridge.exit(ctx.accountId, inst.root, o.quantity, ctx.actor, price === undefined ? undefined : Number(price)))) return PLACE_ORDER_OK;
+    if (
+      o.action === "exit" &&
+      (await this.bridge.exit(
+        ctx.accountId,
+        inst.root,
+        o.quantity,
+        ctx.actor,
+        price === undefined ? undefined : Number(price),
+      ))
+    )
+      return PLACE_ORDER_OK;
     const stopField = o.stop_loss ? "stop_loss" : "stopLoss";
     const stopLoss = checkStopLoss(o.stop_loss ?? o.stopLoss, inst, stopField);
     await this.step(ctx, (draft) => {
@@ -118,14 +148,32 @@ export class LegacyOrdersService {
     const row = draft.order(symbol);
     if (row) return row;
     const p = this.bridge.openPositions(draft.accountId).open.find((x) => x.symbol === symbol);
-    return p ? { action: p.action, quantity: p.quantity, entryPrice: p.entryPrice, timestamp: p.timestamp, stopLoss: p.stopLoss } : undefined;
+    return p
+      ? {
+          action: p.action,
+          quantity: p.quantity,
+          entryPrice: p.entryPrice,
+          timestamp: p.timestamp,
+          stopLoss: p.stopLoss,
+        }
+      : undefined;
   }
 
-  private single(draft: LegacyDraft, o: SingleOrderInput, inst: Instrument, stopLoss: unknown, price: bigint | undefined): void {
+  private single(
+    draft: LegacyDraft,
+    o: SingleOrderInput,
+    inst: Instrument,
+    stopLoss: unknown,
+    price: bigint | undefined,
+  ): void {
     const symbol = inst.root;
     const existing = this.current(draft, symbol);
     if (o.action === "exit") return this.exit(draft, symbol, existing, o.quantity, price);
-    if (price === undefined) throw new ServiceError(400, "entry_price: required (or limitPrice) until the server has a live price for " + symbol);
+    if (price === undefined)
+      throw new ServiceError(
+        400,
+        "entry_price: required (or limitPrice) until the server has a live price for " + symbol,
+      );
     const qty = o.quantity!;
     const ts = o.timestamp ?? this.nowSeconds();
     const at = `${o.action} ${qty} ${symbol} @ ${formatFixed(price)}`;
@@ -136,35 +184,71 @@ export class LegacyOrdersService {
     } else if (existing.action === o.action) {
       // Adding to a position averages the entry (rounded to 1e-9, the storage scale).
       const total = existing.quantity + qty;
-      const avg = (existing.entryPrice * BigInt(existing.quantity) + price * BigInt(qty) + BigInt(total) / 2n) / BigInt(total);
-      draft.setOrder(symbol, { action: o.action, quantity: total, entryPrice: avg, timestamp: existing.timestamp, stopLoss: stopLoss ?? existing.stopLoss });
-      draft.event(symbol, "order.added", `${at}: added to ${sideWord(o.action)}, now ${total} @ ${formatFixed(avg)} average`, { quantity: qty, price, total, average: avg });
+      const avg =
+        (existing.entryPrice * BigInt(existing.quantity) + price * BigInt(qty) + BigInt(total) / 2n) / BigInt(total);
+      draft.setOrder(symbol, {
+        action: o.action,
+        quantity: total,
+        entryPrice: avg,
+        timestamp: existing.timestamp,
+        stopLoss: stopLoss ?? existing.stopLoss,
+      });
+      draft.event(
+        symbol,
+        "order.added",
+        `${at}: added to ${sideWord(o.action)}, now ${total} @ ${formatFixed(avg)} average`,
+        { quantity: qty, price, total, average: avg },
+      );
     } else {
       // Netting: an opposite order reduces first; any remainder opens the other side.
       const remainder = qty - existing.quantity;
       if (remainder < 0) {
         draft.setOrder(symbol, { ...existing, quantity: -remainder });
-        draft.event(symbol, "order.reduced", `${at}: reduced ${sideWord(existing.action)} to ${-remainder}`, { quantity: qty, price });
+        draft.event(symbol, "order.reduced", `${at}: reduced ${sideWord(existing.action)} to ${-remainder}`, {
+          quantity: qty,
+          price,
+        });
         return;
       }
-      draft.setOrder(symbol, remainder > 0 ? { action: o.action, quantity: remainder, entryPrice: price, timestamp: ts, stopLoss } : undefined);
+      draft.setOrder(
+        symbol,
+        remainder > 0
+          ? { action: o.action, quantity: remainder, entryPrice: price, timestamp: ts, stopLoss }
+          : undefined,
+      );
       draft.resetHits(symbol);
       const reason = `${at}: closed ${sideWord(existing.action)} ${existing.quantity}${remainder > 0 ? `, opened ${sideWord(o.action)} ${remainder}` : ""}`;
       draft.event(symbol, remainder > 0 ? "order.reversed" : "order.closed", reason, { quantity: qty, price });
     }
   }
 
-  private exit(draft: LegacyDraft, symbol: string, existing: LegacyOrder | undefined, qty: number | undefined, price: bigint | undefined): void {
+  private exit(
+    draft: LegacyDraft,
+    symbol: string,
+    existing: LegacyOrder | undefined,
+    qty: number | undefined,
+    price: bigint | undefined,
+  ): void {
     if (!existing) return; // Exiting a flat symbol is a no-op, so a retried exit is harmless.
     const at = price === undefined ? "" : ` @ ${formatFixed(price)}`;
     if (qty !== undefined && qty < existing.quantity) {
       draft.setOrder(symbol, { ...existing, quantity: existing.quantity - qty });
-      draft.event(symbol, "order.reduced", `exit ${qty} of ${existing.quantity} ${symbol}${at}: ${existing.quantity - qty} left`, { quantity: qty });
+      draft.event(
+        symbol,
+        "order.reduced",
+        `exit ${qty} of ${existing.quantity} ${symbol}${at}: ${existing.quantity - qty} left`,
+        { quantity: qty },
+      );
       return;
     }
     draft.setOrder(symbol, undefined);
     const reset = draft.resetHits(symbol);
-    draft.event(symbol, "order.closed", `exit ${existing.quantity} ${symbol}${at}: trade closed${reset ? `, ${reset} TP hit flags reset` : ""}`, { quantity: existing.quantity });
+    draft.event(
+      symbol,
+      "order.closed",
+      `exit ${existing.quantity} ${symbol}${at}: trade closed${reset ? `, ${reset} TP hit flags reset` : ""}`,
+      { quantity: existing.quantity },
+    );
   }
 
   private async bulk(ctx: CallContext, body: object): Promise<string> {
@@ -196,18 +280,39 @@ export class LegacyOrdersService {
           this.exit(draft, w.symbol, existing, w.o.quantity, w.price);
           continue;
         }
-        const next = { action: w.o.action, quantity: w.o.quantity!, entryPrice: w.price!, timestamp: w.o.timestamp ?? existing?.timestamp ?? this.nowSeconds(), stopLoss: w.stopLoss };
-        if (existing && existing.action === next.action && existing.quantity === next.quantity && existing.entryPrice === next.entryPrice && JSON.stringify(existing.stopLoss) === JSON.stringify(next.stopLoss) && existing.timestamp === next.timestamp) continue;
+        const next = {
+          action: w.o.action,
+          quantity: w.o.quantity!,
+          entryPrice: w.price!,
+          timestamp: w.o.timestamp ?? existing?.timestamp ?? this.nowSeconds(),
+          stopLoss: w.stopLoss,
+        };
+        if (
+          existing &&
+          existing.action === next.action &&
+          existing.quantity === next.quantity &&
+          existing.entryPrice === next.entryPrice &&
+          JSON.stringify(existing.stopLoss) === JSON.stringify(next.stopLoss) &&
+          existing.timestamp === next.timestamp
+        )
+          continue;
         draft.setOrder(w.symbol, next);
-        draft.event(w.symbol, existing ? "order.synced" : "order.opened",
-          `${existing ? "synced" : "opened"} ${sideWord(next.action)} ${next.quantity} ${w.symbol} @ ${formatFixed(next.entryPrice)}`, { quantity: next.quantity, price: next.entryPrice });
+        draft.event(
+          w.symbol,
+          existing ? "order.synced" : "order.opened",
+          `${existing ? "synced" : "opened"} ${sideWord(next.action)} ${next.quantity} ${w.symbol} @ ${formatFixed(next.entryPrice)}`,
+          { quantity: next.quantity, price: next.entryPrice },
+        );
       }
       for (const [symbol, { inst, levels }] of ladders) this.writeLadder(draft, inst, symbol, levels);
       // The client sends its whole state on every change: only what differs is checked, synced and
       // written (a symbol sent as it is stays as it is, even if the market has since passed its stop).
       const changed = draft.symbols();
-      for (const w of writes) if (w.stopLoss && changed.has(w.symbol)) this.checkStop(draft, w.inst, w.stopLoss, `active_orders.${w.symbol}.stop_loss`);
-      for (const { inst } of [...writes, ...ladders.values()]) if (changed.has(inst.root)) this.checkLadder(draft, inst, `tp_levels.${inst.root}`);
+      for (const w of writes)
+        if (w.stopLoss && changed.has(w.symbol))
+          this.checkStop(draft, w.inst, w.stopLoss, `active_orders.${w.symbol}.stop_loss`);
+      for (const { inst } of [...writes, ...ladders.values()])
+        if (changed.has(inst.root)) this.checkLadder(draft, inst, `tp_levels.${inst.root}`);
       return { symbols: changed, ladders: new Set([...ladders.keys()].filter((s) => changed.has(s))) };
     });
     return PLACE_ORDER_OK;
@@ -216,8 +321,12 @@ export class LegacyOrdersService {
   private writeLadder(draft: LegacyDraft, inst: Instrument, symbol: string, levels: LegacyLevel[]): void {
     if (sameLadder(draft.levels(symbol), levels)) return;
     draft.setLevels(symbol, levels);
-    const describe = levels.map((l) => `${l.quantity}@${formatFixed(l.price)}${l.enabled ? "" : " (off)"}${l.hit ? " (hit)" : ""}`).join(", ");
-    draft.event(symbol, "tp.replaced", `TP levels for ${inst.root} set: ${describe || "none"}`, { levels: levels.length });
+    const describe = levels
+      .map((l) => `${l.quantity}@${formatFixed(l.price)}${l.enabled ? "" : " (off)"}${l.hit ? " (hit)" : ""}`)
+      .join(", ");
+    draft.event(symbol, "tp.replaced", `TP levels for ${inst.root} set: ${describe || "none"}`, {
+      levels: levels.length,
+    });
   }
 
   /** A ladder must be on the trade's profit side and never sell more than is open. */
@@ -227,12 +336,18 @@ export class LegacyOrdersService {
     const levels = draft.levels(inst.root).filter((l) => l.enabled && !l.hit);
     const total = levels.reduce((s, l) => s + l.quantity, 0);
     if (total > order.quantity) {
-      throw new ServiceError(400, `${field}: enabled levels take ${total} contracts but the ${sideWord(order.action)} position is ${order.quantity}`);
+      throw new ServiceError(
+        400,
+        `${field}: enabled levels take ${total} contracts but the ${sideWord(order.action)} position is ${order.quantity}`,
+      );
     }
     for (const l of levels) {
       const wrongSide = order.action === "buy" ? l.price <= order.entryPrice : l.price >= order.entryPrice;
       if (wrongSide) {
-        throw new ServiceError(400, `${field}: level at ${formatFixed(l.price)} is not on the profit side of a ${sideWord(order.action)} entry at ${formatFixed(order.entryPrice)}`);
+        throw new ServiceError(
+          400,
+          `${field}: level at ${formatFixed(l.price)} is not on the profit side of a ${sideWord(order.action)} entry at ${formatFixed(order.entryPrice)}`,
+        );
       }
     }
   }
@@ -250,10 +365,14 @@ export class LegacyOrdersService {
     const stop = fixedFromNumber(stopPrice);
     const last = this.engine.engine.lastPrice(inst.root);
     const ref = last !== undefined && last > 0 ? BigInt(last) : order.entryPrice;
-    const what = last !== undefined && last > 0 ? `the market (${formatFixed(ref)})` : `the entry (${formatFixed(ref)})`;
+    const what =
+      last !== undefined && last > 0 ? `the market (${formatFixed(ref)})` : `the entry (${formatFixed(ref)})`;
     const long = order.action === "buy";
     if (long ? stop >= ref : stop <= ref) {
-      throw new ServiceError(400, `${field}.stopPrice: ${formatFixed(stop)} is ${long ? "at or above" : "at or below"} ${what}; a ${sideWord(order.action)} stop must be ${long ? "below" : "above"} it`);
+      throw new ServiceError(
+        400,
+        `${field}.stopPrice: ${formatFixed(stop)} is ${long ? "at or above" : "at or below"} ${what}; a ${sideWord(order.action)} stop must be ${long ? "below" : "above"} it`,
+      );
     }
   }
 
@@ -275,12 +394,19 @@ export class LegacyOrdersService {
           // Checked for every symbol first, so a bulk request never leaves half its symbols synced.
           for (const s of symbols) {
             const p = engine.position(ctx.accountId, s);
-            if (p?.closing) throw new ServiceError(409, `an exit of ${s} is under way (${p.closing.reason}); wait for it to finish`);
+            if (p?.closing)
+              throw new ServiceError(409, `an exit of ${s} is under way (${p.closing.reason}); wait for it to finish`);
           }
-          const sync = { engine, actor: ctx.actor, tick: (s: string) => this.engine.spec(s)?.tick ?? 1, warn: (e: string, f: Record<string, unknown>) => this.logger.warn(e, f) };
+          const sync = {
+            engine,
+            actor: ctx.actor,
+            tick: (s: string) => this.engine.spec(s)?.tick ?? 1,
+            warn: (e: string, f: Record<string, unknown>) => this.logger.warn(e, f),
+          };
           const fx: Effect[] = [...draft.events];
           for (const s of symbols) fx.push(...syncSymbol(sync, draft, s, r.ladders?.has(s) ?? false));
-          if (!side) throw new Error("the original API's tables are not attached to the engine (EngineService side tables)");
+          if (!side)
+            throw new Error("the original API's tables are not attached to the engine (EngineService side tables)");
           draft.apply(side);
           return fx;
         },
@@ -299,12 +425,16 @@ export class LegacyOrdersService {
   }
 
   /** Reads come from memory: the rows, with the engine's open positions over them (R9.1). */
-  getActiveOrders(accountId: number): { active_orders: Record<string, LegacyOrderJson>; tp_levels: Record<string, LegacyTpJson[]> } {
+  getActiveOrders(accountId: number): {
+    active_orders: Record<string, LegacyOrderJson>;
+    tp_levels: Record<string, LegacyTpJson[]>;
+  } {
     const active_orders: Record<string, LegacyOrderJson> = {};
     const rows = this.tables.orders(accountId);
     for (const symbol of [...rows.keys()].sort()) active_orders[symbol] = this.tables.orderJson(accountId, symbol)!;
     const tp_levels: Record<string, LegacyTpJson[]> = {};
-    for (const symbol of this.tables.ladderSymbols(accountId)) tp_levels[symbol] = [...this.tables.levelsJson(accountId, symbol)];
+    for (const symbol of this.tables.ladderSymbols(accountId))
+      tp_levels[symbol] = [...this.tables.levelsJson(accountId, symbol)];
     // The engine is what is open: its size and average win, desk trades are listed too, and a
     // trade it has closed is gone at once (the row follows its fill in the same step).
     const engine = this.bridge.openPositions(accountId);
@@ -313,9 +443,22 @@ export class LegacyOrdersService {
       const row = active_orders[p.symbol];
       active_orders[p.symbol] = row
         ? { ...row, action: p.action, quantity: p.quantity, entry_price: fixedToNumber(p.entryPrice) }
-        : { symbol: p.symbol, action: p.action, quantity: p.quantity, entry_price: fixedToNumber(p.entryPrice), timestamp: p.timestamp, stop_loss: p.stopLoss };
+        : {
+            symbol: p.symbol,
+            action: p.action,
+            quantity: p.quantity,
+            entry_price: fixedToNumber(p.entryPrice),
+            timestamp: p.timestamp,
+            stop_loss: p.stopLoss,
+          };
       if (!tp_levels[p.symbol] && p.levels.length) {
-        tp_levels[p.symbol] = p.levels.map((l) => ({ enabled: l.enabled, quantity: l.quantity, target: fixedToNumber(l.price > p.entryPrice ? l.price - p.entryPrice : p.entryPrice - l.price), price: fixedToNumber(l.price), hit: l.hit }));
+        tp_levels[p.symbol] = p.levels.map((l) => ({
+          enabled: l.enabled,
+          quantity: l.quantity,
+          target: fixedToNumber(l.price > p.entryPrice ? l.price - p.entryPrice : p.entryPrice - l.price),
+          price: fixedToNumber(l.price),
+          hit: l.hit,
+        }));
       }
     }
     return { active_orders, tp_levels };
@@ -333,7 +476,12 @@ export class LegacyOrdersService {
       }
       draft.setOrder(inst.root, undefined);
       draft.setLevels(inst.root, []);
-      draft.event(inst.root, "trade.cleared", `trade cleared for ${inst.root}${hadOrder ? "" : " (no open trade)"}, ${levels} TP levels removed`, {});
+      draft.event(
+        inst.root,
+        "trade.cleared",
+        `trade cleared for ${inst.root}${hadOrder ? "" : " (no open trade)"}, ${levels} TP levels removed`,
+        {},
+      );
       message = `Trade cleared for ${inst.root}`;
       return { symbols: [inst.root] };
     });
@@ -376,12 +524,21 @@ export class LegacyOrdersService {
         hit: patch.hit ?? level.hit,
       };
       if (next.target !== level.target && levels.some((l) => l.target === next.target)) {
-        throw new ServiceError(409, `target: another level of ${inst.root} is already at ${formatFixed(next.target)} points`);
+        throw new ServiceError(
+          409,
+          `target: another level of ${inst.root} is already at ${formatFixed(next.target)} points`,
+        );
       }
-      draft.setLevels(inst.root, levels.map((l, i) => (i === index ? next : l)));
-      draft.event(inst.root, "tp.updated",
+      draft.setLevels(
+        inst.root,
+        levels.map((l, i) => (i === index ? next : l)),
+      );
+      draft.event(
+        inst.root,
+        "tp.updated",
         `TP level ${index + 1} of ${inst.root} → ${next.quantity} @ ${formatFixed(next.price)} (${formatFixed(next.target)} pts)${next.enabled ? "" : ", disabled"}${next.hit ? ", hit" : ""}`,
-        { index, patch });
+        { index, patch },
+      );
       this.checkLadder(draft, inst, "tp_levels");
       return { symbols: [inst.root], ladders: new Set([inst.root]) };
     });

@@ -6,11 +6,19 @@ export function stopJson(s: StopState, side: "long" | "short", tick: number): Re
   const n = (v: number) => v / 1e9;
   if (s.trailing || s.config.kind === "trailing") {
     const by = s.config.trailBy;
-    return { type: "trailing_stop", stopPrice: n(s.price), ...(by ? { trailAmount: n(by.unit === "ticks" ? by.value * tick : by.value) } : {}) };
+    return {
+      type: "trailing_stop",
+      stopPrice: n(s.price),
+      ...(by ? { trailAmount: n(by.unit === "ticks" ? by.value * tick : by.value) } : {}),
+    };
   }
   if (s.config.kind === "stop-limit") {
     const off = (s.config.limitOffsetTicks ?? 0) * tick;
-    return { type: "stop_limit", stopPrice: n(s.price), limitPrice: n(side === "long" ? s.price - off : s.price + off) };
+    return {
+      type: "stop_limit",
+      stopPrice: n(s.price),
+      limitPrice: n(side === "long" ? s.price - off : s.price + off),
+    };
   }
   return { type: "stop", stopPrice: n(s.price) };
 }
@@ -27,8 +35,15 @@ export function legacyStop(s: unknown, tick: number, entry: number): StopConfig 
   }
   if (o.type === "trailing_stop") {
     // Without a trail amount the distance from entry to the stop is the trail.
-    const trail = { unit: "points" as const, value: o.trailAmount ? n(o.trailAmount) : Math.abs(entry - n(o.stopPrice ?? 0)) };
-    return { kind: "trailing", initial: o.stopPrice ? { unit: "price", value: n(o.stopPrice) } : trail, trailBy: trail };
+    const trail = {
+      unit: "points" as const,
+      value: o.trailAmount ? n(o.trailAmount) : Math.abs(entry - n(o.stopPrice ?? 0)),
+    };
+    return {
+      kind: "trailing",
+      initial: o.stopPrice ? { unit: "price", value: n(o.stopPrice) } : trail,
+      trailBy: trail,
+    };
   }
   return null;
 }

@@ -21,7 +21,8 @@ export function syncSymbol(c: SyncContext, draft: LegacyDraft, symbol: string, l
   const { engine, actor } = c;
   const accountId = draft.accountId;
   const fx: Effect[] = [];
-  const run = (command: Command) => fx.push(...engine.step({ type: "command", accountId, symbol, command, actor, tsMs: Date.now() }));
+  const run = (command: Command) =>
+    fx.push(...engine.step({ type: "command", accountId, symbol, command, actor, tsMs: Date.now() }));
   const tolerant = (event: string, command: Command) => {
     try {
       run(command);
@@ -38,25 +39,51 @@ export function syncSymbol(c: SyncContext, draft: LegacyDraft, symbol: string, l
     return fx;
   }
   const entry = Number(order.entryPrice);
-  run({ kind: "sync", side: order.action === "buy" ? "long" : "short", qty: order.quantity, entryPrice: entry, openedAtMs: order.timestamp * 1000 });
+  run({
+    kind: "sync",
+    side: order.action === "buy" ? "long" : "short",
+    qty: order.quantity,
+    entryPrice: entry,
+    openedAtMs: order.timestamp * 1000,
+  });
   const levels = draft.levels(symbol);
   // A trade opened on the desk has no levels in the original tables: its own ladder stays unless this call wrote one.
   if (levels.length > 0 || ladderWritten) {
-    const ladder = levels.filter((l) => l.enabled && !l.hit).map((l) => ({ enabled: true, qty: l.quantity, target: { unit: "price" as const, value: Number(l.price) } }));
+    const ladder = levels
+      .filter((l) => l.enabled && !l.hit)
+      .map((l) => ({ enabled: true, qty: l.quantity, target: { unit: "price" as const, value: Number(l.price) } }));
     // An order that only changes the size leaves the ladder as the engine already has it: not set again.
-    if (!sameLadder(engine.position(accountId, symbol)?.ladder, ladder)) tolerant("legacy.ladder_not_applied", { kind: "set-ladder", levels: ladder });
+    if (!sameLadder(engine.position(accountId, symbol)?.ladder, ladder))
+      tolerant("legacy.ladder_not_applied", { kind: "set-ladder", levels: ladder });
   }
   const stop = legacyStop(order.stopLoss, c.tick(symbol), entry);
   const current = engine.position(accountId, symbol)?.stop;
   if (JSON.stringify(current?.config ?? null) === JSON.stringify(stop)) return fx;
   // The same stop in the original's words (a desk stop listed by get_active_orders and sent back): keep the engine's own.
-  if (current && stop && stop.initial.unit === "price" && stop.initial.value === current.price && stop.kind === (current.trailing ? "trailing" : current.config.kind)) return fx;
+  if (
+    current &&
+    stop &&
+    stop.initial.unit === "price" &&
+    stop.initial.value === current.price &&
+    stop.kind === (current.trailing ? "trailing" : current.config.kind)
+  )
+    return fx;
   tolerant("legacy.stop_not_applied", { kind: "set-stop", stop });
   return fx;
 }
 
 /** The engine's ladder is exactly these levels, all armed and untouched (nothing pending, filled or refused). */
-function sameLadder(current: readonly TpLevel[] | undefined, wanted: readonly { qty: number; target: { value: number } }[]): boolean {
+function sameLadder(
+  current: readonly TpLevel[] | undefined,
+  wanted: readonly { qty: number; target: { value: number } }[],
+): boolean {
   if (!current || current.length !== wanted.length) return false;
-  return current.every((l, i) => l.enabled && l.status === "armed" && l.filledQty === 0 && l.qty === wanted[i]!.qty && l.price === wanted[i]!.target.value);
+  return current.every(
+    (l, i) =>
+      l.enabled &&
+      l.status === "armed" &&
+      l.filledQty === 0 &&
+      l.qty === wanted[i]!.qty &&
+      l.price === wanted[i]!.target.value,
+  );
 }

@@ -21,12 +21,23 @@ export const byTarget = (a: TpLevelWrite, b: TpLevelWrite) => (a.target < b.targ
 const NO_LEVELS: readonly TpLevelWrite[] = Object.freeze([]);
 
 function sameOrder(a: OrderWrite, b: OrderWrite): boolean {
-  return a.action === b.action && a.quantity === b.quantity && a.entryPrice === b.entryPrice && a.timestamp === b.timestamp
-    && JSON.stringify(a.stopLoss ?? null) === JSON.stringify(b.stopLoss ?? null);
+  return (
+    a.action === b.action &&
+    a.quantity === b.quantity &&
+    a.entryPrice === b.entryPrice &&
+    a.timestamp === b.timestamp &&
+    JSON.stringify(a.stopLoss ?? null) === JSON.stringify(b.stopLoss ?? null)
+  );
 }
 
 export function sameLevel(a: TpLevelWrite, b: TpLevelWrite): boolean {
-  return a.enabled === b.enabled && a.quantity === b.quantity && a.target === b.target && a.price === b.price && a.hit === b.hit;
+  return (
+    a.enabled === b.enabled &&
+    a.quantity === b.quantity &&
+    a.target === b.target &&
+    a.price === b.price &&
+    a.hit === b.hit
+  );
 }
 
 /**
@@ -87,7 +98,14 @@ export class LegacyTables implements SideTables {
   async load(accountIds: readonly number[]): Promise<void> {
     const rows = await loadLegacyRows(this.db, accountIds);
     this.forget(new Set(accountIds));
-    for (const o of rows.orders) this.putOrder(o.accountId, o.symbol, { action: o.action, quantity: o.quantity, entryPrice: o.entryPrice, timestamp: o.timestamp, stopLoss: o.stopLoss });
+    for (const o of rows.orders)
+      this.putOrder(o.accountId, o.symbol, {
+        action: o.action,
+        quantity: o.quantity,
+        entryPrice: o.entryPrice,
+        timestamp: o.timestamp,
+        stopLoss: o.stopLoss,
+      });
     const grouped = new Map<string, { accountId: number; symbol: string; levels: TpLevelWrite[] }>();
     for (const l of rows.levels) {
       const k = keyOf(l.accountId, l.symbol);
@@ -154,14 +172,24 @@ export class LegacyTables implements SideTables {
     const b = batch as LegacyBatch;
     const k = keyOf(accountId, symbol);
     if (!b.ladders.has(k)) b.ladders.set(k, { accountId, symbol, before: this.levels(accountId, symbol) });
-    this.putLevels(accountId, symbol, next.map((l) => ({ ...l })));
+    this.putLevels(
+      accountId,
+      symbol,
+      next.map((l) => ({ ...l })),
+    );
   }
 
   /** Clears the `hit` flags of a symbol's levels (a trade ended or a new one began); the number cleared. */
   resetHits(batch: SideBatch, accountId: number, symbol: string): number {
     const levels = this.levels(accountId, symbol);
     const hits = levels.filter((l) => l.hit).length;
-    if (hits) this.setLevels(batch, accountId, symbol, levels.map((l) => ({ ...l, hit: false })));
+    if (hits)
+      this.setLevels(
+        batch,
+        accountId,
+        symbol,
+        levels.map((l) => ({ ...l, hit: false })),
+      );
     return hits;
   }
 
@@ -171,7 +199,8 @@ export class LegacyTables implements SideTables {
    */
   follow(batch: SideBatch, fx: readonly Effect[], position: (key: string) => Position | undefined): void {
     for (const f of fx) {
-      if (f.type !== "event" || f.event.actor.kind !== "rule" || !/\.filled$|^trade\.closed$/.test(f.event.kind)) continue;
+      if (f.type !== "event" || f.event.actor.kind !== "rule" || !/\.filled$|^trade\.closed$/.test(f.event.kind))
+        continue;
       const { accountId, symbol } = f.event;
       const p = position(f.key);
       if (!p) continue;
@@ -185,7 +214,13 @@ export class LegacyTables implements SideTables {
       const price = BigInt(Number(f.event.data.levelPrice));
       const levels = this.levels(accountId, symbol);
       const i = levels.findIndex((l) => l.price === price && !l.hit);
-      if (i >= 0) this.setLevels(batch, accountId, symbol, levels.map((l, j) => (j === i ? { ...l, hit: true } : l)));
+      if (i >= 0)
+        this.setLevels(
+          batch,
+          accountId,
+          symbol,
+          levels.map((l, j) => (j === i ? { ...l, hit: true } : l)),
+        );
     }
   }
 

@@ -38,7 +38,10 @@ export const stopLossSchema = z
     message: "a trailing_stop needs trailAmount or stopPrice",
     path: ["trailAmount"],
   })
-  .refine((s) => s.type === "trailing_stop" || s.stopPrice != null, { message: "a stop needs stopPrice", path: ["stopPrice"] })
+  .refine((s) => s.type === "trailing_stop" || s.stopPrice != null, {
+    message: "a stop needs stopPrice",
+    path: ["stopPrice"],
+  })
   .nullish();
 export type StopLossInput = z.infer<typeof stopLossSchema>;
 
@@ -89,7 +92,10 @@ export const singleOrderSchema = z
     stopLoss: stopLossSchema,
     stop_loss: stopLossSchema,
   })
-  .refine((o) => o.action === "exit" || o.quantity !== undefined, { message: "quantity is required", path: ["quantity"] });
+  .refine((o) => o.action === "exit" || o.quantity !== undefined, {
+    message: "quantity is required",
+    path: ["quantity"],
+  });
 export type SingleOrderInput = z.infer<typeof singleOrderSchema>;
 
 export const bulkSchema = z
@@ -105,7 +111,11 @@ export const bulkSchema = z
         ctx.addIssue({ code: "custom", message: "quantity is required", path: ["active_orders", sym, "quantity"] });
       }
       if (o.action !== "exit" && o.entry_price == null) {
-        ctx.addIssue({ code: "custom", message: "entry_price is required", path: ["active_orders", sym, "entry_price"] });
+        ctx.addIssue({
+          code: "custom",
+          message: "entry_price is required",
+          path: ["active_orders", sym, "entry_price"],
+        });
       }
     }
   });
