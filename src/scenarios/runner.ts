@@ -30,13 +30,13 @@ export function plan(s: Scenario): Planned[] {
     else if (step.kind === "prints") {
       const list = step.prints.trim().split(/\s+/);
       for (let r = 0; r < (step.repeat ?? 1); r++) {
-        list.forEach((p, i) =>
+        list.forEach((p, i) => {
           prints.push({
             symbol: s.symbol,
             tsMs: next(r === 0 && i === 0 ? step.at : undefined, step.every),
             price: price(p),
-          }),
-        );
+          });
+        });
       }
     } else if (step.kind === "wait") {
       first = false;

@@ -133,6 +133,7 @@ export const HOSTILE_NUMBERS = [
   10_001,
   100_000,
   T0,
+  // biome-ignore lint/correctness/noPrecisionLoss: deliberately past 2^53, the value a client sends that loses digits
   9999999999999999,
 ];
 
