@@ -4,33 +4,30 @@ import { ROOTS } from "../market-data/instruments/catalogue";
 import { parseRollRules } from "../market-data/instruments/roll-rule";
 
 const port = z.coerce.number().int().min(0).max(65535);
-const optionalPath = z
-  .string()
-  .trim()
-  .transform((s) => (s === "" ? undefined : s))
-  .optional();
+/** An optional setting: blank (as a .env template leaves it) counts as unset, anything else must pass `inner`. */
+function optionalSetting(inner: z.ZodType<string, string> = z.string()) {
+  return z
+    .string()
+    .trim()
+    .transform((s) => (s === "" ? undefined : s))
+    .pipe(inner.optional())
+    .optional();
+}
+const optionalPath = optionalSetting();
+const databentoKey = z.string().regex(/^db-[\x21-\x7e]{29}$/, "must be a 32-character Databento key starting with db-");
 
 /** Every environment variable the server reads, validated once at start-up. */
 export const configSchema = z
   .object({
     PORT: port.default(3000),
     HOST: z.string().trim().min(1).default("127.0.0.1"),
-    DATABASE_URL: z
-      .string()
-      .trim()
-      .transform((s) => (s === "" ? undefined : s))
-      .pipe(z.url({ protocol: /^postgres(ql)?$/ }).optional())
-      .optional(),
+    DATABASE_URL: optionalSetting(z.url({ protocol: /^postgres(ql)?$/ })),
     DATA_DIR: z.string().trim().min(1).default("./data"),
     TLS_CERT_FILE: optionalPath,
     TLS_KEY_FILE: optionalPath,
     LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
     /** 32 bytes as 64 hex chars or base64; when absent a key file is created in DATA_DIR. */
-    SECRET_KEY: z
-      .string()
-      .trim()
-      .transform((s) => (s === "" ? undefined : s))
-      .optional(),
+    SECRET_KEY: optionalSetting(),
     SESSION_TTL_HOURS: z.coerce
       .number()
       .int()
@@ -49,58 +46,17 @@ export const configSchema = z
     /** How long an instance's lease on its accounts lasts unrenewed: the failover time on a shared Postgres. */
     LEASE_TTL_MS: z.coerce.number().int().min(500).max(60_000).default(3_000),
     /** Public URL used in the first-run setup link when the server sits behind a proxy. */
-    PUBLIC_URL: z
-      .string()
-      .trim()
-      .transform((s) => (s === "" ? undefined : s))
-      .pipe(z.url({ protocol: /^https?$/ }).optional())
-      .optional(),
+    PUBLIC_URL: optionalSetting(z.url({ protocol: /^https?$/ })),
     /** Market data: `auto` = Databento when a key is set, else the simulated market. */
     FEED: z.enum(["auto", "simulated", "databento", "off"]).default("auto"),
-    DATABENTO_API_KEY: z
-      .string()
-      .trim()
-      .transform((s) => (s === "" ? undefined : s))
-      .pipe(
-        z
-          .string()
-          .regex(/^db-[\x21-\x7e]{29}$/, "must be a 32-character Databento key starting with db-")
-          .optional(),
-      )
-      .optional(),
+    DATABENTO_API_KEY: optionalSetting(databentoKey),
     /** host:port of the Live gateway, when not Databento's own (a proxy, a test gateway). */
-    DATABENTO_GATEWAY: z
-      .string()
-      .trim()
-      .transform((s) => (s === "" ? undefined : s))
-      .pipe(
-        z
-          .string()
-          .regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, "must be host:port")
-          .optional(),
-      )
-      .optional(),
+    DATABENTO_GATEWAY: optionalSetting(z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, "must be host:port")),
     /** A separate key for the archive's Historical requests, as the original had; else DATABENTO_API_KEY. */
-    DATABENTO_ARCHIVE_KEY: z
-      .string()
-      .trim()
-      .transform((s) => (s === "" ? undefined : s))
-      .pipe(
-        z
-          .string()
-          .regex(/^db-[\x21-\x7e]{29}$/, "must be a 32-character Databento key starting with db-")
-          .optional(),
-      )
-      .optional(),
+    DATABENTO_ARCHIVE_KEY: optionalSetting(databentoKey),
     /** Base URL of the Historical API, when not hist.databento.com (a proxy, a test server). */
-    DATABENTO_HISTORICAL_URL: z
-      .string()
-      .trim()
-      .transform((s) => (s === "" ? undefined : s))
-      .pipe(z.url({ protocol: /^https?$/ }).optional())
-      .optional(),
+    DATABENTO_HISTORICAL_URL: optionalSetting(z.url({ protocol: /^https?$/ })),
     SIM_SEED: z.coerce.number().int().default(1),
-    /** Symbols whose one-minute bars are archived (comma-separated product roots). */
     /** Which contract a continuous symbol follows: volume (default), open-interest or calendar; per symbol `volume,GC:open-interest`. */
     ROLL_RULE: z
       .string()
@@ -113,6 +69,7 @@ export const configSchema = z
           return z.NEVER;
         }
       }),
+    /** Symbols whose one-minute bars are archived (comma-separated product roots). */
     ARCHIVE_SYMBOLS: z
       .string()
       .default("MES,MNQ,MGC,MCL,ES,NQ,GC,CL")
