@@ -47,6 +47,36 @@ async function holdInTransaction(
   return { release, done };
 }
 
+/**
+ * A migrated schema of its own on the test Postgres, a data directory, and the config of a server on
+ * both (no feed, 1.5 s leases, its own secret key); `drop` removes all three.
+ */
+async function ownSchema(prefix: string, secretByte: string, poolSize = 3) {
+  const schema = `${prefix}_${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`;
+  const h = await connectDatabase({ databaseUrl: testPostgresUrl!, dataDir: "", schema, poolSize });
+  await migrateUp(h.db);
+  const url = new URL(testPostgresUrl!);
+  url.searchParams.set("options", `-c search_path=${schema}`);
+  const dir = mkdtempSync(join(tmpdir(), `chaos-${prefix}-`));
+  const config = loadConfig({
+    PORT: "0",
+    DATABASE_URL: url.toString(),
+    FEED: "off",
+    LEASE_TTL_MS: "1500",
+    SECRET_KEY: secretByte.repeat(32),
+    DATA_DIR: dir,
+  });
+  return {
+    h,
+    config,
+    async drop() {
+      await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(h.db).catch(() => {});
+      await h.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 const haveDb = Boolean(testPostgresUrl);
 const haveNats = haveDb && (Boolean(NATS_SERVER) || (await natsReachable()));
 const haveNginx = nginxAvailable();
@@ -207,24 +237,9 @@ describe.skipIf(!haveDb || !haveNats)("regressions found by the chaos test: clus
       caller: { actor: { kind: "user"; label: string; userId: number }; userId: number },
     ) => T,
   ) {
-    const schema = `cd_${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`;
-    const h = await connectDatabase({ databaseUrl: testPostgresUrl!, dataDir: "", schema, poolSize: 3 });
-    await migrateUp(h.db);
-    const url = new URL(testPostgresUrl!);
-    url.searchParams.set("options", `-c search_path=${schema}`);
-    const dir = mkdtempSync(join(tmpdir(), "chaos-ghost-"));
+    const { h, config, drop } = await ownSchema("cd", "66");
     const logs = memoryLogger("info");
-    const server = await startServer(
-      loadConfig({
-        PORT: "0",
-        DATABASE_URL: url.toString(),
-        FEED: "off",
-        LEASE_TTL_MS: "1500",
-        SECRET_KEY: "66".repeat(32),
-        DATA_DIR: dir,
-      }),
-      logs,
-    );
+    const server = await startServer(config, logs);
     const ctx = server.ctx;
     const user = await ctx.users.create("ghost", "a long enough password", {
       kind: "cli",
@@ -271,9 +286,7 @@ describe.skipIf(!haveDb || !haveNats)("regressions found by the chaos test: clus
       meanwhile,
       async cleanup() {
         await server.stop();
-        await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(h.db).catch(() => {});
-        await h.close();
-        rmSync(dir, { recursive: true, force: true });
+        await drop();
       },
     };
   }
@@ -329,40 +342,10 @@ describe.skipIf(!haveDb || !haveNats)("regressions found by the chaos test: clus
 });
 
 describe.skipIf(!haveDb)("regressions found by the chaos test: leases and the engine on Postgres", () => {
-  const freshSchema = async (prefix: string) => {
-    const schema = `${prefix}_${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`;
-    const h = await connectDatabase({ databaseUrl: testPostgresUrl!, dataDir: "", schema, poolSize: 6 });
-    await migrateUp(h.db);
-    return {
-      schema,
-      h,
-      drop: async () => {
-        await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(h.db).catch(() => {});
-        await h.close();
-      },
-    };
-  };
-
   test("D7: a batch held back after a late lease renewal is dropped whole when any one of its accounts leaves: the orders of the accounts that stay are never sent", async () => {
-    const { h, drop } = await freshSchema("cr");
-    const url = new URL(testPostgresUrl!);
-    url.searchParams.set(
-      "options",
-      `-c search_path=${(await sql<{ s: string }>`select current_schema() as s`.execute(h.db)).rows[0]!.s}`,
-    );
-    const dir = mkdtempSync(join(tmpdir(), "chaos-held-"));
+    const { h, config, drop } = await ownSchema("cr", "67", 6);
     const logs = memoryLogger("info");
-    const server = await startServer(
-      loadConfig({
-        PORT: "0",
-        DATABASE_URL: url.toString(),
-        FEED: "off",
-        LEASE_TTL_MS: "1500",
-        SECRET_KEY: "67".repeat(32),
-        DATA_DIR: dir,
-      }),
-      logs,
-    );
+    const server = await startServer(config, logs);
     let unlock: (() => void) | undefined;
     try {
       const ctx = server.ctx;
@@ -420,12 +403,11 @@ describe.skipIf(!haveDb)("regressions found by the chaos test: leases and the en
       unlock?.();
       await server.stop();
       await drop();
-      rmSync(dir, { recursive: true, force: true });
     }
   }, 30_000);
 
   test("D8: the fence's FOR SHARE on a write's shard rows and the lease renewal's UPDATE of the same instance deadlock (Postgres aborts one after deadlock_timeout)", async () => {
-    const { h, drop } = await freshSchema("cl");
+    const { h, drop } = await ownSchema("cl", "69", 6);
     try {
       // Three owners renewing their own shards interleave the rows' physical order, as in a running cluster.
       await sql`alter table engine_shards set (autovacuum_enabled = false)`.execute(h.db);
@@ -465,12 +447,7 @@ describe.skipIf(!haveDb)("regressions found by the chaos test: leases and the en
 
 describe.skipIf(!haveDb)("regressions found by the chaos test: an exit sent with no price", () => {
   test("D10: a webhook exit sent with no price and filled by the next print keeps its order row 'working': the next adopt (failover, restart) sends it again and its fill takes the position through zero", async () => {
-    const schema = `ce_${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`;
-    const h = await connectDatabase({ databaseUrl: testPostgresUrl!, dataDir: "", schema, poolSize: 2 });
-    await migrateUp(h.db);
-    const url = new URL(testPostgresUrl!);
-    url.searchParams.set("options", `-c search_path=${schema}`);
-    const dir = mkdtempSync(join(tmpdir(), "chaos-noprice-"));
+    const { h, config, drop } = await ownSchema("ce", "68", 2);
     const posts: string[] = [];
     const broker = Bun.serve({
       hostname: "127.0.0.1",
@@ -478,14 +455,6 @@ describe.skipIf(!haveDb)("regressions found by the chaos test: an exit sent with
       fetch: (req) => (posts.push(req.headers.get("idempotency-key") ?? ""), new Response("ok")),
     });
     // No feed: the test makes the prints; before the first one the exit has no price.
-    const config = loadConfig({
-      PORT: "0",
-      DATABASE_URL: url.toString(),
-      FEED: "off",
-      LEASE_TTL_MS: "1500",
-      SECRET_KEY: "68".repeat(32),
-      DATA_DIR: dir,
-    });
     let server = await startServer(config, memoryLogger("warn"));
     try {
       const user = await server.ctx.users.create("noprice", "a long enough password", {
@@ -559,9 +528,7 @@ describe.skipIf(!haveDb)("regressions found by the chaos test: an exit sent with
     } finally {
       await server.stop();
       broker.stop(true);
-      await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(h.db).catch(() => {});
-      await h.close();
-      rmSync(dir, { recursive: true, force: true });
+      await drop();
     }
   }, 30_000);
 });
