@@ -2,12 +2,20 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { websocket } from "elysia/ws";
 import { FailureLimiter } from "../auth/rate-limit";
-import { upsertBars, type ArchivedBar } from "../persistence/repositories/ohlcv-repo";
 import { testDatabaseKind } from "../persistence/test-database";
 import { createFetch } from "./app";
 import { caseArbitrary, FORMS, type FuzzCase, type Route } from "./fuzz-cases";
 import { stateSnapshot } from "./state-snapshot";
-import { addUser, createHarness, json, sessionClient, tokenClient, type Client, type Harness } from "./test-harness";
+import {
+  addUser,
+  archiveQuietBars,
+  createHarness,
+  json,
+  sessionClient,
+  tokenClient,
+  type Client,
+  type Harness,
+} from "./test-harness";
 
 /**
  * Every route, every form, hostile input: never a 5xx, and a refusal changes nothing. Seeded, so
@@ -49,22 +57,7 @@ beforeAll(async () => {
     "/api/v1/accounts/paper/positions/MNQ/record",
     json(token, "POST", { side: "short", qty: 3, entryPrice: 21000 }),
   );
-  const bars: ArchivedBar[] = [];
-  for (let i = 0; i < 60; i++)
-    bars.push({
-      dataset: "SIM",
-      symbol: "MES",
-      startMs: T0 + i * 60_000,
-      contract: "MESH5",
-      instrumentId: 1,
-      open: 5000e9,
-      high: 5000.25e9,
-      low: 4999.75e9,
-      close: 5000e9,
-      volume: 10,
-      source: "trades",
-    });
-  await upsertBars(h.ctx.db, bars);
+  await archiveQuietBars(h, T0, 60);
   await h.ctx.replay.start(0);
 
   const spec = await (await h.fetch("/api/openapi.json", { headers: token.headers })).json();

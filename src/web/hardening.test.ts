@@ -1,11 +1,19 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { memoryLogger } from "../log/logger";
-import { upsertBars, type ArchivedBar } from "../persistence/repositories/ohlcv-repo";
 import { testDatabaseKind } from "../persistence/test-database";
 import { createFetch } from "./app";
 import { errorResponse } from "./error-plugin";
 import { stateSnapshot } from "./state-snapshot";
-import { addUser, createHarness, json, sessionClient, tokenClient, type Client, type Harness } from "./test-harness";
+import {
+  addUser,
+  archiveQuietBars,
+  createHarness,
+  json,
+  sessionClient,
+  tokenClient,
+  type Client,
+  type Harness,
+} from "./test-harness";
 
 /** The hardening issue's reproductions: each was a 500 or a silently accepted value; now a 4xx that changes nothing. */
 let h: Harness;
@@ -183,22 +191,7 @@ describe(`hardening: application 500s become refusals (${testDatabaseKind})`, ()
 
   test("record on a replay account for a symbol the replay does not play", async () => {
     const T0 = Date.UTC(2025, 2, 3, 15, 0, 0);
-    const bars: ArchivedBar[] = [];
-    for (let i = 0; i < 30; i++)
-      bars.push({
-        dataset: "SIM",
-        symbol: "MES",
-        startMs: T0 + i * 60_000,
-        contract: "MESH5",
-        instrumentId: 1,
-        open: 5000e9,
-        high: 5000.25e9,
-        low: 4999.75e9,
-        close: 5000e9,
-        volume: 10,
-        source: "trades",
-      });
-    await upsertBars(h.ctx.db, bars);
+    await archiveQuietBars(h, T0, 30);
     await h.ctx.replay.start(0);
     try {
       const r = await h.fetch(

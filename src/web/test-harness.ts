@@ -6,6 +6,7 @@ import { startEngine } from "../app/engine-startup";
 import { loadConfig } from "../config/config";
 import { memoryLogger } from "../log/logger";
 import type { DatabaseHandle } from "../persistence/connect";
+import { upsertBars, type ArchivedBar } from "../persistence/repositories/ohlcv-repo";
 import { createTestDatabase } from "../persistence/test-database";
 import { createApp, createFetch, type App } from "./app";
 
@@ -105,4 +106,24 @@ export async function request(
   } catch {
     return { status: res.status, body: text };
   }
+}
+
+/** `minutes` quiet one-minute MES bars (5000 ± a tick) in the archive from `startMs`: enough for a replay to play. */
+export async function archiveQuietBars(h: Harness, startMs: number, minutes: number): Promise<void> {
+  const bars: ArchivedBar[] = [];
+  for (let i = 0; i < minutes; i++)
+    bars.push({
+      dataset: "SIM",
+      symbol: "MES",
+      startMs: startMs + i * 60_000,
+      contract: "MESH5",
+      instrumentId: 1,
+      open: 5000e9,
+      high: 5000.25e9,
+      low: 4999.75e9,
+      close: 5000e9,
+      volume: 10,
+      source: "trades",
+    });
+  await upsertBars(h.ctx.db, bars);
 }
