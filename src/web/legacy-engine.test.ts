@@ -1,31 +1,19 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { startEngine } from "../app/engine-startup";
 import * as repo from "../persistence/repositories/orders-repo";
 import { testDatabaseKind } from "../persistence/test-database";
-import { addUser, createHarness, json, tokenClient, type Client, type Harness } from "./test-harness";
+import { addUser, createHarness, engineApiSuite } from "./test-harness";
 
 /** The original client's payloads now drive the server-side engine: its exits run here. */
 
-let h: Harness;
-let api: Client;
-beforeAll(async () => {
-  h = await createHarness({}, { engine: true });
-  api = await tokenClient(h, (await addUser(h)).id);
-});
-afterAll(async () => {
-  await h.close();
-});
-
-async function call(method: string, path: string, body?: unknown) {
-  const res = await h.fetch(path, json(api, method, body));
-  return { status: res.status, body: (await res.json()) as any };
-}
+const s = engineApiSuite();
+const call = s.call;
 async function print(symbol: string, price: number) {
-  h.ctx.engine.onTrade(symbol, price * 1e9, Date.now());
-  h.ctx.paper.onTrade(symbol, price * 1e9);
+  s.h.ctx.engine.onTrade(symbol, price * 1e9, Date.now());
+  s.h.ctx.paper.onTrade(symbol, price * 1e9);
   for (let i = 0; i < 6; i++) {
     await Bun.sleep(2);
-    await h.ctx.engine.settled();
+    await s.h.ctx.engine.settled();
   }
 }
 
@@ -50,7 +38,7 @@ describe(`original API → engine (${testDatabaseKind})`, () => {
       },
     });
     expect(r.status).toBe(200);
-    const p = h.ctx.engine.engine.position(1, "MES")!;
+    const p = s.h.ctx.engine.engine.position(1, "MES")!;
     expect([p.side, p.qty, p.stop?.price, p.ladder.map((l) => l.price)]).toEqual([
       "long",
       3,
@@ -66,7 +54,7 @@ describe(`original API → engine (${testDatabaseKind})`, () => {
     await print("MES", 5009);
     g = (await call("GET", "/api/get_active_orders")).body;
     expect(g.active_orders).toEqual({});
-    const journal = await h.db.db.selectFrom("closed_trades").select(["qty", "realized"]).execute();
+    const journal = await s.h.db.db.selectFrom("closed_trades").select(["qty", "realized"]).execute();
     // TP1 at its level 5014.25 (printed 5014.50): +2.00 × $5 = 10; stop: 2 × (5009 − 5012.25) × $5 = −32.50 → −22.50.
     expect(journal.map((j) => [j.qty, Number(j.realized)])).toEqual([[3, -22.5]]);
   });
@@ -82,9 +70,9 @@ describe(`original API → engine (${testDatabaseKind})`, () => {
       stopLoss: { type: "trailing_stop", trailAmount: 10 },
     });
     await print("MNQ", 21012.5);
-    expect(h.ctx.engine.engine.position(1, "MNQ")!.stop!.price).toBe(21002.5e9);
+    expect(s.h.ctx.engine.engine.position(1, "MNQ")!.stop!.price).toBe(21002.5e9);
     expect((await call("POST", "/api/clear_trade/MNQ")).status).toBe(200);
-    expect(h.ctx.engine.engine.position(1, "MNQ")!.qty).toBe(0);
+    expect(s.h.ctx.engine.engine.position(1, "MNQ")!.qty).toBe(0);
   });
 
   test("one position model (R9.1): a desk trade is listed by get_active_orders; its exit is an engine exit with a fill and a journal row", async () => {
@@ -111,7 +99,7 @@ describe(`original API → engine (${testDatabaseKind})`, () => {
     // Adding through the original API adds to the desk's trade (not a new 1-lot over it); its stop and ladder stay.
     await call("POST", "/api/place_order", { ticker: "MCL", action: "buy", quantity: 1, entry_price: 70 });
     await print("MCL", 70.02);
-    const p = h.ctx.engine.engine.position(1, "MCL")!;
+    const p = s.h.ctx.engine.engine.position(1, "MCL")!;
     expect([p.qty, p.stop?.price, p.ladder.length]).toEqual([4, 69.8e9, 1]);
     expect((await call("POST", "/api/place_order", { ticker: "MCL", action: "exit" })).status).toBe(200);
     await print("MCL", 70.02);

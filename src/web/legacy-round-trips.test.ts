@@ -1,26 +1,14 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import { beforeEach, describe, expect, test } from "bun:test";
 import { CATALOGUE } from "../market-data/instruments/catalogue";
 import { testDatabaseKind } from "../persistence/test-database";
 import { formatFixed } from "../shared/fixed-point";
-import { addUser, createHarness, json, tokenClient, type Client, type Harness } from "./test-harness";
+import { engineApiSuite } from "./test-harness";
 
 // What a request of the original API costs in database round trips (issue: reads went to SQL,
 // a single order took 5 transactions, the client's bulk sync 81, a TP edit 5).
 
-let h: Harness;
-let api: Client;
-beforeAll(async () => {
-  h = await createHarness({}, { engine: true });
-  api = await tokenClient(h, (await addUser(h)).id);
-});
-afterAll(async () => {
-  await h.close();
-});
-
-async function call(method: string, path: string, body?: unknown) {
-  const res = await h.fetch(path, json(api, method, body));
-  return { status: res.status, body: (await res.json()) as any };
-}
+const s = engineApiSuite();
+const call = s.call;
 
 /** The client's whole state: 20 open trades × 3 levels; `bump` changes one symbol's quantity. */
 function fullState(bump?: string) {
@@ -47,17 +35,17 @@ function fullState(bump?: string) {
 
 /** Statements and transactions the requests cost, once the engine has written everything they caused. */
 async function cost(fn: () => Promise<unknown>) {
-  await h.ctx.engine.settled();
-  const s0 = h.db.sql.statements;
-  const t0 = h.db.sql.transactions;
+  await s.h.ctx.engine.settled();
+  const s0 = s.h.db.sql.statements;
+  const t0 = s.h.db.sql.transactions;
   await fn();
-  await h.ctx.engine.settled();
-  return { statements: h.db.sql.statements - s0, transactions: h.db.sql.transactions - t0 };
+  await s.h.ctx.engine.settled();
+  return { statements: s.h.db.sql.statements - s0, transactions: s.h.db.sql.transactions - t0 };
 }
 
 beforeEach(async () => {
   expect((await call("POST", "/api/place_order", fullState())).status).toBe(200);
-  await h.ctx.engine.settled();
+  await s.h.ctx.engine.settled();
 });
 
 describe(`original API round trips (${testDatabaseKind})`, () => {
@@ -91,7 +79,7 @@ describe(`original API round trips (${testDatabaseKind})`, () => {
     const one = await cost(() => call("POST", "/api/place_order", fullState("MNQ")));
     expect(one.transactions).toBe(1);
     expect(one.statements).toBeLessThanOrEqual(testDatabaseKind === "postgres" ? 4 : 3);
-    const stored = await h.db.db
+    const stored = await s.h.db.db
       .selectFrom("orders")
       .select(["symbol", "quantity"])
       .where("symbol", "in", ["MNQ", "MES"])
@@ -106,7 +94,7 @@ describe(`original API round trips (${testDatabaseKind})`, () => {
   test("a TP edit is one transaction and the stored level is the one edited", async () => {
     const c = await cost(() => call("PUT", "/api/save_tp_level/MES/0", { enabled: false }));
     expect(c.transactions).toBe(1);
-    const row = await h.db.db
+    const row = await s.h.db.db
       .selectFrom("take_profit_levels")
       .select(["enabled"])
       .where("symbol", "=", "MES")
@@ -135,7 +123,7 @@ describe(`original API round trips (${testDatabaseKind})`, () => {
     );
     expect(answered).toBe(20);
     expect(c.transactions).toBeLessThan(20);
-    const rows = await h.db.db.selectFrom("orders").select(["quantity"]).execute();
+    const rows = await s.h.db.db.selectFrom("orders").select(["quantity"]).execute();
     expect(rows.map((r) => r.quantity)).toEqual(Array(20).fill(4));
   });
 
@@ -160,7 +148,7 @@ describe(`original API round trips (${testDatabaseKind})`, () => {
     expect(r.status).toBe(400);
     expect(JSON.stringify((await call("GET", "/api/get_active_orders")).body)).toBe(before);
     expect(
-      (await h.db.db.selectFrom("orders").select("quantity").where("symbol", "=", "ES").executeTakeFirstOrThrow())
+      (await s.h.db.db.selectFrom("orders").select("quantity").where("symbol", "=", "ES").executeTakeFirstOrThrow())
         .quantity,
     ).toBe(3);
   });

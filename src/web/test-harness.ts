@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from "bun:test";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -126,4 +127,27 @@ export async function archiveQuietBars(h: Harness, startMs: number, minutes: num
       source: "trades",
     });
   await upsertBars(h.ctx.db, bars);
+}
+
+export interface ApiSuite {
+  h: Harness;
+  api: Client;
+  /** A JSON request with the suite's token; the answer's status and parsed body. */
+  call(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
+}
+
+/** A test file's harness (engine on) and API token, made before its tests and closed after them. */
+export function engineApiSuite(): ApiSuite {
+  const s = {
+    async call(method: string, path: string, body?: unknown) {
+      const res = await s.h.fetch(path, json(s.api, method, body));
+      return { status: res.status, body: await res.json() };
+    },
+  } as ApiSuite;
+  beforeAll(async () => {
+    s.h = await createHarness({}, { engine: true });
+    s.api = await tokenClient(s.h, (await addUser(s.h)).id);
+  });
+  afterAll(() => s.h.close());
+  return s;
 }
