@@ -11,7 +11,7 @@ import { startEngine } from "./engine-startup";
 import { startFeedWatch } from "./feed-watch-startup";
 import { withStoredKeys } from "./stored-keys";
 import { openCluster } from "./cluster-startup";
-import { instanceRole } from "./instance-role";
+import { instanceRole } from "../web/instance-role";
 
 export interface RunningServer {
   url: string;

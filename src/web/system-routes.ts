@@ -1,7 +1,7 @@
 import { Elysia } from "elysia";
 import { sql } from "kysely";
 import type { AppContext } from "../app/context";
-import { instanceRole } from "../app/instance-role";
+import { instanceRole } from "./instance-role";
 import { unprotected } from "../trading/feed-watch";
 import { assetResponse } from "./assets";
 import { authPlugin } from "./auth-plugin";
