@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import type { Actor } from "../../persistence/events";
+import type { Actor } from "./types";
 import { TradingEngine } from "./engine";
 import type { Command, Effect, InstrumentSpec, OrderRequest, StopConfig } from "./types";
 

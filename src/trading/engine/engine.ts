@@ -1,5 +1,5 @@
 import { clockCT } from "../../shared/exchange-time";
-import type { Actor } from "../../persistence/events";
+import type { Actor } from "./types";
 import { fitLadder } from "./ladder-fit";
 import {
   averageNearest,

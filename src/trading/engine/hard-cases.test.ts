@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import type { Actor } from "../../persistence/events";
+import type { Actor } from "./types";
 import { fillOnPrint, fillOnSubmit } from "../execution/fill-model";
 import { TradingEngine } from "./engine";
 import type { Command, Effect, EngineEvent, InstrumentSpec, OrderRequest, StopConfig } from "./types";

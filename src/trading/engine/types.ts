@@ -3,9 +3,18 @@
  * numbers — exact for every futures price, so comparisons on the hot path are exact and
  * allocation-free; money (P&L, cost basis) is computed in BigInt.
  */
-import type { Actor } from "../../persistence/events";
-
 export type Nanos = number;
+
+export type ActorKind = "user" | "token" | "rule" | "system" | "cli";
+
+/** Who did something: a signed-in browser, an API token, an automated rule, the CLI or the system. */
+export interface Actor {
+  kind: ActorKind;
+  /** Human-readable: "alice (Firefox on Linux)", "token ci-bot", "rule tp-ladder". */
+  label: string;
+  userId: number | null;
+}
+
 export type Side = "long" | "short";
 export type OrderSide = "buy" | "sell";
 export type AccountKind = "live" | "paper" | "replay";
