@@ -9,6 +9,9 @@ import * as say from "./reasons";
 import { type Actor, type Command, EngineError, PART } from "./types";
 
 type TradeCommand = Extract<Command, { kind: "order" | "record" | "sync" }>;
+type Cmd<K extends TradeCommand["kind"]> = Extract<Command, { kind: K }>;
+/** The account, symbol and instrument a trade command is for. */
+type At = { accountId: number; symbol: string; spec: EngineSpec };
 
 export function applyTrade(
   ctx: Step,
@@ -19,19 +22,13 @@ export function applyTrade(
   actor: Actor,
 ): void {
   checkQty(c.qty);
-  if (c.kind === "order") order(ctx, accountId, symbol, spec, c, actor);
-  else if (c.kind === "record") record(ctx, accountId, symbol, spec, c, actor);
-  else sync(ctx, accountId, symbol, spec, c, actor);
+  const at: At = { accountId, symbol, spec };
+  if (c.kind === "order") order(ctx, at, c, actor);
+  else if (c.kind === "record") record(ctx, at, c, actor);
+  else sync(ctx, at, c, actor);
 }
 
-function order(
-  ctx: Step,
-  accountId: number,
-  symbol: string,
-  spec: EngineSpec,
-  c: Extract<Command, { kind: "order" }>,
-  actor: Actor,
-): void {
+function order(ctx: Step, { accountId, symbol, spec }: At, c: Cmd<"order">, actor: Actor): void {
   const limit = c.orderType === "limit";
   if (limit && (c.limitPrice === undefined || !onTick(c.limitPrice, spec.tick) || c.limitPrice <= 0)) {
     throw new EngineError(400, `limit price: must be on ${symbol}'s tick grid (${formatPrice(spec.tick, 0)})`);
@@ -60,14 +57,7 @@ function order(
   touch(ctx, p, PART.state);
 }
 
-function record(
-  ctx: Step,
-  accountId: number,
-  symbol: string,
-  spec: EngineSpec,
-  c: Extract<Command, { kind: "record" }>,
-  actor: Actor,
-): void {
+function record(ctx: Step, { accountId, symbol, spec }: At, c: Cmd<"record">, actor: Actor): void {
   if (!onTick(c.entryPrice, spec.tick) || c.entryPrice <= 0)
     throw new EngineError(400, `entry price: must be on ${symbol}'s tick grid (${formatPrice(spec.tick, 0)})`);
   const existing = ctx.positions.get(`${accountId}:${symbol}`);
@@ -83,14 +73,7 @@ function record(
 }
 
 /** Make the position exactly what the original API reports (it traded it itself). */
-function sync(
-  ctx: Step,
-  accountId: number,
-  symbol: string,
-  spec: EngineSpec,
-  c: Extract<Command, { kind: "sync" }>,
-  actor: Actor,
-): void {
+function sync(ctx: Step, { accountId, symbol, spec }: At, c: Cmd<"sync">, actor: Actor): void {
   if (!(c.entryPrice > 0) || !Number.isSafeInteger(c.entryPrice))
     throw new EngineError(400, "entry price: must be positive");
   const p = ensurePosition(ctx, accountId, symbol);

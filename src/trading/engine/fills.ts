@@ -19,6 +19,7 @@ export function applyFill(ctx: Step, p: Position, o: WorkingOrder, qty: number, 
   const perContract = ctx.accounts.get(p.accountId)?.commission ?? 0n;
   const closeQty = p.qty > 0 && (p.side === "long") !== buy ? Math.min(qty, p.qty) : 0;
   const openQty = qty - closeQty;
+  // Reduce first; whatever is left opens the other side (netting).
   if (closeQty > 0) reduce(ctx, p, o, closeQty, price, perContract, assumed);
   if (openQty > 0) {
     const side: Side = buy ? "long" : "short";
