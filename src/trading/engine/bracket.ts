@@ -3,7 +3,7 @@
  * and applied when its fill opens the position.
  */
 import { rule } from "./actors";
-import type { EngineSpec, Step } from "./context";
+import type { Step } from "./context";
 import { levelPrice, setLadder } from "./ladder";
 import { fitLadder } from "./ladder-fit";
 import { blankPosition } from "./positions";
@@ -12,7 +12,7 @@ import * as say from "./reasons";
 import { initialStop, setStop } from "./stops";
 import { setTimer } from "./timer";
 import { emit } from "./context";
-import { type Command, EngineError, type Position, type Side, type WorkingOrder } from "./types";
+import { type Command, EngineError, type Position, type Side, type WorkingOrder, type EngineSpec } from "./types";
 
 /**
  * An order's bracket is all or nothing (R6.1): checked now against what the order will open

@@ -1,12 +1,12 @@
 /** The commands that open or reshape a trade: an order, a position recorded by hand, one synced from the original API. */
 import { checkBracket } from "./bracket";
-import { checkQty, type EngineSpec, emit, type Step, touch } from "./context";
+import { checkQty, emit, type Step, touch } from "./context";
 import { rebaseLadder } from "./ladder";
 import { submitRaw } from "./orders";
 import { ensurePosition, openTrade } from "./positions";
 import { formatPrice, onTick } from "./price-math";
 import * as say from "./reasons";
-import { type Actor, type Command, EngineError, PART } from "./types";
+import { type Actor, type Command, EngineError, PART, type EngineSpec } from "./types";
 
 type TradeCommand = Extract<Command, { kind: "order" | "record" | "sync" }>;
 type Cmd<K extends TradeCommand["kind"]> = Extract<Command, { kind: K }>;

@@ -6,21 +6,14 @@
 import {
   type AccountConfig,
   type Actor,
-  type Bracket,
   type Effect,
   EngineError,
-  type InstrumentSpec,
+  type EngineSpec,
   type Nanos,
+  type PendingEntry,
   type Position,
   type WorkingOrder,
 } from "./types";
-
-export type EngineSpec = InstrumentSpec & { decimals: number };
-
-export interface PendingEntry {
-  orderId: string;
-  bracket: Bracket;
-}
 
 /** Per symbol: its positions and the price band inside which a print changes nothing. */
 export interface Book {

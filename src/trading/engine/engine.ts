@@ -11,7 +11,7 @@
  */
 import { rebuild } from "./bands";
 import { onCommand } from "./commands";
-import { addToBook, type Book, bookOf, type EngineSpec, NONE, type PendingEntry, type Step, touch } from "./context";
+import { addToBook, type Book, bookOf, NONE, type Step, touch } from "./context";
 import { onFeed } from "./feed";
 import { onPrint } from "./prints";
 import { onReport } from "./reports";
@@ -25,6 +25,8 @@ import {
   PART,
   type Position,
   type WorkingOrder,
+  type EngineSpec,
+  type PendingEntry,
 } from "./types";
 
 export { MAX_ATTEMPTS, MAX_QTY } from "./context";

@@ -1,10 +1,19 @@
 /** The take-profit ladder: levels priced from the entry, edited, rebased, and fired by a print. */
 import { tpRule } from "./actors";
-import { type EngineSpec, emit, type Step, touch } from "./context";
+import { emit, type Step, touch } from "./context";
 import { pendingExitQty, submitExit } from "./orders";
 import { entryRef, formatPrice, onTick, profitPrice } from "./price-math";
 import * as say from "./reasons";
-import { type Actor, EngineError, type Nanos, PART, type Position, type Target, type TpLevel } from "./types";
+import {
+  type Actor,
+  EngineError,
+  type Nanos,
+  PART,
+  type Position,
+  type Target,
+  type TpLevel,
+  type EngineSpec,
+} from "./types";
 
 export type LevelEdit = { enabled: boolean; qty: number; target: Target; keep?: TpLevel };
 

@@ -3,7 +3,7 @@
  * trailing ratchet, stop, take-profits, a timer waiting for the entry price.
  */
 import { positionBand, rebuild } from "./bands";
-import type { Book, EngineSpec, Step } from "./context";
+import type { Book, Step } from "./context";
 import { touch } from "./context";
 import { feedUp, fillAwaiting } from "./feed";
 import { fireLevel } from "./ladder";
@@ -12,7 +12,7 @@ import * as say from "./reasons";
 import { fireStop } from "./stops";
 import { fireTimer } from "./timer";
 import { ratchet } from "./trailing";
-import { type Nanos, PART, type Position } from "./types";
+import { type Nanos, PART, type Position, type EngineSpec } from "./types";
 
 export function onPrint(ctx: Step, book: Book, price: Nanos): void {
   // Prices are back (R7.1), and exits the broker took without a price get this one (R1.2).

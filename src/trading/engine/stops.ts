@@ -1,7 +1,7 @@
 /** The stop: set (fixed, stop-limit, trailing, by ATR), moved by hand, and fired by a print. */
 import { rule } from "./actors";
 import { startClosing } from "./closing";
-import { type EngineSpec, emit, lastPrice, type Step, touch } from "./context";
+import { emit, lastPrice, type Step, touch } from "./context";
 import { ceilTick, distanceOf, entryRef, formatPrice, lossPrice, onTick } from "./price-math";
 import * as say from "./reasons";
 import { ratchet, trailPrice } from "./trailing";
@@ -14,6 +14,7 @@ import {
   type StopConfig,
   type StopState,
   type Target,
+  type EngineSpec,
 } from "./types";
 
 const sameTarget = (a: Target | undefined, b: Target | undefined) => a?.unit === b?.unit && a?.value === b?.value;

@@ -26,6 +26,9 @@ export interface InstrumentSpec {
   pointValue: bigint;
 }
 
+/** An instrument as the engine uses it: with the decimals its prices are shown with. */
+export type EngineSpec = InstrumentSpec & { decimals: number };
+
 export interface AccountConfig {
   id: number;
   userId: number;
@@ -200,6 +203,12 @@ export interface Bracket {
   /** ATR at the time of the order, for an ATR-based initial stop. */
   atr?: Nanos;
   timer?: { durationMs: number; action: TimerAction; mode: TimerState["mode"] } | null;
+}
+
+/** An entry order waiting for its fill, with the bracket that fill applies. */
+export interface PendingEntry {
+  orderId: string;
+  bracket: Bracket;
 }
 
 export interface ClosedTrade {
