@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, Kysely } from "kysely";
+import type { ActorKind } from "../trading/engine/types";
 
 /** timestamptz columns with a database default. */
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
@@ -89,7 +90,8 @@ export interface SecretsTable {
   updated_at: Timestamp;
 }
 
-export type ActorKind = "user" | "token" | "rule" | "system" | "cli";
+/** Owned by the engine (who did what is part of its vocabulary); the events table stores it. */
+export type { ActorKind };
 
 export interface EventsTable {
   id: ColumnType<string, never, never>;

@@ -1,13 +1,9 @@
 import type { Kysely, Transaction } from "kysely";
-import type { ActorKind, Database } from "./database";
+import type { Actor } from "../trading/engine/types";
+import type { Database } from "./database";
 
-/** Who did something: a signed-in browser, an API token, an automated rule, the CLI or the system. */
-export interface Actor {
-  kind: ActorKind;
-  /** Human-readable: "alice (Firefox on Linux)", "token ci-bot", "rule tp-ladder". */
-  label: string;
-  userId: number | null;
-}
+/** The engine owns who-did-what; the log stores it. */
+export type { Actor };
 
 export interface NewEvent {
   actor: Actor;

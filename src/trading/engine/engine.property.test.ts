@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import type { Actor } from "../../persistence/events";
+import type { Actor } from "./types";
 import { TradingEngine } from "./engine";
 import type { Command, Effect, InstrumentSpec, OrderRequest, Target } from "./types";
 

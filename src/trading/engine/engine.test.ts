@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import type { Actor } from "../../persistence/events";
+import type { Actor } from "./types";
 import { TradingEngine } from "./engine";
-import type { Command, Effect, InstrumentSpec, OrderRequest, StopConfig } from "./types";
+import type { ClosedTrade, Command, Effect, EngineEvent, InstrumentSpec, OrderRequest, StopConfig } from "./types";
 
 /** Exact prices in 1e-9: px("5012.25") */
 const px = (s: string) => {
@@ -23,10 +23,17 @@ function setup(commission = 0n, opts: { deferRatchets?: boolean } = {}) {
   let t = T0;
   const submitted: OrderRequest[] = [];
   const events: string[] = [];
+  const closed: ClosedTrade[] = [];
+  /** The events themselves: their numbers are in `data`. */
+  const facts: EngineEvent[] = [];
   const collect = (fx: Effect[]) => {
     for (const f of fx) {
       if (f.type === "submit") submitted.push(f.order);
-      if (f.type === "event") events.push(f.event.reason);
+      if (f.type === "event") {
+        events.push(f.event.reason);
+        facts.push(f.event);
+      }
+      if (f.type === "closed") closed.push(f.trade);
     }
     return fx;
   };
@@ -34,6 +41,10 @@ function setup(commission = 0n, opts: { deferRatchets?: boolean } = {}) {
     e,
     submitted,
     events,
+    /** Trades closed so far, with their numbers (realized, commissions, averages, fills). */
+    closed,
+    facts,
+    fact: (kind: string) => facts.findLast((x) => x.kind === kind)?.data,
     cmd: (command: Command, symbol = "ES", expectedVersion?: number) =>
       collect(e.step({ type: "command", accountId: 1, symbol, command, actor: trader, tsMs: t, expectedVersion })),
     print: (price: string, symbol = "ES") => collect(e.onTrade(symbol, px(price), (t += 100))),
@@ -85,7 +96,16 @@ describe("orders and positions", () => {
     a.cmd({ kind: "order", side: "sell", qty: 5, refPrice: px("5010") });
     a.fill(a.last());
     // 3 closed at +9 avg → 27 points × $50 = $1,350; then short 2 opened at 5010.
-    expect(a.pos()).toMatchObject({ side: "short", qty: 2 });
+    expect(a.pos()).toMatchObject({ side: "short", qty: 2, cost: BigInt(px("5010")) * 2n });
+    expect(a.closed).toHaveLength(1);
+    expect(a.closed[0]).toMatchObject({
+      side: "long",
+      qty: 3,
+      entry: px("5001"),
+      exit: px("5010"),
+      realized: 1350n * USD,
+      commissions: 0n,
+    });
     expect(a.events.some((r) => r.includes("trade closed: long 3, P&L $1,350.00 net"))).toBe(true);
     expect(a.events.at(-1)).toContain("opened short 2 @ 5010.00");
   });
@@ -149,9 +169,23 @@ describe("take-profit ladder", () => {
     expect(a.pos().qty).toBe(2);
     expect(a.pos().ladder.map((l) => l.status)).toEqual(["filled", "filled", "armed"]);
     expect(a.events.some((r) => r === "TP1 filled 1 @ 5003.50 (P&L $175.00)")).toBe(true);
+    // 3.5 points × $50 for each of TP1 and TP2.
+    expect(
+      a
+        .pos()
+        .fills.filter((f) => f.purpose === "tp")
+        .map((f) => [f.qty, f.price, f.pnl]),
+    ).toEqual([
+      [1, px("5003.5"), 175n * USD],
+      [1, px("5003.5"), 175n * USD],
+    ]);
+    expect(a.pos().realized).toBe(350n * USD);
     a.print("5010");
     a.fill(a.last());
     expect(a.pos().qty).toBe(0);
+    // 175 + 175 + 2 × 10 points × $50.
+    expect(a.closed[0]).toMatchObject({ qty: 4, entry: px("5000"), realized: 1350n * USD, commissions: 0n });
+    expect(a.closed[0]!.fills.at(-1)).toMatchObject({ qty: 2, price: px("5010"), pnl: 1000n * USD });
     expect(a.events.some((r) => r.startsWith("trade closed: long 4, P&L $1,350.00 net"))).toBe(true);
   });
 
@@ -195,6 +229,7 @@ describe("take-profit ladder", () => {
     }
     expect(a.pos().ladder[0]!.status).toBe("failed");
     expect(a.events.at(-1)).toContain("TP1 exit rejected 3×: broker said no — position still open");
+    expect(a.pos().ladder[0]).toMatchObject({ attempts: 3, filledQty: 0, lastError: "broker said no" });
     a.print("5003");
     expect(a.submitted.length).toBe(4);
     expect(a.pos().qty).toBe(1);
@@ -224,6 +259,17 @@ describe("stops", () => {
     a.fill(tp1, "5001");
     a.fill(stop, "4995.75");
     // +1 × 50 − 2 × 4.25 × 50 = 50 − 425 = −375; commission 6 × 1.25 = 7.50.
+    expect(a.closed[0]).toMatchObject({
+      qty: 3,
+      entry: px("5000"),
+      exit: px("4997.5"), // (5001 + 2 × 4995.75) / 3
+      realized: -375n * USD,
+      commissions: 7_500_000_000n,
+    });
+    expect(a.closed[0]!.fills.filter((f) => f.closes).map((f) => [f.purpose, f.qty, f.price, f.pnl])).toEqual([
+      ["tp", 1, px("5001"), 50n * USD],
+      ["stop", 2, px("4995.75"), -425n * USD],
+    ]);
     expect(a.events.find((r) => r.startsWith("trade closed"))).toBe(
       "trade closed: long 3, P&L -$382.50 net (-$375.00 gross, $7.50 commission)",
     );
@@ -286,6 +332,8 @@ describe("stops", () => {
     a.fill(a.last(), "4997");
     // Breakeven first, then trailing starts at once from the print that filled TP1: 4997 + 2 (R3.4, R3.5).
     expect(a.events.some((r) => r === "TP1 filled → stop to breakeven: 5004.00 → 4999.75")).toBe(true);
+    expect(a.fact("stop.breakeven")).toEqual({ from: px("5004"), to: px("4999.75") });
+    expect(a.fact("tp.filled")).toMatchObject({ level: 1, qty: 1, price: px("4997"), pnl: String(150n * USD) });
     expect(a.events.at(-1)).toBe("trailing 2 pts from 4997.00: stop 4999.75 → 4999.00");
     expect(a.pos().stop!.price).toBe(px("4999"));
     a.print("4995");
@@ -334,6 +382,7 @@ describe("trade timer", () => {
     a.clock(a.pos().openedAtMs + 300_000);
     expect(a.last()).toMatchObject({ purpose: "timer", qty: 1 });
     expect(a.events.some((r) => r.startsWith("timer 5:00 expired, not in profit → exit"))).toBe(true);
+    expect(a.fact("timer.triggered")).toMatchObject({ qty: 1, print: px("4999.75") });
   });
 
   test("in profit at expiry it waits, then acts when price falls back to the entry", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import type { Actor } from "../../persistence/events";
+import type { Actor } from "./types";
 import { fillOnPrint, fillOnSubmit } from "../execution/fill-model";
 import { TradingEngine } from "./engine";
 import type { Command, Effect, EngineEvent, InstrumentSpec, OrderRequest, StopConfig } from "./types";
@@ -124,6 +124,12 @@ describe("a jumped stop-limit (R3.2, R4.1)", () => {
     expect(a.pos().qty).toBe(0);
     expect(a.closedNet()).toEqual([-15]); // 5000 → 4997 = 3 points × $5
     expect(a.texts().some((r) => r.startsWith("stop-limit sell 1 limit 4997.50 cancelled"))).toBe(true);
+    expect(a.events.find((x) => x.kind === "order.cancelled")!.data).toEqual({ orderId: stopOrder.id, qty: 1 });
+    expect(a.events.find((x) => x.kind === "exit.filled")!.data).toMatchObject({
+      qty: 1,
+      price: px("4997.00"),
+      pnl: String(-15n * 1_000_000_000n),
+    });
   });
 
   test("convert to market: the same exit as a market order; a second Exit all is refused while it works", () => {
@@ -176,6 +182,12 @@ describe("an exit without a price (R1.2)", () => {
     expect(a.pos().qty).toBe(0);
     expect(a.closedNet()).toEqual([5]);
     expect(a.texts().some((r) => r.includes("sent (fill assumed) 1 @ 4999.00"))).toBe(true);
+    expect(a.events.find((x) => x.kind === "exit.filled")!.data).toEqual({
+      qty: 1,
+      price: px("4999.00"),
+      pnl: String(5n * 1_000_000_000n),
+      assumed: true,
+    });
   });
 });
 

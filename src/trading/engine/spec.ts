@@ -1,13 +1,13 @@
 import { priceDecimals, type Instrument } from "../../market-data/instruments/catalogue";
-import type { InstrumentSpec } from "./types";
+import type { EngineSpec } from "./types";
 
-const specs = new WeakMap<Instrument, InstrumentSpec & { decimals: number }>();
+const specs = new WeakMap<Instrument, EngineSpec>();
 
 /**
  * What the engine needs of an instrument. The engine asks on every stop it moves, so the answer
  * is made once per instrument object (a definition update from Databento is a new object).
  */
-export function engineSpec(i: Instrument): InstrumentSpec & { decimals: number } {
+export function engineSpec(i: Instrument): EngineSpec {
   let s = specs.get(i);
   if (!s)
     specs.set(

@@ -3,9 +3,18 @@
  * numbers — exact for every futures price, so comparisons on the hot path are exact and
  * allocation-free; money (P&L, cost basis) is computed in BigInt.
  */
-import type { Actor } from "../../persistence/events";
-
 export type Nanos = number;
+
+export type ActorKind = "user" | "token" | "rule" | "system" | "cli";
+
+/** Who did something: a signed-in browser, an API token, an automated rule, the CLI or the system. */
+export interface Actor {
+  kind: ActorKind;
+  /** Human-readable: "alice (Firefox on Linux)", "token ci-bot", "rule tp-ladder". */
+  label: string;
+  userId: number | null;
+}
+
 export type Side = "long" | "short";
 export type OrderSide = "buy" | "sell";
 export type AccountKind = "live" | "paper" | "replay";
@@ -16,6 +25,9 @@ export interface InstrumentSpec {
   /** Dollars per 1.0 of price, in 1e-9 dollars (ES 50e9). */
   pointValue: bigint;
 }
+
+/** An instrument as the engine uses it: with the decimals its prices are shown with. */
+export type EngineSpec = InstrumentSpec & { decimals: number };
 
 export interface AccountConfig {
   id: number;
@@ -191,6 +203,12 @@ export interface Bracket {
   /** ATR at the time of the order, for an ATR-based initial stop. */
   atr?: Nanos;
   timer?: { durationMs: number; action: TimerAction; mode: TimerState["mode"] } | null;
+}
+
+/** An entry order waiting for its fill, with the bracket that fill applies. */
+export interface PendingEntry {
+  orderId: string;
+  bracket: Bracket;
 }
 
 export interface ClosedTrade {
