@@ -28,6 +28,7 @@ export function DeskPage(props: DeskPageProps) {
       <div
         class={`desk${props.replay ? " desk-replay" : ""}`}
         data-desk
+        x-data="desk"
         data-account={props.account}
         data-symbol={inst.root}
         {...(props.replay ? { "data-replay": String(props.replay.id) } : {})}

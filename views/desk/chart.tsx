@@ -4,7 +4,7 @@ import type { DeskInstrument } from "./props";
 /** The chart's card: interval buttons, the refusal of a drag, the uPlot box. */
 export function ChartCard({ inst }: { inst: DeskInstrument }) {
   return (
-    <div class="card chart-card" role="region" aria-label={`${inst.root} chart`}>
+    <div class="card chart-card" x-data="chart" role="region" aria-label={`${inst.root} chart`}>
       <div class="chart-head">
         <span class="chart-title">
           <span class="family small-seg" role="group" aria-label="Chart interval">

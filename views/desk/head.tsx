@@ -8,7 +8,7 @@ export function DeskHead({ props }: { props: DeskPageProps }) {
   const d = inst.decimals;
   return (
     <header class="desk-head card">
-      <form class="picker" method="get" action="/desk">
+      <form class="picker" method="get" action="/desk" x-data="picker">
         <label class="sr-only" for="account">
           Account
         </label>
@@ -48,7 +48,7 @@ export function DeskHead({ props }: { props: DeskPageProps }) {
           </button>
         </noscript>
       </form>
-      <div class="quote" role="group" aria-label={`${inst.root} price`}>
+      <div class="quote" x-data="quote" role="group" aria-label={`${inst.root} price`}>
         <span class="last num" data-last safe>
           {fmt(props.last, d)}
         </span>
@@ -63,7 +63,14 @@ export function DeskHead({ props }: { props: DeskPageProps }) {
           </span>
         </span>
       </div>
-      <button type="button" class="btn btn-ghost keys-btn" data-keys-toggle aria-expanded="false" aria-controls="keys">
+      <button
+        type="button"
+        class="btn btn-ghost keys-btn"
+        data-keys-toggle
+        x-data="keys"
+        aria-expanded="false"
+        aria-controls="keys"
+      >
         Keys (?)
       </button>
     </header>

@@ -56,7 +56,12 @@ export function Position({ s, p }: { s: DeskStateProps; p: PositionView | null }
   const stop = p?.stop ?? null;
   const timer = p?.timer ?? null;
   return (
-    <div class={`card position${p?.unprotected ? " is-unprotected" : ""}`} role="region" aria-label="Position">
+    <div
+      class={`card position${p?.unprotected ? " is-unprotected" : ""}`}
+      x-data="position"
+      role="region"
+      aria-label="Position"
+    >
       <h2>Position</h2>
       {p?.unprotected ? (
         <p class="alert alert-error unprotected-banner" role="alert">
@@ -112,7 +117,7 @@ export function Position({ s, p }: { s: DeskStateProps; p: PositionView | null }
             <dd class="num">
               {timer ? (
                 <>
-                  <span data-countdown>
+                  <span data-countdown x-data="countdown">
                     {timer.phase === "running"
                       ? countdown(timer.deadlineMs, s.nowMs)
                       : timer.phase === "waiting-for-entry"

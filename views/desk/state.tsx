@@ -31,7 +31,8 @@ export function DeskState(s: DeskStateProps) {
       data-tick={String(s.inst.tick)}
       data-decimals={String(d)}
       data-deadline={timer && timer.phase === "running" ? String(timer.deadlineMs) : ""}
-      data-version={String(p?.version ?? 0)}
+      // The engine's version even when flat: a closed position's messages are then shown, not fetched again.
+      data-version={String(s.position?.version ?? 0)}
     >
       <Ticket s={s} p={p} />
       <Position s={s} p={p} />

@@ -6,7 +6,7 @@ import type { DeskStateProps } from "./props";
 /** The order ticket: buy, sell, exit, clear, and a position recorded by hand. */
 export function Ticket({ s, p }: { s: DeskStateProps; p: PositionView | null }) {
   return (
-    <div class="card ticket" role="region" aria-label="Order ticket">
+    <div class="card ticket" x-data="ticket" role="region" aria-label="Order ticket">
       <h2>
         Ticket{" "}
         <span class={`badge badge-${s.accountKind}`} safe>
