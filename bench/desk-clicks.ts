@@ -1,6 +1,6 @@
-// Round trips per desk click in real Chromium: the requests and WebSocket messages one click
-// costs (the action's POST, the position message, any state refresh GET that follows), on the
-// simulated feed. Each click waits for its answer, then 1.5 s for anything that follows.
+// Round trips per desk click in real Chromium: the requests one click costs (the action's POST,
+// any state refresh GET and stop preview that follow) and the position messages pushed over the
+// WebSocket meanwhile, on the simulated feed. Each click waits for its answer, then 1.5 s for anything that follows.
 //   bun bench/desk-clicks.ts
 import type { Page } from "playwright-core";
 import { CHROMIUM, e2eServer, haveChromium, launchBrowser, signedIn } from "../src/web/e2e-harness";
@@ -42,11 +42,11 @@ async function click(label: string, act: (p: Page) => Promise<unknown>) {
   const gets = seen.filter((s) => s.startsWith("GET /desk/state")).length;
   const previews = seen.filter((s) => s === "POST /desk/stop/preview").length;
   const posts = seen.filter((s) => s.startsWith("POST")).length - previews;
-  console.log([label, posts, positionMessages, gets, posts + positionMessages + gets, previews].join("\t"));
+  console.log([label, posts, gets, previews, posts + gets + previews, positionMessages].join("\t"));
 }
 
-// The stop form's preview line is fetched again after every swap of the state (its own trigger): counted apart.
-console.log(["click", "POSTs", "position messages", "refresh GETs", "round trips", "stop previews"].join("\t"));
+// Requests = round trips the click costs; the position messages are pushed (other desks need them).
+console.log(["click", "POSTs", "refresh GETs", "stop previews", "requests", "position messages"].join("\t"));
 await click("Buy 2", async (p) => {
   await p.getByLabel("Quantity", { exact: true }).fill("2");
   await p.getByRole("button", { name: "Buy", exact: true }).click();

@@ -6,8 +6,10 @@ import type { ReplaySession } from "../replay/replay-session";
 import { ServiceError } from "../trading/service-error";
 import type { Prefs, SymbolDefaults } from "../trading/settings-service";
 import type { DeskStateProps } from "../../views/desk";
+import { stopFormValues } from "../../views/desk/stop-values";
 import type { Auth } from "./auth-plugin";
 import type { Form } from "./desk-forms";
+import { stopPreview } from "./desk-preview";
 
 /**
  * What one desk request works on, read once: the account, the instrument, the user's settings.
@@ -104,12 +106,14 @@ export function deskRequests(ctx: AppContext) {
       ctx.trading.events(auth.userId, acct.name, inst.root, 40),
       atrFor(acct.replay, inst.root, prefs.atr),
     ]);
-    return {
+    const position = ctx.trading.view(accountId, inst.root);
+    const lastNanos = ctx.trading.lastPrice(accountId, inst.root) ?? 0;
+    const props: DeskStateProps = {
       account: acct.name,
       accountKind: acct.kind,
       inst,
       nowMs: acct.replay ? acct.replay.now() : Date.now(),
-      position: ctx.trading.view(accountId, inst.root),
+      position,
       defaults: req.defaults.value,
       defaultsVersion: req.defaults.version,
       // Exchange time, like the status bar's clock and the chart.
@@ -120,12 +124,16 @@ export function deskRequests(ctx: AppContext) {
         reason: e.reason,
         kind: e.kind,
       })),
-      last: (ctx.trading.lastPrice(accountId, inst.root) ?? 0) / 1e9 || null,
+      last: lastNanos / 1e9 || null,
       atr: atr.available ? { available: true, value: atr.value / 1e9, method: atr.method, period: atr.period } : atr,
       atrMultiplier: prefs.atr.multiplier,
       confirm: prefs.confirm,
       ...extra,
     };
+    // The stop form's preview comes with the state: the page asks for it again only while typing.
+    const open = position && position.qty > 0 ? position : null;
+    const form: Form = { ...stopFormValues(props, open) };
+    return { ...props, stopPreview: stopPreview(form, req, position, lastNanos, atr) };
   }
 
   return { load, state, atrFor };

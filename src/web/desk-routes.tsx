@@ -6,6 +6,7 @@ import { ServiceError } from "../trading/service-error";
 import type { SymbolDefaults } from "../trading/settings-service";
 import type { Caller } from "../trading/trading-service";
 import { DeskPage, DeskState, type DeskStateProps } from "../../views/desk";
+import { StopPreview } from "../../views/desk/stop";
 import { replayPanel } from "./replay-routes";
 import { authPlugin, type Auth } from "./auth-plugin";
 import { type Form, form, levelsFromForm, optionalInt, sideFromForm, stopFromForm, timerFromForm } from "./desk-forms";
@@ -172,12 +173,7 @@ export function deskRoutes(ctx: AppContext) {
         const atr = await desk.atrFor(req.acct.replay, req.inst.root, req.prefs.atr);
         const position = ctx.trading.view(req.accountId, req.inst.root);
         const last = ctx.trading.lastPrice(req.accountId, req.inst.root) ?? 0;
-        const { ok, text } = stopPreview(f, req, position, last, atr);
-        return htmlResponse(
-          <span class={ok ? "" : "short"} data-stop-preview safe>
-            {text}
-          </span>,
-        );
+        return htmlResponse(<StopPreview {...stopPreview(f, req, position, last, atr)} />);
       },
       hidden,
     )

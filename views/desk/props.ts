@@ -39,6 +39,8 @@ export interface DeskStateProps {
   /** A refused action: shown next to its control. */
   error?: { for: "ticket" | "stop" | "ladder" | "timer" | "position"; message: string };
   ticketQty?: number;
+  /** The stop form's preview line as of this render (typing in the form fetches it again). */
+  stopPreview?: { ok: boolean; text: string };
 }
 
 export interface DeskPageProps extends DeskStateProps {

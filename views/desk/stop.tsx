@@ -1,39 +1,16 @@
 import { Html } from "@elysiajs/html";
 import type { PositionView } from "../../src/trading/position-view";
 import { ErrorNote, Hidden } from "./common";
-import { fmt, pts } from "./format";
+import { fmt } from "./format";
 import type { DeskStateProps } from "./props";
+import { stopFormValues } from "./stop-values";
 
 /** The stop form: the position's own stop when there is one, else the next trade's default. */
 export function StopPanel({ s, p }: { s: DeskStateProps; p: PositionView | null }) {
   const d = s.inst.decimals;
   const defaultsVersion = String(s.defaultsVersion);
   const stop = p?.stop ?? null;
-  // The form shows the position's own stop when there is one, else the next trade's default.
-  const cfg = stop
-    ? {
-        kind: stop.kind,
-        initial:
-          stop.initial.unit === "atr"
-            ? { unit: "atr" as const, multiplier: (stop.initial as { multiplier: number }).multiplier }
-            : {
-                unit: stop.initial.unit as "points" | "ticks" | "price",
-                value:
-                  stop.initial.unit === "ticks"
-                    ? (stop.initial as { value: number }).value
-                    : Math.round((stop.initial as { value: number }).value * 1e9),
-              },
-        trailBy: stop.trailBy
-          ? {
-              unit: stop.trailBy.unit as "points" | "ticks",
-              value: stop.trailBy.unit === "ticks" ? stop.trailBy.value : Math.round(stop.trailBy.value * 1e9),
-            }
-          : undefined,
-        limitOffsetTicks: stop.limitOffsetTicks ?? undefined,
-        trailAfterTp1: stop.trailAfterTp1,
-        breakevenAfterTp1: stop.breakevenAfterTp1,
-      }
-    : s.defaults.stop;
+  const v = stopFormValues(s, p);
   return (
     <div class="card stop-panel" role="region" aria-label="Stop">
       <h2>
@@ -46,7 +23,7 @@ export function StopPanel({ s, p }: { s: DeskStateProps; p: PositionView | null 
           Type
           <select name="kind">
             {(["fixed", "stop-limit", "trailing"] as const).map((k) => (
-              <option value={k} selected={(stop?.kind ?? cfg?.kind ?? "fixed") === k}>
+              <option value={k} selected={v.kind === k}>
                 {k === "fixed" ? "Market stop" : k === "stop-limit" ? "Stop-limit" : "Trailing"}
               </option>
             ))}
@@ -55,92 +32,70 @@ export function StopPanel({ s, p }: { s: DeskStateProps; p: PositionView | null 
         <label>
           Distance from
           <select name="mode">
-            <option value="manual" selected={cfg?.initial.unit !== "atr"}>
+            <option value="manual" selected={v.mode === "manual"}>
               Manual
             </option>
-            <option value="atr" selected={cfg?.initial.unit === "atr"}>
+            <option value="atr" selected={v.mode === "atr"}>
               ATR ×
             </option>
           </select>
         </label>
         <label>
           Amount
-          <input
-            name="amount"
-            inputmode="decimal"
-            value={
-              cfg && cfg.initial.unit !== "atr" && cfg.initial.unit !== "ticks"
-                ? pts(cfg.initial.value)
-                : cfg?.initial.unit === "ticks"
-                  ? String(cfg.initial.value)
-                  : "3"
-            }
-          />
+          <input name="amount" inputmode="decimal" value={v.amount} />
         </label>
         <label>
           Unit
           <select name="unit">
-            <option value="points" selected={cfg?.initial.unit !== "ticks"}>
+            <option value="points" selected={v.unit === "points"}>
               points
             </option>
-            <option value="ticks" selected={cfg?.initial.unit === "ticks"}>
+            <option value="ticks" selected={v.unit === "ticks"}>
               ticks
             </option>
           </select>
         </label>
         <label>
           ATR multiplier
-          <input
-            name="multiplier"
-            inputmode="decimal"
-            value={String(cfg?.initial.unit === "atr" ? cfg.initial.multiplier : s.atrMultiplier)}
-          />
+          <input name="multiplier" inputmode="decimal" value={v.multiplier} />
         </label>
         <label>
           Trail by (points)
-          <input
-            name="trailBy"
-            inputmode="decimal"
-            value={
-              cfg?.trailBy
-                ? cfg.trailBy.unit === "ticks"
-                  ? String(cfg.trailBy.value * s.inst.tick)
-                  : pts(cfg.trailBy.value)
-                : ""
-            }
-          />
+          <input name="trailBy" inputmode="decimal" value={v.trailBy} />
         </label>
         <label>
           Limit offset (ticks)
-          <input name="limitOffsetTicks" type="number" min="0" step="1" value={String(cfg?.limitOffsetTicks ?? 2)} />
+          <input name="limitOffsetTicks" type="number" min="0" step="1" value={v.limitOffsetTicks} />
         </label>
         <fieldset class="checks">
           <label>
-            <input type="checkbox" name="breakeven" value="1" checked={Boolean(cfg?.breakevenAfterTp1)} /> Breakeven
-            after TP1 (+1 tick)
+            <input type="checkbox" name="breakeven" value="1" checked={Boolean(v.breakeven)} /> Breakeven after TP1 (+1
+            tick)
           </label>
           <label>
-            <input type="checkbox" name="thenTrail" value="1" checked={Boolean(cfg?.breakevenAfterTp1?.thenTrail)} />{" "}
-            then trail
+            <input type="checkbox" name="thenTrail" value="1" checked={Boolean(v.thenTrail)} /> then trail
           </label>
           <label>
-            <input type="checkbox" name="trailAfterTp1" value="1" checked={Boolean(cfg?.trailAfterTp1)} /> Trail after
-            TP1
+            <input type="checkbox" name="trailAfterTp1" value="1" checked={Boolean(v.trailAfterTp1)} /> Trail after TP1
           </label>
         </fieldset>
         <div
           class="preview"
           id="stop-preview"
           hx-post="/desk/stop/preview"
-          hx-trigger="input from:#stop-form delay:250ms, load"
+          hx-trigger="input from:#stop-form delay:250ms"
           hx-include="#stop-form"
           hx-target="this"
           hx-swap="innerHTML"
           aria-live="polite"
         >
-          <span class="muted" safe>
-            {s.atr.available ? `ATR(${s.atr.period}) ${fmt(s.atr.value, d)}` : `ATR unavailable: ${s.atr.reason}`}
-          </span>
+          {s.stopPreview ? (
+            <StopPreview {...s.stopPreview} />
+          ) : (
+            <span class="muted" safe>
+              {s.atr.available ? `ATR(${s.atr.period}) ${fmt(s.atr.value, d)}` : `ATR unavailable: ${s.atr.reason}`}
+            </span>
+          )}
         </div>
         <div class="row-buttons">
           <button class="btn btn-primary" type="submit">
@@ -157,5 +112,14 @@ export function StopPanel({ s, p }: { s: DeskStateProps; p: PositionView | null 
       </form>
       <ErrorNote error={s.error} here="stop" />
     </div>
+  );
+}
+
+/** The preview line: where the stop would go and what it risks, or why it cannot be placed. */
+export function StopPreview({ ok, text }: { ok: boolean; text: string }) {
+  return (
+    <span class={ok ? "" : "short"} data-stop-preview safe>
+      {text}
+    </span>
   );
 }
