@@ -35,7 +35,7 @@ try {
   const login = await fetch(`${base}/login`);
   const html = await login.text();
   if (login.status !== 200 || !html.includes("Sign in")) throw new Error(`/login answered ${login.status}`);
-  for (const asset of ["/vendor/htmx.min.js", "/static/css/app.css"]) {
+  for (const asset of ["/vendor/htmx.min.js", "/static/css/app.css", "/static/js/desk.js"]) {
     const r = await fetch(base + asset);
     if (r.status !== 200 || (await r.arrayBuffer()).byteLength < 100) throw new Error(`${asset} answered ${r.status}`);
   }

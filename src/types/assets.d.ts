@@ -55,3 +55,68 @@ declare module "uplot/dist/uPlot.min.css" {
   const path: string;
   export default path;
 }
+// The desk's module sources (src/web/desk-sources.ts).
+declare module "*/desk/chart-drag.js" {
+  const path: string;
+  export default path;
+}
+declare module "*/desk/chart-draw.js" {
+  const path: string;
+  export default path;
+}
+declare module "*/desk/chart-history.js" {
+  const path: string;
+  export default path;
+}
+declare module "*/desk/chart-series.js" {
+  const path: string;
+  export default path;
+}
+declare module "*/desk/chart.js" {
+  const path: string;
+  export default path;
+}
+declare module "*/desk/context.js" {
+  const path: string;
+  export default path;
+}
+declare module "*/desk/desk.js" {
+  const path: string;
+  export default path;
+}
+declare module "*/desk/feed.js" {
+  const path: string;
+  export default path;
+}
+declare module "*/desk/live.js" {
+  const path: string;
+  export default path;
+}
+declare module "*/desk/main.js" {
+  const path: string;
+  export default path;
+}
+declare module "*/desk/player.js" {
+  const path: string;
+  export default path;
+}
+declare module "*/desk/position.js" {
+  const path: string;
+  export default path;
+}
+declare module "*/desk/quote.js" {
+  const path: string;
+  export default path;
+}
+declare module "*/desk/state-sync.js" {
+  const path: string;
+  export default path;
+}
+declare module "*/desk/ticket.js" {
+  const path: string;
+  export default path;
+}
+declare module "*/desk/timer.js" {
+  const path: string;
+  export default path;
+}

@@ -7,10 +7,17 @@ import appCss from "../../public/css/app.css" with { type: "file" };
 import favicon from "../../public/favicon.svg" with { type: "file" };
 import appJs from "../../public/js/app.js" with { type: "file" };
 import statusBarJs from "../../public/js/status-bar.js" with { type: "file" };
-import deskJs from "../../public/js/desk.js" with { type: "file" };
 import liveRefreshJs from "../../public/js/live-refresh.js" with { type: "file" };
 import positionsJs from "../../public/js/positions.js" with { type: "file" };
 import replayJs from "../../public/js/replay.js" with { type: "file" };
+import { buildDeskBundle, DESK_ENTRY } from "./desk-bundle";
+import { PREBUILT } from "./desk-bundle-prebuilt";
+import { DESK_SOURCES } from "./desk-sources";
+
+/** Served from memory, not read from their file: the desk's islands bundled (at build time for the binary). */
+const BUILT: Readonly<Record<string, string>> = {
+  "/static/js/desk.js": PREBUILT ?? (await buildDeskBundle()),
+};
 
 /**
  * Every file the browser may fetch, by URL. A static list (not a directory scan) so that
@@ -20,7 +27,9 @@ export const ASSETS: Readonly<Record<string, string>> = {
   "/static/css/app.css": appCss,
   "/static/js/app.js": appJs,
   "/static/js/status-bar.js": statusBarJs,
-  "/static/js/desk.js": deskJs,
+  // Its entry module; what is served is the bundle built from it (BUILT).
+  "/static/js/desk.js": DESK_ENTRY,
+  ...DESK_SOURCES,
   "/static/js/live-refresh.js": liveRefreshJs,
   "/static/js/positions.js": positionsJs,
   "/static/js/replay.js": replayJs,
@@ -51,9 +60,10 @@ function load(urlPath: string): Loaded | undefined {
   if (a) return a;
   const file = ASSETS[urlPath];
   if (!file) return undefined;
+  const built = BUILT[urlPath];
   const ext = urlPath.slice(urlPath.lastIndexOf(".") + 1);
   const type = TYPES[ext] ?? "application/octet-stream";
-  const body = new Uint8Array(readFileSync(file));
+  const body = built !== undefined ? new TextEncoder().encode(built) : new Uint8Array(readFileSync(file));
   const gz = type.startsWith("text/") || ext === "svg" ? new Uint8Array(Bun.gzipSync(body, { level: 9 })) : null;
   a = {
     body,

@@ -1,0 +1,26 @@
+// What every island of the desk shares: which desk this is (from the root's data attributes)
+// and the few formatters the live parts write with.
+
+export const desk = { account: "", symbol: "", replayId: null, csrf: "" };
+
+/** Reads the desk's identity from its root element (`data-desk`). */
+export function readDesk(el) {
+  desk.account = el.dataset.account;
+  desk.symbol = el.dataset.symbol;
+  // A replay desk: prices, bars and the clock come from the replay's frames, never the live feed.
+  desk.replayId = el.dataset.replay ? Number(el.dataset.replay) : null;
+  desk.csrf = document.querySelector('meta[name="csrf-token"]')?.content || "";
+}
+
+export const stateEl = () => document.getElementById("desk-state");
+
+export const num = (v) => (v === "" || v === undefined || v === null ? null : Number(v));
+
+export const decimals = () => Number(stateEl().dataset.decimals || 2);
+
+export const fmt = (v) => (v === null || v === undefined || Number.isNaN(v) ? "—" : v.toFixed(decimals()));
+
+export function money(v) {
+  const s = Math.abs(v).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  return (v < 0 ? "-$" : "$") + s;
+}

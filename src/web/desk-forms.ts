@@ -1,0 +1,104 @@
+import { z } from "zod";
+import { describeIssue, stopSchema, targetSchema } from "../trading/schemas";
+import { ServiceError } from "../trading/service-error";
+
+/** The desk's form posts, read into the trading service's inputs (validated here, at the edge). */
+
+export type Form = Record<string, string | undefined>;
+
+/** Form bodies as single strings: a repeated field (two inputs of one name) keeps its first value. */
+export function form(body: unknown): Form {
+  const out: Form = {};
+  if (!body || typeof body !== "object") return out;
+  for (const [k, v] of Object.entries(body as Record<string, unknown>)) {
+    const first = Array.isArray(v) ? v[0] : v;
+    if (typeof first === "string") out[k] = first;
+    else if (typeof first === "number" || typeof first === "boolean") out[k] = String(first);
+  }
+  return out;
+}
+
+const levelInput = z.object({
+  enabled: z.boolean(),
+  qty: z.coerce.number().int().min(1).max(10_000),
+  target: targetSchema,
+});
+const timerInput = z.object({
+  seconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 86_400),
+  action: z.enum(["hold", "exit", "reverse", "breakeven"]),
+  mode: z.enum(["unless-profit", "regardless"]),
+});
+
+function parse<T extends z.ZodType>(schema: T, input: unknown, field: string): z.infer<T> {
+  const r = schema.safeParse(input);
+  if (!r.success) throw new ServiceError(400, describeIssue(r.error, field));
+  return r.data;
+}
+
+/** The ticket's quantity as typed, for re-rendering it; anything not a whole number is just left out. */
+export const optionalInt = (v: string | undefined) => (v !== undefined && /^\d{1,9}$/.test(v) ? Number(v) : undefined);
+
+export function stopFromForm(f: Form) {
+  const kind = f.kind ?? "fixed";
+  const unit = f.unit === "ticks" ? "ticks" : "points";
+  const initial = f.mode === "atr" ? { unit: "atr", multiplier: f.multiplier } : { unit, value: f.amount };
+  const trail = f.trailBy
+    ? { unit: "points", value: f.trailBy }
+    : kind === "trailing" && f.mode !== "atr"
+      ? initial
+      : undefined;
+  return parse(
+    stopSchema,
+    {
+      kind,
+      initial,
+      trailBy: trail,
+      limitOffsetTicks: kind === "stop-limit" ? f.limitOffsetTicks || "0" : undefined,
+      trailAfterTp1: f.trailAfterTp1 === "1",
+      breakevenAfterTp1: f.breakeven === "1" ? { offsetTicks: 1, thenTrail: f.thenTrail === "1" } : null,
+    },
+    "stop",
+  );
+}
+
+export function levelsFromForm(f: Form) {
+  const n = Math.min(Number(f.count ?? 0) || 0, 20);
+  const out: z.infer<typeof levelInput>[] = [];
+  for (let i = 0; i < n; i++) {
+    // Pending or filled rows are not editable (their inputs are disabled and not sent).
+    if (f[`qty_${i}`] === undefined || String(i) === f.remove) continue;
+    out.push(
+      parse(
+        levelInput,
+        {
+          enabled: f[`enabled_${i}`] === "1",
+          qty: f[`qty_${i}`],
+          target: { unit: f[`unit_${i}`], value: f[`value_${i}`] },
+        },
+        `TP${i + 1}`,
+      ),
+    );
+  }
+  if (f.add)
+    out.push(
+      parse(levelInput, { enabled: true, qty: 1, target: { unit: "ticks", value: 8 * (out.length + 1) } }, "new level"),
+    );
+  return out;
+}
+
+export function timerFromForm(f: Form) {
+  if (f.off === "1") return null;
+  const minutes = Number(f.minutes);
+  return parse(timerInput, { seconds: Math.round(minutes * 60), action: f.action, mode: f.mode }, "timer");
+}
+
+/** A side from the ticket's buttons. */
+export function sideFromForm(f: Form): "buy" | "sell" {
+  const side = f.side === "sell" ? "sell" : f.side === "buy" ? "buy" : undefined;
+  if (!side) throw new ServiceError(400, "side: Buy or Sell");
+  return side;
+}

@@ -1,0 +1,120 @@
+import { Html } from "@elysiajs/html";
+import { fmt } from "./format";
+import type { DeskPageProps } from "./props";
+
+/** The desk's head: account and symbol pickers, the live quote, the keys button. */
+export function DeskHead({ props }: { props: DeskPageProps }) {
+  const { inst } = props;
+  const d = inst.decimals;
+  return (
+    <header class="desk-head card">
+      <form class="picker" method="get" action="/desk" x-data="picker">
+        <label class="sr-only" for="account">
+          Account
+        </label>
+        <select id="account" name="account" aria-label="Account">
+          {props.accounts.map((a) => (
+            <option value={a.name} selected={a.name === props.account} safe>{`${a.name} (${a.kind})`}</option>
+          ))}
+        </select>
+        {props.replay ? (
+          ""
+        ) : (
+          <div class="family" role="group" aria-label="Contract size">
+            <a
+              class={`seg ${inst.family === "micro" ? "on" : ""}`}
+              href={`/desk?account=${encodeURIComponent(props.account)}&symbol=${inst.family === "micro" ? inst.root : inst.pair}`}
+              aria-current={inst.family === "micro" ? "true" : undefined}
+            >
+              Micros
+            </a>
+            <a
+              class={`seg ${inst.family === "mini" ? "on" : ""}`}
+              href={`/desk?account=${encodeURIComponent(props.account)}&symbol=${inst.family === "mini" ? inst.root : inst.pair}`}
+              aria-current={inst.family === "mini" ? "true" : undefined}
+            >
+              Minis
+            </a>
+          </div>
+        )}
+        <select name="symbol" aria-label="Symbol">
+          {props.symbols.map((s) => (
+            <option value={s.root} selected={s.root === inst.root} safe>{`${s.root} · ${s.name}`}</option>
+          ))}
+        </select>
+        <noscript>
+          <button class="btn" type="submit">
+            Go
+          </button>
+        </noscript>
+      </form>
+      <div class="quote" x-data="quote" role="group" aria-label={`${inst.root} price`}>
+        <span class="last num" data-last safe>
+          {fmt(props.last, d)}
+        </span>
+        <span class="change num" data-change></span>
+        <span class="bidask num muted">
+          <span data-bid safe>
+            {fmt(props.quote?.bid, d)}
+          </span>{" "}
+          ×{" "}
+          <span data-ask safe>
+            {fmt(props.quote?.ask, d)}
+          </span>
+        </span>
+      </div>
+      <button
+        type="button"
+        class="btn btn-ghost keys-btn"
+        data-keys-toggle
+        x-data="keys"
+        aria-expanded="false"
+        aria-controls="keys"
+      >
+        Keys (?)
+      </button>
+    </header>
+  );
+}
+
+/** The hotkeys, shown and hidden with "?". */
+export function KeysHelp() {
+  return (
+    <aside id="keys" class="card keys" hidden>
+      <h2>Keyboard</h2>
+      <dl class="facts">
+        <div>
+          <dt>
+            <kbd>B</kbd>
+          </dt>
+          <dd>Buy the ticket's quantity</dd>
+        </div>
+        <div>
+          <dt>
+            <kbd>S</kbd>
+          </dt>
+          <dd>Sell the ticket's quantity</dd>
+        </div>
+        <div>
+          <dt>
+            <kbd>X</kbd>
+          </dt>
+          <dd>Exit all</dd>
+        </div>
+        <div>
+          <dt>
+            <kbd>T</kbd>
+          </dt>
+          <dd>Take profit (exit the ticket's quantity)</dd>
+        </div>
+        <div>
+          <dt>
+            <kbd>?</kbd>
+          </dt>
+          <dd>Show or hide this list</dd>
+        </div>
+      </dl>
+      <p class="muted small">Keys work when no input has focus. Confirmations can be turned on in Settings.</p>
+    </aside>
+  );
+}

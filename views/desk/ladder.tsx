@@ -1,0 +1,143 @@
+import { Html } from "@elysiajs/html";
+import type { PositionView } from "../../src/trading/position-view";
+import { ErrorNote, Hidden } from "./common";
+import { fmt, shown } from "./format";
+import type { DeskStateProps } from "./props";
+
+/** The take-profit levels: the position's, or the next trade's template. */
+export function Ladder({ s, p }: { s: DeskStateProps; p: PositionView | null }) {
+  const d = s.inst.decimals;
+  const defaultsVersion = String(s.defaultsVersion);
+  const ladder = p
+    ? p.ladder.map((l) => ({
+        enabled: l.enabled,
+        qty: l.qty,
+        target: l.target,
+        price: l.price as number | null,
+        status: l.status,
+        fill: l.fillPrice,
+        error: l.lastError,
+      }))
+    : s.defaults.ladder.map((l) => ({
+        enabled: l.enabled,
+        qty: l.qty,
+        target: { unit: l.target.unit, value: l.target.unit === "ticks" ? l.target.value : l.target.value / 1e9 },
+        price: null,
+        status: "template",
+        fill: null,
+        error: null,
+      }));
+  return (
+    <div class="card ladder" role="region" aria-label="Take-profit levels">
+      <h2>
+        Take profit <span class="muted small">{p ? "levels of this position" : "levels for the next trade"}</span>
+      </h2>
+      <form hx-post="/desk/ladder" hx-target="#desk-state" hx-swap="outerHTML" id="ladder-form">
+        <Hidden s={s} version={p?.version} />
+        <input type="hidden" name="dversion" value={defaultsVersion} />
+        <input type="hidden" name="count" value={String(ladder.length)} />
+        <div class="table-wrap">
+          <table class="table num ladder-table">
+            <thead>
+              <tr>
+                <th>#</th>
+                <th>On</th>
+                <th>Qty</th>
+                <th>Target</th>
+                <th>Price</th>
+                <th>Status</th>
+                <th>
+                  <span class="sr-only">Remove</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {ladder.map((l, i) => (
+                <tr class={`level-${shown(l)}`} data-level={String(i)}>
+                  <td>{i + 1}</td>
+                  <td>
+                    <input
+                      type="checkbox"
+                      name={`enabled_${i}`}
+                      value="1"
+                      checked={l.enabled}
+                      aria-label={`TP${i + 1} enabled`}
+                      disabled={l.status === "filled" || l.status === "pending"}
+                    />
+                  </td>
+                  <td>
+                    <input
+                      class="narrow"
+                      name={`qty_${i}`}
+                      type="number"
+                      min="1"
+                      step="1"
+                      value={String(l.qty)}
+                      aria-label={`TP${i + 1} quantity`}
+                      disabled={l.status === "filled" || l.status === "pending"}
+                    />
+                  </td>
+                  <td class="target-cell">
+                    <input
+                      class="narrow"
+                      name={`value_${i}`}
+                      inputmode="decimal"
+                      value={String(l.target.value)}
+                      aria-label={`TP${i + 1} target`}
+                      disabled={l.status === "filled" || l.status === "pending"}
+                    />
+                    <select
+                      name={`unit_${i}`}
+                      aria-label={`TP${i + 1} unit`}
+                      disabled={l.status === "filled" || l.status === "pending"}
+                    >
+                      {(["points", "ticks", "price"] as const).map((u) => (
+                        <option value={u} selected={l.target.unit === u}>
+                          {u === "points" ? "pts" : u}
+                        </option>
+                      ))}
+                    </select>
+                  </td>
+                  <td safe>{l.price === null ? "—" : fmt(l.price, d)}</td>
+                  <td>
+                    <span
+                      class={`badge badge-${shown(l)}`}
+                      title={l.status === "filled" && l.fill ? `filled @ ${fmt(l.fill, d)}` : (l.error ?? "")}
+                      safe
+                    >
+                      {l.status === "filled" && l.fill ? `✓ ${fmt(l.fill, d)}` : shown(l)}
+                    </span>
+                  </td>
+                  <td>
+                    {l.status === "filled" || l.status === "pending" ? (
+                      ""
+                    ) : (
+                      <button
+                        class="btn btn-ghost btn-small"
+                        type="submit"
+                        name="remove"
+                        value={String(i)}
+                        aria-label={`Remove TP${i + 1}`}
+                      >
+                        ✕
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+        <div class="row-buttons">
+          <button class="btn" type="submit" name="add" value="1">
+            Add level
+          </button>
+          <button class="btn btn-primary" type="submit">
+            Save levels
+          </button>
+        </div>
+      </form>
+      <ErrorNote error={s.error} here="ladder" />
+    </div>
+  );
+}
