@@ -44,7 +44,8 @@ export interface ReplayChange {
  * `replay`. Orders fill at once against the replayed prints (market at the triggering print,
  * limits when a print reaches them), so a run depends only on the source and the commands —
  * never on database or timer latency. Nothing here can reach a broker: the session has no
- * execution adapter at all, only its own fill loop.
+ * execution adapter at all, only the fill model's resting orders (execution/fill-model.ts), whose
+ * fills it steps at once through the step interpreter paper trading's effects also go through.
  */
 export class ReplaySession implements EngineHost {
   readonly engine: TradingEngine;
