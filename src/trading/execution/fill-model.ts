@@ -92,6 +92,8 @@ export class RestingOrders {
     }
     const working = this.o.working;
     for (let i = list.length - 1; i >= 0; i--) {
+      // A fill's answer cancelled orders before this one: the list is shorter now (it used to throw here).
+      if (i >= list.length) continue;
       const r = list[i]!;
       if (working && !working(r.order.id)) {
         list.splice(i, 1);
