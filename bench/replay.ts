@@ -187,7 +187,8 @@ async function pass(source: DbnSource, positions: number, driver: "chunks" | "ma
   let refillMs = 0;
   /** Every account whose trade closed since the last look opens a new one at the last print. */
   const refill = async () => {
-    if (session.closed.length === seen) return;
+    // The tape is over: the session takes no more commands (it ends with what is open).
+    if (session.closed.length === seen || session.player.state === "ended") return;
     const r0 = performance.now();
     const again = new Set<number>();
     for (; seen < session.closed.length; seen++) again.add(session.closed[seen]!.accountId);

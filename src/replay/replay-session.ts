@@ -1,26 +1,30 @@
 import { atr, type AtrResult, type AtrSettings } from "../market-data/bars/atr";
 import type { Bar } from "../market-data/bars/bar";
-import { BarAggregator } from "../market-data/bars/bar-aggregator";
 import { instrumentByRoot } from "../market-data/instruments/catalogue";
+import { TradingEngine } from "../trading/engine/engine";
 import { engineSpec } from "../trading/engine/spec";
-import { closesContracts, TradingEngine } from "../trading/engine/engine";
-import { fillOnPrint, fillOnSubmit } from "../trading/execution/fill-model";
 import {
-  EngineError,
-  noteChange,
   type AccountConfig,
   type ClosedTrade,
   type CommandInput,
   type Effect,
+  EngineError,
   type EngineEvent,
   type InstrumentSpec,
+  type Nanos,
   type OrderRequest,
   type Position,
   type ReportInput,
 } from "../trading/engine/types";
 import type { EngineHost } from "../trading/engine-host";
+import { RestingOrders } from "../trading/execution/fill-model";
+import { announce, interpret, type StepPorts } from "../trading/execution/step-interpreter";
 import { ReplayPlayer, type ReplaySink, type Speed } from "./player";
+import { ReplayCharts } from "./replay-charts";
+import { REPLAY_END, type ReplaySummary, summarize } from "./replay-summary";
 import type { ReplaySource } from "./sources";
+
+export type { ReplaySummary } from "./replay-summary";
 
 /** What a session hands to whoever stores it: written in order, one transaction per batch. */
 export interface ReplayWrite {
@@ -35,26 +39,13 @@ export interface ReplayChange {
   events: EngineEvent[];
 }
 
-export interface ReplaySummary {
-  trades: number;
-  wins: number;
-  losses: number;
-  /** Net of commissions, dollars. */
-  net: number;
-  exitReasons: Record<string, number>;
-  byTrade: { symbol: string; side: string; qty: number; entry: number; exit: number; net: number; reasons: string[] }[];
-}
-
-const SECONDS_KEPT = 900;
-/** Who exits what is still open when the tape ends. */
-const REPLAY_END = "replay ended";
-
 /**
  * One replay: a source played by a player into an engine of its own, for one account of kind
  * `replay`. Orders fill at once against the replayed prints (market at the triggering print,
  * limits when a print reaches them), so a run depends only on the source and the commands —
  * never on database or timer latency. Nothing here can reach a broker: the session has no
- * execution adapter at all, only its own fill loop.
+ * execution adapter at all, only the fill model's resting orders (execution/fill-model.ts), whose
+ * fills it steps at once through the step interpreter paper trading's effects also go through.
  */
 export class ReplaySession implements EngineHost {
   readonly engine: TradingEngine;
@@ -67,21 +58,20 @@ export class ReplaySession implements EngineHost {
   readonly bid: Float64Array;
   readonly ask: Float64Array;
   readonly closed: ClosedTrade[] = [];
+  readonly charts: ReplayCharts;
   /** Where the market comes from, in words ("archive 1-minute bars MES, …"). */
   description = "";
   /** Set once the end's exits and summary are stored: only then is the summary shown. */
   summaryStored = false;
-  private bars1s: BarAggregator;
-  private bars1m: BarAggregator;
-  private readonly resting: OrderRequest[] = [];
+  /** The fill model's resting orders; a replay answers each fill at once, the newest order first. */
+  private readonly resting: RestingOrders;
+  /** The replay time of the step whose effects are being applied (its fills are stamped with it). */
+  private stepMs = 0;
+  private readonly ports: StepPorts;
   private changes = new Map<string, EngineEvent[]>();
   private pendingWrite: ReplayWrite = { events: [], closed: [] };
   private writing: Promise<void> = Promise.resolve();
   private readonly listeners: ((c: ReplayChange) => void)[] = [];
-  /** Bars closed since the last frame, per symbol (what the browser's chart has not seen). */
-  private sentMinutes: number[];
-  private sentSeconds: number[];
-  private secondsDropped: number[];
   private readonly sink: ReplaySink;
   /** Where a failed background write is reported (the service logs it). */
   onWriteError: (err: unknown) => void = () => {};
@@ -97,36 +87,38 @@ export class ReplaySession implements EngineHost {
     this.engine = new TradingEngine((s) => this.specOf(s), { deferRatchets: true });
     this.engine.setAccount(accountConfig);
     this.roots = [...source.symbols];
-    const n = this.roots.length;
-    this.minutes = this.roots.map(() => []);
-    this.seconds = this.roots.map(() => []);
-    this.last = new Float64Array(n).fill(Number.NaN);
-    this.bid = new Float64Array(n).fill(Number.NaN);
-    this.ask = new Float64Array(n).fill(Number.NaN);
-    this.sentMinutes = this.roots.map(() => 0);
-    this.sentSeconds = this.roots.map(() => 0);
-    this.secondsDropped = this.roots.map(() => 0);
-    this.bars1s = this.aggregator("1s");
-    this.bars1m = this.aggregator("1m");
+    const charts = (this.charts = new ReplayCharts(this.roots));
+    this.minutes = charts.minutes;
+    this.seconds = charts.seconds;
+    this.last = charts.last;
+    this.bid = charts.bid;
+    this.ask = charts.ask;
+    this.resting = new RestingOrders({ newestFirst: true, working: (id) => this.engine.order(id) !== undefined });
+    this.ports = {
+      route: (f) => (f.type === "submit" ? this.fillNow(f.order) : void this.resting.cancel(f.order.id)),
+      persist: (f) => {
+        if (f.type === "event") this.pendingWrite.events.push(f.event);
+        else if (f.type === "closed") {
+          this.closed.push(f.trade);
+          this.pendingWrite.closed.push(f.trade);
+        }
+      },
+    };
     const engine = this.engine;
     const roots = this.roots;
     const self = this;
     this.sink = {
       trade(sym, tsMs, price, size) {
-        self.last[sym] = price;
-        self.bars1s.onTrade(sym, tsMs, price, size);
-        self.bars1m.onTrade(sym, tsMs, price, size);
+        charts.trade(sym, tsMs, price, size);
         const fx = engine.onTrade(roots[sym]!, price, tsMs);
         if (fx.length) self.apply(fx, tsMs);
-        if (self.resting.length) self.reachResting(sym, price, tsMs);
+        if (self.resting.size) self.reachResting(sym, price, tsMs);
       },
       quote(sym, _tsMs, bid, ask) {
-        self.bid[sym] = bid;
-        self.ask[sym] = ask;
+        charts.quote(sym, bid, ask);
       },
       clock(nowMs) {
-        self.bars1s.closeDue(nowMs);
-        self.bars1m.closeDue(nowMs);
+        charts.closeDue(nowMs);
         const fx = engine.step({ type: "clock", nowMs });
         if (fx.length) self.apply(fx, nowMs);
       },
@@ -216,23 +208,14 @@ export class ReplaySession implements EngineHost {
     const open =
       this.engine.allPositions().some((p) => p.qty > 0) ||
       this.engine.workingOrders().length > 0 ||
-      this.resting.length > 0;
+      this.resting.size > 0;
     if (open)
       throw new ReplayCommandError(
         "seeking back is possible only while flat: exit or clear the open trade first (its prices would jump)",
       );
     const was = this.player.state;
     const speed = this.player.speed;
-    this.bars1s = this.aggregator("1s");
-    this.bars1m = this.aggregator("1m");
-    for (let i = 0; i < this.roots.length; i++) {
-      this.minutes[i] = [];
-      this.seconds[i] = [];
-      this.sentMinutes[i] = 0;
-      this.sentSeconds[i] = 0;
-      this.secondsDropped[i] = 0;
-      this.last[i] = this.bid[i] = this.ask[i] = Number.NaN;
-    }
+    this.charts.reset();
     const fresh = new ReplayPlayer(this.source, this.sink);
     (this as { player: ReplayPlayer }).player = fresh;
     fresh.speed = speed;
@@ -262,11 +245,13 @@ export class ReplaySession implements EngineHost {
   /** Everything stepped so far is announced and stored. */
   flush(): Promise<void> {
     this.noteRatchets();
-    for (const [key, events] of this.changes) {
-      const pos = this.engine.positionByKey(key);
-      if (!pos) continue;
-      for (const l of this.listeners) l({ accountId: pos.accountId, symbol: pos.symbol, position: pos, events });
-    }
+    announce(
+      this.changes,
+      (key) => this.engine.positionByKey(key),
+      (pos, events) => {
+        for (const l of this.listeners) l({ accountId: pos.accountId, symbol: pos.symbol, position: pos, events });
+      },
+    );
     this.changes = new Map();
     const w = this.pendingWrite;
     if (w.events.length || w.closed.length) {
@@ -278,58 +263,12 @@ export class ReplaySession implements EngineHost {
   }
 
   summary(): ReplaySummary {
-    const reasons: Record<string, number> = {};
-    let wins = 0;
-    let losses = 0;
-    let net = 0n;
-    const byTrade = this.closed.map((t) => {
-      const n = t.realized - t.commissions;
-      net += n;
-      if (n > 0n) wins++;
-      else if (n < 0n) losses++;
-      // Each fill that closed contracts, once, by its cause (R4.4); a reverse's opening fill is no exit.
-      for (const f of t.fills) {
-        if (!closesContracts(f)) continue;
-        const k =
-          f.purpose === "exit" && f.reason.endsWith(`by ${REPLAY_END}`)
-            ? "replay end"
-            : (EXIT_LABEL[f.purpose] ?? f.purpose);
-        reasons[k] = (reasons[k] ?? 0) + 1;
-      }
-      return {
-        symbol: t.symbol,
-        side: t.side,
-        qty: t.qty,
-        entry: t.entry / 1e9,
-        exit: t.exit / 1e9,
-        net: Number(n) / 1e9,
-        reasons: t.exitReasons,
-      };
-    });
-    return { trades: this.closed.length, wins, losses, net: Number(net) / 1e9, exitReasons: reasons, byTrade };
+    return summarize(this.closed);
   }
 
   /** What the browser needs since the last frame: prices, new bars, the forming bars, the clock. */
   frame() {
-    const symbols: Record<string, unknown> = {};
-    for (let i = 0; i < this.roots.length; i++) {
-      const m = this.minutes[i]!;
-      const s = this.seconds[i]!;
-      const newMinutes = m.slice(this.sentMinutes[i]!);
-      const firstUnsentSecond = Math.max(0, this.sentSeconds[i]! - this.secondsDropped[i]!);
-      const newSeconds = s.slice(firstUnsentSecond);
-      this.sentMinutes[i] = m.length;
-      this.sentSeconds[i] = this.secondsDropped[i]! + s.length;
-      const fm = this.bars1m.current(i);
-      const fs = this.bars1s.current(i);
-      symbols[this.roots[i]!] = {
-        p: num(this.last[i]!),
-        b: num(this.bid[i]!),
-        a: num(this.ask[i]!),
-        m: [...newMinutes.slice(-600), ...(fm ? [fm] : [])].map(barJson),
-        s: [...newSeconds.slice(-SECONDS_KEPT), ...(fs ? [fs] : [])].map(barJson),
-      };
-    }
+    const symbols = this.charts.frameSymbols();
     return {
       t: "replay",
       id: this.id,
@@ -343,29 +282,10 @@ export class ReplaySession implements EngineHost {
 
   /** Bars so far for a chart (closed and forming), oldest first. */
   bars(symbol: string, interval: "1m" | "1s", count: number) {
-    const i = this.roots.indexOf(symbol);
-    if (i < 0) return [];
-    const list = interval === "1m" ? this.minutes[i]! : this.seconds[i]!;
-    const forming = (interval === "1m" ? this.bars1m : this.bars1s).current(i);
-    return [...list.slice(-count), ...(forming ? [forming] : [])].map(barJson);
+    return this.charts.bars(symbol, interval, count);
   }
 
   /* ---------- internals ---------- */
-
-  private aggregator(interval: "1s" | "1m"): BarAggregator {
-    return new BarAggregator(interval, (b) => {
-      if (interval === "1m") this.minutes[b.instrumentId]!.push(b);
-      else {
-        const list = this.seconds[b.instrumentId]!;
-        list.push(b);
-        if (list.length > SECONDS_KEPT + 100) {
-          const drop = list.length - SECONDS_KEPT;
-          list.splice(0, drop);
-          this.secondsDropped[b.instrumentId]! += drop;
-        }
-      }
-    });
-  }
 
   /** Trailing stops moved since the last look join the changes that go out next. */
   private noteRatchets(): void {
@@ -375,63 +295,30 @@ export class ReplaySession implements EngineHost {
 
   /** Effects of a step, with the fills they cause, until nothing is left to do. */
   private apply(fx: readonly Effect[], tsMs: number): void {
-    const queue: Effect[] = [...fx];
-    for (let i = 0; i < queue.length; i++) {
-      const f = queue[i]!;
-      switch (f.type) {
-        case "submit": {
-          const o = f.order;
-          // The fill model paper trading uses: at once, or the order rests until a print reaches it.
-          const price = fillOnSubmit(o);
-          const report: ReportInput =
-            price === undefined
-              ? { type: "report", orderId: o.id, kind: "working", tsMs }
-              : { type: "report", orderId: o.id, kind: "filled", qty: o.qty, price, tsMs };
-          if (price === undefined) this.resting.push(o);
-          for (const more of this.engine.step(report)) queue.push(more);
-          break;
-        }
-        case "cancel": {
-          const i = this.resting.findIndex((o) => o.id === f.order.id);
-          if (i >= 0) this.resting.splice(i, 1);
-          break;
-        }
-        case "event":
-          this.pendingWrite.events.push(f.event);
-          noteChange(this.changes, f);
-          break;
-        case "changed":
-          noteChange(this.changes, f);
-          break;
-        case "closed":
-          this.closed.push(f.trade);
-          this.pendingWrite.closed.push(f.trade);
-          break;
-      }
-    }
+    this.stepMs = tsMs;
+    interpret(fx, this.changes, this.ports);
+  }
+
+  /** The fill model paper trading uses: at once, or the order rests until a print reaches it. */
+  private fillNow(o: OrderRequest): Effect[] {
+    const tsMs = this.stepMs;
+    const fill = this.resting.accept(o);
+    const report: ReportInput = fill
+      ? { type: "report", orderId: o.id, kind: "filled", qty: fill.qty, price: fill.price, tsMs }
+      : { type: "report", orderId: o.id, kind: "working", tsMs };
+    return this.engine.step(report);
   }
 
   /** Resting orders fill when a print reaches them (fill model); cancelled ones are dropped. */
   private reachResting(sym: number, price: number, tsMs: number): void {
-    const root = this.roots[sym]!;
-    for (let i = this.resting.length - 1; i >= 0; i--) {
-      const o = this.resting[i]!;
-      if (!this.engine.order(o.id)) {
-        this.resting.splice(i, 1);
-        continue;
-      }
-      if (o.symbol !== root) continue;
-      const at = fillOnPrint(o, price);
-      if (at !== undefined) {
-        this.resting.splice(i, 1);
-        const left = o.qty - (this.engine.order(o.id)?.filled ?? 0);
-        this.apply(
-          this.engine.step({ type: "report", orderId: o.id, kind: "filled", qty: left, price: at, tsMs }),
-          tsMs,
-        );
-      }
-    }
+    this.stepMs = tsMs;
+    this.resting.reach(this.roots[sym]!, price, this.restingFilled);
   }
+
+  private readonly restingFilled = (o: OrderRequest, qty: number, at: Nanos): void => {
+    const tsMs = this.stepMs;
+    this.apply(this.engine.step({ type: "report", orderId: o.id, kind: "filled", qty, price: at, tsMs }), tsMs);
+  };
 }
 
 /** A command the replay cannot take (a symbol it does not play, a tape that has ended): a 409, like the engine's refusals. */
@@ -454,23 +341,3 @@ function catalogueSpecs(): (symbol: string) => (InstrumentSpec & { decimals: num
     return s;
   };
 }
-
-const num = (v: number) => (v === v ? v / 1e9 : null);
-const barJson = (b: Readonly<Bar>) => ({
-  ts: b.startMs,
-  o: b.open / 1e9,
-  h: b.high / 1e9,
-  l: b.low / 1e9,
-  c: b.close / 1e9,
-  v: b.volume,
-});
-
-/** Exits by cause, for the summary's tally (a fill that closed contracts counts once). */
-const EXIT_LABEL: Record<string, string> = {
-  tp: "take profit",
-  stop: "stop",
-  timer: "timer",
-  exit: "manual exit",
-  entry: "manual exit",
-  reverse: "reverse",
-};

@@ -1,17 +1,16 @@
-import { CompiledQuery, type Kysely } from "kysely";
+import type { Kysely } from "kysely";
 import type { Logger } from "../log/logger";
 import type { InstrumentRegistry } from "../market-data/instruments/instrument-registry";
-import { engineSpec } from "./engine/spec";
 import type { Database } from "../persistence/database";
-import { SCRIPT_MARK, SqlScript, STATEMENT_BREAK } from "../persistence/multi-row";
-import { loadAccounts, loadSnapshot, writeStep, type StepWrite } from "../persistence/repositories/engine-repo";
+import { loadAccounts, loadSnapshot } from "../persistence/repositories/engine-repo";
+import { writeBatch } from "./batch-writer";
 import { snapshotOf, TradingEngine } from "./engine/engine";
+import { engineSpec } from "./engine/spec";
 import {
-  EngineError,
-  noteChange,
   type AccountConfig,
   type CommandInput,
   type Effect,
+  EngineError,
   type EngineEvent,
   type EngineInput,
   type FeedInput,
@@ -22,7 +21,11 @@ import {
 } from "./engine/types";
 import type { EngineHost } from "./engine-host";
 import type { ExecutionRouter } from "./execution/router";
-import { ACCOUNT_MOVED, SOLE_OWNER, type Ownership } from "./ownership";
+import { ACCOUNT_MOVED, type Ownership, SOLE_OWNER } from "./ownership";
+import type { CompositeInput, OrderUpdate, SideTables, Step, StepBatch, StepInput } from "./step-batch";
+import { collect, emptyBatch, releaseBatch, runStep, stepFields, usersOf, withoutAccounts } from "./step-batch";
+
+export type { CompositeInput, SideBatch, SideTables } from "./step-batch";
 
 export interface EngineChange {
   userId: number;
@@ -31,82 +34,6 @@ export interface EngineChange {
   position: Position;
   events: EngineEvent[];
 }
-
-interface Waiter {
-  resolve: () => void;
-  reject: (e: unknown) => void;
-}
-
-/**
- * Tables kept beside the engine's own (the original API's): changed inside steps, written in
- * the same transaction as the engine's state, reloaded with it when a write fails.
- */
-export interface SideTables {
-  /** A record of one batch's changes, filled as its steps run. */
-  batch(): SideBatch;
-  /** A step's effects, as they are collected: what they change in these tables (fills made by rule). */
-  follow(batch: SideBatch, fx: readonly Effect[], position: (key: string) => Position | undefined): void;
-  /** The committed rows of these accounts (start-up, adoption, and back to them after a failed write). */
-  load(accountIds: readonly number[]): Promise<void>;
-  forget(accountIds: ReadonlySet<number>): void;
-}
-
-export interface SideBatch {
-  /** Called when the batch closes, before its transaction begins: its statements (none when nothing differs). */
-  seal(script: SqlScript): void;
-}
-
-/**
- * Several engine commands and side-table changes as one step: `run` works synchronously on the
- * engine and the tables, so nothing else interleaves, and throws to refuse with nothing changed.
- * If its batch's write fails, it runs again on the reloaded state, like any other step.
- */
-export interface CompositeInput {
-  type: "composite";
-  accountId: number;
-  run(engine: TradingEngine, side: SideBatch | undefined): Effect[];
-}
-
-type StepInput = EngineInput | CompositeInput;
-
-/** One input as it was stepped, kept until its batch is written: a failed batch is replayed step by step. */
-interface Step {
-  input: StepInput;
-  waiter?: Waiter;
-}
-
-interface Pending {
-  keys: Set<string>;
-  /** Accounts the batch writes for: their owners' leases fence the transaction. */
-  accounts: Set<number>;
-  write: Omit<StepWrite, "positions">;
-  submits: Effect[];
-  changes: Map<string, EngineEvent[]>;
-  steps: Step[];
-  side: SideBatch | undefined;
-}
-
-/** The account of a position key or an order id ("12:MES", "12:MES:t1:o3"). */
-const accountOf = (id: string) => Number(id.slice(0, id.indexOf(":")));
-
-/** Strips a held-back batch of these accounts' orders and announcements; false when nothing is left. */
-function withoutAccounts(b: Pending, ids: ReadonlySet<number>): boolean {
-  b.submits = b.submits.filter((s) => !ids.has(s.type === "submit" || s.type === "cancel" ? s.order.accountId : -1));
-  for (const key of [...b.changes.keys()]) if (ids.has(accountOf(key))) b.changes.delete(key);
-  b.write.events = b.write.events.filter((e) => !ids.has(e.accountId));
-  for (const id of ids) b.accounts.delete(id);
-  return b.accounts.size > 0;
-}
-
-const emptyPending = (side?: SideTables): Pending => ({
-  keys: new Set(),
-  accounts: new Set(),
-  write: { newOrders: [], orderUpdates: [], events: [], closed: [] },
-  submits: [],
-  changes: new Map(),
-  steps: [],
-  side: side?.batch(),
-});
 
 /**
  * Runs the engine for every account: prints from the bus, commands from the APIs, the clock,
@@ -119,7 +46,7 @@ const emptyPending = (side?: SideTables): Pending => ({
  */
 export class EngineService implements EngineHost {
   readonly engine: TradingEngine;
-  private pending: Pending;
+  private pending: StepBatch;
   private flushing: Promise<void> | undefined;
   /** While a failed batch is replayed: inputs that arrive wait here, in order, to be stepped after it. */
   private held: Step[] | undefined;
@@ -128,7 +55,7 @@ export class EngineService implements EngineHost {
   private readonly listeners: ((c: EngineChange) => void)[] = [];
   private started = false;
   /** Committed while the lease's local deadline had passed: released once a renewal confirms it, dropped if it was lost. */
-  private deferred: Pending[] = [];
+  private deferred: StepBatch[] = [];
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -142,7 +69,7 @@ export class EngineService implements EngineHost {
     private readonly batchInOneQuery = false,
   ) {
     this.engine = new TradingEngine((s) => this.spec(s));
-    this.pending = emptyPending(side);
+    this.pending = emptyBatch(side);
   }
 
   spec(symbol: string): (InstrumentSpec & { decimals: number }) | undefined {
@@ -246,14 +173,8 @@ export class EngineService implements EngineHost {
     this.router.setRoute(a.id, a.kind === "live" ? a.execution : "paper");
   }
 
-  private usersOf(batch: Pending): Set<number> {
-    const users = new Set<number>();
-    for (const id of batch.accounts) {
-      const a = this.accounts.get(id);
-      // An account no longer here has no lease to write under: the fence refuses -1.
-      users.add(a ? a.userId : -1);
-    }
-    return users;
+  private usersOf(batch: StepBatch): Set<number> {
+    return usersOf(batch, (id) => this.accounts.get(id));
   }
 
   async stop(): Promise<void> {
@@ -307,7 +228,7 @@ export class EngineService implements EngineHost {
       });
       return;
     }
-    const { fx, update } = this.run(r, this.pending.side);
+    const { fx, update } = runStep(this.engine, r, this.pending.side);
     if (fx.length || update) void this.commit(r, fx, update).catch(() => {});
   }
 
@@ -339,141 +260,26 @@ export class EngineService implements EngineHost {
     if (fx.length) void this.commit(input, fx).catch(() => {});
   }
 
-  /** One input through the engine, with what a report does to its order's row. */
-  private run(
-    input: StepInput,
-    side: SideBatch | undefined,
-  ): { fx: Effect[]; update?: StepWrite["orderUpdates"][number] } {
-    if (input.type === "composite") return { fx: input.run(this.engine, side) };
-    if (input.type !== "report")
-      return {
-        fx:
-          input.type === "trade" ? this.engine.onTrade(input.symbol, input.price, input.tsMs) : this.engine.step(input),
-      };
-    const r = input;
-    const before = this.engine.order(r.orderId);
-    if (!before) return { fx: [] };
-    const qty = before.qty;
-    const filledBefore = before.filled;
-    const fx = this.engine.step(r);
-    const after = this.engine.order(r.orderId);
-    // A resting order is still working: nothing to write about the order itself.
-    const update: StepWrite["orderUpdates"][number] | undefined =
-      r.kind === "working"
-        ? undefined
-        : r.kind === "filled"
-          ? {
-              id: r.orderId,
-              status: after ? "working" : "filled",
-              filled: after ? after.filled : qty,
-              note: r.assumed
-                ? r.price > 0
-                  ? "sent (2xx); fill assumed at the reference price"
-                  : "sent (2xx) with no price; fill assumed at the next print"
-                : undefined,
-            }
-          : { id: r.orderId, status: r.kind, filled: filledBefore, note: r.reason };
-    return { fx, update };
-  }
-
   /** Waits until everything stepped so far is written (tests, shutdown). */
   async settled(): Promise<void> {
     while (this.flushing) await this.flushing;
   }
 
-  private commit(input: StepInput, fx: readonly Effect[], update?: StepWrite["orderUpdates"][number]): Promise<void> {
+  private commit(input: StepInput, fx: readonly Effect[], update?: OrderUpdate): Promise<void> {
     const p = this.pending;
-    this.collect(p, fx, update);
+    collect(p, this.engine, this.side, fx, update);
     return new Promise<void>((resolve, reject) => {
       p.steps.push({ input, waiter: { resolve, reject } });
       if (!this.flushing) this.flushing = this.flushLoop();
     });
   }
 
-  private collect(p: Pending, fx: readonly Effect[], update?: StepWrite["orderUpdates"][number]): void {
-    for (const f of fx) {
-      switch (f.type) {
-        case "submit": {
-          p.accounts.add(f.order.accountId);
-          const wo = this.engine.order(f.order.id);
-          if (wo) p.write.newOrders.push({ order: structuredClone(wo), bracket: this.engine.bracketFor(f.order.id) });
-          p.submits.push(f);
-          break;
-        }
-        case "cancel":
-          p.accounts.add(f.order.accountId);
-          p.write.orderUpdates.push({ id: f.order.id, status: "cancelled", filled: f.order.filled, note: f.reason });
-          p.submits.push(f);
-          break;
-        case "event":
-          p.accounts.add(f.event.accountId);
-          p.write.events.push(f.event);
-          noteChange(p.changes, f);
-          break;
-        case "changed":
-          p.accounts.add(accountOf(f.key));
-          p.keys.add(f.key);
-          noteChange(p.changes, f);
-          break;
-        case "closed":
-          p.accounts.add(f.trade.accountId);
-          p.write.closed.push(f.trade);
-          break;
-        case "filled":
-          p.accounts.add(accountOf(f.orderId));
-          p.write.orderUpdates.push({
-            id: f.orderId,
-            status: f.done ? "filled" : "working",
-            filled: f.filled,
-            note: f.note,
-          });
-          break;
-      }
-    }
-    if (update) {
-      p.accounts.add(accountOf(update.id));
-      p.write.orderUpdates.push(update);
-    }
-    if (p.side) this.side!.follow(p.side, fx, (key) => this.engine.positionByKey(key));
-  }
-
-  /** The batch's state, copied now (before any await: later steps belong to the next batch), written in one transaction. */
-  private write(batch: Pending): Promise<void> {
-    // A position is never stored with an order whose own row is not in the same transaction.
-    // The statements are built now, from the state as it is: later steps belong to the next batch.
-    const positions = [...batch.keys]
-      .map((k) => this.engine.positionByKey(k))
-      .filter((x): x is Position => x !== undefined);
-    const script = new SqlScript();
-    writeStep(script, { positions, ...batch.write });
-    batch.side?.seal(script);
-    if (!script.statements.length) return Promise.resolve();
-    const users = this.usersOf(batch);
-    // Postgres: fence and writes as one query, one implicit transaction, one round trip.
-    if (this.batchInOneQuery && this.ownership.fenceStatement) {
-      let text: string;
-      try {
-        text =
-          SCRIPT_MARK +
-          [this.ownership.fenceStatement(users), ...script.statements].filter(Boolean).join(STATEMENT_BREAK);
-      } catch (err) {
-        return Promise.reject(err);
-      }
-      const failure = (err: unknown) => this.ownership.fenceFailure?.(err) ?? err;
-      return this.db.executeQuery(CompiledQuery.raw(text, [])).then(
-        () => undefined,
-        (err) => Promise.reject(failure(err)),
-      );
-    }
-    return this.db.transaction().execute(async (trx) => {
-      // First, and holding the shard rows until commit: a takeover waits for this write, or this write fails.
-      await this.ownership.fence(trx, users);
-      await script.run(trx, this.batchInOneQuery);
-    });
+  private write(batch: StepBatch): Promise<void> {
+    return writeBatch(this.db, this.engine, this.ownership, batch, (b) => this.usersOf(b), this.batchInOneQuery);
   }
 
   /** After the write: orders go out, browsers hear of it, the log gets one line per event. */
-  private release(batch: Pending): void {
+  private release(batch: StepBatch): void {
     if (!this.ownership.mayRelease(this.usersOf(batch))) {
       // Committed, but this instance may have been paused past its lease: wait for a renewal to say it still owns them.
       this.logger.warn("engine.release_held", {
@@ -485,34 +291,18 @@ export class EngineService implements EngineHost {
       this.deferred.push(batch);
       return;
     }
-    for (const s of batch.submits) {
-      if (s.type === "submit") this.router.submit(s.order);
-      else if (s.type === "cancel") this.router.cancel(s.order);
-    }
-    for (const [key, events] of batch.changes) {
-      const pos = this.engine.positionByKey(key);
-      if (!pos) continue;
+    releaseBatch(batch, this.engine, this.router, this.logger, (pos, events) => {
       const acct = this.accounts.get(pos.accountId);
       for (const l of this.listeners)
         l({ userId: acct?.userId ?? 0, accountId: pos.accountId, symbol: pos.symbol, position: pos, events });
-    }
-    for (const e of batch.write.events) {
-      this.logger.info("engine.event", {
-        kind: e.kind,
-        account_id: e.accountId,
-        symbol: e.symbol,
-        trade_id: e.tradeId,
-        actor: e.actor.label,
-        reason: e.reason,
-      });
-    }
+    });
   }
 
   private async flushLoop(): Promise<void> {
     try {
       while (this.pending.steps.length) {
         const batch = this.pending;
-        this.pending = emptyPending(this.side);
+        this.pending = emptyBatch(this.side);
         try {
           await this.write(batch);
         } catch (err) {
@@ -535,7 +325,7 @@ export class EngineService implements EngineHost {
 
   /** The committed state, then each step again on its own (deterministic engine: the same input, the same effects). */
   private async replay(steps: Step[]): Promise<void> {
-    this.pending = emptyPending(this.side);
+    this.pending = emptyBatch(this.side);
     const held: Step[] = (this.held = []);
     try {
       if (!(await this.reload())) {
@@ -554,24 +344,20 @@ export class EngineService implements EngineHost {
     // Its account left while it waited (the shard moved): the caller retries and reaches the new owner.
     if ((st.input.type === "command" || st.input.type === "composite") && !this.accounts.has(st.input.accountId))
       return st.waiter?.reject(new EngineError(503, ACCOUNT_MOVED));
-    const one = emptyPending(this.side);
-    let r: ReturnType<EngineService["run"]>;
+    const one = emptyBatch(this.side);
+    let r: ReturnType<typeof runStep>;
     try {
-      r = this.run(st.input, one.side);
+      r = runStep(this.engine, st.input, one.side);
     } catch (err) {
       // A command that no longer fits the state without the refused step (EngineError): refused as it would be now.
       return st.waiter?.reject(err);
     }
-    this.collect(one, r.fx, r.update);
+    collect(one, this.engine, this.side, r.fx, r.update);
     try {
       await this.write(one);
     } catch (err) {
       this.logger.error("engine.step_refused", {
-        input: st.input.type,
-        ...("accountId" in st.input
-          ? { account_id: st.input.accountId, symbol: "symbol" in st.input ? st.input.symbol : undefined }
-          : {}),
-        ...("orderId" in st.input ? { order_id: st.input.orderId } : {}),
+        ...stepFields(st.input),
         reason: (err as Error).message,
         action: "this step alone was undone; nothing of it was released",
       });
