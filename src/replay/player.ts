@@ -142,7 +142,7 @@ export class ReplayPlayer {
       if (ts > this.nowMs) this.nowMs = ts;
       if (src.kind === TRADE) sink.trade(src.sym, ts, src.price, src.size);
       else sink.quote(src.sym, ts, src.bid, src.ask);
-      if (src.kind === TRADE && src.bid === src.bid) sink.quote(src.sym, ts, src.bid, src.ask);
+      if (src.kind === TRADE && !Number.isNaN(src.bid)) sink.quote(src.sym, ts, src.bid, src.ask);
       n++;
       this.pending = src.next();
     }
