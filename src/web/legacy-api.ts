@@ -1,7 +1,7 @@
 import { Elysia } from "elysia";
 import { z } from "zod";
 import type { AppContext } from "../app/context";
-import { findAccount } from "../persistence/repositories/orders-repo";
+import { findAccount } from "../persistence/repositories/accounts-repo";
 import { ServiceError } from "../trading/service-error";
 import { bulkSchema, saveTpLevelsBodySchema, singleOrderSchema, tpLevelPatchSchema } from "../trading/legacy/schemas";
 import { authPlugin, type Auth } from "./auth-plugin";
