@@ -2,6 +2,7 @@ import type { Kysely } from "kysely";
 import { z } from "zod";
 import type { Database } from "../persistence/database";
 import { appendEvent, type Actor } from "../persistence/events";
+import { createAccounts } from "../persistence/repositories/accounts-repo";
 
 export const usernameSchema = z
   .string()
@@ -67,10 +68,7 @@ export class UsersService {
         .returning(["id", "username", "is_admin"])
         .executeTakeFirstOrThrow();
       const user = { id: row.id, username: row.username, isAdmin: row.is_admin };
-      await trx
-        .insertInto("accounts")
-        .values(DEFAULT_ACCOUNTS.map((a) => ({ user_id: user.id, name: a.name, kind: a.kind, execution: a.execution })))
-        .execute();
+      await createAccounts(trx, user.id, DEFAULT_ACCOUNTS);
       await appendEvent(trx, {
         actor,
         kind: "user.created",

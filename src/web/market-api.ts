@@ -5,7 +5,8 @@ import { barsToCsv, barsToDbn } from "../market-data/archive/export";
 import { continuousSymbol } from "../market-data/instruments/roll-rule";
 import type { Bar } from "../market-data/bars/bar";
 import { resolveSymbol } from "../market-data/instruments/symbols";
-import { ServiceError } from "../trading/service-error";
+import { AppError } from "../shared/app-error";
+import { parse } from "../shared/parse";
 import { authPlugin } from "./auth-plugin";
 import { parseQuery, timeParam, wholeNumber } from "./params";
 
@@ -28,18 +29,9 @@ const recentQuery = z.object({
 });
 const watchBody = z.object({ symbols: z.array(z.string().trim().min(1).max(32)).min(1).max(100) });
 
-function parse<T>(schema: z.ZodType<T>, input: unknown, what: string): T {
-  const r = schema.safeParse(input);
-  if (!r.success) {
-    const i = r.error.issues[0]!;
-    throw new ServiceError(400, `${what}${i.path.length ? `.${i.path.join(".")}` : ""}: ${i.message}`);
-  }
-  return r.data;
-}
-
 function root(symbol: string): string {
   const r = resolveSymbol(symbol);
-  if (!r.ok) throw new ServiceError(404, r.message);
+  if (!r.ok) throw new AppError(404, r.message);
   return r.value.instrument.root;
 }
 
@@ -67,15 +59,15 @@ export function marketApi(ctx: AppContext) {
         const symbol = root(params.symbol);
         const q = parseQuery(barsQuery, query);
         const to = q.to ?? Date.now();
-        if (!(to > q.from)) throw new ServiceError(400, "to: must be after from");
+        if (!(to > q.from)) throw new AppError(400, "to: must be after from");
         if (!ctx.archive.symbols.includes(symbol))
-          throw new ServiceError(
+          throw new AppError(
             404,
             `${symbol} is not archived (archived: ${ctx.archive.symbols.join(", ")}; see ARCHIVE_SYMBOLS)`,
           );
         const bars = await ctx.archive.range(symbol, q.from, to, MAX_EXPORT_BARS + 1);
         if (bars.length > MAX_EXPORT_BARS)
-          throw new ServiceError(400, `more than ${MAX_EXPORT_BARS} bars: ask for a shorter range`);
+          throw new AppError(400, `more than ${MAX_EXPORT_BARS} bars: ask for a shorter range`);
         const name = `${symbol}_${new Date(q.from).toISOString().slice(0, 10)}_${new Date(to).toISOString().slice(0, 10)}.ohlcv-1m`;
         if (q.format === "csv") {
           set.headers["content-type"] = "text/csv; charset=utf-8";
