@@ -43,7 +43,13 @@ function refusal(error: unknown, code: unknown, request: Request, path: string):
   if (error instanceof FencedError)
     return { status: 503, code: "account_moved", message: `${error.message}; try again` };
   if (code === "PARSE") return invalid("request body is not valid JSON or form data");
-  if (code === "VALIDATION") return invalid((error as Error).message.split("\n")[0] ?? "invalid request");
+  if (code === "VALIDATION") {
+    // A route's schema (shared/parse edgeSchema) refuses in the service's words: its one issue's message.
+    const custom = (error as { customError?: unknown }).customError;
+    return invalid(
+      typeof custom === "string" ? custom : ((error as Error).message.split("\n")[0] ?? "invalid request"),
+    );
+  }
   if (code === "NOT_FOUND") return { status: 404, code: "not_found", message: `no route ${request.method} ${path}` };
   return undefined;
 }

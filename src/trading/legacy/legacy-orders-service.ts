@@ -3,7 +3,6 @@ import type { Instrument } from "../../market-data/instruments/catalogue";
 import type { Actor } from "../../persistence/events";
 import { AppError } from "../../shared/app-error";
 import { fixedToNumber, formatFixed } from "../../shared/fixed-point";
-import { parse } from "../../shared/parse";
 import type { EngineService } from "../engine-service";
 import type { TradingEngine } from "../engine/engine";
 import { EngineError, type Effect } from "../engine/types";
@@ -15,7 +14,7 @@ import type { LegacyOrderJson, LegacyTpJson } from "./legacy-json";
 import { applyExit, applySingle, checkLadder, checkStop, writeLadder } from "./legacy-rows";
 import { syncSymbol } from "./legacy-sync";
 import type { LegacyLevel, LegacyOrder, LegacyTables } from "./legacy-tables";
-import { bulkSchema, describeZodError, saveTpLevelsBodySchema, singleOrderSchema, tpLevelPatchSchema } from "./schemas";
+import { parsePlaceOrder, type BulkInput, type PlaceOrderInput, type TpLevelInput, type TpLevelPatch } from "./schemas";
 
 export interface CallContext {
   actor: Actor;
@@ -45,11 +44,14 @@ export class LegacyOrdersService {
     private readonly nowSeconds: () => number = () => Math.floor(Date.now() / 1000),
   ) {}
 
+  /** A body as sent (either form); the API's route has checked it already and calls `place`. */
   async placeOrder(ctx: CallContext, body: unknown): Promise<string> {
-    if (body === null || typeof body !== "object" || Array.isArray(body))
-      throw new AppError(400, "body must be a JSON object");
-    if ("active_orders" in body) return this.bulk(ctx, body);
-    const o = parse(singleOrderSchema, body, describeZodError);
+    return this.place(ctx, parsePlaceOrder(body));
+  }
+
+  async place(ctx: CallContext, input: PlaceOrderInput): Promise<string> {
+    if ("bulk" in input) return this.bulk(ctx, input.bulk);
+    const o = input.single;
     const inst = resolve(o.ticker, "ticker");
     const priceValue = o.entry_price ?? o.limitPrice ?? o.price;
     const price =
@@ -99,8 +101,7 @@ export class LegacyOrdersService {
       : undefined;
   }
 
-  private async bulk(ctx: CallContext, body: object): Promise<string> {
-    const b = parse(bulkSchema, body, describeZodError);
+  private async bulk(ctx: CallContext, b: BulkInput): Promise<string> {
     const orders = new Map<string, { inst: Instrument; o: (typeof b.active_orders)[string] }>();
     for (const [key, o] of Object.entries(b.active_orders)) {
       const inst = resolve(key, `active_orders.${key}`);
@@ -284,9 +285,8 @@ export class LegacyOrdersService {
     return message;
   }
 
-  async saveTpLevels(ctx: CallContext, symbolInput: string, body: unknown): Promise<string> {
+  async saveTpLevels(ctx: CallContext, symbolInput: string, tp_levels: TpLevelInput[]): Promise<string> {
     const inst = resolve(symbolInput, "symbol");
-    const { tp_levels } = parse(saveTpLevelsBodySchema, body, describeZodError);
     const levels = toLevels(tp_levels, inst, "tp_levels");
     await this.step(ctx, (draft) => {
       writeLadder(draft, inst, inst.root, levels);
@@ -301,11 +301,10 @@ export class LegacyOrdersService {
     return { symbol: inst.root, tp_levels: [...this.tables.levelsJson(accountId, inst.root)] };
   }
 
-  async updateTpLevel(ctx: CallContext, symbolInput: string, indexText: string, body: unknown): Promise<string> {
+  async updateTpLevel(ctx: CallContext, symbolInput: string, indexText: string, patch: TpLevelPatch): Promise<string> {
     const inst = resolve(symbolInput, "symbol");
     if (!/^\d{1,4}$/.test(indexText)) throw new AppError(400, `index: "${indexText}" is not a level number`);
     const index = Number(indexText);
-    const patch = parse(tpLevelPatchSchema, body ?? {}, describeZodError);
     const target = patch.target === undefined ? undefined : onTick(patch.target, inst, "target");
     const price = patch.price === undefined ? undefined : onTick(patch.price, inst, "price");
     await this.step(ctx, (draft) => {
