@@ -83,3 +83,17 @@ function keepCsrf<T>(input: unknown, output: T): T {
     Object.defineProperty(output, "_csrf", { value: token, enumerable: false });
   return output;
 }
+
+/**
+ * A query schema as OpenAPI parameters, for routes that check their query in the handler
+ * (where a path problem must be reported first): the document still lists each one.
+ */
+export function queryParameters(schema: z.ZodObject) {
+  const json = inputJsonSchema(schema) as { properties?: Record<string, unknown>; required?: string[] };
+  return Object.entries(json.properties ?? {}).map(([name, s]) => ({
+    name,
+    in: "query" as const,
+    required: json.required?.includes(name) ?? false,
+    schema: s as Record<string, unknown>,
+  }));
+}

@@ -6,7 +6,7 @@ import { continuousSymbol } from "../market-data/instruments/roll-rule";
 import type { Bar } from "../market-data/bars/bar";
 import { resolveSymbol } from "../market-data/instruments/symbols";
 import { AppError } from "../shared/app-error";
-import { parse } from "../shared/parse";
+import { edgeZod, inputJsonSchema, queryParameters } from "../shared/parse";
 import { authPlugin } from "./auth-plugin";
 import { parseQuery, timeParam, wholeNumber } from "./params";
 
@@ -28,6 +28,19 @@ const recentQuery = z.object({
   interval: z.enum(["1m", "1s"], { error: "expected 1m or 1s" }).default("1m"),
 });
 const watchBody = z.object({ symbols: z.array(z.string().trim().min(1).max(32)).min(1).max(100) });
+
+/** Answers, for the API document only. */
+const barJson = z.object({ ts: z.number(), o: z.number(), h: z.number(), l: z.number(), c: z.number(), v: z.number() });
+const barsAnswer = z.object({
+  symbol: z.string(),
+  dataset: z.string(),
+  bars: z.array(barJson.extend({ src: z.enum(["databento", "trades", "simulated"]), contract: z.string() })),
+});
+const recentAnswer = z.object({ symbol: z.string(), interval: z.enum(["1m", "1s"]), bars: z.array(barJson) });
+const watchAnswer = z.object({ added: z.array(z.string()), symbols: z.array(z.string()) });
+const answer = (schema: z.ZodType, description = "OK") => ({
+  200: { description, content: { "application/json": { schema: inputJsonSchema(schema) } } },
+});
 
 function root(symbol: string): string {
   const r = resolveSymbol(symbol);
@@ -111,6 +124,8 @@ export function marketApi(ctx: AppContext) {
           tags,
           summary: "Archived one-minute bars in [from, to): JSON, CSV or DBN (format=)",
           description: "`from`/`to`: epoch ms or ISO-8601 with offset.",
+          parameters: queryParameters(barsQuery),
+          responses: answer(barsAnswer, "JSON bars (format=json); CSV or DBN files otherwise"),
         },
       },
     )
@@ -140,6 +155,8 @@ export function marketApi(ctx: AppContext) {
           tags,
           summary:
             "The newest bars and the one still forming, for charts: one-minute (archive + live, default) or `interval=1s` (the last 15 minutes, live)",
+          parameters: queryParameters(recentQuery),
+          responses: answer(recentAnswer),
         },
       },
     )
@@ -156,21 +173,23 @@ export function marketApi(ctx: AppContext) {
           tags,
           summary:
             "ATR over one-minute bars (archive + live); `available: false` with the reason when there is not enough data",
+          parameters: queryParameters(atrQuery),
         },
       },
     )
     .post(
       "/watch",
       ({ body }) => {
-        const b = parse(watchBody, body, "body");
-        const roots = b.symbols.map(root);
+        const roots = body.symbols.map(root);
         return { added: ctx.marketData.watch(roots), symbols: ctx.marketData.symbols };
       },
       {
         detail: {
           tags,
           summary: "Make sure symbols stream (added to the running feed session without tearing it down)",
+          responses: answer(watchAnswer),
         },
+        body: edgeZod(watchBody),
       },
     );
 }
