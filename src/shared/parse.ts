@@ -40,6 +40,9 @@ export interface EdgeSchema<T> {
 export const inputJsonSchema = (schema: z.ZodType): Record<string, unknown> =>
   z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as Record<string, unknown>;
 
+/** An OpenAPI `content` of a JSON body or answer, from its schema. */
+export const jsonContent = (schema: z.ZodType) => ({ "application/json": { schema: inputJsonSchema(schema) } });
+
 /**
  * A request part checked where it arrives, by the same parser the service would use, so a
  * refusal reads exactly as it did: one issue, its message the whole answer (field path included).

@@ -62,6 +62,9 @@ export async function readJournal(db: Kysely<Database>, userId: number, filter: 
 export type Journal = Awaited<ReturnType<typeof readJournal>>;
 export type JournalTrade = Journal["trades"][number];
 
+/** A journal with no trades (a filter naming an unknown account or symbol shows this). */
+export const emptyJournal = (): Journal => ({ trades: [], summary: summarize([]) });
+
 function summarize(trades: readonly { net: number }[]) {
   const wins = trades.filter((t) => t.net > 0);
   const losses = trades.filter((t) => t.net < 0);

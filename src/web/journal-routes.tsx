@@ -3,7 +3,7 @@ import { Elysia } from "elysia";
 import type { AppContext } from "../app/context";
 import { listAccounts } from "../persistence/repositories/accounts-repo";
 import { AppError } from "../shared/app-error";
-import type { Journal } from "../trading/trade-journal";
+import { emptyJournal, type Journal } from "../trading/trade-journal";
 import { JournalBody, JournalPage } from "../../views/journal";
 import { authPlugin, type Auth } from "./auth-plugin";
 import { htmlResponse } from "./html-response";
@@ -25,18 +25,6 @@ function day(v: unknown, field: string): string | undefined {
   if (typeof v === "string" && isDay(v)) return v;
   throw new AppError(400, `${field}: a date written YYYY-MM-DD`);
 }
-const EMPTY_SUMMARY = {
-  trades: 0,
-  wins: 0,
-  losses: 0,
-  winRate: null,
-  net: 0,
-  grossWin: 0,
-  grossLoss: 0,
-  profitFactor: null,
-  avgWin: null,
-  avgLoss: null,
-};
 const text = (v: unknown) => (typeof v === "string" && v.trim() ? v.trim() : undefined);
 
 /** The journal of closed trades: filters, summary, exit reasons, CSV export. */
@@ -61,7 +49,7 @@ export function journalRoutes(ctx: AppContext) {
     } catch (err) {
       // An unknown symbol or account in the filter shows an empty journal, not an error page.
       if (!(err instanceof AppError)) throw err;
-      journal = { trades: [], summary: EMPTY_SUMMARY };
+      journal = emptyJournal();
     }
     journal.trades = journal.trades.map((t) => ({ ...t, closedAt: CT.format(new Date(t.closedAt)).replace(",", "") }));
     const kinds = filter.tag === "replay" ? "replay" : "regular";

@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { AppContext } from "../app/context";
 import { findAccount } from "../persistence/repositories/accounts-repo";
 import { AppError } from "../shared/app-error";
-import { edgeSchema, inputJsonSchema } from "../shared/parse";
+import { edgeSchema, inputJsonSchema, jsonContent } from "../shared/parse";
 import {
   bulkSchema,
   parsePlaceOrder,
@@ -19,8 +19,6 @@ const accountName = z
   .string()
   .trim()
   .regex(/^[a-z0-9][a-z0-9._-]{0,39}$/);
-
-const jsonContent = (schema: Record<string, unknown>) => ({ "application/json": { schema } });
 
 /** Answers, for the API document only (the routes' values are not checked again on the way out). */
 const okBody = z.object({ success: z.literal(true), message: z.string() });
@@ -51,10 +49,10 @@ const activeOrdersBody = z.object({
 const tpLevelsBody = z.object({ success: z.literal(true), symbol: z.string(), tp_levels: z.array(levelJson) });
 
 const answers = (ok: z.ZodType, description = "`{success: true, message}`", more: Record<number, object> = {}) => ({
-  200: { description, content: jsonContent(inputJsonSchema(ok)) },
+  200: { description, content: jsonContent(ok) },
   400: {
     description: "invalid input: `{success: false, message}` naming the field",
-    content: jsonContent(inputJsonSchema(refusedBody)),
+    content: jsonContent(refusedBody),
   },
   ...more,
 });

@@ -6,7 +6,7 @@ import { continuousSymbol } from "../market-data/instruments/roll-rule";
 import type { Bar } from "../market-data/bars/bar";
 import { resolveSymbol } from "../market-data/instruments/symbols";
 import { AppError } from "../shared/app-error";
-import { edgeZod, inputJsonSchema, queryParameters } from "../shared/parse";
+import { edgeZod, jsonContent, queryParameters } from "../shared/parse";
 import { authPlugin } from "./auth-plugin";
 import { parseQuery, timeParam, wholeNumber } from "./params";
 
@@ -39,7 +39,7 @@ const barsAnswer = z.object({
 const recentAnswer = z.object({ symbol: z.string(), interval: z.enum(["1m", "1s"]), bars: z.array(barJson) });
 const watchAnswer = z.object({ added: z.array(z.string()), symbols: z.array(z.string()) });
 const answer = (schema: z.ZodType, description = "OK") => ({
-  200: { description, content: { "application/json": { schema: inputJsonSchema(schema) } } },
+  200: { description, content: jsonContent(schema) },
 });
 
 function root(symbol: string): string {
