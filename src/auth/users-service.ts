@@ -2,6 +2,7 @@ import type { Kysely } from "kysely";
 import { z } from "zod";
 import type { Database } from "../persistence/database";
 import { appendEvent, type Actor } from "../persistence/events";
+import { AppError } from "../shared/app-error";
 import { createAccounts } from "../persistence/repositories/accounts-repo";
 
 export const usernameSchema = z
@@ -20,8 +21,12 @@ export interface User {
   isAdmin: boolean;
 }
 
-export class UserError extends Error {
+/** A user name refused or taken, or the first-run setup already done: the app's refusal (400). */
+export class UserError extends AppError {
   override name = "UserError";
+  constructor(message: string) {
+    super(400, message);
+  }
 }
 
 /** Every user trades in a paper account and a live one; replay accounts are added per session later. */
