@@ -38,5 +38,6 @@ export function toBracket(b: BracketInput, ladder: Bracket["ladder"], atr: numbe
 export function describeNow(current: PositionView | null): string {
   if (!current || current.qty <= 0) return "";
   const tps = current.ladder.map((l) => `${l.qty}@${l.price}${l.status === "armed" ? "" : ` ${l.status}`}`).join(" ");
-  return ` — now ${current.side} ${current.qty} @ ${current.avgEntry}, stop ${current.stop ? current.stop.price : "none"}${current.ladder.length ? `, TPs ${tps}` : ""}`;
+  const stop = current.stop ? current.stop.price : "none";
+  return ` — now ${current.side} ${current.qty} @ ${current.avgEntry}, stop ${stop}${current.ladder.length ? `, TPs ${tps}` : ""}`;
 }
