@@ -2,6 +2,7 @@ import type { Kysely } from "kysely";
 import { z } from "zod";
 import type { Database } from "../persistence/database";
 import { appendEvent, type Actor } from "../persistence/events";
+import { AppError } from "../shared/app-error";
 import { TtlCache } from "../shared/ttl-cache";
 import { randomToken, sha256Hex } from "./crypto";
 
@@ -20,8 +21,12 @@ export interface TokenInfo {
   lastUsedAt: Date | null;
 }
 
-export class TokenError extends Error {
+/** A token name refused, or taken: the app's refusal (400), caught by the settings page to show beside the form. */
+export class TokenError extends AppError {
   override name = "TokenError";
+  constructor(message: string) {
+    super(400, message);
+  }
 }
 
 const TOUCH_EVERY_MS = 60_000;

@@ -2,6 +2,8 @@ import type { Kysely } from "kysely";
 import { z } from "zod";
 import type { Database } from "../persistence/database";
 import { appendEvent, type Actor } from "../persistence/events";
+import { AppError } from "../shared/app-error";
+import { createAccounts } from "../persistence/repositories/accounts-repo";
 
 export const usernameSchema = z
   .string()
@@ -19,8 +21,12 @@ export interface User {
   isAdmin: boolean;
 }
 
-export class UserError extends Error {
+/** A user name refused or taken, or the first-run setup already done: the app's refusal (400). */
+export class UserError extends AppError {
   override name = "UserError";
+  constructor(message: string) {
+    super(400, message);
+  }
 }
 
 /** Every user trades in a paper account and a live one; replay accounts are added per session later. */
@@ -67,10 +73,7 @@ export class UsersService {
         .returning(["id", "username", "is_admin"])
         .executeTakeFirstOrThrow();
       const user = { id: row.id, username: row.username, isAdmin: row.is_admin };
-      await trx
-        .insertInto("accounts")
-        .values(DEFAULT_ACCOUNTS.map((a) => ({ user_id: user.id, name: a.name, kind: a.kind, execution: a.execution })))
-        .execute();
+      await createAccounts(trx, user.id, DEFAULT_ACCOUNTS);
       await appendEvent(trx, {
         actor,
         kind: "user.created",

@@ -1,5 +1,5 @@
 import { ApiTokensService } from "../auth/api-tokens-service";
-import { UsersService } from "../auth/users-service";
+import { UsersService, type User } from "../auth/users-service";
 import type { Config } from "../config/config";
 import type { Actor } from "../persistence/events";
 import { CliError, withDatabase, type CliIo } from "./cli";
@@ -36,6 +36,20 @@ export async function userCommand(config: Config, argsIn: string[], io: CliIo): 
   });
 }
 
+/** The user named by --user, else the only one there is. */
+async function tokenOwner(users: UsersService, username: string | undefined): Promise<User> {
+  if (username) {
+    const user = await users.findByUsername(username);
+    if (!user) throw new CliError(`no user named "${username}"`);
+    return user;
+  }
+  const all = await users.list();
+  if (all.length === 0) throw new CliError("no user exists yet: create one with `user add <name>` or the setup link");
+  if (all.length > 1)
+    throw new CliError(`several users exist: name one with --user (${all.map((u) => u.username).join(", ")})`);
+  return all[0]!;
+}
+
 export async function tokenCommand(config: Config, argsIn: string[], io: CliIo): Promise<void> {
   const args = [...argsIn];
   const username = option(args, "--user");
@@ -43,18 +57,7 @@ export async function tokenCommand(config: Config, argsIn: string[], io: CliIo):
   await withDatabase(config, async ({ db }) => {
     const users = new UsersService(db);
     const tokens = new ApiTokensService(db);
-    let user;
-    if (username) {
-      user = await users.findByUsername(username);
-      if (!user) throw new CliError(`no user named "${username}"`);
-    } else {
-      const all = await users.list();
-      if (all.length === 0)
-        throw new CliError("no user exists yet: create one with `user add <name>` or the setup link");
-      if (all.length > 1)
-        throw new CliError(`several users exist: name one with --user (${all.map((u) => u.username).join(", ")})`);
-      user = all[0]!;
-    }
+    const user = await tokenOwner(users, username);
     if (sub === "create" && name) {
       const { token } = await tokens.create(user.id, name, cliActor("token create"));
       io.out(`created API token "${name}" for ${user.username}; it is shown only now:`);

@@ -121,8 +121,5 @@ export type TargetInput = z.infer<typeof targetSchema>;
 export type StopInput = z.infer<typeof stopSchema>;
 export type TimerInput = z.infer<typeof timerSchema>;
 
-/** "field.path: problem" for the first issue — what the 4xx answers say. */
-export function describeIssue(err: z.ZodError, prefix = "body"): string {
-  const i = err.issues[0]!;
-  return `${[prefix, ...i.path].join(".")}: ${i.message}`;
-}
+// The wording of a refusal lives beside the one parse helper; re-exported for the callers that know it from here.
+export { describeIssue } from "../shared/parse";

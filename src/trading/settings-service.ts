@@ -3,8 +3,9 @@ import { z } from "zod";
 import { CATALOGUE, type Instrument } from "../market-data/instruments/catalogue";
 import type { Database } from "../persistence/database";
 import { appendEvent, type Actor } from "../persistence/events";
-import { ServiceError } from "./service-error";
-import { describeIssue, stopSchema, targetSchema } from "./schemas";
+import { AppError } from "../shared/app-error";
+import { parse } from "../shared/parse";
+import { stopSchema, targetSchema } from "./schemas";
 
 /** What a new trade on a symbol starts with: the ticket's quantity and the bracket. */
 export const symbolDefaultsSchema = z.object({
@@ -127,7 +128,7 @@ export class SettingsService {
           .where("user_id", "=", userId)
           .where("key", "=", key)
           .executeTakeFirst();
-        throw new ServiceError(
+        throw new AppError(
           409,
           `these settings were changed elsewhere meanwhile (version ${cur?.version ?? 0}, you edited ${expected}); reload to see them`,
         );
@@ -139,7 +140,7 @@ export class SettingsService {
 
   async symbolDefaults(userId: number, root: string): Promise<{ value: SymbolDefaults; version: number }> {
     const inst = CATALOGUE.find((i) => i.root === root);
-    if (!inst) throw new ServiceError(404, `unknown symbol ${root}`);
+    if (!inst) throw new AppError(404, `unknown symbol ${root}`);
     return (
       (await this.read<SymbolDefaults>(userId, `symbol:${root}`)) ?? { value: catalogueDefaults(inst), version: 0 }
     );
@@ -153,9 +154,7 @@ export class SettingsService {
     expected: number | undefined,
     actor: Actor,
   ): Promise<number> {
-    const r = symbolDefaultsSchema.safeParse(input);
-    if (!r.success) throw new ServiceError(400, describeIssue(r.error));
-    return this.setSymbolDefaults(userId, root, r.data, expected, actor);
+    return this.setSymbolDefaults(userId, root, parse(symbolDefaultsSchema, input), expected, actor);
   }
 
   /** Already parsed (distances in 1e-9 units), e.g. one part of the stored defaults replaced. */
@@ -168,7 +167,7 @@ export class SettingsService {
   ): Promise<number> {
     const sum = value.ladder.filter((l) => l.enabled).reduce((n, l) => n + l.qty, 0);
     if (sum > value.qty)
-      throw new ServiceError(400, `take-profit quantities (${sum}) exceed the default quantity (${value.qty})`);
+      throw new AppError(400, `take-profit quantities (${sum}) exceed the default quantity (${value.qty})`);
     return this.write(userId, `symbol:${root}`, value, expected, actor, `defaults for ${root} saved`);
   }
 
@@ -178,16 +177,15 @@ export class SettingsService {
   }
 
   async setPrefs(userId: number, input: unknown, expected: number | undefined, actor: Actor): Promise<number> {
-    const r = prefsSchema.safeParse(input);
     // Each field's message names the field the way the settings form labels it.
-    if (!r.success) throw new ServiceError(400, r.error.issues[0]!.message);
+    const prefs = parse(prefsSchema, input, (err) => err.issues[0]!.message);
     return this.write(
       userId,
       "prefs",
-      r.data,
+      prefs,
       expected,
       actor,
-      `preferences saved (ATR ${r.data.atr.method} ${r.data.atr.period}/${r.data.atr.lookback}, ×${r.data.atr.multiplier})`,
+      `preferences saved (ATR ${prefs.atr.method} ${prefs.atr.period}/${prefs.atr.lookback}, ×${prefs.atr.multiplier})`,
     );
   }
 }

@@ -1,4 +1,5 @@
-import type { Instrument } from "../market-data/instruments/catalogue";
+import { AppError } from "../shared/app-error";
+import { CATALOGUE, type Instrument } from "../market-data/instruments/catalogue";
 
 export interface SizingResult {
   /** Dollars at risk per contract at this stop distance. */
@@ -37,5 +38,25 @@ export function sizePosition(
     mix,
     totalRisk: usd(minis * miniRisk + micros * microRisk),
     microsOnly: microRisk > 0n ? Number(riskNanoDollars / microRisk) : 0,
+  };
+}
+
+/** The sizing API's answer: `root` is the query's symbol resolved; distances in 1e-9 units. */
+export function sizeForQuery(root: string, q: { risk: number; stopPoints?: number; stopTicks?: number }) {
+  const inst = CATALOGUE.find((i) => i.root === root)!;
+  const mini = inst.family === "mini" ? inst : CATALOGUE.find((i) => i.root === inst.pair)!;
+  const micro = inst.family === "micro" ? inst : CATALOGUE.find((i) => i.root === inst.pair)!;
+  const distance =
+    q.stopPoints !== undefined
+      ? BigInt(q.stopPoints)
+      : q.stopTicks !== undefined
+        ? BigInt(q.stopTicks) * inst.tickSize
+        : undefined;
+  if (distance === undefined) throw new AppError(400, "query: give stopPoints or stopTicks");
+  return {
+    symbol: inst.root,
+    risk: q.risk / 1e9,
+    stop: Number(distance) / 1e9,
+    ...sizePosition(mini, micro, BigInt(q.risk), distance),
   };
 }

@@ -15,6 +15,15 @@ const EXAMPLE_BODIES: Record<string, string> = {
 
 type Spec = ReturnType<typeof toOpenAPISchema>;
 
+/** The parts of an OpenAPI operation the page shows. */
+interface Operation {
+  summary?: string;
+  description?: string;
+  tags?: string[];
+  requestBody?: { content?: Record<string, { schema?: unknown } | undefined> };
+  responses?: Record<string, { description?: string }>;
+}
+
 export function docsRoutes(ctx: AppContext, app: () => AnyElysia) {
   let cached: DocsRoute[] | undefined;
   function routes(): DocsRoute[] {
@@ -22,7 +31,7 @@ export function docsRoutes(ctx: AppContext, app: () => AnyElysia) {
     const spec: Spec = toOpenAPISchema(app());
     const out: DocsRoute[] = [];
     for (const [path, item] of Object.entries(spec.paths ?? {})) {
-      for (const [method, op] of Object.entries(item as Record<string, Record<string, any>>)) {
+      for (const [method, op] of Object.entries(item as Record<string, Operation | undefined>)) {
         if (!op || typeof op !== "object" || !("responses" in op || "summary" in op)) continue;
         const schema = op.requestBody?.content?.["application/json"]?.schema;
         const concrete = path.replace("{symbol}", "MES").replace("{ticker}", "MES").replace("{index}", "0");
@@ -36,7 +45,7 @@ export function docsRoutes(ctx: AppContext, app: () => AnyElysia) {
           requestSchema: schema ? JSON.stringify(schema, null, 2) : undefined,
           responses: Object.entries(op.responses ?? {}).map(([status, r]) => ({
             status,
-            description: (r as { description?: string }).description ?? "",
+            description: r.description ?? "",
           })),
           example:
             `curl -s -H "Authorization: Bearer $TOKEN"` +

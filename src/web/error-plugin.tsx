@@ -3,39 +3,54 @@ import { Elysia } from "elysia";
 import { ZodError } from "zod";
 import type { Logger } from "../log/logger";
 import { FencedError } from "../persistence/shard-leases";
+import { AppError, type AppErrorCode } from "../shared/app-error";
 import { FixedPointError } from "../shared/fixed-point";
-import { describeIssue } from "../trading/schemas";
-import { ServiceError } from "../trading/service-error";
+import { describeIssue } from "../shared/parse";
 import { ErrorPage } from "../../views/auth-pages";
 import { isApiPath } from "./auth-plugin";
 import { requestId } from "./http";
 import { htmlResponse } from "./html-response";
 
-function json(status: number, message: string, details?: Record<string, unknown>): Response {
-  return new Response(JSON.stringify({ success: false, message, ...details }), {
-    status,
+/** The original Flask API's routes answer byte for byte as it did: `{success, message}` and nothing more. */
+const ORIGINAL_API = /^\/api\/(place_order|get_active_orders|clear_trade|save_tp_levels?|get_tp_levels)(\/|$)/;
+
+function json(path: string, r: Refusal): Response {
+  const code = ORIGINAL_API.test(path) ? {} : { code: r.code };
+  return new Response(JSON.stringify({ success: false, message: r.message, ...code, ...r.details }), {
+    status: r.status,
     headers: { "content-type": "application/json" },
   });
 }
 
 interface Refusal {
   status: number;
+  /** Machine-readable: what a client branches on (the message is for the trader). */
+  code: AppErrorCode | "internal";
   message: string;
   details?: Record<string, unknown>;
 }
 
+const invalid = (message: string): Refusal => ({ status: 400, code: "invalid_input", message });
+
 /** A failure the caller caused, in their words; undefined for anything unexpected. */
 function refusal(error: unknown, code: unknown, request: Request, path: string): Refusal | undefined {
-  if (error instanceof ServiceError) return { status: error.status, message: error.message, details: error.details };
+  if (error instanceof AppError)
+    return { status: error.status, code: error.code, message: error.message, details: error.details };
   // A schema parsed by a service, or a price with too many decimals: the input was wrong.
-  if (error instanceof ZodError) return { status: 400, message: describeIssue(error, "input") };
-  if (error instanceof FixedPointError) return { status: 400, message: error.message };
+  if (error instanceof ZodError) return invalid(describeIssue(error, "input"));
+  if (error instanceof FixedPointError) return invalid(error.message);
   // The account moved to another instance while this request ran: nothing was written; a retry reaches the new owner.
-  if (error instanceof FencedError) return { status: 503, message: `${error.message}; try again` };
-  if (code === "PARSE") return { status: 400, message: "request body is not valid JSON or form data" };
-  if (code === "VALIDATION")
-    return { status: 400, message: (error as Error).message.split("\n")[0] ?? "invalid request" };
-  if (code === "NOT_FOUND") return { status: 404, message: `no route ${request.method} ${path}` };
+  if (error instanceof FencedError)
+    return { status: 503, code: "account_moved", message: `${error.message}; try again` };
+  if (code === "PARSE") return invalid("request body is not valid JSON or form data");
+  if (code === "VALIDATION") {
+    // A route's schema (shared/parse edgeSchema) refuses in the service's words: its one issue's message.
+    const custom = (error as { customError?: unknown }).customError;
+    return invalid(
+      typeof custom === "string" ? custom : ((error as Error).message.split("\n")[0] ?? "invalid request"),
+    );
+  }
+  if (code === "NOT_FOUND") return { status: 404, code: "not_found", message: `no route ${request.method} ${path}` };
   return undefined;
 }
 
@@ -64,7 +79,7 @@ export function errorResponse(
   if (r) logger.debug("http.refused", { rid, status: r.status, message: r.message });
   else {
     logger.error("http.error", { rid, method: request.method, path, code, error });
-    r = { status: 500, message: `internal error (request ${rid})` };
+    r = { status: 500, code: "internal", message: `internal error (request ${rid})` };
   }
   if (request.headers.get("hx-request")) {
     // An htmx request gets a fragment, not a whole page inside the page.
@@ -76,7 +91,7 @@ export function errorResponse(
     );
   }
   return isApiPath(path) || request.headers.get("accept")?.includes("application/json")
-    ? json(r.status, r.message, r.details)
+    ? json(path, r)
     : htmlResponse(<ErrorPage status={r.status} message={r.message} />, r.status);
 }
 

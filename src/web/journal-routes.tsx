@@ -1,7 +1,9 @@
 import { Html } from "@elysiajs/html";
 import { Elysia } from "elysia";
 import type { AppContext } from "../app/context";
-import { ServiceError } from "../trading/service-error";
+import { listAccounts } from "../persistence/repositories/accounts-repo";
+import { AppError } from "../shared/app-error";
+import { emptyJournal, type Journal } from "../trading/trade-journal";
 import { JournalBody, JournalPage } from "../../views/journal";
 import { authPlugin, type Auth } from "./auth-plugin";
 import { htmlResponse } from "./html-response";
@@ -21,7 +23,7 @@ const CT = new Intl.DateTimeFormat("en-CA", {
 function day(v: unknown, field: string): string | undefined {
   if (v === undefined || v === "") return undefined;
   if (typeof v === "string" && isDay(v)) return v;
-  throw new ServiceError(400, `${field}: a date written YYYY-MM-DD`);
+  throw new AppError(400, `${field}: a date written YYYY-MM-DD`);
 }
 const text = (v: unknown) => (typeof v === "string" && v.trim() ? v.trim() : undefined);
 
@@ -35,7 +37,7 @@ export function journalRoutes(ctx: AppContext) {
       to: day(q.to, "to"),
       tag: q.tag === "replay" ? "replay" : undefined,
     };
-    let journal;
+    let journal: Journal;
     try {
       journal = await ctx.trading.journal(auth.userId, {
         account: filter.account,
@@ -45,33 +47,13 @@ export function journalRoutes(ctx: AppContext) {
         to: filter.to ? Date.parse(`${filter.to}T00:00:00Z`) + 86_400_000 : undefined,
       });
     } catch (err) {
-      if (!(err instanceof ServiceError)) throw err;
-      journal = {
-        trades: [],
-        summary: {
-          trades: 0,
-          wins: 0,
-          losses: 0,
-          winRate: null,
-          net: 0,
-          grossWin: 0,
-          grossLoss: 0,
-          profitFactor: null,
-          avgWin: null,
-          avgLoss: null,
-        },
-      };
+      // An unknown symbol or account in the filter shows an empty journal, not an error page.
+      if (!(err instanceof AppError)) throw err;
+      journal = emptyJournal();
     }
     journal.trades = journal.trades.map((t) => ({ ...t, closedAt: CT.format(new Date(t.closedAt)).replace(",", "") }));
-    const accounts = (
-      await ctx.db
-        .selectFrom("accounts")
-        .select("name")
-        .where("user_id", "=", auth.userId)
-        .where("kind", filter.tag === "replay" ? "=" : "<>", "replay")
-        .orderBy("name")
-        .execute()
-    ).map((r) => r.name);
+    const kinds = filter.tag === "replay" ? "replay" : "regular";
+    const accounts = (await listAccounts(ctx.db, auth.userId, { kinds, orderBy: "name" })).map((r) => r.name);
     const params = new URLSearchParams(
       Object.entries({ ...filter, format: "csv" }).filter(([, v]) => v !== undefined) as [string, string][],
     );

@@ -1,9 +1,18 @@
 import { Elysia } from "elysia";
 import { z } from "zod";
 import type { AppContext } from "../app/context";
-import { findAccount } from "../persistence/repositories/orders-repo";
-import { ServiceError } from "../trading/service-error";
-import { bulkSchema, saveTpLevelsBodySchema, singleOrderSchema, tpLevelPatchSchema } from "../trading/legacy/schemas";
+import { findAccount } from "../persistence/repositories/accounts-repo";
+import { AppError } from "../shared/app-error";
+import { edgeSchema, inputJsonSchema, jsonContent } from "../shared/parse";
+import {
+  bulkSchema,
+  parsePlaceOrder,
+  parseSaveTpLevels,
+  parseTpLevelPatch,
+  saveTpLevelsBodySchema,
+  singleOrderSchema,
+  tpLevelPatchSchema,
+} from "../trading/legacy/schemas";
 import { authPlugin, type Auth } from "./auth-plugin";
 
 const accountName = z
@@ -11,18 +20,50 @@ const accountName = z
   .trim()
   .regex(/^[a-z0-9][a-z0-9._-]{0,39}$/);
 
-function jsonBody(schema: z.ZodType, description: string) {
-  return {
-    description,
-    content: {
-      "application/json": {
-        schema: z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as Record<string, unknown>,
-      },
-    },
-  };
-}
+/** Answers, for the API document only (the routes' values are not checked again on the way out). */
+const okBody = z.object({ success: z.literal(true), message: z.string() });
+const refusedBody = z.object({
+  success: z.literal(false),
+  message: z.string().describe("names the field; nothing changed"),
+});
+const orderJson = z.object({
+  symbol: z.string(),
+  action: z.enum(["buy", "sell"]),
+  quantity: z.number().int(),
+  entry_price: z.number(),
+  timestamp: z.number().int(),
+  stop_loss: z.unknown(),
+});
+const levelJson = z.object({
+  enabled: z.boolean(),
+  quantity: z.number().int(),
+  target: z.number(),
+  price: z.number(),
+  hit: z.boolean(),
+});
+const activeOrdersBody = z.object({
+  success: z.literal(true),
+  active_orders: z.record(z.string(), orderJson),
+  tp_levels: z.record(z.string(), z.array(levelJson)),
+});
+const tpLevelsBody = z.object({ success: z.literal(true), symbol: z.string(), tp_levels: z.array(levelJson) });
 
-const ok = { description: "`{success: true, message}`" };
+const answers = (ok: z.ZodType, description = "`{success: true, message}`", more: Record<number, object> = {}) => ({
+  200: { description, content: jsonContent(ok) },
+  400: {
+    description: "invalid input: `{success: false, message}` naming the field",
+    content: jsonContent(refusedBody),
+  },
+  ...more,
+});
+
+/** The bodies, checked as they arrive, by the parsers the service was written with (same refusals, word for word). */
+const placeOrderBody = edgeSchema(parsePlaceOrder, () => ({
+  oneOf: [inputJsonSchema(singleOrderSchema), inputJsonSchema(bulkSchema)],
+}));
+const saveTpLevelsBody = edgeSchema(parseSaveTpLevels, () => inputJsonSchema(saveTpLevelsBodySchema));
+const tpLevelPatchBody = edgeSchema(parseTpLevelPatch, () => inputJsonSchema(tpLevelPatchSchema));
+
 const tags = ["Original API"];
 
 /**
@@ -38,14 +79,14 @@ export function legacyApi(ctx: AppContext) {
       request.headers.get("x-account") ??
       ctx.config.LEGACY_API_ACCOUNT;
     const name = accountName.safeParse(requested);
-    if (!name.success) throw new ServiceError(400, "account: not a valid account name");
+    if (!name.success) throw new AppError(400, "account: not a valid account name");
     const key = `${auth.userId}/${name.data}`;
     const known = accountIds.get(key);
     if (known !== undefined) return known;
     const acc = await findAccount(ctx.db, auth.userId, name.data);
-    if (!acc) throw new ServiceError(404, `account: ${auth.username} has no account named "${name.data}"`);
+    if (!acc) throw new AppError(404, `account: ${auth.username} has no account named "${name.data}"`);
     if (acc.kind === "replay")
-      throw new ServiceError(
+      throw new AppError(
         409,
         `account: "${name.data}" is a replay's account; the original API acts on live and paper accounts`,
       );
@@ -59,7 +100,7 @@ export function legacyApi(ctx: AppContext) {
       "/place_order",
       async ({ auth, request, query, body }) => {
         const accountId = await account(auth, request, query);
-        return { success: true, message: await ctx.legacyOrders.placeOrder({ actor: auth.actor, accountId }, body) };
+        return { success: true, message: await ctx.legacyOrders.place({ actor: auth.actor, accountId }, body) };
       },
       {
         detail: {
@@ -70,24 +111,9 @@ export function legacyApi(ctx: AppContext) {
             "a buy/sell opens, adds to (average entry) or nets against the open trade; exit with a quantity below the position reduces it. " +
             "Bulk form `{active_orders: {SYM: {...}}, tp_levels?: {SYM: [...]}}` sets the state of each named symbol, all or nothing. " +
             "Tickers may be `MES`, `MES1!`, `MESZ5`, `MESZ2025` or `MES.c.0`. Prices must be on the instrument's tick grid.",
-          requestBody: {
-            description: "single or bulk form",
-            content: {
-              "application/json": {
-                schema: {
-                  oneOf: [
-                    jsonBody(singleOrderSchema, "").content["application/json"].schema,
-                    jsonBody(bulkSchema, "").content["application/json"].schema,
-                  ],
-                },
-              },
-            },
-          },
-          responses: {
-            200: ok,
-            400: { description: "invalid input: `{success: false, message}` naming the field; nothing changed" },
-          },
+          responses: answers(okBody),
         },
+        body: placeOrderBody,
       },
     )
     .get(
@@ -100,7 +126,7 @@ export function legacyApi(ctx: AppContext) {
         detail: {
           tags,
           summary: "Open trades and take-profit levels of the account",
-          responses: { 200: { description: "`{success, active_orders: {SYM: {...}}, tp_levels: {SYM: [...]}}`" } },
+          responses: answers(activeOrdersBody, "`{success, active_orders: {SYM: {...}}, tp_levels: {SYM: [...]}}`"),
         },
       },
     )
@@ -113,7 +139,7 @@ export function legacyApi(ctx: AppContext) {
           message: await ctx.legacyOrders.clearTrade({ actor: auth.actor, accountId }, params.ticker),
         };
       },
-      { detail: { tags, summary: "Forget a trade and its TP levels (no order is sent)", responses: { 200: ok } } },
+      { detail: { tags, summary: "Forget a trade and its TP levels (no order is sent)", responses: answers(okBody) } },
     )
     .post(
       "/save_tp_levels/:symbol",
@@ -121,16 +147,16 @@ export function legacyApi(ctx: AppContext) {
         const accountId = await account(auth, request, query);
         return {
           success: true,
-          message: await ctx.legacyOrders.saveTpLevels({ actor: auth.actor, accountId }, params.symbol, body),
+          message: await ctx.legacyOrders.saveTpLevels({ actor: auth.actor, accountId }, params.symbol, body.tp_levels),
         };
       },
       {
         detail: {
           tags,
           summary: "Replace the symbol's take-profit levels",
-          requestBody: jsonBody(saveTpLevelsBodySchema, "`{tp_levels: [{enabled, quantity, target, price, hit}]}`"),
-          responses: { 200: ok },
+          responses: answers(okBody),
         },
+        body: saveTpLevelsBody,
       },
     )
     .get(
@@ -143,7 +169,7 @@ export function legacyApi(ctx: AppContext) {
         detail: {
           tags,
           summary: "Take-profit levels of one symbol, nearest target first",
-          responses: { 200: { description: "`{success, symbol, tp_levels}`" } },
+          responses: answers(tpLevelsBody, "`{success, symbol, tp_levels}`"),
         },
       },
     )
@@ -165,9 +191,9 @@ export function legacyApi(ctx: AppContext) {
         detail: {
           tags,
           summary: "Change one level (index in nearest-target-first order)",
-          requestBody: jsonBody(tpLevelPatchSchema, "any of enabled, quantity, target, price, hit"),
-          responses: { 200: ok, 404: { description: "index out of range" } },
+          responses: answers(okBody, undefined, { 404: { description: "index out of range" } }),
         },
+        body: tpLevelPatchBody,
       },
     );
 }

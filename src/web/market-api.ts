@@ -5,7 +5,8 @@ import { barsToCsv, barsToDbn } from "../market-data/archive/export";
 import { continuousSymbol } from "../market-data/instruments/roll-rule";
 import type { Bar } from "../market-data/bars/bar";
 import { resolveSymbol } from "../market-data/instruments/symbols";
-import { ServiceError } from "../trading/service-error";
+import { AppError } from "../shared/app-error";
+import { edgeZod, jsonContent, queryParameters } from "../shared/parse";
 import { authPlugin } from "./auth-plugin";
 import { parseQuery, timeParam, wholeNumber } from "./params";
 
@@ -28,18 +29,22 @@ const recentQuery = z.object({
 });
 const watchBody = z.object({ symbols: z.array(z.string().trim().min(1).max(32)).min(1).max(100) });
 
-function parse<T>(schema: z.ZodType<T>, input: unknown, what: string): T {
-  const r = schema.safeParse(input);
-  if (!r.success) {
-    const i = r.error.issues[0]!;
-    throw new ServiceError(400, `${what}${i.path.length ? `.${i.path.join(".")}` : ""}: ${i.message}`);
-  }
-  return r.data;
-}
+/** Answers, for the API document only. */
+const barJson = z.object({ ts: z.number(), o: z.number(), h: z.number(), l: z.number(), c: z.number(), v: z.number() });
+const barsAnswer = z.object({
+  symbol: z.string(),
+  dataset: z.string(),
+  bars: z.array(barJson.extend({ src: z.enum(["databento", "trades", "simulated"]), contract: z.string() })),
+});
+const recentAnswer = z.object({ symbol: z.string(), interval: z.enum(["1m", "1s"]), bars: z.array(barJson) });
+const watchAnswer = z.object({ added: z.array(z.string()), symbols: z.array(z.string()) });
+const answer = (schema: z.ZodType, description = "OK") => ({
+  200: { description, content: jsonContent(schema) },
+});
 
 function root(symbol: string): string {
   const r = resolveSymbol(symbol);
-  if (!r.ok) throw new ServiceError(404, r.message);
+  if (!r.ok) throw new AppError(404, r.message);
   return r.value.instrument.root;
 }
 
@@ -67,15 +72,15 @@ export function marketApi(ctx: AppContext) {
         const symbol = root(params.symbol);
         const q = parseQuery(barsQuery, query);
         const to = q.to ?? Date.now();
-        if (!(to > q.from)) throw new ServiceError(400, "to: must be after from");
+        if (!(to > q.from)) throw new AppError(400, "to: must be after from");
         if (!ctx.archive.symbols.includes(symbol))
-          throw new ServiceError(
+          throw new AppError(
             404,
             `${symbol} is not archived (archived: ${ctx.archive.symbols.join(", ")}; see ARCHIVE_SYMBOLS)`,
           );
         const bars = await ctx.archive.range(symbol, q.from, to, MAX_EXPORT_BARS + 1);
         if (bars.length > MAX_EXPORT_BARS)
-          throw new ServiceError(400, `more than ${MAX_EXPORT_BARS} bars: ask for a shorter range`);
+          throw new AppError(400, `more than ${MAX_EXPORT_BARS} bars: ask for a shorter range`);
         const name = `${symbol}_${new Date(q.from).toISOString().slice(0, 10)}_${new Date(to).toISOString().slice(0, 10)}.ohlcv-1m`;
         if (q.format === "csv") {
           set.headers["content-type"] = "text/csv; charset=utf-8";
@@ -119,6 +124,8 @@ export function marketApi(ctx: AppContext) {
           tags,
           summary: "Archived one-minute bars in [from, to): JSON, CSV or DBN (format=)",
           description: "`from`/`to`: epoch ms or ISO-8601 with offset.",
+          parameters: queryParameters(barsQuery),
+          responses: answer(barsAnswer, "JSON bars (format=json); CSV or DBN files otherwise"),
         },
       },
     )
@@ -148,6 +155,8 @@ export function marketApi(ctx: AppContext) {
           tags,
           summary:
             "The newest bars and the one still forming, for charts: one-minute (archive + live, default) or `interval=1s` (the last 15 minutes, live)",
+          parameters: queryParameters(recentQuery),
+          responses: answer(recentAnswer),
         },
       },
     )
@@ -164,21 +173,23 @@ export function marketApi(ctx: AppContext) {
           tags,
           summary:
             "ATR over one-minute bars (archive + live); `available: false` with the reason when there is not enough data",
+          parameters: queryParameters(atrQuery),
         },
       },
     )
     .post(
       "/watch",
       ({ body }) => {
-        const b = parse(watchBody, body, "body");
-        const roots = b.symbols.map(root);
+        const roots = body.symbols.map(root);
         return { added: ctx.marketData.watch(roots), symbols: ctx.marketData.symbols };
       },
       {
         detail: {
           tags,
           summary: "Make sure symbols stream (added to the running feed session without tearing it down)",
+          responses: answer(watchAnswer),
         },
+        body: edgeZod(watchBody),
       },
     );
 }

@@ -4,7 +4,7 @@ import type { AppContext } from "../app/context";
 import { instrumentByRoot, priceDecimals } from "../market-data/instruments/catalogue";
 import { unprotected } from "../trading/feed-watch";
 import { recentEvents } from "../persistence/repositories/events-repo";
-import { listAccounts } from "../persistence/repositories/orders-repo";
+import { listAccounts } from "../persistence/repositories/accounts-repo";
 import { PositionsBody, PositionsPage, type PositionsProps } from "../../views/positions";
 import { authPlugin, type Auth } from "./auth-plugin";
 import { htmlResponse } from "./html-response";

@@ -1,7 +1,8 @@
 import { Elysia } from "elysia";
 import { z } from "zod";
 import type { AppContext } from "../app/context";
-import { journalCsv, type Caller } from "../trading/trading-service";
+import { journalCsv } from "../trading/trade-journal";
+import type { Caller } from "../trading/trading-service";
 import { ServiceError } from "../trading/service-error";
 import { authPlugin, type Auth } from "./auth-plugin";
 import { parseQuery, timeParam, wholeNumber } from "./params";

@@ -11,7 +11,8 @@ import type {
   WorkingOrder,
 } from "../../trading/engine/types";
 import type { Database } from "../database";
-import { nanosToDecimal } from "./ohlcv-repo";
+import { nanosToDecimal } from "../../shared/price-format";
+import { listAllAccounts } from "./accounts-repo";
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -32,13 +33,9 @@ const dollars = (n: bigint): string => {
 export async function loadAccounts(
   db: Db,
 ): Promise<(AccountConfig & { name: string; execution: "paper" | "webhook" })[]> {
-  const rows = await db
-    .selectFrom("accounts")
-    .select(["id", "user_id", "kind", "name", "commission", "execution"])
-    .execute();
-  return rows.map((r) => ({
+  return (await listAllAccounts(db)).map((r) => ({
     id: r.id,
-    userId: r.user_id,
+    userId: r.userId,
     kind: r.kind,
     name: r.name,
     execution: r.execution,

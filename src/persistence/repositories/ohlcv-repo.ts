@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Selectable } from "kysely";
+import { decimalToNanos, nanosToDecimal } from "../../shared/price-format";
 import type { Database, Ohlcv1mTable } from "../database";
 
 /** A stored one-minute bar; prices in 1e-9 units as exact JS numbers (see bars/bar.ts). */
@@ -16,23 +17,6 @@ export interface ArchivedBar {
   volume: number;
   /** See Bar.source; every bar of dataset SIM is "simulated" (migrations/0012). */
   source: "databento" | "trades" | "simulated";
-}
-
-const SCALE = 1_000_000_000;
-
-function nanosToDecimal(n: number): string {
-  const neg = n < 0;
-  const a = Math.abs(n);
-  const whole = Math.floor(a / SCALE);
-  const frac = String(a - whole * SCALE).padStart(9, "0");
-  return `${neg ? "-" : ""}${whole}.${frac}`;
-}
-
-function decimalToNanos(d: string): number {
-  const neg = d.startsWith("-");
-  const [w = "0", f = ""] = (neg ? d.slice(1) : d).split(".");
-  const n = Number(w) * SCALE + Number(f.padEnd(9, "0").slice(0, 9));
-  return neg ? -n : n;
 }
 
 /**
@@ -156,4 +140,5 @@ export function barToCsv(b: ArchivedBar): string {
   ].join(",");
 }
 
+// Their home is shared/price-format.ts; re-exported for the callers that know them from here.
 export { decimalToNanos, nanosToDecimal };

@@ -116,15 +116,6 @@ function toLevel(r: {
 
 export type TpLevelWrite = Omit<TpLevel, "id" | "version">;
 
-export async function findAccount(db: Db, userId: number, name: string) {
-  return db
-    .selectFrom("accounts")
-    .select(["id", "name", "kind"])
-    .where("user_id", "=", userId)
-    .where("name", "=", name)
-    .executeTakeFirst();
-}
-
 /** The original API's rows of these accounts, as the in-memory tables hold them (start-up, adoption, after a failed write). */
 export async function loadLegacyRows(db: Db, accountIds: readonly number[]) {
   if (!accountIds.length)
@@ -206,8 +197,4 @@ export function writeLegacyRows(script: SqlScript, w: LegacyRowsWrite): void {
         hit = excluded.hit, version = take_profit_levels.version + 1, updated_at = now()`,
     );
   }
-}
-
-export async function listAccounts(db: Db, userId: number) {
-  return db.selectFrom("accounts").select(["id", "name", "kind"]).where("user_id", "=", userId).orderBy("id").execute();
 }

@@ -3,7 +3,7 @@ import type { Actor } from "../../persistence/events";
 import type { EngineService } from "../engine-service";
 import { averageNearest } from "../engine/price-math";
 import { EngineError, type Position } from "../engine/types";
-import { ServiceError } from "../service-error";
+import { AppError } from "../../shared/app-error";
 import { LegacyDraft } from "./legacy-draft";
 import { stopJson } from "./legacy-stop";
 import { syncSymbol } from "./legacy-sync";
@@ -87,7 +87,7 @@ export class LegacyEngineBridge {
         tsMs: Date.now(),
       });
     } catch (err) {
-      if (err instanceof EngineError) throw new ServiceError(err.status, err.message);
+      if (err instanceof EngineError) throw new AppError(err.status, err.message);
       throw err;
     }
     return true;

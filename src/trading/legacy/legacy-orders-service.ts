@@ -1,30 +1,20 @@
-import type { z } from "zod";
 import type { Logger } from "../../log/logger";
 import type { Instrument } from "../../market-data/instruments/catalogue";
-import { resolveSymbol } from "../../market-data/instruments/symbols";
 import type { Actor } from "../../persistence/events";
-import type { Side } from "../../persistence/repositories/orders-repo";
-import { fixedFromNumber, fixedToNumber, formatFixed, isMultipleOf } from "../../shared/fixed-point";
+import { AppError } from "../../shared/app-error";
+import { fixedToNumber, formatFixed } from "../../shared/fixed-point";
 import type { EngineService } from "../engine-service";
 import type { TradingEngine } from "../engine/engine";
 import { EngineError, type Effect } from "../engine/types";
 import { ACCOUNT_MOVED } from "../ownership";
-import { ServiceError } from "../service-error";
 import type { LegacyEngineBridge } from "./engine-bridge";
 import { LegacyDraft } from "./legacy-draft";
-import { syncSymbol } from "./legacy-sync";
+import { checkStopLoss, onTick, resolve, sideWord, toLevels } from "./legacy-input";
 import type { LegacyOrderJson, LegacyTpJson } from "./legacy-json";
-import { byTarget, sameLevel, type LegacyLevel, type LegacyOrder, type LegacyTables } from "./legacy-tables";
-import {
-  bulkSchema,
-  describeZodError,
-  saveTpLevelsBodySchema,
-  singleOrderSchema,
-  tpLevelPatchSchema,
-  type SingleOrderInput,
-  type StopLossInput,
-  type TpLevelInput,
-} from "./schemas";
+import { applyExit, applySingle, checkLadder, checkStop, writeLadder } from "./legacy-rows";
+import { syncSymbol } from "./legacy-sync";
+import type { LegacyLevel, LegacyOrder, LegacyTables } from "./legacy-tables";
+import { parsePlaceOrder, type BulkInput, type PlaceOrderInput, type TpLevelInput, type TpLevelPatch } from "./schemas";
 
 export interface CallContext {
   actor: Actor;
@@ -32,57 +22,6 @@ export interface CallContext {
 }
 
 export const PLACE_ORDER_OK = "Orders and TP levels updated successfully";
-
-function parse<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
-  const r = schema.safeParse(body);
-  if (!r.success) throw new ServiceError(400, describeZodError(r.error));
-  return r.data;
-}
-
-function resolve(symbol: string, field: string): Instrument {
-  const r = resolveSymbol(symbol);
-  if (!r.ok) throw new ServiceError(400, `${field}: ${r.message}`);
-  return r.value.instrument;
-}
-
-function onTick(value: number, inst: Instrument, field: string): bigint {
-  const units = fixedFromNumber(value);
-  if (units <= 0n || !isMultipleOf(units, inst.tickSize)) {
-    throw new ServiceError(
-      400,
-      `${field}: ${value} is not on ${inst.root}'s tick grid (${formatFixed(inst.tickSize)})`,
-    );
-  }
-  return units;
-}
-
-function checkStopLoss(s: StopLossInput, inst: Instrument, field: string): unknown {
-  if (s == null) return null;
-  for (const key of ["stopPrice", "limitPrice", "trailAmount", "signalPrice"] as const) {
-    const v = s[key];
-    if (v != null) onTick(v, inst, `${field}.${key}`);
-  }
-  // Store only the known keys, in the original's spelling.
-  return Object.fromEntries(Object.entries(s).filter(([, v]) => v !== undefined));
-}
-
-function toLevels(levels: TpLevelInput[], inst: Instrument, field: string): LegacyLevel[] {
-  const seen = new Set<bigint>();
-  return levels.map((l, i) => {
-    const target = onTick(l.target, inst, `${field}.${i}.target`);
-    if (seen.has(target)) throw new ServiceError(400, `${field}.${i}.target: two levels at ${l.target} points`);
-    seen.add(target);
-    return {
-      enabled: l.enabled,
-      quantity: l.quantity,
-      target,
-      price: onTick(l.price, inst, `${field}.${i}.price`),
-      hit: l.hit,
-    };
-  });
-}
-
-const sideWord = (s: Side) => (s === "buy" ? "long" : "short");
 
 /** What one request does inside its engine step: its draft filled, the symbols whose engine position follows, and which of them got a new ladder. */
 type Plan = (
@@ -105,11 +44,14 @@ export class LegacyOrdersService {
     private readonly nowSeconds: () => number = () => Math.floor(Date.now() / 1000),
   ) {}
 
+  /** A body as sent (either form); the API's route has checked it already and calls `place`. */
   async placeOrder(ctx: CallContext, body: unknown): Promise<string> {
-    if (body === null || typeof body !== "object" || Array.isArray(body))
-      throw new ServiceError(400, "body must be a JSON object");
-    if ("active_orders" in body) return this.bulk(ctx, body);
-    const o = parse(singleOrderSchema, body);
+    return this.place(ctx, parsePlaceOrder(body));
+  }
+
+  async place(ctx: CallContext, input: PlaceOrderInput): Promise<string> {
+    if ("bulk" in input) return this.bulk(ctx, input.bulk);
+    const o = input.single;
     const inst = resolve(o.ticker, "ticker");
     const priceValue = o.entry_price ?? o.limitPrice ?? o.price;
     const price =
@@ -135,9 +77,9 @@ export class LegacyOrdersService {
     const stopField = o.stop_loss ? "stop_loss" : "stopLoss";
     const stopLoss = checkStopLoss(o.stop_loss ?? o.stopLoss, inst, stopField);
     await this.step(ctx, (draft) => {
-      this.single(draft, o, inst, stopLoss, price);
-      if (stopLoss) this.checkStop(draft, inst, stopLoss, stopField);
-      this.checkLadder(draft, inst, `tp_levels.${inst.root}`);
+      applySingle(draft, o, inst, stopLoss, price, this.current(draft, inst.root), this.nowSeconds);
+      if (stopLoss) checkStop(draft, inst, stopLoss, stopField, this.engine.engine.lastPrice(inst.root));
+      checkLadder(draft, inst, `tp_levels.${inst.root}`);
       return { symbols: [inst.root] };
     });
     return PLACE_ORDER_OK;
@@ -159,110 +101,17 @@ export class LegacyOrdersService {
       : undefined;
   }
 
-  private single(
-    draft: LegacyDraft,
-    o: SingleOrderInput,
-    inst: Instrument,
-    stopLoss: unknown,
-    price: bigint | undefined,
-  ): void {
-    const symbol = inst.root;
-    const existing = this.current(draft, symbol);
-    if (o.action === "exit") return this.exit(draft, symbol, existing, o.quantity, price);
-    if (price === undefined)
-      throw new ServiceError(
-        400,
-        "entry_price: required (or limitPrice) until the server has a live price for " + symbol,
-      );
-    const qty = o.quantity!;
-    const ts = o.timestamp ?? this.nowSeconds();
-    const at = `${o.action} ${qty} ${symbol} @ ${formatFixed(price)}`;
-    if (!existing) {
-      draft.setOrder(symbol, { action: o.action, quantity: qty, entryPrice: price, timestamp: ts, stopLoss });
-      draft.resetHits(symbol);
-      draft.event(symbol, "order.opened", `${at}: new ${sideWord(o.action)} trade`, { quantity: qty, price });
-    } else if (existing.action === o.action) {
-      // Adding to a position averages the entry (rounded to 1e-9, the storage scale).
-      const total = existing.quantity + qty;
-      const avg =
-        (existing.entryPrice * BigInt(existing.quantity) + price * BigInt(qty) + BigInt(total) / 2n) / BigInt(total);
-      draft.setOrder(symbol, {
-        action: o.action,
-        quantity: total,
-        entryPrice: avg,
-        timestamp: existing.timestamp,
-        stopLoss: stopLoss ?? existing.stopLoss,
-      });
-      draft.event(
-        symbol,
-        "order.added",
-        `${at}: added to ${sideWord(o.action)}, now ${total} @ ${formatFixed(avg)} average`,
-        { quantity: qty, price, total, average: avg },
-      );
-    } else {
-      // Netting: an opposite order reduces first; any remainder opens the other side.
-      const remainder = qty - existing.quantity;
-      if (remainder < 0) {
-        draft.setOrder(symbol, { ...existing, quantity: -remainder });
-        draft.event(symbol, "order.reduced", `${at}: reduced ${sideWord(existing.action)} to ${-remainder}`, {
-          quantity: qty,
-          price,
-        });
-        return;
-      }
-      draft.setOrder(
-        symbol,
-        remainder > 0
-          ? { action: o.action, quantity: remainder, entryPrice: price, timestamp: ts, stopLoss }
-          : undefined,
-      );
-      draft.resetHits(symbol);
-      const reason = `${at}: closed ${sideWord(existing.action)} ${existing.quantity}${remainder > 0 ? `, opened ${sideWord(o.action)} ${remainder}` : ""}`;
-      draft.event(symbol, remainder > 0 ? "order.reversed" : "order.closed", reason, { quantity: qty, price });
-    }
-  }
-
-  private exit(
-    draft: LegacyDraft,
-    symbol: string,
-    existing: LegacyOrder | undefined,
-    qty: number | undefined,
-    price: bigint | undefined,
-  ): void {
-    if (!existing) return; // Exiting a flat symbol is a no-op, so a retried exit is harmless.
-    const at = price === undefined ? "" : ` @ ${formatFixed(price)}`;
-    if (qty !== undefined && qty < existing.quantity) {
-      draft.setOrder(symbol, { ...existing, quantity: existing.quantity - qty });
-      draft.event(
-        symbol,
-        "order.reduced",
-        `exit ${qty} of ${existing.quantity} ${symbol}${at}: ${existing.quantity - qty} left`,
-        { quantity: qty },
-      );
-      return;
-    }
-    draft.setOrder(symbol, undefined);
-    const reset = draft.resetHits(symbol);
-    draft.event(
-      symbol,
-      "order.closed",
-      `exit ${existing.quantity} ${symbol}${at}: trade closed${reset ? `, ${reset} TP hit flags reset` : ""}`,
-      { quantity: existing.quantity },
-    );
-  }
-
-  private async bulk(ctx: CallContext, body: object): Promise<string> {
-    const b = parse(bulkSchema, body);
+  private async bulk(ctx: CallContext, b: BulkInput): Promise<string> {
     const orders = new Map<string, { inst: Instrument; o: (typeof b.active_orders)[string] }>();
     for (const [key, o] of Object.entries(b.active_orders)) {
       const inst = resolve(key, `active_orders.${key}`);
-      if (orders.has(inst.root)) throw new ServiceError(400, `active_orders.${key}: ${inst.root} appears twice`);
+      if (orders.has(inst.root)) throw new AppError(400, `active_orders.${key}: ${inst.root} appears twice`);
       orders.set(inst.root, { inst, o });
     }
     const ladders = new Map<string, { inst: Instrument; levels: LegacyLevel[] }>();
     for (const [key, levels] of Object.entries(b.tp_levels ?? {})) {
       const inst = resolve(key, `tp_levels.${key}`);
-      if (ladders.has(inst.root)) throw new ServiceError(400, `tp_levels.${key}: ${inst.root} appears twice`);
+      if (ladders.has(inst.root)) throw new AppError(400, `tp_levels.${key}: ${inst.root} appears twice`);
       ladders.set(inst.root, { inst, levels: toLevels(levels, inst, `tp_levels.${key}`) });
     }
     const writes = [...orders].map(([symbol, { inst, o }]) => ({
@@ -277,7 +126,7 @@ export class LegacyOrdersService {
       for (const w of writes) {
         const existing = draft.order(w.symbol);
         if (w.o.action === "exit") {
-          this.exit(draft, w.symbol, existing, w.o.quantity, w.price);
+          applyExit(draft, w.symbol, existing, w.o.quantity, w.price);
           continue;
         }
         const next = {
@@ -304,76 +153,24 @@ export class LegacyOrdersService {
           { quantity: next.quantity, price: next.entryPrice },
         );
       }
-      for (const [symbol, { inst, levels }] of ladders) this.writeLadder(draft, inst, symbol, levels);
+      for (const [symbol, { inst, levels }] of ladders) writeLadder(draft, inst, symbol, levels);
       // The client sends its whole state on every change: only what differs is checked, synced and
       // written (a symbol sent as it is stays as it is, even if the market has since passed its stop).
       const changed = draft.symbols();
       for (const w of writes)
         if (w.stopLoss && changed.has(w.symbol))
-          this.checkStop(draft, w.inst, w.stopLoss, `active_orders.${w.symbol}.stop_loss`);
+          checkStop(
+            draft,
+            w.inst,
+            w.stopLoss,
+            `active_orders.${w.symbol}.stop_loss`,
+            this.engine.engine.lastPrice(w.inst.root),
+          );
       for (const { inst } of [...writes, ...ladders.values()])
-        if (changed.has(inst.root)) this.checkLadder(draft, inst, `tp_levels.${inst.root}`);
+        if (changed.has(inst.root)) checkLadder(draft, inst, `tp_levels.${inst.root}`);
       return { symbols: changed, ladders: new Set([...ladders.keys()].filter((s) => changed.has(s))) };
     });
     return PLACE_ORDER_OK;
-  }
-
-  private writeLadder(draft: LegacyDraft, inst: Instrument, symbol: string, levels: LegacyLevel[]): void {
-    if (sameLadder(draft.levels(symbol), levels)) return;
-    draft.setLevels(symbol, levels);
-    const describe = levels
-      .map((l) => `${l.quantity}@${formatFixed(l.price)}${l.enabled ? "" : " (off)"}${l.hit ? " (hit)" : ""}`)
-      .join(", ");
-    draft.event(symbol, "tp.replaced", `TP levels for ${inst.root} set: ${describe || "none"}`, {
-      levels: levels.length,
-    });
-  }
-
-  /** A ladder must be on the trade's profit side and never sell more than is open. */
-  private checkLadder(draft: LegacyDraft, inst: Instrument, field: string): void {
-    const order = draft.order(inst.root);
-    if (!order) return;
-    const levels = draft.levels(inst.root).filter((l) => l.enabled && !l.hit);
-    const total = levels.reduce((s, l) => s + l.quantity, 0);
-    if (total > order.quantity) {
-      throw new ServiceError(
-        400,
-        `${field}: enabled levels take ${total} contracts but the ${sideWord(order.action)} position is ${order.quantity}`,
-      );
-    }
-    for (const l of levels) {
-      const wrongSide = order.action === "buy" ? l.price <= order.entryPrice : l.price >= order.entryPrice;
-      if (wrongSide) {
-        throw new ServiceError(
-          400,
-          `${field}: level at ${formatFixed(l.price)} is not on the profit side of a ${sideWord(order.action)} entry at ${formatFixed(order.entryPrice)}`,
-        );
-      }
-    }
-  }
-
-  /**
-   * A stop this call wrote must be on the losing side of the market (else of the entry, with no
-   * price yet): the engine refuses one that would fire at once, and the trade would then show a
-   * stop that nothing manages.
-   */
-  private checkStop(draft: LegacyDraft, inst: Instrument, stopLoss: unknown, field: string): void {
-    const order = draft.order(inst.root);
-    const stopPrice = (stopLoss as { stopPrice?: number | null }).stopPrice;
-    // An opposite order that only reduces keeps the trade's own stop: nothing new to check.
-    if (!order || stopPrice == null || JSON.stringify(order.stopLoss) !== JSON.stringify(stopLoss)) return;
-    const stop = fixedFromNumber(stopPrice);
-    const last = this.engine.engine.lastPrice(inst.root);
-    const ref = last !== undefined && last > 0 ? BigInt(last) : order.entryPrice;
-    const what =
-      last !== undefined && last > 0 ? `the market (${formatFixed(ref)})` : `the entry (${formatFixed(ref)})`;
-    const long = order.action === "buy";
-    if (long ? stop >= ref : stop <= ref) {
-      throw new ServiceError(
-        400,
-        `${field}.stopPrice: ${formatFixed(stop)} is ${long ? "at or above" : "at or below"} ${what}; a ${sideWord(order.action)} stop must be ${long ? "below" : "above"} it`,
-      );
-    }
   }
 
   /**
@@ -395,7 +192,7 @@ export class LegacyOrdersService {
           for (const s of symbols) {
             const p = engine.position(ctx.accountId, s);
             if (p?.closing)
-              throw new ServiceError(409, `an exit of ${s} is under way (${p.closing.reason}); wait for it to finish`);
+              throw new AppError(409, `an exit of ${s} is under way (${p.closing.reason}); wait for it to finish`);
           }
           const sync = {
             engine,
@@ -412,7 +209,7 @@ export class LegacyOrdersService {
         },
       });
     } catch (err) {
-      if (err instanceof EngineError) throw new ServiceError(err.status, err.message);
+      if (err instanceof EngineError) throw new AppError(err.status, err.message);
       throw err;
     }
   }
@@ -421,7 +218,7 @@ export class LegacyOrdersService {
   private async served(accountId: number): Promise<void> {
     if (this.engine.account(accountId)) return;
     await this.engine.reloadAccounts();
-    if (!this.engine.account(accountId)) throw new ServiceError(503, ACCOUNT_MOVED);
+    if (!this.engine.account(accountId)) throw new AppError(503, ACCOUNT_MOVED, undefined, "account_moved");
   }
 
   /** Reads come from memory: the rows, with the engine's open positions over them (R9.1). */
@@ -488,13 +285,12 @@ export class LegacyOrdersService {
     return message;
   }
 
-  async saveTpLevels(ctx: CallContext, symbolInput: string, body: unknown): Promise<string> {
+  async saveTpLevels(ctx: CallContext, symbolInput: string, tp_levels: TpLevelInput[]): Promise<string> {
     const inst = resolve(symbolInput, "symbol");
-    const { tp_levels } = parse(saveTpLevelsBodySchema, body);
     const levels = toLevels(tp_levels, inst, "tp_levels");
     await this.step(ctx, (draft) => {
-      this.writeLadder(draft, inst, inst.root, levels);
-      this.checkLadder(draft, inst, "tp_levels");
+      writeLadder(draft, inst, inst.root, levels);
+      checkLadder(draft, inst, "tp_levels");
       return { symbols: draft.symbols(), ladders: draft.symbols() };
     });
     return `Take profit levels saved successfully for ${inst.root}`;
@@ -505,17 +301,16 @@ export class LegacyOrdersService {
     return { symbol: inst.root, tp_levels: [...this.tables.levelsJson(accountId, inst.root)] };
   }
 
-  async updateTpLevel(ctx: CallContext, symbolInput: string, indexText: string, body: unknown): Promise<string> {
+  async updateTpLevel(ctx: CallContext, symbolInput: string, indexText: string, patch: TpLevelPatch): Promise<string> {
     const inst = resolve(symbolInput, "symbol");
-    if (!/^\d{1,4}$/.test(indexText)) throw new ServiceError(400, `index: "${indexText}" is not a level number`);
+    if (!/^\d{1,4}$/.test(indexText)) throw new AppError(400, `index: "${indexText}" is not a level number`);
     const index = Number(indexText);
-    const patch = parse(tpLevelPatchSchema, body ?? {});
     const target = patch.target === undefined ? undefined : onTick(patch.target, inst, "target");
     const price = patch.price === undefined ? undefined : onTick(patch.price, inst, "price");
     await this.step(ctx, (draft) => {
       const levels = draft.levels(inst.root);
       const level = levels[index];
-      if (!level) throw new ServiceError(404, `TP level index ${index} out of range for ${inst.root}`);
+      if (!level) throw new AppError(404, `TP level index ${index} out of range for ${inst.root}`);
       const next: LegacyLevel = {
         enabled: patch.enabled ?? level.enabled,
         quantity: patch.quantity ?? level.quantity,
@@ -524,7 +319,7 @@ export class LegacyOrdersService {
         hit: patch.hit ?? level.hit,
       };
       if (next.target !== level.target && levels.some((l) => l.target === next.target)) {
-        throw new ServiceError(
+        throw new AppError(
           409,
           `target: another level of ${inst.root} is already at ${formatFixed(next.target)} points`,
         );
@@ -539,15 +334,9 @@ export class LegacyOrdersService {
         `TP level ${index + 1} of ${inst.root} → ${next.quantity} @ ${formatFixed(next.price)} (${formatFixed(next.target)} pts)${next.enabled ? "" : ", disabled"}${next.hit ? ", hit" : ""}`,
         { index, patch },
       );
-      this.checkLadder(draft, inst, "tp_levels");
+      checkLadder(draft, inst, "tp_levels");
       return { symbols: [inst.root], ladders: new Set([inst.root]) };
     });
     return `TP level updated for ${inst.root} at index ${index}`;
   }
-}
-
-function sameLadder(a: readonly LegacyLevel[], b: LegacyLevel[]): boolean {
-  if (a.length !== b.length) return false;
-  const sorted = [...b].sort(byTarget);
-  return a.every((l, i) => sameLevel(l, sorted[i]!));
 }

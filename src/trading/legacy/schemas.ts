@@ -1,5 +1,7 @@
 import { z } from "zod";
+import { AppError } from "../../shared/app-error";
 import { fixedFromNumber } from "../../shared/fixed-point";
+import { parse } from "../../shared/parse";
 
 /**
  * The original Flask API's request shapes (see docs in README "Original REST API").
@@ -132,3 +134,19 @@ export function describeZodError(error: z.ZodError): string {
   if (issue.code === "invalid_type" && /received undefined/.test(message)) message = "is required";
   return path ? `${path}: ${message}` : message;
 }
+
+/** The two forms of place_order: the bulk form names `active_orders`; anything else is a single order. */
+export type PlaceOrderInput = { bulk: BulkInput } | { single: SingleOrderInput };
+
+export function parsePlaceOrder(body: unknown): PlaceOrderInput {
+  if (body === null || typeof body !== "object" || Array.isArray(body))
+    throw new AppError(400, "body must be a JSON object");
+  return "active_orders" in body
+    ? { bulk: parse(bulkSchema, body, describeZodError) }
+    : { single: parse(singleOrderSchema, body, describeZodError) };
+}
+
+/** A level's patch; a PUT without a body changes nothing and is answered as an empty patch would be. */
+export const parseTpLevelPatch = (body: unknown): TpLevelPatch =>
+  parse(tpLevelPatchSchema, body ?? {}, describeZodError);
+export const parseSaveTpLevels = (body: unknown) => parse(saveTpLevelsBodySchema, body, describeZodError);
