@@ -3,7 +3,7 @@ import { Elysia } from "elysia";
 import { z } from "zod";
 import type { AppContext } from "../app/context";
 import { resolveSymbol } from "../market-data/instruments/symbols";
-import type { HubSocket } from "../market-data/stream/price-hub";
+import type { HubSocket } from "./realtime/hub";
 import { authPlugin } from "./auth-plugin";
 
 const symbols = z.array(z.string().trim().min(1).max(32)).min(1).max(100);
