@@ -1,6 +1,7 @@
 // The bench's browsers: WebSocket clients that time every print they receive, and one run of them.
 import { PACE_MS, RATE } from "./options";
 import { type Histogram, newRun, type Run, sendTrades, seqOf, tape } from "./tape";
+import { pointsToNanos } from "../../src/shared/fixed-point";
 
 interface Client {
   ws: WebSocket;
@@ -53,7 +54,7 @@ function openClient(url: string, token: string, slot: number): Promise<Client> {
     ws.onopen = () => ws.send(JSON.stringify({ op: "subscribe", symbols: ["MES"] }));
     // One latency sample per print: receive time − that print's gateway write.
     const print = (now: number, price: number) => {
-      const s = seqOf(price * 1e9);
+      const s = seqOf(pointsToNanos(price));
       if (s < tape.current.firstSeq || s >= tape.seq) {
         // The previous run's price, replayed on subscribe — or one this bench never sent.
         if (s < 0 || s >= tape.seq || c.received > 0) tape.current.foreign++;

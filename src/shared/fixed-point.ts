@@ -73,3 +73,8 @@ export function isMultipleOf(units: bigint, step: bigint): boolean {
 export function nanosToPoints(nanos: number): number {
   return nanos / 1e9;
 }
+
+/** Points (a catalogue's start price, a browser's number) as a hot-path price in 1e-9 units. */
+export function pointsToNanos(points: number): number {
+  return points * 1e9;
+}
