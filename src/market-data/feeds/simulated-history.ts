@@ -1,5 +1,6 @@
 import { concatBytes } from "../../shared/bytes";
 import type { OhlcvRow } from "../bars/bar";
+import { ohlcvRecord } from "../bars/ohlcv-record";
 import { RType, schemaCode, stypeCode } from "../dbn/constants";
 import { encodeMetadata } from "../dbn/metadata";
 import { encodeRecord, type DbnRecord } from "../dbn/record-codec";
@@ -261,19 +262,7 @@ export function startSimulatedHistorical(opts: {
             }
             continue;
           }
-          records.push({
-            hd: {
-              rtype: RType.OHLCV_1M,
-              publisher_id: 1,
-              instrument_id: ref.instrumentId,
-              ts_event: BigInt(b.startMs) * 1_000_000n,
-            },
-            open: BigInt(b.open),
-            high: BigInt(b.high),
-            low: BigInt(b.low),
-            close: BigInt(b.close),
-            volume: BigInt(b.volume),
-          });
+          records.push(ohlcvRecord(ref.instrumentId, b));
         }
       }
       records.sort((a, b) => (a.hd.ts_event < b.hd.ts_event ? -1 : a.hd.ts_event > b.hd.ts_event ? 1 : 0));
