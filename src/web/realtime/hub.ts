@@ -10,7 +10,7 @@
  * (a microtask queued by the burst's first publish, so nothing waits for a timer): a push
  * client receives one message per symbol and burst instead of one per record.
  *
- * Messages (JSON, see README):
+ * Messages (JSON; their types are the union in messages.ts, see also README):
  * - `{"t":"trade","s":"MES","p":5012.25,"q":1,"side":"B","ts":…}`: one print. A burst with a
  *   single print of a symbol and an unchanged book is sent in this form; it is also the
  *   "latest" trade that pull clients and new subscribers get.
