@@ -12,7 +12,7 @@ import { loadSecretKey, SecretsStore } from "../security/secrets";
 import { LegacyOrdersService } from "../trading/legacy/legacy-orders-service";
 import { LegacyEngineBridge } from "../trading/legacy/engine-bridge";
 import { LegacyTables } from "../trading/legacy/legacy-tables";
-import { PriceHub } from "../market-data/stream/price-hub";
+import { PriceHub } from "../web/realtime/hub";
 import { MarketDataService, type FeedConfig } from "../market-data/service/market-data-service";
 import { ArchiveService } from "../market-data/archive/archive-service";
 import { BarHistory } from "../market-data/archive/bar-history";
@@ -108,7 +108,7 @@ export function createAppContext(
   const hub = new PriceHub();
   const userMessages = new UserMessages((userId, message) => hub.publishUser(userId, message));
   const feed = feedConfig(config);
-  const marketData = new MarketDataService(feed, hub, logger.child({ component: "market-data" }));
+  const marketData = new MarketDataService(feed, logger.child({ component: "market-data" }));
   const archiveLog = logger.child({ component: "archive" });
   const historicalKey = config.DATABENTO_ARCHIVE_KEY ?? config.DATABENTO_API_KEY;
   const archive = new ArchiveService(

@@ -4,6 +4,7 @@ import { NamedLease } from "../persistence/named-lease";
 import type { AppContext } from "./context";
 import { startSimulation } from "./simulated-start";
 import { wireRollNotices } from "./roll-notices";
+import { subscribeToMarketData } from "./subscribers";
 
 /**
  * Starts the feed and the archive around it: live bars are archived, every (re)connection
@@ -11,7 +12,7 @@ import { wireRollNotices } from "./roll-notices";
  * server over the simulated past plays Databento's part, so the demo runs the same code.
  */
 export async function startMarketData(ctx: AppContext): Promise<() => Promise<void>> {
-  const { config, logger, marketData, archive, barHistory } = ctx;
+  const { config, logger, marketData, archive } = ctx;
   let simHistory: SimulatedHistorical | undefined;
   if (marketData.status().kind === "simulated") {
     // Continues the stored bars: no jump in prices, bars or ATR across a restart.
@@ -22,18 +23,9 @@ export async function startMarketData(ctx: AppContext): Promise<() => Promise<vo
   }
   // A roll waits while positions are open on the old contract, and their traders are told.
   await wireRollNotices(ctx);
-  archive.attach(marketData.bus);
-  barHistory.attach(marketData.bus);
-  // Every print reaches the engine (exits run on trades, not bar closes) and the paper broker.
-  const { engine, paper } = ctx;
-  marketData.bus.subscribe({
-    trade: (t) => {
-      const root = marketData.rootOf(t.instrumentId);
-      if (!root) return;
-      engine.onTrade(root, t.price, t.tsMs);
-      paper.onTrade(root, t.price);
-    },
-  });
+  // The archive, the engine and browsers, in their documented order.
+  subscribeToMarketData(ctx);
+  const { engine } = ctx;
   // Symbols with an open trade in any account stream, whatever the watch list says.
   marketData.watch([
     ...new Set(

@@ -11,7 +11,6 @@ import { startEngine } from "./engine-startup";
 import { startFeedWatch } from "./feed-watch-startup";
 import { withStoredKeys } from "./stored-keys";
 import { openCluster } from "./cluster-startup";
-import { instanceRole } from "../web/instance-role";
 
 export interface RunningServer {
   url: string;
@@ -58,8 +57,6 @@ export async function startServer(envConfig: Config, logger: Logger): Promise<Ru
   const fetch = createFetch(ctx, app);
   // Requests other instances pass on for this instance's shards go through the same stack.
   ctx.cluster?.forwarding.attach(fetch);
-  // On a shared Postgres the status bar names this instance's part.
-  if (ctx.leases) ctx.marketData.describeInstance = () => instanceRole(ctx);
   const server = Bun.serve({
     hostname: config.HOST,
     port: config.PORT,

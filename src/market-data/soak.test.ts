@@ -15,7 +15,6 @@ import { encodeRecord, type DbnRecord } from "./dbn/record-codec";
 import { continuousSymbol, DEFAULT_ROLL_RULES } from "./instruments/roll-rule";
 import { exchangeTime, fromExchangeTime, nextClose, nextOpen } from "./instruments/trading-hours";
 import { MarketDataService, type RollEvent, type ServiceTimers } from "./service/market-data-service";
-import { PriceHub } from "./stream/price-hub";
 
 /**
  * A week of Databento Live on a simulated clock (issue 16, "Done when"): the fake gateway and
@@ -519,7 +518,6 @@ describe(`a week of Databento Live on the fake gateway (simulated clock, ${testD
 
     svc = new MarketDataService(
       { kind: "databento", apiKey: KEY, gateway: { host: gw.host, port: gw.port } },
-      new PriceHub(),
       logger,
       ["ES", "GC"],
       () => clock.now,

@@ -1,7 +1,8 @@
 import { DbnDecodeError, RType, schemaName } from "../market-data/dbn/constants";
 import { RecordCursor } from "../market-data/dbn/cursor";
 import { decompressIfNeeded } from "../market-data/dbn/decoder";
-import { decodeMetadata, headerLength } from "../market-data/dbn/metadata";
+import { DbnFramer } from "../market-data/dbn/framer";
+import { headerLength } from "../market-data/dbn/metadata";
 import { decodeRecord } from "../market-data/dbn/record-codec";
 import type { OhlcvRow } from "../market-data/bars/bar";
 import { resolveSymbol } from "../market-data/instruments/symbols";
@@ -195,7 +196,6 @@ export class DbnSource extends RecordFields implements ReplaySource {
     const bytes = decompressIfNeeded(input);
     const len = headerLength(bytes);
     if (len === undefined) throw new DbnDecodeError("not a DBN file: the header is missing or cut short", 0);
-    const meta = decodeMetadata(bytes);
     this.bytes = bytes;
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.first = len;
@@ -214,61 +214,62 @@ export class DbnSource extends RecordFields implements ReplaySource {
       const r = resolveSymbol(raw);
       return r.ok ? rootIndex(r.value.instrument.root) : undefined;
     };
-    // Requested symbol → instrument ids (stype_out instrument_id), from the header.
-    for (const m of meta.mappings) {
-      const idx = resolve(m.raw_symbol);
-      if (idx === undefined) continue;
-      for (const iv of m.intervals) if (/^\d+$/.test(iv.symbol)) this.symOf.set(Number(iv.symbol), idx);
-    }
     const rtypes = new Set<number>();
     let count = 0;
     let start = Number.POSITIVE_INFINITY;
     let end = Number.NEGATIVE_INFINITY;
     const playable = new Uint8Array(bytes.length >>> 2);
-    let records = 0;
     let played = 0;
     let trades = 0;
     const unnamed = new Set<number>();
-    for (let off = len; off < bytes.length; ) {
-      if (off + 2 > bytes.length) throw new DbnDecodeError("truncated record header", off);
-      const size = this.view.getUint8(off) * 4;
-      if (size < 16) throw new DbnDecodeError(`record length ${size} is shorter than a record header`, off);
-      if (off + size > bytes.length)
-        throw new DbnDecodeError(`truncated record: ${size} bytes announced, ${bytes.length - off} left`, off);
-      const rtype = this.view.getUint8(off + 1);
-      const id = this.view.getUint32(off + 4, true);
-      records++;
-      if (rtype === RType.SYMBOL_MAPPING) {
-        const rec = decodeRecord(this.view, bytes, off, meta.version, meta.ts_out);
-        const name = String(rec?.stype_in_symbol ?? rec?.stype_out_symbol ?? "");
-        const idx = resolve(name) ?? resolve(String(rec?.stype_out_symbol ?? ""));
-        if (idx !== undefined) this.symOf.set(id, idx);
-      } else if (isPlayable(rtype)) {
-        if (size < (rtype === RType.MBP_0 ? 48 : INTERVALS[rtype] !== undefined ? 56 : 80))
-          throw new DbnDecodeError(`record of type 0x${rtype.toString(16)} is ${size} bytes, too short`, off);
-        if (!this.symOf.has(id)) {
-          unnamed.add(id);
-        } else {
-          playable[off >>> 2] = 1;
-          played++;
-          rtypes.add(rtype);
-          if (
-            !isTopOfBook(rtype) &&
-            (rtype === RType.MBP_0 ||
-              rtype === RType.TCBBO ||
-              INTERVALS[rtype] !== undefined ||
-              this.view.getUint8(off + ACTION_AT) === ACTION_TRADE)
-          )
-            trades++;
-          const ts = this.cursor.at(this.view, off).tsEventMs;
-          if (ts < start) start = ts;
-          if (ts > end) end = ts;
-          count += INTERVALS[rtype] !== undefined ? 4 : 1;
-          if (INTERVALS[rtype] !== undefined) this.barMs = INTERVALS[rtype]!;
+    // The DBN framer walks the file (header, then records, lengths checked); each record is looked at once here.
+    const framer = new DbnFramer({
+      // Requested symbol → instrument ids (stype_out instrument_id), from the header.
+      metadata: (meta) => {
+        for (const m of meta.mappings) {
+          const idx = resolve(m.raw_symbol);
+          if (idx === undefined) continue;
+          for (const iv of m.intervals) if (/^\d+$/.test(iv.symbol)) this.symOf.set(Number(iv.symbol), idx);
         }
-      }
-      off += size;
-    }
+      },
+      record: (view, _bytes, off, size) => {
+        const rtype = view.getUint8(off + 1);
+        const id = view.getUint32(off + 4, true);
+        if (rtype === RType.SYMBOL_MAPPING) {
+          const rec = decodeRecord(view, bytes, off, framer.version, framer.tsOut);
+          const name = String(rec?.stype_in_symbol ?? rec?.stype_out_symbol ?? "");
+          const idx = resolve(name) ?? resolve(String(rec?.stype_out_symbol ?? ""));
+          if (idx !== undefined) this.symOf.set(id, idx);
+        } else if (isPlayable(rtype)) {
+          if (size < (rtype === RType.MBP_0 ? 48 : INTERVALS[rtype] !== undefined ? 56 : 80))
+            throw new DbnDecodeError(`record of type 0x${rtype.toString(16)} is ${size} bytes, too short`, off);
+          if (!this.symOf.has(id)) {
+            unnamed.add(id);
+          } else {
+            playable[off >>> 2] = 1;
+            played++;
+            rtypes.add(rtype);
+            if (
+              !isTopOfBook(rtype) &&
+              (rtype === RType.MBP_0 ||
+                rtype === RType.TCBBO ||
+                INTERVALS[rtype] !== undefined ||
+                view.getUint8(off + ACTION_AT) === ACTION_TRADE)
+            )
+              trades++;
+            const ts = this.cursor.at(view, off).tsEventMs;
+            if (ts < start) start = ts;
+            if (ts > end) end = ts;
+            count += INTERVALS[rtype] !== undefined ? 4 : 1;
+            if (INTERVALS[rtype] !== undefined) this.barMs = INTERVALS[rtype]!;
+          }
+        }
+      },
+    });
+    framer.push(bytes);
+    framer.finish();
+    const meta = framer.metadata!;
+    const records = framer.records;
     if (rtypes.size > 1 && [...rtypes].some((r) => INTERVALS[r] !== undefined))
       throw new ReplaySourceError("the file mixes bars with other records; replay one schema at a time");
     if (count === 0) {

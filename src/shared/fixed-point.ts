@@ -65,3 +65,16 @@ export function fixedToNumber(units: bigint): number {
 export function isMultipleOf(units: bigint, step: bigint): boolean {
   return step > 0n && units % step === 0n;
 }
+
+/**
+ * A hot-path price (a JS number of 1e-9 units, market-data's `Nanos`) in points, for JSON and
+ * display: the same correctly rounded division as fixedToNumber, without a BigInt per price.
+ */
+export function nanosToPoints(nanos: number): number {
+  return nanos / 1e9;
+}
+
+/** Points (a catalogue's start price, a browser's number) as a hot-path price in 1e-9 units. */
+export function pointsToNanos(points: number): number {
+  return points * 1e9;
+}

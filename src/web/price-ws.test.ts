@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { startServer, type RunningServer } from "../app/server";
 import { loadConfig } from "../config/config";
 import { memoryLogger } from "../log/logger";
-import type { HubPublisher } from "../market-data/stream/price-hub";
+import type { HubPublisher } from "./realtime/hub";
 
 let server: RunningServer;
 let token: string;

@@ -3,7 +3,8 @@ import { Elysia } from "elysia";
 import { z } from "zod";
 import type { AppContext } from "../app/context";
 import { resolveSymbol } from "../market-data/instruments/symbols";
-import type { HubSocket } from "../market-data/stream/price-hub";
+import type { HubSocket } from "./realtime/hub";
+import { answer } from "./realtime/messages";
 import { authPlugin } from "./auth-plugin";
 
 const symbols = z.array(z.string().trim().min(1).max(32)).min(1).max(100);
@@ -72,14 +73,14 @@ export function priceSocket(ctx: AppContext) {
       const s = hubSocket(ws.raw);
       hub.add(s);
       ws.raw.subscribe(`user:${ws.data.auth.userId}`);
-      ws.send(JSON.stringify({ t: "hello", user: ws.data.auth.username }));
+      ws.send(answer({ t: "hello", user: ws.data.auth.username }));
     },
     message(ws, raw) {
       const s = hubSocket(ws.raw);
       const parsed = clientMessageSchema.safeParse(typeof raw === "string" ? safeJson(raw) : raw);
       if (!parsed.success) {
         ws.send(
-          JSON.stringify({
+          answer({
             t: "error",
             message: `unrecognised message: ${parsed.error.issues[0]?.message ?? "invalid"}`,
           }),
@@ -92,20 +93,20 @@ export function priceSocket(ctx: AppContext) {
         if (ok[0]) {
           hub.subscribe(s, ok, true);
           ws.send(
-            JSON.stringify({
+            answer({
               t: "info",
               message: "prices come from the server's own feed; price_update only subscribes",
             }),
           );
-        } else ws.send(JSON.stringify({ t: "error", message: `unknown symbol "${m.data.symbol}"` }));
+        } else ws.send(answer({ t: "error", message: `unknown symbol "${m.data.symbol}"` }));
         return;
       }
       switch (m.op) {
         case "subscribe": {
           const { ok, bad } = roots(m.symbols);
-          if (bad.length) ws.send(JSON.stringify({ t: "error", message: `unknown symbols: ${bad.join(", ")}` }));
+          if (bad.length) ws.send(answer({ t: "error", message: `unknown symbols: ${bad.join(", ")}` }));
           hub.subscribe(s, ok.slice(0, MAX_SYMBOLS_PER_SOCKET), m.legacy ?? false);
-          ws.send(JSON.stringify({ t: "subscribed", symbols: ok }));
+          ws.send(answer({ t: "subscribed", symbols: ok }));
           break;
         }
         case "unsubscribe":
@@ -115,7 +116,7 @@ export function priceSocket(ctx: AppContext) {
           hub.setRate(s, m.maxPerSecond);
           break;
         case "ping":
-          ws.send(JSON.stringify({ t: "pong", ts: Date.now() }));
+          ws.send(answer({ t: "pong", ts: Date.now() }));
           break;
       }
     },

@@ -1,7 +1,8 @@
 import { concatBytes } from "../../shared/bytes";
 import type { ArchivedBar } from "../../persistence/repositories/ohlcv-repo";
 import { barToCsv, CSV_HEADER } from "../../persistence/repositories/ohlcv-repo";
-import { RType, schemaCode, stypeCode } from "../dbn/constants";
+import { ohlcvRecord } from "../bars/ohlcv-record";
+import { schemaCode, stypeCode } from "../dbn/constants";
 import { encodeMetadata } from "../dbn/metadata";
 import { encodeRecord } from "../dbn/record-codec";
 
@@ -47,24 +48,7 @@ export function barsToDbn(
   });
   const parts: Uint8Array[] = [head];
   for (const b of bars) {
-    parts.push(
-      encodeRecord(
-        {
-          hd: {
-            rtype: RType.OHLCV_1M,
-            publisher_id: 1,
-            instrument_id: b.instrumentId,
-            ts_event: BigInt(b.startMs) * 1_000_000n,
-          },
-          open: BigInt(b.open),
-          high: BigInt(b.high),
-          low: BigInt(b.low),
-          close: BigInt(b.close),
-          volume: BigInt(b.volume),
-        },
-        3,
-      ),
-    );
+    parts.push(encodeRecord(ohlcvRecord(b.instrumentId, b), 3));
   }
   return concatBytes(parts);
 }

@@ -10,7 +10,6 @@ import type { DbnRecord } from "../dbn/record-codec";
 import { startFakeGateway, type FakeGateway, type FakeGatewaySession } from "../databento/fake-gateway";
 import { startSessionFeed, type InstrumentRef, type SessionFeed } from "../databento/gateway-feed";
 import { MarketDataService } from "../service/market-data-service";
-import { PriceHub } from "../stream/price-hub";
 import { ArchiveService } from "./archive-service";
 
 /**
@@ -97,7 +96,6 @@ describe(`the archive across a feed outage mid-minute (${testDatabaseKind})`, ()
     let clock = M + 35_000;
     svc = new MarketDataService(
       { kind: "databento", apiKey: KEY, gateway: { host: gw.host, port: gw.port } },
-      new PriceHub(),
       memoryLogger("warn"),
       ["ES"],
       () => clock,

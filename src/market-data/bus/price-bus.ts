@@ -1,4 +1,5 @@
 import type { Bar, Nanos } from "../bars/bar";
+import type { FeedStatus } from "../service/feed-types";
 
 export interface TradeTick {
   instrumentId: number;
@@ -21,11 +22,27 @@ export interface QuoteTick {
   askSize: number;
 }
 
-export interface BusEvents {
-  trade?(t: TradeTick): void;
-  quote?(q: QuoteTick): void;
-  bar?(b: Bar): void;
+/** A root's prices moved to another contract: the old one's instrument id no longer prints for it. */
+export interface ContractRetired {
+  root: string;
+  instrumentId: number;
 }
+
+/**
+ * The bus's topics and what each carries: domain events only (prints, book, bars, the feed's
+ * status), never a consumer's format — the web layer's realtime module makes browser messages of
+ * them. Topics after NautilusTrader's data topics: one name per kind of event, typed.
+ */
+export interface BusTopics {
+  trade: TradeTick;
+  quote: QuoteTick;
+  bar: Bar;
+  /** The feed's state, once a second while its clocks run (the status bar's heartbeat). */
+  status: FeedStatus;
+  retired: ContractRetired;
+}
+
+export type BusEvents = { [K in keyof BusTopics]?: (event: BusTopics[K]) => void };
 
 /** What a coalesced consumer receives: the newest trade and quote per instrument, and every bar. */
 export interface Batch {
@@ -93,10 +110,11 @@ class CoalescingConsumer {
 }
 
 /**
- * In-process publish/subscribe for prices. Synchronous subscribers (the trading engine) see
+ * In-process publish/subscribe for market data. Synchronous subscribers (the trading engine) see
  * every event in order and must be fast; coalesced subscribers (browsers, persistence) get
  * batches with the latest value per instrument, so a slow one never holds the feed back and
- * never queues without bound.
+ * never queues without bound. Synchronous subscribers are called in the order they subscribed:
+ * the app subscribes them in one place (app/subscribers.ts), where that order is written down.
  */
 export class PriceBus {
   private readonly sync: BusEvents[] = [];
@@ -128,37 +146,41 @@ export class PriceBus {
 
   publishTrade(t: TradeTick): void {
     this.lastTrade.set(t.instrumentId, t);
-    for (const s of this.sync) {
-      try {
-        s.trade?.(t);
-      } catch (err) {
-        this.fail(err);
-      }
-    }
+    this.dispatch("trade", t);
     for (const c of this.coalesced) c.trade(t);
   }
 
   publishQuote(q: QuoteTick): void {
     this.lastQuote.set(q.instrumentId, q);
-    for (const s of this.sync) {
-      try {
-        s.quote?.(q);
-      } catch (err) {
-        this.fail(err);
-      }
-    }
+    this.dispatch("quote", q);
     for (const c of this.coalesced) c.quote(q);
   }
 
   publishBar(b: Bar): void {
+    this.dispatch("bar", b);
+    for (const c of this.coalesced) c.bar(b);
+  }
+
+  /** Synchronous subscribers only: a status or a retired contract is not a price to coalesce. */
+  publishStatus(s: FeedStatus): void {
+    this.dispatch("status", s);
+  }
+
+  publishRetired(r: ContractRetired): void {
+    this.dispatch("retired", r);
+  }
+
+  /** Every synchronous subscriber of a topic, in the order they subscribed; one that throws is counted, not fatal. */
+  private dispatch<K extends keyof BusTopics>(topic: K, event: BusTopics[K]): void {
     for (const s of this.sync) {
+      const handler = s[topic];
+      if (handler === undefined) continue;
       try {
-        s.bar?.(b);
+        handler.call(s, event);
       } catch (err) {
         this.fail(err);
       }
     }
-    for (const c of this.coalesced) c.bar(b);
   }
 
   last(instrumentId: number): { trade?: TradeTick; quote?: QuoteTick } {

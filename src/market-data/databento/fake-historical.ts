@@ -1,4 +1,4 @@
-import { SCHEMA_RTYPES, schemaCode } from "../dbn/constants";
+import { SCHEMA_RTYPES, SCHEMAS, schemaCode } from "../dbn/constants";
 import { concatBytes } from "../../shared/bytes";
 import { encodeMetadata, type Metadata } from "../dbn/metadata";
 import { encodeRecord, type DbnRecord } from "../dbn/record-codec";
@@ -198,20 +198,8 @@ export function startFakeHistorical(opts: FakeHistoricalOptions): FakeHistorical
         case "/v0/metadata.list_schemas":
           if (!params.get("dataset")) return problem(422, "Missing required parameter 'dataset'.");
           return Response.json(
-            opts.schemas ?? [
-              "mbo",
-              "mbp-1",
-              "mbp-10",
-              "tbbo",
-              "trades",
-              "ohlcv-1s",
-              "ohlcv-1m",
-              "ohlcv-1h",
-              "ohlcv-1d",
-              "definition",
-              "statistics",
-              "status",
-            ],
+            // GLBX.MDP3's list as Databento answers it: the schemas up to `status`.
+            opts.schemas ?? SCHEMAS.slice(0, SCHEMAS.indexOf("status") + 1),
           );
         case "/v0/metadata.get_dataset_range":
           if (!params.get("dataset")) return problem(422, "Missing required parameter 'dataset'.");

@@ -3,6 +3,7 @@
  * subscriptions, start_session. Shared by the live client and the in-repo fake gateway so both
  * speak exactly the same lines. See docs/databento.md §8 (protocol brief).
  */
+import { sha256Hex } from "../../shared/digest";
 
 export const API_KEY_LENGTH = 32;
 export const BUCKET_ID_LENGTH = 5;
@@ -31,7 +32,7 @@ export function gatewayHost(dataset: string): string {
  * (its last five characters). The key itself never goes on the wire.
  */
 export function cramResponse(challenge: string, apiKey: string): string {
-  const digest = new Bun.CryptoHasher("sha256").update(`${challenge}|${apiKey}`).digest("hex");
+  const digest = sha256Hex(`${challenge}|${apiKey}`);
   return `${digest}-${apiKey.slice(-BUCKET_ID_LENGTH)}`;
 }
 

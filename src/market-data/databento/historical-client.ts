@@ -216,6 +216,21 @@ async function errorFrom(res: Response): Promise<HistoricalError> {
   return new HistoricalError(`Databento Historical ${res.status}: ${message}${hint}`, res.status, requestId, errorCase);
 }
 
+/** The parameters a range request and its cost query share, in the order Databento documents them. */
+function rangeParams(r: RangeRequest) {
+  return {
+    dataset: r.dataset,
+    symbols: symbolsParam(r.symbols),
+    schema: r.schema,
+    start: timeParam(r.start),
+    end: r.end === undefined ? undefined : timeParam(r.end),
+    stype_in: r.stypeIn ?? "raw_symbol",
+    stype_out: r.stypeOut ?? "instrument_id",
+  };
+}
+
+const limitParam = (r: RangeRequest) => (r.limit === undefined ? undefined : String(r.limit));
+
 export class HistoricalClient {
   private readonly base: string;
   private readonly auth: string;
@@ -303,18 +318,7 @@ export class HistoricalClient {
     const res = await this.request(
       "POST",
       "timeseries.get_range",
-      {
-        dataset: r.dataset,
-        symbols: symbolsParam(r.symbols),
-        schema: r.schema,
-        start: timeParam(r.start),
-        end: r.end === undefined ? undefined : timeParam(r.end),
-        stype_in: r.stypeIn ?? "raw_symbol",
-        stype_out: r.stypeOut ?? "instrument_id",
-        encoding: "dbn",
-        compression: "zstd",
-        limit: r.limit === undefined ? undefined : String(r.limit),
-      },
+      { ...rangeParams(r), encoding: "dbn", compression: "zstd", limit: limitParam(r) },
       "application/octet-stream",
     );
     if (!res.body) throw new HistoricalError("Databento Historical answered without a body", res.status);
@@ -334,16 +338,7 @@ export class HistoricalClient {
   }
 
   getCost(r: RangeRequest): Promise<number> {
-    return this.json<number>("POST", "metadata.get_cost", {
-      dataset: r.dataset,
-      symbols: symbolsParam(r.symbols),
-      schema: r.schema,
-      start: timeParam(r.start),
-      end: r.end === undefined ? undefined : timeParam(r.end),
-      stype_in: r.stypeIn ?? "raw_symbol",
-      stype_out: r.stypeOut ?? "instrument_id",
-      limit: r.limit === undefined ? undefined : String(r.limit),
-    });
+    return this.json<number>("POST", "metadata.get_cost", { ...rangeParams(r), limit: limitParam(r) });
   }
 
   listSchemas(dataset: string): Promise<string[]> {

@@ -1,4 +1,4 @@
-import { RType, SCHEMA_RTYPES } from "../dbn/constants";
+import { RType } from "../dbn/constants";
 import { RecordCursor } from "../dbn/cursor";
 import { DbnFramer } from "../dbn/framer";
 import { DbnVersionError } from "../dbn/metadata";
@@ -10,6 +10,7 @@ import {
   gatewayHost,
   type Subscription,
 } from "./gateway-protocol";
+import { StreamRecovery, toNs } from "./stream-recovery";
 import { GatewayAuthError, openGatewaySession, type CloseReason, type GatewaySession } from "./gateway-session";
 
 /**
@@ -90,43 +91,6 @@ const FATAL: Record<number, string> = {
   8: "replay data aged out although no replay was asked for",
 };
 const HOUR_MS = 3_600_000;
-const SECOND_NS = 1_000_000_000n;
-const TWO_32 = 4294967296;
-
-/**
- * How far before the newest record delivered (on any schema) the records a schema sends after a
- * drop can be stamped: an instrument quiet for longer does not pull the replay start back further,
- * since whatever it sends next is newer than that. Tick schemas: a minute, for the spread of
- * ts_event across instruments and the stream's order; a bar schema: two of its intervals, because
- * a bar is stamped at its open and published when it closes, after the interval in progress.
- */
-function lookbackNs(schema: string): bigint {
-  const bar = /^ohlcv-1([smhd])$/.exec(schema);
-  const unit = bar ? { s: 1n, m: 60n, h: 3600n, d: 86_400n }[bar[1] as "s" | "m" | "h" | "d"] : 0n;
-  const twoBars = 2n * unit * SECOND_NS;
-  return twoBars > 60n * SECOND_NS ? twoBars : 60n * SECOND_NS;
-}
-
-/** What has been delivered of one schema (record type) for one instrument: Databento's recovery recipe. */
-interface Seen {
-  /** The newest ts_event delivered, as two u32 halves (no BigInt per record). */
-  hi: number;
-  lo: number;
-  /** Records delivered with exactly that ts_event. */
-  count: number;
-  /** This session replays the schema: records up to where it ended are copies, dropped until one is new. */
-  replaying: boolean;
-  /** Copies at exactly the newest ts_event still to drop in this replay. */
-  skip: number;
-}
-
-/** A replay start as UNIX ns (ISO 8601 accepted), undefined when unreadable. */
-function toNs(t: bigint | string): bigint | undefined {
-  if (typeof t === "bigint") return t;
-  if (/^\d+$/.test(t)) return BigInt(t);
-  const ms = Date.parse(t);
-  return Number.isFinite(ms) ? BigInt(ms) * 1_000_000n : undefined;
-}
 
 export class LiveClient {
   private session: GatewaySession | undefined;
@@ -148,15 +112,8 @@ export class LiveClient {
   private readonly cursor = new RecordCursor();
   private readonly subs: Subscription[];
   private readonly symbols = new Map<number, { raw: string; requested: string }>();
-  // The newest ts_event delivered on any schema, as two u32 halves: where the stream ended.
-  private lastHi = 0;
-  private lastLo = 0;
-  private delivered = false;
-  /** Per record type × instrument (rtype · 2^32 + instrument_id): where that stream ended. */
-  private readonly seen = new Map<number, Seen>();
-  // A feed sends runs of one instrument: the last entry spares the map lookup.
-  private lastKey = -1;
-  private lastSeen: Seen | undefined;
+  /** Where each stream ended, to replay from there after a drop and drop what came already. */
+  private readonly recovery = new StreamRecovery();
   stats = { records: 0, duplicatesDropped: 0, reconnects: 0 };
   /** DBN version and ts_out of the current session's stream (to decode full records). */
   stream = { version: 3, tsOut: false };
@@ -172,7 +129,7 @@ export class LiveClient {
   }
 
   get lastTsEventNs(): bigint | undefined {
-    return this.delivered ? (BigInt(this.lastHi) << 32n) | BigInt(this.lastLo) : undefined;
+    return this.recovery.lastTsEventNs;
   }
 
   /** Resolves once the first session streams; rejects on a final refusal. */
@@ -239,46 +196,10 @@ export class LiveClient {
     return undefined;
   }
 
-  /**
-   * Where a schema's replay starts: Databento's recipe, the lowest last ts_event across the
-   * schema's instruments — but no earlier than its lookback before the newest record delivered
-   * on any schema (a quiet or expired instrument would otherwise pull it back by hours). A schema
-   * with nothing delivered yet starts at that lookback too: an ohlcv-1m bar stamped at the open
-   * of the minute in progress is then still replayed. Nothing delivered at all: the caller's start.
-   */
-  private replayStart(schema: string): bigint | string | undefined {
-    const end = this.lastTsEventNs;
-    if (end === undefined) return this.o.start;
-    let floor = end - lookbackNs(schema);
-    if (floor < 1n) floor = 1n; // start=0 would mean "everything there is"
-    const rtypes = SCHEMA_RTYPES[schema] ?? [];
-    let lowest: bigint | undefined;
-    for (const [key, s] of this.seen) {
-      if (!rtypes.includes(Math.floor(key / TWO_32))) continue;
-      const ts = (BigInt(s.hi) << 32n) | BigInt(s.lo);
-      if (lowest === undefined || ts < lowest) lowest = ts;
-    }
-    return lowest !== undefined && lowest > floor ? lowest : floor;
-  }
-
-  /** A new session: the schemas it replays drop, per instrument, what was delivered already. */
-  private beginReplay(schemas: readonly string[]): void {
-    const replayed = new Set<number>();
-    const subscribed = new Set<number>();
-    for (const s of schemas) for (const r of SCHEMA_RTYPES[s] ?? []) replayed.add(r);
-    for (const s of this.subs) for (const r of SCHEMA_RTYPES[s.schema] ?? []) subscribed.add(r);
-    for (const [key, s] of this.seen) {
-      const rtype = Math.floor(key / TWO_32);
-      // A record type no subscription names is taken as replayed whenever anything is.
-      s.replaying = replayed.has(rtype) || (!subscribed.has(rtype) && schemas.length > 0);
-      s.skip = s.replaying ? s.count : 0;
-    }
-  }
-
   private async connect(first: boolean): Promise<void> {
     // Each subscription replays its schema from where that schema's stream ended, if it may.
     const plan = this.subs.map((s) => {
-      const from = this.replayStart(s.schema);
+      const from = this.recovery.replayStart(s.schema, this.o.start);
       const skip = from === undefined || s.snapshot ? undefined : this.noReplay(from, first);
       // A snapshot subscription (MBO) recovers from its snapshot; start and snapshot are exclusive.
       return { sub: { ...s, start: skip || s.snapshot ? undefined : from }, skip };
@@ -296,7 +217,7 @@ export class LiveClient {
         : undefined;
     let earliest: (typeof replayed)[number] | undefined;
     for (const s of replayed) if (!earliest || (toNs(s.start!) ?? 0n) < (toNs(earliest.start!) ?? 0n)) earliest = s;
-    this.beginReplay(first ? [] : replayed.map((s) => s.schema));
+    this.recovery.beginReplay(first ? [] : replayed.map((s) => s.schema), this.subs);
     this.closeWhy = undefined;
     const framer: DbnFramer = new DbnFramer({
       record: (view, bytes, offset) => this.onRecord(framer, view, bytes, offset),
@@ -365,33 +286,9 @@ export class LiveClient {
       this.onControl(framer, view, bytes, offset);
       return;
     }
-    const lo = view.getUint32(offset + 8, true);
-    const hi = view.getUint32(offset + 12, true);
-    const key = rtype * TWO_32 + view.getUint32(offset + 4, true);
-    let s = key === this.lastKey ? this.lastSeen : this.seen.get(key);
-    if (s === undefined) this.seen.set(key, (s = { hi, lo, count: 0, replaying: false, skip: 0 }));
-    this.lastKey = key;
-    this.lastSeen = s;
-    const newer = hi > s.hi || (hi === s.hi && lo > s.lo);
-    const same = hi === s.hi && lo === s.lo;
-    if (s.replaying) {
-      // A replayed copy: older than where this stream ended, or one of the `count` records at it.
-      if (!newer && (!same || s.skip > 0)) {
-        if (same) s.skip--;
-        this.stats.duplicatesDropped++;
-        return;
-      }
-      s.replaying = false; // caught up: from here on everything of this stream is new
-    }
-    if (newer) {
-      s.hi = hi;
-      s.lo = lo;
-      s.count = 1;
-    } else if (same) s.count++;
-    if (!this.delivered || hi > this.lastHi || (hi === this.lastHi && lo > this.lastLo)) {
-      this.delivered = true;
-      this.lastHi = hi;
-      this.lastLo = lo;
+    if (!this.recovery.isNew(view, offset, rtype)) {
+      this.stats.duplicatesDropped++;
+      return;
     }
     this.stats.records++;
     this.o.onRecord(c, view, bytes, offset);

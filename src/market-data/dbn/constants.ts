@@ -5,7 +5,6 @@ export const UNDEF_TIMESTAMP = 0xffff_ffff_ffff_ffffn;
 export const UNDEF_ORDER_SIZE = 0xffff_ffff;
 export const MAX_RECORD_SIZE = 255 * 4;
 export const HEADER_SIZE = 16;
-export const PRICE_SCALE = 1_000_000_000n;
 
 export const RType = {
   MBP_0: 0x00,

@@ -57,27 +57,40 @@ export function inferFragmentVersion(bytes: Uint8Array): number {
   return 3;
 }
 
+/** A framer that decodes each record into an object (undefined: a record type it does not know). */
+function recordFramer(
+  opts: DecodeOptions,
+  onRecord: (rec: DbnRecord | undefined) => void,
+  onMetadata?: (m: Metadata) => void,
+): DbnFramer {
+  const framer: DbnFramer = new DbnFramer(
+    {
+      metadata: onMetadata,
+      record: (view, b, offset) =>
+        onRecord(
+          decodeRecord(
+            view,
+            b,
+            offset,
+            framer.version,
+            opts.fragmentVersion !== undefined ? Boolean(opts.fragmentTsOut) : framer.tsOut,
+          ) ?? undefined,
+        ),
+    },
+    opts.fragmentVersion,
+  );
+  return framer;
+}
+
 /** A whole file or buffer into its metadata and record objects. */
 export function decodeDbn(input: Uint8Array, opts: DecodeOptions = {}): Decoded {
   const bytes = decompressIfNeeded(input);
   const records: DbnRecord[] = [];
   let skipped = 0;
-  const framer: DbnFramer = new DbnFramer(
-    {
-      record: (view, b, offset) => {
-        const rec = decodeRecord(
-          view,
-          b,
-          offset,
-          framer.version,
-          opts.fragmentVersion !== undefined ? Boolean(opts.fragmentTsOut) : framer.tsOut,
-        );
-        if (rec) records.push(rec);
-        else skipped++;
-      },
-    },
-    opts.fragmentVersion,
-  );
+  const framer = recordFramer(opts, (rec) => {
+    if (rec) records.push(rec);
+    else skipped++;
+  });
   framer.push(bytes);
   framer.finish();
   return { metadata: framer.metadata, records, skipped };
@@ -124,21 +137,10 @@ export async function* decodeDbnStream(
       .getReader();
   }
   const out: (Metadata | DbnRecord)[] = [];
-  const framer: DbnFramer = new DbnFramer(
-    {
-      metadata: (m) => void out.push(m),
-      record: (view, b, offset) => {
-        const rec = decodeRecord(
-          view,
-          b,
-          offset,
-          framer.version,
-          opts.fragmentVersion !== undefined ? Boolean(opts.fragmentTsOut) : framer.tsOut,
-        );
-        if (rec) out.push(rec);
-      },
-    },
-    opts.fragmentVersion,
+  const framer = recordFramer(
+    opts,
+    (rec) => void (rec && out.push(rec)),
+    (m) => void out.push(m),
   );
   if (source === reader) framer.push(head);
   for (;;) {

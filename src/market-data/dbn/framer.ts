@@ -15,7 +15,6 @@ export interface FramerHandlers {
 export class DbnFramer {
   private carry: Uint8Array = new Uint8Array(1024);
   private carryLen = 0;
-  private carryNeed = 0;
   private haveHeader: boolean;
   private streamOffset = 0;
   metadata: Metadata | undefined;

@@ -1,3 +1,4 @@
+import { formatFixed } from "../../shared/fixed-point";
 import { UNDEF_PRICE, UNDEF_TIMESTAMP, schemaName, stypeName } from "./constants";
 import type { Metadata } from "./metadata";
 import type { DbnRecord } from "./record-codec";
@@ -50,9 +51,8 @@ const TIME_FIELDS = new Set([
 
 export function prettyPrice(v: bigint): string | null {
   if (v === UNDEF_PRICE) return null;
-  const neg = v < 0n;
-  const a = neg ? -v : v;
-  return `${neg ? "-" : ""}${a / 1_000_000_000n}.${(a % 1_000_000_000n).toString().padStart(9, "0")}`;
+  // As Databento's pretty_px: always nine decimals.
+  return formatFixed(v, 9);
 }
 
 export function prettyTime(ns: bigint): string | null {

@@ -3,7 +3,7 @@ import type { DbnRecord } from "../dbn/record-codec";
 import { startFakeGateway, type FakeGateway } from "../databento/fake-gateway";
 import { startSessionFeed, type InstrumentRef, type SessionFeed } from "../databento/gateway-feed";
 import { CATALOGUE, type Instrument } from "../instruments/catalogue";
-import { randomToken } from "../../auth/crypto";
+import { randomToken } from "../../shared/digest";
 import { SimulatedMarket, type SimEvent, type SimStart } from "./simulated-market";
 
 export type { SimStart };

@@ -1,5 +1,6 @@
 import { concatBytes } from "../../shared/bytes";
 import type { OhlcvRow } from "../bars/bar";
+import { ohlcvRecord } from "../bars/ohlcv-record";
 import { RType, schemaCode, stypeCode } from "../dbn/constants";
 import { encodeMetadata } from "../dbn/metadata";
 import { encodeRecord, type DbnRecord } from "../dbn/record-codec";
@@ -8,6 +9,7 @@ import { CATALOGUE } from "../instruments/catalogue";
 import { sessionState } from "../instruments/trading-hours";
 import { Rng, SIM_START_PRICE } from "./simulated-market";
 import { simulatedInstruments } from "./simulated-gateway";
+import { pointsToNanos } from "../../shared/fixed-point";
 
 /**
  * The simulated market's past: 1-minute bars that end where the live simulation starts, only
@@ -63,7 +65,7 @@ function simulatedPairPast(
   if (!mini) throw new Error(`no mini instrument ${miniRoot}`);
   const micro = CATALOGUE.find((i) => i.root === mini.pair)!;
   const tick = Number(mini.tickSize < micro.tickSize ? mini.tickSize : micro.tickSize);
-  const start = resume && resume.close > 0 ? resume.close : (SIM_START_PRICE[mini.root] ?? 100) * 1e9;
+  const start = resume && resume.close > 0 ? resume.close : pointsToNanos(SIM_START_PRICE[mini.root] ?? 100);
   const rng = new Rng(seed * 7919 + [...miniRoot].reduce((a, c) => a * 31 + c.charCodeAt(0), 0));
   // ~18 % a year over Globex minutes, in fine ticks per sqrt(minute), clustered as live.
   const perMinute = (start * 0.18) / Math.sqrt(252 * 23 * 60) / tick;
@@ -260,19 +262,7 @@ export function startSimulatedHistorical(opts: {
             }
             continue;
           }
-          records.push({
-            hd: {
-              rtype: RType.OHLCV_1M,
-              publisher_id: 1,
-              instrument_id: ref.instrumentId,
-              ts_event: BigInt(b.startMs) * 1_000_000n,
-            },
-            open: BigInt(b.open),
-            high: BigInt(b.high),
-            low: BigInt(b.low),
-            close: BigInt(b.close),
-            volume: BigInt(b.volume),
-          });
+          records.push(ohlcvRecord(ref.instrumentId, b));
         }
       }
       records.sort((a, b) => (a.hd.ts_event < b.hd.ts_event ? -1 : a.hd.ts_event > b.hd.ts_event ? 1 : 0));

@@ -1,4 +1,5 @@
 import { CATALOGUE, type Instrument } from "../instruments/catalogue";
+import { pointsToNanos } from "../../shared/fixed-point";
 
 /**
  * A seeded, realistic-looking market for the demo feed and tests: prices move on the tick
@@ -92,7 +93,7 @@ export class SimulatedMarket {
       const tick = Number(mini.tickSize < micro.tickSize ? mini.tickSize : micro.tickSize);
       const coarse = Number(mini.tickSize > micro.tickSize ? mini.tickSize : micro.tickSize);
       const resumed = from[mini.root] ?? from[micro.root];
-      const start = resumed !== undefined && resumed > 0 ? resumed : (SIM_START_PRICE[mini.root] ?? 100) * 1e9;
+      const start = resumed !== undefined && resumed > 0 ? resumed : pointsToNanos(SIM_START_PRICE[mini.root] ?? 100);
       // Annualised volatility of ~18 % spread over Globex seconds, in ticks per sqrt(second).
       const perSecond = (start * 0.18) / Math.sqrt(252 * 23 * 3600) / tick;
       this.paths.push({

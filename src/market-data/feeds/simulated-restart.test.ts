@@ -9,7 +9,6 @@ import { barsBetween, upsertBars, type ArchivedBar } from "../../persistence/rep
 import { createTestDatabase, testDatabaseKind } from "../../persistence/test-database";
 import { ArchiveService } from "../archive/archive-service";
 import { MarketDataService } from "../service/market-data-service";
-import { PriceHub } from "../stream/price-hub";
 import { simulatedPairBars } from "./simulated-history";
 
 /**
@@ -65,7 +64,7 @@ interface Print {
 async function run(startAt: number, minutes: number) {
   clock = startAt;
   const logger = memoryLogger("warn");
-  const md = new MarketDataService({ kind: "simulated", simSeed: SEED }, new PriceHub(), logger, ROOTS, now);
+  const md = new MarketDataService({ kind: "simulated", simSeed: SEED }, logger, ROOTS, now);
   const archive = new ArchiveService(
     h.db,
     { dataset: "SIM", symbols: ROOTS, backfillDays: 1 },

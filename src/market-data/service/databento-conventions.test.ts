@@ -5,7 +5,6 @@ import { RType } from "../dbn/constants";
 import type { DbnRecord } from "../dbn/record-codec";
 import { startFakeGateway, type FakeGateway } from "../databento/fake-gateway";
 import { startSessionFeed, type InstrumentRef, type SessionFeed } from "../databento/gateway-feed";
-import { PriceHub } from "../stream/price-hub";
 import { MarketDataService } from "./market-data-service";
 
 /** How the service reads two Databento conventions: which clock buckets bars, and which system messages matter. */
@@ -55,7 +54,6 @@ async function setup(clock: () => number) {
   const log = memoryLogger("debug");
   svc = new MarketDataService(
     { kind: "databento", apiKey: KEY, gateway: { host: gw.host, port: gw.port } },
-    new PriceHub(),
     log,
     ["ES"],
     clock,

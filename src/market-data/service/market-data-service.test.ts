@@ -7,7 +7,6 @@ import { RType } from "../dbn/constants";
 import type { DbnRecord } from "../dbn/record-codec";
 import { startFakeGateway, type FakeGateway } from "../databento/fake-gateway";
 import { startSessionFeed, type InstrumentRef, type SessionFeed } from "../databento/gateway-feed";
-import { PriceHub } from "../stream/price-hub";
 import { MarketDataService } from "./market-data-service";
 
 const KEY = "db-" + "m".repeat(29);
@@ -52,7 +51,6 @@ async function setup(roots = ["ES", "MES"]) {
   const log = memoryLogger("debug");
   svc = new MarketDataService(
     { kind: "databento", apiKey: KEY, gateway: { host: gw.host, port: gw.port } },
-    new PriceHub(),
     log,
     roots,
   );
@@ -194,12 +192,10 @@ describe("market-data service over the Live protocol", () => {
       onStart: (s) => void feeds.push(startSessionFeed(s, { instruments: rolled })),
     });
     const log = memoryLogger("debug");
-    svc = new MarketDataService(
-      { kind: "databento", apiKey: KEY, gateway: { host: gw.host, port: gw.port } },
-      new PriceHub(),
-      log,
-      ["ES", "MES"],
-    );
+    svc = new MarketDataService({ kind: "databento", apiKey: KEY, gateway: { host: gw.host, port: gw.port } }, log, [
+      "ES",
+      "MES",
+    ]);
     let open = true;
     svc.holdRoll = async () => open;
     const rolls: unknown[] = [];

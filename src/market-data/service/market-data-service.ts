@@ -1,87 +1,34 @@
 import type { Logger } from "../../log/logger";
-import type { Bar } from "../bars/bar";
-import { BarAggregator, barTimeMs } from "../bars/bar-aggregator";
 import { PriceBus } from "../bus/price-bus";
 import { RType } from "../dbn/constants";
 import type { RecordCursor } from "../dbn/cursor";
 import { LiveClient, type LiveEvent } from "../databento/live-client";
+import { applyDefinition, publishRecord } from "./record-handling";
+import { sessionEvent } from "./session-events";
 import { startSimulatedGateway, type SimStart, type SimulatedGateway } from "../feeds/simulated-gateway";
+import type { Bar } from "../bars/bar";
 import { CATALOGUE } from "../instruments/catalogue";
-import { resolveSymbol } from "../instruments/symbols";
 import { InstrumentRegistry } from "../instruments/instrument-registry";
-import { decodeRecord } from "../dbn/record-codec";
-import type { PriceHub } from "../stream/price-hub";
-import { continuousSymbol, DEFAULT_ROLL_RULES, nextResubscribeMs, type RollRules } from "../instruments/roll-rule";
+import { continuousSymbol, DEFAULT_ROLL_RULES, nextResubscribeMs } from "../instruments/roll-rule";
+import { ContractRolls, type ContractEntry } from "./contract-rolls";
+import {
+  type FeedConfig,
+  type FeedState,
+  type FeedStatus,
+  PROCESS_TIMERS,
+  type RollEvent,
+  type ServiceTimers,
+} from "./feed-types";
+import { LiveBars } from "./live-bars";
 
-/** A continuous symbol moved to another contract, or will once its open positions are closed. */
-export interface RollEvent {
-  symbol: string;
-  from: string;
-  to: string;
-  /** held: positions are open on `from`; its prices keep flowing for them until every one is flat. */
-  state: "held" | "rolled";
-}
-
-/**
- * The timers the service's own clocks run on (bar closes, held rolls, status, the daily
- * re-subscription). The process's timers by default; a test that runs the service on a
- * simulated `now` (soak.test.ts: a week in seconds) passes timers driven by that clock, since
- * real ones would fire on real time while `now` says days have passed.
- */
-export interface ServiceTimers {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-  setInterval(fn: () => void, ms: number): unknown;
-  clearInterval(handle: unknown): void;
-}
-
-const PROCESS_TIMERS: ServiceTimers = {
-  setTimeout: (fn, ms) => {
-    const t = setTimeout(fn, ms);
-    t.unref?.(); // only the daily re-subscription uses it: it must not keep the process alive
-    return t;
-  },
-  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
-  setInterval: (fn, ms) => setInterval(fn, ms),
-  clearInterval: (h) => clearInterval(h as ReturnType<typeof setInterval>),
-};
-
-/** One-second bars kept per root for charts: 15 minutes. */
-const SECONDS_KEPT = 900;
-
-export type FeedKind = "simulated" | "databento";
-export type FeedState = "connecting" | "live" | "reconnecting" | "stopped" | "auth-failed";
-
-export interface FeedConfig {
-  kind: FeedKind;
-  /** Databento key (live) — never logged. */
-  apiKey?: string;
-  /** host:port of a gateway other than Databento's (tests, a proxy). */
-  gateway?: { host: string; port: number };
-  dataset?: string;
-  simSeed?: number;
-  /** Which contract each continuous symbol follows (default: by volume). */
-  rollRules?: RollRules;
-}
-
-export interface FeedStatus {
-  kind: FeedKind;
-  state: FeedState;
-  lastTickAgeMs: number | null;
-  symbols: number;
-  reconnects: number;
-  message?: string;
-  /** In a cluster: whether this instance holds the session or follows the one that does. */
-  role?: "leader" | "follower";
-  /** Rolls held while positions are open on the old contract. */
-  rolls?: { symbol: string; from: string; to: string }[];
-}
+export type { FeedConfig, FeedKind, FeedState, FeedStatus, RollEvent, ServiceTimers } from "./feed-types";
 
 /**
  * Socket → decoder → this service → bus → engine and browsers. It runs one feed (Databento
  * Live when a key is configured, else the simulated market through the same gateway protocol),
  * keeps the instrument_id → product map current from symbol mappings, publishes trades and
- * quotes on the bus, builds 1 s / 1 min bars, and pushes prices to browser sockets.
+ * quotes on the bus and builds 1 s / 1 min bars. It emits domain events only: what browsers
+ * receive is made of them in the web layer (web/realtime/).
  */
 export class MarketDataService {
   readonly bus: PriceBus;
@@ -91,16 +38,11 @@ export class MarketDataService {
   private readonly contractById = new Map<number, string>();
   private readonly connectedListeners: ((info: { attempt: number }) => void)[] = [];
   private readonly watched = new Set<string>();
-  private readonly lastQuote = new Map<
-    number,
-    { bid: number | null; ask: number | null; bidSize: number; askSize: number }
-  >();
   private state: FeedState = "stopped";
   private lastTick: number | null = null;
   private message: string | undefined;
-  private readonly bars1s: BarAggregator;
-  private readonly seconds = new Map<string, Readonly<Bar>[]>();
-  private readonly bars1m: BarAggregator;
+  private readonly bars: LiveBars;
+  private readonly rolls: ContractRolls;
   private barTimer: unknown;
   private statusTimer: unknown;
   /** In a cluster: the feed leader hands every record on (cluster/feed-relay.ts); a follower receives them. */
@@ -108,10 +50,6 @@ export class MarketDataService {
   private relayed: { version: number; tsOut: boolean } | undefined;
   /** In a cluster: "leader" holds the Databento session, "follower" gets its records; undefined alone. */
   role: "leader" | "follower" | undefined;
-  /** Per root, the contract whose prints flow (engine, bars, browsers). */
-  private readonly activeByRoot = new Map<string, number>();
-  /** A newer mapping that waits while positions are open on the active contract. */
-  private readonly pendingRoll = new Map<string, { id: number; told: boolean }>();
   private readonly rollListeners: ((r: RollEvent) => void)[] = [];
   private resubscribeTimer: unknown;
   private rollTimer: unknown;
@@ -119,14 +57,11 @@ export class MarketDataService {
   timers: ServiceTimers = PROCESS_TIMERS;
   /** Are positions open on this root's current contract? (The app answers from the engine's stored state.) */
   holdRoll: ((root: string) => Promise<boolean>) | undefined;
-  /** What the status message says of the instance besides the feed (its role in a cluster). */
-  describeInstance: (() => unknown) | undefined;
   /** Simulated feed: where the market starts at each connection (the app: where the stored past ends). */
   simStart: (() => SimStart | undefined) | undefined;
 
   constructor(
     private readonly cfg: FeedConfig,
-    private readonly hub: PriceHub,
     private readonly logger: Logger,
     roots: readonly string[] = CATALOGUE.map((i) => i.root),
     private readonly now: () => number = Date.now,
@@ -134,58 +69,26 @@ export class MarketDataService {
   ) {
     for (const r of roots) this.watched.add(r);
     this.bus = new PriceBus((err) => logger.error("bus.subscriber_failed", { error: err }));
-    const onBar = (b: Bar) => this.bus.publishBar(b);
-    this.bars1s = new BarAggregator("1s", onBar);
-    this.bars1m = new BarAggregator("1m", onBar);
+    this.bars = new LiveBars((b) => this.bus.publishBar(b), this.rootById);
+    this.rolls = new ContractRolls({
+      rootById: this.rootById,
+      contractById: this.contractById,
+      logger,
+      continuous: (root) => this.continuous(root),
+      subscribeRaw: (raw) => {
+        for (const s of this.subscriptionsOf([raw], "raw_symbol")) this.client?.subscribe(s);
+      },
+      forget: (raw) => this.client?.forget([raw]),
+      holdRoll: (root) => this.holdRoll?.(root) ?? Promise.resolve(false),
+      emit: (r) => this.emitRoll(r),
+      retired: (root, instrumentId) => this.bus.publishRetired({ root, instrumentId }),
+    });
+    // The service's own subscriber, first on the bus: bars are built from every print.
     this.bus.subscribe({
-      trade: (t) => {
-        this.bars1s.onTrade(t.instrumentId, barTimeMs(t), t.price, t.size);
-        this.bars1m.onTrade(t.instrumentId, barTimeMs(t), t.price, t.size);
-        const root = this.rootById.get(t.instrumentId);
-        if (!root) return;
-        // The hub gathers the prints of one decoded chunk into one message per symbol.
-        hub.publishTrade(root, t.price / 1e9, t.size, t.side, t.tsMs);
-      },
-      quote: (q) => {
-        const root = this.rootById.get(q.instrumentId);
-        if (!root) return;
-        // MBP-1 repeats the top of book on every trade; browsers only need it when it moved.
-        const last = this.lastQuote.get(q.instrumentId);
-        if (last) {
-          if (last.bid === q.bid && last.ask === q.ask && last.bidSize === q.bidSize && last.askSize === q.askSize)
-            return;
-          last.bid = q.bid;
-          last.ask = q.ask;
-          last.bidSize = q.bidSize;
-          last.askSize = q.askSize;
-        } else this.lastQuote.set(q.instrumentId, { bid: q.bid, ask: q.ask, bidSize: q.bidSize, askSize: q.askSize });
-        hub.publishQuote(
-          root,
-          q.bid === null ? null : q.bid / 1e9,
-          q.ask === null ? null : q.ask / 1e9,
-          q.bidSize,
-          q.askSize,
-          q.tsMs,
-        );
-      },
+      trade: (t) => this.bars.onTrade(t),
       bar: (b) => {
         const root = this.rootById.get(b.instrumentId);
-        if (!root) return;
-        if (b.interval === "1s") this.keepSecond(root, b);
-        hub.broadcast(
-          root,
-          JSON.stringify({
-            t: "bar",
-            s: root,
-            i: b.interval,
-            ts: b.startMs,
-            o: b.open / 1e9,
-            h: b.high / 1e9,
-            l: b.low / 1e9,
-            c: b.close / 1e9,
-            v: b.volume,
-          }),
-        );
+        if (root && b.interval === "1s") this.bars.keepSecond(root, b);
       },
     });
   }
@@ -207,35 +110,12 @@ export class MarketDataService {
 
   /** The one-minute bar still forming for a root (charts draw it), if any. */
   formingBar(root: string): Readonly<Bar> | undefined {
-    return this.forming(this.bars1m, root);
-  }
-
-  /** The newest bar an aggregator is building for any instrument id mapped to a root (a roll maps two). */
-  private forming(bars: BarAggregator, root: string): Readonly<Bar> | undefined {
-    let newest: Readonly<Bar> | undefined;
-    for (const [id, r] of this.rootById) {
-      if (r !== root) continue;
-      const b = bars.current(id);
-      if (b && (!newest || b.startMs > newest.startMs)) newest = b;
-    }
-    return newest;
+    return this.bars.formingBar(root);
   }
 
   /** Closed one-second bars of the last ~15 minutes and the one forming, oldest first (charts' 1-second view). */
   recentSeconds(root: string, count: number): Readonly<Bar>[] {
-    const kept = this.seconds.get(root) ?? [];
-    const out = kept.slice(Math.max(0, kept.length - count));
-    const forming = this.forming(this.bars1s, root);
-    if (forming && (!out.length || forming.startMs > out[out.length - 1]!.startMs)) out.push({ ...forming });
-    return out;
-  }
-
-  private keepSecond(root: string, b: Readonly<Bar>): void {
-    let list = this.seconds.get(root);
-    if (!list) this.seconds.set(root, (list = []));
-    list.push(b);
-    // Trimmed in batches so a bar costs O(1) amortised.
-    if (list.length > SECONDS_KEPT + 100) list.splice(0, list.length - SECONDS_KEPT);
+    return this.bars.recentSeconds(root, count);
   }
 
   /** When the last record arrived (UTC ms), if any. */
@@ -287,54 +167,18 @@ export class MarketDataService {
   }
 
   /** Each root's contract now, and the one it moves to once its positions are closed. */
-  contracts(): {
-    symbol: string;
-    instrumentId: number;
-    contract: string;
-    next?: { instrumentId: number; contract: string };
-  }[] {
-    return [...this.activeByRoot].map(([symbol, id]) => {
-      const p = this.pendingRoll.get(symbol);
-      return {
-        symbol,
-        instrumentId: id,
-        contract: this.contractById.get(id) ?? symbol,
-        ...(p ? { next: { instrumentId: p.id, contract: this.contractById.get(p.id) ?? symbol } } : {}),
-      };
-    });
+  contracts(): ContractEntry[] {
+    return this.rolls.contracts();
   }
 
   /** A follower takes the feed leader's contracts (the leader saw the mappings and decided the rolls). */
-  followContracts(list: ReturnType<MarketDataService["contracts"]>): void {
-    for (const c of list) {
-      this.rootById.set(c.instrumentId, c.symbol);
-      this.contractById.set(c.instrumentId, c.contract);
-      const before = this.activeByRoot.get(c.symbol);
-      this.activeByRoot.set(c.symbol, c.instrumentId);
-      if (c.next) {
-        this.rootById.set(c.next.instrumentId, c.symbol);
-        this.contractById.set(c.next.instrumentId, c.next.contract);
-        if (!this.pendingRoll.has(c.symbol)) {
-          this.pendingRoll.set(c.symbol, { id: c.next.instrumentId, told: true });
-          this.emitRoll({ symbol: c.symbol, from: c.contract, to: c.next.contract, state: "held" });
-        }
-      } else this.pendingRoll.delete(c.symbol);
-      if (before !== undefined && before !== c.instrumentId)
-        this.emitRoll({
-          symbol: c.symbol,
-          from: this.contractById.get(before) ?? c.symbol,
-          to: c.contract,
-          state: "rolled",
-        });
-    }
+  followContracts(list: readonly ContractEntry[]): void {
+    this.rolls.follow(list);
   }
 
   private emitRoll(r: RollEvent): void {
     for (const l of this.rollListeners) l(r);
   }
-
-  /** Raw-symbol subscriptions that keep a held contract streaming across sessions, by root. */
-  private readonly heldSubs = new Map<string, string>();
 
   /**
    * Trades and top of book; with Databento also its own 1-minute bars (they replace the ones
@@ -353,84 +197,27 @@ export class MarketDataService {
     ];
   }
 
-  private subscribeHeld(root: string, raw: string): void {
-    if (this.heldSubs.get(root) === raw || !/^[A-Z0-9]+[FGHJKMNQUVXZ]\d{1,2}$/.test(raw)) return;
-    this.heldSubs.set(root, raw);
-    for (const s of this.subscriptionsOf([raw], "raw_symbol")) this.client?.subscribe(s);
-  }
-
   /** The subscriptions a new client starts with: the watch list's continuous symbols, and the held contracts by name. */
   private initialSubscriptions() {
     const symbols = [...this.watched].map((r) => this.continuous(r));
-    const held = [...this.heldSubs.values()];
+    const held = this.rolls.heldSymbols();
     return [
       ...this.subscriptionsOf(symbols, "continuous"),
       ...(held.length ? this.subscriptionsOf(held, "raw_symbol") : []),
     ].map((s, i) => ({ ...s, id: i + 1 }));
   }
 
-  private releaseHeld(root: string): void {
-    const raw = this.heldSubs.get(root);
-    if (raw === undefined) return;
-    this.heldSubs.delete(root);
-    this.client?.forget([raw]);
-  }
-
-  /** Contracts held before a restart (stored), by root: until their mapping arrives, no other contract of the root prints. */
-  private readonly heldAtStart = new Map<string, string>();
-
   /**
    * A roll that was waiting when the server stopped: the root streams `contract` again, by its own
    * name, and only it, until every position is closed; then the continuous symbol's contract takes over.
    */
   resumeHeld(root: string, contract: string): void {
-    this.heldAtStart.set(root, contract);
-    this.subscribeHeld(root, contract);
+    this.rolls.resumeHeld(root, contract);
   }
 
   /** The contract a root is held on by a waiting roll (its positions' contract), if any: the archive fills gaps with it. */
   heldContract(root: string): string | undefined {
-    const active = this.activeByRoot.get(root);
-    return this.pendingRoll.has(root) && active !== undefined ? this.contractById.get(active) : undefined;
-  }
-
-  /** A new mapping for a root: the contract changes now, or once no position is open on the old one. */
-  private async considerRoll(root: string): Promise<void> {
-    const p = this.pendingRoll.get(root);
-    const active = this.activeByRoot.get(root);
-    if (!p || active === undefined) return;
-    const from = this.contractById.get(active) ?? root;
-    const to = this.contractById.get(p.id) ?? root;
-    const held = await (this.holdRoll?.(root) ?? Promise.resolve(false)).catch(() => true);
-    if (this.pendingRoll.get(root) !== p) return;
-    if (held) {
-      if (!p.told) {
-        p.told = true;
-        // By its own name too: a new session (a reconnect, Saturday's restart) maps the continuous symbol to the new contract only.
-        this.subscribeHeld(root, from);
-        this.logger.warn("feed.roll_held", {
-          symbol: root,
-          from,
-          to,
-          reason:
-            "positions are open on the current contract: its prices keep flowing for them; the symbol rolls once every one is closed",
-        });
-        this.emitRoll({ symbol: root, from, to, state: "held" });
-      }
-      return;
-    }
-    this.pendingRoll.delete(root);
-    this.releaseHeld(root);
-    this.activeByRoot.set(root, p.id);
-    this.lastQuote.delete(active);
-    this.logger.info("feed.roll", {
-      symbol: root,
-      from,
-      to,
-      instrument_id: p.id,
-      reason: `${this.continuous(root)} now maps to ${to}`,
-    });
-    this.emitRoll({ symbol: root, from, to, state: "rolled" });
+    return this.rolls.heldContract(root);
   }
 
   /** The gateway never re-points a running continuous subscription: the same one is sent again daily. */
@@ -462,7 +249,7 @@ export class MarketDataService {
       reconnects: this.client?.stats.reconnects ?? 0,
       ...(this.role ? { role: this.role } : {}),
       ...(this.message ? { message: this.message } : {}),
-      ...(this.pendingRoll.size
+      ...(this.rolls.pendingRoll.size
         ? {
             rolls: this.contracts()
               .filter((c) => c.next)
@@ -482,27 +269,16 @@ export class MarketDataService {
   startClocks(): void {
     if (this.barTimer) return;
     this.barTimer = this.timers.setInterval(() => {
-      const t = this.now();
-      this.bars1s.closeDue(t);
-      this.bars1m.closeDue(t);
+      this.bars.closeDue(this.now());
     }, 250);
     this.scheduleResubscribe();
     // A held roll goes ahead as soon as the last position on the old contract is closed.
     this.rollTimer = this.timers.setInterval(() => {
-      if (this.role !== "follower") for (const root of this.pendingRoll.keys()) void this.considerRoll(root);
+      if (this.role !== "follower")
+        for (const root of this.rolls.pendingRoll.keys()) void this.rolls.considerRoll(root);
     }, 1000);
-    this.statusTimer = this.timers.setInterval(
-      () =>
-        this.hub.broadcast(
-          null,
-          JSON.stringify({
-            t: "status",
-            feed: this.status(),
-            ...(this.describeInstance ? { instance: this.describeInstance() } : {}),
-          }),
-        ),
-      1000,
-    );
+    // The status bar's heartbeat: browsers get it as a `status` message (web/realtime/).
+    this.statusTimer = this.timers.setInterval(() => this.bus.publishStatus(this.status()), 1000);
   }
 
   /** Every record this instance receives from its session is handed on too (the cluster's feed leader). */
@@ -589,156 +365,23 @@ export class MarketDataService {
     const rtype = c.rtype;
     const id = c.instrumentId;
     if (rtype === RType.INSTRUMENT_DEF) {
-      this.onDefinition(c);
+      applyDefinition(c, this.rootById.get(c.instrumentId), this.stream, this.instruments, this.logger);
       return;
     }
     // Only the root's current contract prints: after a re-subscription the old one streams too until it expires.
-    const root = this.rootById.get(id);
-    if (root !== undefined) {
-      const active = this.activeByRoot.get(root);
-      if (active === undefined) {
-        // Held before a restart: only that contract may become the root's.
-        const want = this.heldAtStart.get(root);
-        if (want !== undefined && this.contractById.get(id) !== want) return;
-        this.activeByRoot.set(root, id);
-      } else if (active !== id) return;
-    }
-    if (rtype === RType.OHLCV_1M) {
-      this.bus.publishBar({
-        instrumentId: id,
-        interval: "1m",
-        startMs: c.tsEventMs,
-        open: c.open,
-        high: c.high,
-        low: c.low,
-        close: c.close,
-        volume: c.volume,
-        source: "databento",
-      });
-      return;
-    }
-    if (rtype === RType.MBP_1 || rtype === RType.MBP_0) {
-      const ts = c.tsEventMs;
-      const side = c.sideCode === 66 ? "B" : c.sideCode === 65 ? "A" : "N";
-      // In MBP-1, action 'T' is a trade print; anything else changed the book.
-      const action = c.view.getUint8(c.offset + 28);
-      if (rtype === RType.MBP_0 || action === 84)
-        this.bus.publishTrade({ instrumentId: id, tsMs: ts, recvMs: c.tsRecvMs, price: c.price, size: c.size32, side });
-      if (rtype === RType.MBP_1) {
-        const bid = c.bidPx;
-        const ask = c.askPx;
-        this.bus.publishQuote({
-          instrumentId: id,
-          tsMs: ts,
-          bid: Number.isNaN(bid) ? null : bid,
-          ask: Number.isNaN(ask) ? null : ask,
-          bidSize: c.bidSz,
-          askSize: c.askSz,
-        });
-      }
-    }
-  }
-
-  private onDefinition(c: RecordCursor): void {
-    const root = this.rootById.get(c.instrumentId);
-    const stream = this.stream;
-    const bytes = new Uint8Array(c.view.buffer, c.view.byteOffset, c.view.byteLength);
-    const def = decodeRecord(c.view, bytes, c.offset, stream.version, stream.tsOut);
-    if (!root || !def) return;
-    const r = this.instruments.applyDefinition(root, def);
-    if (!r.ok) this.logger.debug("feed.definition_ignored", { symbol: root, reason: r.reason });
-    else if (r.changed.length)
-      this.logger.warn("feed.definition_override", {
-        symbol: root,
-        contract: String(def.raw_symbol ?? ""),
-        changed: r.changed.join("; "),
-        reason: "the exchange's definition differs from the catalogue",
-      });
+    if (!this.rolls.admits(id)) return;
+    publishRecord(this.bus, c, rtype, id);
   }
 
   private onEvent(e: LiveEvent): void {
-    switch (e.type) {
-      case "connected":
-        this.logger.info("feed.connected", {
-          kind: this.cfg.kind,
-          session: e.sessionId,
-          attempt: e.attempt,
-          replay_from_ns: e.replayFromNs,
-        });
-        this.message = undefined;
-        for (const l of this.connectedListeners) l({ attempt: e.attempt });
-        break;
-      case "mapping": {
-        const r = resolveSymbol(e.requested);
-        if (r.ok) {
-          const root = r.value.instrument.root;
-          this.rootById.set(e.instrumentId, root);
-          this.contractById.set(e.instrumentId, e.raw);
-          const active = this.activeByRoot.get(root);
-          // A contract asked for by its own name (a held roll's) maps only itself; a continuous symbol's new contract is a roll.
-          const byName = r.value.contract !== undefined;
-          const want = this.heldAtStart.get(root);
-          if (want !== undefined) {
-            // A roll that waited when the server stopped: the held contract prints, the continuous symbol's waits.
-            if (e.raw === want) {
-              this.heldAtStart.delete(root);
-              this.activeByRoot.set(root, e.instrumentId);
-              if (active !== undefined && active !== e.instrumentId)
-                this.pendingRoll.set(root, { id: active, told: true });
-            } else if (!byName && this.pendingRoll.get(root)?.id !== e.instrumentId) {
-              this.activeByRoot.delete(root);
-              this.pendingRoll.set(root, { id: e.instrumentId, told: true });
-            }
-          } else if (active === undefined) this.activeByRoot.set(root, e.instrumentId);
-          else if (byName) {
-            // Nothing to decide: the held contract streams on under its own subscription.
-          } else if (active !== e.instrumentId && this.pendingRoll.get(root)?.id !== e.instrumentId) {
-            this.pendingRoll.set(root, { id: e.instrumentId, told: false });
-            void this.considerRoll(root);
-          } else if (active === e.instrumentId && this.pendingRoll.has(root)) {
-            // The continuous symbol points back at the held contract: nothing waits any more.
-            this.pendingRoll.delete(root);
-            this.releaseHeld(root);
-          }
-        }
-        this.logger.debug("feed.mapping", { instrument_id: e.instrumentId, raw: e.raw, requested: e.requested });
-        break;
-      }
-      case "disconnected":
-        this.state = "reconnecting";
-        this.message = e.reason;
-        this.logger.warn("feed.disconnected", { kind: this.cfg.kind, reason: e.reason, retry_in_ms: e.retryInMs });
-        break;
-      case "auth-failed":
-        this.state = "auth-failed";
-        this.message = e.message;
-        this.logger.error("feed.auth_failed", { kind: this.cfg.kind, reason: e.message });
-        break;
-      case "gateway-error":
-        this.logger.warn("feed.gateway_error", { code: e.code, reason: e.message });
-        break;
-      case "fatal":
-        // The gateway would refuse the same session again: the feed stops and the status says why.
-        this.state = "stopped";
-        this.message = e.message;
-        this.logger.error("feed.fatal", { kind: this.cfg.kind, code: e.code, reason: e.message });
-        break;
-      case "gap":
-        // Beyond the intraday replay window: the archive fills it from the Historical API (onConnected).
-        this.message = `prices from ${new Date(Number(BigInt(e.fromNs) / 1_000_000n)).toISOString()} to ${new Date(Number(BigInt(e.toNs) / 1_000_000n)).toISOString()} were not replayed (${e.reason}); the archive fills the bars from Databento's Historical API`;
-        this.logger.warn("feed.gap", {
-          from_ns: e.fromNs,
-          to_ns: e.toNs,
-          reason: e.reason,
-          action: "bars of the gap are fetched from the Historical API",
-        });
-        break;
-      case "system":
-        // End-of-interval (code 4) arrives every minute: debug, not info.
-        this.logger[e.code === 4 ? "debug" : "info"]("feed.system", { code: e.code, message: e.message });
-        break;
-      case "stopped":
-        break;
+    if (e.type === "mapping") {
+      this.rolls.onMapping(e.instrumentId, e.raw, e.requested);
+      this.logger.debug("feed.mapping", { instrument_id: e.instrumentId, raw: e.raw, requested: e.requested });
+      return;
     }
+    const change = sessionEvent(e, this.cfg.kind, this.logger);
+    if (change.state) this.state = change.state;
+    if ("message" in change) this.message = change.message;
+    if (e.type === "connected") for (const l of this.connectedListeners) l({ attempt: e.attempt });
   }
 }

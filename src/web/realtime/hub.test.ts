@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { PriceHub, type HubPublisher, type HubSocket } from "./price-hub";
+import { PriceHub, type HubPublisher, type HubSocket } from "./hub";
 
 /** Emulates Bun's topic publish and a socket whose unread bytes we control. */
 class FakeSocket implements HubSocket {
@@ -35,7 +35,7 @@ function setup(now = () => 0) {
   const publisher: HubPublisher = {
     publish: (topic, data) => {
       published.push({ topic, data });
-      sockets.filter((s) => s.topics.has(topic)).forEach((s) => s.send(data));
+      for (const s of sockets) if (s.topics.has(topic)) s.send(data);
     },
   };
   const hub = new PriceHub({ highWaterBytes: 1000, now });
