@@ -8,7 +8,7 @@ import { HistoricalClient } from "../market-data/databento/historical-client";
 import type { DatabaseHandle } from "../persistence/connect";
 import type { Actor } from "../persistence/events";
 import { createTestDatabase, testDatabaseKind } from "../persistence/test-database";
-import type { ServiceError } from "../trading/service-error";
+import type { AppError } from "../shared/app-error";
 import { ReplayService } from "./replay-service";
 import { tapeMetadata, tapeRecords, TAPE_IDS, walk } from "./test-tape";
 
@@ -115,7 +115,7 @@ describe(`replay downloads from Databento Historical (${testDatabaseKind})`, () 
     // A range wholly past the data is refused, saying why.
     const late = (await replay
       .quote({ ...body(T0 + 3 * 3_600_000), startMs: AVAILABLE_END + 60_000 })
-      .catch((e) => e)) as ServiceError;
+      .catch((e) => e)) as AppError;
     expect([late.status, late.message]).toEqual([
       400,
       "body.startMs: Databento has GLBX.MDP3 trades data only up to 2025-03-03 10:30 CT; the range starts after that",

@@ -1,3 +1,4 @@
+import { AppError } from "../shared/app-error";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Kysely } from "kysely";
@@ -8,8 +9,8 @@ import { HistoricalError } from "../market-data/databento/historical-client";
 import { downloadRange } from "../market-data/databento/range-download";
 import type { Database } from "../persistence/database";
 import { type Actor, appendEvent } from "../persistence/events";
-import { ServiceError } from "../trading/service-error";
-import { ct, DAY, type HistoricalRequest, historicalBody, parse, roots } from "./replay-requests";
+import { ct, DAY, type HistoricalRequest, historicalBody, roots } from "./replay-requests";
+import { parse } from "../shared/parse";
 import type { Logger } from "../log/logger";
 import type { ReplayStore } from "./replay-store";
 import { DbnSource, type ReplaySource, ReplaySourceError } from "./sources";
@@ -46,9 +47,9 @@ export class ReplayFiles {
 
   /** Checks and keeps an uploaded DBN file; the same bytes again are the same file. */
   async upload(userId: number, name: string, bytes: Uint8Array, actor: Actor) {
-    if (bytes.length === 0) throw new ServiceError(400, "file: the upload is empty");
+    if (bytes.length === 0) throw new AppError(400, "file: the upload is empty");
     if (bytes.length > MAX_UPLOAD_BYTES)
-      throw new ServiceError(
+      throw new AppError(
         413,
         `file: at most ${MAX_UPLOAD_BYTES / 1024 / 1024} MB per upload (larger ranges: download them from Databento here)`,
       );
@@ -141,7 +142,7 @@ export class ReplayFiles {
     }
     if (r.endMs <= until) return { request: r };
     if (r.startMs >= until)
-      throw new ServiceError(
+      throw new AppError(
         400,
         `body.startMs: Databento has ${dataset} ${r.schema} data only up to ${ct(until)}; the range starts after that`,
       );
@@ -163,11 +164,11 @@ export class ReplayFiles {
   ): Promise<Awaited<ReturnType<ReplayStore["addFile"]>> & { notice?: string }> {
     const confirmed = parse(
       z.object({ confirmCost: z.coerce.number().min(0, "body.confirmCost: the cost you accepted") }).passthrough(),
-      body,
+      body ?? {},
     ).confirmCost;
     const q = await this.quote(body);
     if (Math.abs(q.cost - confirmed) > 0.005)
-      throw new ServiceError(
+      throw new AppError(
         409,
         `the cost is now $${q.cost.toFixed(2)} (you confirmed $${confirmed.toFixed(2)}); confirm the new cost to download`,
       );
@@ -211,7 +212,7 @@ export class ReplayFiles {
           onProgress: (p) => {
             total = p.bytes;
             if (total > MAX_FILE_BYTES)
-              throw new ServiceError(
+              throw new AppError(
                 413,
                 `the download exceeds ${MAX_FILE_BYTES / 1024 / 1024} MB; choose a shorter range or fewer symbols`,
               );
@@ -235,7 +236,7 @@ export class ReplayFiles {
       ));
     } catch (err) {
       progress(0, total, "failed", (err as Error).message);
-      throw err instanceof ServiceError ? err : historicalProblem(err);
+      throw err instanceof AppError ? err : historicalProblem(err);
     }
     const src = this.open(bytes);
     const name = `${r.schema} ${r.symbols.join(",")} ${new Date(r.startMs).toISOString().slice(0, 16)}`;
@@ -261,7 +262,7 @@ export class ReplayFiles {
       return new DbnSource(bytes);
     } catch (err) {
       if (err instanceof DbnDecodeError || err instanceof ReplaySourceError)
-        throw new ServiceError(400, `file: ${err.message}`);
+        throw new AppError(400, `file: ${err.message}`);
       throw err;
     }
   }
@@ -274,27 +275,27 @@ export class ReplayFiles {
 
   private client(): HistoricalClient {
     const c = this.o.historical();
-    if (!c) throw new ServiceError(409, "no Historical API access: set a Databento key (Settings) to download ranges");
+    if (!c) throw new AppError(409, "no Historical API access: set a Databento key (Settings) to download ranges");
     return c;
   }
 
   private historicalRequest(body: unknown): HistoricalRequest & { symbols: string[] } {
-    const r = parse(historicalBody, body);
-    if (r.endMs <= r.startMs) throw new ServiceError(400, "body.endMs: the end must be after the start");
+    const r = parse(historicalBody, body ?? {});
+    if (r.endMs <= r.startMs) throw new AppError(400, "body.endMs: the end must be after the start");
     const maxDays = r.schema.startsWith("ohlcv") ? 366 : 7;
     if (r.endMs - r.startMs > maxDays * DAY)
-      throw new ServiceError(400, `body.endMs: at most ${maxDays} days of ${r.schema} in one download`);
-    if (r.startMs > this.now()) throw new ServiceError(400, "body.startMs: the range starts in the future");
+      throw new AppError(400, `body.endMs: at most ${maxDays} days of ${r.schema} in one download`);
+    if (r.startMs > this.now()) throw new AppError(400, "body.startMs: the range starts in the future");
     return { ...r, symbols: roots(r.symbols) };
   }
 }
 
-function historicalProblem(err: unknown): ServiceError {
-  if (err instanceof ServiceError) return err;
+function historicalProblem(err: unknown): AppError {
+  if (err instanceof AppError) return err;
   // The client's messages already name Databento Historical; say it once.
   const text = (err as Error).message.startsWith("Databento Historical")
     ? (err as Error).message
     : `Databento Historical: ${(err as Error).message}`;
-  if (err instanceof HistoricalError) return new ServiceError(err.status >= 400 && err.status < 500 ? 400 : 502, text);
-  return new ServiceError(502, text);
+  if (err instanceof HistoricalError) return new AppError(err.status >= 400 && err.status < 500 ? 400 : 502, text);
+  return new AppError(502, text);
 }

@@ -1,7 +1,6 @@
+import { AppError } from "../shared/app-error";
 import { z } from "zod";
 import { resolveSymbol } from "../market-data/instruments/symbols";
-import { describeIssue } from "../trading/schemas";
-import { ServiceError } from "../trading/service-error";
 import { SPEEDS } from "./player";
 
 export const DAY = 86_400_000;
@@ -47,18 +46,12 @@ export const controlBody = z.discriminatedUnion("action", [
   z.object({ action: z.literal("close") }),
 ]);
 
-export function parse<T extends z.ZodType>(schema: T, input: unknown, prefix = "body"): z.infer<T> {
-  const r = schema.safeParse(input ?? {});
-  if (!r.success) throw new ServiceError(400, describeIssue(r.error, prefix));
-  return r.data;
-}
-
 export function roots(symbols: readonly string[]): string[] {
   return [
     ...new Set(
       symbols.map((s) => {
         const r = resolveSymbol(s);
-        if (!r.ok) throw new ServiceError(400, `body.symbols: ${r.message}`);
+        if (!r.ok) throw new AppError(400, `body.symbols: ${r.message}`);
         return r.value.instrument.root;
       }),
     ),

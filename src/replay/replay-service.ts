@@ -1,3 +1,4 @@
+import { AppError } from "../shared/app-error";
 import type { Kysely } from "kysely";
 import type { z } from "zod";
 import type { OhlcvRow } from "../market-data/bars/bar";
@@ -8,10 +9,10 @@ import { barsBetween } from "../persistence/repositories/ohlcv-repo";
 import { formatDollars } from "../trading/engine/price-math";
 import { EngineError } from "../trading/engine/types";
 import type { PositionView } from "../trading/position-view";
-import { ServiceError } from "../trading/service-error";
 import type { Speed } from "./player";
 import { ReplayFiles, type ReplayFilesOptions } from "./replay-files";
-import { controlBody, createBody, ct, DAY, parse, roots } from "./replay-requests";
+import { controlBody, createBody, ct, DAY, roots } from "./replay-requests";
+import { parse } from "../shared/parse";
 import { ReplayCommandError, ReplaySession, type ReplaySummary } from "./replay-session";
 import { ReplayStore, type SourceInfo } from "./replay-store";
 import { BarsSource, type ReplaySource } from "./sources";
@@ -85,7 +86,7 @@ export class ReplayService {
   session(userId: number, id: number): ReplaySession {
     const e = this.sessions.get(id);
     if (!e || e.userId !== userId)
-      throw new ServiceError(404, `replay ${id} is not open (it was closed, or the server restarted)`);
+      throw new AppError(404, `replay ${id} is not open (it was closed, or the server restarted)`);
     return e.s;
   }
 
@@ -104,13 +105,12 @@ export class ReplayService {
     body: unknown,
     actor: Actor,
   ): Promise<{ id: number; account: string; symbols: string[] }> {
-    const b = parse(createBody, body);
+    const b = parse(createBody, body ?? {});
     // The slot is taken now, before anything is awaited: starts sent at once cannot all pass the check.
     const open =
       [...this.sessions.values()].filter((e) => e.userId === userId && !e.finished).length +
       (this.starting.get(userId) ?? 0);
-    if (open >= (this.o.maxLivePerUser ?? 5))
-      throw new ServiceError(409, `you have ${open} replays open; close one first`);
+    if (open >= (this.o.maxLivePerUser ?? 5)) throw new AppError(409, `you have ${open} replays open; close one first`);
     this.starting.set(userId, (this.starting.get(userId) ?? 0) + 1);
     try {
       return await this.createSession(userId, b, actor);
@@ -129,15 +129,15 @@ export class ReplayService {
     let source: ReplaySource;
     let info: SourceInfo;
     if (b.source === "archive") {
-      if (b.toMs <= b.fromMs) throw new ServiceError(400, "body.toMs: the end must be after the start");
+      if (b.toMs <= b.fromMs) throw new AppError(400, "body.toMs: the end must be after the start");
       if (b.toMs - b.fromMs > 31 * DAY)
-        throw new ServiceError(400, "body.toMs: at most 31 days of archived bars in one replay");
+        throw new AppError(400, "body.toMs: at most 31 days of archived bars in one replay");
       const symbols = roots(b.symbols);
       const bars = new Map<string, OhlcvRow[]>();
       for (const s of symbols) bars.set(s, await barsBetween(this.db, this.o.archiveDataset, s, b.fromMs, b.toMs));
       const empty = symbols.filter((s) => bars.get(s)!.length === 0);
       if (empty.length === symbols.length)
-        throw new ServiceError(
+        throw new AppError(
           400,
           `the archive has no bars for ${symbols.join(", ")} between ${ct(b.fromMs)} and ${ct(b.toMs)}`,
         );
@@ -153,7 +153,7 @@ export class ReplayService {
       };
     } else {
       const f = await this.store.file(userId, b.fileId);
-      if (!f) throw new ServiceError(404, `file ${b.fileId} not found`);
+      if (!f) throw new AppError(404, `file ${b.fileId} not found`);
       source = this.files.open(await Bun.file(f.path).bytes());
       info = {
         kind: f.kind,
@@ -211,7 +211,7 @@ export class ReplayService {
   }
 
   async control(userId: number, id: number, body: unknown, actor: Actor): Promise<void> {
-    const c = parse(controlBody, body);
+    const c = parse(controlBody, body ?? {});
     const s = this.session(userId, id);
     const e = this.sessions.get(id)!;
     const wall = this.now();
@@ -219,7 +219,7 @@ export class ReplayService {
       switch (c.action) {
         case "play":
           if (s.player.state === "ended")
-            throw new ServiceError(409, "this replay has ended; seek back (while flat) to play it again");
+            throw new AppError(409, "this replay has ended; seek back (while flat) to play it again");
           s.play(wall);
           break;
         case "pause":
@@ -233,7 +233,7 @@ export class ReplayService {
           break;
         case "seek":
           if (c.toMs < s.source.startMs || c.toMs > s.source.endMs + 60_000)
-            throw new ServiceError(400, `body.toMs: the replay covers ${ct(s.source.startMs)} → ${ct(s.source.endMs)}`);
+            throw new AppError(400, `body.toMs: the replay covers ${ct(s.source.startMs)} → ${ct(s.source.endMs)}`);
           await s.seek(c.toMs, wall);
           if (e.finished && s.player.state !== "ended") {
             e.finished = false;
@@ -245,8 +245,8 @@ export class ReplayService {
           return;
       }
     } catch (err) {
-      if (err instanceof ReplayCommandError) throw new ServiceError(409, err.message);
-      if (err instanceof EngineError) throw new ServiceError(err.status, err.message);
+      if (err instanceof ReplayCommandError) throw new AppError(409, err.message);
+      if (err instanceof EngineError) throw new AppError(err.status, err.message);
       throw err;
     }
     this.o.logger.info("replay.control", {

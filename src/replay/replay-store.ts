@@ -4,6 +4,7 @@ import type { Database } from "../persistence/database";
 import { appendEvent, type Actor } from "../persistence/events";
 import { fromJson, toJson, writeStep } from "../persistence/repositories/engine-repo";
 import type { ReplaySummary, ReplayWrite } from "./replay-session";
+import { createAccounts, paperCommission, renameAccount } from "../persistence/repositories/accounts-repo";
 
 export interface SourceInfo {
   kind: "archive" | "upload" | "historical";
@@ -52,26 +53,18 @@ export class ReplayStore {
     actor: Actor,
   ): Promise<{ id: number; accountId: number; account: string; commission: string }> {
     return this.db.transaction().execute(async (trx) => {
-      const paper = await trx
-        .selectFrom("accounts")
-        .select(["commission"])
-        .where("user_id", "=", userId)
-        .where("kind", "=", "paper")
-        .executeTakeFirst();
-      const commission = paper?.commission ?? "0";
+      const commission = await paperCommission(trx, userId);
+      // A temporary unique name: the account's real name holds the session's id, made next.
       const temp = `replay-new-${crypto.randomUUID().slice(0, 8)}`;
-      const acct = await trx
-        .insertInto("accounts")
-        .values({ user_id: userId, name: temp, kind: "replay", commission })
-        .returning("id")
-        .executeTakeFirstOrThrow();
+      const [accountId] = await createAccounts(trx, userId, [{ name: temp, kind: "replay", commission }]);
+      const acct = { id: accountId! };
       const s = await trx
         .insertInto("replay_sessions")
         .values({ user_id: userId, account_id: acct.id, source: toJson(source), state: "paused" })
         .returning("id")
         .executeTakeFirstOrThrow();
       const account = `replay-${s.id}`;
-      await trx.updateTable("accounts").set({ name: account }).where("id", "=", acct.id).execute();
+      await renameAccount(trx, acct.id, account);
       await appendEvent(trx, {
         actor,
         accountId: acct.id,

@@ -1,6 +1,7 @@
+import { AppError } from "../shared/app-error";
+import { parse } from "../shared/parse";
 import { z } from "zod";
-import { describeIssue, stopSchema, targetSchema } from "../trading/schemas";
-import { ServiceError } from "../trading/service-error";
+import { stopSchema, targetSchema } from "../trading/schemas";
 
 /** The desk's form posts, read into the trading service's inputs (validated here, at the edge). */
 
@@ -32,12 +33,6 @@ const timerInput = z.object({
   action: z.enum(["hold", "exit", "reverse", "breakeven"]),
   mode: z.enum(["unless-profit", "regardless"]),
 });
-
-function parse<T extends z.ZodType>(schema: T, input: unknown, field: string): z.infer<T> {
-  const r = schema.safeParse(input);
-  if (!r.success) throw new ServiceError(400, describeIssue(r.error, field));
-  return r.data;
-}
 
 /** The ticket's quantity as typed, for re-rendering it; anything not a whole number is just left out. */
 export const optionalInt = (v: string | undefined) => (v !== undefined && /^\d{1,9}$/.test(v) ? Number(v) : undefined);
@@ -99,6 +94,6 @@ export function timerFromForm(f: Form) {
 /** A side from the ticket's buttons. */
 export function sideFromForm(f: Form): "buy" | "sell" {
   const side = f.side === "sell" ? "sell" : f.side === "buy" ? "buy" : undefined;
-  if (!side) throw new ServiceError(400, "side: Buy or Sell");
+  if (!side) throw new AppError(400, "side: Buy or Sell");
   return side;
 }

@@ -1,7 +1,7 @@
 import type { AtrResult } from "../market-data/bars/atr";
 import { ceilTick, distanceOf, lossPrice } from "../trading/engine/price-math";
 import type { PositionView } from "../trading/position-view";
-import type { DeskRequest } from "./desk-requests";
+import type { DeskStateProps } from "../../views/desk";
 import { type Form, stopFromForm } from "./desk-forms";
 
 /**
@@ -11,17 +11,17 @@ import { type Form, stopFromForm } from "./desk-forms";
  */
 export function stopPreview(
   f: Form,
-  req: DeskRequest,
+  inst: DeskStateProps["inst"],
+  defaultQty: number,
   position: PositionView | null,
   lastNanos: number,
   atr: AtrResult,
 ): { ok: boolean; text: string } {
-  const { inst } = req;
   const tick = Math.round(inst.tick * 1e9);
   const open = position && position.qty > 0 ? position : null;
   const ref = open?.avgEntry ? Math.round(open.avgEntry * 1e9) : lastNanos;
   const side = open?.side ?? "long";
-  const qty = open?.qty ?? req.defaults.value.qty;
+  const qty = open?.qty ?? defaultQty;
   let distance: number | undefined;
   let note = "";
   try {

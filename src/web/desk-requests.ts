@@ -1,15 +1,16 @@
+import { AppError } from "../shared/app-error";
 import type { AppContext } from "../app/context";
 import type { AtrSettings } from "../market-data/bars/atr";
 import { priceDecimals } from "../market-data/instruments/catalogue";
 import { resolveSymbol } from "../market-data/instruments/symbols";
 import type { ReplaySession } from "../replay/replay-session";
-import { ServiceError } from "../trading/service-error";
 import type { Prefs, SymbolDefaults } from "../trading/settings-service";
 import type { DeskStateProps } from "../../views/desk";
 import { stopFormValues } from "../../views/desk/stop-values";
 import type { Auth } from "./auth-plugin";
 import type { Form } from "./desk-forms";
 import { stopPreview } from "./desk-preview";
+import { listAccounts } from "../persistence/repositories/accounts-repo";
 
 /**
  * What one desk request works on, read once: the account, the instrument, the user's settings.
@@ -41,20 +42,15 @@ const CT_TIME = new Intl.DateTimeFormat("en-GB", {
 export function deskRequests(ctx: AppContext) {
   /** The account asked for; a replay account only while its session is open (it is never the default). */
   async function account(auth: Auth, name: string | undefined): Promise<DeskRequest["acct"]> {
-    const rows = await ctx.db
-      .selectFrom("accounts")
-      .select(["id", "name", "kind"])
-      .where("user_id", "=", auth.userId)
-      .orderBy("kind")
-      .execute();
+    const rows = await listAccounts(ctx.db, auth.userId, { orderBy: "kind" });
     const asked = rows.find((r) => r.name === name && (r.kind !== "replay" || ctx.replay.hostFor(r.id)));
     if (name?.startsWith("replay-") && !asked)
-      throw new ServiceError(404, `${name} is not open: the replay was closed or the server restarted (see Replay)`);
+      throw new AppError(404, `${name} is not open: the replay was closed or the server restarted (see Replay)`);
     // Only an absent choice means "the default": a name that is not one of the user's accounts must not act on paper.
-    if (name && !asked) throw new ServiceError(404, `account "${name}" not found`);
+    if (name && !asked) throw new AppError(404, `account "${name}" not found`);
     const regular = rows.filter((r) => r.kind !== "replay");
     const pick = asked ?? regular.find((r) => r.kind === "paper") ?? regular[0];
-    if (!pick) throw new ServiceError(404, "no account");
+    if (!pick) throw new AppError(404, "no account");
     return {
       name: pick.name,
       kind: pick.kind,
@@ -65,7 +61,7 @@ export function deskRequests(ctx: AppContext) {
 
   function instrument(symbol: string | undefined): DeskRequest["inst"] {
     const r = resolveSymbol(symbol || "MES");
-    if (!r.ok) throw new ServiceError(404, r.message);
+    if (!r.ok) throw new AppError(404, r.message);
     const i = ctx.instruments.get(r.value.instrument.root)!;
     return {
       root: i.root,
@@ -133,7 +129,7 @@ export function deskRequests(ctx: AppContext) {
     // The stop form's preview comes with the state: the page asks for it again only while typing.
     const open = position && position.qty > 0 ? position : null;
     const form: Form = { ...stopFormValues(props, open) };
-    return { ...props, stopPreview: stopPreview(form, req, position, lastNanos, atr) };
+    return { ...props, stopPreview: stopPreview(form, req.inst, req.defaults.value.qty, position, lastNanos, atr) };
   }
 
   return { load, state, atrFor };

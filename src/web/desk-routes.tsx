@@ -1,8 +1,8 @@
+import { AppError } from "../shared/app-error";
 import { Html } from "@elysiajs/html";
 import { Elysia } from "elysia";
 import type { AppContext } from "../app/context";
 import { CATALOGUE } from "../market-data/instruments/catalogue";
-import { ServiceError } from "../trading/service-error";
 import type { SymbolDefaults } from "../trading/settings-service";
 import type { Caller } from "../trading/trading-service";
 import { DeskPage, DeskState, type DeskStateProps } from "../../views/desk";
@@ -36,7 +36,7 @@ export function deskRoutes(ctx: AppContext) {
       await fn(req);
       return htmlResponse(<DeskState {...(await desk.state(auth, req, { ticketQty }))} />);
     } catch (err) {
-      if (!(err instanceof ServiceError)) throw err;
+      if (!(err instanceof AppError)) throw err;
       const error = { for: where, message: err.message };
       return htmlResponse(<DeskState {...(await desk.state(auth, req, { error, ticketQty }))} />, err.status);
     }
@@ -109,7 +109,7 @@ export function deskRoutes(ctx: AppContext) {
       action("ticket", async (auth, f, req) => {
         const side = sideFromForm(f);
         const qty = Number(f.qty);
-        if (!Number.isInteger(qty) || qty < 1) throw new ServiceError(400, "quantity: a whole number of contracts ≥ 1");
+        if (!Number.isInteger(qty) || qty < 1) throw new AppError(400, "quantity: a whole number of contracts ≥ 1");
         const d = req.defaults.value;
         // A new trade gets the symbol's saved bracket, its ladder fitted to the ticket's quantity (nearest
         // levels first, docs/trading-rules.md R6.1); adding to or netting a position does not replace its own.
@@ -173,7 +173,7 @@ export function deskRoutes(ctx: AppContext) {
         const atr = await desk.atrFor(req.acct.replay, req.inst.root, req.prefs.atr);
         const position = ctx.trading.view(req.accountId, req.inst.root);
         const last = ctx.trading.lastPrice(req.accountId, req.inst.root) ?? 0;
-        return htmlResponse(<StopPreview {...stopPreview(f, req, position, last, atr)} />);
+        return htmlResponse(<StopPreview {...stopPreview(f, req.inst, req.defaults.value.qty, position, last, atr)} />);
       },
       hidden,
     )

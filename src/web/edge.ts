@@ -1,5 +1,5 @@
+import { AppError } from "../shared/app-error";
 import { Elysia } from "elysia";
-import { ServiceError } from "../trading/service-error";
 
 /**
  * Checks every request gets before any route sees it, whatever the route: Postgres refuses a
@@ -53,6 +53,6 @@ export function edgeProblem(
 export function edgePlugin() {
   return new Elysia({ name: "edge" }).onBeforeHandle({ as: "global" }, ({ params, query, body }) => {
     const problem = edgeProblem(params as Record<string, unknown>, query as Record<string, unknown>, body);
-    if (problem) throw new ServiceError(400, problem);
+    if (problem) throw new AppError(400, problem);
   });
 }

@@ -1,5 +1,6 @@
+import { AppError } from "../shared/app-error";
+import { parse } from "../shared/parse";
 import { z } from "zod";
-import { ServiceError } from "../trading/service-error";
 
 /**
  * Query-string values, checked before they reach a query: a count that is not a whole number
@@ -47,12 +48,10 @@ function firsts(query: Record<string, unknown>): Record<string, unknown> {
 
 /** Parses a query; a refusal names the parameter: "limit: a whole number between 1 and 1000". */
 export function parseQuery<T extends z.ZodType>(schema: T, query: Record<string, unknown> | undefined): z.infer<T> {
-  const r = schema.safeParse(firsts(query ?? {}));
-  if (!r.success) {
-    const i = r.error.issues[0]!;
-    throw new ServiceError(400, `${i.path.length ? i.path.join(".") : "query"}: ${i.message}`);
-  }
-  return r.data;
+  return parse(schema, firsts(query ?? {}), (e) => {
+    const i = e.issues[0]!;
+    return `${i.path.length ? i.path.join(".") : "query"}: ${i.message}`;
+  });
 }
 
 /** A form posted without a body (or not as a form) is an empty form: every field is missing. */
@@ -63,6 +62,6 @@ export function formOf(body: unknown): Record<string, unknown> {
 /** The version a form was rendered at: absent, or a whole number (a stale one is a 409 later). */
 export function formVersion(v: string | undefined, field: string): number | undefined {
   if (v === undefined || v === "") return undefined;
-  if (!/^\d{1,15}$/.test(v)) throw new ServiceError(400, `${field}: a whole number`);
+  if (!/^\d{1,15}$/.test(v)) throw new AppError(400, `${field}: a whole number`);
   return Number(v);
 }

@@ -1,8 +1,8 @@
+import { AppError } from "../shared/app-error";
 import { Html } from "@elysiajs/html";
 import { Elysia } from "elysia";
 import type { AppContext } from "../app/context";
 import type { ReplaySession } from "../replay/replay-session";
-import { ServiceError } from "../trading/service-error";
 import { ReplayForms, ReplayPage, ReplayPanel, type ReplayPageProps, type ReplayPanelProps } from "../../views/replay";
 import { authPlugin, type Auth } from "./auth-plugin";
 import { htmlResponse } from "./html-response";
@@ -79,7 +79,7 @@ export function replayRoutes(ctx: AppContext) {
       if (out instanceof Response) return out;
       return htmlResponse(<ReplayForms {...(await page(auth, out))} />);
     } catch (err) {
-      if (!(err instanceof ServiceError)) throw err;
+      if (!(err instanceof AppError)) throw err;
       return htmlResponse(
         <ReplayForms {...(await page(auth, { notice: { ok: false, message: err.message } }))} />,
         err.status,
@@ -122,7 +122,7 @@ export function replayRoutes(ctx: AppContext) {
         async ({ auth, body }) =>
           forms(auth, async () => {
             const file = formOf(body).file;
-            if (!(file instanceof Blob)) throw new ServiceError(400, "file: choose a DBN file to upload");
+            if (!(file instanceof Blob)) throw new AppError(400, "file: choose a DBN file to upload");
             const row = await r.upload(
               auth.userId,
               (file as File).name ?? "upload.dbn",
@@ -185,7 +185,7 @@ export function replayRoutes(ctx: AppContext) {
           try {
             await r.control(auth.userId, id, input, auth.actor);
           } catch (err) {
-            if (!(err instanceof ServiceError) || !r.isOpen(id)) throw err;
+            if (!(err instanceof AppError) || !r.isOpen(id)) throw err;
             return htmlResponse(<ReplayPanel {...replayPanel(r.session(auth.userId, id), err.message)} />, err.status);
           }
           if (!r.isOpen(id)) return new Response(null, { status: 204, headers: { "hx-redirect": "/replay" } });
@@ -265,10 +265,10 @@ export function replayRoutes(ctx: AppContext) {
               let bytes: Uint8Array;
               if (type.startsWith("multipart/form-data")) {
                 const form = await request.formData().catch(() => {
-                  throw new ServiceError(400, "body: not a valid multipart form (send the file in a field named file)");
+                  throw new AppError(400, "body: not a valid multipart form (send the file in a field named file)");
                 });
                 const file = form.get("file");
-                if (!(file instanceof Blob)) throw new ServiceError(400, "file: a multipart field named file");
+                if (!(file instanceof Blob)) throw new AppError(400, "file: a multipart field named file");
                 name = (file as File).name || name;
                 bytes = new Uint8Array(await file.arrayBuffer());
               } else {

@@ -1,10 +1,10 @@
+import { AppError } from "../shared/app-error";
 import { Html } from "@elysiajs/html";
 import { Elysia } from "elysia";
 import { z } from "zod";
 import type { AppContext } from "../app/context";
 import { TokenError } from "../auth/api-tokens-service";
 import { CATALOGUE } from "../market-data/instruments/catalogue";
-import { ServiceError } from "../trading/service-error";
 import {
   ArchiveSection,
   ExecutionSection,
@@ -19,6 +19,7 @@ import { authPlugin, type Auth } from "./auth-plugin";
 import { htmlResponse } from "./html-response";
 import { pageUser } from "./pages";
 import { formOf, formVersion } from "./params";
+import { listAccounts } from "../persistence/repositories/accounts-repo";
 
 const str = (v: unknown) =>
   typeof v === "string" ? v.trim() : Array.isArray(v) && typeof v[0] === "string" ? v[0].trim() : "";
@@ -40,13 +41,7 @@ export const DATABENTO_SECRET = { scope: "databento", live: "api_key", archive: 
  */
 export function settingsRoutes(ctx: AppContext) {
   async function accounts(auth: Auth): Promise<AccountRow[]> {
-    const rows = await ctx.db
-      .selectFrom("accounts")
-      .select(["id", "name", "kind", "execution", "commission"])
-      .where("user_id", "=", auth.userId)
-      .where("kind", "<>", "replay")
-      .orderBy("name")
-      .execute();
+    const rows = await listAccounts(ctx.db, auth.userId, { kinds: "regular", orderBy: "name" });
     const hooks = new Map((await ctx.secrets.list("webhook")).map((s) => [s.name, s.masked]));
     return rows.map((r) => ({
       name: r.name,
@@ -76,7 +71,7 @@ export function settingsRoutes(ctx: AppContext) {
     try {
       return { notice: { ok: true, message: await fn() }, status: 200 };
     } catch (err) {
-      if (err instanceof ServiceError) return { notice: { ok: false, message: err.message }, status: err.status };
+      if (err instanceof AppError) return { notice: { ok: false, message: err.message }, status: err.status };
       if (err instanceof TokenError) return { notice: { ok: false, message: err.message }, status: 400 };
       throw err;
     }
@@ -144,7 +139,7 @@ export function settingsRoutes(ctx: AppContext) {
         const commission = str(f.commission);
         const r = await attempt(async () => {
           if (!route && !url && !commission)
-            throw new ServiceError(400, "nothing to save: choose a route, type a webhook URL or a commission");
+            throw new AppError(400, "nothing to save: choose a route, type a webhook URL or a commission");
           await ctx.trading.setExecution(
             { actor: auth.actor, userId: auth.userId },
             params.account,
@@ -167,8 +162,7 @@ export function settingsRoutes(ctx: AppContext) {
         const f = formOf(body);
         const r = await attempt(async () => {
           // The keys serve every user of this server: only an administrator may replace or remove them.
-          if (!auth.isAdmin)
-            throw new ServiceError(403, "only an administrator can change the server-wide Databento keys");
+          if (!auth.isAdmin) throw new AppError(403, "only an administrator can change the server-wide Databento keys");
           if (str(f.clear) === "1") {
             await ctx.secrets.delete(DATABENTO_SECRET.scope, DATABENTO_SECRET.live, auth.actor);
             await ctx.secrets.delete(DATABENTO_SECRET.scope, DATABENTO_SECRET.archive, auth.actor);
@@ -182,11 +176,11 @@ export function settingsRoutes(ctx: AppContext) {
             const v = str(f[field]);
             if (!v) continue;
             const ok = keySchema.safeParse(v);
-            if (!ok.success) throw new ServiceError(400, `${field} key: ${ok.error.issues[0]!.message}`);
+            if (!ok.success) throw new AppError(400, `${field} key: ${ok.error.issues[0]!.message}`);
             await ctx.secrets.set(DATABENTO_SECRET.scope, name, v, auth.actor);
             saved.push(field);
           }
-          if (!saved.length) throw new ServiceError(400, "type a key to save it (the stored ones are never shown)");
+          if (!saved.length) throw new AppError(400, "type a key to save it (the stored ones are never shown)");
           return `Saved the ${saved.join(" and ")} key; restart the app to use it.`;
         });
         return htmlResponse(

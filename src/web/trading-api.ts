@@ -1,17 +1,18 @@
+import { AppError } from "../shared/app-error";
 import { Elysia } from "elysia";
 import { z } from "zod";
 import type { AppContext } from "../app/context";
 import { journalCsv } from "../trading/trade-journal";
 import type { Caller } from "../trading/trading-service";
-import { ServiceError } from "../trading/service-error";
 import { authPlugin, type Auth } from "./auth-plugin";
 import { parseQuery, timeParam, wholeNumber } from "./params";
+import { listAccounts } from "../persistence/repositories/accounts-repo";
 
 const tags = ["Trading"];
 function caller(auth: Auth, request?: Request): Caller {
   const key = request?.headers.get("idempotency-key") ?? undefined;
   if (key !== undefined && !/^[\x21-\x7e]{1,100}$/.test(key))
-    throw new ServiceError(400, "Idempotency-Key: 1 to 100 visible ASCII characters");
+    throw new AppError(400, "Idempotency-Key: 1 to 100 visible ASCII characters");
   return { actor: auth.actor, userId: auth.userId, idempotencyKey: key };
 }
 const name = z.string().trim().min(1, "must not be empty").max(64, "at most 64 characters");
@@ -37,12 +38,7 @@ export function tradingApi(ctx: AppContext) {
     .get(
       "/accounts",
       async ({ auth }) => {
-        const rows = await ctx.db
-          .selectFrom("accounts")
-          .select(["id", "name", "kind", "execution", "commission"])
-          .where("user_id", "=", auth.userId)
-          .orderBy("name")
-          .execute();
+        const rows = await listAccounts(ctx.db, auth.userId, { orderBy: "name" });
         const hooks = new Map((await ctx.secrets.list("webhook")).map((s) => [s.name, s.masked]));
         return {
           accounts: rows.map((r) => ({
