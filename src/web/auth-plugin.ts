@@ -183,16 +183,22 @@ export function authPlugin(ctx: AppContext) {
       })
       // Public routes never read `auth`; every other route only runs once onRequest has set it.
       .resolve({ as: "global" }, ({ request }) => ({ auth: authOf.get(request) as Auth }))
-      .onBeforeHandle({ as: "global" }, ({ request, path, route, auth, body }) => {
-        noteRoute(request, route);
+      // A browser's write is checked for forgery once its body is read and before the route's schema
+      // looks at it (transform runs before validation): a forged request is refused as forged, never
+      // told what its body got wrong. A thrown Response is the answer as it stands (errorResponse).
+      .onTransform({ as: "global" }, ({ request, path, body }) => {
+        const auth = authOf.get(request);
         if (!auth || SAFE_METHODS.has(request.method) || auth.kind !== "session") return;
-        if (crossOrigin(request, ctx.config.TRUST_PROXY)) return deny(path, 403, "cross-origin request refused");
+        if (crossOrigin(request, ctx.config.TRUST_PROXY)) throw deny(path, 403, "cross-origin request refused");
         const sent =
           request.headers.get("x-csrf-token") ??
           (body && typeof body === "object" ? (body as Record<string, unknown>)._csrf : undefined);
         if (typeof sent !== "string" || !timingSafeEqualText(sent, auth.csrfToken)) {
-          return deny(path, 403, "CSRF token missing or wrong: reload the page and try again");
+          throw deny(path, 403, "CSRF token missing or wrong: reload the page and try again");
         }
+      })
+      .onBeforeHandle({ as: "global" }, ({ request, route }) => {
+        noteRoute(request, route);
       })
   );
 }

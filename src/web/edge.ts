@@ -51,7 +51,7 @@ export function edgeProblem(
 }
 
 export function edgePlugin() {
-  return new Elysia({ name: "edge" }).onBeforeHandle({ as: "global" }, ({ params, query, body }) => {
+  return new Elysia({ name: "edge" }).onTransform({ as: "global" }, ({ params, query, body }) => {
     const problem = edgeProblem(params as Record<string, unknown>, query as Record<string, unknown>, body);
     if (problem) throw new AppError(400, problem);
   });

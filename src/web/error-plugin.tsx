@@ -74,6 +74,8 @@ export function errorResponse(
   code?: unknown,
   path = pathOf(request),
 ): Promise<Response> | Response {
+  // A hook that refuses before the route runs throws its answer ready-made (auth-plugin's CSRF check).
+  if (error instanceof Response) return error;
   const rid = requestId(request);
   let r = refusal(error, code, request, path);
   if (r) logger.debug("http.refused", { rid, status: r.status, message: r.message });

@@ -555,6 +555,23 @@ describe(`malformed input is refused with a 4xx naming the field, and changes no
     expect(await snapshot()).toBe(before);
   });
 
+  test("a forged browser request is refused as forged before its body is checked (the route's schema never answers it)", async () => {
+    const browser = await sessionClient(h, userId);
+    const before = await snapshot();
+    for (const [what, init] of [
+      ["no token", { method: "POST", headers: { ...browser.headers, "content-type": "application/json" } }],
+      ["cross-origin", json(browser, "POST", undefined, { origin: "https://evil.example" })],
+    ] as const) {
+      const res = await h.fetch("/api/place_order", { ...init, body: JSON.stringify({ ticker: 7, quantity: "x" }) });
+      expect({ what, status: res.status, body: await res.json() }).toEqual({
+        what,
+        status: 403,
+        body: { success: false, message: expect.stringMatching(/CSRF|cross-origin/) },
+      });
+    }
+    expect(await snapshot()).toBe(before);
+  });
+
   test("server errors are answered without internals and logged with the request id", async () => {
     const broken = {
       ...h.ctx.legacyOrders,
