@@ -31,54 +31,11 @@ import { ShardLeases } from "../persistence/shard-leases";
 import { SOLE_OWNER } from "../trading/ownership";
 import type { NatsLink } from "../cluster/nats-link";
 import type { RequestForwarding } from "../cluster/request-forwarding";
-import { UserMessages } from "./user-messages";
+import { UserMessages } from "../web/realtime/user-messages";
+import type { AppContext } from "../web/app-context";
 import { continuousSymbol } from "../market-data/instruments/roll-rule";
 
-/** The services every front end (HTML pages, JSON API, CLI) works through. */
-export interface AppContext {
-  config: Config;
-  logger: Logger;
-  db: Kysely<Database>;
-  dbKind: "postgres" | "pglite";
-  users: UsersService;
-  sessions: SessionsService;
-  tokens: ApiTokensService;
-  secrets: SecretsStore;
-  legacyOrders: LegacyOrdersService;
-  /** Keeps the original API's tables and the engine in step. */
-  legacyBridge: LegacyEngineBridge;
-  setup: SetupToken;
-  /** Failed logins: 5 per username and 20 per client address in 15 minutes. */
-  loginLimits: { byUser: FailureLimiter; byAddress: FailureLimiter };
-  /** Live prices to browser sockets. */
-  priceHub: PriceHub;
-  /** The feed, bars and price bus; started by the server (not by tests of other parts). */
-  marketData: MarketDataService;
-  /** One-minute bars of the archived symbols (Postgres), backfilled from Databento's Historical API. */
-  archive: ArchiveService;
-  /** Catalogue overridden by the feed's instrument definitions (tick size, point value). */
-  instruments: InstrumentRegistry;
-  /** The trading engine with its persistence and execution. */
-  engine: EngineService;
-  paper: PaperAdapter;
-  /** Validated trading operations over the engine (both APIs and the pages use it). */
-  trading: TradingService;
-  /** Per-user preferences and per-symbol trade defaults. */
-  settings: SettingsService;
-  /** Replay sessions: each on its own engine and account, never near the live one. */
-  replay: ReplayService;
-  /** Recent bars and ATR for every symbol. */
-  barHistory: BarHistory;
-  /** Open sockets by credential: closed when it is signed out or revoked. */
-  sockets: CredentialSockets;
-  /** On a shared Postgres: which shards of users this instance runs the engine for (none on PGlite: it runs them all). */
-  leases: ShardLeases | undefined;
-  /** With NATS_URL: the link to the other instances and the forwarding of requests to the owner. */
-  cluster: { link: NatsLink; forwarding: RequestForwarding } | undefined;
-  /** A user's private messages to their browsers, wherever they are connected. */
-  userMessages: UserMessages;
-  startedAt: Date;
-}
+export type { AppContext };
 
 export function feedConfig(config: Config): FeedConfig {
   const kind =

@@ -1,7 +1,7 @@
 import { html } from "@elysiajs/html";
 import { openapi } from "@elysiajs/openapi";
 import { Elysia, type AnyElysia } from "elysia";
-import type { AppContext } from "../app/context";
+import type { AppContext } from "./app-context";
 import { authPlugin } from "./auth-plugin";
 import { authRoutes } from "./auth-routes";
 import { docsRoutes } from "./docs-routes";

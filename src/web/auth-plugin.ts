@@ -1,5 +1,5 @@
 import { Elysia } from "elysia";
-import type { AppContext } from "../app/context";
+import type { AppContext } from "./app-context";
 import { timingSafeEqualText } from "../auth/crypto";
 import type { Actor } from "../persistence/events";
 import { noteRoute } from "./http";

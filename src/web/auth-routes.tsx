@@ -1,6 +1,6 @@
 import { Html } from "@elysiajs/html";
 import { Elysia } from "elysia";
-import type { AppContext } from "../app/context";
+import type { AppContext } from "./app-context";
 import { randomToken, timingSafeEqualText } from "../auth/crypto";
 import { passwordSchema, UserError, usernameSchema } from "../auth/users-service";
 import { LoginPage, SetupDonePage, SetupPage } from "../../views/auth-pages";

@@ -1,5 +1,5 @@
 import { AppError } from "../shared/app-error";
-import type { AppContext } from "../app/context";
+import type { AppContext } from "./app-context";
 import type { AtrSettings } from "../market-data/bars/atr";
 import { priceDecimals } from "../market-data/instruments/catalogue";
 import { resolveSymbol } from "../market-data/instruments/symbols";

@@ -1,7 +1,7 @@
 import { AppError } from "../shared/app-error";
 import { Html } from "@elysiajs/html";
 import { Elysia } from "elysia";
-import type { AppContext } from "../app/context";
+import type { AppContext } from "./app-context";
 import { CATALOGUE } from "../market-data/instruments/catalogue";
 import type { SymbolDefaults } from "../trading/settings-service";
 import type { Caller } from "../trading/trading-service";

@@ -1,7 +1,7 @@
 import { Html } from "@elysiajs/html";
 import { toOpenAPISchema } from "@elysiajs/openapi";
 import { Elysia, type AnyElysia } from "elysia";
-import type { AppContext } from "../app/context";
+import type { AppContext } from "./app-context";
 import { DocsPage, type DocsRoute } from "../../views/docs";
 import { authPlugin } from "./auth-plugin";
 import { htmlResponse } from "./html-response";

@@ -1,6 +1,6 @@
 import { Html } from "@elysiajs/html";
 import { Elysia } from "elysia";
-import type { AppContext } from "../app/context";
+import type { AppContext } from "./app-context";
 import { listAccounts } from "../persistence/repositories/accounts-repo";
 import { AppError } from "../shared/app-error";
 import { emptyJournal, type Journal } from "../trading/trade-journal";

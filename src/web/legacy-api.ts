@@ -1,6 +1,6 @@
 import { Elysia } from "elysia";
 import { z } from "zod";
-import type { AppContext } from "../app/context";
+import type { AppContext } from "./app-context";
 import { findAccount } from "../persistence/repositories/accounts-repo";
 import { AppError } from "../shared/app-error";
 import { edgeSchema, inputJsonSchema, jsonContent } from "../shared/parse";

@@ -1,6 +1,6 @@
 import { Elysia } from "elysia";
 import { z } from "zod";
-import type { AppContext } from "../app/context";
+import type { AppContext } from "./app-context";
 import { barsToCsv, barsToDbn } from "../market-data/archive/export";
 import { continuousSymbol } from "../market-data/instruments/roll-rule";
 import type { Bar } from "../market-data/bars/bar";

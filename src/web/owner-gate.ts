@@ -1,4 +1,4 @@
-import type { AppContext } from "../app/context";
+import type { AppContext } from "./app-context";
 import { FORWARDED_HEADER, refusal } from "../cluster/request-forwarding";
 import { peerAddress } from "./http";
 

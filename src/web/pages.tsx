@@ -1,6 +1,6 @@
 import { Html } from "@elysiajs/html";
 import { Elysia } from "elysia";
-import type { AppContext } from "../app/context";
+import type { AppContext } from "./app-context";
 import { instrumentByRoot, priceDecimals } from "../market-data/instruments/catalogue";
 import { unprotected } from "../trading/feed-watch";
 import { recentEvents } from "../persistence/repositories/events-repo";

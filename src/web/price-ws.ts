@@ -1,7 +1,7 @@
 import type { ServerWebSocket } from "bun";
 import { Elysia } from "elysia";
 import { z } from "zod";
-import type { AppContext } from "../app/context";
+import type { AppContext } from "./app-context";
 import { resolveSymbol } from "../market-data/instruments/symbols";
 import type { HubSocket } from "./realtime/hub";
 import { answer } from "./realtime/messages";

@@ -1,7 +1,7 @@
 import { AppError } from "../shared/app-error";
 import { Html } from "@elysiajs/html";
 import { Elysia } from "elysia";
-import type { AppContext } from "../app/context";
+import type { AppContext } from "./app-context";
 import type { ReplaySession } from "../replay/replay-session";
 import { ReplayForms, ReplayPage, ReplayPanel, type ReplayPageProps, type ReplayPanelProps } from "../../views/replay";
 import { authPlugin, type Auth } from "./auth-plugin";

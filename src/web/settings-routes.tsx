@@ -2,7 +2,7 @@ import { AppError } from "../shared/app-error";
 import { Html } from "@elysiajs/html";
 import { Elysia } from "elysia";
 import { z } from "zod";
-import type { AppContext } from "../app/context";
+import type { AppContext } from "./app-context";
 import { TokenError } from "../auth/api-tokens-service";
 import { CATALOGUE } from "../market-data/instruments/catalogue";
 import {

@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import type { AppContext } from "../app/context";
+import type { AppContext } from "./app-context";
 
 /**
  * For tests: a fingerprint of everything a request could change — every table (columns that

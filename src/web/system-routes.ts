@@ -1,6 +1,6 @@
 import { Elysia } from "elysia";
 import { sql } from "kysely";
-import type { AppContext } from "../app/context";
+import type { AppContext } from "./app-context";
 import { instanceRole } from "./instance-role";
 import { unprotected } from "../trading/feed-watch";
 import { assetResponse } from "./assets";

@@ -1,7 +1,7 @@
 import { AppError } from "../shared/app-error";
 import { Elysia } from "elysia";
 import { z } from "zod";
-import type { AppContext } from "../app/context";
+import type { AppContext } from "./app-context";
 import { journalCsv } from "../trading/trade-journal";
 import type { Caller } from "../trading/trading-service";
 import { authPlugin, type Auth } from "./auth-plugin";
