@@ -1,6 +1,7 @@
 import { Html } from "@elysiajs/html";
 import type { TradingService } from "../src/trading/trading-service";
 import { instrumentByRoot, priceDecimals } from "../src/market-data/instruments/catalogue";
+import { money, tone } from "../src/shared/format";
 import { Layout, type LayoutProps } from "./layout";
 
 type Journal = Awaited<ReturnType<TradingService["journal"]>>;
@@ -13,17 +14,12 @@ export interface JournalProps {
   csvHref: string;
 }
 
-const money = (v: number | null) =>
-  v === null
-    ? "—"
-    : `${v < 0 ? "-" : ""}$${Math.abs(v).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 /** At least the instrument's tick decimals; an averaged exit keeps the digits it has. */
 const price = (v: number, symbol: string) => {
   const inst = instrumentByRoot(symbol);
   const fixed = inst ? v.toFixed(priceDecimals(inst)) : String(v);
   return Number(fixed) === v ? fixed : String(v);
 };
-const tone = (v: number | null) => (v === null || v === 0 ? "" : v > 0 ? "long" : "short");
 
 export function JournalBody({ journal, filter, accounts, csvHref }: Omit<JournalProps, "user">) {
   const s = journal.summary;
