@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import type { Browser } from "playwright-core";
 import { ARTIFACTS, deskLines, e2eServer, haveChromium, launchBrowser, signedIn, watchErrors } from "./e2e-harness";
+import { until } from "../shared/testing";
 
 /** Replay in Chromium: from the archive, trade with a TP ladder, a TP fill at 60×, pause, seek, the end and its summary. */
 if (!haveChromium) console.warn("!!! SKIPPED: replay browser test — no Chromium (apt-get install chromium)");
@@ -23,12 +24,11 @@ describe.skipIf(!haveChromium)("replay in Chromium", () => {
     ).id;
     browser = await launchBrowser();
     // The simulated market's past is backfilled into the archive at start-up.
-    for (
-      let i = 0;
-      i < 300 && app.server.ctx.archive.status().symbols.find((s) => s.symbol === "MES")?.phase !== "done";
-      i++
-    )
-      await Bun.sleep(100);
+    await until(
+      () => app.server.ctx.archive.status().symbols.find((s) => s.symbol === "MES")?.phase === "done",
+      30_000,
+      100,
+    );
   }, 60_000);
   afterAll(async () => {
     await browser?.close();

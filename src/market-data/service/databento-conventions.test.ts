@@ -7,6 +7,7 @@ import { startFakeGateway, type FakeGateway } from "../databento/fake-gateway";
 import { startSessionFeed, type InstrumentRef, type SessionFeed } from "../databento/gateway-feed";
 import { PriceHub } from "../stream/price-hub";
 import { MarketDataService } from "./market-data-service";
+import { eventually } from "../../shared/testing";
 
 /** How the service reads two Databento conventions: which clock buckets bars, and which system messages matter. */
 const KEY = "db-" + "c".repeat(29);
@@ -67,11 +68,6 @@ async function setup(clock: () => number) {
   return { feed: feeds[0]!, log, bars };
 }
 
-async function until(cond: () => boolean, ms = 3000) {
-  for (let t = 0; t < ms && !cond(); t += 5) await Bun.sleep(5);
-  expect(cond()).toBe(true);
-}
-
 describe("Databento conventions in the market-data service", () => {
   test("bars from trades are bucketed on ts_recv, as Databento's OHLCV bars are: a print stamped before the minute but received after it counts in the new minute", async () => {
     let clock = M + 30_000;
@@ -82,9 +78,9 @@ describe("Databento conventions in the market-data service", () => {
       print(ns(M + MIN_MS) - 300_000n, ns(M + MIN_MS) + 200_000n, 24_004, 2),
       print(ns(M + MIN_MS + 5_000), ns(M + MIN_MS + 5_000) + 900n, 24_002, 3),
     ]);
-    await until(() => bars.some((b) => b.interval === "1m" && b.startMs === M));
+    await eventually(() => bars.some((b) => b.interval === "1m" && b.startMs === M));
     clock = M + 2 * MIN_MS;
-    await until(() => bars.some((b) => b.interval === "1m" && b.startMs === M + MIN_MS));
+    await eventually(() => bars.some((b) => b.interval === "1m" && b.startMs === M + MIN_MS));
     const minutes = bars
       .filter((b) => b.interval === "1m")
       .map((b) => [b.startMs - M, b.open / 250_000_000, b.close / 250_000_000, b.volume]);
@@ -107,7 +103,7 @@ describe("Databento conventions in the market-data service", () => {
       code,
     });
     feed.sendControl([sys("End of interval for ohlcv-1m", 4), sys("Finished ohlcv-1m replay", 3)]);
-    await until(
+    await eventually(
       () => log.lines.filter((l) => l.event === "feed.system" && (l.code === 4 || l.code === 3)).length === 2,
     );
     expect(log.lines.find((l) => l.event === "feed.system" && l.code === 4)).toMatchObject({ level: "debug" });

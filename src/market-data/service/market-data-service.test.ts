@@ -9,6 +9,7 @@ import { startFakeGateway, type FakeGateway } from "../databento/fake-gateway";
 import { startSessionFeed, type InstrumentRef, type SessionFeed } from "../databento/gateway-feed";
 import { PriceHub } from "../stream/price-hub";
 import { MarketDataService } from "./market-data-service";
+import { until } from "../../shared/testing";
 
 const KEY = "db-" + "m".repeat(29);
 const INSTRUMENTS: InstrumentRef[] = [
@@ -62,10 +63,6 @@ async function setup(roots = ["ES", "MES"]) {
   await svc.start();
   for (let i = 0; i < 200 && (feeds.length === 0 || svc.rootOf(2) === undefined); i++) await Bun.sleep(5);
   return { feed: feeds[0]!, feeds, log, trades, bars, svc };
-}
-
-async function until(cond: () => boolean, ms = 2000) {
-  for (let t = 0; t < ms && !cond(); t += 5) await Bun.sleep(5);
 }
 
 describe("market-data service over the Live protocol", () => {
