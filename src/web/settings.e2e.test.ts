@@ -1,29 +1,19 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import type { Browser } from "playwright-core";
-import { ARTIFACTS, e2eServer, haveChromium, launchBrowser, signedIn, watchErrors } from "./e2e-harness";
+import { ARTIFACTS, type E2eApp, e2eSuite, haveChromium, signedIn, watchErrors } from "./e2e-harness";
 import { until } from "../shared/testing";
 
 /** Settings and the journal in Chromium: each section saves, secrets stay write-only. */
 if (!haveChromium) console.warn("!!! SKIPPED: settings/journal browser tests — no Chromium (apt-get install chromium)");
 
-let app: Awaited<ReturnType<typeof e2eServer>>;
+let app: E2eApp;
 let browser: Browser;
 let userId: number;
 const errors: string[] = [];
 
 describe.skipIf(!haveChromium)("settings and journal in Chromium", () => {
-  beforeAll(async () => {
-    app = await e2eServer("settings");
-    userId = (
-      await app.server.ctx.users.create("setter", "a long enough password", { kind: "cli", label: "e2e", userId: null })
-    ).id;
-    browser = await launchBrowser();
-  }, 60_000);
-  afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-  });
+  e2eSuite({ name: "settings", username: "setter" }, (s) => ({ app, browser, userId } = s));
 
   test("preferences, execution with a write-only webhook, Databento keys, API tokens, archive progress", async () => {
     const page = watchErrors(await (await signedIn(browser, app.server, userId)).newPage(), errors);
