@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { startSimulatedGateway, type SimulatedGateway } from "../market-data/feeds/simulated-gateway";
 import { ARTIFACTS, type E2eApp, e2eSuite, haveChromium, signedIn, watchErrors } from "./e2e-harness";
+import { until } from "../shared/testing";
 
 /**
  * A feed outage in real Chromium (docs/trading-rules.md R7.1, R1.2, R4.1): the app starts on a
@@ -148,7 +149,7 @@ describe.skipIf(!haveChromium)("a feed outage in Chromium", () => {
     // Exit all through the API on the webhook account: sent at once, with no price.
     const exit = await api("POST", "/api/v1/accounts/live/positions/MES/exit", {});
     expect(exit.status).toBe(200);
-    for (let i = 0; i < 50 && posts.length === 0; i++) await Bun.sleep(100);
+    await until(() => posts.length > 0, 5000, 100);
     expect(posts.length).toBe(1);
     expect(posts[0]!.body).toMatchObject({
       ticker: "MES",
