@@ -18,8 +18,7 @@ import deskJs from "../../public/js/desk.js" with { type: "file" };
 import liveRefreshJs from "../../public/js/live-refresh.js" with { type: "file" };
 import positionsJs from "../../public/js/positions.js" with { type: "file" };
 import replayJs from "../../public/js/replay.js" with { type: "file" };
-// @ts-expect-error TypeScript reads the module itself; `type: "file"` makes this its path (embedded by --compile).
-import formatTs from "../shared/format.ts" with { type: "file" };
+import { formatModule } from "../shared/format";
 
 /**
  * Every file the browser may fetch, by URL. A static list (not a directory scan) so that
@@ -40,8 +39,6 @@ export const ASSETS: Readonly<Record<string, string>> = {
   "/static/js/live-refresh.js": liveRefreshJs,
   "/static/js/positions.js": positionsJs,
   "/static/js/replay.js": replayJs,
-  // The views' formatting rules, the same file, for the page scripts (an ES module: it imports nothing).
-  "/static/js/format.js": formatTs,
   "/static/favicon.svg": favicon,
   "/vendor/htmx.min.js": htmxJs,
   "/vendor/alpine.min.js": alpineJs,
@@ -62,18 +59,19 @@ interface Loaded {
   type: string;
 }
 const loaded = new Map<string, Loaded>();
-const TS = new Bun.Transpiler({ loader: "ts" });
+/** Made by the server, not read from a file: the views' formatting rules, for the page scripts. */
+const GENERATED: Readonly<Record<string, () => string>> = { "/static/js/format.js": formatModule };
 
 /** Read once, hashed for revalidation, gzipped when that saves bytes (text assets). */
 function load(urlPath: string): Loaded | undefined {
   let a = loaded.get(urlPath);
   if (a) return a;
   const file = ASSETS[urlPath];
-  if (!file) return undefined;
+  const made = GENERATED[urlPath];
+  if (!file && !made) return undefined;
   const ext = urlPath.slice(urlPath.lastIndexOf(".") + 1);
   const type = TYPES[ext] ?? "application/octet-stream";
-  const source = readFileSync(file);
-  const body = new Uint8Array(file.endsWith(".ts") ? Buffer.from(TS.transformSync(source.toString())) : source);
+  const body = made ? new TextEncoder().encode(made()) : new Uint8Array(readFileSync(file!));
   const gz = type.startsWith("text/") || ext === "svg" ? new Uint8Array(Bun.gzipSync(body, { level: 9 })) : null;
   a = {
     body,
