@@ -1,6 +1,7 @@
 import { Html } from "@elysiajs/html";
 import type { ReplaySummary } from "../../src/replay/replay-session";
 import { money, tone } from "../../src/shared/format";
+import { TradeCells, TradeHeads } from "../trade-columns";
 
 /** What a finished replay came to; shown in the player once its exits are stored. */
 export function Summary({ s }: { s: ReplaySummary }) {
@@ -36,31 +37,13 @@ export function Summary({ s }: { s: ReplaySummary }) {
           <table class="table num">
             <thead>
               <tr>
-                <th>Symbol</th>
-                <th>Side</th>
-                <th>Qty</th>
-                <th>Entry</th>
-                <th>Exit</th>
-                <th>Net</th>
-                <th class="reasons">Why it ended</th>
+                <TradeHeads />
               </tr>
             </thead>
             <tbody>
               {s.byTrade.map((t) => (
                 <tr>
-                  <td safe>{t.symbol}</td>
-                  <td class={t.side === "long" ? "long" : "short"} safe>
-                    {t.side}
-                  </td>
-                  <td>{t.qty}</td>
-                  <td>{t.entry}</td>
-                  <td>{t.exit}</td>
-                  <td class={tone(t.net)} safe>
-                    {money(t.net)}
-                  </td>
-                  <td class="reasons" safe>
-                    {t.reasons.join(" · ")}
-                  </td>
+                  <TradeCells t={{ ...t, sideText: t.side, entry: String(t.entry), exit: String(t.exit) }} />
                 </tr>
               ))}
             </tbody>
