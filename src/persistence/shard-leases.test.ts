@@ -4,7 +4,7 @@ import { sql } from "kysely";
 import { connectDatabase, type DatabaseHandle } from "./connect";
 import { FencedError, ShardLeases, type LeaseListener } from "./shard-leases";
 import { createTestDatabase } from "./test-database";
-import { eventually } from "../shared/testing";
+import { eventually, until } from "../shared/testing";
 
 /**
  * Two instances on one Postgres database never run the same accounts: shard leases with an
@@ -68,7 +68,7 @@ postgres("shard leases (Postgres)", () => {
     expect((await second.ownerOfUser(7))?.id).toBe(first.id);
     const t0 = performance.now();
     await first.stop();
-    while (second.ownedShards < 64 && performance.now() - t0 < 3000) await Bun.sleep(20);
+    await until(() => second.ownedShards >= 64, 3000 - (performance.now() - t0), 20);
     expect(second.ownedShards).toBe(64);
     // Handed over without waiting for the 3 s lease.
     expect(performance.now() - t0).toBeLessThan(1000);
@@ -87,7 +87,7 @@ postgres("shard leases (Postgres)", () => {
     expect(paused.ownedShards).toBe(64);
     expect(paused.mayRelease([7])).toBe(true);
     const t0 = performance.now();
-    while (other.ownedShards < 64 && performance.now() - t0 < 3000) await Bun.sleep(20);
+    await until(() => other.ownedShards >= 64, 3000 - (performance.now() - t0), 20);
     expect(other.ownedShards).toBe(64);
     // Resumed: the local deadline says hold back, the fence refuses the write.
     expect(paused.mayRelease([7])).toBe(false);

@@ -6,7 +6,7 @@ import { startFakeGateway, type FakeGateway, type FakeGatewayOptions } from "./f
 import { ConnectionRateLimiter } from "./gateway-protocol";
 import { startSessionFeed, type SessionFeed } from "./gateway-feed";
 import { LiveClient, type LiveClientOptions, type LiveEvent } from "./live-client";
-import { eventually } from "../../shared/testing";
+import { eventually, expectQuietFor } from "../../shared/testing";
 
 const KEY = "db-unittestapikey1234567890FFFFF";
 const ES = { instrumentId: 5482, raw: "ESZ5", aliases: ["ES.c.0"] };
@@ -119,9 +119,11 @@ describe("Live client against the fake gateway", () => {
     });
     await s.client.start();
     await eventually(() => s.got.length === 43);
-    await Bun.sleep(50);
-    expect(s.got.map((g) => g.tsMs)).toEqual(
-      Array.from({ length: 43 }, (_, i) => Number((T0 + BigInt(i) * 1_000_000n) / 1_000_000n)),
+    // Nothing more: the replayed overlap is dropped, not delivered late.
+    await expectQuietFor(50, () =>
+      expect(s.got.map((g) => g.tsMs)).toEqual(
+        Array.from({ length: 43 }, (_, i) => Number((T0 + BigInt(i) * 1_000_000n) / 1_000_000n)),
+      ),
     );
     expect(s.client.stats.duplicatesDropped).toBeGreaterThan(0);
     const connected = s.events.filter((e) => e.type === "connected");
@@ -152,10 +154,12 @@ describe("Live client against the fake gateway", () => {
   test("a refused key is final: one attempt, an auth-failed event, no retries", async () => {
     const s = setup({ refuse: "Authentication failed." });
     expect(s.client.start()).rejects.toThrow(/refused authentication: Authentication failed/);
-    await Bun.sleep(300);
-    expect(s.events.filter((e) => e.type === "auth-failed").length).toBe(1);
-    expect(s.events.some((e) => e.type === "disconnected")).toBe(false);
-    expect(gw!.lines.filter((l) => l.startsWith("auth=")).length).toBe(1);
+    // No retry comes.
+    await expectQuietFor(300, () => {
+      expect(s.events.filter((e) => e.type === "auth-failed").length).toBe(1);
+      expect(s.events.some((e) => e.type === "disconnected")).toBe(false);
+      expect(gw!.lines.filter((l) => l.startsWith("auth=")).length).toBe(1);
+    });
   });
 
   test("a deactivated key reported mid-session stops the client", async () => {
@@ -176,8 +180,7 @@ describe("Live client against the fake gateway", () => {
     });
     await s.client.start();
     await eventually(() => s.events.some((e) => e.type === "auth-failed"));
-    await Bun.sleep(200);
-    expect(s.events.some((e) => e.type === "disconnected")).toBe(false);
+    await expectQuietFor(200, () => expect(s.events.some((e) => e.type === "disconnected")).toBe(false));
   });
 
   test("a burst larger than the socket takes: nothing lost, and the gateway's slow-reader warning arrives", async () => {
@@ -229,9 +232,11 @@ describe("reconnect policy (Databento's replay window, fatal errors, backoff, co
     });
     await s.client.start();
     await eventually(() => s.events.some((e) => e.type === "gap"));
-    await Bun.sleep(100); // time for a loop, if there were one
     const last = String(trade(2).hd.ts_event);
-    expect(gw!.sessions.map((x) => x.subscriptions[0]!.start)).toEqual([undefined, last, undefined]);
+    // Time for a loop, if there were one.
+    await expectQuietFor(100, () =>
+      expect(gw!.sessions.map((x) => x.subscriptions[0]!.start)).toEqual([undefined, last, undefined]),
+    );
     expect(gw!.sessions[1]!.refusedWith).toBe(8);
     expect(s.events.filter((e) => e.type === "connected").at(-1)).toMatchObject({
       replayFromNs: undefined,
@@ -292,12 +297,11 @@ describe("reconnect policy (Databento's replay window, fatal errors, backoff, co
       });
       await s.client.start();
       await eventually(() => s.events.some((e) => e.type === "fatal"));
-      await Bun.sleep(200);
-      const fatal = s.events.filter((e) => e.type === "fatal") as Extract<LiveEvent, { type: "fatal" }>[];
-      expect(fatal.length).toBe(1);
-      expect(fatal[0]!.code).toBe(code);
-      expect(fatal[0]!.message).toContain(`error ${code} (${text})`);
-      expect(fatal[0]!.message).toContain("Not reconnecting");
+      const fatal = () => s.events.filter((e) => e.type === "fatal") as Extract<LiveEvent, { type: "fatal" }>[];
+      await expectQuietFor(200, () => expect(fatal().length).toBe(1));
+      expect(fatal()[0]!.code).toBe(code);
+      expect(fatal()[0]!.message).toContain(`error ${code} (${text})`);
+      expect(fatal()[0]!.message).toContain("Not reconnecting");
       expect(disconnects(s.events).length).toBe(0);
       expect(gw!.lines.filter((l) => l.startsWith("auth=")).length).toBe(1);
     });
@@ -411,9 +415,8 @@ describe("gap recovery per schema and instrument (Databento's recipe)", () => {
     });
     await s.client.start();
     await eventually(() => got.length >= history.length);
-    await Bun.sleep(50);
     // Everything exactly once, in the gateway's order.
-    expect(got).toEqual(history.map(identOf));
+    await expectQuietFor(50, () => expect(got).toEqual(history.map(identOf)));
     // mbp-1 from its lowest instrument (NQ at +20 s, not ES at +30 s); ohlcv-1m from its last bar's open.
     const second = gw!.sessions[1]!.subscriptions;
     expect(second.map((x) => [x.schema, x.start])).toEqual([
@@ -485,11 +488,10 @@ describe("gap recovery per schema and instrument (Databento's recipe)", () => {
     });
     await client.start();
     await eventually(() => events.some((e) => e.type === "fatal"));
-    await Bun.sleep(300);
-    const fatal = events.filter((e) => e.type === "fatal") as Extract<LiveEvent, { type: "fatal" }>[];
-    expect(fatal.length).toBe(1);
-    expect(fatal[0]!.message).toContain("DBN version 4");
-    expect(fatal[0]!.message).toContain("Not reconnecting");
+    const fatal = () => events.filter((e) => e.type === "fatal") as Extract<LiveEvent, { type: "fatal" }>[];
+    await expectQuietFor(300, () => expect(fatal().length).toBe(1));
+    expect(fatal()[0]!.message).toContain("DBN version 4");
+    expect(fatal()[0]!.message).toContain("Not reconnecting");
     expect(events.some((e) => e.type === "disconnected")).toBe(false);
     expect(gw.lines.filter((l) => l.startsWith("auth=")).length).toBe(1);
   });

@@ -7,7 +7,7 @@ import { startFakeGateway, type FakeGateway } from "../databento/fake-gateway";
 import { startSessionFeed, type InstrumentRef, type SessionFeed } from "../databento/gateway-feed";
 import { PriceHub } from "../stream/price-hub";
 import { MarketDataService } from "./market-data-service";
-import { eventually } from "../../shared/testing";
+import { eventually, until } from "../../shared/testing";
 
 /** How the service reads two Databento conventions: which clock buckets bars, and which system messages matter. */
 const KEY = "db-" + "c".repeat(29);
@@ -64,7 +64,7 @@ async function setup(clock: () => number) {
   const bars: Bar[] = [];
   svc.bus.subscribe({ bar: (b) => void (b.source === "trades" && bars.push({ ...b })) });
   await svc.start();
-  for (let i = 0; i < 400 && (feeds.length === 0 || svc.rootOf(ES.instrumentId) === undefined); i++) await Bun.sleep(5);
+  await until(() => feeds.length > 0 && svc!.rootOf(ES.instrumentId) !== undefined, 2000);
   return { feed: feeds[0]!, log, bars };
 }
 
