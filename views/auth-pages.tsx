@@ -1,4 +1,4 @@
-import { Html } from "@elysiajs/html";
+import { Html, type PropsWithChildren } from "@elysiajs/html";
 import { Layout } from "./layout";
 
 export interface LoginProps {
@@ -77,34 +77,26 @@ export function SetupPage({ csrf, token, username, error }: SetupProps) {
               pattern="[A-Za-z0-9][A-Za-z0-9._\-]{0,39}"
             />
           </label>
-          <label>
+          <NewPassword name="password">
             Password <span class="muted">(at least 10 characters)</span>
-            <input
-              name="password"
-              type="password"
-              autocomplete="new-password"
-              required
-              minlength="10"
-              maxlength="512"
-            />
-          </label>
-          <label>
-            Repeat password
-            <input
-              name="password2"
-              type="password"
-              autocomplete="new-password"
-              required
-              minlength="10"
-              maxlength="512"
-            />
-          </label>
+          </NewPassword>
+          <NewPassword name="password2">Repeat password</NewPassword>
           <button type="submit" class="btn btn-primary">
             Create user
           </button>
         </form>
       </section>
     </Layout>
+  );
+}
+
+/** A password being chosen, with its label: the same bounds as the server's check (10 to 512 characters). */
+function NewPassword({ name, children }: PropsWithChildren<{ name: string }>) {
+  return (
+    <label>
+      {children}
+      <input name={name} type="password" autocomplete="new-password" required minlength="10" maxlength="512" />
+    </label>
   );
 }
 

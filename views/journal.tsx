@@ -1,7 +1,9 @@
 import { Html } from "@elysiajs/html";
 import type { TradingService } from "../src/trading/trading-service";
 import { instrumentByRoot, priceDecimals } from "../src/market-data/instruments/catalogue";
+import { money, tone } from "../src/shared/format";
 import { Layout, type LayoutProps } from "./layout";
+import { TradeCells, TradeHeads } from "./trade-columns";
 
 type Journal = Awaited<ReturnType<TradingService["journal"]>>;
 
@@ -13,17 +15,12 @@ export interface JournalProps {
   csvHref: string;
 }
 
-const money = (v: number | null) =>
-  v === null
-    ? "—"
-    : `${v < 0 ? "-" : ""}$${Math.abs(v).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 /** At least the instrument's tick decimals; an averaged exit keeps the digits it has. */
 const price = (v: number, symbol: string) => {
   const inst = instrumentByRoot(symbol);
   const fixed = inst ? v.toFixed(priceDecimals(inst)) : String(v);
   return Number(fixed) === v ? fixed : String(v);
 };
-const tone = (v: number | null) => (v === null || v === 0 ? "" : v > 0 ? "long" : "short");
 
 export function JournalBody({ journal, filter, accounts, csvHref }: Omit<JournalProps, "user">) {
   const s = journal.summary;
@@ -101,13 +98,7 @@ export function JournalBody({ journal, filter, accounts, csvHref }: Omit<Journal
                 <tr>
                   <th>Closed (CT)</th>
                   <th>Account</th>
-                  <th>Symbol</th>
-                  <th>Side</th>
-                  <th>Qty</th>
-                  <th>Entry</th>
-                  <th>Exit</th>
-                  <th>Net</th>
-                  <th class="reasons">Why it ended</th>
+                  <TradeHeads />
                 </tr>
               </thead>
               <tbody>
@@ -115,17 +106,15 @@ export function JournalBody({ journal, filter, accounts, csvHref }: Omit<Journal
                   <tr>
                     <td safe>{t.closedAt}</td>
                     <td safe>{t.account}</td>
-                    <td safe>{t.symbol}</td>
-                    <td class={t.side === "long" ? "long" : "short"}>{t.side === "long" ? "Long" : "Short"}</td>
-                    <td>{t.qty}</td>
-                    <td safe>{price(t.entry, t.symbol)}</td>
-                    <td safe>{price(t.exit, t.symbol)}</td>
-                    <td class={tone(t.net)} safe>
-                      {money(t.net)}
-                    </td>
-                    <td class="reasons" safe>
-                      {t.exitReasons.join(" · ")}
-                    </td>
+                    <TradeCells
+                      t={{
+                        ...t,
+                        sideText: t.side === "long" ? "Long" : "Short",
+                        entry: price(t.entry, t.symbol),
+                        exit: price(t.exit, t.symbol),
+                        reasons: t.exitReasons,
+                      }}
+                    />
                   </tr>
                 ))}
               </tbody>

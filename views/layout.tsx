@@ -19,12 +19,23 @@ export interface LayoutProps {
   active?: "overview" | "desk" | "positions" | "journal" | "replay" | "settings" | "docs";
   /** Page-specific scripts and styles (served by the app, no CDN). */
   scripts?: string[];
+  /** Page scripts that are ES modules (they import /static/js/format.js); run in order with the others. */
+  modules?: string[];
   styles?: string[];
   /** A banner shown on every page of a mode that must be unmistakable (replay). */
   banner?: string;
 }
 
-export function Layout({ title, user, active, scripts, styles, banner, children }: PropsWithChildren<LayoutProps>) {
+export function Layout({
+  title,
+  user,
+  active,
+  scripts,
+  modules,
+  styles,
+  banner,
+  children,
+}: PropsWithChildren<LayoutProps>) {
   return (
     <html lang="en">
       <head>
@@ -43,9 +54,12 @@ export function Layout({ title, user, active, scripts, styles, banner, children 
         {/* app.js first: its CSRF hook must be in place before htmx sends anything (even on load). */}
         <script src="/static/js/app.js" defer></script>
         <script src="/vendor/htmx.min.js" defer></script>
-        {user ? <script src="/static/js/status-bar.js" defer></script> : ""}
+        {user ? <script type="module" src="/static/js/status-bar.js"></script> : ""}
         {(scripts ?? []).map((src) => (
           <script src={src} defer></script>
+        ))}
+        {(modules ?? []).map((src) => (
+          <script type="module" src={src}></script>
         ))}
       </head>
       <body>

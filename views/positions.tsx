@@ -1,5 +1,6 @@
 import { Html } from "@elysiajs/html";
 import { clockCT } from "../src/shared/exchange-time";
+import { money, tone } from "../src/shared/format";
 import type { PositionView } from "../src/trading/position-view";
 import { Layout, type LayoutProps } from "./layout";
 
@@ -8,12 +9,6 @@ export interface PositionsProps {
   accounts: { name: string; kind: string; positions: (PositionView & { decimals: number; pointValue: number })[] }[];
   events: { at: string; actor: string; symbol: string; reason: string }[];
 }
-
-const money = (v: number | null) =>
-  v === null
-    ? "—"
-    : `${v < 0 ? "-" : ""}$${Math.abs(v).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
-const tone = (v: number | null) => (v === null || v === 0 ? "" : v > 0 ? "long" : "short");
 
 /** The body of the positions page, refreshed whenever a position of the user changes. */
 export function PositionsBody({ accounts, events }: Omit<PositionsProps, "user">) {
@@ -140,7 +135,8 @@ export function PositionsPage(props: PositionsProps) {
       title="Positions"
       user={props.user}
       active="overview"
-      scripts={["/static/js/live-refresh.js", "/static/js/positions.js"]}
+      scripts={["/static/js/live-refresh.js"]}
+      modules={["/static/js/positions.js"]}
     >
       <PositionsBody accounts={props.accounts} events={props.events} />
     </Layout>

@@ -1,6 +1,8 @@
 // The positions page between server renders: last price and P&L of every open row follow the
 // price socket (opened by status-bar.js). At most one DOM update per row per frame however fast
 // prints come; the server's render (on any position change) stays the exact figure.
+import { money } from "./format.js";
+
 (function () {
   var socket = null;
   var pending = new Map(); // symbol -> latest price
@@ -20,11 +22,6 @@
     var list = symbols();
     if (socket && socket.readyState === 1 && list.length)
       socket.send(JSON.stringify({ op: "subscribe", symbols: list }));
-  }
-  function money(v) {
-    return (
-      (v < 0 ? "-$" : "$") + Math.abs(v).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })
-    );
   }
 
   function paint() {

@@ -1,15 +1,8 @@
 // The replay page: times typed in the browser's zone become epoch milliseconds for the server
 // (and are shown in exchange time next to the form); a download's progress comes over /ws.
-(function () {
-  var CT = new Intl.DateTimeFormat("en-CA", {
-    timeZone: "America/Chicago",
-    month: "2-digit",
-    day: "2-digit",
-    hour: "2-digit",
-    minute: "2-digit",
-    hour12: false,
-  });
+import { ctMonthDayMinute } from "./format.js";
 
+(function () {
   function sync(input) {
     var form = input.form;
     var target = form?.elements[input.dataset.localTime];
@@ -20,10 +13,10 @@
     var from = form.querySelector('[data-local-time="fromMs"], [data-local-time="startMs"]');
     var to = form.querySelector('[data-local-time="toMs"], [data-local-time="endMs"]');
     if (note && from && to) {
-      var a = new Date(from.value),
-        b = new Date(to.value);
+      const a = new Date(from.value);
+      const b = new Date(to.value);
       if (!Number.isNaN(a.getTime()) && !Number.isNaN(b.getTime()))
-        note.textContent = "Exchange time: " + CT.format(a) + " → " + CT.format(b) + " CT";
+        note.textContent = "Exchange time: " + ctMonthDayMinute(a) + " → " + ctMonthDayMinute(b) + " CT";
     }
   }
   function syncAll() {

@@ -2,17 +2,12 @@
 // symbols of the user's positions without prices ("unprotected: MES"), and the exchange clock. Other islands listen for the same socket through `live:*` events
 // (`live:trade` for a single print, `live:trades` for every print of one burst, oldest first,
 // with the book at its end when it moved).
+import { ctClock } from "./format.js";
+
 (function () {
   var badge = document.querySelector("[data-feed]");
   var clock = document.querySelector("[data-exchange-clock]");
   var names = { simulated: "Simulated feed", databento: "Databento live", off: "Feed off" };
-  var fmt = new Intl.DateTimeFormat("en-GB", {
-    timeZone: "America/Chicago",
-    hour: "2-digit",
-    minute: "2-digit",
-    second: "2-digit",
-    hour12: false,
-  });
   var lastStatusAt = 0;
   var socketUp = false;
 
@@ -85,7 +80,7 @@
   }
 
   function tickClock() {
-    if (clock) clock.textContent = "CT " + fmt.format(new Date());
+    if (clock) clock.textContent = "CT " + ctClock(new Date());
     if (socketUp && lastStatusAt && Date.now() - lastStatusAt > 5000) {
       socketUp = false;
       setFeed({ kind: badge ? badge.dataset.kind : "off", state: "unknown", lastTickAgeMs: null });

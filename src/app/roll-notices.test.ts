@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { testDatabaseKind } from "../persistence/test-database";
 import { addUser, createHarness, json, tokenClient, type Client, type Harness } from "../web/test-harness";
 import { wireRollNotices } from "./roll-notices";
+import { expectQuietFor, until } from "../shared/testing";
 
 /** A roll waits for open positions on the old contract, and their traders are told, in the log and live. */
 let h: Harness;
@@ -38,10 +39,11 @@ describe(`roll notices (${testDatabaseKind})`, () => {
     expect(await h.ctx.marketData.holdRoll!("MES")).toBe(true);
     emit("held");
     emit("held"); // told once
-    await Bun.sleep(20);
     const log = async (kind: string) =>
       h.db.db.selectFrom("events").select(["reason", "symbol"]).where("kind", "=", kind).execute();
-    expect((await log("feed.roll_held")).length).toBe(1);
+    await until(async () => (await log("feed.roll_held")).length > 0);
+    // The second is not logged: a bounded wait, then still one.
+    await expectQuietFor(20, async () => expect((await log("feed.roll_held")).length).toBe(1));
     expect((await log("feed.roll_held"))[0]!.reason).toContain("stays on MESZ6");
     expect(messages.filter((x) => x.m.t === "notice").map((x) => x.m.kind)).toEqual(["roll"]);
     // Kept for a restart: the held contract streams again then.
@@ -54,7 +56,7 @@ describe(`roll notices (${testDatabaseKind})`, () => {
     await h.ctx.engine.settled();
     expect(await h.ctx.marketData.holdRoll!("MES")).toBe(false);
     emit("rolled");
-    await Bun.sleep(20);
+    await until(async () => (await log("feed.roll_rolled")).length > 0);
     expect((await log("feed.roll_rolled"))[0]!.reason).toBe("MES now trades MESH7 (it was MESZ6).");
     expect(await h.db.db.selectFrom("held_rolls").selectAll().execute()).toEqual([]);
   });

@@ -2,7 +2,7 @@ import { ApiTokensService } from "../auth/api-tokens-service";
 import { UsersService, type User } from "../auth/users-service";
 import type { Config } from "../config/config";
 import type { Actor } from "../persistence/events";
-import { CliError, withDatabase, type CliIo } from "./cli";
+import { CliError, withDatabase, type CliIo } from "./io";
 
 const cliActor = (what: string): Actor => ({ kind: "cli", label: `cli (${what})`, userId: null });
 

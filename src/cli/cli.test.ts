@@ -1,5 +1,5 @@
 import { migrations } from "../../migrations";
-import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -28,14 +28,22 @@ async function cli(args: string[], stdin = "") {
   return { code, out, err };
 }
 
+/** One statement on the Postgres server, outside the schema the CLI runs in. */
+async function onServer(sql: string): Promise<void> {
+  const pg = (await import("pg")).default;
+  const c = new pg.Client({ connectionString: process.env.DATABASE_URL });
+  await c.connect();
+  await c.query(sql);
+  await c.end();
+}
+
+// The schema the connection's search_path names must exist before the first command.
+beforeAll(async () => {
+  if (process.env.DATABASE_URL) await onServer(`create schema ${schema}`);
+});
+
 afterAll(async () => {
-  if (process.env.DATABASE_URL) {
-    const pg = (await import("pg")).default;
-    const c = new pg.Client({ connectionString: process.env.DATABASE_URL });
-    await c.connect();
-    await c.query(`drop schema if exists ${schema} cascade`);
-    await c.end();
-  }
+  if (process.env.DATABASE_URL) await onServer(`drop schema if exists ${schema} cascade`);
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -57,16 +65,6 @@ describe(`cli (${process.env.DATABASE_URL ? "postgres" : "pglite"})`, () => {
     expect(code).toBe(1);
     expect(out).toEqual([expect.stringMatching(/^error: invalid configuration: PORT:/)]);
   });
-
-  if (process.env.DATABASE_URL) {
-    test("postgres: create the schema for this test", async () => {
-      const pg = (await import("pg")).default;
-      const c = new pg.Client({ connectionString: process.env.DATABASE_URL });
-      await c.connect();
-      await c.query(`create schema ${schema}`);
-      await c.end();
-    });
-  }
 
   test("migrate up / status / down / up", async () => {
     expect((await cli(["migrate", "up"])).out.at(-1)).toBe("database is up to date");

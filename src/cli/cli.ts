@@ -1,11 +1,14 @@
 import { loadConfig, type Config } from "../config/config";
 import { createLogger, type Logger } from "../log/logger";
-import { connectDatabase, type DatabaseHandle } from "../persistence/connect";
+import { connectDatabase } from "../persistence/connect";
 import { migrateDown, migrateUp, migrationStatus } from "../persistence/migrator";
 import { startServer } from "../app/server";
 import { userCommand, tokenCommand } from "./accounts-commands";
 import { dbnCommand } from "./dbn-command";
 import { liveCommand } from "./live-command";
+import { CliError, type CliIo, defaultIo } from "./io";
+
+export type { CliIo };
 
 export const USAGE = `usage: trading-app <command>
 
@@ -23,42 +26,6 @@ export const USAGE = `usage: trading-app <command>
   help
 
 Configuration comes from environment variables (see README).`;
-
-export class CliError extends Error {
-  override name = "CliError";
-}
-
-export interface CliIo {
-  out: (line: string) => void;
-  err: (line: string) => void;
-  readStdin: () => Promise<string>;
-}
-
-function writeOut(line: string): void {
-  try {
-    process.stdout.write(line + "\n");
-  } catch (err) {
-    // The reader went away (`cli dbn file | head`): stop quietly, as Unix tools do.
-    if ((err as NodeJS.ErrnoException).code === "EPIPE") process.exit(0);
-    throw err;
-  }
-}
-
-const defaultIo: CliIo = {
-  out: writeOut,
-  err: (l) => process.stderr.write(l + "\n"),
-  readStdin: () => Bun.stdin.text(),
-};
-
-export async function withDatabase<T>(config: Config, fn: (h: DatabaseHandle) => Promise<T>): Promise<T> {
-  const h = await connectDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, poolSize: 2 });
-  try {
-    await migrateUp(h.db);
-    return await fn(h);
-  } finally {
-    await h.close();
-  }
-}
 
 async function migrate(config: Config, sub: string | undefined, io: CliIo): Promise<void> {
   const h = await connectDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, poolSize: 2 });

@@ -3,7 +3,7 @@ import { ZSTD_MAGIC } from "../market-data/dbn/constants";
 import { decodeDbnStream, inferFragmentVersion } from "../market-data/dbn/decoder";
 import { metadataToJson, recordToJson } from "../market-data/dbn/json";
 import type { Metadata } from "../market-data/dbn/metadata";
-import { CliError, type CliIo } from "./cli";
+import { CliError, type CliIo } from "./io";
 
 export const DBN_USAGE =
   "usage: dbn <file> [--json | --pretty] [--limit N] [--schema S] [--metadata] [--fragment-version 1|2|3]";

@@ -4,7 +4,7 @@ import { decodeRecord } from "../market-data/dbn/record-codec";
 import { validateApiKey } from "../market-data/databento/gateway-protocol";
 import { GatewayAuthError } from "../market-data/databento/gateway-session";
 import { LiveClient } from "../market-data/databento/live-client";
-import { CliError, type CliIo } from "./cli";
+import { CliError, type CliIo } from "./io";
 
 export const LIVE_USAGE =
   "usage: live --dataset GLBX.MDP3 --schema trades --stype continuous --symbols ES.c.0,NQ.c.0 [--gateway host:port] [--start T] [--limit N] [--json|--pretty]\n" +

@@ -4,6 +4,7 @@ import { sql } from "kysely";
 import { connectDatabase, type DatabaseHandle } from "./connect";
 import { FencedError, ShardLeases, type LeaseListener } from "./shard-leases";
 import { createTestDatabase } from "./test-database";
+import { eventually, until } from "../shared/testing";
 
 /**
  * Two instances on one Postgres database never run the same accounts: shard leases with an
@@ -67,7 +68,7 @@ postgres("shard leases (Postgres)", () => {
     expect((await second.ownerOfUser(7))?.id).toBe(first.id);
     const t0 = performance.now();
     await first.stop();
-    while (second.ownedShards < 64 && performance.now() - t0 < 3000) await Bun.sleep(20);
+    await until(() => second.ownedShards >= 64, 3000 - (performance.now() - t0), 20);
     expect(second.ownedShards).toBe(64);
     // Handed over without waiting for the 3 s lease.
     expect(performance.now() - t0).toBeLessThan(1000);
@@ -86,7 +87,7 @@ postgres("shard leases (Postgres)", () => {
     expect(paused.ownedShards).toBe(64);
     expect(paused.mayRelease([7])).toBe(true);
     const t0 = performance.now();
-    while (other.ownedShards < 64 && performance.now() - t0 < 3000) await Bun.sleep(20);
+    await until(() => other.ownedShards >= 64, 3000 - (performance.now() - t0), 20);
     expect(other.ownedShards).toBe(64);
     // Resumed: the local deadline says hold back, the fence refuses the write.
     expect(paused.mayRelease([7])).toBe(false);
@@ -204,10 +205,16 @@ postgres("two servers on one database (Postgres)", () => {
     const first = Bun.spawn(["bun", main, "serve"], { env: env(port), stdout: "pipe", stderr: "pipe" });
     let second: ReturnType<typeof Bun.spawn> | undefined;
     try {
-      await until(async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.ok === true);
+      await eventually(
+        async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.ok === true,
+        30_000,
+        100,
+      );
       second = Bun.spawn(["bun", main, "serve"], { env: env(port + 1), stdout: "pipe", stderr: "pipe" });
-      await until(
+      await eventually(
         async () => (await fetch(`http://127.0.0.1:${port + 1}/healthz`).catch(() => undefined))?.ok === true,
+        30_000,
+        100,
       );
       // A long far below the simulated market with a take-profit 1 point up: the next print takes it.
       const pos = `http://127.0.0.1:${port}/api/v1/accounts/paper/positions/MES`;
@@ -232,7 +239,7 @@ postgres("two servers on one database (Postgres)", () => {
       const refused = await fetch(`http://127.0.0.1:${port + 1}/api/v1/positions`, { headers: auth });
       expect(refused.status).toBe(503);
       expect((await refused.json()).message).toContain(`pid ${first.pid}`);
-      await until(
+      await eventually(
         async () =>
           Number(
             (
@@ -241,6 +248,8 @@ postgres("two servers on one database (Postgres)", () => {
               )
             ).rows[0]!.n,
           ) >= 1,
+        30_000,
+        100,
       );
       await Bun.sleep(1500);
       const fills = await sql<{
@@ -254,9 +263,10 @@ postgres("two servers on one database (Postgres)", () => {
       const t0 = performance.now();
       first.kill("SIGKILL");
       await first.exited;
-      await until(
+      await eventually(
         async () => (await fetch(`http://127.0.0.1:${port + 1}/api/v1/positions`, { headers: auth })).status === 200,
         10_000,
+        100,
       );
       const failover = performance.now() - t0;
       console.log(`shard-leases.test: failover after SIGKILL in ${Math.round(failover)} ms (lease 1500 ms)`);
@@ -270,11 +280,3 @@ postgres("two servers on one database (Postgres)", () => {
     }
   }, 60_000);
 });
-
-async function until(ok: () => Promise<boolean>, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await ok())) {
-    if (Date.now() > end) throw new Error("timed out");
-    await Bun.sleep(100);
-  }
-}

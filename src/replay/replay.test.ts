@@ -95,7 +95,7 @@ describe("sources", () => {
     expect(() => new DbnSource(text)).toThrow(/no symbol mapping/);
   });
 
-  const samples = join(import.meta.dir, "../../../shared/dbn-samples/GLBX.MDP3");
+  const samples = join(process.env.SHARED_DIR ?? join(import.meta.dir, "../../../shared"), "dbn-samples/GLBX.MDP3");
   test.skipIf(!existsSync(samples))("Databento's own sample files play (mbp-1, bbo-1s, ohlcv-1m)", () => {
     for (const f of ["test_data.mbp-1.dbn.zst", "test_data.bbo-1s.dbn.zst", "test_data.ohlcv-1m.dbn.zst"]) {
       const src = new DbnSource(readFileSync(join(samples, f)));

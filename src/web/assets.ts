@@ -4,19 +4,31 @@ import htmxJs from "htmx.org/dist/htmx.min.js" with { type: "file" };
 import uplotCss from "uplot/dist/uPlot.min.css" with { type: "file" };
 import uplotJs from "uplot/dist/uPlot.iife.min.js" with { type: "file" };
 import appCss from "../../public/css/app.css" with { type: "file" };
+import baseCss from "../../public/css/base.css" with { type: "file" };
+import layoutCss from "../../public/css/layout.css" with { type: "file" };
+import docsCss from "../../public/css/docs.css" with { type: "file" };
+import deskCss from "../../public/css/desk.css" with { type: "file" };
+import journalCss from "../../public/css/journal.css" with { type: "file" };
+import settingsCss from "../../public/css/settings.css" with { type: "file" };
+import replayCss from "../../public/css/replay.css" with { type: "file" };
 import favicon from "../../public/favicon.svg" with { type: "file" };
 import appJs from "../../public/js/app.js" with { type: "file" };
 import statusBarJs from "../../public/js/status-bar.js" with { type: "file" };
 import liveRefreshJs from "../../public/js/live-refresh.js" with { type: "file" };
 import positionsJs from "../../public/js/positions.js" with { type: "file" };
 import replayJs from "../../public/js/replay.js" with { type: "file" };
+import { formatModule } from "../shared/format";
 import { buildDeskBundle, DESK_ENTRY } from "./desk-bundle";
 import { PREBUILT } from "./desk-bundle-prebuilt";
 import { DESK_SOURCES } from "./desk-sources";
 
-/** Served from memory, not read from their file: the desk's islands bundled (at build time for the binary). */
+/**
+ * Made by the server, not read from a file: the desk's islands bundled (at build time for the
+ * binary), and the views' formatting rules for the page scripts.
+ */
 const BUILT: Readonly<Record<string, string>> = {
   "/static/js/desk.js": PREBUILT ?? (await buildDeskBundle()),
+  "/static/js/format.js": formatModule(),
 };
 
 /**
@@ -25,6 +37,13 @@ const BUILT: Readonly<Record<string, string>> = {
  */
 export const ASSETS: Readonly<Record<string, string>> = {
   "/static/css/app.css": appCss,
+  "/static/css/base.css": baseCss,
+  "/static/css/layout.css": layoutCss,
+  "/static/css/docs.css": docsCss,
+  "/static/css/desk.css": deskCss,
+  "/static/css/journal.css": journalCss,
+  "/static/css/settings.css": settingsCss,
+  "/static/css/replay.css": replayCss,
   "/static/js/app.js": appJs,
   "/static/js/status-bar.js": statusBarJs,
   // Its entry module; what is served is the bundle built from it (BUILT).
@@ -59,11 +78,11 @@ function load(urlPath: string): Loaded | undefined {
   let a = loaded.get(urlPath);
   if (a) return a;
   const file = ASSETS[urlPath];
-  if (!file) return undefined;
   const built = BUILT[urlPath];
+  if (!file && built === undefined) return undefined;
   const ext = urlPath.slice(urlPath.lastIndexOf(".") + 1);
   const type = TYPES[ext] ?? "application/octet-stream";
-  const body = built !== undefined ? new TextEncoder().encode(built) : new Uint8Array(readFileSync(file));
+  const body = built !== undefined ? new TextEncoder().encode(built) : new Uint8Array(readFileSync(file!));
   const gz = type.startsWith("text/") || ext === "svg" ? new Uint8Array(Bun.gzipSync(body, { level: 9 })) : null;
   a = {
     body,

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import type { Browser } from "playwright-core";
-import { ARTIFACTS, deskLines, e2eServer, haveChromium, launchBrowser, signedIn, watchErrors } from "./e2e-harness";
+import { ARTIFACTS, deskLines, type E2eApp, e2eSuite, haveChromium, signedIn, watchErrors } from "./e2e-harness";
 
 /**
  * The trader's desk in real Chromium on the simulated feed: trade, ladder, a TP filled by the
@@ -9,7 +9,7 @@ import { ARTIFACTS, deskLines, e2eServer, haveChromium, launchBrowser, signedIn,
  */
 if (!haveChromium) console.warn("!!! SKIPPED: desk browser tests — no Chromium (apt-get install chromium)");
 
-let app: Awaited<ReturnType<typeof e2eServer>>;
+let app: E2eApp;
 let browser: Browser;
 let userId: number;
 const errors: string[] = [];
@@ -24,17 +24,7 @@ function print(price: number) {
 }
 
 describe.skipIf(!haveChromium)("the desk in Chromium", () => {
-  beforeAll(async () => {
-    app = await e2eServer("desk");
-    userId = (
-      await app.server.ctx.users.create("trader", "a long enough password", { kind: "cli", label: "e2e", userId: null })
-    ).id;
-    browser = await launchBrowser();
-  }, 60_000);
-  afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-  });
+  e2eSuite({ name: "desk", username: "trader" }, (s) => ({ app, browser, userId } = s));
 
   test("trade, ladder, TP filled by the feed, drag the stop, two browsers in sync, a stale edit, a restart", async () => {
     const a = watchErrors(await (await signedIn(browser, app.server, userId)).newPage(), errors);

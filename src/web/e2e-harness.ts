@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -71,6 +72,38 @@ export async function e2eServer(name: string, extraEnv: Record<string, string> =
       await dropSchema?.();
     },
   };
+}
+
+export type E2eApp = Awaited<ReturnType<typeof e2eServer>>;
+export interface E2eSuite {
+  app: E2eApp;
+  browser: Browser;
+  /** The user made for the suite; 0 when it makes none (the first-run setup is the test). */
+  userId: number;
+}
+
+/**
+ * The set-up every browser suite shares, registered on the enclosing describe: a server, a user
+ * (`username`, unless the test makes the first one itself) and Chromium, closed after the suite.
+ * `ready` receives them before the suite's own beforeAll hooks (registered after this) run.
+ */
+export function e2eSuite(
+  o: { name: string; username?: string; env?: Record<string, string> },
+  ready: (s: E2eSuite) => void,
+): void {
+  let app: E2eApp | undefined;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    app = await e2eServer(o.name, o.env);
+    const actor = { kind: "cli", label: "e2e", userId: null } as const;
+    const userId = o.username ? (await app.server.ctx.users.create(o.username, "a long enough password", actor)).id : 0;
+    browser = await launchBrowser();
+    ready({ app, browser, userId });
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+  });
 }
 
 /** A signed-in browser context for a user (a session cookie, as after a login). */

@@ -16,6 +16,7 @@ import {
   type Client,
   type Harness,
 } from "./test-harness";
+import { until } from "../shared/testing";
 
 /**
  * Every route, every form, hostile input: never a 5xx, and a refusal changes nothing. Seeded, so
@@ -204,8 +205,7 @@ describe(`fuzz: WebSocket abuse (${testDatabaseKind})`, () => {
       c.ws.send(new Uint8Array([0, 1, 2, 255]));
       for (let i = 0; i < 500; i++) c.ws.send('{"op":"ping"}');
       c.ws.send('{"op":"subscribe","symbols":["MES1!"]}');
-      const deadline = Date.now() + 3000;
-      while (Date.now() < deadline && !c.messages.some((m) => m?.t === "subscribed")) await Bun.sleep(10);
+      await until(() => c.messages.some((m) => m?.t === "subscribed"), 3000, 10);
       expect(c.messages.filter((m) => m?.t === "error").length).toBeGreaterThanOrEqual(5);
       expect(c.messages.filter((m) => m?.t === "pong").length).toBe(500);
       expect(c.messages.some((m) => m?.t === "subscribed")).toBe(true);
@@ -214,8 +214,7 @@ describe(`fuzz: WebSocket abuse (${testDatabaseKind})`, () => {
       await Promise.all(many.map((m) => m.opened));
       for (const m of many) m.ws.close();
       c.ws.close();
-      const until = Date.now() + 3000;
-      while (Date.now() < until && h.ctx.sockets.size > 0) await Bun.sleep(10);
+      await until(() => h.ctx.sockets.size === 0, 3000, 10);
       expect(h.ctx.sockets.size).toBe(0);
       expect((await fetch(`http://127.0.0.1:${server.port}/healthz`)).status).toBe(200);
       expect(h.logs.lines.filter((l) => l.level === "error").map((l) => JSON.stringify(l).slice(0, 300))).toEqual([]);

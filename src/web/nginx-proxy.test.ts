@@ -7,6 +7,7 @@ import { startServer, type RunningServer } from "../app/server";
 import { loadConfig } from "../config/config";
 import { memoryLogger } from "../log/logger";
 import { freePort, nginxAvailable, opensslAvailable, startProxy, type RunningProxy } from "./nginx-proxy";
+import { until } from "../shared/testing";
 
 /**
  * docs/deploy/nginx.conf.template in front of a real server, over TLS: what the app believes
@@ -181,8 +182,7 @@ describe.skipIf(skip)(`behind nginx (docs/deploy/nginx.conf.template)${why}`, ()
     expect(await c.opened).toBe(true);
     c.ws.send(JSON.stringify({ op: "subscribe", symbols: ["MES"] }));
     const price = () => c.messages.find((m) => ["trade", "trades", "quote"].includes(m.t) && m.s === "MES");
-    const deadline = Date.now() + 15_000;
-    while (!price() && Date.now() < deadline) await Bun.sleep(50);
+    await until(() => !!price(), 15_000, 50);
     expect(c.messages.find((m) => m.t === "subscribed")).toEqual({ t: "subscribed", symbols: ["MES"] });
     expect(price()).toBeDefined();
     c.ws.close();

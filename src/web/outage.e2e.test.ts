@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { startSimulatedGateway, type SimulatedGateway } from "../market-data/feeds/simulated-gateway";
-import { ARTIFACTS, e2eServer, haveChromium, launchBrowser, signedIn, watchErrors } from "./e2e-harness";
+import { ARTIFACTS, type E2eApp, e2eSuite, haveChromium, signedIn, watchErrors } from "./e2e-harness";
+import { until } from "../shared/testing";
 
 /**
  * A feed outage in real Chromium (docs/trading-rules.md R7.1, R1.2, R4.1): the app starts on a
@@ -24,7 +25,7 @@ function freePort(): number {
   return port;
 }
 
-let app: Awaited<ReturnType<typeof e2eServer>>;
+let app: E2eApp;
 let browser: Browser;
 let gateway: SimulatedGateway | undefined;
 let userId: number;
@@ -58,23 +59,18 @@ async function api(method: string, path: string, body?: unknown) {
 const shot = (page: Page, name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
 
 describe.skipIf(!haveChromium)("a feed outage in Chromium", () => {
+  const env = {
+    DATABENTO_API_KEY: KEY,
+    DATABENTO_GATEWAY: `127.0.0.1:${gatewayPort}`,
+    // The archive's Historical requests go nowhere either (no network in tests).
+    DATABENTO_HISTORICAL_URL: `http://127.0.0.1:${freePort()}`,
+    ARCHIVE_SYMBOLS: "MES",
+  };
+  e2eSuite({ name: "outage", username: "trader", env }, (s) => ({ app, browser, userId } = s));
   beforeAll(async () => {
-    app = await e2eServer("outage", {
-      DATABENTO_API_KEY: KEY,
-      DATABENTO_GATEWAY: `127.0.0.1:${gatewayPort}`,
-      // The archive's Historical requests go nowhere either (no network in tests).
-      DATABENTO_HISTORICAL_URL: `http://127.0.0.1:${freePort()}`,
-      ARCHIVE_SYMBOLS: "MES",
-    });
-    userId = (
-      await app.server.ctx.users.create("trader", "a long enough password", { kind: "cli", label: "e2e", userId: null })
-    ).id;
     token = (await app.server.ctx.tokens.create(userId, "e2e", { kind: "cli", label: "e2e", userId: null })).token;
-    browser = await launchBrowser();
-  }, 60_000);
-  afterAll(async () => {
-    await browser?.close();
-    await app?.close();
+  });
+  afterAll(() => {
     gateway?.stop();
     bridge.stop(true);
   });
@@ -153,7 +149,7 @@ describe.skipIf(!haveChromium)("a feed outage in Chromium", () => {
     // Exit all through the API on the webhook account: sent at once, with no price.
     const exit = await api("POST", "/api/v1/accounts/live/positions/MES/exit", {});
     expect(exit.status).toBe(200);
-    for (let i = 0; i < 50 && posts.length === 0; i++) await Bun.sleep(100);
+    await until(() => posts.length > 0, 5000, 100);
     expect(posts.length).toBe(1);
     expect(posts[0]!.body).toMatchObject({
       ticker: "MES",

@@ -1,80 +1,31 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
-import { startServer, type RunningServer } from "../app/server";
-import { loadConfig } from "../config/config";
-import { memoryLogger } from "../log/logger";
+import type { Browser, Page } from "playwright-core";
+import type { RunningServer } from "../app/server";
+import type { memoryLogger } from "../log/logger";
+import { ARTIFACTS, e2eSuite, haveChromium, watchErrors } from "./e2e-harness";
 
 /**
  * The pages in real headless Chromium (Debian's, not a downloaded one), with screenshots at
  * desktop and phone widths in test-artifacts/ to look at.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) console.warn(`!!! SKIPPED: browser tests — no Chromium at ${CHROMIUM} (apt-get install chromium)`);
-const ARTIFACTS = join(import.meta.dir, "../../test-artifacts");
+if (!haveChromium) console.warn("!!! SKIPPED: browser tests — no Chromium (apt-get install chromium)");
 
 let server: RunningServer;
-let dropSchema: (() => Promise<void>) | undefined;
 let browser: Browser;
-const logs = memoryLogger("info");
+let logs: ReturnType<typeof memoryLogger>;
 const consoleErrors: string[] = [];
 
 describe.skipIf(!haveChromium)("pages in Chromium", () => {
-  beforeAll(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
-    const env: Record<string, string> = {
-      PORT: "0",
-      DATA_DIR: mkdtempSync(join(tmpdir(), "e2e-")),
-      SECRET_KEY: "33".repeat(32),
-    };
-    if (process.env.DATABASE_URL) {
-      const url = new URL(process.env.DATABASE_URL);
-      const schema = `e2e_${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
-      const pg = (await import("pg")).default;
-      const c = new pg.Client({ connectionString: process.env.DATABASE_URL });
-      await c.connect();
-      await c.query(`create schema ${schema}`);
-      await c.end();
-      dropSchema = async () => {
-        const d = new pg.Client({ connectionString: process.env.DATABASE_URL });
-        await d.connect();
-        await d.query(`drop schema if exists ${schema} cascade`);
-        await d.end();
-      };
-      url.searchParams.set("options", `-c search_path=${schema}`);
-      env.DATABASE_URL = url.toString();
-    }
-    server = await startServer(loadConfig(env), logs);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
-  }, 60_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-    await dropSchema?.();
+  // No user: the first-run setup makes the first one.
+  e2eSuite({ name: "e2e" }, (s) => {
+    ({ server, logs } = s.app);
+    browser = s.browser;
   });
 
   async function newPage(width: number, height: number): Promise<Page> {
     const context = await browser.newContext({ viewport: { width, height } });
-    const page = await context.newPage();
-    page.on("console", (m) => {
-      if (m.type() === "error") consoleErrors.push(`${page.url()}: ${m.text()}`);
-    });
-    page.on("pageerror", (e) => consoleErrors.push(`${page.url()}: ${e.message}`));
-    return page;
+    return watchErrors(await context.newPage(), consoleErrors);
   }
 
   test("first-run setup, the overview with a trade, the API docs, sign out and a failed sign-in", async () => {

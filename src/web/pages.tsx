@@ -8,6 +8,7 @@ import { listAccounts } from "../persistence/repositories/accounts-repo";
 import { PositionsBody, PositionsPage, type PositionsProps } from "../../views/positions";
 import { authPlugin, type Auth } from "./auth-plugin";
 import { htmlResponse } from "./html-response";
+import { ctStamp } from "../shared/format";
 
 function pageUser(auth: Auth, ctx: AppContext) {
   const feed =
@@ -20,24 +21,13 @@ function pageUser(auth: Auth, ctx: AppContext) {
   return { username: auth.username, csrfToken: auth.kind === "session" ? auth.csrfToken : "", feed, unprotected: keys };
 }
 
-const CT = new Intl.DateTimeFormat("en-CA", {
-  timeZone: "America/Chicago",
-  year: "numeric",
-  month: "2-digit",
-  day: "2-digit",
-  hour: "2-digit",
-  minute: "2-digit",
-  second: "2-digit",
-  hour12: false,
-});
-
 /** HTML pages; the JSON API is a separate controller over the same services. */
 export function pages(ctx: AppContext) {
   async function data(auth: Auth): Promise<Omit<PositionsProps, "user">> {
     const accounts = await listAccounts(ctx.db, auth.userId);
     const all = await ctx.trading.positions(auth.userId);
     const events = (await recentEvents(ctx.db, auth.userId, 30)).map((e) => ({
-      at: CT.format(e.at).replace(",", ""),
+      at: ctStamp(e.at),
       actor: e.actor,
       symbol: e.symbol ?? "",
       reason: e.reason,

@@ -6,6 +6,7 @@ import { upsertBars, type ArchivedBar } from "../persistence/repositories/ohlcv-
 import { testDatabaseKind } from "../persistence/test-database";
 import { tradesDbn, walk } from "../replay/test-tape";
 import { addUser, createHarness, request, tokenClient, type Client, type Harness } from "./test-harness";
+import { until } from "../shared/testing";
 
 let h: Harness;
 /** The engine as the server starts it (with shard leases on Postgres). */
@@ -122,10 +123,7 @@ describe(`replay API (${testDatabaseKind})`, () => {
       h.ctx.replay.tick(Date.now());
     // The end closes what is still open (the second contract) and writes the summary.
     let s = await call("GET", `/api/v1/replays/${id}`);
-    for (let i = 0; i < 100 && !(s.body.summary?.trades > 0); i++) {
-      await Bun.sleep(10);
-      s = await call("GET", `/api/v1/replays/${id}`);
-    }
+    await until(async () => (s = await call("GET", `/api/v1/replays/${id}`)).body.summary?.trades > 0, 1000, 10);
     expect(s.body.state).toBe("ended");
     expect(s.body.summary.trades).toBe(1);
     expect(s.body.summary.exitReasons).toEqual({ "take profit": 1, "replay end": 1 });

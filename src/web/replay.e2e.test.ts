@@ -1,39 +1,27 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import type { Browser } from "playwright-core";
-import { ARTIFACTS, deskLines, e2eServer, haveChromium, launchBrowser, signedIn, watchErrors } from "./e2e-harness";
+import { ARTIFACTS, deskLines, type E2eApp, e2eSuite, haveChromium, signedIn, watchErrors } from "./e2e-harness";
+import { until } from "../shared/testing";
 
 /** Replay in Chromium: from the archive, trade with a TP ladder, a TP fill at 60×, pause, seek, the end and its summary. */
 if (!haveChromium) console.warn("!!! SKIPPED: replay browser test — no Chromium (apt-get install chromium)");
 
-let app: Awaited<ReturnType<typeof e2eServer>>;
+let app: E2eApp;
 let browser: Browser;
 let userId: number;
 const errors: string[] = [];
 
 describe.skipIf(!haveChromium)("replay in Chromium", () => {
+  e2eSuite({ name: "replay", username: "practice" }, (s) => ({ app, browser, userId } = s));
   beforeAll(async () => {
-    app = await e2eServer("replay");
-    userId = (
-      await app.server.ctx.users.create("practice", "a long enough password", {
-        kind: "cli",
-        label: "e2e",
-        userId: null,
-      })
-    ).id;
-    browser = await launchBrowser();
     // The simulated market's past is backfilled into the archive at start-up.
-    for (
-      let i = 0;
-      i < 300 && app.server.ctx.archive.status().symbols.find((s) => s.symbol === "MES")?.phase !== "done";
-      i++
-    )
-      await Bun.sleep(100);
+    await until(
+      () => app.server.ctx.archive.status().symbols.find((s) => s.symbol === "MES")?.phase === "done",
+      30_000,
+      100,
+    );
   }, 60_000);
-  afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-  });
 
   test("start from the archive, trade with a ladder, a TP fills at 60×, pause, seek, finish, see the summary", async () => {
     const page = watchErrors(await (await signedIn(browser, app.server, userId)).newPage(), errors);

@@ -1,28 +1,19 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import type { Browser } from "playwright-core";
-import { ARTIFACTS, e2eServer, haveChromium, launchBrowser, signedIn, watchErrors } from "./e2e-harness";
+import { ARTIFACTS, type E2eApp, e2eSuite, haveChromium, signedIn, watchErrors } from "./e2e-harness";
+import { until } from "../shared/testing";
 
 /** Settings and the journal in Chromium: each section saves, secrets stay write-only. */
 if (!haveChromium) console.warn("!!! SKIPPED: settings/journal browser tests — no Chromium (apt-get install chromium)");
 
-let app: Awaited<ReturnType<typeof e2eServer>>;
+let app: E2eApp;
 let browser: Browser;
 let userId: number;
 const errors: string[] = [];
 
 describe.skipIf(!haveChromium)("settings and journal in Chromium", () => {
-  beforeAll(async () => {
-    app = await e2eServer("settings");
-    userId = (
-      await app.server.ctx.users.create("setter", "a long enough password", { kind: "cli", label: "e2e", userId: null })
-    ).id;
-    browser = await launchBrowser();
-  }, 60_000);
-  afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-  });
+  e2eSuite({ name: "settings", username: "setter" }, (s) => ({ app, browser, userId } = s));
 
   test("preferences, execution with a write-only webhook, Databento keys, API tokens, archive progress", async () => {
     const page = watchErrors(await (await signedIn(browser, app.server, userId)).newPage(), errors);
@@ -99,7 +90,9 @@ describe.skipIf(!haveChromium)("settings and journal in Chromium", () => {
       userId: null,
     });
     const h = { authorization: `Bearer ${token}`, "content-type": "application/json" };
-    for (let i = 0; i < 100 && !app.server.ctx.engine.engine.lastPrice("MNQ"); i++) await Bun.sleep(20);
+    const get = async (path: string) => await (await fetch(`${app.server.url}${path}`, { headers: h })).json();
+    const position = async () => (await get("/api/v1/accounts/paper/positions/MNQ")).position as { qty: number };
+    await until(() => !!app.server.ctx.engine.engine.lastPrice("MNQ"), 2000, 20);
     expect(
       (
         await fetch(`${app.server.url}/api/v1/accounts/paper/positions/MNQ/orders`, {
@@ -109,7 +102,8 @@ describe.skipIf(!haveChromium)("settings and journal in Chromium", () => {
         })
       ).status,
     ).toBe(200);
-    await Bun.sleep(200);
+    // The sell's fill lands a moment after the answer.
+    await until(async () => (await position())?.qty === 2, 2000, 20);
     expect(
       (
         await fetch(`${app.server.url}/api/v1/accounts/paper/positions/MNQ/exit`, {
@@ -119,7 +113,8 @@ describe.skipIf(!haveChromium)("settings and journal in Chromium", () => {
         })
       ).status,
     ).toBe(200);
-    await Bun.sleep(200);
+    // The exit's fill is a closed trade in the journal.
+    await until(async () => (await get("/api/v1/journal")).trades.length > 0, 2000, 20);
     const page = watchErrors(await (await signedIn(browser, app.server, userId)).newPage(), errors);
     await page.goto(`${app.server.url}/journal`);
     const trades = page.getByRole("region", { name: "Closed trades" });

@@ -11,6 +11,7 @@ import {
   type Client,
   type Harness,
 } from "./test-harness";
+import { until } from "../shared/testing";
 
 let h: Harness;
 /** The engine as the server starts it (with shard leases on Postgres). */
@@ -224,7 +225,7 @@ describe(`trading API over the engine (${testDatabaseKind})`, () => {
         webhook: expect.any(String),
       });
       await call("POST", "/api/v1/accounts/live/positions/MNQ/orders", { side: "buy", qty: 2 });
-      for (let i = 0; i < 100 && got.length === 0; i++) await Bun.sleep(5);
+      await until(() => got.length > 0, 500);
       await settle();
       expect(got[0]!.body).toMatchObject({
         ticker: "MNQ",

@@ -11,6 +11,7 @@ import { startFakeGateway, type FakeGateway, type FakeGatewaySession } from "../
 import { startSessionFeed, type InstrumentRef, type SessionFeed } from "../databento/gateway-feed";
 import { MarketDataService } from "../service/market-data-service";
 import { ArchiveService } from "./archive-service";
+import { eventually } from "../../shared/testing";
 
 /**
  * The archive across a feed outage in the middle of a minute: the live feed (Databento Live
@@ -64,11 +65,6 @@ afterEach(async () => {
   await archive?.stop();
 });
 
-async function until(cond: () => boolean, ms = 5000) {
-  for (let t = 0; t < ms && !cond(); t += 5) await Bun.sleep(5);
-  expect(cond()).toBe(true);
-}
-
 describe(`the archive across a feed outage mid-minute (${testDatabaseKind})`, () => {
   test("Databento's ohlcv-1m bar of the minute in progress at the drop (stamped before the last trade) is the one kept, not a partial from trades", async () => {
     // Minute M: trades at +10, +20, +30 s; the line drops; +40 and +50 s come during the outage,
@@ -112,16 +108,16 @@ describe(`the archive across a feed outage mid-minute (${testDatabaseKind})`, ()
     let prints = 0;
     svc.bus.subscribe({ bar: (b) => void (b.interval === "1m" && bars.push({ ...b })), trade: () => void prints++ });
     await svc.start();
-    await until(() => feeds.length === 1 && svc!.rootOf(ES.instrumentId) === "ES");
+    await eventually(() => feeds.length === 1 && svc!.rootOf(ES.instrumentId) === "ES", 5000);
     feeds[0]!.send(before);
-    await until(() => prints === 3);
+    await eventually(() => prints === 3, 5000);
     feeds[0]!.close();
     // The outage outlasts minute M: the bar clock closes it on the three trades before the drop.
     clock = M + 65_000;
-    await until(() => bars.some((b) => b.startMs === M && b.source === "trades"));
+    await eventually(() => bars.some((b) => b.startMs === M && b.source === "trades"), 5000);
     expect(bars.find((b) => b.startMs === M)).toMatchObject({ volume: 6, source: "trades" });
     release();
-    await until(() => prints >= 6); // +40, +50 (replayed) and +61 s: the trades rebuilt minute M and closed it
+    await eventually(() => prints >= 6, 5000); // +40, +50 (replayed) and +61 s: the trades rebuilt minute M and closed it
     await Bun.sleep(50);
     await archive.flush();
     const [kept] = await barsBetween(h.db, "GLBX.MDP3", "ES", M, M + MIN);

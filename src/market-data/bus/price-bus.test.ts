@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import type { Bar } from "../bars/bar";
 import { PriceBus, type Batch, type TradeTick } from "./price-bus";
+import { expectQuietFor, until } from "../../shared/testing";
 
 const trade = (instrumentId: number, price: number, tsMs = 0): TradeTick => ({
   instrumentId,
@@ -58,14 +59,14 @@ describe("price bus", () => {
       if (calls === 1) await new Promise<void>((r) => (release = r));
     });
     bus.publishTrade(trade(1, 1));
-    await Bun.sleep(0); // first batch delivered, handler now stuck
+    await until(() => batches.length === 1); // first batch delivered, handler now stuck
     // Publishing is synchronous: this loop completes while the consumer is still stuck.
     for (let i = 0; i < 100_000; i++) bus.publishTrade(trade(1 + (i % 3), i));
     bus.publishBar(bar(0));
     bus.publishBar(bar(60_000));
     expect(batches.length).toBe(1);
     release();
-    await Bun.sleep(5);
+    await until(() => batches.length >= 2);
     expect(batches.length).toBe(2);
     const second = batches[1]!;
     expect([...second.trades.values()].map((t) => t.price).sort((a, b) => a - b)).toEqual([99_997, 99_998, 99_999]);
@@ -79,7 +80,6 @@ describe("price bus", () => {
     const off = bus.subscribeCoalesced((b) => void got.push(b));
     off();
     bus.publishTrade(trade(1, 1));
-    await Bun.sleep(1);
-    expect(got).toEqual([]);
+    await expectQuietFor(1, () => expect(got).toEqual([]));
   });
 });

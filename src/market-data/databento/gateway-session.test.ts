@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { startFakeGateway, type FakeGateway, type FakeGatewaySession } from "./fake-gateway";
 import { GatewayAuthError, openGatewaySession, type CloseReason } from "./gateway-session";
+import { until } from "../../shared/testing";
 
 const KEY = "db-unittestapikey1234567890FFFFF";
 let gw: FakeGateway | undefined;
@@ -26,7 +27,7 @@ describe("gateway session against the fake gateway", () => {
     const session = await openGatewaySession({ ...base((c) => got.push(...c)), heartbeatIntervalS: 5 });
     expect(session.sessionId).toMatch(/^\d+$/);
     expect(session.lsgVersion).toBe("0.7.2");
-    await Bun.sleep(20);
+    await until(() => started.length > 0);
     expect(started.length).toBe(1);
     expect(started[0]!.subscriptions).toEqual([
       {
@@ -41,7 +42,7 @@ describe("gateway session against the fake gateway", () => {
     expect(started[0]!.heartbeatIntervalS).toBe(5);
     const payload = Uint8Array.from({ length: 10_000 }, (_, i) => i & 0xff);
     started[0]!.write(payload);
-    for (let i = 0; i < 50 && got.length < payload.length; i++) await Bun.sleep(10);
+    await until(() => got.length >= payload.length, 500, 10);
     expect(got).toEqual([...payload]);
     expect(gw.lines.some((l) => l.includes(KEY))).toBe(false);
     session.close();
@@ -55,7 +56,7 @@ describe("gateway session against the fake gateway", () => {
       ...base(),
       subscriptions: [{ schema: "mbp-1", stypeIn: "raw_symbol", symbols, id: 9 }],
     });
-    await Bun.sleep(20);
+    await until(() => started.length > 0);
     expect(started[0]!.subscriptions.length).toBe(1);
     expect(started[0]!.subscriptions[0]!.symbols).toEqual(symbols);
     expect(gw.lines.filter((l) => l.startsWith("schema=")).length).toBe(3);
@@ -78,7 +79,7 @@ describe("gateway session against the fake gateway", () => {
       heartbeatIntervalS: 5,
       deadAfterExtraMs: -4_800,
     });
-    for (let i = 0; i < 100 && closed.length === 0; i++) await Bun.sleep(20);
+    await until(() => closed.length > 0, 2000, 20);
     expect(closed[0]?.kind).toBe("timeout");
   });
 
@@ -92,7 +93,7 @@ describe("gateway session against the fake gateway", () => {
     });
     const closed: CloseReason[] = [];
     await openGatewaySession(base(undefined, (r) => closed.push(r)));
-    for (let i = 0; i < 50 && closed.length === 0; i++) await Bun.sleep(10);
+    await until(() => closed.length > 0, 500, 10);
     expect(closed).toEqual([{ kind: "eof" }]);
   });
 

@@ -6,6 +6,7 @@ import { startFakeGateway, type FakeGateway, type FakeGatewayOptions } from "./f
 import { ConnectionRateLimiter } from "./gateway-protocol";
 import { startSessionFeed, type SessionFeed } from "./gateway-feed";
 import { LiveClient, type LiveClientOptions, type LiveEvent } from "./live-client";
+import { eventually, expectQuietFor } from "../../shared/testing";
 
 const KEY = "db-unittestapikey1234567890FFFFF";
 const ES = { instrumentId: 5482, raw: "ESZ5", aliases: ["ES.c.0"] };
@@ -75,16 +76,11 @@ function setup(opts: SetupOptions = {}) {
   return { feeds, got, events, client };
 }
 
-async function until(cond: () => boolean, ms = 3000) {
-  for (let t = 0; t < ms && !cond(); t += 10) await Bun.sleep(10);
-  expect(cond()).toBe(true);
-}
-
 describe("Live client against the fake gateway", () => {
   test("normal session: mapping, acknowledgement, records through the cursor", async () => {
     const s = setup({ onFeed: (f) => setTimeout(() => f.send([trade(1), trade(2, NQ.instrumentId), trade(3)]), 20) });
     await s.client.start();
-    await until(() => s.got.length === 2);
+    await eventually(() => s.got.length === 2);
     expect(s.got).toEqual([
       { id: 5482, priceNanos: 6000_250_000_000, tsMs: 1_764_000_000_001, size: 2 },
       { id: 5482, priceNanos: 6000_750_000_000, tsMs: 1_764_000_000_003, size: 4 },
@@ -102,9 +98,9 @@ describe("Live client against the fake gateway", () => {
   test("several subscriptions, one added during the session", async () => {
     const s = setup({ onFeed: (f) => setTimeout(() => f.send([trade(1), trade(2, NQ.instrumentId)]), 20) });
     await s.client.start();
-    await until(() => s.got.length === 1);
+    await eventually(() => s.got.length === 1);
     s.client.subscribe({ schema: "trades", stypeIn: "continuous", symbols: ["NQ.c.0"], id: 2 });
-    await until(() => gw!.sessions[0]!.subscriptions.length === 2);
+    await eventually(() => gw!.sessions[0]!.subscriptions.length === 2);
     expect(gw!.sessions[0]!.subscriptions[1]!.symbols).toEqual(["NQ.c.0"]);
   });
 
@@ -122,10 +118,12 @@ describe("Live client against the fake gateway", () => {
       },
     });
     await s.client.start();
-    await until(() => s.got.length === 43);
-    await Bun.sleep(50);
-    expect(s.got.map((g) => g.tsMs)).toEqual(
-      Array.from({ length: 43 }, (_, i) => Number((T0 + BigInt(i) * 1_000_000n) / 1_000_000n)),
+    await eventually(() => s.got.length === 43);
+    // Nothing more: the replayed overlap is dropped, not delivered late.
+    await expectQuietFor(50, () =>
+      expect(s.got.map((g) => g.tsMs)).toEqual(
+        Array.from({ length: 43 }, (_, i) => Number((T0 + BigInt(i) * 1_000_000n) / 1_000_000n)),
+      ),
     );
     expect(s.client.stats.duplicatesDropped).toBeGreaterThan(0);
     const connected = s.events.filter((e) => e.type === "connected");
@@ -144,7 +142,7 @@ describe("Live client against the fake gateway", () => {
       },
     });
     await s.client.start();
-    await until(() => s.got.length === 1, 5000);
+    await eventually(() => s.got.length === 1, 5000);
     const reasons = s.events.filter((e) => e.type === "disconnected").map((e) => (e as { reason: string }).reason);
     expect(reasons[0]).toContain("corrupt data");
     expect(reasons[1]).toMatch(/no data for/);
@@ -156,10 +154,12 @@ describe("Live client against the fake gateway", () => {
   test("a refused key is final: one attempt, an auth-failed event, no retries", async () => {
     const s = setup({ refuse: "Authentication failed." });
     expect(s.client.start()).rejects.toThrow(/refused authentication: Authentication failed/);
-    await Bun.sleep(300);
-    expect(s.events.filter((e) => e.type === "auth-failed").length).toBe(1);
-    expect(s.events.some((e) => e.type === "disconnected")).toBe(false);
-    expect(gw!.lines.filter((l) => l.startsWith("auth=")).length).toBe(1);
+    // No retry comes.
+    await expectQuietFor(300, () => {
+      expect(s.events.filter((e) => e.type === "auth-failed").length).toBe(1);
+      expect(s.events.some((e) => e.type === "disconnected")).toBe(false);
+      expect(gw!.lines.filter((l) => l.startsWith("auth=")).length).toBe(1);
+    });
   });
 
   test("a deactivated key reported mid-session stops the client", async () => {
@@ -179,16 +179,15 @@ describe("Live client against the fake gateway", () => {
         ),
     });
     await s.client.start();
-    await until(() => s.events.some((e) => e.type === "auth-failed"));
-    await Bun.sleep(200);
-    expect(s.events.some((e) => e.type === "disconnected")).toBe(false);
+    await eventually(() => s.events.some((e) => e.type === "auth-failed"));
+    await expectQuietFor(200, () => expect(s.events.some((e) => e.type === "disconnected")).toBe(false));
   });
 
   test("a burst larger than the socket takes: nothing lost, and the gateway's slow-reader warning arrives", async () => {
     const burst = Array.from({ length: 200_000 }, (_, i) => trade(i));
     const s = setup({ onFeed: (f) => setTimeout(() => f.send(burst), 20) });
     await s.client.start();
-    await until(() => s.got.length === burst.length, 10_000);
+    await eventually(() => s.got.length === burst.length, 10_000);
     expect(s.events.some((e) => e.type === "system" && e.code === 2)).toBe(true);
     expect(s.got.at(-1)!.tsMs).toBe(Number((T0 + 199_999n * 1_000_000n) / 1_000_000n));
   });
@@ -210,7 +209,7 @@ describe("Live client against the fake gateway", () => {
     });
     s.client.subscribe({ schema: "trades", stypeIn: "continuous", symbols: ["XX.c.0"], id: 3 });
     await s.client.start();
-    await until(() => s.events.some((e) => e.type === "system" && e.code === 2));
+    await eventually(() => s.events.some((e) => e.type === "system" && e.code === 2));
     expect(s.events.some((e) => e.type === "gateway-error" && e.code === 4 && e.message.includes("XX.c.0"))).toBe(true);
   });
 });
@@ -232,10 +231,12 @@ describe("reconnect policy (Databento's replay window, fatal errors, backoff, co
       },
     });
     await s.client.start();
-    await until(() => s.events.some((e) => e.type === "gap"));
-    await Bun.sleep(100); // time for a loop, if there were one
+    await eventually(() => s.events.some((e) => e.type === "gap"));
     const last = String(trade(2).hd.ts_event);
-    expect(gw!.sessions.map((x) => x.subscriptions[0]!.start)).toEqual([undefined, last, undefined]);
+    // Time for a loop, if there were one.
+    await expectQuietFor(100, () =>
+      expect(gw!.sessions.map((x) => x.subscriptions[0]!.start)).toEqual([undefined, last, undefined]),
+    );
     expect(gw!.sessions[1]!.refusedWith).toBe(8);
     expect(s.events.filter((e) => e.type === "connected").at(-1)).toMatchObject({
       replayFromNs: undefined,
@@ -260,7 +261,7 @@ describe("reconnect policy (Databento's replay window, fatal errors, backoff, co
       },
     });
     await s.client.start();
-    await until(() => s.events.some((e) => e.type === "gap"));
+    await eventually(() => s.events.some((e) => e.type === "gap"));
     expect(gw!.sessions[1]!.subscriptions[0]!.start).toBeUndefined();
     expect((s.events.find((e) => e.type === "gap") as { reason: string }).reason).toContain("beyond the");
   });
@@ -276,7 +277,7 @@ describe("reconnect policy (Databento's replay window, fatal errors, backoff, co
       },
     });
     await s.client.start();
-    await until(() => gw!.lines.filter((l) => l.startsWith("auth=")).length === 2);
+    await eventually(() => gw!.lines.filter((l) => l.startsWith("auth=")).length === 2);
     expect(s.events.some((e) => e.type === "fatal")).toBe(false);
     expect(disconnects(s.events)[0]!.reason).toContain("gateway error 6: Internal error");
   });
@@ -295,13 +296,12 @@ describe("reconnect policy (Databento's replay window, fatal errors, backoff, co
           }, 20),
       });
       await s.client.start();
-      await until(() => s.events.some((e) => e.type === "fatal"));
-      await Bun.sleep(200);
-      const fatal = s.events.filter((e) => e.type === "fatal") as Extract<LiveEvent, { type: "fatal" }>[];
-      expect(fatal.length).toBe(1);
-      expect(fatal[0]!.code).toBe(code);
-      expect(fatal[0]!.message).toContain(`error ${code} (${text})`);
-      expect(fatal[0]!.message).toContain("Not reconnecting");
+      await eventually(() => s.events.some((e) => e.type === "fatal"));
+      const fatal = () => s.events.filter((e) => e.type === "fatal") as Extract<LiveEvent, { type: "fatal" }>[];
+      await expectQuietFor(200, () => expect(fatal().length).toBe(1));
+      expect(fatal()[0]!.code).toBe(code);
+      expect(fatal()[0]!.message).toContain(`error ${code} (${text})`);
+      expect(fatal()[0]!.message).toContain("Not reconnecting");
       expect(disconnects(s.events).length).toBe(0);
       expect(gw!.lines.filter((l) => l.startsWith("auth=")).length).toBe(1);
     });
@@ -328,7 +328,7 @@ describe("reconnect policy (Databento's replay window, fatal errors, backoff, co
       },
     });
     await s.client.start();
-    await until(() => gw!.sessions.length === held.length);
+    await eventually(() => gw!.sessions.length === held.length);
     expect(disconnects(s.events).map((e) => e.retryInMs)).toEqual([10, 20, 40, 80, 80, 10]);
   });
 
@@ -336,7 +336,7 @@ describe("reconnect policy (Databento's replay window, fatal errors, backoff, co
     // A gateway that drops every session at once, and a client with almost no backoff.
     const s = setup({ client: { backoff: { baseMs: 1, capMs: 1 } }, onFeed: (f) => f.close() });
     await s.client.start();
-    await until(() => gw!.accepted.length >= 7, 3000);
+    await eventually(() => gw!.accepted.length >= 7, 3000);
     s.client.stop();
     const t = gw!.accepted;
     // Measured at the gateway's accept: 50 ms allowed for the way there (today's client: ~5 ms for six).
@@ -414,10 +414,9 @@ describe("gap recovery per schema and instrument (Databento's recipe)", () => {
       },
     });
     await s.client.start();
-    await until(() => got.length >= history.length);
-    await Bun.sleep(50);
+    await eventually(() => got.length >= history.length);
     // Everything exactly once, in the gateway's order.
-    expect(got).toEqual(history.map(identOf));
+    await expectQuietFor(50, () => expect(got).toEqual(history.map(identOf)));
     // mbp-1 from its lowest instrument (NQ at +20 s, not ES at +30 s); ohlcv-1m from its last bar's open.
     const second = gw!.sessions[1]!.subscriptions;
     expect(second.map((x) => [x.schema, x.start])).toEqual([
@@ -447,10 +446,10 @@ describe("gap recovery per schema and instrument (Databento's recipe)", () => {
       },
     });
     await s.client.start();
-    await until(() => gw!.sessions.length === 2);
+    await eventually(() => gw!.sessions.length === 2);
     // A minute before the newest record delivered: whatever NQ sends next is newer than the drop anyway.
     expect(gw!.sessions[1]!.subscriptions[0]!.start).toBe(String(at(30) - 60_000_000_000n));
-    await until(() => s.client.stats.records === 3);
+    await eventually(() => s.client.stats.records === 3);
   });
 
   test("a DBN version above 3 is refused once, naming the version — not read as corruption and retried", async () => {
@@ -488,12 +487,11 @@ describe("gap recovery per schema and instrument (Databento's recipe)", () => {
       onEvent: (e) => events.push(e),
     });
     await client.start();
-    await until(() => events.some((e) => e.type === "fatal"));
-    await Bun.sleep(300);
-    const fatal = events.filter((e) => e.type === "fatal") as Extract<LiveEvent, { type: "fatal" }>[];
-    expect(fatal.length).toBe(1);
-    expect(fatal[0]!.message).toContain("DBN version 4");
-    expect(fatal[0]!.message).toContain("Not reconnecting");
+    await eventually(() => events.some((e) => e.type === "fatal"));
+    const fatal = () => events.filter((e) => e.type === "fatal") as Extract<LiveEvent, { type: "fatal" }>[];
+    await expectQuietFor(300, () => expect(fatal().length).toBe(1));
+    expect(fatal()[0]!.message).toContain("DBN version 4");
+    expect(fatal()[0]!.message).toContain("Not reconnecting");
     expect(events.some((e) => e.type === "disconnected")).toBe(false);
     expect(gw.lines.filter((l) => l.startsWith("auth=")).length).toBe(1);
   });

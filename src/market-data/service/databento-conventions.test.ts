@@ -6,6 +6,7 @@ import type { DbnRecord } from "../dbn/record-codec";
 import { startFakeGateway, type FakeGateway } from "../databento/fake-gateway";
 import { startSessionFeed, type InstrumentRef, type SessionFeed } from "../databento/gateway-feed";
 import { MarketDataService } from "./market-data-service";
+import { eventually, until } from "../../shared/testing";
 
 /** How the service reads two Databento conventions: which clock buckets bars, and which system messages matter. */
 const KEY = "db-" + "c".repeat(29);
@@ -61,13 +62,8 @@ async function setup(clock: () => number) {
   const bars: Bar[] = [];
   svc.bus.subscribe({ bar: (b) => void (b.source === "trades" && bars.push({ ...b })) });
   await svc.start();
-  for (let i = 0; i < 400 && (feeds.length === 0 || svc.rootOf(ES.instrumentId) === undefined); i++) await Bun.sleep(5);
+  await until(() => feeds.length > 0 && svc!.rootOf(ES.instrumentId) !== undefined, 2000);
   return { feed: feeds[0]!, log, bars };
-}
-
-async function until(cond: () => boolean, ms = 3000) {
-  for (let t = 0; t < ms && !cond(); t += 5) await Bun.sleep(5);
-  expect(cond()).toBe(true);
 }
 
 describe("Databento conventions in the market-data service", () => {
@@ -80,9 +76,9 @@ describe("Databento conventions in the market-data service", () => {
       print(ns(M + MIN_MS) - 300_000n, ns(M + MIN_MS) + 200_000n, 24_004, 2),
       print(ns(M + MIN_MS + 5_000), ns(M + MIN_MS + 5_000) + 900n, 24_002, 3),
     ]);
-    await until(() => bars.some((b) => b.interval === "1m" && b.startMs === M));
+    await eventually(() => bars.some((b) => b.interval === "1m" && b.startMs === M));
     clock = M + 2 * MIN_MS;
-    await until(() => bars.some((b) => b.interval === "1m" && b.startMs === M + MIN_MS));
+    await eventually(() => bars.some((b) => b.interval === "1m" && b.startMs === M + MIN_MS));
     const minutes = bars
       .filter((b) => b.interval === "1m")
       .map((b) => [b.startMs - M, b.open / 250_000_000, b.close / 250_000_000, b.volume]);
@@ -105,7 +101,7 @@ describe("Databento conventions in the market-data service", () => {
       code,
     });
     feed.sendControl([sys("End of interval for ohlcv-1m", 4), sys("Finished ohlcv-1m replay", 3)]);
-    await until(
+    await eventually(
       () => log.lines.filter((l) => l.event === "feed.system" && (l.code === 4 || l.code === 3)).length === 2,
     );
     expect(log.lines.find((l) => l.event === "feed.system" && l.code === 4)).toMatchObject({ level: "debug" });

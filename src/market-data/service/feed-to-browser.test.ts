@@ -7,6 +7,7 @@ import { loadConfig } from "../../config/config";
 import { memoryLogger } from "../../log/logger";
 import { startSimulatedGateway, type SimulatedGateway } from "../feeds/simulated-gateway";
 import { ROOTS } from "../instruments/catalogue";
+import { until } from "../../shared/testing";
 
 /** The whole path a trader sees: gateway protocol → DBN decoder → service → bus → hub → /ws. */
 
@@ -88,7 +89,7 @@ describe("prices reach the browser through the real feed path", () => {
       DATABENTO_API_KEY: "db-" + "C".repeat(29),
       DATABENTO_GATEWAY: `${gw.host}:${gw.port}`,
     });
-    for (let i = 0; i < 100 && server.ctx.marketData.status().state !== "auth-failed"; i++) await Bun.sleep(20);
+    await until(() => server.ctx.marketData.status().state === "auth-failed", 2000, 20);
     const health = await (await fetch(server.url + "/healthz")).json();
     expect(health.feed).toMatchObject({ kind: "databento", state: "auth-failed" });
     expect(JSON.stringify(health)).not.toContain("C".repeat(29));

@@ -8,6 +8,7 @@ import type { DbnRecord } from "../dbn/record-codec";
 import { startFakeGateway, type FakeGateway } from "../databento/fake-gateway";
 import { startSessionFeed, type InstrumentRef, type SessionFeed } from "../databento/gateway-feed";
 import { MarketDataService } from "./market-data-service";
+import { expectQuietFor, until } from "../../shared/testing";
 
 const KEY = "db-" + "m".repeat(29);
 const INSTRUMENTS: InstrumentRef[] = [
@@ -58,12 +59,8 @@ async function setup(roots = ["ES", "MES"]) {
   const bars: Bar[] = [];
   svc.bus.subscribe({ trade: (t) => void trades.push(t), bar: (b) => void bars.push(b) });
   await svc.start();
-  for (let i = 0; i < 200 && (feeds.length === 0 || svc.rootOf(2) === undefined); i++) await Bun.sleep(5);
+  await until(() => feeds.length > 0 && svc!.rootOf(2) !== undefined, 1000);
   return { feed: feeds[0]!, feeds, log, trades, bars, svc };
-}
-
-async function until(cond: () => boolean, ms = 2000) {
-  for (let t = 0; t < ms && !cond(); t += 5) await Bun.sleep(5);
 }
 
 describe("market-data service over the Live protocol", () => {
@@ -142,8 +139,9 @@ describe("market-data service over the Live protocol", () => {
     const n = trades.length;
     feed.send([trade(1, T + 9, "6000.25"), trade(11, T + 9, "6050")]);
     await until(() => trades.length > n);
-    await Bun.sleep(30);
-    expect(trades.slice(n).map((t) => [t.instrumentId, t.price])).toEqual([[11, 6050e9]]);
+    await expectQuietFor(30, () =>
+      expect(trades.slice(n).map((t) => [t.instrumentId, t.price])).toEqual([[11, 6050e9]]),
+    );
     expect(svc.contracts().find((c) => c.symbol === "ES")).toMatchObject({ contract: "ESH7" });
   });
 
@@ -167,8 +165,9 @@ describe("market-data service over the Live protocol", () => {
     const n = trades.length;
     feed.send([trade(1, T + 9, "6000.25"), trade(11, T + 9, "6050")]);
     await until(() => trades.length > n);
-    await Bun.sleep(30);
-    expect(trades.slice(n).map((t) => [t.instrumentId, t.price])).toEqual([[1, 6000.25e9]]);
+    await expectQuietFor(30, () =>
+      expect(trades.slice(n).map((t) => [t.instrumentId, t.price])).toEqual([[1, 6000.25e9]]),
+    );
     expect(svc.contracts().find((c) => c.symbol === "ES")).toMatchObject({
       contract: "ESZ6",
       next: { contract: "ESH7" },
@@ -208,8 +207,7 @@ describe("market-data service over the Live protocol", () => {
     expect(gw.lines.some((l) => l.includes("stype_in=raw_symbol") && l.includes("symbols=ESZ6"))).toBe(true);
     feeds[0]!.send([trade(11, T + 1, "6050"), trade(1, T + 1, "6000.25")]);
     await until(() => trades.length > 0);
-    await Bun.sleep(30);
-    expect(trades.map((t) => [t.instrumentId, t.price])).toEqual([[1, 6000.25e9]]);
+    await expectQuietFor(30, () => expect(trades.map((t) => [t.instrumentId, t.price])).toEqual([[1, 6000.25e9]]));
     expect(svc.contracts().find((c) => c.symbol === "ES")).toMatchObject({
       contract: "ESZ6",
       next: { contract: "ESH7" },

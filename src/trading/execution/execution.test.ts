@@ -4,6 +4,7 @@ import type { OrderRequest, ReportInput } from "../engine/types";
 import { PaperAdapter } from "./paper-adapter";
 import { ExecutionRouter } from "./router";
 import { WebhookAdapter, webhookPayload } from "./webhook-adapter";
+import { until } from "../../shared/testing";
 
 const order = (o: Partial<OrderRequest> = {}): OrderRequest => ({
   id: "1:MES:t1:tp1:a1",
@@ -26,7 +27,7 @@ function collector() {
     reports,
     sink: (r: ReportInput) => void reports.push(r),
     next: async (n = 1) => {
-      for (let i = 0; i < 200 && reports.length < n; i++) await Bun.sleep(2);
+      await until(() => reports.length >= n, 400, 2);
       return reports;
     },
   };
