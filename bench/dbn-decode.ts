@@ -161,7 +161,7 @@ for (const [name, rtype] of [
     let n = 0;
     const framer: DbnFramer = new DbnFramer({
       record: (v, b, off) => {
-        const r = decodeRecord(v, b, off, framer.version, false);
+        const r = decodeRecord(v, b, off, false);
         if (r) n++;
       },
     });

@@ -56,7 +56,7 @@ export async function liveCommand(args: string[], io: CliIo, env: Record<string,
     subscriptions: [{ schema, stypeIn: stype, symbols, id: 1 }],
     onRecord: (_c, view, bytes, offset) => {
       if (printed >= limit) return;
-      const rec = decodeRecord(view, bytes, offset, client.stream.version, client.stream.tsOut);
+      const rec = decodeRecord(view, bytes, offset, client.stream.tsOut);
       if (!rec) return;
       io.out(recordToJson(rec, pretty));
       if (++printed >= limit) done(0);

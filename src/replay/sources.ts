@@ -236,7 +236,7 @@ export class DbnSource extends RecordFields implements ReplaySource {
         const rtype = view.getUint8(off + 1);
         const id = view.getUint32(off + 4, true);
         if (rtype === RType.SYMBOL_MAPPING) {
-          const rec = decodeRecord(view, bytes, off, framer.version, framer.tsOut);
+          const rec = decodeRecord(view, bytes, off, framer.tsOut);
           const name = String(rec?.stype_in_symbol ?? rec?.stype_out_symbol ?? "");
           const idx = resolve(name) ?? resolve(String(rec?.stype_out_symbol ?? ""));
           if (idx !== undefined) this.symOf.set(id, idx);

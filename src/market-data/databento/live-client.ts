@@ -295,7 +295,7 @@ export class LiveClient {
   }
 
   private onControl(framer: DbnFramer, view: DataView, bytes: Uint8Array, offset: number): void {
-    const r = decodeRecord(view, bytes, offset, framer.version, framer.tsOut);
+    const r = decodeRecord(view, bytes, offset, framer.tsOut);
     if (!r) return;
     if (r.hd.rtype === RType.SYMBOL_MAPPING) {
       const m = { raw: String(r.stype_out_symbol), requested: String(r.stype_in_symbol) };

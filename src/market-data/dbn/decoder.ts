@@ -72,7 +72,6 @@ function recordFramer(
             view,
             b,
             offset,
-            framer.version,
             opts.fragmentVersion !== undefined ? Boolean(opts.fragmentTsOut) : framer.tsOut,
           ) ?? undefined,
         ),

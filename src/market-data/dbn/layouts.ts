@@ -392,7 +392,7 @@ const DEF_V3: Layout = {
  * The layout of a record: by rtype, and for the four types whose size changed across versions,
  * by the record's own size (body without any ts_out suffix) so a mislabelled stream still decodes.
  */
-export function layoutFor(rtype: number, bodySize: number, version: number): Layout | undefined {
+export function layoutFor(rtype: number, bodySize: number): Layout | undefined {
   switch (rtype) {
     case RType.MBP_0:
       return TRADE;
@@ -447,5 +447,5 @@ export function layoutForVersion(rtype: number, version: number): Layout | undef
     [RType.INSTRUMENT_DEF]: [360, 400, 520],
   };
   const size = sizes[rtype]?.[version - 1] ?? 0;
-  return layoutFor(rtype, size, version);
+  return layoutFor(rtype, size);
 }

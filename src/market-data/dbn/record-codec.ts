@@ -90,20 +90,15 @@ function readLevels(view: DataView, at: number, count: number, consolidated: boo
 }
 
 /**
- * Decodes the record at `offset` (its full length already known to be in `bytes`).
- * Unknown record types return undefined; the caller skips them by their length byte.
+ * Decodes the record at `offset` (its full length already known to be in `bytes`). The layout
+ * follows the record's own length, not the stream's DBN version (layoutFor). Unknown record
+ * types return undefined; the caller skips them by their length byte.
  */
-export function decodeRecord(
-  view: DataView,
-  bytes: Uint8Array,
-  offset: number,
-  version: number,
-  tsOut: boolean,
-): DbnRecord | undefined {
+export function decodeRecord(view: DataView, bytes: Uint8Array, offset: number, tsOut: boolean): DbnRecord | undefined {
   const size = view.getUint8(offset) * 4;
   const rtype = view.getUint8(offset + 1);
   const body = tsOut ? size - 8 : size;
-  const layout = layoutFor(rtype, body, version);
+  const layout = layoutFor(rtype, body);
   if (!layout) return undefined;
   if (body < layout.size)
     throw new DbnDecodeError(

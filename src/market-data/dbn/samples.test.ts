@@ -227,7 +227,7 @@ describe.skipIf(!have)("Databento sample files", () => {
       for (const max of [1, 7, 64, 1000]) {
         const got: DbnRecord[] = [];
         const framer: DbnFramer = new DbnFramer(
-          { record: (view, b, off) => got.push(decodeRecord(view, b, off, framer.version, framer.tsOut)!) },
+          { record: (view, b, off) => got.push(decodeRecord(view, b, off, framer.tsOut)!) },
           fragmentVersion(name),
         );
         for (let i = 0; i < bytes.length; ) {

@@ -52,7 +52,7 @@ export function applyDefinition(
   logger: Logger,
 ): void {
   const bytes = new Uint8Array(c.view.buffer, c.view.byteOffset, c.view.byteLength);
-  const def = decodeRecord(c.view, bytes, c.offset, stream.version, stream.tsOut);
+  const def = decodeRecord(c.view, bytes, c.offset, stream.tsOut);
   if (!root || !def) return;
   const r = instruments.applyDefinition(root, def);
   if (!r.ok) logger.debug("feed.definition_ignored", { symbol: root, reason: r.reason });
