@@ -1,5 +1,6 @@
-// The whole suite, as CI runs it: typecheck, HTML-escaping scan, tests on embedded PGlite,
-// the same tests on a real Postgres server, and the single-binary check.
+// The whole suite, as CI runs it: typecheck, formatting and lint, the layers' import rule,
+// HTML-escaping scan, tests on embedded PGlite, the same tests on a real Postgres server, and
+// the single-binary check.
 import { $ } from "bun";
 import pg from "pg";
 
@@ -26,6 +27,11 @@ async function postgresReachable(): Promise<boolean> {
 
 const { DATABASE_URL: _ignored, ...envWithoutDb } = process.env;
 await step("typecheck (tsc --noEmit)", () => $`bunx tsc --noEmit`);
+await step(
+  "format and lint (biome check; `bunx biome check --write .` fixes the format)",
+  () => $`bunx biome check --error-on-warnings .`,
+);
+await step("imports point down, no cycles (scripts/check-imports.ts)", () => $`bun scripts/check-imports.ts`);
 await step("HTML escaping scan (xss-scan)", () => $`bunx xss-scan`);
 await step("tests on PGlite", () => $`bun test --timeout 60000`.env(envWithoutDb));
 if (await postgresReachable()) {
