@@ -1,4 +1,5 @@
 import { Html } from "@elysiajs/html";
+import { Table } from "./table";
 import type { TradingService } from "../src/trading/trading-service";
 import { instrumentByRoot, priceDecimals } from "../src/market-data/instruments/catalogue";
 import { money, tone } from "../src/shared/format";
@@ -92,34 +93,32 @@ export function JournalBody({ journal, filter, accounts, csvHref }: Omit<Journal
         {journal.trades.length === 0 ? (
           <p class="muted">No closed trades for this filter yet.</p>
         ) : (
-          <div class="table-wrap">
-            <table class="table num">
-              <thead>
-                <tr>
-                  <th>Closed (CT)</th>
-                  <th>Account</th>
-                  <TradeHeads />
-                </tr>
-              </thead>
-              <tbody>
-                {journal.trades.map((t) => (
-                  <tr>
-                    <td safe>{t.closedAt}</td>
-                    <td safe>{t.account}</td>
-                    <TradeCells
-                      t={{
-                        ...t,
-                        sideText: t.side === "long" ? "Long" : "Short",
-                        entry: price(t.entry, t.symbol),
-                        exit: price(t.exit, t.symbol),
-                        reasons: t.exitReasons,
-                      }}
-                    />
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table
+            class="table num"
+            head={
+              <>
+                <th>Closed (CT)</th>
+                <th>Account</th>
+                <TradeHeads />
+              </>
+            }
+          >
+            {journal.trades.map((t) => (
+              <tr>
+                <td safe>{t.closedAt}</td>
+                <td safe>{t.account}</td>
+                <TradeCells
+                  t={{
+                    ...t,
+                    sideText: t.side === "long" ? "Long" : "Short",
+                    entry: price(t.entry, t.symbol),
+                    exit: price(t.exit, t.symbol),
+                    reasons: t.exitReasons,
+                  }}
+                />
+              </tr>
+            ))}
+          </Table>
         )}
       </section>
     </div>

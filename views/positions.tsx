@@ -1,4 +1,5 @@
 import { Html } from "@elysiajs/html";
+import { Table } from "./table";
 import { clockCT } from "../src/shared/exchange-time";
 import { money, tone } from "../src/shared/format";
 import type { PositionView } from "../src/trading/position-view";
@@ -26,80 +27,75 @@ export function PositionsBody({ accounts, events }: Omit<PositionsProps, "user">
           {a.positions.length === 0 ? (
             <p class="muted">No open trades.</p>
           ) : (
-            <div class="table-wrap">
-              <table class="table num">
-                <thead>
-                  <tr>
-                    <th>Symbol</th>
-                    <th>Side</th>
-                    <th>Qty</th>
-                    <th>Entry</th>
-                    <th>Last</th>
-                    <th>P&amp;L</th>
-                    <th>Stop</th>
-                    <th>TPs</th>
-                    <th>Timer</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {a.positions.map((p) => (
-                    <tr
-                      class={p.unprotected ? "row-unprotected" : undefined}
-                      data-symbol={p.symbol}
-                      data-side={p.side ?? ""}
-                      data-qty={String(p.qty)}
-                      data-avg={p.avgEntry === null ? "" : String(p.avgEntry)}
-                      data-point-value={String(p.pointValue)}
-                      data-decimals={String(p.decimals)}
-                    >
-                      <td>
-                        <a
-                          href={`/desk?account=${encodeURIComponent(a.name)}&symbol=${encodeURIComponent(p.symbol)}`}
+            <Table
+              class="table num"
+              head={
+                <>
+                  <th>Symbol</th>
+                  <th>Side</th>
+                  <th>Qty</th>
+                  <th>Entry</th>
+                  <th>Last</th>
+                  <th>P&amp;L</th>
+                  <th>Stop</th>
+                  <th>TPs</th>
+                  <th>Timer</th>
+                </>
+              }
+            >
+              {a.positions.map((p) => (
+                <tr
+                  class={p.unprotected ? "row-unprotected" : undefined}
+                  data-symbol={p.symbol}
+                  data-side={p.side ?? ""}
+                  data-qty={String(p.qty)}
+                  data-avg={p.avgEntry === null ? "" : String(p.avgEntry)}
+                  data-point-value={String(p.pointValue)}
+                  data-decimals={String(p.decimals)}
+                >
+                  <td>
+                    <a href={`/desk?account=${encodeURIComponent(a.name)}&symbol=${encodeURIComponent(p.symbol)}`} safe>
+                      {p.symbol}
+                    </a>
+                    {p.unprotected ? (
+                      <>
+                        {" "}
+                        <span
+                          class="badge badge-unprotected"
+                          title={`${p.unprotected.reason}: stops and take-profits cannot fire; exits still work`}
                           safe
-                        >
-                          {p.symbol}
-                        </a>
-                        {p.unprotected ? (
-                          <>
-                            {" "}
-                            <span
-                              class="badge badge-unprotected"
-                              title={`${p.unprotected.reason}: stops and take-profits cannot fire; exits still work`}
-                              safe
-                            >{`unprotected since ${clockCT(p.unprotected.sinceMs)}`}</span>
-                          </>
-                        ) : (
-                          ""
-                        )}
-                      </td>
-                      <td class={p.side === "long" ? "long" : "short"}>{p.side === "long" ? "Long" : "Short"}</td>
-                      <td>{p.qty}</td>
-                      <td safe>{p.avgEntry === null ? "—" : p.avgEntry.toFixed(p.decimals)}</td>
-                      <td data-last safe>
-                        {p.lastPrice === null ? "—" : p.lastPrice.toFixed(p.decimals)}
-                      </td>
-                      <td data-pnl class={tone(p.unrealized)} safe>
-                        {money(p.unrealized)}
-                      </td>
-                      <td>{p.stop ? `${p.stop.price.toFixed(p.decimals)}${p.stop.trailing ? " trail" : ""}` : "—"}</td>
-                      <td>
-                        {p.ladder.length
-                          ? p.ladder
-                              .map(
-                                (l) =>
-                                  `${l.qty}@${l.price.toFixed(p.decimals)}${l.status === "filled" ? "✓" : l.enabled || l.status === "pending" ? "" : " off"}`,
-                              )
-                              .join(" ")
-                          : "—"}
-                      </td>
-                      <td>
-                        {p.timer ? `${p.timer.action}${p.timer.phase === "running" ? "" : ` (${p.timer.phase})`}` : "—"}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+                        >{`unprotected since ${clockCT(p.unprotected.sinceMs)}`}</span>
+                      </>
+                    ) : (
+                      ""
+                    )}
+                  </td>
+                  <td class={p.side === "long" ? "long" : "short"}>{p.side === "long" ? "Long" : "Short"}</td>
+                  <td>{p.qty}</td>
+                  <td safe>{p.avgEntry === null ? "—" : p.avgEntry.toFixed(p.decimals)}</td>
+                  <td data-last safe>
+                    {p.lastPrice === null ? "—" : p.lastPrice.toFixed(p.decimals)}
+                  </td>
+                  <td data-pnl class={tone(p.unrealized)} safe>
+                    {money(p.unrealized)}
+                  </td>
+                  <td>{p.stop ? `${p.stop.price.toFixed(p.decimals)}${p.stop.trailing ? " trail" : ""}` : "—"}</td>
+                  <td>
+                    {p.ladder.length
+                      ? p.ladder
+                          .map(
+                            (l) =>
+                              `${l.qty}@${l.price.toFixed(p.decimals)}${l.status === "filled" ? "✓" : l.enabled || l.status === "pending" ? "" : " off"}`,
+                          )
+                          .join(" ")
+                      : "—"}
+                  </td>
+                  <td>
+                    {p.timer ? `${p.timer.action}${p.timer.phase === "running" ? "" : ` (${p.timer.phase})`}` : "—"}
+                  </td>
+                </tr>
+              ))}
+            </Table>
           )}
         </section>
       ))}

@@ -1,4 +1,5 @@
 import { Html } from "@elysiajs/html";
+import { Table } from "./table";
 import { money, tone } from "../src/shared/format";
 import { Layout } from "./layout";
 import type { ReplayPageProps } from "./replay/props";
@@ -24,44 +25,42 @@ export function ReplayPage(p: ReplayPageProps) {
         {p.sessions.length === 0 ? (
           <p class="muted">None yet.</p>
         ) : (
-          <div class="table-wrap">
-            <table class="table">
-              <thead>
-                <tr>
-                  <th>#</th>
-                  <th>Account</th>
-                  <th>Source</th>
-                  <th>State</th>
-                  <th>Result</th>
-                  <th></th>
-                </tr>
-              </thead>
-              <tbody>
-                {p.sessions.map((s) => (
-                  <tr>
-                    <td>{s.id}</td>
-                    <td safe>{s.account}</td>
-                    <td class="text" safe>
-                      {s.description}
-                    </td>
-                    <td safe>{s.state}</td>
-                    <td class={s.summary ? tone(s.summary.net) : ""}>
-                      {s.summary ? <span safe>{`${s.summary.trades} trades, ${money(s.summary.net)}`}</span> : "—"}
-                    </td>
-                    <td>
-                      {s.open ? (
-                        <a class="btn" href={`/desk?account=${encodeURIComponent(s.account)}`}>
-                          Open desk
-                        </a>
-                      ) : (
-                        ""
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table
+            class="table"
+            head={
+              <>
+                <th>#</th>
+                <th>Account</th>
+                <th>Source</th>
+                <th>State</th>
+                <th>Result</th>
+                <th></th>
+              </>
+            }
+          >
+            {p.sessions.map((s) => (
+              <tr>
+                <td>{s.id}</td>
+                <td safe>{s.account}</td>
+                <td class="text" safe>
+                  {s.description}
+                </td>
+                <td safe>{s.state}</td>
+                <td class={s.summary ? tone(s.summary.net) : ""}>
+                  {s.summary ? <span safe>{`${s.summary.trades} trades, ${money(s.summary.net)}`}</span> : "—"}
+                </td>
+                <td>
+                  {s.open ? (
+                    <a class="btn" href={`/desk?account=${encodeURIComponent(s.account)}`}>
+                      Open desk
+                    </a>
+                  ) : (
+                    ""
+                  )}
+                </td>
+              </tr>
+            ))}
+          </Table>
         )}
       </section>
     </Layout>

@@ -1,4 +1,5 @@
 import { Html } from "@elysiajs/html";
+import { Table } from "../table";
 import { ctTime } from "../../src/shared/format";
 import type { ReplayPageProps } from "./props";
 
@@ -161,51 +162,49 @@ export function ReplayForms(p: Omit<ReplayPageProps, "user" | "sessions">) {
         {p.files.length === 0 ? (
           <p class="muted">No uploaded or downloaded files yet.</p>
         ) : (
-          <div class="table-wrap">
-            <table class="table num">
-              <thead>
-                <tr>
-                  <th>File</th>
-                  <th>Schema</th>
-                  <th>Symbols</th>
-                  <th>From (CT)</th>
-                  <th>To (CT)</th>
-                  <th>Records</th>
-                  <th>Size</th>
-                  <th>Cost</th>
-                  <th></th>
-                </tr>
-              </thead>
-              <tbody>
-                {p.files.map((f) => (
-                  <tr>
-                    <td class="text" safe>
-                      {f.name}
-                    </td>
-                    <td safe>{f.schema}</td>
-                    <td safe>{f.symbols.join(", ")}</td>
-                    <td safe>{ctTime(f.startMs)}</td>
-                    <td safe>{ctTime(f.endMs)}</td>
-                    <td safe>{f.records.toLocaleString("en-US")}</td>
-                    <td safe>{`${(f.bytes / 1024 / 1024).toFixed(1)} MB`}</td>
-                    <td safe>{f.cost === null ? "—" : `$${f.cost.toFixed(2)}`}</td>
-                    <td>
-                      <button
-                        type="button"
-                        class="btn"
-                        hx-post="/replay/new"
-                        hx-vals={JSON.stringify({ source: "file", fileId: f.id })}
-                        hx-target="#replay-forms"
-                        hx-swap="outerHTML"
-                      >
-                        Replay
-                      </button>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table
+            class="table num"
+            head={
+              <>
+                <th>File</th>
+                <th>Schema</th>
+                <th>Symbols</th>
+                <th>From (CT)</th>
+                <th>To (CT)</th>
+                <th>Records</th>
+                <th>Size</th>
+                <th>Cost</th>
+                <th></th>
+              </>
+            }
+          >
+            {p.files.map((f) => (
+              <tr>
+                <td class="text" safe>
+                  {f.name}
+                </td>
+                <td safe>{f.schema}</td>
+                <td safe>{f.symbols.join(", ")}</td>
+                <td safe>{ctTime(f.startMs)}</td>
+                <td safe>{ctTime(f.endMs)}</td>
+                <td safe>{f.records.toLocaleString("en-US")}</td>
+                <td safe>{`${(f.bytes / 1024 / 1024).toFixed(1)} MB`}</td>
+                <td safe>{f.cost === null ? "—" : `$${f.cost.toFixed(2)}`}</td>
+                <td>
+                  <button
+                    type="button"
+                    class="btn"
+                    hx-post="/replay/new"
+                    hx-vals={JSON.stringify({ source: "file", fileId: f.id })}
+                    hx-target="#replay-forms"
+                    hx-swap="outerHTML"
+                  >
+                    Replay
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </Table>
         )}
       </section>
       {p.notice ? (

@@ -1,4 +1,5 @@
 import { Html } from "@elysiajs/html";
+import { Table } from "../table";
 import type { ReplaySummary } from "../../src/replay/replay-session";
 import { money, tone } from "../../src/shared/format";
 import { TradeCells, TradeHeads } from "../trade-columns";
@@ -33,22 +34,20 @@ export function Summary({ s }: { s: ReplaySummary }) {
         </div>
       </div>
       {s.byTrade.length ? (
-        <div class="table-wrap">
-          <table class="table num">
-            <thead>
-              <tr>
-                <TradeHeads />
-              </tr>
-            </thead>
-            <tbody>
-              {s.byTrade.map((t) => (
-                <tr>
-                  <TradeCells t={{ ...t, sideText: t.side, entry: String(t.entry), exit: String(t.exit) }} />
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table
+          class="table num"
+          head={
+            <>
+              <TradeHeads />
+            </>
+          }
+        >
+          {s.byTrade.map((t) => (
+            <tr>
+              <TradeCells t={{ ...t, sideText: t.side, entry: String(t.entry), exit: String(t.exit) }} />
+            </tr>
+          ))}
+        </Table>
       ) : (
         <p class="muted">No trades in this replay.</p>
       )}

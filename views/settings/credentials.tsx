@@ -1,4 +1,5 @@
 import { Html } from "@elysiajs/html";
+import { Table } from "../table";
 import { NoticeLine, type Notice } from "./notice";
 
 /* Databento keys (write-only) and API tokens. */
@@ -87,41 +88,39 @@ export function TokensSection({
           <code>{"Authorization: Bearer &lt;token&gt;"}</code>.
         </p>
       ) : (
-        <div class="table-wrap">
-          <table class="table">
-            <thead>
-              <tr>
-                <th>Name</th>
-                <th>Created</th>
-                <th>Last used</th>
-                <th>
-                  <span class="sr-only">Revoke</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {tokens.map((t) => (
-                <tr>
-                  <td safe>{t.name}</td>
-                  <td safe>{t.createdAt}</td>
-                  <td safe>{t.lastUsedAt ?? "never"}</td>
-                  <td>
-                    <button
-                      type="button"
-                      class="btn btn-ghost btn-small"
-                      hx-post={`/settings/tokens/${encodeURIComponent(t.name)}/revoke`}
-                      hx-target="#tokens"
-                      hx-swap="outerHTML"
-                      hx-confirm={`Revoke ${t.name}? Clients using it stop working at once.`}
-                    >
-                      Revoke
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table
+          class="table"
+          head={
+            <>
+              <th>Name</th>
+              <th>Created</th>
+              <th>Last used</th>
+              <th>
+                <span class="sr-only">Revoke</span>
+              </th>
+            </>
+          }
+        >
+          {tokens.map((t) => (
+            <tr>
+              <td safe>{t.name}</td>
+              <td safe>{t.createdAt}</td>
+              <td safe>{t.lastUsedAt ?? "never"}</td>
+              <td>
+                <button
+                  type="button"
+                  class="btn btn-ghost btn-small"
+                  hx-post={`/settings/tokens/${encodeURIComponent(t.name)}/revoke`}
+                  hx-target="#tokens"
+                  hx-swap="outerHTML"
+                  hx-confirm={`Revoke ${t.name}? Clients using it stop working at once.`}
+                >
+                  Revoke
+                </button>
+              </td>
+            </tr>
+          ))}
+        </Table>
       )}
       <form class="inline-form" hx-post="/settings/tokens" hx-target="#tokens" hx-swap="outerHTML">
         <label>

@@ -1,4 +1,5 @@
 import { Html } from "@elysiajs/html";
+import { Table } from "../table";
 import type { SymbolArchiveStatus } from "../../src/market-data/archive/archive-service";
 import type { SymbolDefaults } from "../../src/trading/settings-service";
 import { ctShort } from "../../src/shared/format";
@@ -25,36 +26,34 @@ export function ArchiveSection({
           safe
         >{`${archive.dataset}${archive.historical ? "" : " · no Historical access: built from the live feed only"}`}</span>
       </h2>
-      <div class="table-wrap">
-        <table class="table num">
-          <thead>
-            <tr>
-              <th>Symbol</th>
-              <th>Backfill</th>
-              <th>Progress</th>
-              <th>Bars</th>
-              <th>Newest bar (CT)</th>
-            </tr>
-          </thead>
-          <tbody>
-            {archive.symbols.map((s) => (
-              <tr>
-                <td safe>{s.symbol}</td>
-                <td title={s.message ?? ""}>{s.phase}</td>
-                <td>
-                  <progress
-                    max="100"
-                    value={String(Math.round(s.progress * 100))}
-                    aria-label={`${s.symbol} backfill progress`}
-                  ></progress>
-                </td>
-                <td>{s.bars}</td>
-                <td>{s.lastBarMs ? ctShort(s.lastBarMs) : "—"}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <Table
+        class="table num"
+        head={
+          <>
+            <th>Symbol</th>
+            <th>Backfill</th>
+            <th>Progress</th>
+            <th>Bars</th>
+            <th>Newest bar (CT)</th>
+          </>
+        }
+      >
+        {archive.symbols.map((s) => (
+          <tr>
+            <td safe>{s.symbol}</td>
+            <td title={s.message ?? ""}>{s.phase}</td>
+            <td>
+              <progress
+                max="100"
+                value={String(Math.round(s.progress * 100))}
+                aria-label={`${s.symbol} backfill progress`}
+              ></progress>
+            </td>
+            <td>{s.bars}</td>
+            <td>{s.lastBarMs ? ctShort(s.lastBarMs) : "—"}</td>
+          </tr>
+        ))}
+      </Table>
       <p class="muted small">
         Symbols: <code>ARCHIVE_SYMBOLS</code>; lookback: <code>ARCHIVE_BACKFILL_DAYS</code>. Export:{" "}
         <code>{"/api/v1/market/&lt;symbol&gt;/bars?from=…&amp;format=csv|dbn"}</code>.
@@ -83,42 +82,40 @@ export function DefaultsSection({
         What a new trade on a symbol starts with. Edit them on the desk while flat (the stop, take-profit and timer
         panels say “for the next trade”).
       </p>
-      <div class="table-wrap">
-        <table class="table">
-          <thead>
-            <tr>
-              <th>Symbol</th>
-              <th>Qty</th>
-              <th>Stop</th>
-              <th>Trail by</th>
-              <th>TP levels</th>
-              <th>Timer</th>
-              <th></th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((r) => (
-              <tr>
-                <td>
-                  <strong safe>{r.root}</strong>{" "}
-                  <span class="muted small" safe>
-                    {r.name}
-                  </span>
-                </td>
-                <td>{r.d.qty}</td>
-                <td>{r.d.stop ? `${r.d.stop.kind} ${dist(r.d.stop.initial)}` : "none"}</td>
-                <td safe>{dist(r.d.stop?.trailBy)}</td>
-                <td>{r.d.ladder.length}</td>
-                <td>{r.d.timer ? `${r.d.timer.seconds / 60} min → ${r.d.timer.action}` : "off"}</td>
-                <td>
-                  <a href={`/desk?symbol=${encodeURIComponent(r.root)}`}>Edit on desk</a>
-                  {r.saved ? "" : <span class="muted small"> (catalogue default)</span>}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <Table
+        class="table"
+        head={
+          <>
+            <th>Symbol</th>
+            <th>Qty</th>
+            <th>Stop</th>
+            <th>Trail by</th>
+            <th>TP levels</th>
+            <th>Timer</th>
+            <th></th>
+          </>
+        }
+      >
+        {rows.map((r) => (
+          <tr>
+            <td>
+              <strong safe>{r.root}</strong>{" "}
+              <span class="muted small" safe>
+                {r.name}
+              </span>
+            </td>
+            <td>{r.d.qty}</td>
+            <td>{r.d.stop ? `${r.d.stop.kind} ${dist(r.d.stop.initial)}` : "none"}</td>
+            <td safe>{dist(r.d.stop?.trailBy)}</td>
+            <td>{r.d.ladder.length}</td>
+            <td>{r.d.timer ? `${r.d.timer.seconds / 60} min → ${r.d.timer.action}` : "off"}</td>
+            <td>
+              <a href={`/desk?symbol=${encodeURIComponent(r.root)}`}>Edit on desk</a>
+              {r.saved ? "" : <span class="muted small"> (catalogue default)</span>}
+            </td>
+          </tr>
+        ))}
+      </Table>
     </section>
   );
 }

@@ -41,7 +41,9 @@ const client = () =>
   new HistoricalClient({
     apiKey: KEY,
     baseUrl: fake.url,
-    timeoutMs: 250,
+    // Long enough for an answer on a loaded machine (CI runs two suites side by side), short
+    // beside the stall below: only the stall may trip it.
+    timeoutMs: 1000,
     retryBaseMs: 50,
     sleep: async (ms) => void sleeps.push(ms),
   });
@@ -61,7 +63,7 @@ describe("a get_range download that resumes", () => {
     for (const fault of [
       { cutAfterBytes: Math.floor(zstdSize * 0.6) },
       { plain: true, cutAfterBytes: pairSplit },
-      { plain: true, pauseMs: 1000 },
+      { plain: true, pauseMs: 3000 },
     ]) {
       const before = ranges().length;
       fake.faults.push({ path: "get_range", ...fault });
@@ -101,7 +103,7 @@ describe("a get_range download that resumes", () => {
     });
     try {
       changing.faults.push({ path: "get_range", plain: true, cutAfterBytes: headerLength(asSent)! + 48 * 20_001 + 20 });
-      const c = new HistoricalClient({ apiKey: KEY, baseUrl: changing.url, timeoutMs: 250, sleep: async () => {} });
+      const c = new HistoricalClient({ apiKey: KEY, baseUrl: changing.url, timeoutMs: 1000, sleep: async () => {} });
       const err = (await downloadRange(c, request).catch((e) => e)) as HistoricalError;
       expect(err.errorCase).toBe("resume_mismatch");
       expect(calls).toBe(2);
