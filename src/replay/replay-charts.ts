@@ -1,3 +1,4 @@
+import { barPoints } from "../market-data/bars/bar";
 import type { Bar } from "../market-data/bars/bar";
 import { BarAggregator } from "../market-data/bars/bar-aggregator";
 
@@ -82,8 +83,8 @@ export class ReplayCharts {
         p: num(this.last[i]!),
         b: num(this.bid[i]!),
         a: num(this.ask[i]!),
-        m: [...newMinutes.slice(-600), ...(fm ? [fm] : [])].map(barJson),
-        s: [...newSeconds.slice(-SECONDS_KEPT), ...(fs ? [fs] : [])].map(barJson),
+        m: [...newMinutes.slice(-600), ...(fm ? [fm] : [])].map(barPoints),
+        s: [...newSeconds.slice(-SECONDS_KEPT), ...(fs ? [fs] : [])].map(barPoints),
       };
     }
     return symbols;
@@ -95,7 +96,7 @@ export class ReplayCharts {
     if (i < 0) return [];
     const list = interval === "1m" ? this.minutes[i]! : this.seconds[i]!;
     const forming = (interval === "1m" ? this.bars1m : this.bars1s).current(i);
-    return [...list.slice(-count), ...(forming ? [forming] : [])].map(barJson);
+    return [...list.slice(-count), ...(forming ? [forming] : [])].map(barPoints);
   }
 
   private aggregator(interval: "1s" | "1m"): BarAggregator {
@@ -115,11 +116,3 @@ export class ReplayCharts {
 }
 
 const num = (v: number) => (Number.isNaN(v) ? null : v / 1e9);
-const barJson = (b: Readonly<Bar>) => ({
-  ts: b.startMs,
-  o: b.open / 1e9,
-  h: b.high / 1e9,
-  l: b.low / 1e9,
-  c: b.close / 1e9,
-  v: b.volume,
-});

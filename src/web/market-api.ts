@@ -1,9 +1,9 @@
+import { barPoints } from "../market-data/bars/bar";
 import { Elysia } from "elysia";
 import { z } from "zod";
 import type { AppContext } from "./app-context";
 import { barsToCsv, barsToDbn } from "../market-data/archive/export";
 import { continuousSymbol } from "../market-data/instruments/roll-rule";
-import type { Bar } from "../market-data/bars/bar";
 import { resolveSymbol } from "../market-data/instruments/symbols";
 import { AppError } from "../shared/app-error";
 import { edgeZod, jsonContent, queryParameters } from "../shared/parse";
@@ -108,12 +108,7 @@ export function marketApi(ctx: AppContext) {
           symbol,
           dataset: ctx.archive.dataset,
           bars: bars.map((b) => ({
-            ts: b.startMs,
-            o: b.open / 1e9,
-            h: b.high / 1e9,
-            l: b.low / 1e9,
-            c: b.close / 1e9,
-            v: b.volume,
+            ...barPoints(b),
             src: b.source,
             contract: b.contract,
           })),
@@ -134,20 +129,12 @@ export function marketApi(ctx: AppContext) {
       async ({ params, query }) => {
         const symbol = root(params.symbol);
         const { count, interval } = parseQuery(recentQuery, query);
-        const view = (b: Readonly<Bar>) => ({
-          ts: b.startMs,
-          o: b.open / 1e9,
-          h: b.high / 1e9,
-          l: b.low / 1e9,
-          c: b.close / 1e9,
-          v: b.volume,
-        });
         if (interval === "1s")
-          return { symbol, interval: "1s", bars: ctx.marketData.recentSeconds(symbol, count).map(view) };
+          return { symbol, interval: "1s", bars: ctx.marketData.recentSeconds(symbol, count).map(barPoints) };
         const bars = await ctx.barHistory.recent(symbol, count);
         const forming = ctx.marketData.formingBar(symbol);
-        const out = bars.map(view);
-        if (forming && (!bars.length || forming.startMs > bars[bars.length - 1]!.startMs)) out.push(view(forming));
+        const out = bars.map(barPoints);
+        if (forming && (!bars.length || forming.startMs > bars[bars.length - 1]!.startMs)) out.push(barPoints(forming));
         return { symbol, interval: "1m", bars: out };
       },
       {

@@ -1,3 +1,5 @@
+import { nanosToPoints } from "../../shared/fixed-point";
+
 /**
  * Prices on the hot path are JS numbers of 1e-9 units ("nanos", the DBN scale): exact integers
  * for every futures price (< 2^53, i.e. below 9,007,199.254740991), so comparisons are exact
@@ -27,4 +29,25 @@ export interface Bar extends OhlcvRow {
    * market (its live bars and its simulated past, dataset SIM: never real data).
    */
   source: "trades" | "databento" | "simulated";
+}
+
+/** A bar as charts and JSON answers carry it: start time and prices in points (for display only). */
+export interface BarPoints {
+  ts: number;
+  o: number;
+  h: number;
+  l: number;
+  c: number;
+  v: number;
+}
+
+export function barPoints(b: Readonly<OhlcvRow>): BarPoints {
+  return {
+    ts: b.startMs,
+    o: nanosToPoints(b.open),
+    h: nanosToPoints(b.high),
+    l: nanosToPoints(b.low),
+    c: nanosToPoints(b.close),
+    v: b.volume,
+  };
 }

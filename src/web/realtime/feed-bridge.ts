@@ -1,3 +1,4 @@
+import { barPoints } from "../../market-data/bars/bar";
 import type { BusEvents, QuoteTick } from "../../market-data/bus/price-bus";
 import { nanosToPoints } from "../../shared/fixed-point";
 import { barMessage, statusMessage } from "./messages";
@@ -53,19 +54,7 @@ export function feedToBrowsers(hub: PriceHub, o: FeedBridgeOptions): BusEvents {
     bar: (b) => {
       const root = o.rootOf(b.instrumentId);
       if (!root) return;
-      hub.broadcast(
-        root,
-        barMessage({
-          s: root,
-          i: b.interval,
-          ts: b.startMs,
-          o: nanosToPoints(b.open),
-          h: nanosToPoints(b.high),
-          l: nanosToPoints(b.low),
-          c: nanosToPoints(b.close),
-          v: b.volume,
-        }),
-      );
+      hub.broadcast(root, barMessage({ s: root, i: b.interval, ...barPoints(b) }));
     },
     status: (feed) => hub.broadcast(null, statusMessage(feed, o.describeInstance)),
   };
