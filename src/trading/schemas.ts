@@ -58,15 +58,18 @@ export const stopSchema = z.object({
 });
 
 const levelSchema = z.object({ enabled: z.boolean().default(true), qty, target: targetSchema });
-const timerSchema = z.object({
+/** A trade timer: up to a week, what it does at expiry, and when (the original's rule or regardless). */
+export const timerFields = {
   seconds: z.coerce
     .number()
     .int()
     .min(1)
     .max(7 * 86_400),
   action: z.enum(["hold", "exit", "reverse", "breakeven"]),
-  mode: z.enum(["unless-profit", "regardless"]).default("unless-profit"),
-});
+  mode: z.enum(["unless-profit", "regardless"]),
+};
+// A request may leave the mode out: the original's rule.
+const timerSchema = z.object({ ...timerFields, mode: timerFields.mode.default("unless-profit") });
 
 export const orderBody = z
   .object({

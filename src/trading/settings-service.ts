@@ -5,7 +5,7 @@ import type { Database } from "../persistence/database";
 import { appendEvent, type Actor } from "../persistence/events";
 import { AppError } from "../shared/app-error";
 import { parse } from "../shared/parse";
-import { stopSchema, targetSchema } from "./schemas";
+import { stopSchema, targetSchema, timerFields } from "./schemas";
 
 /** What a new trade on a symbol starts with: the ticket's quantity and the bracket. */
 export const symbolDefaultsSchema = z.object({
@@ -20,17 +20,7 @@ export const symbolDefaultsSchema = z.object({
       }),
     )
     .max(20),
-  timer: z
-    .object({
-      seconds: z.coerce
-        .number()
-        .int()
-        .min(1)
-        .max(7 * 86_400),
-      action: z.enum(["hold", "exit", "reverse", "breakeven"]),
-      mode: z.enum(["unless-profit", "regardless"]),
-    })
-    .nullable(),
+  timer: z.object(timerFields).nullable(),
 });
 export type SymbolDefaults = z.infer<typeof symbolDefaultsSchema>;
 
