@@ -67,6 +67,10 @@ export async function lastBarTime(db: Kysely<Database>, dataset: string, symbol:
   return row?.ts ? new Date(row.ts).getTime() : undefined;
 }
 
+/** One symbol's archived bars in a dataset, to be narrowed and ordered. */
+const barsOf = (db: Kysely<Database>, dataset: string, symbol: string) =>
+  db.selectFrom("ohlcv_1m").selectAll().where("dataset", "=", dataset).where("symbol", "=", symbol);
+
 /** Bars with startMs in [fromMs, toMs), oldest first. */
 export async function barsBetween(
   db: Kysely<Database>,
@@ -76,11 +80,7 @@ export async function barsBetween(
   toMs: number,
   limit = 100_000,
 ): Promise<ArchivedBar[]> {
-  const rows = await db
-    .selectFrom("ohlcv_1m")
-    .selectAll()
-    .where("dataset", "=", dataset)
-    .where("symbol", "=", symbol)
+  const rows = await barsOf(db, dataset, symbol)
     .where("ts", ">=", new Date(fromMs))
     .where("ts", "<", new Date(toMs))
     .orderBy("ts")
@@ -112,14 +112,7 @@ export async function latestBars(
   symbol: string,
   count: number,
 ): Promise<ArchivedBar[]> {
-  const rows = await db
-    .selectFrom("ohlcv_1m")
-    .selectAll()
-    .where("dataset", "=", dataset)
-    .where("symbol", "=", symbol)
-    .orderBy("ts", "desc")
-    .limit(count)
-    .execute();
+  const rows = await barsOf(db, dataset, symbol).orderBy("ts", "desc").limit(count).execute();
   return rows.reverse().map(fromRow);
 }
 
