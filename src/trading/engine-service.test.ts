@@ -3,7 +3,7 @@ import { sql } from "kysely";
 import { startEngine } from "../app/engine-startup";
 import type { Actor } from "../persistence/events";
 import { testDatabaseKind } from "../persistence/test-database";
-import { addUser, createHarness, type Harness } from "../web/test-harness";
+import { addUser, createHarness, type Harness, printAt } from "../web/test-harness";
 import { FencedError } from "../persistence/shard-leases";
 import { EngineService } from "./engine-service";
 import type { EngineError, Command } from "./engine/types";
@@ -51,12 +51,7 @@ const cmd = (account: number, command: Command) =>
     tsMs: Date.now(),
   });
 async function print(price: number) {
-  h.ctx.engine.onTrade("MES", price * 1e9, Date.now());
-  h.ctx.paper.onTrade("MES", price * 1e9);
-  for (let i = 0; i < 5; i++) {
-    await Bun.sleep(2);
-    await h.ctx.engine.settled();
-  }
+  await printAt(h, "MES", price * 1e9);
 }
 
 describe(`engine service: one refused write fails alone (${testDatabaseKind})`, () => {

@@ -1,6 +1,15 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { startEngine } from "../app/engine-startup";
-import { addUser, createHarness, request, sessionClient, tokenClient, type Client, type Harness } from "./test-harness";
+import {
+  addUser,
+  createHarness,
+  request,
+  sessionClient,
+  tokenClient,
+  type Client,
+  type Harness,
+  printAt,
+} from "./test-harness";
 
 /**
  * The desk's HTML for the hard cases (in process): an off take-profit level, a jumped
@@ -27,12 +36,7 @@ afterAll(async () => {
 });
 
 async function print(price: string, symbol = "MES") {
-  h.ctx.engine.onTrade(symbol, P(price), Date.now());
-  h.ctx.paper.onTrade(symbol, P(price));
-  for (let i = 0; i < 5; i++) {
-    await Bun.sleep(1);
-    await h.ctx.engine.settled();
-  }
+  await printAt(h, symbol, P(price));
 }
 const html = async (path: string) => (await h.fetch(path, { headers: browser.headers })).text();
 /** A desk form post, as htmx sends it. */

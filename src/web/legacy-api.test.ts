@@ -1,7 +1,16 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { sql } from "kysely";
 import { testDatabaseKind } from "../persistence/test-database";
-import { addUser, createHarness, json, sessionClient, tokenClient, type Client, type Harness } from "./test-harness";
+import {
+  addUser,
+  createHarness,
+  json,
+  sessionClient,
+  tokenClient,
+  type Client,
+  type Harness,
+  settle as settleEngine,
+} from "./test-harness";
 
 let h: Harness;
 let api: Client;
@@ -16,12 +25,7 @@ afterAll(async () => {
 });
 
 /** Fills and the original tables' write-back land a moment after the answer. */
-async function settle() {
-  for (let i = 0; i < 6; i++) {
-    await Bun.sleep(2);
-    await h.ctx.engine.settled();
-  }
-}
+const settle = () => settleEngine(h);
 
 beforeEach(async () => {
   await h.ctx.legacyOrders.placeOrder(await ctxFor("paper"), {

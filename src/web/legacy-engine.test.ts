@@ -2,19 +2,14 @@ import { describe, expect, test } from "bun:test";
 import { startEngine } from "../app/engine-startup";
 import * as repo from "../persistence/repositories/orders-repo";
 import { testDatabaseKind } from "../persistence/test-database";
-import { addUser, createHarness, engineApiSuite } from "./test-harness";
+import { addUser, createHarness, engineApiSuite, printAt } from "./test-harness";
 
 /** The original client's payloads now drive the server-side engine: its exits run here. */
 
 const s = engineApiSuite();
 const call = s.call;
 async function print(symbol: string, price: number) {
-  s.h.ctx.engine.onTrade(symbol, price * 1e9, Date.now());
-  s.h.ctx.paper.onTrade(symbol, price * 1e9);
-  for (let i = 0; i < 6; i++) {
-    await Bun.sleep(2);
-    await s.h.ctx.engine.settled();
-  }
+  await printAt(s.h, symbol, price * 1e9);
 }
 
 describe(`original API → engine (${testDatabaseKind})`, () => {

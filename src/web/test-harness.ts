@@ -151,3 +151,21 @@ export function engineApiSuite(): ApiSuite {
   afterAll(() => s.h.close());
   return s;
 }
+
+/**
+ * Until the engine is quiet: a paper fill is reported, stepped and written a moment after the step
+ * that sent it (and may send more), so `settled` is awaited over a few turns of the event loop.
+ */
+export async function settle(h: Harness): Promise<void> {
+  for (let i = 0; i < 6; i++) {
+    await Bun.sleep(2);
+    await h.ctx.engine.settled();
+  }
+}
+
+/** A print as the bus hands it to the engine and the paper broker, then `settle`. */
+export async function printAt(h: Harness, symbol: string, nanos: number): Promise<void> {
+  h.ctx.engine.onTrade(symbol, nanos, Date.now());
+  h.ctx.paper.onTrade(symbol, nanos);
+  await settle(h);
+}

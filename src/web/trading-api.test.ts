@@ -10,6 +10,8 @@ import {
   tokenClient,
   type Client,
   type Harness,
+  printAt,
+  settle as settleEngine,
 } from "./test-harness";
 import { until } from "../shared/testing";
 
@@ -35,16 +37,9 @@ const call = (method: string, path: string, body?: unknown, client = api) => req
 
 /** A print from the feed, and whatever the engine and the paper broker do about it. */
 async function print(symbol: string, price: string) {
-  h.ctx.engine.onTrade(symbol, P(price), Date.now());
-  h.ctx.paper.onTrade(symbol, P(price));
-  await settle();
+  await printAt(h, symbol, P(price));
 }
-async function settle() {
-  for (let i = 0; i < 5; i++) {
-    await Bun.sleep(1);
-    await h.ctx.engine.settled();
-  }
-}
+const settle = () => settleEngine(h);
 
 const base = "/api/v1/accounts/paper/positions";
 
