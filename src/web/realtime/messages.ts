@@ -9,6 +9,7 @@
  * price-ws.ts. A user's own messages (`position`, `notice`, `replay`, `replay-download`) are
  * built by the engine start-up, roll notices and replays and reach only that user's sockets.
  */
+import type { BarInterval, BarPoints } from "../../market-data/bars/bar";
 import type { FeedStatus } from "../../market-data/service/feed-types";
 
 export type Side = "A" | "B" | "N";
@@ -46,22 +47,17 @@ export interface TradesMessage {
   quote?: Omit<QuoteMessage, "t" | "s">;
 }
 
-export interface BarMessage {
+/** A bar of a symbol's interval, its prices in points (market data's `barPoints`). */
+export interface BarMessage extends BarPoints {
   t: "bar";
   s: string;
-  i: "1s" | "1m";
-  ts: number;
-  o: number;
-  h: number;
-  l: number;
-  c: number;
-  v: number;
+  i: BarInterval;
 }
 
 export interface StatusMessage {
   t: "status";
   feed: FeedStatus;
-  /** On a shared Postgres: this instance's part (app/instance-role.ts). */
+  /** On a shared Postgres: this instance's part (web/instance-role.ts). */
   instance?: unknown;
 }
 
