@@ -31,19 +31,9 @@ function build(rtype: number): Uint8Array {
   };
   const one = encodeRecord(sample, 3);
   const meta = encodeMetadata({
-    version: 3,
-    dataset: "GLBX.MDP3",
     schema: rtype === RType.MBP_1 ? 1 : 4,
-    start: 0n,
-    end: null,
-    limit: 0n,
     stype_in: 3,
-    stype_out: 0,
-    ts_out: false,
     symbols: ["ES.c.0"],
-    partial: [],
-    not_found: [],
-    mappings: [],
   });
   const out = new Uint8Array(meta.length + one.length * N);
   out.set(meta);

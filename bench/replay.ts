@@ -50,18 +50,11 @@ function buildFile(): { bytes: Uint8Array; lo: number; hi: number } {
   const id = TAPE_IDS.MES!;
   const ns = (ms: number) => BigInt(ms) * 1_000_000n;
   const meta = encodeMetadata({
-    version: 3,
-    dataset: "GLBX.MDP3",
     schema: schemaCode("trades"),
     start: ns(T0),
     end: ns(T0 + N),
-    limit: 0n,
     stype_in: 3,
-    stype_out: 0,
-    ts_out: false,
     symbols: ["MES.c.0"],
-    partial: [],
-    not_found: [],
     mappings: [
       { raw_symbol: "MES.c.0", intervals: [{ start_date: 20200101, end_date: 20400101, symbol: String(id) }] },
     ],

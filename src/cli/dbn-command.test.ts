@@ -22,21 +22,7 @@ describe("cli dbn", () => {
   test("a generated file: JSON lines, --pretty, --limit, --schema, --metadata", async () => {
     const dir = mkdtempSync(join(tmpdir(), "dbn-cli-"));
     const file = join(dir, "mixed.dbn.zst");
-    const meta = encodeMetadata({
-      version: 3,
-      dataset: "GLBX.MDP3",
-      schema: null,
-      start: 0n,
-      end: null,
-      limit: 0n,
-      stype_in: null,
-      stype_out: 0,
-      ts_out: false,
-      symbols: [],
-      partial: [],
-      not_found: [],
-      mappings: [],
-    });
+    const meta = encodeMetadata({});
     const recs = [
       encodeRecord(
         {

@@ -427,19 +427,11 @@ describe(`a week of Databento Live on the fake gateway (simulated clock, ${testD
         const end = paramMs(params.get("end")) ?? clock.now;
         const recs = (params.get("symbols") ?? "").split(",").flatMap((sym) => market.historicalBars(sym, start, end));
         const head = encodeMetadata({
-          version: 3,
-          dataset: "GLBX.MDP3",
           schema: schemaCode("ohlcv-1m"),
           start: ns(start),
           end: ns(end),
-          limit: 0n,
           stype_in: stypeCode("continuous"),
           stype_out: stypeCode("instrument_id"),
-          ts_out: false,
-          symbols: [],
-          partial: [],
-          not_found: [],
-          mappings: [],
         });
         return concatBytes([head, ...recs.map((r) => encodeRecord(r, 3))]);
       },

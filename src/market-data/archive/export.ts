@@ -32,17 +32,13 @@ export function barsToDbn(
     else intervals.push({ start_date: day, end_date: ymd(b.startMs + 86_400_000), symbol: String(b.instrumentId) });
   }
   const head = encodeMetadata({
-    version: 3,
     dataset,
     schema: schemaCode("ohlcv-1m"),
     start: BigInt(fromMs) * 1_000_000n,
     end: BigInt(toMs) * 1_000_000n,
-    limit: 0n,
     stype_in: stypeCode("continuous"),
     stype_out: stypeCode("instrument_id"),
-    ts_out: false,
     symbols: [requested],
-    partial: [],
     not_found: bars.length ? [] : [requested],
     mappings: bars.length ? [{ raw_symbol: requested, intervals }] : [],
   });

@@ -127,19 +127,9 @@ export function startFakeGateway(opts: FakeGatewayOptions): FakeGateway {
     if (!old) return false;
     s.refusedWith = 8;
     const meta = encodeMetadata({
-      version: 3,
       dataset: s.dataset,
-      schema: null,
       start: t,
-      end: null,
-      limit: 0n,
-      stype_in: null,
-      stype_out: 0,
       ts_out: s.tsOut,
-      symbols: [],
-      partial: [],
-      not_found: [],
-      mappings: [],
     });
     const err = `Replay data for ${old.schema} from ${old.start} is no longer available; the earliest is ${earliest}`;
     s.write(meta);

@@ -253,7 +253,6 @@ export function rangeFromRecords(
     const chosen = limit > 0 ? picked.slice(0, limit) : picked;
     const head = encodeMetadata({
       ...metadata,
-      version: 3,
       schema: schemaCode(schema),
       start,
       end: end ?? null,

@@ -91,19 +91,11 @@ export function startSessionFeed(
   const first = subs[0];
   write(
     encodeMetadata({
-      version: 3,
       dataset: opts.dataset ?? session.dataset,
       schema: mixed || !first ? null : schemaCode(first.schema),
       start: now(),
-      end: null,
-      limit: 0n,
       stype_in: mixed || !first ? null : stypeCode(first.stypeIn),
-      stype_out: 0,
       ts_out: session.tsOut,
-      symbols: [],
-      partial: [],
-      not_found: [],
-      mappings: [],
     }),
   );
   const known = new Map<string, InstrumentRef>();

@@ -459,18 +459,7 @@ describe("gap recovery per schema and instrument (Databento's recipe)", () => {
         session.write(
           encodeMetadata({
             version: 4,
-            dataset: "GLBX.MDP3",
-            schema: null,
             start: T0,
-            end: null,
-            limit: 0n,
-            stype_in: null,
-            stype_out: 0,
-            ts_out: false,
-            symbols: [],
-            partial: [],
-            not_found: [],
-            mappings: [],
           }),
         );
       },

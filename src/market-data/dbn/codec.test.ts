@@ -264,18 +264,8 @@ describe("DBN encoder ↔ decoder", () => {
   test("truncation and bad headers are typed errors with offsets", () => {
     const meta = encodeMetadata({
       version: 2,
-      dataset: "GLBX.MDP3",
       schema: 4,
-      start: 0n,
-      end: null,
-      limit: 0n,
       stype_in: 1,
-      stype_out: 0,
-      ts_out: false,
-      symbols: [],
-      partial: [],
-      not_found: [],
-      mappings: [],
     });
     const rec = encodeRecord({ hd: { rtype: 0, publisher_id: 1, instrument_id: 1, ts_event: 1n } }, 2);
     const both = new Uint8Array([...meta, ...rec]);

@@ -145,8 +145,35 @@ export function decodeMetadata(bytes: Uint8Array, streamOffset = 0): Metadata {
   };
 }
 
+/** What a header is written from: any field left out takes the value most headers carry. */
+export type MetadataFields = Partial<Omit<Metadata, "symbol_cstr_len">> & { symbol_cstr_len?: number };
+
+/**
+ * A header's fields with the usual values filled in: a DBN v3 GLBX.MDP3 stream of mixed schema,
+ * from time 0, no end, no limit, symbols out as instrument ids, no ts_out, empty lists.
+ */
+export function metadataWith(m: MetadataFields): Omit<Metadata, "symbol_cstr_len"> & { symbol_cstr_len?: number } {
+  return {
+    version: 3,
+    dataset: "GLBX.MDP3",
+    schema: null,
+    start: 0n,
+    end: null,
+    limit: 0n,
+    stype_in: null,
+    stype_out: 0,
+    ts_out: false,
+    symbols: [],
+    partial: [],
+    not_found: [],
+    mappings: [],
+    ...m,
+  };
+}
+
 /** Writes a header; v3 pads the metadata to a multiple of 8 bytes as Databento does. */
-export function encodeMetadata(m: Omit<Metadata, "symbol_cstr_len"> & { symbol_cstr_len?: number }): Uint8Array {
+export function encodeMetadata(fields: MetadataFields): Uint8Array {
+  const m = metadataWith(fields);
   const v1 = m.version === 1;
   const L = v1 ? 22 : (m.symbol_cstr_len ?? 71);
   const listBytes = (xs: string[]) => 4 + xs.length * L;

@@ -267,18 +267,12 @@ export function startSimulatedHistorical(opts: {
       }
       records.sort((a, b) => (a.hd.ts_event < b.hd.ts_event ? -1 : a.hd.ts_event > b.hd.ts_event ? 1 : 0));
       const head = encodeMetadata({
-        version: 3,
-        dataset: "GLBX.MDP3",
         schema: schemaCode(params.get("schema") === "trades" ? "trades" : "ohlcv-1m"),
         start: BigInt(start) * 1_000_000n,
         end: BigInt(Math.min(end, opts.anchorMs)) * 1_000_000n,
-        limit: 0n,
         stype_in: stypeCode(params.get("stype_in") ?? "continuous"),
         stype_out: stypeCode("instrument_id"),
-        ts_out: false,
         symbols: (params.get("symbols") ?? "").split(","),
-        partial: [],
-        not_found: [],
         mappings,
       });
       const parts = [head, ...records.map((r) => encodeRecord(r, 3))];
