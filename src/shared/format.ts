@@ -12,6 +12,7 @@ export function formatRules() {
   const TWO = "2-digit" as const;
   const STAMP = chicago("en-CA", { year: "numeric", month: TWO, day: TWO, hour: TWO, minute: TWO, second: TWO });
   const SHORT = chicago("en-CA", { dateStyle: "short", timeStyle: "short" });
+  const MINUTE = chicago("en-CA", { year: "numeric", month: TWO, day: TWO, hour: TWO, minute: TWO });
   const MONTH_DAY_MINUTE = chicago("en-CA", { month: TWO, day: TWO, hour: TWO, minute: TWO });
   const CLOCK = chicago("en-GB", { hour: TWO, minute: TWO, second: TWO });
 
@@ -22,6 +23,8 @@ export function formatRules() {
     ctStamp,
     /** "2026-12-03 07:45:02 CT" */
     ctTime: (at: number | Date): string => `${ctStamp(at)} CT`,
+    /** "2026-12-03 07:45": a closed trade in the journal, to the minute. */
+    ctMinute: (at: number | Date): string => MINUTE.format(at).replace(",", ""),
     /** "2026-12-03, 07:45" */
     ctShort: (at: number | Date): string => SHORT.format(at),
     /** "12-03, 07:45": a range the trader is typing, where the year goes without saying. */
@@ -49,7 +52,7 @@ export function formatRules() {
 }
 
 const rules = formatRules();
-export const { ctStamp, ctTime, ctShort, ctMonthDayMinute, ctClock, money, tone, countdown } = rules;
+export const { ctStamp, ctTime, ctMinute, ctShort, ctMonthDayMinute, ctClock, money, tone, countdown } = rules;
 
 /** The same rules as the browser's ES module: the function's own text, run once, its results exported. */
 export const formatModule = (): string =>
