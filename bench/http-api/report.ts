@@ -15,6 +15,8 @@ const median = (xs: number[]) => {
 };
 const spread = (xs: number[], f: (x: number) => string) =>
   xs.length > 1 ? `${f(median(xs))} (${f(Math.min(...xs))}–${f(Math.max(...xs))})` : f(xs[0]!);
+/** One figure of a run across the rounds. */
+const across = (rs: WrkRun[], figure: (r: WrkRun) => number, f: (x: number) => string) => spread(rs.map(figure), f);
 
 function table(head: string[], rows: string[][]): string {
   return [
@@ -33,18 +35,9 @@ export function oursTable(runsOf: RunsOf): string {
         return [
           `\`${e.name}\``,
           String(c),
-          spread(
-            rs.map((r) => r.rps),
-            int,
-          ),
-          spread(
-            rs.map((r) => r.p50),
-            ms,
-          ),
-          spread(
-            rs.map((r) => r.p99),
-            ms,
-          ),
+          across(rs, (r) => r.rps, int),
+          across(rs, (r) => r.p50, ms),
+          across(rs, (r) => r.p99, ms),
         ];
       }),
     ),
@@ -71,16 +64,8 @@ export function peerTable(runsOf: RunsOf, peers: string[]): string {
         return [
           `\`${e.name}\``,
           String(c),
-          spread(
-            mine.map((r) => r.rps),
-            int,
-          ),
-          ...theirs.map((rs) =>
-            spread(
-              rs.map((r) => r.rps),
-              int,
-            ),
-          ),
+          across(mine, (r) => r.rps, int),
+          ...theirs.map((rs) => across(rs, (r) => r.rps, int)),
           spread(ratios, (x) => `${x.toFixed(1)}×`),
           `${ms(median(mine.map((r) => r.p99)))} / ${ms(median(best.map((r) => r.p99)))}`,
         ];
