@@ -9,9 +9,14 @@ describe("the pages' formatting rules", () => {
   test("exchange time, DST included", () => {
     expect(f.ctStamp(SUMMER)).toBe("2026-07-01 08:05:09");
     expect(f.ctTime(WINTER)).toBe("2026-01-15 12:00:00 CT");
+    expect(f.ctMinute(SUMMER)).toBe("2026-07-01 08:05");
+    expect(f.ctMinute(new Date(WINTER))).toBe("2026-01-15 12:00");
     expect(f.ctShort(SUMMER)).toBe("2026-07-01, 08:05");
     expect(f.ctMonthDayMinute(new Date(WINTER))).toBe("01-15, 12:00");
     expect(f.ctClock(SUMMER)).toBe("08:05:09");
+    expect([f.ctHour(SUMMER), f.ctHour(new Date(WINTER)), f.ctHour(Date.UTC(2026, 6, 1, 22, 0, 0))]).toEqual([
+      8, 12, 17,
+    ]);
   });
 
   test("money, tone and countdown", () => {
@@ -32,7 +37,7 @@ describe("the pages' formatting rules", () => {
     const browser = await import(url);
     const server = f.formatRules();
     for (const at of [SUMMER, WINTER, 0])
-      for (const name of ["ctStamp", "ctTime", "ctShort", "ctMonthDayMinute", "ctClock"] as const)
+      for (const name of ["ctStamp", "ctTime", "ctMinute", "ctShort", "ctMonthDayMinute", "ctClock", "ctHour"] as const)
         expect(browser[name](at)).toBe(server[name](at));
     expect([browser.money(-1234.5), browser.tone(2), browser.countdown(61_000, 0)]).toEqual([
       "-$1,234.50",

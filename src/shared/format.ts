@@ -12,8 +12,10 @@ export function formatRules() {
   const TWO = "2-digit" as const;
   const STAMP = chicago("en-CA", { year: "numeric", month: TWO, day: TWO, hour: TWO, minute: TWO, second: TWO });
   const SHORT = chicago("en-CA", { dateStyle: "short", timeStyle: "short" });
+  const MINUTE = chicago("en-CA", { year: "numeric", month: TWO, day: TWO, hour: TWO, minute: TWO });
   const MONTH_DAY_MINUTE = chicago("en-CA", { month: TWO, day: TWO, hour: TWO, minute: TWO });
   const CLOCK = chicago("en-GB", { hour: TWO, minute: TWO, second: TWO });
+  const HOUR = chicago("en-US", { hour: "numeric" });
 
   /** "2026-12-03 07:45:02" */
   const ctStamp = (at: number | Date): string => STAMP.format(at).replace(",", "");
@@ -22,12 +24,16 @@ export function formatRules() {
     ctStamp,
     /** "2026-12-03 07:45:02 CT" */
     ctTime: (at: number | Date): string => `${ctStamp(at)} CT`,
+    /** "2026-12-03 07:45": a closed trade in the journal, to the minute. */
+    ctMinute: (at: number | Date): string => MINUTE.format(at).replace(",", ""),
     /** "2026-12-03, 07:45" */
     ctShort: (at: number | Date): string => SHORT.format(at),
     /** "12-03, 07:45": a range the trader is typing, where the year goes without saying. */
     ctMonthDayMinute: (at: number | Date): string => MONTH_DAY_MINUTE.format(at),
     /** "07:45:02" */
     ctClock: (at: number | Date): string => CLOCK.format(at),
+    /** The hour on CME's clock as a number (8 for 08:05): where a Globex session starts (17:00). */
+    ctHour: (at: number | Date): number => Number(HOUR.format(at)),
 
     /** "$1,234.50", "-$12.00"; no figure (no price yet) is "—". */
     money(v: number | null | undefined): string {
@@ -49,7 +55,7 @@ export function formatRules() {
 }
 
 const rules = formatRules();
-export const { ctStamp, ctTime, ctShort, ctMonthDayMinute, ctClock, money, tone, countdown } = rules;
+export const { ctStamp, ctTime, ctMinute, ctShort, ctMonthDayMinute, ctClock, ctHour, money, tone, countdown } = rules;
 
 /** The same rules as the browser's ES module: the function's own text, run once, its results exported. */
 export const formatModule = (): string =>

@@ -2,6 +2,7 @@ import { AppError } from "../shared/app-error";
 import { parse } from "../shared/parse";
 import { z } from "zod";
 import { stopSchema, targetSchema } from "../trading/schemas";
+import { symbolDefaultsSchema } from "../trading/settings-service";
 
 /** The desk's form posts, read into the trading service's inputs (validated here, at the edge). */
 
@@ -24,15 +25,11 @@ const levelInput = z.object({
   qty: z.coerce.number().int().min(1).max(10_000),
   target: targetSchema,
 });
-const timerInput = z.object({
-  seconds: z
-    .number()
-    .int()
-    .min(1)
-    .max(7 * 86_400),
-  action: z.enum(["hold", "exit", "reverse", "breakeven"]),
-  mode: z.enum(["unless-profit", "regardless"]),
-});
+/**
+ * The same rule as a symbol's default timer. Its seconds are coerced, which changes nothing here:
+ * the form's minutes reach it already as a number.
+ */
+const timerInput = symbolDefaultsSchema.shape.timer.unwrap();
 
 /** The ticket's quantity as typed, for re-rendering it; anything not a whole number is just left out. */
 export const optionalInt = (v: string | undefined) => (v !== undefined && /^\d{1,9}$/.test(v) ? Number(v) : undefined);

@@ -1,4 +1,5 @@
 import { AppError } from "../shared/app-error";
+import { ctClock } from "../shared/format";
 import type { AppContext } from "./app-context";
 import type { AtrSettings } from "../market-data/bars/atr";
 import { priceDecimals } from "../market-data/instruments/catalogue";
@@ -30,14 +31,6 @@ export interface DeskRequest {
   defaults: { value: SymbolDefaults; version: number };
   prefs: Prefs;
 }
-
-const CT_TIME = new Intl.DateTimeFormat("en-GB", {
-  timeZone: "America/Chicago",
-  hour: "2-digit",
-  minute: "2-digit",
-  second: "2-digit",
-  hour12: false,
-});
 
 export function deskRequests(ctx: AppContext) {
   /** The account asked for; a replay account only while its session is open (it is never the default). */
@@ -114,7 +107,7 @@ export function deskRequests(ctx: AppContext) {
       defaultsVersion: req.defaults.version,
       // Exchange time, like the status bar's clock and the chart.
       events: events.map((e) => ({
-        at: CT_TIME.format(new Date(e.ts ?? e.at)),
+        at: ctClock(new Date(e.ts ?? e.at)),
         ts: Date.parse(e.ts ?? e.at),
         actor: e.actor,
         reason: e.reason,

@@ -3,6 +3,7 @@ import { Elysia } from "elysia";
 import type { AppContext } from "./app-context";
 import { listAccounts } from "../persistence/repositories/accounts-repo";
 import { AppError } from "../shared/app-error";
+import { ctMinute } from "../shared/format";
 import { emptyJournal, type Journal } from "../trading/trade-journal";
 import { JournalBody, JournalPage } from "../../views/journal";
 import { authPlugin, type Auth } from "./auth-plugin";
@@ -10,15 +11,6 @@ import { htmlResponse } from "./html-response";
 import { pageUser } from "./pages";
 import { isDay } from "./params";
 
-const CT = new Intl.DateTimeFormat("en-CA", {
-  timeZone: "America/Chicago",
-  year: "numeric",
-  month: "2-digit",
-  day: "2-digit",
-  hour: "2-digit",
-  minute: "2-digit",
-  hour12: false,
-});
 /** The filter form's dates: empty is no filter, anything else must be a real day. */
 function day(v: unknown, field: string): string | undefined {
   if (v === undefined || v === "") return undefined;
@@ -51,7 +43,7 @@ export function journalRoutes(ctx: AppContext) {
       if (!(err instanceof AppError)) throw err;
       journal = emptyJournal();
     }
-    journal.trades = journal.trades.map((t) => ({ ...t, closedAt: CT.format(new Date(t.closedAt)).replace(",", "") }));
+    journal.trades = journal.trades.map((t) => ({ ...t, closedAt: ctMinute(new Date(t.closedAt)) }));
     const kinds = filter.tag === "replay" ? "replay" : "regular";
     const accounts = (await listAccounts(ctx.db, auth.userId, { kinds, orderBy: "name" })).map((r) => r.name);
     const params = new URLSearchParams(

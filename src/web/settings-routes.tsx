@@ -1,4 +1,5 @@
 import { AppError } from "../shared/app-error";
+import { ctShort } from "../shared/format";
 import { Html } from "@elysiajs/html";
 import { Elysia } from "elysia";
 import { z } from "zod";
@@ -23,12 +24,6 @@ import { listAccounts } from "../persistence/repositories/accounts-repo";
 
 const str = (v: unknown) =>
   typeof v === "string" ? v.trim() : Array.isArray(v) && typeof v[0] === "string" ? v[0].trim() : "";
-const CT = new Intl.DateTimeFormat("en-CA", {
-  timeZone: "America/Chicago",
-  dateStyle: "short",
-  timeStyle: "short",
-  hour12: false,
-});
 const keySchema = z.string().regex(/^db-[\x21-\x7e]{29}$/, "a Databento key is 32 characters and starts with db-");
 
 /** Where stored Databento keys live in the secrets store. */
@@ -58,8 +53,8 @@ export function settingsRoutes(ctx: AppContext) {
   async function tokens(auth: Auth) {
     return (await ctx.tokens.list(auth.userId)).map((t) => ({
       name: t.name,
-      createdAt: CT.format(t.createdAt),
-      lastUsedAt: t.lastUsedAt ? CT.format(t.lastUsedAt) : null,
+      createdAt: ctShort(t.createdAt),
+      lastUsedAt: t.lastUsedAt ? ctShort(t.lastUsedAt) : null,
     }));
   }
   const feedText = () => {

@@ -77,42 +77,28 @@ export function DeskHead({ props }: { props: DeskPageProps }) {
   );
 }
 
+const KEYS = [
+  ["B", "Buy the ticket's quantity"],
+  ["S", "Sell the ticket's quantity"],
+  ["X", "Exit all"],
+  ["T", "Take profit (exit the ticket's quantity)"],
+  ["?", "Show or hide this list"],
+] as const;
+
 /** The hotkeys, shown and hidden with "?". */
 export function KeysHelp() {
   return (
     <aside id="keys" class="card keys" hidden>
       <h2>Keyboard</h2>
       <dl class="facts">
-        <div>
-          <dt>
-            <kbd>B</kbd>
-          </dt>
-          <dd>Buy the ticket's quantity</dd>
-        </div>
-        <div>
-          <dt>
-            <kbd>S</kbd>
-          </dt>
-          <dd>Sell the ticket's quantity</dd>
-        </div>
-        <div>
-          <dt>
-            <kbd>X</kbd>
-          </dt>
-          <dd>Exit all</dd>
-        </div>
-        <div>
-          <dt>
-            <kbd>T</kbd>
-          </dt>
-          <dd>Take profit (exit the ticket's quantity)</dd>
-        </div>
-        <div>
-          <dt>
-            <kbd>?</kbd>
-          </dt>
-          <dd>Show or hide this list</dd>
-        </div>
+        {KEYS.map(([key, what]) => (
+          <div>
+            <dt>
+              <kbd>{key}</kbd>
+            </dt>
+            <dd>{what}</dd>
+          </div>
+        ))}
       </dl>
       <p class="muted small">Keys work when no input has focus. Confirmations can be turned on in Settings.</p>
     </aside>

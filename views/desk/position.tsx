@@ -1,7 +1,8 @@
 import { Html } from "@elysiajs/html";
 import type { PositionView } from "../../src/trading/position-view";
 import { ErrorNote, Hidden } from "./common";
-import { countdown, fmt, money, tone } from "./format";
+import { countdown, money, tone } from "../../src/shared/format";
+import { fmt } from "./format";
 import type { DeskStateProps } from "./props";
 
 type Working = PositionView["working"][number];

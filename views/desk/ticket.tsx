@@ -1,7 +1,29 @@
-import { Html } from "@elysiajs/html";
+import { Html, type PropsWithChildren } from "@elysiajs/html";
 import type { PositionView } from "../../src/trading/position-view";
 import { ErrorNote, Hidden } from "./common";
 import type { DeskStateProps } from "./props";
+
+/** A button that posts the ticket's form to a desk action; the answer is the desk's new state. */
+function TicketAction({
+  post,
+  class: cls = "btn",
+  children,
+  ...rest
+}: PropsWithChildren<{ post: string; class?: string } & Record<string, unknown>>) {
+  return (
+    <button
+      type="button"
+      class={cls}
+      hx-post={post}
+      hx-target="#desk-state"
+      hx-swap="outerHTML"
+      hx-include=".ticket-form"
+      {...rest}
+    >
+      {children}
+    </button>
+  );
+}
 
 /** The order ticket: buy, sell, exit, clear, and a position recorded by hand. */
 export function Ticket({ s, p }: { s: DeskStateProps; p: PositionView | null }) {
@@ -51,13 +73,8 @@ export function Ticket({ s, p }: { s: DeskStateProps; p: PositionView | null }) 
         </div>
       </form>
       <div class="ticket-buttons">
-        <button
-          type="button"
-          class="btn"
-          hx-post="/desk/exit"
-          hx-target="#desk-state"
-          hx-swap="outerHTML"
-          hx-include=".ticket-form"
+        <TicketAction
+          post="/desk/exit"
           hx-vals='{"all":"1"}'
           data-hotkey="x"
           title="Exit the whole position at market (X)"
@@ -65,32 +82,18 @@ export function Ticket({ s, p }: { s: DeskStateProps; p: PositionView | null }) 
           {...(s.confirm ? { "hx-confirm": "Exit the whole position at market?" } : {})}
         >
           Exit all
-        </button>
-        <button
-          type="button"
-          class="btn"
-          hx-post="/desk/exit"
-          hx-target="#desk-state"
-          hx-swap="outerHTML"
-          hx-include=".ticket-form"
-          data-hotkey="t"
-          title="Exit the ticket's quantity (T)"
-          disabled={!p}
-        >
+        </TicketAction>
+        <TicketAction post="/desk/exit" data-hotkey="t" title="Exit the ticket's quantity (T)" disabled={!p}>
           Take profit
-        </button>
-        <button
-          type="button"
+        </TicketAction>
+        <TicketAction
+          post="/desk/clear"
           class="btn btn-ghost"
-          hx-post="/desk/clear"
-          hx-target="#desk-state"
-          hx-swap="outerHTML"
-          hx-include=".ticket-form"
           hx-confirm="Forget this trade without sending an order?"
           disabled={!p}
         >
           Clear trade
-        </button>
+        </TicketAction>
       </div>
       <ErrorNote error={s.error} here="ticket" />
       <details class="record">

@@ -1,4 +1,5 @@
 // The chart's history from the server: the live archive's recent bars, or the replay's own.
+import { ctHour } from "../../../src/shared/format";
 import { desk } from "./context.js";
 
 export function recent(iv) {
@@ -20,10 +21,9 @@ export function recent(iv) {
 /** Close of the last bar before the current Globex session opened (17:00 Chicago). */
 export function previousSessionClose(bars) {
   if (!bars.length) return null;
-  const fmtCt = new Intl.DateTimeFormat("en-US", { timeZone: "America/Chicago", hour: "numeric", hour12: false });
   for (let i = bars.length - 1; i > 0; i--) {
-    const h = Number(fmtCt.format(new Date(bars[i].ts)));
-    const hPrev = Number(fmtCt.format(new Date(bars[i - 1].ts)));
+    const h = ctHour(new Date(bars[i].ts));
+    const hPrev = ctHour(new Date(bars[i - 1].ts));
     if (h >= 17 && hPrev < 17) return bars[i - 1].c;
   }
   return bars[0].o;

@@ -1,5 +1,6 @@
 // What every island of the desk shares: which desk this is (from the root's data attributes)
-// and the few formatters the live parts write with.
+// and the price formatter the live parts write with (money, times and countdowns are the
+// house's rules, src/shared/format.ts, bundled in).
 
 export const desk = { account: "", symbol: "", replayId: null, csrf: "" };
 
@@ -19,8 +20,3 @@ export const num = (v) => (v === "" || v === undefined || v === null ? null : Nu
 export const decimals = () => Number(stateEl().dataset.decimals || 2);
 
 export const fmt = (v) => (v === null || v === undefined || Number.isNaN(v) ? "—" : v.toFixed(decimals()));
-
-export function money(v) {
-  const s = Math.abs(v).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
-  return (v < 0 ? "-$" : "$") + s;
-}

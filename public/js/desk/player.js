@@ -1,18 +1,8 @@
 // A replay desk: prices, bars and the clock come from the replay's frames; the player panel
 // above the desk shows its progress and the controls for its state.
+import { ctTime } from "../../../src/shared/format";
 import { desk } from "./context.js";
 import { chart, onPrint, prices, setQuote } from "./live.js";
-
-const CT = new Intl.DateTimeFormat("en-CA", {
-  timeZone: "America/Chicago",
-  year: "numeric",
-  month: "2-digit",
-  day: "2-digit",
-  hour: "2-digit",
-  minute: "2-digit",
-  second: "2-digit",
-  hour12: false,
-});
 
 export function startPlayer() {
   // The server's panel shows the controls for the state; a change it did not cause (the end)
@@ -55,7 +45,7 @@ export function startPlayer() {
     const bar = player.querySelector("[data-replay-progress]");
     if (bar) bar.value = Math.round(f.progress * 1000);
     const clock = player.querySelector("[data-replay-clock]");
-    if (clock) clock.textContent = CT.format(new Date(f.now)).replace(",", "") + " CT";
+    if (clock) clock.textContent = ctTime(f.now);
     const seek = player.querySelector("[data-replay-seek]");
     if (seek && document.activeElement !== seek) seek.value = String(f.now);
     latestState = f.state;

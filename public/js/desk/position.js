@@ -1,5 +1,6 @@
 // The position card: its P&L follows the live price between server renders.
-import { money, num } from "./context.js";
+import { money } from "../../../src/shared/format";
+import { num } from "./context.js";
 import { onPaint, prices } from "./live.js";
 
 function livePnl(card) {

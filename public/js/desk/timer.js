@@ -1,11 +1,7 @@
 // The trade timer's countdown, ticking between server renders (on the replay's clock in a replay).
+import { countdown as countdownText } from "../../../src/shared/format";
 import { desk, num } from "./context.js";
 import { prices } from "./live.js";
-
-export function countdownText(deadline, now) {
-  const left = Math.max(0, Math.round((deadline - now) / 1000));
-  return Math.floor(left / 60) + ":" + String(left % 60).padStart(2, "0");
-}
 
 export const countdown = () => {
   let timer = null;
