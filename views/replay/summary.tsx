@@ -34,14 +34,7 @@ export function Summary({ s }: { s: ReplaySummary }) {
         </div>
       </div>
       {s.byTrade.length ? (
-        <Table
-          class="table num"
-          head={
-            <>
-              <TradeHeads />
-            </>
-          }
-        >
+        <Table class="table num" head={<TradeHeads />}>
           {s.byTrade.map((t) => (
             <tr>
               <TradeCells t={{ ...t, sideText: t.side, entry: String(t.entry), exit: String(t.exit) }} />
