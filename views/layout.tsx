@@ -13,7 +13,8 @@ export interface LayoutProps {
   user?: {
     username: string;
     csrfToken: string;
-    feed?: FeedBadge /** `account:symbol` of the user's positions without prices. */;
+    feed?: FeedBadge;
+    /** `account:symbol` of the user's positions without prices. */
     unprotected?: string[];
   };
   active?: "overview" | "desk" | "positions" | "journal" | "replay" | "settings" | "docs";
@@ -25,6 +26,16 @@ export interface LayoutProps {
   /** A banner shown on every page of a mode that must be unmistakable (replay). */
   banner?: string;
 }
+
+/** The main menu: which page, its address, its name. */
+const NAV: readonly (readonly [NonNullable<LayoutProps["active"]>, string, string])[] = [
+  ["desk", "/desk", "Desk"],
+  ["overview", "/", "Positions"],
+  ["journal", "/journal", "Journal"],
+  ["replay", "/replay", "Replay"],
+  ["settings", "/settings", "Settings"],
+  ["docs", "/docs", "API"],
+];
 
 export function Layout({
   title,
@@ -72,24 +83,11 @@ export function Layout({
           </a>
           {user ? (
             <nav class="nav" aria-label="Main">
-              <a href="/desk" aria-current={active === "desk" ? "page" : undefined}>
-                Desk
-              </a>
-              <a href="/" aria-current={active === "overview" ? "page" : undefined}>
-                Positions
-              </a>
-              <a href="/journal" aria-current={active === "journal" ? "page" : undefined}>
-                Journal
-              </a>
-              <a href="/replay" aria-current={active === "replay" ? "page" : undefined}>
-                Replay
-              </a>
-              <a href="/settings" aria-current={active === "settings" ? "page" : undefined}>
-                Settings
-              </a>
-              <a href="/docs" aria-current={active === "docs" ? "page" : undefined}>
-                API
-              </a>
+              {NAV.map(([page, href, label]) => (
+                <a href={href} aria-current={active === page ? "page" : undefined} safe>
+                  {label}
+                </a>
+              ))}
             </nav>
           ) : (
             ""
