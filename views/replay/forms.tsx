@@ -3,11 +3,24 @@ import { Table } from "../table";
 import { ctTime } from "../../src/shared/format";
 import type { ReplayPageProps } from "./props";
 
+/**
+ * A time typed in the browser's zone. Rendered as the server's local time; the page script
+ * (`data-local-time`) shows it in the browser's and keeps the hidden `into` field in epoch ms.
+ */
+function LocalTime(p: { label: string; name: string; ms: number; into: string }) {
+  const local = new Date(p.ms - new Date(p.ms).getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+  return (
+    <label>
+      {Html.escapeHtml(p.label)} (your time)
+      <input type="datetime-local" name={p.name} value={local} required data-local-time={p.into} />
+    </label>
+  );
+}
+
 /** The ways to start a replay (archive, upload, Databento download) and the stored files: the page's part htmx re-renders. */
 export function ReplayForms(p: Omit<ReplayPageProps, "user" | "sessions">) {
   const to = p.archive.newestMs ?? Date.now();
   const from = to - 3 * 3_600_000;
-  const local = (ms: number) => new Date(ms - new Date(ms).getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
   return (
     <div id="replay-forms" class="grid">
       <section class="card" aria-label="Replay the archive">
@@ -28,14 +41,8 @@ export function ReplayForms(p: Omit<ReplayPageProps, "user" | "sessions">) {
               ))}
             </select>
           </label>
-          <label>
-            From (your time)
-            <input type="datetime-local" name="from" value={local(from)} required data-local-time="fromMs" />
-          </label>
-          <label>
-            To (your time)
-            <input type="datetime-local" name="to" value={local(to)} required data-local-time="toMs" />
-          </label>
+          <LocalTime label="From" name="from" ms={from} into="fromMs" />
+          <LocalTime label="To" name="to" ms={to} into="toMs" />
           <input type="hidden" name="fromMs" value={String(from)} />
           <input type="hidden" name="toMs" value={String(to)} />
           <p class="span-all muted small" data-exchange-time>
@@ -96,26 +103,8 @@ export function ReplayForms(p: Omit<ReplayPageProps, "user" | "sessions">) {
               Symbols
               <input name="symbols" value={p.quote?.symbols ?? "MES"} placeholder="MES, MNQ" required />
             </label>
-            <label>
-              From (your time)
-              <input
-                type="datetime-local"
-                name="from"
-                value={local(p.quote?.startMs ?? from)}
-                required
-                data-local-time="startMs"
-              />
-            </label>
-            <label>
-              To (your time)
-              <input
-                type="datetime-local"
-                name="to"
-                value={local(p.quote?.endMs ?? to)}
-                required
-                data-local-time="endMs"
-              />
-            </label>
+            <LocalTime label="From" name="from" ms={p.quote?.startMs ?? from} into="startMs" />
+            <LocalTime label="To" name="to" ms={p.quote?.endMs ?? to} into="endMs" />
             <input type="hidden" name="startMs" value={String(p.quote?.startMs ?? from)} />
             <input type="hidden" name="endMs" value={String(p.quote?.endMs ?? to)} />
             <p class="span-all muted small" data-exchange-time>
