@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { edgeSchema, inputJsonSchema, jsonContent, parse } from "../shared/parse";
 
+const OPTIONAL = "may be left out: a request without a body is read as `{}`";
+
 /**
  * A JSON body checked where it arrives by the schema its service parses it with. A request
  * without a body is an empty object, as the services have always read it, so a missing body
@@ -9,7 +11,8 @@ import { edgeSchema, inputJsonSchema, jsonContent, parse } from "../shared/parse
 export const jsonBody = <S extends z.ZodType>(schema: S) =>
   edgeSchema(
     (input) => parse(schema, input ?? {}),
-    () => inputJsonSchema(schema),
+    // The document marks every body required; one that `{}` satisfies says it may be left out.
+    () => ({ ...inputJsonSchema(schema), ...(schema.safeParse({}).success ? { description: OPTIONAL } : {}) }),
   );
 
 /** The v1 API's refusal (error-plugin builds it): a code to branch on, a message for the trader. */
