@@ -129,6 +129,7 @@ export type StopBody = z.infer<typeof stopBody>;
 export type MoveStopBody = z.infer<typeof moveStopBody>;
 export type TimerBody = z.infer<typeof timerBody>;
 export type ExecutionBody = z.infer<typeof executionBody>;
+export type SizingQuery = z.infer<typeof sizingQuery>;
 export type TargetInput = z.infer<typeof targetSchema>;
 export type StopInput = z.infer<typeof stopSchema>;
 export type TimerInput = z.infer<typeof timerSchema>;

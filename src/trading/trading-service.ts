@@ -366,7 +366,10 @@ export class TradingService {
   }
 
   sizing(query: unknown) {
-    const q = parse(S.sizingQuery, query ?? {}, "query");
+    return this.sizingParsed(parse(S.sizingQuery, query ?? {}, "query"));
+  }
+
+  sizingParsed(q: S.SizingQuery) {
     return sizeForQuery(this.symbol(q.symbol), q);
   }
 

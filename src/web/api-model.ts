@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { edgeSchema, inputJsonSchema, jsonContent, parse } from "../shared/parse";
+import { parseQuery } from "./params";
 
 const OPTIONAL = "may be left out: a request without a body is read as `{}`";
 
@@ -14,6 +15,25 @@ export const jsonBody = <S extends z.ZodType>(schema: S) =>
     // The document marks every body required; one that `{}` satisfies says it may be left out.
     () => ({ ...inputJsonSchema(schema), ...(schema.safeParse({}).success ? { description: OPTIONAL } : {}) }),
   );
+
+/**
+ * A query checked at the route as its handler checked it (parseQuery, unless the service has its
+ * own wording). Given a query schema Elysia hands a repeated parameter over as a list; without one
+ * it gave the last value, which is what the handlers always saw, so that is what is checked.
+ */
+export const queryOf = <S extends z.ZodType>(
+  schema: S,
+  parser: (query: unknown) => z.infer<S> = (query) => parseQuery(schema, query as Record<string, unknown>),
+) =>
+  edgeSchema(
+    (query) => parser(lastValues(query)),
+    () => inputJsonSchema(schema),
+  );
+
+function lastValues(query: unknown): unknown {
+  if (!query || typeof query !== "object") return query;
+  return Object.fromEntries(Object.entries(query).map(([k, v]) => [k, Array.isArray(v) ? v.at(-1) : v]));
+}
 
 /** The v1 API's refusal (error-plugin builds it): a code to branch on, a message for the trader. */
 export const refusal = z.object({

@@ -56,6 +56,13 @@ describe(`OpenAPI document (${testDatabaseKind})`, () => {
     );
   });
 
+  test("the queries the routes check are listed as parameters", () => {
+    const names = (path: string) => paths[path]!.get!.parameters!.filter((p) => p.in === "query").map((p) => p.name);
+    expect(names("/api/v1/accounts/{account}/events")).toEqual(expect.arrayContaining(["symbol", "limit"]));
+    expect(names("/api/v1/sizing")).toEqual(expect.arrayContaining(["symbol", "risk", "stopPoints", "stopTicks"]));
+    expect(names("/api/v1/journal")).toEqual(expect.arrayContaining(["account", "from", "to", "format"]));
+  });
+
   test("the answers: position, positions, accounts, and the refusal with its code", () => {
     expect(answer(`${pos}/orders`, "post", 200).properties).toContainKey("position");
     expect(answer(`${pos}/orders`, "post", 409).properties).toContainKeys(["success", "message", "code", "current"]);

@@ -1,9 +1,10 @@
 import { z } from "zod";
 import { AppError } from "../shared/app-error";
-import { edgeSchema, jsonContent } from "../shared/parse";
+import { edgeSchema, jsonContent, parse } from "../shared/parse";
 import * as S from "../trading/schemas";
 import { levelIndex } from "../trading/trading-service";
-import { answers, jsonBody, refusal } from "./api-model";
+import { answers, jsonBody, queryOf, refusal } from "./api-model";
+import { timeParam, wholeNumber } from "./params";
 
 /**
  * The v1 trading API's model, beside its controller (trading-api.ts): the request bodies, checked
@@ -21,6 +22,24 @@ export const bodies = {
   moveStop: jsonBody(S.moveStopBody),
   timer: jsonBody(S.timerBody),
   execution: jsonBody(S.executionBody),
+};
+
+const name = z.string().trim().min(1, "must not be empty").max(64, "at most 64 characters");
+export const queries = {
+  positions: queryOf(z.object({ account: name.optional() })),
+  events: queryOf(z.object({ symbol: name.optional(), limit: wholeNumber(1, 1000).default(100) })),
+  journal: queryOf(
+    z.object({
+      account: name.optional(),
+      symbol: name.optional(),
+      from: timeParam.optional(),
+      to: timeParam.optional(),
+      tag: z.string().optional(),
+      format: z.enum(["json", "csv"], { error: "json or csv" }).optional(),
+    }),
+  ),
+  // The service's wording ("query.risk: …"), as the route always answered.
+  sizing: queryOf(S.sizingQuery, (query) => parse(S.sizingQuery, query ?? {}, "query")),
 };
 
 /** The Idempotency-Key header, when sent: a retried request is applied once. */

@@ -1,10 +1,8 @@
 import { Elysia } from "elysia";
-import { z } from "zod";
 import type { AppContext } from "./app-context";
 import { journalCsv } from "../trading/trade-journal";
 import type { Caller } from "../trading/trading-service";
 import { authPlugin, type Auth } from "./auth-plugin";
-import { parseQuery, timeParam, wholeNumber } from "./params";
 import { listAccounts } from "../persistence/repositories/accounts-repo";
 import { answers } from "./api-model";
 import {
@@ -15,6 +13,7 @@ import {
   levelParams,
   okAnswer,
   positionsAnswer,
+  queries,
   writeHeaders,
 } from "./trading-api-model";
 
@@ -26,16 +25,6 @@ function caller(auth: Auth, request?: Request): Caller {
     idempotencyKey: idempotencyKey(request?.headers.get("idempotency-key")),
   };
 }
-const name = z.string().trim().min(1, "must not be empty").max(64, "at most 64 characters");
-const eventsQuery = z.object({ symbol: name.optional(), limit: wholeNumber(1, 1000).default(100) });
-const journalQuery = z.object({
-  account: name.optional(),
-  symbol: name.optional(),
-  from: timeParam.optional(),
-  to: timeParam.optional(),
-  tag: z.string().optional(),
-  format: z.enum(["json", "csv"], { error: "json or csv" }).optional(),
-});
 
 /**
  * The versioned JSON API over the trading engine. Every edit of a position may carry the
@@ -90,7 +79,7 @@ export function tradingApi(ctx: AppContext) {
     .get(
       "/positions",
       async ({ auth, query }) => ({
-        positions: await t.positions(auth.userId, parseQuery(z.object({ account: name.optional() }), query).account),
+        positions: await t.positions(auth.userId, query.account),
       }),
       {
         detail: {
@@ -98,6 +87,7 @@ export function tradingApi(ctx: AppContext) {
           summary: "Open positions of every account (or ?account=) with ladder, stop, timer and live P&L",
           responses: answers(positionsAnswer, "`{positions}`", { 404: "no such account" }),
         },
+        query: queries.positions,
       },
     )
     .get(
@@ -258,18 +248,17 @@ export function tradingApi(ctx: AppContext) {
     )
     .get(
       "/accounts/:account/events",
-      async ({ auth, params, query }) => {
-        const q = parseQuery(eventsQuery, query);
-        return { events: await t.events(auth.userId, params.account, q.symbol, q.limit) };
-      },
+      async ({ auth, params, query }) => ({
+        events: await t.events(auth.userId, params.account, query.symbol, query.limit),
+      }),
       {
         detail: { tags, summary: "The account's audit trail, newest first (every change, who and why)" },
+        query: queries.events,
       },
     )
     .get(
       "/journal",
-      async ({ auth, query, set }) => {
-        const q = parseQuery(journalQuery, query);
+      async ({ auth, query: q, set }) => {
         const j = await t.journal(auth.userId, {
           account: q.account,
           symbol: q.symbol,
@@ -290,9 +279,11 @@ export function tradingApi(ctx: AppContext) {
           summary:
             "Closed trades with exit reasons and P&L, summary statistics; `format=csv` to export; `tag=replay` for practice trades (otherwise left out)",
         },
+        query: queries.journal,
       },
     )
-    .get("/sizing", ({ query }) => t.sizing(query), {
+    .get("/sizing", ({ query }) => t.sizingParsed(query), {
       detail: { tags, summary: "Contracts for a dollar risk and stop distance, as a mini/micro mix" },
+      query: queries.sizing,
     });
 }
