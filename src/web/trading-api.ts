@@ -18,6 +18,12 @@ import {
 } from "./trading-api-model";
 
 const tags = ["Trading"];
+/** A change of a position: its body checked at the route, the position after it the answer. */
+const change = <B>(summary: string, body: B, description?: string) => ({
+  detail: { tags, summary, description, responses: changed },
+  headers: writeHeaders,
+  body,
+});
 function caller(auth: Auth, request?: Request): Caller {
   return {
     actor: auth.actor,
@@ -108,49 +114,32 @@ export function tradingApi(ctx: AppContext) {
           (await ctx.settings.prefs(auth.userId)).value.atr,
         ),
       }),
-      {
-        detail: {
-          tags,
-          summary: "Buy or sell (market or limit), optionally with a bracket: ladder, stop, timer",
-          description: "Against an open position of the other side it reduces first, then reverses.",
-          responses: changed,
-        },
-        headers: writeHeaders,
-        body: bodies.order,
-      },
+      change(
+        "Buy or sell (market or limit), optionally with a bracket: ladder, stop, timer",
+        bodies.order,
+        "Against an open position of the other side it reduces first, then reverses.",
+      ),
     )
     .post(
       `${pos}/record`,
       async ({ auth, params, body, request }) => ({
         position: await t.recordParsed(caller(auth, request), params.account, params.symbol, body),
       }),
-      {
-        detail: { tags, summary: "Record a position by hand (no order is sent)", responses: changed },
-        headers: writeHeaders,
-        body: bodies.record,
-      },
+      change("Record a position by hand (no order is sent)", bodies.record),
     )
     .post(
       `${pos}/exit`,
       async ({ auth, params, body, request }) => ({
         position: await t.exitParsed(caller(auth, request), params.account, params.symbol, body),
       }),
-      {
-        detail: { tags, summary: "Exit all, or `{qty}` contracts (partial take profit)", responses: changed },
-        headers: writeHeaders,
-        body: bodies.exit,
-      },
+      change("Exit all, or `{qty}` contracts (partial take profit)", bodies.exit),
     )
     .delete(
       pos,
       async ({ auth, params, body, request }) => ({
         position: await t.clearParsed(caller(auth, request), params.account, params.symbol, body),
       }),
-      {
-        detail: { tags, summary: "Clear the trade: forget it without sending an order", responses: changed },
-        headers: writeHeaders,
-        body: bodies.version,
-      },
+      change("Clear the trade: forget it without sending an order", bodies.version),
     )
     .put(
       `${pos}/ladder`,
@@ -163,23 +152,14 @@ export function tradingApi(ctx: AppContext) {
           body.version,
         ),
       }),
-      {
-        detail: { tags, summary: "Replace the take-profit ladder", responses: changed },
-        headers: writeHeaders,
-        body: bodies.ladder,
-      },
+      change("Replace the take-profit ladder", bodies.ladder),
     )
     .patch(
       `${pos}/ladder/:index`,
       async ({ auth, params, body, request }) => ({
         position: await t.updateLevelParsed(caller(auth, request), params.account, params.symbol, params.index, body),
       }),
-      {
-        detail: { tags, summary: "Change one level (0-based, nearest target first)", responses: changed },
-        params: levelParams,
-        headers: writeHeaders,
-        body: bodies.levelPatch,
-      },
+      { ...change("Change one level (0-based, nearest target first)", bodies.levelPatch), params: levelParams },
     )
     .put(
       `${pos}/stop`,
@@ -193,41 +173,21 @@ export function tradingApi(ctx: AppContext) {
           (await ctx.settings.prefs(auth.userId)).value.atr,
         ),
       }),
-      {
-        detail: { tags, summary: "Set or remove the stop (`stop: null`)", responses: changed },
-        headers: writeHeaders,
-        body: bodies.stop,
-      },
+      change("Set or remove the stop (`stop: null`)", bodies.stop),
     )
     .post(
       `${pos}/stop/market`,
       async ({ auth, params, body, request }) => ({
         position: await t.convertToMarketParsed(caller(auth, request), params.account, params.symbol, body),
       }),
-      {
-        detail: {
-          tags,
-          summary: "Convert a resting stop-limit exit (its limit passed) to a market order",
-          responses: changed,
-        },
-        headers: writeHeaders,
-        body: bodies.version,
-      },
+      change("Convert a resting stop-limit exit (its limit passed) to a market order", bodies.version),
     )
     .post(
       `${pos}/stop/move`,
       async ({ auth, params, body, request }) => ({
         position: await t.moveStopParsed(caller(auth, request), params.account, params.symbol, body),
       }),
-      {
-        detail: {
-          tags,
-          summary: "Move the armed stop to `{price}` (dragging the chart line does this)",
-          responses: changed,
-        },
-        headers: writeHeaders,
-        body: bodies.moveStop,
-      },
+      change("Move the armed stop to `{price}` (dragging the chart line does this)", bodies.moveStop),
     )
     .put(
       `${pos}/timer`,
@@ -240,11 +200,7 @@ export function tradingApi(ctx: AppContext) {
           body.version,
         ),
       }),
-      {
-        detail: { tags, summary: "Set or cancel the trade timer (`timer: null`)", responses: changed },
-        headers: writeHeaders,
-        body: bodies.timer,
-      },
+      change("Set or cancel the trade timer (`timer: null`)", bodies.timer),
     )
     .get(
       "/accounts/:account/events",
