@@ -20,6 +20,8 @@ export const createBody = z.union([
   z.object({ source: z.literal("file"), fileId: z.coerce.number().int().positive() }),
 ]);
 
+export type CreateInput = z.infer<typeof createBody>;
+
 export const HISTORICAL_SCHEMAS = ["trades", "mbp-1", "tbbo", "bbo-1s", "bbo-1m", "ohlcv-1s", "ohlcv-1m"] as const;
 export const historicalBody = z.object({
   schema: z.enum(HISTORICAL_SCHEMAS, { error: `schema must be one of ${HISTORICAL_SCHEMAS.join(", ")}` }),
@@ -45,6 +47,8 @@ export const controlBody = z.discriminatedUnion("action", [
   z.object({ action: z.literal("seek"), toMs: ms }),
   z.object({ action: z.literal("close") }),
 ]);
+
+export type ControlInput = z.infer<typeof controlBody>;
 
 export function roots(symbols: readonly string[]): string[] {
   return [

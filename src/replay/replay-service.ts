@@ -1,6 +1,5 @@
 import { AppError } from "../shared/app-error";
 import type { Kysely } from "kysely";
-import type { z } from "zod";
 import type { OhlcvRow } from "../market-data/bars/bar";
 import type { Database } from "../persistence/database";
 import { type Actor, appendEvent } from "../persistence/events";
@@ -11,7 +10,7 @@ import { EngineError } from "../trading/engine/types";
 import type { PositionView } from "../trading/position-view";
 import type { Speed } from "./player";
 import { ReplayFiles, type ReplayFilesOptions } from "./replay-files";
-import { controlBody, createBody, ct, DAY, roots } from "./replay-requests";
+import { controlBody, createBody, ct, DAY, roots, type ControlInput, type CreateInput } from "./replay-requests";
 import { parse } from "../shared/parse";
 import { ReplayCommandError, ReplaySession, type ReplaySummary } from "./replay-session";
 import { ReplayStore, type SourceInfo } from "./replay-store";
@@ -105,7 +104,15 @@ export class ReplayService {
     body: unknown,
     actor: Actor,
   ): Promise<{ id: number; account: string; symbols: string[] }> {
-    const b = parse(createBody, body ?? {});
+    return this.createParsed(userId, parse(createBody, body ?? {}), actor);
+  }
+
+  /** The body as the route's schema (or `create`) parsed it. */
+  async createParsed(
+    userId: number,
+    b: CreateInput,
+    actor: Actor,
+  ): Promise<{ id: number; account: string; symbols: string[] }> {
     // The slot is taken now, before anything is awaited: starts sent at once cannot all pass the check.
     const open =
       [...this.sessions.values()].filter((e) => e.userId === userId && !e.finished).length +
@@ -123,7 +130,7 @@ export class ReplayService {
 
   private async createSession(
     userId: number,
-    b: z.infer<typeof createBody>,
+    b: CreateInput,
     actor: Actor,
   ): Promise<{ id: number; account: string; symbols: string[] }> {
     let source: ReplaySource;
@@ -211,7 +218,10 @@ export class ReplayService {
   }
 
   async control(userId: number, id: number, body: unknown, actor: Actor): Promise<void> {
-    const c = parse(controlBody, body ?? {});
+    return this.controlParsed(userId, id, parse(controlBody, body ?? {}), actor);
+  }
+
+  async controlParsed(userId: number, id: number, c: ControlInput, actor: Actor): Promise<void> {
     const s = this.session(userId, id);
     const e = this.sessions.get(id)!;
     const wall = this.now();

@@ -93,6 +93,8 @@ export const orderBody = z
 
 export const recordBody = z.object({ side: z.enum(["long", "short"]), qty, entryPrice: positive, version });
 export const exitBody = z.object({ qty: qty.optional(), version });
+/** Routes whose body only says which version of the position it was based on. */
+export const versionBody = exitBody.pick({ version: true });
 export const ladderBody = z.object({ levels: z.array(levelSchema).max(20), version });
 export const levelPatchBody = z.object({
   enabled: z.boolean().optional(),
@@ -120,6 +122,17 @@ export const executionBody = z.object({
   commission: exact.refine((n) => n >= 0 && n <= 1_000e9, "between 0 and 1000 dollars").optional(),
 });
 
+export type OrderBody = z.infer<typeof orderBody>;
+export type RecordBody = z.infer<typeof recordBody>;
+export type ExitBody = z.infer<typeof exitBody>;
+export type VersionBody = z.infer<typeof versionBody>;
+export type LadderBody = z.infer<typeof ladderBody>;
+export type LevelPatchBody = z.infer<typeof levelPatchBody>;
+export type StopBody = z.infer<typeof stopBody>;
+export type MoveStopBody = z.infer<typeof moveStopBody>;
+export type TimerBody = z.infer<typeof timerBody>;
+export type ExecutionBody = z.infer<typeof executionBody>;
+export type SizingQuery = z.infer<typeof sizingQuery>;
 export type TargetInput = z.infer<typeof targetSchema>;
 export type StopInput = z.infer<typeof stopSchema>;
 export type TimerInput = z.infer<typeof timerSchema>;

@@ -201,7 +201,11 @@ export class TradingService {
   }
 
   async order(c: Caller, account: string, symbolInput: string, body: unknown, atrSettings?: AtrSettings) {
-    const b = parse(S.orderBody, body ?? {});
+    return this.orderParsed(c, account, symbolInput, parse(S.orderBody, body ?? {}), atrSettings);
+  }
+
+  /** The order body as the route's schema (or `order`) parsed it. */
+  async orderParsed(c: Caller, account: string, symbolInput: string, b: S.OrderBody, atrSettings?: AtrSettings) {
     return this.placeOrder(
       c,
       account,
@@ -253,13 +257,19 @@ export class TradingService {
   }
 
   async record(c: Caller, account: string, symbol: string, body: unknown) {
-    const b = parse(S.recordBody, body ?? {});
+    return this.recordParsed(c, account, symbol, parse(S.recordBody, body ?? {}));
+  }
+
+  async recordParsed(c: Caller, account: string, symbol: string, b: S.RecordBody) {
     const command: Command = { kind: "record", side: b.side, qty: b.qty, entryPrice: b.entryPrice };
     return this.run(c, account, symbol, command, b.version);
   }
 
   async exit(c: Caller, account: string, symbol: string, body: unknown) {
-    const b = parse(S.exitBody, body ?? {});
+    return this.exitParsed(c, account, symbol, parse(S.exitBody, body ?? {}));
+  }
+
+  async exitParsed(c: Caller, account: string, symbol: string, b: S.ExitBody) {
     const command = (host: EngineHost, root: string): Command => ({
       kind: "exit",
       qty: b.qty,
@@ -270,12 +280,18 @@ export class TradingService {
 
   /** A stop-limit that rests with its limit passed becomes a market exit (docs/trading-rules.md R3.2). */
   async convertToMarket(c: Caller, account: string, symbol: string, body: unknown) {
-    const b = parse(S.exitBody.pick({ version: true }), body ?? {});
+    return this.convertToMarketParsed(c, account, symbol, parse(S.versionBody, body ?? {}));
+  }
+
+  async convertToMarketParsed(c: Caller, account: string, symbol: string, b: S.VersionBody) {
     return this.run(c, account, symbol, { kind: "convert-to-market" }, b.version);
   }
 
   async clear(c: Caller, account: string, symbol: string, body: unknown) {
-    const b = parse(S.exitBody.pick({ version: true }), body ?? {});
+    return this.clearParsed(c, account, symbol, parse(S.versionBody, body ?? {}));
+  }
+
+  async clearParsed(c: Caller, account: string, symbol: string, b: S.VersionBody) {
     return this.run(c, account, symbol, { kind: "clear" }, b.version);
   }
 
@@ -285,9 +301,12 @@ export class TradingService {
   }
 
   async updateLevel(c: Caller, account: string, symbol: string, index: string, body: unknown) {
-    const i = Number(index);
-    if (!Number.isInteger(i) || i < 0 || i > 100) throw new AppError(404, `TP${index}: no such level`);
-    const b = parse(S.levelPatchBody, body ?? {});
+    const i = levelIndex(index);
+    return this.updateLevelParsed(c, account, symbol, i, parse(S.levelPatchBody, body ?? {}));
+  }
+
+  /** `index` as levelIndex read it from the address. */
+  async updateLevelParsed(c: Caller, account: string, symbol: string, i: number, b: S.LevelPatchBody) {
     const patch = { enabled: b.enabled, qty: b.qty, target: b.target ? toTarget(b.target) : undefined };
     return this.run(c, account, symbol, { kind: "update-level", index: i, patch }, b.version);
   }
@@ -322,7 +341,10 @@ export class TradingService {
   }
 
   async moveStop(c: Caller, account: string, symbol: string, body: unknown) {
-    const b = parse(S.moveStopBody, body ?? {});
+    return this.moveStopParsed(c, account, symbol, parse(S.moveStopBody, body ?? {}));
+  }
+
+  async moveStopParsed(c: Caller, account: string, symbol: string, b: S.MoveStopBody) {
     return this.run(c, account, symbol, { kind: "move-stop", price: b.price }, b.version);
   }
 
@@ -333,7 +355,10 @@ export class TradingService {
 
   /** Route (paper / webhook), the webhook URL (write-only, kept encrypted) and commission of an account. */
   async setExecution(c: Caller, account: string, body: unknown, secrets: WebhookSecrets) {
-    const b = parse(S.executionBody, body ?? {});
+    return this.setExecutionParsed(c, account, parse(S.executionBody, body ?? {}), secrets);
+  }
+
+  async setExecutionParsed(c: Caller, account: string, b: S.ExecutionBody, secrets: WebhookSecrets) {
     const row = await this.account(c.userId, account);
     await applyExecution(this.db, c.actor, { id: row.id, name: account, kind: row.kind }, b, secrets);
     await this.engine.reloadAccounts();
@@ -341,7 +366,10 @@ export class TradingService {
   }
 
   sizing(query: unknown) {
-    const q = parse(S.sizingQuery, query ?? {}, "query");
+    return this.sizingParsed(parse(S.sizingQuery, query ?? {}, "query"));
+  }
+
+  sizingParsed(q: S.SizingQuery) {
     return sizeForQuery(this.symbol(q.symbol), q);
   }
 
@@ -353,4 +381,11 @@ export class TradingService {
   async journal(userId: number, filter: JournalFilter) {
     return readJournal(this.db, userId, { ...filter, symbol: filter.symbol ? this.symbol(filter.symbol) : undefined });
   }
+}
+
+/** A ladder level's index in the address (0-based); anything else names no level. */
+export function levelIndex(index: string): number {
+  const i = Number(index);
+  if (!Number.isInteger(i) || i < 0 || i > 100) throw new AppError(404, `TP${index}: no such level`);
+  return i;
 }

@@ -8,6 +8,7 @@ import { authPlugin, type Auth } from "./auth-plugin";
 import { htmlResponse } from "./html-response";
 import { pageUser } from "./pages";
 import { formOf } from "./params";
+import { replayAnswers as answers, replayBodies as bodies } from "./replay-api-model";
 
 type Form = Record<string, unknown>;
 const first = (v: unknown) => (Array.isArray(v) ? v[0] : v);
@@ -202,15 +203,23 @@ export function replayRoutes(ctx: AppContext) {
             async ({ auth }) => ({
               replays: (await r.store.sessions(auth.userId)).map((s) => ({ ...s, open: r.isOpen(s.id) })),
             }),
-            { detail: { tags, summary: "The caller's replay sessions (open ones can be played and traded)" } },
+            {
+              detail: {
+                tags,
+                summary: "The caller's replay sessions (open ones can be played and traded)",
+                responses: answers.list,
+              },
+            },
           )
-          .post("/replays", async ({ auth, body }) => r.create(auth.userId, body, auth.actor), {
+          .post("/replays", async ({ auth, body }) => r.createParsed(auth.userId, body, auth.actor), {
             detail: {
               tags,
               summary: "Start a replay in a new account",
               description:
-                "`{source: archive, symbols, fromMs, toMs}` or `{source: file, fileId}`. Trade in it with the trading routes and account `replay-<id>`.",
+                "From the archive or a stored file. Trade in it with the trading routes and account `replay-<id>`.",
+              responses: answers.create,
             },
+            body: bodies.create,
           })
           .get(
             "/replays/:id",
@@ -222,6 +231,7 @@ export function replayRoutes(ctx: AppContext) {
               detail: {
                 tags,
                 summary: "State of an open replay: player state, speed, replay time, progress, summary when ended",
+                responses: answers.state,
               },
             },
           )
@@ -229,16 +239,17 @@ export function replayRoutes(ctx: AppContext) {
             "/replays/:id/control",
             async ({ auth, params, body }) => {
               const id = Number(params.id);
-              await r.control(auth.userId, id, body, auth.actor);
+              await r.controlParsed(auth.userId, id, body, auth.actor);
               return r.isOpen(id) ? replayPanel(r.session(auth.userId, id)) : { id, state: "closed" };
             },
             {
               detail: {
                 tags,
                 summary: "Play, pause, speed, step, seek or close",
-                description:
-                  "`{action: play|pause|close}`, `{action: speed, speed: 1|2|5|10|60|600|max}`, `{action: step, unit: record|bar}`, `{action: seek, toMs}` (back only while flat).",
+                description: "A seek goes back only while flat.",
+                responses: answers.control,
               },
+              body: bodies.control,
             },
           )
           .get(
@@ -250,12 +261,20 @@ export function replayRoutes(ctx: AppContext) {
               const count = Math.min(Math.max(Number(query.count ?? 600) || 600, 1), 5000);
               return { symbol, interval, bars: s.bars(symbol, interval, count) };
             },
-            { detail: { tags, summary: "Bars the replay has built so far (and the one forming), for charts" } },
+            {
+              detail: {
+                tags,
+                summary: "Bars the replay has built so far (and the one forming), for charts",
+                responses: answers.bars,
+              },
+            },
           )
           .get(
             "/replay-files",
             async ({ auth }) => ({ files: (await r.store.files(auth.userId)).map(({ path: _path, ...f }) => f) }),
-            { detail: { tags, summary: "Uploaded and downloaded DBN files kept for replay" } },
+            {
+              detail: { tags, summary: "Uploaded and downloaded DBN files kept for replay", responses: answers.files },
+            },
           )
           .post(
             "/replay-files",
@@ -280,15 +299,20 @@ export function replayRoutes(ctx: AppContext) {
             },
             {
               parse: "none",
-              detail: { tags, summary: "Upload a DBN file (multipart `file`, or the raw bytes with `x-file-name`)" },
+              detail: {
+                tags,
+                summary: "Upload a DBN file (multipart `file`, or the raw bytes with `x-file-name`)",
+                responses: answers.file,
+              },
             },
           )
           .post("/replay-files/quote", async ({ body }) => r.quote(body), {
             detail: {
               tags,
               summary: "What a Historical range costs (metadata.get_cost), before any download",
-              description: "`{schema, symbols, startMs, endMs}`",
+              responses: answers.quote,
             },
+            body: bodies.quote,
           })
           .post(
             "/replay-files/download",
@@ -301,8 +325,10 @@ export function replayRoutes(ctx: AppContext) {
                 tags,
                 summary: "Download a Historical range after confirming its cost",
                 description:
-                  "`{schema, symbols, startMs, endMs, confirmCost}`; 409 when the price changed since the quote. Progress goes to `/ws` as `replay-download` messages.",
+                  "409 when the price changed since the quote. Progress goes to `/ws` as `replay-download` messages.",
+                responses: answers.download,
               },
+              body: bodies.download,
             },
           ),
       )

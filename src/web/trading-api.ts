@@ -1,30 +1,36 @@
-import { AppError } from "../shared/app-error";
 import { Elysia } from "elysia";
-import { z } from "zod";
 import type { AppContext } from "./app-context";
 import { journalCsv } from "../trading/trade-journal";
 import type { Caller } from "../trading/trading-service";
 import { authPlugin, type Auth } from "./auth-plugin";
-import { parseQuery, timeParam, wholeNumber } from "./params";
 import { listAccounts } from "../persistence/repositories/accounts-repo";
+import { answers } from "./api-model";
+import {
+  accountsAnswer,
+  bodies,
+  changed,
+  idempotencyKey,
+  levelParams,
+  okAnswer,
+  positionsAnswer,
+  queries,
+  writeHeaders,
+} from "./trading-api-model";
 
 const tags = ["Trading"];
-function caller(auth: Auth, request?: Request): Caller {
-  const key = request?.headers.get("idempotency-key") ?? undefined;
-  if (key !== undefined && !/^[\x21-\x7e]{1,100}$/.test(key))
-    throw new AppError(400, "Idempotency-Key: 1 to 100 visible ASCII characters");
-  return { actor: auth.actor, userId: auth.userId, idempotencyKey: key };
-}
-const name = z.string().trim().min(1, "must not be empty").max(64, "at most 64 characters");
-const eventsQuery = z.object({ symbol: name.optional(), limit: wholeNumber(1, 1000).default(100) });
-const journalQuery = z.object({
-  account: name.optional(),
-  symbol: name.optional(),
-  from: timeParam.optional(),
-  to: timeParam.optional(),
-  tag: z.string().optional(),
-  format: z.enum(["json", "csv"], { error: "json or csv" }).optional(),
+/** A change of a position: its body checked at the route, the position after it the answer. */
+const change = <B>(summary: string, body: B, description?: string) => ({
+  detail: { tags, summary, description, responses: changed },
+  headers: writeHeaders,
+  body,
 });
+function caller(auth: Auth, request?: Request): Caller {
+  return {
+    actor: auth.actor,
+    userId: auth.userId,
+    idempotencyKey: idempotencyKey(request?.headers.get("idempotency-key")),
+  };
+}
 
 /**
  * The versioned JSON API over the trading engine. Every edit of a position may carry the
@@ -51,33 +57,43 @@ export function tradingApi(ctx: AppContext) {
           })),
         };
       },
-      { detail: { tags, summary: "The caller's accounts, their kind, execution route and (masked) webhook" } },
+      {
+        detail: {
+          tags,
+          summary: "The caller's accounts, their kind, execution route and (masked) webhook",
+          responses: answers(accountsAnswer, "`{accounts}`"),
+        },
+      },
     )
     .put(
       "/accounts/:account/execution",
       async ({ auth, params, body, request }) => {
-        await t.setExecution(caller(auth, request), params.account, body, ctx.secrets);
+        await t.setExecutionParsed(caller(auth, request), params.account, body, ctx.secrets);
         return { success: true };
       },
       {
         detail: {
           tags,
           summary: "Execution route, webhook URL (write-only) and commission of an account",
-          description:
-            "`{route?: paper|webhook, webhookUrl?: string|null, commission?: number}`; a webhook only for a live account.",
+          description: "A webhook only for a live account.",
+          responses: answers(okAnswer, "`{success: true}`", { 404: "no such account" }),
         },
+        headers: writeHeaders,
+        body: bodies.execution,
       },
     )
     .get(
       "/positions",
       async ({ auth, query }) => ({
-        positions: await t.positions(auth.userId, parseQuery(z.object({ account: name.optional() }), query).account),
+        positions: await t.positions(auth.userId, query.account),
       }),
       {
         detail: {
           tags,
           summary: "Open positions of every account (or ?account=) with ladder, stop, timer and live P&L",
+          responses: answers(positionsAnswer, "`{positions}`", { 404: "no such account" }),
         },
+        query: queries.positions,
       },
     )
     .get(
@@ -85,12 +101,12 @@ export function tradingApi(ctx: AppContext) {
       async ({ auth, params }) => ({
         position: t.view(await t.accountId(auth.userId, params.account), t.symbol(params.symbol)),
       }),
-      { detail: { tags, summary: "One position (null when flat and never traded)" } },
+      { detail: { tags, summary: "One position (null when flat and never traded)", responses: changed } },
     )
     .post(
       `${pos}/orders`,
       async ({ auth, params, body, request }) => ({
-        position: await t.order(
+        position: await t.orderParsed(
           caller(auth, request),
           params.account,
           params.symbol,
@@ -98,118 +114,107 @@ export function tradingApi(ctx: AppContext) {
           (await ctx.settings.prefs(auth.userId)).value.atr,
         ),
       }),
-      {
-        detail: {
-          tags,
-          summary: "Buy or sell (market or limit), optionally with a bracket: ladder, stop, timer",
-          description:
-            "`{side, qty, type?, limitPrice?, bracket?: {ladder?, stop?, timer?}}`. Against an open position of the other side it reduces first, then reverses.",
-        },
-      },
+      change(
+        "Buy or sell (market or limit), optionally with a bracket: ladder, stop, timer",
+        bodies.order,
+        "Against an open position of the other side it reduces first, then reverses.",
+      ),
     )
     .post(
       `${pos}/record`,
       async ({ auth, params, body, request }) => ({
-        position: await t.record(caller(auth, request), params.account, params.symbol, body),
+        position: await t.recordParsed(caller(auth, request), params.account, params.symbol, body),
       }),
-      { detail: { tags, summary: "Record a position by hand (no order is sent)" } },
+      change("Record a position by hand (no order is sent)", bodies.record),
     )
     .post(
       `${pos}/exit`,
       async ({ auth, params, body, request }) => ({
-        position: await t.exit(caller(auth, request), params.account, params.symbol, body),
+        position: await t.exitParsed(caller(auth, request), params.account, params.symbol, body),
       }),
-      { detail: { tags, summary: "Exit all, or `{qty}` contracts (partial take profit)" } },
+      change("Exit all, or `{qty}` contracts (partial take profit)", bodies.exit),
     )
     .delete(
       pos,
       async ({ auth, params, body, request }) => ({
-        position: await t.clear(caller(auth, request), params.account, params.symbol, body),
+        position: await t.clearParsed(caller(auth, request), params.account, params.symbol, body),
       }),
-      { detail: { tags, summary: "Clear the trade: forget it without sending an order" } },
+      change("Clear the trade: forget it without sending an order", bodies.version),
     )
     .put(
       `${pos}/ladder`,
       async ({ auth, params, body, request }) => ({
-        position: await t.setLadder(caller(auth, request), params.account, params.symbol, body),
+        position: await t.setLadderParsed(
+          caller(auth, request),
+          params.account,
+          params.symbol,
+          body.levels,
+          body.version,
+        ),
       }),
-      {
-        detail: {
-          tags,
-          summary: "Replace the take-profit ladder",
-          description: "`{levels: [{enabled, qty, target: {unit: points|ticks|price, value}}], version?}`",
-        },
-      },
+      change("Replace the take-profit ladder", bodies.ladder),
     )
     .patch(
       `${pos}/ladder/:index`,
       async ({ auth, params, body, request }) => ({
-        position: await t.updateLevel(caller(auth, request), params.account, params.symbol, params.index, body),
+        position: await t.updateLevelParsed(caller(auth, request), params.account, params.symbol, params.index, body),
       }),
-      { detail: { tags, summary: "Change one level (0-based, nearest target first)" } },
+      { ...change("Change one level (0-based, nearest target first)", bodies.levelPatch), params: levelParams },
     )
     .put(
       `${pos}/stop`,
       async ({ auth, params, body, request }) => ({
-        position: await t.setStop(
+        position: await t.setStopParsed(
           caller(auth, request),
           params.account,
           params.symbol,
-          body,
+          body.stop,
+          body.version,
           (await ctx.settings.prefs(auth.userId)).value.atr,
         ),
       }),
-      {
-        detail: {
-          tags,
-          summary: "Set or remove the stop",
-          description:
-            "`{stop: {kind: fixed|stop-limit|trailing, initial: {unit: points|ticks|price, value} | {unit: atr, multiplier}, limitOffsetTicks?, trailBy?, trailAfterTp1?, breakevenAfterTp1?: {offsetTicks, thenTrail}} | null, version?}`",
-        },
-      },
+      change("Set or remove the stop (`stop: null`)", bodies.stop),
     )
     .post(
       `${pos}/stop/market`,
       async ({ auth, params, body, request }) => ({
-        position: await t.convertToMarket(caller(auth, request), params.account, params.symbol, body),
+        position: await t.convertToMarketParsed(caller(auth, request), params.account, params.symbol, body),
       }),
-      { detail: { tags, summary: "Convert a resting stop-limit exit (its limit passed) to a market order" } },
+      change("Convert a resting stop-limit exit (its limit passed) to a market order", bodies.version),
     )
     .post(
       `${pos}/stop/move`,
       async ({ auth, params, body, request }) => ({
-        position: await t.moveStop(caller(auth, request), params.account, params.symbol, body),
+        position: await t.moveStopParsed(caller(auth, request), params.account, params.symbol, body),
       }),
-      { detail: { tags, summary: "Move the armed stop to `{price}` (dragging the chart line does this)" } },
+      change("Move the armed stop to `{price}` (dragging the chart line does this)", bodies.moveStop),
     )
     .put(
       `${pos}/timer`,
       async ({ auth, params, body, request }) => ({
-        position: await t.setTimer(caller(auth, request), params.account, params.symbol, body),
+        position: await t.setTimerParsed(
+          caller(auth, request),
+          params.account,
+          params.symbol,
+          body.timer,
+          body.version,
+        ),
       }),
-      {
-        detail: {
-          tags,
-          summary: "Set or cancel the trade timer",
-          description:
-            "`{timer: {seconds, action: hold|exit|reverse|breakeven, mode: unless-profit|regardless} | null}`",
-        },
-      },
+      change("Set or cancel the trade timer (`timer: null`)", bodies.timer),
     )
     .get(
       "/accounts/:account/events",
-      async ({ auth, params, query }) => {
-        const q = parseQuery(eventsQuery, query);
-        return { events: await t.events(auth.userId, params.account, q.symbol, q.limit) };
-      },
+      async ({ auth, params, query }) => ({
+        events: await t.events(auth.userId, params.account, query.symbol, query.limit),
+      }),
       {
         detail: { tags, summary: "The account's audit trail, newest first (every change, who and why)" },
+        query: queries.events,
       },
     )
     .get(
       "/journal",
-      async ({ auth, query, set }) => {
-        const q = parseQuery(journalQuery, query);
+      async ({ auth, query: q, set }) => {
         const j = await t.journal(auth.userId, {
           account: q.account,
           symbol: q.symbol,
@@ -230,9 +235,11 @@ export function tradingApi(ctx: AppContext) {
           summary:
             "Closed trades with exit reasons and P&L, summary statistics; `format=csv` to export; `tag=replay` for practice trades (otherwise left out)",
         },
+        query: queries.journal,
       },
     )
-    .get("/sizing", ({ query }) => t.sizing(query), {
+    .get("/sizing", ({ query }) => t.sizingParsed(query), {
       detail: { tags, summary: "Contracts for a dollar risk and stop distance, as a mini/micro mix" },
+      query: queries.sizing,
     });
 }
