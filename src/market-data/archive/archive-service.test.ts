@@ -112,17 +112,19 @@ describe(`archive backfill and live bars (${testDatabaseKind})`, () => {
     expect(await count()).toBe(want.length);
   });
 
-  test("overlapping (duplicate) bars from an outage backfill are stored once, and Databento's bar replaces one built from trades", async () => {
-    // Real data (GLBX.MDP3; the fake Historical stands in for Databento's).
-    const { svc } = archive(ANCHOR, { dataset: "GLBX.MDP3", symbols: ["MES"] });
-    await svc.backfill("start-up");
-    const target = expected.get("MES")!.at(-10)!;
-    // Say the live feed built this minute from trades (different values), then the feed was out.
-    await sql`delete from ohlcv_1m where dataset = 'GLBX.MDP3' and symbol = 'MES' and ts = ${new Date(target.startMs)}`.execute(
+  /** The stored minute replaced by one the live feed built from trades (a tick higher, volume 1). */
+  async function builtFromTrades(
+    svc: ReturnType<typeof archive>["svc"],
+    dataset: string,
+    symbol: string,
+    instrumentId: number,
+    target: { startMs: number; open: number; high: number; low: number; close: number },
+  ) {
+    await sql`delete from ohlcv_1m where dataset = ${dataset} and symbol = ${symbol} and ts = ${new Date(target.startMs)}`.execute(
       h.db,
     );
     svc.onBar({
-      instrumentId: 900_001,
+      instrumentId,
       interval: "1m",
       startMs: target.startMs,
       open: target.open,
@@ -133,6 +135,15 @@ describe(`archive backfill and live bars (${testDatabaseKind})`, () => {
       source: "trades",
     });
     await svc.flush();
+  }
+
+  test("overlapping (duplicate) bars from an outage backfill are stored once, and Databento's bar replaces one built from trades", async () => {
+    // Real data (GLBX.MDP3; the fake Historical stands in for Databento's).
+    const { svc } = archive(ANCHOR, { dataset: "GLBX.MDP3", symbols: ["MES"] });
+    await svc.backfill("start-up");
+    const target = expected.get("MES")!.at(-10)!;
+    // Say the live feed built this minute from trades (different values), then the feed was out.
+    await builtFromTrades(svc, "GLBX.MDP3", "MES", 900_001, target);
     const [ours] = await barsBetween(h.db, "GLBX.MDP3", "MES", target.startMs, target.startMs + MIN);
     expect(ours?.source).toBe("trades");
     const n = await count("GLBX.MDP3", "MES");
@@ -163,21 +174,7 @@ describe(`archive backfill and live bars (${testDatabaseKind})`, () => {
   test("simulated market: its live bars are labelled simulated too, and the simulated past never overwrites a stored bar", async () => {
     const { svc } = archive(ANCHOR);
     const target = expected.get("ES")!.at(-10)!;
-    await sql`delete from ohlcv_1m where dataset = 'SIM' and symbol = 'ES' and ts = ${new Date(target.startMs)}`.execute(
-      h.db,
-    );
-    svc.onBar({
-      instrumentId: 900_000,
-      interval: "1m",
-      startMs: target.startMs,
-      open: target.open,
-      high: target.high + 250_000_000,
-      low: target.low,
-      close: target.close,
-      volume: 1,
-      source: "trades",
-    });
-    await svc.flush();
+    await builtFromTrades(svc, "SIM", "ES", 900_000, target);
     expect((await barsBetween(h.db, "SIM", "ES", target.startMs, target.startMs + MIN))[0]).toMatchObject({
       source: "simulated",
       volume: 1,
