@@ -10,6 +10,13 @@ let announced = 0;
 let acting = 0;
 /** Position messages that came while an action was on its way: checked against its answer. */
 let deferred = [];
+/**
+ * Position messages the state on screen did not show when they came, checked again after every
+ * new state: a refresh asked while another is on its way may be dropped, and the state that
+ * came may predate the step's stored log. Two more looks each at most, so a line that can never
+ * match cannot keep the page fetching.
+ */
+let waiting = [];
 
 function editing() {
   const a = document.activeElement;
@@ -83,6 +90,7 @@ export function startSync() {
     if (m.account !== desk.account || m.symbol !== desk.symbol) return;
     if (m.position && typeof m.position.version === "number") announced = Math.max(announced, m.position.version);
     if (shows(m)) return;
+    waiting.push({ m, looks: 0 });
     if (acting > 0) deferred.push(m);
     else refresh();
   });
@@ -118,7 +126,9 @@ export function startSync() {
   });
   document.addEventListener("htmx:after:swap", () => {
     chart.readLines();
-    // An answer older than a change already announced (they crossed on the wire): catch up.
-    if (Number(stateEl().dataset.version || 0) < announced || pending) setTimeout(refresh, 0);
+    waiting = waiting.filter((w) => !shows(w.m) && w.looks++ < 2);
+    // An answer older than a change already announced (they crossed on the wire), or one without
+    // a change's log lines yet: catch up.
+    if (Number(stateEl().dataset.version || 0) < announced || pending || waiting.length) setTimeout(refresh, 0);
   });
 }
