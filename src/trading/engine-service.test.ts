@@ -1,3 +1,4 @@
+import { findAccount } from "../persistence/repositories/accounts-repo";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { sql } from "kysely";
 import { startEngine } from "../app/engine-startup";
@@ -25,12 +26,7 @@ beforeAll(async () => {
   h = await createHarness();
   for (const name of ["alice", "bob"] as const) {
     const u = await addUser(h);
-    const acct = await h.db.db
-      .selectFrom("accounts")
-      .select("id")
-      .where("user_id", "=", u.id)
-      .where("name", "=", "paper")
-      .executeTakeFirstOrThrow();
+    const acct = (await findAccount(h.db.db, u.id, "paper"))!;
     ids[name] = acct.id;
     users.set(acct.id, u.id);
   }

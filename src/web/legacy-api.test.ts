@@ -1,3 +1,4 @@
+import { findAccount } from "../persistence/repositories/accounts-repo";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { sql } from "kysely";
 import { testDatabaseKind } from "../persistence/test-database";
@@ -40,12 +41,7 @@ beforeEach(async () => {
 });
 
 async function ctxFor(name: string) {
-  const acc = await h.db.db
-    .selectFrom("accounts")
-    .select("id")
-    .where("user_id", "=", userId)
-    .where("name", "=", name)
-    .executeTakeFirstOrThrow();
+  const acc = (await findAccount(h.db.db, userId, name))!;
   return { actor: { kind: "cli" as const, label: "test", userId }, accountId: acc.id };
 }
 

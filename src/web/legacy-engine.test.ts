@@ -1,3 +1,4 @@
+import { findAccount } from "../persistence/repositories/accounts-repo";
 import { describe, expect, test } from "bun:test";
 import { startEngine } from "../app/engine-startup";
 import * as repo from "../persistence/repositories/orders-repo";
@@ -112,12 +113,7 @@ describe(`start-up reconciliation (${testDatabaseKind})`, () => {
     const h2 = await createHarness();
     try {
       const user = await addUser(h2);
-      const acct = await h2.db.db
-        .selectFrom("accounts")
-        .select("id")
-        .where("user_id", "=", user.id)
-        .where("name", "=", "paper")
-        .executeTakeFirstOrThrow();
+      const acct = (await findAccount(h2.db.db, user.id, "paper"))!;
       // What a SIGKILL between the table's commit and the engine sync leaves: a row the engine has not seen.
       await repo.upsertOrder(h2.db.db, acct.id, "MES", {
         action: "buy",
