@@ -93,29 +93,19 @@ describe(`original REST API shapes (${testDatabaseKind})`, () => {
   });
 
   test("bulk form as the desktop client synced it, with TP levels", async () => {
-    const r = await call("POST", "/api/place_order", {
-      active_orders: {
-        MES: {
-          symbol: "MES",
-          action: "buy",
-          quantity: 5,
-          entry_price: 5012.25,
-          timestamp: 1732400000,
-          stop_loss: { type: "trailing_stop", trailAmount: 10 },
-        },
-      },
-      tp_levels: { MES: ladder },
-    });
-    expect(r.status).toBe(200);
-    const g = await call("GET", "/api/get_active_orders");
-    expect(g.body.active_orders.MES).toEqual({
+    // The client's trade, as it sends it and as it reads it back: the same object.
+    const trade = {
       symbol: "MES",
       action: "buy",
       quantity: 5,
       entry_price: 5012.25,
       timestamp: 1732400000,
       stop_loss: { type: "trailing_stop", trailAmount: 10 },
-    });
+    };
+    const r = await call("POST", "/api/place_order", { active_orders: { MES: trade }, tp_levels: { MES: ladder } });
+    expect(r.status).toBe(200);
+    const g = await call("GET", "/api/get_active_orders");
+    expect(g.body.active_orders.MES).toEqual(trade);
     expect(g.body.tp_levels).toEqual({ MES: ladder });
     const t = await call("GET", "/api/get_tp_levels/MES");
     expect(t.body).toEqual({ success: true, symbol: "MES", tp_levels: ladder });
