@@ -101,21 +101,12 @@ describe(`first-run setup, login, logout (${testDatabaseKind})`, () => {
     let page = await (await b.go("/login?next=/docs")).text();
     const csrf = hidden(page, "_csrf");
     expect(hidden(page, "next")).toBe("/docs");
-    const wrong = await b.post("/login", {
-      _csrf: csrf,
-      username: "alice",
-      password: "not the password",
-      next: "/docs",
-    });
+    const login = (password: string) => b.post("/login", { _csrf: csrf, username: "alice", password, next: "/docs" });
+    const wrong = await login("not the password");
     expect(wrong.status).toBe(200);
     expect(wrong.headers.getSetCookie().some((c) => c.startsWith("sid="))).toBe(false);
     expect(await wrong.text()).toContain("Wrong username or password.");
-    const ok = await b.post("/login", {
-      _csrf: csrf,
-      username: "alice",
-      password: "long enough password",
-      next: "/docs",
-    });
+    const ok = await login("long enough password");
     expect(ok.status).toBe(303);
     expect(ok.headers.get("location")).toBe("/docs");
     const docs = await b.go("/docs");

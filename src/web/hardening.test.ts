@@ -261,15 +261,17 @@ describe(`hardening: hostile values in the original API (${testDatabaseKind})`, 
   });
 
   test("a long whose stop is above its entry, a short whose stop is below", async () => {
-    await refused(
-      "/api/place_order",
+    const longMcl = (stopPrice: number) =>
       json(api, "POST", {
         ticker: "MCL",
         action: "buy",
         quantity: 1,
         entry_price: 70,
-        stopLoss: { type: "stop", stopPrice: 75 },
-      }),
+        stopLoss: { type: "stop", stopPrice },
+      });
+    await refused(
+      "/api/place_order",
+      longMcl(75),
       400,
       /stopLoss\.stopPrice: 75 is at or above the entry \(70\); a long stop must be below it/,
     );
@@ -284,20 +286,7 @@ describe(`hardening: hostile values in the original API (${testDatabaseKind})`, 
       /active_orders\.MCL\.stop_loss\.stopPrice: 69 is at or below/,
     );
     // The right side is still accepted, and the engine takes the stop.
-    expect(
-      (
-        await h.fetch(
-          "/api/place_order",
-          json(api, "POST", {
-            ticker: "MCL",
-            action: "buy",
-            quantity: 1,
-            entry_price: 70,
-            stopLoss: { type: "stop", stopPrice: 69 },
-          }),
-        )
-      ).status,
-    ).toBe(200);
+    expect((await h.fetch("/api/place_order", longMcl(69))).status).toBe(200);
     await h.ctx.engine.settled();
     const accountId = await h.ctx.trading.accountId(api.userId, "paper");
     expect(h.ctx.trading.view(accountId, "MCL")?.stop?.price).toBe(69);
