@@ -1,3 +1,4 @@
+import { mbp1Print } from "../dbn/test-records";
 import { afterEach, describe, expect, test } from "bun:test";
 import { RType } from "../dbn/constants";
 import { encodeMetadata } from "../dbn/metadata";
@@ -347,28 +348,8 @@ describe("reconnect policy (Databento's replay window, fatal errors, backoff, co
 describe("gap recovery per schema and instrument (Databento's recipe)", () => {
   // T0 is a minute boundary: the minute in progress when the line drops is [T0, T0 + 60 s).
   const at = (s: number) => T0 + BigInt(Math.round(s * 1000)) * 1_000_000n;
-  const mbp = (instrumentId: number, s: number, ticks: number, sequence: number): DbnRecord => ({
-    hd: { rtype: RType.MBP_1, publisher_id: 1, instrument_id: instrumentId, ts_event: at(s) },
-    price: BigInt(ticks) * 250_000_000n,
-    size: 1,
-    action: "T",
-    side: "B",
-    flags: 128,
-    depth: 0,
-    ts_recv: at(s) + 2_000n,
-    ts_in_delta: 0,
-    sequence,
-    levels: [
-      {
-        bid_px: BigInt(ticks) * 250_000_000n,
-        ask_px: BigInt(ticks + 1) * 250_000_000n,
-        bid_sz: 3,
-        ask_sz: 4,
-        bid_ct: 1,
-        ask_ct: 1,
-      },
-    ],
-  });
+  const mbp = (instrumentId: number, s: number, ticks: number, sequence: number): DbnRecord =>
+    mbp1Print({ instrumentId, eventNs: at(s), recvNs: at(s) + 2_000n, ticks, sequence, bookSizes: [3, 4] });
   // An ohlcv-1m bar is stamped at its open and published when its minute is over.
   const bar = (instrumentId: number, openS: number, ticks: number, volume: number): DbnRecord => ({
     hd: { rtype: RType.OHLCV_1M, publisher_id: 1, instrument_id: instrumentId, ts_event: at(openS) },

@@ -1,3 +1,4 @@
+import { mbp1Print } from "../dbn/test-records";
 import { afterEach, describe, expect, test } from "bun:test";
 import { memoryLogger } from "../../log/logger";
 import type { Bar } from "../bars/bar";
@@ -16,28 +17,8 @@ const MIN_MS = 60_000;
 const ns = (ms: number) => BigInt(ms) * 1_000_000n;
 
 /** A trade print (MBP-1, action T) with its exchange time and Databento's receive time. */
-const print = (eventNs: bigint, recvNs: bigint, ticks: number, size: number): DbnRecord => ({
-  hd: { rtype: RType.MBP_1, publisher_id: 1, instrument_id: ES.instrumentId, ts_event: eventNs },
-  price: BigInt(ticks) * 250_000_000n,
-  size,
-  action: "T",
-  side: "A",
-  flags: 128,
-  depth: 0,
-  ts_recv: recvNs,
-  ts_in_delta: 0,
-  sequence: 1,
-  levels: [
-    {
-      bid_px: BigInt(ticks) * 250_000_000n,
-      ask_px: BigInt(ticks + 1) * 250_000_000n,
-      bid_sz: 1,
-      ask_sz: 1,
-      bid_ct: 1,
-      ask_ct: 1,
-    },
-  ],
-});
+const print = (eventNs: bigint, recvNs: bigint, ticks: number, size: number): DbnRecord =>
+  mbp1Print({ instrumentId: ES.instrumentId, eventNs, recvNs, ticks, size, side: "A" });
 
 let gw: FakeGateway | undefined;
 let svc: MarketDataService | undefined;
