@@ -1,3 +1,4 @@
+import { metadataWith } from "../dbn/metadata";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { startFakeHistorical, type FakeHistorical } from "./fake-historical";
 import { HistoricalClient, HistoricalError } from "./historical-client";
@@ -157,22 +158,11 @@ describe("get_range through the DBN decoder", () => {
       close: 17_000_250_000_000n,
       volume: BigInt(i),
     }));
-    const meta = {
-      version: 3,
-      dataset: "GLBX.MDP3",
+    const meta = metadataWith({
       schema: 6,
       start: T,
-      end: null,
-      limit: 0n,
       stype_in: 3,
-      stype_out: 0,
-      ts_out: false,
-      symbol_cstr_len: 71,
-      symbols: [],
-      partial: [],
-      not_found: [],
-      mappings: [],
-    };
+    });
     const hist = startFakeHistorical({
       apiKey: KEY,
       range: rangeFromRecords(meta, bars, (s) => (s === "NQ.c.0" ? 42 : undefined)),

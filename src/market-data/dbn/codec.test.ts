@@ -6,7 +6,7 @@ import { decodeDbn } from "./decoder";
 import { DbnFramer } from "./framer";
 import { recordToJson } from "./json";
 import { layoutForVersion, type FieldType } from "./layouts";
-import { encodeMetadata, type Metadata } from "./metadata";
+import { encodeMetadata, type Metadata, metadataWith } from "./metadata";
 import { encodeRecord, type DbnRecord, type Level } from "./record-codec";
 
 const ALL_RTYPES = Object.values(RType);
@@ -132,22 +132,12 @@ describe("DBN encoder ↔ decoder", () => {
   });
 
   test("zstd of several frames decodes as one stream", () => {
-    const meta: Metadata = {
-      version: 3,
-      dataset: "GLBX.MDP3",
+    const meta = metadataWith({
       schema: 4,
       start: 1n,
-      end: null,
-      limit: 0n,
       stype_in: 3,
-      stype_out: 0,
-      ts_out: false,
-      symbol_cstr_len: 71,
       symbols: ["ES.c.0"],
-      partial: [],
-      not_found: [],
-      mappings: [],
-    };
+    });
     const rec = (i: number): DbnRecord => ({
       hd: { rtype: 0, publisher_id: 1, instrument_id: 7, ts_event: BigInt(i) },
       price: 5000_250_000_000n,

@@ -150,11 +150,14 @@ export type MetadataFields = Partial<Omit<Metadata, "symbol_cstr_len">> & { symb
 
 /**
  * A header's fields with the usual values filled in: a DBN v3 GLBX.MDP3 stream of mixed schema,
- * from time 0, no end, no limit, symbols out as instrument ids, no ts_out, empty lists.
+ * from time 0, no end, no limit, symbols out as instrument ids, no ts_out, empty lists, and the
+ * version's symbol width (22 bytes in v1, 71 after).
  */
-export function metadataWith(m: MetadataFields): Omit<Metadata, "symbol_cstr_len"> & { symbol_cstr_len?: number } {
+export function metadataWith(m: MetadataFields): Metadata {
+  const version = m.version ?? 3;
   return {
-    version: 3,
+    version,
+    symbol_cstr_len: version === 1 ? 22 : 71,
     dataset: "GLBX.MDP3",
     schema: null,
     start: 0n,
