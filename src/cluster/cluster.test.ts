@@ -49,13 +49,16 @@ describe.skipIf(!ready)("cluster mode (Postgres + NATS)", () => {
     const messages: any[] = [];
     ws.onmessage = (e) => messages.push(JSON.parse(String(e.data)));
     await new Promise((r) => (ws.onopen = r));
-    const rec = await call(
-      0,
-      "POST",
-      "/api/v1/accounts/paper/positions/MES/record",
-      { side: "long", qty: 3, entryPrice: 1000 },
-      { "idempotency-key": "rec-1" },
-    );
+    // The same request (and idempotency key) may go through either instance.
+    const record = (instance: number) =>
+      call(
+        instance,
+        "POST",
+        "/api/v1/accounts/paper/positions/MES/record",
+        { side: "long", qty: 3, entryPrice: 1000 },
+        { "idempotency-key": "rec-1" },
+      );
+    const rec = await record(0);
     expect(rec.status).toBe(200);
     const recorded = (await rec.json()).position;
     const seen = await (await call(1, "GET", "/api/v1/accounts/paper/positions/MES")).json();
@@ -66,13 +69,7 @@ describe.skipIf(!ready)("cluster mode (Postgres + NATS)", () => {
       "the position message on the other instance",
     );
     // The same key through the other instance: applied once.
-    const again = await call(
-      1,
-      "POST",
-      "/api/v1/accounts/paper/positions/MES/record",
-      { side: "long", qty: 3, entryPrice: 1000 },
-      { "idempotency-key": "rec-1" },
-    );
+    const again = await record(1);
     expect(again.status).toBe(200);
     expect((await (await call(0, "GET", "/api/v1/accounts/paper/positions/MES")).json()).position.qty).toBe(3);
     ws.close();
