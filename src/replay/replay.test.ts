@@ -14,6 +14,9 @@ import { tradesDbn, walk } from "./test-tape";
 const T0 = Date.UTC(2025, 2, 3, 15, 0, 0); // a Monday, 09:00 CT
 const trader: Actor = { kind: "user", label: "alice (replay test)", userId: 1 };
 const ACCOUNT = { id: 900, userId: 1, kind: "replay" as const, commission: 0n, name: "replay-1" };
+/** The trader's command on the replay's account, as the replay's routes hand it over. */
+const byTrader = (command: Command, symbol = "MES") =>
+  ({ type: "command", accountId: ACCOUNT.id, symbol, command, actor: trader, tsMs: 0 }) as const;
 
 function recorder(): ReplaySink & { trades: { sym: number; ts: number; price: number }[]; clocks: number[] } {
   const trades: { sym: number; ts: number; price: number }[] = [];
@@ -213,8 +216,7 @@ describe("replay session", () => {
 
   async function scripted(writes: ReplayWrite[]) {
     const s = newSession(tape, writes);
-    const cmd = (command: Command) =>
-      s.command({ type: "command", accountId: ACCOUNT.id, symbol: "MES", command, actor: trader, tsMs: 0 });
+    const cmd = (command: Command) => s.command(byTrader(command));
     s.setSpeed(60, 0);
     s.play(0);
     s.advance(1_000); // 60 s in
@@ -270,16 +272,13 @@ describe("replay session", () => {
     s.advance(1_000); // 60 s in, last print 5000
     await s.pause(1_000);
     const last = s.engine.lastPrice("MES")! / 1e9;
-    await s.command({
-      type: "command",
-      accountId: ACCOUNT.id,
-      symbol: "MES",
-      actor: trader,
-      tsMs: 0,
-      command: order("buy", 1, last, {
-        stop: { kind: "trailing", initial: { unit: "ticks", value: 8 }, trailBy: { unit: "ticks", value: 8 } },
-      }),
-    });
+    await s.command(
+      byTrader(
+        order("buy", 1, last, {
+          stop: { kind: "trailing", initial: { unit: "ticks", value: 8 }, trailBy: { unit: "ticks", value: 8 } },
+        }),
+      ),
+    );
     // Trailing starts at once from the last print (R3.3).
     expect(stops.at(-1)).toBe(last - 2);
     s.play(1_000);
@@ -303,23 +302,9 @@ describe("replay session", () => {
     await s.seek(T0 + 20 * 60_000, 0);
     expect(s.minutes[0]!.length).toBe(20); // the print at 20:00 opened the 21st
     expect((await s.atr("MES", { method: "simple", period: 14, lookback: 390 })).available).toBe(true);
-    await s.command({
-      type: "command",
-      accountId: ACCOUNT.id,
-      symbol: "MES",
-      command: order("sell", 1, s.engine.lastPrice("MES")! / 1e9),
-      actor: trader,
-      tsMs: 0,
-    });
+    await s.command(byTrader(order("sell", 1, s.engine.lastPrice("MES")! / 1e9)));
     await expect(s.seek(T0 + 5 * 60_000, 0)).rejects.toThrow(ReplayCommandError);
-    await s.command({
-      type: "command",
-      accountId: ACCOUNT.id,
-      symbol: "MES",
-      command: { kind: "exit" },
-      actor: trader,
-      tsMs: 0,
-    });
+    await s.command(byTrader({ kind: "exit" }));
     await s.seek(T0 + 5 * 60_000, 0);
     expect(s.minutes[0]!.length).toBe(5);
     expect(s.player.nowMs).toBe(T0 + 5 * 60_000);
@@ -328,16 +313,7 @@ describe("replay session", () => {
 
   test("a symbol the replay does not play is refused", async () => {
     const s = newSession(tape);
-    await expect(
-      s.command({
-        type: "command",
-        accountId: ACCOUNT.id,
-        symbol: "ES",
-        command: order("buy", 1, 6000),
-        actor: trader,
-        tsMs: 0,
-      }),
-    ).rejects.toThrow(/not in this replay/);
+    await expect(s.command(byTrader(order("buy", 1, 6000), "ES"))).rejects.toThrow(/not in this replay/);
   });
 
   test("isolation: a replay has no way to the webhook, and the router keeps replay orders on paper", async () => {
