@@ -11,6 +11,7 @@ import {
   type Client,
   type Harness,
   settle as settleEngine,
+  clientMesLong,
 } from "./test-harness";
 
 let h: Harness;
@@ -79,14 +80,7 @@ describe(`original REST API shapes (${testDatabaseKind})`, () => {
     expect(g.body).toEqual({
       success: true,
       active_orders: {
-        MES: {
-          symbol: "MES",
-          action: "buy",
-          quantity: 2,
-          entry_price: 5012.25,
-          timestamp: 1732400000,
-          stop_loss: { type: "stop", stopPrice: 5009.25 },
-        },
+        MES: { symbol: "MES", ...clientMesLong(2) },
       },
       tp_levels: {},
     });

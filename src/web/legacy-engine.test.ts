@@ -3,7 +3,7 @@ import { describe, expect, test } from "bun:test";
 import { startEngine } from "../app/engine-startup";
 import * as repo from "../persistence/repositories/orders-repo";
 import { testDatabaseKind } from "../persistence/test-database";
-import { addUser, createHarness, engineApiSuite, printAt } from "./test-harness";
+import { addUser, createHarness, engineApiSuite, printAt, clientMesLong } from "./test-harness";
 
 /** The original client's payloads now drive the server-side engine: its exits run here. */
 
@@ -18,13 +18,7 @@ describe(`original API → engine (${testDatabaseKind})`, () => {
     await print("MES", 5012.25);
     const r = await call("POST", "/api/place_order", {
       active_orders: {
-        MES: {
-          action: "buy",
-          quantity: 3,
-          entry_price: 5012.25,
-          timestamp: 1732400000,
-          stop_loss: { type: "stop", stopPrice: 5009.25 },
-        },
+        MES: clientMesLong(3),
       },
       tp_levels: {
         MES: [

@@ -1,3 +1,4 @@
+import { clientMesLong } from "./test-harness";
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
@@ -52,13 +53,7 @@ describe.skipIf(!haveChromium)("pages in Chromium", () => {
       headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
       body: JSON.stringify({
         active_orders: {
-          MES: {
-            action: "buy",
-            quantity: 3,
-            entry_price: 5012.25,
-            timestamp: 1732400000,
-            stop_loss: { type: "stop", stopPrice: 5009.25 },
-          },
+          MES: clientMesLong(3),
           MCL: { action: "sell", quantity: 2, entry_price: 71.37 },
         },
         tp_levels: {

@@ -169,3 +169,12 @@ export async function printAt(h: Harness, symbol: string, nanos: number): Promis
   h.ctx.paper.onTrade(symbol, nanos);
   await settle(h);
 }
+
+/** The original desktop client's long MES with a stop 3 points under, as its sync sends a trade. */
+export const clientMesLong = (quantity: number) => ({
+  action: "buy",
+  quantity,
+  entry_price: 5012.25,
+  timestamp: 1732400000,
+  stop_loss: { type: "stop", stopPrice: 5009.25 },
+});
