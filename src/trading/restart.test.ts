@@ -7,7 +7,7 @@ import { connectDatabase, type DatabaseHandle } from "../persistence/connect";
 import { migrateUp } from "../persistence/migrator";
 import { fromJson } from "../persistence/repositories/engine-repo";
 import { testDatabaseKind } from "../persistence/test-database";
-import type { Position } from "./engine/types";
+import type { Command, Position } from "./engine/types";
 import { runWorker, type WorkerLine } from "./restart-worker";
 
 /**
@@ -67,6 +67,15 @@ function script(accountIds: number[], seedValue: number): { setup: WorkerLine[];
   let seq = 0;
   let ts = 1_800_000_000_000;
   const px: Record<string, number> = { MES: 6000e9, MNQ: 21000e9 };
+  /** A command line, numbered and stamped in turn with the prints around it. */
+  const cmd = (accountId: number, symbol: string, command: Command): WorkerLine => ({
+    seq: ++seq,
+    type: "cmd",
+    accountId,
+    symbol,
+    ts: ++ts,
+    command,
+  });
   const setup: WorkerLine[] = [];
   for (const sym of ["MES", "MNQ"]) setup.push({ seq: ++seq, type: "print", symbol: sym, price: px[sym]!, ts: ++ts });
   for (const [i, a] of accountIds.entries()) {
@@ -85,13 +94,8 @@ function script(accountIds: number[], seedValue: number): { setup: WorkerLine[];
           breakevenAfterTp1: { offsetTicks: 1, thenTrail: true },
         },
       ];
-      setup.push({
-        seq: ++seq,
-        type: "cmd",
-        accountId: a,
-        symbol: sym,
-        ts: ++ts,
-        command: {
+      setup.push(
+        cmd(a, sym, {
           kind: "order",
           side: (i + (sym === "MES" ? 0 : 1)) % 2 ? "sell" : "buy",
           qty: 4,
@@ -103,8 +107,8 @@ function script(accountIds: number[], seedValue: number): { setup: WorkerLine[];
               { enabled: true, qty: 2, target: { unit: "ticks", value: 9 + i } },
             ],
           },
-        },
-      });
+        }),
+      );
     }
   }
   const prints: WorkerLine[] = [];
@@ -116,13 +120,8 @@ function script(accountIds: number[], seedValue: number): { setup: WorkerLine[];
     // Now and then a flat account opens again, so the rules keep having work to do.
     if (k % 150 === 149) {
       const a = accountIds[((k / 150) % accountIds.length) | 0]!;
-      prints.push({
-        seq: ++seq,
-        type: "cmd",
-        accountId: a,
-        symbol: sym,
-        ts: ++ts,
-        command: {
+      prints.push(
+        cmd(a, sym, {
           kind: "order",
           side: rnd() < 0.5 ? "buy" : "sell",
           qty: 2,
@@ -131,8 +130,8 @@ function script(accountIds: number[], seedValue: number): { setup: WorkerLine[];
             stop: { kind: "trailing", initial: { unit: "ticks", value: 8 }, trailBy: { unit: "ticks", value: 8 } },
             ladder: [{ enabled: true, qty: 1, target: { unit: "ticks", value: 5 } }],
           },
-        },
-      });
+        }),
+      );
     }
   }
   return { setup, prints };
