@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { startEngine } from "../app/engine-startup";
 import {
   addUser,
   createHarness,
@@ -17,23 +16,18 @@ import {
  * positions page, the status bar and /healthz.
  */
 let h: Harness;
-/** The engine as the server starts it (with shard leases on Postgres). */
-let stopEngine: () => Promise<void>;
 let api: Client;
 let browser: Client;
 const P = (s: string) => Math.round(Number(s) * 1e9);
 
 beforeAll(async () => {
-  h = await createHarness();
+  // The engine as the server starts it (with shard leases on Postgres).
+  h = await createHarness({}, { engine: true });
   const user = await addUser(h, "desktrader");
   api = await tokenClient(h, user.id);
   browser = await sessionClient(h, user.id);
-  stopEngine = await startEngine(h.ctx, 0);
 });
-afterAll(async () => {
-  await stopEngine();
-  await h.close();
-});
+afterAll(() => h.close());
 
 async function print(price: string, symbol = "MES") {
   await printAt(h, symbol, P(price));

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { startEngine } from "../app/engine-startup";
 import { testDatabaseKind } from "../persistence/test-database";
 import {
   addUser,
@@ -16,22 +15,17 @@ import {
 import { until } from "../shared/testing";
 
 let h: Harness;
-/** The engine as the server starts it (with shard leases on Postgres). */
-let stopEngine: () => Promise<void>;
 let api: Client;
 let userId: number;
 const P = (s: string) => Number(s) * 1e9;
 
 beforeAll(async () => {
-  h = await createHarness();
+  // The engine as the server starts it (with shard leases on Postgres).
+  h = await createHarness({}, { engine: true });
   userId = (await addUser(h)).id;
   api = await tokenClient(h, userId);
-  stopEngine = await startEngine(h.ctx, 0);
 });
-afterAll(async () => {
-  await stopEngine();
-  await h.close();
-});
+afterAll(() => h.close());
 
 const call = (method: string, path: string, body?: unknown, client = api) => request(h, client, method, path, body);
 
