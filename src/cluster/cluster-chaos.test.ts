@@ -986,20 +986,17 @@ describe.skipIf(!ready)("cluster chaos: 3 instances, Postgres, NATS, nginx; SIGK
     }>`select trade_id, data->>'levelPrice' as price, count(*)::int as n from events
       where kind = 'tp.filled' group by 1, 2 having count(*) > 1`.execute(db);
     expect(tpFilledTwice.rows).toEqual([]);
-    const stopFilledTwice = await sql<{
-      trade_id: string;
-      n: number;
-    }>`select trade_id, count(*)::int as n from events where kind = 'stop.filled' group by 1 having count(*) > 1`.execute(
-      db,
-    );
-    expect(stopFilledTwice.rows).toEqual([]);
+    /** Trades with more than one event of a kind. */
+    const twice = (kind: string) =>
+      sql<{
+        trade_id: string;
+        n: number;
+      }>`select trade_id, count(*)::int as n from events where kind = ${kind} group by 1 having count(*) > 1`.execute(
+        db,
+      );
+    expect((await twice("stop.filled")).rows).toEqual([]);
     // The old defect: two trade.closed events for one trade.
-    const closedTwice = await sql<{
-      trade_id: string;
-      n: number;
-    }>`select trade_id, count(*)::int as n from events where kind = 'trade.closed' group by 1 having count(*) > 1`.execute(
-      db,
-    );
+    const closedTwice = await twice("trade.closed");
     const closedEvents = Number(
       (
         await sql<{
