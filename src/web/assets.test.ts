@@ -18,12 +18,25 @@ describe("embedded assets", () => {
     for (const url of named) expect(Object.keys(ASSETS)).toContain(url);
   });
 
-  test("every file under public/ is embedded", () => {
+  test("every file under public/ is embedded, or is a desk module the desk bundle is built from", () => {
     const files = (dir: string): string[] =>
       readdirSync(join(root, "public", dir), { withFileTypes: true }).flatMap((e) =>
         e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)],
       );
-    for (const f of files("")) expect(Object.keys(ASSETS)).toContain(`/static/${f}`);
+    const desk = join(root, "public/js/desk");
+    // The modules main.js reaches through its imports: what Bun.build puts in /static/js/desk.js.
+    const bundled = new Set<string>();
+    const reach = (file: string) => {
+      if (bundled.has(file)) return;
+      bundled.add(file);
+      for (const m of readFileSync(join(desk, file), "utf8").matchAll(/from "\.\/([\w-]+\.js)"/g)) reach(m[1]!);
+    };
+    reach("main.js");
+    for (const f of files("")) {
+      if (f.startsWith("js/desk/"))
+        expect({ f, bundled: bundled.has(f.slice("js/desk/".length)) }).toEqual({ f, bundled: true });
+      else expect(Object.keys(ASSETS)).toContain(`/static/${f}`);
+    }
   });
 
   test("text assets go out gzipped to browsers that accept it, and revalidate by ETag (304)", async () => {

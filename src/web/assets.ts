@@ -20,7 +20,6 @@ import replayJs from "../../public/js/replay.js" with { type: "file" };
 import { formatModule } from "../shared/format";
 import { buildDeskBundle, DESK_ENTRY } from "./desk-bundle";
 import { PREBUILT } from "./desk-bundle-prebuilt";
-import { DESK_SOURCES } from "./desk-sources";
 
 /**
  * Made by the server, not read from a file: the desk's islands bundled (at build time for the
@@ -46,9 +45,8 @@ export const ASSETS: Readonly<Record<string, string>> = {
   "/static/css/replay.css": replayCss,
   "/static/js/app.js": appJs,
   "/static/js/status-bar.js": statusBarJs,
-  // Its entry module; what is served is the bundle built from it (BUILT).
+  // Its entry module; what is served is the bundle built from it and the modules it imports (BUILT).
   "/static/js/desk.js": DESK_ENTRY,
-  ...DESK_SOURCES,
   "/static/js/live-refresh.js": liveRefreshJs,
   "/static/js/positions.js": positionsJs,
   "/static/js/replay.js": replayJs,
