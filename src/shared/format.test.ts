@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { buildPageBundles } from "../web/page-bundles";
 import * as f from "./format";
 
 // 2026-07-01 13:05:09 UTC is 08:05:09 in Chicago (CDT, UTC-5); 2026-01-15 18:00:00 UTC is 12:00:00 (CST, UTC-6).
@@ -33,9 +34,11 @@ describe("the pages' formatting rules", () => {
   });
 
   test("the browser's module is the same rules", async () => {
-    const url = URL.createObjectURL(new Blob([f.formatModule()], { type: "text/javascript" }));
+    const url = URL.createObjectURL(
+      new Blob([(await buildPageBundles())["/static/js/format.js"]!], { type: "text/javascript" }),
+    );
     const browser = await import(url);
-    const server = f.formatRules();
+    const server = f;
     for (const at of [SUMMER, WINTER, 0])
       for (const name of ["ctStamp", "ctTime", "ctMinute", "ctShort", "ctMonthDayMinute", "ctClock", "ctHour"] as const)
         expect(browser[name](at)).toBe(server[name](at));

@@ -17,18 +17,14 @@ import statusBarJs from "../../public/js/status-bar.js" with { type: "file" };
 import liveRefreshJs from "../../public/js/live-refresh.js" with { type: "file" };
 import positionsJs from "../../public/js/positions.js" with { type: "file" };
 import replayJs from "../../public/js/replay.js" with { type: "file" };
-import { formatModule } from "../shared/format";
-import { buildDeskBundle, DESK_ENTRY } from "./desk-bundle";
-import { PREBUILT } from "./desk-bundle-prebuilt";
+import { buildPageBundles, DESK_ENTRY } from "./page-bundles";
+import { PREBUILT } from "./page-bundles-prebuilt";
 
 /**
- * Made by the server, not read from a file: the desk's islands bundled (at build time for the
- * binary), and the views' formatting rules for the page scripts.
+ * Made by the server, not read from a file: the page scripts bundled (the desk's islands, the
+ * formatting rules), at start from source or at build time for the binary.
  */
-const BUILT: Readonly<Record<string, string>> = {
-  "/static/js/desk.js": PREBUILT ?? (await buildDeskBundle()),
-  "/static/js/format.js": formatModule(),
-};
+const BUILT: Readonly<Record<string, string>> = PREBUILT ?? (await buildPageBundles());
 
 /**
  * Every file the browser may fetch, by URL. A static list (not a directory scan) so that
