@@ -61,6 +61,8 @@ export interface StepBatch {
   changes: Map<string, EngineEvent[]>;
   steps: Step[];
   side: SideBatch | undefined;
+  /** The interpreter's ports into this batch, made at its first step. */
+  ports?: StepPorts;
 }
 
 export const emptyBatch = (side?: SideTables): StepBatch => ({
@@ -124,7 +126,8 @@ export function collect(
   fx: readonly Effect[],
   update?: OrderUpdate,
 ): void {
-  interpret(fx, b.changes, batchPorts(b, engine));
+  b.ports ??= batchPorts(b, engine);
+  interpret(fx, b.changes, b.ports);
   if (update) {
     b.accounts.add(accountOf(update.id));
     b.write.orderUpdates.push(update);

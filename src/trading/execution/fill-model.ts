@@ -82,12 +82,16 @@ export class RestingOrders {
   reach(symbol: string, price: Nanos, fill: (order: OrderRequest, qty: number, price: Nanos) => void): void {
     const list = this.list;
     if (!this.o.newestFirst) {
+      let filled = false;
       for (const r of list) {
         if (r.order.symbol !== symbol) continue;
         const at = fillOnPrint(r.order, price, this.slip(r.order));
-        if (at !== undefined) fill(r.order, this.take(r), at);
+        if (at === undefined) continue;
+        fill(r.order, this.take(r), at);
+        filled = true;
       }
-      for (let i = list.length - 1; i >= 0; i--) if (list[i]!.left === 0) list.splice(i, 1);
+      // Most prints reach nothing: the list is only compacted when an order filled.
+      if (filled) for (let i = list.length - 1; i >= 0; i--) if (list[i]!.left === 0) list.splice(i, 1);
       return;
     }
     const working = this.o.working;

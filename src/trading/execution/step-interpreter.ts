@@ -25,15 +25,19 @@ export interface StepPorts {
  * position in `changes` for the announcement (`announce`).
  */
 export function interpret(fx: readonly Effect[], changes: Map<string, EngineEvent[]>, ports: StepPorts): void {
-  // A copy: the engine may reuse its effect list for the steps a port takes.
-  const queue: Effect[] = [...fx];
+  // The engine makes a new effect list per step, so the step's own is read as it is; only the
+  // answers of fills made at once need a queue behind it.
+  let queue: readonly Effect[] = fx;
   for (let i = 0; i < queue.length; i++) {
     const f = queue[i]!;
     switch (f.type) {
       case "submit":
       case "cancel": {
         const more = ports.route(f);
-        if (more) for (const m of more) queue.push(m);
+        if (more?.length) {
+          if (queue === fx) queue = [...fx];
+          (queue as Effect[]).push(...more);
+        }
         break;
       }
       case "event":
