@@ -55,7 +55,7 @@ export function edgeSchema<T>(parser: (input: unknown) => T, json: () => Record<
       vendor: "trading-app",
       validate(value) {
         try {
-          return { value: keepCsrf(value, parser(value)) };
+          return { value: parser(value) };
         } catch (err) {
           if (err instanceof AppError && err.status === 400) return { issues: [{ message: err.message }] };
           throw err;
@@ -75,17 +75,6 @@ export const edgeZod = <S extends z.ZodType>(
     (input) => parse(schema, input, describe),
     () => inputJsonSchema(schema),
   );
-
-/**
- * A session's form or JSON may carry its CSRF token as `_csrf`, checked after validation on
- * the parsed body: it is carried over, not enumerable, so it never reaches a service's data.
- */
-function keepCsrf<T>(input: unknown, output: T): T {
-  const token = input && typeof input === "object" ? (input as Record<string, unknown>)._csrf : undefined;
-  if (typeof token === "string" && output && typeof output === "object" && !("_csrf" in output))
-    Object.defineProperty(output, "_csrf", { value: token, enumerable: false });
-  return output;
-}
 
 /**
  * A query schema as OpenAPI parameters, for routes that check their query in the handler

@@ -127,23 +127,23 @@ export function deskRoutes(ctx: AppContext) {
     )
     .post(
       "/desk/exit",
-      action("ticket", (auth, f) =>
-        ctx.trading.exit(caller(auth), f.account ?? "paper", f.symbol ?? "", f.all === "1" ? {} : { qty: f.qty }),
+      action("ticket", (auth, f, req) =>
+        ctx.trading.exit(caller(auth), req.acct.name, req.inst.root, f.all === "1" ? {} : { qty: f.qty }),
       ),
       hidden,
     )
     .post(
       "/desk/stop/market",
       // A stop-limit resting with its limit passed goes out at market (R3.2).
-      action("position", (auth, f) =>
-        ctx.trading.convertToMarket(caller(auth), f.account ?? "paper", f.symbol ?? "", { version: version(f) }),
+      action("position", (auth, f, req) =>
+        ctx.trading.convertToMarket(caller(auth), req.acct.name, req.inst.root, { version: version(f) }),
       ),
       hidden,
     )
     .post(
       "/desk/record",
-      action("ticket", (auth, f) =>
-        ctx.trading.record(caller(auth), f.account ?? "paper", f.symbol ?? "", {
+      action("ticket", (auth, f, req) =>
+        ctx.trading.record(caller(auth), req.acct.name, req.inst.root, {
           side: f.side,
           qty: f.qty,
           entryPrice: f.entryPrice,
@@ -153,7 +153,7 @@ export function deskRoutes(ctx: AppContext) {
     )
     .post(
       "/desk/clear",
-      action("ticket", (auth, f) => ctx.trading.clear(caller(auth), f.account ?? "paper", f.symbol ?? "", {})),
+      action("ticket", (auth, _f, req) => ctx.trading.clear(caller(auth), req.acct.name, req.inst.root, {})),
       hidden,
     )
     .post(

@@ -556,6 +556,16 @@ describe(`malformed input is refused with a 4xx naming the field, and changes no
     expect(await snapshot()).toBe(before);
   });
 
+  test("a browser's CSRF token may come as `_csrf` in the JSON body instead of the header", async () => {
+    const browser = await sessionClient(h, userId);
+    const res = await h.fetch("/api/place_order", {
+      method: "POST",
+      headers: { ...browser.headers, "content-type": "application/json" },
+      body: JSON.stringify({ ticker: "MES", action: "exit", _csrf: browser.csrf }),
+    });
+    expect(res.status).toBe(200);
+  });
+
   test("server errors are answered without internals and logged with the request id", async () => {
     const broken = {
       ...h.ctx.legacyOrders,

@@ -253,6 +253,8 @@ export function rangeFromRecords(
     const chosen = limit > 0 ? picked.slice(0, limit) : picked;
     const head = encodeMetadata({
       ...metadata,
+      // The records below are written as v3: the header says so whatever the template's version.
+      version: 3,
       schema: schemaCode(schema),
       start,
       end: end ?? null,
