@@ -14,6 +14,9 @@ import { instanceRole } from "../web/instance-role";
  *    many sockets never delays an exit;
  * 4. browsers (web/realtime/): prices, bars and the status bar's heartbeat as browser messages.
  *    The hub sends a chunk's prints at the end of the chunk (a microtask), after the engine.
+ *
+ * One more, only on the simulated feed: simulated-start.ts notes each root's last print for the
+ * simulator's next start. It only records a number, so where it stands in the order changes nothing.
  */
 export function subscribeToMarketData(ctx: AppContext): void {
   const { marketData, archive, barHistory, engine, paper, priceHub } = ctx;

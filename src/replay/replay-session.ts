@@ -51,10 +51,8 @@ export class ReplaySession implements EngineHost {
   readonly engine: TradingEngine;
   readonly player: ReplayPlayer;
   readonly roots: string[];
-  /** Closed one-minute bars per symbol (oldest first), and the last 15 minutes of one-second bars. */
+  /** Closed one-minute bars per symbol (oldest first); the seconds and last prints stay in `charts`. */
   readonly minutes: Bar[][];
-  readonly seconds: Bar[][];
-  readonly last: Float64Array;
   readonly bid: Float64Array;
   readonly ask: Float64Array;
   readonly closed: ClosedTrade[] = [];
@@ -89,8 +87,6 @@ export class ReplaySession implements EngineHost {
     this.roots = [...source.symbols];
     const charts = (this.charts = new ReplayCharts(this.roots));
     this.minutes = charts.minutes;
-    this.seconds = charts.seconds;
-    this.last = charts.last;
     this.bid = charts.bid;
     this.ask = charts.ask;
     this.resting = new RestingOrders({ newestFirst: true, working: (id) => this.engine.order(id) !== undefined });

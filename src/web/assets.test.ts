@@ -6,7 +6,8 @@ import { ASSETS, assetResponse } from "./assets";
 /** Assets are a static list (for `bun build --compile`); a file the pages name but the list lacks would 404. */
 describe("embedded assets", () => {
   const root = join(import.meta.dir, "../..");
-  const views = readdirSync(join(root, "views"))
+  // The pages and their partials (views/desk/, views/replay/, …).
+  const views = (readdirSync(join(root, "views"), { recursive: true }) as string[])
     .filter((f) => f.endsWith(".tsx"))
     .map((f) => readFileSync(join(root, "views", f), "utf8"));
 
