@@ -335,6 +335,8 @@ describe.skipIf(!haveDb || !haveNats)("regressions found by the chaos test: clus
         fenced: "503",
         queued: "503",
       });
+      // The queued command's refusal says why for programs too: the account moved, try again.
+      expect((second as { code?: string } | undefined)?.code).toBe("account_moved");
     } finally {
       await t.cleanup();
     }

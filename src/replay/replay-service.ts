@@ -256,7 +256,7 @@ export class ReplayService {
       }
     } catch (err) {
       if (err instanceof ReplayCommandError) throw new AppError(409, err.message);
-      if (err instanceof EngineError) throw new AppError(err.status, err.message);
+      if (err instanceof EngineError) throw new AppError(err.status, err.message, undefined, err.code);
       throw err;
     }
     this.o.logger.info("replay.control", {

@@ -243,7 +243,7 @@ export class EngineService implements EngineHost {
    * Commands that arrive together share one transaction (group commit), each failing alone.
    */
   async submit(input: CommandInput | CompositeInput): Promise<void> {
-    if (!this.accounts.has(input.accountId)) throw new EngineError(503, ACCOUNT_MOVED);
+    if (!this.accounts.has(input.accountId)) throw new EngineError(503, ACCOUNT_MOVED, undefined, "account_moved");
     if (this.held) {
       const held = this.held;
       await new Promise<void>((resolve, reject) => held.push({ input, waiter: { resolve, reject } }));
@@ -343,7 +343,7 @@ export class EngineService implements EngineHost {
     if (st.input.type === "report" && !this.engine.order(st.input.orderId)) return st.waiter?.resolve();
     // Its account left while it waited (the shard moved): the caller retries and reaches the new owner.
     if ((st.input.type === "command" || st.input.type === "composite") && !this.accounts.has(st.input.accountId))
-      return st.waiter?.reject(new EngineError(503, ACCOUNT_MOVED));
+      return st.waiter?.reject(new EngineError(503, ACCOUNT_MOVED, undefined, "account_moved"));
     const one = emptyBatch(this.side);
     let r: ReturnType<typeof runStep>;
     try {

@@ -160,7 +160,7 @@ export class TradingService {
       if (err instanceof EngineError) {
         const current = this.view(accountId, symbol);
         const now = err.status === 409 ? describeNow(current) : "";
-        throw new AppError(err.status, err.message + now, err.status === 409 ? { current } : undefined);
+        throw new AppError(err.status, err.message + now, err.status === 409 ? { current } : undefined, err.code);
       }
       throw err;
     }

@@ -1,3 +1,4 @@
+import type { AppErrorCode } from "../../shared/app-error";
 /**
  * The trading engine's vocabulary. Prices are integers of 1e-9 (the DBN scale) held in plain
  * numbers — exact for every futures price, so comparisons on the hot path are exact and
@@ -348,6 +349,8 @@ export class EngineError extends Error {
     readonly status: 400 | 404 | 409 | 503,
     message: string,
     readonly current?: unknown,
+    /** A code more precise than the status's, carried to the answer (e.g. account_moved). */
+    readonly code?: AppErrorCode,
   ) {
     super(message);
   }

@@ -87,7 +87,7 @@ export class LegacyEngineBridge {
         tsMs: Date.now(),
       });
     } catch (err) {
-      if (err instanceof EngineError) throw new AppError(err.status, err.message);
+      if (err instanceof EngineError) throw new AppError(err.status, err.message, undefined, err.code);
       throw err;
     }
     return true;

@@ -209,7 +209,7 @@ export class LegacyOrdersService {
         },
       });
     } catch (err) {
-      if (err instanceof EngineError) throw new AppError(err.status, err.message);
+      if (err instanceof EngineError) throw new AppError(err.status, err.message, undefined, err.code);
       throw err;
     }
   }
