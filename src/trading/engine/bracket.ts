@@ -10,7 +10,7 @@ import { blankPosition } from "./positions";
 import { entryRef, profitPrice } from "./price-math";
 import * as say from "./reasons";
 import { initialStop, setStop } from "./stops";
-import { setTimer } from "./timer";
+import { checkTimerLength, setTimer } from "./timer";
 import { emit } from "./context";
 import { type Command, EngineError, type Position, type Side, type WorkingOrder, type EngineSpec } from "./types";
 
@@ -58,9 +58,7 @@ export function checkBracket(
       `bracket: the take-profit quantities (${sum}) exceed the ${opens} contract${opens === 1 ? "" : "s"} this order opens; nothing was sent`,
     );
   if (b.stop) initialStop(ctx, probe, spec, b.stop, b.atr, b.atr === undefined ? "no ATR given" : undefined);
-  const t = b.timer;
-  if (t && (!Number.isInteger(t.durationMs) || t.durationMs < 1000 || t.durationMs > 7 * 86_400_000))
-    throw new EngineError(400, "bracket timer: between 1 second and 7 days");
+  if (b.timer) checkTimerLength(b.timer.durationMs, "bracket timer");
 }
 
 /** The fill of order `o` opened the position: its bracket is placed, each part on its own (a refused part is logged). */

@@ -61,8 +61,7 @@ export function setTimer(
     ctx.timed.delete(p);
     emit(ctx, p, "timer.cancelled", actor, say.TIMER_CANCELLED, {});
   } else {
-    if (!Number.isInteger(t.durationMs) || t.durationMs < 1000 || t.durationMs > 7 * 86_400_000)
-      throw new EngineError(400, "timer: between 1 second and 7 days");
+    checkTimerLength(t.durationMs, "timer");
     p.timer = {
       durationMs: t.durationMs,
       deadlineMs: p.openedAtMs + t.durationMs,
@@ -76,4 +75,10 @@ export function setTimer(
     emit(ctx, p, "timer.set", actor, text, { deadlineMs: p.timer.deadlineMs });
   }
   touch(ctx, p, PART.timer);
+}
+
+/** A timer runs between 1 second and 7 days; `label` names it in the refusal. */
+export function checkTimerLength(durationMs: number, label: string): void {
+  if (!Number.isInteger(durationMs) || durationMs < 1000 || durationMs > 7 * 86_400_000)
+    throw new EngineError(400, `${label}: between 1 second and 7 days`);
 }
