@@ -19,7 +19,7 @@ describe("embedded assets", () => {
     for (const url of named) expect(Object.keys(ASSETS)).toContain(url);
   });
 
-  test("every file under public/ is embedded, or is a desk module the desk bundle is built from", () => {
+  test("every file under public/ is embedded, or is built into one that is (desk modules, stylesheet parts)", () => {
     const files = (dir: string): string[] =>
       readdirSync(join(root, "public", dir), { withFileTypes: true }).flatMap((e) =>
         e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)],
@@ -33,11 +33,27 @@ describe("embedded assets", () => {
       for (const m of readFileSync(join(desk, file), "utf8").matchAll(/from "\.\/([\w-]+\.js)"/g)) reach(m[1]!);
     };
     reach("main.js");
+    // The stylesheet's parts: joined into /static/css/app.css.
+    const parts = new Set(
+      [...readFileSync(join(root, "public/css/app.css"), "utf8").matchAll(/@import url\("([\w-]+\.css)"\)/g)].map(
+        (m) => `css/${m[1]}`,
+      ),
+    );
     for (const f of files("")) {
       if (f.startsWith("js/desk/"))
         expect({ f, bundled: bundled.has(f.slice("js/desk/".length)) }).toEqual({ f, bundled: true });
-      else expect(Object.keys(ASSETS)).toContain(`/static/${f}`);
+      else if (!parts.has(f)) expect(Object.keys(ASSETS)).toContain(`/static/${f}`);
     }
+  });
+
+  test("the stylesheet goes out with its parts joined in, in order", async () => {
+    const served = await assetResponse("/static/css/app.css")!.text();
+    expect(served).not.toContain("@import");
+    const at = ["base", "layout", "docs", "desk", "journal", "settings", "replay"].map((n) =>
+      served.indexOf(readFileSync(join(root, `public/css/${n}.css`), "utf8")),
+    );
+    expect(at.every((i) => i >= 0)).toBe(true);
+    expect([...at].sort((a, b) => a - b)).toEqual(at);
   });
 
   test("text assets go out gzipped to browsers that accept it, and revalidate by ETag (304)", async () => {

@@ -4,13 +4,6 @@ import htmxJs from "htmx.org/dist/htmx.min.js" with { type: "file" };
 import uplotCss from "uplot/dist/uPlot.min.css" with { type: "file" };
 import uplotJs from "uplot/dist/uPlot.iife.min.js" with { type: "file" };
 import appCss from "../../public/css/app.css" with { type: "file" };
-import baseCss from "../../public/css/base.css" with { type: "file" };
-import layoutCss from "../../public/css/layout.css" with { type: "file" };
-import docsCss from "../../public/css/docs.css" with { type: "file" };
-import deskCss from "../../public/css/desk.css" with { type: "file" };
-import journalCss from "../../public/css/journal.css" with { type: "file" };
-import settingsCss from "../../public/css/settings.css" with { type: "file" };
-import replayCss from "../../public/css/replay.css" with { type: "file" };
 import favicon from "../../public/favicon.svg" with { type: "file" };
 import appJs from "../../public/js/app.js" with { type: "file" };
 import statusBarJs from "../../public/js/status-bar.js" with { type: "file" };
@@ -31,14 +24,8 @@ const BUILT: Readonly<Record<string, string>> = PREBUILT ?? (await buildPageBund
  * `bun build --compile` embeds them; nothing comes from a CDN.
  */
 export const ASSETS: Readonly<Record<string, string>> = {
+  // What is served is the sheet with its parts joined in (BUILT).
   "/static/css/app.css": appCss,
-  "/static/css/base.css": baseCss,
-  "/static/css/layout.css": layoutCss,
-  "/static/css/docs.css": docsCss,
-  "/static/css/desk.css": deskCss,
-  "/static/css/journal.css": journalCss,
-  "/static/css/settings.css": settingsCss,
-  "/static/css/replay.css": replayCss,
   "/static/js/app.js": appJs,
   "/static/js/status-bar.js": statusBarJs,
   // Its entry module; what is served is the bundle built from it and the modules it imports (BUILT).
