@@ -200,11 +200,7 @@ export class TradingService {
     return r.available ? { value: r.value } : { unavailable: r.reason };
   }
 
-  async order(c: Caller, account: string, symbolInput: string, body: unknown, atrSettings?: AtrSettings) {
-    return this.orderParsed(c, account, symbolInput, parse(S.orderBody, body ?? {}), atrSettings);
-  }
-
-  /** The order body as the route's schema (or `order`) parsed it. */
+  /** The order body as the route's schema parsed it. */
   async orderParsed(c: Caller, account: string, symbolInput: string, b: S.OrderBody, atrSettings?: AtrSettings) {
     return this.placeOrder(
       c,
@@ -300,11 +296,6 @@ export class TradingService {
     return this.setLadderParsed(c, account, symbol, b.levels, b.version);
   }
 
-  async updateLevel(c: Caller, account: string, symbol: string, index: string, body: unknown) {
-    const i = levelIndex(index);
-    return this.updateLevelParsed(c, account, symbol, i, parse(S.levelPatchBody, body ?? {}));
-  }
-
   /** `index` as levelIndex read it from the address. */
   async updateLevelParsed(c: Caller, account: string, symbol: string, i: number, b: S.LevelPatchBody) {
     const patch = { enabled: b.enabled, qty: b.qty, target: b.target ? toTarget(b.target) : undefined };
@@ -348,11 +339,6 @@ export class TradingService {
     return this.run(c, account, symbol, { kind: "move-stop", price: b.price }, b.version);
   }
 
-  async setTimer(c: Caller, account: string, symbol: string, body: unknown) {
-    const b = parse(S.timerBody, body ?? {});
-    return this.setTimerParsed(c, account, symbol, b.timer, b.version);
-  }
-
   /** Route (paper / webhook), the webhook URL (write-only, kept encrypted) and commission of an account. */
   async setExecution(c: Caller, account: string, body: unknown, secrets: WebhookSecrets) {
     return this.setExecutionParsed(c, account, parse(S.executionBody, body ?? {}), secrets);
@@ -363,10 +349,6 @@ export class TradingService {
     await applyExecution(this.db, c.actor, { id: row.id, name: account, kind: row.kind }, b, secrets);
     await this.engine.reloadAccounts();
     if (b.commission !== undefined) this.replayHost(row.id)?.setCommission?.(BigInt(b.commission));
-  }
-
-  sizing(query: unknown) {
-    return this.sizingParsed(parse(S.sizingQuery, query ?? {}, "query"));
   }
 
   sizingParsed(q: S.SizingQuery) {
