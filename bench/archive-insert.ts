@@ -8,7 +8,7 @@ import pg from "pg";
 import { sessionState } from "../src/market-data/instruments/trading-hours";
 import { connectDatabase } from "../src/persistence/connect";
 import { migrateUp } from "../src/persistence/migrator";
-import { nanosToDecimal, upsertBars, type ArchivedBar } from "../src/persistence/repositories/ohlcv-repo";
+import { barToCsv, upsertBars, type ArchivedBar } from "../src/persistence/repositories/ohlcv-repo";
 
 const admin = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const SYMBOLS = ["MES", "MNQ", "MCL", "MGC", "ES", "NQ", "CL", "GC"];
@@ -62,27 +62,12 @@ try {
   const csv = join(mkdtempSync(join(tmpdir(), "bench-csv-")), "bars.csv");
   writeFileSync(
     csv,
-    bars
-      .map((b) =>
-        [
-          b.symbol,
-          new Date(b.startMs).toISOString(),
-          b.contract,
-          b.instrumentId,
-          nanosToDecimal(b.open),
-          nanosToDecimal(b.high),
-          nanosToDecimal(b.low),
-          nanosToDecimal(b.close),
-          b.volume,
-          b.source,
-          b.dataset,
-        ].join(","),
-      )
-      .join("\n") + "\n",
+    // The archive's own CSV row (as the export writes it) and the dataset column.
+    bars.map((b) => `${barToCsv(b)},${b.dataset}`).join("\n") + "\n",
   );
   await $`psql -q ${url.toString()} -c ${"create table copy_target (like ohlcv_1m including all)"}`;
   t0 = performance.now();
-  await $`psql -q ${url.toString()} -c ${`\\copy copy_target (symbol, ts, contract, instrument_id, open, high, low, close, volume, source, dataset) from '${csv}' with (format csv)`}`;
+  await $`psql -q ${url.toString()} -c ${`\\copy copy_target (ts, symbol, contract, instrument_id, open, high, low, close, volume, source, dataset) from '${csv}' with (format csv)`}`;
   const copySeconds = (performance.now() - t0) / 1000;
 
   const appRate = bars.length / appSeconds;

@@ -2,10 +2,9 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { sql } from "kysely";
-import { nginxAvailable, startProxy, type RunningProxy } from "../web/nginx-proxy";
+import { startProxy, type RunningProxy } from "../web/nginx-proxy";
 import {
-  NATS_SERVER,
-  natsReachable,
+  clusterPrerequisites,
   startPrivateNats,
   TestCluster,
   testNatsUrl,
@@ -29,19 +28,8 @@ import {
  * killed and which commands are sent; timing varies); CLUSTER_MAX_FAILOVER_MS (default 10 s).
  * Every instance's log and nginx's logs are written to test-artifacts/cluster-chaos/.
  */
-const haveDb = Boolean(testPostgresUrl);
-// Its own NATS server when the binary is there (subjects are not namespaced per cluster: a test
-// running meanwhile on the shared server would answer this cluster's requests), else the shared one.
-const haveNats = haveDb && (Boolean(NATS_SERVER) || (await natsReachable()));
-const haveNginx = nginxAvailable();
+const { haveDb, haveNats, haveNginx, missing } = await clusterPrerequisites();
 const ready = haveDb && haveNats && haveNginx;
-const missing = [
-  !haveDb && "Postgres (DATABASE_URL)",
-  haveDb && !haveNats && "NATS (TEST_NATS_URL or nats://127.0.0.1:4222)",
-  !haveNginx && "nginx (/usr/sbin/nginx)",
-]
-  .filter(Boolean)
-  .join(", ");
 if (!ready) console.log(`cluster-chaos.test: SKIPPED — needs ${missing}; CI runs all of them`);
 
 if (!ready && process.env.CI && testPostgresUrl) {

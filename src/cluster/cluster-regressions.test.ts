@@ -12,10 +12,9 @@ import { migrateUp } from "../persistence/migrator";
 import { ShardLeases } from "../persistence/shard-leases";
 import { TradingEngine } from "../trading/engine/engine";
 import type { Effect } from "../trading/engine/types";
-import { nginxAvailable, startProxy } from "../web/nginx-proxy";
+import { startProxy } from "../web/nginx-proxy";
 import {
-  NATS_SERVER,
-  natsReachable,
+  clusterPrerequisites,
   startPrivateNats,
   TestCluster,
   testNatsUrl,
@@ -77,9 +76,7 @@ async function ownSchema(prefix: string, secretByte: string, poolSize = 3) {
   };
 }
 
-const haveDb = Boolean(testPostgresUrl);
-const haveNats = haveDb && (Boolean(NATS_SERVER) || (await natsReachable()));
-const haveNginx = nginxAvailable();
+const { haveDb, haveNats, haveNginx } = await clusterPrerequisites();
 if (!haveDb || !haveNats || !haveNginx)
   console.log(
     "cluster-regressions.test: some SKIPPED — they need Postgres (DATABASE_URL), NATS and nginx; CI runs all of them",

@@ -6,6 +6,7 @@ import { ApiTokensService } from "../auth/api-tokens-service";
 import { UsersService } from "../auth/users-service";
 import { connectDatabase, type DatabaseHandle } from "../persistence/connect";
 import { migrateUp } from "../persistence/migrator";
+import { nginxAvailable } from "../web/nginx-proxy";
 
 /**
  * For tests: real server processes on one Postgres schema and one NATS server, as an operator
@@ -42,6 +43,30 @@ export const NATS_SERVER =
  * clusters of tests running at the same time on one NATS server would answer each other's
  * requests; a private server keeps a test's cluster alone.
  */
+/**
+ * What the cluster suites need here: Postgres, NATS (its own server when the binary is there, since
+ * subjects are not namespaced per cluster and a test running meanwhile on the shared server would
+ * answer this cluster's requests; else the shared one) and nginx; `missing` names what is not.
+ */
+export async function clusterPrerequisites(): Promise<{
+  haveDb: boolean;
+  haveNats: boolean;
+  haveNginx: boolean;
+  missing: string;
+}> {
+  const haveDb = Boolean(testPostgresUrl);
+  const haveNats = haveDb && (Boolean(NATS_SERVER) || (await natsReachable()));
+  const haveNginx = nginxAvailable();
+  const missing = [
+    !haveDb && "Postgres (DATABASE_URL)",
+    haveDb && !haveNats && "NATS (TEST_NATS_URL or nats://127.0.0.1:4222)",
+    !haveNginx && "nginx (/usr/sbin/nginx)",
+  ]
+    .filter(Boolean)
+    .join(", ");
+  return { haveDb, haveNats, haveNginx, missing };
+}
+
 export async function startPrivateNats(): Promise<{ url: string; stop(): Promise<void> } | undefined> {
   if (!NATS_SERVER) return undefined;
   for (let attempt = 0; attempt < 3; attempt++) {

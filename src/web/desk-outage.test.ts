@@ -1,14 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import {
-  addUser,
-  createHarness,
-  request,
-  sessionClient,
-  tokenClient,
-  type Client,
-  type Harness,
-  printAt,
-} from "./test-harness";
+import { addTrader, createHarness, request, type Client, type Harness, printAt } from "./test-harness";
 
 /**
  * The desk's HTML for the hard cases (in process): an off take-profit level, a jumped
@@ -23,9 +14,7 @@ const P = (s: string) => Math.round(Number(s) * 1e9);
 beforeAll(async () => {
   // The engine as the server starts it (with shard leases on Postgres).
   h = await createHarness({}, { engine: true });
-  const user = await addUser(h, "desktrader");
-  api = await tokenClient(h, user.id);
-  browser = await sessionClient(h, user.id);
+  ({ api, web: browser } = await addTrader(h, "desktrader"));
 });
 afterAll(() => h.close());
 

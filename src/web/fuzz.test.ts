@@ -6,16 +6,7 @@ import { testDatabaseKind } from "../persistence/test-database";
 import { createFetch } from "./app";
 import { caseArbitrary, FORMS, type FuzzCase, type Route } from "./fuzz-cases";
 import { stateSnapshot } from "./state-snapshot";
-import {
-  addUser,
-  archiveQuietBars,
-  createHarness,
-  json,
-  sessionClient,
-  tokenClient,
-  type Client,
-  type Harness,
-} from "./test-harness";
+import { addTrader, addUser, archiveQuietBars, createHarness, json, type Client, type Harness } from "./test-harness";
 import { until } from "../shared/testing";
 
 /**
@@ -34,10 +25,8 @@ let routes: Route[];
 
 beforeAll(async () => {
   h = await createHarness({}, { engine: true });
-  const admin = await addUser(h, "fuzzadmin");
-  token = await tokenClient(h, admin.id, "fuzz-main");
-  session = await sessionClient(h, admin.id);
-  other = await sessionClient(h, (await addUser(h, "fuzzother")).id);
+  ({ api: token, web: session } = await addTrader(h, "fuzzadmin"));
+  other = (await addTrader(h, "fuzzother")).web;
   // Some state for requests to act on: prices, an original-API trade with a ladder, a desk trade, archived bars.
   for (const [symbol, price] of [
     ["MES", 5000],

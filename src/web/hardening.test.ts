@@ -5,12 +5,12 @@ import { createFetch } from "./app";
 import { errorResponse } from "./error-plugin";
 import { stateSnapshot } from "./state-snapshot";
 import {
+  addTrader,
   addUser,
   archiveQuietBars,
   createHarness,
   json,
   sessionClient,
-  tokenClient,
   type Client,
   type Harness,
 } from "./test-harness";
@@ -22,11 +22,8 @@ let web: Client;
 let otherWeb: Client;
 beforeAll(async () => {
   h = await createHarness({}, { engine: true });
-  const admin = await addUser(h, "admin1");
-  const other = await addUser(h, "trader2");
-  api = await tokenClient(h, admin.id);
-  web = await sessionClient(h, admin.id);
-  otherWeb = await sessionClient(h, other.id);
+  ({ api, web } = await addTrader(h, "admin1"));
+  otherWeb = (await addTrader(h, "trader2")).web;
 });
 afterAll(async () => {
   await h.close();

@@ -79,6 +79,12 @@ export async function sessionClient(
   return { headers: { cookie: `sid=${s.token}`, "user-agent": userAgent }, csrf: s.csrfToken, userId };
 }
 
+/** A new user with an API token (`api`) and a browser session (`web`): where most suites start. */
+export async function addTrader(h: Harness, username?: string): Promise<{ id: number; api: Client; web: Client }> {
+  const { id } = await addUser(h, username);
+  return { id, api: await tokenClient(h, id), web: await sessionClient(h, id) };
+}
+
 export function json(client: Client, method: string, body?: unknown, extra: Record<string, string> = {}): RequestInit {
   return {
     method,

@@ -3,6 +3,7 @@ import type { PositionView } from "../../src/trading/position-view";
 import { ErrorNote, Hidden } from "./common";
 import { fmt, shown } from "./format";
 import type { DeskStateProps } from "./props";
+import { hxPost } from "../htmx";
 
 /** The take-profit levels: the position's, or the next trade's template. */
 export function Ladder({ s, p }: { s: DeskStateProps; p: PositionView | null }) {
@@ -32,7 +33,7 @@ export function Ladder({ s, p }: { s: DeskStateProps; p: PositionView | null }) 
       <h2>
         Take profit <span class="muted small">{p ? "levels of this position" : "levels for the next trade"}</span>
       </h2>
-      <form hx-post="/desk/ladder" hx-target="#desk-state" hx-swap="outerHTML" id="ladder-form">
+      <form {...hxPost("/desk/ladder", "#desk-state")} id="ladder-form">
         <Hidden s={s} version={p?.version} />
         <input type="hidden" name="dversion" value={defaultsVersion} />
         <input type="hidden" name="count" value={String(ladder.length)} />

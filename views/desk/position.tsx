@@ -4,6 +4,7 @@ import { ErrorNote, Hidden } from "./common";
 import { countdown, money, tone } from "../../src/shared/format";
 import { fmt } from "./format";
 import type { DeskStateProps } from "./props";
+import { hxPost } from "../htmx";
 
 type Working = PositionView["working"][number];
 const PURPOSE: Record<string, string> = {
@@ -31,9 +32,7 @@ function WorkingOrders({ s, p }: { s: DeskStateProps; p: PositionView }) {
           <span class="muted small" safe>{`${o.side} ${o.qty}`}</span>
           {o.purpose === "stop" && o.type === "limit" && o.state === "limit passed" ? (
             <form
-              hx-post="/desk/stop/market"
-              hx-target="#desk-state"
-              hx-swap="outerHTML"
+              {...hxPost("/desk/stop/market", "#desk-state")}
               class="inline-form"
               {...(s.confirm ? { "hx-confirm": "Send the stop as a market order?" } : {})}
             >

@@ -4,6 +4,7 @@ import { ErrorNote, Hidden } from "./common";
 import { fmt } from "./format";
 import type { DeskStateProps } from "./props";
 import { stopFormValues } from "./stop-values";
+import { hxPost } from "../htmx";
 
 /** The stop form: the position's own stop when there is one, else the next trade's default. */
 export function StopPanel({ s, p }: { s: DeskStateProps; p: PositionView | null }) {
@@ -16,7 +17,7 @@ export function StopPanel({ s, p }: { s: DeskStateProps; p: PositionView | null 
       <h2>
         Stop <span class="muted small">{p ? "of this position" : "for the next trade"}</span>
       </h2>
-      <form hx-post="/desk/stop" hx-target="#desk-state" hx-swap="outerHTML" class="grid-form" id="stop-form">
+      <form {...hxPost("/desk/stop", "#desk-state")} class="grid-form" id="stop-form">
         <Hidden s={s} version={p?.version} />
         <input type="hidden" name="dversion" value={defaultsVersion} />
         <label>

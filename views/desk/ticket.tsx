@@ -2,6 +2,7 @@ import { Html, type PropsWithChildren } from "@elysiajs/html";
 import type { PositionView } from "../../src/trading/position-view";
 import { ErrorNote, Hidden } from "./common";
 import type { DeskStateProps } from "./props";
+import { hxPost } from "../htmx";
 
 /** A button that posts the ticket's form to a desk action; the answer is the desk's new state. */
 function TicketAction({
@@ -11,15 +12,7 @@ function TicketAction({
   ...rest
 }: PropsWithChildren<{ post: string; class?: string } & Record<string, unknown>>) {
   return (
-    <button
-      type="button"
-      class={cls}
-      hx-post={post}
-      hx-target="#desk-state"
-      hx-swap="outerHTML"
-      hx-include=".ticket-form"
-      {...rest}
-    >
+    <button type="button" class={cls} {...hxPost(post, "#desk-state")} hx-include=".ticket-form" {...rest}>
       {children}
     </button>
   );
@@ -37,9 +30,7 @@ export function Ticket({ s, p }: { s: DeskStateProps; p: PositionView | null }) 
       </h2>
       <form
         class="ticket-form"
-        hx-post="/desk/order"
-        hx-target="#desk-state"
-        hx-swap="outerHTML"
+        {...hxPost("/desk/order", "#desk-state")}
         {...(s.confirm ? { "hx-confirm": "Send this order?" } : {})}
       >
         <Hidden s={s} />
@@ -98,7 +89,7 @@ export function Ticket({ s, p }: { s: DeskStateProps; p: PositionView | null }) 
       <ErrorNote error={s.error} here="ticket" />
       <details class="record">
         <summary>Record a position by hand</summary>
-        <form hx-post="/desk/record" hx-target="#desk-state" hx-swap="outerHTML" class="inline-form">
+        <form {...hxPost("/desk/record", "#desk-state")} class="inline-form">
           <Hidden s={s} />
           <select name="side" aria-label="Side">
             <option value="long">Long</option>

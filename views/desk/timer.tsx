@@ -2,6 +2,7 @@ import { Html } from "@elysiajs/html";
 import type { PositionView } from "../../src/trading/position-view";
 import { ErrorNote, Hidden } from "./common";
 import type { DeskStateProps } from "./props";
+import { hxPost } from "../htmx";
 
 /** The trade timer's settings: the position's running timer, or the next trade's default. */
 export function TimerPanel({ s, p }: { s: DeskStateProps; p: PositionView | null }) {
@@ -10,7 +11,7 @@ export function TimerPanel({ s, p }: { s: DeskStateProps; p: PositionView | null
   return (
     <div class="card timer" role="region" aria-label="Trade timer">
       <h2>Trade timer</h2>
-      <form hx-post="/desk/timer" hx-target="#desk-state" hx-swap="outerHTML" class="inline-form">
+      <form {...hxPost("/desk/timer", "#desk-state")} class="inline-form">
         <Hidden s={s} version={p?.version} />
         <input type="hidden" name="dversion" value={defaultsVersion} />
         <label>

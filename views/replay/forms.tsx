@@ -2,6 +2,7 @@ import { Html } from "@elysiajs/html";
 import { Table } from "../table";
 import { ctTime } from "../../src/shared/format";
 import type { ReplayPageProps } from "./props";
+import { hxPost } from "../htmx";
 
 /**
  * A time typed in the browser's zone. Rendered as the server's local time; the page script
@@ -29,7 +30,7 @@ export function ReplayForms(p: Omit<ReplayPageProps, "user" | "sessions">) {
           class="muted small"
           safe
         >{`1-minute bars (${p.archive.dataset}), played as four prints per bar: open, the nearer extreme, the other, close.`}</p>
-        <form class="grid-form" hx-post="/replay/new" hx-target="#replay-forms" hx-swap="outerHTML" data-local-times>
+        <form class="grid-form" {...hxPost("/replay/new", "#replay-forms")} data-local-times>
           <input type="hidden" name="source" value="archive" />
           <label class="span-all">
             Symbols
@@ -61,13 +62,7 @@ export function ReplayForms(p: Omit<ReplayPageProps, "user" | "sessions">) {
           Trades, MBP-1/TBBO, TCBBO, BBO/CBBO-1s/1m (top of book only: they carry no trades, so nothing prints) or
           OHLCV; plain or zstd (<code>.dbn</code>, <code>.dbn.zst</code>), up to 100 MB. Kept for re-use below.
         </p>
-        <form
-          class="grid-form"
-          hx-post="/replay/upload"
-          hx-encoding="multipart/form-data"
-          hx-target="#replay-forms"
-          hx-swap="outerHTML"
-        >
+        <form class="grid-form" {...hxPost("/replay/upload", "#replay-forms")} hx-encoding="multipart/form-data">
           <label class="span-all">
             File
             <input type="file" name="file" accept=".dbn,.zst,.dbn.zst" required />
@@ -82,13 +77,7 @@ export function ReplayForms(p: Omit<ReplayPageProps, "user" | "sessions">) {
       <section class="card" aria-label="Download from Databento">
         <h2>Download from Databento</h2>
         {p.historical ? (
-          <form
-            class="grid-form"
-            hx-post="/replay/quote"
-            hx-target="#replay-forms"
-            hx-swap="outerHTML"
-            data-local-times
-          >
+          <form class="grid-form" {...hxPost("/replay/quote", "#replay-forms")} data-local-times>
             <label>
               Schema
               <select name="schema">
@@ -122,9 +111,7 @@ export function ReplayForms(p: Omit<ReplayPageProps, "user" | "sessions">) {
         {p.quote ? (
           <form
             class="confirm-cost"
-            hx-post="/replay/download"
-            hx-target="#replay-forms"
-            hx-swap="outerHTML"
+            {...hxPost("/replay/download", "#replay-forms")}
             role="group"
             aria-label="Confirm the download"
           >
@@ -183,10 +170,8 @@ export function ReplayForms(p: Omit<ReplayPageProps, "user" | "sessions">) {
                   <button
                     type="button"
                     class="btn"
-                    hx-post="/replay/new"
+                    {...hxPost("/replay/new", "#replay-forms")}
                     hx-vals={JSON.stringify({ source: "file", fileId: f.id })}
-                    hx-target="#replay-forms"
-                    hx-swap="outerHTML"
                   >
                     Replay
                   </button>

@@ -2,6 +2,7 @@ import { Html } from "@elysiajs/html";
 import type { ReplaySummary } from "../../src/replay/replay-session";
 import { ctTime } from "../../src/shared/format";
 import { Summary } from "./summary";
+import { hxPost } from "../htmx";
 
 export interface ReplayPanelProps {
   id: number;
@@ -36,10 +37,8 @@ function Control({
     <button
       type="button"
       class={`btn ${primary ? "btn-primary" : ""}`}
-      hx-post={`/replay/${id}/control`}
+      {...hxPost(`/replay/${id}/control`, "#player")}
       hx-vals={JSON.stringify({ action, ...extra })}
-      hx-target="#player"
-      hx-swap="outerHTML"
       safe
     >
       {label}
@@ -73,11 +72,9 @@ export function ReplayPanel(p: ReplayPanelProps) {
           Speed
           <select
             name="speed"
-            hx-post={`/replay/${p.id}/control`}
+            {...hxPost(`/replay/${p.id}/control`, "#player")}
             hx-vals='{"action":"speed"}'
             hx-trigger="change"
-            hx-target="#player"
-            hx-swap="outerHTML"
           >
             {SPEED_OPTIONS.map((v) => (
               <option value={String(v)} selected={p.speed === v} safe>
@@ -86,13 +83,7 @@ export function ReplayPanel(p: ReplayPanelProps) {
             ))}
           </select>
         </label>
-        <form
-          class="seek"
-          hx-post={`/replay/${p.id}/control`}
-          hx-target="#player"
-          hx-swap="outerHTML"
-          hx-trigger="change"
-        >
+        <form class="seek" {...hxPost(`/replay/${p.id}/control`, "#player")} hx-trigger="change">
           <input type="hidden" name="action" value="seek" />
           <label class="inline">
             Seek

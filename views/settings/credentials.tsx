@@ -1,6 +1,7 @@
 import { Html } from "@elysiajs/html";
 import { Table } from "../table";
 import { NoticeLine, type Notice } from "./notice";
+import { hxPost } from "../htmx";
 
 /* Databento keys (write-only) and API tokens. */
 export function KeysSection({
@@ -27,7 +28,7 @@ export function KeysSection({
         <p class="muted small">The keys serve every user of this server; only an administrator can change them.</p>
       )}
       {admin ? (
-        <form class="grid-form" hx-post="/settings/keys" hx-target="#keys" hx-swap="outerHTML">
+        <form class="grid-form" {...hxPost("/settings/keys", "#keys")}>
           <label>
             Live key <input name="live" autocomplete="off" placeholder={keys.live ? `set (${keys.live})` : "db-…"} />
           </label>
@@ -110,9 +111,7 @@ export function TokensSection({
                 <button
                   type="button"
                   class="btn btn-ghost btn-small"
-                  hx-post={`/settings/tokens/${encodeURIComponent(t.name)}/revoke`}
-                  hx-target="#tokens"
-                  hx-swap="outerHTML"
+                  {...hxPost(`/settings/tokens/${encodeURIComponent(t.name)}/revoke`, "#tokens")}
                   hx-confirm={`Revoke ${t.name}? Clients using it stop working at once.`}
                 >
                   Revoke
@@ -122,7 +121,7 @@ export function TokensSection({
           ))}
         </Table>
       )}
-      <form class="inline-form" hx-post="/settings/tokens" hx-target="#tokens" hx-swap="outerHTML">
+      <form class="inline-form" {...hxPost("/settings/tokens", "#tokens")}>
         <label>
           New token name <input name="name" maxlength="40" required placeholder="e.g. tradingview" />
         </label>

@@ -1,13 +1,14 @@
 import { Html } from "@elysiajs/html";
 import type { Prefs } from "../../src/trading/settings-service";
 import { NoticeLine, type Notice } from "./notice";
+import { hxPost } from "../htmx";
 
 /* Trading preferences and each account's execution (route, webhook, commission). */
 export function PrefsSection({ prefs, version, notice }: { prefs: Prefs; version: number; notice?: Notice }) {
   return (
     <section class="card" id="prefs" aria-label="Trading preferences">
       <h2>Trading preferences</h2>
-      <form class="grid-form" hx-post="/settings/prefs" hx-target="#prefs" hx-swap="outerHTML">
+      <form class="grid-form" {...hxPost("/settings/prefs", "#prefs")}>
         <input type="hidden" name="version" value={String(version)} />
         <label>
           ATR method
@@ -66,9 +67,7 @@ export function ExecutionSection({ accounts, notice }: { accounts: AccountRow[];
       {accounts.map((a) => (
         <form
           class="account-row"
-          hx-post={`/settings/execution/${encodeURIComponent(a.name)}`}
-          hx-target="#execution"
-          hx-swap="outerHTML"
+          {...hxPost(`/settings/execution/${encodeURIComponent(a.name)}`, "#execution")}
           aria-label={`${a.name} account execution`}
         >
           <div class="account-head">
