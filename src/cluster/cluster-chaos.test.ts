@@ -3,14 +3,7 @@ import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node
 import { join } from "node:path";
 import { sql } from "kysely";
 import { startProxy, type RunningProxy } from "../web/nginx-proxy";
-import {
-  clusterPrerequisites,
-  startPrivateNats,
-  TestCluster,
-  testNatsUrl,
-  testPostgresUrl,
-  until,
-} from "./test-cluster";
+import { clusterNats, clusterPrerequisites, TestCluster, testPostgresUrl, until } from "./test-cluster";
 
 /**
  * The cluster's acceptance test: three instances, Postgres, NATS and nginx in front, all on
@@ -198,7 +191,7 @@ interface Disturbance {
 
 describe.skipIf(!ready)("cluster chaos: 3 instances, Postgres, NATS, nginx; SIGKILL and SIGSTOP rounds", () => {
   let c: TestCluster;
-  let nats: Awaited<ReturnType<typeof startPrivateNats>>;
+  let nats: Awaited<ReturnType<typeof clusterNats>> | undefined;
   let proxy: RunningProxy;
   let recorder: ReturnType<typeof Bun.serve>;
   const hooks: HookCall[] = [];
@@ -505,15 +498,11 @@ describe.skipIf(!ready)("cluster chaos: 3 instances, Postgres, NATS, nginx; SIGK
         return new Response(JSON.stringify({ ok: true }), { headers: { "content-type": "application/json" } });
       },
     });
-    nats = await startPrivateNats();
-    if (!nats)
-      console.warn(
-        `cluster-chaos: no nats-server binary; using the shared ${testNatsUrl} (another cluster on it would interfere)`,
-      );
+    nats = await clusterNats("cluster-chaos");
     c = await TestCluster.create({
       ARCHIVE_BACKFILL_DAYS: "1",
       LEASE_TTL_MS: String(LEASE_MS),
-      NATS_URL: nats?.url ?? testNatsUrl,
+      NATS_URL: nats.url,
     });
     for (let i = 0; i < INSTANCES; i++) await c.start(i);
     proxy = await startProxy({ backends: c.instances.map((x) => `127.0.0.1:${x!.port}`), tls: false });

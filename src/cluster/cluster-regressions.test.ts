@@ -13,14 +13,7 @@ import { ShardLeases } from "../persistence/shard-leases";
 import { TradingEngine } from "../trading/engine/engine";
 import type { Effect } from "../trading/engine/types";
 import { startProxy } from "../web/nginx-proxy";
-import {
-  clusterPrerequisites,
-  startPrivateNats,
-  TestCluster,
-  testNatsUrl,
-  testPostgresUrl,
-  until,
-} from "./test-cluster";
+import { clusterNats, clusterPrerequisites, TestCluster, testPostgresUrl, until } from "./test-cluster";
 
 /**
  * Defects the cluster's chaos test (cluster-chaos.test.ts) ran into, each reduced to a small,
@@ -84,8 +77,8 @@ if (!haveDb || !haveNats || !haveNginx)
 
 describe.skipIf(!haveDb || !haveNats)("regressions found by the chaos test: cluster processes", () => {
   test("D1: two deployments on one NATS server cross-talk — a user's position changes reach the other deployment's user with the same id, and its requests are answered there", async () => {
-    const nats = await startPrivateNats();
-    const url = nats?.url ?? testNatsUrl;
+    const nats = await clusterNats("cluster-regressions");
+    const url = nats.url;
     // Two separate deployments (own databases) that happen to share the NATS server.
     const a = await TestCluster.create({ NATS_URL: url });
     const b = await TestCluster.create({ NATS_URL: url });
@@ -145,7 +138,7 @@ describe.skipIf(!haveDb || !haveNats)("regressions found by the chaos test: clus
     } finally {
       await a.stop();
       await b.stop();
-      await nats?.stop();
+      await nats.stop();
     }
   }, 60_000);
 

@@ -67,7 +67,20 @@ export async function clusterPrerequisites(): Promise<{
   return { haveDb, haveNats, haveNginx, missing };
 }
 
-export async function startPrivateNats(): Promise<{ url: string; stop(): Promise<void> } | undefined> {
+/**
+ * A NATS server for one cluster test: its own when the binary is there, else the shared one
+ * (with a warning: another cluster on it would interfere); `stop` stops only its own.
+ */
+export async function clusterNats(test: string): Promise<{ url: string; stop(): Promise<void> }> {
+  const own = await startPrivateNats();
+  if (own) return own;
+  console.warn(
+    `${test}: no nats-server binary; using the shared ${testNatsUrl} (another cluster on it would interfere)`,
+  );
+  return { url: testNatsUrl, async stop() {} };
+}
+
+async function startPrivateNats(): Promise<{ url: string; stop(): Promise<void> } | undefined> {
   if (!NATS_SERVER) return undefined;
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await new Promise<number>((resolve, reject) => {
