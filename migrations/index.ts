@@ -12,6 +12,7 @@ import * as m0010 from "./0010_engine_shards";
 import * as m0011 from "./0011_feed_lease";
 import * as m0012 from "./0012_simulated_bars";
 import * as m0013 from "./0013_held_rolls";
+import * as m0014 from "./0014_risk_limits";
 
 /**
  * A static list, not a directory scan, so the compiled binary carries every migration.
@@ -31,4 +32,5 @@ export const migrations: Record<string, Migration> = {
   "0011_feed_lease": m0011,
   "0012_simulated_bars": m0012,
   "0013_held_rolls": m0013,
+  "0014_risk_limits": m0014,
 };

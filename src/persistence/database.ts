@@ -30,6 +30,20 @@ export interface AccountsTable {
   /** Dollars per contract per side. */
   commission: ColumnType<string, string | undefined, string>;
   execution: ColumnType<"paper" | "webhook", "paper" | "webhook" | undefined, "paper" | "webhook">;
+  /** Risk limits (R10), null when off: contracts micro-equivalent, dollars, minutes. */
+  max_order: ColumnType<number | null, number | null | undefined, number | null>;
+  max_position: ColumnType<number | null, number | null | undefined, number | null>;
+  daily_loss: ColumnType<string | null, string | null | undefined, string | null>;
+  flatten_before_close: ColumnType<number | null, number | null | undefined, number | null>;
+  /** The desk asks before an order of more contracts than this. */
+  confirm_above: ColumnType<number | null, number | null | undefined, number | null>;
+}
+
+/** An account's trading day as the engine keeps it (risk limits): JSON with BigInt as "123n". */
+export interface EngineAccountDaysTable {
+  account_id: number;
+  state: unknown;
+  updated_at: Generated<Date>;
 }
 
 export interface SessionsTable {
@@ -254,6 +268,7 @@ export interface Database {
   events: EventsTable;
   ohlcv_1m: Ohlcv1mTable;
   engine_positions: EnginePositionsTable;
+  engine_account_days: EngineAccountDaysTable;
   engine_orders: EngineOrdersTable;
   closed_trades: ClosedTradesTable;
   user_settings: UserSettingsTable;

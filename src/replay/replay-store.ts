@@ -79,7 +79,14 @@ export class ReplayStore {
   async persist(sessionId: number, w: ReplayWrite): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       const script = new SqlScript();
-      writeStep(script, { positions: [], newOrders: [], orderUpdates: [], events: w.events, closed: w.closed });
+      writeStep(script, {
+        positions: [],
+        newOrders: [],
+        orderUpdates: [],
+        events: w.events,
+        closed: w.closed,
+        days: [],
+      });
       await script.run(trx, false);
       if (w.closed.length) {
         await trx

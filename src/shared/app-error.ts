@@ -15,7 +15,8 @@ export type AppErrorCode =
   | "unavailable"
   | "account_moved"
   | "no_price"
-  | "replay_ended";
+  | "replay_ended"
+  | "risk_limit";
 
 const BY_STATUS: Record<AppErrorStatus, AppErrorCode> = {
   400: "invalid_input",

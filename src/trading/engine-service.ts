@@ -1,6 +1,7 @@
 import type { Kysely } from "kysely";
 import type { Logger } from "../log/logger";
 import type { InstrumentRegistry } from "../market-data/instruments/instrument-registry";
+import { GLOBEX_CALENDAR } from "../market-data/instruments/trading-hours";
 import type { Database } from "../persistence/database";
 import { loadAccounts, loadSnapshot } from "../persistence/repositories/engine-repo";
 import { writeBatch } from "./batch-writer";
@@ -68,7 +69,7 @@ export class EngineService implements EngineHost {
     /** Postgres takes a batch's statements as one query (one round trip); PGlite one by one. */
     private readonly batchInOneQuery = false,
   ) {
-    this.engine = new TradingEngine((s) => this.spec(s));
+    this.engine = new TradingEngine((s) => this.spec(s), { calendar: GLOBEX_CALENDAR });
     this.pending = emptyBatch(side);
   }
 

@@ -68,7 +68,7 @@ export interface StepBatch {
 export const emptyBatch = (side?: SideTables): StepBatch => ({
   keys: new Set(),
   accounts: new Set(),
-  write: { newOrders: [], orderUpdates: [], events: [], closed: [] },
+  write: { newOrders: [], orderUpdates: [], events: [], closed: [], days: [] },
   submits: [],
   changes: new Map(),
   steps: [],
@@ -80,6 +80,7 @@ export function withoutAccounts(b: StepBatch, ids: ReadonlySet<number>): boolean
   b.submits = b.submits.filter((s) => !ids.has(s.type === "submit" || s.type === "cancel" ? s.order.accountId : -1));
   for (const key of [...b.changes.keys()]) if (ids.has(accountOf(key))) b.changes.delete(key);
   b.write.events = b.write.events.filter((e) => !ids.has(e.accountId));
+  b.write.days = b.write.days.filter(([id]) => !ids.has(id));
   for (const id of ids) b.accounts.delete(id);
   return b.accounts.size > 0;
 }
@@ -103,6 +104,7 @@ function batchPorts(b: StepBatch, engine: TradingEngine): StepPorts {
       b.accounts.add(accountOfEffect(f));
       if (f.type === "event") b.write.events.push(f.event);
       else if (f.type === "closed") b.write.closed.push(f.trade);
+      else if (f.type === "day") b.write.days.push([f.accountId, f.day]);
       else
         b.write.orderUpdates.push({
           id: f.orderId,

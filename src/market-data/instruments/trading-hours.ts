@@ -121,3 +121,9 @@ export function tradeDate(ms: number): string {
   const d = new Date(Date.UTC(t.year, t.month - 1, t.day + rollForward));
   return d.toISOString().slice(0, 10);
 }
+
+/** The end of the trading day `ms` belongs to: the open of the next session (17:00 CT after the close). */
+export const tradingDayEnd = (ms: number): number => nextOpen(nextClose(ms));
+
+/** Globex hours as the engine's risk rules ask for them. */
+export const GLOBEX_CALENDAR = { dayEnd: tradingDayEnd, nextClose } as const;

@@ -15,9 +15,36 @@ export interface AccountRow {
   execution: "paper" | "webhook";
   /** Dollars per contract per side, as the numeric column's decimal string. */
   commission: string;
+  /** Risk limits, null when off (R10): micro-equivalent contracts; dollars as a decimal string; minutes. */
+  max_order: number | null;
+  max_position: number | null;
+  daily_loss: string | null;
+  flatten_before_close: number | null;
+  confirm_above: number | null;
 }
 
-const columns = ["id", "name", "kind", "execution", "commission"] as const;
+const columns = [
+  "id",
+  "name",
+  "kind",
+  "execution",
+  "commission",
+  "max_order",
+  "max_position",
+  "daily_loss",
+  "flatten_before_close",
+  "confirm_above",
+] as const;
+
+export type RiskColumns = Pick<
+  AccountRow,
+  "max_order" | "max_position" | "daily_loss" | "flatten_before_close" | "confirm_above"
+>;
+
+/** Sets an account's risk limits (null: off). */
+export async function setRiskLimits(db: Db, accountId: number, limits: RiskColumns): Promise<void> {
+  await db.updateTable("accounts").set(limits).where("id", "=", accountId).execute();
+}
 
 /** A user's account by name; names are unique per user and never change. */
 export async function findAccount(db: Db, userId: number, name: string): Promise<AccountRow | undefined> {

@@ -3,16 +3,18 @@ import type { SqlScript } from "../multi-row";
 import type { EngineSnapshot } from "../../trading/engine/engine";
 import type {
   AccountConfig,
+  AccountDay,
   Bracket,
   ClosedTrade,
   EngineEvent,
   OrderRequest,
   Position,
+  RiskLimits,
   WorkingOrder,
 } from "../../trading/engine/types";
 import type { Database } from "../database";
 import { nanosToDecimal } from "../../shared/price-format";
-import { listAllAccounts } from "./accounts-repo";
+import { type AccountRow, listAllAccounts } from "./accounts-repo";
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -40,7 +42,17 @@ export async function loadAccounts(
     name: r.name,
     execution: r.execution,
     commission: decimalToNanoBig(String(r.commission)),
+    risk: riskOf(r),
   }));
+}
+
+function riskOf(r: AccountRow): RiskLimits | undefined {
+  const risk: RiskLimits = {};
+  if (r.max_order !== null) risk.maxOrder = r.max_order;
+  if (r.max_position !== null) risk.maxPosition = r.max_position;
+  if (r.daily_loss !== null) risk.dailyLoss = decimalToNanoBig(String(r.daily_loss));
+  if (r.flatten_before_close !== null) risk.flattenBeforeCloseMin = r.flatten_before_close;
+  return Object.keys(risk).length ? risk : undefined;
 }
 
 /** A numeric column's decimal string as exact 1e-9 units. */
@@ -54,13 +66,16 @@ export function decimalToNanoBig(d: string): bigint {
 /** Everything the engine needs to continue where it stopped. */
 /** The stored state of these accounts (of all, without a list). */
 export async function loadSnapshot(db: Db, accountIds?: readonly number[]): Promise<EngineSnapshot> {
-  if (accountIds && !accountIds.length) return { positions: [], orders: [], entries: [] };
+  if (accountIds && !accountIds.length) return { positions: [], orders: [], entries: [], days: [] };
   let pq = db.selectFrom("engine_positions").select("state");
   let oq = db.selectFrom("engine_orders").selectAll().where("status", "=", "working");
+  let dq = db.selectFrom("engine_account_days").select(["account_id", "state"]);
   if (accountIds) {
     pq = pq.where("account_id", "in", accountIds);
     oq = oq.where("account_id", "in", accountIds);
+    dq = dq.where("account_id", "in", accountIds);
   }
+  const days = (await dq.execute()).map((r): [number, AccountDay] => [r.account_id, fromJson<AccountDay>(r.state)]);
   const positions = (await pq.execute()).map((r) => fromJson<Position>(r.state));
   const rows = await oq.orderBy("created_at").execute();
   const orders: WorkingOrder[] = [];
@@ -71,7 +86,7 @@ export async function loadSnapshot(db: Db, accountIds?: readonly number[]): Prom
     if (r.bracket !== null && r.bracket !== undefined)
       entries.push([o.id, { orderId: o.id, bracket: fromJson<Bracket>(r.bracket) }]);
   }
-  return { positions, orders, entries };
+  return { positions, orders, entries, days };
 }
 
 export interface StepWrite {
@@ -85,6 +100,8 @@ export interface StepWrite {
   }[];
   events: EngineEvent[];
   closed: ClosedTrade[];
+  /** Accounts' trading days as the batch left them (several per account: the last wins). */
+  days: [number, AccountDay][];
 }
 
 /**
@@ -137,12 +154,21 @@ export function writeStep(script: SqlScript, w: StepWrite): void {
         e.actor.label.slice(0, 200),
         e.actor.userId,
         e.accountId,
-        e.symbol,
+        // An account-wide event (a risk lock) has no symbol.
+        e.symbol || null,
         e.kind,
         e.reason,
         toJson({ ...e.data, ts: e.tsMs }),
         e.tradeId,
       ]),
+    );
+  }
+  if (w.days.length) {
+    const last = [...new Map(w.days).entries()];
+    script.values(
+      "insert into engine_account_days (account_id, state)",
+      last.map(([id, d]) => [id, toJson(d)]),
+      "on conflict (account_id) do update set state = excluded.state, updated_at = now()",
     );
   }
   if (w.closed.length) {

@@ -9,7 +9,7 @@ import type { Position } from "./types";
  * Prices at or beyond which a print makes one of this position's rules act (∓∞: none), written
  * to ups[i]/downs[i]: this runs for every position a print touches, so it allocates nothing.
  */
-export function positionBand(p: Position, ups: number[], downs: number[], i: number): void {
+export function positionBand(p: Position, ups: number[], downs: number[], i: number, lossAt: number): void {
   let up = Infinity;
   let down = -Infinity;
   if (p.qty > 0 && !p.closing) {
@@ -29,6 +29,11 @@ export function positionBand(p: Position, ups: number[], downs: number[], i: num
       if (l.status !== "armed" || !l.enabled) continue;
       if (long) up = Math.min(up, l.price);
       else down = Math.max(down, l.price);
+    }
+    // The account's daily loss limit (risk.ts); NaN compares false.
+    if (long ? lossAt > down : lossAt < up) {
+      if (long) down = lossAt;
+      else up = lossAt;
     }
     if (p.timer?.phase === "waiting-for-entry") {
       const q = BigInt(p.qty);
@@ -51,7 +56,7 @@ export function rebuild(b: Book): void {
   const check = b.staleCount > 0;
   for (let i = 0; i < ps.length; i++) {
     if (check && stale[i]) {
-      positionBand(ps[i]!, ups, downs, i);
+      positionBand(ps[i]!, ups, downs, i, b.lossAt[i]!);
       stale[i] = 0;
     }
     if (ups[i]! < up) up = ups[i]!;

@@ -6,6 +6,7 @@ import { submitRaw } from "./orders";
 import { ensurePosition, openTrade } from "./positions";
 import { formatPrice, onTick } from "./price-math";
 import * as say from "./reasons";
+import { checkEntry } from "./risk";
 import { type Actor, type Command, EngineError, PART, type EngineSpec } from "./types";
 
 type TradeCommand = Extract<Command, { kind: "order" | "record" | "sync" }>;
@@ -22,6 +23,12 @@ export function applyTrade(
   actor: Actor,
 ): void {
   checkQty(c.qty);
+  const side = c.kind === "order" ? c.side : c.side === "long" ? "buy" : "sell";
+  const p = ctx.positions.get(`${accountId}:${symbol}`);
+  const held = c.kind === "sync" && p && p.qty > 0 ? (p.side === c.side ? -p.qty : p.qty) : 0;
+  // A sync restates the whole position: to the same side only what it adds is an entry; to the other, a flip.
+  const qty = c.qty + held;
+  if (qty > 0) checkEntry(ctx, accountId, symbol, spec, side, qty);
   const at: At = { accountId, symbol, spec };
   if (c.kind === "order") order(ctx, at, c, actor);
   else if (c.kind === "record") record(ctx, at, c, actor);

@@ -6,6 +6,7 @@ import { setLadder, updateLevel } from "./ladder";
 import { cancelResting, closingRests, pendingExitQty, submitExit } from "./orders";
 import { flatten } from "./positions";
 import * as say from "./reasons";
+import { checkLoss } from "./risk";
 import { moveStop, setStop } from "./stops";
 import { setTimer } from "./timer";
 import { type Actor, type Command, type CommandInput, EngineError, PART, type Position } from "./types";
@@ -59,6 +60,8 @@ export function onCommand(ctx: Step, input: CommandInput): boolean {
       setTimer(ctx, need(p, symbol), c.timer, actor);
       break;
   }
+  // What the command changed may bring the day's loss limit nearer (or past it: a synced loser).
+  checkLoss(ctx, accountId);
   const after = ctx.positions.get(key);
   if (input.idempotencyKey && after) {
     after.recentCommands = rememberKey(after.recentCommands ?? [], input.idempotencyKey, ctx.now);

@@ -5,6 +5,7 @@
  */
 import {
   type AccountConfig,
+  type AccountDay,
   type Actor,
   type Effect,
   EngineError,
@@ -12,6 +13,7 @@ import {
   type Nanos,
   type PendingEntry,
   type Position,
+  type SessionCalendar,
   type WorkingOrder,
 } from "./types";
 
@@ -32,6 +34,8 @@ export interface Book {
   /** 1 where a trailing-stop ratchet is not yet announced (deferRatchets). */
   ratcheted: number[];
   ratchetCount: number;
+  /** Each position's loss price (risk.ts), by index; NaN: no daily loss limit applies. */
+  lossAt: number[];
   last: Nanos;
   /** Since when no prices have come for this symbol (0: they are coming). */
   downSince: number;
@@ -48,6 +52,10 @@ export interface Step {
   readonly orders: Map<string, WorkingOrder>;
   readonly entries: Map<string, PendingEntry>;
   readonly accounts: Map<number, AccountConfig>;
+  /** Each account's trading day (risk.ts): realized P&L, lock. */
+  readonly days: Map<number, AccountDay>;
+  /** Trading days and daily closes; absent, a day never ends. */
+  readonly calendar: SessionCalendar | undefined;
   /** Positions whose timer still runs (the clock looks only at these). */
   readonly timed: Set<Position>;
   readonly spec: (symbol: string) => EngineSpec | undefined;
@@ -142,6 +150,7 @@ export function bookOf(books: Map<string, Book>, symbol: string): Book {
       changedIn: [],
       ratcheted: [],
       ratchetCount: 0,
+      lossAt: [],
       last: 0,
       downSince: 0,
       awaiting: 0,
@@ -162,5 +171,6 @@ export function addToBook(books: Map<string, Book>, p: Position): void {
   b.stale.push(1);
   b.staleCount++;
   b.ratcheted.push(0);
+  b.lossAt.push(Number.NaN);
   b.changedIn.push(undefined);
 }

@@ -15,9 +15,11 @@ import { addToBook, type Book, bookOf, NONE, type Step, touch } from "./context"
 import { onFeed } from "./feed";
 import { onPrint } from "./prints";
 import { onReport } from "./reports";
+import { onAccount, refreshLossPrices, riskClock } from "./risk";
 import { onClock } from "./timer";
 import {
   type AccountConfig,
+  type AccountDay,
   type Bracket,
   type Effect,
   type EngineInput,
@@ -27,6 +29,7 @@ import {
   type WorkingOrder,
   type EngineSpec,
   type PendingEntry,
+  type SessionCalendar,
 } from "./types";
 
 export { MAX_ATTEMPTS, MAX_QTY } from "./context";
@@ -37,6 +40,8 @@ export interface EngineSnapshot {
   positions: Position[];
   orders: WorkingOrder[];
   entries: [string, PendingEntry][];
+  /** Each account's trading day (risk limits); absent in snapshots from before them. */
+  days?: [number, AccountDay][];
 }
 
 /** The part of a snapshot that belongs to the accounts `keep` accepts (entries go with their orders). */
@@ -47,6 +52,7 @@ export function snapshotOf(s: EngineSnapshot, keep: (accountId: number) => boole
     positions: s.positions.filter((p) => keep(p.accountId)),
     orders,
     entries: s.entries.filter(([id]) => kept.has(id)),
+    days: (s.days ?? []).filter(([id]) => keep(id)),
   };
 }
 
@@ -64,7 +70,7 @@ export class TradingEngine {
      * replay, whose positions are not stored and whose screens refresh a few times a second
      * however fast the tape plays; the live engine stores every ratchet before anything else happens.
      */
-    opts: { deferRatchets?: boolean } = {},
+    opts: { deferRatchets?: boolean; calendar?: SessionCalendar } = {},
   ) {
     this.ctx = {
       books: new Map(),
@@ -72,6 +78,8 @@ export class TradingEngine {
       orders: new Map(),
       entries: new Map(),
       accounts: new Map(),
+      days: new Map(),
+      calendar: opts.calendar,
       timed: new Set(),
       spec,
       deferRatchets: opts.deferRatchets ?? false,
@@ -90,6 +98,17 @@ export class TradingEngine {
 
   setAccount(a: AccountConfig): void {
     this.ctx.accounts.set(a.id, a);
+    // Its limits may have changed: the loss prices follow (nothing is emitted outside a step).
+    this.begin(this.ctx.now);
+    refreshLossPrices(this.ctx, a.id);
+    this.ctx.out = NONE;
+  }
+
+  /** An account's trading day as of `nowMs` (realized P&L net of commissions, lock); reading changes nothing. */
+  day(accountId: number, nowMs: number): Readonly<AccountDay> {
+    const d = this.ctx.days.get(accountId);
+    if (d && nowMs < d.untilMs) return d;
+    return { untilMs: this.ctx.calendar?.dayEnd(nowMs) ?? Number.MAX_SAFE_INTEGER, realized: 0n, lock: null };
   }
 
   position(accountId: number, symbol: string): Readonly<Position> | undefined {
@@ -141,6 +160,7 @@ export class TradingEngine {
       case "clock": {
         const out = this.begin(input.nowMs);
         onClock(this.ctx);
+        riskClock(this.ctx);
         return out;
       }
       case "command": {
@@ -155,6 +175,11 @@ export class TradingEngine {
       case "feed": {
         const out = this.begin(input.tsMs);
         onFeed(this.ctx, input);
+        return out;
+      }
+      case "account": {
+        const out = this.begin(input.tsMs);
+        onAccount(this.ctx, input);
         return out;
       }
     }
@@ -179,17 +204,23 @@ export class TradingEngine {
   /* ---------------- snapshot ---------------- */
 
   snapshot(): EngineSnapshot {
-    const { positions, orders, entries } = this.ctx;
-    return structuredClone({ positions: [...positions.values()], orders: [...orders.values()], entries: [...entries] });
+    const { positions, orders, entries, days } = this.ctx;
+    return structuredClone({
+      positions: [...positions.values()],
+      orders: [...orders.values()],
+      entries: [...entries],
+      days: [...days],
+    });
   }
 
   restore(s: EngineSnapshot): void {
-    const { books, positions, orders, entries, timed } = this.ctx;
+    const { books, positions, orders, entries, timed, days } = this.ctx;
     // What the market said is not part of the stored state: the last prices and outages stay.
     const market = [...books.values()].map((b) => [b.symbol, b.last, b.downSince] as const);
     positions.clear();
     orders.clear();
     entries.clear();
+    days.clear();
     books.clear();
     this.lastBook = undefined;
     timed.clear();
@@ -208,6 +239,10 @@ export class TradingEngine {
       if (o.awaitingPrice) bookOf(books, o.symbol).awaiting++;
     }
     for (const [k, v] of structuredClone(s.entries)) entries.set(k, v);
+    for (const [k, v] of structuredClone(s.days ?? [])) days.set(k, v);
+    this.begin(this.ctx.now);
+    for (const id of this.ctx.accounts.keys()) refreshLossPrices(this.ctx, id);
+    this.ctx.out = NONE;
   }
 
   /** Another instance runs these accounts now: their state leaves this engine (the market's prices stay). */
@@ -227,6 +262,13 @@ export class TradingEngine {
     for (const o of s.orders) orders.set(o.id, o);
     const entries = new Map(cur.entries);
     for (const [k, v] of s.entries) entries.set(k, v);
-    this.restore({ positions: [...positions.values()], orders: [...orders.values()], entries: [...entries] });
+    const days = new Map(cur.days);
+    for (const [k, v] of s.days ?? []) days.set(k, v);
+    this.restore({
+      positions: [...positions.values()],
+      orders: [...orders.values()],
+      entries: [...entries],
+      days: [...days],
+    });
   }
 }

@@ -11,6 +11,7 @@ import { rebaseLadder } from "./ladder";
 import { hasWorking, submitRaw } from "./orders";
 import { closeTrade, openTrade } from "./positions";
 import * as say from "./reasons";
+import { addRealized, checkLoss } from "./risk";
 import { afterFirstTp } from "./trailing";
 import { type Nanos, PART, type Position, type Side, type WorkingOrder } from "./types";
 
@@ -34,6 +35,7 @@ export function applyFill(ctx: Step, p: Position, o: WorkingOrder, qty: number, 
     }
     const commission = perContract * BigInt(openQty);
     p.commissions += commission;
+    addRealized(ctx, p.accountId, -commission);
     recordFill(ctx, p, o, openQty, price, 0n, commission, assumed, false);
     const late = o.purpose !== "entry" && o.purpose !== "reverse";
     const after = fresh ? undefined : { qty: p.qty, avg: Number(p.cost / BigInt(p.qty)) };
@@ -62,6 +64,7 @@ export function applyFill(ctx: Step, p: Position, o: WorkingOrder, qty: number, 
   }
   if (p.qty === 0) ctx.entries.delete(o.id);
   touch(ctx, p, PART.size | PART.ladder);
+  checkLoss(ctx, p.accountId);
 }
 
 /** The reducing part of a fill (netting): realized P&L of `qty` contracts at `price`. */
@@ -85,6 +88,7 @@ function reduce(
   p.commissions += commission;
   p.exitQty += qty;
   p.exitCost += BigInt(price) * BigInt(qty);
+  addRealized(ctx, p.accountId, pnl - commission);
   recordFill(ctx, p, o, qty, price, pnl, commission, assumed, true);
   const level = o.levelId ? p.ladder.find((l) => l.id === o.levelId) : undefined;
   const d = spec.decimals;

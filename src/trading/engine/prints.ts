@@ -11,6 +11,7 @@ import { pnlAt } from "./positions";
 import * as say from "./reasons";
 import { fireStop } from "./stops";
 import { fireTimer } from "./timer";
+import { checkLoss } from "./risk";
 import { ratchet } from "./trailing";
 import { type Nanos, PART, type Position, type EngineSpec } from "./types";
 
@@ -27,8 +28,11 @@ export function onPrint(ctx: Step, book: Book, price: Nanos): void {
   for (let i = 0; i < ps.length; i++) {
     if (price >= ups[i]! || price <= downs[i]!) {
       const p = ps[i]!;
+      // The daily loss limit first: reached, it flattens the account (this position included) and locks it.
+      const lossAt = book.lossAt[i]!;
+      if (p.side === "long" ? price <= lossAt : price >= lossAt) checkLoss(ctx, p.accountId);
       evaluate(ctx, p, price, spec, book, i);
-      positionBand(p, ups, downs, i);
+      positionBand(p, ups, downs, i, book.lossAt[i]!);
       if (stale[i]) {
         stale[i] = 0;
         book.staleCount--;

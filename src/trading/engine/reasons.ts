@@ -163,3 +163,30 @@ export const exitRetry = (kind: string, why: string, attempt: number, max: numbe
   `exit ${kind}: ${why} — retrying (attempt ${attempt} of ${max})`;
 export const orderFailed = (o: WorkingOrder, kind: string, why: string) =>
   `${o.purpose} order ${o.side} ${o.qty} ${kind}: ${why}`;
+
+/* ---------- risk limits (R10) ---------- */
+
+const contracts = (n: number) => `${n} contract${n === 1 ? "" : "s"}`;
+/** "3 ES (30 micro-equivalent)" where a weight applies, else "3 MES". */
+const sized = (qty: number, symbol: string, weight: number) =>
+  weight === 1 ? `${qty} ${symbol}` : `${qty} ${symbol} (${qty * weight} micro-equivalent)`;
+export const maxOrderRefused = (qty: number, symbol: string, weight: number, max: number) =>
+  `order refused: ${sized(qty, symbol, weight)} is above this account's maximum order of ${contracts(max)} (micro-equivalent)`;
+export const maxPositionRefused = (group: string, after: number, max: number) =>
+  `order refused: it would make the ${group} position ${contracts(Math.abs(after))} (micro-equivalent, mini and micro together), above this account's maximum of ${max}`;
+export const lockedRefused = (reason: string, untilMs: number) =>
+  `new entries are locked until ${clockCT(untilMs)} (${reason}); exits still work`;
+export const closeWindowRefused = (min: number) =>
+  `new entries are closed: this account flattens ${min} min before the daily close and takes no entries until the next session`;
+export const dailyLossReached = (limit: bigint, day: bigint) =>
+  `daily loss limit ${formatDollars(limit)} reached (day ${formatDollars(day)}, realized and open)`;
+export const flattenBeforeClose = (min: number, closeMs: number) =>
+  `${min} min before the daily close (${clockCT(closeMs)})`;
+export const KILL_SWITCH = "kill switch";
+export const killedBy = (by: string) => `kill switch by ${by}: everything flattened, new entries locked`;
+export const lockedBy = (reason: string, untilMs: number) =>
+  `${reason} → flatten everything; new entries locked until ${clockCT(untilMs)}`;
+export const resumedBy = (by: string) => `trading resumed by ${by} after the kill switch`;
+export const LOSS_LOCK_STAYS =
+  "the daily loss limit locks this account until the next session; it cannot be lifted early";
+export const NOT_LOCKED = "this account is not locked";

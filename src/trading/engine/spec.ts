@@ -12,7 +12,15 @@ export function engineSpec(i: Instrument): EngineSpec {
   if (!s)
     specs.set(
       i,
-      (s = { root: i.root, tick: Number(i.tickSize), pointValue: i.pointValue, decimals: priceDecimals(i) }),
+      (s = {
+        root: i.root,
+        tick: Number(i.tickSize),
+        pointValue: i.pointValue,
+        decimals: priceDecimals(i),
+        // Risk limits count the pair together, in micros: ES is 10 MES (R10).
+        riskGroup: i.family === "mini" ? i.root : i.pair,
+        riskWeight: i.family === "mini" ? i.pairRatio : 1,
+      }),
     );
   return s;
 }

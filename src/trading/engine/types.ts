@@ -25,6 +25,13 @@ export interface InstrumentSpec {
   tick: Nanos;
   /** Dollars per 1.0 of price, in 1e-9 dollars (ES 50e9). */
   pointValue: bigint;
+  /**
+   * Risk limits count a mini and its micro together (docs/trading-rules.md R10): the pair's
+   * name (the mini's root) and how many micro contracts one contract of this symbol is (ES 10,
+   * MES 1). Absent: the symbol alone, one contract each.
+   */
+  riskGroup?: string;
+  riskWeight?: number;
 }
 
 /** An instrument as the engine uses it: with the decimals its prices are shown with. */
@@ -36,6 +43,37 @@ export interface AccountConfig {
   kind: AccountKind;
   /** Commission per contract per side, in 1e-9 dollars. */
   commission: bigint;
+  risk?: RiskLimits;
+}
+
+/** An account's risk limits (R10); each absent one does not apply. */
+export interface RiskLimits {
+  /** Most micro-equivalent contracts one order may open or add (ES 2 = 20). */
+  maxOrder?: number;
+  /** Most micro-equivalent contracts open in one product, mini and micro netted. */
+  maxPosition?: number;
+  /** Loss of the trading day (realized net of commissions, plus open) that flattens and locks, 1e-9 dollars. */
+  dailyLoss?: bigint;
+  /** Flatten this many minutes before the daily close, and take no new entries until the next session. */
+  flattenBeforeCloseMin?: number;
+}
+
+/** An account's trading day as the risk rules see it (R10). */
+export interface AccountDay {
+  /** When this trading day ends (the next session opens): then it starts again at zero, unlocked. */
+  untilMs: number;
+  /** Realized P&L of the day's fills net of their commissions, 1e-9 dollars. */
+  realized: bigint;
+  /** New entries refused until `untilMs` (or, after a kill switch, until the trader resumes). */
+  lock: { kind: "loss" | "kill"; reason: string; atMs: number } | null;
+}
+
+/** Trading days and daily closes, in exchange time (the host's: CME Globex hours). */
+export interface SessionCalendar {
+  /** The end of the trading day `ms` belongs to (the next session's open). */
+  dayEnd(ms: number): number;
+  /** The next daily close at or after `ms`. */
+  nextClose(ms: number): number;
 }
 
 /** A distance or a place, as a trader gives it. */
@@ -101,7 +139,7 @@ export interface TimerState {
   phase: "running" | "waiting-for-entry" | "done";
 }
 
-export type Purpose = "entry" | "tp" | "stop" | "timer" | "exit" | "reverse";
+export type Purpose = "entry" | "tp" | "stop" | "timer" | "exit" | "reverse" | "risk";
 
 export interface OrderRequest {
   /** Deterministic: the same automated action always gets the same id (idempotency key). */
@@ -303,7 +341,16 @@ export interface FeedInput {
   tsMs: number;
 }
 
-export type EngineInput = TradeInput | ClockInput | CommandInput | ReportInput | FeedInput;
+/** An account-wide action: the kill switch (flatten everything, lock entries) and resuming after it. */
+export interface AccountInput {
+  type: "account";
+  accountId: number;
+  action: "kill" | "resume";
+  actor: Actor;
+  tsMs: number;
+}
+
+export type EngineInput = TradeInput | ClockInput | CommandInput | ReportInput | FeedInput | AccountInput;
 
 /* ---------- effects ---------- */
 
@@ -326,7 +373,9 @@ export type Effect =
   | { type: "changed"; key: string; accountId: number; symbol: string }
   | { type: "closed"; trade: ClosedTrade }
   /** An order filled by the engine itself (one the broker took without a price, filled at the next print): its row says so. */
-  | { type: "filled"; orderId: string; filled: number; done: boolean; note: string };
+  | { type: "filled"; orderId: string; filled: number; done: boolean; note: string }
+  /** An account's trading day changed (realized, lock): stored with the step. */
+  | { type: "day"; accountId: number; day: AccountDay };
 
 /**
  * What a step changed, per position key: its events in order, or none for a position reported

@@ -14,7 +14,7 @@ export interface StepPorts {
    */
   route(f: Of<"submit"> | Of<"cancel">): readonly Effect[] | undefined;
   /** What is stored of the step: its events, closed trades, and order rows the engine filled by rule. */
-  persist(f: Of<"event"> | Of<"closed"> | Of<"filled">): void;
+  persist(f: Of<"event"> | Of<"closed"> | Of<"filled"> | Of<"day">): void;
   /** A position changed (its key is announced with its events once the step is stored). */
   changed?(f: Of<"changed">): void;
 }
@@ -50,6 +50,7 @@ export function interpret(fx: readonly Effect[], changes: Map<string, EngineEven
         break;
       case "closed":
       case "filled":
+      case "day":
         ports.persist(f);
         break;
     }
@@ -85,5 +86,7 @@ export function accountOfEffect(f: Effect): number {
       return f.trade.accountId;
     case "filled":
       return accountOf(f.orderId);
+    case "day":
+      return f.accountId;
   }
 }
