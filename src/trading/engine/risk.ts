@@ -130,8 +130,8 @@ export function checkLoss(ctx: Step, accountId: number): void {
   const d = dayOf(ctx, accountId);
   if (d.lock) return;
   const pnl = dayPnl(ctx, accountId);
-  if (pnl > -limit) return refreshLossPrices(ctx, accountId);
-  lock(ctx, accountId, "loss", say.dailyLossReached(limit, pnl), RISK);
+  if (pnl > -limit) refreshLossPrices(ctx, accountId);
+  else lock(ctx, accountId, "loss", say.dailyLossReached(limit, pnl), RISK);
 }
 
 /** Locks new entries and flattens every position of the account (daily loss limit, kill switch). */
