@@ -20,6 +20,7 @@ import { EngineService } from "../trading/engine-service";
 import { PaperAdapter } from "../trading/execution/paper-adapter";
 import { WebhookAdapter } from "../trading/execution/webhook-adapter";
 import { ExecutionRouter } from "../trading/execution/router";
+import { RiskService } from "../trading/risk-service";
 import { TradingService } from "../trading/trading-service";
 import { SettingsService } from "../trading/settings-service";
 import { priceDecimals } from "../market-data/instruments/catalogue";
@@ -138,6 +139,7 @@ export function createAppContext(
   const legacyLog = logger.child({ component: "legacy-api" });
   const bridge = new LegacyEngineBridge(engine, legacyTables, legacyLog);
   const trading = new TradingService(db, engine, barHistory);
+  const risk = new RiskService(db, engine, trading);
   const replay = new ReplayService(db, {
     dataDir: config.DATA_DIR,
     archiveDataset: archive.dataset,
@@ -183,6 +185,7 @@ export function createAppContext(
     engine,
     paper,
     trading,
+    risk,
     replay,
     settings: new SettingsService(db),
     startedAt: new Date(),

@@ -3,12 +3,14 @@ import type { Logger } from "../log/logger";
 import type { InstrumentRegistry } from "../market-data/instruments/instrument-registry";
 import { GLOBEX_CALENDAR } from "../market-data/instruments/trading-hours";
 import type { Database } from "../persistence/database";
+import { appendEvent } from "../persistence/events";
 import { loadAccounts, loadSnapshot } from "../persistence/repositories/engine-repo";
 import { writeBatch } from "./batch-writer";
 import { snapshotOf, TradingEngine } from "./engine/engine";
 import { engineSpec } from "./engine/spec";
 import {
   type AccountConfig,
+  type AccountInput,
   type CommandInput,
   type Effect,
   EngineError,
@@ -250,8 +252,37 @@ export class EngineService implements EngineHost {
       await new Promise<void>((resolve, reject) => held.push({ input, waiter: { resolve, reject } }));
       return;
     }
-    const fx = input.type === "composite" ? input.run(this.engine, this.pending.side) : this.engine.step(input);
+    let fx: Effect[];
+    try {
+      fx = input.type === "composite" ? input.run(this.engine, this.pending.side) : this.engine.step(input);
+    } catch (err) {
+      if (err instanceof EngineError && err.code === "risk_limit") await this.refused(input, err.message);
+      throw err;
+    }
     await this.commit(input, fx);
+  }
+
+  /** A risk limit refused a command (nothing changed): the audit trail and the log say so. */
+  private async refused(input: CommandInput | CompositeInput, reason: string): Promise<void> {
+    const symbol = input.type === "command" ? input.symbol : undefined;
+    const actor = input.actor ?? { kind: "system", label: "original API", userId: null };
+    this.logger.warn("engine.refused", { account_id: input.accountId, symbol, actor: actor.label, reason });
+    try {
+      await appendEvent(this.db, { actor, accountId: input.accountId, symbol, kind: "risk.refused", reason, data: {} });
+    } catch (err) {
+      this.logger.error("engine.refusal_not_recorded", { reason: (err as Error).message });
+    }
+  }
+
+  /** The kill switch or resuming after it, for one account: resolves once durable, throws EngineError (4xx). */
+  async accountAction(input: AccountInput): Promise<void> {
+    if (!this.accounts.has(input.accountId)) throw new EngineError(503, ACCOUNT_MOVED, undefined, "account_moved");
+    if (this.held) {
+      const held = this.held;
+      await new Promise<void>((resolve, reject) => held.push({ input, waiter: { resolve, reject } }));
+      return;
+    }
+    await this.commit(input, this.engine.step(input));
   }
 
   private background(input: EngineInput): void {

@@ -26,7 +26,22 @@ const exact = z
     }
   });
 const positive = exact.refine((n) => n > 0, "must be positive");
-const qty = z.coerce.number().int("a whole number of contracts").min(1).max(10_000);
+/**
+ * A whole number typed as digits: "1e2", "2.0" or "0x10" are refused, not read as a number
+ * (a fat finger must not become 100 contracts).
+ */
+export const wholeCount = (unit: string, min: number, max: number) =>
+  z
+    .union([z.number(), z.string().trim().regex(/^\d+$/, `a whole number of ${unit}`)])
+    .transform(Number)
+    .pipe(
+      z
+        .number()
+        .int(`a whole number of ${unit}`)
+        .min(min, `at least ${min.toLocaleString("en-US")}`)
+        .max(max, `at most ${max.toLocaleString("en-US")} ${unit}`),
+    );
+const qty = wholeCount("contracts", 1, 10_000);
 export const version = z.coerce.number().int().min(0).optional();
 
 export const targetSchema = z.discriminatedUnion("unit", [

@@ -2,7 +2,7 @@ import type { StepWrite } from "../persistence/repositories/engine-repo";
 import type { Logger } from "../log/logger";
 import type { SqlScript } from "../persistence/multi-row";
 import type { TradingEngine } from "./engine/engine";
-import type { Effect, EngineEvent, EngineInput, Position, ReportInput } from "./engine/types";
+import type { Actor, Effect, EngineEvent, EngineInput, Position, ReportInput } from "./engine/types";
 import type { ExecutionRouter } from "./execution/router";
 import { accountOf, accountOfEffect, announce, interpret, type StepPorts } from "./execution/step-interpreter";
 
@@ -38,6 +38,8 @@ export interface SideBatch {
 export interface CompositeInput {
   type: "composite";
   accountId: number;
+  /** Who asked (a refusal's event names them). */
+  actor?: Actor;
   run(engine: TradingEngine, side: SideBatch | undefined): Effect[];
 }
 

@@ -21,6 +21,7 @@ import type { PaperAdapter } from "../trading/execution/paper-adapter";
 import type { LegacyEngineBridge } from "../trading/legacy/engine-bridge";
 import type { LegacyOrdersService } from "../trading/legacy/legacy-orders-service";
 import type { SettingsService } from "../trading/settings-service";
+import type { RiskService } from "../trading/risk-service";
 import type { TradingService } from "../trading/trading-service";
 import type { PriceHub } from "./realtime/hub";
 import type { UserMessages } from "./realtime/user-messages";
@@ -60,6 +61,8 @@ export interface AppContext {
   paper: PaperAdapter;
   /** Validated trading operations over the engine (both APIs and the pages use it). */
   trading: TradingService;
+  /** Risk limits per account and the kill switch. */
+  risk: RiskService;
   /** Per-user preferences and per-symbol trade defaults. */
   settings: SettingsService;
   /** Replay sessions: each on its own engine and account, never near the live one. */

@@ -10,6 +10,7 @@ import { errorPlugin, errorResponse } from "./error-plugin";
 import { withHttpBasics } from "./http";
 import { legacyApi } from "./legacy-api";
 import { marketApi } from "./market-api";
+import { riskApi } from "./risk-api";
 import { tradingApi } from "./trading-api";
 import { pages } from "./pages";
 import { deskRoutes } from "./desk-routes";
@@ -55,6 +56,7 @@ export function createApp(ctx: AppContext) {
     .use(legacyApi(ctx))
     .use(marketApi(ctx))
     .use(tradingApi(ctx))
+    .use(riskApi(ctx))
     .use(priceSocket(ctx));
   self = app;
   return app;

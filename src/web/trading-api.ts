@@ -24,7 +24,7 @@ const change = <B>(summary: string, body: B, description?: string) => ({
   headers: writeHeaders,
   body,
 });
-function caller(auth: Auth, request?: Request): Caller {
+export function caller(auth: Auth, request?: Request): Caller {
   return {
     actor: auth.actor,
     userId: auth.userId,

@@ -15,7 +15,7 @@ import { addToBook, type Book, bookOf, NONE, type Step, touch } from "./context"
 import { onFeed } from "./feed";
 import { onPrint } from "./prints";
 import { onReport } from "./reports";
-import { onAccount, refreshLossPrices, riskClock } from "./risk";
+import { onAccount, openPnl, refreshLossPrices, riskClock } from "./risk";
 import { onClock } from "./timer";
 import {
   type AccountConfig,
@@ -109,6 +109,11 @@ export class TradingEngine {
     const d = this.ctx.days.get(accountId);
     if (d && nowMs < d.untilMs) return d;
     return { untilMs: this.ctx.calendar?.dayEnd(nowMs) ?? Number.MAX_SAFE_INTEGER, realized: 0n, lock: null };
+  }
+
+  /** The account's open positions at their last prints, 1e-9 dollars. */
+  openPnl(accountId: number): bigint {
+    return openPnl(this.ctx, accountId);
   }
 
   position(accountId: number, symbol: string): Readonly<Position> | undefined {

@@ -113,8 +113,13 @@ function inCloseWindow(ctx: Step, minutes: number): boolean {
 }
 
 /** The account's day: realized net plus every open position at its last print, 1e-9 dollars. */
-export function dayPnl(ctx: Step, accountId: number): bigint {
-  let v = dayOf(ctx, accountId).realized;
+function dayPnl(ctx: Step, accountId: number): bigint {
+  return dayOf(ctx, accountId).realized + openPnl(ctx, accountId);
+}
+
+/** Every open position of the account at its last print, 1e-9 dollars (read only). */
+export function openPnl(ctx: Step, accountId: number): bigint {
+  let v = 0n;
   for (const p of ctx.positions.values()) {
     if (p.accountId !== accountId || p.qty === 0) continue;
     const last = lastPrice(ctx, p.symbol);

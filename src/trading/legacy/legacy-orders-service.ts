@@ -184,6 +184,7 @@ export class LegacyOrdersService {
       await this.engine.submit({
         type: "composite",
         accountId: ctx.accountId,
+        actor: ctx.actor,
         run: (engine, side) => {
           const draft = new LegacyDraft(this.tables, ctx.accountId, ctx.actor);
           const r = plan(draft, engine) ?? { symbols: [] };
