@@ -3,12 +3,55 @@ import { Table } from "./table";
 import { clockCT } from "../src/shared/exchange-time";
 import { money, tone } from "../src/shared/format";
 import type { PositionView } from "../src/trading/position-view";
+import type { RiskView } from "../src/trading/risk-service";
 import { Layout, type LayoutProps } from "./layout";
+import { KillSwitch } from "./settings/risk";
 
 export interface PositionsProps {
   user: NonNullable<LayoutProps["user"]>;
-  accounts: { name: string; kind: string; positions: (PositionView & { decimals: number; pointValue: number })[] }[];
+  accounts: {
+    name: string;
+    kind: string;
+    /** Today's realized and open P&L and a risk lock (live and paper accounts). */
+    day?: RiskView["day"];
+    positions: (PositionView & { decimals: number; pointValue: number })[];
+  }[];
   events: { at: string; actor: string; symbol: string; reason: string }[];
+}
+
+/** An account's day: realized (net) and open P&L, the total, and a risk lock. */
+function AccountTotals({ day }: { day?: RiskView["day"] }) {
+  if (!day) return "";
+  const total = day.realized + day.open;
+  return (
+    <p class="account-totals">
+      <span>
+        Today{" "}
+        <strong class={tone(total)} data-day-total safe>
+          {money(total)}
+        </strong>
+      </span>
+      <span class="muted">
+        realized{" "}
+        <span class={tone(day.realized)} safe>
+          {money(day.realized)}
+        </span>
+      </span>
+      <span class="muted">
+        open{" "}
+        <span class={tone(day.open)} safe>
+          {money(day.open)}
+        </span>
+      </span>
+      {day.lock ? (
+        <span class="badge badge-failed" title={day.lock.reason} safe>
+          {`locked until ${clockCT(day.untilMs)}`}
+        </span>
+      ) : (
+        ""
+      )}
+    </p>
+  );
 }
 
 /** The body of the positions page, refreshed whenever a position of the user changes. */
@@ -24,6 +67,7 @@ export function PositionsBody({ accounts, events }: Omit<PositionsProps, "user">
             </span>
             {a.positions.length === 0 ? "" : <span class="muted small">{a.positions.length} open</span>}
           </h2>
+          <AccountTotals day={a.day} />
           {a.positions.length === 0 ? (
             <p class="muted">No open trades.</p>
           ) : (
@@ -134,6 +178,10 @@ export function PositionsPage(props: PositionsProps) {
       scripts={["/static/js/live-refresh.js"]}
       modules={["/static/js/positions.js"]}
     >
+      <div class="page-actions">
+        <KillSwitch target="#kill-result" line />
+        <p id="kill-result" hidden></p>
+      </div>
       <PositionsBody accounts={props.accounts} events={props.events} />
     </Layout>
   );

@@ -5,6 +5,8 @@ import { Layout, type LayoutProps } from "./layout";
 import { ArchiveSection, DefaultsSection } from "./settings/market";
 import { KeysSection, TokensSection } from "./settings/credentials";
 import { type AccountRow, ExecutionSection, PrefsSection } from "./settings/trading";
+import { RiskSection } from "./settings/risk";
+import type { RiskView } from "../src/trading/risk-service";
 
 export type { Notice } from "./settings/notice";
 export { ArchiveSection, DefaultsSection } from "./settings/market";
@@ -15,6 +17,7 @@ export interface SettingsProps {
   user: NonNullable<LayoutProps["user"]>;
   prefs: { value: Prefs; version: number };
   accounts: AccountRow[];
+  risk: RiskView[];
   keys: { live: string | null; archive: string | null };
   feed: string;
   tokens: { name: string; createdAt: string; lastUsedAt: string | null }[];
@@ -30,6 +33,7 @@ export function SettingsPage(p: SettingsProps) {
       <div class="grid">
         <PrefsSection prefs={p.prefs.value} version={p.prefs.version} />
         <ExecutionSection accounts={p.accounts} />
+        <RiskSection risk={p.risk} />
         <KeysSection keys={p.keys} feed={p.feed} admin={p.admin} />
         <TokensSection tokens={p.tokens} />
         <ArchiveSection archive={p.archive} />

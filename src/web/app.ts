@@ -15,6 +15,7 @@ import { tradingApi } from "./trading-api";
 import { pages } from "./pages";
 import { deskRoutes } from "./desk-routes";
 import { journalRoutes } from "./journal-routes";
+import { riskRoutes } from "./risk-routes";
 import { settingsRoutes } from "./settings-routes";
 import { replayRoutes } from "./replay-routes";
 import { priceSocket } from "./price-ws";
@@ -51,6 +52,7 @@ export function createApp(ctx: AppContext) {
     .use(deskRoutes(ctx))
     .use(journalRoutes(ctx))
     .use(settingsRoutes(ctx))
+    .use(riskRoutes(ctx))
     .use(replayRoutes(ctx))
     .use(docsRoutes(ctx, () => self!))
     .use(legacyApi(ctx))

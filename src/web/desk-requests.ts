@@ -23,6 +23,8 @@ export interface DeskRequest {
     name: string;
     kind: string;
     replay: ReplaySession | undefined;
+    /** The desk asks before an order of more contracts than this (the account's risk settings). */
+    confirmAbove: number | null;
     /** The accounts the picker offers. */
     all: { name: string; kind: string }[];
   };
@@ -48,6 +50,7 @@ export function deskRequests(ctx: AppContext) {
       name: pick.name,
       kind: pick.kind,
       replay: pick.kind === "replay" ? ctx.replay.hostFor(pick.id) : undefined,
+      confirmAbove: pick.confirm_above,
       all: (pick.kind === "replay" ? [pick] : regular).map((a) => ({ name: a.name, kind: a.kind })),
     };
   }
@@ -117,6 +120,7 @@ export function deskRequests(ctx: AppContext) {
       atr: atr.available ? { available: true, value: atr.value / 1e9, method: atr.method, period: atr.period } : atr,
       atrMultiplier: prefs.atr.multiplier,
       confirm: prefs.confirm,
+      confirmAbove: acct.confirmAbove,
       ...extra,
     };
     // The stop form's preview comes with the state: the page asks for it again only while typing.

@@ -26,6 +26,7 @@ export function pages(ctx: AppContext) {
   async function data(auth: Auth): Promise<Omit<PositionsProps, "user">> {
     const accounts = await listAccounts(ctx.db, auth.userId);
     const all = await ctx.trading.positions(auth.userId);
+    const days = new Map((await ctx.risk.list(auth.userId)).map((r) => [r.account, r.day]));
     const events = (await recentEvents(ctx.db, auth.userId, 30)).map((e) => ({
       at: ctStamp(e.at),
       actor: e.actor,
@@ -38,6 +39,7 @@ export function pages(ctx: AppContext) {
         .map((a) => ({
           name: a.name,
           kind: a.kind,
+          day: days.get(a.name),
           positions: all
             .filter((p) => p.account === a.name)
             .map((p) => {

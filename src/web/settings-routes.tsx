@@ -88,6 +88,7 @@ export function settingsRoutes(ctx: AppContext) {
             user={pageUser(auth, ctx)}
             prefs={await ctx.settings.prefs(auth.userId)}
             accounts={await accounts(auth)}
+            risk={await ctx.risk.list(auth.userId)}
             keys={await keys()}
             feed={feedText()}
             tokens={await tokens(auth)}

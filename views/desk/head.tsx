@@ -1,4 +1,5 @@
 import { Html } from "@elysiajs/html";
+import { KillSwitch } from "../settings/risk";
 import { fmt } from "./format";
 import type { DeskPageProps } from "./props";
 
@@ -73,6 +74,14 @@ export function DeskHead({ props }: { props: DeskPageProps }) {
       >
         Keys (?)
       </button>
+      {props.replay ? (
+        ""
+      ) : (
+        <>
+          <KillSwitch target="#kill-result" line />
+          <p id="kill-result" hidden></p>
+        </>
+      )}
     </header>
   );
 }

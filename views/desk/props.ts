@@ -34,6 +34,8 @@ export interface DeskStateProps {
   atr: { available: true; value: number; method: string; period: number } | { available: false; reason: string };
   atrMultiplier: number;
   confirm: boolean;
+  /** Ask before an order of more contracts than this (null: never). */
+  confirmAbove?: number | null;
   /** The account's clock: now, or the replay's time (timer countdowns). */
   nowMs: number;
   /** A refused action: shown next to its control. */

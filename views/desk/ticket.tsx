@@ -21,7 +21,14 @@ function TicketAction({
 /** The order ticket: buy, sell, exit, clear, and a position recorded by hand. */
 export function Ticket({ s, p }: { s: DeskStateProps; p: PositionView | null }) {
   return (
-    <div class="card ticket" x-data="ticket" role="region" aria-label="Order ticket">
+    <div
+      class="card ticket"
+      x-data="ticket"
+      role="region"
+      aria-label="Order ticket"
+      data-symbol={s.inst.root}
+      data-confirm-above={s.confirmAbove ? String(s.confirmAbove) : undefined}
+    >
       <h2>
         Ticket{" "}
         <span class={`badge badge-${s.accountKind}`} safe>

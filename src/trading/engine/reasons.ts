@@ -175,7 +175,7 @@ export const maxOrderRefused = (qty: number, symbol: string, weight: number, max
 export const maxPositionRefused = (group: string, after: number, max: number) =>
   `order refused: it would make the ${group} position ${contracts(Math.abs(after))} (micro-equivalent, mini and micro together), above this account's maximum of ${max}`;
 export const lockedRefused = (reason: string, untilMs: number) =>
-  `new entries are locked until ${clockCT(untilMs)} (${reason}); exits still work`;
+  `new entries are locked until ${clockCT(untilMs)}: ${reason}. Exits still work`;
 export const closeWindowRefused = (min: number) =>
   `new entries are closed: this account flattens ${min} min before the daily close and takes no entries until the next session`;
 export const dailyLossReached = (limit: bigint, day: bigint) =>
@@ -183,7 +183,7 @@ export const dailyLossReached = (limit: bigint, day: bigint) =>
 export const flattenBeforeClose = (min: number, closeMs: number) =>
   `${min} min before the daily close (${clockCT(closeMs)})`;
 export const KILL_SWITCH = "kill switch";
-export const killedBy = (by: string) => `kill switch by ${by}: everything flattened, new entries locked`;
+export const killedBy = (by: string) => `kill switch by ${by}`;
 export const lockedBy = (reason: string, untilMs: number) =>
   `${reason} → flatten everything; new entries locked until ${clockCT(untilMs)}`;
 export const resumedBy = (by: string) => `trading resumed by ${by} after the kill switch`;
