@@ -199,6 +199,8 @@ export const EXAMPLES: Record<string, unknown[]> = {
   ],
   "PUT /api/save_tp_level/{symbol}/{index}": [{ enabled: false, price: 5003, target: 3 }],
   "POST /api/v1/market/watch": [{ symbols: ["YM"] }],
+  // Wide limits, so the orders the fuzzing sends still get through them.
+  "PUT /api/v1/accounts/{account}/risk": [{ maxOrder: 9000, maxPosition: 90000, confirmAbove: 50 }, {}],
   "PUT /api/v1/accounts/{account}/execution": [
     { route: "paper", commission: 1.5 },
     { route: "webhook", webhookUrl: "https://example.com/hook" },
@@ -287,6 +289,9 @@ export const FORMS: Record<string, string[]> = {
   "POST /desk/timer": DESK,
   "POST /settings/prefs": ["method", "period", "lookback", "multiplier", "confirm", "version"],
   "POST /settings/execution/{account}": ["route", "webhookUrl", "commission"],
+  "POST /settings/risk/{account}": ["maxOrder", "maxPosition", "dailyLoss", "flattenBeforeCloseMin", "confirmAbove"],
+  "POST /settings/risk/{account}/resume": [],
+  "POST /settings/kill-switch": ["answer"],
   "POST /settings/keys": ["live", "archive", "clear"],
   "POST /settings/tokens": ["name"],
   "POST /settings/tokens/{name}/revoke": [],

@@ -15,8 +15,10 @@ const TABLES = [
   "select * from take_profit_levels",
   "select * from secrets",
   // Append-only: its size and newest id say whether anything was written (and stay cheap as it grows).
-  "select count(*) as n, max(id) as last from events",
+  // A refusal's own record (a risk limit's `risk.refused`) is the one row a refusal writes, on purpose.
+  "select count(*) as n, max(id) as last from events where kind <> 'risk.refused'",
   "select * from engine_positions",
+  "select account_id, state from engine_account_days",
   "select * from engine_orders",
   "select * from closed_trades",
   "select * from user_settings",

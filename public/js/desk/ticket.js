@@ -12,7 +12,8 @@ function rememberQty(card) {
   try {
     saved = localStorage.getItem(key);
   } catch {}
-  if (saved && /^\d{1,5}$/.test(saved)) input.value = saved;
+  // As if the server had rendered it: a restored quantity is not an unsaved edit (state-sync.js).
+  if (saved && /^\d{1,5}$/.test(saved)) input.defaultValue = input.value = saved;
   input.addEventListener("input", () => {
     if (!/^\d{1,5}$/.test(input.value)) return;
     try {
