@@ -46,7 +46,7 @@ export const version = z.coerce.number().int().min(0).optional();
 
 export const targetSchema = z.discriminatedUnion("unit", [
   z.object({ unit: z.literal("points"), value: positive }),
-  z.object({ unit: z.literal("ticks"), value: z.coerce.number().int("whole ticks").min(1).max(100_000) }),
+  z.object({ unit: z.literal("ticks"), value: wholeCount("ticks", 1, 100_000) }),
   z.object({ unit: z.literal("price"), value: positive }),
 ]);
 
@@ -56,11 +56,11 @@ export const stopSchema = z.object({
     targetSchema,
     z.object({ unit: z.literal("atr"), multiplier: z.coerce.number().positive().max(50) }),
   ]),
-  limitOffsetTicks: z.coerce.number().int().min(0).max(1000).optional(),
+  limitOffsetTicks: wholeCount("ticks", 0, 1000).optional(),
   trailBy: z
     .discriminatedUnion("unit", [
       z.object({ unit: z.literal("points"), value: positive }),
-      z.object({ unit: z.literal("ticks"), value: z.coerce.number().int().min(1).max(100_000) }),
+      z.object({ unit: z.literal("ticks"), value: wholeCount("ticks", 1, 100_000) }),
     ])
     .optional(),
   trailAfterTp1: z.boolean().optional(),

@@ -1,7 +1,8 @@
 import { AppError } from "../shared/app-error";
 import { parse } from "../shared/parse";
 import { z } from "zod";
-import { stopSchema, targetSchema } from "../trading/schemas";
+import { recordBody, stopSchema, targetSchema, wholeCount } from "../trading/schemas";
+import { inWords } from "./form-words";
 import { symbolDefaultsSchema } from "../trading/settings-service";
 
 /** The desk's form posts, read into the trading service's inputs (validated here, at the edge). */
@@ -22,9 +23,37 @@ export function form(body: unknown): Form {
 
 const levelInput = z.object({
   enabled: z.boolean(),
-  qty: z.coerce.number().int().min(1).max(10_000),
+  qty: wholeCount("contracts", 1, 10_000),
   target: targetSchema,
 });
+
+/** The stop form's fields as the page labels them. */
+const stopWords = inWords((path) => {
+  const [first, second] = path;
+  if (first === "initial") return second === "multiplier" ? "ATR multiplier" : "Amount";
+  if (first === "trailBy") return "Trail by (points)";
+  if (first === "limitOffsetTicks") return "Limit offset (ticks)";
+  return "Stop";
+});
+const levelWords = (n: number) =>
+  inWords(([first]) => (first === "qty" ? `TP${n} quantity` : first === "target" ? `TP${n} target` : `TP${n}`));
+const recordWords = inWords(([first]) =>
+  first === "entryPrice" ? "Entry price" : first === "qty" ? "Contracts" : "Side",
+);
+const contracts = wholeCount("contracts", 1, 10_000);
+
+/** The ticket's quantity: a whole number typed as digits ("1e2" is not 100 contracts). */
+export const ticketQty = (v: string | undefined) =>
+  parse(
+    contracts,
+    v ?? "",
+    inWords(() => "Quantity"),
+  );
+
+/** A position recorded by hand, checked in the record form's words. */
+export function recordFromForm(f: Form) {
+  return parse(recordBody, { side: f.side, qty: f.qty, entryPrice: f.entryPrice }, recordWords);
+}
 /**
  * The same rule as a symbol's default timer. Its seconds are coerced, which changes nothing here:
  * the form's minutes reach it already as a number.
@@ -53,7 +82,7 @@ export function stopFromForm(f: Form) {
       trailAfterTp1: f.trailAfterTp1 === "1",
       breakevenAfterTp1: f.breakeven === "1" ? { offsetTicks: 1, thenTrail: f.thenTrail === "1" } : null,
     },
-    "stop",
+    stopWords,
   );
 }
 
@@ -71,7 +100,7 @@ export function levelsFromForm(f: Form) {
           qty: f[`qty_${i}`],
           target: { unit: f[`unit_${i}`], value: f[`value_${i}`] },
         },
-        `TP${i + 1}`,
+        levelWords(i + 1),
       ),
     );
   }
@@ -84,8 +113,17 @@ export function levelsFromForm(f: Form) {
 
 export function timerFromForm(f: Form) {
   if (f.off === "1") return null;
-  const minutes = Number(f.minutes);
-  return parse(timerInput, { seconds: Math.round(minutes * 60), action: f.action, mode: f.mode }, "timer");
+  // Checked in the field's own unit: the trader typed minutes, not seconds.
+  const typed = (f.minutes ?? "").trim();
+  if (!/^\d{1,5}(\.\d{1,4})?$/.test(typed)) throw new AppError(400, "Minutes: a number such as 5 or 0.5");
+  const seconds = Math.round(Number(typed) * 60);
+  if (seconds < 1) throw new AppError(400, "Minutes: at least 0.02 (one second)");
+  if (seconds > 7 * 86_400) throw new AppError(400, "Minutes: at most 10080 (7 days)");
+  return parse(
+    timerInput,
+    { seconds, action: f.action, mode: f.mode },
+    inWords(() => "Then"),
+  );
 }
 
 /** A side from the ticket's buttons. */

@@ -35,7 +35,10 @@ export function stopPreview(
   }
   if (!ref) note ||= "no price yet";
   if (distance === undefined || !ref) return { ok: false, text: note };
-  const at = lossPrice(side, ref, distance) / 1e9;
+  const atNanos = lossPrice(side, ref, distance);
+  // An impossible stop is refused here as the engine would refuse it, never previewed as a price.
+  if (atNanos <= 0) return { ok: false, text: "Amount: too far — the stop would be at or below zero" };
+  const at = atNanos / 1e9;
   const risk = (distance / 1e9) * inst.pointValue * qty;
   const shownAtr = atr.available ? ` · ATR ${(atr.value / 1e9).toFixed(inst.decimals)}` : "";
   return {

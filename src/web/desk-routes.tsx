@@ -9,7 +9,17 @@ import { DeskPage, DeskState, type DeskStateProps } from "../../views/desk";
 import { StopPreview } from "../../views/desk/stop";
 import { replayPanel } from "./replay-routes";
 import { authPlugin, type Auth } from "./auth-plugin";
-import { type Form, form, levelsFromForm, optionalInt, sideFromForm, stopFromForm, timerFromForm } from "./desk-forms";
+import {
+  type Form,
+  form,
+  levelsFromForm,
+  optionalInt,
+  recordFromForm,
+  sideFromForm,
+  stopFromForm,
+  ticketQty,
+  timerFromForm,
+} from "./desk-forms";
 import { stopPreview } from "./desk-preview";
 import { type DeskRequest, deskRequests } from "./desk-requests";
 import { htmlResponse } from "./html-response";
@@ -38,7 +48,9 @@ export function deskRoutes(ctx: AppContext) {
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
       const error = { for: where, message: err.message };
-      return htmlResponse(<DeskState {...(await desk.state(auth, req, { error, ticketQty }))} />, err.status);
+      // The refused form comes back as the trader typed it, not reset to what is stored.
+      const state = await desk.state(auth, req, { error, ticketQty, typed: f });
+      return htmlResponse(<DeskState {...state} />, err.status);
     }
   }
 
@@ -108,8 +120,7 @@ export function deskRoutes(ctx: AppContext) {
       "/desk/order",
       action("ticket", async (auth, f, req) => {
         const side = sideFromForm(f);
-        const qty = Number(f.qty);
-        if (!Number.isInteger(qty) || qty < 1) throw new AppError(400, "quantity: a whole number of contracts ≥ 1");
+        const qty = ticketQty(f.qty);
         const d = req.defaults.value;
         // A new trade gets the symbol's saved bracket, its ladder fitted to the ticket's quantity (nearest
         // levels first, docs/trading-rules.md R6.1); adding to or netting a position does not replace its own.
@@ -128,7 +139,12 @@ export function deskRoutes(ctx: AppContext) {
     .post(
       "/desk/exit",
       action("ticket", (auth, f, req) =>
-        ctx.trading.exit(caller(auth), req.acct.name, req.inst.root, f.all === "1" ? {} : { qty: f.qty }),
+        ctx.trading.exitParsed(
+          caller(auth),
+          req.acct.name,
+          req.inst.root,
+          f.all === "1" ? {} : { qty: ticketQty(f.qty) },
+        ),
       ),
       hidden,
     )
@@ -143,11 +159,7 @@ export function deskRoutes(ctx: AppContext) {
     .post(
       "/desk/record",
       action("ticket", (auth, f, req) =>
-        ctx.trading.record(caller(auth), req.acct.name, req.inst.root, {
-          side: f.side,
-          qty: f.qty,
-          entryPrice: f.entryPrice,
-        }),
+        ctx.trading.recordParsed(caller(auth), req.acct.name, req.inst.root, recordFromForm(f)),
       ),
       hidden,
     )

@@ -11,6 +11,12 @@ export function ErrorNote({ error, here }: { error?: DeskStateProps["error"]; he
   );
 }
 
+/** A field's value: as typed when its form (`where`) was just refused, else what is stored. */
+export function typedOr(s: DeskStateProps, where: string, name: string, stored: string): string {
+  const t = s.error?.for === where ? s.typed?.[name] : undefined;
+  return t ?? stored;
+}
+
 export function Hidden({ s, version }: { s: DeskStateProps; version?: number }) {
   return (
     <>

@@ -1,6 +1,6 @@
 import { Html } from "@elysiajs/html";
 import type { PositionView } from "../../src/trading/position-view";
-import { ErrorNote, Hidden } from "./common";
+import { ErrorNote, Hidden, typedOr } from "./common";
 import { fmt, shown } from "./format";
 import type { DeskStateProps } from "./props";
 import { hxPost } from "../htmx";
@@ -73,7 +73,7 @@ export function Ladder({ s, p }: { s: DeskStateProps; p: PositionView | null }) 
                       type="number"
                       min="1"
                       step="1"
-                      value={String(l.qty)}
+                      value={typedOr(s, "ladder", `qty_${i}`, String(l.qty))}
                       aria-label={`TP${i + 1} quantity`}
                       disabled={l.status === "filled" || l.status === "pending"}
                     />
@@ -83,7 +83,7 @@ export function Ladder({ s, p }: { s: DeskStateProps; p: PositionView | null }) 
                       class="narrow"
                       name={`value_${i}`}
                       inputmode="decimal"
-                      value={String(l.target.value)}
+                      value={typedOr(s, "ladder", `value_${i}`, String(l.target.value))}
                       aria-label={`TP${i + 1} target`}
                       disabled={l.status === "filled" || l.status === "pending"}
                     />

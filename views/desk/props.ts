@@ -40,6 +40,8 @@ export interface DeskStateProps {
   nowMs: number;
   /** A refused action: shown next to its control. */
   error?: { for: "ticket" | "stop" | "ladder" | "timer" | "position"; message: string };
+  /** After a refusal: what the trader had typed in the refused form, shown again as typed. */
+  typed?: Record<string, string | undefined>;
   ticketQty?: number;
   /** The stop form's preview line as of this render (typing in the form fetches it again). */
   stopPreview?: { ok: boolean; text: string };

@@ -6,12 +6,22 @@ import type { DeskStateProps } from "./props";
 import { stopFormValues } from "./stop-values";
 import { hxPost } from "../htmx";
 
+function typedStop(t: Record<string, string | undefined>) {
+  const out: Record<string, string | undefined> = {};
+  for (const k of ["kind", "mode", "amount", "unit", "multiplier", "trailBy", "limitOffsetTicks"])
+    if (t[k] !== undefined) out[k] = t[k];
+  for (const k of ["breakeven", "thenTrail", "trailAfterTp1"]) out[k] = t[k] === "1" ? "1" : undefined;
+  return out as Partial<ReturnType<typeof stopFormValues>>;
+}
+
 /** The stop form: the position's own stop when there is one, else the next trade's default. */
 export function StopPanel({ s, p }: { s: DeskStateProps; p: PositionView | null }) {
   const d = s.inst.decimals;
   const defaultsVersion = String(s.defaultsVersion);
   const stop = p?.stop ?? null;
-  const v = stopFormValues(s, p);
+  const stored = stopFormValues(s, p);
+  // Refused: the form as typed (checkboxes included: unticked ones are not sent at all).
+  const v = s.error?.for === "stop" && s.typed ? { ...stored, ...typedStop(s.typed) } : stored;
   return (
     <div class="card stop-panel" role="region" aria-label="Stop">
       <h2>

@@ -1,6 +1,6 @@
 import { Html } from "@elysiajs/html";
 import type { PositionView } from "../../src/trading/position-view";
-import { ErrorNote, Hidden } from "./common";
+import { ErrorNote, Hidden, typedOr } from "./common";
 import type { DeskStateProps } from "./props";
 import { hxPost } from "../htmx";
 
@@ -20,7 +20,12 @@ export function TimerPanel({ s, p }: { s: DeskStateProps; p: PositionView | null
             class="narrow"
             name="minutes"
             inputmode="decimal"
-            value={String((timer?.durationMs ?? (s.defaults.timer?.seconds ?? 300) * 1000) / 60000)}
+            value={typedOr(
+              s,
+              "timer",
+              "minutes",
+              String((timer?.durationMs ?? (s.defaults.timer?.seconds ?? 300) * 1000) / 60000),
+            )}
           />
         </label>
         <label>
