@@ -1,7 +1,7 @@
 import { Html } from "@elysiajs/html";
 import { Table } from "./table";
 import { clockCT } from "../src/shared/exchange-time";
-import { money, tone } from "../src/shared/format";
+import { countdown, money, tone } from "../src/shared/format";
 import type { PositionView } from "../src/trading/position-view";
 import type { RiskView } from "../src/trading/risk-service";
 import { Layout, type LayoutProps } from "./layout";
@@ -135,7 +135,20 @@ export function PositionsBody({ accounts, events }: Omit<PositionsProps, "user">
                       : "—"}
                   </td>
                   <td>
-                    {p.timer ? `${p.timer.action}${p.timer.phase === "running" ? "" : ` (${p.timer.phase})`}` : "—"}
+                    {p.timer ? (
+                      p.timer.phase === "running" ? (
+                        <>
+                          <span class="num" data-deadline={String(p.timer.deadlineMs)} safe>
+                            {countdown(p.timer.deadlineMs, Date.now())}
+                          </span>{" "}
+                          <span class="muted" safe>{`→ ${p.timer.action}`}</span>
+                        </>
+                      ) : (
+                        <span safe>{`${p.timer.action} (${p.timer.phase})`}</span>
+                      )
+                    ) : (
+                      "—"
+                    )}
                   </td>
                 </tr>
               ))}

@@ -1,7 +1,7 @@
 // The positions page between server renders: last price and P&L of every open row follow the
 // price socket (opened by status-bar.js). At most one DOM update per row per frame however fast
 // prints come; the server's render (on any position change) stays the exact figure.
-import { money } from "./format.js";
+import { countdown, money } from "./format.js";
 
 (function () {
   var socket = null;
@@ -57,6 +57,13 @@ import { money } from "./format.js";
   document.addEventListener("live:trade", function (e) {
     onPrice(e.detail.s, e.detail.p);
   });
+  // Running trade timers count down between renders (the deadline is the server's).
+  setInterval(function () {
+    var now = Date.now();
+    document.querySelectorAll("#positions [data-deadline]").forEach(function (el) {
+      el.textContent = countdown(Number(el.dataset.deadline), now);
+    });
+  }, 1000);
   // Every print of one burst, oldest first: the last is the current price.
   document.addEventListener("live:trades", function (e) {
     var p = e.detail.p;

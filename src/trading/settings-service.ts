@@ -155,9 +155,8 @@ export class SettingsService {
     expected: number | undefined,
     actor: Actor,
   ): Promise<number> {
-    const sum = value.ladder.filter((l) => l.enabled).reduce((n, l) => n + l.qty, 0);
-    if (sum > value.qty)
-      throw new AppError(400, `take-profit quantities (${sum}) exceed the default quantity (${value.qty})`);
+    // The ladder is not held to the default quantity: the desk fits it to the ticket's quantity
+    // when the order goes in (docs/trading-rules.md R6.1), so a sixth level is never refused here.
     return this.write(userId, `symbol:${root}`, value, expected, actor, `defaults for ${root} saved`);
   }
 

@@ -126,7 +126,9 @@ export function deskRequests(ctx: AppContext) {
     // The stop form's preview comes with the state: the page asks for it again only while typing.
     const open = position && position.qty > 0 ? position : null;
     const form: Form = { ...stopFormValues(props, open) };
-    return { ...props, stopPreview: stopPreview(form, req.inst, req.defaults.value.qty, position, lastNanos, atr) };
+    // Flat, the risk is the ticket's quantity's (what the next order would open).
+    const qty = props.ticketQty ?? req.defaults.value.qty;
+    return { ...props, stopPreview: stopPreview(form, req.inst, qty, position, lastNanos, atr) };
   }
 
   return { load, state, atrFor };

@@ -185,7 +185,8 @@ export function deskRoutes(ctx: AppContext) {
         const atr = await desk.atrFor(req.acct.replay, req.inst.root, req.prefs.atr);
         const position = ctx.trading.view(req.accountId, req.inst.root);
         const last = ctx.trading.lastPrice(req.accountId, req.inst.root) ?? 0;
-        return htmlResponse(<StopPreview {...stopPreview(f, req.inst, req.defaults.value.qty, position, last, atr)} />);
+        const qty = optionalInt(f.qty) ?? req.defaults.value.qty;
+        return htmlResponse(<StopPreview {...stopPreview(f, req.inst, qty, position, last, atr)} />);
       },
       hidden,
     )

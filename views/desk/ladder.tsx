@@ -28,8 +28,12 @@ export function Ladder({ s, p }: { s: DeskStateProps; p: PositionView | null }) 
         fill: null,
         error: null,
       }));
+  // What the levels will still exit (a filled level counts for nothing, R2.1); pending ones are no longer inputs.
+  const fixed = ladder.filter((l) => l.status === "pending").reduce((n, l) => n + l.qty, 0);
+  const total = ladder.filter((l) => l.enabled && l.status !== "filled").reduce((n, l) => n + l.qty, 0);
+  const of = p && p.qty > 0 ? p.qty : (s.ticketQty ?? s.defaults.qty);
   return (
-    <div class="card ladder" role="region" aria-label="Take-profit levels">
+    <div class="card ladder" x-data="ladder" role="region" aria-label="Take-profit levels">
       <h2>
         Take profit <span class="muted small">{p ? "levels of this position" : "levels for the next trade"}</span>
       </h2>
@@ -129,6 +133,13 @@ export function Ladder({ s, p }: { s: DeskStateProps; p: PositionView | null }) 
             </tbody>
           </table>
         </div>
+        <p
+          class="muted small ladder-total"
+          data-ladder-total
+          data-fixed={String(fixed)}
+          aria-live="polite"
+          safe
+        >{`Levels total ${total} of ${of} (${p && p.qty > 0 ? "position" : "ticket"})`}</p>
         <div class="row-buttons">
           <button class="btn" type="submit" name="add" value="1">
             Add level

@@ -6,6 +6,7 @@ import { chart } from "./chart.js";
 import { desk, picker } from "./desk.js";
 import { position } from "./position.js";
 import { quote } from "./quote.js";
+import { ladder } from "./ladder.js";
 import { keys, ticket } from "./ticket.js";
 import { countdown } from "./timer.js";
 
@@ -15,6 +16,7 @@ Alpine.data("quote", quote);
 Alpine.data("keys", keys);
 Alpine.data("chart", chart);
 Alpine.data("ticket", ticket);
+Alpine.data("ladder", ladder);
 Alpine.data("position", position);
 Alpine.data("countdown", countdown);
 Alpine.start();
