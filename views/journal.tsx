@@ -3,6 +3,7 @@ import { Table } from "./table";
 import type { TradingService } from "../src/trading/trading-service";
 import { instrumentByRoot, priceDecimals } from "../src/market-data/instruments/catalogue";
 import { money, tone } from "../src/shared/format";
+import type { JournalPictures } from "../src/trading/journal-pictures";
 import { Layout, type LayoutProps } from "./layout";
 import { TradeCells, TradeHeads } from "./trade-columns";
 
@@ -14,16 +15,40 @@ export interface JournalProps {
   filter: { account?: string; symbol?: string; from?: string; to?: string; tag?: string };
   accounts: string[];
   csvHref: string;
+  pictures: JournalPictures;
 }
 
-/** At least the instrument's tick decimals; an averaged exit keeps the digits it has. */
+/** On the instrument's tick grid (an averaged entry or exit to the nearest tick; the exact one is in the CSV). */
 const price = (v: number, symbol: string) => {
   const inst = instrumentByRoot(symbol);
-  const fixed = inst ? v.toFixed(priceDecimals(inst)) : String(v);
-  return Number(fixed) === v ? fixed : String(v);
+  if (!inst) return String(v);
+  const tick = Number(inst.tickSize) / 1e9;
+  return (Math.round(v / tick) * tick).toFixed(priceDecimals(inst));
 };
 
-export function JournalBody({ journal, filter, accounts, csvHref }: Omit<JournalProps, "user">) {
+const CHARTS = [
+  { key: "equity", title: "Equity curve", what: "running net P&L after each closed trade" },
+  { key: "byCause", title: "By exit reason", what: "net P&L by what closed the trade" },
+  { key: "byHour", title: "By hour (CT)", what: "net P&L by the hour the trade closed" },
+  { key: "bySymbol", title: "By symbol", what: "net P&L by symbol" },
+] as const;
+
+/** The journal's pictures (uPlot, drawn by journal.js from the data attribute). */
+function Pictures({ pictures }: { pictures: JournalPictures }) {
+  if (!pictures.equity.t.length) return "";
+  return (
+    <section class="journal-pictures" aria-label="Pictures" data-pictures={JSON.stringify(pictures)}>
+      {CHARTS.map((c) => (
+        <figure class="card journal-chart">
+          <figcaption>{c.title}</figcaption>
+          <div data-journal-chart={c.key} role="img" aria-label={`${c.title}: ${c.what}`} />
+        </figure>
+      ))}
+    </section>
+  );
+}
+
+export function JournalBody({ journal, filter, accounts, csvHref, pictures }: Omit<JournalProps, "user">) {
   const s = journal.summary;
   return (
     <div class="journal" id="journal" data-live-refresh="/journal/body">
@@ -88,6 +113,7 @@ export function JournalBody({ journal, filter, accounts, csvHref }: Omit<Journal
           <strong safe>{`${money(s.avgWin)} / ${money(s.avgLoss)}`}</strong>
         </div>
       </section>
+      <Pictures pictures={pictures} />
       <section class="card" aria-label="Closed trades">
         <h2>Closed trades</h2>
         {journal.trades.length === 0 ? (
@@ -127,8 +153,21 @@ export function JournalBody({ journal, filter, accounts, csvHref }: Omit<Journal
 
 export function JournalPage(props: JournalProps) {
   return (
-    <Layout title="Journal" user={props.user} active="journal" scripts={["/static/js/live-refresh.js"]}>
-      <JournalBody journal={props.journal} filter={props.filter} accounts={props.accounts} csvHref={props.csvHref} />
+    <Layout
+      title="Journal"
+      user={props.user}
+      active="journal"
+      scripts={["/vendor/uPlot.iife.min.js", "/static/js/live-refresh.js"]}
+      styles={["/vendor/uPlot.min.css"]}
+      modules={["/static/js/journal.js"]}
+    >
+      <JournalBody
+        journal={props.journal}
+        filter={props.filter}
+        accounts={props.accounts}
+        csvHref={props.csvHref}
+        pictures={props.pictures}
+      />
     </Layout>
   );
 }

@@ -1,5 +1,6 @@
 import { closesContracts } from "../trading/engine/engine";
 import type { ClosedTrade } from "../trading/engine/types";
+import { exitCause } from "../trading/exit-causes";
 
 /** Who exits what is still open when the tape ends. */
 export const REPLAY_END = "replay ended";
@@ -28,10 +29,7 @@ export function summarize(closed: readonly ClosedTrade[]): ReplaySummary {
     // Each fill that closed contracts, once, by its cause (R4.4); a reverse's opening fill is no exit.
     for (const f of t.fills) {
       if (!closesContracts(f)) continue;
-      const k =
-        f.purpose === "exit" && f.reason.endsWith(`by ${REPLAY_END}`)
-          ? "replay end"
-          : (EXIT_LABEL[f.purpose] ?? f.purpose);
+      const k = f.purpose === "exit" && f.reason.endsWith(`by ${REPLAY_END}`) ? "replay end" : exitCause(f.purpose);
       reasons[k] = (reasons[k] ?? 0) + 1;
     }
     return {
@@ -46,13 +44,3 @@ export function summarize(closed: readonly ClosedTrade[]): ReplaySummary {
   });
   return { trades: closed.length, wins, losses, net: Number(net) / 1e9, exitReasons: reasons, byTrade };
 }
-
-/** Exits by cause, for the summary's tally (a fill that closed contracts counts once). */
-const EXIT_LABEL: Record<string, string> = {
-  tp: "take profit",
-  stop: "stop",
-  timer: "timer",
-  exit: "manual exit",
-  entry: "manual exit",
-  reverse: "reverse",
-};

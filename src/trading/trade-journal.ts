@@ -1,5 +1,10 @@
 import type { Kysely } from "kysely";
 import type { Database } from "../persistence/database";
+import { ctStamp } from "../shared/format";
+import { fromJson } from "../persistence/repositories/engine-repo";
+import { closesContracts } from "./engine/positions";
+import type { Fill } from "./engine/types";
+import { exitCause } from "./exit-causes";
 
 export interface JournalFilter {
   account?: string;
@@ -29,6 +34,7 @@ export async function readJournal(db: Kysely<Database>, userId: number, filter: 
       "t.realized",
       "t.commissions",
       "t.exit_reasons",
+      "t.fills",
       "t.tags",
     ])
     .where("a.user_id", "=", userId);
@@ -54,6 +60,7 @@ export async function readJournal(db: Kysely<Database>, userId: number, filter: 
     commissions: cents(Number(r.commissions)),
     net: cents(Number(r.realized) - Number(r.commissions)),
     exitReasons: (typeof r.exit_reasons === "string" ? JSON.parse(r.exit_reasons) : r.exit_reasons) as string[],
+    cause: closingCause(r.fills),
     tags: r.tags,
   }));
   return { trades, summary: summarize(trades) };
@@ -111,8 +118,16 @@ export async function readEvents(db: Kysely<Database>, accountId: number, symbol
   });
 }
 
+/** What closed the trade: the cause of its last fill that closed contracts ("take profit", "stop", …). */
+function closingCause(fills: unknown): string {
+  const list = fromJson<Fill[]>(fills) ?? [];
+  for (let i = list.length - 1; i >= 0; i--) if (closesContracts(list[i]!)) return exitCause(list[i]!.purpose);
+  return "other";
+}
+
+/** Times in UTC (ISO 8601) and, after them, on the exchange's clock (CT), as the pages show them. */
 export const JOURNAL_CSV_HEADER =
-  "trade_id,account,symbol,side,qty,entry,exit,opened_at,closed_at,realized,commissions,net,exit_reasons,tags";
+  "trade_id,account,symbol,side,qty,entry,exit,opened_at,closed_at,realized,commissions,net,exit_reasons,tags,opened_at_ct,closed_at_ct";
 
 export function journalCsv(trades: readonly JournalTrade[]): string {
   const q = (s: string) => (/[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s);
@@ -132,6 +147,8 @@ export function journalCsv(trades: readonly JournalTrade[]): string {
       t.net.toFixed(2),
       q(t.exitReasons.join(" | ")),
       q(t.tags.join(" ")),
+      ctStamp(Date.parse(t.openedAt)),
+      ctStamp(Date.parse(t.closedAt)),
     ].join(",");
   return [JOURNAL_CSV_HEADER, ...trades.map(line)].join("\n") + "\n";
 }

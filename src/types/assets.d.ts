@@ -27,6 +27,10 @@ declare module "*/live-refresh.js" {
   const path: string;
   export default path;
 }
+declare module "*/journal.js" {
+  const path: string;
+  export default path;
+}
 declare module "*/positions.js" {
   const path: string;
   export default path;

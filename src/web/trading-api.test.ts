@@ -149,7 +149,11 @@ describe(`trading API over the engine (${testDatabaseKind})`, () => {
     expect(j.summary).toMatchObject({ trades: 1, wins: 1, net: 40 });
     const csv = (await call("GET", "/api/v1/journal?format=csv")).body as string;
     expect(csv.split("\n")[0]).toBe(
-      "trade_id,account,symbol,side,qty,entry,exit,opened_at,closed_at,realized,commissions,net,exit_reasons,tags",
+      "trade_id,account,symbol,side,qty,entry,exit,opened_at,closed_at,realized,commissions,net,exit_reasons,tags,opened_at_ct,closed_at_ct",
+    );
+    // Each time twice: UTC, then the exchange's clock as the pages show it.
+    expect(csv.split("\n")[1]).toMatch(
+      /,\d{4}-\d\d-\d\dT[\d:.]+Z,\d{4}-\d\d-\d\dT[\d:.]+Z,.*,\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/,
     );
     expect(csv).toContain(",MES,long,3,6000,");
     const s = (await call("GET", "/api/v1/sizing?symbol=ES&risk=500&stopPoints=4")).body;
