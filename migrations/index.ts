@@ -13,6 +13,7 @@ import * as m0011 from "./0011_feed_lease";
 import * as m0012 from "./0012_simulated_bars";
 import * as m0013 from "./0013_held_rolls";
 import * as m0014 from "./0014_risk_limits";
+import * as m0015 from "./0015_price_alerts";
 
 /**
  * A static list, not a directory scan, so the compiled binary carries every migration.
@@ -33,4 +34,5 @@ export const migrations: Record<string, Migration> = {
   "0012_simulated_bars": m0012,
   "0013_held_rolls": m0013,
   "0014_risk_limits": m0014,
+  "0015_price_alerts": m0015,
 };

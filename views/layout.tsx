@@ -66,6 +66,7 @@ export function Layout({
         <script src="/static/js/app.js" defer></script>
         <script src="/vendor/htmx.min.js" defer></script>
         {user ? <script type="module" src="/static/js/status-bar.js"></script> : ""}
+        {user ? <script src="/static/js/alerts.js" defer></script> : ""}
         {(scripts ?? []).map((src) => (
           <script src={src} defer></script>
         ))}

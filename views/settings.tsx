@@ -6,6 +6,8 @@ import { ArchiveSection, DefaultsSection } from "./settings/market";
 import { KeysSection, TokensSection } from "./settings/credentials";
 import { type AccountRow, ExecutionSection, PrefsSection } from "./settings/trading";
 import { RiskSection } from "./settings/risk";
+import { type AlertRow, AlertsSection } from "./settings/alerts";
+import type { EventRow } from "../src/persistence/repositories/events-repo";
 import type { RiskView } from "../src/trading/risk-service";
 
 export type { Notice } from "./settings/notice";
@@ -18,6 +20,7 @@ export interface SettingsProps {
   prefs: { value: Prefs; version: number };
   accounts: AccountRow[];
   risk: RiskView[];
+  alerts: { alerts: AlertRow[]; log: EventRow[] };
   keys: { live: string | null; archive: string | null };
   feed: string;
   tokens: { name: string; createdAt: string; lastUsedAt: string | null }[];
@@ -34,6 +37,7 @@ export function SettingsPage(p: SettingsProps) {
         <PrefsSection prefs={p.prefs.value} version={p.prefs.version} />
         <ExecutionSection accounts={p.accounts} />
         <RiskSection risk={p.risk} />
+        <AlertsSection {...p.alerts} />
         <KeysSection keys={p.keys} feed={p.feed} admin={p.admin} />
         <TokensSection tokens={p.tokens} />
         <ArchiveSection archive={p.archive} />

@@ -122,7 +122,7 @@ import { money } from "./format.js";
   }
 
   draw();
-  document.body.addEventListener("htmx:afterSwap", draw);
+  document.body.addEventListener("htmx:after:swap", draw);
   var resized = null;
   window.addEventListener("resize", function () {
     clearTimeout(resized);

@@ -46,7 +46,7 @@ import { countdown, money } from "./format.js";
     subscribe();
   });
   // A re-render may list new symbols.
-  document.body.addEventListener("htmx:afterSwap", subscribe);
+  document.body.addEventListener("htmx:after:swap", subscribe);
   function onPrice(s, p) {
     pending.set(s, p);
     if (!queued) {

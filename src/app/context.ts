@@ -20,6 +20,7 @@ import { EngineService } from "../trading/engine-service";
 import { PaperAdapter } from "../trading/execution/paper-adapter";
 import { WebhookAdapter } from "../trading/execution/webhook-adapter";
 import { ExecutionRouter } from "../trading/execution/router";
+import { AlertsService } from "../trading/alerts/alerts-service";
 import { RiskService } from "../trading/risk-service";
 import { TradingService } from "../trading/trading-service";
 import { SettingsService } from "../trading/settings-service";
@@ -140,6 +141,15 @@ export function createAppContext(
   const bridge = new LegacyEngineBridge(engine, legacyTables, legacyLog);
   const trading = new TradingService(db, engine, barHistory);
   const risk = new RiskService(db, engine, trading);
+  const owner = leases ?? SOLE_OWNER;
+  const alerts = new AlertsService(db, logger.child({ component: "alerts" }), {
+    publish: (userId, message) => userMessages.publish(userId, message),
+    price: (symbol, nanos) => {
+      const i = marketData.instruments.get(symbol);
+      return (nanos / 1e9).toFixed(i ? priceDecimals(i) : 2);
+    },
+    owns: (userId) => owner.ownsUser(userId),
+  });
   const replay = new ReplayService(db, {
     dataDir: config.DATA_DIR,
     archiveDataset: archive.dataset,
@@ -186,6 +196,7 @@ export function createAppContext(
     paper,
     trading,
     risk,
+    alerts,
     replay,
     settings: new SettingsService(db),
     startedAt: new Date(),

@@ -33,11 +33,17 @@ export async function startEngine(ctx: AppContext, clockMs = 250): Promise<() =>
       }),
     );
   });
+  // Price alerts: every instance reads them all (again every 10 s on a shared database, where
+  // another instance may have added one); the owner of the user's shard fires them.
+  await ctx.alerts.start(leases ? 10_000 : 0);
   if (!leases) {
     await engine.start(clockMs);
     // Before any request: what the original API committed, the engine follows.
     await ctx.legacyBridge.reconcile();
-    return () => engine.stop();
+    return async () => {
+      ctx.alerts.stop();
+      await engine.stop();
+    };
   }
   await engine.start(clockMs, { adoptAll: false });
   await leases.start({
@@ -68,6 +74,7 @@ export async function startEngine(ctx: AppContext, clockMs = 250): Promise<() =>
     busy: (owns) => ctx.replay.hasOpen(owns),
   });
   return async () => {
+    ctx.alerts.stop();
     await engine.stop();
     // Given back at once: another instance takes the accounts over without waiting for the lease to expire.
     await leases.stop();

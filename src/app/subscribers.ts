@@ -9,7 +9,7 @@ import { instanceRole } from "../web/instance-role";
  *
  * 1. the archive and 2. the recent-bar history: they only keep bars, so a chart asked for after a
  *    bar message already finds that bar;
- * 3. the engine and the paper broker: exits run on every print, and they run before any browser
+ * 3. the engine and the paper broker (then price alerts): exits run on every print, and they run before any browser
  *    is told of it, so a stop or target is never behind what a trader sees, and the fan-out to
  *    many sockets never delays an exit;
  * 4. browsers (web/realtime/): prices, bars and the status bar's heartbeat as browser messages.
@@ -19,7 +19,7 @@ import { instanceRole } from "../web/instance-role";
  * simulator's next start. It only records a number, so where it stands in the order changes nothing.
  */
 export function subscribeToMarketData(ctx: AppContext): void {
-  const { marketData, archive, barHistory, engine, paper, priceHub } = ctx;
+  const { marketData, archive, barHistory, engine, paper, priceHub, alerts } = ctx;
   archive.attach(marketData.bus);
   barHistory.attach(marketData.bus);
   // Every print reaches the engine (exits run on trades, not bar closes) and the paper broker.
@@ -29,6 +29,8 @@ export function subscribeToMarketData(ctx: AppContext): void {
       if (!root) return;
       engine.onTrade(root, t.price, t.tsMs);
       paper.onTrade(root, t.price);
+      // Price alerts after the exits: an alert is a message, an exit is money.
+      alerts.onTrade(root, t.price, t.tsMs);
     },
   });
   marketData.bus.subscribe(

@@ -39,6 +39,21 @@ export interface AccountsTable {
   confirm_above: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
+/** A user's price alert on a symbol (trading/alerts). */
+export interface PriceAlertsTable {
+  id: Generated<number>;
+  user_id: number;
+  symbol: string;
+  direction: "above" | "below";
+  /** Decimal, exact (1e-9). */
+  price: string;
+  repeat: ColumnType<boolean, boolean | undefined, boolean>;
+  armed: ColumnType<boolean, boolean | undefined, boolean>;
+  fired_count: ColumnType<number, number | undefined, number>;
+  fired_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  created_at: Generated<Date>;
+}
+
 /** An account's trading day as the engine keeps it (risk limits): JSON with BigInt as "123n". */
 export interface EngineAccountDaysTable {
   account_id: number;
@@ -269,6 +284,7 @@ export interface Database {
   ohlcv_1m: Ohlcv1mTable;
   engine_positions: EnginePositionsTable;
   engine_account_days: EngineAccountDaysTable;
+  price_alerts: PriceAlertsTable;
   engine_orders: EngineOrdersTable;
   closed_trades: ClosedTradesTable;
   user_settings: UserSettingsTable;

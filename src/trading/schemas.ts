@@ -25,7 +25,7 @@ const exact = z
       return z.NEVER;
     }
   });
-const positive = exact.refine((n) => n > 0, "must be positive");
+export const positive = exact.refine((n) => n > 0, "must be positive");
 /**
  * A whole number typed as digits: "1e2", "2.0" or "0x10" are refused, not read as a number
  * (a fat finger must not become 100 contracts).

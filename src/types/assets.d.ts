@@ -27,6 +27,10 @@ declare module "*/live-refresh.js" {
   const path: string;
   export default path;
 }
+declare module "*/alerts.js" {
+  const path: string;
+  export default path;
+}
 declare module "*/journal.js" {
   const path: string;
   export default path;

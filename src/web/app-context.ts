@@ -21,6 +21,7 @@ import type { PaperAdapter } from "../trading/execution/paper-adapter";
 import type { LegacyEngineBridge } from "../trading/legacy/engine-bridge";
 import type { LegacyOrdersService } from "../trading/legacy/legacy-orders-service";
 import type { SettingsService } from "../trading/settings-service";
+import type { AlertsService } from "../trading/alerts/alerts-service";
 import type { RiskService } from "../trading/risk-service";
 import type { TradingService } from "../trading/trading-service";
 import type { PriceHub } from "./realtime/hub";
@@ -63,6 +64,8 @@ export interface AppContext {
   trading: TradingService;
   /** Risk limits per account and the kill switch. */
   risk: RiskService;
+  /** Price alerts, watched on every print. */
+  alerts: AlertsService;
   /** Per-user preferences and per-symbol trade defaults. */
   settings: SettingsService;
   /** Replay sessions: each on its own engine and account, never near the live one. */

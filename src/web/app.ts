@@ -10,11 +10,13 @@ import { errorPlugin, errorResponse } from "./error-plugin";
 import { withHttpBasics } from "./http";
 import { legacyApi } from "./legacy-api";
 import { marketApi } from "./market-api";
+import { alertsApi } from "./alerts-api";
 import { riskApi } from "./risk-api";
 import { tradingApi } from "./trading-api";
 import { pages } from "./pages";
 import { deskRoutes } from "./desk-routes";
 import { journalRoutes } from "./journal-routes";
+import { alertsRoutes } from "./alerts-routes";
 import { riskRoutes } from "./risk-routes";
 import { settingsRoutes } from "./settings-routes";
 import { replayRoutes } from "./replay-routes";
@@ -53,12 +55,14 @@ export function createApp(ctx: AppContext) {
     .use(journalRoutes(ctx))
     .use(settingsRoutes(ctx))
     .use(riskRoutes(ctx))
+    .use(alertsRoutes(ctx))
     .use(replayRoutes(ctx))
     .use(docsRoutes(ctx, () => self!))
     .use(legacyApi(ctx))
     .use(marketApi(ctx))
     .use(tradingApi(ctx))
     .use(riskApi(ctx))
+    .use(alertsApi(ctx))
     .use(priceSocket(ctx));
   self = app;
   return app;

@@ -8,6 +8,7 @@ import favicon from "../../public/favicon.svg" with { type: "file" };
 import appJs from "../../public/js/app.js" with { type: "file" };
 import statusBarJs from "../../public/js/status-bar.js" with { type: "file" };
 import liveRefreshJs from "../../public/js/live-refresh.js" with { type: "file" };
+import alertsJs from "../../public/js/alerts.js" with { type: "file" };
 import journalJs from "../../public/js/journal.js" with { type: "file" };
 import positionsJs from "../../public/js/positions.js" with { type: "file" };
 import replayJs from "../../public/js/replay.js" with { type: "file" };
@@ -32,6 +33,7 @@ export const ASSETS: Readonly<Record<string, string>> = {
   // Its entry module; what is served is the bundle built from it and the modules it imports (BUILT).
   "/static/js/desk.js": DESK_ENTRY,
   "/static/js/live-refresh.js": liveRefreshJs,
+  "/static/js/alerts.js": alertsJs,
   "/static/js/journal.js": journalJs,
   "/static/js/positions.js": positionsJs,
   "/static/js/replay.js": replayJs,

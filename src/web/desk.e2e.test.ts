@@ -1,7 +1,16 @@
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import type { Browser } from "playwright-core";
-import { ARTIFACTS, deskLines, type E2eApp, e2eSuite, haveChromium, signedIn, watchErrors } from "./e2e-harness";
+import {
+  printOnFeed,
+  ARTIFACTS,
+  deskLines,
+  type E2eApp,
+  e2eSuite,
+  haveChromium,
+  signedIn,
+  watchErrors,
+} from "./e2e-harness";
 
 /**
  * The trader's desk in real Chromium on the simulated feed: trade, ladder, a TP filled by the
@@ -14,14 +23,7 @@ let browser: Browser;
 let userId: number;
 const errors: string[] = [];
 
-/** A print on the feed's bus, as the simulated (or real) feed would publish it. */
-function print(price: number) {
-  const md = app.server.ctx.marketData;
-  let id = -1;
-  for (let i = 900_000; i < 900_100; i++) if (md.rootOf(i) === "MES") id = i;
-  if (id < 0) throw new Error("MES is not streaming");
-  md.bus.publishTrade({ instrumentId: id, tsMs: Date.now(), price: Math.round(price * 1e9), size: 1, side: "B" });
-}
+const print = (price: number) => printOnFeed(app, "MES", price);
 
 describe.skipIf(!haveChromium)("the desk in Chromium", () => {
   e2eSuite({ name: "desk", username: "trader" }, (s) => ({ app, browser, userId } = s));

@@ -106,6 +106,15 @@ export function e2eSuite(
   });
 }
 
+/** A print on the feed's bus, as the simulated (or real) feed would publish it. */
+export function printOnFeed(app: E2eApp, root: string, price: number): void {
+  const md = app.server.ctx.marketData;
+  let id = -1;
+  for (let i = 900_000; i < 900_100; i++) if (md.rootOf(i) === root) id = i;
+  if (id < 0) throw new Error(`${root} is not streaming`);
+  md.bus.publishTrade({ instrumentId: id, tsMs: Date.now(), price: Math.round(price * 1e9), size: 1, side: "B" });
+}
+
 /** A signed-in browser context for a user (a session cookie, as after a login). */
 export async function signedIn(
   browser: Browser,

@@ -201,6 +201,10 @@ export const EXAMPLES: Record<string, unknown[]> = {
   "POST /api/v1/market/watch": [{ symbols: ["YM"] }],
   // Wide limits, so the orders the fuzzing sends still get through them.
   "PUT /api/v1/accounts/{account}/risk": [{ maxOrder: 9000, maxPosition: 90000, confirmAbove: 50 }, {}],
+  "POST /api/v1/alerts": [
+    { symbol: "MES", direction: "above", price: "6100" },
+    { symbol: "MNQ1!", direction: "below", price: 20000, repeat: true },
+  ],
   "PUT /api/v1/accounts/{account}/execution": [
     { route: "paper", commission: 1.5 },
     { route: "webhook", webhookUrl: "https://example.com/hook" },
@@ -292,6 +296,8 @@ export const FORMS: Record<string, string[]> = {
   "POST /settings/risk/{account}": ["maxOrder", "maxPosition", "dailyLoss", "flattenBeforeCloseMin", "confirmAbove"],
   "POST /settings/risk/{account}/resume": [],
   "POST /settings/kill-switch": ["answer"],
+  "POST /settings/alerts": ["symbol", "direction", "price", "repeat"],
+  "POST /settings/alerts/{id}/remove": [],
   "POST /settings/keys": ["live", "archive", "clear"],
   "POST /settings/tokens": ["name"],
   "POST /settings/tokens/{name}/revoke": [],

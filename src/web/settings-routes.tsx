@@ -21,6 +21,7 @@ import { htmlResponse } from "./html-response";
 import { pageUser } from "./pages";
 import { formOf, formVersion } from "./params";
 import { listAccounts } from "../persistence/repositories/accounts-repo";
+import { alertsSection } from "./alerts-routes";
 
 const str = (v: unknown) =>
   typeof v === "string" ? v.trim() : Array.isArray(v) && typeof v[0] === "string" ? v[0].trim() : "";
@@ -89,6 +90,7 @@ export function settingsRoutes(ctx: AppContext) {
             prefs={await ctx.settings.prefs(auth.userId)}
             accounts={await accounts(auth)}
             risk={await ctx.risk.list(auth.userId)}
+            alerts={await alertsSection(ctx, auth)}
             keys={await keys()}
             feed={feedText()}
             tokens={await tokens(auth)}

@@ -19,6 +19,7 @@ const TABLES = [
   "select count(*) as n, max(id) as last from events where kind <> 'risk.refused'",
   "select * from engine_positions",
   "select account_id, state from engine_account_days",
+  "select * from price_alerts",
   "select * from engine_orders",
   "select * from closed_trades",
   "select * from user_settings",

@@ -12,9 +12,14 @@ export interface EventRow {
   reason: string;
 }
 
-/** Newest first: the activity of a user's accounts and of the user. */
-export async function recentEvents(db: Kysely<Database>, userId: number, limit = 50): Promise<EventRow[]> {
-  const rows = await db
+/** Newest first: the activity of a user's accounts and of the user (only these `kinds`, when given). */
+export async function recentEvents(
+  db: Kysely<Database>,
+  userId: number,
+  limit = 50,
+  kinds?: readonly string[],
+): Promise<EventRow[]> {
+  let q = db
     .selectFrom("events")
     .leftJoin("accounts", "accounts.id", "events.account_id")
     .select([
@@ -32,10 +37,9 @@ export async function recentEvents(db: Kysely<Database>, userId: number, limit =
         eb("accounts.user_id", "=", userId),
         eb.and([eb("events.account_id", "is", null), eb("events.user_id", "=", userId)]),
       ]),
-    )
-    .orderBy("events.id", "desc")
-    .limit(limit)
-    .execute();
+    );
+  if (kinds?.length) q = q.where("events.kind", "in", kinds);
+  const rows = await q.orderBy("events.id", "desc").limit(limit).execute();
   return rows.map((r) => ({
     id: String(r.id),
     at: new Date(r.at),

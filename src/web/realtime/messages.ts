@@ -78,6 +78,8 @@ export type SocketAnswer =
 export type UserMessage =
   | { t: "position"; account?: unknown; symbol: string; position: unknown; events: unknown[] }
   | { t: "notice"; kind: string; symbol: string; account: string; message: string }
+  /** A price alert fired (trading/alerts): alerts.js shows it, plays a tone, notifies. */
+  | { t: "alert"; kind: "price"; symbol: string; message: string; ts: number }
   | { t: "replay"; id: unknown; state: string; [field: string]: unknown }
   | { t: "replay-download"; token: string; progress: unknown; bytes: unknown; state: string; message?: string };
 
