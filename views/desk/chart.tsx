@@ -15,9 +15,25 @@ export function ChartCard({ inst }: { inst: DeskInstrument }) {
               1s
             </button>
           </span>
-          <span class="muted small">drag the stop or a TP line to move it</span>
+          <span class="chart-overlays" role="group" aria-label="Overlays">
+            <label>
+              <input type="checkbox" data-overlay="vwap" /> VWAP
+            </label>
+            <label>
+              <input type="checkbox" data-overlay="ema" /> EMA 20
+            </label>
+            <label>
+              <input type="checkbox" data-overlay="atr" /> ATR bands
+            </label>
+          </span>
+          <button type="button" class="btn btn-ghost btn-small" data-chart-reset hidden>
+            Reset view
+          </button>
         </span>
         <span class="chart-error" data-chart-error role="alert"></span>
+      </div>
+      <div class="chart-readout muted small num" data-chart-readout aria-live="off">
+        wheel: zoom · Shift+wheel: pan · drag: zoom to a range · drag the stop or a TP line to move it
       </div>
       <div
         class="chart"

@@ -72,6 +72,19 @@ export function enableDrag(chart) {
       });
   }
   u.over.addEventListener("pointerdown", onDown);
+  // A line that can be dragged says so under the pointer: a grab hand and the line highlighted.
+  u.over.addEventListener("pointermove", (e) => {
+    if (drag) return;
+    const rect = u.over.getBoundingClientRect();
+    const hit = nearest(e.clientY - rect.top);
+    u.over.classList.toggle("over-line", Boolean(hit));
+    const hover = hit ? { kind: hit.kind, index: hit.index } : null;
+    if (JSON.stringify(hover) !== JSON.stringify(chart.hover?.() ?? null)) chart.setHover?.(hover);
+  });
+  u.over.addEventListener("pointerleave", () => {
+    u.over.classList.remove("over-line");
+    chart.setHover?.(null);
+  });
 }
 
 function save(d, price, version) {

@@ -3,29 +3,33 @@
 
 export const css = (name) => getComputedStyle(document.documentElement).getPropertyValue(name).trim();
 
-export function drawCandles(u) {
+/**
+ * The candles and their volume, from `ohlcv()` = [ts, o, h, l, c, v]: uPlot itself holds only
+ * [ts, low, high] (its y range spans lows and highs, so a wick is never cut off).
+ */
+export const drawCandles = (ohlcv) => (u) => {
   const ctx = u.ctx;
-  const n = u.data[0].length;
-  // The first draw can come before setData() has handed over open, close and volume.
-  if (!n || !u.data[4] || !u.data[5]) return;
+  const d = ohlcv();
+  const n = d[0].length;
+  if (!n) return;
   const { left, top, height } = u.bbox;
-  const xs = u.data[0];
+  const xs = d[0];
   const span = n > 1 ? (u.valToPos(xs[n - 1], "x", true) - u.valToPos(xs[0], "x", true)) / (n - 1) : 8;
   const w = Math.max(1, Math.min(14, span * 0.65));
   let maxV = 1;
-  for (let k = 0; k < n; k++) if (u.data[5][k] > maxV) maxV = u.data[5][k];
+  for (let k = 0; k < n; k++) if (d[5][k] > maxV) maxV = d[5][k];
   ctx.save();
   for (let i = 0; i < n; i++) {
     const x = u.valToPos(xs[i], "x", true);
     if (x < left - w || x > left + u.bbox.width + w) continue;
-    const o = u.data[1][i];
-    const h = u.data[2][i];
-    const l = u.data[3][i];
-    const c = u.data[4][i];
+    const o = d[1][i];
+    const h = d[2][i];
+    const l = d[3][i];
+    const c = d[4][i];
     const up = c >= o;
     const col = up ? css("--long") : css("--short");
     // Volume: the bottom fifth of the plot, faint.
-    const vh = (u.data[5][i] / maxV) * height * 0.18;
+    const vh = (d[5][i] / maxV) * height * 0.18;
     ctx.fillStyle = up ? "rgba(63,182,139,0.25)" : "rgba(229,97,107,0.25)";
     ctx.fillRect(x - w / 2, top + height - vh, w, vh);
     ctx.strokeStyle = col;
@@ -40,9 +44,9 @@ export function drawCandles(u) {
     ctx.fillRect(x - w / 2, Math.min(yo, yc), w, Math.max(1, Math.abs(yc - yo)));
   }
   ctx.restore();
-}
+};
 
-function drawLine(u, price, color, label, dashed, decimals) {
+function drawLine(u, price, color, label, dashed, decimals, thick = false) {
   if (price === null || price === undefined) return;
   const ctx = u.ctx;
   const y = Math.round(u.valToPos(price, "y", true)) + 0.5;
@@ -50,7 +54,7 @@ function drawLine(u, price, color, label, dashed, decimals) {
   const px = devicePixelRatio;
   ctx.save();
   ctx.strokeStyle = color;
-  ctx.lineWidth = px;
+  ctx.lineWidth = (thick ? 3 : 1) * px;
   if (dashed) ctx.setLineDash([6 * px, 4 * px]);
   ctx.beginPath();
   ctx.moveTo(u.bbox.left, y);
@@ -71,20 +75,24 @@ function drawLine(u, price, color, label, dashed, decimals) {
 
 /** The levels, a line being dragged at the pointer's price. `view()` → { lines, drag, decimals }. */
 export const drawLines = (view) => (u) => {
-  const { lines, drag, decimals } = view();
+  const { lines, drag, hover, decimals } = view();
+  // The line under the pointer (it can be dragged) or being dragged is drawn thicker.
+  const lit = (kind, index) => (drag ?? hover)?.kind === kind && (drag ?? hover)?.index === index;
   drawLine(u, lines.entry, css("--muted"), "Entry", true, decimals);
   for (const t of lines.tps || []) {
     const p = drag && drag.kind === "tp" && drag.index === t.index ? drag.price : t.price;
     const label = "TP" + (t.index + 1) + (t.status === "filled" ? " ✓" : "");
-    drawLine(u, p, t.status === "filled" ? "#2f6f57" : css("--long"), label, t.status !== "armed", decimals);
+    const color = t.status === "filled" ? "#2f6f57" : css("--long");
+    drawLine(u, p, color, label, t.status !== "armed", decimals, lit("tp", t.index));
   }
   const sp = drag && drag.kind === "stop" ? drag.price : lines.stop;
-  drawLine(u, sp, css("--short"), "Stop", false, decimals);
+  drawLine(u, sp, css("--short"), "Stop", false, decimals, lit("stop", null));
 };
 
-/** The y range: the candles with the levels kept on screen, padded. */
-export const yRange = (lines, tick) => (_u, min, max) => {
-  const extra = [lines().entry, lines().stop, ...(lines().tps || []).map((t) => t.price)];
+/** The y range: the candles on screen with the levels and the last price kept in view, padded. */
+export const yRange = (lines, tick, last) => (_u, min, max) => {
+  // min and max are uPlot's: the lows and highs of the bars in the time window.
+  const extra = [lines().entry, lines().stop, last(), ...(lines().tps || []).map((t) => t.price)];
   for (const v of extra) {
     if (v === null || v === undefined) continue;
     if (v < min) min = v;

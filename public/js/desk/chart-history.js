@@ -14,7 +14,7 @@ export function recent(iv) {
         iv +
         "&count=" +
         (iv === "1s" ? 900 : 600)
-      : "/api/v1/market/" + sym + "/recent?interval=" + iv + "&count=" + (iv === "1s" ? 900 : 300);
+      : "/api/v1/market/" + sym + "/recent?interval=" + iv + "&count=" + (iv === "1s" ? 900 : 2000);
   return fetch(url, { headers: { accept: "application/json" } }).then((r) => r.json());
 }
 

@@ -5,7 +5,9 @@ import { enableDrag } from "./chart-drag.js";
 import { previousSessionClose, recent } from "./chart-history.js";
 import { createSeries } from "./chart-series.js";
 import { stateEl } from "./context.js";
-import { linkChart, setPrevClose, unlinkChart } from "./live.js";
+import { computeOverlays, drawOverlays, OVERLAYS } from "./chart-overlays.js";
+import { enableView } from "./chart-view.js";
+import { linkChart, prices, setPrevClose, unlinkChart } from "./live.js";
 
 const grid = { stroke: "#1f2731" };
 
@@ -31,6 +33,14 @@ function startChart(card, box) {
   let lines = { entry: null, stop: null, tps: [], version: null };
   let drag = null;
   let u = null;
+  let view = null;
+  let hover = null;
+  // The overlays the trader turned on (remembered in this browser), computed once per new data.
+  const on = new Set();
+  try {
+    for (const k of JSON.parse(localStorage.getItem("chart-overlays") || "[]")) if (OVERLAYS.includes(k)) on.add(k);
+  } catch (_) {}
+  let overlays = null;
 
   function readLines() {
     try {
@@ -52,17 +62,34 @@ function startChart(card, box) {
     {
       ...size(),
       legend: { show: false },
-      cursor: { drag: { x: false, y: false }, points: { show: false } },
-      scales: { x: { time: true }, y: { range: yRange(() => lines, tick) } },
+      // A drag over an empty part zooms to what it selects (a drag on a line moves the line).
+      cursor: { drag: { x: true, y: false, setScale: true }, points: { show: false } },
+      scales: {
+        x: { time: true },
+        y: {
+          range: yRange(
+            () => lines,
+            tick,
+            () => prices.last,
+          ),
+        },
+      },
       // Exchange time on the axis, like the status bar's clock.
       tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), "America/Chicago"),
       axes: [
-        { stroke: css("--muted"), grid, ticks: grid },
+        // Room for each time label: the 1-second chart's labels no longer overlap.
+        { stroke: css("--muted"), grid, ticks: grid, space: 90 },
         {
+          // On the right, where trading platforms keep it (and the last price's label).
+          side: 1,
           stroke: css("--muted"),
           grid,
           ticks: grid,
-          size: 64,
+          size: 72,
+          // Price labels on the tick grid (MES: 6000.50, never 6000.60).
+          incrs: [1, 2, 4, 5, 10, 20, 40, 50, 100, 200, 400, 500, 1000, 2000, 4000, 5000, 10000, 20000].map(
+            (k) => k * tick,
+          ),
           values: (_u, vals) => vals.map((v) => v.toFixed(decimals)),
         },
       ],
@@ -71,7 +98,19 @@ function startChart(card, box) {
         { label: "low", stroke: "transparent", points: { show: false } },
         { label: "high", stroke: "transparent", points: { show: false } },
       ],
-      hooks: { draw: [drawCandles, drawLines(() => ({ lines, drag, decimals }))] },
+      hooks: {
+        draw: [
+          drawOverlays(() => ({ on, overlays, last: prices.last, decimals })),
+          drawCandles(() => series.data),
+          drawLines(() => ({ lines, drag, hover, decimals })),
+        ],
+        setCursor: [() => view?.cursor()],
+        setSelect: [
+          (uu) => {
+            if (uu.select.width > 0) view?.selected();
+          },
+        ],
+      },
     },
     [data[0], data[3], data[2]],
     box,
@@ -81,13 +120,46 @@ function startChart(card, box) {
   new ResizeObserver(() => u.setSize(size())).observe(box);
   window.addEventListener("resize", () => u.setSize(size()));
   const errEl = card.querySelector("[data-chart-error]");
-  enableDrag({ u, tick, decimals, errEl, lines: () => lines, setDrag: (d) => (drag = d) });
+  enableDrag({
+    u,
+    tick,
+    decimals,
+    errEl,
+    lines: () => lines,
+    setDrag: (d) => (drag = d),
+    hover: () => hover,
+    setHover: (h) => {
+      hover = h;
+      u.redraw(false);
+    },
+  });
+  view = enableView({
+    u,
+    decimals,
+    resetBtn: card.querySelector("[data-chart-reset]"),
+    readout: card.querySelector("[data-chart-readout]"),
+    data: () => series.data,
+  });
+  for (const c of card.querySelectorAll("[data-overlay]")) {
+    c.checked = on.has(c.dataset.overlay);
+    c.addEventListener("change", () => {
+      if (c.checked) on.add(c.dataset.overlay);
+      else on.delete(c.dataset.overlay);
+      try {
+        localStorage.setItem("chart-overlays", JSON.stringify([...on]));
+      } catch (_) {}
+      setData();
+    });
+  }
 
   function setData() {
     const d = series.data;
-    u.setData([d[0], d[3], d[2]]);
-    // The draw hook reads OHLCV from here.
-    for (let i = 1; i <= 5; i++) u.data[i] = d[i];
+    // The trader's zoom stays; following the last bars, the view moves with them.
+    u.setData([d[0], d[3], d[2]], false);
+    overlays = on.size ? computeOverlays(d) : null;
+    // For tests and the browser console, like box.uplot.
+    box.overlays = overlays;
+    view.apply();
     u.redraw(false);
   }
   let redrawQueued = false;
@@ -148,6 +220,9 @@ function startChart(card, box) {
   recent("1m").then((body) => {
     setPrevClose(previousSessionClose(body.bars || []));
     if (series.interval === "1m") {
+      // From scratch: a print that came before the history made a candle newer than all of it,
+      // and older bars are never put behind a newer one.
+      series.clear();
       series.bars(body.bars);
       setData();
     } else load();
