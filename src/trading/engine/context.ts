@@ -93,20 +93,21 @@ export function emit(
   reason: string,
   data: Record<string, unknown>,
 ): void {
-  ctx.out.push({
-    type: "event",
-    key: p.key,
-    event: {
-      kind,
-      accountId: p.accountId,
-      symbol: p.symbol,
-      tradeId: p.tradeId || null,
-      actor,
-      reason,
-      data,
-      tsMs: ctx.now,
-    },
-  });
+  const at = { key: p.key, accountId: p.accountId, symbol: p.symbol, tradeId: p.tradeId || null };
+  emitAt(ctx, at, kind, actor, reason, data);
+}
+
+/** An event of a position (`emit`), or of a whole account (key `${accountId}:`, no symbol, no trade). */
+export function emitAt(
+  ctx: Step,
+  at: { key: string; accountId: number; symbol: string; tradeId: string | null },
+  kind: string,
+  actor: Actor,
+  reason: string,
+  data: Record<string, unknown>,
+): void {
+  const { key, ...where } = at;
+  ctx.out.push({ type: "event", key, event: { kind, ...where, actor, reason, data, tsMs: ctx.now } });
 }
 
 /** A change of the position (`parts`: what it touched, PART bits; R8.1). */

@@ -6,7 +6,7 @@
  */
 import { rule } from "./actors";
 import { startClosing } from "./closing";
-import { type Book, lastPrice, type Step } from "./context";
+import { type Book, emitAt, lastPrice, type Step } from "./context";
 import { cancelResting, closingRests } from "./orders";
 import { pnlAt } from "./positions";
 import * as say from "./reasons";
@@ -248,9 +248,5 @@ function emitAccount(
   reason: string,
   data: Record<string, unknown>,
 ): void {
-  ctx.out.push({
-    type: "event",
-    key: `${accountId}:`,
-    event: { kind, accountId, symbol: "", tradeId: null, actor, reason, data, tsMs: ctx.now },
-  });
+  emitAt(ctx, { key: `${accountId}:`, accountId, symbol: "", tradeId: null }, kind, actor, reason, data);
 }
