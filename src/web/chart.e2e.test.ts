@@ -6,7 +6,8 @@ import { ARTIFACTS, type E2eApp, e2eSuite, haveChromium, signedIn, watchErrors }
 /**
  * The desk's chart in Chromium: price labels on the tick grid, the wheel zooms and Reset follows
  * the last bars again, the crosshair reads out time (CT), O/H/L/C and volume, overlays (VWAP,
- * EMA, ATR bands) computed from the bars, and a draggable line shows a grab hand under the pointer.
+ * EMA, ATR bands) computed from the bars, a draggable line shows a grab hand under the pointer;
+ * and on a phone the position's P&L is on the first screen.
  */
 if (!haveChromium) console.warn("!!! SKIPPED: chart browser tests — no Chromium (apt-get install chromium)");
 
@@ -102,6 +103,10 @@ describe.skipIf(!haveChromium)("the chart in Chromium", () => {
     await phone.waitForFunction(
       () => (document.querySelector("[data-chart]") as HTMLElement & { uplot?: any })?.uplot?.data[0].length > 50,
     );
+    // The first screen of a phone: the price, the open position with its P&L, then the ticket.
+    const pnl = await phone.locator("[data-live-money]").boundingBox();
+    expect(pnl!.y + pnl!.height).toBeLessThanOrEqual(844);
+    expect(await phone.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
     await phone.screenshot({ path: join(ARTIFACTS, "chart-phone.png"), fullPage: false });
     expect(errors.filter((e) => !/status of 4\d\d/.test(e))).toEqual([]);
   }, 60_000);
