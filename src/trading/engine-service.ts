@@ -100,6 +100,16 @@ export class EngineService implements EngineHost {
    * were released but never answered, under the same ids: the adapter treats them as one order.
    */
   async adopt(owns: (userId: number) => boolean, reason: string): Promise<number[]> {
+    // One at a time: two adoptions of one account (a shard claimed, a request for a new account)
+    // would each load it, and the second could put an older stored state over the first's steps.
+    const run = this.adopting.then(() => this.adoptNow(owns, reason));
+    this.adopting = run.catch(() => undefined);
+    return run;
+  }
+
+  private adopting: Promise<unknown> = Promise.resolve();
+
+  private async adoptNow(owns: (userId: number) => boolean, reason: string): Promise<number[]> {
     const accounts = (await loadAccounts(this.db)).filter(
       (a) => a.kind !== "replay" && owns(a.userId) && !this.accounts.has(a.id),
     );
@@ -188,11 +198,19 @@ export class EngineService implements EngineHost {
 
   /** Picks up new accounts and changed settings of the users this instance serves. */
   async reloadAccounts(): Promise<void> {
+    let unloaded = false;
     for (const a of await loadAccounts(this.db)) {
       // Replay accounts belong to their sessions' own engines; the live engine never sees them.
-      if (a.kind === "replay" || !(this.accounts.has(a.id) || this.ownership.ownsUser(a.userId))) continue;
-      this.setAccount(a);
+      if (a.kind === "replay") continue;
+      // An account this engine runs: its settings (execution, commission, risk limits) again.
+      if (this.accounts.has(a.id)) this.setAccount(a);
+      else if (this.ownership.ownsUser(a.userId)) unloaded = true;
     }
+    // An account of a user served here but not taken on yet — a new one, or one of a shard just
+    // claimed whose state is still being read — is taken on with its stored state, never blank:
+    // a command run on a blank position would reuse its order ids and overwrite what is stored.
+    if (unloaded)
+      await this.adopt((userId) => this.ownership.ownsUser(userId), "an account served here, not yet loaded");
   }
 
   account(id: number): (AccountConfig & { name: string }) | undefined {
