@@ -1,7 +1,7 @@
 import type { Kysely } from "kysely";
 import type { Database } from "../persistence/database";
 import { appendEvent } from "../persistence/events";
-import { listAccounts, setRiskLimits } from "../persistence/repositories/accounts-repo";
+import { findAccount, listAccounts, setRiskLimits } from "../persistence/repositories/accounts-repo";
 import { decimalToNanoBig } from "../persistence/repositories/engine-repo";
 import { AppError } from "../shared/app-error";
 import { formatFixed } from "../shared/fixed-point";
@@ -129,8 +129,8 @@ export class RiskService {
   }
 
   private async regular(userId: number, account: string) {
-    const rows = await listAccounts(this.db, userId, { kinds: "regular" });
-    const row = rows.find((r) => r.name === account);
+    const found = await findAccount(this.db, userId, account);
+    const row = found?.kind === "replay" ? undefined : found;
     if (!row) throw new AppError(404, `account "${account}" not found (risk limits are for live and paper accounts)`);
     // The engine that runs it must be here (it reloads the account if needed).
     await this.trading.accountId(userId, account);

@@ -120,12 +120,14 @@ function dayPnl(ctx: Step, accountId: number): bigint {
 /** Every open position of the account at its last print, 1e-9 dollars (read only). */
 export function openPnl(ctx: Step, accountId: number): bigint {
   let v = 0n;
-  for (const p of ctx.positions.values()) {
-    if (p.accountId !== accountId || p.qty === 0) continue;
-    const last = lastPrice(ctx, p.symbol);
-    if (last > 0) v += (pnlAt(p, last) * ctx.spec(p.symbol)!.pointValue) / 1_000_000_000n;
-  }
+  for (const p of ctx.positions.values()) if (p.accountId === accountId && p.qty > 0) v += openDollars(ctx, p);
   return v;
+}
+
+/** One position at its symbol's last print (0 without one), 1e-9 dollars. */
+function openDollars(ctx: Step, p: Position): bigint {
+  const last = lastPrice(ctx, p.symbol);
+  return last > 0 ? (pnlAt(p, last) * ctx.spec(p.symbol)!.pointValue) / 1_000_000_000n : 0n;
 }
 
 /** The daily loss limit, checked now (after a fill, on a print past a position's loss price, on the clock). */
@@ -209,16 +211,14 @@ export function refreshLossPrices(ctx: Step, accountId: number): void {
     if (p.accountId !== accountId) continue;
     if (p.qty > 0 && limit !== undefined && !locked) {
       open.push(p);
-      const last = lastPrice(ctx, p.symbol);
-      if (last > 0) total += (pnlAt(p, last) * ctx.spec(p.symbol)!.pointValue) / 1_000_000_000n;
+      total += openDollars(ctx, p);
     } else setLossPrice(ctx, p, Number.NaN);
   }
   if (!open.length) return;
   const realized = dayOf(ctx, accountId).realized;
   for (const p of open) {
     const pv = ctx.spec(p.symbol)!.pointValue;
-    const last = lastPrice(ctx, p.symbol);
-    const mine = last > 0 ? (pnlAt(p, last) * pv) / 1_000_000_000n : 0n;
+    const mine = openDollars(ctx, p);
     // What this position may lose before the day reaches −limit, in price × contracts.
     const room = ((-limit! - realized - (total - mine)) * 1_000_000_000n) / pv;
     const q = BigInt(p.qty);
