@@ -106,6 +106,12 @@ export const orderBody = z
     path: ["limitPrice"],
   });
 
+/** An order's id as a position's `working` list shows it (e.g. "3:MES:o12"). */
+export const orderId = z
+  .string()
+  .trim()
+  .regex(/^\d{1,12}:[A-Z0-9]{1,12}:o\d{1,9}$/, "an order id from the position's working orders, like 3:MES:o12");
+
 export const recordBody = z.object({ side: z.enum(["long", "short"]), qty, entryPrice: positive, version });
 export const exitBody = z.object({ qty: qty.optional(), version });
 /** Routes whose body only says which version of the position it was based on. */

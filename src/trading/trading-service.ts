@@ -291,6 +291,11 @@ export class TradingService {
     return this.run(c, account, symbol, { kind: "clear" }, b.version);
   }
 
+  /** Withdraws a resting entry order by its id (R1.6); the position shows its orders under `working`. */
+  async cancelOrder(c: Caller, account: string, symbol: string, orderId: string) {
+    return this.run(c, account, symbol, { kind: "cancel-order", orderId: parse(S.orderId, orderId) });
+  }
+
   async setLadder(c: Caller, account: string, symbol: string, body: unknown) {
     const b = parse(S.ladderBody, body ?? {});
     return this.setLadderParsed(c, account, symbol, b.levels, b.version);

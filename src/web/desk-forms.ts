@@ -1,7 +1,7 @@
 import { AppError } from "../shared/app-error";
 import { parse } from "../shared/parse";
 import { z } from "zod";
-import { recordBody, stopSchema, targetSchema, wholeCount } from "../trading/schemas";
+import { orderId, positive, recordBody, stopSchema, targetSchema, wholeCount } from "../trading/schemas";
 import { inWords } from "./form-words";
 import { symbolDefaultsSchema } from "../trading/settings-service";
 
@@ -48,6 +48,27 @@ export const ticketQty = (v: string | undefined) =>
     contracts,
     v ?? "",
     inWords(() => "Quantity"),
+  );
+
+/** A ticket order: at market, or a limit at a price (the price ladder's click). */
+export function orderFromForm(f: Form): { side: "buy" | "sell"; qty: number; type?: "limit"; limitPrice?: number } {
+  const side = sideFromForm(f);
+  const qty = ticketQty(f.qty);
+  if (f.type !== "limit") return { side, qty };
+  const limitPrice = parse(
+    positive,
+    f.limitPrice ?? "",
+    inWords(() => "Limit price"),
+  );
+  return { side, qty, type: "limit", limitPrice };
+}
+
+/** A working order named by the position's list (the price ladder's cancel). */
+export const orderIdFromForm = (f: Form) =>
+  parse(
+    orderId,
+    f.orderId ?? "",
+    inWords(() => "Order"),
   );
 
 /** A position recorded by hand, checked in the record form's words. */

@@ -15,7 +15,8 @@ import {
   levelsFromForm,
   optionalInt,
   recordFromForm,
-  sideFromForm,
+  orderFromForm,
+  orderIdFromForm,
   stopFromForm,
   ticketQty,
   timerFromForm,
@@ -119,8 +120,7 @@ export function deskRoutes(ctx: AppContext) {
     .post(
       "/desk/order",
       action("ticket", async (auth, f, req) => {
-        const side = sideFromForm(f);
-        const qty = ticketQty(f.qty);
+        const o = orderFromForm(f);
         const d = req.defaults.value;
         // A new trade gets the symbol's saved bracket, its ladder fitted to the ticket's quantity (nearest
         // levels first, docs/trading-rules.md R6.1); adding to or netting a position does not replace its own.
@@ -128,7 +128,7 @@ export function deskRoutes(ctx: AppContext) {
           caller(auth),
           req.acct.name,
           req.inst.root,
-          { side, qty },
+          o,
           { stop: d.stop, ladder: d.ladder, timer: d.timer },
           req.prefs.atr,
           { fitLadder: true },
@@ -160,6 +160,14 @@ export function deskRoutes(ctx: AppContext) {
       "/desk/record",
       action("ticket", (auth, f, req) =>
         ctx.trading.recordParsed(caller(auth), req.acct.name, req.inst.root, recordFromForm(f)),
+      ),
+      hidden,
+    )
+    .post(
+      "/desk/cancel",
+      // A resting entry limit withdrawn (the working orders' Cancel, the price ladder's ×), R1.6.
+      action("position", (auth, f, req) =>
+        ctx.trading.cancelOrder(caller(auth), req.acct.name, req.inst.root, orderIdFromForm(f)),
       ),
       hidden,
     )

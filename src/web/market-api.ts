@@ -37,6 +37,11 @@ const barsAnswer = z.object({
   bars: z.array(barJson.extend({ src: z.enum(["databento", "trades", "simulated"]), contract: z.string() })),
 });
 const recentAnswer = z.object({ symbol: z.string(), interval: z.enum(["1m", "1s"]), bars: z.array(barJson) });
+const volumeAnswer = z.object({
+  symbol: z.string(),
+  since: z.number().nullable(),
+  levels: z.array(z.object({ p: z.number(), v: z.number() })),
+});
 const watchAnswer = z.object({ added: z.array(z.string()), symbols: z.array(z.string()) });
 const answer = (schema: z.ZodType, description = "OK") => ({
   200: { description, content: jsonContent(schema) },
@@ -144,6 +149,22 @@ export function marketApi(ctx: AppContext) {
             "The newest bars and the one still forming, for charts: one-minute (archive + live, default) or `interval=1s` (the last 15 minutes, live)",
           parameters: queryParameters(recentQuery),
           responses: answer(recentAnswer),
+        },
+      },
+    )
+    .get(
+      "/:symbol/volume",
+      ({ params }) => {
+        const symbol = root(params.symbol);
+        const v = ctx.marketData.sessionVolume(symbol);
+        return { symbol, since: v.sinceMs, levels: v.levels.map(([p, q]) => ({ p: p / 1e9, v: q })) };
+      },
+      {
+        detail: {
+          tags,
+          summary:
+            "Volume at price for the current session (the price ladder's column): since the session's open, or since this server first saw the symbol print (`since`)",
+          responses: answer(volumeAnswer),
         },
       },
     )

@@ -120,6 +120,22 @@ export function tradingApi(ctx: AppContext) {
         "Against an open position of the other side it reduces first, then reverses.",
       ),
     )
+    .delete(
+      `${pos}/orders/:order`,
+      async ({ auth, params, request }) => ({
+        position: await t.cancelOrder(caller(auth, request), params.account, params.symbol, params.order),
+      }),
+      {
+        detail: {
+          tags,
+          summary:
+            "Cancel a resting entry order (a limit not reached) by the `orderId` its position lists under `working`",
+          description: "Take-profit, stop and timer orders belong to their rules: change those instead (409).",
+          responses: changed,
+        },
+        headers: writeHeaders,
+      },
+    )
     .post(
       `${pos}/record`,
       async ({ auth, params, body, request }) => ({

@@ -41,6 +41,18 @@ function WorkingOrders({ s, p }: { s: DeskStateProps; p: PositionView }) {
                 Convert to market
               </button>
             </form>
+          ) : o.purpose === "entry" && o.state === "resting" ? (
+            <form {...hxPost("/desk/cancel", "#desk-state")} class="inline-form">
+              <Hidden s={s} />
+              <input type="hidden" name="orderId" value={o.orderId} />
+              <button
+                class="btn btn-ghost btn-small"
+                type="submit"
+                aria-label={`Cancel ${o.side} ${o.qty}${o.limitPrice === null ? "" : ` limit ${o.limitPrice.toFixed(s.inst.decimals)}`}`}
+              >
+                Cancel
+              </button>
+            </form>
           ) : (
             ""
           )}
@@ -144,7 +156,8 @@ export function Position({ s, p }: { s: DeskStateProps; p: PositionView | null }
       ) : (
         ""
       )}
-      {p?.working.length ? <WorkingOrders s={s} p={p} /> : ""}
+      {/* A flat position's resting entry limits too: they can be cancelled here. */}
+      {s.position?.working.length ? <WorkingOrders s={s} p={s.position} /> : ""}
       <ErrorNote error={s.error} here="position" />
     </div>
   );

@@ -17,6 +17,17 @@ export function DeskState(s: DeskStateProps) {
     // An off level is not drawn (R2.3): it cannot fire, so a line would promise what will not happen.
     tps: p ? p.ladder.filter((l) => l.enabled).map((l) => ({ index: l.index, price: l.price, status: l.status })) : [],
     version: p?.version ?? null,
+    // Resting limits (entries, a stop-limit's exit, pending TPs), for the price ladder's rows.
+    working: (s.position?.working ?? [])
+      .filter((o) => o.limitPrice !== null)
+      .map((o) => ({
+        id: o.orderId,
+        purpose: o.purpose,
+        side: o.side,
+        qty: o.qty,
+        price: o.limitPrice,
+        state: o.state,
+      })),
   };
   const timer = p?.timer ?? null;
   return (

@@ -1,6 +1,7 @@
 import type { Bar } from "../bars/bar";
 import { BarAggregator, barTimeMs } from "../bars/bar-aggregator";
 import type { TradeTick } from "../bus/price-bus";
+import { SessionVolume } from "../bars/session-volume";
 
 /** One-second bars kept per root for charts: 15 minutes. */
 const SECONDS_KEPT = 900;
@@ -23,7 +24,12 @@ export class LiveBars {
     this.bars1m = new BarAggregator("1m", onBar);
   }
 
+  /** Volume at price for each root's session (the price ladder's volume column). */
+  readonly volume = new SessionVolume();
+
   onTrade(t: TradeTick): void {
+    const root = this.rootById.get(t.instrumentId);
+    if (root !== undefined) this.volume.add(root, t.price, t.size, t.tsMs);
     this.bars1s.onTrade(t.instrumentId, barTimeMs(t), t.price, t.size);
     this.bars1m.onTrade(t.instrumentId, barTimeMs(t), t.price, t.size);
   }

@@ -106,6 +106,21 @@ describe("market-data service over the Live protocol", () => {
     expect(svc.status()).toMatchObject({ kind: "databento", state: "live", symbols: 2 });
   });
 
+  test("the feed's prints add up to each root's volume at price for the session (the price ladder's column)", async () => {
+    const { feed, trades, svc } = await setup();
+    expect(svc.sessionVolume("MES")).toEqual({ sinceMs: null, levels: [] });
+    feed.send([trade(2, T + 1, "6000.25", 3), trade(2, T + 2, "6000.50", 1), trade(2, T + 3, "6000.25", 2)]);
+    await until(() => trades.length === 3);
+    expect(svc.sessionVolume("MES")).toEqual({
+      sinceMs: T + 1,
+      levels: [
+        [6000.25e9, 5],
+        [6000.5e9, 1],
+      ],
+    });
+    expect(svc.sessionVolume("ES").levels).toEqual([]);
+  });
+
   test("watching another symbol adds a subscription to the running session — no reconnect — and its prices flow", async () => {
     const { feeds, trades, svc } = await setup();
     expect(svc.watch(["ES", "NQ"])).toEqual(["NQ"]);

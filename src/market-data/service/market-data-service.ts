@@ -113,6 +113,11 @@ export class MarketDataService {
     return this.bars.formingBar(root);
   }
 
+  /** Volume at price since the root's session opened (or since this process first saw it print). */
+  sessionVolume(root: string) {
+    return this.bars.volume.profile(root);
+  }
+
   /** Closed one-second bars of the last ~15 minutes and the one forming, oldest first (charts' 1-second view). */
   recentSeconds(root: string, count: number): Readonly<Bar>[] {
     return this.bars.recentSeconds(root, count);

@@ -3,7 +3,7 @@ import { applyTrade } from "./command-trades";
 import { checkQty, emit, lastPrice, need, type Step, touch } from "./context";
 import { startClosing } from "./closing";
 import { setLadder, updateLevel } from "./ladder";
-import { cancelResting, closingRests, pendingExitQty, submitExit } from "./orders";
+import { cancelOrder, cancelResting, closingRests, pendingExitQty, submitExit } from "./orders";
 import { flatten } from "./positions";
 import * as say from "./reasons";
 import { checkLoss } from "./risk";
@@ -44,6 +44,9 @@ export function onCommand(ctx: Step, input: CommandInput): boolean {
       flatten(ctx, pos);
       break;
     }
+    case "cancel-order":
+      cancelEntry(ctx, need(p, symbol), c.orderId, actor);
+      break;
     case "set-ladder":
       setLadder(ctx, need(p, symbol), spec, c.levels, actor);
       break;
@@ -97,6 +100,18 @@ function exit(ctx: Step, p: Position, c: Extract<Command, { kind: "exit" }>, act
 }
 
 /** The resting stop-limit exit becomes a market order for the same contracts (R3.2). */
+/** R1.6: only a resting entry can be withdrawn by hand; a TP or a stop order belongs to its rule. */
+function cancelEntry(ctx: Step, p: Position, orderId: string, actor: Actor): void {
+  const o = ctx.orders.get(orderId);
+  if (!o || o.posKey !== p.key) throw new EngineError(404, `no working order ${orderId} on ${p.symbol}`);
+  if (o.purpose !== "entry")
+    throw new EngineError(409, `the ${o.purpose} order is managed by its rule: change the ${o.purpose} instead`);
+  if (o.status !== "resting" || o.awaitingPrice)
+    throw new EngineError(409, "the order is on its way to the broker: it can be cancelled once it rests");
+  cancelOrder(ctx, p, o, say.cancelledBy(actor.label), actor);
+  touch(ctx, p, PART.state);
+}
+
 function convert(ctx: Step, p: Position, actor: Actor): void {
   if (p.closing?.purpose !== "stop" || !closingRests(ctx, p))
     throw new EngineError(409, `no resting stop-limit exit of ${p.symbol} to convert`);

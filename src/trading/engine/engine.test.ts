@@ -132,6 +132,30 @@ describe("orders and positions", () => {
     expect(a.events.at(-1)).toContain("trade cleared by hand");
   });
 
+  test("a resting entry limit can be cancelled by hand (R1.6); a TP's or a stop's order cannot, a gone one is 404", () => {
+    const a = setup();
+    a.print("5000");
+    a.cmd({ kind: "order", side: "buy", qty: 2, orderType: "limit", limitPrice: px("4990"), refPrice: px("5000") });
+    const entry = a.last();
+    a.e.step({ type: "report", orderId: entry.id, kind: "working", tsMs: a.now() + 1 });
+    const fx = a.cmd({ kind: "cancel-order", orderId: entry.id });
+    expect(fx.some((f) => f.type === "cancel" && f.order.id === entry.id)).toBe(true);
+    expect(a.events.at(-1)).toBe("entry buy 2 limit 4990.00 cancelled (cancelled by alice (Chrome on Linux))");
+    expect(a.fact("order.cancelled")).toMatchObject({ orderId: entry.id, qty: 2 });
+    // Gone: a print through the old limit fills nothing.
+    a.print("4989");
+    expect(a.pos().qty).toBe(0);
+    expect(() => a.cmd({ kind: "cancel-order", orderId: entry.id })).toThrow(/no working order/);
+    // An exit's order belongs to its rule.
+    a.open("buy", 1, "5000", "ES", { ladder: [{ enabled: true, qty: 1, target: pts("2") }] });
+    a.print("5002");
+    const tp = a.last();
+    expect(tp.purpose).toBe("tp");
+    const v = a.pos().version;
+    expect(() => a.cmd({ kind: "cancel-order", orderId: tp.id })).toThrow(/managed by its rule/);
+    expect(a.pos().version).toBe(v);
+  });
+
   test("a stale edit gets 409 with the current state", () => {
     const a = setup();
     a.open("buy", 2, "5000");

@@ -2,7 +2,7 @@
 import { RULE } from "./actors";
 import { emit, type Step } from "./context";
 import * as say from "./reasons";
-import type { Nanos, OrderRequest, Position, Purpose } from "./types";
+import type { Actor, Nanos, OrderRequest, Position, Purpose, WorkingOrder } from "./types";
 
 export function submitRaw(
   ctx: Step,
@@ -84,16 +84,19 @@ export function closingRests(ctx: Step, p: Position): boolean {
 
 /** Withdraws every resting order of the position (R4.1, R4.3); the adapters drop them. */
 export function cancelResting(ctx: Step, p: Position, why: string): void {
+  for (const o of [...ctx.orders.values()])
+    if (o.posKey === p.key && o.status === "resting" && !o.awaitingPrice) cancelOrder(ctx, p, o, why);
+}
+
+/** Withdraws one resting order: the broker forgets it, its level (if any) is no longer pending. */
+export function cancelOrder(ctx: Step, p: Position, o: WorkingOrder, why: string, actor: Actor = RULE): void {
   const d = ctx.spec(p.symbol)!.decimals;
-  for (const o of [...ctx.orders.values()]) {
-    if (o.posKey !== p.key || o.status !== "resting" || o.awaitingPrice) continue;
-    ctx.orders.delete(o.id);
-    ctx.entries.delete(o.id);
-    const level = o.levelId ? p.ladder.find((l) => l.id === o.levelId) : undefined;
-    if (level && level.status === "pending") level.status = level.filledQty > 0 ? "filled" : "cancelled";
-    if (p.closing?.orderId === o.id) p.closing.orderId = "";
-    const left = o.qty - o.filled;
-    ctx.out.push({ type: "cancel", order: o, reason: why });
-    emit(ctx, p, "order.cancelled", RULE, say.orderCancelled(o, left, why, d), { orderId: o.id, qty: left });
-  }
+  ctx.orders.delete(o.id);
+  ctx.entries.delete(o.id);
+  const level = o.levelId ? p.ladder.find((l) => l.id === o.levelId) : undefined;
+  if (level && level.status === "pending") level.status = level.filledQty > 0 ? "filled" : "cancelled";
+  if (p.closing?.orderId === o.id) p.closing.orderId = "";
+  const left = o.qty - o.filled;
+  ctx.out.push({ type: "cancel", order: o, reason: why });
+  emit(ctx, p, "order.cancelled", actor, say.orderCancelled(o, left, why, d), { orderId: o.id, qty: left });
 }

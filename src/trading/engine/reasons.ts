@@ -42,6 +42,7 @@ export function orderCancelled(o: WorkingOrder, left: number, why: string, d: nu
 /* ---------- commands ---------- */
 
 export const TRADE_CLEARED = "trade cleared";
+export const cancelledBy = (by: string) => `cancelled by ${by}`;
 export const tradeCleared = (qty: number, side: Side) => `trade cleared by hand (${qty} ${side}, no order sent)`;
 export const entryReason = (side: OrderSide, qty: number, by: string) => `${side} ${qty} by ${by}`;
 export const orderSubmitted = (side: OrderSide, qty: number, symbol: string, limit: Nanos | undefined, d: number) =>

@@ -298,6 +298,8 @@ export type Command =
   /** A resting stop-limit exit (its limit passed) becomes a market order for the same contracts. */
   | { kind: "convert-to-market" }
   | { kind: "clear" }
+  /** Withdraw one resting entry order (a limit not reached); exits are managed by their rules. */
+  | { kind: "cancel-order"; orderId: string }
   | { kind: "set-ladder"; levels: { enabled: boolean; qty: number; target: Target }[] }
   | { kind: "update-level"; index: number; patch: { enabled?: boolean; qty?: number; target?: Target } }
   | { kind: "set-stop"; stop: StopConfig | null; atr?: { value: Nanos } | { unavailable: string } }

@@ -12,6 +12,8 @@ const INTENT: Record<Command["kind"], number> = {
   exit: PART.trade,
   "convert-to-market": PART.trade,
   clear: PART.trade,
+  // The order is named by its id: gone or filled meanwhile, the cancel is refused for that reason.
+  "cancel-order": 0,
   "set-ladder": PART.ladder | PART.size | PART.trade,
   "update-level": PART.ladder | PART.size | PART.trade,
   "set-stop": PART.stop | PART.trade,
