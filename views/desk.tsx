@@ -5,6 +5,7 @@ import { ChartCard } from "./desk/chart";
 import { DeskHead, KeysHelp } from "./desk/head";
 import type { DeskPageProps } from "./desk/props";
 import { DeskState } from "./desk/state";
+import { PriceLadderCard } from "./desk/price-ladder";
 
 export type { DeskEvent, DeskInstrument, DeskPageProps, DeskStateProps } from "./desk/props";
 export { DeskState } from "./desk/state";
@@ -37,7 +38,11 @@ export function DeskPage(props: DeskPageProps) {
         <DeskHead props={props} />
         <KeysHelp />
         <div class="desk-grid">
-          <ChartCard inst={inst} />
+          {/* The chart, the price ladder or both (desk-view.js; the choice is kept in this browser). */}
+          <div class="desk-market" data-market data-view="chart">
+            <ChartCard inst={inst} />
+            <PriceLadderCard inst={inst} account={props.account} replay={Boolean(props.replay)} />
+          </div>
           <DeskState {...props} />
         </div>
       </div>

@@ -40,6 +40,7 @@ const recentAnswer = z.object({ symbol: z.string(), interval: z.enum(["1m", "1s"
 const volumeAnswer = z.object({
   symbol: z.string(),
   since: z.number().nullable(),
+  last: z.number().nullable(),
   levels: z.array(z.object({ p: z.number(), v: z.number() })),
 });
 const watchAnswer = z.object({ added: z.array(z.string()), symbols: z.array(z.string()) });
@@ -157,7 +158,7 @@ export function marketApi(ctx: AppContext) {
       ({ params }) => {
         const symbol = root(params.symbol);
         const v = ctx.marketData.sessionVolume(symbol);
-        return { symbol, since: v.sinceMs, levels: v.levels.map(([p, q]) => ({ p: p / 1e9, v: q })) };
+        return { symbol, since: v.sinceMs, last: v.lastMs, levels: v.levels.map(([p, q]) => ({ p: p / 1e9, v: q })) };
       },
       {
         detail: {

@@ -64,6 +64,13 @@ export function DeskHead({ props }: { props: DeskPageProps }) {
           </span>
         </span>
       </div>
+      <span class="family small-seg market-view" role="group" aria-label="Market view" x-data="marketView">
+        {(["chart", "ladder", "both"] as const).map((v) => (
+          <button type="button" class="seg" data-market-view={v} aria-pressed="false">
+            {v === "chart" ? "Chart" : v === "ladder" ? "Ladder" : "Both"}
+          </button>
+        ))}
+      </span>
       <button
         type="button"
         class="btn btn-ghost keys-btn"
@@ -91,6 +98,7 @@ const KEYS = [
   ["S", "Sell the ticket's quantity"],
   ["X", "Exit all"],
   ["T", "Take profit (exit the ticket's quantity)"],
+  ["C", "Centre the price ladder on the last price"],
   ["?", "Show or hide this list"],
 ] as const;
 

@@ -28,6 +28,7 @@ export function Ticket({ s, p }: { s: DeskStateProps; p: PositionView | null }) 
       aria-label="Order ticket"
       data-symbol={s.inst.root}
       data-confirm-above={s.confirmAbove ? String(s.confirmAbove) : undefined}
+      data-confirm={s.confirm ? "1" : undefined}
     >
       <h2>
         Ticket{" "}

@@ -1,6 +1,6 @@
 // Dragging the stop or an armed take-profit line moves it: on release the new price goes to the
 // JSON API; a refusal puts the line back where the server has it, with the reason.
-import { desk } from "./context.js";
+import { moveLevel } from "./level-save.js";
 import { refresh } from "./state-sync.js";
 
 /** `chart`: { u, tick, decimals, errEl, lines(), setDrag(d) }. */
@@ -51,7 +51,7 @@ export function enableDrag(chart) {
       u.redraw(false);
       return;
     }
-    save(d, price, chart.lines().version)
+    moveLevel(d, price, chart.lines().version)
       .then((res) =>
         res.json().then((body) => {
           set(null);
@@ -85,16 +85,4 @@ export function enableDrag(chart) {
     u.over.classList.remove("over-line");
     chart.setHover?.(null);
   });
-}
-
-function save(d, price, version) {
-  const base = "/api/v1/accounts/" + encodeURIComponent(desk.account) + "/positions/" + encodeURIComponent(desk.symbol);
-  const headers = { "content-type": "application/json", "x-csrf-token": desk.csrf };
-  return d.kind === "stop"
-    ? fetch(base + "/stop/move", { method: "POST", headers, body: JSON.stringify({ price: String(price), version }) })
-    : fetch(base + "/ladder/" + d.index, {
-        method: "PATCH",
-        headers,
-        body: JSON.stringify({ target: { unit: "price", value: String(price) }, version }),
-      });
 }

@@ -1,7 +1,7 @@
 // The live feed for a desk that is not a replay. The price socket is opened by status-bar.js;
 // its messages arrive here as `live:*` events.
 import { desk } from "./context.js";
-import { chart, onPrint, setLast, setQuote } from "./live.js";
+import { chart, onPrint, setLast, setQuote, tape } from "./live.js";
 
 const mine = (m) => desk.replayId === null && m.s === desk.symbol;
 
@@ -31,7 +31,7 @@ export function startFeed(refresh) {
     if (!mine(m)) return;
     if (m.p?.length) {
       if (m.ts !== undefined && m.dt)
-        for (let i = 0; i < m.p.length; i++) chart.onTrade({ p: m.p[i], q: m.q ? m.q[i] : 0, ts: m.ts + m.dt[i] });
+        for (let i = 0; i < m.p.length; i++) tape({ p: m.p[i], q: m.q ? m.q[i] : 0, ts: m.ts + m.dt[i] });
       setLast(m.p[m.p.length - 1]);
     }
     if (m.quote) setQuote(m.quote);

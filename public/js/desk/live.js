@@ -53,8 +53,22 @@ export function setPrevClose(v) {
   for (const fn of painters) fn({ moved: false, before: null, quote: null, base: true });
 }
 
+const tapes = new Set();
+
+/** `fn(m)` for every print of the live feed ({ p, q, ts }): the price ladder's volume at price. */
+export function onTape(fn) {
+  tapes.add(fn);
+  return () => tapes.delete(fn);
+}
+
+/** One print of the feed: its candle, and whoever counts prints. */
+export function tape(m) {
+  chart.onTrade(m);
+  for (const fn of tapes) fn(m);
+}
+
 /** A print: the price shown, and the candle it belongs to. */
 export function onPrint(m) {
   setLast(m.p);
-  if (m.ts !== undefined) chart.onTrade(m);
+  if (m.ts !== undefined) tape(m);
 }

@@ -7,6 +7,8 @@ import { desk, picker } from "./desk.js";
 import { position } from "./position.js";
 import { quote } from "./quote.js";
 import { ladder } from "./ladder.js";
+import { marketView } from "./market-view.js";
+import { priceLadder } from "./price-ladder.js";
 import { keys, ticket } from "./ticket.js";
 import { countdown } from "./timer.js";
 
@@ -19,4 +21,6 @@ Alpine.data("ticket", ticket);
 Alpine.data("ladder", ladder);
 Alpine.data("position", position);
 Alpine.data("countdown", countdown);
+Alpine.data("marketView", marketView);
+Alpine.data("priceLadder", priceLadder);
 Alpine.start();

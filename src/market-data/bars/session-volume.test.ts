@@ -14,6 +14,7 @@ describe("session volume at price", () => {
     v.add("ES", px(6000), 9, t0 + 3000);
     expect(v.profile("MES")).toEqual({
       sinceMs: t0,
+      lastMs: t0 + 2000,
       levels: [
         [px(6000), 2],
         [px(6000.25), 7],
@@ -28,8 +29,8 @@ describe("session volume at price", () => {
     // … the first print of the next session starts over.
     const open = fromExchangeTime(2025, 3, 4, 17, 0);
     v.add("MES", px(6010), 1, open + 100);
-    expect(v.profile("MES")).toEqual({ sinceMs: open + 100, levels: [[px(6010), 1]] });
+    expect(v.profile("MES")).toEqual({ sinceMs: open + 100, lastMs: open + 100, levels: [[px(6010), 1]] });
     expect(v.profile("ES").levels).toEqual([[px(6000), 9]]);
-    expect(v.profile("NQ")).toEqual({ sinceMs: null, levels: [] });
+    expect(v.profile("NQ")).toEqual({ sinceMs: null, lastMs: null, levels: [] });
   });
 });

@@ -7,6 +7,8 @@ interface Profile {
   endMs: number;
   /** The first print counted: the session's open, or a restart's first print. */
   sinceMs: number;
+  /** The newest print counted: a page adds only the prints after it to what it fetched. */
+  lastMs: number;
   byPrice: Map<Nanos, number>;
 }
 
@@ -20,9 +22,10 @@ export class SessionVolume {
   add(root: string, price: Nanos, size: number, tsMs: number): void {
     let p = this.profiles.get(root);
     if (!p || tsMs >= p.endMs) {
-      p = { endMs: tradingDayEnd(tsMs), sinceMs: tsMs, byPrice: new Map() };
+      p = { endMs: tradingDayEnd(tsMs), sinceMs: tsMs, lastMs: tsMs, byPrice: new Map() };
       this.profiles.set(root, p);
     }
+    if (tsMs > p.lastMs) p.lastMs = tsMs;
     p.byPrice.set(price, (p.byPrice.get(price) ?? 0) + size);
   }
 
@@ -30,9 +33,9 @@ export class SessionVolume {
    * The newest session's profile, prices ascending. The feed's own clock decides when a day ends
    * (a replayed or simulated feed runs on its prints' time): the next session's first print.
    */
-  profile(root: string): { sinceMs: number | null; levels: [Nanos, number][] } {
+  profile(root: string): { sinceMs: number | null; lastMs: number | null; levels: [Nanos, number][] } {
     const p = this.profiles.get(root);
-    if (!p) return { sinceMs: null, levels: [] };
-    return { sinceMs: p.sinceMs, levels: [...p.byPrice].sort((a, b) => a[0] - b[0]) };
+    if (!p) return { sinceMs: null, lastMs: null, levels: [] };
+    return { sinceMs: p.sinceMs, lastMs: p.lastMs, levels: [...p.byPrice].sort((a, b) => a[0] - b[0]) };
   }
 }

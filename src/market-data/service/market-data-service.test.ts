@@ -108,11 +108,12 @@ describe("market-data service over the Live protocol", () => {
 
   test("the feed's prints add up to each root's volume at price for the session (the price ladder's column)", async () => {
     const { feed, trades, svc } = await setup();
-    expect(svc.sessionVolume("MES")).toEqual({ sinceMs: null, levels: [] });
+    expect(svc.sessionVolume("MES")).toEqual({ sinceMs: null, lastMs: null, levels: [] });
     feed.send([trade(2, T + 1, "6000.25", 3), trade(2, T + 2, "6000.50", 1), trade(2, T + 3, "6000.25", 2)]);
     await until(() => trades.length === 3);
     expect(svc.sessionVolume("MES")).toEqual({
       sinceMs: T + 1,
+      lastMs: T + 3,
       levels: [
         [6000.25e9, 5],
         [6000.5e9, 1],

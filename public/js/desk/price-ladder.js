@@ -1,0 +1,450 @@
+// The price ladder (DOM): one row per tick around the last price, following it; the best bid and
+// ask sizes in their rows, the session's volume at price, the position's entry, stop, take-profits
+// and resting limits in theirs. A click in Buy or Sell places a limit there (the ticket's form
+// path: the same checks, refusals and confirmations), a click in Orders moves the stop there, a
+// marker dragged to another row moves its level. Rows are built once; a frame touches only the
+// cells that changed.
+import { ctTime } from "../../../src/shared/format";
+import { desk, stateEl } from "./context.js";
+import { moveLevel, refusal, setStopAt } from "./level-save.js";
+import { onPaint, onTape, prices } from "./live.js";
+import { refresh } from "./state-sync.js";
+
+/** Rows kept between the last price and an edge before the ladder re-centres (when following). */
+const MARGIN = 3;
+
+export const priceLadder = () => {
+  let stops = [];
+  return {
+    init() {
+      stops = startLadder(this.$el);
+    },
+    destroy() {
+      for (const f of stops) f();
+    },
+  };
+};
+
+/** An odd number of rows that fits beside the chart (a phone gets fewer). */
+function rowCount() {
+  if (window.innerWidth < 640) return 21;
+  const h = Math.min(640, Math.max(320, Math.round(window.innerHeight * 0.58)));
+  return Math.max(15, Math.min(41, Math.floor(h / 21))) | 1;
+}
+
+function readLines() {
+  try {
+    return JSON.parse(stateEl()?.dataset.lines || "{}");
+  } catch {
+    return {};
+  }
+}
+
+function el(tag, cls, text) {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+function startLadder(card) {
+  const tick = Number(card.dataset.tick);
+  const decimals = Number(card.dataset.decimals);
+  const body = card.querySelector("[data-dom-rows]");
+  const table = card.querySelector("table");
+  const errEl = card.querySelector("[data-dom-error]");
+  const follow = card.querySelector("[data-dom-follow]");
+  const orderForm = card.querySelector(".dom-order");
+  const cancelForm = card.querySelector(".dom-cancel");
+  const n = rowCount();
+  const toTick = (p) => Math.round(p / tick);
+  const price = (t) => Number((t * tick).toFixed(decimals));
+  const text = (t) => (t * tick).toFixed(decimals);
+
+  /** The tick of the first (highest) row; null until a price is known. */
+  let top = null;
+  let lastT = null;
+  let book = { bidT: null, askT: null, bs: 0, as: 0 };
+  let lines = readLines();
+  const volume = new Map();
+  let maxVol = 0;
+  let errTimer = null;
+
+  const rows = [];
+  for (let i = 0; i < n; i++) {
+    const tr = el("tr");
+    const orders = el("td", "dom-orders");
+    const marks = el("span", "dom-marks");
+    orders.append(marks);
+    const buyCell = el("td", "dom-bid");
+    const buy = el("button", "dom-buy");
+    buy.type = "button";
+    buyCell.append(buy);
+    const priceCell = el("th", "dom-price");
+    priceCell.scope = "row";
+    const sellCell = el("td", "dom-ask");
+    const sell = el("button", "dom-sell");
+    sell.type = "button";
+    sellCell.append(sell);
+    const volCell = el("td", "dom-vol");
+    const bar = el("span", "dom-vol-bar");
+    const vol = el("span", "dom-vol-n");
+    volCell.append(bar, vol);
+    tr.append(orders, buyCell, priceCell, sellCell, volCell);
+    body.append(tr);
+    rows.push({ tr, orders, marks, buy, sell, priceCell, bar, vol, t: null, shown: { v: -1, w: -1 } });
+  }
+  // For tests and the browser console, like the chart's box.uplot.
+  card.ladder = { rows, volume, top: () => top };
+
+  const rowOf = (t) => (top === null ? -1 : top - t);
+  const at = (t) => {
+    const i = rowOf(t);
+    return i >= 0 && i < n ? rows[i] : null;
+  };
+
+  function say(msg) {
+    errEl.textContent = msg;
+    clearTimeout(errTimer);
+    if (msg)
+      errTimer = setTimeout(() => {
+        errEl.textContent = "";
+      }, 8000);
+  }
+
+  function paintVolume(r) {
+    const v = volume.get(r.t) || 0;
+    const w = maxVol ? Math.round((v / maxVol) * 100) : 0;
+    if (v !== r.shown.v) {
+      r.vol.textContent = v ? String(v) : "";
+      r.shown.v = v;
+    }
+    if (w !== r.shown.w) {
+      r.bar.style.width = w + "%";
+      r.shown.w = w;
+    }
+  }
+
+  function paintBook(r) {
+    r.buy.textContent = r.t === book.bidT && book.bs ? String(book.bs) : "";
+    r.sell.textContent = r.t === book.askT && book.as ? String(book.as) : "";
+    r.tr.classList.toggle("best-bid", r.t === book.bidT);
+    r.tr.classList.toggle("best-ask", r.t === book.askT);
+  }
+
+  function paintLast(r) {
+    r.tr.classList.toggle("last", r.t === lastT);
+    r.tr.classList.toggle("above", lastT !== null && r.t > lastT);
+    r.tr.classList.toggle("below", lastT !== null && r.t < lastT);
+  }
+
+  /** What each row holds of the position: markers by tick. */
+  function markers() {
+    const by = new Map();
+    const add = (t, m) => {
+      if (!by.has(t)) by.set(t, []);
+      by.get(t).push(m);
+    };
+    const side = stateEl()?.dataset.side || "";
+    const qty = stateEl()?.dataset.qty || "";
+    if (lines.entry !== null && lines.entry !== undefined)
+      add(toTick(lines.entry), {
+        kind: "entry",
+        label: (side === "short" ? "S " : "L ") + qty,
+        title: "Average entry " + Number(lines.entry).toFixed(decimals),
+      });
+    if (lines.stop !== null && lines.stop !== undefined)
+      add(toTick(lines.stop), { kind: "stop", label: "Stop", title: "Stop " + text(toTick(lines.stop)) });
+    for (const tp of lines.tps || [])
+      add(toTick(tp.price), {
+        kind: "tp",
+        index: tp.index,
+        label: "TP" + (tp.index + 1),
+        title:
+          "TP" + (tp.index + 1) + " " + text(toTick(tp.price)) + (tp.status === "armed" ? "" : " (" + tp.status + ")"),
+        fixed: tp.status !== "armed",
+      });
+    for (const w of lines.working || [])
+      if (w.purpose === "entry")
+        add(toTick(w.price), {
+          kind: "working",
+          id: w.id,
+          side: w.side,
+          label: (w.side === "buy" ? "B " : "S ") + w.qty,
+          title: w.side + " " + w.qty + " limit " + text(toTick(w.price)) + " (" + w.state + ")",
+        });
+    return by;
+  }
+
+  function paintMarks(r, list) {
+    r.marks.replaceChildren();
+    for (const m of list || []) {
+      const s = el("span", "mark mark-" + (m.kind === "working" ? m.side : m.kind), m.label);
+      s.title = m.title;
+      if ((m.kind === "stop" || m.kind === "tp") && !m.fixed) {
+        s.dataset.kind = m.kind;
+        if (m.kind === "tp") s.dataset.index = String(m.index);
+        s.setAttribute("role", "button");
+        s.setAttribute("aria-label", m.title + ": drag to move");
+        s.classList.add("draggable");
+      }
+      r.marks.append(s);
+      if (m.kind === "working" && /resting/.test(m.title)) {
+        const x = el("button", "mark-x", "×");
+        x.type = "button";
+        x.dataset.cancel = m.id;
+        x.setAttribute("aria-label", "Cancel " + m.title.replace(/ \(.*\)$/, ""));
+        r.marks.append(x);
+      }
+    }
+  }
+
+  function paintAllMarks() {
+    const by = markers();
+    for (const r of rows) paintMarks(r, by.get(r.t));
+  }
+
+  /** Every row from scratch: after a re-centre or a scroll. */
+  function paintAll() {
+    if (top === null) return;
+    const by = markers();
+    for (let i = 0; i < n; i++) {
+      const r = rows[i];
+      const t = top - i;
+      r.t = t;
+      const p = text(t);
+      r.priceCell.textContent = p;
+      r.buy.setAttribute("aria-label", "Buy limit " + p);
+      r.sell.setAttribute("aria-label", "Sell limit " + p);
+      r.orders.setAttribute("aria-label", "Stop at " + p);
+      r.shown.v = r.shown.w = -1;
+      paintLast(r);
+      paintBook(r);
+      paintVolume(r);
+      paintMarks(r, by.get(t));
+    }
+  }
+
+  function centre() {
+    if (lastT === null) return;
+    top = lastT + ((n - 1) >> 1);
+    paintAll();
+  }
+
+  function scroll(rowsBy) {
+    if (top === null) return;
+    follow.checked = false;
+    top += rowsBy;
+    paintAll();
+  }
+
+  // Volume at price: the session so far from the server, then every print of the feed.
+  let volumeDirty = false;
+  let seeded = card.dataset.volume !== "live";
+  let early = [];
+  const count = (t, q) => {
+    const v = (volume.get(t) || 0) + q;
+    volume.set(t, v);
+    if (v > maxVol) maxVol = v;
+    volumeDirty = true;
+  };
+  const stopPaint = onPaint((f) => {
+    if (f.moved && prices.last !== null) {
+      const before = lastT;
+      lastT = toTick(prices.last);
+      if (top === null) centre();
+      else if (follow.checked && (lastT > top - MARGIN || lastT < top - n + 1 + MARGIN)) centre();
+      else if (before !== lastT) for (const r of rows) paintLast(r);
+    }
+    if (f.quote) {
+      const q = f.quote;
+      const was = [book.bidT, book.askT];
+      book = {
+        bidT: q.b === null || q.b === undefined ? null : toTick(q.b),
+        askT: q.a === null || q.a === undefined ? null : toTick(q.a),
+        bs: q.bs || 0,
+        as: q.as || 0,
+      };
+      for (const t of new Set([...was, book.bidT, book.askT])) {
+        const r = t === null ? null : at(t);
+        if (r) paintBook(r);
+      }
+    }
+    if (volumeDirty) {
+      volumeDirty = false;
+      for (const r of rows) paintVolume(r);
+    }
+  });
+
+  const stopTape = onTape((m) => {
+    if (card.dataset.volume !== "live" || !m.q) return;
+    if (!seeded) early.push(m);
+    else count(toTick(m.p), m.q);
+  });
+  if (!seeded)
+    fetch("/api/v1/market/" + encodeURIComponent(desk.symbol) + "/volume")
+      .then((r) => (r.ok ? r.json() : { levels: [], last: null }))
+      .catch(() => ({ levels: [], last: null }))
+      .then((body) => {
+        for (const l of body.levels || []) count(toTick(l.p), l.v);
+        // Prints that came while the answer was on its way, and are not in it.
+        for (const m of early) if (body.last === null || m.ts > body.last) count(toTick(m.p), m.q);
+        early = [];
+        seeded = true;
+        const since = card.querySelector("[data-dom-since]");
+        if (since && body.since) since.textContent = "· volume since " + ctTime(body.since);
+      });
+
+  function ticketQty() {
+    const v = document.querySelector('.ticket input[name="qty"]')?.value || "";
+    return /^\d{1,5}$/.test(v) && Number(v) > 0 ? Number(v) : null;
+  }
+
+  function placeLimit(side, t) {
+    say("");
+    const qty = ticketQty();
+    if (qty === null) return say("Quantity: type a whole number of contracts in the ticket first");
+    const p = text(t);
+    // A limit through the market fills at once (R1.3): the ladder does not send one by accident.
+    const ref = side === "buy" ? (book.askT ?? lastT) : (book.bidT ?? lastT);
+    if (ref === null) return say("No price yet: the ladder places limits once the market prints");
+    if (side === "buy" ? t >= ref : t <= ref)
+      return say(
+        `${p} is ${side === "buy" ? "at or above the ask" : "at or below the bid"}: a ${side} limit there fills at once. Use ${side === "buy" ? "Buy" : "Sell"} for a market order.`,
+      );
+    const ticket = document.querySelector(".ticket");
+    const above = Number(ticket?.dataset.confirmAbove || 0);
+    const ask = ticket?.dataset.confirm === "1" || (above && qty > above);
+    if (ask && !window.confirm(`${side === "buy" ? "Buy" : "Sell"} ${qty} ${desk.symbol} limit ${p}?`)) return;
+    orderForm.elements.side.value = side;
+    orderForm.elements.qty.value = String(qty);
+    orderForm.elements.limitPrice.value = p;
+    orderForm.requestSubmit();
+  }
+
+  function placeStop(t) {
+    say("");
+    if (!Number(stateEl()?.dataset.qty || 0)) return say("Flat: the stop goes with a position; open one first");
+    const p = price(t);
+    const save =
+      lines.stop !== null && lines.stop !== undefined
+        ? moveLevel({ kind: "stop" }, p, lines.version)
+        : setStopAt(p, lines.version);
+    settle(save);
+  }
+
+  function settle(request) {
+    request
+      .then(refusal)
+      .then((why) => {
+        if (why) say(why);
+        refresh();
+      })
+      .catch(() => say("not saved: the server did not answer"));
+  }
+
+  // A refusal of the ladder's own order shows here too (the ticket shows it next to its fields).
+  const afterOwn = () =>
+    setTimeout(() => {
+      const e = stateEl()?.querySelector(".ticket .field-error");
+      if (e) say(e.textContent);
+    }, 0);
+  orderForm.addEventListener("htmx:finally:request", afterOwn);
+  cancelForm.addEventListener("htmx:finally:request", afterOwn);
+
+  body.addEventListener("click", (e) => {
+    const target = e.target;
+    const r = rows.find((x) => x.tr.contains(target));
+    if (!r || r.t === null) return;
+    const cancel = target.closest("[data-cancel]");
+    if (cancel) {
+      cancelForm.elements.orderId.value = cancel.dataset.cancel;
+      cancelForm.requestSubmit();
+      return;
+    }
+    if (target.closest(".dom-buy")) placeLimit("buy", r.t);
+    else if (target.closest(".dom-sell")) placeLimit("sell", r.t);
+    else if (target.closest(".dom-orders") && !target.closest(".mark")) placeStop(r.t);
+  });
+
+  // Dragging a marker: the row under the pointer is where it goes (rows are a comfortable
+  // 20-odd pixels, so a finger moves it one tick per row, not per pixel).
+  let drag = null;
+  const rowAt = (y) => {
+    const b = body.getBoundingClientRect();
+    const i = Math.floor(((y - b.top) / b.height) * n);
+    return rows[Math.max(0, Math.min(n - 1, i))];
+  };
+  body.addEventListener("pointerdown", (e) => {
+    const m = e.target.closest(".mark.draggable");
+    if (!m) return;
+    const from = rows.find((x) => x.tr.contains(m));
+    drag = { level: { kind: m.dataset.kind, index: Number(m.dataset.index) }, from: from.t, to: from, mark: m };
+    m.setPointerCapture(e.pointerId);
+    m.classList.add("dragging");
+    e.preventDefault();
+  });
+  body.addEventListener("pointermove", (e) => {
+    if (!drag) return;
+    const r = rowAt(e.clientY);
+    if (r === drag.to) return;
+    drag.to.tr.classList.remove("drop");
+    drag.to = r;
+    r.tr.classList.add("drop");
+  });
+  const endDrag = () => {
+    if (!drag) return;
+    const d = drag;
+    drag = null;
+    d.to.tr.classList.remove("drop");
+    d.mark.classList.remove("dragging");
+    if (d.to.t !== d.from) settle(moveLevel(d.level, price(d.to.t), lines.version));
+  };
+  body.addEventListener("pointerup", endDrag);
+  body.addEventListener("pointercancel", () => {
+    if (drag) drag.to.tr.classList.remove("drop");
+    drag = null;
+  });
+
+  table.addEventListener(
+    "wheel",
+    (e) => {
+      e.preventDefault();
+      scroll(e.deltaY < 0 ? 3 : -3);
+    },
+    { passive: false },
+  );
+  table.addEventListener("keydown", (e) => {
+    const by = { ArrowUp: 1, ArrowDown: -1, PageUp: (n - 1) >> 1, PageDown: -((n - 1) >> 1) }[e.key];
+    if (by === undefined) return;
+    e.preventDefault();
+    scroll(by);
+  });
+  card.querySelector("[data-dom-centre]").addEventListener("click", () => {
+    follow.checked = true;
+    centre();
+  });
+  const onKey = (e) => {
+    if (e.ctrlKey || e.metaKey || e.altKey || e.key.toLowerCase() !== "c") return;
+    if (e.target && /^(INPUT|SELECT|TEXTAREA)$/.test(e.target.tagName)) return;
+    follow.checked = true;
+    centre();
+    e.preventDefault();
+  };
+  document.addEventListener("keydown", onKey);
+  const onSwap = () => {
+    lines = readLines();
+    paintAllMarks();
+  };
+  document.addEventListener("htmx:after:swap", onSwap);
+  if (prices.last !== null) {
+    lastT = toTick(prices.last);
+    centre();
+  }
+  return [
+    stopPaint,
+    stopTape,
+    () => document.removeEventListener("keydown", onKey),
+    () => document.removeEventListener("htmx:after:swap", onSwap),
+  ];
+}
