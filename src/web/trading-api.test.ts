@@ -164,6 +164,28 @@ describe(`trading API over the engine (${testDatabaseKind})`, () => {
     expect(s.totalRisk).toBe(500);
   });
 
+  test("a resting entry limit is cancelled by its id (R1.6); a TP's order, a gone order and a bad id are refused", async () => {
+    await print("MNQ", "21000");
+    const placed = await call("POST", `${base}/MNQ/orders`, { side: "buy", qty: 2, type: "limit", limitPrice: "20990" });
+    expect(placed.status).toBe(200);
+    await settle();
+    const working = (await call("GET", `${base}/MNQ`)).body.position.working;
+    expect(working).toMatchObject([{ purpose: "entry", side: "buy", qty: 2, limitPrice: 20990, state: "resting" }]);
+    const id = encodeURIComponent(working[0].orderId);
+    const r = await call("DELETE", `${base}/MNQ/orders/${id}`);
+    expect(r.status).toBe(200);
+    expect(r.body.position.working).toEqual([]);
+    await print("MNQ", "20989");
+    expect((await call("GET", `${base}/MNQ`)).body.position.qty).toBe(0);
+    const again = await call("DELETE", `${base}/MNQ/orders/${id}`);
+    expect(again.status).toBe(404);
+    expect(again.body.message).toContain("no working order");
+    const bad = await call("DELETE", `${base}/MNQ/orders/nope`);
+    expect(bad.status).toBe(400);
+    const events = (await call("GET", "/api/v1/accounts/paper/events?symbol=MNQ")).body.events;
+    expect(events.find((e: { kind: string }) => e.kind === "order.cancelled").reason).toContain("cancelled by");
+  });
+
   test("a retried request with the same Idempotency-Key is applied once", async () => {
     await print("MGC", "4000");
     const send = () =>

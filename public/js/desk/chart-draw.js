@@ -79,6 +79,17 @@ export const drawLines = (view) => (u) => {
   // The line under the pointer (it can be dragged) or being dragged is drawn thicker.
   const lit = (kind, index) => (drag ?? hover)?.kind === kind && (drag ?? hover)?.index === index;
   drawLine(u, lines.entry, css("--muted"), "Entry", true, decimals);
+  // Resting entry limits (placed from the ticket's API or the price ladder), dashed until they fill.
+  for (const w of lines.working || [])
+    if (w.purpose === "entry")
+      drawLine(
+        u,
+        w.price,
+        w.side === "buy" ? "#7fb8ff" : "#ffa8ae",
+        (w.side === "buy" ? "Buy " : "Sell ") + w.qty,
+        true,
+        decimals,
+      );
   for (const t of lines.tps || []) {
     const p = drag && drag.kind === "tp" && drag.index === t.index ? drag.price : t.price;
     const label = "TP" + (t.index + 1) + (t.status === "filled" ? " ✓" : "");
