@@ -19,10 +19,16 @@ export function toStop(s: S.StopInput): StopConfig {
 export const toTimer = (t: S.TimerInput | null | undefined): NonNullable<Bracket["timer"]> | null =>
   t ? { durationMs: t.seconds * 1000, action: t.action, mode: t.mode } : null;
 
-export type LevelInput = { enabled: boolean; qty: number; target: S.TargetInput };
+/** `n`: the number the trader knows an existing level by (kept through the edit, R2.5). */
+export type LevelInput = { enabled: boolean; qty: number; target: S.TargetInput; n?: number };
 
 export const toLevels = (levels: readonly LevelInput[]) =>
-  levels.map((l) => ({ enabled: l.enabled, qty: l.qty, target: toTarget(l.target) }));
+  levels.map((l) => ({
+    enabled: l.enabled,
+    qty: l.qty,
+    target: toTarget(l.target),
+    ...(l.n !== undefined ? { n: l.n } : {}),
+  }));
 
 export interface BracketInput {
   ladder?: LevelInput[];

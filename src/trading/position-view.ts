@@ -50,6 +50,8 @@ export function positionView(
     commissions: usd(p.commissions),
     ladder: p.ladder.map((l, i) => ({
       index: i,
+      /** The level's number (TP1 …), kept through edits; `index` is its place, nearest first. */
+      n: l.n ?? i + 1,
       enabled: l.enabled,
       qty: l.qty,
       target: target(l.target),

@@ -72,7 +72,13 @@ export const stopSchema = z.object({
     .nullish(),
 });
 
-const levelSchema = z.object({ enabled: z.boolean().default(true), qty, target: targetSchema });
+/** `n`: an existing level's number (TP2 stays TP2 through the edit); left out, a new level. */
+const levelSchema = z.object({
+  enabled: z.boolean().default(true),
+  qty,
+  target: targetSchema,
+  n: z.number().int().min(1).max(99).optional(),
+});
 /** A trade timer: up to a week, what it does at expiry, and when (the original's rule or regardless). */
 export const timerFields = {
   seconds: z.coerce

@@ -25,6 +25,7 @@ const levelInput = z.object({
   enabled: z.boolean(),
   qty: wholeCount("contracts", 1, 10_000),
   target: targetSchema,
+  n: wholeCount("", 1, 99).optional(),
 });
 
 /** The stop form's fields as the page labels them. */
@@ -113,6 +114,8 @@ export function levelsFromForm(f: Form) {
   for (let i = 0; i < n; i++) {
     // Pending or filled rows are not editable (their inputs are disabled and not sent).
     if (f[`qty_${i}`] === undefined || String(i) === f.remove) continue;
+    // The row's own number (an open position's level keeps it through the edit).
+    const n = /^\d{1,2}$/.test(f[`n_${i}`] ?? "") ? f[`n_${i}`] : undefined;
     out.push(
       parse(
         levelInput,
@@ -120,8 +123,9 @@ export function levelsFromForm(f: Form) {
           enabled: f[`enabled_${i}`] === "1",
           qty: f[`qty_${i}`],
           target: { unit: f[`unit_${i}`], value: f[`value_${i}`] },
+          n,
         },
-        levelWords(i + 1),
+        levelWords(n ? Number(n) : i + 1),
       ),
     );
   }

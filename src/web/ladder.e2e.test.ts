@@ -79,4 +79,23 @@ describe.skipIf(!haveChromium)("the take-profit table in Chromium", () => {
     expect(await clock.textContent()).not.toBe(first);
     expect(errors.filter((e) => !/status of 4\d\d/.test(e))).toEqual([]);
   }, 60_000);
+
+  test("an open position's levels keep their numbers: TP1 removed leaves TP2, a new level is TP3", async () => {
+    const page = watchErrors(await (await signedIn(browser, app.server, userId)).newPage(), errors);
+    await page.goto(`${app.server.url}/desk?account=paper&symbol=MES`);
+    const ladder = page.getByRole("region", { name: "Take-profit levels" });
+    // The position the test above opened (2 contracts): its ladder was fitted to two levels.
+    await ladder.getByLabel("TP2 target").waitFor();
+    await ladder.getByRole("button", { name: "Remove TP1" }).click();
+    await ladder.getByLabel("TP1 target").waitFor({ state: "detached" });
+    expect(await ladder.getByLabel("TP2 target").count()).toBe(1);
+    await ladder.getByRole("button", { name: "Add level" }).click();
+    await ladder.getByLabel("TP3 target").waitFor();
+    expect(await ladder.getByLabel("TP1 target").count()).toBe(0);
+    const lines = await page.evaluate(() => JSON.parse(document.getElementById("desk-state")!.dataset.lines!));
+    expect(lines.tps.map((t: { n: number }) => t.n).sort()).toEqual([2, 3]);
+    await page.getByRole("region", { name: "Order ticket" }).getByRole("button", { name: "Exit all" }).click();
+    await page.getByRole("region", { name: "Position" }).getByText("Flat.").waitFor();
+    expect(errors.filter((e) => !/status of 4\d\d/.test(e))).toEqual([]);
+  });
 });

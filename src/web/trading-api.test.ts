@@ -166,7 +166,12 @@ describe(`trading API over the engine (${testDatabaseKind})`, () => {
 
   test("a resting entry limit is cancelled by its id (R1.6); a TP's order, a gone order and a bad id are refused", async () => {
     await print("MNQ", "21000");
-    const placed = await call("POST", `${base}/MNQ/orders`, { side: "buy", qty: 2, type: "limit", limitPrice: "20990" });
+    const placed = await call("POST", `${base}/MNQ/orders`, {
+      side: "buy",
+      qty: 2,
+      type: "limit",
+      limitPrice: "20990",
+    });
     expect(placed.status).toBe(200);
     await settle();
     const working = (await call("GET", `${base}/MNQ`)).body.position.working;

@@ -11,6 +11,7 @@ export function Ladder({ s, p }: { s: DeskStateProps; p: PositionView | null }) 
   const defaultsVersion = String(s.defaultsVersion);
   const ladder = p
     ? p.ladder.map((l) => ({
+        n: l.n as number | null,
         enabled: l.enabled,
         qty: l.qty,
         target: l.target,
@@ -20,6 +21,7 @@ export function Ladder({ s, p }: { s: DeskStateProps; p: PositionView | null }) 
         error: l.lastError,
       }))
     : s.defaults.ladder.map((l) => ({
+        n: null,
         enabled: l.enabled,
         qty: l.qty,
         target: { unit: l.target.unit, value: l.target.unit === "ticks" ? l.target.value : l.target.value / 1e9 },
@@ -57,79 +59,86 @@ export function Ladder({ s, p }: { s: DeskStateProps; p: PositionView | null }) 
               </tr>
             </thead>
             <tbody>
-              {ladder.map((l, i) => (
-                <tr class={`level-${shown(l)}`} data-level={String(i)}>
-                  <td>{i + 1}</td>
-                  <td>
-                    <input
-                      type="checkbox"
-                      name={`enabled_${i}`}
-                      value="1"
-                      checked={l.enabled}
-                      aria-label={`TP${i + 1} enabled`}
-                      disabled={l.status === "filled" || l.status === "pending"}
-                    />
-                  </td>
-                  <td>
-                    <input
-                      class="narrow"
-                      name={`qty_${i}`}
-                      type="number"
-                      min="1"
-                      step="1"
-                      value={typedOr(s, "ladder", `qty_${i}`, String(l.qty))}
-                      aria-label={`TP${i + 1} quantity`}
-                      disabled={l.status === "filled" || l.status === "pending"}
-                    />
-                  </td>
-                  <td class="target-cell">
-                    <input
-                      class="narrow"
-                      name={`value_${i}`}
-                      inputmode="decimal"
-                      value={typedOr(s, "ladder", `value_${i}`, String(l.target.value))}
-                      aria-label={`TP${i + 1} target`}
-                      disabled={l.status === "filled" || l.status === "pending"}
-                    />
-                    <select
-                      name={`unit_${i}`}
-                      aria-label={`TP${i + 1} unit`}
-                      disabled={l.status === "filled" || l.status === "pending"}
-                    >
-                      {(["points", "ticks", "price"] as const).map((u) => (
-                        <option value={u} selected={l.target.unit === u}>
-                          {u === "points" ? "pts" : u}
-                        </option>
-                      ))}
-                    </select>
-                  </td>
-                  <td safe>{l.price === null ? "—" : fmt(l.price, d)}</td>
-                  <td>
-                    <span
-                      class={`badge badge-${shown(l)}`}
-                      title={l.status === "filled" && l.fill ? `filled @ ${fmt(l.fill, d)}` : (l.error ?? "")}
-                      safe
-                    >
-                      {l.status === "filled" && l.fill ? `✓ ${fmt(l.fill, d)}` : shown(l)}
-                    </span>
-                  </td>
-                  <td>
-                    {l.status === "filled" || l.status === "pending" ? (
-                      ""
-                    ) : (
-                      <button
-                        class="btn btn-ghost btn-small"
-                        type="submit"
-                        name="remove"
-                        value={String(i)}
-                        aria-label={`Remove TP${i + 1}`}
+              {ladder.map((l, i) => {
+                // An open position's level keeps its number through edits; the next trade's are in order.
+                const n = l.n ?? i + 1;
+                return (
+                  <tr class={`level-${shown(l)}`} data-level={String(i)}>
+                    <td>
+                      {n}
+                      {l.n !== null ? <input type="hidden" name={`n_${i}`} value={String(n)} /> : ""}
+                    </td>
+                    <td>
+                      <input
+                        type="checkbox"
+                        name={`enabled_${i}`}
+                        value="1"
+                        checked={l.enabled}
+                        aria-label={`TP${n} enabled`}
+                        disabled={l.status === "filled" || l.status === "pending"}
+                      />
+                    </td>
+                    <td>
+                      <input
+                        class="narrow"
+                        name={`qty_${i}`}
+                        type="number"
+                        min="1"
+                        step="1"
+                        value={typedOr(s, "ladder", `qty_${i}`, String(l.qty))}
+                        aria-label={`TP${n} quantity`}
+                        disabled={l.status === "filled" || l.status === "pending"}
+                      />
+                    </td>
+                    <td class="target-cell">
+                      <input
+                        class="narrow"
+                        name={`value_${i}`}
+                        inputmode="decimal"
+                        value={typedOr(s, "ladder", `value_${i}`, String(l.target.value))}
+                        aria-label={`TP${n} target`}
+                        disabled={l.status === "filled" || l.status === "pending"}
+                      />
+                      <select
+                        name={`unit_${i}`}
+                        aria-label={`TP${n} unit`}
+                        disabled={l.status === "filled" || l.status === "pending"}
                       >
-                        ✕
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              ))}
+                        {(["points", "ticks", "price"] as const).map((u) => (
+                          <option value={u} selected={l.target.unit === u}>
+                            {u === "points" ? "pts" : u}
+                          </option>
+                        ))}
+                      </select>
+                    </td>
+                    <td safe>{l.price === null ? "—" : fmt(l.price, d)}</td>
+                    <td>
+                      <span
+                        class={`badge badge-${shown(l)}`}
+                        title={l.status === "filled" && l.fill ? `filled @ ${fmt(l.fill, d)}` : (l.error ?? "")}
+                        safe
+                      >
+                        {l.status === "filled" && l.fill ? `✓ ${fmt(l.fill, d)}` : shown(l)}
+                      </span>
+                    </td>
+                    <td>
+                      {l.status === "filled" || l.status === "pending" ? (
+                        ""
+                      ) : (
+                        <button
+                          class="btn btn-ghost btn-small"
+                          type="submit"
+                          name="remove"
+                          value={String(i)}
+                          aria-label={`Remove TP${n}`}
+                        >
+                          ✕
+                        </button>
+                      )}
+                    </td>
+                  </tr>
+                );
+              })}
             </tbody>
           </table>
         </div>

@@ -15,7 +15,9 @@ export function DeskState(s: DeskStateProps) {
     entry: p?.avgEntry ?? null,
     stop: p?.stop && p.stop.status === "armed" ? p.stop.price : null,
     // An off level is not drawn (R2.3): it cannot fire, so a line would promise what will not happen.
-    tps: p ? p.ladder.filter((l) => l.enabled).map((l) => ({ index: l.index, price: l.price, status: l.status })) : [],
+    tps: p
+      ? p.ladder.filter((l) => l.enabled).map((l) => ({ index: l.index, n: l.n, price: l.price, status: l.status }))
+      : [],
     version: p?.version ?? null,
     // Resting limits (entries, a stop-limit's exit, pending TPs), for the price ladder's rows.
     working: (s.position?.working ?? [])

@@ -92,7 +92,7 @@ export const drawLines = (view) => (u) => {
       );
   for (const t of lines.tps || []) {
     const p = drag && drag.kind === "tp" && drag.index === t.index ? drag.price : t.price;
-    const label = "TP" + (t.index + 1) + (t.status === "filled" ? " ✓" : "");
+    const label = "TP" + t.n + (t.status === "filled" ? " ✓" : "");
     const color = t.status === "filled" ? "#2f6f57" : css("--long");
     drawLine(u, p, color, label, t.status !== "armed", decimals, lit("tp", t.index));
   }

@@ -159,9 +159,8 @@ function startLadder(card) {
       add(toTick(tp.price), {
         kind: "tp",
         index: tp.index,
-        label: "TP" + (tp.index + 1),
-        title:
-          "TP" + (tp.index + 1) + " " + text(toTick(tp.price)) + (tp.status === "armed" ? "" : " (" + tp.status + ")"),
+        label: "TP" + tp.n,
+        title: "TP" + tp.n + " " + text(toTick(tp.price)) + (tp.status === "armed" ? "" : " (" + tp.status + ")"),
         fixed: tp.status !== "armed",
       });
     for (const w of lines.working || [])

@@ -213,6 +213,31 @@ describe("take-profit ladder", () => {
     expect(a.events.some((r) => r.startsWith("trade closed: long 4, P&L $1,350.00 net"))).toBe(true);
   });
 
+  test("levels keep their numbers through edits and re-sorting; a new level takes the next (R2.5)", () => {
+    const a = setup();
+    const tp = (points: string, n?: number) => ({ enabled: true, qty: 1, target: pts(points), ...(n ? { n } : {}) });
+    a.open("buy", 3, "5000", "ES", { ladder: [tp("6"), tp("2"), tp("4")] });
+    const nums = () => a.pos().ladder.map((l) => `TP${l.n}@${l.price / 1e9}`);
+    // A new trade's levels are numbered nearest first.
+    expect(nums()).toEqual(["TP1@5002", "TP2@5004", "TP3@5006"]);
+    // TP1 removed, TP3 moved nearer than TP2: TP2 and TP3 keep their numbers, in price order.
+    a.cmd({ kind: "set-ladder", levels: [tp("4", 2), tp("3", 3)] });
+    expect(nums()).toEqual(["TP3@5003", "TP2@5004"]);
+    expect(a.events.at(-1)).toBe("take-profit ladder: TP3 1@5003.00, TP2 1@5004.00");
+    // A level added takes the next number; its fill is announced by its own number.
+    a.cmd({ kind: "set-ladder", levels: [tp("4", 2), tp("3", 3), tp("8")] });
+    expect(nums()).toEqual(["TP3@5003", "TP2@5004", "TP4@5008"]);
+    a.print("5003");
+    a.fill(a.last());
+    expect(a.events.some((r) => r.startsWith("TP3 filled 1 @ 5003.00"))).toBe(true);
+    // One level patched by its place: the numbers stay.
+    a.cmd({ kind: "update-level", index: 2, patch: { target: pts("5") } });
+    expect(nums()).toEqual(["TP3@5003", "TP2@5004", "TP4@5005"]);
+    // A number asked for twice: the second gets a new one.
+    a.cmd({ kind: "set-ladder", levels: [tp("4", 2), tp("5", 2)] });
+    expect(nums()).toEqual(["TP3@5003", "TP2@5004", "TP4@5005"]);
+  });
+
   test("a short mirrors the ladder below the entry; wrong side, off grid and too many contracts are refused", () => {
     const a = setup();
     a.open("sell", 2, "5000");

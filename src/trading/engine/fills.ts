@@ -7,7 +7,7 @@ import { RULE, rule, tpRule } from "./actors";
 import { applyBracket } from "./bracket";
 import { startClosing } from "./closing";
 import { emit, type Step, touch } from "./context";
-import { rebaseLadder } from "./ladder";
+import { levelNo, rebaseLadder } from "./ladder";
 import { hasWorking, submitRaw } from "./orders";
 import { closeTrade, openTrade } from "./positions";
 import * as say from "./reasons";
@@ -93,7 +93,7 @@ function reduce(
   const level = o.levelId ? p.ladder.find((l) => l.id === o.levelId) : undefined;
   const d = spec.decimals;
   if (level) {
-    const n = p.ladder.indexOf(level) + 1;
+    const n = levelNo(p, level);
     const first = level.filledQty === 0;
     level.filledQty += qty;
     level.fillPrice = price;

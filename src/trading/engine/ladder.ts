@@ -15,7 +15,11 @@ import {
   type EngineSpec,
 } from "./types";
 
-export type LevelEdit = { enabled: boolean; qty: number; target: Target; keep?: TpLevel };
+/** `n`: the number the trader knows the level by (kept when free); `keep`: the level it edits. */
+export type LevelEdit = { enabled: boolean; qty: number; target: Target; n?: number; keep?: TpLevel };
+
+/** A level's number (TP1 …): its own, or for state stored before levels had one, its place. */
+export const levelNo = (p: Position, l: TpLevel): number => l.n ?? p.ladder.indexOf(l) + 1;
 
 const byPriceUp = (a: TpLevel, b: TpLevel) => a.price - b.price;
 const byPriceDown = (a: TpLevel, b: TpLevel) => b.price - a.price;
@@ -38,29 +42,41 @@ export function setLadder(ctx: Step, p: Position, spec: EngineSpec, levels: Leve
   const avg = Number(p.cost / BigInt(p.qty));
   // Levels already pending or filled stay as they are; the new list replaces the others.
   const ladder: TpLevel[] = [];
+  // Numbers taken: by the levels that stay, then by the edited ones in turn (R2.5).
+  const taken = new Set<number>();
   let committed = 0;
   for (const l of p.ladder) {
     if (l.status !== "pending" && l.status !== "filled") continue;
-    ladder.push(l);
+    ladder.push(l.n === undefined ? { ...l, n: levelNo(p, l) } : l);
+    taken.add(levelNo(p, l));
     if (l.status === "pending") committed += l.qty - l.filledQty;
   }
+  const wanted: (number | undefined)[] = levels.map((l) => {
+    const n = l.keep ? levelNo(p, l.keep) : l.n;
+    if (n === undefined || taken.has(n)) return undefined;
+    taken.add(n);
+    return n;
+  });
   let seq = p.nextLevel;
   for (let i = 0; i < levels.length; i++) {
     const l = levels[i]!;
-    if (!Number.isInteger(l.qty) || l.qty <= 0) throw new EngineError(400, `TP${i + 1} quantity: a whole number ≥ 1`);
-    const price = levelPrice(p, spec, ref, avg, l.target, i + 1);
+    const name = wanted[i] ?? i + 1;
+    if (!Number.isInteger(l.qty) || l.qty <= 0) throw new EngineError(400, `TP${name} quantity: a whole number ≥ 1`);
+    const price = levelPrice(p, spec, ref, avg, l.target, name);
     if (l.enabled) committed += l.qty;
     const kept = l.keep && l.keep.price === price && l.keep.qty === l.qty ? l.keep : undefined;
     ladder.push(
       kept
         ? {
             ...kept,
+            n: wanted[i],
             enabled: l.enabled,
             status: l.enabled ? "armed" : kept.status === "failed" ? "failed" : "armed",
             attempts: kept.status === "failed" && l.enabled ? 0 : kept.attempts,
           }
         : {
             id: `${p.tradeId}:tp${++seq}`,
+            n: wanted[i],
             enabled: l.enabled,
             qty: l.qty,
             target: l.target,
@@ -77,6 +93,9 @@ export function setLadder(ctx: Step, p: Position, spec: EngineSpec, levels: Leve
       `take-profit quantities (${committed} enabled or pending) exceed the position (${p.qty})`,
     );
   ladder.sort(p.side === "long" ? byPriceUp : byPriceDown);
+  // A level new to the trade takes the next free number, nearest target first.
+  let next = Math.max(0, ...taken);
+  for (const l of ladder) if (l.n === undefined) l.n = ++next;
   if (sameLadder(ladder, p.ladder)) return;
   p.nextLevel = seq;
   p.ladder = ladder;
@@ -153,7 +172,7 @@ export function fireLevel(ctx: Step, p: Position, l: TpLevel, price: Nanos): voi
   const free = p.qty - pendingExitQty(ctx, p);
   const qty = Math.min(l.qty - l.filledQty, free);
   if (qty <= 0) return;
-  const n = p.ladder.indexOf(l) + 1;
+  const n = levelNo(p, l);
   l.attempts++;
   l.status = "pending";
   const reason = say.tpReached(n, l.price, price, qty, ctx.spec(p.symbol)!.decimals);

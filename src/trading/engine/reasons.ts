@@ -62,7 +62,7 @@ export function ladderSet(ladder: readonly TpLevel[], d: number): string {
   let text = "";
   for (let i = 0; i < ladder.length; i++) {
     const l = ladder[i]!;
-    text += `${i ? ", " : ""}TP${i + 1} ${l.qty}@${px(l.price, d)}${l.enabled ? "" : " (off)"}${l.status !== "armed" ? ` (${l.status})` : ""}`;
+    text += `${i ? ", " : ""}TP${l.n ?? i + 1} ${l.qty}@${px(l.price, d)}${l.enabled ? "" : " (off)"}${l.status !== "armed" ? ` (${l.status})` : ""}`;
   }
   return ladder.length ? `take-profit ladder: ${text}` : "take-profit ladder removed";
 }

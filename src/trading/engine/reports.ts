@@ -3,6 +3,7 @@ import { RULE, rule, tpRule } from "./actors";
 import { startClosing } from "./closing";
 import { bookOf, emit, MAX_ATTEMPTS, type Step, touch } from "./context";
 import { applyFill } from "./fills";
+import { levelNo } from "./ladder";
 import { hasWorking } from "./orders";
 import * as say from "./reasons";
 import { PART, type Position, type ReportInput, type WorkingOrder } from "./types";
@@ -42,7 +43,7 @@ export function onReport(ctx: Step, r: ReportInput): void {
 function onFailure(ctx: Step, p: Position, o: WorkingOrder, kind: "rejected" | "failed", reason: string): void {
   const level = o.levelId ? p.ladder.find((l) => l.id === o.levelId) : undefined;
   if (level) {
-    const n = p.ladder.indexOf(level) + 1;
+    const n = levelNo(p, level);
     level.lastError = reason;
     if (level.attempts >= MAX_ATTEMPTS) {
       level.status = "failed";

@@ -87,6 +87,11 @@ export type LevelStatus = "armed" | "pending" | "filled" | "failed" | "cancelled
 export interface TpLevel {
   /** Stable id: `${tradeId}:tp${n}`, n counted per trade (never reused). */
   id: string;
+  /**
+   * The level's number as the trader sees it (TP1, TP2 …), kept through edits and re-sorting;
+   * a new level takes the next. Missing in state stored before it existed: its place + 1.
+   */
+  n?: number;
   enabled: boolean;
   qty: number;
   target: Target;
@@ -300,7 +305,7 @@ export type Command =
   | { kind: "clear" }
   /** Withdraw one resting entry order (a limit not reached); exits are managed by their rules. */
   | { kind: "cancel-order"; orderId: string }
-  | { kind: "set-ladder"; levels: { enabled: boolean; qty: number; target: Target }[] }
+  | { kind: "set-ladder"; levels: { enabled: boolean; qty: number; target: Target; n?: number }[] }
   | { kind: "update-level"; index: number; patch: { enabled?: boolean; qty?: number; target?: Target } }
   | { kind: "set-stop"; stop: StopConfig | null; atr?: { value: Nanos } | { unavailable: string } }
   | { kind: "move-stop"; price: Nanos }
