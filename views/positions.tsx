@@ -78,11 +78,12 @@ export function PositionsBody({ accounts, events }: Omit<PositionsProps, "user">
                   <th>Symbol</th>
                   <th>Side</th>
                   <th>Qty</th>
-                  <th>Entry</th>
-                  <th>Last</th>
                   <th>P&amp;L</th>
+                  {/* A phone keeps the columns that matter (positions.css): P&L, stop and timer. */}
+                  <th class="wide-only">Entry</th>
+                  <th class="wide-only">Last</th>
                   <th>Stop</th>
-                  <th>TPs</th>
+                  <th class="wide-only">TPs</th>
                   <th>Timer</th>
                 </>
               }
@@ -116,15 +117,17 @@ export function PositionsBody({ accounts, events }: Omit<PositionsProps, "user">
                   </td>
                   <td class={p.side === "long" ? "long" : "short"}>{p.side === "long" ? "Long" : "Short"}</td>
                   <td>{p.qty}</td>
-                  <td safe>{p.avgEntry === null ? "—" : p.avgEntry.toFixed(p.decimals)}</td>
-                  <td data-last safe>
-                    {p.lastPrice === null ? "—" : p.lastPrice.toFixed(p.decimals)}
-                  </td>
                   <td data-pnl class={tone(p.unrealized)} safe>
                     {money(p.unrealized)}
                   </td>
+                  <td class="wide-only" safe>
+                    {p.avgEntry === null ? "—" : p.avgEntry.toFixed(p.decimals)}
+                  </td>
+                  <td class="wide-only" data-last safe>
+                    {p.lastPrice === null ? "—" : p.lastPrice.toFixed(p.decimals)}
+                  </td>
                   <td>{p.stop ? `${p.stop.price.toFixed(p.decimals)}${p.stop.trailing ? " trail" : ""}` : "—"}</td>
-                  <td>
+                  <td class="wide-only">
                     {p.ladder.length
                       ? p.ladder
                           .map(
@@ -141,7 +144,7 @@ export function PositionsBody({ accounts, events }: Omit<PositionsProps, "user">
                           <span class="num" data-deadline={String(p.timer.deadlineMs)} safe>
                             {countdown(p.timer.deadlineMs, Date.now())}
                           </span>{" "}
-                          <span class="muted" safe>{`→ ${p.timer.action}`}</span>
+                          <span class="muted wide-only" safe>{`→ ${p.timer.action}`}</span>
                         </>
                       ) : (
                         <span safe>{`${p.timer.action} (${p.timer.phase})`}</span>

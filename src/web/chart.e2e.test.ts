@@ -108,6 +108,29 @@ describe.skipIf(!haveChromium)("the chart in Chromium", () => {
     expect(pnl!.y + pnl!.height).toBeLessThanOrEqual(844);
     expect(await phone.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
     await phone.screenshot({ path: join(ARTIFACTS, "chart-phone.png"), fullPage: false });
+
+    // A finger drags the stop a tick per 12 px (not per pixel), from a little off the line.
+    await phone.locator("[data-chart]").scrollIntoViewIfNeeded();
+    const touch = await phone.evaluate(() => {
+      const u = (document.querySelector("[data-chart]") as HTMLElement & { uplot: any }).uplot;
+      const stop = JSON.parse(document.getElementById("desk-state")!.dataset.lines!).stop;
+      const r = u.over.getBoundingClientRect();
+      const y = r.top + u.valToPos(stop, "y") + 12;
+      const pxPerTick = Math.abs(u.valToPos(stop, "y") - u.valToPos(stop + 0.25, "y"));
+      const fire = (type: string, clientY: number) =>
+        u.over.dispatchEvent(
+          new PointerEvent(type, { pointerType: "touch", pointerId: 7, clientX: r.left + 60, clientY, bubbles: true }),
+        );
+      fire("pointerdown", y);
+      for (let dy = 6; dy <= 36; dy += 6) fire("pointermove", y + dy);
+      fire("pointerup", y + 36);
+      return { stop, pxPerTick };
+    });
+    expect(touch.pxPerTick).toBeLessThan(12);
+    await phone.waitForFunction(
+      (want) => JSON.parse(document.getElementById("desk-state")!.dataset.lines!).stop === want,
+      touch.stop - 0.75,
+    );
     expect(errors.filter((e) => !/status of 4\d\d/.test(e))).toEqual([]);
   }, 60_000);
 });

@@ -123,6 +123,22 @@ describe.skipIf(!haveChromium)("pages in Chromium", () => {
     await phone.getByRole("button", { name: "Sign in" }).click();
     await phone.waitForURL(server.url + "/");
     await phone.screenshot({ path: join(ARTIFACTS, "positions-phone.png"), fullPage: true });
+    // Every position's P&L on the screen, and the page does not scroll sideways.
+    const pnl = await phone.locator("#positions [data-pnl]").evaluateAll((els) =>
+      els.map((e) => e.getBoundingClientRect().right),
+    );
+    expect(pnl.length).toBeGreaterThan(0);
+    for (const right of pnl) expect(right).toBeLessThanOrEqual(390);
+    expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    // No page of the app scrolls sideways on a phone (wide tables keep their essential columns).
+    const wide: string[] = [];
+    for (const path of ["/desk?account=paper&symbol=MES", "/journal", "/replay", "/settings", "/docs"]) {
+      await phone.goto(server.url + path);
+      await phone.waitForLoadState("networkidle");
+      const w = await phone.evaluate(() => document.documentElement.scrollWidth);
+      if (w > 390) wide.push(`${path}: ${w}px`);
+    }
+    expect(wide).toEqual([]);
     await phone.context().close();
 
     expect(consoleErrors).toEqual([]);

@@ -3,17 +3,20 @@
 import { moveLevel } from "./level-save.js";
 import { refresh } from "./state-sync.js";
 
+/** A finger moves a line one tick per this many pixels at least (a mouse: the axis' own scale). */
+const TOUCH_PX_PER_TICK = 12;
+
 /** `chart`: { u, tick, decimals, errEl, lines(), setDrag(d) }. */
 export function enableDrag(chart) {
   const { u, tick, errEl } = chart;
   let drag = null;
 
-  function nearest(y) {
+  function nearest(y, reach = 8) {
     let best = null;
     const consider = (kind, index, price) => {
       if (price === null || price === undefined) return;
       const d = Math.abs(u.valToPos(price, "y") - y);
-      if (d < 8 && (!best || d < best.d)) best = { kind, index, price, d, from: price };
+      if (d < reach && (!best || d < best.d)) best = { kind, index, price, d, from: price };
     };
     const lines = chart.lines();
     consider("stop", null, lines.stop);
@@ -27,10 +30,18 @@ export function enableDrag(chart) {
 
   function onDown(e) {
     const rect = u.over.getBoundingClientRect();
-    const hit = nearest(e.clientY - rect.top);
+    const touch = e.pointerType === "touch";
+    // A finger is wider than a line: it takes one from farther away.
+    const hit = nearest(e.clientY - rect.top, touch ? 20 : 8);
     if (!hit) return;
+    hit.startY = e.clientY;
+    hit.touch = touch;
     set(hit);
-    u.over.setPointerCapture(e.pointerId);
+    try {
+      u.over.setPointerCapture(e.pointerId);
+    } catch {
+      // A pointer the browser no longer tracks: the drag still follows the moves over the chart.
+    }
     u.over.classList.add("dragging");
     u.over.addEventListener("pointermove", onMove);
     u.over.addEventListener("pointerup", onUp, { once: true });
@@ -38,7 +49,13 @@ export function enableDrag(chart) {
   }
   function onMove(e) {
     const rect = u.over.getBoundingClientRect();
-    drag.price = Math.round(u.posToVal(e.clientY - rect.top, "y") / tick) * tick;
+    const pxPerTick = Math.abs(u.valToPos(drag.from, "y") - u.valToPos(drag.from + tick, "y"));
+    if (drag.touch && pxPerTick < TOUCH_PX_PER_TICK) {
+      // Zoomed out, a pixel is less than a tick: the finger moves the line a tick per 12 px from
+      // where it started, so it lands where meant (coarse when zoomed out, the scale's own when in).
+      const ticks = Math.round((drag.startY - e.clientY) / TOUCH_PX_PER_TICK);
+      drag.price = drag.from + ticks * tick;
+    } else drag.price = Math.round(u.posToVal(e.clientY - rect.top, "y") / tick) * tick;
     u.redraw(false);
   }
   function onUp() {
