@@ -75,6 +75,19 @@ describe.skipIf(!haveChromium)("replay in Chromium", () => {
       .click();
     await ladder.getByText(/✓ \d/).waitFor({ timeout: 20_000 });
     expect((await deskLines(page)).tps[0].status).toBe("filled");
+    // The chart spans the replay's own time (its archive before it), never the wall clock's;
+    // the price ladder follows the replay's price.
+    const span = await page.evaluate(() => {
+      const u = (document.querySelector("[data-chart]") as HTMLElement & { uplot: any }).uplot;
+      const seek = document.querySelector<HTMLInputElement>("[data-replay-seek]")!;
+      return { min: u.scales.x.min * 1000, max: u.scales.x.max * 1000, from: Number(seek.min), to: Number(seek.max) };
+    });
+    expect(span.max).toBeLessThanOrEqual(span.to + 10 * 60_000);
+    expect(span.min).toBeGreaterThanOrEqual(span.from - 3 * 86_400_000);
+    await page.waitForFunction(
+      () =>
+        document.querySelector(".dom tr.last th")?.textContent === document.querySelector("[data-last]")?.textContent,
+    );
     await page
       .getByRole("region", { name: "Trade log" })
       .getByText(/TP1 filled 1 @/)

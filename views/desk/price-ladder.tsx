@@ -26,7 +26,10 @@ export function PriceLadderCard({ inst, account, replay }: { inst: DeskInstrumen
           <input type="checkbox" data-dom-follow checked /> Follow
         </label>
       </div>
-      <table class="dom num" aria-label="Price ladder" tabindex="0">
+      <p class="dom-wait muted small" data-dom-wait>
+        Waiting for the first price…
+      </p>
+      <table class="dom num" aria-label="Price ladder" tabindex="0" hidden>
         <thead>
           <tr>
             <th scope="col">Orders</th>

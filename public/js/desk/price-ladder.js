@@ -226,6 +226,10 @@ function startLadder(card) {
 
   function centre() {
     if (lastT === null) return;
+    if (top === null) {
+      table.hidden = false;
+      card.querySelector("[data-dom-wait]")?.remove();
+    }
     top = lastT + ((n - 1) >> 1);
     paintAll();
   }
