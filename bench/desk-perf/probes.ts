@@ -164,3 +164,14 @@ export function chromiumCpuSeconds(): number {
   }
   return sum / CLK_TCK;
 }
+
+/** The desk with everything on: chart and price ladder side by side, the three overlays. */
+export const FULL_DESK = { "market-view": "both", "chart-overlays": JSON.stringify(["vwap", "ema", "atr"]) };
+
+/** A browser context whose pages start with these localStorage entries (the desk's choices). */
+export async function withStorage(context: BrowserContext, storage: Record<string, string>): Promise<BrowserContext> {
+  await context.addInitScript((s: Record<string, string>) => {
+    for (const [k, v] of Object.entries(s)) localStorage.setItem(k, v);
+  }, storage);
+  return context;
+}

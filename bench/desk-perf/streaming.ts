@@ -2,7 +2,7 @@
 import type { Page } from "playwright-core";
 import { signedIn } from "../../src/web/e2e-harness";
 import type { Env } from "./env";
-import { chromiumCpuSeconds, DESK, kb, pad, SETTLE_MS, sleep, STREAMED } from "./probes";
+import { chromiumCpuSeconds, DESK, FULL_DESK, kb, pad, SETTLE_MS, sleep, STREAMED, withStorage } from "./probes";
 
 /** Opens one paper position per streamed symbol, measures; answers the API headers it used. */
 export async function measureStreaming(env: Env): Promise<Record<string, string>> {
@@ -55,8 +55,14 @@ export async function measureStreaming(env: Env): Promise<Record<string, string>
     shown: string;
     open: number;
   }
-  async function streamWindow(label: string, path: string, ready: (p: Page) => Promise<string>): Promise<Window> {
-    const context = await signedIn(browser, app.server, userId);
+  async function streamWindow(
+    label: string,
+    path: string,
+    ready: (p: Page) => Promise<string>,
+    /** This browser's desk choices (chart or ladder, overlays), as localStorage holds them. */
+    storage: Record<string, string> = {},
+  ): Promise<Window> {
+    const context = await withStorage(await signedIn(browser, app.server, userId), storage);
     const page = await context.newPage();
     const cdp = await context.newCDPSession(page);
     let counting = false;
@@ -133,16 +139,17 @@ export async function measureStreaming(env: Env): Promise<Record<string, string>
       return `${await p.locator("#positions tr[data-symbol]").count()} position rows shown`;
     }),
   );
-  windows.push(
-    await streamWindow(`Desk (MES)`, DESK, async (p) => {
-      await p
-        .waitForFunction(() => document.querySelector("[data-last]")?.textContent !== "—", undefined, {
-          timeout: 10_000,
-        })
-        .catch(() => undefined);
-      return `last price ${await p.locator("[data-last]").first().textContent()}`;
-    }),
-  );
+  const deskReady = async (p: Page) => {
+    await p
+      .waitForFunction(() => document.querySelector("[data-last]")?.textContent !== "—", undefined, {
+        timeout: 10_000,
+      })
+      .catch(() => undefined);
+    return `last price ${await p.locator("[data-last]").first().textContent()}`;
+  };
+  // The desk as before the price ladder (the chart alone, no overlays), then with all of it on.
+  windows.push(await streamWindow("Desk (MES) chart", DESK, deskReady, { "market-view": "chart" }));
+  windows.push(await streamWindow("Desk +ladder+ovl", DESK, deskReady, FULL_DESK));
   unsubscribe();
 
   console.log(

@@ -1,7 +1,7 @@
 // Part 4 of desk-perf: live sync — a change made elsewhere, seen by two other open desks.
 import { signedIn } from "../../src/web/e2e-harness";
 import type { Env } from "./env";
-import { DESK, median, quantile, sleep } from "./probes";
+import { DESK, FULL_DESK, median, quantile, sleep, withStorage } from "./probes";
 
 export async function measureSync(env: Env, h: Record<string, string>): Promise<void> {
   const { app, browser, ctx, base, userId, RUNS } = env;
@@ -11,7 +11,8 @@ export async function measureSync(env: Env, h: Record<string, string>): Promise<
   // same clock as this process) its state shows the new stop. One change at a time, --runs × 2.
   const sync = await Promise.all(
     [0, 1].map(async () => {
-      const page = await (await signedIn(browser, app.server, userId)).newPage();
+      // The desks with the price ladder and the overlays on: what they cost must not slow the sync.
+      const page = await (await withStorage(await signedIn(browser, app.server, userId), FULL_DESK)).newPage();
       await page.goto(base + DESK, { waitUntil: "load" });
       await page.waitForFunction(
         () => JSON.parse(document.getElementById("desk-state")!.dataset.lines!).entry !== null,

@@ -124,9 +124,9 @@ describe.skipIf(!haveChromium)("pages in Chromium", () => {
     await phone.waitForURL(server.url + "/");
     await phone.screenshot({ path: join(ARTIFACTS, "positions-phone.png"), fullPage: true });
     // Every position's P&L on the screen, and the page does not scroll sideways.
-    const pnl = await phone.locator("#positions [data-pnl]").evaluateAll((els) =>
-      els.map((e) => e.getBoundingClientRect().right),
-    );
+    const pnl = await phone
+      .locator("#positions [data-pnl]")
+      .evaluateAll((els) => els.map((e) => e.getBoundingClientRect().right));
     expect(pnl.length).toBeGreaterThan(0);
     for (const right of pnl) expect(right).toBeLessThanOrEqual(390);
     expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);

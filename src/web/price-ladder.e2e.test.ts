@@ -24,20 +24,24 @@ const at = (t: number) => (t * TICK).toFixed(2);
 const row = (dom: Locator, t: number) =>
   dom.locator("tbody tr").filter({ has: dom.page().getByRole("rowheader", { name: at(t), exact: true }) });
 
+/** What the ladder shows: its rows' prices (table), the book and the volume (drawn on its canvas). */
 async function book(page: Page) {
   return page.evaluate(() => {
-    const rows = [...document.querySelectorAll<HTMLTableRowElement>(".dom tbody tr")];
-    const price = (sel: string) => {
-      const r = rows.find((x) => x.matches(sel));
-      return r ? Number(r.querySelector("th")!.textContent) : null;
-    };
+    const card = document.querySelector(".dom-card") as HTMLElement & { ladder: any };
+    const rows = [...card.querySelectorAll<HTMLTableRowElement>(".dom tbody tr")];
+    const at = (t: number | null) => (t === null ? null : t * 0.25);
+    const b = card.ladder.book();
+    const top = card.ladder.top();
+    let volumes = 0;
+    for (let i = 0; i < rows.length; i++) if (card.ladder.volume.get(top - i)) volumes++;
     return {
-      last: price(".last"),
-      bid: price(".best-bid"),
-      ask: price(".best-ask"),
+      last: Number(rows.find((r) => r.matches(".last"))?.querySelector("th")!.textContent ?? Number.NaN),
+      bid: at(b.bidT),
+      ask: at(b.askT),
+      bidSize: b.bs,
       rows: rows.length,
       middle: Number(rows[(rows.length - 1) >> 1]!.querySelector("th")!.textContent),
-      volumes: rows.filter((r) => Number(r.querySelector(".dom-vol-n")!.textContent) > 0).length,
+      volumes,
     };
   });
 }
@@ -53,10 +57,14 @@ describe.skipIf(!haveChromium)("the price ladder in Chromium", () => {
     // A wide screen shows the chart and the ladder side by side.
     expect(await page.getByRole("button", { name: "Both" }).getAttribute("aria-pressed")).toBe("true");
     await dom.locator("tr.last").waitFor();
-    await page.waitForFunction(() => document.querySelector(".dom tr.best-bid .dom-buy")?.textContent);
+    await page.waitForFunction(
+      () => (document.querySelector(".dom-card") as HTMLElement & { ladder: any }).ladder.book().bs > 0,
+    );
     const b0 = await book(page);
     expect(b0.rows % 2).toBe(1);
     expect(b0.bid).not.toBeNull();
+    // The best bid's row says so to a screen reader; its size is drawn.
+    await dom.getByRole("button", { name: /^Buy limit [\d.]+, best bid$/ }).waitFor();
     expect(b0.ask! - b0.bid!).toBeGreaterThan(0);
     // The session's volume at price, from the server and the prints since.
     expect(b0.volumes).toBeGreaterThan(0);

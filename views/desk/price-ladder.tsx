@@ -29,20 +29,22 @@ export function PriceLadderCard({ inst, account, replay }: { inst: DeskInstrumen
       <p class="dom-wait muted small" data-dom-wait>
         Waiting for the first price…
       </p>
-      <table class="dom num" aria-label="Price ladder" tabindex="0" hidden>
-        <thead>
-          <tr>
-            <th scope="col">Orders</th>
-            <th scope="col">Buy</th>
-            <th scope="col">Price</th>
-            <th scope="col">Sell</th>
-            <th scope="col" title="Volume at price this session">
-              {replay ? "" : "Vol"}
-            </th>
-          </tr>
-        </thead>
-        <tbody data-dom-rows></tbody>
-      </table>
+      <div class="dom-wrap">
+        <table class="dom num" aria-label="Price ladder" tabindex="0" hidden>
+          <thead>
+            <tr>
+              <th scope="col">Orders</th>
+              <th scope="col">Buy</th>
+              <th scope="col">Price</th>
+              <th scope="col">Sell</th>
+              <th scope="col" title="Volume at price this session">
+                {replay ? "" : "Vol"}
+              </th>
+            </tr>
+          </thead>
+          <tbody data-dom-rows></tbody>
+        </table>
+      </div>
       <p class="dom-hint muted small">
         Buy/Sell: a limit at that price for the ticket's quantity · Orders: move the stop there · drag a marker to move
         it · C centres <span data-dom-since></span>

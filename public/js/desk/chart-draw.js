@@ -3,6 +3,27 @@
 
 export const css = (name) => getComputedStyle(document.documentElement).getPropertyValue(name).trim();
 
+let palette = null;
+/** The candle colours, read once (a style lookup per candle per frame cost more than the drawing). */
+const colours = () => (palette ??= { up: css("--long"), down: css("--short") });
+
+/** The first and one past the last index of `xs` (ascending) inside the x scale, one bar either side. */
+export function visible(u, xs) {
+  const { min, max } = u.scales.x;
+  const n = xs.length;
+  if (min === null || max === null || min === undefined) return [0, n];
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (xs[mid] < min) lo = mid + 1;
+    else hi = mid;
+  }
+  let end = lo;
+  while (end < n && xs[end] <= max) end++;
+  return [Math.max(0, lo - 1), Math.min(n, end + 1)];
+}
+
 /**
  * The candles and their volume, from `ohlcv()` = [ts, o, h, l, c, v]: uPlot itself holds only
  * [ts, low, high] (its y range spans lows and highs, so a wick is never cut off).
@@ -16,10 +37,13 @@ export const drawCandles = (ohlcv) => (u) => {
   const xs = d[0];
   const span = n > 1 ? (u.valToPos(xs[n - 1], "x", true) - u.valToPos(xs[0], "x", true)) / (n - 1) : 8;
   const w = Math.max(1, Math.min(14, span * 0.65));
+  // Only the bars on screen: a zoomed-in view of 2,000 bars draws the few dozen it shows.
+  const [from, to] = visible(u, xs);
   let maxV = 1;
-  for (let k = 0; k < n; k++) if (d[5][k] > maxV) maxV = d[5][k];
+  for (let k = from; k < to; k++) if (d[5][k] > maxV) maxV = d[5][k];
+  const { up: upCol, down: downCol } = colours();
   ctx.save();
-  for (let i = 0; i < n; i++) {
+  for (let i = from; i < to; i++) {
     const x = u.valToPos(xs[i], "x", true);
     if (x < left - w || x > left + u.bbox.width + w) continue;
     const o = d[1][i];
@@ -27,7 +51,7 @@ export const drawCandles = (ohlcv) => (u) => {
     const l = d[3][i];
     const c = d[4][i];
     const up = c >= o;
-    const col = up ? css("--long") : css("--short");
+    const col = up ? upCol : downCol;
     // Volume: the bottom fifth of the plot, faint.
     const vh = (d[5][i] / maxV) * height * 0.18;
     ctx.fillStyle = up ? "rgba(63,182,139,0.25)" : "rgba(229,97,107,0.25)";

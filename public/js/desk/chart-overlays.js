@@ -1,20 +1,35 @@
 // What the chart draws beside the candles: the session separators (17:00 CT), the last price's
 // line and label, and the overlays the trader turned on — VWAP of the session, an EMA, and ATR
-// bands around it. Each is computed from the candles on screen's data (O(n), at most once a frame).
+// bands around it. Computed from the candles' data at most once a frame, and only from the bar
+// that changed on (a print moves the last bar; a new bar adds one): O(1) per frame, not O(n).
 import { ctHour } from "../../../src/shared/format";
-import { css } from "./chart-draw.js";
+import { css, visible } from "./chart-draw.js";
 
 export const OVERLAYS = ["vwap", "ema", "atr"];
 export const EMA_LENGTH = 20;
 const ATR_LENGTH = 14;
 const ATR_MULT = 2;
 
+// The hour in Chicago of each UTC hour seen: CT is a whole number of hours from UTC, so every
+// moment of a UTC hour has the same CT hour (the formatter behind ctHour is slow per bar).
+const hours = new Map();
+function hourCT(tsSec) {
+  const k = Math.floor(tsSec / 3600);
+  let h = hours.get(k);
+  if (h === undefined) {
+    h = ctHour(k * 3_600_000);
+    if (hours.size > 10_000) hours.clear();
+    hours.set(k, h);
+  }
+  return h;
+}
+
 /** Where a Globex session starts: the first bar at or after 17:00 CT following one before it. */
 export function sessionStarts(ts) {
   const out = [];
   let prevHour = null;
   for (let i = 0; i < ts.length; i++) {
-    const h = ctHour(ts[i] * 1000);
+    const h = hourCT(ts[i]);
     // A new session: 17:00 CT crossed, or a gap of more than an hour (the daily break, a weekend).
     if (i > 0 && ((h >= 17 && prevHour < 17) || ts[i] - ts[i - 1] > 3600)) out.push(i);
     prevHour = h;
@@ -22,42 +37,63 @@ export function sessionStarts(ts) {
   return out;
 }
 
-/** [vwap, ema, upper, lower] arrays (null where not yet defined) for data = [ts, o, h, l, c, v]. */
-export function computeOverlays(data) {
-  const [ts, , hi, lo, cl, vol] = data;
-  const n = ts.length;
-  const vwap = new Array(n).fill(null);
-  const ema = new Array(n).fill(null);
-  const upper = new Array(n).fill(null);
-  const lower = new Array(n).fill(null);
-  const starts = new Set(sessionStarts(ts));
-  let pv = 0;
-  let vv = 0;
+/**
+ * The overlays of data = [ts, o, h, l, c, v] as arrays (null where not yet defined), kept from
+ * one call to the next: bars are only ever appended or the last one changed, so each call
+ * computes from the first bar that may differ (the last one, or the new ones), resuming the
+ * running sums saved after the bar before it. Anything else (a reload, a seek) starts over.
+ */
+export function overlayState() {
+  const out = { vwap: [], ema: [], upper: [], lower: [] };
+  // The running state after each bar: session sums, the EMA and the ATR.
+  const run = { pv: [], vv: [], e: [], atr: [] };
+  let ts0 = null;
+  let n0 = 0;
+  let lastTs = null;
   const k = 2 / (EMA_LENGTH + 1);
-  let e = null;
-  let atr = null;
-  for (let i = 0; i < n; i++) {
-    if (starts.has(i)) {
-      pv = 0;
-      vv = 0;
+  return function compute(data) {
+    const [ts, , hi, lo, cl, vol] = data;
+    const n = ts.length;
+    // Where to resume: the last bar seen (it may have moved) if the data only grew or changed there.
+    const from = ts0 === ts[0] && n >= n0 && n0 > 0 && ts[n0 - 1] === lastTs ? n0 - 1 : 0;
+    if (from === 0) for (const a of [out.vwap, out.ema, out.upper, out.lower]) a.length = 0;
+    for (const a of [out.vwap, out.ema, out.upper, out.lower]) a.length = n;
+    for (let i = from; i < n; i++) {
+      const prev = i > 0;
+      const newSession = prev && ((hourCT(ts[i]) >= 17 && hourCT(ts[i - 1]) < 17) || ts[i] - ts[i - 1] > 3600);
+      const pv0 = prev && !newSession ? run.pv[i - 1] : 0;
+      const vv0 = prev && !newSession ? run.vv[i - 1] : 0;
+      const typical = (hi[i] + lo[i] + cl[i]) / 3;
+      const pv = pv0 + typical * (vol[i] || 0);
+      const vv = vv0 + (vol[i] || 0);
+      run.pv[i] = pv;
+      run.vv[i] = vv;
+      out.vwap[i] = vv > 0 ? pv / vv : typical;
+      const e = prev ? cl[i] * k + run.e[i - 1] * (1 - k) : cl[i];
+      run.e[i] = e;
+      out.ema[i] = i >= EMA_LENGTH - 1 ? e : null;
+      const tr = prev
+        ? Math.max(hi[i] - lo[i], Math.abs(hi[i] - cl[i - 1]), Math.abs(lo[i] - cl[i - 1]))
+        : hi[i] - lo[i];
+      // Wilder's smoothing, as the server's ATR can be set to.
+      const atr = prev ? (run.atr[i - 1] * (ATR_LENGTH - 1) + tr) / ATR_LENGTH : tr;
+      run.atr[i] = atr;
+      const on = out.ema[i] !== null && i >= ATR_LENGTH;
+      out.upper[i] = on ? e + ATR_MULT * atr : null;
+      out.lower[i] = on ? e - ATR_MULT * atr : null;
     }
-    const typical = (hi[i] + lo[i] + cl[i]) / 3;
-    pv += typical * (vol[i] || 0);
-    vv += vol[i] || 0;
-    vwap[i] = vv > 0 ? pv / vv : typical;
-    e = e === null ? cl[i] : cl[i] * k + e * (1 - k);
-    ema[i] = i >= EMA_LENGTH - 1 ? e : null;
-    const tr =
-      i === 0 ? hi[i] - lo[i] : Math.max(hi[i] - lo[i], Math.abs(hi[i] - cl[i - 1]), Math.abs(lo[i] - cl[i - 1]));
-    // Wilder's smoothing, as the server's ATR can be set to.
-    atr = atr === null ? tr : (atr * (ATR_LENGTH - 1) + tr) / ATR_LENGTH;
-    if (ema[i] !== null && i >= ATR_LENGTH) {
-      upper[i] = ema[i] + ATR_MULT * atr;
-      lower[i] = ema[i] - ATR_MULT * atr;
-    }
-  }
-  return { vwap, ema, upper, lower };
+    ts0 = n ? ts[0] : null;
+    n0 = n;
+    lastTs = n ? ts[n - 1] : null;
+    return out;
+  };
 }
+
+/** The overlays of `data` from scratch (tests; the chart keeps an overlayState). */
+export const computeOverlays = (data) => {
+  const o = overlayState()(data);
+  return { vwap: [...o.vwap], ema: [...o.ema], upper: [...o.upper], lower: [...o.lower] };
+};
 
 function polyline(u, xs, ys, color, dash) {
   const ctx = u.ctx;
@@ -68,7 +104,8 @@ function polyline(u, xs, ys, color, dash) {
   if (dash) ctx.setLineDash([4 * px, 3 * px]);
   ctx.beginPath();
   let started = false;
-  for (let i = 0; i < xs.length; i++) {
+  const [from, to] = visible(u, xs);
+  for (let i = from; i < to; i++) {
     if (ys[i] === null) {
       started = false;
       continue;

@@ -5,7 +5,7 @@ import { enableDrag } from "./chart-drag.js";
 import { previousSessionClose, recent } from "./chart-history.js";
 import { createSeries } from "./chart-series.js";
 import { stateEl } from "./context.js";
-import { computeOverlays, drawOverlays, OVERLAYS } from "./chart-overlays.js";
+import { drawOverlays, OVERLAYS, overlayState } from "./chart-overlays.js";
 import { enableView } from "./chart-view.js";
 import { linkChart, prices, setPrevClose, unlinkChart } from "./live.js";
 
@@ -41,6 +41,8 @@ function startChart(card, box) {
     for (const k of JSON.parse(localStorage.getItem("chart-overlays") || "[]")) if (OVERLAYS.includes(k)) on.add(k);
   } catch (_) {}
   let overlays = null;
+  // Kept between frames (only the bar that changed is computed); started over with the history.
+  let overlayOf = overlayState();
 
   function readLines() {
     try {
@@ -156,7 +158,7 @@ function startChart(card, box) {
     const d = series.data;
     // The trader's zoom stays; following the last bars, the view moves with them.
     u.setData([d[0], d[3], d[2]], false);
-    overlays = on.size ? computeOverlays(d) : null;
+    overlays = on.size ? overlayOf(d) : null;
     // For tests and the browser console, like box.uplot.
     box.overlays = overlays;
     view.apply();
@@ -179,6 +181,7 @@ function startChart(card, box) {
     return recent(want).then((body) => {
       if (want !== series.interval) return;
       series.clear();
+      overlayOf = overlayState();
       series.bars(body.bars);
       setData();
     });
@@ -223,6 +226,7 @@ function startChart(card, box) {
       // From scratch: a print that came before the history made a candle newer than all of it,
       // and older bars are never put behind a newer one.
       series.clear();
+      overlayOf = overlayState();
       series.bars(body.bars);
       setData();
     } else load();

@@ -2,16 +2,20 @@
 // ask sizes in their rows, the session's volume at price, the position's entry, stop, take-profits
 // and resting limits in theirs. A click in Buy or Sell places a limit there (the ticket's form
 // path: the same checks, refusals and confirmations), a click in Orders moves the stop there, a
-// marker dragged to another row moves its level. Rows are built once; a frame touches only the
-// cells that changed.
+// marker dragged to another row moves its level. Rows are built once; the book and the volume
+// are drawn on a canvas behind them (price-ladder-canvas.js), the table changes only when the
+// last price moves to another row, on a re-centre and when the position changes.
 import { ctTime } from "../../../src/shared/format";
 import { desk, stateEl } from "./context.js";
 import { moveLevel, refusal, setStopAt } from "./level-save.js";
 import { onPaint, onTape, prices } from "./live.js";
+import { ladderCanvas } from "./price-ladder-canvas.js";
 import { refresh } from "./state-sync.js";
 
 /** Rows kept between the last price and an edge before the ladder re-centres (when following). */
 const MARGIN = 3;
+/** How often at most sizes and volumes that change in place are redrawn (a moved level: at once). */
+const SIZES_MS = 250;
 
 export const priceLadder = () => {
   let stops = [];
@@ -64,7 +68,7 @@ function startLadder(card) {
   /** The tick of the first (highest) row; null until a price is known. */
   let top = null;
   let lastT = null;
-  let book = { bidT: null, askT: null, bs: 0, as: 0 };
+  const book = { bidT: null, askT: null, bs: 0, as: 0 };
   let lines = readLines();
   const volume = new Map();
   let maxVol = 0;
@@ -86,16 +90,27 @@ function startLadder(card) {
     const sell = el("button", "dom-sell");
     sell.type = "button";
     sellCell.append(sell);
-    const volCell = el("td", "dom-vol");
-    const bar = el("span", "dom-vol-bar");
-    const vol = el("span", "dom-vol-n");
-    volCell.append(bar, vol);
-    tr.append(orders, buyCell, priceCell, sellCell, volCell);
+    tr.append(orders, buyCell, priceCell, sellCell, el("td", "dom-vol"));
     body.append(tr);
-    rows.push({ tr, orders, marks, buy, sell, priceCell, bar, vol, t: null, shown: { v: -1, w: -1 } });
+    rows.push({ tr, orders, marks, buy, sell, priceCell, t: null, shown: {} });
   }
-  // For tests and the browser console, like the chart's box.uplot.
-  card.ladder = { rows, volume, top: () => top };
+  const canvas = ladderCanvas(card.querySelector(".dom-wrap"), table);
+  const view = { top: null, n, bidT: null, askT: null, bs: 0, as: 0, volume, maxVol: 0 };
+  /**
+   * The canvas: every row, or only the rows of `only` (ticks) while the volume bars' scale holds.
+   * The scale is the next 1, 2 or 5 × 10ⁿ above the largest volume, so it seldom changes.
+   */
+  function drawCanvas(only) {
+    Object.assign(view, book);
+    view.top = top;
+    const mag = 10 ** Math.floor(Math.log10(Math.max(1, maxVol)));
+    const scale = [1, 2, 5, 10].map((k) => k * mag).find((x) => x >= maxVol);
+    const rescaled = view.maxVol !== scale;
+    view.maxVol = scale;
+    canvas.draw(view, rescaled ? undefined : only);
+  }
+  // For tests and the browser console, like the chart's box.uplot: what the ladder shows.
+  card.ladder = { rows, volume, top: () => top, book: () => ({ ...book }), last: () => lastT };
 
   const rowOf = (t) => (top === null ? -1 : top - t);
   const at = (t) => {
@@ -112,30 +127,28 @@ function startLadder(card) {
       }, 8000);
   }
 
-  function paintVolume(r) {
-    const v = volume.get(r.t) || 0;
-    const w = maxVol ? Math.round((v / maxVol) * 100) : 0;
-    if (v !== r.shown.v) {
-      r.vol.textContent = v ? String(v) : "";
-      r.shown.v = v;
-    }
-    if (w !== r.shown.w) {
-      r.bar.style.width = w + "%";
-      r.shown.w = w;
-    }
-  }
+  // Rows are written only when what they show changes: every write costs a re-layout and a repaint.
+  const setClass = (r, name, on) => {
+    if (r.shown[name] === on) return;
+    r.shown[name] = on;
+    r.tr.classList.toggle(name, on);
+  };
 
-  function paintBook(r) {
-    r.buy.textContent = r.t === book.bidT && book.bs ? String(book.bs) : "";
-    r.sell.textContent = r.t === book.askT && book.as ? String(book.as) : "";
-    r.tr.classList.toggle("best-bid", r.t === book.bidT);
-    r.tr.classList.toggle("best-ask", r.t === book.askT);
+  /** A screen reader hears which rows hold the best bid and ask (the sizes are drawn). */
+  function labelBook(r) {
+    const p = text(r.t);
+    const bid = r.t === book.bidT;
+    const ask = r.t === book.askT;
+    if (r.shown.bid !== bid) r.buy.setAttribute("aria-label", "Buy limit " + p + (bid ? ", best bid" : ""));
+    if (r.shown.ask !== ask) r.sell.setAttribute("aria-label", "Sell limit " + p + (ask ? ", best ask" : ""));
+    r.shown.bid = bid;
+    r.shown.ask = ask;
   }
 
   function paintLast(r) {
-    r.tr.classList.toggle("last", r.t === lastT);
-    r.tr.classList.toggle("above", lastT !== null && r.t > lastT);
-    r.tr.classList.toggle("below", lastT !== null && r.t < lastT);
+    setClass(r, "last", r.t === lastT);
+    setClass(r, "above", lastT !== null && r.t > lastT);
+    setClass(r, "below", lastT !== null && r.t < lastT);
   }
 
   /** What each row holds of the position: markers by tick. */
@@ -213,15 +226,13 @@ function startLadder(card) {
       r.t = t;
       const p = text(t);
       r.priceCell.textContent = p;
-      r.buy.setAttribute("aria-label", "Buy limit " + p);
-      r.sell.setAttribute("aria-label", "Sell limit " + p);
       r.orders.setAttribute("aria-label", "Stop at " + p);
-      r.shown.v = r.shown.w = -1;
+      r.shown = {};
       paintLast(r);
-      paintBook(r);
-      paintVolume(r);
+      labelBook(r);
       paintMarks(r, by.get(t));
     }
+    drawCanvas();
   }
 
   function centre() {
@@ -245,38 +256,73 @@ function startLadder(card) {
   let volumeDirty = false;
   let seeded = card.dataset.volume !== "live";
   let early = [];
+  const changedTicks = new Set();
   const count = (t, q) => {
     const v = (volume.get(t) || 0) + q;
     volume.set(t, v);
     if (v > maxVol) maxVol = v;
     volumeDirty = true;
+    changedTicks.add(t);
   };
-  const stopPaint = onPaint((f) => {
-    if (f.moved && prices.last !== null) {
+  // What changed since the ladder last painted (the frame's painters run once per frame, live.js).
+  const pend = { moved: false, quote: null };
+  function flush() {
+    if (pend.moved && prices.last !== null) {
+      pend.moved = false;
       const before = lastT;
       lastT = toTick(prices.last);
       if (top === null) centre();
       else if (follow.checked && (lastT > top - MARGIN || lastT < top - n + 1 + MARGIN)) centre();
       else if (before !== lastT) for (const r of rows) paintLast(r);
     }
-    if (f.quote) {
-      const q = f.quote;
-      const was = [book.bidT, book.askT];
-      book = {
-        bidT: q.b === null || q.b === undefined ? null : toTick(q.b),
-        askT: q.a === null || q.a === undefined ? null : toTick(q.a),
-        bs: q.bs || 0,
-        as: q.as || 0,
-      };
-      for (const t of new Set([...was, book.bidT, book.askT])) {
-        const r = t === null ? null : at(t);
-        if (r) paintBook(r);
+    // The rows that changed: the book's old and new best rows, the prices printed at.
+    const only = changedTicks;
+    let redraw = false;
+    let moved = false;
+    if (pend.quote) {
+      const q = pend.quote;
+      pend.quote = null;
+      const wasBid = book.bidT;
+      const wasAsk = book.askT;
+      book.bidT = q.b === null || q.b === undefined ? null : toTick(q.b);
+      book.askT = q.a === null || q.a === undefined ? null : toTick(q.a);
+      book.bs = q.bs || 0;
+      book.as = q.as || 0;
+      moved = book.bidT !== wasBid || book.askT !== wasAsk;
+      for (const t of [wasBid, wasAsk, book.bidT, book.askT]) {
+        if (t === null) continue;
+        only.add(t);
+        const r = moved ? at(t) : null;
+        if (r) labelBook(r);
       }
+      redraw = true;
     }
     if (volumeDirty) {
       volumeDirty = false;
-      for (const r of rows) paintVolume(r);
+      redraw = true;
     }
+    if (redraw) canvasDue(moved);
+  }
+
+  // The best bid or ask moving to another row is drawn at once; a size or a volume that changes
+  // where it is, at most every SIZES_MS (each drawn frame re-sends the canvas to the compositor).
+  let canvasAt = 0;
+  let canvasTimer = null;
+  function canvasDue(now) {
+    const since = performance.now() - canvasAt;
+    if (now || since >= SIZES_MS) {
+      clearTimeout(canvasTimer);
+      canvasTimer = null;
+      canvasAt = performance.now();
+      drawCanvas(changedTicks);
+      changedTicks.clear();
+    } else if (!canvasTimer)
+      canvasTimer = setTimeout(() => requestAnimationFrame(() => canvasDue(true)), SIZES_MS - since);
+  }
+  const stopPaint = onPaint((f) => {
+    if (f.moved) pend.moved = true;
+    if (f.quote) pend.quote = f.quote;
+    flush();
   });
 
   const stopTape = onTape((m) => {

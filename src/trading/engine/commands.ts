@@ -99,7 +99,6 @@ function exit(ctx: Step, p: Position, c: Extract<Command, { kind: "exit" }>, act
   touch(ctx, p, PART.state);
 }
 
-/** The resting stop-limit exit becomes a market order for the same contracts (R3.2). */
 /** R1.6: only a resting entry can be withdrawn by hand; a TP or a stop order belongs to its rule. */
 function cancelEntry(ctx: Step, p: Position, orderId: string, actor: Actor): void {
   const o = ctx.orders.get(orderId);
@@ -112,6 +111,7 @@ function cancelEntry(ctx: Step, p: Position, orderId: string, actor: Actor): voi
   touch(ctx, p, PART.state);
 }
 
+/** The resting stop-limit exit becomes a market order for the same contracts (R3.2). */
 function convert(ctx: Step, p: Position, actor: Actor): void {
   if (p.closing?.purpose !== "stop" || !closingRests(ctx, p))
     throw new EngineError(409, `no resting stop-limit exit of ${p.symbol} to convert`);
