@@ -13,6 +13,8 @@ import { ShardLeases } from "../persistence/shard-leases";
 import { TradingEngine } from "../trading/engine/engine";
 import type { Effect } from "../trading/engine/types";
 import { startProxy } from "../web/nginx-proxy";
+import { testDatabaseKind } from "../persistence/test-database";
+import { addUser, createHarness, printAt } from "../web/test-harness";
 import { clusterNats, clusterPrerequisites, TestCluster, testPostgresUrl, until } from "./test-cluster";
 
 /**
@@ -613,4 +615,36 @@ describe("regressions found by the chaos test: the engine (no database)", () => 
       tp1Triggered: 1,
     });
   });
+});
+
+describe(`regressions found by the chaos test: an account found unloaded (${testDatabaseKind})`, () => {
+  test("D11: a request for an account of a user served here but not yet taken on (a shard just claimed, its state still being read) runs on the stored position, never on a blank one", async () => {
+    const h = await createHarness({}, { engine: true });
+    try {
+      const user = await addUser(h);
+      const caller = { actor: { kind: "user" as const, label: "d11", userId: user.id }, userId: user.id };
+      await printAt(h, "MES", 5000e9);
+      await h.ctx.trading.placeOrder(caller, "paper", "MES", { side: "buy", qty: 2 }, undefined);
+      await printAt(h, "MES", 5000.25e9);
+      const accountId = await h.ctx.trading.accountId(user.id, "paper");
+      const stored = h.ctx.engine.engine.position(accountId, "MES")!;
+      expect(stored.qty).toBe(2);
+      // The account leaves this engine (its shard given up and claimed again: its state is being read) …
+      await h.ctx.engine.drop((u) => u === user.id, "test: the shard is claimed again", true);
+      expect(h.ctx.engine.serves(accountId)).toBe(false);
+      // … and a request finds it unloaded: the engine takes it on from the database first.
+      await h.ctx.engine.reloadAccounts();
+      const found = h.ctx.engine.engine.position(accountId, "MES");
+      expect({ qty: found?.qty, nextOrder: found?.nextOrder, version: found?.version }).toEqual({
+        qty: 2,
+        nextOrder: stored.nextOrder,
+        version: stored.version,
+      });
+      // Its next order gets a new id, not the stored one's again.
+      await h.ctx.trading.placeOrder(caller, "paper", "MES", { side: "sell", qty: 1 }, undefined);
+      expect(h.ctx.engine.engine.position(accountId, "MES")!.nextOrder).toBe(stored.nextOrder + 1);
+    } finally {
+      await h.close();
+    }
+  }, 30_000);
 });

@@ -9,6 +9,7 @@ import type { AppContext } from "./app-context";
 import { type Auth, authPlugin } from "./auth-plugin";
 import { inWords } from "./form-words";
 import { htmlResponse } from "./html-response";
+import { saved } from "./saved";
 import { formOf } from "./params";
 
 const LABELS: Record<string, string> = { symbol: "Symbol", direction: "When the price is", price: "Price" };
@@ -21,12 +22,8 @@ export function alertsRoutes(ctx: AppContext) {
   }
   /** A save; a refusal is the section's notice, with what was typed kept. */
   async function attempt(auth: Auth, fn: () => Promise<string>, typed?: Record<string, string>) {
-    try {
-      return htmlResponse(await section(auth, { ok: true, message: await fn() }));
-    } catch (err) {
-      if (!(err instanceof AppError)) throw err;
-      return htmlResponse(await section(auth, { ok: false, message: err.message }, typed), err.status);
-    }
+    const { notice, status } = await saved(fn);
+    return htmlResponse(await section(auth, notice, notice.ok ? undefined : typed), status);
   }
   return new Elysia({ name: "alerts-routes" })
     .use(authPlugin(ctx))

@@ -35,7 +35,7 @@ async function book(page: Page) {
     let volumes = 0;
     for (let i = 0; i < rows.length; i++) if (card.ladder.volume.get(top - i)) volumes++;
     return {
-      last: Number(rows.find((r) => r.matches(".last"))?.querySelector("th")!.textContent ?? Number.NaN),
+      last: Number(rows.find((r) => r.matches(".last"))?.querySelector("th")?.textContent ?? Number.NaN),
       bid: at(b.bidT),
       ask: at(b.askT),
       bidSize: b.bs,

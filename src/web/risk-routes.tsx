@@ -6,6 +6,7 @@ import { riskBody } from "../trading/risk-schemas";
 import type { AppContext } from "./app-context";
 import { authPlugin } from "./auth-plugin";
 import { htmlResponse } from "./html-response";
+import { saved } from "./saved";
 import { formOf } from "./params";
 
 const FIELDS = Object.keys(RISK_LABELS);
@@ -57,15 +58,10 @@ export function riskRoutes(ctx: AppContext) {
     .post(
       "/settings/risk/:account/resume",
       async ({ auth, params }) => {
-        let notice = { ok: true, message: `${params.account}: trading resumed.` };
-        let status = 200;
-        try {
+        const { notice, status } = await saved(async () => {
           await r.resume({ actor: auth.actor, userId: auth.userId }, params.account);
-        } catch (err) {
-          if (!(err instanceof AppError)) throw err;
-          notice = { ok: false, message: err.message };
-          status = err.status;
-        }
+          return `${params.account}: trading resumed.`;
+        });
         return htmlResponse(<RiskSection risk={await r.list(auth.userId)} notice={notice} />, status);
       },
       { detail: { hide: true } },
@@ -73,19 +69,10 @@ export function riskRoutes(ctx: AppContext) {
     .post(
       "/settings/kill-switch",
       async ({ auth, body }) => {
-        let notice: { ok: boolean; message: string };
-        let status = 200;
-        try {
+        const { notice, status } = await saved(async () => {
           const { accounts } = await r.kill({ actor: auth.actor, userId: auth.userId });
-          notice = {
-            ok: true,
-            message: `Kill switch: ${accounts.join(", ")} flattened at market; new entries locked until the next session.`,
-          };
-        } catch (err) {
-          if (!(err instanceof AppError)) throw err;
-          notice = { ok: false, message: err.message };
-          status = err.status;
-        }
+          return `Kill switch: ${accounts.join(", ")} flattened at market; new entries locked until the next session.`;
+        });
         if (formOf(body).answer === "line")
           return htmlResponse(
             <p id="kill-result" class={`alert ${notice.ok ? "alert-ok" : "alert-error"}`} role="alert" safe>

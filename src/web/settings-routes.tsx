@@ -18,6 +18,7 @@ import {
 } from "../../views/settings";
 import { authPlugin, type Auth } from "./auth-plugin";
 import { htmlResponse } from "./html-response";
+import { saved } from "./saved";
 import { pageUser } from "./pages";
 import { formOf, formVersion } from "./params";
 import { listAccounts } from "../persistence/repositories/accounts-repo";
@@ -63,15 +64,7 @@ export function settingsRoutes(ctx: AppContext) {
     return `${f.kind === "simulated" ? "simulated market" : f.kind === "databento" ? "Databento live" : "off"} (${f.state})`;
   };
   /** Runs a save; a refusal becomes the section's notice with the right status. */
-  async function attempt(fn: () => Promise<string>): Promise<{ notice: Notice; status: number }> {
-    try {
-      return { notice: { ok: true, message: await fn() }, status: 200 };
-    } catch (err) {
-      if (err instanceof AppError) return { notice: { ok: false, message: err.message }, status: err.status };
-      if (err instanceof TokenError) return { notice: { ok: false, message: err.message }, status: 400 };
-      throw err;
-    }
-  }
+  const attempt = (fn: () => Promise<string>) => saved(fn, (err) => (err instanceof TokenError ? 400 : undefined));
 
   return new Elysia({ name: "settings" })
     .use(authPlugin(ctx))
