@@ -65,6 +65,12 @@ describe.skipIf(!haveChromium)("alerts in Chromium", () => {
       expect.stringMatching(/^paper MES: opened long 1 @/),
     ]);
     await page.screenshot({ path: join(ARTIFACTS, "alert-desk.png"), fullPage: false });
+    // On a phone the notes fit the screen's width.
+    await page.setViewportSize({ width: 390, height: 844 });
+    const note = (await notes.getByText(/paper MES: opened long 1 @/).boundingBox())!;
+    expect(note.x + note.width).toBeLessThanOrEqual(390);
+    await page.screenshot({ path: join(ARTIFACTS, "alert-phone.png"), fullPage: false });
+    await page.setViewportSize({ width: 1440, height: 1000 });
 
     await page.goto(`${app.server.url}/settings`);
     const log = page.getByRole("list", { name: "Alert log" });

@@ -131,6 +131,17 @@ describe.skipIf(!haveChromium)("the chart in Chromium", () => {
       (want) => JSON.parse(document.getElementById("desk-state")!.dataset.lines!).stop === want,
       touch.stop - 0.75,
     );
+    // Zoomed on the phone too: the wheel (a trackpad's pinch) narrows the time axis, Reset shows.
+    const pbox = await overBox(phone);
+    const wide = await span(phone);
+    await phone.mouse.move(pbox.left + pbox.width * 0.7, pbox.top + pbox.height * 0.5);
+    await phone.mouse.wheel(0, -300);
+    await phone.mouse.wheel(0, -300);
+    await phone.waitForTimeout(100);
+    expect(await span(phone)).toBeLessThan(wide * 0.8);
+    await phone.getByRole("button", { name: "Reset view" }).waitFor();
+    await phone.locator(".chart-card").scrollIntoViewIfNeeded();
+    await phone.screenshot({ path: join(ARTIFACTS, "chart-zoomed-phone.png"), fullPage: false });
     expect(errors.filter((e) => !/status of 4\d\d/.test(e))).toEqual([]);
   }, 60_000);
 });

@@ -54,6 +54,14 @@ describe.skipIf(!haveChromium)("risk limits in Chromium", () => {
       .getByText(/25 MES is above this account's maximum order of 20/)
       .waitFor();
     await page.screenshot({ path: join(ARTIFACTS, "risk-refusal-desk.png"), fullPage: false });
+    // The same refusal on a phone: beside the ticket, on the first screen.
+    await page.setViewportSize({ width: 390, height: 844 });
+    const refusal = page.getByRole("region", { name: "Order ticket" }).getByRole("alert");
+    await refusal.scrollIntoViewIfNeeded();
+    const r = (await refusal.boundingBox())!;
+    expect(r.x + r.width).toBeLessThanOrEqual(390);
+    await page.screenshot({ path: join(ARTIFACTS, "risk-refusal-phone.png"), fullPage: false });
+    await page.setViewportSize({ width: 1440, height: 1000 });
 
     // The ticket keeps 3 through a buy and a take-profit that leaves the position flat.
     await page.getByRole("region", { name: "Order ticket" }).getByLabel("Quantity").fill("3");
