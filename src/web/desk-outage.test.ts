@@ -56,7 +56,7 @@ describe("the desk in the hard cases", () => {
     let page = await html("/desk/state?account=paper&symbol=MES");
     expect(page).toMatch(/<tr class="level-armed" data-level="0">/);
     expect(page).toMatch(/<tr class="level-off" data-level="1">[\s\S]*?<span class="badge badge-off"[^>]*>off<\/span>/);
-    expect(lines(page).tps).toEqual([{ index: 0, price: 5002, status: "armed" }]);
+    expect(lines(page).tps).toEqual([{ index: 0, n: 1, price: 5002, status: "armed" }]);
 
     // The stop (4998.00) fires on a print far below its limit (4997.50): the limit rests, passed.
     await print("4990.00");

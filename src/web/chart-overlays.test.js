@@ -1,5 +1,6 @@
+// The desk chart's overlays (public/js/desk/chart-overlays.js), tested here: nothing under public/ but what is served.
 import { describe, expect, test } from "bun:test";
-import { computeOverlays, overlayState } from "./chart-overlays.js";
+import { computeOverlays, overlayState } from "../../public/js/desk/chart-overlays.js";
 
 /** One-minute bars from a seeded walk, crossing a 17:00 CT session open (23:00 UTC in winter). */
 function bars(n, seed = 7) {
