@@ -97,5 +97,5 @@ describe.skipIf(!haveChromium)("the take-profit table in Chromium", () => {
     await page.getByRole("region", { name: "Order ticket" }).getByRole("button", { name: "Exit all" }).click();
     await page.getByRole("region", { name: "Position" }).getByText("Flat.").waitFor();
     expect(errors.filter((e) => !/status of 4\d\d/.test(e))).toEqual([]);
-  });
+  }, 60_000);
 });

@@ -143,7 +143,7 @@ describe.skipIf(!haveChromium)("the price ladder in Chromium", () => {
     await page.getByRole("region", { name: "Order ticket" }).getByRole("button", { name: "Exit all" }).click();
     await page.getByRole("region", { name: "Position" }).getByText("Flat.").waitFor();
     expect(errors.filter((e) => !/status of 4\d\d/.test(e))).toEqual([]);
-  });
+  }, 60_000);
 
   test("on a phone the ladder replaces the chart, fits the width, and its rows are a finger's height", async () => {
     const page = watchErrors(
@@ -168,5 +168,5 @@ describe.skipIf(!haveChromium)("the price ladder in Chromium", () => {
     await page.reload();
     expect(await page.getByRole("button", { name: "Ladder" }).getAttribute("aria-pressed")).toBe("true");
     expect(errors.filter((e) => !/status of 4\d\d/.test(e))).toEqual([]);
-  });
+  }, 60_000);
 });

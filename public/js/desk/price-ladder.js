@@ -7,10 +7,11 @@
 // last price moves to another row, on a re-centre and when the position changes.
 import { ctTime } from "../../../src/shared/format";
 import { desk, stateEl } from "./context.js";
-import { moveLevel, refusal, setStopAt } from "./level-save.js";
+import { moveLevel } from "./level-save.js";
 import { onPaint, onTape, prices } from "./live.js";
 import { ladderCanvas } from "./price-ladder-canvas.js";
-import { refresh } from "./state-sync.js";
+import { dragMarkers, el, markersOf, paintMarks } from "./price-ladder-marks.js";
+import { ladderOrders } from "./price-ladder-orders.js";
 
 /** Rows kept between the last price and an edge before the ladder re-centres (when following). */
 const MARGIN = 3;
@@ -44,13 +45,6 @@ function readLines() {
   }
 }
 
-function el(tag, cls, text) {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
-
 function startLadder(card) {
   const tick = Number(card.dataset.tick);
   const decimals = Number(card.dataset.decimals);
@@ -58,8 +52,6 @@ function startLadder(card) {
   const table = card.querySelector("table");
   const errEl = card.querySelector("[data-dom-error]");
   const follow = card.querySelector("[data-dom-follow]");
-  const orderForm = card.querySelector(".dom-order");
-  const cancelForm = card.querySelector(".dom-cancel");
   const n = rowCount();
   const toTick = (p) => Math.round(p / tick);
   const price = (t) => Number((t * tick).toFixed(decimals));
@@ -151,65 +143,8 @@ function startLadder(card) {
     setClass(r, "below", lastT !== null && r.t < lastT);
   }
 
-  /** What each row holds of the position: markers by tick. */
-  function markers() {
-    const by = new Map();
-    const add = (t, m) => {
-      if (!by.has(t)) by.set(t, []);
-      by.get(t).push(m);
-    };
-    const side = stateEl()?.dataset.side || "";
-    const qty = stateEl()?.dataset.qty || "";
-    if (lines.entry !== null && lines.entry !== undefined)
-      add(toTick(lines.entry), {
-        kind: "entry",
-        label: (side === "short" ? "S " : "L ") + qty,
-        title: "Average entry " + Number(lines.entry).toFixed(decimals),
-      });
-    if (lines.stop !== null && lines.stop !== undefined)
-      add(toTick(lines.stop), { kind: "stop", label: "Stop", title: "Stop " + text(toTick(lines.stop)) });
-    for (const tp of lines.tps || [])
-      add(toTick(tp.price), {
-        kind: "tp",
-        index: tp.index,
-        label: "TP" + tp.n,
-        title: "TP" + tp.n + " " + text(toTick(tp.price)) + (tp.status === "armed" ? "" : " (" + tp.status + ")"),
-        fixed: tp.status !== "armed",
-      });
-    for (const w of lines.working || [])
-      if (w.purpose === "entry")
-        add(toTick(w.price), {
-          kind: "working",
-          id: w.id,
-          side: w.side,
-          label: (w.side === "buy" ? "B " : "S ") + w.qty,
-          title: w.side + " " + w.qty + " limit " + text(toTick(w.price)) + " (" + w.state + ")",
-        });
-    return by;
-  }
-
-  function paintMarks(r, list) {
-    r.marks.replaceChildren();
-    for (const m of list || []) {
-      const s = el("span", "mark mark-" + (m.kind === "working" ? m.side : m.kind), m.label);
-      s.title = m.title;
-      if ((m.kind === "stop" || m.kind === "tp") && !m.fixed) {
-        s.dataset.kind = m.kind;
-        if (m.kind === "tp") s.dataset.index = String(m.index);
-        s.setAttribute("role", "button");
-        s.setAttribute("aria-label", m.title + ": drag to move");
-        s.classList.add("draggable");
-      }
-      r.marks.append(s);
-      if (m.kind === "working" && /resting/.test(m.title)) {
-        const x = el("button", "mark-x", "×");
-        x.type = "button";
-        x.dataset.cancel = m.id;
-        x.setAttribute("aria-label", "Cancel " + m.title.replace(/ \(.*\)$/, ""));
-        r.marks.append(x);
-      }
-    }
-  }
+  const markers = () =>
+    markersOf(lines, { side: stateEl()?.dataset.side || "", qty: stateEl()?.dataset.qty || "" }, toTick, text);
 
   function paintAllMarks() {
     const by = markers();
@@ -344,116 +279,28 @@ function startLadder(card) {
         if (since && body.since) since.textContent = "· volume since " + ctTime(body.since);
       });
 
-  function ticketQty() {
-    const v = document.querySelector('.ticket input[name="qty"]')?.value || "";
-    return /^\d{1,5}$/.test(v) && Number(v) > 0 ? Number(v) : null;
-  }
-
-  function placeLimit(side, t) {
-    say("");
-    const qty = ticketQty();
-    if (qty === null) return say("Quantity: type a whole number of contracts in the ticket first");
-    const p = text(t);
-    // A limit through the market fills at once (R1.3): the ladder does not send one by accident.
-    const ref = side === "buy" ? (book.askT ?? lastT) : (book.bidT ?? lastT);
-    if (ref === null) return say("No price yet: the ladder places limits once the market prints");
-    if (side === "buy" ? t >= ref : t <= ref)
-      return say(
-        `${p} is ${side === "buy" ? "at or above the ask" : "at or below the bid"}: a ${side} limit there fills at once. Use ${side === "buy" ? "Buy" : "Sell"} for a market order.`,
-      );
-    const ticket = document.querySelector(".ticket");
-    const above = Number(ticket?.dataset.confirmAbove || 0);
-    const ask = ticket?.dataset.confirm === "1" || (above && qty > above);
-    if (ask && !window.confirm(`${side === "buy" ? "Buy" : "Sell"} ${qty} ${desk.symbol} limit ${p}?`)) return;
-    orderForm.elements.side.value = side;
-    orderForm.elements.qty.value = String(qty);
-    orderForm.elements.limitPrice.value = p;
-    orderForm.requestSubmit();
-  }
-
-  function placeStop(t) {
-    say("");
-    if (!Number(stateEl()?.dataset.qty || 0)) return say("Flat: the stop goes with a position; open one first");
-    const p = price(t);
-    const save =
-      lines.stop !== null && lines.stop !== undefined
-        ? moveLevel({ kind: "stop" }, p, lines.version)
-        : setStopAt(p, lines.version);
-    settle(save);
-  }
-
-  function settle(request) {
-    request
-      .then(refusal)
-      .then((why) => {
-        if (why) say(why);
-        refresh();
-      })
-      .catch(() => say("not saved: the server did not answer"));
-  }
-
-  // A refusal of the ladder's own order shows here too (the ticket shows it next to its fields).
-  const afterOwn = () =>
-    setTimeout(() => {
-      const e = stateEl()?.querySelector(".ticket .field-error");
-      if (e) say(e.textContent);
-    }, 0);
-  orderForm.addEventListener("htmx:finally:request", afterOwn);
-  cancelForm.addEventListener("htmx:finally:request", afterOwn);
+  const place = ladderOrders({
+    card,
+    say,
+    book,
+    last: () => lastT,
+    lines: () => lines,
+    price,
+    text,
+  });
 
   body.addEventListener("click", (e) => {
     const target = e.target;
     const r = rows.find((x) => x.tr.contains(target));
     if (!r || r.t === null) return;
     const cancel = target.closest("[data-cancel]");
-    if (cancel) {
-      cancelForm.elements.orderId.value = cancel.dataset.cancel;
-      cancelForm.requestSubmit();
-      return;
-    }
-    if (target.closest(".dom-buy")) placeLimit("buy", r.t);
-    else if (target.closest(".dom-sell")) placeLimit("sell", r.t);
-    else if (target.closest(".dom-orders") && !target.closest(".mark")) placeStop(r.t);
+    if (cancel) place.cancel(cancel.dataset.cancel);
+    else if (target.closest(".dom-buy")) place.limit("buy", r.t);
+    else if (target.closest(".dom-sell")) place.limit("sell", r.t);
+    else if (target.closest(".dom-orders") && !target.closest(".mark")) place.stop(r.t);
   });
 
-  // Dragging a marker: the row under the pointer is where it goes (rows are a comfortable
-  // 20-odd pixels, so a finger moves it one tick per row, not per pixel).
-  let drag = null;
-  const rowAt = (y) => {
-    const b = body.getBoundingClientRect();
-    const i = Math.floor(((y - b.top) / b.height) * n);
-    return rows[Math.max(0, Math.min(n - 1, i))];
-  };
-  body.addEventListener("pointerdown", (e) => {
-    const m = e.target.closest(".mark.draggable");
-    if (!m) return;
-    const from = rows.find((x) => x.tr.contains(m));
-    drag = { level: { kind: m.dataset.kind, index: Number(m.dataset.index) }, from: from.t, to: from, mark: m };
-    m.setPointerCapture(e.pointerId);
-    m.classList.add("dragging");
-    e.preventDefault();
-  });
-  body.addEventListener("pointermove", (e) => {
-    if (!drag) return;
-    const r = rowAt(e.clientY);
-    if (r === drag.to) return;
-    drag.to.tr.classList.remove("drop");
-    drag.to = r;
-    r.tr.classList.add("drop");
-  });
-  const endDrag = () => {
-    if (!drag) return;
-    const d = drag;
-    drag = null;
-    d.to.tr.classList.remove("drop");
-    d.mark.classList.remove("dragging");
-    if (d.to.t !== d.from) settle(moveLevel(d.level, price(d.to.t), lines.version));
-  };
-  body.addEventListener("pointerup", endDrag);
-  body.addEventListener("pointercancel", () => {
-    if (drag) drag.to.tr.classList.remove("drop");
-    drag = null;
-  });
+  dragMarkers(body, rows, (level, t) => place.settle(moveLevel(level, price(t), lines.version)));
 
   table.addEventListener(
     "wheel",
