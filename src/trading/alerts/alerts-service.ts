@@ -121,14 +121,18 @@ export class AlertsService {
   }
 
   describe(a: Pick<PriceAlert, "symbol" | "direction" | "price" | "repeat">): string {
-    const at = this.ports.price(a.symbol, a.price);
-    return `${a.symbol} ${a.direction === "above" ? "at or above" : "at or below"} ${at}${a.repeat ? " (every time)" : ""}`;
+    return `${this.level(a)}${a.repeat ? " (every time)" : ""}`;
+  }
+
+  /** "MES at or above 7000.00": the alert's level, as the page and the fired alert say it. */
+  private level(a: Pick<PriceAlert, "symbol" | "direction" | "price">): string {
+    return `${a.symbol} ${a.direction === "above" ? "at or above" : "at or below"} ${this.ports.price(a.symbol, a.price)}`;
   }
 
   private fired(a: PriceAlert, print: number, tsMs: number): void {
     // Another instance serves this user: it fires the alert (each reads them all, one fires).
     if (!this.ports.owns(a.userId)) return;
-    const reason = `${a.symbol} ${a.direction === "above" ? "at or above" : "at or below"} ${this.ports.price(a.symbol, a.price)} (print ${this.ports.price(a.symbol, print)})`;
+    const reason = `${this.level(a)} (print ${this.ports.price(a.symbol, print)})`;
     this.logger.info("alert.fired", { alert_id: a.id, user_id: a.userId, symbol: a.symbol, reason });
     this.ports.publish(
       a.userId,
