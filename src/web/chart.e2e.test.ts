@@ -27,6 +27,16 @@ const overBox = (page: Page) =>
     const r = u.over.getBoundingClientRect();
     return { left: r.left, top: r.top, width: r.width, height: r.height };
   });
+/** Two wheel notches in at 70 % of the plot's width: the time axis' span before and after. */
+async function wheelIn(page: Page) {
+  const box = await overBox(page);
+  const before = await span(page);
+  await page.mouse.move(box.left + box.width * 0.7, box.top + box.height * 0.5);
+  await page.mouse.wheel(0, -300);
+  await page.mouse.wheel(0, -300);
+  await page.waitForTimeout(100);
+  return { box, before, after: await span(page) };
+}
 
 describe.skipIf(!haveChromium)("the chart in Chromium", () => {
   e2eSuite({ name: "chart", username: "charter" }, (s) => ({ app, browser, userId } = s));
@@ -45,13 +55,8 @@ describe.skipIf(!haveChromium)("the chart in Chromium", () => {
     for (const v of splits) expect(Math.abs(Math.round(v / 0.25) * 0.25 - v)).toBeLessThan(1e-9);
 
     // The wheel zooms in around the pointer; Reset goes back to following the last bars.
-    const box = await overBox(page);
-    const before = await span(page);
-    await page.mouse.move(box.left + box.width * 0.7, box.top + box.height * 0.5);
-    await page.mouse.wheel(0, -300);
-    await page.mouse.wheel(0, -300);
-    await page.waitForTimeout(100);
-    expect(await span(page)).toBeLessThan(before * 0.8);
+    const { box, before, after } = await wheelIn(page);
+    expect(after).toBeLessThan(before * 0.8);
     const reset = page.getByRole("button", { name: "Reset view" });
     await reset.waitFor();
     await page.screenshot({ path: join(ARTIFACTS, "chart-zoomed-desktop.png"), fullPage: false });
@@ -132,13 +137,8 @@ describe.skipIf(!haveChromium)("the chart in Chromium", () => {
       touch.stop - 0.75,
     );
     // Zoomed on the phone too: the wheel (a trackpad's pinch) narrows the time axis, Reset shows.
-    const pbox = await overBox(phone);
-    const wide = await span(phone);
-    await phone.mouse.move(pbox.left + pbox.width * 0.7, pbox.top + pbox.height * 0.5);
-    await phone.mouse.wheel(0, -300);
-    await phone.mouse.wheel(0, -300);
-    await phone.waitForTimeout(100);
-    expect(await span(phone)).toBeLessThan(wide * 0.8);
+    const zoomed = await wheelIn(phone);
+    expect(zoomed.after).toBeLessThan(zoomed.before * 0.8);
     await phone.getByRole("button", { name: "Reset view" }).waitFor();
     await phone.locator(".chart-card").scrollIntoViewIfNeeded();
     await phone.screenshot({ path: join(ARTIFACTS, "chart-zoomed-phone.png"), fullPage: false });

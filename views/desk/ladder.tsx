@@ -62,6 +62,8 @@ export function Ladder({ s, p }: { s: DeskStateProps; p: PositionView | null }) 
               {ladder.map((l, i) => {
                 // An open position's level keeps its number through edits; the next trade's are in order.
                 const n = l.n ?? i + 1;
+                // A level being exited or filled is no longer an input (its fields are not sent).
+                const locked = l.status === "filled" || l.status === "pending";
                 return (
                   <tr class={`level-${shown(l)}`} data-level={String(i)}>
                     <td>
@@ -75,7 +77,7 @@ export function Ladder({ s, p }: { s: DeskStateProps; p: PositionView | null }) 
                         value="1"
                         checked={l.enabled}
                         aria-label={`TP${n} enabled`}
-                        disabled={l.status === "filled" || l.status === "pending"}
+                        disabled={locked}
                       />
                     </td>
                     <td>
@@ -87,7 +89,7 @@ export function Ladder({ s, p }: { s: DeskStateProps; p: PositionView | null }) 
                         step="1"
                         value={typedOr(s, "ladder", `qty_${i}`, String(l.qty))}
                         aria-label={`TP${n} quantity`}
-                        disabled={l.status === "filled" || l.status === "pending"}
+                        disabled={locked}
                       />
                     </td>
                     <td class="target-cell">
@@ -97,13 +99,9 @@ export function Ladder({ s, p }: { s: DeskStateProps; p: PositionView | null }) 
                         inputmode="decimal"
                         value={typedOr(s, "ladder", `value_${i}`, String(l.target.value))}
                         aria-label={`TP${n} target`}
-                        disabled={l.status === "filled" || l.status === "pending"}
+                        disabled={locked}
                       />
-                      <select
-                        name={`unit_${i}`}
-                        aria-label={`TP${n} unit`}
-                        disabled={l.status === "filled" || l.status === "pending"}
-                      >
+                      <select name={`unit_${i}`} aria-label={`TP${n} unit`} disabled={locked}>
                         {(["points", "ticks", "price"] as const).map((u) => (
                           <option value={u} selected={l.target.unit === u}>
                             {u === "points" ? "pts" : u}
@@ -122,7 +120,7 @@ export function Ladder({ s, p }: { s: DeskStateProps; p: PositionView | null }) 
                       </span>
                     </td>
                     <td>
-                      {l.status === "filled" || l.status === "pending" ? (
+                      {locked ? (
                         ""
                       ) : (
                         <button

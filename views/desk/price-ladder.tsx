@@ -19,7 +19,13 @@ export function PriceLadderCard({ inst, account, replay }: { inst: DeskInstrumen
     >
       <div class="dom-head">
         <h2>Ladder</h2>
-        <button type="button" class="btn btn-ghost btn-small" data-dom-centre title="Centre on the last price (C)">
+        <button
+          type="button"
+          class="btn btn-ghost btn-small"
+          data-dom-centre
+          data-hotkey="c"
+          title="Centre on the last price (C)"
+        >
           Centre
         </button>
         <label class="small" title="Re-centre when the price nears the edge">

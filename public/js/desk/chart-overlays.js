@@ -24,18 +24,11 @@ function hourCT(tsSec) {
   return h;
 }
 
-/** Where a Globex session starts: the first bar at or after 17:00 CT following one before it. */
-export function sessionStarts(ts) {
-  const out = [];
-  let prevHour = null;
-  for (let i = 0; i < ts.length; i++) {
-    const h = hourCT(ts[i]);
-    // A new session: 17:00 CT crossed, or a gap of more than an hour (the daily break, a weekend).
-    if (i > 0 && ((h >= 17 && prevHour < 17) || ts[i] - ts[i - 1] > 3600)) out.push(i);
-    prevHour = h;
-  }
-  return out;
-}
+/**
+ * Does bar i start a Globex session? 17:00 CT crossed since the bar before, or a gap of more than
+ * an hour (the daily break, a weekend).
+ */
+const startsSession = (ts, i) => i > 0 && ((hourCT(ts[i]) >= 17 && hourCT(ts[i - 1]) < 17) || ts[i] - ts[i - 1] > 3600);
 
 /**
  * The overlays of data = [ts, o, h, l, c, v] as arrays (null where not yet defined), kept from
@@ -60,7 +53,7 @@ export function overlayState() {
     for (const a of [out.vwap, out.ema, out.upper, out.lower]) a.length = n;
     for (let i = from; i < n; i++) {
       const prev = i > 0;
-      const newSession = prev && ((hourCT(ts[i]) >= 17 && hourCT(ts[i - 1]) < 17) || ts[i] - ts[i - 1] > 3600);
+      const newSession = startsSession(ts, i);
       const pv0 = prev && !newSession ? run.pv[i - 1] : 0;
       const vv0 = prev && !newSession ? run.vv[i - 1] : 0;
       const typical = (hi[i] + lo[i] + cl[i]) / 3;
@@ -135,7 +128,10 @@ export const drawOverlays = (view) => (u) => {
   ctx.strokeStyle = "rgba(154,164,178,0.35)";
   ctx.setLineDash([2 * px, 4 * px]);
   ctx.lineWidth = px;
-  for (const i of sessionStarts(ts)) {
+  // The separators of the bars on screen only.
+  const [from, to] = visible(u, ts);
+  for (let i = from; i < to; i++) {
+    if (!startsSession(ts, i)) continue;
     const x = Math.round(u.valToPos(ts[i], "x", true)) + 0.5;
     if (x < left || x > left + width) continue;
     ctx.beginPath();

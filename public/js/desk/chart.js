@@ -4,7 +4,7 @@ import { drawCandles, drawLines, yRange, css } from "./chart-draw.js";
 import { enableDrag } from "./chart-drag.js";
 import { previousSessionClose, recent } from "./chart-history.js";
 import { createSeries } from "./chart-series.js";
-import { stateEl } from "./context.js";
+import { stateLines } from "./context.js";
 import { drawOverlays, OVERLAYS, overlayState } from "./chart-overlays.js";
 import { enableView } from "./chart-view.js";
 import { linkChart, prices, setPrevClose, unlinkChart } from "./live.js";
@@ -45,11 +45,7 @@ function startChart(card, box) {
   let overlayOf = overlayState();
 
   function readLines() {
-    try {
-      lines = JSON.parse(stateEl().dataset.lines || "{}");
-    } catch (_) {
-      lines = { tps: [] };
-    }
+    lines = stateLines();
     u?.redraw(false);
   }
   readLines();

@@ -15,6 +15,15 @@ export function readDesk(el) {
 
 export const stateEl = () => document.getElementById("desk-state");
 
+/** The position's levels the state hands the chart and the ladder ({ entry, stop, tps, working, version }). */
+export function stateLines() {
+  try {
+    return JSON.parse(stateEl()?.dataset.lines || "{}");
+  } catch {
+    return {};
+  }
+}
+
 export const num = (v) => (v === "" || v === undefined || v === null ? null : Number(v));
 
 export const decimals = () => Number(stateEl().dataset.decimals || 2);

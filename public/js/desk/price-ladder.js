@@ -6,7 +6,7 @@
 // are drawn on a canvas behind them (price-ladder-canvas.js), the table changes only when the
 // last price moves to another row, on a re-centre and when the position changes.
 import { ctTime } from "../../../src/shared/format";
-import { desk, stateEl } from "./context.js";
+import { desk, stateEl, stateLines } from "./context.js";
 import { moveLevel } from "./level-save.js";
 import { onPaint, onTape, prices } from "./live.js";
 import { ladderCanvas } from "./price-ladder-canvas.js";
@@ -37,14 +37,6 @@ function rowCount() {
   return Math.max(15, Math.min(41, Math.floor(h / 21))) | 1;
 }
 
-function readLines() {
-  try {
-    return JSON.parse(stateEl()?.dataset.lines || "{}");
-  } catch {
-    return {};
-  }
-}
-
 function startLadder(card) {
   const tick = Number(card.dataset.tick);
   const decimals = Number(card.dataset.decimals);
@@ -61,7 +53,7 @@ function startLadder(card) {
   let top = null;
   let lastT = null;
   const book = { bidT: null, askT: null, bs: 0, as: 0 };
-  let lines = readLines();
+  let lines = stateLines();
   const volume = new Map();
   let maxVol = 0;
   let errTimer = null;
@@ -188,7 +180,6 @@ function startLadder(card) {
   }
 
   // Volume at price: the session so far from the server, then every print of the feed.
-  let volumeDirty = false;
   let seeded = card.dataset.volume !== "live";
   let early = [];
   const changedTicks = new Set();
@@ -196,7 +187,6 @@ function startLadder(card) {
     const v = (volume.get(t) || 0) + q;
     volume.set(t, v);
     if (v > maxVol) maxVol = v;
-    volumeDirty = true;
     changedTicks.add(t);
   };
   // What changed since the ladder last painted (the frame's painters run once per frame, live.js).
@@ -210,9 +200,7 @@ function startLadder(card) {
       else if (follow.checked && (lastT > top - MARGIN || lastT < top - n + 1 + MARGIN)) centre();
       else if (before !== lastT) for (const r of rows) paintLast(r);
     }
-    // The rows that changed: the book's old and new best rows, the prices printed at.
-    const only = changedTicks;
-    let redraw = false;
+    // The rows that changed (changedTicks): the prices printed at, the book's old and new best rows.
     let moved = false;
     if (pend.quote) {
       const q = pend.quote;
@@ -226,17 +214,12 @@ function startLadder(card) {
       moved = book.bidT !== wasBid || book.askT !== wasAsk;
       for (const t of [wasBid, wasAsk, book.bidT, book.askT]) {
         if (t === null) continue;
-        only.add(t);
+        changedTicks.add(t);
         const r = moved ? at(t) : null;
         if (r) labelBook(r);
       }
-      redraw = true;
     }
-    if (volumeDirty) {
-      volumeDirty = false;
-      redraw = true;
-    }
-    if (redraw) canvasDue(moved);
+    if (changedTicks.size) canvasDue(moved);
   }
 
   // The best bid or ask moving to another row is drawn at once; a size or a volume that changes
@@ -320,16 +303,8 @@ function startLadder(card) {
     follow.checked = true;
     centre();
   });
-  const onKey = (e) => {
-    if (e.ctrlKey || e.metaKey || e.altKey || e.key.toLowerCase() !== "c") return;
-    if (e.target && /^(INPUT|SELECT|TEXTAREA)$/.test(e.target.tagName)) return;
-    follow.checked = true;
-    centre();
-    e.preventDefault();
-  };
-  document.addEventListener("keydown", onKey);
   const onSwap = () => {
-    lines = readLines();
+    lines = stateLines();
     paintAllMarks();
   };
   document.addEventListener("htmx:after:swap", onSwap);
@@ -337,10 +312,5 @@ function startLadder(card) {
     lastT = toTick(prices.last);
     centre();
   }
-  return [
-    stopPaint,
-    stopTape,
-    () => document.removeEventListener("keydown", onKey),
-    () => document.removeEventListener("htmx:after:swap", onSwap),
-  ];
+  return [stopPaint, stopTape, () => document.removeEventListener("htmx:after:swap", onSwap)];
 }

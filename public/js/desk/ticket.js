@@ -1,4 +1,5 @@
-// The ticket's hotkeys: B, S, X, T press the ticket's buttons, "?" shows the list of keys.
+// The desk's hotkeys: B, S, X, T press the ticket's buttons, C the price ladder's Centre, "?"
+// shows the list of keys.
 // It keeps the trader's last quantity per symbol (the desk's state is re-rendered after every
 // fill, and a flat position must not snap the ticket back to the default) and asks before an
 // order above the account's confirmation size.
@@ -55,7 +56,8 @@ export const ticket = () => {
           e.preventDefault();
           return;
         }
-        const btn = card.closest("#desk-state").querySelector('[data-hotkey="' + e.key.toLowerCase() + '"]');
+        // Any of the desk's buttons with this key: the ticket's, the price ladder's Centre.
+        const btn = card.closest("[data-desk]").querySelector('[data-hotkey="' + e.key.toLowerCase() + '"]');
         if (btn && !btn.disabled) {
           btn.click();
           e.preventDefault();
